@@ -1,0 +1,5 @@
+/**
+ * The function app's entry point (package.json "main" after bundling): importing each resource file
+ * registers its triggers with the host and in `registry.ts`.
+ */
+import './health';

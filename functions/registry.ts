@@ -1,0 +1,78 @@
+/**
+ * The one list of functions. Each `functions/*.ts` file declares its triggers through these helpers;
+ * they register with the Azure Functions host (`app.http` / `app.storageQueue` / `app.timer`) AND
+ * record the definition here, so the local host in `dev/` serves exactly the same list (Core Tools
+ * cannot be installed on the build machines, and `@azure/functions` has no public API to list
+ * registrations outside the real host).
+ */
+import { app, HttpHandler, HttpMethod, InvocationContext, Timer } from '@azure/functions';
+
+export type AuthLevel = 'anonymous' | 'function' | 'admin';
+
+export interface HttpFunction {
+  kind: 'http';
+  name: string;
+  route: string;
+  methods: HttpMethod[];
+  authLevel: AuthLevel;
+  handler: HttpHandler;
+}
+
+export type QueueHandler = (queueEntry: unknown, context: InvocationContext) => Promise<void>;
+
+export interface QueueFunction {
+  kind: 'queue';
+  name: string;
+  queueName: string;
+  handler: QueueHandler;
+}
+
+export type TimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
+
+export interface TimerFunction {
+  kind: 'timer';
+  name: string;
+  /** NCRONTAB with seconds, as Azure Functions expects. */
+  schedule: string;
+  handler: TimerHandler;
+}
+
+export type FunctionDefinition = HttpFunction | QueueFunction | TimerFunction;
+
+const definitions: FunctionDefinition[] = [];
+
+/** Every function declared so far (import `functions/index` first to declare them all). */
+export function listFunctions(): readonly FunctionDefinition[] {
+  return definitions;
+}
+
+function remember(definition: FunctionDefinition): void {
+  if (definitions.some((d) => d.name === definition.name)) {
+    throw new Error(`internal: function ${definition.name} is declared twice`);
+  }
+  definitions.push(definition);
+}
+
+export function defineHttp(definition: Omit<HttpFunction, 'kind'>): void {
+  remember({ kind: 'http', ...definition });
+  app.http(definition.name, {
+    route: definition.route,
+    methods: definition.methods,
+    authLevel: definition.authLevel,
+    handler: definition.handler,
+  });
+}
+
+export function defineQueue(definition: Omit<QueueFunction, 'kind'>): void {
+  remember({ kind: 'queue', ...definition });
+  app.storageQueue(definition.name, {
+    queueName: definition.queueName,
+    connection: 'AzureWebJobsStorage',
+    handler: definition.handler,
+  });
+}
+
+export function defineTimer(definition: Omit<TimerFunction, 'kind'>): void {
+  remember({ kind: 'timer', ...definition });
+  app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
+}

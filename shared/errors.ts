@@ -1,0 +1,139 @@
+/**
+ * The error-code registry. Every failure is classified ONCE, near where it happens (a provider, a
+ * store, the validator), into a `MailerError` with a stable code. Everything downstream (delivery
+ * retries, sender status, HTTP answers) switches on `code`, never on message text.
+ *
+ * Messages and hints are written for an org admin; they never contain secrets, tokens or bodies.
+ */
+
+export type ErrorCategory = 'auth' | 'permission' | 'mailbox' | 'throttle' | 'transient' | 'input' | 'state';
+
+interface CodeSpec {
+  retryable: boolean;
+  category: ErrorCategory;
+  /** HTTP status when this error answers an API call directly. */
+  status: number;
+  hint: string;
+}
+
+const spec = (category: ErrorCategory, retryable: boolean, status: number, hint: string): CodeSpec => ({
+  category,
+  retryable,
+  status,
+  hint,
+});
+
+export const ERROR_CODES = {
+  // Microsoft Entra ID (token endpoint)
+  MS_SECRET_INVALID: spec('auth', false, 422,
+    'Entra ID rejected the client secret (AADSTS7000215). This usually means the secret ID was pasted instead of the secret VALUE: in the app registration, under Certificates & secrets, copy the "Value" column of a new secret.'),
+  MS_SECRET_EXPIRED: spec('auth', false, 422,
+    'The client secret has expired (AADSTS7000222). Create a new secret under Certificates & secrets in the app registration, then Reset the sender here and save the new value.'),
+  MS_APP_NOT_IN_TENANT: spec('auth', false, 422,
+    'The application is not known in this tenant (AADSTS700016): admin consent has not been granted there, or the client ID or tenant ID is wrong. Follow the consent link as a Global Administrator, or check both IDs.'),
+  MS_TENANT_NOT_FOUND: spec('auth', false, 422,
+    'No Entra tenant has this ID (AADSTS90002). Copy the Directory (tenant) ID from the Overview page of the app registration.'),
+  MS_CONSENT_MISSING: spec('permission', false, 422,
+    'The application has no Mail.Send permission in this tenant. In Entra ID, under API permissions, add Microsoft Graph > Application permissions > Mail.Send and click "Grant admin consent".'),
+  MS_MAILBOX_ACCESS_DENIED: spec('permission', false, 422,
+    'Exchange Online refused access to this mailbox ("Access to OData is disabled"): an application access policy or an RBAC for Applications management scope limits which mailboxes the app may use, and this mailbox is outside it. Add the mailbox to the mail-enabled security group or scope the policy names (Test-ApplicationAccessPolicy / Test-ServicePrincipalAuthorization show the result).'),
+  MS_MAILBOX_NOT_FOUND: spec('mailbox', false, 422,
+    'Microsoft Graph does not know this mailbox. Check the sender email, or the mailbox object ID (Entra ID > Users > the user > Object ID), which must belong to the same tenant.'),
+  MS_MAILBOX_NOT_ENABLED: spec('mailbox', false, 422,
+    'The mailbox exists but is not enabled for the REST API: it has no Exchange Online licence, is not provisioned yet, is soft-deleted, or is hosted on-premises. Assign an Exchange Online licence (or use a shared mailbox) and try again after provisioning.'),
+  MS_SEND_AS_DENIED: spec('permission', false, 422,
+    'The signed-in account may not send as this mailbox. In the Exchange admin center, give the account "Send as" permission on the mailbox, or sign in as an account that has it.'),
+  MS_MESSAGE_TOO_LARGE: spec('input', false, 413,
+    'Microsoft Graph refused the message as too large (about 4 MB per sendMail request, attachments included).'),
+  MS_MAILBOX_FULL: spec('mailbox', false, 422,
+    'The sending mailbox is over its storage quota (ErrorQuotaExceeded). Free space or raise the quota.'),
+  MS_CONDITIONAL_ACCESS: spec('auth', false, 422,
+    'A Conditional Access policy blocked the sign-in (AADSTS53003). Exclude the application or the sign-in from the policy.'),
+  MS_REAUTH_REQUIRED: spec('auth', false, 422,
+    'The saved Microsoft sign-in is no longer valid (revoked, expired after 90 days of inactivity, or the password changed). Reset the sender and sign in again.'),
+  // Google
+  GOOGLE_REAUTH_REQUIRED: spec('auth', false, 422,
+    'Google no longer accepts the saved sign-in (invalid_grant): it was revoked or expired. Reset the sender and sign in again.'),
+  GOOGLE_SCOPE_MISSING: spec('permission', false, 422,
+    'The Google sign-in did not grant the gmail.send permission. Sign in again and tick "Send email on your behalf".'),
+  GOOGLE_DELEGATION_NOT_AUTHORIZED: spec('permission', false, 422,
+    'The service account is not authorized for domain-wide delegation of the gmail.send scope. In the Google Admin console, Security > API controls > Domain-wide delegation, add its client ID with the scope https://www.googleapis.com/auth/gmail.send.'),
+  GOOGLE_GMAIL_DISABLED: spec('mailbox', false, 422,
+    'Gmail is not enabled for this user (failedPrecondition). Turn Gmail on for the user in the Google Admin console, or pick another sender.'),
+  GOOGLE_ALIAS_NOT_VERIFIED: spec('mailbox', false, 422,
+    'This address is not a verified "Send mail as" alias of the Google account, and Gmail would silently replace it with the account\'s own address. Add and verify it in Gmail settings > Accounts > Send mail as.'),
+  GOOGLE_SENDING_LIMIT: spec('throttle', true, 429,
+    'The Google account reached its sending limit (about 2,000 messages a day for Workspace). Messages are retried later.'),
+  // Generic
+  PROVIDER_THROTTLED: spec('throttle', true, 429, 'The mail provider asked us to slow down. Messages are retried automatically.'),
+  PROVIDER_UNAVAILABLE: spec('transient', true, 503, 'The mail provider is unavailable or did not answer. Messages are retried automatically.'),
+  SECRET_STORE_UNAVAILABLE: spec('transient', true, 503, 'Key Vault is unavailable. Messages are retried automatically.'),
+  STORAGE_UNAVAILABLE: spec('transient', true, 503, 'Azure Storage is unavailable. Messages are retried automatically.'),
+  INVALID_MESSAGE: spec('input', false, 422, 'The message was refused as invalid; see the message for the field.'),
+  POISON: spec('input', false, 422, 'The message failed repeatedly or could not be read, and was set aside in the poison queue.'),
+  // API input and state
+  VALIDATION_FAILED: spec('input', false, 422, 'Some fields are missing or invalid; see "fields".'),
+  BAD_REQUEST: spec('input', false, 400, 'The request could not be read.'),
+  NOT_FOUND: spec('input', false, 404, 'Nothing exists at this address.'),
+  SENDER_NOT_FOUND: spec('state', false, 404, 'This organization has no sender configured; it uses the default sender.'),
+  SENDER_LOCKED: spec('state', false, 409, 'The sender configuration is locked after a successful test. Reset it to change it.'),
+  STATE_INVALID: spec('input', false, 400, 'The consent link is invalid, expired or already used. Start again from the settings page.'),
+  CONSENT_DECLINED: spec('auth', false, 400, 'Consent was declined, so nothing was saved. Start again and approve the requested permissions.'),
+  RETURN_URL_NOT_ALLOWED: spec('input', false, 400, 'The return URL is not in the allowed list (RETURN_URL_ALLOWLIST).'),
+  PAYLOAD_TOO_LARGE: spec('input', false, 413, 'The request body is too large.'),
+  UNAUTHORIZED: spec('auth', false, 401, 'A valid function key is required.'),
+  INTERNAL: spec('transient', true, 500, 'An unexpected error occurred; it has been logged.'),
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+export interface MailerErrorOptions {
+  /** Overrides the registry hint (e.g. to name the mailbox). */
+  hint?: string;
+  /** Field-level validation errors, for 422 answers. */
+  fields?: Record<string, string>;
+  /** Seconds the caller should wait (provider Retry-After). */
+  retryAfterSeconds?: number;
+  /** Provider-side code, for logs and support (never a secret). */
+  providerCode?: string;
+  cause?: unknown;
+}
+
+/** The one error class. `message` is safe to show to an admin; it never carries secrets. */
+export class MailerError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly category: ErrorCategory;
+  readonly status: number;
+  readonly hint: string;
+  readonly fields?: Record<string, string>;
+  readonly retryAfterSeconds?: number;
+  readonly providerCode?: string;
+
+  constructor(code: ErrorCode, message: string, options: MailerErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const entry = ERROR_CODES[code];
+    this.name = 'MailerError';
+    this.code = code;
+    this.retryable = entry.retryable;
+    this.category = entry.category;
+    this.status = entry.status;
+    this.hint = options.hint ?? entry.hint;
+    this.fields = options.fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.providerCode = options.providerCode;
+  }
+
+  /** The JSON error body of the HTTP API and of `lastError`. */
+  toJSON(): { code: ErrorCode; message: string; hint: string; fields?: Record<string, string> } {
+    return { code: this.code, message: this.message, hint: this.hint, ...(this.fields ? { fields: this.fields } : {}) };
+  }
+}
+
+export function isMailerError(error: unknown): error is MailerError {
+  return error instanceof MailerError;
+}

@@ -1,0 +1,55 @@
+/**
+ * One interface, two providers. The delivery pipeline and the sender API only ever see a
+ * `MailProvider`; which cloud sits behind it is decided once, in `shared/providers/index.ts`.
+ */
+import type { ErrorCode } from '../errors';
+
+export interface MailAddress {
+  address: string;
+  name?: string;
+}
+
+export interface MailAttachment {
+  name: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** A message ready to go out. There is no `from`: the provider sends as its configured sender. */
+export interface OutgoingMail {
+  /** The delivery id (client-chosen idempotency key); providers derive a stable Message-ID from it. */
+  id: string;
+  to: MailAddress[];
+  cc: MailAddress[];
+  bcc: MailAddress[];
+  replyTo: MailAddress[];
+  subject: string;
+  text?: string;
+  html?: string;
+  attachments: MailAttachment[];
+  /** Custom headers, names starting with X- only (validated before this point). */
+  headers: Record<string, string>;
+}
+
+export interface SendReceipt {
+  /** The provider's id for the accepted message, when it gives one (Gmail does, Graph does not). */
+  providerMessageId?: string;
+}
+
+/** One line of "Test connection". */
+export interface VerifyCheck {
+  name: string;
+  ok: boolean;
+  code?: ErrorCode;
+  message?: string;
+  hint?: string;
+}
+
+export interface MailProvider {
+  /** The address and display name messages go out as. */
+  readonly sender: MailAddress;
+  /** Test connection: token and mailbox checks, no mail sent. Never throws for provider failures. */
+  verify(): Promise<VerifyCheck[]>;
+  /** Sends one message. Throws `MailerError` (classified once, near the provider) on failure. */
+  send(mail: OutgoingMail): Promise<SendReceipt>;
+}

@@ -1,0 +1,60 @@
+/**
+ * The sender configuration of one org, as stored in Table `senders` (PK = orgId, RK = "sender").
+ * Secrets are never here: only references (Key Vault secret names) and harmless hints.
+ */
+import type { ErrorCode } from '../errors';
+
+export type ProviderName = 'microsoft' | 'google';
+export type SenderMode = 'admin_consent' | 'app_registration' | 'delegated' | 'oauth' | 'service_account';
+export type SenderStatus = 'draft' | 'active' | 'needs_attention';
+
+/** The reserved org id of the operator's default sender. */
+export const DEFAULT_ORG_ID = '_default';
+export const ORG_ID_PATTERN = /^(?:[a-z0-9][a-z0-9-]{0,62}|_default)$/;
+
+export interface SenderError {
+  code: ErrorCode;
+  message: string;
+  hint: string;
+  at: string;
+}
+
+export interface SenderConfig {
+  orgId: string;
+  provider: ProviderName;
+  mode: SenderMode;
+  senderEmail: string;
+  senderName: string;
+  replyTo?: string;
+  /** Auth/permission failures of this sender fall back to the default sender (default true). */
+  fallbackToDefault: boolean;
+  /** Graph only: keep a copy in Sent Items (default false). */
+  saveToSentItems: boolean;
+  status: SenderStatus;
+  locked: boolean;
+  /** Moves forward on every save, consent and reset: caches (credentials, tokens) key on it. */
+  version: number;
+  /** Moves forward on every reset/re-consent; part of every Key Vault secret name (deleted names cannot be reused). */
+  secretGeneration: number;
+
+  // Provider/mode specific, non-secret.
+  tenantId?: string;
+  clientId?: string;
+  clientSecretExpiresOn?: string;
+  mailboxObjectId?: string;
+  /** Google service account email (from the key), or the signed-in account. */
+  accountEmail?: string;
+  /** When the current refresh token was issued (ISO), for the 7-day Testing-status hint. */
+  refreshTokenIssuedAt?: string;
+  consentedAt?: string;
+
+  /** purpose -> Key Vault secret name, e.g. { clientSecret: "org-acme-client-secret-3" }. */
+  secretRefs: Record<string, string>;
+  /** purpose -> a hint safe to show ("set 2026-11-22, ends …abc"), never the value. */
+  secretHints: Record<string, string>;
+
+  lastTest?: { ok: boolean; at: string; to?: string; code?: ErrorCode };
+  lastError?: SenderError;
+  createdAt: string;
+  updatedAt: string;
+}
