@@ -5,9 +5,20 @@
  * child). Extra arguments go to Jest: `npm test -- test/unit`.
  */
 import { spawnSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from './stack';
 
-const TEST_STORAGE_PORTS: StoragePorts = { blob: 10100, queue: 10101, table: 10102 };
+/** A port free right now (several test runs may share the machine, so nothing is fixed). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
 
 async function main(): Promise<number> {
   const jestArgs = process.argv.slice(2);
@@ -20,6 +31,7 @@ async function main(): Promise<number> {
       return 1;
     }
   }
+  const TEST_STORAGE_PORTS: StoragePorts = { blob: await freePort(), queue: await freePort(), table: await freePort() };
   const azurite = await startAzurite(TEST_STORAGE_PORTS);
   const sandbox = await startSandbox({ ports: { entra: 0, graph: 0, googleAccounts: 0, googleOAuth: 0, gmail: 0, keyVault: 0 } });
   try {
