@@ -4,6 +4,7 @@
  * Graph and the consent pages all read and change this one model. `seedMicrosoftWorld` is the demo
  * world the issues name; `POST /_sandbox/reset` restores it.
  */
+import { createHash } from 'node:crypto';
 
 export const CONTOSO_TENANT_ID = '11111111-1111-4111-8111-111111111111';
 /** The platform operator's own tenant: home of the platform app and of the Key Vault identity. */
@@ -16,6 +17,17 @@ export const VAULT_CLIENT_SECRET = 'local-vault-secret';
 export const CONTOSO_APP_ID = '22222222-2222-4222-8222-222222222222';
 export const CONTOSO_APP_SECRET = 'contoso-app-secret';
 export const CONTOSO_EXPIRED_SECRET = 'contoso-expired-secret';
+/** The platform app's registered redirect URI for `npm start` (design.md section 3: PUBLIC_BASE_URL + path). */
+export const PLATFORM_REDIRECT_URI = 'http://localhost:7071/api/oauth/microsoft/callback';
+/**
+ * The user-assigned managed identity of the function app in Azure, as a federated identity
+ * credential of the platform app (`MICROSOFT_CREDENTIAL=managed-identity`): its tokens for
+ * `api://AzureADTokenExchange` are accepted as the platform app's client assertion.
+ */
+export const PLATFORM_MI_CLIENT_ID = '00000000-0000-4000-8000-0000000000cc';
+export const PLATFORM_MI_PRINCIPAL_ID = '00000000-0000-4000-8000-0000000000cd';
+/** The issuer of managed-identity tokens: Entra's own v2 issuer for the identity's tenant. */
+export const MANAGED_IDENTITY_ISSUER = `https://login.microsoftonline.com/${PLATFORM_TENANT_ID}/v2.0`;
 
 export interface Tenant {
   id: string;
@@ -55,6 +67,18 @@ export interface AppRegistration {
   redirectUris: string[];
   /** Federated identity credentials: tokens this app accepts as client assertions. */
   federatedCredentials: Array<{ issuer: string; subject: string; audience: string }>;
+  /** Graph application permissions the app asks for (granted by admin consent). */
+  requiredAppRoles?: string[];
+  /** Graph delegated permissions (and OIDC scopes) the app asks for. */
+  requiredScopes?: string[];
+}
+
+/** What one user consented to for one app (delegated sign-in). */
+export interface UserConsent {
+  tenantId: string;
+  clientId: string;
+  userId: string;
+  scopes: string[];
 }
 
 /** A service principal of an app in a tenant, with what an admin granted it there. */
@@ -74,6 +98,7 @@ export interface MicrosoftWorld {
   users: MicrosoftUser[];
   apps: AppRegistration[];
   grants: Grant[];
+  userConsents: UserConsent[];
 }
 
 const user = (id: string, upn: string, displayName: string, extra: Partial<MicrosoftUser> = {}): MicrosoftUser => ({
@@ -121,8 +146,12 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
         homeTenantId: PLATFORM_TENANT_ID,
         multiTenant: true,
         secrets: [{ id: 'a0a0a0a0-0000-4000-8000-000000000001', value: PLATFORM_APP_SECRET, expiresAt: now + 2 * YEAR }],
-        redirectUris: [],
-        federatedCredentials: [],
+        redirectUris: [PLATFORM_REDIRECT_URI],
+        federatedCredentials: [
+          { issuer: MANAGED_IDENTITY_ISSUER, subject: PLATFORM_MI_PRINCIPAL_ID, audience: 'api://AzureADTokenExchange' },
+        ],
+        requiredAppRoles: ['Mail.Send'],
+        requiredScopes: ['Mail.Send', 'Mail.Send.Shared', 'User.Read', 'offline_access', 'openid', 'profile', 'email'],
       },
       {
         clientId: VAULT_CLIENT_ID,
@@ -144,6 +173,7 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
         ],
         redirectUris: [],
         federatedCredentials: [],
+        requiredAppRoles: ['Mail.Send'],
       },
     ],
     grants: [
@@ -159,6 +189,7 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
       },
       // The platform app is NOT consented in Contoso until an admin follows the consent link.
     ],
+    userConsents: [],
   };
 }
 
@@ -178,4 +209,28 @@ export function findApp(world: MicrosoftWorld, clientId: string): AppRegistratio
 
 export function findGrant(world: MicrosoftWorld, tenantId: string, clientId: string): Grant | undefined {
   return world.grants.find((g) => g.tenantId === tenantId && g.clientId === clientId);
+}
+
+/**
+ * Does the app have a service principal in the tenant? Its home tenant always has one; elsewhere
+ * only after consent (a grant). Without one Entra answers AADSTS700016.
+ */
+export function hasServicePrincipal(world: MicrosoftWorld, tenantId: string, app: AppRegistration): boolean {
+  return app.homeTenantId === tenantId || findGrant(world, tenantId, app.clientId) !== undefined;
+}
+
+/** A stable object id for an app's service principal in a tenant (the `oid` of its app-only tokens). */
+export function servicePrincipalId(tenantId: string, clientId: string): string {
+  const hex = createHash('sha1').update(`${tenantId}|${clientId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The grant of an app in a tenant, created empty (a new service principal) when missing. */
+export function ensureGrant(world: MicrosoftWorld, tenantId: string, clientId: string): Grant {
+  let grant = findGrant(world, tenantId, clientId);
+  if (!grant) {
+    grant = { tenantId, clientId, appRoles: [], delegatedScopes: [] };
+    world.grants.push(grant);
+  }
+  return grant;
 }

@@ -1,0 +1,45 @@
+/**
+ * The app's own Azure identity, for Key Vault and identity-based Storage (not for sending mail:
+ * provider credentials live in shared/providers/).
+ *
+ * - Azure: the function app's user-assigned managed identity (`AZURE_CLIENT_ID`), no secret.
+ * - Local runs and tests: a service principal (`AZURE_TENANT_ID` / `AZURE_CLIENT_ID` /
+ *   `AZURE_CLIENT_SECRET`) whose tokens come from `MICROSOFT_AUTHORITY_HOST`.
+ *
+ * One instance per identity per process: @azure/identity caches tokens per credential instance,
+ * and a new instance fetches metadata and a token again (platform-notes.md, "Entra ID").
+ */
+import { AzureAuthorityHosts, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { Config } from '../config';
+
+/** Hosts MSAL knows; any other (a sovereign cloud we do not list, the sandbox) skips instance discovery. */
+const KNOWN_AUTHORITY_HOSTS = new Set<string>(Object.values(AzureAuthorityHosts).map((h) => new URL(h).host));
+
+/**
+ * MSAL validates an authority against the real login host's instance-discovery endpoint unless
+ * told not to; for a host it does not know that call takes 5-6 s and then fails (platform-notes.md).
+ */
+export function isKnownAuthorityHost(authorityHost: string): boolean {
+  return KNOWN_AUTHORITY_HOSTS.has(new URL(authorityHost).host);
+}
+
+const credentials = new Map<string, TokenCredential>();
+
+export function createAppCredential(config: Readonly<Config>): TokenCredential {
+  const identity = config.azureIdentity;
+  const authorityHost = config.microsoft.authorityHost;
+  // The key holds the secret only to tell two secrets apart; it never leaves this map.
+  const key = JSON.stringify([identity, authorityHost]);
+  let credential = credentials.get(key);
+  if (!credential) {
+    credential =
+      identity.kind === 'servicePrincipal'
+        ? new ClientSecretCredential(identity.tenantId, identity.clientId, identity.clientSecret, {
+            authorityHost,
+            disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost),
+          })
+        : new ManagedIdentityCredential(identity.clientId ? { clientId: identity.clientId } : {});
+    credentials.set(key, credential);
+  }
+  return credential;
+}

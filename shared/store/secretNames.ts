@@ -1,0 +1,67 @@
+/**
+ * Key Vault secret names: `org-<orgId>-<purpose>-<generation>` (design.md section 7b). Names are
+ * built only here, from validated parts, never from user text.
+ *
+ * Three properties matter:
+ * - Legal: Key Vault names are 1-127 letters, digits and dashes (no `_`), so the reserved org id
+ *   `_default` maps to `org--default-...`: a real org id starts with a letter or digit, so no org can
+ *   produce a name with `--` right after `org`.
+ * - Unambiguous: org ids and purposes both contain dashes, so `org-a-b-c-1` could be read two ways
+ *   if purposes were free text. Purposes therefore come from a fixed list in which no purpose is a
+ *   dash-suffix of another (a unit test keeps it so), and the name parses back to exactly one
+ *   (org, purpose, generation).
+ * - Generation: a deleted name stays reserved while soft-deleted (409 ObjectIsDeletedButRecoverable),
+ *   so reset and re-consent move the generation forward instead of reusing a name.
+ */
+import { MailerError } from '../errors';
+import { DEFAULT_ORG_ID, ORG_ID_PATTERN } from '../senders/model';
+
+/** What a secret is for. Add new purposes here (and keep none a dash-suffix of another). */
+export const SECRET_PURPOSES = ['client-secret', 'refresh-token', 'service-account-key'] as const;
+export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
+
+const PREFIX = 'org-';
+/** `_default` in names: starts with a dash, which no real org id can. */
+const DEFAULT_ORG_SEGMENT = '-default';
+const MAX_NAME_LENGTH = 127;
+const MAX_GENERATION = 1_000_000_000;
+
+function invalid(field: string, why: string): MailerError {
+  return new MailerError('VALIDATION_FAILED', `Cannot build a secret name: ${field} ${why}.`, { fields: { [field]: why } });
+}
+
+/** `org-<orgId>-<purpose>-<generation>`; throws VALIDATION_FAILED for a bad part. */
+export function secretName(orgId: string, purpose: SecretPurpose, generation: number): string {
+  if (!ORG_ID_PATTERN.test(orgId)) throw invalid('orgId', 'must match ^[a-z0-9][a-z0-9-]{0,62}$ or be _default');
+  if (!(SECRET_PURPOSES as readonly string[]).includes(purpose)) throw invalid('purpose', `must be one of ${SECRET_PURPOSES.join(', ')}`);
+  if (!Number.isSafeInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
+    throw invalid('generation', `must be a whole number from 0 to ${MAX_GENERATION}`);
+  }
+  const name = `${secretNamePrefix(orgId)}${purpose}-${generation}`;
+  // Cannot happen with the limits above (at most 4 + 63 + 1 + 19 + 1 + 10); kept as a guard for new purposes.
+  if (name.length > MAX_NAME_LENGTH) throw invalid('purpose', 'makes the name longer than 127 characters');
+  return name;
+}
+
+/**
+ * The prefix shared by every secret of one org (for `SecretStore.forget`). Note it can also prefix
+ * another org's names (`org-acme-` / `org-acme-eu-...`): fine for dropping cache entries, which
+ * only costs a re-read, never for deleting.
+ */
+export function secretNamePrefix(orgId: string): string {
+  return `${PREFIX}${orgId === DEFAULT_ORG_ID ? DEFAULT_ORG_SEGMENT : orgId}-`;
+}
+
+/** The parts of a name built by `secretName`, or undefined for any other name. */
+export function parseSecretName(name: string): { orgId: string; purpose: SecretPurpose; generation: number } | undefined {
+  const match = /^org-(.+)-(\d+)$/.exec(name);
+  if (!match) return undefined;
+  const [, rest, digits] = match;
+  const purpose = SECRET_PURPOSES.find((p) => rest.endsWith(`-${p}`));
+  if (!purpose) return undefined;
+  const segment = rest.slice(0, -(purpose.length + 1));
+  const orgId = segment === DEFAULT_ORG_SEGMENT ? DEFAULT_ORG_ID : segment;
+  const generation = Number(digits);
+  if (!ORG_ID_PATTERN.test(orgId) || String(generation) !== digits) return undefined;
+  return { orgId, purpose, generation };
+}
