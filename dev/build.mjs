@@ -12,6 +12,11 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   external: ['@azure/functions-core'],
+  // Some SDK packages pick their ESM build under esbuild (import condition) and read
+  // `import.meta.url` (e.g. @azure/storage-common's crc64.js), which a CJS bundle leaves undefined:
+  // give it the bundle's own file URL.
+  define: { 'import.meta.url': '__bundleFileUrl' },
+  banner: { js: 'var __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
 };
 
 const entries = {
@@ -21,6 +26,8 @@ const entries = {
   'dist/dev/host.js': 'dev/host/main.ts',
   'dist/dev/test-runner.js': 'dev/test-runner.ts',
   'dist/bench/run.js': 'bench/run.ts',
+  // The typed client, package entry `org-mailer/client` (package.json "exports").
+  'dist/client/index.js': 'shared/client/index.ts',
 };
 entries['dist/dev/sandbox.js'] = entries['dev-sandbox'];
 delete entries['dev-sandbox'];

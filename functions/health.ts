@@ -1,10 +1,20 @@
+/** `GET /api/health` (anonymous): liveness plus Storage and Key Vault checks, 200 or 503. */
+import { checkHealth } from '../shared/health';
+import { getServices } from '../shared/services';
 import { defineHttp } from './registry';
 
-// Placeholder until the health module lands: answers liveness only.
 defineHttp({
   name: 'health',
   route: 'health',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: async () => ({ status: 200, jsonBody: { status: 'ok', checks: {} } }),
+  handler: async () => {
+    const report = await checkHealth(getServices());
+    return {
+      status: report.status === 'ok' ? 200 : 503,
+      // Probes and load balancers must see the live answer, never a cached one.
+      headers: { 'cache-control': 'no-store' },
+      jsonBody: report,
+    };
+  },
 });

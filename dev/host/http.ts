@@ -1,0 +1,149 @@
+/**
+ * The HTTP side of the local host: matches `/<routePrefix>/<route>` against the registry's HTTP
+ * functions, enforces auth levels with the local function key (header `x-functions-key` or query
+ * `code`, as Azure does), builds the `HttpRequest`/`InvocationContext` a handler gets from the real
+ * host, and writes back its `HttpResponseInit`.
+ *
+ * Limits as Azure: request bodies up to 100 MB, URLs up to 4 KB
+ * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger#limits).
+ * A handler that throws gets a generic 500 (the error is logged); the host survives.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functions';
+import type { HttpFunction } from '../../functions/registry';
+import { ErrorCode, MailerError } from '../../shared/errors';
+import { createInvocationContext, describeError, HostLog } from './invocation';
+import { byPrecedence, RouteTemplate } from './routes';
+
+export const AZURE_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+export const AZURE_MAX_URL_LENGTH = 4096;
+
+export interface HttpHostOptions {
+  functions: readonly HttpFunction[];
+  routePrefix: string;
+  /** The key `function`/`admin` routes demand; without one they refuse every call. */
+  functionKey?: string;
+  maxRequestBytes: number;
+  log: HostLog;
+}
+
+interface Route {
+  fn: HttpFunction;
+  template: RouteTemplate;
+}
+
+class TooLarge extends Error {}
+
+function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
+  const error = new MailerError(code, message);
+  const body = JSON.stringify({ error: error.toJSON() });
+  res.writeHead(error.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new TooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new TooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function keyMatches(given: string | null | undefined, expected: string | undefined): boolean {
+  if (!given || !expected) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
+  // HttpResponse applies the same defaults as the real worker (jsonBody -> JSON + content-type, status 200).
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers['set-cookie'] = cookies;
+  headers['content-length'] = String(body.length);
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const routes: Route[] = options.functions
+    .map((fn) => ({ fn, template: new RouteTemplate(fn.route) }))
+    .sort((a, b) => byPrecedence(a.template, b.template));
+  const prefix = options.routePrefix.split('/').filter(Boolean);
+
+  function find(method: string, segments: string[]): { route: Route; params: Record<string, string> } | undefined {
+    if (!prefix.every((p, i) => segments[i]?.toLowerCase() === p.toLowerCase())) return undefined;
+    const rest = segments.slice(prefix.length);
+    for (const route of routes) {
+      if (!route.fn.methods.some((m) => m.toUpperCase() === method)) continue;
+      const params = route.template.match(rest);
+      if (params) return { route, params };
+    }
+    return undefined;
+  }
+
+  return async (req, res) => {
+    const started = Date.now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    // Path only: the query may carry the function key (`code`).
+    res.on('finish', () => options.log(`${method} ${url.pathname} -> ${res.statusCode} (${Date.now() - started} ms)`));
+
+    if ((req.url ?? '').length > AZURE_MAX_URL_LENGTH) return sendError(res, 'BAD_REQUEST', 'The URL is longer than 4 KB.');
+    const found = find(method, url.pathname.split('/').filter(Boolean));
+    // Azure answers 404 both for an unknown route and for a method the route does not accept.
+    if (!found) return sendError(res, 'NOT_FOUND', `No function answers ${method} ${url.pathname}.`);
+    const { route, params } = found;
+
+    if (route.fn.authLevel !== 'anonymous') {
+      const key = req.headers['x-functions-key'];
+      if (!keyMatches(Array.isArray(key) ? key[0] : key ?? url.searchParams.get('code'), options.functionKey)) {
+        return sendError(res, 'UNAUTHORIZED', 'A valid function key is required: header x-functions-key or query parameter code.');
+      }
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, options.maxRequestBytes);
+    } catch (error) {
+      if (!(error instanceof TooLarge)) throw error;
+      res.setHeader('connection', 'close');
+      return sendError(res, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${options.maxRequestBytes} bytes.`);
+    }
+
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers: flatHeaders(req),
+      params,
+      body: body.length ? { bytes: body } : undefined,
+    });
+    const context = createInvocationContext(route.fn.name, options.log);
+    try {
+      await writeResponse(res, await route.fn.handler(request, context));
+    } catch (error) {
+      options.log(`[${route.fn.name}] error: invocation ${context.invocationId} failed: ${describeError(error)}`);
+      if (!res.headersSent) sendError(res, 'INTERNAL', 'An unexpected error occurred; it has been logged.');
+      else res.destroy();
+    }
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Every queue, table and blob container name the code uses: the single source that the stores,
+ * the local host, the infra test (infra/ must create each one) and the README read.
+ * Append new names to the right object; nothing else in the code spells a name out.
+ *
+ * Azure naming rules (https://learn.microsoft.com/rest/api/storageservices/naming-queues-and-metadata,
+ * .../understanding-the-table-service-data-model#table-names, .../naming-and-referencing-containers--blobs--and-metadata):
+ * - queues and containers: 3-63 characters, lowercase letters, digits and single dashes;
+ * - tables: 3-63 characters, letters and digits only (NO dashes), starting with a letter.
+ * `test/unit/store-names.test.ts` holds every name below to these rules.
+ */
+
+export const QUEUES = {
+  /** Messages to deliver (design.md section 6). */
+  outbox: 'outbox',
+  /** Where the Functions host moves an outbox message after maxDequeueCount failures. */
+  outboxPoison: 'outbox-poison',
+  /** Status changes for the SaaS backend: {id, orgId, status, at, code?, via?}. */
+  deliveryEvents: 'delivery-events',
+} as const;
+
+export const TABLES = {
+  /** Sender configs: PK orgId, RK "sender". */
+  senders: 'senders',
+  /** Delivery status: PK orgId, RK message id. */
+  deliveries: 'deliveries',
+  /** Per-mailbox "next free slot" for fair scheduling: PK mailbox key, RK "next". */
+  mailboxSlots: 'mailboxslots',
+  /** Outbox messages set aside unreadable (no id/orgId): PK day, RK uuid, with the raw text. */
+  poisonMessages: 'poisonmessages',
+  /** Pending consent links (PK orgId, RK state nonce) with the server-side PKCE verifier; consumed once. */
+  consentStates: 'consentstates',
+} as const;
+
+export const CONTAINERS = {
+  /** Claim-check payloads of messages too large for a queue message. */
+  payloads: 'payloads',
+} as const;
+
+/** The queue the Functions host moves a message to after `maxDequeueCount` failed tries. */
+export function poisonQueueName(queueName: string): string {
+  return `${queueName}-poison`;
+}

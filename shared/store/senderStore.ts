@@ -1,0 +1,152 @@
+/**
+ * Sender configs in Table `senders`: PK = orgId, RK = "sender". Updates are conditioned on the
+ * ETag read before them (optimistic concurrency), so two admins saving at once, or a save racing a
+ * delivery marking the sender `needs_attention`, cannot silently overwrite each other: the stale
+ * writer gets CONCURRENT_UPDATE and must re-read.
+ *
+ * Nested fields are JSON string columns (Table entities hold only flat typed properties); the
+ * column list below is checked against `SenderConfig` by the compiler, so a field added to the
+ * model cannot be forgotten here.
+ */
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { MailerError } from '../errors';
+import type { SenderConfig } from '../senders/model';
+import { TABLES } from './names';
+import type { StorageClients } from './storageClients';
+import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
+
+export interface StoredSender {
+  config: SenderConfig;
+  /** Pass back to `replace`/`delete` to make them conditional on nothing having changed since. */
+  etag: string;
+}
+
+export interface SenderStore {
+  /** The org's config, or undefined when it has none. */
+  get(orgId: string): Promise<StoredSender | undefined>;
+  /** Creates the row; CONCURRENT_UPDATE when the org already has one. */
+  create(config: SenderConfig): Promise<StoredSender>;
+  /** Replaces the whole row if its ETag is still `etag`; else CONCURRENT_UPDATE (SENDER_NOT_FOUND when it is gone). */
+  replace(config: SenderConfig, etag: string): Promise<StoredSender>;
+  /** Deletes the row (only if unchanged since `etag`, when given). Missing is not an error. */
+  delete(orgId: string, etag?: string): Promise<void>;
+}
+
+const ROW_KEY = 'sender';
+
+type Column = 'string' | 'boolean' | 'number' | 'json';
+
+/** How each field is stored. `orgId` is the partition key, not a column. */
+const COLUMNS: { [K in Exclude<keyof SenderConfig, 'orgId'>]-?: Column } = {
+  provider: 'string',
+  mode: 'string',
+  senderEmail: 'string',
+  senderName: 'string',
+  replyTo: 'string',
+  fallbackToDefault: 'boolean',
+  saveToSentItems: 'boolean',
+  status: 'string',
+  locked: 'boolean',
+  version: 'number',
+  secretGeneration: 'number',
+  tenantId: 'string',
+  clientId: 'string',
+  clientSecretExpiresOn: 'string',
+  mailboxObjectId: 'string',
+  accountEmail: 'string',
+  refreshTokenIssuedAt: 'string',
+  consentedAt: 'string',
+  secretRefs: 'json',
+  secretHints: 'json',
+  lastTest: 'json',
+  lastError: 'json',
+  createdAt: 'string',
+  updatedAt: 'string',
+};
+
+type Entity = { partitionKey: string; rowKey: string } & Record<string, string | number | boolean>;
+
+/** Exported for the unit test of the mapping; the store is the only caller. */
+export function toEntity(config: SenderConfig): Entity {
+  const entity: Entity = { partitionKey: config.orgId, rowKey: ROW_KEY };
+  for (const [field, column] of Object.entries(COLUMNS) as Array<[keyof typeof COLUMNS, Column]>) {
+    const value = config[field];
+    // An absent optional field is an absent column: Replace removes it, so it reads back absent.
+    if (value === undefined) continue;
+    entity[field] = column === 'json' ? JSON.stringify(value) : (value as string | number | boolean);
+  }
+  return entity;
+}
+
+export function fromEntity(entity: Record<string, unknown>): SenderConfig {
+  const config: Record<string, unknown> = { orgId: entity.partitionKey };
+  for (const [field, column] of Object.entries(COLUMNS) as Array<[string, Column]>) {
+    const value = entity[field];
+    if (value === undefined || value === null) continue;
+    config[field] = column === 'json' ? JSON.parse(String(value)) : column === 'number' ? Number(value) : value;
+  }
+  return config as unknown as SenderConfig;
+}
+
+function conflict(orgId: string, cause: unknown): MailerError {
+  return new MailerError('CONCURRENT_UPDATE', `The sender of ${orgId} was changed by someone else in the meantime.`, { cause });
+}
+
+export function createSenderStore(storage: StorageClients): SenderStore {
+  const table = (): Promise<TableClient> => storage.table(TABLES.senders);
+
+  async function read(client: TableClient, orgId: string): Promise<StoredSender> {
+    const entity: TableEntityResult<Record<string, unknown>> = await client.getEntity(orgId, ROW_KEY);
+    return { config: fromEntity(entity), etag: entity.etag };
+  }
+
+  return {
+    async get(orgId) {
+      const client = await table();
+      try {
+        return await read(client, orgId);
+      } catch (error) {
+        if (storageStatus(error) === 404) return undefined;
+        throw storageFailure(error, `read sender ${orgId}`);
+      }
+    },
+
+    async create(config) {
+      const client = await table();
+      try {
+        const { etag } = await client.createEntity(toEntity(config));
+        return { config, etag: etag! };
+      } catch (error) {
+        if (storageStatus(error) === 409) throw conflict(config.orgId, error);
+        throw storageFailure(error, `create sender ${config.orgId}`);
+      }
+    },
+
+    async replace(config, etag) {
+      const client = await table();
+      try {
+        // Replace (not Merge): columns of fields now absent must disappear.
+        const result = await client.updateEntity(toEntity(config), 'Replace', { etag });
+        return { config, etag: result.etag! };
+      } catch (error) {
+        // A stale ETag is 412 UpdateConditionNotSatisfied (the code sits in details.odataError).
+        if (storageStatus(error) === 412 || storageErrorCode(error) === 'UpdateConditionNotSatisfied') throw conflict(config.orgId, error);
+        if (storageStatus(error) === 404) {
+          throw new MailerError('SENDER_NOT_FOUND', `The sender of ${config.orgId} was deleted in the meantime.`, { cause: error });
+        }
+        throw storageFailure(error, `update sender ${config.orgId}`);
+      }
+    },
+
+    async delete(orgId, etag) {
+      const client = await table();
+      try {
+        await client.deleteEntity(orgId, ROW_KEY, etag ? { etag } : undefined);
+      } catch (error) {
+        if (storageStatus(error) === 404) return;
+        if (storageStatus(error) === 412) throw conflict(orgId, error);
+        throw storageFailure(error, `delete sender ${orgId}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * GET /api/health through the local host (the real function registry), and the checks behind it
+ * with Storage or Key Vault made unavailable: Storage by pointing services at a closed port (the
+ * shared Azurite keeps running for the other tests), Key Vault by sandbox fault injection.
+ */
+import { startLocalHost, LocalHost } from '../../dev/host/localHost';
+import { azuriteConnectionString } from '../../dev/stack';
+import { loadConfig } from '../../shared/config';
+import { checkHealth } from '../../shared/health';
+import { createServices, getServices } from '../../shared/services';
+import { sandboxControl } from '../support/env';
+import { freePort } from '../support/ports';
+
+const config = loadConfig();
+const originalStorage = process.env.AzureWebJobsStorage!;
+
+async function closedStorageConnectionString(): Promise<string> {
+  const port = await freePort();
+  return azuriteConnectionString({ blob: port, queue: port, table: port });
+}
+
+afterEach(async () => {
+  await sandboxControl('DELETE', 'faults');
+});
+
+describe('GET /api/health', () => {
+  let host: LocalHost | undefined;
+  afterEach(async () => {
+    await host?.close();
+    host = undefined;
+  });
+
+  test('answers 200 with both checks ok on the test stack, anonymously and uncached', async () => {
+    host = await startLocalHost({ port: 0, queues: false, timers: false, log: () => undefined });
+    const response = await fetch(`${host.url}/api/health`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toEqual({ status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } });
+  });
+
+  test('answers 503 naming storage when Storage cannot be reached', async () => {
+    host = await startLocalHost({
+      port: 0,
+      queues: false,
+      timers: false,
+      log: () => undefined,
+      env: { AzureWebJobsStorage: await closedStorageConnectionString() },
+    });
+    const response = await fetch(`${host.url}/api/health`);
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body).toEqual({ status: 'unavailable', checks: { storage: 'unavailable: connection refused', keyVault: 'ok' } });
+    await host.close();
+    host = undefined;
+    // close() put the environment back: the process-wide services reach Azurite again.
+    expect(process.env.AzureWebJobsStorage).toBe(originalStorage);
+    expect((await checkHealth(getServices())).checks.storage).toBe('ok');
+  });
+});
+
+describe('checkHealth', () => {
+  test('names storage with a short reason and nothing secret when Storage is down', async () => {
+    const connectionString = await closedStorageConnectionString();
+    const report = await checkHealth(createServices({ ...config, storage: { kind: 'connectionString', connectionString } }));
+    expect(report.status).toBe('unavailable');
+    expect(report.checks.storage).toBe('unavailable: connection refused');
+    expect(report.checks.keyVault).toBe('ok');
+    expect(JSON.stringify(report)).not.toContain('AccountKey');
+  });
+
+  test('names keyVault when the vault answers 503', async () => {
+    await sandboxControl('POST', 'faults', { service: 'keyVault', status: 503 });
+    const report = await checkHealth(createServices(config));
+    expect(report).toEqual({ status: 'unavailable', checks: { storage: 'ok', keyVault: expect.stringMatching(/^unavailable: HTTP 503/) } });
+  });
+
+  test('a dependency that does not answer is reported after the check timeout instead of hanging the probe', async () => {
+    const services = createServices(config);
+    // A vault that never answers (a sandbox delay fault would leave a request open after the test).
+    const hung = { ...services, secrets: { ...services.secrets, ping: () => new Promise<void>(() => undefined) } };
+    const report = await checkHealth(hung, 500);
+    expect(report.checks).toEqual({ storage: 'ok', keyVault: 'unavailable: no answer within 500 ms' });
+  });
+});

@@ -1,0 +1,85 @@
+/** The local host's parsers: NCRONTAB schedules, route templates, host.json TimeSpans. */
+import { NcrontabSchedule } from '../../dev/host/ncrontab';
+import { byPrecedence, RouteTemplate } from '../../dev/host/routes';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTimeSpan, readHostSettings } from '../../dev/host/hostJson';
+
+const at = (iso: string) => new Date(iso);
+const next = (expression: string, after: string) => new NcrontabSchedule(expression).next(at(after)).toISOString();
+
+describe('NCRONTAB', () => {
+  test.each([
+    ['0 */5 * * * *', '2026-03-01T10:02:30.000Z', '2026-03-01T10:05:00.000Z'],
+    ['0 */5 * * * *', '2026-03-01T10:05:00.000Z', '2026-03-01T10:10:00.000Z'],
+    ['*/10 * * * * *', '2026-03-01T10:00:59.500Z', '2026-03-01T10:01:00.000Z'],
+    ['0 30 9 * * 1-5', '2026-03-06T10:00:00.000Z', '2026-03-09T09:30:00.000Z'], // Friday after 9:30 -> Monday
+    ['0 0 0 1 Jan *', '2026-03-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'],
+    ['0 0 12 29 2 *', '2026-03-01T00:00:00.000Z', '2028-02-29T12:00:00.000Z'], // leap day
+    ['0 0 * * * Sun', '2026-03-01T23:30:00.000Z', '2026-03-08T00:00:00.000Z'], // 2026-03-01 is a Sunday
+    ['5/20 0 0 * * *', '2026-03-01T00:00:06.000Z', '2026-03-01T00:00:25.000Z'],
+    ['0 15,45 * * * *', '2026-03-01T10:20:00.000Z', '2026-03-01T10:45:00.000Z'],
+    ['0 0 0 13 * 5', '2026-03-01T00:00:00.000Z', '2026-03-13T00:00:00.000Z'], // day AND weekday: Friday the 13th
+  ])('%s after %s is %s', (expression, after, expected) => {
+    expect(next(expression, after)).toBe(expected);
+  });
+
+  test.each(['* * * * *', '60 * * * * *', '* * * 0 * *', '*/0 * * * * *', '* * * * Foo *'])('refuses "%s"', (expression) => {
+    expect(() => new NcrontabSchedule(expression)).toThrow(/NCRONTAB/);
+  });
+
+  test('a schedule that can never occur says so instead of looping', () => {
+    expect(() => new NcrontabSchedule('0 0 0 31 2 *').next(at('2026-01-01T00:00:00Z'))).toThrow(/never occurs/);
+  });
+});
+
+describe('route templates', () => {
+  const segments = (path: string) => path.split('/').filter(Boolean);
+
+  test('parameters, optional trailing parameters, constraints and catch-alls', () => {
+    const route = new RouteTemplate('orgs/{orgId}/messages/{id?}');
+    expect(route.match(segments('orgs/acme/messages/m-1'))).toEqual({ orgId: 'acme', id: 'm-1' });
+    expect(route.match(segments('orgs/acme/messages'))).toEqual({ orgId: 'acme' });
+    expect(route.match(segments('orgs/acme/messages/m-1/extra'))).toBeUndefined();
+    expect(route.match(segments('orgs/acme'))).toBeUndefined();
+    expect(new RouteTemplate('items/{n:int}').match(segments('items/x'))).toBeUndefined();
+    expect(new RouteTemplate('items/{n:int}').match(segments('items/42'))).toEqual({ n: '42' });
+    expect(new RouteTemplate('files/{*path}').match(segments('files/a/b%20c'))).toEqual({ path: 'a/b c' });
+  });
+
+  test('a literal segment takes precedence over a parameter', () => {
+    const routes = [new RouteTemplate('orgs/{orgId}/{x}'), new RouteTemplate('orgs/{orgId}/sender')].sort(byPrecedence);
+    expect(routes[0].template).toBe('orgs/{orgId}/sender');
+  });
+
+  test.each(['a/{b?}/c', 'a/{*rest}/c', 'a/{b:nope}', 'a/x{b}'])('refuses "%s"', (template) => {
+    expect(() => new RouteTemplate(template)).toThrow(/route/);
+  });
+});
+
+describe('host.json', () => {
+  test('TimeSpans as the Functions host reads them', () => {
+    expect(parseTimeSpan('00:00:10', 'x')).toBe(10_000);
+    expect(parseTimeSpan('1.02:03:04.5', 'x')).toBe(((26 * 60 + 3) * 60 + 4) * 1000 + 500);
+    expect(parseTimeSpan(2000, 'x')).toBe(2000);
+    expect(() => parseTimeSpan('10s', 'visibilityTimeout')).toThrow(/visibilityTimeout/);
+  });
+
+  test('queue settings come from extensions.queues, with the Functions defaults for what is absent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostjson-'));
+    const file = join(dir, 'host.json');
+    writeFileSync(file, JSON.stringify({ extensions: { queues: { batchSize: 4, maxDequeueCount: 3, visibilityTimeout: '00:00:30', maxPollingInterval: '00:00:02' } } }));
+    expect(readHostSettings(file)).toEqual({
+      queues: { batchSize: 4, newBatchThreshold: 2, maxDequeueCount: 3, visibilityTimeoutMs: 30_000, maxPollingIntervalMs: 2_000 },
+      routePrefix: 'api',
+      functionTimeoutMs: 300_000,
+    });
+    writeFileSync(file, JSON.stringify({ version: '2.0', functionTimeout: '00:10:00', extensions: { http: { routePrefix: '' } } }));
+    expect(readHostSettings(file)).toEqual({
+      queues: { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 60_000 },
+      routePrefix: '',
+      functionTimeoutMs: 600_000,
+    });
+  });
+});
