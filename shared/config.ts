@@ -61,6 +61,7 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'MAILBOX_CONCURRENCY', expected: 'a whole number from 1 to 16', default: '4' },
   { name: 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '30' },
   { name: 'GOOGLE_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '60' },
+  { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
 ] as const);
 
@@ -91,12 +92,20 @@ export interface Config {
   secretCacheTtlMs: number;
   mailboxConcurrency: number;
   mailboxRatePerMinute: { microsoft: number; google: number };
+  /** First back-off step of delivery retries without Retry-After (doubles per attempt). */
+  retryBaseMs: number;
 }
 
 function read(env: Env, name: string): string | undefined {
   const spec = SETTINGS.find((s) => s.name === name);
   if (!spec) throw new Error(`internal: setting ${name} is not declared in SETTINGS`);
   const raw = env[name]?.trim();
+  // App Service leaves a Key Vault reference it cannot resolve in place as the literal text, so an
+  // unreadable STATE_SIGNING_KEY would otherwise become a publicly known key.
+  // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#troubleshooting-key-vault-references
+  if (raw?.startsWith('@Microsoft.KeyVault(')) {
+    throw new ConfigError(name, 'the secret value: the app identity needs read access to the vault and the secret must exist', 'an unresolved Key Vault reference');
+  }
   if (raw) return raw;
   if (spec.default !== undefined) return spec.default;
   if (spec.optional) return undefined;
@@ -223,6 +232,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       microsoft: integer(env, 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', 1, 10000),
       google: integer(env, 'GOOGLE_MAILBOX_RATE_PER_MINUTE', 1, 10000),
     }),
+    retryBaseMs: integer(env, 'DELIVERY_RETRY_BASE_SECONDS', 1, 3600) * 1000,
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);
