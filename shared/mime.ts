@@ -1,0 +1,62 @@
+/**
+ * RFC 5322 messages built with nodemailer's MailComposer (never by hand): it encodes non-ASCII
+ * display names and subjects (RFC 2047), folds headers, builds multipart/alternative for text + HTML
+ * and multipart/mixed for attachments, and refuses CR/LF injection in headers.
+ *
+ * Used by providers that send raw MIME (Gmail's `raw` / upload, Graph's MIME variant).
+ */
+import { createHash } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { MailAddress, OutgoingMail } from './providers/types';
+
+export interface MimeOptions {
+  /** The sender the message goes out as (name + address); the only From there is. */
+  from: MailAddress;
+  /** Used when the message itself names no Reply-To (the sender config's default). */
+  defaultReplyTo?: MailAddress[];
+  /**
+   * Keep the Bcc header in the built message. Gmail's messages.send reads the recipients from the
+   * headers of the raw message and removes Bcc itself, so for Gmail the header must travel;
+   * for a relay that takes envelope recipients separately it must not.
+   */
+  keepBcc?: boolean;
+}
+
+/**
+ * A Message-ID that stays the same for every attempt of one delivery (a retry after a timeout sends
+ * an identical message, so recipients' clients can thread or de-duplicate it). The left part hashes
+ * the delivery id with the sender address, so two senders using the same client id do not collide;
+ * the right part is the sender's domain, as RFC 5322 section 3.6.4 suggests (a domain the sender controls).
+ */
+export function stableMessageId(deliveryId: string, senderAddress: string): string {
+  const digest = createHash('sha256').update(`${senderAddress.toLowerCase()}\n${deliveryId}`).digest('hex').slice(0, 32);
+  const domain = senderAddress.split('@').pop() || 'org-mailer.invalid';
+  return `<${digest}@${domain}>`;
+}
+
+/** Builds the raw RFC 822 bytes of `mail` sent as `options.from`. */
+export async function buildMime(mail: OutgoingMail, options: MimeOptions): Promise<Buffer> {
+  const replyTo = mail.replyTo.length > 0 ? mail.replyTo : options.defaultReplyTo ?? [];
+  const node = new MailComposer({
+    from: address(options.from),
+    to: mail.to.map(address),
+    cc: mail.cc.map(address),
+    bcc: mail.bcc.map(address),
+    replyTo: replyTo.map(address),
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    attachments: mail.attachments.map((a) => ({ filename: a.name, contentType: a.contentType, content: a.content })),
+    headers: mail.headers,
+    messageId: stableMessageId(mail.id, options.from.address),
+    // Content comes only as buffers: never let a message make the composer read a file or a URL.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  }).compile();
+  node.keepBcc = options.keepBcc === true;
+  return node.build();
+}
+
+function address(a: MailAddress): { name: string; address: string } {
+  return { name: a.name ?? '', address: a.address };
+}

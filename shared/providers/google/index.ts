@@ -1,0 +1,12 @@
+/** Google senders (design.md section 4): `oauth` (consent, refresh token) and `service_account` (domain-wide delegation). */
+import type { ProviderModule } from '../module';
+import { createGmailProvider } from './gmailProvider';
+import { googleOAuthFlow } from './oauthFlow';
+
+export const googleProvider: ProviderModule = {
+  provider: 'google',
+  consentFlows: [googleOAuthFlow],
+  create: (sender, context) => createGmailProvider(sender, context),
+};
+
+export { parseServiceAccountKey } from './serviceAccountKey';

@@ -1,0 +1,133 @@
+/**
+ * Google `oauth` mode consent: authorization code + PKCE S256 with offline access
+ * (developers.google.com/identity/protocols/oauth2/web-server). The generic consent machinery
+ * (shared/consent) signs the single-use state, holds the PKCE verifier and calls `complete()` from
+ * `GET /api/oauth/google/callback`; this file only speaks Google.
+ */
+import { decodeJwt } from 'jose';
+import { getConfig, type Config } from '../../config';
+import { MailerError } from '../../errors';
+import type { AuthorizationRequest, CallbackRequest, ConsentFlow, ConsentOutcome } from '../../consent/types';
+import type { ProviderContext } from '../module';
+import { classifyGoogleError, GMAIL_SEND_SCOPE } from './errors';
+import { platformOAuthClient, type AuthUrlOptions, type OAuth2Client } from './oauthClient';
+
+/** gmail.send to send; `openid email` so the ID token names the account that consented. */
+export const GOOGLE_OAUTH_SCOPES = [GMAIL_SEND_SCOPE, 'openid', 'email'] as const;
+/** Scopes that include sending (developers.google.com/gmail/api/reference/rest/v1/users.messages/send#authorization-scopes). */
+export const SEND_CAPABLE_SCOPES = [GMAIL_SEND_SCOPE, 'https://www.googleapis.com/auth/gmail.compose', 'https://www.googleapis.com/auth/gmail.modify', 'https://mail.google.com/'];
+const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
+
+export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = getConfig): ConsentFlow {
+  // The consent machinery passes its context; without one (a caller outside it) the process settings apply.
+  const googleSettings = (context?: ProviderContext) => (context?.config ?? defaultConfig()).google;
+  return {
+    provider: 'google',
+    mode: 'oauth',
+    usesPkce: true,
+
+    authorizationUrl(request: AuthorizationRequest, context?: ProviderContext): string {
+      const options: AuthUrlOptions = {
+        // offline + consent: Google returns a refresh token only on an offline grant, and only on the
+        // first consent unless prompt=consent asks again.
+        access_type: 'offline',
+        prompt: 'consent',
+        scope: [...GOOGLE_OAUTH_SCOPES],
+        // Incremental authorization: scopes the account granted this client before come back too,
+        // so an admin who once granted gmail.settings.basic keeps alias checks working.
+        include_granted_scopes: true,
+        state: request.state,
+        redirect_uri: request.redirectUri,
+        ...(request.codeChallenge ? { code_challenge: request.codeChallenge, code_challenge_method: 'S256' as AuthUrlOptions['code_challenge_method'] } : {}),
+        ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+      };
+      return platformOAuthClient(googleSettings(context)).generateAuthUrl(options);
+    },
+
+    async complete(request: CallbackRequest, context?: ProviderContext): Promise<ConsentOutcome> {
+      const { query } = request;
+      // `error` first: a declined consent carries no code (and must never be mistaken for success).
+      const error = query.get('error');
+      if (error) {
+        const message = error === 'access_denied' ? 'Consent was declined in Google.' : `Google did not grant access (${error.slice(0, 64)}).`;
+        throw new MailerError('CONSENT_DECLINED', message, { providerCode: error.slice(0, 64) });
+      }
+      const code = query.get('code');
+      if (!code) throw new MailerError('BAD_REQUEST', 'The Google callback carries neither a code nor an error.');
+
+      const google = googleSettings(context);
+      const client = platformOAuthClient(google, request.redirectUri);
+      const errorContext = { mode: 'oauth' as const, senderEmail: 'the Google account' };
+      const exchange = await client.getToken({ code, codeVerifier: request.codeVerifier, redirect_uri: request.redirectUri }).catch((failure: unknown) => {
+        const classified = classifyGoogleError(failure, errorContext);
+        // A code Google refuses was reused, expired or belongs to another flow: the link, not the account, is at fault.
+        if (['invalid_grant', 'invalid_request', 'redirect_uri_mismatch'].includes(classified.providerCode ?? '')) {
+          throw new MailerError('STATE_INVALID', 'Google refused the authorization code (already used or expired).', { providerCode: classified.providerCode });
+        }
+        throw classified;
+      });
+      const tokens = exchange.tokens;
+      const granted = (tokens.scope ?? '').split(/\s+/).filter(Boolean);
+      if (!granted.some((s) => SEND_CAPABLE_SCOPES.includes(s))) {
+        await revokeQuietly(client, tokens.refresh_token ?? tokens.access_token ?? undefined);
+        throw new MailerError('GOOGLE_SCOPE_MISSING', 'The Google sign-in did not grant permission to send email (gmail.send).');
+      }
+      if (!tokens.refresh_token) {
+        await revokeQuietly(client, tokens.access_token ?? undefined);
+        throw new MailerError('GOOGLE_REAUTH_REQUIRED', 'Google returned no refresh token for this sign-in.', {
+          hint: 'Remove org-mailer under myaccount.google.com > Security > Third-party connections, then sign in again.',
+        });
+      }
+      const accountEmail = accountFromIdToken(tokens.id_token ?? undefined, google.clientId);
+      if (!accountEmail) {
+        await revokeQuietly(client, tokens.refresh_token);
+        throw new MailerError('GOOGLE_SCOPE_MISSING', 'Google did not say which account signed in (the "email" permission was not granted).', {
+          hint: 'Sign in again and allow org-mailer to see your email address.',
+        });
+      }
+      // Issue time on Google's clock (its Date header): the 7-day Testing-status expiry runs on that clock.
+      const serverDate = Date.parse(exchange.res?.headers?.get('date') ?? '');
+      const now = new Date().toISOString();
+      return {
+        fields: {
+          accountEmail,
+          // The account's own address, used only when the admin saved no sender email before consenting.
+          senderEmail: accountEmail,
+          refreshTokenIssuedAt: Number.isNaN(serverDate) ? now : new Date(serverDate).toISOString(),
+          consentedAt: now,
+        },
+        secrets: { refreshToken: tokens.refresh_token },
+      };
+    },
+  };
+}
+
+/**
+ * The account's address from the ID token. The token came straight from Google's token endpoint over
+ * TLS, so its signature need not be checked (OpenID Connect Core 1.0, section 3.1.3.7, item 6); the
+ * audience, issuer and email_verified still are.
+ */
+function accountFromIdToken(idToken: string | undefined, clientId: string): string | undefined {
+  if (!idToken) return undefined;
+  try {
+    const claims = decodeJwt(idToken);
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.includes(clientId) || !GOOGLE_ISSUERS.includes(String(claims.iss))) return undefined;
+    if (claims.email_verified !== true || typeof claims.email !== 'string') return undefined;
+    return claims.email.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Gives back a grant we will not keep, so a refused consent leaves nothing behind at Google either. */
+async function revokeQuietly(client: OAuth2Client, token: string | undefined): Promise<void> {
+  if (!token) return;
+  try {
+    await client.revokeToken(token);
+  } catch {
+    // Best effort: the grant is useless to us either way.
+  }
+}
+
+export const googleOAuthFlow = createGoogleOAuthFlow();
