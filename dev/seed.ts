@@ -7,6 +7,7 @@
 import type { Sandbox } from './sandbox/server';
 import type { Services } from '../shared/services';
 import { ensureAllStorage } from '../shared/store/storageClients';
+import { seedMicrosoftDemo } from './seed-microsoft';
 
 export interface DemoContext {
   /** Services built from the same settings the host runs with (Storage, Key Vault through the sandbox). */
@@ -26,7 +27,7 @@ const seedStorage: DemoSeeder = async ({ services }) => {
   await ensureAllStorage(services.storage);
 };
 
-export const DEMO_SEEDERS: DemoSeeder[] = [seedStorage];
+export const DEMO_SEEDERS: DemoSeeder[] = [seedStorage, seedMicrosoftDemo];
 
 /** Runs every seeder in order; returns the lines they want printed. */
 export async function seedDemo(context: DemoContext): Promise<string[]> {

@@ -87,6 +87,8 @@ export const ERROR_CODES = {
   RETURN_URL_NOT_ALLOWED: spec('input', false, 400, 'The return URL is not in the allowed list (RETURN_URL_ALLOWLIST).'),
   PAYLOAD_TOO_LARGE: spec('input', false, 413, 'The request body is too large.'),
   UNAUTHORIZED: spec('auth', false, 401, 'A valid function key is required.'),
+  ADMIN_LINK_INVALID: spec('auth', false, 401,
+    'This settings link is invalid or has expired (links work for 60 minutes). Open the email settings again from the application to get a new link.'),
   INTERNAL: spec('transient', true, 500, 'An unexpected error occurred; it has been logged.'),
 } as const satisfies Record<string, CodeSpec>;
 

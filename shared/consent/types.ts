@@ -4,6 +4,7 @@
  * its flows; `shared/consent/` never branches on provider name.
  */
 import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
+import type { ProviderContext } from '../providers/module';
 
 export interface AuthorizationRequest {
   /** Signed, single-use state to pass through the provider unchanged. */
@@ -34,7 +35,8 @@ export interface ConsentFlow {
   provider: ProviderName;
   mode: SenderMode;
   usesPkce: boolean;
-  authorizationUrl(request: AuthorizationRequest): string;
+  /** `context` (settings, secrets) is always passed by the consent machinery; a flow may also read `getConfig()`. */
+  authorizationUrl(request: AuthorizationRequest, context?: ProviderContext): string;
   /** Throws MailerError: CONSENT_DECLINED for an `error` answer, a provider code for a failed exchange or check. */
-  complete(request: CallbackRequest): Promise<ConsentOutcome>;
+  complete(request: CallbackRequest, context?: ProviderContext): Promise<ConsentOutcome>;
 }

@@ -1,0 +1,72 @@
+/**
+ * HTTP translation shared by every HTTP trigger: read a JSON body safely, validate `orgId`, and turn
+ * a `MailerError` into `{ error: { code, message, hint?, fields? } }` with its status (design.md
+ * section 5). Anything unexpected is logged (redacted) and answered with a generic 500, never with
+ * its message: an SDK error text is not something to show a caller.
+ */
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { MailerError, isMailerError } from '../shared/errors';
+import { ORG_ID_PATTERN } from '../shared/senders/model';
+
+/** Management request bodies are small JSON; a service-account key is the biggest (~2.3 KB). */
+export const MAX_JSON_BYTES = 64 * 1024;
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store', ...headers } };
+}
+
+export function errorResponse(error: MailerError): HttpResponseInit {
+  const headers: Record<string, string> = {};
+  if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.ceil(error.retryAfterSeconds));
+  return json(error.status, { error: error.toJSON() }, headers);
+}
+
+/** The request body as JSON: 413 over `maxBytes`, 400 for text that is not JSON. An empty body is `undefined`. */
+export async function readJson(request: HttpRequest, maxBytes: number = MAX_JSON_BYTES): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new MailerError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`);
+  const text = await request.text();
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new MailerError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`);
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MailerError('BAD_REQUEST', 'The request body is not valid JSON.');
+  }
+}
+
+/** The `{orgId}` route parameter, validated (`^[a-z0-9][a-z0-9-]{0,62}$` or `_default`). */
+export function orgIdFrom(request: HttpRequest): string {
+  const orgId = request.params.orgId ?? '';
+  if (!ORG_ID_PATTERN.test(orgId)) {
+    throw new MailerError('BAD_REQUEST', 'The organization id in the path is not valid.', {
+      fields: { orgId: 'must match ^[a-z0-9][a-z0-9-]{0,62}$ (or be _default)' },
+    });
+  }
+  return orgId;
+}
+
+/** Masks what must never reach a log even by accident: bearer tokens, JWTs, secrets in key=value text. */
+export function redact(text: string): string {
+  return text
+    .replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[jwt]')
+    .replace(/(bearer\s+)\S+/gi, '$1[redacted]')
+    .replace(/((?:secret|token|password|assertion|code|key)["']?\s*[:=]\s*["']?)[^"'\s&,;]+/gi, '$1[redacted]');
+}
+
+/** Wraps a handler: MailerError -> its JSON answer; anything else -> logged, generic 500. */
+export function handle(handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      if (isMailerError(error) && error.code !== 'INTERNAL') {
+        if (error.status >= 500) context.warn(`${context.functionName}: ${error.code}: ${redact(error.message)}`);
+        return errorResponse(error);
+      }
+      const detail = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error);
+      context.error(`${context.functionName} failed unexpectedly (invocation ${context.invocationId}): ${redact(detail)}`);
+      return errorResponse(new MailerError('INTERNAL', `An unexpected error occurred (invocation ${context.invocationId}).`));
+    }
+  };
+}

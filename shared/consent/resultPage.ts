@@ -1,0 +1,59 @@
+/**
+ * What the browser gets at the end of a consent: a redirect to the settings page's return URL (only
+ * one that was signed into the state and is still on the allowlist), or a plain HTML page. Neither
+ * ever carries a secret, code or token: only the outcome, the org and an error code with its hint.
+ */
+import type { MailerError } from '../errors';
+
+export interface ConsentAnswerInput {
+  provider: string;
+  orgId?: string;
+  mode?: string;
+  returnUrl?: string;
+  /** The sender address after a successful consent, if known. */
+  senderEmail?: string;
+  accountEmail?: string;
+  tenantId?: string;
+  error?: MailerError;
+}
+
+export type ConsentAnswer =
+  | { kind: 'redirect'; location: string }
+  | { kind: 'page'; status: number; html: string };
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function outcome(input: ConsentAnswerInput): 'connected' | 'declined' | 'failed' {
+  if (!input.error) return 'connected';
+  return input.error.code === 'CONSENT_DECLINED' ? 'declined' : 'failed';
+}
+
+export function consentAnswer(input: ConsentAnswerInput): ConsentAnswer {
+  const result = outcome(input);
+  if (input.returnUrl) {
+    const url = new URL(input.returnUrl);
+    url.searchParams.set('consent', result);
+    url.searchParams.set('provider', input.provider);
+    if (input.orgId) url.searchParams.set('orgId', input.orgId);
+    if (input.mode) url.searchParams.set('mode', input.mode);
+    if (input.error) url.searchParams.set('code', input.error.code);
+    return { kind: 'redirect', location: url.toString() };
+  }
+  const title = { connected: 'Connected', declined: 'Consent was declined', failed: 'The connection did not complete' }[result];
+  const details: string[] = [];
+  if (result === 'connected') {
+    details.push(`The ${input.provider} connection of organization <b>${escapeHtml(input.orgId ?? '')}</b> is saved.`);
+    if (input.tenantId) details.push(`Tenant: ${escapeHtml(input.tenantId)}.`);
+    if (input.accountEmail) details.push(`Signed in as ${escapeHtml(input.accountEmail)}.`);
+    details.push('Next: enter the sender email and alias if needed, then use "Save and test". Until a test send succeeds, messages go out from the default sender.');
+  } else {
+    details.push(escapeHtml(input.error!.message));
+    details.push(`<i>${escapeHtml(input.error!.hint)}</i>`);
+    details.push(`Code: <code>${escapeHtml(input.error!.code)}</code>`);
+  }
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>org-mailer: ${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head>
+<body><h1>${escapeHtml(title)}</h1>${details.map((d) => `<p>${d}</p>`).join('\n')}<p>You can close this window.</p></body></html>`;
+  return { kind: 'page', status: input.error ? input.error.status : 200, html };
+}

@@ -1,0 +1,119 @@
+/**
+ * The provider-neutral consent machinery (design.md section 5): consent links with signed,
+ * single-use, 15-minute state and PKCE, and the callback that verifies and consumes the state and
+ * hands the provider's answer to the flow. Storing what the flow returns is the sender service's
+ * job (it owns sender rows); this module never branches on provider name.
+ */
+import type { Config } from '../config';
+import { MailerError } from '../errors';
+import type { ProviderContext } from '../providers/module';
+import type { ProviderName, SenderMode } from '../senders/model';
+import type { ConsentStateStore } from '../store/consentStates';
+import { createPkcePair } from './pkce';
+import { ConsentState, newNonce, signState, STATE_TTL_SECONDS, verifyState } from './state';
+import type { ConsentFlow, ConsentOutcome } from './types';
+
+export interface ConsentLinkRequest {
+  provider: ProviderName;
+  mode: SenderMode;
+  returnUrl?: string;
+  loginHint?: string;
+}
+
+export interface ConsentServiceDeps {
+  config: Readonly<Config>;
+  states: ConsentStateStore;
+  context: ProviderContext;
+  flowFor(provider: ProviderName, mode: SenderMode): ConsentFlow | undefined;
+  now?: () => number;
+}
+
+export interface ConsentService {
+  createLink(orgId: string, request: ConsentLinkRequest): Promise<{ url: string; expiresAt: string }>;
+  /**
+   * Verifies and consumes the state, then lets the flow finish. Throws STATE_INVALID (tampered,
+   * expired, replayed), CONSENT_DECLINED, or the flow's provider code; in every case nothing is stored.
+   */
+  complete(provider: string, query: URLSearchParams): Promise<{ state: ConsentState; outcome: ConsentOutcome }>;
+  /** The state of a callback when it verifies, without consuming it (to route a declined answer back). */
+  peek(query: URLSearchParams): Promise<ConsentState | undefined>;
+  /** Is `url` allowed as a return URL (its origin is in RETURN_URL_ALLOWLIST or is PUBLIC_BASE_URL's)? */
+  returnUrlAllowed(url: string): boolean;
+}
+
+export function redirectUri(config: Readonly<Config>, provider: string): string {
+  return `${config.publicBaseUrl}/api/oauth/${provider}/callback`;
+}
+
+export function createConsentService(deps: ConsentServiceDeps): ConsentService {
+  const { config } = deps;
+  const now = deps.now ?? Date.now;
+
+  function returnUrlAllowed(url: string): boolean {
+    try {
+      return config.returnUrlAllowlist.includes(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  }
+
+  function flowOf(provider: ProviderName, mode: SenderMode): ConsentFlow {
+    const flow = deps.flowFor(provider, mode);
+    if (!flow) {
+      throw new MailerError('VALIDATION_FAILED', `The ${provider} mode ${mode} takes its credentials in the sender configuration, not by consent.`, {
+        fields: { mode: `${mode} has no consent link; save its credentials with PUT` },
+      });
+    }
+    return flow;
+  }
+
+  return {
+    returnUrlAllowed,
+
+    async createLink(orgId, request) {
+      const flow = flowOf(request.provider, request.mode);
+      if (request.returnUrl !== undefined && !returnUrlAllowed(request.returnUrl)) {
+        throw new MailerError('RETURN_URL_NOT_ALLOWED', `The return URL's origin is not allowed.`, {
+          fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
+        });
+      }
+      const nonce = newNonce();
+      const pkce = flow.usesPkce ? createPkcePair() : undefined;
+      const issuedAt = now();
+      const expiresAt = new Date(issuedAt + STATE_TTL_SECONDS * 1000).toISOString();
+      // The verifier stays here, server-side; only its challenge goes to the provider.
+      await deps.states.begin({ orgId, nonce, provider: request.provider, mode: request.mode, codeVerifier: pkce?.verifier, returnUrl: request.returnUrl, expiresAt });
+      const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl }, config.stateSigningKey, issuedAt);
+      const url = flow.authorizationUrl(
+        { state, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint },
+        deps.context,
+      );
+      return { url, expiresAt };
+    },
+
+    async peek(query) {
+      const token = query.get('state');
+      if (!token) return undefined;
+      try {
+        return await verifyState(token, config.stateSigningKey, now());
+      } catch {
+        return undefined;
+      }
+    },
+
+    async complete(provider, query) {
+      const token = query.get('state');
+      if (!token) throw new MailerError('STATE_INVALID', 'The consent answer carries no state; nothing was saved.');
+      const state = await verifyState(token, config.stateSigningKey, now());
+      if (state.provider !== provider) throw new MailerError('STATE_INVALID', 'The consent answer arrived at the callback of another provider; nothing was saved.');
+      const pending = await deps.states.consume(state.orgId, state.nonce, now());
+      if (!pending) throw new MailerError('STATE_INVALID', 'This consent link was already used or has expired; nothing was saved. Start again from the settings page.');
+      const flow = flowOf(state.provider, state.mode);
+      const outcome = await flow.complete(
+        { query, codeVerifier: pending.codeVerifier, redirectUri: redirectUri(config, provider), orgId: state.orgId },
+        deps.context,
+      );
+      return { state, outcome };
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Access tokens for a delegated sender from its refresh token in Key Vault. Entra rotates refresh
+ * tokens: each refresh usually returns a new one, which is written as a NEW VERSION of the same
+ * secret (design.md 7b), so the newest refresh token is always the one stored.
+ */
+import type { AccessToken } from '@azure/identity';
+import { MailerError } from '../../errors';
+import type { SenderConfig } from '../../senders/model';
+import type { ProviderContext } from '../module';
+import { redeemRefreshToken } from './tokenEndpoint';
+
+export function delegatedTokenSource(sender: SenderConfig, context: ProviderContext): () => Promise<AccessToken> {
+  return async () => {
+    const ref = sender.secretRefs.refreshToken;
+    if (!ref || !sender.tenantId) {
+      throw new MailerError('MS_REAUTH_REQUIRED', 'No Microsoft sign-in is saved for this sender.', {
+        hint: 'Open the consent link and sign in with the account that sends (or has Send As on the sender mailbox).',
+      });
+    }
+    const refreshToken = await context.secrets.get(ref);
+    const response = await redeemRefreshToken(context, sender.tenantId, refreshToken);
+    if (response.refresh_token && response.refresh_token !== refreshToken) {
+      try {
+        await context.secrets.set(ref, response.refresh_token);
+      } catch {
+        // Not fatal: Entra does not revoke the previous refresh token when it issues a new one, so the
+        // stored one keeps working until its own expiry, and the next refresh rotates again.
+      }
+    }
+    return { token: response.access_token, expiresOnTimestamp: Date.now() + response.expires_in * 1000 };
+  };
+}

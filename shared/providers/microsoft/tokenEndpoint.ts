@@ -1,0 +1,71 @@
+/**
+ * Our own calls to the Entra ID v2.0 token endpoint for delegated sign-in: the authorization code
+ * grant (with PKCE) and the refresh token grant.
+ *
+ * Why not MSAL here: MSAL keeps refresh tokens inside its own cache and has no hook that shows a
+ * rotated refresh token, but we must write every rotated refresh token to Key Vault (design.md 7b).
+ * The grants are two small form POSTs (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow).
+ */
+import { MailerError } from '../../errors';
+import type { ProviderContext } from '../module';
+import { platformClientAuthentication } from './credentials';
+import { classifyTokenEndpointError, EntraErrorBody } from './errors';
+
+/** What delegated sending needs; offline_access yields the refresh token (design.md section 4). */
+export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_access'];
+/** Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). */
+export const SIGN_IN_SCOPES = ['openid', 'profile', ...DELEGATED_SCOPES];
+
+export interface EntraTokenResponse {
+  token_type: string;
+  scope?: string;
+  expires_in: number;
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+async function post(context: ProviderContext, tenant: string, form: Record<string, string>): Promise<EntraTokenResponse> {
+  const url = `${context.config.microsoft.authorityHost}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
+  const body = new URLSearchParams({ client_id: context.config.microsoft.clientId, ...form, ...(await platformClientAuthentication(context)) });
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  } catch (error) {
+    throw new MailerError('PROVIDER_UNAVAILABLE', 'Could not reach the Entra ID token endpoint.', { cause: error });
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!response.ok) {
+    throw classifyTokenEndpointError(response.status, json as EntraErrorBody | undefined, { federated: context.config.microsoft.credential === 'managed-identity' }, response.headers.get('retry-after'));
+  }
+  const token = json as EntraTokenResponse | undefined;
+  if (!token?.access_token || typeof token.expires_in !== 'number') {
+    throw new MailerError('PROVIDER_UNAVAILABLE', 'The Entra ID token endpoint answered without an access token.');
+  }
+  return token;
+}
+
+/** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included). */
+export function redeemAuthorizationCode(
+  context: ProviderContext,
+  request: { code: string; codeVerifier: string; redirectUri: string },
+): Promise<EntraTokenResponse> {
+  return post(context, 'organizations', {
+    grant_type: 'authorization_code',
+    code: request.code,
+    redirect_uri: request.redirectUri,
+    code_verifier: request.codeVerifier,
+    scope: SIGN_IN_SCOPES.join(' '),
+  });
+}
+
+/** Exchanges a refresh token; Entra usually returns a NEW refresh token (rotation) that replaces it. */
+export function redeemRefreshToken(context: ProviderContext, tenantId: string, refreshToken: string): Promise<EntraTokenResponse> {
+  return post(context, tenantId, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: DELEGATED_SCOPES.join(' ') });
+}

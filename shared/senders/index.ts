@@ -1,0 +1,43 @@
+/**
+ * Builds the sender-side services (provider cache, consent, sender API logic, resolver) from the
+ * stores; `shared/services.ts` calls this once per process.
+ */
+import type { Config } from '../config';
+import { createConsentService, ConsentService } from '../consent/service';
+import { consentFlow } from '../providers';
+import type { ProviderContext } from '../providers/module';
+import { createConsentStateStore } from '../store/consentStates';
+import type { SenderStore } from '../store/senderStore';
+import type { StorageClients } from '../store/storageClients';
+import type { SecretStore } from '../store/types';
+import { ProviderCache } from './providerCache';
+import { createSenderResolver, SenderResolver } from './resolve';
+import { createSenderService, SenderService } from './service';
+
+export interface SenderServices {
+  providers: ProviderCache;
+  consent: ConsentService;
+  senderService: SenderService;
+  senderResolver: SenderResolver;
+}
+
+export interface SenderServicesDeps {
+  config: Readonly<Config>;
+  storage: StorageClients;
+  secrets: SecretStore;
+  senders: SenderStore;
+  /** Test seam for `MICROSOFT_CREDENTIAL=managed-identity` (see ProviderContext). */
+  microsoftClientAssertion?: () => Promise<string>;
+}
+
+export function createSenderServices(deps: SenderServicesDeps): SenderServices {
+  const context: ProviderContext = { config: deps.config, secrets: deps.secrets, microsoftClientAssertion: deps.microsoftClientAssertion };
+  const providers = new ProviderCache(context);
+  const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
+  return {
+    providers,
+    consent,
+    senderService: createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent }),
+    senderResolver: createSenderResolver({ store: deps.senders, providers }),
+  };
+}

@@ -1,0 +1,373 @@
+/**
+ * The sender API's logic (design.md sections 4-5): save, view, consent, Test connection, Save and
+ * test, reset, delete, and the lifecycle draft -> active (locked) -> needs_attention -> active.
+ *
+ * Secrets go only to Key Vault, under `secretName(orgId, purpose, generation)`; the row keeps the
+ * names (`secretRefs`) and harmless hints. Secrets are written BEFORE the row that references them,
+ * and old ones deleted AFTER the row stops referencing them, so a crash in between leaves at worst
+ * an orphaned secret, never a row pointing at nothing.
+ */
+import type { Config } from '../config';
+import type { ConsentService } from '../consent/service';
+import type { ConsentOutcome } from '../consent/types';
+import { MailerError, isMailerError } from '../errors';
+import type { VerifyCheck } from '../providers/types';
+import { secretName, secretNamePrefix, SecretPurpose } from '../store/secretNames';
+import type { SenderStore, StoredSender } from '../store/senderStore';
+import type { SecretStore } from '../store/types';
+import type { ProviderName, SenderConfig, SenderMode } from './model';
+import type { ProviderCache } from './providerCache';
+import { parseConsentLinkInput, parseSenderInput, parseTestInput, SenderInput } from './schema';
+import { testMessage } from './testMessage';
+import { toView, SenderView } from './view';
+
+export interface SenderServiceDeps {
+  config: Readonly<Config>;
+  store: SenderStore;
+  secrets: SecretStore;
+  providers: ProviderCache;
+  consent: ConsentService;
+  now?: () => Date;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checks: VerifyCheck[];
+}
+
+/** What the OAuth callback learned, for the result page or the redirect. */
+export interface ConsentResult {
+  orgId?: string;
+  provider: string;
+  mode?: SenderMode;
+  /** Only when it was signed into the state AND is still allowed. */
+  returnUrl?: string;
+  sender?: SenderView;
+  error?: MailerError;
+}
+
+/** `secretRefs` keys (camelCase, as the providers read them) -> Key Vault name purposes. */
+const PURPOSES: Record<string, SecretPurpose> = {
+  clientSecret: 'client-secret',
+  refreshToken: 'refresh-token',
+  serviceAccountKey: 'service-account-key',
+};
+
+/** Fields that come from a consent (or a key) rather than from the admin's PUT. */
+const CONSENT_FIELDS = ['tenantId', 'accountEmail', 'refreshTokenIssuedAt', 'consentedAt'] as const;
+const CONSENT_MODES: readonly SenderMode[] = ['admin_consent', 'delegated', 'oauth'];
+
+function purposeOf(key: string): SecretPurpose {
+  const purpose = PURPOSES[key];
+  if (!purpose) throw new Error(`internal: no Key Vault purpose for secret "${key}"`);
+  return purpose;
+}
+
+/** What a config still lacks before it can send, as 422 fields. */
+export function missingForTest(config: SenderConfig): Record<string, string> {
+  const missing: Record<string, string> = {};
+  if (!config.senderEmail) missing.senderEmail = 'save the sender email first';
+  if (!config.senderName) missing.senderName = 'save the sender alias first';
+  const need = (ok: unknown, field: string, why: string) => {
+    if (!ok) missing[field] = why;
+  };
+  switch (config.mode) {
+    case 'admin_consent':
+      need(config.tenantId, 'consent', 'follow the consent link as a Global Administrator first');
+      break;
+    case 'app_registration':
+      need(config.tenantId && config.clientId, 'tenantId', 'save the tenant ID and client ID first');
+      need(config.secretRefs.clientSecret, 'clientSecret', 'save the client secret first');
+      break;
+    case 'delegated':
+    case 'oauth':
+      need(config.secretRefs.refreshToken, 'consent', 'sign in through the consent link first');
+      break;
+    case 'service_account':
+      need(config.secretRefs.serviceAccountKey, 'serviceAccountKey', 'upload the service-account key first');
+      break;
+  }
+  return missing;
+}
+
+export function createSenderService(deps: SenderServiceDeps) {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+
+  async function load(orgId: string): Promise<StoredSender> {
+    const stored = await deps.store.get(orgId);
+    if (!stored) throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender configured; it uses the default sender.`);
+    return stored;
+  }
+
+  function refuseLocked(config: SenderConfig | undefined): void {
+    if (config?.locked) {
+      throw new MailerError('SENDER_LOCKED', `The sender of ${config.orgId} is active and locked. Reset it to change it.`);
+    }
+  }
+
+  async function write(config: SenderConfig, previous: StoredSender | undefined): Promise<StoredSender> {
+    const saved = previous ? await deps.store.replace(config, previous.etag) : await deps.store.create(config);
+    deps.providers.forget(config.orgId);
+    return saved;
+  }
+
+  /** Writes each secret under this generation's name (a new VERSION when the name exists). */
+  async function putSecrets(orgId: string, generation: number, secrets: Record<string, string>): Promise<Record<string, string>> {
+    const refs: Record<string, string> = {};
+    for (const [key, value] of Object.entries(secrets)) {
+      const name = secretName(orgId, purposeOf(key), generation);
+      await deps.secrets.set(name, value);
+      refs[key] = name;
+    }
+    return refs;
+  }
+
+  /** Deletes secrets the row no longer references. Best effort after the row changed: an orphan is harmless. */
+  async function dropSecrets(orgId: string, names: string[], strict: boolean): Promise<void> {
+    for (const name of names) {
+      try {
+        await deps.secrets.delete(name);
+      } catch (error) {
+        if (strict) throw error;
+      }
+    }
+    deps.secrets.forget(secretNamePrefix(orgId));
+  }
+
+  const unreferenced = (before: SenderConfig | undefined, after: SenderConfig) =>
+    Object.values(before?.secretRefs ?? {}).filter((name) => !Object.values(after.secretRefs).includes(name));
+
+  function secretHints(input: SenderInput, at: string): Record<string, string> {
+    const day = at.slice(0, 10);
+    const hints: Record<string, string> = {};
+    if (input.clientSecret) hints.clientSecret = `saved ${day}${input.clientSecretExpiresOn ? `, expires ${input.clientSecretExpiresOn.slice(0, 10)}` : ''}`;
+    if (input.serviceAccount) hints.serviceAccountKey = `key of ${input.serviceAccount.clientEmail}, saved ${day}`;
+    return hints;
+  }
+
+  return {
+    async get(orgId: string): Promise<SenderView> {
+      return toView((await load(orgId)).config);
+    },
+
+    /** PUT: validate everything, then Key Vault, then the row. Locked -> 409; never half-saved. */
+    async save(orgId: string, body: unknown): Promise<SenderView> {
+      const input = parseSenderInput(body);
+      const previous = await deps.store.get(orgId);
+      const before = previous?.config;
+      refuseLocked(before);
+      const sameKind = !!before && before.provider === input.provider && before.mode === input.mode;
+      if (input.mode === 'app_registration' && !input.clientSecret && !(sameKind && before?.secretRefs.clientSecret)) {
+        throw new MailerError('VALIDATION_FAILED', 'The sender configuration is invalid: clientSecret.', { fields: { clientSecret: 'is required' } });
+      }
+      // Switching provider or mode retires the old secrets: a new generation keeps names unambiguous.
+      const generation = before ? before.secretGeneration + (sameKind ? 0 : 1) : 1;
+      const at = now();
+      const newSecrets: Record<string, string> = {};
+      if (input.clientSecret) newSecrets.clientSecret = input.clientSecret;
+      if (input.serviceAccountKey) newSecrets.serviceAccountKey = input.serviceAccountKey;
+      const refs = await putSecrets(orgId, generation, newSecrets);
+
+      const kept = sameKind && before ? before : undefined;
+      const config: SenderConfig = {
+        orgId,
+        provider: input.provider,
+        mode: input.mode,
+        senderEmail: input.senderEmail,
+        senderName: input.senderName,
+        ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+        fallbackToDefault: input.fallbackToDefault ?? before?.fallbackToDefault ?? true,
+        saveToSentItems: input.saveToSentItems ?? before?.saveToSentItems ?? false,
+        status: 'draft',
+        locked: false,
+        version: (before?.version ?? 0) + 1,
+        secretGeneration: generation,
+        // Consent results survive a re-save of the same mode (seed 000: consent first, then the alias).
+        ...(kept && CONSENT_MODES.includes(input.mode) ? pick(kept, CONSENT_FIELDS) : {}),
+        ...(input.mode === 'app_registration'
+          ? { tenantId: input.tenantId, clientId: input.clientId, clientSecretExpiresOn: input.clientSecretExpiresOn, mailboxObjectId: input.mailboxObjectId }
+          : {}),
+        ...(input.serviceAccount ? { accountEmail: input.serviceAccount.clientEmail, clientId: input.serviceAccount.clientId } : {}),
+        secretRefs: { ...(kept?.secretRefs ?? {}), ...refs },
+        secretHints: { ...(kept?.secretHints ?? {}), ...secretHints(input, at) },
+        createdAt: before?.createdAt ?? at,
+        updatedAt: at,
+      };
+      stripUndefined(config);
+      await write(config, previous);
+      await dropSecrets(orgId, unreferenced(before, config), false);
+      return toView(config);
+    },
+
+    async remove(orgId: string): Promise<void> {
+      const previous = await deps.store.get(orgId);
+      if (!previous) return;
+      // Secrets first (strict): a failure leaves the row, so DELETE can simply be repeated.
+      await dropSecrets(orgId, Object.values(previous.config.secretRefs), true);
+      await deps.store.delete(orgId, previous.etag);
+      deps.providers.forget(orgId);
+    },
+
+    /** Unlocks, deletes the org's secrets (generation moves on), and returns the org to the default sender. */
+    async reset(orgId: string): Promise<SenderView> {
+      const previous = await load(orgId);
+      const before = previous.config;
+      await dropSecrets(orgId, Object.values(before.secretRefs), true);
+      const at = now();
+      const config: SenderConfig = {
+        ...before,
+        status: 'draft',
+        locked: false,
+        version: before.version + 1,
+        secretGeneration: before.secretGeneration + 1,
+        secretRefs: {},
+        secretHints: {},
+        updatedAt: at,
+      };
+      // What a consent (or key) gave is gone with its secrets; admin-typed fields stay to pre-fill the form.
+      for (const field of CONSENT_FIELDS) if (field !== 'tenantId' || CONSENT_MODES.includes(before.mode)) delete config[field];
+      if (before.mode === 'service_account') {
+        delete config.accountEmail;
+        delete config.clientId;
+      }
+      delete config.lastTest;
+      delete config.lastError;
+      await write(config, previous);
+      return toView(config);
+    },
+
+    async consentLink(orgId: string, body: unknown): Promise<{ url: string; expiresAt: string }> {
+      const input = parseConsentLinkInput(body);
+      refuseLocked((await deps.store.get(orgId))?.config);
+      return deps.consent.createLink(orgId, input);
+    },
+
+    /**
+     * The OAuth callback. `error` is looked at first: a declined answer is a "declined" result even
+     * when its state is unusable. Any failure stores nothing.
+     */
+    async completeConsent(provider: string, query: URLSearchParams): Promise<ConsentResult> {
+      const peeked = await deps.consent.peek(query);
+      const returnUrl = peeked?.returnUrl && deps.consent.returnUrlAllowed(peeked.returnUrl) ? peeked.returnUrl : undefined;
+      const base: ConsentResult = { provider, orgId: peeked?.orgId, mode: peeked?.mode, returnUrl };
+      try {
+        const { state, outcome } = await deps.consent.complete(provider, query);
+        const sender = await applyConsent(state.orgId, state.provider, state.mode, outcome);
+        return { ...base, sender };
+      } catch (error) {
+        let failure = isMailerError(error) ? error : new MailerError('INTERNAL', 'The consent could not be completed.', { cause: error });
+        if (query.get('error') && failure.code === 'STATE_INVALID') {
+          failure = new MailerError('CONSENT_DECLINED', 'Consent was declined, so nothing was saved.', { providerCode: query.get('error') ?? undefined });
+        }
+        if (failure.code === 'INTERNAL') throw error;
+        return { ...base, error: failure };
+      }
+    },
+
+    /** Test connection: token and mailbox checks, no mail sent. */
+    async verify(orgId: string): Promise<VerifyResult> {
+      const { config } = await load(orgId);
+      requireComplete(config);
+      const checks = await deps.providers.get(config).verify();
+      return { ok: checks.every((c) => c.ok), checks };
+    },
+
+    /** Save and test: one real test message. Success activates and locks; failure is recorded with its hint. */
+    async test(orgId: string, body: unknown): Promise<{ ok: true; sentTo: string; sender: SenderView }> {
+      const { to } = parseTestInput(body);
+      const stored = await load(orgId);
+      requireComplete(stored.config);
+      const provider = deps.providers.get(stored.config);
+      try {
+        await provider.send(testMessage(stored.config, to));
+      } catch (error) {
+        const failure = isMailerError(error) ? error : new MailerError('PROVIDER_UNAVAILABLE', 'The test send failed unexpectedly.', { cause: error });
+        await recordFailedTest(orgId, stored.config.version, failure, to).catch(() => undefined);
+        throw failure;
+      }
+      const at = now();
+      const config: SenderConfig = { ...stored.config, status: 'active', locked: true, lastTest: { ok: true, at, to }, updatedAt: at };
+      delete config.lastError;
+      // Status and lock only: the credential is unchanged, so `version` (the cache key) stays.
+      await deps.store.replace(config, stored.etag);
+      return { ok: true, sentTo: to, sender: toView(config) };
+    },
+  };
+
+  async function recordFailedTest(orgId: string, version: number, failure: MailerError, to: string): Promise<void> {
+    const stored = await deps.store.get(orgId);
+    if (!stored || stored.config.version !== version) return;
+    const at = now();
+    const broken = failure.category === 'auth' || failure.category === 'permission' || failure.category === 'mailbox';
+    const config: SenderConfig = {
+      ...stored.config,
+      // An active sender that fails its re-test for a reason an admin must fix needs attention.
+      status: stored.config.status === 'active' && broken ? 'needs_attention' : stored.config.status,
+      lastTest: { ok: false, at, to, code: failure.code },
+      lastError: { code: failure.code, message: failure.message, hint: failure.hint, at },
+      updatedAt: at,
+    };
+    await deps.store.replace(config, stored.etag);
+  }
+
+  async function applyConsent(orgId: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {
+    const previous = await deps.store.get(orgId);
+    const before = previous?.config;
+    refuseLocked(before);
+    // Every consent moves the generation forward: new names, and the old secrets are deleted after.
+    const generation = (before?.secretGeneration ?? 0) + 1;
+    const refs = await putSecrets(orgId, generation, outcome.secrets);
+    const sameProvider = before?.provider === provider;
+    const at = now();
+    const config: SenderConfig = {
+      orgId,
+      provider,
+      mode,
+      // An address saved earlier (e.g. a shared mailbox) wins over the signed-in account's own.
+      senderEmail: (sameProvider && before?.senderEmail) || outcome.fields.senderEmail || '',
+      senderName: (sameProvider && before?.senderName) || '',
+      ...(sameProvider && before?.replyTo ? { replyTo: before.replyTo } : {}),
+      fallbackToDefault: before?.fallbackToDefault ?? true,
+      saveToSentItems: before?.saveToSentItems ?? false,
+      status: 'draft',
+      locked: false,
+      version: (before?.version ?? 0) + 1,
+      secretGeneration: generation,
+      ...pick(outcome.fields, CONSENT_FIELDS),
+      secretRefs: refs,
+      secretHints: Object.fromEntries(
+        Object.keys(refs).map((key) => [key, `from the sign-in${outcome.fields.accountEmail ? ` of ${outcome.fields.accountEmail}` : ''}, ${at.slice(0, 10)}`]),
+      ),
+      createdAt: before?.createdAt ?? at,
+      updatedAt: at,
+    };
+    stripUndefined(config);
+    try {
+      await write(config, previous);
+    } catch (error) {
+      await dropSecrets(orgId, Object.values(refs), false); // nothing half-saved
+      throw error;
+    }
+    await dropSecrets(orgId, unreferenced(before, config), false);
+    return toView(config);
+  }
+}
+
+export type SenderService = ReturnType<typeof createSenderService>;
+
+function requireComplete(config: SenderConfig): void {
+  const missing = missingForTest(config);
+  if (Object.keys(missing).length) {
+    throw new MailerError('VALIDATION_FAILED', `The sender is not complete yet: ${Object.keys(missing).join(', ')}.`, { fields: missing });
+  }
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+function stripUndefined(config: SenderConfig): void {
+  for (const key of Object.keys(config) as Array<keyof SenderConfig>) if (config[key] === undefined) delete config[key];
+}

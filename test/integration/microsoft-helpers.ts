@@ -1,0 +1,78 @@
+/**
+ * Helpers for the Microsoft integration tests: tokens straight from the sandbox Entra (plain HTTP,
+ * as a client would), scripted consent pages (`login_hint` + `sandbox_action`), and sandbox counters.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET, PLATFORM_REDIRECT_URI } from '../../dev/sandbox/world';
+import type { AcceptedMessage, LoggedRequest } from '../../dev/sandbox/server';
+import { sandboxControl, sandboxUrls } from '../support/env';
+
+/** A client-credentials token from the sandbox Entra. */
+export async function appToken(clientId = CONTOSO_APP_ID, secret = CONTOSO_APP_SECRET, tenantId = CONTOSO_TENANT_ID): Promise<string> {
+  const response = await fetch(`${sandboxUrls.entra}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'https://graph.microsoft.com/.default' }),
+  });
+  const body = (await response.json()) as any;
+  if (!response.ok) throw new Error(`token: ${response.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** Follows a sandbox consent/sign-in page as `upn` without the form; returns the redirect target. */
+export async function followConsentPage(url: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<URL> {
+  const page = new URL(url);
+  page.searchParams.set('login_hint', upn);
+  page.searchParams.set('sandbox_action', action);
+  const response = await fetch(page, { redirect: 'manual' });
+  const location = response.headers.get('location');
+  if (response.status !== 302 || !location) throw new Error(`consent page answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
+  return new URL(location);
+}
+
+/** A delegated token for `upn` through the platform app (authorize page + code redemption with PKCE). */
+export async function delegatedToken(upn: string, scope?: string): Promise<string> {
+  return (await delegatedTokens(upn, scope)).access_token;
+}
+
+export async function delegatedTokens(upn: string, scope = 'openid profile offline_access Mail.Send Mail.Send.Shared'): Promise<{ access_token: string; refresh_token: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL(`${sandboxUrls.entra}/organizations/oauth2/v2.0/authorize`);
+  for (const [k, v] of Object.entries({
+    client_id: PLATFORM_APP_ID,
+    response_type: 'code',
+    redirect_uri: PLATFORM_REDIRECT_URI,
+    scope,
+    state: 's',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  })) authorize.searchParams.set(k, v);
+  const callback = await followConsentPage(authorize.toString(), upn);
+  const response = await fetch(`${sandboxUrls.entra}/organizations/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: PLATFORM_APP_ID,
+      client_secret: PLATFORM_APP_SECRET,
+      code: callback.searchParams.get('code') ?? '',
+      redirect_uri: PLATFORM_REDIRECT_URI,
+      code_verifier: verifier,
+      scope,
+    }),
+  });
+  const body = (await response.json()) as any;
+  if (!response.ok) throw new Error(`token: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export const sandboxMessages = (mailbox?: string): Promise<AcceptedMessage[]> =>
+  sandboxControl('GET', `messages?provider=microsoft${mailbox ? `&mailbox=${encodeURIComponent(mailbox)}` : ''}`);
+
+export const tokenRequests = async (): Promise<LoggedRequest[]> =>
+  (await sandboxControl<LoggedRequest[]>('GET', 'requests?service=entra')).filter((r) => r.method === 'POST' && r.path.endsWith('/oauth2/v2.0/token'));
+
+export interface VaultRow {
+  name: string;
+  versions: string[];
+  deleted: boolean;
+}
+export const vaultRows = (): Promise<VaultRow[]> => sandboxControl('GET', 'keyvault/secrets');

@@ -1,0 +1,395 @@
+/**
+ * Issue 3's acceptance through the real HTTP API: the local Functions host in-process, Azurite for
+ * the sender rows and consent states, and the sandbox's Entra ID, Graph and Key Vault behind the
+ * real SDKs. Every API answer and every log line of the run is kept, and the last test searches
+ * them for every secret used.
+ */
+import { randomBytes } from 'node:crypto';
+import { startLocalHost, LocalHost } from '../../dev/host/localHost';
+import {
+  CONTOSO_APP_ID,
+  CONTOSO_APP_SECRET,
+  CONTOSO_EXPIRED_SECRET,
+  CONTOSO_TENANT_ID,
+  CONTOSO_USER_IDS,
+  PLATFORM_APP_SECRET,
+  VAULT_CLIENT_SECRET,
+} from '../../dev/sandbox/world';
+import { signState } from '../../shared/consent/state';
+import { loadConfig } from '../../shared/config';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { createAppCredential } from '../../shared/store/azureCredential';
+import { sandboxControl } from '../support/env';
+import { followConsentPage, sandboxMessages, vaultRows } from './microsoft-helpers';
+
+const config = loadConfig();
+const KEY = process.env.LOCAL_FUNCTION_KEY!;
+const RETURN_URL = `${config.publicBaseUrl}/settings?tab=mail`;
+const ALIAS = 'Compliance team - Contoso';
+
+let host: LocalHost;
+/** Everything that left the app during this file: API answers and log lines. */
+const transcript: string[] = [];
+/** Every secret value this file used or caused to exist (refresh tokens are read back at the end). */
+const secretsUsed = new Set<string>([CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET, config.stateSigningKey, KEY]);
+const refreshTokenNames = new Set<string>();
+
+interface Answer {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+async function api(method: string, path: string, body?: unknown, options: { key?: boolean; raw?: string } = {}): Promise<Answer> {
+  const response = await fetch(`${host.url}/api/${path}`, {
+    method,
+    redirect: 'manual',
+    headers: { ...(options.key === false ? {} : { 'x-functions-key': KEY }), ...(body !== undefined || options.raw ? { 'content-type': 'application/json' } : {}) },
+    body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await response.text();
+  // The answer only: the request (e.g. a callback URL with its one-time code) is what we sent, not what the app said.
+  transcript.push(`${method} ${path.split('?')[0]} -> ${response.status} ${[...response.headers].join(' ')} ${text}`);
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
+}
+
+/** The browser arriving back at our callback (the sandbox redirects to PUBLIC_BASE_URL; the host listens elsewhere). */
+const callback = (location: URL) => api('GET', `${location.pathname.replace(/^\/api\//, '')}${location.search}`, undefined, { key: false });
+
+const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+const appRegistration = (overrides: Record<string, unknown> = {}) => ({
+  provider: 'microsoft',
+  mode: 'app_registration',
+  senderEmail: 'notifications@contoso.example',
+  senderName: ALIAS,
+  tenantId: CONTOSO_TENANT_ID,
+  clientId: CONTOSO_APP_ID,
+  clientSecret: CONTOSO_APP_SECRET,
+  ...overrides,
+});
+
+beforeAll(async () => {
+  await sandboxControl('POST', 'reset');
+  const originals = { log: console.log, warn: console.warn, error: console.error, info: console.info };
+  for (const level of ['log', 'warn', 'error', 'info'] as const) {
+    console[level] = (...args: unknown[]) => {
+      transcript.push(args.map(String).join(' '));
+      originals[level](...args);
+    };
+  }
+  host = await startLocalHost({ port: 0, queues: false, timers: false, log: (line) => transcript.push(line) });
+});
+
+afterAll(async () => {
+  await host?.close();
+});
+
+describe('admin consent end to end (Contoso)', () => {
+  const orgId = newOrg('contoso');
+  let callbackLocation: URL;
+
+  it('a callback naming a tenant where no consent happened is checked with Entra and refused; nothing stored', async () => {
+    const forgedOrg = newOrg('forged');
+    const link = await api('POST', `orgs/${forgedOrg}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
+    const state = new URL(link.body.url).searchParams.get('state')!;
+    // What an attacker (or a confused admin) could type: admin_consent=True for Contoso, which never consented.
+    const page = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
+    expect(page.status).toBe(422);
+    expect(page.text).toContain('MS_APP_NOT_IN_TENANT');
+    expect((await api('GET', `orgs/${forgedOrg}/sender`)).status).toBe(404);
+  });
+
+  it('the consent link is a v2.0 admin-consent URL for the platform app, with a signed state and no secret', async () => {
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', returnUrl: RETURN_URL });
+    expect(link.status).toBe(200);
+    const url = new URL(link.body.url);
+    expect(url.pathname).toBe('/organizations/v2.0/adminconsent');
+    expect(url.searchParams.get('client_id')).toBe(config.microsoft.clientId);
+    expect(url.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
+    expect(url.searchParams.get('redirect_uri')).toBe(`${config.publicBaseUrl}/api/oauth/microsoft/callback`);
+    expect(url.searchParams.get('state')).toMatch(/^eyJ/);
+    expect(Date.parse(link.body.expiresAt) - Date.now()).toBeGreaterThan(14 * 60 * 1000);
+    callbackLocation = await followConsentPage(link.body.url, 'admin@contoso.example');
+    expect(callbackLocation.searchParams.get('admin_consent')).toBe('True');
+    expect(callbackLocation.searchParams.get('tenant')).toBe(CONTOSO_TENANT_ID);
+  });
+
+  it('the callback confirms the tenant, stores it, and redirects to the allowed return URL', async () => {
+    const answer = await callback(callbackLocation);
+    expect(answer.status).toBe(302);
+    const back = new URL(answer.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe(`${config.publicBaseUrl}/settings`);
+    expect(Object.fromEntries(back.searchParams)).toEqual({ tab: 'mail', consent: 'connected', provider: 'microsoft', orgId, mode: 'admin_consent' });
+    const view = await api('GET', `orgs/${orgId}/sender`);
+    expect(view.body).toMatchObject({ provider: 'microsoft', mode: 'admin_consent', tenantId: CONTOSO_TENANT_ID, status: 'draft', locked: false, sendingVia: 'default' });
+  });
+
+  it('the same callback again (replayed state) is refused with STATE_INVALID and changes nothing', async () => {
+    const before = await api('GET', `orgs/${orgId}/sender`);
+    const replay = await callback(callbackLocation);
+    expect(replay.status).toBe(302); // the return URL is signed into the state, so the refusal goes back there
+    expect(new URL(replay.headers.get('location')!).searchParams.get('code')).toBe('STATE_INVALID');
+    expect((await api('GET', `orgs/${orgId}/sender`)).body.version).toBe(before.body.version);
+  });
+
+  it('save the sender email and alias, Test connection, then Save and test: exactly one message, from address and name as configured', async () => {
+    const saved = await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'notifications@contoso.example', senderName: ALIAS });
+    expect(saved.status).toBe(200);
+    expect(saved.body.tenantId).toBe(CONTOSO_TENANT_ID); // the consent survives the save
+    const verify = await api('POST', `orgs/${orgId}/sender/verify`);
+    expect(verify.status).toBe(200);
+    expect(verify.body).toEqual({ ok: true, checks: [expect.objectContaining({ name: 'token', ok: true }), expect.objectContaining({ name: 'permission', ok: true }), expect.objectContaining({ name: 'mailbox', ok: true })] });
+
+    await sandboxControl('DELETE', 'messages');
+    const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
+    expect(test.status).toBe(200);
+    expect(test.body.sender).toMatchObject({ status: 'active', locked: true, sendingVia: 'org', lastTest: { ok: true, to: 'it@contoso.example' } });
+    const messages = await sandboxMessages();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ mailbox: 'notifications@contoso.example', from: { address: 'notifications@contoso.example', name: ALIAS }, to: ['it@contoso.example'] });
+    expect(messages[0].subject).toContain('org-mailer test');
+    expect(messages[0].subject).toContain(ALIAS);
+    const body = JSON.parse(messages[0].raw).message.body.content;
+    expect(body).toContain('notifications@contoso.example');
+    expect(body).toContain(ALIAS);
+  });
+
+  it('the active config is locked: PUT and a new consent link answer 409 SENDER_LOCKED', async () => {
+    const put = await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'admin@contoso.example', senderName: 'Other' });
+    expect(put.status).toBe(409);
+    expect(put.body.error.code).toBe('SENDER_LOCKED');
+    expect(put.body.error.hint).toMatch(/Reset/);
+    expect((await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' })).body.error.code).toBe('SENDER_LOCKED');
+  });
+
+  it('reset unlocks and returns the org to the default sender (the view says so)', async () => {
+    const reset = await api('POST', `orgs/${orgId}/sender/reset`);
+    expect(reset.status).toBe(200);
+    expect(reset.body).toMatchObject({ status: 'draft', locked: false, sendingVia: 'default', senderEmail: 'notifications@contoso.example' });
+    expect(reset.body.notice).toMatch(/default sender/);
+    expect(reset.body.tenantId).toBeUndefined();
+    expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { consent: expect.any(String) } });
+  });
+});
+
+describe('own app registration', () => {
+  it('saves with the secret only in Key Vault, tests, locks; reset deletes the secret (the sandbox shows it gone)', async () => {
+    const orgId = newOrg('app');
+    const saved = await api('PUT', `orgs/${orgId}/sender`, appRegistration({ clientSecretExpiresOn: '2027-05-31', mailboxObjectId: CONTOSO_USER_IDS.notifications }));
+    expect(saved.status).toBe(200);
+    expect(saved.body.secrets).toEqual({ clientSecret: expect.stringMatching(/^saved \d{4}-\d\d-\d\d, expires 2027-05-31$/) });
+    expect(saved.text).not.toContain(CONTOSO_APP_SECRET);
+    const secretNameInVault = `org-${orgId}-client-secret-1`;
+    expect((await vaultRows()).find((r) => r.name === secretNameInVault)).toMatchObject({ deleted: false });
+
+    expect((await api('POST', `orgs/${orgId}/sender/verify`)).body.ok).toBe(true);
+    const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
+    expect(test.status).toBe(200);
+    expect((await api('PUT', `orgs/${orgId}/sender`, appRegistration())).status).toBe(409);
+
+    const reset = await api('POST', `orgs/${orgId}/sender/reset`);
+    expect(reset.body).toMatchObject({ status: 'draft', locked: false, sendingVia: 'default', secrets: {}, clientId: CONTOSO_APP_ID });
+    expect((await vaultRows()).find((r) => r.name === secretNameInVault)).toMatchObject({ deleted: true });
+
+    // A new secret after reset goes under the next generation (the deleted name stays reserved in Key Vault).
+    expect((await api('PUT', `orgs/${orgId}/sender`, appRegistration())).status).toBe(200);
+    expect((await vaultRows()).find((r) => r.name === `org-${orgId}-client-secret-2`)).toMatchObject({ deleted: false });
+    expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' })).status).toBe(200);
+  });
+
+  it.each([
+    ['contoso-expired-secret', 'MS_SECRET_EXPIRED', { clientSecret: CONTOSO_EXPIRED_SECRET }, /expired/],
+    ['a wrong secret', 'MS_SECRET_INVALID', { clientSecret: 'wrong-secret-value' }, /secret ID was pasted/],
+    ['a wrong client id', 'MS_APP_NOT_IN_TENANT', { clientId: '33333333-3333-4333-8333-333333333333' }, /consent/],
+    ['a wrong tenant', 'MS_TENANT_NOT_FOUND', { tenantId: '99999999-9999-4999-8999-999999999999' }, /tenant/],
+    ['restricted@', 'MS_MAILBOX_ACCESS_DENIED', { senderEmail: 'restricted@contoso.example' }, /restricted@contoso\.example/],
+    ['an unknown object id', 'MS_MAILBOX_NOT_FOUND', { mailboxObjectId: 'c0000000-0000-4000-8000-00000000ffff' }, /Object ID/],
+    ['unlicensed@', 'MS_MAILBOX_NOT_ENABLED', { senderEmail: 'unlicensed@contoso.example' }, /licence/],
+  ])('%s -> %s, with its hint in the answer and in lastError', async (_label, code, overrides, hint) => {
+    const orgId = newOrg('bad');
+    expect((await api('PUT', `orgs/${orgId}/sender`, appRegistration(overrides))).status).toBe(200);
+    const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
+    expect(test.status).toBe(422);
+    expect(test.body.error.code).toBe(code);
+    expect(test.body.error.hint).toMatch(hint);
+    const view = await api('GET', `orgs/${orgId}/sender`);
+    expect(view.body).toMatchObject({ status: 'draft', locked: false, lastError: { code, hint: expect.stringMatching(hint) }, lastTest: { ok: false, code } });
+    const verify = await api('POST', `orgs/${orgId}/sender/verify`);
+    expect(verify.body.ok).toBe(false);
+    expect(verify.body.checks.find((c: { ok: boolean }) => !c.ok).code).toBe(code);
+  });
+});
+
+describe('delegated sign-in, sending as a shared mailbox', () => {
+  async function signIn(orgId: string, upn: string): Promise<Answer> {
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'delegated', loginHint: upn });
+    expect(link.status).toBe(200);
+    const url = new URL(link.body.url);
+    expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(url.searchParams.get('scope')).toBe('openid profile Mail.Send Mail.Send.Shared offline_access');
+    return callback(await followConsentPage(link.body.url, upn));
+  }
+
+  it('admin@ signs in, the sender is the shared mailbox privacy@: test send goes out from privacy@', async () => {
+    const orgId = newOrg('deleg');
+    const page = await signIn(orgId, 'admin@contoso.example');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Connected');
+    expect(page.text).toContain('admin@contoso.example');
+    const view = await api('GET', `orgs/${orgId}/sender`);
+    expect(view.body).toMatchObject({ mode: 'delegated', accountEmail: 'admin@contoso.example', senderEmail: 'admin@contoso.example', tenantId: CONTOSO_TENANT_ID });
+    expect(view.body.secrets.refreshToken).toMatch(/sign-in of admin@contoso.example/);
+    refreshTokenNames.add(`org-${orgId}-refresh-token-1`);
+
+    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
+    const verify = await api('POST', `orgs/${orgId}/sender/verify`);
+    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['sign-in', true], ['permission', true], ['mailbox', true]]);
+    await sandboxControl('DELETE', 'messages');
+    expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' })).status).toBe(200);
+    const [message] = await sandboxMessages();
+    expect(message.from).toEqual({ address: 'privacy@contoso.example', name: 'Contoso Privacy' });
+  });
+
+  it('a user without Send As on privacy@ -> MS_SEND_AS_DENIED with a hint naming both', async () => {
+    const orgId = newOrg('deleg');
+    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
+    expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
+    expect((await api('GET', `orgs/${orgId}/sender`)).body.senderEmail).toBe('privacy@contoso.example'); // the saved address wins
+    refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
+    const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' });
+    expect(test.status).toBe(422);
+    expect(test.body.error.code).toBe('MS_SEND_AS_DENIED');
+    expect(test.body.error.hint).toContain('notifications@contoso.example may not send as privacy@contoso.example');
+  });
+});
+
+describe('bad input gets a clear error and changes nothing', () => {
+  it('PUT: 422 with fields for unknown provider/mode, missing fields, malformed GUIDs, a non-address, an alias with CR/LF, a secret over 1 KB', async () => {
+    const orgId = newOrg('bad-input');
+    const cases: Array<[unknown, string[]]> = [
+      [{ ...appRegistration(), provider: 'yahoo' }, ['provider']],
+      [{ ...appRegistration(), mode: 'smtp' }, ['mode']],
+      [{ provider: 'microsoft', mode: 'app_registration' }, ['clientId', 'senderEmail', 'senderName', 'tenantId']],
+      [appRegistration({ tenantId: 'contoso', clientId: '1234' }), ['clientId', 'tenantId']],
+      [appRegistration({ senderEmail: 'notifications' }), ['senderEmail']],
+      [appRegistration({ senderName: 'Contoso\r\nBcc: x@example.com' }), ['senderName']],
+      [appRegistration({ clientSecret: 's'.repeat(1025) }), ['clientSecret']],
+      [appRegistration({ clientSecretExpiresOn: 'next year' }), ['clientSecretExpiresOn']],
+    ];
+    for (const [body, fields] of cases) {
+      const answer = await api('PUT', `orgs/${orgId}/sender`, body);
+      expect(answer.status).toBe(422);
+      expect(answer.body.error.code).toBe('VALIDATION_FAILED');
+      expect(Object.keys(answer.body.error.fields).sort()).toEqual(fields);
+    }
+    expect((await api('GET', `orgs/${orgId}/sender`)).status).toBe(404);
+    expect((await vaultRows()).some((r) => r.name.startsWith(`org-${orgId}-`))).toBe(false);
+  });
+
+  it('no function key -> 401; a malformed org id -> 400; a body that is not JSON -> 400', async () => {
+    expect((await api('GET', 'orgs/acme/sender', undefined, { key: false })).status).toBe(401);
+    const badOrg = await api('GET', 'orgs/Not_Valid/sender');
+    expect(badOrg.status).toBe(400);
+    expect(badOrg.body.error.fields).toHaveProperty('orgId');
+    const notJson = await api('PUT', `orgs/${newOrg('x')}/sender`, undefined, { raw: '{"provider":' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.code).toBe('BAD_REQUEST');
+  });
+
+  it('a return URL outside the allowlist -> 400; a mode without consent -> 422', async () => {
+    const orgId = newOrg('link');
+    const outside = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', returnUrl: 'https://evil.example/steal' });
+    expect(outside.status).toBe(400);
+    expect(outside.body.error.code).toBe('RETURN_URL_NOT_ALLOWED');
+    const noConsent = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'app_registration' });
+    expect(noConsent.status).toBe(422);
+    expect(noConsent.body.error.fields).toHaveProperty('mode');
+  });
+
+  it('consent declined (error=access_denied) -> a clear "consent was declined" page, nothing stored', async () => {
+    const orgId = newOrg('declined');
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
+    const location = await followConsentPage(link.body.url, 'admin@contoso.example', 'deny');
+    expect(location.searchParams.get('error')).toBe('access_denied');
+    const page = await callback(location);
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain('Consent was declined');
+    expect(page.text).toContain('CONSENT_DECLINED');
+    expect((await api('GET', `orgs/${orgId}/sender`)).status).toBe(404);
+  });
+
+  it('a tampered state, an expired state and a missing state -> 400, nothing stored', async () => {
+    const orgId = newOrg('tamper');
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
+    const location = await followConsentPage(link.body.url, 'admin@contoso.example');
+    const state = location.searchParams.get('state')!;
+    const [header, payload, signature] = state.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const forged = new URL(location);
+    forged.searchParams.set('state', `${header}.${Buffer.from(JSON.stringify({ ...claims, org: newOrg('victim') })).toString('base64url')}.${signature}`);
+    const tampered = await callback(forged);
+    expect(tampered.status).toBe(400);
+    expect(tampered.text).toContain('STATE_INVALID');
+
+    const expired = new URL(location);
+    expired.searchParams.set('state', await signState({ orgId, provider: 'microsoft', mode: 'admin_consent', nonce: claims.jti }, config.stateSigningKey, Date.now() - 20 * 60 * 1000));
+    expect((await callback(expired)).status).toBe(400);
+
+    const missing = new URL(location);
+    missing.searchParams.delete('state');
+    expect((await callback(missing)).status).toBe(400);
+    expect((await api('GET', `orgs/${orgId}/sender`)).status).toBe(404);
+    // The genuine answer still works once: nothing above consumed it.
+    expect((await callback(location)).status).toBe(200);
+    expect((await api('GET', `orgs/${orgId}/sender`)).body.tenantId).toBe(CONTOSO_TENANT_ID);
+  });
+
+  it('a state for another provider\'s callback is refused', async () => {
+    const orgId = newOrg('cross');
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
+    const location = await followConsentPage(link.body.url, 'admin@contoso.example');
+    const google = new URL(location);
+    google.pathname = '/api/oauth/google/callback';
+    expect((await callback(google)).status).toBe(400);
+    expect((await api('GET', `orgs/${orgId}/sender`)).status).toBe(404);
+  });
+
+  it('DELETE removes the config and its secrets', async () => {
+    const orgId = newOrg('gone');
+    await api('PUT', `orgs/${orgId}/sender`, appRegistration());
+    expect((await api('DELETE', `orgs/${orgId}/sender`)).status).toBe(204);
+    expect((await api('GET', `orgs/${orgId}/sender`)).body.error.code).toBe('SENDER_NOT_FOUND');
+    expect((await vaultRows()).find((r) => r.name === `org-${orgId}-client-secret-1`)).toMatchObject({ deleted: true });
+    expect((await api('DELETE', `orgs/${orgId}/sender`)).status).toBe(204);
+  });
+});
+
+describe('secrets never leave', () => {
+  it('no secret value appears in any API answer or in anything logged during this file', async () => {
+    // Every version of every refresh token (the first one and each rotation), read straight from the vault.
+    const vault = new SecretClient(config.keyVaultUrl, createAppCredential(config), { disableChallengeResourceVerification: true });
+    const rows = await vaultRows();
+    for (const name of refreshTokenNames) {
+      const row = rows.find((r) => r.name === name)!;
+      expect(row.versions.length).toBeGreaterThan(1); // rotated at least once
+      for (const version of row.versions) secretsUsed.add((await vault.getSecret(name, { version })).value!);
+    }
+    const everything = transcript.join('\n');
+    expect(everything.length).toBeGreaterThan(1000);
+    for (const secret of secretsUsed) expect(everything).not.toContain(secret);
+    // No access token, id token or signed assertion either (the consent state is the one JWT the API hands out).
+    const jwts = everything.match(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/g) ?? [];
+    for (const jwt of jwts) expect(JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).aud).toBe('org-mailer/oauth-callback');
+  });
+});
