@@ -8,6 +8,7 @@ import type { Sandbox } from './sandbox/server';
 import type { Services } from '../shared/services';
 import { ensureAllStorage } from '../shared/store/storageClients';
 import { seedMicrosoftDemo } from './seed-microsoft';
+import { seedSettingsLink } from './seed-settings';
 
 export interface DemoContext {
   /** Services built from the same settings the host runs with (Storage, Key Vault through the sandbox). */
@@ -27,7 +28,7 @@ const seedStorage: DemoSeeder = async ({ services }) => {
   await ensureAllStorage(services.storage);
 };
 
-export const DEMO_SEEDERS: DemoSeeder[] = [seedStorage, seedMicrosoftDemo];
+export const DEMO_SEEDERS: DemoSeeder[] = [seedStorage, seedMicrosoftDemo, seedSettingsLink];
 
 /** Runs every seeder in order; returns the lines they want printed. */
 export async function seedDemo(context: DemoContext): Promise<string[]> {

@@ -159,7 +159,6 @@ async function run(): Promise<void> {
         `  Health           ${apiUrl}/api/health`,
         `  Sandbox outbox   ${sandbox.urls.graph}/_sandbox/outbox`,
         `  Sandbox control  ${sandbox.urls.entra}/_sandbox/   (messages, requests, faults, reset; on every sandbox origin)`,
-        `  Settings page    (not built yet)`,
         ...extra.map((line) => `  ${line}`),
         `  The sandbox's HTTPS certificate comes from ${ensureCertificates().caPath}: trust it in your browser to open sandbox pages without a warning.`,
         '',

@@ -1,0 +1,17 @@
+/**
+ * `npm start` demo: a settings-page link for a demo org, made by the same admin-link service that
+ * `POST /api/orgs/{orgId}/admin-links` uses. The link works for 60 minutes; the printed line says
+ * how to get a new one.
+ */
+import { adminLinksOf } from '../shared/adminLinks';
+import type { DemoSeeder } from './seed';
+
+export const DEMO_SETTINGS_ORG = 'demo-org';
+
+export const seedSettingsLink: DemoSeeder = async ({ services, apiUrl }) => {
+  const link = await adminLinksOf(services).create(DEMO_SETTINGS_ORG, undefined);
+  return [
+    `Settings page    ${link.url}`,
+    `                 (org "${DEMO_SETTINGS_ORG}", until ${link.expiresAt}; a new link: POST ${apiUrl}/api/orgs/<orgId>/admin-links with the function key)`,
+  ];
+};

@@ -1,0 +1,77 @@
+/**
+ * The settings page's API: `/api/admin/*`, anonymous at the host (a browser must never hold the
+ * function key) and guarded by the admin token of the page's link (`Authorization: Bearer`). Every
+ * route acts on the token's org only (there is no orgId in these paths to tamper with) and calls the
+ * same sender service as the management routes in senders.ts.
+ */
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { adminLinksOf, AdminSession, settingsPageUrl } from '../shared/adminLinks';
+import { getServices } from '../shared/services';
+import { handle, json, readJson } from './http';
+import { defineHttp } from './registry';
+
+const senders = () => getServices().senderService;
+
+function bearer(request: HttpRequest): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+}
+
+/** Wraps a page route: no valid token -> 401 ADMIN_LINK_INVALID before anything else runs. */
+function asAdmin(action: (session: AdminSession, request: HttpRequest) => Promise<HttpResponseInit>) {
+  return handle(async (request) => action(await adminLinksOf(getServices()).session(bearer(request)), request));
+}
+
+defineHttp({
+  name: 'adminSession',
+  route: 'admin/session',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: asAdmin(async (session) => json(200, session)),
+});
+
+defineHttp({
+  name: 'adminSender',
+  route: 'admin/sender',
+  methods: ['GET', 'PUT'],
+  authLevel: 'anonymous',
+  handler: asAdmin(async ({ orgId }, request) =>
+    json(200, request.method === 'PUT' ? await senders().save(orgId, await readJson(request)) : await senders().get(orgId)),
+  ),
+});
+
+defineHttp({
+  name: 'adminSenderConsentLink',
+  route: 'admin/sender/consent-link',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: asAdmin(async ({ orgId }, request) => {
+    const body = await readJson(request);
+    // Consent started from the page comes back to the page; the caller does not pick the return URL.
+    const input = body && typeof body === 'object' && !Array.isArray(body) ? { ...body, returnUrl: settingsPageUrl(getServices().config) } : body;
+    return json(200, await senders().consentLink(orgId, input));
+  }),
+});
+
+defineHttp({
+  name: 'adminSenderVerify',
+  route: 'admin/sender/verify',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: asAdmin(async ({ orgId }) => json(200, await senders().verify(orgId))),
+});
+
+defineHttp({
+  name: 'adminSenderTest',
+  route: 'admin/sender/test',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: asAdmin(async ({ orgId }, request) => json(200, await senders().test(orgId, await readJson(request)))),
+});
+
+defineHttp({
+  name: 'adminSenderReset',
+  route: 'admin/sender/reset',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: asAdmin(async ({ orgId }) => json(200, await senders().reset(orgId))),
+});

@@ -1,0 +1,31 @@
+/**
+ * `GET /api/settings` (and `/api/settings/app.js`, `/api/settings/app.css`): the org admin's
+ * settings page, anonymous and static. It acts through `/api/admin/*` (adminSender.ts) with the
+ * token from its link's fragment.
+ */
+import { explainCode } from '../shared/adminLinks';
+import { settingsPageResponse } from '../shared/adminLinks/page';
+import { getConfig } from '../shared/config';
+import { handle, json } from './http';
+import { defineHttp } from './registry';
+
+defineHttp({
+  name: 'settingsPage',
+  route: 'settings/{asset?}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: handle(async (request) => settingsPageResponse(request.params.asset, getConfig())),
+});
+
+/**
+ * The plain-words hint of an error code, for the page when all it has is a code (a consent that
+ * came back as `?consent=failed&code=...`, possibly in a tab without the token). Static registry
+ * text, like the page itself: nothing org-specific, so no token.
+ */
+defineHttp({
+  name: 'settingsErrorHint',
+  route: 'settings/errors/{code}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: handle(async (request) => json(200, explainCode(request.params.code ?? ''), { 'Cache-Control': 'public, max-age=300' })),
+});

@@ -1,0 +1,66 @@
+/**
+ * Admin links (design.md section 5, `POST /orgs/{orgId}/admin-links`): the SaaS backend, holding the
+ * function key, asks for a short-lived link to the settings page of ONE org and hands it to that
+ * org's admin. The page then acts for that org only, with the token of the link and never the key.
+ */
+import { z } from 'zod';
+import type { Config } from '../config';
+import { MailerError } from '../errors';
+import { AdminSession, signAdminToken, verifyAdminToken } from './token';
+
+export interface AdminLinksDeps {
+  config: Readonly<Config>;
+  /** The consent module's allowlist check (RETURN_URL_ALLOWLIST + PUBLIC_BASE_URL's origin): one rule for both. */
+  returnUrlAllowed(url: string): boolean;
+  now?: () => number;
+}
+
+export interface AdminLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** Where the page lives; also where consent started from the page comes back to. */
+export function settingsPageUrl(config: Readonly<Config>): string {
+  return `${config.publicBaseUrl}/api/settings`;
+}
+
+const linkInput = z
+  .object({ returnUrl: z.url({ message: 'returnUrl must be an absolute http(s) URL', protocol: /^https?$/ }).max(2048).optional() })
+  .strict();
+
+function parseLinkInput(body: unknown): { returnUrl?: string } {
+  const parsed = linkInput.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const fields: Record<string, string> = {};
+  for (const issue of parsed.error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [issue.path.join('.') || 'body'];
+    for (const key of keys) fields[key] ??= issue.code === 'unrecognized_keys' ? 'is not a field of an admin link request' : issue.message;
+  }
+  throw new MailerError('VALIDATION_FAILED', `The admin link request is invalid: ${Object.keys(fields).join(', ')}.`, { fields });
+}
+
+export function createAdminLinks(deps: AdminLinksDeps) {
+  const now = deps.now ?? Date.now;
+  return {
+    /** A link to the settings page for `orgId`, valid for 60 minutes. The token rides in the fragment. */
+    async create(orgId: string, body: unknown): Promise<AdminLink> {
+      const { returnUrl } = parseLinkInput(body);
+      if (returnUrl !== undefined && !deps.returnUrlAllowed(returnUrl)) {
+        throw new MailerError('RETURN_URL_NOT_ALLOWED', "The return URL's origin is not allowed.", {
+          fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
+        });
+      }
+      const { token, expiresAt } = await signAdminToken(orgId, deps.config.stateSigningKey, { returnUrl, now: now() });
+      // A fragment is never sent to a server (RFC 3986 section 3.5), so the token stays out of access logs and Referer.
+      return { url: `${settingsPageUrl(deps.config)}#token=${token}`, expiresAt };
+    },
+
+    /** The org and expiry a bearer token grants; ADMIN_LINK_INVALID (401) when missing, tampered or expired. */
+    session(token: string | undefined): Promise<AdminSession> {
+      return verifyAdminToken(token, deps.config.stateSigningKey, now());
+    },
+  };
+}
+
+export type AdminLinks = ReturnType<typeof createAdminLinks>;
