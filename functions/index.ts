@@ -3,3 +3,10 @@
  * registers its triggers with the host and in `registry.ts`.
  */
 import './health';
+import './senders';
+import './oauth';
+import './messages';
+import './outbox';
+import './adminLinks';
+import './adminSender';
+import './settingsPage';

@@ -1,0 +1,100 @@
+/**
+ * Enqueue through the API (`POST /api/orgs/{orgId}/messages`): validate, dedupe on the id, reserve
+ * the sender mailbox's next free slot (fairness, `scheduler.ts`), claim-check large payloads, put
+ * the message on `outbox` hidden until its slot, and record it `queued`.
+ *
+ * Order matters for "never lose, never send twice": the queue message is written BEFORE the row.
+ * If the row write fails, the worker creates the row itself; if two requests with the same id race,
+ * both messages reach the worker and its ETag-conditioned claim lets only one send. The row's
+ * insert is also the duplicate check (409: the id exists): reading first would cost every message
+ * a request to save a queue message on the rare duplicate, which the worker then drops.
+ */
+import { isMailerError, MailerError } from '../errors';
+import type { DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
+import type { QueueStore } from '../store/outboxQueue';
+import type { PayloadStore } from '../store/payloadStore';
+import { toQueueMessage } from './claimCheck';
+import type { MailboxScheduler } from './scheduler';
+import { parseMessageInput } from './schema';
+import type { SenderResolver } from '../senders/resolve';
+import { chooseSender, mailboxKey } from './senderChoice';
+import { delayUntil } from './slotMath';
+import type { Slot } from './envelope';
+
+export interface EnqueueDeps {
+  deliveries: DeliveryStore;
+  outbox: QueueStore;
+  payloads: PayloadStore;
+  resolver: SenderResolver;
+  scheduler: MailboxScheduler;
+  ratePerMinute: { microsoft: number; google: number };
+  clock?: () => number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  status: DeliveryStatus;
+  /** False when a message with this id existed already (nothing new was queued). */
+  created: boolean;
+}
+
+/**
+ * Which mailbox an org's messages use is remembered this long for scheduling only: a flood then costs
+ * no sender read per message, and a stale answer is harmless (the worker re-checks the mailbox and
+ * reserves again when it changed).
+ */
+const MAILBOX_MEMORY_MS = 10_000;
+const MIN_DELAY_MS = 1000;
+
+export function createEnqueuer(deps: EnqueueDeps) {
+  const now = deps.clock ?? Date.now;
+  const mailboxes = new Map<string, { key: string; provider: 'microsoft' | 'google'; until: number }>();
+
+  async function mailboxOf(orgId: string): Promise<{ key: string; provider: 'microsoft' | 'google' }> {
+    const known = mailboxes.get(orgId);
+    if (known && known.until > now()) return known;
+    const { sender } = await chooseSender(deps.resolver, orgId, {});
+    const found = { key: mailboxKey(sender.config), provider: sender.config.provider, until: now() + MAILBOX_MEMORY_MS };
+    mailboxes.set(orgId, found);
+    return found;
+  }
+
+  /** The slot of the mailbox the message will use; undefined leaves scheduling to the worker. */
+  async function reserveSlot(orgId: string): Promise<Slot | undefined> {
+    let mailbox;
+    try {
+      mailbox = await mailboxOf(orgId);
+    } catch (error) {
+      // No sender can ever take it: say so now rather than failing it in the worker.
+      if (isMailerError(error) && error.code === 'SENDER_NOT_FOUND') {
+        throw new MailerError('INVALID_MESSAGE', error.message, { fields: { orgId: 'has no active sender and there is no default sender' }, hint: error.hint });
+      }
+      // Anything else (a broken sender without fallback, an outage) is the worker's to record.
+      return undefined;
+    }
+    try {
+      return { mailbox: mailbox.key, at: await deps.scheduler.reserve(mailbox.key, deps.ratePerMinute[mailbox.provider]) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    async enqueue(orgId: string, body: unknown): Promise<EnqueueResult> {
+      const message = parseMessageInput(orgId, body);
+      const slot = await reserveSlot(orgId);
+      const { body: queued } = await toQueueMessage(message, deps.payloads);
+      if (slot) queued.slot = slot;
+      // At least a second hidden, so the row below is written before any worker sees the message;
+      // else a worker could create the row first and this request would look like a duplicate.
+      const delayMs = Math.max(MIN_DELAY_MS, slot ? delayUntil(slot.at, now()) : 0);
+      await deps.outbox.send(queued, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
+
+      const recipients = message.to.length + message.cc.length + message.bcc.length;
+      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, recipients, now: now() });
+      return { id: message.id, status: record.status, created };
+    },
+  };
+}
+
+export type Enqueuer = ReturnType<typeof createEnqueuer>;

@@ -1,0 +1,80 @@
+/**
+ * The `outbox` queue message around a v1 message. Either the whole message travels inline, or (claim
+ * check) only `{v, id, orgId, payloadRef}` does and the message waits in blob `payloads`. The worker
+ * adds `slot` when it re-enqueues: the per-mailbox send time it reserved, so the next delivery of
+ * the same message does not reserve again.
+ */
+import { z } from 'zod';
+import { ORG_ID_PATTERN } from '../senders/model';
+import { MESSAGE_ID_PATTERN, MESSAGE_VERSION } from './schema';
+
+export interface Slot {
+  /** The mailbox key (`provider:address`) the time was reserved on. */
+  mailbox: string;
+  /** When the message may go out (ms since epoch). */
+  at: number;
+}
+
+const envelopeSchema = z.looseObject({
+  v: z.literal(MESSAGE_VERSION),
+  id: z.string().regex(MESSAGE_ID_PATTERN),
+  orgId: z.string().regex(ORG_ID_PATTERN),
+  payloadRef: z.string().min(1).max(1024).optional(),
+  slot: z.strictObject({ mailbox: z.string().min(1).max(512), at: z.number().int().nonnegative() }).optional(),
+});
+
+export interface Envelope {
+  id: string;
+  orgId: string;
+  payloadRef?: string;
+  slot?: Slot;
+  /** The message fields without the envelope-only ones (`payloadRef`, `slot`). */
+  content: Record<string, unknown>;
+}
+
+export type ReadEnvelope = { ok: true; envelope: Envelope } | { ok: false; raw: string; reason: string };
+
+/** Text of a queue entry as the Functions host hands it over (parsed JSON, a string, or bytes). */
+export function entryText(entry: unknown): string {
+  if (typeof entry === 'string') return entry;
+  if (Buffer.isBuffer(entry)) return entry.toString('utf8');
+  try {
+    return JSON.stringify(entry) ?? String(entry);
+  } catch {
+    return String(entry);
+  }
+}
+
+/**
+ * Reads the envelope without judging the content: a message whose id and org cannot be read has no
+ * delivery row to fail, so the caller sets it aside with its raw text.
+ */
+export function readEnvelope(entry: unknown): ReadEnvelope {
+  let value: unknown = entry;
+  if (typeof entry === 'string' || Buffer.isBuffer(entry)) {
+    try {
+      value = JSON.parse(entryText(entry));
+    } catch {
+      return { ok: false, raw: entryText(entry), reason: 'not JSON' };
+    }
+  }
+  const parsed = envelopeSchema.safeParse(value);
+  if (!parsed.success) {
+    const problem = parsed.error.issues[0];
+    return { ok: false, raw: entryText(entry), reason: `no readable ${problem?.path.join('.') || 'envelope'} (v, id, orgId)` };
+  }
+  const { payloadRef, slot, ...content } = parsed.data;
+  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, content } };
+}
+
+/** The queue message for a message already claim-checked, or an inline one; `slot` optional. */
+export function buildEnvelope(
+  base: { id: string; orgId: string; payloadRef?: string; content?: Record<string, unknown> },
+  slot?: Slot,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = base.payloadRef
+    ? { v: MESSAGE_VERSION, id: base.id, orgId: base.orgId, payloadRef: base.payloadRef }
+    : { ...(base.content ?? {}), v: MESSAGE_VERSION, id: base.id, orgId: base.orgId };
+  if (slot) body.slot = slot;
+  return body;
+}

@@ -1,0 +1,43 @@
+/**
+ * Status events for the SaaS backend: every transition is also put on queue `delivery-events` as
+ * `{id, orgId, status, at, code?, via?}` (Base64 JSON, like every queue the Functions host reads).
+ *
+ * Publishing is best effort AFTER the row is written: the row is the truth (GET .../messages/{id}),
+ * and failing a delivery because its event could not be queued would be worse than a missed event.
+ */
+import type { DeliveryRecord, DeliveryStatus } from '../store/deliveryStore';
+import type { QueueStore } from '../store/outboxQueue';
+import type { ErrorCode } from '../errors';
+
+export interface DeliveryEvent {
+  id: string;
+  orgId: string;
+  status: DeliveryStatus;
+  at: string;
+  code?: ErrorCode;
+  via?: 'org' | 'default';
+}
+
+export function eventOf(record: DeliveryRecord): DeliveryEvent {
+  return {
+    id: record.id,
+    orgId: record.orgId,
+    status: record.status,
+    at: record.updatedAt,
+    ...(record.code && record.status !== 'sent' ? { code: record.code } : {}),
+    ...(record.via ? { via: record.via } : {}),
+  };
+}
+
+export type EventPublisher = (record: DeliveryRecord) => Promise<void>;
+
+export function createEventPublisher(queue: QueueStore, warn: (message: string) => void): EventPublisher {
+  return async (record) => {
+    try {
+      await queue.send(eventOf(record));
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'error';
+      warn(`delivery event ${record.orgId}/${record.id} ${record.status} not queued (${code})`);
+    }
+  };
+}

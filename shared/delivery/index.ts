@@ -1,0 +1,72 @@
+/**
+ * Delivery, wired: the enqueue API's service, the outbox worker and the poison handler, sharing one
+ * scheduler (per-mailbox slots) and one limiter (per-mailbox concurrency) per process. The
+ * composition root (`shared/services.ts`) builds this once.
+ */
+import type { Config } from '../config';
+import { QUEUES } from '../store/names';
+import { createDeliveryStore, DeliveryStore } from '../store/deliveryStore';
+import { createMailboxSlotStore } from '../store/mailboxSlots';
+import type { QueueStore } from '../store/outboxQueue';
+import type { PayloadStore } from '../store/payloadStore';
+import { createPoisonArchive, PoisonArchive } from '../store/poisonArchive';
+import type { StorageClients } from '../store/storageClients';
+import { createEnqueuer, Enqueuer } from './enqueue';
+import { createEventPublisher } from './events';
+import { MailboxLimiter } from './mailboxLimiter';
+import { createPoisonHandler } from './poison';
+import { retryPolicy } from './retryPolicy';
+import { createMailboxScheduler } from './scheduler';
+import type { SenderResolver } from '../senders/resolve';
+import { createOutboxWorker, OutboxWorker } from './worker';
+
+/** A claim holds a message in `sending` this long; a send that takes longer may be repeated by another worker. */
+export const LEASE_MS = 2 * 60_000;
+
+export interface DeliveryServices {
+  deliveries: DeliveryStore;
+  poisonArchive: PoisonArchive;
+  enqueuer: Enqueuer;
+  worker: OutboxWorker;
+  poison: ReturnType<typeof createPoisonHandler>;
+}
+
+export interface DeliveryInputs {
+  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'>>;
+  storage: StorageClients;
+  outbox: QueueStore;
+  deliveryEvents: QueueStore;
+  payloads: PayloadStore;
+  resolver: SenderResolver;
+  /** Where a lost event is reported (never with message contents). */
+  warn?: (message: string) => void;
+}
+
+export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
+  const { config, storage, outbox, payloads, resolver } = inputs;
+  const deliveries = createDeliveryStore(storage);
+  const poisonArchive = createPoisonArchive(storage);
+  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
+  const publish = createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m)));
+  const ratePerMinute = config.mailboxRatePerMinute;
+  return {
+    deliveries,
+    poisonArchive,
+    enqueuer: createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute }),
+    worker: createOutboxWorker({
+      deliveries,
+      outbox,
+      payloads,
+      poisonArchive,
+      resolver,
+      scheduler,
+      limiter: new MailboxLimiter(config.mailboxConcurrency),
+      publish,
+      policy: retryPolicy(config.retryBaseMs),
+      ratePerMinute,
+      leaseMs: LEASE_MS,
+      queueName: QUEUES.outbox,
+    }),
+    poison: createPoisonHandler({ deliveries, payloads, poisonArchive, publish, queueName: QUEUES.outboxPoison }),
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * The outbox worker: one queue message in, one delivery moved forward (design.md section 7).
+ *
+ *   read envelope -> delivery row (created if the message came straight from the typed client)
+ *   -> drop duplicates of final rows, defer copies that are early or under another worker's lease
+ *   -> load and validate the message -> choose the sender -> wait for the mailbox's slot
+ *   -> claim (ETag + lease) -> provider send (at most N at once per mailbox) -> record
+ *
+ * It never throws for an expected failure: throttling and outages become `retrying` plus a NEW
+ * queue message with a visibility delay, and the current message completes, so its dequeue count
+ * stays at 1. Only the unexpected (a bug, Storage down while recording) is thrown; the host then
+ * retries it and, after maxDequeueCount, moves it to `outbox-poison` (see `poison.ts`).
+ */
+import { randomUUID } from 'node:crypto';
+import { isMailerError, MailerError } from '../errors';
+import type { SendReceipt } from '../providers/types';
+import { DEFAULT_ORG_ID } from '../senders/model';
+import type { DeliveryChanges, DeliveryRecord, DeliveryStore } from '../store/deliveryStore';
+import { DeliveryTransitionError, isFinal } from '../store/deliveryStore';
+import type { QueueStore } from '../store/outboxQueue';
+import type { PayloadStore } from '../store/payloadStore';
+import type { PoisonArchive } from '../store/poisonArchive';
+import { buildEnvelope, Envelope, readEnvelope, Slot } from './envelope';
+import type { EventPublisher } from './events';
+import type { MailboxLimiter } from './mailboxLimiter';
+import { RetryPolicy, retryDelayMs, shouldGiveUp } from './retryPolicy';
+import type { MailboxScheduler } from './scheduler';
+import { Message, parseMessage, toOutgoingMail } from './schema';
+import type { SenderResolver } from '../senders/resolve';
+import { chooseSender, mailboxKey, SenderChoice } from './senderChoice';
+import { delayUntil } from './slotMath';
+
+export interface WorkerLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface WorkerDeps {
+  deliveries: DeliveryStore;
+  outbox: QueueStore;
+  payloads: PayloadStore;
+  poisonArchive: PoisonArchive;
+  resolver: SenderResolver;
+  scheduler: MailboxScheduler;
+  limiter: MailboxLimiter;
+  publish: EventPublisher;
+  policy: RetryPolicy;
+  ratePerMinute: { microsoft: number; google: number };
+  /** How long a claim holds a message in `sending` before another worker may take it over. */
+  leaseMs: number;
+  /** Names the queue in archived records. */
+  queueName: string;
+  clock?: () => number;
+}
+
+/** What happened to one queue message (returned for logs and tests). */
+export type Outcome =
+  | 'sent'
+  | 'failed'
+  | 'retrying'
+  | 'deferred'
+  | 'duplicate'
+  | 'archived';
+
+const RECORD_TRIES = 3;
+/**
+ * A copy that finds another worker's live lease looks again this soon, not at the lease's end: the
+ * holder normally finishes in well under a second, and the lease only bounds a dead holder.
+ */
+const LEASE_RECHECK_MS = 5_000;
+
+export function createOutboxWorker(deps: WorkerDeps) {
+  const now = deps.clock ?? Date.now;
+
+  async function defer(envelope: Envelope, untilMs: number, slot?: Slot): Promise<void> {
+    const seconds = Math.max(1, Math.ceil((untilMs - now()) / 1000));
+    await deps.outbox.send(buildEnvelope(envelope, slot), { visibilityDelaySeconds: seconds, timeToLiveSeconds: -1 });
+  }
+
+  /** Writes a transition, retrying briefly on a Storage outage: losing `sent` means sending twice. */
+  async function record(current: DeliveryRecord, to: DeliveryRecord['status'], changes: DeliveryChanges, owner?: string): Promise<DeliveryRecord> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const next = await deps.deliveries.transition(current, to, changes, { owner, now: now() });
+        await deps.publish(next);
+        return next;
+      } catch (error) {
+        if (!(isMailerError(error) && error.code === 'STORAGE_UNAVAILABLE') || attempt >= RECORD_TRIES) throw error;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
+  const errorFields = (error: MailerError): DeliveryChanges => ({ code: error.code, message: error.message, hint: error.hint });
+
+  async function fail(current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string): Promise<Outcome> {
+    await record(current, 'failed', { ...errorFields(error), failedAt: new Date(now()).toISOString() }, owner);
+    await dropPayload(envelope);
+    return 'failed';
+  }
+
+  async function retry(current: DeliveryRecord, error: MailerError, envelope: Envelope, delayMs: number, changes: DeliveryChanges = {}, owner?: string): Promise<Outcome> {
+    await record(current, 'retrying', { ...errorFields(error), ...changes, nextAttemptAt: new Date(now() + delayMs).toISOString() }, owner);
+    // The row says `retrying` before the new message exists: if this send fails, the error reaches
+    // the host, which re-delivers the current message, and that copy re-enqueues.
+    await deps.outbox.send(buildEnvelope(envelope), { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
+    return 'retrying';
+  }
+
+  async function dropPayload(envelope: Envelope): Promise<void> {
+    if (!envelope.payloadRef) return;
+    await deps.payloads.delete(envelope.payloadRef).catch(() => undefined);
+  }
+
+  async function loadMessage(envelope: Envelope): Promise<Message> {
+    let content: unknown = envelope.content;
+    if (envelope.payloadRef) {
+      const blob = await deps.payloads.get(envelope.payloadRef);
+      if (!blob) throw new MailerError('INVALID_MESSAGE', 'The message payload (claim check) was not found.', { fields: { payloadRef: 'no such payload' } });
+      try {
+        content = JSON.parse(blob.toString('utf8'));
+      } catch {
+        throw new MailerError('INVALID_MESSAGE', 'The message payload (claim check) is not JSON.', { fields: { payloadRef: 'not JSON' } });
+      }
+    }
+    const message = parseMessage(content);
+    if (message.id !== envelope.id || message.orgId !== envelope.orgId) {
+      throw new MailerError('INVALID_MESSAGE', 'The message payload belongs to another message.', { fields: { payloadRef: 'id or orgId differ' } });
+    }
+    return message;
+  }
+
+  /** A failure before the provider was called (no claim held). */
+  async function failEarly(current: DeliveryRecord, error: MailerError, envelope: Envelope): Promise<Outcome> {
+    if (!error.retryable) return fail(current, error, envelope);
+    const attempted = { ...current, attempts: current.attempts + 1 };
+    if (shouldGiveUp(deps.policy, attempted.attempts, Date.parse(current.createdAt), now())) return fail(current, error, envelope);
+    return retry(current, error, envelope, retryDelayMs(deps.policy, attempted.attempts, error.retryAfterSeconds), { attempts: attempted.attempts });
+  }
+
+  /** The provider (or resolving the sender) failed after the claim. */
+  async function afterSendFailure(claimed: DeliveryRecord, error: MailerError, choice: SenderChoice, key: string, envelope: Envelope, owner: string): Promise<Outcome> {
+    if (error.retryable) {
+      if (error.category === 'throttle' && error.retryAfterSeconds !== undefined) deps.limiter.pause(key, now() + error.retryAfterSeconds * 1000);
+      if (shouldGiveUp(deps.policy, claimed.attempts, Date.parse(claimed.createdAt), now())) return fail(claimed, error, envelope, owner);
+      return retry(claimed, error, envelope, retryDelayMs(deps.policy, claimed.attempts, error.retryAfterSeconds), {}, owner);
+    }
+    if (error.category === 'auth' || error.category === 'permission' || error.category === 'mailbox') {
+      // The sender is broken, not the message: tell its admin, and use the default sender if allowed.
+      // With the config version used, so a config the admin fixed meanwhile is left alone.
+      await deps.resolver.markNeedsAttention(choice.via === 'org' ? claimed.orgId : DEFAULT_ORG_ID, error, choice.sender.config.version).catch(() => undefined);
+      if (choice.via === 'org' && choice.sender.config.fallbackToDefault && claimed.orgId !== DEFAULT_ORG_ID && (await deps.resolver.resolveDefault())) {
+        return retry(claimed, error, envelope, 0, { via: 'default', viaReason: error.code }, owner);
+      }
+    }
+    return fail(claimed, error, envelope, owner);
+  }
+
+  /** `race` when another worker changed the row between our read and our claim. */
+  async function deliver(envelope: Envelope, current: DeliveryRecord): Promise<Outcome | 'race'> {
+    let message: Message;
+    let choice: SenderChoice;
+    try {
+      message = await loadMessage(envelope);
+      choice = await chooseSender(deps.resolver, envelope.orgId, current);
+    } catch (error) {
+      if (!isMailerError(error)) throw error;
+      return failEarly(current, error, envelope);
+    }
+
+    const key = mailboxKey(choice.sender.config);
+    const paused = deps.limiter.pausedUntil(key, now());
+    if (paused) {
+      await defer(envelope, paused);
+      return 'deferred';
+    }
+    const slotAt = envelope.slot?.mailbox === key ? envelope.slot.at : await deps.scheduler.reserve(key, deps.ratePerMinute[choice.sender.config.provider]);
+    if (delayUntil(slotAt, now()) > 0) {
+      await defer(envelope, slotAt, { mailbox: key, at: slotAt });
+      return 'deferred';
+    }
+
+    const owner = randomUUID();
+    let claimed: DeliveryRecord;
+    try {
+      claimed = await deps.deliveries.claim(
+        current,
+        owner,
+        deps.leaseMs,
+        { via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail },
+        now(),
+      );
+    } catch (error) {
+      if (error instanceof DeliveryTransitionError && (error.reason === 'stale' || error.reason === 'leased')) return 'race';
+      throw error;
+    }
+    await deps.publish(claimed);
+
+    let receipt: SendReceipt;
+    try {
+      receipt = await deps.limiter.run(key, () => choice.sender.provider.send(toOutgoingMail(message)));
+    } catch (error) {
+      if (isMailerError(error)) return afterSendFailure(claimed, error, choice, key, envelope, owner);
+      // A bug, not a provider answer: free the row for the host's re-delivery, then let it see the error.
+      await deps.deliveries
+        .transition(claimed, 'retrying', { code: 'INTERNAL', message: 'Unexpected error while sending.', nextAttemptAt: new Date(now()).toISOString() }, { owner, now: now() })
+        .catch(() => undefined);
+      throw error;
+    }
+    try {
+      await record(
+        claimed,
+        'sent',
+        { sentAt: new Date(now()).toISOString(), providerMessageId: receipt.providerMessageId, code: undefined, message: undefined, hint: undefined },
+        owner,
+      );
+    } catch (error) {
+      // Our lease ran out during a very slow send and another worker took the row over: the
+      // provider accepted OUR copy, so there is nothing left to undo here.
+      if (!(error instanceof DeliveryTransitionError)) throw error;
+    }
+    await dropPayload(envelope);
+    return 'sent';
+  }
+
+  return {
+    /** Handles one `outbox` queue entry as the Functions host hands it over. */
+    async process(entry: unknown, log: WorkerLog): Promise<Outcome> {
+      const read = readEnvelope(entry);
+      if (!read.ok) {
+        await deps.poisonArchive.keep({ queue: deps.queueName, raw: read.raw, reason: read.reason, now: now() });
+        log.warn(`outbox: unreadable message archived (${read.reason})`);
+        return 'archived';
+      }
+      const envelope = read.envelope;
+      const where = `${envelope.orgId}/${envelope.id}`;
+
+      for (let race = 0; ; race++) {
+        const current =
+          (await deps.deliveries.get(envelope.orgId, envelope.id)) ??
+          (await deps.deliveries.create({ orgId: envelope.orgId, id: envelope.id, now: now() })).record;
+        if (isFinal(current.status)) {
+          // Each copy has its own claim-check blob (a fresh name per upload): drop this one's.
+          await dropPayload(envelope);
+          log.info(`outbox: ${where} is already ${current.status}; duplicate dropped`);
+          return 'duplicate';
+        }
+        const leaseUntil = current.status === 'sending' && current.leaseUntil ? Math.min(Date.parse(current.leaseUntil), now() + LEASE_RECHECK_MS) : 0;
+        const dueAt = current.status === 'retrying' && current.nextAttemptAt ? Date.parse(current.nextAttemptAt) : 0;
+        const waitUntil = Math.max(leaseUntil, dueAt);
+        if (delayUntil(waitUntil, now()) > 0) {
+          await defer(envelope, waitUntil, envelope.slot);
+          log.info(`outbox: ${where} is ${current.status} until ${new Date(waitUntil).toISOString()}; deferred`);
+          return 'deferred';
+        }
+        const outcome = await deliver(envelope, current);
+        // Another worker moved the row between our read and our claim: read it again.
+        if (outcome === 'race' && race < 3) continue;
+        if (outcome === 'race') {
+          await defer(envelope, now() + 5000, envelope.slot);
+          return 'deferred';
+        }
+        log.info(`outbox: ${where} ${outcome}`);
+        return outcome;
+      }
+    },
+  };
+}
+
+export type OutboxWorker = ReturnType<typeof createOutboxWorker>;

@@ -1,0 +1,283 @@
+/**
+ * The outbox worker's decisions, with real Azurite stores and a scripted provider: what is sent,
+ * retried (as a new queue message, never by throwing), deferred, failed, or dropped as a duplicate.
+ * The sandbox-backed end-to-end runs are in test/integration/delivery-*.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { MailerError } from '../../shared/errors';
+import type { MailProvider, OutgoingMail } from '../../shared/providers/types';
+import type { SenderConfig } from '../../shared/senders/model';
+import { createStorageClients } from '../../shared/store/storageClients';
+import { createDeliveryStore } from '../../shared/store/deliveryStore';
+import { createQueueStore } from '../../shared/store/outboxQueue';
+import { createPayloadStore } from '../../shared/store/payloadStore';
+import { createPoisonArchive } from '../../shared/store/poisonArchive';
+import { createMailboxSlotStore } from '../../shared/store/mailboxSlots';
+import type { SenderStore, StoredSender } from '../../shared/store/senderStore';
+import { createMailboxScheduler } from '../../shared/delivery/scheduler';
+import { MailboxLimiter } from '../../shared/delivery/mailboxLimiter';
+import { retryPolicy } from '../../shared/delivery/retryPolicy';
+import { createOutboxWorker } from '../../shared/delivery/worker';
+import { createPoisonHandler } from '../../shared/delivery/poison';
+import { createEnqueuer } from '../../shared/delivery/enqueue';
+import type { DeliveryEvent } from '../../shared/delivery/events';
+import { eventOf } from '../../shared/delivery/events';
+import { createSenderResolver } from '../../shared/senders/resolve';
+import type { ProviderCache } from '../../shared/senders/providerCache';
+
+const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
+  throw new Error('unused');
+});
+const deliveries = createDeliveryStore(storage);
+const payloads = createPayloadStore(storage);
+const poisonArchive = createPoisonArchive(storage);
+const log = { info: () => undefined, warn: () => undefined };
+
+function senderConfig(orgId: string, email: string, extra: Partial<SenderConfig> = {}): SenderConfig {
+  return {
+    orgId, provider: 'microsoft', mode: 'app_registration', senderEmail: email, senderName: orgId, fallbackToDefault: true,
+    saveToSentItems: false, status: 'active', locked: true, version: 1, secretGeneration: 1, secretRefs: {}, secretHints: {},
+    createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), ...extra,
+  };
+}
+
+/** A provider that answers from a script: each call takes the next step (undefined = accept). */
+class ScriptedProvider implements MailProvider {
+  readonly sent: OutgoingMail[] = [];
+  constructor(readonly sender: { address: string }, readonly script: Array<Error | undefined> = []) {}
+  async verify() {
+    return [];
+  }
+  async send(mail: OutgoingMail) {
+    const step = this.script.shift();
+    if (step) throw step;
+    this.sent.push(mail);
+    return { providerMessageId: `pm-${this.sent.length}` };
+  }
+}
+
+function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number } = {}) {
+  const orgId = `org-${randomUUID().slice(0, 8)}`;
+  const orgMailbox = `${orgId}@contoso.example`;
+  const defaultMailbox = `default-${orgId}@platform.example`;
+  const org = new ScriptedProvider({ address: orgMailbox });
+  const fallback = new ScriptedProvider({ address: defaultMailbox });
+  const configs: Record<string, SenderConfig> = {
+    [orgId]: senderConfig(orgId, orgMailbox, { fallbackToDefault: options.orgFallback ?? true, status: options.orgStatus ?? 'active' }),
+    _default: senderConfig('_default', defaultMailbox),
+  };
+  if (options.noDefault) delete configs._default;
+  const attention: Array<[string, string]> = [];
+  // The real resolver (routing rules included) over an in-memory sender table and scripted providers.
+  const senders: SenderStore = {
+    get: async (id) => (configs[id] ? { config: configs[id], etag: String(configs[id].version) } : undefined),
+    create: async (config) => ((configs[config.orgId] = config), { config, etag: '1' }),
+    replace: async (config): Promise<StoredSender> => {
+      if (config.status === 'needs_attention') attention.push([config.orgId, config.lastError!.code]);
+      configs[config.orgId] = config;
+      return { config, etag: String(config.version) };
+    },
+    delete: async (id) => void delete configs[id],
+  };
+  const providers = { get: (config: SenderConfig) => (config.orgId === orgId ? org : fallback) } as unknown as ProviderCache;
+  const resolver = createSenderResolver({ store: senders, providers });
+  const outbox = createQueueStore(storage, `outbox-${randomUUID().slice(0, 8)}`);
+  const events: DeliveryEvent[] = [];
+  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
+  const ratePerMinute = { microsoft: options.rate ?? 6000, google: 6000 };
+  const worker = createOutboxWorker({
+    deliveries, outbox, payloads, poisonArchive, resolver, scheduler,
+    limiter: new MailboxLimiter(4),
+    publish: async (record) => void events.push(eventOf(record)),
+    policy: retryPolicy(options.retryBaseMs ?? 1000),
+    ratePerMinute,
+    leaseMs: 60_000,
+    queueName: 'outbox',
+  });
+  const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute });
+  const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish: async (r) => void events.push(eventOf(r)), queueName: 'outbox-poison' });
+  return { orgId, org, fallback, attention, outbox, events, worker, enqueuer, poison, configs };
+}
+
+/** Every message put on a queue store, with its visibility delay (the store is wrapped by a spy). */
+function spyOnQueue(outbox: ReturnType<typeof createQueueStore>) {
+  const sent: Array<{ value: Record<string, unknown>; delaySeconds: number }> = [];
+  const original = outbox.send.bind(outbox);
+  outbox.send = async (value, options) => {
+    sent.push({ value: value as Record<string, unknown>, delaySeconds: options?.visibilityDelaySeconds ?? 0 });
+    return original(value, options);
+  };
+  return sent;
+}
+
+const message = (id: string, orgId: string, extra: Record<string, unknown> = {}) => ({
+  v: 1, id, orgId, to: [{ address: 'ann@example.com' }], subject: 'Hello', text: 'Hi', ...extra,
+});
+
+const throttled = (seconds: number) => new MailerError('PROVIDER_THROTTLED', 'throttled', { retryAfterSeconds: seconds });
+const unavailable = () => new MailerError('PROVIDER_UNAVAILABLE', 'unavailable');
+const expired = () => new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.');
+
+describe('outbox worker', () => {
+  it('sends a message, records sent with the sender used, and publishes each transition', async () => {
+    const t = setup();
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('sent');
+    expect(t.org.sent.map((m) => m.id)).toEqual(['m1']);
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'sent', attempts: 1, via: 'org', provider: 'microsoft', sender: `${t.orgId}@contoso.example`, providerMessageId: 'pm-1' });
+    expect(t.events.map((e) => e.status)).toEqual(['sending', 'sent']);
+    expect(t.events[1]).toEqual({ id: 'm1', orgId: t.orgId, status: 'sent', at: expect.any(String), via: 'org' });
+  });
+
+  it('drops a re-delivered message that is already sent (no second send)', async () => {
+    const t = setup();
+    await t.worker.process(message('m1', t.orgId), log);
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('duplicate');
+    expect(t.org.sent).toHaveLength(1);
+  });
+
+  it('turns a 429 into retrying + a NEW queue message delayed by Retry-After, without throwing', async () => {
+    const t = setup();
+    const queued = spyOnQueue(t.outbox);
+    t.org.script.push(throttled(2));
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('retrying');
+    const row = await deliveries.get(t.orgId, 'm1');
+    expect(row).toMatchObject({ status: 'retrying', attempts: 1, code: 'PROVIDER_THROTTLED' });
+    expect(queued).toHaveLength(1);
+    expect(queued[0].value).toMatchObject({ id: 'm1', orgId: t.orgId, subject: 'Hello' });
+    expect(queued[0].delaySeconds).toBeGreaterThanOrEqual(2);
+    expect(queued[0].delaySeconds).toBeLessThanOrEqual(2.4);
+    // The mailbox is paused for the Retry-After: its next message waits too, without an attempt.
+    expect(await t.worker.process(message('m2', t.orgId), log)).toBe('deferred');
+    expect((await deliveries.get(t.orgId, 'm2'))?.attempts).toBe(0);
+  });
+
+  it('an early copy of a retrying message is deferred to its due time, not sent early', async () => {
+    const t = setup({ retryBaseMs: 60_000 });
+    t.org.script.push(unavailable());
+    await t.worker.process(message('m1', t.orgId), log);
+    const queued = spyOnQueue(t.outbox);
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('deferred');
+    expect(queued[0].delaySeconds).toBeGreaterThan(0);
+    expect(t.org.sent).toHaveLength(0);
+  });
+
+  it('gives up after 8 attempts with the last code', async () => {
+    const t = setup();
+    for (let i = 0; i < 8; i++) t.org.script.push(unavailable());
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      const row = await deliveries.get(t.orgId, 'm1');
+      if (row?.nextAttemptAt) {
+        // Make the retry due now (the test does not wait for the back-off).
+        await deliveries.transition(row, 'retrying', { nextAttemptAt: new Date().toISOString() });
+      }
+      const outcome = await t.worker.process(message('m1', t.orgId), log);
+      expect(outcome).toBe(attempt < 8 ? 'retrying' : 'failed');
+    }
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', attempts: 8, code: 'PROVIDER_UNAVAILABLE' });
+  });
+
+  it('an auth failure marks the sender needs_attention and falls back to the default sender, saying why', async () => {
+    const t = setup();
+    t.org.script.push(expired());
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('retrying');
+    expect(t.attention).toEqual([[t.orgId, 'MS_SECRET_EXPIRED']]);
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'retrying', via: 'default', viaReason: 'MS_SECRET_EXPIRED' });
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('sent');
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'sent', via: 'default', viaReason: 'MS_SECRET_EXPIRED', attempts: 2 });
+    expect(t.fallback.sent.map((m) => m.id)).toEqual(['m1']);
+    // Later messages of the org go straight to the default sender while it needs attention.
+    expect(await t.worker.process(message('m2', t.orgId), log)).toBe('sent');
+    expect(await deliveries.get(t.orgId, 'm2')).toMatchObject({ via: 'default', viaReason: 'MS_SECRET_EXPIRED', attempts: 1 });
+  });
+
+  it('without fallback an auth failure fails the message, and later ones, with the code', async () => {
+    const t = setup({ orgFallback: false });
+    t.org.script.push(expired());
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('failed');
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', code: 'MS_SECRET_EXPIRED' });
+    // The org chose "never from another mailbox": later messages are still tried there and fail with the real code.
+    t.org.script.push(expired());
+    expect(await t.worker.process(message('m2', t.orgId), log)).toBe('failed');
+    expect(await deliveries.get(t.orgId, 'm2')).toMatchObject({ status: 'failed', code: 'MS_SECRET_EXPIRED', via: 'org' });
+    expect(t.fallback.sent).toHaveLength(0);
+  });
+
+  it('an org without an active sender uses the default sender', async () => {
+    const t = setup({ orgStatus: 'draft' });
+    await t.worker.process(message('m1', t.orgId), log);
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'sent', via: 'default', viaReason: 'NO_ACTIVE_SENDER' });
+  });
+
+  it('with no sender anywhere: 422 at enqueue, SENDER_NOT_FOUND in the worker', async () => {
+    const t = setup({ orgStatus: 'draft', noDefault: true });
+    await expect(t.enqueuer.enqueue(t.orgId, { id: 'm1', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).rejects.toMatchObject({
+      code: 'INVALID_MESSAGE', status: 422, fields: { orgId: expect.any(String) },
+    });
+    expect(await t.worker.process(message('m2', t.orgId), log)).toBe('failed');
+    expect(await deliveries.get(t.orgId, 'm2')).toMatchObject({ status: 'failed', code: 'SENDER_NOT_FOUND' });
+  });
+
+  it('fails invalid messages at once with INVALID_MESSAGE, and archives unreadable ones', async () => {
+    const t = setup();
+    expect(await t.worker.process(message('bad', t.orgId, { subject: 'a\r\nBcc: x@example.com' }), log)).toBe('failed');
+    expect(await deliveries.get(t.orgId, 'bad')).toMatchObject({ status: 'failed', code: 'INVALID_MESSAGE', message: expect.stringMatching(/subject/) });
+    expect(await t.worker.process('{"v":1,"id":', log)).toBe('archived');
+    expect(await t.worker.process(message('good', t.orgId), log)).toBe('sent');
+  });
+
+  it('defers a message until its mailbox slot, carrying the slot so it is not reserved twice', async () => {
+    const t = setup({ rate: 6 }); // one per 10 s
+    const queued = spyOnQueue(t.outbox);
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('sent');
+    expect(await t.worker.process(message('m2', t.orgId), log)).toBe('deferred');
+    expect(queued[0].value.slot).toEqual({ mailbox: `microsoft:${t.orgId}@contoso.example`, at: expect.any(Number) });
+    expect(queued[0].delaySeconds).toBeGreaterThanOrEqual(9);
+    expect((await deliveries.get(t.orgId, 'm2'))?.status).toBe('queued');
+  });
+
+  it('the enqueue API schedules at enqueue time: a flood gets increasing visibility delays', async () => {
+    const t = setup({ rate: 30 }); // one per 2 s
+    const queued = spyOnQueue(t.outbox);
+    for (let i = 0; i < 4; i++) await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
+    // Hidden at least 1 s (the row is written first), then one slot every 2 s.
+    expect(queued.map((q) => Math.round(q.delaySeconds))).toEqual([1, 2, 4, 6]);
+    // A second POST of an id answers with the existing message; its extra queue copy is dropped by the worker.
+    expect(await t.enqueuer.enqueue(t.orgId, { id: 'm0', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).toEqual({ id: 'm0', status: 'queued', created: false });
+  });
+
+  it('defers a copy that arrives while another worker holds the lease', async () => {
+    const t = setup();
+    const { record } = await deliveries.create({ orgId: t.orgId, id: 'm1' });
+    await deliveries.claim(record, 'other-worker', 60_000);
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('deferred');
+    expect(t.org.sent).toHaveLength(0);
+  });
+
+  it('throws an unexpected error for the host to retry, after freeing the row; the poison handler then records POISON', async () => {
+    const t = setup();
+    t.org.script.push(new TypeError('bug'));
+    await expect(t.worker.process(message('m1', t.orgId), log)).rejects.toThrow('bug');
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'retrying', code: 'INTERNAL' });
+    expect(await t.poison.process(message('m1', t.orgId), log)).toBe('failed');
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', code: 'POISON' });
+    expect(t.events.at(-1)).toMatchObject({ status: 'failed', code: 'POISON' });
+  });
+
+  it('the poison handler leaves a sent message sent', async () => {
+    const t = setup();
+    await t.worker.process(message('m1', t.orgId), log);
+    expect(await t.poison.process(message('m1', t.orgId), log)).toBe('final');
+    expect((await deliveries.get(t.orgId, 'm1'))?.status).toBe('sent');
+  });
+
+  it('loads a claim-checked payload and deletes it once sent', async () => {
+    const t = setup();
+    const body = message('big', t.orgId, { text: 'x'.repeat(70_000) });
+    const ref = `${t.orgId}/${randomUUID()}.json`;
+    await payloads.put(ref, JSON.stringify(body));
+    expect(await t.worker.process({ v: 1, id: 'big', orgId: t.orgId, payloadRef: ref }, log)).toBe('sent');
+    expect(t.org.sent[0].text).toHaveLength(70_000);
+    expect(await payloads.get(ref)).toBeUndefined();
+  });
+
+});
