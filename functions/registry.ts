@@ -41,6 +41,20 @@ export type FunctionDefinition = HttpFunction | QueueFunction | TimerFunction;
 
 const definitions: FunctionDefinition[] = [];
 
+/**
+ * True inside the Azure Functions host, which provides `@azure/functions-core`. Elsewhere (the local
+ * host, Jest) `@azure/functions` runs in "test mode" and warns once per registration; we skip the
+ * call instead and keep only our own list.
+ */
+const insideFunctionsHost: boolean = (() => {
+  try {
+    require('@azure/functions-core');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /** Every function declared so far (import `functions/index` first to declare them all). */
 export function listFunctions(): readonly FunctionDefinition[] {
   return definitions;
@@ -55,6 +69,7 @@ function remember(definition: FunctionDefinition): void {
 
 export function defineHttp(definition: Omit<HttpFunction, 'kind'>): void {
   remember({ kind: 'http', ...definition });
+  if (!insideFunctionsHost) return;
   app.http(definition.name, {
     route: definition.route,
     methods: definition.methods,
@@ -65,6 +80,7 @@ export function defineHttp(definition: Omit<HttpFunction, 'kind'>): void {
 
 export function defineQueue(definition: Omit<QueueFunction, 'kind'>): void {
   remember({ kind: 'queue', ...definition });
+  if (!insideFunctionsHost) return;
   app.storageQueue(definition.name, {
     queueName: definition.queueName,
     connection: 'AzureWebJobsStorage',
@@ -74,5 +90,6 @@ export function defineQueue(definition: Omit<QueueFunction, 'kind'>): void {
 
 export function defineTimer(definition: Omit<TimerFunction, 'kind'>): void {
   remember({ kind: 'timer', ...definition });
+  if (!insideFunctionsHost) return;
   app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
 }
