@@ -1,21 +1,43 @@
 /**
- * `GET /api/oauth/{provider}/callback`: where Microsoft and Google send the admin back after consent.
- * Anonymous (the browser carries no function key); the signed single-use state is what makes it
- * safe. Answers a redirect to the allowed return URL, or a plain HTML result page.
+ * `GET|POST /api/oauth/{provider}/callback`: where Microsoft and Google send the admin back after
+ * consent. Anonymous (the browser carries no function key); the signed single-use state is what makes
+ * it safe. Answers a redirect to the allowed return URL, or a plain HTML result page.
+ *
+ * GET carries the answer in the query string (Google, Microsoft admin consent). POST is the
+ * `response_mode=form_post` answer of Microsoft delegated sign-in: Entra's page auto-submits code
+ * and state as a form body, so the one-time code stays out of URLs and request logs
+ * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, "response_mode").
  */
+import type { HttpRequest } from '@azure/functions';
+import { MailerError } from '../shared/errors';
 import { consentAnswer } from '../shared/consent/resultPage';
 import { getServices } from '../shared/services';
 import { handle } from './http';
 import { defineHttp } from './registry';
 
+/** A form_post answer is code + state (+ session_state, or error + error_description): a few KB at most. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+/** The provider's answer parameters: the query string of a GET, the form body of a POST (never both). */
+async function answerParams(request: HttpRequest): Promise<URLSearchParams> {
+  if (request.method !== 'POST') return new URLSearchParams(request.query);
+  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new MailerError('BAD_REQUEST', 'A consent answer by POST must be a form (application/x-www-form-urlencoded).');
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text, 'utf8') > MAX_FORM_BYTES) throw new MailerError('PAYLOAD_TOO_LARGE', `The consent answer is over ${MAX_FORM_BYTES} bytes.`);
+  return new URLSearchParams(text);
+}
+
 defineHttp({
   name: 'oauthCallback',
   route: 'oauth/{provider}/callback',
-  methods: ['GET'],
+  methods: ['GET', 'POST'],
   authLevel: 'anonymous',
   handler: handle(async (request) => {
     const provider = request.params.provider ?? '';
-    const result = await getServices().senderService.completeConsent(provider, new URLSearchParams(request.query));
+    const result = await getServices().senderService.completeConsent(provider, await answerParams(request));
     const answer = consentAnswer({
       provider,
       orgId: result.orgId,
@@ -27,7 +49,9 @@ defineHttp({
       error: result.error,
     });
     const noStore = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
-    if (answer.kind === 'redirect') return { status: 302, headers: { ...noStore, Location: answer.location } };
+    // 303 after a POST: the browser follows with a GET and never re-posts the (spent) code on reload.
+    const redirectStatus = request.method === 'POST' ? 303 : 302;
+    if (answer.kind === 'redirect') return { status: redirectStatus, headers: { ...noStore, Location: answer.location } };
     return { status: answer.status, headers: { ...noStore, 'Content-Type': 'text/html; charset=utf-8' }, body: answer.html };
   }),
 });

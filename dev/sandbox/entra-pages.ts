@@ -1,11 +1,14 @@
 /**
  * The sandbox's Entra sign-in and consent pages on the `entra` origin:
- * - `GET /{tenant}/oauth2/v2.0/authorize`: delegated sign-in + consent, answering `?code=&state=`;
+ * - `GET /{tenant}/oauth2/v2.0/authorize`: delegated sign-in + consent, answering `?code=&state=`, or
+ *   with `response_mode=form_post` the auto-submitting HTML form Entra returns (200), which POSTs
+ *   code and state to the redirect URI (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow);
  * - `GET /{tenant|organizations}/v2.0/adminconsent`: admin consent for the whole tenant, answering
  *   `?admin_consent=True&tenant=&scope=&state=` (provider-wire.md, platform-notes.md).
  *
  * A person running `npm start` picks a user in a small form and clicks Accept or Cancel. Scripts
- * skip the form with `login_hint=<upn>&sandbox_action=approve|deny` and get the 302 at once.
+ * skip the form with `login_hint=<upn>&sandbox_action=approve|deny` and get the 302 (or the form_post
+ * page, whose fields they post themselves) at once.
  * Requests Entra would refuse before redirecting (unknown tenant or app, unregistered redirect URI,
  * unknown or blocked user, a non-admin approving admin consent) get an error page, not a redirect.
  */
@@ -109,7 +112,7 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest): Promise<Sandbox
     expiresAt: sandbox.now() + CODE_LIFETIME_MS,
     redeemed: false,
   });
-  return redirect(ctx.redirectUri, { code, state: query.get('state'), session_state: randomUUID() });
+  return answer(ctx, { code, state: query.get('state'), session_state: randomUUID() });
 }
 
 async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<SandboxResponse> {
@@ -133,7 +136,7 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
   const grant = ensureGrant(sandbox.microsoft, user.tenantId, app.clientId);
   grant.appRoles = Array.from(new Set([...grant.appRoles, ...(app.requiredAppRoles ?? [])]));
   grant.delegatedScopes = Array.from(new Set([...grant.delegatedScopes, ...(app.requiredScopes ?? [])]));
-  return redirect(ctx.redirectUri, {
+  return answer(ctx, {
     ...consentFlag,
     tenant: user.tenantId,
     scope: Array.from(new Set(permissions)).map((p) => `${GRAPH_RESOURCE}/${p}`).join(' '),
@@ -153,15 +156,40 @@ function describeScope(app: AppRegistration, scope: ParsedScope): string {
   return all.length ? all.join(', ') : 'sign you in';
 }
 
-function redirect(target: string, params: Record<string, string | null>): SandboxResponse {
-  const url = new URL(target);
-  for (const [key, value] of Object.entries(params)) if (value !== null) url.searchParams.set(key, value);
+/**
+ * The answer to the redirect URI, the way `response_mode` asks: a 302 carrying the parameters in the
+ * query (the default for the code flow) or the fragment, or for `form_post` Entra's auto-submitting
+ * form, so the code never appears in a URL. Admin consent takes no response_mode: always the query.
+ */
+function answer(ctx: PageContext, params: Record<string, string | null>): SandboxResponse {
+  const fields = Object.entries(params).filter((field): field is [string, string] => field[1] !== null);
+  const mode = ctx.query.get('response_mode');
+  if (mode === 'form_post') return formPost(ctx.redirectUri, fields);
+  const url = new URL(ctx.redirectUri);
+  if (mode === 'fragment') url.hash = new URLSearchParams(fields).toString();
+  else for (const [key, value] of fields) url.searchParams.set(key, value);
   return { status: 302, headers: { Location: url.toString(), 'Cache-Control': 'no-store, no-cache' } };
+}
+
+/**
+ * The page login.microsoftonline.com answers form_post with (OAuth 2.0 Form Post Response Mode): a
+ * hidden form named hiddenform, a Submit button for browsers without script, and a script that submits it.
+ */
+function formPost(action: string, fields: Array<[string, string]>): SandboxResponse {
+  const inputs = fields.map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}" />`).join('');
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' },
+    body:
+      `<html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="${escapeHtml(action)}">${inputs}` +
+      '<noscript><p>Script is disabled. Click Submit to continue.</p><input type="submit" value="Submit" /></noscript></form>' +
+      '<script language="javascript">document.forms[0].submit();</script></body></html>',
+  };
 }
 
 /** The error redirect: `error`, `error_description`, `error_uri`, then any extra flags and `state` (order as captured). */
 function redirectError(sandbox: Sandbox, ctx: PageContext, error: string, code: number, text: string, extra: Record<string, string> = {}): SandboxResponse {
-  return redirect(ctx.redirectUri, {
+  return answer(ctx, {
     error,
     error_description: errorDescription(sandbox, code, text),
     error_uri: `https://login.microsoftonline.com/error?code=${code}`,

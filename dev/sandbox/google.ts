@@ -5,6 +5,7 @@
  * - `googleOAuth` origin: `POST /token` (authorization_code with PKCE, refresh_token, and the JWT bearer
  *   grant of service accounts with signature, `sub`, scope and delegation checks) and `POST /revoke`;
  * - control: `GET /_sandbox/google/service-accounts/{email}/key`, `POST /_sandbox/google/clients/{id}/publishing`,
+ *   `POST /_sandbox/google/clients/{id}/redirect-uris`,
  *   `POST /_sandbox/google/users/{email}/revoke-grants`, `PUT /_sandbox/google/delegation/{clientId}`.
  * Expiry follows the sandbox clock, so `POST /_sandbox/clock` ages refresh tokens of Testing apps.
  */
@@ -64,6 +65,15 @@ export function registerGoogle(sandbox: Sandbox): void {
     if (status !== 'testing' && status !== 'production') return { status: 400, body: { error: 'status must be "testing" or "production"' } };
     client.publishingStatus = status;
     return { status: 200, body: { clientId: client.clientId, publishingStatus: status } };
+  });
+  // The operator adding an authorized redirect URI to the OAuth client (a host on another port, e.g. browser tests).
+  sandbox.route('*', 'POST', '/_sandbox/google/clients/:clientId/redirect-uris', (req) => {
+    const client = findClient(googleWorld(sandbox), req.params.clientId);
+    const uri = req.json()?.uri;
+    if (!client) return { status: 404, body: { error: 'no such OAuth client' } };
+    if (typeof uri !== 'string' || !/^https?:\/\//.test(uri)) return { status: 400, body: { error: 'uri must be an http(s) URL' } };
+    if (!client.redirectUris.includes(uri)) client.redirectUris.push(uri);
+    return { status: 201, body: { redirectUris: client.redirectUris } };
   });
   // What a user does under myaccount.google.com > Security > Third-party connections > "Remove access".
   sandbox.route('*', 'POST', '/_sandbox/google/users/:email/revoke-grants', (req) => {

@@ -25,12 +25,13 @@ export function settingsPageUrl(config: Readonly<Config>): string {
   return `${config.publicBaseUrl}/api/settings`;
 }
 
-const linkInput = z
+/** `POST /orgs/{orgId}/admin-links` body; exported for the OpenAPI document (shared/openapi). */
+export const adminLinkInputSchema = z
   .object({ returnUrl: z.url({ message: 'returnUrl must be an absolute http(s) URL', protocol: /^https?$/ }).max(2048).optional() })
   .strict();
 
 function parseLinkInput(body: unknown): { returnUrl?: string } {
-  const parsed = linkInput.safeParse(body ?? {});
+  const parsed = adminLinkInputSchema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const fields: Record<string, string> = {};
   for (const issue of parsed.error.issues) {

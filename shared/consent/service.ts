@@ -18,13 +18,16 @@ export interface ConsentLinkRequest {
   mode: SenderMode;
   returnUrl?: string;
   loginHint?: string;
+  /** See `AuthorizationRequest.aliasCheck`. */
+  aliasCheck?: boolean;
 }
 
 export interface ConsentServiceDeps {
   config: Readonly<Config>;
   states: ConsentStateStore;
   context: ProviderContext;
-  flowFor(provider: ProviderName, mode: SenderMode): ConsentFlow | undefined;
+  /** Async: a provider's module (and its SDKs) loads on first use (shared/providers/index.ts). */
+  flowFor(provider: ProviderName, mode: SenderMode): Promise<ConsentFlow | undefined>;
   now?: () => number;
 }
 
@@ -57,8 +60,8 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     }
   }
 
-  function flowOf(provider: ProviderName, mode: SenderMode): ConsentFlow {
-    const flow = deps.flowFor(provider, mode);
+  async function flowOf(provider: ProviderName, mode: SenderMode): Promise<ConsentFlow> {
+    const flow = await deps.flowFor(provider, mode);
     if (!flow) {
       throw new MailerError('VALIDATION_FAILED', `The ${provider} mode ${mode} takes its credentials in the sender configuration, not by consent.`, {
         fields: { mode: `${mode} has no consent link; save its credentials with PUT` },
@@ -71,7 +74,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     returnUrlAllowed,
 
     async createLink(orgId, request) {
-      const flow = flowOf(request.provider, request.mode);
+      const flow = await flowOf(request.provider, request.mode);
       if (request.returnUrl !== undefined && !returnUrlAllowed(request.returnUrl)) {
         throw new MailerError('RETURN_URL_NOT_ALLOWED', `The return URL's origin is not allowed.`, {
           fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
@@ -85,7 +88,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
       await deps.states.begin({ orgId, nonce, provider: request.provider, mode: request.mode, codeVerifier: pkce?.verifier, returnUrl: request.returnUrl, expiresAt });
       const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl }, config.stateSigningKey, issuedAt);
       const url = flow.authorizationUrl(
-        { state, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint },
+        { state, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint, aliasCheck: request.aliasCheck },
         deps.context,
       );
       return { url, expiresAt };
@@ -108,7 +111,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
       if (state.provider !== provider) throw new MailerError('STATE_INVALID', 'The consent answer arrived at the callback of another provider; nothing was saved.');
       const pending = await deps.states.consume(state.orgId, state.nonce, now());
       if (!pending) throw new MailerError('STATE_INVALID', 'This consent link was already used or has expired; nothing was saved. Start again from the settings page.');
-      const flow = flowOf(state.provider, state.mode);
+      const flow = await flowOf(state.provider, state.mode);
       const outcome = await flow.complete(
         { query, codeVerifier: pending.codeVerifier, redirectUri: redirectUri(config, provider), orgId: state.orgId },
         deps.context,

@@ -15,10 +15,19 @@ export interface AuthorizationRequest {
   redirectUri: string;
   /** Optional hint from the admin (user or tenant) to pre-fill the provider's page. */
   loginHint?: string;
+  /**
+   * Also ask for the permission to read the account's send-as aliases, so the sender email may be a
+   * verified alias of the signed-in account (Google `oauth`: gmail.settings.basic). Flows whose
+   * sign-in always covers this (Microsoft delegated asks for Mail.Send.Shared anyway) ignore it.
+   */
+  aliasCheck?: boolean;
 }
 
 export interface CallbackRequest {
-  /** The callback's query string as received. The flow checks `error` BEFORE anything else. */
+  /**
+   * The provider's answer as received: the callback's query string, or the form body of a
+   * `response_mode=form_post` answer (Microsoft delegated sign-in). The flow checks `error` BEFORE anything else.
+   */
   query: URLSearchParams;
   codeVerifier?: string;
   redirectUri: string;

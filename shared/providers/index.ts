@@ -1,17 +1,24 @@
 /**
  * The ONLY place that maps a provider name to its module. Everything else (sender API, consent,
  * delivery) asks here and never branches on the provider name.
+ *
+ * Cold start: each provider module is loaded on first use (`await import`), never at start-up. The
+ * modules carry the heavy SDKs (Google: @googleapis/gmail with google-auth-library and gaxios;
+ * Microsoft: @microsoft/microsoft-graph-client and the @azure/identity credentials; nodemailer's
+ * MIME builder), and most HTTP functions (health, sender view, admin links, enqueue) never send.
+ * The deployed build puts each module in a file of its own (dist/providers/*.js, see dev/build.mjs),
+ * required here on first use, so a cold start neither reads nor compiles them. Callers still get a
+ * `MailProvider` synchronously: its first `verify` or `send` waits for the module.
  */
 import { MailerError } from '../errors';
 import type { ConsentFlow } from '../consent/types';
-import type { ProviderName, SenderMode } from '../senders/model';
-import type { ProviderModule } from './module';
-import { microsoftProvider } from './microsoft';
-import { googleProvider } from './google';
+import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
+import type { ProviderContext, ProviderModule } from './module';
+import type { MailProvider } from './types';
 
-const MODULES: Partial<Record<ProviderName, ProviderModule>> = {
-  microsoft: microsoftProvider,
-  google: googleProvider,
+const LOADERS: Readonly<Record<ProviderName, () => Promise<ProviderModule>>> = {
+  microsoft: async () => (await import('./microsoft')).microsoftProvider,
+  google: async () => (await import('./google')).googleProvider,
 };
 
 /** The modes each provider supports (design.md section 4): the sender schema validates against it. */
@@ -20,15 +27,44 @@ export const PROVIDER_MODES: Readonly<Record<ProviderName, readonly SenderMode[]
   google: ['oauth', 'service_account'],
 });
 
-export function providerModule(name: ProviderName): ProviderModule {
-  const module = Object.prototype.hasOwnProperty.call(MODULES, name) ? MODULES[name] : undefined;
+const loaded = new Map<ProviderName, Promise<ProviderModule>>();
+
+/** The provider's module, loaded once per process. */
+export function loadProviderModule(name: ProviderName): Promise<ProviderModule> {
+  const load = Object.prototype.hasOwnProperty.call(LOADERS, name) ? LOADERS[name] : undefined;
+  if (!load) {
+    const error = new MailerError('VALIDATION_FAILED', `Unknown provider ${String(name)}.`, { fields: { provider: `must be one of ${Object.keys(LOADERS).join(', ')}` } });
+    return Promise.reject(error);
+  }
+  let module = loaded.get(name);
   if (!module) {
-    throw new MailerError('VALIDATION_FAILED', `Unknown provider ${String(name)}.`, { fields: { provider: `must be one of ${Object.keys(MODULES).join(', ')}` } });
+    module = load();
+    module.catch(() => loaded.delete(name)); // a failed load is not remembered
+    loaded.set(name, module);
   }
   return module;
 }
 
+/**
+ * The `MailProvider` of a saved config, built by its module's `create()` once the module has loaded.
+ * The caller caches the returned object per config version (`ProviderCache`), and this wrapper
+ * keeps the one provider it builds, so credentials and tokens stay cached exactly as before.
+ */
+export function createProvider(sender: SenderConfig, context: ProviderContext): MailProvider {
+  let inner: Promise<MailProvider> | undefined;
+  const provider = () =>
+    (inner ??= loadProviderModule(sender.provider).then((module) => module.create(sender, context)).catch((error: unknown) => {
+      inner = undefined;
+      throw error;
+    }));
+  return {
+    sender: { address: sender.senderEmail, name: sender.senderName },
+    verify: async () => (await provider()).verify(),
+    send: async (mail) => (await provider()).send(mail),
+  };
+}
+
 /** The consent flow of a consent-based mode, or undefined when the mode takes its credentials by PUT. */
-export function consentFlow(provider: ProviderName, mode: SenderMode): ConsentFlow | undefined {
-  return providerModule(provider).consentFlows.find((flow) => flow.mode === mode);
+export async function consentFlow(provider: ProviderName, mode: SenderMode): Promise<ConsentFlow | undefined> {
+  return (await loadProviderModule(provider)).consentFlows.find((flow) => flow.mode === mode);
 }

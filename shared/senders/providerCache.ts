@@ -4,7 +4,7 @@
  * endpoint and Key Vault are not touched per message; a save, reset or re-consent moves `version`
  * forward, so the next message builds a fresh provider from the new config (design.md section 7).
  */
-import { providerModule } from '../providers';
+import { createProvider } from '../providers';
 import type { ProviderContext } from '../providers/module';
 import type { MailProvider } from '../providers/types';
 import type { SenderConfig } from './model';
@@ -17,7 +17,7 @@ export class ProviderCache {
   get(config: SenderConfig): MailProvider {
     const hit = this.entries.get(config.orgId);
     if (hit && hit.version === config.version) return hit.provider;
-    const provider = providerModule(config.provider).create(config, this.context);
+    const provider = createProvider(config, this.context);
     // A reader holding an older row must not evict the newer provider.
     if (!hit || hit.version < config.version) this.entries.set(config.orgId, { version: config.version, provider });
     return provider;

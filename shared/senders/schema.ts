@@ -59,6 +59,7 @@ const MODE_FIELDS: Record<SenderMode, z.ZodRawShape> = {
     mailboxObjectId: guid('mailboxObjectId').optional(),
   },
   service_account: {
+    // Optional on a re-save when a key is already saved for the org.
     serviceAccountKey: z
       .union([z.string(), z.record(z.string(), z.unknown())], { message: 'serviceAccountKey must be the JSON key (as text or as an object)' })
       .optional(),
@@ -100,6 +101,14 @@ function fieldsOf(error: z.ZodError): Record<string, string> {
 const invalid = (fields: Record<string, string>) =>
   new MailerError('VALIDATION_FAILED', `The sender configuration is invalid: ${Object.keys(fields).join(', ')}.`, { fields });
 
+/**
+ * The PUT body's fields for one mode (provider and mode themselves are checked by hand first, for a
+ * clearer message). Exported for the OpenAPI document, which is built from it (shared/openapi).
+ */
+export function senderInputSchema(mode: SenderMode) {
+  return z.object({ ...common, ...MODE_FIELDS[mode] }).strict();
+}
+
 /** Throws VALIDATION_FAILED (422) with every field problem; returns the typed input otherwise. */
 export function parseSenderInput(body: unknown): SenderInput {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid({ body: 'must be a JSON object' });
@@ -113,13 +122,13 @@ export function parseSenderInput(body: unknown): SenderInput {
     throw invalid({ mode: `must be one of ${modes.join(', ')} for ${provider}` });
   }
   const mode = raw.mode as SenderMode;
-  const parsed = z.object({ ...common, ...MODE_FIELDS[mode] }).strict().safeParse(raw);
+  const parsed = senderInputSchema(mode).safeParse(raw);
   if (!parsed.success) throw invalid(fieldsOf(parsed.error));
   const input = { ...parsed.data } as unknown as SenderInput & { serviceAccountKey?: string | Record<string, unknown> };
 
-  if (mode === 'service_account') {
-    const key = input.serviceAccountKey;
-    if (key === undefined) throw invalid({ serviceAccountKey: 'the service-account JSON key is required' });
+  // Optional here, like clientSecret: a re-save may keep the key already saved (the sender service checks that one exists).
+  const key = input.serviceAccountKey;
+  if (mode === 'service_account' && key !== undefined) {
     const text = typeof key === 'string' ? key : JSON.stringify(key);
     if (Buffer.byteLength(text, 'utf8') > MAX_KEY_BYTES) throw invalid({ serviceAccountKey: `is over ${MAX_KEY_BYTES / 1024} KB; upload the JSON key file itself` });
     const parsedKey = parseServiceAccountKey(text); // throws VALIDATION_FAILED with fields.serviceAccountKey
@@ -134,25 +143,45 @@ export function parseSenderInput(body: unknown): SenderInput {
 }
 
 /** `POST .../sender/test` body. */
+export const testInputSchema = z.object({ to: email('to') }).strict();
+
 export function parseTestInput(body: unknown): { to: string } {
-  const parsed = z.object({ to: email('to') }).strict().safeParse(body ?? {});
+  const parsed = testInputSchema.safeParse(body ?? {});
   if (!parsed.success) throw invalid(fieldsOf(parsed.error));
   return parsed.data;
 }
 
+export interface ConsentLinkInput {
+  provider: ProviderName;
+  mode: SenderMode;
+  returnUrl?: string;
+  loginHint?: string;
+  /** Google sign-in only: also ask for the permission that lists send-as aliases (gmail.settings.basic). */
+  aliasCheck?: boolean;
+}
+
+/** The modes whose sign-in can be asked for alias checks (the others always can, or have no alias). */
+const ALIAS_CHECK_MODES: readonly SenderMode[] = ['oauth'];
+
 /** `POST .../sender/consent-link` body (the allowlist check of returnUrl is the consent module's). */
-export function parseConsentLinkInput(body: unknown): { provider: ProviderName; mode: SenderMode; returnUrl?: string; loginHint?: string } {
-  const parsed = z
-    .object({
-      provider: z.enum(Object.keys(PROVIDER_MODES) as [ProviderName, ...ProviderName[]], { message: `provider must be one of ${Object.keys(PROVIDER_MODES).join(', ')}` }),
-      mode: z.string({ message: 'mode is required' }),
-      returnUrl: z.url({ message: 'returnUrl must be an absolute URL', protocol: /^https?$/ }).max(2048).optional(),
-      loginHint: z.string().max(256).refine(noLineBreaks, 'loginHint must not contain line breaks').optional(),
-    })
-    .strict()
-    .safeParse(body ?? {});
+export const consentLinkInputSchema = z
+  .object({
+    provider: z.enum(Object.keys(PROVIDER_MODES) as [ProviderName, ...ProviderName[]], { message: `provider must be one of ${Object.keys(PROVIDER_MODES).join(', ')}` }),
+    mode: z.string({ message: 'mode is required' }),
+    returnUrl: z.url({ message: 'returnUrl must be an absolute URL', protocol: /^https?$/ }).max(2048).optional(),
+    loginHint: z.string().max(256).refine(noLineBreaks, 'loginHint must not contain line breaks').optional(),
+    aliasCheck: z.boolean({ message: 'aliasCheck must be true or false' }).optional(),
+  })
+  .strict();
+
+export function parseConsentLinkInput(body: unknown): ConsentLinkInput {
+  const parsed = consentLinkInputSchema.safeParse(body ?? {});
   if (!parsed.success) throw invalid(fieldsOf(parsed.error));
-  const modes = PROVIDER_MODES[parsed.data.provider];
-  if (!modes.includes(parsed.data.mode as SenderMode)) throw invalid({ mode: `must be one of ${modes.join(', ')} for ${parsed.data.provider}` });
-  return parsed.data as { provider: ProviderName; mode: SenderMode; returnUrl?: string; loginHint?: string };
+  const input = parsed.data as ConsentLinkInput;
+  const modes = PROVIDER_MODES[input.provider];
+  if (!modes.includes(input.mode)) throw invalid({ mode: `must be one of ${modes.join(', ')} for ${input.provider}` });
+  if (input.aliasCheck && !ALIAS_CHECK_MODES.includes(input.mode)) {
+    throw invalid({ aliasCheck: `applies only to mode ${ALIAS_CHECK_MODES.join(', ')} (sign-in with Google)` });
+  }
+  return input;
 }

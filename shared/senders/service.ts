@@ -57,6 +57,15 @@ const PURPOSES: Record<string, SecretPurpose> = {
 const CONSENT_FIELDS = ['tenantId', 'accountEmail', 'refreshTokenIssuedAt', 'consentedAt'] as const;
 const CONSENT_MODES: readonly SenderMode[] = ['admin_consent', 'delegated', 'oauth'];
 
+/**
+ * Per mode, the secret the first PUT must carry. A re-save of the same provider and mode may leave it
+ * out to keep the saved one (the admin re-enters the alias, not the secret), as the settings page does.
+ */
+const SECRET_FIELDS: Partial<Record<SenderMode, { field: 'clientSecret' | 'serviceAccountKey'; missing: string }>> = {
+  app_registration: { field: 'clientSecret', missing: 'is required' },
+  service_account: { field: 'serviceAccountKey', missing: 'the service-account JSON key is required' },
+};
+
 function purposeOf(key: string): SecretPurpose {
   const purpose = PURPOSES[key];
   if (!purpose) throw new Error(`internal: no Key Vault purpose for secret "${key}"`);
@@ -157,8 +166,9 @@ export function createSenderService(deps: SenderServiceDeps) {
       const before = previous?.config;
       refuseLocked(before);
       const sameKind = !!before && before.provider === input.provider && before.mode === input.mode;
-      if (input.mode === 'app_registration' && !input.clientSecret && !(sameKind && before?.secretRefs.clientSecret)) {
-        throw new MailerError('VALIDATION_FAILED', 'The sender configuration is invalid: clientSecret.', { fields: { clientSecret: 'is required' } });
+      const secret = SECRET_FIELDS[input.mode];
+      if (secret && !input[secret.field] && !(sameKind && before?.secretRefs[secret.field])) {
+        throw new MailerError('VALIDATION_FAILED', `The sender configuration is invalid: ${secret.field}.`, { fields: { [secret.field]: secret.missing } });
       }
       // Switching provider or mode retires the old secrets: a new generation keeps names unambiguous.
       const generation = before ? before.secretGeneration + (sameKind ? 0 : 1) : 1;
@@ -187,7 +197,10 @@ export function createSenderService(deps: SenderServiceDeps) {
         ...(input.mode === 'app_registration'
           ? { tenantId: input.tenantId, clientId: input.clientId, clientSecretExpiresOn: input.clientSecretExpiresOn, mailboxObjectId: input.mailboxObjectId }
           : {}),
-        ...(input.serviceAccount ? { accountEmail: input.serviceAccount.clientEmail, clientId: input.serviceAccount.clientId } : {}),
+        // What the key says about itself: from the new key, or kept with the saved one.
+        ...(input.serviceAccount
+          ? { accountEmail: input.serviceAccount.clientEmail, clientId: input.serviceAccount.clientId }
+          : kept && input.mode === 'service_account' ? { accountEmail: kept.accountEmail, clientId: kept.clientId } : {}),
         secretRefs: { ...(kept?.secretRefs ?? {}), ...refs },
         secretHints: { ...(kept?.secretHints ?? {}), ...secretHints(input, at) },
         createdAt: before?.createdAt ?? at,

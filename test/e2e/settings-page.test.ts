@@ -238,6 +238,67 @@ describe('admin consent from the page', () => {
   });
 });
 
+describe('Microsoft sign-in from the page', () => {
+  it("Entra's form_post answer is posted by the browser to the callback, which sends it back to the page connected", async () => {
+    const page = await openSettings(newOrg('signin'));
+    await page.getByLabel('Sign in as a user', { exact: true }).check();
+    await page.getByLabel('Sender email', { exact: true }).fill('privacy@contoso.example');
+    await page.getByLabel('Sender alias', { exact: true }).fill('Contoso Privacy');
+    const callbacks: Array<{ method: string; url: string }> = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/oauth/microsoft/callback')) callbacks.push({ method: request.method(), url: request.url() });
+    });
+    await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+    await page.waitForURL(/\/oauth2\/v2\.0\/authorize/);
+    expect(new URL(page.url()).searchParams.get('response_mode')).toBe('form_post');
+    await page.locator('select[name=login_hint]').selectOption('admin@contoso.example'); // the sandbox's Entra page
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.locator('#workspace').waitFor({ state: 'visible' });
+    await expect(message(page).textContent()).resolves.toContain('Connected to Microsoft 365');
+    await expect(page.locator('#consent-state').textContent()).resolves.toContain('signed in as admin@contoso.example');
+    // One POST, to the bare callback URL: the code never was in an address.
+    expect(callbacks).toEqual([{ method: 'POST', url: `${process.env.PUBLIC_BASE_URL}/api/oauth/microsoft/callback` }]);
+  });
+});
+
+describe('Google sign-in with a send-as alias', () => {
+  const SETTINGS_SCOPE = 'https://www.googleapis.com/auth/gmail.settings.basic';
+
+  // Google, like Entra, only redirects to registered URIs: register this host's callback.
+  beforeAll(() =>
+    sandboxControl('POST', `google/clients/${encodeURIComponent(process.env.GOOGLE_CLIENT_ID!)}/redirect-uris`, { uri: `${process.env.PUBLIC_BASE_URL}/api/oauth/google/callback` }));
+
+  async function allowAsAlerts(page: Page, askedForSettings: boolean): Promise<void> {
+    await page.waitForURL(/\/o\/oauth2\/v2\/auth/);
+    expect(new URL(page.url()).searchParams.get('scope')!.split(' ').includes(SETTINGS_SCOPE)).toBe(askedForSettings);
+    await page.locator('li', { hasText: 'alerts@fabrikam.example:' }).getByRole('link', { name: 'Allow' }).click(); // the sandbox's Google page
+    await page.locator('#workspace').waitFor({ state: 'visible' });
+    await expect(message(page).textContent()).resolves.toContain('Connected to Google');
+  }
+
+  it('ticks "check send-as aliases" once the signed-in account differs from the sender email; Test connection then sees the alias verified', async () => {
+    const page = await openSettings(newOrg('alias'));
+    await page.getByLabel('Google', { exact: true }).check();
+    await page.getByLabel('Sign in with Google', { exact: true }).check();
+    const aliasCheck = page.getByLabel('Also allow checking send-as aliases', { exact: true });
+    await page.getByLabel('Sender email', { exact: true }).fill('noreply@fabrikam.example');
+    await page.getByLabel('Sender alias', { exact: true }).fill('Fabrikam');
+    await expect(aliasCheck.isChecked()).resolves.toBe(false); // nobody signed in yet: nothing to compare with
+    await page.getByRole('button', { name: 'Sign in with Google' }).click();
+    await allowAsAlerts(page, false);
+
+    await expect(aliasCheck.isChecked()).resolves.toBe(true); // alerts@ signed in, noreply@ sends
+    await page.getByRole('button', { name: 'Sign in with Google' }).click();
+    await allowAsAlerts(page, true);
+
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const alias = page.locator('#checks li', { hasText: 'Sender address' });
+    await alias.waitFor();
+    await expect(alias.getAttribute('class')).resolves.toBe('ok');
+    await expect(page.locator('#checks-summary').textContent()).resolves.toBe('All checks passed. No message was sent.');
+  });
+});
+
 describe('embedded in the SaaS', () => {
   it('the allowlisted SaaS may frame the page; consent opens a new tab and the frame picks up the result', async () => {
     const orgId = newOrg('embedded');

@@ -29,6 +29,29 @@ export async function followConsentPage(url: string, upn: string, action: 'appro
   return new URL(location);
 }
 
+const decodeHtml = (text: string) =>
+  text.replace(/&(amp|lt|gt|quot|#39);/g, (_, entity: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[entity]!);
+
+/** What an Entra form_post page (response_mode=form_post) would make the browser POST, and where. */
+export function formPostOf(html: string): { action: URL; fields: URLSearchParams } {
+  const form = /<form method="POST" name="hiddenform" action="([^"]*)">/.exec(html);
+  if (!form) throw new Error(`not a form_post page: ${html.slice(0, 300)}`);
+  const fields = new URLSearchParams();
+  for (const input of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)" \/>/g)) fields.append(decodeHtml(input[1]), decodeHtml(input[2]));
+  return { action: new URL(decodeHtml(form[1])), fields };
+}
+
+/** Like `followConsentPage`, for a sign-in with response_mode=form_post: returns the form the page auto-submits. */
+export async function followFormPostPage(url: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<{ action: URL; fields: URLSearchParams }> {
+  const page = new URL(url);
+  page.searchParams.set('login_hint', upn);
+  page.searchParams.set('sandbox_action', action);
+  const response = await fetch(page, { redirect: 'manual' });
+  const html = await response.text();
+  if (response.status !== 200) throw new Error(`sign-in page answered ${response.status}: ${html.slice(0, 500)}`);
+  return formPostOf(html);
+}
+
 /** A delegated token for `upn` through the platform app (authorize page + code redemption with PKCE). */
 export async function delegatedToken(upn: string, scope?: string): Promise<string> {
   return (await delegatedTokens(upn, scope)).access_token;

@@ -20,7 +20,7 @@ import { loadConfig } from '../../shared/config';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { createAppCredential } from '../../shared/store/azureCredential';
 import { sandboxControl } from '../support/env';
-import { followConsentPage, sandboxMessages, vaultRows } from './microsoft-helpers';
+import { followConsentPage, followFormPostPage, sandboxMessages, vaultRows } from './microsoft-helpers';
 
 const config = loadConfig();
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
@@ -41,12 +41,13 @@ interface Answer {
   headers: Headers;
 }
 
-async function api(method: string, path: string, body?: unknown, options: { key?: boolean; raw?: string } = {}): Promise<Answer> {
+async function api(method: string, path: string, body?: unknown, options: { key?: boolean; raw?: string; form?: URLSearchParams } = {}): Promise<Answer> {
+  const contentType = options.form ? 'application/x-www-form-urlencoded' : body !== undefined || options.raw ? 'application/json' : undefined;
   const response = await fetch(`${host.url}/api/${path}`, {
     method,
     redirect: 'manual',
-    headers: { ...(options.key === false ? {} : { 'x-functions-key': KEY }), ...(body !== undefined || options.raw ? { 'content-type': 'application/json' } : {}) },
-    body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    headers: { ...(options.key === false ? {} : { 'x-functions-key': KEY }), ...(contentType ? { 'content-type': contentType } : {}) },
+    body: options.form?.toString() ?? options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
   const text = await response.text();
   // The answer only: the request (e.g. a callback URL with its one-time code) is what we sent, not what the app said.
@@ -62,6 +63,8 @@ async function api(method: string, path: string, body?: unknown, options: { key?
 
 /** The browser arriving back at our callback (the sandbox redirects to PUBLIC_BASE_URL; the host listens elsewhere). */
 const callback = (location: URL) => api('GET', `${location.pathname.replace(/^\/api\//, '')}${location.search}`, undefined, { key: false });
+/** The browser posting Entra's form_post form to our callback. */
+const postCallback = (action: URL, fields: URLSearchParams) => api('POST', action.pathname.replace(/^\/api\//, ''), undefined, { key: false, form: fields });
 
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -229,16 +232,67 @@ describe('own app registration', () => {
 });
 
 describe('delegated sign-in, sending as a shared mailbox', () => {
-  async function signIn(orgId: string, upn: string): Promise<Answer> {
-    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'delegated', loginHint: upn });
+  /** The consent link's sign-in as `upn`, answered by form_post: what the browser would POST to our callback. */
+  async function signInForm(orgId: string, upn: string, options: { action?: 'approve' | 'deny'; returnUrl?: string } = {}) {
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'delegated', loginHint: upn, ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}) });
     expect(link.status).toBe(200);
     const url = new URL(link.body.url);
     expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
+    expect(url.searchParams.get('response_mode')).toBe('form_post');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get('scope')).toBe('openid profile Mail.Send Mail.Send.Shared offline_access');
-    return callback(await followConsentPage(link.body.url, upn));
+    const form = await followFormPostPage(link.body.url, upn, options.action);
+    // The form goes to the bare redirect URI: the code travels in the body, never in a URL.
+    expect(form.action.toString()).toBe(`${config.publicBaseUrl}/api/oauth/microsoft/callback`);
+    return form;
   }
+
+  async function signIn(orgId: string, upn: string): Promise<Answer> {
+    const { action, fields } = await signInForm(orgId, upn);
+    return postCallback(action, fields);
+  }
+
+  it('the code comes back by form_post: the callback takes the POST once, refuses a replay and a body that is not a form', async () => {
+    const orgId = newOrg('formpost');
+    const { action, fields } = await signInForm(orgId, 'admin@contoso.example');
+    expect([...fields.keys()].sort()).toEqual(['code', 'session_state', 'state']);
+    const notForm = await api('POST', action.pathname.replace(/^\/api\//, ''), Object.fromEntries(fields), { key: false });
+    expect(notForm.status).toBe(400);
+    expect(notForm.body.error.code).toBe('BAD_REQUEST');
+    const page = await postCallback(action, fields);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Connected');
+    expect(page.text).not.toContain(fields.get('code')!);
+    const replay = await postCallback(action, fields);
+    expect(replay.status).toBe(400);
+    expect(replay.text).toContain('STATE_INVALID');
+    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({ mode: 'delegated', accountEmail: 'admin@contoso.example', version: 1 });
+    // The sign-in works: Test connection refreshes it (and rotates the refresh token).
+    await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'admin@contoso.example', senderName: 'Contoso' });
+    expect((await api('POST', `orgs/${orgId}/sender/verify`)).body).toMatchObject({ ok: true, checks: [{ name: 'sign-in', ok: true }, {}, {}] });
+    refreshTokenNames.add(`org-${orgId}-refresh-token-1`);
+    secretsUsed.add(fields.get('code')!); // the final test holds every answer and log line against it
+  });
+
+  it('form_post with a return URL answers 303 to it; a declined sign-in comes back by form_post too and saves nothing', async () => {
+    const orgId = newOrg('formpost');
+    const connected = await signInForm(orgId, 'admin@contoso.example', { returnUrl: RETURN_URL });
+    const back = await postCallback(connected.action, connected.fields);
+    expect(back.status).toBe(303);
+    const location = new URL(back.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(new URL(RETURN_URL).origin + new URL(RETURN_URL).pathname);
+    expect(location.searchParams.get('consent')).toBe('connected');
+    secretsUsed.add(connected.fields.get('code')!);
+
+    const declinedOrg = newOrg('formpost');
+    const declined = await signInForm(declinedOrg, 'admin@contoso.example', { action: 'deny' });
+    expect(declined.fields.get('error')).toBe('access_denied');
+    const page = await postCallback(declined.action, declined.fields);
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('CONSENT_DECLINED');
+    expect((await api('GET', `orgs/${declinedOrg}/sender`)).status).toBe(404);
+  });
 
   it('admin@ signs in, the sender is the shared mailbox privacy@: test send goes out from privacy@', async () => {
     const orgId = newOrg('deleg');

@@ -17,6 +17,7 @@ import {
   PLATFORM_TENANT_ID,
 } from '../../dev/sandbox/world';
 import { sandboxControl, sandboxUrls } from '../support/env';
+import { formPostOf } from './microsoft-helpers';
 
 const entra = sandboxUrls.entra;
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -428,6 +429,54 @@ describe('delegated sign-in: authorization code + PKCE, refresh rotation', () =>
     expect(params.get('error')).toBe('access_denied');
     expect(params.get('error_description')).toMatch(/^AADSTS65004/);
     expect(params.get('code')).toBeNull();
+  });
+});
+
+describe('response_mode=form_post', () => {
+  const authorize = (action: 'approve' | 'deny', extra: Record<string, string> = {}) =>
+    page('/organizations/oauth2/v2.0/authorize', {
+      client_id: PLATFORM_APP_ID,
+      response_type: 'code',
+      redirect_uri: PLATFORM_REDIRECT_URI,
+      response_mode: 'form_post',
+      scope: DELEGATED_SCOPE,
+      state: 'st&te"<1>',
+      login_hint: 'admin@contoso.example',
+      sandbox_action: action,
+      ...extra,
+    });
+
+  it('answers 200 with a form that auto-submits code, state and session_state to the redirect URI; no redirect', async () => {
+    const { verifier, challenge } = pkce();
+    const response = await authorize('approve', { code_challenge: challenge, code_challenge_method: 'S256' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('location')).toBeNull();
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('cache-control')).toMatch(/no-store/);
+    const { action, fields } = formPostOf(await response.text());
+    expect(action.toString()).toBe(PLATFORM_REDIRECT_URI);
+    expect([...fields.keys()]).toEqual(['code', 'state', 'session_state']);
+    expect(fields.get('state')).toBe('st&te"<1>'); // escaped in the HTML, intact in the form
+    // The posted code is a real one.
+    const { status, body } = await redeem(fields.get('code')!, verifier);
+    expect(status).toBe(200);
+    expect(body.refresh_token).toEqual(expect.any(String));
+  });
+
+  it('posts a declined sign-in as error + error_description + state', async () => {
+    const response = await authorize('deny');
+    const { fields } = formPostOf(await response.text());
+    expect(fields.get('error')).toBe('access_denied');
+    expect(fields.get('error_description')).toMatch(/^AADSTS65004/);
+    expect(fields.get('state')).toBe('st&te"<1>');
+    expect(fields.get('code')).toBeNull();
+  });
+
+  it('the page a person sees runs a script that submits the form (and a button without script)', async () => {
+    const html = await (await authorize('approve')).text();
+    expect(html).toContain('<form method="POST" name="hiddenform"');
+    expect(html).toContain('document.forms[0].submit()');
+    expect(html).toContain('<noscript>');
   });
 });
 

@@ -84,6 +84,11 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
 
         <div class="mode-panel" data-modes="admin_consent delegated oauth">
           <p id="consent-state" class="muted"></p>
+          <div class="field check mode-panel" data-modes="oauth">
+            <input id="aliasCheck" name="aliasCheck" type="checkbox" aria-describedby="aliasCheck-help">
+            <label for="aliasCheck">Also allow checking send-as aliases</label>
+            <p id="aliasCheck-help" class="help">Needed only when the sender email is an alias of the Google account you sign in with: Google shows us the account's verified aliases only with this extra permission, and without seeing it verified we cannot send as it.</p>
+          </div>
           <button type="button" id="consent-button" class="secondary"></button>
           <p id="consent-help" class="help"></p>
           <p id="consent-error" class="field-error" hidden></p>

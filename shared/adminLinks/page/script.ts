@@ -39,7 +39,7 @@ export const SETTINGS_JS = String.raw`
   };
   var PROVIDER_LABELS = { microsoft: 'Microsoft 365', google: 'Google' };
 
-  var state = { token: null, sender: null, savedForm: null, keyText: null, consentPending: false, busy: false };
+  var state = { token: null, sender: null, savedForm: null, keyText: null, consentPending: false, busy: false, aliasCheckTouched: false };
 
   function $(id) { return document.getElementById(id); }
   function radios(name) { return Array.prototype.slice.call(document.querySelectorAll('input[name="' + name + '"]')); }
@@ -203,6 +203,21 @@ export const SETTINGS_JS = String.raw`
     savedHint('clientSecret', secrets.clientSecret, 'A secret is on file (' + secrets.clientSecret + '). Leave this empty to keep it.');
     savedHint('serviceAccountKey', secrets.serviceAccountKey, 'A key is on file (' + secrets.serviceAccountKey + '). Choose a file only to replace it.');
     state.savedForm = v ? JSON.stringify(formBody()) : null;
+    state.aliasCheckTouched = false;
+    suggestAliasCheck();
+  }
+
+  /**
+   * Google sign-in: tick "check send-as aliases" by itself when the sender email differs from the
+   * Google account already signed in (Gmail sends as an alias only once it is seen verified), until
+   * the admin sets the box themselves.
+   */
+  function suggestAliasCheck() {
+    if (state.aliasCheckTouched) return;
+    var v = state.sender;
+    var account = v && v.provider === 'google' && v.mode === 'oauth' && v.accountEmail ? v.accountEmail.toLowerCase() : '';
+    var sender = value('senderEmail').toLowerCase();
+    $('aliasCheck').checked = !!(account && sender && sender !== account);
   }
 
   function savedHint(id, hint, message) {
@@ -375,7 +390,9 @@ export const SETTINGS_JS = String.raw`
       try {
         var body = formBody();
         if (body.senderEmail && body.senderName) await saveIfChanged();
-        var link = await api('POST', 'sender/consent-link', { provider: body.provider, mode: body.mode });
+        var request = { provider: body.provider, mode: body.mode };
+        if (body.mode === 'oauth' && $('aliasCheck').checked) request.aliasCheck = true;
+        var link = await api('POST', 'sender/consent-link', request);
         if (tab) {
           tab.location.href = link.url;
           state.consentPending = true;
@@ -444,6 +461,8 @@ export const SETTINGS_JS = String.raw`
     $('test-button').addEventListener('click', askTestRecipient);
     $('reset-button').addEventListener('click', function () { $('reset-dialog').returnValue = ''; $('reset-dialog').showModal(); });
     $('consent-button').addEventListener('click', startConsent);
+    $('senderEmail').addEventListener('input', suggestAliasCheck);
+    $('aliasCheck').addEventListener('change', function () { state.aliasCheckTouched = true; });
     $('sender-form').addEventListener('submit', function (event) { event.preventDefault(); });
     $('serviceAccountKey').addEventListener('change', async function () {
       var file = this.files && this.files[0];

@@ -167,7 +167,8 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
         hint:
           `Gmail silently replaces an unverified From with ${owner}, so org-mailer sends as an alias only after it has seen the alias verified. ` +
           `Listing aliases needs the scope ${GMAIL_SETTINGS_SCOPE}, which this sign-in did not grant (gmail.send alone cannot list them). ` +
-          `Use ${owner} itself as the sender email, or grant that scope to org-mailer's Google app and sign in again.`,
+          `Use ${owner} itself as the sender email, or sign in with Google again allowing org-mailer to check send-as aliases ` +
+          '(the "Check send-as aliases" box on the settings page; consent link option aliasCheck: true); Reset first if the sender is locked.',
       });
   }
 

@@ -9,7 +9,7 @@ import { getConfig, type Config } from '../../config';
 import { MailerError } from '../../errors';
 import type { AuthorizationRequest, CallbackRequest, ConsentFlow, ConsentOutcome } from '../../consent/types';
 import type { ProviderContext } from '../module';
-import { classifyGoogleError, GMAIL_SEND_SCOPE } from './errors';
+import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE } from './errors';
 import { platformOAuthClient, type AuthUrlOptions, type OAuth2Client } from './oauthClient';
 
 /** gmail.send to send; `openid email` so the ID token names the account that consented. */
@@ -32,7 +32,12 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
         // first consent unless prompt=consent asks again.
         access_type: 'offline',
         prompt: 'consent',
-        scope: [...GOOGLE_OAUTH_SCOPES],
+        // gmail.settings.basic only on request: it is the narrowest scope that lists send-as aliases
+        // (developers.google.com/gmail/api/reference/rest/v1/users.settings.sendAs/list), but it also
+        // lets an app change mail settings and filters, and Google reviews apps that use it more
+        // strictly than gmail.send (developers.google.com/gmail/api/auth/scopes). So it is asked for
+        // only when the sender email is an alias of the signed-in account.
+        scope: [...GOOGLE_OAUTH_SCOPES, ...(request.aliasCheck ? [GMAIL_SETTINGS_SCOPE] : [])],
         // Incremental authorization: scopes the account granted this client before come back too,
         // so an admin who once granted gmail.settings.basic keeps alias checks working.
         include_granted_scopes: true,

@@ -98,7 +98,10 @@ export const delegatedFlow: ConsentFlow = {
       client_id: config.microsoft.clientId,
       response_type: 'code',
       redirect_uri: request.redirectUri,
-      response_mode: 'query',
+      // form_post: Entra POSTs code and state to the callback in a form body instead of the query
+      // string (same page, "response_mode": query, fragment or form_post), so the one-time code never
+      // sits in a URL that request logs (App Insights), proxies or browser history may keep.
+      response_mode: 'form_post',
       scope: SIGN_IN_SCOPES.join(' '),
       state: request.state,
       code_challenge: request.codeChallenge,

@@ -1,0 +1,87 @@
+/**
+ * Cold start: the deployed app (dist/, as dev/build.mjs builds it for `npm test`) loads no provider
+ * code until a provider is used. The provider modules and their SDKs (Gmail client and Google auth,
+ * Graph client and the Microsoft credentials, nodemailer's MIME builder) live in dist/providers/*.js,
+ * which shared/providers/index.ts requires on first use; dist/errors.js is shared, so a MailerError
+ * thrown in a provider file is the app's MailerError.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../..');
+const dist = join(root, 'dist');
+/** esbuild marks where each bundled module starts with a `// node_modules/<package>/...` comment. */
+const GOOGLE_SDKS = ['node_modules/@googleapis/gmail/', 'node_modules/google-auth-library/', 'node_modules/nodemailer/'];
+const MICROSOFT_SDKS = ['node_modules/@microsoft/microsoft-graph-client/'];
+
+/** Loads dist/main.js in a child Node, then each provider file; reports which dist files were required when. */
+const PROBE = `
+const Module = require('node:module');
+const { relative } = require('node:path');
+const dist = process.argv[1];
+const required = [];
+const load = Module._load;
+Module._load = function (request, parent) {
+  if (parent && parent.filename.startsWith(dist) && request.startsWith('.')) required.push(relative(dist, parent.filename) + ' -> ' + request);
+  return load.apply(this, arguments);
+};
+const take = () => [...new Set(required.splice(0))].sort();
+require(dist + '/main.js');
+const atStart = take();
+const { microsoftProvider } = require(dist + '/providers/microsoft.js');
+const { googleProvider } = require(dist + '/providers/google.js');
+const providerFiles = take();
+const { MailerError } = require(dist + '/errors.js');
+// A delegated sender without a saved sign-in fails in the provider file, before any network call.
+const config = { microsoft: { clientId: 'c', credential: 'secret', graphUrl: 'https://graph.microsoft.com', authorityHost: 'https://login.microsoftonline.com' } };
+const sender = { orgId: 'o', provider: 'microsoft', mode: 'delegated', senderEmail: 'a@example.com', senderName: 'A', secretRefs: {}, version: 1 };
+const mail = { id: 'm', to: [{ address: 'b@example.com' }], cc: [], bcc: [], replyTo: [], subject: 's', text: 't', attachments: [], headers: {} };
+microsoftProvider.create(sender, { config, secrets: {} }).send(mail).catch((error) => {
+  process.stdout.write('PROBE=' + JSON.stringify({
+    atStart, providerFiles, google: typeof googleProvider.create,
+    error: { code: error.code, sameClass: error instanceof MailerError },
+  }) + '\\n');
+});
+`;
+
+interface Probe {
+  atStart: string[];
+  providerFiles: string[];
+  google: string;
+  error: { code: string; sameClass: boolean };
+}
+
+let probe: Probe;
+
+beforeAll(() => {
+  // `npm test` has just built dist/; build here only when run some other way.
+  if (!existsSync(join(dist, 'providers/google.js'))) {
+    expect(spawnSync(process.execPath, ['dev/build.mjs'], { cwd: root }).status).toBe(0);
+  }
+  const run = spawnSync(process.execPath, ['-e', PROBE, dist], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1' } });
+  const line = /PROBE=(.*)/.exec(run.stdout);
+  if (!line) throw new Error(`probe failed (${run.status}): ${run.stderr.slice(0, 1000)}`);
+  probe = JSON.parse(line[1]);
+});
+
+const source = (file: string) => readFileSync(join(dist, file), 'utf8');
+
+describe('the deployed app loads provider code only on first use', () => {
+  it('dist/main.js holds no provider SDK; the provider files hold them', () => {
+    const main = source('main.js');
+    for (const sdk of [...GOOGLE_SDKS, ...MICROSOFT_SDKS]) expect({ sdk, inMain: main.includes(sdk) }).toEqual({ sdk, inMain: false });
+    for (const sdk of GOOGLE_SDKS) expect(source('providers/google.js')).toContain(sdk);
+    for (const sdk of MICROSOFT_SDKS) expect(source('providers/microsoft.js')).toContain(sdk);
+  });
+
+  it('loading dist/main.js requires dist/errors.js and no provider file', () => {
+    expect(probe.atStart).toEqual(['main.js -> ./errors.js']);
+  });
+
+  it('the provider files share dist/errors.js with the app: their MailerError is the app\'s', () => {
+    expect(probe.providerFiles).toEqual(['providers/google.js -> ../errors.js', 'providers/microsoft.js -> ../errors.js']);
+    expect(probe.google).toBe('function');
+    expect(probe.error).toEqual({ code: 'MS_REAUTH_REQUIRED', sameClass: true });
+  });
+});
