@@ -10,3 +10,4 @@ import './outbox';
 import './adminLinks';
 import './adminSender';
 import './settingsPage';
+import './openapi';

@@ -1,0 +1,193 @@
+/**
+ * What the routes say about themselves beyond the registry: a summary, the request body, the
+ * answers and the error statuses each handler really returns (read from functions/*.ts and the
+ * services they call). Keyed by `METHOD route` exactly as registered; the unit test fails when a
+ * registered route has no entry here or an entry has no route.
+ */
+import { DELIVERY_STATUSES } from '../store/deliveryStore';
+import type { SchemaName } from './schemas';
+
+export interface Answer {
+  description: string;
+  /** A JSON body of this component schema. */
+  schema?: SchemaName;
+  /** A non-JSON body (HTML, script, style): its media types. */
+  text?: string[];
+  /** A JSON object with no component schema (this document itself). */
+  anyJson?: boolean;
+  headers?: Record<string, string>;
+}
+
+export interface OperationDoc {
+  summary: string;
+  description?: string;
+  tag: 'sender' | 'messages' | 'settings page' | 'consent' | 'operations';
+  body?: { schema: SchemaName; required: boolean };
+  query?: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
+  /** Success answers (and redirects or pages that are not the JSON error envelope), by status. */
+  answers: Record<number, Answer>;
+  /**
+   * Statuses answered with the JSON error envelope. Added by the builder: 400 on `{orgId}` paths (an
+   * invalid org id), 401 from the route's security, and `default` (5xx).
+   */
+  errors: number[];
+}
+
+const senderView = (description: string): Answer => ({ description, schema: 'SenderView' });
+const LOCATION = { Location: 'Where the delivery status of the message can be read' };
+
+const putSender = (summary: string): OperationDoc => ({
+  summary,
+  description: 'Flat JSON per provider and mode (design.md section 4). Saving makes the sender a draft; a locked (active) sender answers 409 until reset. Secrets go to Key Vault and are never returned.',
+  tag: 'sender',
+  body: { schema: 'SenderInput', required: true },
+  answers: { 200: senderView('The saved configuration (status draft)') },
+  errors: [400, 409, 413, 422],
+});
+const verify: OperationDoc = {
+  summary: 'Test connection: token and mailbox checks, no mail sent',
+  tag: 'sender',
+  answers: { 200: { description: 'One entry per check; `ok` is true when all passed', schema: 'VerifyResult' } },
+  errors: [404, 422],
+};
+const test: OperationDoc = {
+  summary: 'Save and test: send one real test message; success activates and locks the sender',
+  tag: 'sender',
+  body: { schema: 'TestRequest', required: true },
+  answers: { 200: { description: 'Sent; the sender is now active and locked', schema: 'TestResult' } },
+  errors: [400, 404, 409, 413, 422, 429],
+};
+const reset: OperationDoc = {
+  summary: "Unlock, delete the org's secrets and return the org to the default sender",
+  tag: 'sender',
+  answers: { 200: senderView('The configuration, back to draft without secrets') },
+  errors: [404, 409],
+};
+const getSender: OperationDoc = {
+  summary: 'The sender configuration: status, lock, last test and error, secret hints (never values)',
+  tag: 'sender',
+  answers: { 200: senderView('The configuration') },
+  errors: [404],
+};
+const consentLink = (description: string): OperationDoc => ({
+  summary: 'A consent link (signed, single-use state, valid 15 minutes) for a consent-based mode',
+  description,
+  tag: 'consent',
+  body: { schema: 'ConsentLinkRequest', required: true },
+  answers: { 200: { description: 'The link to open in the browser, and when it expires', schema: 'Link' } },
+  errors: [400, 409, 413, 422],
+});
+const pageText = (description: string): Answer => ({ description, text: ['text/html'] });
+
+export const OPERATIONS: Record<string, OperationDoc> = {
+  'GET orgs/{orgId}/sender': getSender,
+  'PUT orgs/{orgId}/sender': putSender('Save the sender configuration'),
+  'DELETE orgs/{orgId}/sender': {
+    summary: 'Remove the sender and its secrets entirely (repeatable)',
+    tag: 'sender',
+    answers: { 204: { description: 'Removed, or there was nothing to remove' } },
+    errors: [409],
+  },
+  'POST orgs/{orgId}/sender/consent-link': consentLink('The admin comes back to `returnUrl` (which must be allowed by RETURN_URL_ALLOWLIST) or to a result page.'),
+  'POST orgs/{orgId}/sender/verify': verify,
+  'POST orgs/{orgId}/sender/test': test,
+  'POST orgs/{orgId}/sender/reset': reset,
+
+  'POST orgs/{orgId}/messages': {
+    summary: 'Enqueue one message; the same id twice is the same message, not a second one',
+    description: 'There is no `from`: the sender comes from the org\'s saved configuration. At most 500 recipients in to + cc + bcc, 3.5 MiB as JSON.',
+    tag: 'messages',
+    body: { schema: 'MessageInput', required: true },
+    answers: { 202: { description: 'Queued (or already known: `duplicate`)', schema: 'Enqueued', headers: LOCATION } },
+    errors: [400, 413, 422],
+  },
+  'GET orgs/{orgId}/messages': {
+    summary: 'Recent deliveries, newest first, paged',
+    tag: 'messages',
+    query: [
+      { name: 'status', description: 'Only deliveries in this status', schema: { type: 'string', enum: [...DELIVERY_STATUSES] } },
+      { name: 'limit', description: 'Page size', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+      { name: 'cursor', description: 'The `cursor` of the previous page', schema: { type: 'string' } },
+    ],
+    answers: { 200: { description: 'One page of deliveries', schema: 'DeliveryPage' } },
+    errors: [400],
+  },
+  'GET orgs/{orgId}/messages/{id}': {
+    summary: 'The delivery status of one message',
+    tag: 'messages',
+    answers: { 200: { description: 'The status, the sender used and the last error', schema: 'DeliveryView' } },
+    errors: [404],
+  },
+
+  'POST orgs/{orgId}/admin-links': {
+    summary: "A 60-minute link to the org's settings page, to hand to that org's admin",
+    tag: 'settings page',
+    body: { schema: 'AdminLinkRequest', required: false },
+    answers: { 200: { description: 'The link (its token rides in the fragment) and when it expires', schema: 'Link' } },
+    errors: [400, 413, 422],
+  },
+  'GET admin/session': {
+    summary: "The org and expiry the settings page's token grants",
+    tag: 'settings page',
+    answers: { 200: { description: 'The session', schema: 'AdminSession' } },
+    errors: [],
+  },
+  'GET admin/sender': getSender,
+  'PUT admin/sender': putSender("Save the token's org's sender configuration"),
+  'POST admin/sender/consent-link': consentLink('Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.'),
+  'POST admin/sender/verify': verify,
+  'POST admin/sender/test': test,
+  'POST admin/sender/reset': reset,
+  'GET settings/{asset?}': {
+    summary: 'The settings page (no asset) and its script and style (app.js, app.css)',
+    tag: 'settings page',
+    answers: { 200: { description: 'The page or the asset', text: ['text/html', 'text/javascript', 'text/css'] } },
+    errors: [404],
+  },
+  'GET settings/errors/{code}': {
+    summary: 'The plain-words hint of an error code',
+    tag: 'settings page',
+    answers: { 200: { description: 'The code and its hint', schema: 'ErrorHint' } },
+    errors: [404],
+  },
+
+  'GET oauth/{provider}/callback': {
+    summary: 'Where Microsoft and Google send the admin back after consent (not called by API clients)',
+    description: 'Parameters are the provider\'s (`code`, `state`, `error`, `admin_consent`, `tenant`, ...). Answers a redirect to the signed return URL with `consent=connected|declined|failed`, or an HTML result page whose status is the outcome\'s.',
+    tag: 'consent',
+    answers: {
+      200: pageText('Result page: connected'),
+      302: { description: 'Back to the return URL', headers: { Location: 'The return URL with the outcome' } },
+      400: pageText('Result page: invalid, expired or used state, or consent declined'),
+      409: pageText('Result page: the sender is locked'),
+      422: pageText('Result page: the provider refused (the code and its hint are shown)'),
+    },
+    errors: [],
+  },
+  'POST oauth/{provider}/callback': {
+    summary: "Microsoft's form_post answer of delegated sign-in (not called by API clients)",
+    tag: 'consent',
+    answers: {
+      200: pageText('Result page: connected'),
+      303: { description: 'Back to the return URL', headers: { Location: 'The return URL with the outcome' } },
+      409: pageText('Result page: the sender is locked'),
+      422: pageText('Result page: the provider refused (the code and its hint are shown)'),
+    },
+    errors: [400, 413],
+  },
+  'GET health': {
+    summary: 'Liveness and dependency checks (Storage, Key Vault)',
+    tag: 'operations',
+    answers: {
+      200: { description: 'Everything answers', schema: 'Health' },
+      503: { description: 'A dependency is unavailable (named in `checks`)', schema: 'Health' },
+    },
+    errors: [],
+  },
+  'GET openapi.json': {
+    summary: 'This document',
+    tag: 'operations',
+    answers: { 200: { description: 'The OpenAPI 3.1 document of this API', anyJson: true } },
+    errors: [],
+  },
+};

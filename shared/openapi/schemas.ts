@@ -1,0 +1,215 @@
+/**
+ * The bodies of the HTTP API as zod schemas, and their JSON Schema for the OpenAPI document.
+ *
+ * Request bodies are the very schemas the handlers validate with (imported, never copied). Response
+ * bodies have no validator in the code, so they are written here once and tied to the TypeScript
+ * types the code returns (`describes<T>()`), so a field added to a view fails `tsc` until it is
+ * documented; the integration test also holds real answers against the generated document.
+ *
+ * OpenAPI 3.1 Schema Objects are JSON Schema draft 2020-12, zod's default target
+ * (https://spec.openapis.org/oas/v3.1.0#schema-object, https://zod.dev/json-schema). Requests are
+ * converted with `io: 'input'`: a field with a default is optional for the caller. Refinements (no
+ * line breaks, at most 500 recipients in total, strict Base64, "text or html") have no JSON Schema
+ * form: the document is looser there, never stricter, and the server still checks them.
+ */
+import { z } from 'zod';
+import { adminLinkInputSchema } from '../adminLinks/links';
+import type { AdminLink } from '../adminLinks/links';
+import type { AdminSession } from '../adminLinks/token';
+import { messageInputSchema } from '../delivery/schema';
+import type { DeliveryView } from '../delivery/status';
+import { ERROR_CODES, ErrorCode, MailerError } from '../errors';
+import type { HealthReport } from '../health';
+import { PROVIDER_MODES } from '../providers';
+import type { ProviderName, SenderMode } from '../senders/model';
+import { consentLinkInputSchema, senderInputSchema, testInputSchema } from '../senders/schema';
+import type { SenderService, VerifyResult } from '../senders/service';
+import type { SenderView } from '../senders/view';
+import { DELIVERY_STATUSES } from '../store/deliveryStore';
+import { caseInsensitiveSource } from './caseless';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** Every value of T fits the documented shape D, and every field of T is documented. */
+type Conforms<T, D> = [T] extends [D]
+  ? [Exclude<keyof T, keyof D>] extends [never]
+    ? unknown
+    : { undocumentedFields: Exclude<keyof T, keyof D> }
+  : { doesNotFit: T };
+
+/** Ties a response schema to the type the code returns: `tsc` fails when the two drift apart. */
+const describes =
+  <T>() =>
+  <S extends z.ZodType>(schema: S & Conforms<T, z.output<S>>): S =>
+    schema;
+
+const PROVIDERS = Object.keys(PROVIDER_MODES) as [ProviderName, ...ProviderName[]];
+const MODES = [...new Set(Object.values(PROVIDER_MODES).flat())] as [SenderMode, ...SenderMode[]];
+const errorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
+const instant = z.string().describe('ISO 8601 instant');
+
+// ---- requests ----
+
+const pascal = (name: string) => name.replace(/(^|_)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+
+/** One schema per provider and mode (`MicrosoftAppRegistrationSender`): the PUT body is one of them, told apart by `mode`. */
+const senderVariants = Object.entries(PROVIDER_MODES).flatMap(([provider, modes]) =>
+  modes.map((mode) => ({
+    id: `${pascal(provider)}${pascal(mode)}Sender`,
+    mode,
+    schema: senderInputSchema(mode).extend({ provider: z.literal(provider), mode: z.literal(mode) }),
+  })),
+);
+
+// The handler checks `mode` against the provider by hand (for a clearer message); the document names the modes.
+const consentLinkRequest = consentLinkInputSchema.extend({ mode: z.enum(MODES) });
+
+// ---- responses ----
+
+const errorBody = describes<{ error: ReturnType<MailerError['toJSON']> }>()(
+  z.object({
+    error: z.object({
+      code: errorCode,
+      message: z.string(),
+      hint: z.string().optional().describe('What an admin can do about it'),
+      fields: z.record(z.string(), z.string()).optional().describe('field path -> what is wrong with it'),
+    }),
+  }),
+);
+
+const senderView = describes<SenderView>()(
+  z.object({
+    orgId: z.string(),
+    provider: z.enum(PROVIDERS),
+    mode: z.enum(MODES),
+    senderEmail: z.string(),
+    senderName: z.string(),
+    replyTo: z.string().optional(),
+    fallbackToDefault: z.boolean(),
+    saveToSentItems: z.boolean(),
+    status: z.enum(['draft', 'active', 'needs_attention']),
+    locked: z.boolean().describe('true once a test send succeeded: PUT answers 409 until reset'),
+    version: z.number().int(),
+    tenantId: z.string().optional(),
+    clientId: z.string().optional(),
+    clientSecretExpiresOn: z.string().optional(),
+    mailboxObjectId: z.string().optional(),
+    accountEmail: z.string().optional(),
+    refreshTokenIssuedAt: instant.optional(),
+    consentedAt: instant.optional(),
+    secrets: z.record(z.string(), z.string()).describe('secret -> a safe hint ("saved 2026-11-22"); never a value'),
+    lastTest: z.object({ ok: z.boolean(), at: instant, to: z.string().optional(), code: errorCode.optional() }).optional(),
+    lastError: z.object({ code: errorCode, message: z.string(), hint: z.string(), at: instant }).optional(),
+    sendingVia: z.enum(['org', 'default']).describe("where this org's messages go out from right now"),
+    notice: z.string(),
+    createdAt: instant,
+    updatedAt: instant,
+  }),
+);
+
+const link = describes<AdminLink>()(z.object({ url: z.string(), expiresAt: instant }));
+
+const verifyResult = describes<VerifyResult>()(
+  z.object({
+    ok: z.boolean(),
+    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), code: errorCode.optional(), message: z.string().optional(), hint: z.string().optional() })),
+  }),
+);
+
+const testResult = describes<Awaited<ReturnType<SenderService['test']>>>()(
+  z.object({ ok: z.literal(true), sentTo: z.string(), sender: senderView }),
+);
+
+const deliveryView = describes<DeliveryView>()(
+  z.object({
+    orgId: z.string(),
+    id: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    createdAt: instant,
+    updatedAt: instant,
+    category: z.string().optional(),
+    recipients: z.number().int().optional(),
+    via: z.enum(['org', 'default']).optional(),
+    viaReason: z.string().optional(),
+    provider: z.enum(PROVIDERS).optional(),
+    sender: z.string().optional().describe('the mailbox address used'),
+    nextAttemptAt: instant.optional(),
+    sentAt: instant.optional(),
+    failedAt: instant.optional(),
+    providerMessageId: z.string().optional(),
+    error: z.object({ code: errorCode, message: z.string().optional(), hint: z.string().optional() }).optional(),
+  }),
+);
+
+/** Built in functions/messages.ts; no named type to tie it to, so the integration test checks it. */
+const enqueued = z.object({
+  id: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  duplicate: z.literal(true).optional().describe('a message with this id existed already; nothing new was queued'),
+});
+
+const health = describes<HealthReport>()(
+  z.object({
+    status: z.enum(['ok', 'unavailable']),
+    checks: z.record(z.string(), z.string().describe('"ok" or "unavailable: <reason>"')),
+  }),
+);
+
+const adminSession = describes<AdminSession>()(z.object({ orgId: z.string(), returnUrl: z.string().optional(), expiresAt: instant }));
+
+/** Component name -> zod schema. Request bodies first; `SenderInput` is filled in below. */
+export const SCHEMAS = {
+  ...Object.fromEntries(senderVariants.map((v) => [v.id, v.schema])),
+  SenderInput: z.discriminatedUnion('mode', senderVariants.map((v) => v.schema) as unknown as [z.ZodObject, ...z.ZodObject[]]),
+  ConsentLinkRequest: consentLinkRequest,
+  TestRequest: testInputSchema,
+  MessageInput: messageInputSchema,
+  AdminLinkRequest: adminLinkInputSchema,
+  Error: errorBody,
+  SenderView: senderView,
+  Link: link,
+  VerifyResult: verifyResult,
+  TestResult: testResult,
+  DeliveryView: deliveryView,
+  DeliveryPage: z.object({ items: z.array(deliveryView), cursor: z.string().optional().describe('pass as ?cursor= for the next page') }),
+  Enqueued: enqueued,
+  Health: health,
+  AdminSession: adminSession,
+  ErrorHint: z.object({ code: errorCode, hint: z.string() }),
+} satisfies Record<string, z.ZodType>;
+
+export type SchemaName = keyof typeof SCHEMAS;
+
+type OverrideContext = Parameters<NonNullable<z.core.ToJSONSchemaParams['override']>>[0];
+
+/** A case-insensitive zod regex keeps its meaning in the document (see caseless.ts), or is dropped rather than made stricter. */
+function caseInsensitivePatterns({ zodSchema, jsonSchema }: OverrideContext): void {
+  const checks = (zodSchema._zod.def as { checks?: Array<{ _zod: { def: { pattern?: unknown } } }> }).checks ?? [];
+  for (const { _zod } of checks) {
+    const pattern = _zod.def.pattern;
+    if (!(pattern instanceof RegExp && pattern.flags.includes('i') && jsonSchema.pattern === pattern.source)) continue;
+    const spelled = caseInsensitiveSource(pattern.source);
+    if (spelled) jsonSchema.pattern = spelled;
+    else delete jsonSchema.pattern;
+  }
+}
+
+/** `components.schemas`: every schema above as JSON Schema, shared parts as `$ref`s between them. */
+export function componentSchemas(): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(SCHEMAS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+    override: caseInsensitivePatterns,
+  });
+  const out: Record<string, JsonSchema> = {};
+  for (const [id, { $schema: _schema, $id: _id, ...rest }] of Object.entries(schemas)) out[id] = rest;
+  // OpenAPI's discriminator lets client generators pick the variant by `mode` (each mode belongs to one provider).
+  out.SenderInput.discriminator = {
+    propertyName: 'mode',
+    mapping: Object.fromEntries(senderVariants.map((v) => [v.mode, `#/components/schemas/${v.id}`])),
+  };
+  return out;
+}
