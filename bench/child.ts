@@ -1,0 +1,31 @@
+/**
+ * The measuring side of `npm run bench`: one benchmark per child process, started by `run.ts` with
+ * the stack's settings and NODE_EXTRA_CA_CERTS in its environment (Node reads that variable only at
+ * start-up). The result goes back over the IPC channel. `run.ts` loads this module only in the
+ * child, so the parent (which hosts the sandbox) does not load the app.
+ */
+import { benchDelivery, DeliveryResult, DeliveryVariant } from './delivery';
+import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
+
+export type ChildTask = { kind: 'delivery'; variant: DeliveryVariant; messages: number } | { kind: 'fairness'; options: FairnessOptions };
+export type ChildResult = DeliveryResult | FairnessResult;
+
+function run(task: ChildTask): Promise<ChildResult> {
+  switch (task.kind) {
+    case 'delivery':
+      return benchDelivery(task.variant, task.messages);
+    case 'fairness':
+      return benchFairness(task.options);
+  }
+}
+
+export async function childMain(taskJson: string): Promise<void> {
+  let reply: { ok: true; result: ChildResult } | { ok: false; error: string };
+  try {
+    reply = { ok: true, result: await run(JSON.parse(taskJson) as ChildTask) };
+  } catch (error) {
+    reply = { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+  // SDK keep-alive sockets would hold the process open: leave once the parent has the answer.
+  process.send!(reply, () => process.exit(0));
+}

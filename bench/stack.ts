@@ -1,0 +1,122 @@
+/**
+ * The benchmark's own stack, as `npm test` builds it (dev/test-runner.ts): the sandbox (ephemeral
+ * ports) in this process, Azurite in memory on free ports (a fresh one per benchmark), and each
+ * benchmark in a child process with the settings and the sandbox CA in its environment. Besides
+ * the child's own figures it records the CPU the sandbox (this process) and Azurite spent
+ * meanwhile: on one 2-core machine they compete with the app, which explains part of any gap.
+ */
+import { ChildProcess, fork, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from '../dev/stack';
+import type { Sandbox } from '../dev/sandbox/server';
+import { freePort } from '../test/support/ports';
+import type { ChildResult, ChildTask } from './child';
+
+/** What one child run cost outside the child: CPU of the sandbox (this process) and of Azurite. */
+export interface SideCosts {
+  sandboxCpuMs: number;
+  /** Undefined where /proc is not readable. */
+  azuriteCpuMs?: number;
+}
+
+/** The argument that makes `run.ts` act as a benchmark child. */
+export const CHILD_FLAG = '--bench-child';
+
+/** Any single benchmark child is killed after this (the whole run must stay within minutes). */
+const CHILD_TIMEOUT_MS = 4 * 60_000;
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** User + system CPU of another process, from /proc/<pid>/stat (fields 14 and 15). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+async function freshAzurite(): Promise<{ azurite: ChildProcess; ports: StoragePorts }> {
+  const ports: StoragePorts = { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  return { azurite: await startAzurite(ports), ports };
+}
+
+export class BenchStack {
+  private constructor(
+    private readonly sandbox: Sandbox,
+    private readonly onProgress: (line: string) => void,
+  ) {}
+
+  static async start(onProgress: (line: string) => void): Promise<BenchStack> {
+    return new BenchStack(await startSandbox({ ports: { entra: 0, graph: 0, googleAccounts: 0, googleOAuth: 0, gmail: 0, keyVault: 0 } }), onProgress);
+  }
+
+  /** Runs one benchmark in a fresh child process; returns its result and what the stack spent meanwhile. */
+  async run<T extends ChildResult>(task: ChildTask): Promise<{ result: T; side: SideCosts }> {
+    // A fresh, empty Azurite per benchmark: its in-memory store gets slower as it fills (README,
+    // Benchmarks), so one benchmark's leftovers must not slow the next.
+    const { azurite, ports } = await freshAzurite();
+    try {
+      return await this.runChild<T>(task, azurite, {
+        ...process.env,
+        ...readLocalSettings(),
+        ...stackSettings(this.sandbox.urls, ports),
+        // The test helpers the bench reuses find the sandbox through this.
+        SANDBOX_URLS: JSON.stringify(this.sandbox.urls),
+      });
+    } finally {
+      azurite.kill();
+    }
+  }
+
+  private async runChild<T extends ChildResult>(task: ChildTask, azurite: ChildProcess, env: NodeJS.ProcessEnv): Promise<{ result: T; side: SideCosts }> {
+    const sandboxCpu = process.cpuUsage();
+    const azuriteCpu = processCpuMs(azurite.pid);
+    const child = fork(process.argv[1], [CHILD_FLAG, JSON.stringify(task)], {
+      env,
+      // --expose-gc: the memory figures tell retained heap from garbage (measure.ts).
+      execArgv: ['--enable-source-maps', '--expose-gc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    // Kept to explain a failure; the app's test-mode warnings are noise otherwise.
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-8000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+
+    const reply = await new Promise<{ ok: true; result: T } | { ok: false; error: string }>((resolveReply) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolveReply({ ok: false, error: `timed out after ${CHILD_TIMEOUT_MS} ms` });
+      }, CHILD_TIMEOUT_MS);
+      child.on('message', (message: { progress?: string }) => {
+        if (message.progress !== undefined) return this.onProgress(message.progress);
+        clearTimeout(timer);
+        resolveReply(message as { ok: true; result: T });
+      });
+      // 'close' comes after the IPC channel is drained, so a reply is never mistaken for silence.
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolveReply({ ok: false, error: `exited with code ${code} before answering` });
+      });
+    });
+    await new Promise<void>((resolveExit) => (child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolveExit()) : resolveExit()));
+    const sandboxUsed = process.cpuUsage(sandboxCpu);
+    const azuriteAfter = processCpuMs(azurite.pid);
+    if (!reply.ok) throw new Error(`benchmark ${JSON.stringify(task)} failed: ${reply.error}\n--- child output (tail) ---\n${output}`);
+    return {
+      result: reply.result,
+      side: {
+        sandboxCpuMs: (sandboxUsed.user + sandboxUsed.system) / 1000,
+        azuriteCpuMs: azuriteCpu !== undefined && azuriteAfter !== undefined ? azuriteAfter - azuriteCpu : undefined,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.sandbox.close();
+  }
+}
