@@ -78,14 +78,12 @@ describe('delivery under faults', () => {
     expect(new Set(dequeueCounts(t.logs))).toEqual(new Set([1]));
   });
 
-  // The issue asks for 30 s of Key Vault outage; 15 s shows the same (several retries with back-off
-  // while the vault answers 503, then recovery) in half the test time.
-  it('Key Vault down for 15 s while new senders start: messages wait in retrying, then all go out once', async () => {
+  it('Key Vault down for 30 s while new senders start: messages wait in retrying, then all go out once', async () => {
     const org = newOrgId('vault');
     await microsoftSender(t.services, org);
     // Secrets written during setup are cached; a fresh process would not have them.
     t.services.secrets.forget(`org-${org}-`);
-    await sandboxControl('POST', 'faults', { service: 'keyVault', status: 503, durationMs: 15_000 });
+    await sandboxControl('POST', 'faults', { service: 'keyVault', status: 503, durationMs: 30_000 });
     const list = ids('v', 10);
     await enqueueAll(t.host, org, list);
 
@@ -99,7 +97,7 @@ describe('delivery under faults', () => {
     await expectSentOnce('notifications@contoso.example', list);
     expect(await poisonCount()).toBe(0);
     expect(new Set(dequeueCounts(t.logs))).toEqual(new Set([1]));
-  });
+  }, 150_000);
 
   it('a re-delivered message that is already sent is not sent again', async () => {
     const org = newOrgId('redeliver');
