@@ -3,7 +3,7 @@
  * cloud sandbox in this process, and the settings that point the app at both.
  */
 import { spawn, ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Sandbox, SandboxOptions, ServiceName } from './sandbox/server';
@@ -17,6 +17,21 @@ export interface StoragePorts {
 }
 
 export const DEFAULT_STORAGE_PORTS: StoragePorts = { blob: 10000, queue: 10001, table: 10002 };
+
+/**
+ * A port that was free a moment ago and has nothing listening on it now (the OS picks it), for
+ * stacks and tests that several runs on one machine start at once, so nothing is fixed.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
 
 function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -5,20 +5,7 @@
  * child). Extra arguments go to Jest: `npm test -- test/unit`.
  */
 import { spawnSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from './stack';
-
-/** A port free right now (several test runs may share the machine, so nothing is fixed). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+import { freePort, readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from './stack';
 
 async function main(): Promise<number> {
   const jestArgs = process.argv.slice(2);

@@ -5,7 +5,7 @@
  * same sender service as the management routes in senders.ts.
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { adminLinksOf, AdminSession, settingsPageUrl } from '../shared/adminLinks';
+import { adminLinksOf, AdminSession, pageConsentRequest } from '../shared/adminLinks';
 import { getServices } from '../shared/services';
 import { handle, json, readJson } from './http';
 import { defineHttp } from './registry';
@@ -44,12 +44,9 @@ defineHttp({
   route: 'admin/sender/consent-link',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: asAdmin(async ({ orgId }, request) => {
-    const body = await readJson(request);
-    // Consent started from the page comes back to the page; the caller does not pick the return URL.
-    const input = body && typeof body === 'object' && !Array.isArray(body) ? { ...body, returnUrl: settingsPageUrl(getServices().config) } : body;
-    return json(200, await senders().consentLink(orgId, input));
-  }),
+  handler: asAdmin(async ({ orgId }, request) =>
+    json(200, await senders().consentLink(orgId, pageConsentRequest(await readJson(request), getServices().config))),
+  ),
 });
 
 defineHttp({

@@ -10,6 +10,12 @@ import { ORG_ID_PATTERN } from '../shared/senders/model';
 
 /** Management request bodies are small JSON; a service-account key is the biggest (~2.3 KB). */
 export const MAX_JSON_BYTES = 64 * 1024;
+/**
+ * No body of this API nests more than a few levels. Deeper JSON is refused before any code walks it:
+ * JSON.stringify and validators recurse, and overflow the stack (a RangeError, so a 500) at some
+ * thousands of levels, which 64 KB of `{"a":` reaches.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store', ...headers } };
@@ -28,11 +34,31 @@ export async function readJson(request: HttpRequest, maxBytes: number = MAX_JSON
   const text = await request.text();
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new MailerError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`);
   if (!text.trim()) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new MailerError('BAD_REQUEST', 'The request body is not valid JSON.');
   }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new MailerError('BAD_REQUEST', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  return value;
+}
+
+/** Whether valid JSON `text` opens more than `limit` objects or arrays inside each other (one pass, strings skipped). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 /** The `{orgId}` route parameter, validated (`^[a-z0-9][a-z0-9-]{0,62}$` or `_default`). */
@@ -46,12 +72,19 @@ export function orgIdFrom(request: HttpRequest): string {
   return orgId;
 }
 
-/** Masks what must never reach a log even by accident: bearer tokens, JWTs, secrets in key=value text. */
+/**
+ * Masks what must never reach a log even by accident: PEM private keys (a service-account key's
+ * `private_key`), JWTs, Google access and refresh tokens (`ya29.`, `1//`), bearer and basic
+ * credentials, and values of secret-looking keys in key=value or JSON text (`client_secret`,
+ * `refresh_token`, `code_verifier`, `AccountKey`, a SAS `sig`).
+ */
 export function redact(text: string): string {
   return text
+    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[private key]')
     .replace(/\beyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[jwt]')
-    .replace(/(bearer\s+)\S+/gi, '$1[redacted]')
-    .replace(/((?:secret|token|password|assertion|code|key)["']?\s*[:=]\s*["']?)[^"'\s&,;]+/gi, '$1[redacted]');
+    .replace(/\b(?:ya29\.|1\/\/)[\w.-]+/g, '[google token]')
+    .replace(/((?:bearer|basic)\s+)\S+/gi, '$1[redacted]')
+    .replace(/((?:secret|token|password|assertion|code|key|verifier|sig|signature)\w*["']?\s*[:=]\s*["']?)[^"'\s&,;]+/gi, '$1[redacted]');
 }
 
 /** Wraps a handler: MailerError -> its JSON answer; anything else -> logged, generic 500. */

@@ -7,7 +7,7 @@ import { ERROR_CODES, isErrorCode, MailerError } from '../errors';
 import type { Services } from '../services';
 import { AdminLinks, createAdminLinks } from './links';
 
-export { settingsPageUrl } from './links';
+export { pageConsentRequest, settingsPageUrl } from './links';
 export type { AdminLink, AdminLinks } from './links';
 export type { AdminSession } from './token';
 

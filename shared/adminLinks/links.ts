@@ -25,6 +25,17 @@ export function settingsPageUrl(config: Readonly<Config>): string {
   return `${config.publicBaseUrl}/api/settings`;
 }
 
+/**
+ * The body of a consent link asked for by the settings page (`POST /api/admin/sender/consent-link`):
+ * consent started from the page comes back to the page, so the caller does not pick the return URL
+ * (a token holder cannot send the admin's browser elsewhere). Anything but an object is left for the
+ * sender schema to refuse.
+ */
+export function pageConsentRequest(body: unknown, config: Readonly<Config>): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  return { ...body, returnUrl: settingsPageUrl(config) };
+}
+
 /** `POST /orgs/{orgId}/admin-links` body; exported for the OpenAPI document (shared/openapi). */
 export const adminLinkInputSchema = z
   .object({ returnUrl: z.url({ message: 'returnUrl must be an absolute http(s) URL', protocol: /^https?$/ }).max(2048).optional() })

@@ -17,7 +17,7 @@ import { toQueueMessage } from './claimCheck';
 import type { MailboxScheduler } from './scheduler';
 import { parseMessageInput } from './schema';
 import type { SenderResolver } from '../senders/resolve';
-import { chooseSender, mailboxKey } from './senderChoice';
+import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
 import type { Slot } from './envelope';
 
@@ -27,7 +27,7 @@ export interface EnqueueDeps {
   payloads: PayloadStore;
   resolver: SenderResolver;
   scheduler: MailboxScheduler;
-  ratePerMinute: { microsoft: number; google: number };
+  ratePerMinute: MailboxRates;
   clock?: () => number;
 }
 
@@ -48,22 +48,22 @@ const MIN_DELAY_MS = 1000;
 
 export function createEnqueuer(deps: EnqueueDeps) {
   const now = deps.clock ?? Date.now;
-  const mailboxes = new Map<string, { key: string; provider: 'microsoft' | 'google'; until: number }>();
+  const mailboxes = new Map<string, { mailbox: Mailbox; until: number }>();
 
-  async function mailboxOf(orgId: string): Promise<{ key: string; provider: 'microsoft' | 'google' }> {
+  async function mailboxOfOrg(orgId: string): Promise<Mailbox> {
     const known = mailboxes.get(orgId);
-    if (known && known.until > now()) return known;
+    if (known && known.until > now()) return known.mailbox;
     const { sender } = await chooseSender(deps.resolver, orgId, {});
-    const found = { key: mailboxKey(sender.config), provider: sender.config.provider, until: now() + MAILBOX_MEMORY_MS };
-    mailboxes.set(orgId, found);
-    return found;
+    const mailbox = mailboxOf(sender.config, deps.ratePerMinute);
+    mailboxes.set(orgId, { mailbox, until: now() + MAILBOX_MEMORY_MS });
+    return mailbox;
   }
 
   /** The slot of the mailbox the message will use; undefined leaves scheduling to the worker. */
   async function reserveSlot(orgId: string): Promise<Slot | undefined> {
-    let mailbox;
+    let mailbox: Mailbox;
     try {
-      mailbox = await mailboxOf(orgId);
+      mailbox = await mailboxOfOrg(orgId);
     } catch (error) {
       // No sender can ever take it: say so now rather than failing it in the worker.
       if (isMailerError(error) && error.code === 'SENDER_NOT_FOUND') {
@@ -73,7 +73,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
       return undefined;
     }
     try {
-      return { mailbox: mailbox.key, at: await deps.scheduler.reserve(mailbox.key, deps.ratePerMinute[mailbox.provider]) };
+      return { mailbox: mailbox.key, at: await deps.scheduler.reserve(mailbox.key, mailbox.ratePerMinute) };
     } catch {
       return undefined;
     }

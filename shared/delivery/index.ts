@@ -17,6 +17,7 @@ import { MailboxLimiter } from './mailboxLimiter';
 import { createPoisonHandler } from './poison';
 import { retryPolicy } from './retryPolicy';
 import { createMailboxScheduler } from './scheduler';
+import { createStatusReader, StatusReader } from './status';
 import type { SenderResolver } from '../senders/resolve';
 import { createOutboxWorker, OutboxWorker } from './worker';
 
@@ -25,6 +26,8 @@ export const LEASE_MS = 2 * 60_000;
 
 export interface DeliveryServices {
   deliveries: DeliveryStore;
+  /** What the status API shows: one delivery, or the org's recent ones. */
+  statuses: StatusReader;
   poisonArchive: PoisonArchive;
   enqueuer: Enqueuer;
   worker: OutboxWorker;
@@ -51,6 +54,7 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const ratePerMinute = config.mailboxRatePerMinute;
   return {
     deliveries,
+    statuses: createStatusReader(deliveries),
     poisonArchive,
     enqueuer: createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute }),
     worker: createOutboxWorker({

@@ -6,7 +6,7 @@
  * Limits, and why:
  * - recipients: RFC 5321 addresses (ASCII dot-atom local part, LDH domain; no quoted local parts,
  *   no address literals), at least 1 and at most 500 in to + cc + bcc (Graph's per-message limit;
- *   the Gmail provider splits above its own 100);
+ *   the Gmail provider refuses more than its own 100 with INVALID_MESSAGE, never splits);
  * - no CR or LF (nor other control characters) in any header value: names, subject, custom headers
  *   and attachment names (header injection);
  * - subject at most 998 characters (RFC 5322 section 2.1.1 line limit);

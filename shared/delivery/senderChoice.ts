@@ -5,7 +5,7 @@
  * default sender (`via: default` on its row) stays there, and the reason travels to the status.
  */
 import { MailerError } from '../errors';
-import { DEFAULT_ORG_ID, SenderConfig } from '../senders/model';
+import { DEFAULT_ORG_ID, ProviderName, SenderConfig } from '../senders/model';
 import type { ResolvedSender, SenderResolver } from '../senders/resolve';
 
 export interface SenderChoice {
@@ -15,9 +15,19 @@ export interface SenderChoice {
   viaReason?: string;
 }
 
-/** Rate limits and fairness are per sender mailbox, whichever org uses it. */
-export function mailboxKey(config: Pick<SenderConfig, 'provider' | 'senderEmail'>): string {
-  return `${config.provider}:${config.senderEmail.toLowerCase()}`;
+/** Messages per minute per mailbox, per provider (`config.mailboxRatePerMinute`). */
+export type MailboxRates = Readonly<Record<ProviderName, number>>;
+
+/** A sender mailbox as the limits see it: its key and its rate. */
+export interface Mailbox {
+  /** `provider:address`: rate limits and fairness are per sender mailbox, whichever org uses it. */
+  key: string;
+  ratePerMinute: number;
+}
+
+/** The one place delivery maps a sender to its mailbox and rate (a settings lookup, never a branch on the provider). */
+export function mailboxOf(config: Pick<SenderConfig, 'provider' | 'senderEmail'>, rates: MailboxRates): Mailbox {
+  return { key: `${config.provider}:${config.senderEmail.toLowerCase()}`, ratePerMinute: rates[config.provider] };
 }
 
 const noSender = (orgId: string) =>

@@ -27,7 +27,7 @@ import { RetryPolicy, retryDelayMs, shouldGiveUp } from './retryPolicy';
 import type { MailboxScheduler } from './scheduler';
 import { Message, parseMessage, toOutgoingMail } from './schema';
 import type { SenderResolver } from '../senders/resolve';
-import { chooseSender, mailboxKey, SenderChoice } from './senderChoice';
+import { chooseSender, MailboxRates, mailboxOf, SenderChoice } from './senderChoice';
 import { delayUntil } from './slotMath';
 
 export interface WorkerLog {
@@ -45,7 +45,7 @@ export interface WorkerDeps {
   limiter: MailboxLimiter;
   publish: EventPublisher;
   policy: RetryPolicy;
-  ratePerMinute: { microsoft: number; google: number };
+  ratePerMinute: MailboxRates;
   /** How long a claim holds a message in `sending` before another worker may take it over. */
   leaseMs: number;
   /** Names the queue in archived records. */
@@ -168,13 +168,13 @@ export function createOutboxWorker(deps: WorkerDeps) {
       return failEarly(current, error, envelope);
     }
 
-    const key = mailboxKey(choice.sender.config);
+    const { key, ratePerMinute } = mailboxOf(choice.sender.config, deps.ratePerMinute);
     const paused = deps.limiter.pausedUntil(key, now());
     if (paused) {
       await defer(envelope, paused);
       return 'deferred';
     }
-    const slotAt = envelope.slot?.mailbox === key ? envelope.slot.at : await deps.scheduler.reserve(key, deps.ratePerMinute[choice.sender.config.provider]);
+    const slotAt = envelope.slot?.mailbox === key ? envelope.slot.at : await deps.scheduler.reserve(key, ratePerMinute);
     if (delayUntil(slotAt, now()) > 0) {
       await defer(envelope, slotAt, { mailbox: key, at: slotAt });
       return 'deferred';

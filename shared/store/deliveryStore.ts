@@ -137,7 +137,27 @@ function fromEntity(entity: TableEntityResult<Record<string, unknown>>): Deliver
 
 /** Cursor = the SDK's continuation token, made URL-safe. */
 const encodeCursor = (token: string) => Buffer.from(token, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
+
+/**
+ * The SDK's continuation token back from a caller's cursor. That token is Base64 of JSON
+ * `{nextPartitionKey, nextRowKey?}` (@azure/data-tables utils/continuationToken.ts), which the SDK
+ * JSON.parses without a check, so a cursor that is not one of ours is refused here, as bad input.
+ * (A cursor of another org's list reads nothing of it: the query is filtered to `orgId`'s partition.)
+ */
+function decodeCursor(cursor: string): string {
+  const token = Buffer.from(cursor, 'base64url').toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const next = parsed as { nextPartitionKey?: unknown; nextRowKey?: unknown } | undefined;
+  if (!next || typeof next !== 'object' || typeof next.nextPartitionKey !== 'string' || !['string', 'undefined'].includes(typeof next.nextRowKey)) {
+    throw new MailerError('BAD_REQUEST', 'The cursor is not one this list gave out.', { fields: { cursor: 'pass the cursor of the previous page unchanged' } });
+  }
+  return token;
+}
 
 export function createDeliveryStore(storage: StorageClients): DeliveryStore {
   const table = (): Promise<TableClient> => storage.table(TABLES.deliveries);
@@ -235,10 +255,11 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
       const filter = status
         ? odata`PartitionKey eq ${orgId} and RowKey gt ${'~'} and status eq ${status}`
         : odata`PartitionKey eq ${orgId} and RowKey gt ${'~'}`;
+      const continuationToken = cursor ? decodeCursor(cursor) : undefined;
       try {
         const pages = client
           .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
-          .byPage({ maxPageSize: Math.max(1, Math.min(200, limit)), continuationToken: cursor ? decodeCursor(cursor) : undefined });
+          .byPage({ maxPageSize: Math.max(1, Math.min(200, limit)), continuationToken });
         // A filtered query may answer a page with few or no rows and a continuation token: read on
         // a few pages so a status filter does not hand back empty pages.
         const items: DeliveryRecord[] = [];

@@ -1,17 +1,8 @@
 /** Ports for tests that need a service to be absent, or a port nobody else uses. */
 import { createServer } from 'node:net';
 
-/** A port that was free a moment ago and has nothing listening on it now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port that was free a moment ago (one implementation, shared with the test runner and bench). */
+export { freePort } from '../../dev/stack';
 
 /** Whether something accepts connections on the port. */
 export function isListening(port: number): Promise<boolean> {

@@ -129,7 +129,12 @@ export const delegatedFlow: ConsentFlow = {
     }
     // The id_token comes straight from the token endpoint over TLS, so its signature need not be
     // checked (OpenID Connect Core 1.0, section 3.1.3.7); the access token is the fallback.
-    const claims = decodeJwt(tokens.id_token ?? tokens.access_token) as IdClaims;
+    let claims: IdClaims;
+    try {
+      claims = decodeJwt(tokens.id_token ?? tokens.access_token) as IdClaims;
+    } catch (error) {
+      throw new MailerError('PROVIDER_UNAVAILABLE', 'Entra ID answered with a token that cannot be read; nothing was saved.', { cause: error });
+    }
     const account = (claims.preferred_username ?? claims.upn ?? claims.email ?? '').toLowerCase();
     if (!claims.tid || !account) throw new MailerError('PROVIDER_UNAVAILABLE', 'Entra ID did not say who signed in; nothing was saved.');
     const now = new Date().toISOString();
