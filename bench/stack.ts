@@ -7,9 +7,8 @@
  */
 import { ChildProcess, fork, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from '../dev/stack';
+import { freePort, readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from '../dev/stack';
 import type { Sandbox } from '../dev/sandbox/server';
-import { freePort } from '../test/support/ports';
 import type { ChildResult, ChildTask } from './child';
 
 /** What one child run cost outside the child: CPU of the sandbox (this process) and of Azurite. */

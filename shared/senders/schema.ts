@@ -114,7 +114,7 @@ export function parseSenderInput(body: unknown): SenderInput {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid({ body: 'must be a JSON object' });
   const raw = body as Record<string, unknown>;
   const provider = raw.provider;
-  if (typeof provider !== 'string' || !(provider in PROVIDER_MODES)) {
+  if (typeof provider !== 'string' || !Object.hasOwn(PROVIDER_MODES, provider)) {
     throw invalid({ provider: `must be one of ${Object.keys(PROVIDER_MODES).join(', ')}` });
   }
   const modes = PROVIDER_MODES[provider as ProviderName];

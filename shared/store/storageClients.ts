@@ -33,6 +33,27 @@ export interface StorageClients {
 const STORAGE_RETRY: StoragePipelineOptions['retryOptions'] = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 };
 const TABLE_RETRY: TableServiceClientOptions['retryOptions'] = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000 };
 
+/** The per-try timeout of Table calls (the Queue and Blob SDKs have `tryTimeoutInMs`; Tables has none). */
+export const TABLE_TRY_TIMEOUT_MS = 30_000;
+
+type TablePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
+
+/**
+ * Bounds each Table try, so a request Storage never answers fails (and is retried, then classified
+ * STORAGE_UNAVAILABLE) instead of holding the invocation until the host's functionTimeout.
+ * `PipelineRequest.timeout` is core-rest-pipeline's per-request timeout in ms (0 = none).
+ */
+export function tableTryTimeoutPolicy(timeoutMs: number): TablePolicy {
+  return {
+    name: 'orgMailerTableTryTimeout',
+    sendRequest: (request, next) => {
+      if (!request.timeout) request.timeout = timeoutMs;
+      return next(request);
+    },
+  };
+}
+const TABLE_POLICIES: TableServiceClientOptions['additionalPolicies'] = [{ policy: tableTryTimeoutPolicy(TABLE_TRY_TIMEOUT_MS), position: 'perRetry' }];
+
 /** Connection string fields, keys compared case-insensitively as the SDKs do. */
 function parseConnectionString(connectionString: string): Map<string, string> {
   const fields = new Map<string, string>();
@@ -64,7 +85,7 @@ interface ServiceFactories {
 function factories(storage: StorageConfig, credential: () => TokenCredential): ServiceFactories {
   if (storage.kind === 'connectionString') {
     const cs = storage.connectionString;
-    const tableOptions: TableServiceClientOptions = { retryOptions: TABLE_RETRY, allowInsecureConnection: tableEndpointIsHttp(cs) };
+    const tableOptions: TableServiceClientOptions = { retryOptions: TABLE_RETRY, additionalPolicies: TABLE_POLICIES, allowInsecureConnection: tableEndpointIsHttp(cs) };
     const queues = QueueServiceClient.fromConnectionString(cs, { retryOptions: STORAGE_RETRY });
     const blobs = BlobServiceClient.fromConnectionString(cs, { retryOptions: STORAGE_RETRY });
     return {
@@ -76,7 +97,7 @@ function factories(storage: StorageConfig, credential: () => TokenCredential): S
   const queues = new QueueServiceClient(storage.queueServiceUri, credential(), { retryOptions: STORAGE_RETRY });
   const blobs = new BlobServiceClient(storage.blobServiceUri, credential(), { retryOptions: STORAGE_RETRY });
   return {
-    table: (name) => new TableClient(storage.tableServiceUri, name, credential(), { retryOptions: TABLE_RETRY }),
+    table: (name) => new TableClient(storage.tableServiceUri, name, credential(), { retryOptions: TABLE_RETRY, additionalPolicies: TABLE_POLICIES }),
     queue: (name) => queues.getQueueClient(name),
     container: (name) => blobs.getContainerClient(name),
   };
