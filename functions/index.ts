@@ -11,3 +11,4 @@ import './adminLinks';
 import './adminSender';
 import './settingsPage';
 import './openapi';
+import './senderHealth';

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
     'Entra ID rejected the client secret (AADSTS7000215). This usually means the secret ID was pasted instead of the secret VALUE: in the app registration, under Certificates & secrets, copy the "Value" column of a new secret.'),
   MS_SECRET_EXPIRED: spec('auth', false, 422,
     'The client secret has expired (AADSTS7000222). Create a new secret under Certificates & secrets in the app registration, then Reset the sender here and save the new value.'),
+  MS_SECRET_EXPIRING: spec('auth', false, 422,
+    'The client secret expires soon (or already has): when it does, Entra ID refuses it and mail stops going out from this mailbox. In the app registration, under Certificates & secrets, create a new client secret, then Reset the sender here, save the new secret VALUE with its expiry date, and run Save and test.'),
   MS_APP_NOT_IN_TENANT: spec('auth', false, 422,
     'The application is not known in this tenant (AADSTS700016): admin consent has not been granted there, or the client ID or tenant ID is wrong. Follow the consent link as a Global Administrator, or check both IDs.'),
   MS_TENANT_NOT_FOUND: spec('auth', false, 422,

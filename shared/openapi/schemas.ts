@@ -102,6 +102,10 @@ const senderView = describes<SenderView>()(
     lastError: z.object({ code: errorCode, message: z.string(), hint: z.string(), at: instant }).optional(),
     sendingVia: z.enum(['org', 'default']).describe("where this org's messages go out from right now"),
     notice: z.string(),
+    warnings: z
+      .array(z.object({ code: errorCode, message: z.string(), hint: z.string(), expiresOn: z.string() }))
+      .optional()
+      .describe('what to fix before messages start failing, e.g. a client secret expiring within 30 days; computed when read'),
     createdAt: instant,
     updatedAt: instant,
   }),

@@ -100,7 +100,9 @@ export function missingForTest(config: SenderConfig): Record<string, string> {
 }
 
 export function createSenderService(deps: SenderServiceDeps) {
-  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const clock = deps.now ?? (() => new Date());
+  const now = () => clock().toISOString();
+  const view = (config: SenderConfig) => toView(config, clock());
 
   async function load(orgId: string): Promise<StoredSender> {
     const stored = await deps.store.get(orgId);
@@ -156,7 +158,7 @@ export function createSenderService(deps: SenderServiceDeps) {
 
   return {
     async get(orgId: string): Promise<SenderView> {
-      return toView((await load(orgId)).config);
+      return view((await load(orgId)).config);
     },
 
     /** PUT: validate everything, then Key Vault, then the row. Locked -> 409; never half-saved. */
@@ -209,7 +211,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       stripUndefined(config);
       await write(config, previous);
       await dropSecrets(orgId, unreferenced(before, config), false);
-      return toView(config);
+      return view(config);
     },
 
     async remove(orgId: string): Promise<void> {
@@ -246,7 +248,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       delete config.lastTest;
       delete config.lastError;
       await write(config, previous);
-      return toView(config);
+      return view(config);
     },
 
     async consentLink(orgId: string, body: unknown): Promise<{ url: string; expiresAt: string }> {
@@ -303,7 +305,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       delete config.lastError;
       // Status and lock only: the credential is unchanged, so `version` (the cache key) stays.
       await deps.store.replace(config, stored.etag);
-      return { ok: true, sentTo: to, sender: toView(config) };
+      return { ok: true, sentTo: to, sender: view(config) };
     },
   };
 
@@ -362,7 +364,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       throw error;
     }
     await dropSecrets(orgId, unreferenced(before, config), false);
-    return toView(config);
+    return view(config);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { SenderConfig } from './model';
 import { routeFor, Route } from './routing';
+import { senderWarnings, SenderWarning } from './warnings';
 
 /** The row minus what only the code needs (Key Vault names, the generation), plus where mail goes now. */
 export type SenderView = Omit<SenderConfig, 'secretRefs' | 'secretHints' | 'secretGeneration'> & {
@@ -14,6 +15,8 @@ export type SenderView = Omit<SenderConfig, 'secretRefs' | 'secretHints' | 'secr
   sendingVia: Route;
   /** One sentence for the admin about `sendingVia` and what to do next. */
   notice: string;
+  /** What to fix before messages start failing (e.g. a secret expiring within 30 days); absent when none. */
+  warnings?: SenderWarning[];
 };
 
 function notice(config: SenderConfig, via: Route): string {
@@ -26,8 +29,10 @@ function notice(config: SenderConfig, via: Route): string {
   return 'Not active yet: messages go out from the default sender until a test send succeeds ("Save and test").';
 }
 
-export function toView(config: SenderConfig): SenderView {
+/** `now` decides which warnings apply (they are computed at read time, never stored). */
+export function toView(config: SenderConfig, now: Date = new Date()): SenderView {
   const via = routeFor(config);
+  const warnings = senderWarnings(config, now);
   const optional = <K extends keyof SenderConfig>(key: K) => (config[key] === undefined || config[key] === '' ? {} : { [key]: config[key] });
   return {
     orgId: config.orgId,
@@ -53,6 +58,7 @@ export function toView(config: SenderConfig): SenderView {
     ...optional('lastError'),
     sendingVia: via,
     notice: notice(config, via),
+    ...(warnings.length ? { warnings } : {}),
     createdAt: config.createdAt,
     updatedAt: config.updatedAt,
   } as SenderView;

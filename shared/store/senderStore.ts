@@ -30,6 +30,14 @@ export interface SenderStore {
   replace(config: SenderConfig, etag: string): Promise<StoredSender>;
   /** Deletes the row (only if unchanged since `etag`, when given). Missing is not an error. */
   delete(orgId: string, etag?: string): Promise<void>;
+  /** One page of all sender rows (the daily health check); pass `continuationToken` back for the next. */
+  list(options?: { continuationToken?: string; pageSize?: number }): Promise<SenderPage>;
+}
+
+export interface SenderPage {
+  items: StoredSender[];
+  /** Absent on the last page. Opaque: only for passing back to `list`. */
+  continuationToken?: string;
 }
 
 const ROW_KEY = 'sender';
@@ -135,6 +143,21 @@ export function createSenderStore(storage: StorageClients): SenderStore {
           throw new MailerError('SENDER_NOT_FOUND', `The sender of ${config.orgId} was deleted in the meantime.`, { cause: error });
         }
         throw storageFailure(error, `update sender ${config.orgId}`);
+      }
+    },
+
+    async list({ continuationToken, pageSize = 100 } = {}) {
+      const client = await table();
+      try {
+        // The Table service pages by itself (at most 1,000 rows, or 5 s of work, per answer): one answer per call.
+        const pages = client.listEntities<Record<string, unknown>>().byPage({ maxPageSize: pageSize, continuationToken });
+        for await (const page of pages) {
+          const items = page.filter((entity) => entity.rowKey === ROW_KEY).map((entity) => ({ config: fromEntity(entity), etag: entity.etag }));
+          return { items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+        }
+        return { items: [] };
+      } catch (error) {
+        throw storageFailure(error, 'list senders');
       }
     },
 

@@ -220,6 +220,28 @@ describe('a wrong secret', () => {
   });
 });
 
+describe('a client secret about to expire', () => {
+  it('shows the warning of the config view, with its hint and code', async () => {
+    const orgId = newOrg('expiring');
+    const expiresOn = new Date(Date.now() + 10 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const saved = await fetch(`${host.url}/api/orgs/${orgId}/sender`, {
+      method: 'PUT',
+      headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        provider: 'microsoft', mode: 'app_registration', senderEmail: SENDER, senderName: ALIAS,
+        tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET, clientSecretExpiresOn: expiresOn,
+      }),
+    });
+    expect(saved.status).toBe(200);
+    const page = await openSettings(orgId);
+    await page.locator('#warnings').waitFor({ state: 'visible' });
+    await expect(page.locator('#warnings').textContent()).resolves.toContain(`expires on ${expiresOn}`);
+    await expect(page.locator('#warnings').textContent()).resolves.toContain('create a new client secret');
+    await expect(page.locator('#warnings code').textContent()).resolves.toBe('MS_SECRET_EXPIRING');
+    await expect(page.locator('#last-error').isHidden()).resolves.toBe(true);
+  });
+});
+
 describe('admin consent from the page', () => {
   it('the consent button goes to Microsoft and comes back connected, in the same tab', async () => {
     const orgId = newOrg('consent');

@@ -47,6 +47,10 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
       <p class="status-line"><span id="status-badge" class="badge"></span> <span id="status-notice"></span></p>
       <p id="locked-note" class="locked-note" hidden>The fields are read-only while the sender is locked. Reset deletes the saved secrets and unlocks them.</p>
       <p id="last-test" class="muted"></p>
+      <div id="warnings" class="problem" hidden>
+        <h3>Needs action soon</h3>
+        <div id="warnings-list"></div>
+      </div>
       <div id="last-error" class="problem" hidden>
         <h3>Last problem</h3>
         <p id="last-error-hint"></p>

@@ -247,6 +247,22 @@ export const SETTINGS_JS = String.raw`
       text('last-error-code', problem.code);
       text('last-error-at', problem.at ? ', ' + when(problem.at) : '');
     }
+    // Computed by the API when read (e.g. a client secret expiring within 30 days): shown like lastError.
+    var warnings = (v && v.warnings) || [];
+    $('warnings').hidden = !warnings.length;
+    var list = $('warnings-list');
+    list.textContent = '';
+    function line(content, className) {
+      var p = document.createElement('p');
+      p.textContent = content;
+      if (className) p.className = className;
+      return list.appendChild(p);
+    }
+    warnings.forEach(function (w) {
+      line(w.hint);
+      line(w.message, 'detail');
+      line('Code ', 'detail').appendChild(document.createElement('code')).textContent = w.code;
+    });
     $('config-fields').disabled = !!(v && v.locked);
     $('reset-button').disabled = !v;
     text('test-button', v && v.locked ? 'Send test message' : 'Save and test');
