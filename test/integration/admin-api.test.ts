@@ -5,15 +5,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
-import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
+import { CONTOSO_APP_SECRET } from '../../dev/sandbox/world';
 import { signAdminToken } from '../../shared/adminLinks/token';
 import { ERROR_CODES } from '../../shared/errors';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
+import { CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
 
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
 const SAAS = 'https://saas.example.com';
-const ALIAS = 'Compliance team - Contoso';
+const ALIAS = CONTOSO_ALIAS;
 
 let host: LocalHost;
 let base: string;
@@ -59,16 +60,7 @@ async function adminToken(orgId: string, returnUrl?: string): Promise<string> {
   return new URL(link.body.url).hash.replace(/^#token=/, '');
 }
 
-const contoso = (overrides: Record<string, unknown> = {}) => ({
-  provider: 'microsoft',
-  mode: 'app_registration',
-  senderEmail: 'notifications@contoso.example',
-  senderName: ALIAS,
-  tenantId: CONTOSO_TENANT_ID,
-  clientId: CONTOSO_APP_ID,
-  clientSecret: CONTOSO_APP_SECRET,
-  ...overrides,
-});
+const contoso = contosoAppRegistration;
 
 beforeAll(async () => {
   await sandboxControl('POST', 'reset');

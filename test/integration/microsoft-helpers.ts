@@ -8,6 +8,21 @@ import type { AcceptedMessage, LoggedRequest } from '../../dev/sandbox/server';
 import { sandboxControl, sandboxUrls } from '../support/env';
 
 /** A client-credentials token from the sandbox Entra. */
+/** The alias the issue's acceptance list names for Contoso's test sends. */
+export const CONTOSO_ALIAS = 'Compliance team - Contoso';
+
+/** A PUT sender body for Contoso's own app registration (valid secret), with overrides. */
+export const contosoAppRegistration = (overrides: Record<string, unknown> = {}) => ({
+  provider: 'microsoft',
+  mode: 'app_registration',
+  senderEmail: 'notifications@contoso.example',
+  senderName: CONTOSO_ALIAS,
+  tenantId: CONTOSO_TENANT_ID,
+  clientId: CONTOSO_APP_ID,
+  clientSecret: CONTOSO_APP_SECRET,
+  ...overrides,
+});
+
 export async function appToken(clientId = CONTOSO_APP_ID, secret = CONTOSO_APP_SECRET, tenantId = CONTOSO_TENANT_ID): Promise<string> {
   const response = await fetch(`${sandboxUrls.entra}/${tenantId}/oauth2/v2.0/token`, {
     method: 'POST',

@@ -20,12 +20,12 @@ import { loadConfig } from '../../shared/config';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { createAppCredential } from '../../shared/store/azureCredential';
 import { sandboxControl } from '../support/env';
-import { followConsentPage, followFormPostPage, sandboxMessages, vaultRows } from './microsoft-helpers';
+import { followConsentPage, followFormPostPage, sandboxMessages, vaultRows, CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
 
 const config = loadConfig();
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
 const RETURN_URL = `${config.publicBaseUrl}/settings?tab=mail`;
-const ALIAS = 'Compliance team - Contoso';
+const ALIAS = CONTOSO_ALIAS;
 
 let host: LocalHost;
 /** Everything that left the app during this file: API answers and log lines. */
@@ -68,16 +68,7 @@ const postCallback = (action: URL, fields: URLSearchParams) => api('POST', actio
 
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
-const appRegistration = (overrides: Record<string, unknown> = {}) => ({
-  provider: 'microsoft',
-  mode: 'app_registration',
-  senderEmail: 'notifications@contoso.example',
-  senderName: ALIAS,
-  tenantId: CONTOSO_TENANT_ID,
-  clientId: CONTOSO_APP_ID,
-  clientSecret: CONTOSO_APP_SECRET,
-  ...overrides,
-});
+const appRegistration = contosoAppRegistration;
 
 beforeAll(async () => {
   await sandboxControl('POST', 'reset');
