@@ -33,8 +33,12 @@ export interface StorageClients {
 const STORAGE_RETRY: StoragePipelineOptions['retryOptions'] = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 };
 const TABLE_RETRY: TableServiceClientOptions['retryOptions'] = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000 };
 
-/** The per-try timeout of Table calls (the Queue and Blob SDKs have `tryTimeoutInMs`; Tables has none). */
-export const TABLE_TRY_TIMEOUT_MS = 30_000;
+/**
+ * The per-try timeout of Table calls (the Queue and Blob SDKs have `tryTimeoutInMs`; Tables has none).
+ * Generous on purpose: it exists to end a call Storage will never answer before host.json's 5-minute
+ * functionTimeout, not to cut slow answers short (a timed-out try is not retried by the SDK).
+ */
+export const TABLE_TRY_TIMEOUT_MS = 120_000;
 
 type TablePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
 
