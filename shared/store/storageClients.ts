@@ -43,19 +43,34 @@ export const TABLE_TRY_TIMEOUT_MS = 120_000;
 type TablePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
 
 /**
- * Bounds each Table try, so a request Storage never answers fails (and is retried, then classified
- * STORAGE_UNAVAILABLE) instead of holding the invocation until the host's functionTimeout.
- * `PipelineRequest.timeout` is core-rest-pipeline's per-request timeout in ms (0 = none).
+ * Bounds each Table try, so a request Storage never answers fails (classified STORAGE_UNAVAILABLE)
+ * instead of holding the invocation until the host's functionTimeout. Done with our own abort signal
+ * rather than `PipelineRequest.timeout`, whose timer outlives a request that failed early and keeps
+ * the process alive; ours is cleared when the try ends, and unref'd.
  */
 export function tableTryTimeoutPolicy(timeoutMs: number): TablePolicy {
   return {
     name: 'orgMailerTableTryTimeout',
-    sendRequest: (request, next) => {
-      if (!request.timeout) request.timeout = timeoutMs;
-      return next(request);
+    sendRequest: async (request, next) => {
+      const controller = new AbortController();
+      const outer = request.abortSignal;
+      const forward = () => controller.abort();
+      if (outer?.aborted) controller.abort();
+      outer?.addEventListener('abort', forward, { once: true });
+      const timer = setTimeout(forward, timeoutMs);
+      timer.unref();
+      request.abortSignal = controller.signal;
+      try {
+        return await next(request);
+      } finally {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', forward);
+        request.abortSignal = outer;
+      }
     },
   };
 }
+
 const TABLE_POLICIES: TableServiceClientOptions['additionalPolicies'] = [{ policy: tableTryTimeoutPolicy(TABLE_TRY_TIMEOUT_MS), position: 'perRetry' }];
 
 /** Connection string fields, keys compared case-insensitively as the SDKs do. */
