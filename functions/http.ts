@@ -27,12 +27,18 @@ export function errorResponse(error: MailerError): HttpResponseInit {
   return json(error.status, { error: error.toJSON() }, headers);
 }
 
+/** The request body as text: 413 over `maxBytes` (refused from Content-Length before reading when declared). */
+export async function readText(request: HttpRequest, maxBytes: number): Promise<string> {
+  const tooLarge = () => new MailerError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`);
+  if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw tooLarge();
+  const text = await request.text();
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge();
+  return text;
+}
+
 /** The request body as JSON: 413 over `maxBytes`, 400 for text that is not JSON. An empty body is `undefined`. */
 export async function readJson(request: HttpRequest, maxBytes: number = MAX_JSON_BYTES): Promise<unknown> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new MailerError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`);
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new MailerError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`);
+  const text = await readText(request, maxBytes);
   if (!text.trim()) return undefined;
   let value: unknown;
   try {

@@ -12,7 +12,7 @@ import type { HttpRequest } from '@azure/functions';
 import { MailerError } from '../shared/errors';
 import { consentAnswer } from '../shared/consent/resultPage';
 import { getServices } from '../shared/services';
-import { handle } from './http';
+import { handle, readText } from './http';
 import { defineHttp } from './registry';
 
 /** A form_post answer is code + state (+ session_state, or error + error_description): a few KB at most. */
@@ -25,9 +25,7 @@ async function answerParams(request: HttpRequest): Promise<URLSearchParams> {
   if (type !== 'application/x-www-form-urlencoded') {
     throw new MailerError('BAD_REQUEST', 'A consent answer by POST must be a form (application/x-www-form-urlencoded).');
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_FORM_BYTES) throw new MailerError('PAYLOAD_TOO_LARGE', `The consent answer is over ${MAX_FORM_BYTES} bytes.`);
-  return new URLSearchParams(text);
+  return new URLSearchParams(await readText(request, MAX_FORM_BYTES));
 }
 
 defineHttp({

@@ -8,7 +8,7 @@ import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_APP_SECRET } from '../../dev/sandbox/world';
 import { signAdminToken } from '../../shared/adminLinks/token';
 import { ERROR_CODES } from '../../shared/errors';
-import { sandboxControl } from '../support/env';
+import { sandboxControl, jsonOrUndefined } from '../support/env';
 import { freePort } from '../support/ports';
 import { CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
 
@@ -36,13 +36,7 @@ async function call(method: string, path: string, headers: Record<string, string
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, body: parsed, text, headers: response.headers };
+  return { status: response.status, body: jsonOrUndefined(text), text, headers: response.headers };
 }
 
 const manage = (method: string, path: string, body?: unknown) => call(method, path, { 'x-functions-key': KEY }, body);

@@ -7,7 +7,7 @@
 import { CONTOSO_EXPIRED_SECRET } from '../../dev/sandbox/world';
 import { secretName } from '../../shared/store/secretNames';
 import {
-  acceptedMessages, enqueueAll, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitForFinal,
+  acceptedMessages, ids, enqueueAll, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitForFinal,
 } from './delivery-helpers';
 
 let t: TestHost;
@@ -20,7 +20,6 @@ afterAll(async () => {
   await t?.host.close();
 });
 
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 /**
  * The org's secret is now an expired one, and the provider's cached token has reached the end of

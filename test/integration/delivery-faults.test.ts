@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  acceptedMessages, dequeueCounts, enqueueAll, googleSender, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost,
+  acceptedMessages, ids, dequeueCounts, enqueueAll, googleSender, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost,
   waitFor, waitForFinal,
 } from './delivery-helpers';
 import { QUEUES } from '../../shared/store/names';
@@ -28,7 +28,6 @@ beforeEach(async () => {
   t.logs.length = 0;
 });
 
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 const poisonCount = () => t.services.outboxPoison.count();
 
 /** Each accepted message exactly once, from the expected mailbox. */

@@ -104,6 +104,9 @@ export async function enqueueAll(host: LocalHost, orgId: string, ids: string[], 
   );
 }
 
+/** `n` message ids `prefix-0` .. `prefix-(n-1)`. */
+export const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns a value (not undefined); fails with `what` after `timeoutMs`. */

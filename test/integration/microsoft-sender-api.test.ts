@@ -19,7 +19,7 @@ import { signState } from '../../shared/consent/state';
 import { loadConfig } from '../../shared/config';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { createAppCredential } from '../../shared/store/azureCredential';
-import { sandboxControl } from '../support/env';
+import { sandboxControl, jsonOrUndefined } from '../support/env';
 import { followConsentPage, followFormPostPage, sandboxMessages, vaultRows, CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
 
 const config = loadConfig();
@@ -52,13 +52,7 @@ async function api(method: string, path: string, body?: unknown, options: { key?
   const text = await response.text();
   // The answer only: the request (e.g. a callback URL with its one-time code) is what we sent, not what the app said.
   transcript.push(`${method} ${path.split('?')[0]} -> ${response.status} ${[...response.headers].join(' ')} ${text}`);
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, body: parsed, text, headers: response.headers };
+  return { status: response.status, body: jsonOrUndefined(text), text, headers: response.headers };
 }
 
 /** The browser arriving back at our callback (the sandbox redirects to PUBLIC_BASE_URL; the host listens elsewhere). */

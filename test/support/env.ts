@@ -14,3 +14,12 @@ export async function sandboxControl<T = any>(method: string, path: string, body
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }
+
+/** A response body as JSON, or undefined when it is empty or not JSON (tests assert on both). */
+export function jsonOrUndefined(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
