@@ -126,6 +126,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     answers: { 200: { description: 'The link (its token rides in the fragment) and when it expires', schema: 'Link' } },
     errors: [400, 413, 422],
   },
+  'POST orgs/{orgId}/admin-links/revoke': {
+    summary: 'Revoke every admin link of the org issued so far (a Reset does the same)',
+    tag: 'settings page',
+    answers: { 200: { description: 'Revoked: older links answer 401 ADMIN_LINK_INVALID', schema: 'AdminLinksRevoked' } },
+    errors: [],
+  },
   'GET admin/session': {
     summary: "The org and expiry the settings page's token grants",
     tag: 'settings page',
