@@ -141,6 +141,7 @@ const deliveryView = describes<DeliveryView>()(
     nextAttemptAt: instant.optional(),
     sentAt: instant.optional(),
     failedAt: instant.optional(),
+    uncertainAt: instant.optional().describe('status uncertain: the outcome of an attempt is unknown (the provider may have accepted it); it is not sent again'),
     providerMessageId: z.string().optional(),
     error: z.object({ code: errorCode, message: z.string().optional(), hint: z.string().optional() }).optional(),
   }),
