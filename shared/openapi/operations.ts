@@ -98,8 +98,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     description: 'There is no `from`: the sender comes from the org\'s saved configuration. At most 500 recipients in to + cc + bcc, 3.5 MiB as JSON.',
     tag: 'messages',
     body: { schema: 'MessageInput', required: true },
-    answers: { 202: { description: 'Queued (or already known: `duplicate`)', schema: 'Enqueued', headers: LOCATION } },
-    errors: [400, 413, 422],
+    answers: { 202: { description: 'Queued (or already known with the same content: `duplicate`)', schema: 'Enqueued', headers: LOCATION } },
+    errors: [400, 409, 413, 422],
   },
   'GET orgs/{orgId}/messages': {
     summary: 'Recent deliveries, newest first, paged',
