@@ -90,7 +90,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: spec('input', false, 413, 'The request body is too large.'),
   UNAUTHORIZED: spec('auth', false, 401, 'A valid function key is required.'),
   ADMIN_LINK_INVALID: spec('auth', false, 401,
-    'This settings link is invalid or has expired (links work for 60 minutes). Open the email settings again from the application to get a new link.'),
+    'This settings link is invalid, has expired (links work for 60 minutes) or was revoked (a Reset revokes every link). Open the email settings again from the application to get a new link.'),
   TEST_SEND_LIMIT: spec('throttle', true, 429,
     'Test sends are limited for each organization (by default 5 in 10 minutes), so that a settings link cannot be used to send mail in bulk. Wait until the time given in Retry-After has passed, then try again.'),
   IDEMPOTENCY_CONFLICT: spec('input', false, 409,

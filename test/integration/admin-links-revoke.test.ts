@@ -16,6 +16,9 @@ import { contosoAppRegistration } from './microsoft-helpers';
 
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
 let host: LocalHost;
+/** Every answer of this file, and every admin token it used, for the secrets check at the end. */
+const answers: string[] = [];
+const tokens: string[] = [];
 
 async function call(method: string, path: string, headers: Record<string, string>, body?: unknown) {
   const response = await fetch(`${host.url}/api/${path}`, {
@@ -24,6 +27,7 @@ async function call(method: string, path: string, headers: Record<string, string
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
+  answers.push(text);
   return { status: response.status, body: jsonOrUndefined(text) as any, text, headers: response.headers };
 }
 const manage = (method: string, path: string, body?: unknown) => call(method, path, { 'x-functions-key': KEY }, body);
@@ -33,7 +37,9 @@ const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
 async function adminToken(orgId: string): Promise<string> {
   const link = await manage('POST', `orgs/${orgId}/admin-links`);
   expect(link.status).toBe(200);
-  return new URL(link.body.url).hash.replace(/^#token=/, '');
+  const token = new URL(link.body.url).hash.replace(/^#token=/, '');
+  tokens.push(token);
+  return token;
 }
 
 beforeAll(async () => {
@@ -112,5 +118,13 @@ describe('test-send limit', () => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as MailerError);
     expect(refused.map((e) => e.code)).toEqual(Array(7).fill('TEST_SEND_LIMIT'));
     expect(refused.every((e) => e.retryAfterSeconds! > 500 && e.retryAfterSeconds! <= 600)).toBe(true);
+  });
+});
+
+describe('secrets', () => {
+  it('no answer carried the function key, the signing key or an admin token (but the link that hands it out)', () => {
+    const refusals = answers.filter((a) => !a.includes('"url"')).join('\n');
+    expect(tokens.length).toBeGreaterThan(3);
+    for (const secret of [KEY, process.env.STATE_SIGNING_KEY!, ...tokens]) expect(refusals).not.toContain(secret);
   });
 });
