@@ -1,6 +1,8 @@
 /**
  * `POST /api/orgs/{orgId}/admin-links {returnUrl?}` (function key) -> `{url, expiresAt}`: the SaaS
  * backend gets a 60-minute link to the settings page of one org, to hand to that org's admin.
+ * `POST /api/orgs/{orgId}/admin-links/revoke` (function key): every link of the org issued so far
+ * stops working (a Reset does the same).
  */
 import { adminLinksOf } from '../shared/adminLinks';
 import { getServices } from '../shared/services';
@@ -13,4 +15,12 @@ defineHttp({
   methods: ['POST'],
   authLevel: 'function',
   handler: handle(async (request) => json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request)))),
+});
+
+defineHttp({
+  name: 'adminLinksRevoke',
+  route: 'orgs/{orgId}/admin-links/revoke',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: handle(async (request) => json(200, await adminLinksOf(getServices()).revoke(orgIdFrom(request)))),
 });

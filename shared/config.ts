@@ -62,6 +62,8 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '30' },
   { name: 'GOOGLE_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '60' },
   { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
+  { name: 'TEST_SEND_LIMIT', expected: 'a whole number from 1 to 1000 (test sends per organization per TEST_SEND_WINDOW_SECONDS)', default: '5' },
+  { name: 'TEST_SEND_WINDOW_SECONDS', expected: 'a whole number of seconds from 1 to 86400', default: '600' },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
 ] as const);
 
@@ -94,6 +96,8 @@ export interface Config {
   mailboxRatePerMinute: { microsoft: number; google: number };
   /** First back-off step of delivery retries without Retry-After (doubles per attempt). */
   retryBaseMs: number;
+  /** Save-and-test sends allowed per org within a sliding window (across instances). */
+  testSendLimit: { count: number; windowMs: number };
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -233,6 +237,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       google: integer(env, 'GOOGLE_MAILBOX_RATE_PER_MINUTE', 1, 10000),
     }),
     retryBaseMs: integer(env, 'DELIVERY_RETRY_BASE_SECONDS', 1, 3600) * 1000,
+    testSendLimit: Object.freeze({
+      count: integer(env, 'TEST_SEND_LIMIT', 1, 1000),
+      windowMs: integer(env, 'TEST_SEND_WINDOW_SECONDS', 1, 86400) * 1000,
+    }),
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

@@ -90,7 +90,13 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: spec('input', false, 413, 'The request body is too large.'),
   UNAUTHORIZED: spec('auth', false, 401, 'A valid function key is required.'),
   ADMIN_LINK_INVALID: spec('auth', false, 401,
-    'This settings link is invalid or has expired (links work for 60 minutes). Open the email settings again from the application to get a new link.'),
+    'This settings link is invalid, has expired (links work for 60 minutes) or was revoked (a Reset revokes every link). Open the email settings again from the application to get a new link.'),
+  TEST_SEND_LIMIT: spec('throttle', true, 429,
+    'Test sends are limited for each organization (by default 5 in 10 minutes), so that a settings link cannot be used to send mail in bulk. Wait until the time given in Retry-After has passed, then try again.'),
+  IDEMPOTENCY_CONFLICT: spec('input', false, 409,
+    'A message with this id was already accepted with different content. Message ids are idempotency keys: send new content under a new id, or repeat the original content exactly.'),
+  DELIVERY_UNCERTAIN: spec('state', false, 409,
+    'The mail provider accepted this message, but recording that failed, or a worker stopped between sending and recording; it may have been delivered. It is not sent again automatically, so that nobody gets it twice: check with the recipient, and send it again under a new id if it did not arrive.'),
   INTERNAL: spec('transient', true, 500, 'An unexpected error occurred; it has been logged.'),
 } as const satisfies Record<string, CodeSpec>;
 

@@ -5,9 +5,11 @@
  *
  * Used by providers that send raw MIME (Gmail's `raw` / upload, Graph's MIME variant).
  */
-import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { stableMessageId } from './messageId';
 import type { MailAddress, OutgoingMail } from './providers/types';
+
+export { stableMessageId } from './messageId';
 
 export interface MimeOptions {
   /** The sender the message goes out as (name + address); the only From there is. */
@@ -20,18 +22,6 @@ export interface MimeOptions {
    * for a relay that takes envelope recipients separately it must not.
    */
   keepBcc?: boolean;
-}
-
-/**
- * A Message-ID that stays the same for every attempt of one delivery (a retry after a timeout sends
- * an identical message, so recipients' clients can thread or de-duplicate it). The left part hashes
- * the delivery id with the sender address, so two senders using the same client id do not collide;
- * the right part is the sender's domain, as RFC 5322 section 3.6.4 suggests (a domain the sender controls).
- */
-export function stableMessageId(deliveryId: string, senderAddress: string): string {
-  const digest = createHash('sha256').update(`${senderAddress.toLowerCase()}\n${deliveryId}`).digest('hex').slice(0, 32);
-  const domain = senderAddress.split('@').pop() || 'org-mailer.invalid';
-  return `<${digest}@${domain}>`;
 }
 
 /** Builds the raw RFC 822 bytes of `mail` sent as `options.from`. */

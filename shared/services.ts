@@ -9,8 +9,10 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { Config, getConfig, resetConfigForTests } from './config';
+import { AdminLinkGenerations, createAdminLinkGenerations } from './adminLinks/generations';
 import { createAppCredential } from './store/azureCredential';
 import { QUEUES } from './store/names';
+import { createOrgControlStore } from './store/orgControls';
 import { createQueueStore, QueueStore } from './store/outboxQueue';
 import { createPayloadStore, PayloadStore } from './store/payloadStore';
 import { createSecretStore } from './store/secretStore';
@@ -31,6 +33,8 @@ export interface Services extends SenderServices {
   outboxPoison: QueueStore;
   deliveryEvents: QueueStore;
   payloads: PayloadStore;
+  /** The per-org admin-link generation (revoke, Reset), checked on every `/api/admin/*` call. */
+  adminLinkGenerations: AdminLinkGenerations;
   /** A queue store for any other queue (the local host's triggers and their poison queues). */
   queue(name: string): QueueStore;
   /** Enqueue, the outbox worker, the poison handler and the delivery rows (shared/delivery/index.ts). */
@@ -50,6 +54,8 @@ export function createServices(config: Readonly<Config>): Services {
 
   const secrets = createSecretStore(config, credential);
   const senders = createSenderStore(storage);
+  const controls = createOrgControlStore(storage);
+  const adminLinkGenerations = createAdminLinkGenerations(controls);
   const services: Omit<Services, 'delivery'> = {
     config,
     credential,
@@ -57,7 +63,8 @@ export function createServices(config: Readonly<Config>): Services {
     secrets,
     senders,
     // Sender API, consent and the resolver delivery uses (shared/senders/index.ts).
-    ...createSenderServices({ config, storage, secrets, senders }),
+    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations }),
+    adminLinkGenerations,
     outbox: queue(QUEUES.outbox),
     outboxPoison: queue(QUEUES.outboxPoison),
     deliveryEvents: queue(QUEUES.deliveryEvents),

@@ -45,6 +45,8 @@ const MESSAGE_PROPERTIES = new Set([
   'internetMessageHeaders', 'importance', 'isDeliveryReceiptRequested', 'isReadReceiptRequested', 'categories', 'flag',
   'internetMessageId', 'singleValueExtendedProperties', 'multiValueExtendedProperties', 'inferenceClassification',
 ]);
+/** RFC 5322 section 3.6.4 msg-id in its common form: one "@", in angle brackets, no spaces. */
+const MSG_ID = /^<[^<>@\s]{1,200}@[^<>@\s]{1,200}>$/;
 const ATTACHMENT_TYPES = new Set(['#microsoft.graph.fileAttachment', '#microsoft.graph.itemAttachment', '#microsoft.graph.referenceAttachment']);
 
 interface Recipient {
@@ -59,6 +61,7 @@ interface SendMailBody {
     ccRecipients?: Recipient[];
     bccRecipients?: Recipient[];
     internetMessageHeaders?: Array<{ name?: string; value?: string }>;
+    internetMessageId?: unknown;
     attachments?: Array<Record<string, unknown>>;
   };
   saveToSentItems?: boolean;
@@ -195,6 +198,12 @@ export function registerGraph(sandbox: Sandbox): void {
     state.inFlight.set(mailbox.id, (state.inFlight.get(mailbox.id) ?? 0) + 1);
     try {
       if (state.limits.latencyMs > 0) await new Promise((r) => setTimeout(r, state.limits.latencyMs));
+      // An RFC 2822 msg-id, "<left@right>" (https://learn.microsoft.com/graph/api/resources/message#properties);
+      // Exchange refuses anything else when it builds the MIME message.
+      const messageId = body.message.internetMessageId;
+      if (messageId !== undefined && (typeof messageId !== 'string' || !MSG_ID.test(messageId))) {
+        return answer(sandbox, req, 400, 'ErrorInvalidInternetMessageId', `The internet message id '${String(messageId)}' is not in the format '<id@domain>' (RFC 2822).`);
+      }
       for (const header of body.message.internetMessageHeaders ?? []) {
         if (!/^x-/i.test(header.name ?? '')) {
           return answer(sandbox, req, 400, 'InvalidInternetMessageHeader', `The internet message header name '${header.name ?? ''}' should start with 'x-' or 'X-'.`);

@@ -8,14 +8,19 @@ import type { Services } from '../services';
 import { AdminLinks, createAdminLinks } from './links';
 
 export { pageConsentRequest, settingsPageUrl } from './links';
-export type { AdminLink, AdminLinks } from './links';
+export type { AdminLink, AdminLinks, AdminLinksRevoked } from './links';
+export { createAdminLinkGenerations } from './generations';
+export type { AdminLinkGenerations } from './generations';
 export type { AdminSession } from './token';
 
 const built = new WeakMap<object, AdminLinks>();
 
-export function adminLinksOf(services: Pick<Services, 'config' | 'consent'>): AdminLinks {
+export function adminLinksOf(services: Pick<Services, 'config' | 'consent' | 'adminLinkGenerations'>): AdminLinks {
   let links = built.get(services);
-  if (!links) built.set(services, (links = createAdminLinks({ config: services.config, returnUrlAllowed: services.consent.returnUrlAllowed })));
+  if (!links) {
+    const { config, consent, adminLinkGenerations: generations } = services;
+    built.set(services, (links = createAdminLinks({ config, returnUrlAllowed: consent.returnUrlAllowed, generations })));
+  }
   return links;
 }
 

@@ -6,13 +6,22 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import { MailerError } from '../errors';
-import { AdminSession, signAdminToken, verifyAdminToken } from './token';
+import type { AdminLinkGenerations } from './generations';
+import { AdminSession, readAdminToken, signAdminToken } from './token';
 
 export interface AdminLinksDeps {
   config: Readonly<Config>;
   /** The consent module's allowlist check (RETURN_URL_ALLOWLIST + PUBLIC_BASE_URL's origin): one rule for both. */
   returnUrlAllowed(url: string): boolean;
+  /** The org's link generation: a revoke or a Reset moves it on and old links stop working. */
+  generations: AdminLinkGenerations;
   now?: () => number;
+}
+
+export interface AdminLinksRevoked {
+  orgId: string;
+  /** Links issued before this instant no longer work. */
+  revokedAt: string;
 }
 
 export interface AdminLink {
@@ -63,14 +72,25 @@ export function createAdminLinks(deps: AdminLinksDeps) {
           fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
         });
       }
-      const { token, expiresAt } = await signAdminToken(orgId, deps.config.stateSigningKey, { returnUrl, now: now() });
+      const generation = await deps.generations.current(orgId);
+      const { token, expiresAt } = await signAdminToken(orgId, deps.config.stateSigningKey, { returnUrl, now: now(), generation });
       // A fragment is never sent to a server (RFC 3986 section 3.5), so the token stays out of access logs and Referer.
       return { url: `${settingsPageUrl(deps.config)}#token=${token}`, expiresAt };
     },
 
-    /** The org and expiry a bearer token grants; ADMIN_LINK_INVALID (401) when missing, tampered or expired. */
-    session(token: string | undefined): Promise<AdminSession> {
-      return verifyAdminToken(token, deps.config.stateSigningKey, now());
+    /** The org and expiry a bearer token grants; ADMIN_LINK_INVALID (401) when missing, tampered, expired or revoked. */
+    async session(token: string | undefined): Promise<AdminSession> {
+      const { session, generation } = await readAdminToken(token, deps.config.stateSigningKey, now());
+      if (generation !== (await deps.generations.current(session.orgId))) {
+        throw new MailerError('ADMIN_LINK_INVALID', 'This settings link was revoked: the sender was reset, or the application revoked its links.');
+      }
+      return session;
+    },
+
+    /** `POST /orgs/{orgId}/admin-links/revoke`: every link of the org issued until now stops working. */
+    async revoke(orgId: string): Promise<AdminLinksRevoked> {
+      await deps.generations.revoke(orgId);
+      return { orgId, revokedAt: new Date(now()).toISOString() };
     },
   };
 }

@@ -8,6 +8,9 @@
  * independent guards: its own audience and `typ`, and its own key, derived from STATE_SIGNING_KEY
  * with HKDF (RFC 5869) under a purpose label, so even a verifier that forgot the audience check
  * would reject a consent state's signature.
+ *
+ * It carries the org's admin-link generation (`gen`) at signing: a revoke or a Reset moves the
+ * org's generation on (links.ts), and a token of an older generation is refused from then on.
  */
 import { hkdfSync } from 'node:crypto';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
@@ -40,11 +43,11 @@ function adminKey(signingKey: string): Uint8Array {
 export async function signAdminToken(
   orgId: string,
   signingKey: string,
-  options: { returnUrl?: string; now?: number } = {},
+  options: { returnUrl?: string; now?: number; generation?: number } = {},
 ): Promise<{ token: string; expiresAt: string }> {
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
   const exp = iat + ADMIN_TOKEN_TTL_SECONDS;
-  const token = await new SignJWT(options.returnUrl ? { ret: options.returnUrl } : {})
+  const token = await new SignJWT({ ...(options.returnUrl ? { ret: options.returnUrl } : {}), gen: options.generation ?? 0 })
     .setProtectedHeader({ alg: 'HS256', typ: TYPE })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -57,6 +60,15 @@ export async function signAdminToken(
 
 /** Signature, key purpose, audience, type and expiry; anything wrong -> ADMIN_LINK_INVALID (401). */
 export async function verifyAdminToken(token: string | undefined, signingKey: string, now: number = Date.now()): Promise<AdminSession> {
+  return (await readAdminToken(token, signingKey, now)).session;
+}
+
+/** `verifyAdminToken` plus the admin-link generation the token was signed in (0 for tokens without one). */
+export async function readAdminToken(
+  token: string | undefined,
+  signingKey: string,
+  now: number = Date.now(),
+): Promise<{ session: AdminSession; generation: number }> {
   if (!token) throw new MailerError('ADMIN_LINK_INVALID', 'This request carries no settings-link token (Authorization: Bearer).');
   try {
     const { payload } = await jwtVerify(token, adminKey(signingKey), {
@@ -67,11 +79,12 @@ export async function verifyAdminToken(token: string | undefined, signingKey: st
       currentDate: new Date(now),
       requiredClaims: ['sub', 'exp', 'iat'],
     });
-    return {
+    const session: AdminSession = {
       orgId: String(payload.sub),
       ...(typeof payload.ret === 'string' ? { returnUrl: payload.ret } : {}),
       expiresAt: new Date(payload.exp! * 1000).toISOString(),
     };
+    return { session, generation: typeof payload.gen === 'number' ? payload.gen : 0 };
   } catch (error) {
     const expired = error instanceof joseErrors.JWTExpired;
     throw new MailerError('ADMIN_LINK_INVALID', expired ? 'This settings link has expired.' : 'This settings link is not valid.', { cause: error });

@@ -14,6 +14,7 @@ import type { DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
 import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import { toQueueMessage } from './claimCheck';
+import { contentHash } from './contentHash';
 import type { MailboxScheduler } from './scheduler';
 import { parseMessageInput } from './schema';
 import type { SenderResolver } from '../senders/resolve';
@@ -91,7 +92,14 @@ export function createEnqueuer(deps: EnqueueDeps) {
       await deps.outbox.send(queued, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
 
       const recipients = message.to.length + message.cc.length + message.bcc.length;
-      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, recipients, now: now() });
+      const hash = contentHash(message);
+      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, recipients, contentHash: hash, now: now() });
+      // Same id, other content: refused. The queue message written above is dropped by the worker,
+      // which finds the row's hash differs from its content's. A row without a hash (created by the
+      // worker for a typed-client message not claimed yet) cannot be compared: a plain duplicate.
+      if (!created && record.contentHash !== undefined && record.contentHash !== hash) {
+        throw new MailerError('IDEMPOTENCY_CONFLICT', `A message with id ${message.id} was already accepted with different content.`);
+      }
       return { id: message.id, status: record.status, created };
     },
   };

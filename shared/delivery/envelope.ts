@@ -8,6 +8,19 @@ import { z } from 'zod';
 import { ORG_ID_PATTERN } from '../senders/model';
 import { MESSAGE_ID_PATTERN, MESSAGE_VERSION } from './schema';
 
+/**
+ * Proof, carried by a follow-up queue message, that the provider accepted attempt `attempt` of this
+ * message when the row could not be moved to `sent` (worker.ts): a later worker records `sent` from it.
+ */
+export interface Accepted {
+  attempt: number;
+  /** The worker that sent it (its lease may still be live). */
+  owner: string;
+  /** When the provider accepted it (ISO). */
+  at: string;
+  providerMessageId?: string;
+}
+
 export interface Slot {
   /** The mailbox key (`provider:address`) the time was reserved on. */
   mailbox: string;
@@ -21,6 +34,9 @@ const envelopeSchema = z.looseObject({
   orgId: z.string().regex(ORG_ID_PATTERN),
   payloadRef: z.string().min(1).max(1024).optional(),
   slot: z.strictObject({ mailbox: z.string().min(1).max(512), at: z.number().int().nonnegative() }).optional(),
+  accepted: z
+    .strictObject({ attempt: z.number().int().positive(), owner: z.string().min(1).max(64), at: z.string().max(40), providerMessageId: z.string().max(1024).optional() })
+    .optional(),
 });
 
 export interface Envelope {
@@ -28,7 +44,8 @@ export interface Envelope {
   orgId: string;
   payloadRef?: string;
   slot?: Slot;
-  /** The message fields without the envelope-only ones (`payloadRef`, `slot`). */
+  accepted?: Accepted;
+  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `accepted`). */
   content: Record<string, unknown>;
 }
 
@@ -63,18 +80,20 @@ export function readEnvelope(entry: unknown): ReadEnvelope {
     const problem = parsed.error.issues[0];
     return { ok: false, raw: entryText(entry), reason: `no readable ${problem?.path.join('.') || 'envelope'} (v, id, orgId)` };
   }
-  const { payloadRef, slot, ...content } = parsed.data;
-  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, content } };
+  const { payloadRef, slot, accepted, ...content } = parsed.data;
+  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, ...(accepted ? { accepted } : {}), content } };
 }
 
 /** The queue message for a message already claim-checked, or an inline one; `slot` optional. */
 export function buildEnvelope(
   base: { id: string; orgId: string; payloadRef?: string; content?: Record<string, unknown> },
   slot?: Slot,
+  accepted?: Accepted,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = base.payloadRef
     ? { v: MESSAGE_VERSION, id: base.id, orgId: base.orgId, payloadRef: base.payloadRef }
     : { ...(base.content ?? {}), v: MESSAGE_VERSION, id: base.id, orgId: base.orgId };
   if (slot) body.slot = slot;
+  if (accepted) body.accepted = accepted;
   return body;
 }

@@ -86,6 +86,12 @@ const contentShape = {
     .refine((h) => Object.keys(h).length <= MAX_CUSTOM_HEADERS, `at most ${MAX_CUSTOM_HEADERS} custom headers`)
     .refine((h) => new Set(Object.keys(h).map((k) => k.toLowerCase())).size === Object.keys(h).length, 'header names must be unique'),
   category: z.string().regex(CATEGORY, 'must be 1-64 letters, digits and _ . : -').optional(),
+  /**
+   * When a worker finds an attempt whose outcome is unknown (it stopped, or Storage failed, between
+   * calling the provider and recording the answer): false (default) records `uncertain` and sends
+   * nothing more; true sends again, accepting that the recipient may get it twice.
+   */
+  resendIfUncertain: z.boolean().default(false),
 };
 
 type Refinable = { to: unknown[]; cc: unknown[]; bcc: unknown[]; text?: string; html?: string };

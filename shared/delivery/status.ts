@@ -7,13 +7,14 @@ import { DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus, DeliveryStore } from
 import { MESSAGE_ID_PATTERN } from './schema';
 
 /** The row without lease internals; the failure as one `error` object. */
-export type DeliveryView = Omit<DeliveryRecord, 'leaseOwner' | 'leaseUntil' | 'etag' | 'code' | 'message' | 'hint'> & {
+export type DeliveryView = Omit<DeliveryRecord, 'leaseOwner' | 'leaseUntil' | 'etag' | 'code' | 'message' | 'hint' | 'contentHash'> & {
   /** The last failure (while `retrying`) or the final one (`failed`). */
   error?: { code: ErrorCode; message?: string; hint?: string };
 };
 
 export function toView(record: DeliveryRecord): DeliveryView {
-  const { leaseOwner: _owner, leaseUntil: _until, etag: _etag, code, message, hint, ...shown } = record;
+  // The content hash stays internal: a hash of a short body could be guessed back.
+  const { leaseOwner: _owner, leaseUntil: _until, etag: _etag, contentHash: _hash, code, message, hint, ...shown } = record;
   const view: DeliveryView = { ...shown };
   if (code && record.status !== 'sent') view.error = { code, message, hint };
   return view;

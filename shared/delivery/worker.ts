@@ -20,7 +20,9 @@ import { DeliveryTransitionError, isFinal } from '../store/deliveryStore';
 import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';
-import { buildEnvelope, Envelope, readEnvelope, Slot } from './envelope';
+import { contentHash } from './contentHash';
+import { Accepted, buildEnvelope, Envelope, readEnvelope, Slot } from './envelope';
+import { createUnknownOutcomes } from './unknownOutcome';
 import type { EventPublisher } from './events';
 import type { MailboxLimiter } from './mailboxLimiter';
 import { RetryPolicy, retryDelayMs, shouldGiveUp } from './retryPolicy';
@@ -60,7 +62,13 @@ export type Outcome =
   | 'retrying'
   | 'deferred'
   | 'duplicate'
-  | 'archived';
+  | 'archived'
+  /** A copy whose content differs from the first seen under its id (IDEMPOTENCY_CONFLICT): dropped, not sent. */
+  | 'conflict'
+  /** An attempt whose outcome is unknown: recorded `uncertain`, not sent again. */
+  | 'uncertain'
+  /** Accepted by the provider, the row not writable: a follow-up message carries the proof (`accepted`). */
+  | 'unrecorded';
 
 const RECORD_TRIES = 3;
 /**
@@ -74,7 +82,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
 
   async function defer(envelope: Envelope, untilMs: number, slot?: Slot): Promise<void> {
     const seconds = Math.max(1, Math.ceil((untilMs - now()) / 1000));
-    await deps.outbox.send(buildEnvelope(envelope, slot), { visibilityDelaySeconds: seconds, timeToLiveSeconds: -1 });
+    await deps.outbox.send(buildEnvelope(envelope, slot, envelope.accepted), { visibilityDelaySeconds: seconds, timeToLiveSeconds: -1 });
   }
 
   /** Writes a transition, retrying briefly on a Storage outage: losing `sent` means sending twice. */
@@ -92,6 +100,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
   }
 
   const errorFields = (error: MailerError): DeliveryChanges => ({ code: error.code, message: error.message, hint: error.hint });
+  const { markUncertain, recordAccepted, unrecorded } = createUnknownOutcomes({ record, dropPayload: (e) => dropPayload(e), outbox: deps.outbox, clock: now });
 
   async function fail(current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string): Promise<Outcome> {
     await record(current, 'failed', { ...errorFields(error), failedAt: new Date(now()).toISOString() }, owner);
@@ -167,6 +176,13 @@ export function createOutboxWorker(deps: WorkerDeps) {
       if (!isMailerError(error)) throw error;
       return failEarly(current, error, envelope);
     }
+    const hash = contentHash(message);
+    if (current.contentHash !== undefined && current.contentHash !== hash) {
+      await dropPayload(envelope);
+      return 'conflict';
+    }
+    // Only a lease that has run out lets a `sending` row get this far (process() waits out live ones).
+    if (current.status === 'sending' && !message.resendIfUncertain) return markUncertain(current, envelope);
 
     const { key, ratePerMinute } = mailboxOf(choice.sender.config, deps.ratePerMinute);
     const paused = deps.limiter.pausedUntil(key, now());
@@ -187,7 +203,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
         current,
         owner,
         deps.leaseMs,
-        { via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail },
+        { via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail, contentHash: current.contentHash ?? hash },
         now(),
       );
     } catch (error) {
@@ -207,17 +223,13 @@ export function createOutboxWorker(deps: WorkerDeps) {
         .catch(() => undefined);
       throw error;
     }
+    const accepted: Accepted = { attempt: claimed.attempts, owner, at: new Date(now()).toISOString(), providerMessageId: receipt.providerMessageId };
     try {
-      await record(
-        claimed,
-        'sent',
-        { sentAt: new Date(now()).toISOString(), providerMessageId: receipt.providerMessageId, code: undefined, message: undefined, hint: undefined },
-        owner,
-      );
+      await record(claimed, 'sent', { sentAt: accepted.at, providerMessageId: receipt.providerMessageId, code: undefined, message: undefined, hint: undefined }, owner);
     } catch (error) {
-      // Our lease ran out during a very slow send and another worker took the row over: the
-      // provider accepted OUR copy, so there is nothing left to undo here.
-      if (!(error instanceof DeliveryTransitionError)) throw error;
+      // Storage failed, or our lease ran out during a very slow send and another worker marked the
+      // row `uncertain` (or resent it): either way the proof of OUR acceptance goes on the queue.
+      return unrecorded(envelope, accepted, error);
     }
     await dropPayload(envelope);
     return 'sent';
@@ -239,6 +251,23 @@ export function createOutboxWorker(deps: WorkerDeps) {
         const current =
           (await deps.deliveries.get(envelope.orgId, envelope.id)) ??
           (await deps.deliveries.create({ orgId: envelope.orgId, id: envelope.id, now: now() })).record;
+        const accepted = envelope.accepted;
+        if (accepted && !(current.attempts === accepted.attempt && (current.status === 'sending' || current.status === 'uncertain'))) {
+          // A proof about an attempt the row has moved past (recorded, or resent on request): nothing to do.
+          if (isFinal(current.status)) await dropPayload(envelope);
+          log.info(`outbox: ${where} is ${current.status} (attempt ${current.attempts}); proof of attempt ${accepted.attempt} dropped`);
+          return 'duplicate';
+        }
+        if (accepted) {
+          const outcome = await recordAccepted(current, accepted, envelope);
+          if (outcome === 'race' && race < 3) continue;
+          if (outcome === 'race') {
+            await defer(envelope, now() + 5000, envelope.slot);
+            return 'deferred';
+          }
+          log.info(`outbox: ${where} sent (recorded from the proof of acceptance)`);
+          return outcome;
+        }
         if (isFinal(current.status)) {
           // Each copy has its own claim-check blob (a fresh name per upload): drop this one's.
           await dropPayload(envelope);
@@ -260,7 +289,10 @@ export function createOutboxWorker(deps: WorkerDeps) {
           await defer(envelope, now() + 5000, envelope.slot);
           return 'deferred';
         }
-        log.info(`outbox: ${where} ${outcome}`);
+        if (outcome === 'conflict') log.warn(`outbox: ${where}: IDEMPOTENCY_CONFLICT: a copy with other content than the first one seen under this id was dropped, not sent`);
+        else if (outcome === 'uncertain') log.warn(`outbox: ${where}: DELIVERY_UNCERTAIN: an attempt ended without a recorded answer; not sent again`);
+        else if (outcome === 'unrecorded') log.warn(`outbox: ${where}: accepted by the provider, not recorded yet (Storage); a follow-up records it`);
+        else log.info(`outbox: ${where} ${outcome}`);
         return outcome;
       }
     },

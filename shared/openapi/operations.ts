@@ -98,8 +98,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     description: 'There is no `from`: the sender comes from the org\'s saved configuration. At most 500 recipients in to + cc + bcc, 3.5 MiB as JSON.',
     tag: 'messages',
     body: { schema: 'MessageInput', required: true },
-    answers: { 202: { description: 'Queued (or already known: `duplicate`)', schema: 'Enqueued', headers: LOCATION } },
-    errors: [400, 413, 422],
+    answers: { 202: { description: 'Queued (or already known with the same content: `duplicate`)', schema: 'Enqueued', headers: LOCATION } },
+    errors: [400, 409, 413, 422],
   },
   'GET orgs/{orgId}/messages': {
     summary: 'Recent deliveries, newest first, paged',
@@ -125,6 +125,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     body: { schema: 'AdminLinkRequest', required: false },
     answers: { 200: { description: 'The link (its token rides in the fragment) and when it expires', schema: 'Link' } },
     errors: [400, 413, 422],
+  },
+  'POST orgs/{orgId}/admin-links/revoke': {
+    summary: 'Revoke every admin link of the org issued so far (a Reset does the same)',
+    tag: 'settings page',
+    answers: { 200: { description: 'Revoked: older links answer 401 ADMIN_LINK_INVALID', schema: 'AdminLinksRevoked' } },
+    errors: [],
   },
   'GET admin/session': {
     summary: "The org and expiry the settings page's token grants",

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { adminLinkInputSchema } from '../adminLinks/links';
-import type { AdminLink } from '../adminLinks/links';
+import type { AdminLink, AdminLinksRevoked } from '../adminLinks/links';
 import type { AdminSession } from '../adminLinks/token';
 import { messageInputSchema } from '../delivery/schema';
 import type { DeliveryView } from '../delivery/status';
@@ -141,6 +141,7 @@ const deliveryView = describes<DeliveryView>()(
     nextAttemptAt: instant.optional(),
     sentAt: instant.optional(),
     failedAt: instant.optional(),
+    uncertainAt: instant.optional().describe('status uncertain: the outcome of an attempt is unknown (the provider may have accepted it); it is not sent again'),
     providerMessageId: z.string().optional(),
     error: z.object({ code: errorCode, message: z.string().optional(), hint: z.string().optional() }).optional(),
   }),
@@ -161,6 +162,7 @@ const health = describes<HealthReport>()(
 );
 
 const adminSession = describes<AdminSession>()(z.object({ orgId: z.string(), returnUrl: z.string().optional(), expiresAt: instant }));
+const adminLinksRevoked = describes<AdminLinksRevoked>()(z.object({ orgId: z.string(), revokedAt: instant.describe('links issued before this instant no longer work') }));
 
 /** Component name -> zod schema. Request bodies first; `SenderInput` is filled in below. */
 export const SCHEMAS = {
@@ -180,6 +182,7 @@ export const SCHEMAS = {
   Enqueued: enqueued,
   Health: health,
   AdminSession: adminSession,
+  AdminLinksRevoked: adminLinksRevoked,
   ErrorHint: z.object({ code: errorCode, hint: z.string() }),
 } satisfies Record<string, z.ZodType>;
 

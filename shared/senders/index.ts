@@ -2,17 +2,21 @@
  * Builds the sender-side services (provider cache, consent, sender API logic, resolver) from the
  * stores; `shared/services.ts` calls this once per process.
  */
+import type { AdminLinkGenerations } from '../adminLinks/generations';
 import type { Config } from '../config';
 import { createConsentService, ConsentService } from '../consent/service';
 import { consentFlow } from '../providers';
 import type { ProviderContext } from '../providers/module';
 import { createConsentStateStore } from '../store/consentStates';
+import type { OrgControlStore } from '../store/orgControls';
 import type { SenderStore } from '../store/senderStore';
 import type { StorageClients } from '../store/storageClients';
 import type { SecretStore } from '../store/types';
 import { ProviderCache } from './providerCache';
 import { createSenderResolver, SenderResolver } from './resolve';
+import { guardSenderService } from './guards';
 import { createSenderService, SenderService } from './service';
+import { createTestSendLimiter } from './testSendLimit';
 
 export interface SenderServices {
   providers: ProviderCache;
@@ -26,6 +30,9 @@ export interface SenderServicesDeps {
   storage: StorageClients;
   secrets: SecretStore;
   senders: SenderStore;
+  /** Per-org control rows (test-send window) and the admin-link generations a Reset revokes. */
+  controls: OrgControlStore;
+  adminLinks: AdminLinkGenerations;
   /** Test seam for `MICROSOFT_CREDENTIAL=managed-identity` (see ProviderContext). */
   microsoftClientAssertion?: () => Promise<string>;
 }
@@ -37,7 +44,10 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   return {
     providers,
     consent,
-    senderService: createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent }),
+    senderService: guardSenderService(createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent }), {
+      testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit),
+      adminLinks: deps.adminLinks,
+    }),
     senderResolver: createSenderResolver({ store: deps.senders, providers }),
   };
 }

@@ -7,8 +7,10 @@
  *                     -> failed
  *   (queued | retrying) -> retrying | failed   (a failure before the provider was called)
  *   sending -> sending                         (only when the previous worker's lease has run out)
+ *   sending -> uncertain -> sent               (the outcome of an attempt is unknown; proven sent later)
  *
- * `sent` and `failed` are final. Every write is conditioned on the ETag the caller read, and leaving
+ * `sent`, `failed` and `uncertain` are final for the worker: nothing sends an `uncertain` message
+ * again; only proof of the provider's acceptance (delivery/worker.ts) may still move it to `sent`. Every write is conditioned on the ETag the caller read, and leaving
  * `sending` needs the lease owner: a refused transition throws `DeliveryTransitionError` with the
  * reason (`illegal`, `stale`, `leased`, `missing`), never overwrites.
  *
@@ -25,19 +27,20 @@ import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed'] as const;
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 const NEXT: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
   queued: ['sending', 'retrying', 'failed'],
   retrying: ['sending', 'retrying', 'failed'],
-  sending: ['sending', 'sent', 'retrying', 'failed'],
+  sending: ['sending', 'sent', 'retrying', 'failed', 'uncertain'],
   sent: [],
   failed: [],
+  uncertain: ['sent'],
 };
 
 export function isFinal(status: DeliveryStatus): boolean {
-  return NEXT[status].length === 0;
+  return status === 'sent' || status === 'failed' || status === 'uncertain';
 }
 
 export interface DeliveryRecord {
@@ -67,7 +70,11 @@ export interface DeliveryRecord {
   nextAttemptAt?: string;
   sentAt?: string;
   failedAt?: string;
+  /** When a worker found the outcome of an attempt unknown (status `uncertain`). */
+  uncertainAt?: string;
   providerMessageId?: string;
+  /** SHA-256 of the first content seen under this id (delivery/contentHash.ts); a copy with another is not sent. */
+  contentHash?: string;
   etag: string;
 }
 
@@ -106,7 +113,7 @@ export interface ListOptions {
 export interface DeliveryStore {
   get(orgId: string, id: string): Promise<DeliveryRecord | undefined>;
   /** Creates the row as `queued` unless it exists; either way returns the row. */
-  create(init: { orgId: string; id: string; category?: string; recipients?: number; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
+  create(init: { orgId: string; id: string; category?: string; recipients?: number; contentHash?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
   /** Moves `current` (as read, with its ETag) to `to`. */
   transition(current: DeliveryRecord, to: DeliveryStatus, changes?: DeliveryChanges, options?: TransitionOptions): Promise<DeliveryRecord>;
   /** `queued|retrying|sending-with-expired-lease -> sending`, attempts + 1, lease for `owner`. */
@@ -121,6 +128,7 @@ const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME - Date.p
 const FIELDS = [
   'status', 'attempts', 'createdAt', 'updatedAt', 'category', 'recipients', 'via', 'viaReason', 'provider', 'sender',
   'code', 'message', 'hint', 'leaseOwner', 'leaseUntil', 'nextAttemptAt', 'sentAt', 'failedAt', 'providerMessageId',
+  'contentHash', 'uncertainAt',
 ] as const;
 
 function toEntity(record: Omit<DeliveryRecord, 'etag'>, rowKey: string): Record<string, unknown> & { partitionKey: string; rowKey: string } {
@@ -221,9 +229,9 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
     get,
     transition,
 
-    async create({ orgId, id, category, recipients, now = Date.now() }) {
+    async create({ orgId, id, category, recipients, contentHash, now = Date.now() }) {
       const at = new Date(now).toISOString();
-      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, recipients };
+      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, recipients, contentHash };
       try {
         const etag = await write(
           [

@@ -20,7 +20,7 @@ export const QUEUES = {
 } as const;
 
 export const TABLES = {
-  /** Sender configs: PK orgId, RK "sender". */
+  /** Sender configs: PK orgId, RK "sender"; per-org control rows beside them (RK "adminlinks", "testsends": store/orgControls.ts). */
   senders: 'senders',
   /** Delivery status: PK orgId, RK message id. */
   deliveries: 'deliveries',

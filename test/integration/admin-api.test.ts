@@ -184,6 +184,11 @@ describe('the page API (bearer admin token)', () => {
     const reset = await asAdmin(token, 'POST', 'sender/reset');
     expect(reset.body).toMatchObject({ status: 'draft', locked: false, sendingVia: 'default', secrets: {} });
     expect(reset.body.notice).toMatch(/default sender/);
+    // The Reset revoked every link of the org, the one that asked for it included.
+    const after = await asAdmin(token, 'GET', 'sender');
+    expect([after.status, after.body.error.code, after.body.error.message]).toEqual([401, 'ADMIN_LINK_INVALID', expect.stringMatching(/revoked/)]);
+    token = await adminToken(orgId, `${SAAS}/orgs/${orgId}/settings`);
+    expect((await asAdmin(token, 'GET', 'sender')).body).toMatchObject({ status: 'draft' });
   });
 
   it('a consent link from the page always comes back to the settings page, whatever the body says', async () => {

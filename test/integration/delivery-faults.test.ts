@@ -111,17 +111,22 @@ describe('delivery under faults', () => {
     await expectSentOnce('notifications@contoso.example', ['once']);
   });
 
-  it('a message left in sending by a worker that died is taken over after its lease and sent once', async () => {
+  it('a message left in sending by a worker that died is marked uncertain after its lease, not sent again; with resendIfUncertain it is taken over and sent once', async () => {
     const org = newOrgId('takeover');
     await microsoftSender(t.services, org);
     const deliveries = t.services.delivery.deliveries;
-    const { record } = await deliveries.create({ orgId: org, id: 'stuck' });
-    // The dead worker's claim, its lease already run out.
-    await deliveries.claim(record, 'dead-worker', 1_000, {}, Date.now() - 5_000);
-    await t.services.outbox.send(buildEnvelope({ id: 'stuck', orgId: org, content: { to: [{ address: 'customer@example.com' }], subject: 'Subject stuck', text: 'x' } }));
-    const rows = await waitForFinal(t.services, org, ['stuck']);
-    expect(rows.get('stuck')).toMatchObject({ status: 'sent', attempts: 2 });
-    await expectSentOnce('notifications@contoso.example', ['stuck']);
+    for (const id of ['stuck', 'resend']) {
+      const { record } = await deliveries.create({ orgId: org, id });
+      // The dead worker's claim, its lease already run out: whether Graph accepted its send is unknown.
+      await deliveries.claim(record, 'dead-worker', 1_000, {}, Date.now() - 5_000);
+      const content = { to: [{ address: 'customer@example.com' }], subject: `Subject ${id}`, text: 'x', ...(id === 'resend' ? { resendIfUncertain: true } : {}) };
+      await t.services.outbox.send(buildEnvelope({ id, orgId: org, content }));
+    }
+    const rows = await waitForFinal(t.services, org, ['stuck', 'resend']);
+    expect(rows.get('stuck')).toMatchObject({ status: 'uncertain', attempts: 1, uncertainAt: expect.any(String), error: { code: 'DELIVERY_UNCERTAIN' } });
+    expect(rows.get('resend')).toMatchObject({ status: 'sent', attempts: 2 });
+    await t.host.drain();
+    await expectSentOnce('notifications@contoso.example', ['resend']);
   });
 
   it('what the host sets aside ends as failed POISON, or archived with its raw text when unreadable', async () => {

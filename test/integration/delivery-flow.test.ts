@@ -103,6 +103,23 @@ describe('delivery through the local host', () => {
     expect((await acceptedMessages()).filter((m) => m.subject === `dup ${org}`)).toHaveLength(1);
   });
 
+  it('the same id with different content: 409 IDEMPOTENCY_CONFLICT, and only the first content is ever sent', async () => {
+    const org = newOrgId('conflict');
+    await microsoftSender(t.services, org);
+    const body = { id: 'same-id', to: [{ address: 'x@example.com' }], subject: `first ${org}`, text: 'x' };
+    expect((await api(t.host, 'POST', `orgs/${org}/messages`, body)).status).toBe(202);
+    const other = await api(t.host, 'POST', `orgs/${org}/messages`, { ...body, subject: `second ${org}` });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', hint: expect.stringMatching(/new id/) });
+    // The same content again, keys in another order: still a plain duplicate.
+    expect((await api(t.host, 'POST', `orgs/${org}/messages`, { text: 'x', subject: `first ${org}`, to: [{ address: 'x@example.com' }], id: 'same-id' })).body.duplicate).toBe(true);
+    await waitForFinal(t.services, org, ['same-id']);
+    await t.host.drain();
+    const sent = (await acceptedMessages()).filter((m) => m.subject.endsWith(org));
+    expect(sent.map((m) => m.subject)).toEqual([`first ${org}`]);
+    expect(JSON.parse(sent[0].raw).message.internetMessageId).toMatch(/^<[0-9a-f]{32}@contoso\.example>$/);
+  });
+
   it('bad messages: 422 at the API with fields; in the worker failed INVALID_MESSAGE or archived as POISON; the next good one still goes out', async () => {
     const org = newOrgId('bad');
     await microsoftSender(t.services, org);

@@ -127,7 +127,7 @@ export async function waitForFinal(services: Services, orgId: string, ids: strin
     `${ids.length} deliveries of ${orgId} to end`,
     async () => {
       const rows = await Promise.all(ids.map((id) => services.delivery.deliveries.get(orgId, id)));
-      if (rows.some((r) => !r || (r.status !== 'sent' && r.status !== 'failed'))) return undefined;
+      if (rows.some((r) => !r || (r.status !== 'sent' && r.status !== 'failed' && r.status !== 'uncertain'))) return undefined;
       return new Map(rows.map((r) => [r!.id, toView(r!)]));
     },
     timeoutMs,

@@ -4,6 +4,7 @@
  * acceptance list with its hint, Test connection checks, token caching (1,000 sends -> one token
  * request), delegated refresh-token rotation, and the managed-identity platform credential.
  */
+import { stableMessageId } from '../../shared/messageId';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../shared/config';
 import { microsoftProvider } from '../../shared/providers/microsoft';
@@ -103,6 +104,19 @@ describe('sending through Graph (app registration)', () => {
     expect(body.message.attachments).toHaveLength(1);
     expect(body.message.attachments[0]).toMatchObject({ '@odata.type': '#microsoft.graph.fileAttachment', name: 'report.pdf', contentType: 'application/pdf' });
     expect(Buffer.from(body.message.attachments[0].contentBytes, 'base64').equals(pdf)).toBe(true);
+  });
+
+  it('sets internetMessageId to the stable Message-ID of the delivery (the same derivation as Gmail\'s), identical on a resend', async () => {
+    const provider = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET), context);
+    const once = mail();
+    await provider.send(once);
+    await provider.send(once);
+    const [first, second] = (await sandboxMessages('notifications@contoso.example')).slice(-2).map((m) => JSON.parse(m.raw).message.internetMessageId);
+    expect(first).toBe(stableMessageId(once.id, 'notifications@contoso.example'));
+    expect(first).toMatch(/^<[0-9a-f]{32}@contoso\.example>$/);
+    expect(second).toBe(first);
+    await provider.send(mail());
+    expect(JSON.parse((await sandboxMessages('notifications@contoso.example')).slice(-1)[0].raw).message.internetMessageId).not.toBe(first);
   });
 
   it('text-only messages go as Text; saveToSentItems defaults to false; the message reply-to wins over the configured one', async () => {

@@ -48,6 +48,15 @@ describe('sandbox Graph sendMail', () => {
     expect(JSON.parse(kept.raw).message.subject).toBe('Hello');
   });
 
+  it('takes an internetMessageId in <id@domain> form and refuses any other with 400', async () => {
+    expect((await sendMail(token, 'notifications@contoso.example', message({ internetMessageId: '<abc123@contoso.example>' }))).status).toBe(202);
+    expect(JSON.parse((await sandboxMessages('notifications@contoso.example')).slice(-1)[0].raw).message.internetMessageId).toBe('<abc123@contoso.example>');
+    for (const bad of ['abc123@contoso.example', '<no-at-sign>', '<a b@c>', 42]) {
+      const sent = await sendMail(token, 'notifications@contoso.example', message({ internetMessageId: bad }));
+      expect([sent.status, sent.error.code]).toEqual([400, 'ErrorInvalidInternetMessageId']);
+    }
+  });
+
   it('accepts the object id in place of the address', async () => {
     expect((await sendMail(token, CONTOSO_USER_IDS.notifications, message())).status).toBe(202);
   });

@@ -125,8 +125,12 @@ test('real answers of the management, settings-page and public routes are the do
   expect(tooMany.status).toBe(400);
 
   expect((await documented('POST', '/orgs/{orgId}/sender/reset', org, key)).status).toBe(200);
+  expect((await documented('GET', '/admin/sender', {}, { token })).status).toBe(401); // the Reset revoked the link
   expect((await documented('DELETE', '/orgs/{orgId}/sender', org, key)).status).toBe(204);
-  expect((await documented('GET', '/admin/sender', {}, { token })).status).toBe(404);
+  const fresh = new URL((await documented('POST', '/orgs/{orgId}/admin-links', org, key)).body.url).hash.replace(/^#token=/, '');
+  expect((await documented('GET', '/admin/sender', {}, { token: fresh })).status).toBe(404);
+  expect((await documented('POST', '/orgs/{orgId}/admin-links/revoke', org, key)).status).toBe(200);
+  expect((await documented('GET', '/admin/session', {}, { token: fresh })).status).toBe(401);
 
   expect((await documented('GET', '/settings/errors/{code}', { code: 'SENDER_LOCKED' })).status).toBe(200);
   expect((await documented('GET', '/settings/{asset}', { asset: 'app.js' })).status).toBe(200);

@@ -24,7 +24,16 @@ const config = loadConfig({
   STATE_SIGNING_KEY: KEY,
 });
 const allowed = (url: string) => config.returnUrlAllowlist.includes(new URL(url).origin);
-const links = createAdminLinks({ config, returnUrlAllowed: allowed, now: () => NOW });
+/** In-memory generations: the Table row's behaviour without Storage (the integration test covers the row). */
+const generationRows = new Map<string, number>();
+const generations = {
+  current: async (orgId: string) => generationRows.get(orgId) ?? 0,
+  revoke: async (orgId: string) => {
+    generationRows.set(orgId, (generationRows.get(orgId) ?? 0) + 1);
+    return generationRows.get(orgId)!;
+  },
+};
+const links = createAdminLinks({ config, returnUrlAllowed: allowed, generations, now: () => NOW });
 
 
 
@@ -147,5 +156,19 @@ describe('explainCode', () => {
   it('gives the registry hint of a known code, 404 for anything else', () => {
     expect(explainCode('MS_APP_NOT_IN_TENANT')).toEqual({ code: 'MS_APP_NOT_IN_TENANT', hint: ERROR_CODES.MS_APP_NOT_IN_TENANT.hint });
     expect(() => explainCode('toString')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+});
+
+describe('revocable links', () => {
+  it('a revoke refuses every link issued before it, and links issued after it work', async () => {
+    const before = tokenOf((await links.create('revoked-org', undefined)).url);
+    const other = tokenOf((await links.create('other-org', undefined)).url);
+    await expect(links.session(before)).resolves.toMatchObject({ orgId: 'revoked-org' });
+    await links.revoke('revoked-org');
+    const error = await mailerFailure(links.session(before));
+    expect([error.code, error.status, error.message]).toEqual(['ADMIN_LINK_INVALID', 401, expect.stringMatching(/revoked/)]);
+    await expect(links.session(other)).resolves.toMatchObject({ orgId: 'other-org' });
+    const after = tokenOf((await links.create('revoked-org', undefined)).url);
+    await expect(links.session(after)).resolves.toMatchObject({ orgId: 'revoked-org' });
   });
 });

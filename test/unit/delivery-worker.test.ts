@@ -8,7 +8,7 @@ import { MailerError } from '../../shared/errors';
 import type { MailProvider, OutgoingMail } from '../../shared/providers/types';
 import type { SenderConfig } from '../../shared/senders/model';
 import { createStorageClients } from '../../shared/store/storageClients';
-import { createDeliveryStore } from '../../shared/store/deliveryStore';
+import { createDeliveryStore, DeliveryStore } from '../../shared/store/deliveryStore';
 import { createQueueStore } from '../../shared/store/outboxQueue';
 import { createPayloadStore } from '../../shared/store/payloadStore';
 import { createPoisonArchive } from '../../shared/store/poisonArchive';
@@ -56,7 +56,7 @@ class ScriptedProvider implements MailProvider {
   }
 }
 
-function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number } = {}) {
+function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number } = {}) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
   const orgMailbox = `${orgId}@contoso.example`;
   const defaultMailbox = `default-${orgId}@platform.example`;
@@ -87,12 +87,12 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
   const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
   const ratePerMinute = { microsoft: options.rate ?? 6000, google: 6000 };
   const worker = createOutboxWorker({
-    deliveries, outbox, payloads, poisonArchive, resolver, scheduler,
+    deliveries: options.deliveries ?? deliveries, outbox, payloads, poisonArchive, resolver, scheduler,
     limiter: new MailboxLimiter(4),
     publish: async (record) => void events.push(eventOf(record)),
     policy: retryPolicy(options.retryBaseMs ?? 1000),
     ratePerMinute,
-    leaseMs: 60_000,
+    leaseMs: options.leaseMs ?? 60_000,
     queueName: 'outbox',
   });
   const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute });
@@ -281,4 +281,96 @@ describe('outbox worker', () => {
     expect(await payloads.get(ref)).toBeUndefined();
   });
 
+  it('same id, other content: 409 IDEMPOTENCY_CONFLICT at enqueue, and the worker drops the other copy unsent', async () => {
+    const t = setup();
+    const first = { id: 'idem', to: [{ address: 'a@example.com' }], subject: 'First', text: 'one' };
+    expect((await t.enqueuer.enqueue(t.orgId, first)).created).toBe(true);
+    // The same content, keys in another order: a plain duplicate.
+    expect(await t.enqueuer.enqueue(t.orgId, { text: 'one', subject: 'First', to: [{ address: 'a@example.com' }], id: 'idem' })).toMatchObject({ created: false });
+    const refused = await t.enqueuer.enqueue(t.orgId, { ...first, subject: 'Second' }).catch((e: MailerError) => e);
+    expect(refused).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', status: 409 });
+    expect(await t.worker.process(message('idem', t.orgId, { subject: 'Second', text: 'one', to: [{ address: 'a@example.com' }] }), log)).toBe('conflict');
+    expect(t.org.sent).toHaveLength(0);
+    expect(await t.worker.process(message('idem', t.orgId, { subject: 'First', text: 'one', to: [{ address: 'a@example.com' }] }), log)).toBe('sent');
+    expect(t.org.sent.map((m) => m.subject)).toEqual(['First']);
+  });
+
+  it('typed-client path: the first content claimed wins; a copy with other content is dropped, never sent', async () => {
+    const t = setup();
+    t.org.script.push(unavailable());
+    expect(await t.worker.process(message('typed', t.orgId), log)).toBe('retrying');
+    expect((await deliveries.get(t.orgId, 'typed'))?.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    const row = (await deliveries.get(t.orgId, 'typed'))!;
+    await deliveries.transition(row, 'retrying', { nextAttemptAt: new Date().toISOString() });
+    expect(await t.worker.process(message('typed', t.orgId, { subject: 'Changed' }), log)).toBe('conflict');
+    expect(t.org.sent).toHaveLength(0);
+    expect(await t.worker.process(message('typed', t.orgId), log)).toBe('sent');
+  });
+
+  it('a row left sending by a worker whose lease ran out is marked uncertain, with an event, and never sent again', async () => {
+    const t = setup();
+    const { record } = await deliveries.create({ orgId: t.orgId, id: 'u1' });
+    await deliveries.claim(record, 'dead-worker', 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await t.worker.process(message('u1', t.orgId), log)).toBe('uncertain');
+    expect(await deliveries.get(t.orgId, 'u1')).toMatchObject({ status: 'uncertain', attempts: 1, code: 'DELIVERY_UNCERTAIN', uncertainAt: expect.any(String) });
+    expect(t.events.at(-1)).toMatchObject({ id: 'u1', status: 'uncertain', code: 'DELIVERY_UNCERTAIN' });
+    expect(await t.worker.process(message('u1', t.orgId), log)).toBe('duplicate');
+    expect(t.org.sent).toHaveLength(0);
+  });
+
+  it('resendIfUncertain: true takes such a row over and sends again', async () => {
+    const t = setup();
+    const { record } = await deliveries.create({ orgId: t.orgId, id: 'u2' });
+    await deliveries.claim(record, 'dead-worker', 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await t.worker.process(message('u2', t.orgId, { resendIfUncertain: true }), log)).toBe('sent');
+    expect(await deliveries.get(t.orgId, 'u2')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('accepted by the provider, `sent` not writable: never failed, never resent; the queued proof records sent', async () => {
+    // A stub store whose writes of `sent` fail as a Table outage would.
+    const failing: DeliveryStore = {
+      ...deliveries,
+      transition: async (current, to, changes, options) => {
+        if (to === 'sent') throw new MailerError('STORAGE_UNAVAILABLE', 'Azure Storage is unavailable (injected).');
+        return deliveries.transition(current, to, changes, options);
+      },
+    };
+    const t = setup({ deliveries: failing });
+    const queued = spyOnQueue(t.outbox);
+    expect(await t.worker.process(message('acc', t.orgId), log)).toBe('unrecorded');
+    expect(t.org.sent).toHaveLength(1);
+    expect(await deliveries.get(t.orgId, 'acc')).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(queued).toHaveLength(1);
+    expect(queued[0].value.accepted).toEqual({ attempt: 1, owner: expect.any(String), at: expect.any(String), providerMessageId: 'pm-1' });
+    // Storage is back: the follow-up records sent from the proof, even though the lease is still live.
+    const healthy = setup();
+    healthy.configs[t.orgId] = t.configs[t.orgId];
+    expect(await healthy.worker.process(queued[0].value, log)).toBe('sent');
+    expect(await deliveries.get(t.orgId, 'acc')).toMatchObject({ status: 'sent', attempts: 1, providerMessageId: 'pm-1' });
+    expect(await healthy.worker.process(queued[0].value, log)).toBe('duplicate');
+    expect(t.org.sent).toHaveLength(1);
+  });
+
+  it('accepted, and neither the row nor the queue writable: the error goes to the host, and the next copy marks uncertain (no resend)', async () => {
+    const failing: DeliveryStore = {
+      ...deliveries,
+      transition: async (current, to, changes, options) => {
+        if (to === 'sent') throw new MailerError('STORAGE_UNAVAILABLE', 'Azure Storage is unavailable (injected).');
+        return deliveries.transition(current, to, changes, options);
+      },
+    };
+    const t = setup({ deliveries: failing, leaseMs: 50 });
+    const send = t.outbox.send.bind(t.outbox);
+    t.outbox.send = async () => {
+      throw new MailerError('STORAGE_UNAVAILABLE', 'queue down (injected)');
+    };
+    await expect(t.worker.process(message('lost', t.orgId), log)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    t.outbox.send = send;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await t.worker.process(message('lost', t.orgId), log)).toBe('uncertain');
+    expect(await deliveries.get(t.orgId, 'lost')).toMatchObject({ status: 'uncertain', code: 'DELIVERY_UNCERTAIN' });
+    expect(t.org.sent).toHaveLength(1);
+  });
 });

@@ -388,7 +388,8 @@ export const SETTINGS_JS = String.raw`
     return run(async function () {
       applySender(await api('POST', 'sender/reset'));
       $('checks-panel').hidden = true;
-      say('ok', 'The sender was reset: its secrets were deleted and notifications go out from the default sender until a new test send succeeds.');
+      say('ok', 'The sender was reset: its secrets were deleted and notifications go out from the default sender until a new test send succeeds.',
+        'A Reset also revokes every settings link of this organization, this one included: open the email settings again from the application to continue.');
     });
   }
 

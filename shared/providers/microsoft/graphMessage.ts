@@ -3,6 +3,7 @@
  * Shape: https://learn.microsoft.com/graph/api/user-sendmail (provider-wire.md "Microsoft Graph").
  */
 import { MailerError } from '../../errors';
+import { stableMessageId } from '../../messageId';
 import type { MailAddress, OutgoingMail } from '../types';
 
 /** Graph refuses a sendMail request over 4 MB with 413 (4,194,304 characters, measured by the PnP CLI team). */
@@ -23,6 +24,7 @@ export interface GraphSendMailBody {
     replyTo: GraphRecipient[];
     attachments?: Array<{ '@odata.type': '#microsoft.graph.fileAttachment'; name: string; contentType: string; contentBytes: string }>;
     internetMessageHeaders?: Array<{ name: string; value: string }>;
+    internetMessageId: string;
   };
   saveToSentItems: boolean;
 }
@@ -63,6 +65,11 @@ export function toGraphSendMail(mail: OutgoingMail, options: GraphMessageOptions
     ccRecipients: mail.cc.map(recipient),
     bccRecipients: mail.bcc.map(recipient),
     replyTo: replyTo.map(recipient),
+    // Writable while the message is new ("Updatable only if isDraft = true", RFC 2822 msg-id form
+    // with angle brackets: https://learn.microsoft.com/graph/api/message-update#request-body), so
+    // sendMail takes it: the same stable id as Gmail's Message-ID, so a resend of one delivery
+    // carries the Message-ID of the first copy and mail clients can de-duplicate it.
+    internetMessageId: stableMessageId(mail.id, options.from.address),
   };
   if (mail.attachments.length) {
     // "Inline" in the request: under 3 MB each; bigger files need an upload session and Mail.ReadWrite.

@@ -1,0 +1,28 @@
+/**
+ * What the sender API does around the sender service, on both entry points (the function-key routes
+ * and the settings page's `/api/admin/*`):
+ * - Save and test is rate-limited per org (testSendLimit.ts). A request whose body is invalid is
+ *   refused before it counts; every other one counts, whatever its outcome, since each may send.
+ * - Reset also revokes every admin link of the org issued so far (the page that asked for the
+ *   Reset included): whoever held an old link loses it with the secrets. The revoke comes first,
+ *   so a Reset that fails half-way has still cut the old links off.
+ */
+import type { AdminLinkGenerations } from '../adminLinks/generations';
+import { parseTestInput } from './schema';
+import type { SenderService } from './service';
+import type { TestSendLimiter } from './testSendLimit';
+
+export function guardSenderService(service: SenderService, deps: { testSends: TestSendLimiter; adminLinks: AdminLinkGenerations }): SenderService {
+  return {
+    ...service,
+    async test(orgId, body) {
+      parseTestInput(body);
+      await deps.testSends.take(orgId);
+      return service.test(orgId, body);
+    },
+    async reset(orgId) {
+      await deps.adminLinks.revoke(orgId);
+      return service.reset(orgId);
+    },
+  };
+}
