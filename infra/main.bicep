@@ -108,7 +108,7 @@ var names = {
   deploymentContainer: !empty(deploymentContainerName) ? deploymentContainerName : 'app-package'
 }
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
   location: location
   tags: tags

@@ -14,7 +14,7 @@ param tags object
 @description('Role assignments on the vault: [{ principalId, principalType, roleDefinitionId }].')
 param roleAssignments array
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags

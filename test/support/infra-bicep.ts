@@ -1,7 +1,7 @@
 /**
- * infra/ as the infra tests read it: each .bicep file parsed with tree-sitter-bicep (syntax only; no
- * Bicep compiler installs offline, see platform-notes.md), plus the few lookups over the syntax tree
- * that let the tests hold the templates against the code.
+ * infra/ as source text: each .bicep file parsed with tree-sitter-bicep, for the few questions the
+ * compiled ARM JSON cannot answer (which files a template uses as modules, the postprovision hook's
+ * secret names without a compiler). Everything else reads the compiler's output (infra-compiler.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,0 +1,83 @@
+/**
+ * The real Bicep compiler over infra/: `bicep build infra/main.bicep` and `bicep lint` on every .bicep
+ * file with zero errors and zero warnings (a remaining one must be suppressed at its line, with the
+ * reason), the linter rules infra/bicepconfig.json makes errors, and proof on a scratch copy that a
+ * broken template fails with the compiler's own message.
+ * https://learn.microsoft.com/azure/azure-resource-manager/bicep/linter
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { infraFiles, INFRA_DIR, modules, parseBicep } from '../support/infra-bicep';
+import { buildScratchCopy, describeCompiled, locateCompiler } from '../support/infra-compiler';
+
+describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
+  const compiler = () => (locateCompiler() as { path: string }).path;
+
+  it('reports its version', () => {
+    expect(infra.version).toMatch(/^Bicep CLI version \d+\.\d+\.\d+ /);
+  });
+
+  it('builds infra/main.bicep with no error and no warning', () => {
+    expect(infra.build).toEqual([]);
+    expect(infra.template.$schema).toMatch(/DeploymentTemplate\.json#$/i);
+    expect(Object.keys(infra.template.resources ?? {}).length).toBeGreaterThan(0);
+  });
+
+  it('lints every .bicep file with no error and no warning', () => {
+    expect(infra.lint).toEqual([]);
+  });
+
+  it('infra/bicepconfig.json makes the rules that matter here errors', () => {
+    const rules = JSON.parse(readFileSync(join(INFRA_DIR, 'bicepconfig.json'), 'utf8')).analyzers.core.rules as Record<string, { level: string }>;
+    for (const rule of ['no-hardcoded-env-urls', 'secure-secrets-in-params', 'outputs-should-not-contain-secrets', 'use-recent-api-versions', 'no-unused-params']) {
+      expect({ rule, level: rules[rule]?.level }).toEqual({ rule, level: 'error' });
+    }
+  });
+
+  it('every suppressed diagnostic says why, in a comment on the line above', () => {
+    for (const file of infraFiles().filter((f) => f.endsWith('.bicep'))) {
+      const lines = readFileSync(join(INFRA_DIR, file), 'utf8').split('\n');
+      lines.forEach((line, k) => {
+        if (!/#disable-(next-line|diagnostics)/.test(line)) return;
+        expect({ file, line: k + 1, reason: /^\s*\/\/\s*\S/.test(lines[k - 1] ?? '') }).toEqual({ file, line: k + 1, reason: true });
+      });
+    }
+  });
+
+  it('fails on a storage account without its required kind, with the compiler\'s message', () => {
+    const result = buildScratchCopy(compiler(), (dir) => {
+      const path = join(dir, 'app/storage.bicep');
+      const source = readFileSync(path, 'utf8');
+      expect(source).toContain("  kind: 'StorageV2'\n");
+      writeFileSync(path, source.replace("  kind: 'StorageV2'\n", ''));
+    });
+    // A warning to the compiler (the build still writes JSON; Azure would reject the deployment), and
+    // the zero-diagnostics test above fails on any warning.
+    expect(result.diagnostics).toEqual(expect.arrayContaining([
+      expect.objectContaining({ file: 'app/storage.bicep', code: 'BCP035', message: expect.stringMatching(/missing the following required properties: "kind"/) }),
+    ]));
+  });
+
+  it('flags a misspelled property, with the compiler\'s message', () => {
+    const result = buildScratchCopy(compiler(), (dir) => {
+      const path = join(dir, 'app/storage.bicep');
+      writeFileSync(path, readFileSync(path, 'utf8').replace('allowSharedKeyAccess: false', 'allowSharedKeyAcess: false'));
+    });
+    expect(result.diagnostics).toEqual(expect.arrayContaining([
+      expect.objectContaining({ file: 'app/storage.bicep', code: expect.stringMatching(/^BCP0(37|89)$/), message: expect.stringContaining('The property "allowSharedKeyAcess" is not allowed') }),
+    ]));
+  });
+});
+
+// The compiled JSON inlines modules without their paths, so only the source can say which files are used.
+describe('infra: every .bicep file is main.bicep or a module something uses (tree-sitter-bicep)', () => {
+  it('has no orphan template', () => {
+    const bicepFiles = infraFiles().filter((f) => f.endsWith('.bicep'));
+    const used = new Set(['main.bicep']);
+    for (const file of bicepFiles) {
+      const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+      for (const m of modules(parseBicep(file))) used.add(join(dir, m.path));
+    }
+    expect(bicepFiles.filter((f) => !used.has(f))).toEqual([]);
+  });
+});
