@@ -27,6 +27,10 @@ describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
     expect(infra.lint).toEqual([]);
   });
 
+  it('uses the newest non-preview API version the compiler knows for every resource (so use-recent-api-versions cannot start failing with time)', () => {
+    expect(infra.newest).toEqual([]);
+  });
+
   it('infra/bicepconfig.json makes the rules that matter here errors', () => {
     const rules = JSON.parse(readFileSync(join(INFRA_DIR, 'bicepconfig.json'), 'utf8')).analyzers.core.rules as Record<string, { level: string }>;
     for (const rule of ['no-hardcoded-env-urls', 'secure-secrets-in-params', 'outputs-should-not-contain-secrets', 'use-recent-api-versions', 'no-unused-params']) {
