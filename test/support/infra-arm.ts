@@ -187,6 +187,10 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
     case 'toupper': return str(known(ev(0), 'toUpper')).toUpperCase();
     case 'string': return str(ev(0));
     case 'int': return Number(known(ev(0), 'int'));
+    case 'add': return (known(ev(0), 'add') as number) + (known(ev(1), 'add') as number);
+    case 'sub': return (known(ev(0), 'sub') as number) - (known(ev(1), 'sub') as number);
+    case 'mul': return (known(ev(0), 'mul') as number) * (known(ev(1), 'mul') as number);
+    case 'div': return Math.trunc((known(ev(0), 'div') as number) / (known(ev(1), 'div') as number));
     case 'contains': {
       const [container, item] = [known(ev(0), 'contains'), ev(1)];
       return typeof container === 'string' ? container.includes(str(item)) : Array.isArray(container) ? container.some((v) => JSON.stringify(v) === JSON.stringify(item)) : str(item) in (container as object);
