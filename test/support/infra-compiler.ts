@@ -105,13 +105,18 @@ export function compiledInfra(): Compiled | Unavailable {
   return (compiled = { ok: true, ...JSON.parse(readFileSync(resultFile, 'utf8')) });
 }
 
-/** Copies infra/ to a scratch dir, lets `edit` change it, builds it (never cached) and cleans up. */
-export function buildScratchCopy(compiler: string, edit: (dir: string) => void): { status: number; output: string; diagnostics: Diagnostic[] } {
+/**
+ * Copies infra/ to a scratch dir, lets `edit` change it, then builds it (or lints every .bicep file
+ * in it with its bicepconfig.json), never cached, and cleans up.
+ */
+export function scratchCopy(compiler: string, edit: (dir: string) => void, command: 'build' | 'lint' = 'build'): { status: number; output: string; diagnostics: Diagnostic[] } {
   const dir = mkdtempSync(join(tmpdir(), 'org-mailer-infra-'));
   try {
     cpSync(INFRA_DIR, dir, { recursive: true });
     edit(dir);
-    return build(compiler, dir, dir);
+    if (command === 'build') return build(compiler, dir, dir);
+    const linted = run(compiler, ['lint', '--pattern', '**/*.bicep'], dir);
+    return { ...linted, diagnostics: parseDiagnostics(linted.output, dir) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

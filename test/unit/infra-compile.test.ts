@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { infraFiles, INFRA_DIR, modules, parseBicep } from '../support/infra-bicep';
-import { buildScratchCopy, describeCompiled, locateCompiler } from '../support/infra-compiler';
+import { scratchCopy, describeCompiled, locateCompiler } from '../support/infra-compiler';
 
 describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
   const compiler = () => (locateCompiler() as { path: string }).path;
@@ -49,7 +49,7 @@ describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
   });
 
   it('fails on a storage account without its required kind, with the compiler\'s message', () => {
-    const result = buildScratchCopy(compiler(), (dir) => {
+    const result = scratchCopy(compiler(), (dir) => {
       const path = join(dir, 'app/storage.bicep');
       const source = readFileSync(path, 'utf8');
       expect(source).toContain("  kind: 'StorageV2'\n");
@@ -63,13 +63,25 @@ describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
   });
 
   it('flags a misspelled property, with the compiler\'s message', () => {
-    const result = buildScratchCopy(compiler(), (dir) => {
+    const result = scratchCopy(compiler(), (dir) => {
       const path = join(dir, 'app/storage.bicep');
       writeFileSync(path, readFileSync(path, 'utf8').replace('allowSharedKeyAccess: false', 'allowSharedKeyAcess: false'));
     });
     expect(result.diagnostics).toEqual(expect.arrayContaining([
       expect.objectContaining({ file: 'app/storage.bicep', code: expect.stringMatching(/^BCP0(37|89)$/), message: expect.stringContaining('The property "allowSharedKeyAcess" is not allowed') }),
     ]));
+  });
+
+  it('the linter reads infra/bicepconfig.json and reaches the modules: an old API version in one fails the lint', () => {
+    const result = scratchCopy(compiler(), (dir) => {
+      const path = join(dir, 'app/identity.bicep');
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/userAssignedIdentities@[\w-]+/, 'userAssignedIdentities@2018-11-30'));
+    }, 'lint');
+    // Linting main.bicep reports the module's finding again, plus BCP104 ("the referenced module has errors").
+    expect(result.diagnostics).toEqual(expect.arrayContaining([
+      expect.objectContaining({ file: 'app/identity.bicep', level: 'Error', code: 'use-recent-api-versions', message: expect.stringContaining("'2018-11-30'") }),
+    ]));
+    expect(result.diagnostics.filter((d) => d.code !== 'BCP104' && d.file !== 'app/identity.bicep')).toEqual([]);
   });
 });
 
