@@ -133,6 +133,15 @@ function resourceId(scope: Scope, type: string, names: string[]): string {
   return type === 'Microsoft.Resources/resourceGroups' ? `${base}/resourceGroups/${names[0]}` : `${base}/providers/${namespace}/${segments.join('/')}`;
 }
 
+const isObject = (v: Json): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Runtime);
+function union(a: Json, b: Json): Json {
+  if (Array.isArray(a) && Array.isArray(b)) return [...new Map([...a, ...b].map((v) => [JSON.stringify(v), v])).values()];
+  if (!isObject(a) || !isObject(b)) throw new Error('union() of values that are not both objects or both arrays');
+  const merged: Record<string, Json> = { ...a };
+  for (const [k, v] of Object.entries(b)) merged[k] = k in a && ((isObject(a[k]) && isObject(v)) || (Array.isArray(a[k]) && Array.isArray(v))) ? union(a[k], v) : v;
+  return merged;
+}
+
 function call(scope: Scope, name: string, args: Ast[]): Json {
   const ev = (k: number) => evaluate(scope, args[k]);
   const all = () => args.map((a) => evaluate(scope, a));
@@ -178,10 +187,8 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
       return result;
     }
     case 'createarray': return all();
-    case 'union': {
-      const values = all();
-      return values.every(Array.isArray) ? [...new Set(values.flat().map((v) => JSON.stringify(v)))].map((v) => JSON.parse(v)) : Object.assign({}, ...values);
-    }
+    // Objects merge recursively (later keys win), arrays keep each distinct element once.
+    case 'union': return all().reduce((merged, next) => union(merged, next));
     case 'flatten': return (known(ev(0), 'flatten') as Json[][]).flat();
     case 'tolower': return str(known(ev(0), 'toLower')).toLowerCase();
     case 'toupper': return str(known(ev(0), 'toUpper')).toUpperCase();
