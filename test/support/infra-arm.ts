@@ -129,7 +129,8 @@ interface Scope {
 function resourceId(scope: Scope, type: string, names: string[]): string {
   const [namespace, ...types] = type.split('/');
   const segments = types.flatMap((t, k) => [t, names[k]]);
-  const base = type === 'Microsoft.Resources/resourceGroups' ? `/subscriptions/${SUBSCRIPTION_ID}` : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${scope.resourceGroup}`;
+  // Outside any resource group (the subscription-scope main template) ids are subscription-level.
+  const base = type === 'Microsoft.Resources/resourceGroups' || !scope.resourceGroup ? `/subscriptions/${SUBSCRIPTION_ID}` : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${scope.resourceGroup}`;
   return type === 'Microsoft.Resources/resourceGroups' ? `${base}/resourceGroups/${names[0]}` : `${base}/providers/${namespace}/${segments.join('/')}`;
 }
 
