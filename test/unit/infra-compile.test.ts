@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { infraFiles, INFRA_DIR, modules, parseBicep } from '../support/infra-bicep';
+import { infraFiles, INFRA_DIR, modules, parseBicep, REPO_DIR } from '../support/infra-bicep';
 import { scratchCopy, describeCompiled, locateCompiler } from '../support/infra-compiler';
 
 describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
@@ -27,7 +27,9 @@ describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
     expect(infra.lint).toEqual([]);
   });
 
-  it('uses the newest non-preview API version the compiler knows for every resource (so use-recent-api-versions cannot start failing with time)', () => {
+  // Only the pinned compiler's list of API versions is fixed; a newer bicep on the PATH knows newer ones.
+  const pinned = /Version="([^"]+)"/.exec(readFileSync(join(REPO_DIR, 'dev/tools/bicep/bicep.csproj'), 'utf8'))![1];
+  (infra.version.includes(` ${pinned} `) ? it : it.skip)(`uses the newest non-preview API version compiler ${pinned} knows for every resource (so use-recent-api-versions cannot start failing with time)`, () => {
     expect(infra.newest).toEqual([]);
   });
 
