@@ -47,6 +47,17 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('Where alert mails go (an action group with one email receiver). Empty: no action group; alerts still fire in the portal.')
+param alertEmail string = ''
+@description('Prefix of the runbook links in each alert, e.g. https://github.com/<org>/org-mailer/blob/main/ (empty: the path docs/operations.md#... alone).')
+param runbookBaseUrl string = ''
+@description('Failure-ratio alert: failed / (sent + failed) over 15 minutes, in percent.')
+param alertFailureRatioPercent int = 10
+@description('Failure-ratio alert: ignore 15-minute windows with fewer messages than this.')
+param alertFailureMinMessages int = 20
+@description('Backlog alert: age in minutes of the oldest message waiting in a work queue.')
+param alertOldestMessageMinutes int = 30
+
 // Every resource name can be set; empty means generated.
 param resourceGroupName string = ''
 param identityName string = ''
@@ -108,7 +119,7 @@ var names = {
   deploymentContainer: !empty(deploymentContainerName) ? deploymentContainerName : 'app-package'
 }
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
   location: location
   tags: tags
@@ -184,6 +195,27 @@ module api 'app/function.bicep' = {
     returnUrlAllowlist: returnUrlAllowlist
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+// Alerts with runbook links into docs/operations.md (#alerts), and the optional mail action group.
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsName: monitoring.outputs.name
+    namePrefix: 'org-mailer-${resourceToken}'
+    publicBaseUrl: api.outputs.publicBaseUrl
+    microsoftCredential: microsoftCredential
+    alertEmail: alertEmail
+    runbookBaseUrl: runbookBaseUrl
+    failureRatioPercent: alertFailureRatioPercent
+    failureRatioMinMessages: alertFailureMinMessages
+    oldestMessageMinutes: alertOldestMessageMinutes
+    // Entra shows the expiry; 30 days leaves time to rotate (infra/README.md, Rotating secrets).
+    credentialExpiryDays: 30
   }
 }
 

@@ -2,7 +2,7 @@
 // the operator and by infra/hooks/postprovision.sh, never by this template), and the org secrets the
 // app writes itself. RBAC authorization (no access policies), soft delete and purge protection: a
 // deleted secret stays recoverable for the retention period and its name cannot be reused, which is
-// why the code gives org secret names a generation (design.md section 7b).
+// why the code gives org secret names a generation (a reset moves to new names).
 // https://learn.microsoft.com/azure/key-vault/general/rbac-guide
 // https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
 // https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults
@@ -14,7 +14,7 @@ param tags object
 @description('Role assignments on the vault: [{ principalId, principalType, roleDefinitionId }].')
 param roleAssignments array
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags

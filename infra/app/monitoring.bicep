@@ -13,7 +13,7 @@ param tags object
 @description('Role assignments on the Application Insights component: [{ principalId, principalType, roleDefinitionId }].')
 param roleAssignments array
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: logAnalyticsName
   location: location
   tags: tags

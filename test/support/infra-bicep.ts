@@ -1,7 +1,7 @@
 /**
- * infra/ as the infra tests read it: each .bicep file parsed with tree-sitter-bicep (syntax only; no
- * Bicep compiler installs offline, see platform-notes.md), plus the few lookups over the syntax tree
- * that let the tests hold the templates against the code.
+ * infra/ as source text: each .bicep file parsed with tree-sitter-bicep, for the few questions the
+ * compiled ARM JSON cannot answer (which files a template uses as modules, the postprovision hook's
+ * secret names without a compiler). Everything else reads the compiler's output (infra-compiler.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -95,10 +95,6 @@ export function infraFiles(): string[] {
   return walk(INFRA_DIR).sort();
 }
 
-export function parseBicepSource(name: string, source: string): BicepFile {
-  return { name, root: parseBicepSources([source])[0] };
-}
-
 const parsedFiles = new Map<string, BicepFile>();
 
 /** A file under infra/, parsed; the first call parses every .bicep file there in one go. */
@@ -111,19 +107,6 @@ export function parseBicep(name: string): BicepFile {
   const file = parsedFiles.get(name);
   if (!file) throw new Error(`infra/${name} is not a .bicep file under infra/`);
   return file;
-}
-
-/** `line:column near "<text>"` for each ERROR or MISSING node: empty when the file parses. */
-export function syntaxErrors(file: BicepFile): string[] {
-  const errors: string[] = [];
-  const visit = (node: Node): void => {
-    if (node.type === 'ERROR' || node.isMissing) {
-      errors.push(`${file.name}:${node.startPosition.row + 1}:${node.startPosition.column + 1} near ${JSON.stringify(node.text.slice(0, 40))}`);
-    }
-    node.children.forEach(visit);
-  };
-  visit(file.root);
-  return errors;
 }
 
 function declarations(file: BicepFile, type: string): Node[] {
@@ -141,14 +124,6 @@ export function variableValue(file: BicepFile, name: string): Node {
   const declaration = declarations(file, 'variable_declaration').find((d) => declaredName(d) === name);
   if (!declaration) throw new Error(`${file.name} declares no variable ${name}`);
   return declaration.namedChildren[declaration.namedChildren.length - 1];
-}
-
-export function parameterNames(file: BicepFile): string[] {
-  return declarations(file, 'parameter_declaration').map(declaredName);
-}
-
-export function outputNames(file: BicepFile): string[] {
-  return declarations(file, 'output_declaration').map(declaredName);
 }
 
 /** The key of an object property: an identifier or a quoted string. */
@@ -176,42 +151,12 @@ export function propertyAt(object: Node, path: string): Node | undefined {
   return current;
 }
 
-/** Every object property anywhere under `node`, as [key, value] (objects merged with union(), ternaries...). */
-export function allProperties(node: Node): Array<[string, Node]> {
-  const found: Array<[string, Node]> = [];
-  const visit = (n: Node): void => {
-    if (n.type === 'object_property') found.push([propertyKey(n), n.namedChildren[n.namedChildren.length - 1]]);
-    n.namedChildren.forEach(visit);
-  };
-  visit(node);
-  return found;
-}
-
 /** Plain string literals (no interpolation) anywhere under `node`, in source order. */
 export function stringLiterals(node: Node): string[] {
   if (node.type === 'string') {
     return node.namedChildren.every((c) => c.type === 'string_content') ? [node.namedChildren.map((c) => c.text).join('')] : [];
   }
   return node.namedChildren.flatMap(stringLiterals);
-}
-
-export interface ResourceDeclaration {
-  symbol: string;
-  /** The resource type without its API version, e.g. `Microsoft.Storage/storageAccounts`. */
-  type: string;
-  /** The body object (a loop's or a condition's body for `[for ...]` / `if (...)`). */
-  body: Node;
-  /** The `[for ... in ...: {...}]` node of a resource loop. */
-  loop: Node | undefined;
-}
-
-export function resources(file: BicepFile): ResourceDeclaration[] {
-  return declarations(file, 'resource_declaration').map((declaration) => {
-    const [symbol, type, value] = declaration.namedChildren;
-    const loop = value.type === 'for_statement' ? value : undefined;
-    const body = value.type === 'object' ? value : value.namedChildren[value.namedChildren.length - 1];
-    return { symbol: symbol.text, type: stringLiterals(type)[0].split('@')[0], body, loop };
-  });
 }
 
 export interface ModuleDeclaration {

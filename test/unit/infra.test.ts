@@ -1,22 +1,24 @@
 /**
  * Holds infra/ (Bicep, azd) and the code together, so neither can drift from the other: settings,
- * storage names, roles, the no-secrets rules, the syntax of every .bicep file, and the local sample
- * settings. The code's own lists (SETTINGS, shared/store/names.ts, the SDKs shared/store imports) are
- * read here, never copied.
+ * storage names, roles, the no-secrets rules and the local sample settings. The infra is read as the
+ * real Bicep compiler's ARM JSON, dry-run for azd's parameters (test/support/infra-arm.ts), so every
+ * value is checked as Azure would receive it, whether the Bicep writes it out or builds it with an
+ * expression or a loop. The code's own lists (SETTINGS, shared/store/names.ts, the SDKs shared/store
+ * imports) are read here, never copied.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, SETTINGS } from '../../shared/config';
 import * as storeNames from '../../shared/store/names';
-import {
-  allProperties, BicepFile, INFRA_DIR, infraFiles, modules, Node, objectProperties, outputNames, parameterNames,
-  parseBicep, parseBicepSource, propertyAt, REPO_DIR, resources, stringLiterals, syntaxErrors, variableValue,
-} from '../support/infra-bicep';
+import { DeployedResource, dryRun, runtime, SUBSCRIPTION_ID } from '../support/infra-arm';
+import { INFRA_DIR, infraFiles, REPO_DIR } from '../support/infra-bicep';
+import { AZD_SUBSTITUTION, azdParameters, describeCompiled } from '../support/infra-compiler';
 
-const main = parseBicep('main.bicep');
-const functionApp = parseBicep('app/function.bicep');
 const readRepoFile = (path: string): string => readFileSync(join(REPO_DIR, path), 'utf8');
 const infraReadme = readRepoFile('infra/README.md');
+
+/** Sample values for the azd environment values main.parameters.json substitutes without a default. */
+const AZD_ENV = { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', AZURE_PRINCIPAL_ID: '', MICROSOFT_CLIENT_ID: 'ms-app-id', GOOGLE_CLIENT_ID: 'google-client-id' };
 
 /** Settings the Bicep may set that the app's code does not read: the Functions host reads them. Keep it short. */
 const PLATFORM_SETTINGS: Record<string, string> = {
@@ -24,203 +26,258 @@ const PLATFORM_SETTINGS: Record<string, string> = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'makes the host authenticate to Application Insights with the managed identity',
 };
 
-/** The `appsettings` config resource's properties: every key any branch of the expression can set. */
-function appSettings(): Map<string, Node> {
-  const config = resources(functionApp).find((r) => r.type === 'Microsoft.Web/sites/config');
-  expect(stringLiterals(propertyAt(config!.body, 'name')!)).toEqual(['appsettings']);
-  const value = propertyAt(config!.body, 'properties')!;
-  return new Map(allProperties(value.type === 'identifier' ? variableValue(functionApp, value.text) : value));
-}
+describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ template }) => {
+  const deploy = (overrides: Record<string, unknown> = {}) => dryRun(template, { ...azdParameters(AZD_ENV), ...overrides });
+  const secretMode = deploy({ microsoftCredential: 'secret' });
+  const identityMode = deploy({ microsoftCredential: 'managed-identity' });
+  const withUser = deploy({ principalId: 'user-object-id', principalType: 'User' });
 
-function resourceOfType(file: BicepFile, type: string) {
-  const found = resources(file).filter((r) => r.type === type);
-  expect(found).toHaveLength(1);
-  return found[0];
-}
+  const all = (resources: DeployedResource[], type: string) => resources.filter((r) => r.type === type);
+  const one = (resources: DeployedResource[], type: string) => {
+    const found = all(resources, type);
+    expect(found.map((r) => r.type)).toEqual([type]);
+    return found[0];
+  };
+  const appSettingsOf = (resources: DeployedResource[]) => {
+    const config = one(resources, 'Microsoft.Web/sites/config');
+    expect(config.name.split('/').pop()).toBe('appsettings');
+    return config.properties as Record<string, string>;
+  };
+  const r = secretMode.resources;
+  const identity = one(r, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+  const vault = one(r, 'Microsoft.KeyVault/vaults');
+  const account = one(r, 'Microsoft.Storage/storageAccounts');
+  const site = one(r, 'Microsoft.Web/sites');
+  const settings = appSettingsOf(r);
+  const vaultUri = runtime(vault.id, 'vaultUri');
+  const clientId = runtime(identity.id, 'clientId');
 
-const text = (node: Node | undefined): string | undefined => node?.text;
+  describe('app settings against SETTINGS in shared/config.ts', () => {
+    const specs = new Map(SETTINGS.map((s) => [s.name, s]));
+    /** Every setting either credential mode sets. */
+    const anyMode = new Set([...Object.keys(settings), ...Object.keys(appSettingsOf(identityMode.resources))]);
 
-describe('infra: every .bicep file parses (tree-sitter-bicep)', () => {
-  const bicepFiles = infraFiles().filter((f) => f.endsWith('.bicep'));
+    it('every app setting the Bicep sets is read by the code, or is a listed platform setting', () => {
+      expect([...anyMode].filter((name) => !specs.has(name) && !(name in PLATFORM_SETTINGS))).toEqual([]);
+    });
 
-  it('finds main.bicep and the modules it uses', () => {
-    expect(bicepFiles).toEqual(expect.arrayContaining(['main.bicep', ...modules(main).map((m) => m.path)]));
+    it('every setting the code reads in Azure is set by the Bicep, or is optional / defaulted and documented as such', () => {
+      for (const spec of SETTINGS.filter((s) => !s.localOnly && !anyMode.has(s.name))) {
+        expect({ name: spec.name, optionalOrDefaulted: spec.optional === true || spec.default !== undefined }).toEqual({ name: spec.name, optionalOrDefaulted: true });
+        expect({ name: spec.name, documented: infraReadme.includes(`\`${spec.name}\``) }).toEqual({ name: spec.name, documented: true });
+      }
+    });
+
+    it('local-only settings (a service principal secret, the local function key) are never set in Azure', () => {
+      expect(SETTINGS.filter((s) => s.localOnly && anyMode.has(s.name)).map((s) => s.name)).toEqual([]);
+    });
+
+    it('every secret setting is a versionless Key Vault reference into the deployed vault, by a name the hook knows', () => {
+      const secrets = SETTINGS.filter((s) => s.secret && !s.localOnly);
+      expect(secrets.length).toBeGreaterThan(0);
+      const hookNames = Object.entries(secretMode.outputs).filter(([k]) => k.startsWith('KEY_VAULT_SECRET_')).map(([, v]) => v);
+      for (const spec of secrets) {
+        const value = settings[spec.name];
+        const name = new RegExp(`^@Microsoft\\.KeyVault\\(SecretUri=${escape(vaultUri)}secrets/([a-z0-9-]+)/\\)$`).exec(value ?? '')?.[1];
+        expect({ setting: spec.name, value, reference: hookNames.includes(name) }).toEqual({ setting: spec.name, value, reference: true });
+      }
+    });
+
+    it('no other setting holds a Key Vault reference or a literal that looks like a credential', () => {
+      for (const [name, value] of Object.entries(settings)) {
+        if (specs.get(name)?.secret) continue;
+        expect({ name, value }).not.toEqual({ name, value: expect.stringMatching(/@Microsoft\.KeyVault|AccountKey|SharedAccessSignature|InstrumentationKey=/) });
+      }
+    });
+
+    it('MICROSOFT_CLIENT_SECRET is set only when microsoftCredential is "secret" (a managed identity needs none)', () => {
+      expect(settings.MICROSOFT_CREDENTIAL).toBe('secret');
+      expect(settings.MICROSOFT_CLIENT_SECRET).toBe(`@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/platform-microsoft-client-secret/)`);
+      const identitySettings = appSettingsOf(identityMode.resources);
+      expect(identitySettings.MICROSOFT_CREDENTIAL).toBe('managed-identity');
+      expect('MICROSOFT_CLIENT_SECRET' in identitySettings).toBe(false);
+    });
+
+    it('storage and telemetry connections are identity-based, with the identity the app runs as', () => {
+      expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
+      expect(settings.AzureWebJobsStorage__clientId).toBe(clientId);
+      expect(settings.AZURE_CLIENT_ID).toBe(clientId);
+      for (const service of ['blob', 'queue', 'table']) {
+        expect(settings[`AzureWebJobsStorage__${service}ServiceUri`]).toBe(runtime(account.id, `primaryEndpoints.${service}`));
+      }
+      expect('AzureWebJobsStorage' in settings).toBe(false);
+      expect(settings.APPLICATIONINSIGHTS_CONNECTION_STRING).toBe(runtime(one(r, 'Microsoft.Insights/components').id, 'ConnectionString'));
+      expect(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe(`ClientId=${clientId};Authorization=AAD`);
+      expect(settings.KEY_VAULT_URL).toBe(vaultUri);
+      expect(settings.PUBLIC_BASE_URL).toBe(`https://${runtime(site.id, 'defaultHostName')}`);
+      expect(Object.keys((site.body.identity as { userAssignedIdentities: object }).userAssignedIdentities)).toEqual([identity.id]);
+    });
   });
 
-  it.each(bicepFiles)('%s has no syntax errors', (name) => {
-    expect(syntaxErrors(parseBicep(name))).toEqual([]);
+  /** Which kind of storage resource holds each group of names that shared/store/names.ts exports. */
+  const STORAGE_KINDS: Record<string, string> = {
+    QUEUES: 'Microsoft.Storage/storageAccounts/queueServices/queues',
+    TABLES: 'Microsoft.Storage/storageAccounts/tableServices/tables',
+    CONTAINERS: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+  };
+  const deploymentContainer = 'app-package';
+
+  describe('storage names from shared/store/names.ts', () => {
+    it('each exported group of names is a kind the infra knows', () => {
+      const groups = Object.entries(storeNames).filter(([, value]) => typeof value === 'object').map(([key]) => key);
+      expect(groups.sort()).toEqual(Object.keys(STORAGE_KINDS).sort());
+    });
+
+    it.each(Object.entries(STORAGE_KINDS))('%s: the deployment creates exactly the names the code uses, in the one account', (group, type) => {
+      const codeNames = Object.values((storeNames as unknown as Record<string, Record<string, string>>)[group]);
+      const extra = group === 'CONTAINERS' ? [deploymentContainer] : [];
+      const created = all(r, type);
+      expect(created.map((c) => c.name.split('/').pop()).sort()).toEqual([...codeNames, ...extra].sort());
+      for (const c of created) expect(c.name.split('/')[0]).toBe(account.name);
+    });
+
+    it('Flex deploys from the container the storage module creates, with the app\'s identity', () => {
+      const storage = (site.properties as { functionAppConfig: { deployment: { storage: Record<string, unknown> } } }).functionAppConfig.deployment.storage;
+      expect(storage).toEqual({
+        type: 'blobContainer', value: `${runtime(account.id, 'primaryEndpoints.blob')}${deploymentContainer}`,
+        authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id },
+      });
+    });
   });
 
-  it('the parser does report a broken file', () => {
-    const broken = parseBicepSource('broken.bicep', "resource r 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x' 'y'\n");
-    expect(syntaxErrors(broken).length).toBeGreaterThan(0);
+  describe('roles of the function identity', () => {
+    const roleCatalog: Record<string, { roleName: string; id: string }> = JSON.parse(readRepoFile('infra/app/roles.json'));
+    const roleName = (definitionId: string) => Object.values(roleCatalog).find((role) => typeof role === 'object' && definitionId === `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${role.id}`)?.roleName;
+    const grantsTo = (resources: DeployedResource[], principalId: string) => all(resources, 'Microsoft.Authorization/roleAssignments')
+      .filter((g) => g.properties.principalId === principalId)
+      .map((g) => ({ role: roleName(g.properties.roleDefinitionId as string), on: resources.find((x) => x.id === g.scope)?.type }));
+
+    /** Roles each SDK that shared/store imports needs on the resource it talks to. */
+    const SDK_ROLES: Record<string, [string, string]> = {
+      '@azure/storage-queue': ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
+      '@azure/data-tables': ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
+      // Owner, not Contributor: the Functions host also needs it (below), and one blob role is enough.
+      '@azure/storage-blob': ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
+      // The app writes and deletes org secrets; Secrets User could only read.
+      '@azure/keyvault-secrets': ['Key Vault Secrets Officer', 'Microsoft.KeyVault/vaults'],
+    };
+    /** Roles the platform needs whatever the code does: identity-based AzureWebJobsStorage with queue triggers, and Entra-only telemetry. */
+    const PLATFORM_ROLES: Array<[string, string]> = [
+      ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
+      ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
+      ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
+    ];
+    const required = () => {
+      const storeDir = join(REPO_DIR, 'shared/store');
+      const sources = readdirSync(storeDir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(storeDir, f), 'utf8')).join('\n');
+      const fromSdks = Object.keys(SDK_ROLES).filter((sdk) => sources.includes(`from '${sdk}'`)).map((sdk) => SDK_ROLES[sdk]);
+      return [...new Map([...fromSdks, ...PLATFORM_ROLES].map(([role, on]) => [`${role}@${on}`, { role, on }])).values()];
+    };
+    const identityPrincipal = runtime(identity.id, 'principalId');
+
+    it('the role ids live in infra/app/roles.json, each a GUID with its built-in role name', () => {
+      const entries = Object.values(roleCatalog).filter((value) => typeof value === 'object');
+      expect(entries.length).toBeGreaterThan(0);
+      for (const role of entries) expect(role.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    });
+
+    it('the function identity gets every role the code and the platform need, on the resource it is needed on, and no other', () => {
+      const granted = grantsTo(r, identityPrincipal);
+      expect(granted.map((g) => `${g.role}@${g.on}`).sort()).toEqual(required().map((g) => `${g.role}@${g.on}`).sort());
+      expect(required().map((g) => g.role)).toContain('Key Vault Secrets Officer');
+      for (const g of all(r, 'Microsoft.Authorization/roleAssignments')) expect(g.properties.principalType).toBe('ServicePrincipal');
+    });
+
+    it('the deploying principal gets the same roles when azd knows it, and none otherwise', () => {
+      expect(grantsTo(withUser.resources, 'user-object-id')).toEqual(grantsTo(withUser.resources, identityPrincipal));
+      expect(all(withUser.resources, 'Microsoft.Authorization/roleAssignments').filter((g) => g.properties.principalId === 'user-object-id').map((g) => g.properties.principalType)).toEqual(expect.arrayContaining(['User']));
+      expect(all(r, 'Microsoft.Authorization/roleAssignments').filter((g) => g.properties.principalId !== identityPrincipal)).toEqual([]);
+    });
+
+    it('role assignment names are unique (a duplicate fails the deployment)', () => {
+      const names = all(withUser.resources, 'Microsoft.Authorization/roleAssignments').map((g) => `${g.scope}/${g.name}`);
+      expect(new Set(names).size).toBe(names.length);
+    });
+  });
+
+  describe('locked down: no keys, no secrets, TLS', () => {
+    it('Storage refuses shared keys and anonymous blobs, and speaks TLS 1.2+ over HTTPS only', () => {
+      expect(account.body).toMatchObject({ kind: 'StorageV2', properties: { allowSharedKeyAccess: false, defaultToOAuthAuthentication: true, minimumTlsVersion: 'TLS1_2', allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true } });
+      for (const c of all(r, STORAGE_KINDS.CONTAINERS)) expect(c.properties.publicAccess).toBe('None');
+    });
+
+    it('Key Vault: RBAC only, soft delete and purge protection; monitoring without local auth', () => {
+      expect(vault.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true, enablePurgeProtection: true, tenantId: expect.any(String) });
+      expect(one(r, 'Microsoft.Insights/components').properties.DisableLocalAuth).toBe(true);
+      expect(one(r, 'Microsoft.OperationalInsights/workspaces').properties).toMatchObject({ features: { disableLocalAuth: true } });
+    });
+
+    it('the templates write no secret into Key Vault and take no secret parameter', () => {
+      expect(r.filter((x) => x.type.startsWith('Microsoft.KeyVault/vaults/'))).toEqual([]);
+      const parameters = (t: typeof template): Array<[string, { type: string }]> => [
+        ...Object.entries(t.parameters ?? {}) as Array<[string, { type: string }]>,
+        ...Object.values(t.resources ?? {}).flatMap((x) => ((x as { properties?: { template?: typeof template } }).properties?.template ? parameters((x as { properties: { template: typeof template } }).properties.template) : [])),
+      ];
+      // Secret *names* (secretNames) are fine; a parameter carrying a secret value is not.
+      expect(parameters(template).filter(([p, spec]) => (/secret|password|signingkey/i.test(p) && !/Names?$/.test(p)) || /^secure/i.test(spec.type)).map(([p]) => p)).toEqual([]);
+    });
+
+    it('the function app: Flex Consumption, Node 22, HTTPS only with TLS 1.2, one user-assigned identity for everything, no basic auth', () => {
+      expect(one(r, 'Microsoft.Web/serverfarms').body).toMatchObject({ sku: { name: 'FC1', tier: 'FlexConsumption' }, properties: { reserved: true } });
+      expect(site.body).toMatchObject({
+        kind: 'functionapp,linux', identity: { type: 'UserAssigned' },
+        properties: { httpsOnly: true, keyVaultReferenceIdentity: identity.id, siteConfig: { minTlsVersion: '1.2' }, functionAppConfig: { runtime: { name: 'node', version: '22' } } },
+      });
+      const basicAuth = all(r, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+      expect(basicAuth.map((b) => [b.name.split('/').pop(), b.properties.allow]).sort()).toEqual([['ftp', false], ['scm', false]]);
+    });
+  });
+
+  describe('azd: tags, names, parameters, outputs', () => {
+    it('every taggable resource carries the environment tag, the function app also the service name', () => {
+      for (const x of r.filter((x) => 'location' in x.body)) expect({ resource: x.id, tags: x.body.tags }).toEqual({ resource: x.id, tags: expect.objectContaining({ 'azd-env-name': 'prod' }) });
+      expect(site.body.tags).toEqual({ 'azd-env-name': 'prod', 'azd-service-name': 'api' });
+    });
+
+    it('every generated resource name can be overridden through main.parameters.json', () => {
+      const overrides: Record<string, string> = {
+        resourceGroupName: 'Microsoft.Resources/resourceGroups', identityName: 'Microsoft.ManagedIdentity/userAssignedIdentities',
+        logAnalyticsName: 'Microsoft.OperationalInsights/workspaces', applicationInsightsName: 'Microsoft.Insights/components',
+        storageAccountName: 'Microsoft.Storage/storageAccounts', keyVaultName: 'Microsoft.KeyVault/vaults',
+        appServicePlanName: 'Microsoft.Web/serverfarms', functionAppName: 'Microsoft.Web/sites',
+      };
+      const named = deploy(Object.fromEntries(Object.keys(overrides).map((p) => [p, `custom${p.toLowerCase().slice(0, 8)}`]).concat([['deploymentContainerName', 'custom-package']])));
+      for (const [parameter, type] of Object.entries(overrides)) expect({ parameter, name: one(named.resources, type).name }).toEqual({ parameter, name: `custom${parameter.toLowerCase().slice(0, 8)}` });
+      expect(all(named.resources, STORAGE_KINDS.CONTAINERS).map((c) => c.name.split('/').pop())).toContain('custom-package');
+    });
+
+    it('main.parameters.json and main.bicep agree: every given parameter exists with a compatible type, every required one is given', () => {
+      const given = JSON.parse(readRepoFile('infra/main.parameters.json')).parameters as Record<string, { value: string }>;
+      const declared = template.parameters as Record<string, { type: string; defaultValue?: unknown; allowedValues?: unknown[] }>;
+      for (const [name, { value }] of Object.entries(given)) {
+        const spec = declared[name];
+        const m = AZD_SUBSTITUTION.exec(value);
+        expect({ name, declared: Boolean(spec), azdSubstitution: Boolean(m) }).toEqual({ name, declared: true, azdSubstitution: true });
+        // azd substitutes text; ARM converts it only for string parameters.
+        expect({ name, type: spec.type.toLowerCase() }).toEqual({ name, type: expect.stringMatching(/^(string|securestring)$/) });
+        if (m![2] !== undefined && spec.allowedValues) expect({ name, default: m![2], allowed: spec.allowedValues.includes(m![2]) }).toEqual({ name, default: m![2], allowed: true });
+      }
+      const required = Object.entries(declared).filter(([, spec]) => !('defaultValue' in spec)).map(([name]) => name);
+      expect(required.filter((name) => !(name in given))).toEqual([]);
+    });
+
+    it('the postprovision hook reads only outputs main.bicep declares', () => {
+      const hook = readRepoFile('infra/hooks/postprovision.sh');
+      const needed = /for name in ([^;]+); do/.exec(hook)![1].split(/[\s\\]+/).filter(Boolean);
+      expect(needed.length).toBeGreaterThan(5);
+      expect(needed.filter((name) => !(name in secretMode.outputs))).toEqual([]);
+    });
   });
 });
 
-describe('infra: app settings against SETTINGS in shared/config.ts', () => {
-  const settings = appSettings();
-  const specs = new Map(SETTINGS.map((s) => [s.name, s]));
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-  it('every app setting the Bicep sets is read by the code, or is a listed platform setting', () => {
-    const unknown = [...settings.keys()].filter((name) => !specs.has(name) && !(name in PLATFORM_SETTINGS));
-    expect(unknown).toEqual([]);
-  });
-
-  it('every setting the code reads in Azure is set by the Bicep, or is optional / defaulted and documented as such', () => {
-    for (const spec of SETTINGS.filter((s) => !s.localOnly && !settings.has(s.name))) {
-      expect({ name: spec.name, optionalOrDefaulted: spec.optional === true || spec.default !== undefined }).toEqual({ name: spec.name, optionalOrDefaulted: true });
-      expect({ name: spec.name, documented: infraReadme.includes(`\`${spec.name}\``) }).toEqual({ name: spec.name, documented: true });
-    }
-  });
-
-  it('local-only settings (a service principal secret, the local function key) are never set in Azure', () => {
-    expect(SETTINGS.filter((s) => s.localOnly && settings.has(s.name)).map((s) => s.name)).toEqual([]);
-  });
-
-  it('every secret setting is a versionless Key Vault reference to a secret named in main.bicep', () => {
-    const secretNames = objectProperties(variableValue(main, 'secretNames'));
-    const secrets = SETTINGS.filter((s) => s.secret && !s.localOnly);
-    expect(secrets.length).toBeGreaterThan(0);
-    for (const spec of secrets) {
-      const value = text(settings.get(spec.name));
-      const reference = /^'@Microsoft\.KeyVault\(SecretUri=\$\{keyVaultUri\}secrets\/\$\{secretNames\.(\w+)\}\/\)'$/.exec(value ?? '');
-      expect({ setting: spec.name, value, reference: Boolean(reference) }).toEqual({ setting: spec.name, value, reference: true });
-      expect(secretNames.has(reference![1])).toBe(true);
-    }
-    const api = modules(main).find((m) => m.path === 'app/function.bicep')!;
-    expect(text(api.params.get('secretNames'))).toBe('secretNames');
-  });
-
-  it('no other setting holds a Key Vault reference or a literal that looks like a credential', () => {
-    for (const [name, value] of settings) {
-      if (specs.get(name)?.secret) continue;
-      expect({ name, value: value.text }).not.toEqual({ name, value: expect.stringMatching(/@Microsoft\.KeyVault|AccountKey|SharedAccessSignature|InstrumentationKey=/) });
-    }
-  });
-
-  it('MICROSOFT_CLIENT_SECRET is set only when microsoftCredential is "secret" (a managed identity needs none)', () => {
-    let node: Node | null = settings.get('MICROSOFT_CLIENT_SECRET')!;
-    while (node && node.type !== 'ternary_expression') node = node.parent;
-    expect(text(node?.childForFieldName('condition') ?? undefined)).toBe("microsoftCredential == 'secret'");
-    expect(text(settings.get('MICROSOFT_CREDENTIAL'))).toBe('microsoftCredential');
-  });
-
-  it('storage and telemetry connections are identity-based, with the identity the code uses', () => {
-    expect(text(settings.get('AzureWebJobsStorage__credential'))).toBe("'managedidentity'");
-    expect(text(settings.get('AzureWebJobsStorage__clientId'))).toBe('identityClientId');
-    expect(text(settings.get('AZURE_CLIENT_ID'))).toBe('identityClientId');
-    for (const service of ['blob', 'queue', 'table']) {
-      expect(text(settings.get(`AzureWebJobsStorage__${service}ServiceUri`))).toBe(`${service}Endpoint`);
-    }
-    expect(settings.has('AzureWebJobsStorage')).toBe(false);
-    expect(text(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'))).toBe("'ClientId=${identityClientId};Authorization=AAD'");
-    expect(text(settings.get('PUBLIC_BASE_URL'))).toBe("'https://${site.properties.defaultHostName}'");
-  });
-
-  it('the code refuses to start on a Key Vault reference the platform could not resolve', () => {
-    const sample = JSON.parse(readRepoFile('local.settings.sample.json')).Values;
-    const unresolved = '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/platform-state-signing-key/)';
-    expect(() => loadConfig({ ...sample, STATE_SIGNING_KEY: unresolved })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...sample, STATE_SIGNING_KEY: unresolved })).toThrow(/^Setting STATE_SIGNING_KEY is malformed \(an unresolved Key Vault reference\)/);
-  });
-});
-
-/** Which list in main.bicep's storageNames holds each kind of name that shared/store/names.ts exports. */
-const STORAGE_KINDS: Record<string, string> = { QUEUES: 'queues', TABLES: 'tables', CONTAINERS: 'containers' };
-
-describe('infra: storage names from shared/store/names.ts', () => {
-  const bicepNames = objectProperties(variableValue(main, 'storageNames'));
-
-  it('each exported group of names is a kind the infra knows', () => {
-    const groups = Object.entries(storeNames).filter(([, value]) => typeof value === 'object').map(([key]) => key);
-    expect(groups.sort()).toEqual(Object.keys(STORAGE_KINDS).sort());
-  });
-
-  it.each(Object.entries(STORAGE_KINDS))('%s: the Bicep creates exactly the names the code uses', (group, kind) => {
-    const codeNames = Object.values((storeNames as unknown as Record<string, Record<string, string>>)[group]).sort();
-    expect(stringLiterals(bicepNames.get(kind)!).sort()).toEqual(codeNames);
-  });
-
-  it('the storage module turns each list into queues, tables and containers', () => {
-    const storage = modules(main).find((m) => m.path === 'app/storage.bicep')!;
-    expect(text(storage.params.get('queueNames'))).toBe('storageNames.queues');
-    expect(text(storage.params.get('tableNames'))).toBe('storageNames.tables');
-    expect(text(storage.params.get('containerNames'))).toBe('concat(storageNames.containers, [names.deploymentContainer])');
-    const created = new Map(resources(parseBicep('app/storage.bicep')).filter((r) => r.loop).map((r) => [r.type, r.loop!.namedChildren[1].text]));
-    expect(created.get('Microsoft.Storage/storageAccounts/queueServices/queues')).toBe('queueNames');
-    expect(created.get('Microsoft.Storage/storageAccounts/tableServices/tables')).toBe('tableNames');
-    expect(created.get('Microsoft.Storage/storageAccounts/blobServices/containers')).toBe('containerNames');
-  });
-
-  it('Flex deploys from the container the storage module creates', () => {
-    const api = modules(main).find((m) => m.path === 'app/function.bicep')!;
-    expect(text(api.params.get('deploymentContainerName'))).toBe('names.deploymentContainer');
-    const site = resourceOfType(functionApp, 'Microsoft.Web/sites');
-    expect(text(propertyAt(site.body, 'properties.functionAppConfig.deployment.storage.value'))).toBe("'${blobEndpoint}${deploymentContainerName}'");
-  });
-});
-
-const roleCatalog: Record<string, { roleName: string; id: string }> = JSON.parse(readRepoFile('infra/app/roles.json'));
-
-/** Roles each SDK that shared/store imports needs on the resource it talks to. */
-const SDK_ROLES: Record<string, string> = {
-  '@azure/storage-queue': 'Storage Queue Data Contributor',
-  '@azure/data-tables': 'Storage Table Data Contributor',
-  // Owner, not Contributor: the Functions host also needs it (below), and one blob role is enough.
-  '@azure/storage-blob': 'Storage Blob Data Owner',
-  // The app writes and deletes org secrets; Secrets User could only read.
-  '@azure/keyvault-secrets': 'Key Vault Secrets Officer',
-};
-/** Roles the platform needs whatever the code does: identity-based AzureWebJobsStorage with queue triggers, and Entra-only telemetry. */
-const PLATFORM_ROLES = ['Storage Blob Data Owner', 'Storage Queue Data Contributor', 'Monitoring Metrics Publisher'];
-
-function requiredRoles(): string[] {
-  const storeDir = join(REPO_DIR, 'shared/store');
-  const sources = readdirSync(storeDir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(storeDir, f), 'utf8')).join('\n');
-  const imported = Object.keys(SDK_ROLES).filter((sdk) => sources.includes(`from '${sdk}'`));
-  return [...new Set([...imported.map((sdk) => SDK_ROLES[sdk]), ...PLATFORM_ROLES])].sort();
-}
-
-describe('infra: roles of the function identity', () => {
-  const functionRoles = objectProperties(variableValue(main, 'functionRoles'));
-  const roleKey = (reference: Node) => /^roles\.(\w+)\.id$/.exec(reference.text)![1];
-  const assigned = [...functionRoles.values()].flatMap((list) => list.namedChildren.map(roleKey));
-
-  it('the role ids live in infra/app/roles.json, each a GUID with its built-in role name', () => {
-    const entries = Object.entries(roleCatalog).filter(([, value]) => typeof value === 'object');
-    expect(entries.length).toBeGreaterThan(0);
-    for (const [, role] of entries) expect(role.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(text(variableValue(main, 'roles'))).toBe("loadJsonContent('app/roles.json')");
-  });
-
-  it('every role the code and the platform need is assigned', () => {
-    const assignedNames = assigned.map((key) => roleCatalog[key].roleName).sort();
-    expect(requiredRoles().filter((name) => !assignedNames.includes(name))).toEqual([]);
-    expect(requiredRoles()).toContain('Key Vault Secrets Officer');
-  });
-
-  it.each([
-    ['storage', 'app/storage.bicep', 'Microsoft.Storage/storageAccounts', /^Storage /],
-    ['keyVault', 'app/keyvault.bicep', 'Microsoft.KeyVault/vaults', /^Key Vault /],
-    ['monitoring', 'app/monitoring.bicep', 'Microsoft.Insights/components', /^Monitoring /],
-  ])('functionRoles.%s goes to the function identity on the resource in %s', (group, path, scopeType, roleName) => {
-    for (const reference of functionRoles.get(group)!.namedChildren) expect(roleCatalog[roleKey(reference)].roleName).toMatch(roleName);
-    const module = modules(main).find((m) => m.path === path)!;
-    expect(text(module.params.get('roleAssignments'))).toBe(`grants(principals, functionRoles.${group})`);
-    const file = parseBicep(path);
-    const grants = resourceOfType(file, 'Microsoft.Authorization/roleAssignments');
-    expect(grants.loop!.namedChildren[1].text).toBe('roleAssignments');
-    const scope = text(propertyAt(grants.body, 'scope'));
-    expect(resources(file).find((r) => r.symbol === scope)?.type).toBe(scopeType);
-  });
-
-  it('the principals that get those roles start with the function identity', () => {
-    expect(text(variableValue(main, 'principals'))).toContain("[{ id: identity.outputs.principalId, type: 'ServicePrincipal' }]");
-    expect([...functionRoles.keys()].sort()).toEqual(['keyVault', 'monitoring', 'storage']);
-  });
-});
-
-describe('infra: no secret, no key, no shared-key access anywhere in infra/', () => {
+describe('infra: no secret, no key, no shared-key access anywhere in infra/ (source text)', () => {
   const files = infraFiles().map((name) => ({ name, content: readFileSync(join(INFRA_DIR, name), 'utf8') }));
   const FORBIDDEN: Array<[string, RegExp]> = [
     ['a storage account key', /AccountKey\s*=/i],
@@ -240,148 +297,15 @@ describe('infra: no secret, no key, no shared-key access anywhere in infra/', ()
     expect(FORBIDDEN.some(([, p]) => p.test("value: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='"))).toBe(true);
   });
 
-  it('the templates never write a secret value into Key Vault and take no secret parameter', () => {
-    const bicep = infraFiles().filter((f) => f.endsWith('.bicep')).map(parseBicep);
-    expect(bicep.flatMap(resources).filter((r) => r.type.startsWith('Microsoft.KeyVault/vaults/secrets'))).toEqual([]);
-    // Secret *names* (secretNames) are fine; a parameter carrying a secret value is not.
-    expect(bicep.flatMap(parameterNames).filter((p) => /secret|password|signingkey/i.test(p) && !/Names?$/.test(p))).toEqual([]);
-  });
-
   it('main.parameters.json only substitutes azd environment values', () => {
     const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')).parameters as Record<string, { value: string }>;
     for (const [name, { value }] of Object.entries(parameters)) expect({ name, value }).toEqual({ name, value: expect.stringMatching(/^\$\{[A-Z0-9_]+(=[A-Za-z-]*)?\}$/) });
-    expect(Object.keys(parameters).sort()).toEqual(parameterNames(main).filter((p) => !['maximumInstanceCount', 'instanceMemoryMB'].includes(p)).sort());
   });
 
-  it('Storage, Key Vault and monitoring are locked down as issue 6 asks', () => {
-    const storage = resourceOfType(parseBicep('app/storage.bicep'), 'Microsoft.Storage/storageAccounts').body;
-    expect(text(propertyAt(storage, 'properties.allowSharedKeyAccess'))).toBe('false');
-    expect(text(propertyAt(storage, 'properties.minimumTlsVersion'))).toBe("'TLS1_2'");
-    expect(text(propertyAt(storage, 'properties.allowBlobPublicAccess'))).toBe('false');
-    const vault = resourceOfType(parseBicep('app/keyvault.bicep'), 'Microsoft.KeyVault/vaults').body;
-    for (const flag of ['enableRbacAuthorization', 'enableSoftDelete', 'enablePurgeProtection']) expect(text(propertyAt(vault, `properties.${flag}`))).toBe('true');
-    const monitoring = parseBicep('app/monitoring.bicep');
-    expect(text(propertyAt(resourceOfType(monitoring, 'Microsoft.Insights/components').body, 'properties.DisableLocalAuth'))).toBe('true');
-    expect(text(propertyAt(resourceOfType(monitoring, 'Microsoft.OperationalInsights/workspaces').body, 'properties.features.disableLocalAuth'))).toBe('true');
-  });
-
-  it('the function app: Flex Consumption, Node 22, one user-assigned identity for everything, no basic auth', () => {
-    const plan = resourceOfType(functionApp, 'Microsoft.Web/serverfarms').body;
-    expect(text(propertyAt(plan, 'sku.tier'))).toBe("'FlexConsumption'");
-    const site = resourceOfType(functionApp, 'Microsoft.Web/sites').body;
-    expect(text(propertyAt(site, 'properties.functionAppConfig.runtime.name'))).toBe("'node'");
-    expect(text(propertyAt(site, 'properties.functionAppConfig.runtime.version'))).toBe("'22'");
-    expect(text(propertyAt(site, 'identity.type'))).toBe("'UserAssigned'");
-    expect(text(propertyAt(site, 'properties.keyVaultReferenceIdentity'))).toBe('identityId');
-    expect(text(propertyAt(site, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId'))).toBe('identityId');
-    expect(text(propertyAt(site, 'properties.httpsOnly'))).toBe('true');
-    const basicAuth = resources(functionApp).filter((r) => r.type === 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
-    expect(basicAuth.map((r) => [stringLiterals(propertyAt(r.body, 'name')!)[0], text(propertyAt(r.body, 'properties.allow'))]).sort()).toEqual([['ftp', 'false'], ['scm', 'false']]);
-  });
-
-  it('azd tags: the environment on every resource group, the service name on the function app', () => {
-    expect(text(variableValue(main, 'tags'))).toBe("{ 'azd-env-name': environmentName }");
-    expect(text(propertyAt(resourceOfType(functionApp, 'Microsoft.Web/sites').body, 'tags'))).toBe("union(tags, { 'azd-service-name': 'api' })");
-  });
-
-  it('every generated resource name can be overridden', () => {
-    const names = objectProperties(variableValue(main, 'names'));
-    for (const [key, value] of names) {
-      const override = /^!empty\((\w+)\) \? \1 : /.exec(value.text);
-      expect({ key, overridable: Boolean(override) && parameterNames(main).includes(override![1]) }).toEqual({ key, overridable: true });
-    }
-  });
-});
-
-describe('azure.yaml and packaging: the project\'s real build', () => {
-  it('the postprovision hook reads only outputs main.bicep declares', () => {
-    const hook = readRepoFile('infra/hooks/postprovision.sh');
-    const required = /for name in ([^;]+); do/.exec(hook)![1].split(/[\s\\]+/).filter(Boolean);
-    expect(required.length).toBeGreaterThan(5);
-    expect(required.filter((name) => !outputNames(main).includes(name))).toEqual([]);
-  });
-
-  const azureYaml = readRepoFile('azure.yaml');
-  const packageJson = JSON.parse(readRepoFile('package.json'));
-
-  it('service api is a TypeScript function app deployed as built (no remote build)', () => {
-    expect(azureYaml).toMatch(/^services:\n {2}api:\n(?: {4}.*\n)*? {4}host: function\n/m);
-    expect(azureYaml).toMatch(/^ {4}language: ts$/m);
-    expect(azureYaml).toMatch(/^ {4}remoteBuild: false$/m);
-    expect(azureYaml).toMatch(/^ {2}provider: bicep$/m);
-    expect(packageJson.main).toBe('dist/main.js');
-    expect(packageJson.scripts.build).toBe('node dev/build.mjs');
-    expect(readRepoFile('dev/build.mjs')).toContain("'dist/main.js': 'functions/index.ts'");
-  });
-
-  it('the postprovision hook azure.yaml runs exists and is a POSIX shell script', () => {
-    const runs = [...azureYaml.matchAll(/^ +run: (.+)$/gm)].map((m) => m[1]);
-    expect(runs.length).toBeGreaterThan(0);
-    for (const run of runs) expect(readRepoFile(run).startsWith('#!/bin/sh\n')).toBe(true);
-  });
-
-  it('.funcignore keeps host.json, package.json and the bundle, and leaves out node_modules and the dev tools', () => {
-    const ignored = funcignoreMatcher(readRepoFile('.funcignore'));
-    // dist/errors.js and dist/providers/*.js: the app files dist/main.js requires (dev/build.mjs APP_FILES).
-    for (const kept of ['host.json', 'package.json', 'dist/main.js', 'dist/main.js.map', 'dist/errors.js', 'dist/providers/google.js', 'dist/providers/microsoft.js']) {
-      expect({ kept, ignored: ignored(kept) }).toEqual({ kept, ignored: false });
-    }
-    for (const dropped of ['node_modules/@azure/functions/package.json', 'dist/dev/sandbox.js', 'dist/bench/run.js', 'shared/config.ts', 'local.settings.json', 'infra/main.bicep']) {
-      expect({ dropped, ignored: ignored(dropped) }).toEqual({ dropped, ignored: true });
-    }
-  });
-});
-
-/** The subset of gitignore syntax .funcignore uses: `dir/`, `name`, `*.ext`, `a/b/` (anchored when it has a slash). */
-function funcignoreMatcher(content: string): (path: string) => boolean {
-  const patterns = content.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
-  return (path) => {
-    const parts = path.split('/');
-    return patterns.some((pattern) => {
-      const directoryOnly = pattern.endsWith('/');
-      const glob = pattern.replace(/^\/|\/$/g, '');
-      const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/')).filter((_, i) => !directoryOnly || i < parts.length - 1);
-      return glob.includes('/')
-        ? candidates.some((c) => toRegExp(glob).test(c))
-        : candidates.some((c) => toRegExp(glob).test(c.split('/').pop()!));
-    });
-  };
-}
-
-describe('local.settings.sample.json: every setting, with sandbox values', () => {
-  const values: Record<string, string> = JSON.parse(readRepoFile('local.settings.sample.json')).Values;
-  /** Azure's identity-based form of AzureWebJobsStorage; locally the sample gives the Azurite connection string. */
-  const azureOnly = (name: string) => name.startsWith('AzureWebJobsStorage__');
-
-  it('has every setting the code reads (but the Azure-only identity form of AzureWebJobsStorage), none empty', () => {
-    const missing = SETTINGS.filter((s) => !azureOnly(s.name) && !values[s.name]?.trim()).map((s) => s.name);
-    expect(missing).toEqual([]);
-  });
-
-  it('has nothing the code does not read, but the Functions runtime name the local tools expect', () => {
-    expect(Object.keys(values).filter((k) => !SETTINGS.some((s) => s.name === k) && k !== 'FUNCTIONS_WORKER_RUNTIME')).toEqual([]);
-  });
-
-  it('points every service at this machine (Azurite and the sandbox), never at a real cloud', () => {
-    expect(values.AzureWebJobsStorage).toBe('UseDevelopmentStorage=true');
-    for (const [name, value] of Object.entries(values).filter(([, v]) => /^https?:\/\//.test(v))) {
-      expect({ name, host: new URL(value).hostname }).toEqual({ name, host: expect.stringMatching(/^(localhost|127\.0\.0\.1)$/) });
-    }
-    const realHosts = /\.(azure\.net|windows\.net|microsoftonline\.com|microsoft\.com|googleapis\.com|google\.com|azurewebsites\.net)\b/;
-    expect(Object.entries(values).filter(([, v]) => realHosts.test(v))).toEqual([]);
-  });
-
-  it('is a configuration the code accepts as it is', () => {
-    expect(() => loadConfig(values)).not.toThrow();
-  });
-});
-
-describe('infra/README.md', () => {
-  it('covers what an operator needs for "Deploy to Azure"', () => {
-    for (const topic of [
-      'azd up', 'Mail.Send', 'redirect URI', 'Publishing status', 'az keyvault secret set', 'Rotat', 'managed-identity',
-      'api://AzureADTokenExchange', 'https://login.microsoftonline.com/<tenant>/v2.0', 'RBAC for Applications', 'host.json',
-    ]) expect({ topic, found: infraReadme.includes(topic) }).toEqual({ topic, found: true });
+  it('the code refuses to start on a Key Vault reference the platform could not resolve', () => {
+    const sample = JSON.parse(readRepoFile('local.settings.sample.json')).Values;
+    const unresolved = '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/platform-state-signing-key/)';
+    expect(() => loadConfig({ ...sample, STATE_SIGNING_KEY: unresolved })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...sample, STATE_SIGNING_KEY: unresolved })).toThrow(/^Setting STATE_SIGNING_KEY is malformed \(an unresolved Key Vault reference\)/);
   });
 });
