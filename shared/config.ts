@@ -62,6 +62,8 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '30' },
   { name: 'GOOGLE_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '60' },
   { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', expected: 'the Application Insights connection string (set by infra/); metrics are exported only when it is set', optional: true },
+  { name: 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON', expected: 'the ISO date the platform app client secret expires, e.g. 2027-06-30 (feeds the expiry metric and alert)', optional: true },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
 ] as const);
 
@@ -94,6 +96,10 @@ export interface Config {
   mailboxRatePerMinute: { microsoft: number; google: number };
   /** First back-off step of delivery retries without Retry-After (doubles per attempt). */
   retryBaseMs: number;
+  /** Application Insights, when metrics are exported (shared/telemetry/setup.ts). */
+  telemetryConnectionString?: string;
+  /** When the platform app's client secret expires (epoch ms), if the operator recorded it. */
+  platformSecretExpiresAt?: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -139,6 +145,14 @@ function integer(env: Env, name: string, min: number, max: number): number {
     throw new ConfigError(name, SETTINGS.find((s) => s.name === name)!.expected, JSON.stringify(value));
   }
   return n;
+}
+
+function date(env: Env, name: string): number | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(at)) throw new ConfigError(name, 'an ISO date like 2027-06-30', JSON.stringify(value));
+  return at;
 }
 
 function guid(env: Env, name: string): string {
@@ -233,6 +247,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       google: integer(env, 'GOOGLE_MAILBOX_RATE_PER_MINUTE', 1, 10000),
     }),
     retryBaseMs: integer(env, 'DELIVERY_RETRY_BASE_SECONDS', 1, 3600) * 1000,
+    telemetryConnectionString: read(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    platformSecretExpiresAt: date(env, 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON'),
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);
