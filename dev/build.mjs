@@ -60,6 +60,7 @@ const entries = {
   'dev-sandbox': 'dev/sandbox/main.ts',
   'dist/dev/host.js': 'dev/host/main.ts',
   'dist/dev/test-runner.js': 'dev/test-runner.ts',
+  'dist/dev/status.js': 'dev/status.ts',
   'dist/bench/run.js': 'bench/run.ts',
   // The typed client, package entry `org-mailer/client` (package.json "exports").
   'dist/client/index.js': 'shared/client/index.ts',

@@ -6,6 +6,7 @@
  * registrations outside the real host).
  */
 import { app, HttpHandler, HttpMethod, InvocationContext, Timer } from '@azure/functions';
+import { withInvocationLog } from '../shared/telemetry/log';
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
 
@@ -67,7 +68,18 @@ function remember(definition: FunctionDefinition): void {
   definitions.push(definition);
 }
 
-export function defineHttp(definition: Omit<HttpFunction, 'kind'>): void {
+/**
+ * Every handler runs with its invocation as the target of the structured log lines
+ * (shared/telemetry/log.ts), so a line written deep in shared/ carries the invocation id and goes
+ * through `context.log` to Application Insights.
+ */
+function logged<A, R>(handler: (input: A, context: InvocationContext) => R): (input: A, context: InvocationContext) => R {
+  return (input, context) =>
+    withInvocationLog({ invocationId: context.invocationId, log: (line) => context.log(line), warn: (line) => context.warn(line) }, () => handler(input, context));
+}
+
+export function defineHttp(input: Omit<HttpFunction, 'kind'>): void {
+  const definition = { ...input, handler: logged(input.handler) };
   remember({ kind: 'http', ...definition });
   if (!insideFunctionsHost) return;
   app.http(definition.name, {
@@ -78,7 +90,8 @@ export function defineHttp(definition: Omit<HttpFunction, 'kind'>): void {
   });
 }
 
-export function defineQueue(definition: Omit<QueueFunction, 'kind'>): void {
+export function defineQueue(input: Omit<QueueFunction, 'kind'>): void {
+  const definition = { ...input, handler: logged(input.handler) };
   remember({ kind: 'queue', ...definition });
   if (!insideFunctionsHost) return;
   app.storageQueue(definition.name, {
@@ -88,7 +101,8 @@ export function defineQueue(definition: Omit<QueueFunction, 'kind'>): void {
   });
 }
 
-export function defineTimer(definition: Omit<TimerFunction, 'kind'>): void {
+export function defineTimer(input: Omit<TimerFunction, 'kind'>): void {
+  const definition = { ...input, handler: logged(input.handler) };
   remember({ kind: 'timer', ...definition });
   if (!insideFunctionsHost) return;
   app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });

@@ -64,6 +64,8 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
   { name: 'TEST_SEND_LIMIT', expected: 'a whole number from 1 to 1000 (test sends per organization per TEST_SEND_WINDOW_SECONDS)', default: '5' },
   { name: 'TEST_SEND_WINDOW_SECONDS', expected: 'a whole number of seconds from 1 to 86400', default: '600' },
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', expected: 'the Application Insights connection string (set by infra/); metrics are exported only when it is set', optional: true },
+  { name: 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON', expected: 'the ISO date the platform app client secret expires, e.g. 2027-06-30 (feeds the expiry metric and alert)', optional: true },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
 ] as const);
 
@@ -98,6 +100,10 @@ export interface Config {
   retryBaseMs: number;
   /** Save-and-test sends allowed per org within a sliding window (across instances). */
   testSendLimit: { count: number; windowMs: number };
+  /** Application Insights, when metrics are exported (shared/telemetry/setup.ts). */
+  telemetryConnectionString?: string;
+  /** When the platform app's client secret expires (epoch ms), if the operator recorded it. */
+  platformSecretExpiresAt?: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -143,6 +149,14 @@ function integer(env: Env, name: string, min: number, max: number): number {
     throw new ConfigError(name, SETTINGS.find((s) => s.name === name)!.expected, JSON.stringify(value));
   }
   return n;
+}
+
+function date(env: Env, name: string): number | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(at)) throw new ConfigError(name, 'an ISO date like 2027-06-30', JSON.stringify(value));
+  return at;
 }
 
 function guid(env: Env, name: string): string {
@@ -241,6 +255,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       count: integer(env, 'TEST_SEND_LIMIT', 1, 1000),
       windowMs: integer(env, 'TEST_SEND_WINDOW_SECONDS', 1, 86400) * 1000,
     }),
+    telemetryConnectionString: read(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    platformSecretExpiresAt: date(env, 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON'),
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

@@ -21,6 +21,9 @@ import { createStorageClients, StorageClients } from './store/storageClients';
 import type { SecretStore } from './store/types';
 import { createSenderServices, SenderServices } from './senders';
 import { createDeliveryServices, DeliveryServices } from './delivery';
+import { observeOutboundCalls } from './telemetry/outboundCalls';
+import { startAzureMonitorTelemetry } from './telemetry/setup';
+import { observeSenderWrites } from './telemetry/senderObserver';
 
 export interface Services extends SenderServices {
   config: Readonly<Config>;
@@ -53,7 +56,9 @@ export function createServices(config: Readonly<Config>): Services {
   };
 
   const secrets = createSecretStore(config, credential);
-  const senders = createSenderStore(storage);
+  const senders = observeSenderWrites(createSenderStore(storage));
+  // Token requests, Key Vault reads and send durations are measured where they leave the process.
+  observeOutboundCalls(config);
   const controls = createOrgControlStore(storage);
   const adminLinkGenerations = createAdminLinkGenerations(controls);
   const services: Omit<Services, 'delivery'> = {
@@ -79,7 +84,10 @@ let current: Services | undefined;
 
 /** The process-wide services, built on first use from `getConfig()`. */
 export function getServices(): Services {
-  current ??= createServices(getConfig());
+  if (!current) {
+    current = createServices(getConfig());
+    startAzureMonitorTelemetry(current.config.telemetryConnectionString, current.credential);
+  }
   return current;
 }
 

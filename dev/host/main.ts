@@ -37,6 +37,9 @@ async function main(): Promise<void> {
     throw error;
   }
   console.log(`org-mailer local host listening on ${host.url}/api`);
+  // Locally there is no Application Insights: one line of metrics a minute instead (shared/telemetry/setup.ts).
+  const { startConsoleSummary } = await import('../../shared/telemetry/setup');
+  startConsoleSummary((line) => console.log(line));
 
   let stopping = false;
   const stop = () => {

@@ -12,7 +12,8 @@ import type { PayloadStore } from '../store/payloadStore';
 import { createPoisonArchive, PoisonArchive } from '../store/poisonArchive';
 import type { StorageClients } from '../store/storageClients';
 import { createEnqueuer, Enqueuer } from './enqueue';
-import { createEventPublisher } from './events';
+import { createEventPublisher, EventPublisher } from './events';
+import { observeDelivery } from '../telemetry/deliveryObserver';
 import { MailboxLimiter } from './mailboxLimiter';
 import { createPoisonHandler } from './poison';
 import { retryPolicy } from './retryPolicy';
@@ -50,7 +51,7 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const deliveries = createDeliveryStore(storage);
   const poisonArchive = createPoisonArchive(storage);
   const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
-  const publish = createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m)));
+  const publish = observed(createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m))));
   const ratePerMinute = config.mailboxRatePerMinute;
   return {
     deliveries,
@@ -72,5 +73,17 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       queueName: QUEUES.outbox,
     }),
     poison: createPoisonHandler({ deliveries, payloads, poisonArchive, publish, queueName: QUEUES.outboxPoison }),
+  };
+}
+
+/** Every published transition also becomes a log line and metrics (shared/telemetry); telemetry never fails a delivery. */
+function observed(publish: EventPublisher): EventPublisher {
+  return async (record) => {
+    try {
+      observeDelivery(record);
+    } catch {
+      // A telemetry fault must not touch the message.
+    }
+    await publish(record);
   };
 }

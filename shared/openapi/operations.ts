@@ -190,6 +190,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     },
     errors: [],
   },
+  'GET operator/summary': {
+    summary: 'Operator summary: deliveries by status (last hour and day), failing orgs, senders by status, queue ages and poison queues',
+    tag: 'operations',
+    answers: { 200: { description: 'The summary', schema: 'OperatorSummary' } },
+    errors: [],
+  },
   'GET openapi.json': {
     summary: 'This document',
     tag: 'operations',

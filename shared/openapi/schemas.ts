@@ -20,6 +20,7 @@ import { messageInputSchema } from '../delivery/schema';
 import type { DeliveryView } from '../delivery/status';
 import { ERROR_CODES, ErrorCode, MailerError } from '../errors';
 import type { HealthReport } from '../health';
+import type { OperatorSummary } from '../operator/summary';
 import { PROVIDER_MODES } from '../providers';
 import type { ProviderName, SenderMode } from '../senders/model';
 import { consentLinkInputSchema, senderInputSchema, testInputSchema } from '../senders/schema';
@@ -161,6 +162,28 @@ const health = describes<HealthReport>()(
   }),
 );
 
+const statusCounts = z.record(z.string(), z.number().int()).describe('delivery status -> messages created in the period');
+const operatorSummary = describes<OperatorSummary>()(
+  z.object({
+    generatedAt: instant,
+    deliveries: z.object({
+      lastHour: statusCounts,
+      lastDay: statusCounts,
+      topFailingOrgs: z.array(z.object({ orgId: z.string(), failed: z.number().int(), topCode: z.string().optional() })),
+      truncated: z.boolean().describe('more rows than one scan reads: counts are lower bounds'),
+    }),
+    senders: z.object({
+      byStatus: z.record(z.string(), z.number().int()),
+      topCodes: z.array(z.object({ code: z.string(), count: z.number().int() })).describe('lastError codes of senders that need attention'),
+    }),
+    queues: z.object({
+      outbox: z.object({ length: z.number().int(), oldestAgeSeconds: z.number().int().optional() }),
+      poison: z.record(z.string(), z.number().int()).describe('poison queue -> approximate length'),
+    }),
+    platformSecretDaysLeft: z.number().int().optional().describe('days until the platform client secret expires (MICROSOFT_CLIENT_SECRET_EXPIRES_ON)'),
+  }),
+);
+
 const adminSession = describes<AdminSession>()(z.object({ orgId: z.string(), returnUrl: z.string().optional(), expiresAt: instant }));
 const adminLinksRevoked = describes<AdminLinksRevoked>()(z.object({ orgId: z.string(), revokedAt: instant.describe('links issued before this instant no longer work') }));
 
@@ -181,6 +204,7 @@ export const SCHEMAS = {
   DeliveryPage: z.object({ items: z.array(deliveryView), cursor: z.string().optional().describe('pass as ?cursor= for the next page') }),
   Enqueued: enqueued,
   Health: health,
+  OperatorSummary: operatorSummary,
   AdminSession: adminSession,
   AdminLinksRevoked: adminLinksRevoked,
   ErrorHint: z.object({ code: errorCode, hint: z.string() }),

@@ -123,7 +123,7 @@ export interface DeliveryStore {
 }
 
 const MAX_TIME = 9_999_999_999_999;
-const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME - Date.parse(createdAt)).padStart(13, '0')}~${id}`;
+export const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME - Date.parse(createdAt)).padStart(13, '0')}~${id}`;
 
 const FIELDS = [
   'status', 'attempts', 'createdAt', 'updatedAt', 'category', 'recipients', 'via', 'viaReason', 'provider', 'sender',
