@@ -442,6 +442,10 @@ describe('secrets never leave', () => {
     for (const secret of secretsUsed) expect(everything).not.toContain(secret);
     // No access token, id token or signed assertion either (the consent state is the one JWT the API hands out).
     const jwts = everything.match(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/g) ?? [];
-    for (const jwt of jwts) expect(JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).aud).toBe('org-mailer/oauth-callback');
+    for (const jwt of jwts) {
+      // Our own HS256 states only: an Entra ID token or access token (RS256) would fail here.
+      expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString()).alg).toBe('HS256');
+      expect(JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).aud).toBe('org-mailer/oauth-callback');
+    }
   });
 });
