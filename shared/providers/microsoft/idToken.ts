@@ -68,7 +68,10 @@ function authorityFor(authorityHost: string): Promise<Authority> {
     entry = loadAuthority(authorityHost);
     authorities.set(authorityHost, entry);
     // A failed load is not kept: the next sign-in tries again.
-    entry.catch(() => authorities.delete(authorityHost));
+    const loading = entry;
+    loading.catch(() => {
+      if (authorities.get(authorityHost) === loading) authorities.delete(authorityHost);
+    });
   }
   return entry;
 }
