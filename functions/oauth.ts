@@ -45,6 +45,7 @@ defineHttp({
       accountEmail: result.sender?.accountEmail,
       tenantId: result.sender?.tenantId,
       error: result.error,
+      next: result.next,
     });
     const noStore = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
     // 303 after a POST: the browser follows with a GET and never re-posts the (spent) code on reload.

@@ -80,6 +80,16 @@ export function registerEntraControl(sandbox: Sandbox): void {
     return { status: 201, body: { redirectUris: app.redirectUris } };
   });
 
+  /** The manifest's groupMembershipClaims (`DirectoryRole` or `All` put the user's roles in `wids`). */
+  sandbox.route('*', 'POST', '/_sandbox/entra/apps/:clientId/group-membership-claims', (req) => {
+    const app = findApp(sandbox.microsoft, req.params.clientId);
+    if (!app) return notFound('app');
+    const value = req.json()?.value;
+    if (!['None', 'SecurityGroup', 'DirectoryRole', 'ApplicationGroup', 'All'].includes(value)) return bad('value must be None, SecurityGroup, DirectoryRole, ApplicationGroup or All');
+    app.groupMembershipClaims = value;
+    return { status: 200, body: { groupMembershipClaims: value } };
+  });
+
   sandbox.route('*', 'POST', '/_sandbox/entra/apps/:clientId/federated-credentials', (req) => {
     const app = findApp(sandbox.microsoft, req.params.clientId);
     if (!app) return notFound('app');

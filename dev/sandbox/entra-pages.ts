@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
-import { AppRegistration, ensureGrant, findApp, MicrosoftUser } from './world';
+import { AppRegistration, directoryRoles, ensureGrant, findApp, MicrosoftUser, ROLE_IDS } from './world';
 import { GRAPH_RESOURCE } from './tokens';
 import { CODE_LIFETIME_MS, entraState, errorDescription, isAnswer, OIDC_SCOPES, opaqueToken, parseScope, ParsedScope, resolveTenantSegment, TenantSegment, TEXT } from './entra-common';
 
@@ -131,7 +131,7 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
   const user = signedInUser(sandbox, ctx, consentFlag);
   if (isAnswer(user)) return user;
   if (action === 'deny') return redirectError(sandbox, ctx, 'access_denied', 65004, 'User declined to consent to access the app.', consentFlag);
-  if (!user.globalAdmin) return errorPage(sandbox, 403, 90094, 'The grant requires admin permission.');
+  if (!mayGrant(user, app)) return errorPage(sandbox, 403, 90094, 'The grant requires admin permission.');
 
   const grant = ensureGrant(sandbox.microsoft, user.tenantId, app.clientId);
   grant.appRoles = Array.from(new Set([...grant.appRoles, ...(app.requiredAppRoles ?? [])]));
@@ -143,6 +143,25 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
     state: query.get('state'),
   });
 }
+
+/**
+ * Who may grant tenant-wide consent: Global and Privileged Role Administrators always; Cloud
+ * Application and Application Administrators too, except for Microsoft Graph application
+ * permissions (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+ */
+function mayGrant(user: MicrosoftUser, app: AppRegistration): boolean {
+  const roles = directoryRoles(user);
+  if (roles.includes(ROLE_IDS.globalAdministrator) || roles.includes(ROLE_IDS.privilegedRoleAdministrator)) return true;
+  const appAdmin = roles.includes(ROLE_IDS.cloudApplicationAdministrator) || roles.includes(ROLE_IDS.applicationAdministrator);
+  return appAdmin && !(app.requiredAppRoles ?? []).length;
+}
+
+const ROLE_LABELS: Record<string, string> = {
+  [ROLE_IDS.globalAdministrator]: 'Global Administrator',
+  [ROLE_IDS.privilegedRoleAdministrator]: 'Privileged Role Administrator',
+  [ROLE_IDS.cloudApplicationAdministrator]: 'Cloud Application Administrator',
+  [ROLE_IDS.applicationAdministrator]: 'Application Administrator',
+};
 
 /** `.default` stands for every permission the app registration asks for. */
 function expandDefault(app: AppRegistration, scope: ParsedScope): ParsedScope {
@@ -223,7 +242,8 @@ function formPage(sandbox: Sandbox, req: SandboxRequest, ctx: PageContext, title
   );
   const options = users
     .map((u) => {
-      const label = `${u.displayName} <${u.userPrincipalName}>${u.globalAdmin ? ' (Global Administrator)' : ''}`;
+      const roles = directoryRoles(u).map((r) => ROLE_LABELS[r]).filter(Boolean);
+      const label = `${u.displayName} <${u.userPrincipalName}>${roles.length ? ` (${roles.join(', ')})` : ''}`;
       return `<option value="${escapeHtml(u.userPrincipalName)}"${u.userPrincipalName === hint ? ' selected' : ''}>${escapeHtml(label)}</option>`;
     })
     .join('');

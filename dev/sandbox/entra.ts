@@ -11,6 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import {
   AppRegistration,
+  directoryRoles,
   findApp,
   findGrant,
   findUser,
@@ -336,7 +337,9 @@ async function delegatedTokens(
     body.refresh_token = refreshToken;
   }
   if (scope.oidc.includes('openid')) {
-    body.id_token = await issueIdToken({ issuerBase: sandbox.urls.entra, user, clientId: app.clientId, nonce, now });
+    const claims = app.groupMembershipClaims;
+    const wids = claims === 'DirectoryRole' || claims === 'All' ? directoryRoles(user) : undefined;
+    body.id_token = await issueIdToken({ issuerBase: sandbox.urls.entra, user, clientId: app.clientId, nonce, wids, now });
   }
   body.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: user.tenantId })).toString('base64url');
   record(sandbox, grantType, app.clientId, user.tenantId, audience, user.id);

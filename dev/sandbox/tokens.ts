@@ -153,7 +153,7 @@ export function issueUserToken(input: UserTokenInput): Promise<string> {
 }
 
 /** A v2 id token for the client itself (`aud` = client id). `issuerBase` is the sandbox's Entra origin. */
-export function issueIdToken(input: { issuerBase: string; user: TokenUser; clientId: string; nonce?: string; now: number }): Promise<string> {
+export function issueIdToken(input: { issuerBase: string; user: TokenUser; clientId: string; nonce?: string; wids?: string[]; now: number }): Promise<string> {
   const { user } = input;
   return signJwt(
     {
@@ -165,6 +165,7 @@ export function issueIdToken(input: { issuerBase: string; user: TokenUser; clien
       sub: pairwiseSubject(user.id, input.clientId),
       tid: user.tenantId,
       ...(input.nonce ? { nonce: input.nonce } : {}),
+      ...(input.wids ? { wids: input.wids } : {}),
       ver: '2.0',
     },
     { now: input.now, lifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS },

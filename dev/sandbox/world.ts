@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 
 export const CONTOSO_TENANT_ID = '11111111-1111-4111-8111-111111111111';
+/** A second customer tenant, with its own Global Administrator and a user without any admin role. */
+export const NORTHWIND_TENANT_ID = '55555555-5555-4555-8555-555555555555';
 /** The platform operator's own tenant: home of the platform app and of the Key Vault identity. */
 export const PLATFORM_TENANT_ID = '00000000-0000-4000-8000-000000000001';
 export const PLATFORM_APP_ID = '00000000-0000-4000-8000-0000000000aa';
@@ -45,6 +47,11 @@ export interface MicrosoftUser {
   mailboxEnabled: boolean;
   shared: boolean;
   globalAdmin: boolean;
+  /**
+   * Other directory roles (template ids, as `wids` carries them). Global Administrator is
+   * `globalAdmin`; every member also holds the "User" role b79fbf4d-3ef9-4689-8143-76b194e85509.
+   */
+  roles?: string[];
   /** Object ids of users with Send As on this mailbox (besides the owner). */
   sendAs: string[];
   /** The user can sign in (shared mailboxes cannot). */
@@ -71,6 +78,11 @@ export interface AppRegistration {
   requiredAppRoles?: string[];
   /** Graph delegated permissions (and OIDC scopes) the app asks for. */
   requiredScopes?: string[];
+  /**
+   * The manifest's groupMembershipClaims: `DirectoryRole` or `All` makes Entra put the user's
+   * directory roles in `wids` (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference).
+   */
+  groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
 }
 
 /** What one user consented to for one app (delegated sign-in). */
@@ -122,6 +134,25 @@ export const CONTOSO_USER_IDS = {
   restricted: 'c0000000-0000-4000-8000-000000000005',
 } as const;
 
+export const NORTHWIND_USER_IDS = {
+  admin: 'd0000000-0000-4000-8000-000000000001',
+  staff: 'd0000000-0000-4000-8000-000000000002',
+} as const;
+
+/** Directory role template ids (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference). */
+export const ROLE_IDS = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
+  applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  user: 'b79fbf4d-3ef9-4689-8143-76b194e85509',
+} as const;
+
+/** Every directory role a user holds, as Entra lists them in `wids`. */
+export function directoryRoles(user: MicrosoftUser): string[] {
+  return Array.from(new Set([...(user.globalAdmin ? [ROLE_IDS.globalAdministrator] : []), ...(user.roles ?? []), ROLE_IDS.user]));
+}
+
 const YEAR = 365 * 24 * 3600 * 1000;
 
 /** The demo world of the Foundation issue. `now` is the sandbox clock. */
@@ -131,6 +162,7 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
     tenants: [
       { id: PLATFORM_TENANT_ID, name: 'org-mailer platform', domain: 'platform.example' },
       { id: CONTOSO_TENANT_ID, name: 'Contoso', domain: 'contoso.example' },
+      { id: NORTHWIND_TENANT_ID, name: 'Northwind', domain: 'northwind.example' },
     ],
     users: [
       user(ids.admin, 'admin@contoso.example', 'Contoso Admin', { globalAdmin: true }),
@@ -138,6 +170,8 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
       user(ids.privacy, 'privacy@contoso.example', 'Contoso Privacy', { shared: true, canSignIn: false, sendAs: [ids.admin] }),
       user(ids.unlicensed, 'unlicensed@contoso.example', 'Unlicensed User', { mailboxEnabled: false }),
       user(ids.restricted, 'restricted@contoso.example', 'Restricted Mailbox'),
+      user(NORTHWIND_USER_IDS.admin, 'admin@northwind.example', 'Northwind Admin', { tenantId: NORTHWIND_TENANT_ID, globalAdmin: true }),
+      user(NORTHWIND_USER_IDS.staff, 'staff@northwind.example', 'Northwind Staff', { tenantId: NORTHWIND_TENANT_ID }),
     ],
     apps: [
       {
@@ -152,6 +186,8 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
         ],
         requiredAppRoles: ['Mail.Send'],
         requiredScopes: ['Mail.Send', 'Mail.Send.Shared', 'User.Read', 'offline_access', 'openid', 'profile', 'email'],
+        // So that ID tokens carry `wids`: admin consent checks the signed-in user's directory roles.
+        groupMembershipClaims: 'DirectoryRole',
       },
       {
         clientId: VAULT_CLIENT_ID,

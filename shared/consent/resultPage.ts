@@ -15,6 +15,8 @@ export interface ConsentAnswerInput {
   accountEmail?: string;
   tenantId?: string;
   error?: MailerError;
+  /** The provider URL of the consent's next step (after a verified sign-in): sent there at once. */
+  next?: string;
 }
 
 export type ConsentAnswer =
@@ -30,6 +32,8 @@ function outcome(input: ConsentAnswerInput): 'connected' | 'declined' | 'failed'
 }
 
 export function consentAnswer(input: ConsentAnswerInput): ConsentAnswer {
+  // Built by the flow from settings (the authority host) and our own signed state, never from the answer.
+  if (input.next && !input.error) return { kind: 'redirect', location: input.next };
   const result = outcome(input);
   if (input.returnUrl) {
     const url = new URL(input.returnUrl);

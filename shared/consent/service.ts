@@ -1,7 +1,9 @@
 /**
  * The provider-neutral consent machinery (design.md section 5): consent links with signed,
  * single-use, 15-minute state and PKCE, and the callback that verifies and consumes the state and
- * hands the provider's answer to the flow. Storing what the flow returns is the sender service's
+ * hands the provider's answer to the flow. A flow may take two steps (a verified sign-in, then a
+ * grant): each step has its own single-use state, and what the first proved is held server-side
+ * with the second's. Storing what the flow returns is the sender service's
  * job (it owns sender rows); this module never branches on provider name.
  */
 import type { Config } from '../config';
@@ -11,7 +13,7 @@ import type { ProviderName, SenderMode } from '../senders/model';
 import type { ConsentStateStore } from '../store/consentStates';
 import { createPkcePair } from './pkce';
 import { ConsentState, newNonce, signState, STATE_TTL_SECONDS, verifyState } from './state';
-import type { ConsentFlow, ConsentOutcome } from './types';
+import type { ConsentBinding, ConsentFlow, ConsentOutcome } from './types';
 
 export interface ConsentLinkRequest {
   provider: ProviderName;
@@ -37,7 +39,7 @@ export interface ConsentService {
    * Verifies and consumes the state, then lets the flow finish. Throws STATE_INVALID (tampered,
    * expired, replayed), CONSENT_DECLINED, or the flow's provider code; in every case nothing is stored.
    */
-  complete(provider: string, query: URLSearchParams): Promise<{ state: ConsentState; outcome: ConsentOutcome }>;
+  complete(provider: string, query: URLSearchParams): Promise<{ state: ConsentState; outcome: ConsentOutcome } | { state: ConsentState; next: string }>;
   /** The state of a callback when it verifies, without consuming it (to route a declined answer back). */
   peek(query: URLSearchParams): Promise<ConsentState | undefined>;
   /** Is `url` allowed as a return URL (its origin is in RETURN_URL_ALLOWLIST or is PUBLIC_BASE_URL's)? */
@@ -70,6 +72,30 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     return flow;
   }
 
+  /**
+   * One step's link: a fresh nonce, its pending row (PKCE verifier, and for a continuation what the
+   * previous step proved) and the signed state. A continuation exchanges no code, so it has no PKCE.
+   */
+  async function issue(
+    flow: ConsentFlow,
+    orgId: string,
+    request: Pick<ConsentLinkRequest, 'provider' | 'mode' | 'returnUrl' | 'loginHint' | 'aliasCheck'>,
+    binding?: ConsentBinding,
+  ): Promise<{ url: string; expiresAt: string }> {
+    const nonce = newNonce();
+    const pkce = flow.usesPkce && !binding ? createPkcePair() : undefined;
+    const issuedAt = now();
+    const expiresAt = new Date(issuedAt + STATE_TTL_SECONDS * 1000).toISOString();
+    // The verifier stays here, server-side; only its challenge goes to the provider.
+    await deps.states.begin({ orgId, nonce, provider: request.provider, mode: request.mode, codeVerifier: pkce?.verifier, returnUrl: request.returnUrl, expiresAt, binding });
+    const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl }, config.stateSigningKey, issuedAt);
+    const url = flow.authorizationUrl(
+      { state, nonce, binding, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint, aliasCheck: request.aliasCheck },
+      deps.context,
+    );
+    return { url, expiresAt };
+  }
+
   return {
     returnUrlAllowed,
 
@@ -80,18 +106,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
           fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
         });
       }
-      const nonce = newNonce();
-      const pkce = flow.usesPkce ? createPkcePair() : undefined;
-      const issuedAt = now();
-      const expiresAt = new Date(issuedAt + STATE_TTL_SECONDS * 1000).toISOString();
-      // The verifier stays here, server-side; only its challenge goes to the provider.
-      await deps.states.begin({ orgId, nonce, provider: request.provider, mode: request.mode, codeVerifier: pkce?.verifier, returnUrl: request.returnUrl, expiresAt });
-      const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl }, config.stateSigningKey, issuedAt);
-      const url = flow.authorizationUrl(
-        { state, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint, aliasCheck: request.aliasCheck },
-        deps.context,
-      );
-      return { url, expiresAt };
+      return issue(flow, orgId, request);
     },
 
     async peek(query) {
@@ -113,9 +128,14 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
       if (!pending) throw new MailerError('STATE_INVALID', 'This consent link was already used or has expired; nothing was saved. Start again from the settings page.');
       const flow = await flowOf(state.provider, state.mode);
       const outcome = await flow.complete(
-        { query, codeVerifier: pending.codeVerifier, redirectUri: redirectUri(config, provider), orgId: state.orgId },
+        { query, codeVerifier: pending.codeVerifier, redirectUri: redirectUri(config, provider), orgId: state.orgId, nonce: state.nonce, binding: pending.binding },
         deps.context,
       );
+      if ('continueWith' in outcome) {
+        // The proof goes into the NEXT state's server-side row; the browser only carries the new state.
+        const next = await issue(flow, state.orgId, { provider: state.provider, mode: state.mode, returnUrl: pending.returnUrl }, outcome.continueWith);
+        return { state, next: next.url };
+      }
       return { state, outcome };
     },
   };

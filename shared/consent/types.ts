@@ -6,10 +6,25 @@
 import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
 import type { ProviderContext } from '../providers/module';
 
+/**
+ * What one step of a consent proved (a verified sign-in: tenant and user), kept server-side with the
+ * state of the NEXT step of the same consent, never in the browser. The next step may only finish for it.
+ */
+export interface ConsentBinding {
+  tenantId: string;
+  /** Object id and preferred_username of the user whose verified sign-in proved the tenant. */
+  oid: string;
+  username: string;
+}
+
 export interface AuthorizationRequest {
   /** Signed, single-use state to pass through the provider unchanged. */
   state: string;
-  /** PKCE S256 challenge (present when `usesPkce`). */
+  /** The state's own single-use nonce, for OpenID Connect's `nonce` (echoed inside the ID token). Always set by the machinery. */
+  nonce?: string;
+  /** Present on a continuation step: what the previous step of this consent proved. */
+  binding?: ConsentBinding;
+  /** PKCE S256 challenge (present when `usesPkce`, on a first step: a continuation exchanges no code). */
   codeChallenge?: string;
   /** `${PUBLIC_BASE_URL}/api/oauth/{provider}/callback`. */
   redirectUri: string;
@@ -32,13 +47,29 @@ export interface CallbackRequest {
   codeVerifier?: string;
   redirectUri: string;
   orgId: string;
+  /** The consumed state's nonce: an ID token of this sign-in must carry it. Always set by the machinery. */
+  nonce?: string;
+  /** Present when this answer belongs to a continuation step (see `ConsentContinuation`). */
+  binding?: ConsentBinding;
 }
 
 /** What a successful consent yields: non-secret fields for the config row, and secrets for Key Vault (purpose -> value). */
 export interface ConsentOutcome {
-  fields: Partial<Pick<SenderConfig, 'tenantId' | 'accountEmail' | 'refreshTokenIssuedAt' | 'consentedAt' | 'senderEmail'>>;
+  fields: Partial<Pick<SenderConfig, 'tenantId' | 'accountEmail' | 'refreshTokenIssuedAt' | 'consentedAt' | 'consentedBy' | 'senderEmail'>>;
   secrets: Record<string, string>;
 }
+
+/**
+ * A step that proved something but is not the end of the consent (Microsoft admin consent: the
+ * admin's verified sign-in, then the tenant-wide grant). The machinery issues a new single-use
+ * state holding `continueWith` server-side and sends the browser to the flow's next URL.
+ */
+export interface ConsentContinuation {
+  continueWith: ConsentBinding;
+}
+
+/** A flow that always finishes in one step (e.g. Google). */
+export type SingleStepConsentFlow = Omit<ConsentFlow, 'complete'> & { complete(request: CallbackRequest, context?: ProviderContext): Promise<ConsentOutcome> };
 
 export interface ConsentFlow {
   provider: ProviderName;
@@ -47,5 +78,5 @@ export interface ConsentFlow {
   /** `context` (settings, secrets) is always passed by the consent machinery; a flow may also read `getConfig()`. */
   authorizationUrl(request: AuthorizationRequest, context?: ProviderContext): string;
   /** Throws MailerError: CONSENT_DECLINED for an `error` answer, a provider code for a failed exchange or check. */
-  complete(request: CallbackRequest, context?: ProviderContext): Promise<ConsentOutcome>;
+  complete(request: CallbackRequest, context?: ProviderContext): Promise<ConsentOutcome | ConsentContinuation>;
 }

@@ -98,6 +98,10 @@ const senderView = describes<SenderView>()(
     accountEmail: z.string().optional(),
     refreshTokenIssuedAt: instant.optional(),
     consentedAt: instant.optional(),
+    consentedBy: z
+      .object({ oid: z.string(), username: z.string() })
+      .optional()
+      .describe('Microsoft: the user whose verified sign-in proved the tenant (object id, preferred_username)'),
     secrets: z.record(z.string(), z.string()).describe('secret -> a safe hint ("saved 2026-11-22"); never a value'),
     lastTest: z.object({ ok: z.boolean(), at: instant, to: z.string().optional(), code: errorCode.optional() }).optional(),
     lastError: z.object({ code: errorCode, message: z.string(), hint: z.string(), at: instant }).optional(),

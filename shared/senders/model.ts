@@ -47,6 +47,8 @@ export interface SenderConfig {
   /** When the current refresh token was issued (ISO), for the 7-day Testing-status hint. */
   refreshTokenIssuedAt?: string;
   consentedAt?: string;
+  /** Who consented (Microsoft): object id and preferred_username from their VERIFIED ID token. */
+  consentedBy?: { oid: string; username: string };
 
   /** purpose -> Key Vault secret name, e.g. { clientSecret: "org-acme-client-secret-3" }. */
   secretRefs: Record<string, string>;

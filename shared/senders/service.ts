@@ -44,6 +44,8 @@ export interface ConsentResult {
   returnUrl?: string;
   sender?: SenderView;
   error?: MailerError;
+  /** A consent step proved something and continues at this provider URL (a redirect, nothing stored yet). */
+  next?: string;
 }
 
 /** `secretRefs` keys (camelCase, as the providers read them) -> Key Vault name purposes. */
@@ -54,7 +56,7 @@ const PURPOSES: Record<string, SecretPurpose> = {
 };
 
 /** Fields that come from a consent (or a key) rather than from the admin's PUT. */
-const CONSENT_FIELDS = ['tenantId', 'accountEmail', 'refreshTokenIssuedAt', 'consentedAt'] as const;
+const CONSENT_FIELDS = ['tenantId', 'accountEmail', 'refreshTokenIssuedAt', 'consentedAt', 'consentedBy'] as const;
 const CONSENT_MODES: readonly SenderMode[] = ['admin_consent', 'delegated', 'oauth'];
 
 /**
@@ -266,8 +268,9 @@ export function createSenderService(deps: SenderServiceDeps) {
       const returnUrl = peeked?.returnUrl && deps.consent.returnUrlAllowed(peeked.returnUrl) ? peeked.returnUrl : undefined;
       const base: ConsentResult = { provider, orgId: peeked?.orgId, mode: peeked?.mode, returnUrl };
       try {
-        const { state, outcome } = await deps.consent.complete(provider, query);
-        const sender = await applyConsent(state.orgId, state.provider, state.mode, outcome);
+        const result = await deps.consent.complete(provider, query);
+        if ('next' in result) return { ...base, next: result.next };
+        const sender = await applyConsent(result.state.orgId, result.state.provider, result.state.mode, result.outcome);
         return { ...base, sender };
       } catch (error) {
         let failure = isMailerError(error) ? error : new MailerError('INTERNAL', 'The consent could not be completed.', { cause: error });

@@ -52,6 +52,7 @@ export function toView(config: SenderConfig, now: Date = new Date()): SenderView
     ...optional('mailboxObjectId'),
     ...optional('accountEmail'),
     ...optional('consentedAt'),
+    ...optional('consentedBy'),
     ...optional('refreshTokenIssuedAt'),
     secrets: { ...config.secretHints },
     ...optional('lastTest'),

@@ -5,6 +5,7 @@
  * wipes the verifier, so a replayed state (or two callbacks racing) finds it spent. Consumed rows
  * stay as the record of consumed nonces.
  */
+import type { ConsentBinding } from '../consent/types';
 import type { ProviderName, SenderMode } from '../senders/model';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
@@ -20,6 +21,8 @@ export interface PendingConsent {
   returnUrl?: string;
   /** ISO instant after which the state is refused (it also expires inside the signed state). */
   expiresAt: string;
+  /** A continuation step: what the previous step of the same consent proved (never in the browser). */
+  binding?: ConsentBinding;
 }
 
 export interface ConsentStateStore {
@@ -37,6 +40,9 @@ interface Row {
   returnUrl?: string;
   expiresAt: string;
   consumedAt?: string;
+  boundTenantId?: string;
+  boundOid?: string;
+  boundUsername?: string;
 }
 
 export function createConsentStateStore(storage: StorageClients): ConsentStateStore {
@@ -52,6 +58,7 @@ export function createConsentStateStore(storage: StorageClients): ConsentStateSt
         expiresAt: pending.expiresAt,
         ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}),
         ...(pending.returnUrl ? { returnUrl: pending.returnUrl } : {}),
+        ...(pending.binding ? { boundTenantId: pending.binding.tenantId, boundOid: pending.binding.oid, boundUsername: pending.binding.username } : {}),
       };
       try {
         await client.createEntity(row);
@@ -89,6 +96,7 @@ export function createConsentStateStore(storage: StorageClients): ConsentStateSt
         expiresAt: row.expiresAt,
         ...(row.codeVerifier ? { codeVerifier: row.codeVerifier } : {}),
         ...(row.returnUrl ? { returnUrl: row.returnUrl } : {}),
+        ...(row.boundTenantId ? { binding: { tenantId: row.boundTenantId, oid: row.boundOid ?? '', username: row.boundUsername ?? '' } } : {}),
       };
     },
   };

@@ -64,6 +64,7 @@ const COLUMNS: { [K in Exclude<keyof SenderConfig, 'orgId'>]-?: Column } = {
   accountEmail: 'string',
   refreshTokenIssuedAt: 'string',
   consentedAt: 'string',
+  consentedBy: 'json',
   secretRefs: 'json',
   secretHints: 'json',
   lastTest: 'json',

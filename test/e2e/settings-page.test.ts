@@ -255,12 +255,16 @@ describe('admin consent from the page', () => {
     await page.getByLabel('Sender email', { exact: true }).fill(SENDER);
     await page.getByLabel('Sender alias', { exact: true }).fill(ALIAS);
     await page.getByRole('button', { name: 'Grant admin consent in Microsoft 365' }).click();
-    await page.waitForURL(/\/v2\.0\/adminconsent/);
+    // First the admin's own sign-in (it proves the tenant), then the consent page of that tenant.
+    await page.waitForURL(/\/organizations\/oauth2\/v2\.0\/authorize/);
     await page.locator('select[name=login_hint]').selectOption('admin@contoso.example'); // the sandbox's Entra page
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.waitForURL(new RegExp(`/${CONTOSO_TENANT_ID}/v2\\.0/adminconsent`));
+    await page.locator('select[name=login_hint]').selectOption('admin@contoso.example');
     await page.getByRole('button', { name: 'Accept' }).click();
     await page.locator('#workspace').waitFor({ state: 'visible' });
     await expect(message(page).textContent()).resolves.toContain('Connected to Microsoft 365');
-    await expect(page.locator('#consent-state').textContent()).resolves.toContain(`tenant ${CONTOSO_TENANT_ID}`);
+    await expect(page.locator('#consent-state').textContent()).resolves.toContain(`tenant ${CONTOSO_TENANT_ID}, by admin@contoso.example`);
     await expect(page.getByLabel('Sender alias', { exact: true }).inputValue()).resolves.toBe(ALIAS); // saved before leaving
     expect(page.url()).not.toContain('consent=');
   });
@@ -336,6 +340,9 @@ describe('embedded in the SaaS', () => {
     await frame.locator('#workspace').waitFor({ state: 'visible' });
     await expect(frame.locator('#org-id').textContent()).resolves.toBe(orgId);
     const [tab] = await Promise.all([browser.waitForEvent('page'), frame.getByRole('button', { name: 'Grant admin consent in Microsoft 365' }).click()]);
+    await tab.waitForURL(/\/organizations\/oauth2\/v2\.0\/authorize/);
+    await tab.locator('select[name=login_hint]').selectOption('admin@contoso.example');
+    await tab.getByRole('button', { name: 'Accept' }).click();
     await tab.waitForURL(/\/v2\.0\/adminconsent/);
     await tab.locator('select[name=login_hint]').selectOption('admin@contoso.example');
     await tab.getByRole('button', { name: 'Accept' }).click();

@@ -67,6 +67,35 @@ export async function followFormPostPage(url: string, upn: string, action: 'appr
   return formPostOf(html);
 }
 
+/** What the tests' `api` helpers answer with (enough to follow a redirect). */
+interface CallbackAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * Admin consent as a browser goes through it: the OpenID Connect sign-in page as `upn` (form_post
+ * to our callback, posted with `postCallback`), our 303 to the tenant's own adminconsent page, and
+ * that page as `consentAs` (default: the same user). Returns where that page sends the browser back
+ * (the final GET callback), and the tenant-specific consent URL it went through.
+ */
+export async function followAdminConsent(
+  linkUrl: string,
+  upn: string,
+  postCallback: (action: URL, fields: URLSearchParams) => Promise<CallbackAnswer>,
+  options: { consentAs?: string; action?: 'approve' | 'deny' } = {},
+): Promise<{ callback: URL; consentUrl: URL }> {
+  const signIn = await followFormPostPage(linkUrl, upn);
+  const answer = await postCallback(signIn.action, signIn.fields);
+  const location = answer.headers.get('location');
+  if (answer.status !== 303 || !location || !/\/v2\.0\/adminconsent$/.test(new URL(location).pathname)) {
+    throw new Error(`sign-in callback answered ${answer.status} ${location ?? ''}: ${answer.text.slice(0, 500)}`);
+  }
+  const consentUrl = new URL(location);
+  return { callback: await followConsentPage(location, options.consentAs ?? upn, options.action), consentUrl };
+}
+
 /** A delegated token for `upn` through the platform app (authorize page + code redemption with PKCE). */
 export async function delegatedToken(upn: string, scope?: string): Promise<string> {
   return (await delegatedTokens(upn, scope)).access_token;

@@ -20,7 +20,7 @@ import { loadConfig } from '../../shared/config';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { createAppCredential } from '../../shared/store/azureCredential';
 import { sandboxControl, jsonOrUndefined } from '../support/env';
-import { followConsentPage, followFormPostPage, sandboxMessages, vaultRows, CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
+import { followAdminConsent, followFormPostPage, sandboxMessages, vaultRows, CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
 
 const config = loadConfig();
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
@@ -84,28 +84,36 @@ describe('admin consent end to end (Contoso)', () => {
   const orgId = newOrg('contoso');
   let callbackLocation: URL;
 
-  it('a callback naming a tenant where no consent happened is checked with Entra and refused; nothing stored', async () => {
+  it('a callback naming a tenant without any sign-in is refused (CONSENT_ID_TOKEN_INVALID); nothing stored', async () => {
     const forgedOrg = newOrg('forged');
     const link = await api('POST', `orgs/${forgedOrg}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
     const state = new URL(link.body.url).searchParams.get('state')!;
-    // What an attacker (or a confused admin) could type: admin_consent=True for Contoso, which never consented.
+    // What an attacker (or a confused admin) could type: admin_consent=True for Contoso, with nobody signed in.
     const page = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
-    expect(page.status).toBe(422);
-    expect(page.text).toContain('MS_APP_NOT_IN_TENANT');
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('CONSENT_ID_TOKEN_INVALID');
     expect((await api('GET', `orgs/${forgedOrg}/sender`)).status).toBe(404);
   });
 
-  it('the consent link is a v2.0 admin-consent URL for the platform app, with a signed state and no secret', async () => {
+  it('the consent link is an OpenID Connect sign-in (code + PKCE, nonce, form_post) for the platform app, then the tenant\'s own adminconsent', async () => {
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', returnUrl: RETURN_URL });
     expect(link.status).toBe(200);
     const url = new URL(link.body.url);
-    expect(url.pathname).toBe('/organizations/v2.0/adminconsent');
+    expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
     expect(url.searchParams.get('client_id')).toBe(config.microsoft.clientId);
-    expect(url.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
+    expect(url.searchParams.get('scope')).toBe('openid profile');
+    expect(url.searchParams.get('response_type')).toBe('code');
+    expect(url.searchParams.get('response_mode')).toBe('form_post');
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(url.searchParams.get('redirect_uri')).toBe(`${config.publicBaseUrl}/api/oauth/microsoft/callback`);
     expect(url.searchParams.get('state')).toMatch(/^eyJ/);
     expect(Date.parse(link.body.expiresAt) - Date.now()).toBeGreaterThan(14 * 60 * 1000);
-    callbackLocation = await followConsentPage(link.body.url, 'admin@contoso.example');
+    const consent = await followAdminConsent(link.body.url, 'admin@contoso.example', postCallback);
+    expect(consent.consentUrl.pathname).toBe(`/${CONTOSO_TENANT_ID}/v2.0/adminconsent`);
+    expect(consent.consentUrl.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
+    expect(consent.consentUrl.searchParams.get('state')).not.toBe(url.searchParams.get('state')); // a new single-use state
+    callbackLocation = consent.callback;
     expect(callbackLocation.searchParams.get('admin_consent')).toBe('True');
     expect(callbackLocation.searchParams.get('tenant')).toBe(CONTOSO_TENANT_ID);
   });
@@ -117,7 +125,10 @@ describe('admin consent end to end (Contoso)', () => {
     expect(`${back.origin}${back.pathname}`).toBe(`${config.publicBaseUrl}/settings`);
     expect(Object.fromEntries(back.searchParams)).toEqual({ tab: 'mail', consent: 'connected', provider: 'microsoft', orgId, mode: 'admin_consent' });
     const view = await api('GET', `orgs/${orgId}/sender`);
-    expect(view.body).toMatchObject({ provider: 'microsoft', mode: 'admin_consent', tenantId: CONTOSO_TENANT_ID, status: 'draft', locked: false, sendingVia: 'default' });
+    expect(view.body).toMatchObject({
+      provider: 'microsoft', mode: 'admin_consent', tenantId: CONTOSO_TENANT_ID, status: 'draft', locked: false, sendingVia: 'default',
+      consentedBy: { oid: CONTOSO_USER_IDS.admin, username: 'admin@contoso.example' },
+    });
   });
 
   it('the same callback again (replayed state) is refused with STATE_INVALID and changes nothing', async () => {
@@ -132,6 +143,7 @@ describe('admin consent end to end (Contoso)', () => {
     const saved = await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'notifications@contoso.example', senderName: ALIAS });
     expect(saved.status).toBe(200);
     expect(saved.body.tenantId).toBe(CONTOSO_TENANT_ID); // the consent survives the save
+    expect(saved.body.consentedBy).toEqual({ oid: CONTOSO_USER_IDS.admin, username: 'admin@contoso.example' });
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
     expect(verify.status).toBe(200);
     expect(verify.body).toEqual({ ok: true, checks: [expect.objectContaining({ name: 'token', ok: true }), expect.objectContaining({ name: 'permission', ok: true }), expect.objectContaining({ name: 'mailbox', ok: true })] });
@@ -164,6 +176,7 @@ describe('admin consent end to end (Contoso)', () => {
     expect(reset.body).toMatchObject({ status: 'draft', locked: false, sendingVia: 'default', senderEmail: 'notifications@contoso.example' });
     expect(reset.body.notice).toMatch(/default sender/);
     expect(reset.body.tenantId).toBeUndefined();
+    expect(reset.body.consentedBy).toBeUndefined();
     expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { consent: expect.any(String) } });
   });
 });
@@ -358,7 +371,7 @@ describe('bad input gets a clear error and changes nothing', () => {
   it('consent declined (error=access_denied) -> a clear "consent was declined" page, nothing stored', async () => {
     const orgId = newOrg('declined');
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
-    const location = await followConsentPage(link.body.url, 'admin@contoso.example', 'deny');
+    const { callback: location } = await followAdminConsent(link.body.url, 'admin@contoso.example', postCallback, { action: 'deny' });
     expect(location.searchParams.get('error')).toBe('access_denied');
     const page = await callback(location);
     expect(page.status).toBe(400);
@@ -371,7 +384,7 @@ describe('bad input gets a clear error and changes nothing', () => {
   it('a tampered state, an expired state and a missing state -> 400, nothing stored', async () => {
     const orgId = newOrg('tamper');
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
-    const location = await followConsentPage(link.body.url, 'admin@contoso.example');
+    const { callback: location } = await followAdminConsent(link.body.url, 'admin@contoso.example', postCallback);
     const state = location.searchParams.get('state')!;
     const [header, payload, signature] = state.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -397,7 +410,7 @@ describe('bad input gets a clear error and changes nothing', () => {
   it('a state for another provider\'s callback is refused', async () => {
     const orgId = newOrg('cross');
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
-    const location = await followConsentPage(link.body.url, 'admin@contoso.example');
+    const { callback: location } = await followAdminConsent(link.body.url, 'admin@contoso.example', postCallback);
     const google = new URL(location);
     google.pathname = '/api/oauth/google/callback';
     expect((await callback(google)).status).toBe(400);
@@ -429,6 +442,10 @@ describe('secrets never leave', () => {
     for (const secret of secretsUsed) expect(everything).not.toContain(secret);
     // No access token, id token or signed assertion either (the consent state is the one JWT the API hands out).
     const jwts = everything.match(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/g) ?? [];
-    for (const jwt of jwts) expect(JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).aud).toBe('org-mailer/oauth-callback');
+    for (const jwt of jwts) {
+      // Our own HS256 states only: an Entra ID token or access token (RS256) would fail here.
+      expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString()).alg).toBe('HS256');
+      expect(JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).aud).toBe('org-mailer/oauth-callback');
+    }
   });
 });

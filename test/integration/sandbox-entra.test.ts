@@ -15,6 +15,9 @@ import {
   PLATFORM_APP_SECRET,
   PLATFORM_REDIRECT_URI,
   PLATFORM_TENANT_ID,
+  NORTHWIND_TENANT_ID,
+  NORTHWIND_USER_IDS,
+  ROLE_IDS,
 } from '../../dev/sandbox/world';
 import { sandboxControl, sandboxUrls } from '../support/env';
 import { formPostOf } from './microsoft-helpers';
@@ -209,6 +212,47 @@ describe('client credentials with ClientSecretCredential', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'invalid_scope', error_codes: [1002012] });
+  });
+});
+
+describe('a second tenant (Northwind): ID tokens with wids, tenant-specific admin consent', () => {
+  async function idTokenOf(user: string, nonce: string) {
+    const { verifier, challenge } = pkce();
+    const code = await signIn(user, { scope: 'openid profile', challenge, nonce });
+    const answer = await redeem(code, verifier);
+    expect(answer.status).toBe(200);
+    return answer.body.id_token as string;
+  }
+
+  it("signs each user's v2 ID token with the key of its tenant's metadata: iss of its own tenant, tid, oid, preferred_username, nonce, wids", async () => {
+    const metadata = await metadataOf('northwind.example');
+    expect(metadata.issuer).toBe(`${entra}/${NORTHWIND_TENANT_ID}/v2.0`);
+    const keys = createRemoteJWKSet(new URL(metadata.jwks_uri));
+    const { payload } = await jwtVerify(await idTokenOf('admin@northwind.example', 'nonce-1'), keys, { issuer: metadata.issuer, audience: PLATFORM_APP_ID });
+    expect(payload).toMatchObject({ tid: NORTHWIND_TENANT_ID, oid: NORTHWIND_USER_IDS.admin, preferred_username: 'admin@northwind.example', nonce: 'nonce-1', ver: '2.0' });
+    expect(payload.wids).toEqual([ROLE_IDS.globalAdministrator, ROLE_IDS.user]);
+    const staff = decodeJwt(await idTokenOf('staff@northwind.example', 'nonce-2'));
+    expect(staff).toMatchObject({ tid: NORTHWIND_TENANT_ID, oid: NORTHWIND_USER_IDS.staff, wids: [ROLE_IDS.user] });
+  });
+
+  it('leaves wids out unless the app registration asks for directory roles (groupMembershipClaims)', async () => {
+    await sandboxControl('POST', `entra/apps/${PLATFORM_APP_ID}/group-membership-claims`, { value: 'None' });
+    expect(decodeJwt(await idTokenOf('admin@northwind.example', 'n')).wids).toBeUndefined();
+    expect((await sandboxControl<Json[]>('GET', 'entra/apps')).find((a) => a.clientId === PLATFORM_APP_ID)?.groupMembershipClaims).toBe('None');
+  });
+
+  it("Northwind's adminconsent: its Global Administrator grants there; a Contoso admin is refused (AADSTS50020); a non-admin gets AADSTS90094", async () => {
+    const consentAt = (user: string) =>
+      page(`/${NORTHWIND_TENANT_ID}/v2.0/adminconsent`, { client_id: PLATFORM_APP_ID, scope: GRAPH_SCOPE, redirect_uri: PLATFORM_REDIRECT_URI, state: 's', login_hint: user, sandbox_action: 'approve' });
+    const stranger = redirectParams(await consentAt('admin@contoso.example'));
+    expect(stranger.get('error')).toBe('access_denied');
+    expect(stranger.get('error_description')).toMatch(/^AADSTS50020: /);
+    const staff = await consentAt('staff@northwind.example');
+    expect(staff.status).toBe(403);
+    expect(await staff.text()).toContain('AADSTS90094');
+    const admin = redirectParams(await consentAt('admin@northwind.example'));
+    expect(admin.get('tenant')).toBe(NORTHWIND_TENANT_ID);
+    expect(await grantedRoles(NORTHWIND_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET)).toEqual(['Mail.Send']);
   });
 });
 

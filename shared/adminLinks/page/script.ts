@@ -25,7 +25,7 @@ export const SETTINGS_JS = String.raw`
     oauth: 'Sign in with Google'
   };
   var CONSENT_HELP = {
-    admin_consent: 'Opens Microsoft\'s consent page. Sign in as a Global Administrator and accept; you come back here afterwards.',
+    admin_consent: 'Opens Microsoft\'s sign-in, then its consent page for your tenant. Sign in as a Global Administrator (or Privileged Role Administrator) and accept; you come back here afterwards.',
     delegated: 'Opens Microsoft\'s sign-in page. For a shared mailbox, sign in as a user with "Send as" rights and enter the shared address as sender email.',
     oauth: 'Opens Google\'s sign-in page. Allow "Send email on your behalf"; you come back here afterwards.'
   };
@@ -164,6 +164,7 @@ export const SETTINGS_JS = String.raw`
     if (!v || v.mode !== mode) return 'Not connected yet.';
     var parts = [];
     if (v.tenantId && mode === 'admin_consent') parts.push('tenant ' + v.tenantId);
+    if (v.consentedBy && mode === 'admin_consent' && v.consentedBy.username) parts.push('by ' + v.consentedBy.username);
     if (v.accountEmail) parts.push('signed in as ' + v.accountEmail);
     if (v.consentedAt) parts.push('on ' + when(v.consentedAt));
     if (!parts.length && !Object.keys(v.secrets || {}).length) return 'Not connected yet.';

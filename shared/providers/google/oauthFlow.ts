@@ -7,7 +7,7 @@
 import { decodeJwt } from 'jose';
 import { getConfig, type Config } from '../../config';
 import { MailerError } from '../../errors';
-import type { AuthorizationRequest, CallbackRequest, ConsentFlow, ConsentOutcome } from '../../consent/types';
+import type { AuthorizationRequest, CallbackRequest, ConsentOutcome, SingleStepConsentFlow } from '../../consent/types';
 import type { ProviderContext } from '../module';
 import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE } from './errors';
 import { platformOAuthClient, type AuthUrlOptions, type OAuth2Client } from './oauthClient';
@@ -18,7 +18,7 @@ export const GOOGLE_OAUTH_SCOPES = [GMAIL_SEND_SCOPE, 'openid', 'email'] as cons
 export const SEND_CAPABLE_SCOPES = [GMAIL_SEND_SCOPE, 'https://www.googleapis.com/auth/gmail.compose', 'https://www.googleapis.com/auth/gmail.modify', 'https://mail.google.com/'];
 const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 
-export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = getConfig): ConsentFlow {
+export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = getConfig): SingleStepConsentFlow {
   // The consent machinery passes its context; without one (a caller outside it) the process settings apply.
   const googleSettings = (context?: ProviderContext) => (context?.config ?? defaultConfig()).google;
   return {

@@ -15,6 +15,8 @@ import { classifyTokenEndpointError, EntraErrorBody } from './errors';
 export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_access'];
 /** Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). */
 export const SIGN_IN_SCOPES = ['openid', 'profile', ...DELEGATED_SCOPES];
+/** Admin consent's first step only proves who the admin is: an ID token, no mail permission. */
+export const ADMIN_SIGN_IN_SCOPES = ['openid', 'profile'];
 
 export interface EntraTokenResponse {
   token_type: string;
@@ -54,14 +56,14 @@ async function post(context: ProviderContext, tenant: string, form: Record<strin
 /** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included). */
 export function redeemAuthorizationCode(
   context: ProviderContext,
-  request: { code: string; codeVerifier: string; redirectUri: string },
+  request: { code: string; codeVerifier: string; redirectUri: string; scopes?: string[] },
 ): Promise<EntraTokenResponse> {
   return post(context, 'organizations', {
     grant_type: 'authorization_code',
     code: request.code,
     redirect_uri: request.redirectUri,
     code_verifier: request.codeVerifier,
-    scope: SIGN_IN_SCOPES.join(' '),
+    scope: (request.scopes ?? SIGN_IN_SCOPES).join(' '),
   });
 }
 

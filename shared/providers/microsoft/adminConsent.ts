@@ -1,0 +1,120 @@
+/**
+ * Admin consent, in two steps of one consent link, so that the tenant an org gets is PROVEN:
+ *
+ * 1. OpenID Connect sign-in (authorization code + PKCE, `openid profile`, `nonce` = the state's
+ *    nonce, answered by form_post). We redeem the code ourselves and verify the ID token
+ *    (`idToken.ts`); the user must hold a directory role that can grant tenant-wide consent (`wids`).
+ *    The result is a continuation: the verified `tid` and the admin are kept server-side with a NEW
+ *    single-use state.
+ * 2. The tenant-specific `/{tid}/v2.0/adminconsent` with that new state. Its answer's `tenant` must
+ *    equal the tid recorded in step 1; then a client-credentials token for that tenant confirms the
+ *    service principal exists (the grant really happened).
+ *
+ * Why: the answer of `/adminconsent` is a plain redirect anyone can type (`admin_consent=True&tenant=`
+ * any tenant id, which is public), and a client-credentials token only proves that SOMEONE consented
+ * in that tenant once. https://learn.microsoft.com/entra/identity-platform/v2-admin-consent
+ */
+import { MailerError } from '../../errors';
+import type { CallbackRequest, ConsentContinuation, ConsentFlow, ConsentOutcome } from '../../consent/types';
+import type { ProviderContext } from '../module';
+import { required, throwIfDeclined, withQuery } from './consentCommon';
+import { GRAPH_DEFAULT_SCOPE, platformAppCredential } from './credentials';
+import { classifyCredentialError } from './errors';
+import { verifyIdToken } from './idToken';
+import { ADMIN_SIGN_IN_SCOPES, redeemAuthorizationCode } from './tokenEndpoint';
+
+/**
+ * Directory role template ids that may grant tenant-wide consent, as `wids` carries them
+ * (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+ * Entra itself still refuses the Graph application permission (Mail.Send) to the two application
+ * administrator roles at the consent page; only Global and Privileged Role Administrators pass there.
+ */
+export const CONSENT_ADMIN_ROLES: Readonly<Record<string, string>> = {
+  '62e90394-69f5-4237-9190-012177145e10': 'Global Administrator',
+  'e8611ab8-c189-46e8-94e1-60213ab1f814': 'Privileged Role Administrator',
+  '158c047a-c907-4556-b7ef-446551a6b5f7': 'Cloud Application Administrator',
+  '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3': 'Application Administrator',
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function signInUrl(ctx: ProviderContext, request: Parameters<ConsentFlow['authorizationUrl']>[0]): string {
+  // https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#send-the-sign-in-request
+  return withQuery(`${ctx.config.microsoft.authorityHost}/organizations/oauth2/v2.0/authorize`, {
+    client_id: ctx.config.microsoft.clientId,
+    response_type: 'code',
+    // The code comes back in a form body, never in a URL (see the delegated flow).
+    response_mode: 'form_post',
+    redirect_uri: request.redirectUri,
+    scope: ADMIN_SIGN_IN_SCOPES.join(' '),
+    state: request.state,
+    nonce: request.nonce,
+    code_challenge: request.codeChallenge,
+    code_challenge_method: request.codeChallenge ? 'S256' : undefined,
+    login_hint: request.loginHint,
+    prompt: 'select_account',
+  });
+}
+
+/** Step 1's answer: a verified admin of some tenant, or CONSENT_ID_TOKEN_INVALID / CONSENT_NOT_ADMIN. */
+async function proveAdmin(ctx: ProviderContext, request: CallbackRequest): Promise<ConsentContinuation> {
+  const code = request.query.get('code');
+  if (!code || !request.codeVerifier) {
+    // Includes the forged `admin_consent=True&tenant=...` aimed at a first-step state: no sign-in happened.
+    throw new MailerError('CONSENT_ID_TOKEN_INVALID', 'This consent answer did not come from a Microsoft sign-in, so it does not prove which tenant you administer. Nothing was saved.');
+  }
+  const tokens = await redeemAuthorizationCode(ctx, { code, codeVerifier: request.codeVerifier, redirectUri: request.redirectUri, scopes: ADMIN_SIGN_IN_SCOPES });
+  const identity = await verifyIdToken(ctx, tokens.id_token, { nonce: request.nonce });
+  if (!identity.roles.some((role) => Object.hasOwn(CONSENT_ADMIN_ROLES, role))) {
+    const who = identity.username || 'The account that signed in';
+    throw new MailerError(
+      'CONSENT_NOT_ADMIN',
+      identity.roles.length
+        ? `${who} is not a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator of its tenant, so it cannot grant consent for the organization. Nothing was saved.`
+        // No `wids` at all: either a plain user, or the platform app does not ask Entra for the claim.
+        : `${who} holds no administrator role in its tenant (the sign-in carries no directory roles), so it cannot grant consent for the organization. Nothing was saved.`,
+    );
+  }
+  return { continueWith: { tenantId: identity.tenantId, oid: identity.oid, username: identity.username } };
+}
+
+export const adminConsentFlow: ConsentFlow = {
+  provider: 'microsoft',
+  mode: 'admin_consent',
+  usesPkce: true,
+  authorizationUrl(request, context) {
+    const ctx = required(context);
+    if (!request.binding) return signInUrl(ctx, request);
+    // Tenant-specific, not `organizations`: the admin can only grant in the tenant proven in step 1.
+    return withQuery(`${ctx.config.microsoft.authorityHost}/${encodeURIComponent(request.binding.tenantId)}/v2.0/adminconsent`, {
+      client_id: ctx.config.microsoft.clientId,
+      scope: GRAPH_DEFAULT_SCOPE,
+      redirect_uri: request.redirectUri,
+      state: request.state,
+    });
+  },
+  async complete(request, context): Promise<ConsentOutcome | ConsentContinuation> {
+    const ctx = required(context);
+    throwIfDeclined(request.query);
+    const binding = request.binding;
+    if (!binding) return proveAdmin(ctx, request);
+    const tenant = (request.query.get('tenant') ?? '').toLowerCase();
+    if (request.query.get('admin_consent')?.toLowerCase() !== 'true' || !GUID.test(tenant)) {
+      throw new MailerError('BAD_REQUEST', 'The admin consent answer names no tenant; nothing was saved.');
+    }
+    if (tenant !== binding.tenantId) {
+      throw new MailerError('CONSENT_TENANT_MISMATCH', `The consent answer names tenant ${tenant}, but the administrator signed in to tenant ${binding.tenantId}. Nothing was saved.`);
+    }
+    // The grant itself: a client-credentials token proves the platform app has a service principal
+    // there. The Mail.Send role may take a few minutes to appear in tokens; Test connection reports it.
+    try {
+      await platformAppCredential(ctx, tenant).getToken(GRAPH_DEFAULT_SCOPE);
+    } catch (error) {
+      throw classifyCredentialError(error, { clientId: ctx.config.microsoft.clientId });
+    }
+    return {
+      fields: { tenantId: tenant, consentedAt: new Date().toISOString(), consentedBy: { oid: binding.oid, username: binding.username } },
+      secrets: {},
+    };
+  },
+};
