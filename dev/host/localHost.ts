@@ -9,6 +9,9 @@
  * As a process: `dev/host/main.ts` (bundled to dist/dev/host.js, started by `npm start`).
  */
 import { createServer, Server } from 'node:http';
+
+/** How long an idle keep-alive connection stays open (see where the server is created). */
+export const IDLE_KEEP_ALIVE_MS = 120_000;
 import type { AddressInfo } from 'node:net';
 import '../../functions/index';
 import { FunctionDefinition, HttpFunction, listFunctions, QueueFunction, TimerFunction } from '../../functions/registry';
@@ -100,6 +103,10 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       else res.destroy();
     });
   });
+  // Idle keep-alive connections stay open long (as Azure's front ends keep them): with Node's 5 s
+  // default, a client whose event loop was busy for a few seconds (Jest compiling the next test file)
+  // reuses a socket the server has just closed and gets "other side closed".
+  server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_PORT, options.hostname ?? '127.0.0.1', () => resolve());

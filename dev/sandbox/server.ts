@@ -202,6 +202,9 @@ export class Sandbox {
       const server = createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
         void this.handle(service, req, res);
       });
+      // Real service front ends keep idle connections open for minutes; Node's 5 s default makes a
+      // client whose event loop was busy for a few seconds reuse a socket just closed ("other side closed").
+      server.keepAliveTimeout = 120_000;
       server.on('connection', (socket: Socket) => {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
