@@ -412,6 +412,7 @@ export const SETTINGS_JS = String.raw`
         if (tab) {
           tab.location.href = link.url;
           state.consentPending = true;
+          watchConsent();
           say('info', 'Finish the consent in the new tab; this page updates when you come back.');
         } else {
           location.assign(link.url);
@@ -421,6 +422,27 @@ export const SETTINGS_JS = String.raw`
         throw error;
       }
     });
+  }
+
+  function consentMark(v) { return v ? [v.mode, v.consentedAt, v.accountEmail, v.tenantId].join('|') : ''; }
+
+  /**
+   * While a consent runs in another tab, also look at the saved sender every few seconds: focus and
+   * visibilitychange do not reach a frame whose page never lost focus (another window, or a browser
+   * that keeps every tab "visible", as headless ones do), and the page must still pick up the result.
+   */
+  function watchConsent() {
+    var before = consentMark(state.sender);
+    var timer = setInterval(async function () {
+      if (!state.consentPending) { clearInterval(timer); return; }
+      if (state.busy) return;
+      var v = null;
+      try { v = await api('GET', 'sender'); } catch (e) { return; }
+      if (!state.consentPending || consentMark(v) === before) return;
+      clearInterval(timer);
+      state.consentPending = false;
+      run(loadSender);
+    }, 2000);
   }
 
   /**
