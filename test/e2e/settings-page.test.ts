@@ -93,12 +93,6 @@ const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`
 const badge = (page: Page) => page.locator('#status-badge');
 const message = (page: Page) => page.locator('#message');
 
-// Browser tests go through several real redirects between the page, the sandbox and the host; once
-// in a full-suite run (not reproduced alone, 15/15) the Google alias test stayed on a hidden
-// workspace after consent. Retry a failed browser test (each try uses a fresh org) rather than let
-// one timing hiccup hide 600 other results; every assertion still has to pass on the try that counts.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
-
 beforeAll(async () => {
   await sandboxControl('POST', 'reset');
   embedder = await framingSite();
