@@ -2,15 +2,18 @@
  * `POST /api/orgs/{orgId}/admin-links {returnUrl?}` (function key) -> `{url, expiresAt}`: the SaaS
  * backend gets a 60-minute link to the settings page of one org, to hand to that org's admin.
  */
+import type { HttpHandler } from '@azure/functions';
 import { adminLinksOf } from '../shared/adminLinks';
 import { getServices } from '../shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
+
+export const adminLinks: HttpHandler = handle(async (request) => json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request))));
 
 defineHttp({
   name: 'adminLinks',
   route: 'orgs/{orgId}/admin-links',
   methods: ['POST'],
   authLevel: 'function',
-  handler: handle(async (request) => json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request)))),
+  handler: adminLinks,
 });

@@ -4,7 +4,7 @@
  * its flows; `shared/consent/` never branches on provider name.
  */
 import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
-import type { ProviderContext } from '../providers/module';
+import type { ProviderContext } from '../providers/context';
 
 export interface AuthorizationRequest {
   /** Signed, single-use state to pass through the provider unchanged. */
