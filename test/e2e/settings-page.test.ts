@@ -287,8 +287,10 @@ describe('Google sign-in with a send-as alias', () => {
     await page.waitForURL(/\/o\/oauth2\/v2\/auth/);
     expect(new URL(page.url()).searchParams.get('scope')!.split(' ').includes(SETTINGS_SCOPE)).toBe(askedForSettings);
     await page.locator('li', { hasText: 'alerts@fabrikam.example:' }).getByRole('link', { name: 'Allow' }).click(); // the sandbox's Google page
-    await page.locator('#workspace').waitFor({ state: 'visible' });
-    await expect(message(page).textContent()).resolves.toContain('Connected to Google');
+    // Wait for the outcome itself, which the page shows only after it has loaded the sender again.
+    await message(page).filter({ hasText: 'Connected to Google' }).waitFor();
+    await expect(page.locator('#workspace').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#app').getAttribute('aria-busy')).resolves.toBe('false');
   }
 
   it('ticks "check send-as aliases" once the signed-in account differs from the sender email; Test connection then sees the alias verified', async () => {
