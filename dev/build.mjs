@@ -2,8 +2,28 @@
 // (sandbox, local host, start, test runner, benchmarks) with esbuild. The Functions host provides
 // @azure/functions-core, so it stays external.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+
+/**
+ * The settings page's script (shared/adminLinks/page/client/*.ts) for the browser: one IIFE, no
+ * Node. Its text is defined as `__SETTINGS_PAGE_JS__` in every bundle below (read by
+ * shared/adminLinks/page/script.ts) and written to dist/settings/app.js for runs from the sources.
+ */
+const SETTINGS_PAGE_ENTRY = 'shared/adminLinks/page/client/main.ts';
+const settingsPage = await build({
+  entryPoints: [SETTINGS_PAGE_ENTRY],
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['es2020'],
+  write: false,
+  logLevel: 'warning',
+  tsconfig: 'shared/adminLinks/page/client/tsconfig.json',
+});
+const settingsPageJs = settingsPage.outputFiles[0].text;
+mkdirSync('dist/settings', { recursive: true });
+writeFileSync('dist/settings/app.js', settingsPageJs);
 
 const common = {
   bundle: true,
@@ -16,7 +36,7 @@ const common = {
   // Some SDK packages pick their ESM build under esbuild (import condition) and read
   // `import.meta.url` (e.g. @azure/storage-common's crc64.js), which a CJS bundle leaves undefined:
   // give it the bundle's own file URL.
-  define: { 'import.meta.url': '__bundleFileUrl' },
+  define: { 'import.meta.url': '__bundleFileUrl', __SETTINGS_PAGE_JS__: JSON.stringify(settingsPageJs) },
   banner: { js: 'var __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
 };
 

@@ -4,7 +4,7 @@
  * sender of their own go out at once, and the sandbox outbox shows the test message.
  */
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from './sandbox/world';
-import type { DemoSeeder } from './seed';
+import type { DemoSeeder } from './seed-types';
 
 export const seedMicrosoftDemo: DemoSeeder = async ({ services, apiUrl }) => {
   const senders = services.senderService;

@@ -4,11 +4,11 @@
  * how to get a new one.
  */
 import { adminLinksOf } from '../shared/adminLinks';
-import type { DemoSeeder } from './seed';
+import type { Seeder } from './seed-types';
 
 export const DEMO_SETTINGS_ORG = 'demo-org';
 
-export const seedSettingsLink: DemoSeeder = async ({ services, apiUrl }) => {
+export const seedSettingsLink: Seeder = async ({ services, apiUrl }) => {
   const link = await adminLinksOf(services).create(DEMO_SETTINGS_ORG, undefined);
   return [
     `Settings page    ${link.url}`,

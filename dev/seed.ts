@@ -3,36 +3,35 @@
  * and may return lines to print under the URLs (a settings-page link, a demo org's name).
  * To add one (a demo org with a Microsoft or Google sender, ...): append it to DEMO_SEEDERS.
  * The sandbox's own demo world (tenants, users, apps) is seeded by the sandbox itself.
+ * `npm start -- --real` runs only REAL_SEEDERS: nothing that writes to a real tenant.
  */
-import type { Sandbox } from './sandbox/server';
-import type { Services } from '../shared/services';
 import { ensureAllStorage } from '../shared/store/storageClients';
 import { seedMicrosoftDemo } from './seed-microsoft';
 import { seedSettingsLink } from './seed-settings';
+import type { DemoContext, DemoSeeder, Seeder, StackContext } from './seed-types';
 
-export interface DemoContext {
-  /** Services built from the same settings the host runs with (Storage, Key Vault through the sandbox). */
-  services: Services;
-  /** The in-process sandbox: its world can be changed directly. */
-  sandbox: Sandbox;
-  /** e.g. http://localhost:7071 (the API is under /api). */
-  apiUrl: string;
-  /** LOCAL_FUNCTION_KEY, for calls to function-level routes. */
-  functionKey?: string;
-}
-
-export type DemoSeeder = (context: DemoContext) => Promise<string[] | void>;
+export type { DemoContext, DemoSeeder, StackContext } from './seed-types';
 
 /** Every table, queue and container exists before the first message arrives. */
-const seedStorage: DemoSeeder = async ({ services }) => {
+const seedStorage: Seeder = async ({ services }) => {
   await ensureAllStorage(services.storage);
 };
 
 export const DEMO_SEEDERS: DemoSeeder[] = [seedStorage, seedMicrosoftDemo, seedSettingsLink];
+export const REAL_SEEDERS: Seeder[] = [seedStorage, seedSettingsLink];
 
-/** Runs every seeder in order; returns the lines they want printed. */
-export async function seedDemo(context: DemoContext): Promise<string[]> {
+async function runSeeders<Context extends StackContext>(seeders: Array<Seeder<Context>>, context: Context): Promise<string[]> {
   const lines: string[] = [];
-  for (const seed of DEMO_SEEDERS) lines.push(...((await seed(context)) ?? []));
+  for (const seed of seeders) lines.push(...((await seed(context)) ?? []));
   return lines;
+}
+
+/** Runs every demo seeder in order; returns the lines they want printed. */
+export function seedDemo(context: DemoContext): Promise<string[]> {
+  return runSeeders(DEMO_SEEDERS, context);
+}
+
+/** The seeders of a real run (Storage exists, a settings link); returns the lines they want printed. */
+export function seedReal(context: StackContext): Promise<string[]> {
+  return runSeeders(REAL_SEEDERS, context);
 }

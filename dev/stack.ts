@@ -86,11 +86,27 @@ export function azuriteConnectionString(ports: StoragePorts): string {
   ].join(';');
 }
 
-/** local.settings.json's Values (falling back to the committed sample). */
-export function readLocalSettings(): Record<string, string> {
-  const file = ['local.settings.json', 'local.settings.sample.json'].map((f) => resolve(process.cwd(), f)).find(existsSync);
+/** The settings file a local run reads: `explicit`, else local.settings.json, else the committed sample. */
+export function localSettingsFile(explicit?: string): string | undefined {
+  if (explicit) return resolve(process.cwd(), explicit);
+  return ['local.settings.json', 'local.settings.sample.json'].map((f) => resolve(process.cwd(), f)).find(existsSync);
+}
+
+/** local.settings.json's Values (falling back to the committed sample), or those of `file`. */
+export function readLocalSettings(file = localSettingsFile()): Record<string, string> {
   if (!file) throw new Error('local.settings.sample.json is missing');
+  if (!existsSync(file)) throw new Error(`${file} does not exist`);
   return JSON.parse(readFileSync(file, 'utf8')).Values ?? {};
+}
+
+/**
+ * Whether settings name a Storage account of their own: a connection string other than the
+ * Azurite shortcut, or the identity-based `AzureWebJobsStorage__*ServiceUri` settings.
+ */
+export function hasOwnStorage(settings: Record<string, string | undefined>): boolean {
+  const connection = settings.AzureWebJobsStorage?.trim();
+  if (connection && !/^UseDevelopmentStorage=true$/i.test(connection)) return true;
+  return ['blob', 'queue', 'table'].some((service) => !!settings[`AzureWebJobsStorage__${service}ServiceUri`]);
 }
 
 /** The settings pointing the app at a running sandbox and Azurite (overrides the URL settings). */

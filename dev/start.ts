@@ -4,25 +4,64 @@
  * pointed at both, waits for /api/health, seeds the demo, and prints where everything is.
  * Ctrl-C (SIGINT) or SIGTERM stops every child.
  *
+ * `npm start -- --real` talks to real services instead: no sandbox, no demo, and local.settings.json's
+ * provider URLs, Key Vault and credentials are used as they are. Only Azurite is started, and only
+ * when the settings name no Storage account of their own (`UseDevelopmentStorage=true` or nothing).
+ * `--settings <file>` reads another settings file (in either mode).
+ *
  * Ports (defaults as in the README), overridable for tests and for machines where they are taken:
  *   ORG_MAILER_PORT (7071), ORG_MAILER_BLOB_PORT / _QUEUE_PORT / _TABLE_PORT (10000-10002),
  *   ORG_MAILER_SANDBOX_PORTS: "0" for free ports, or six ports in the order
  *   entra,graph,googleAccounts,googleOAuth,gmail,keyVault (8441-8446).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../shared/config';
 import { createServices } from '../shared/services';
 import { ensureCertificates } from './sandbox/ca';
 import { DEFAULT_PORTS, Sandbox, SERVICE_NAMES, ServiceName } from './sandbox/server';
-import { seedDemo } from './seed';
-import { DEFAULT_STORAGE_PORTS, readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from './stack';
+import { seedDemo, seedReal } from './seed';
+import { azuriteConnectionString, DEFAULT_STORAGE_PORTS, hasOwnStorage, localSettingsFile, readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from './stack';
 
 const DEFAULT_API_PORT = 7071;
 const HEALTH_DEADLINE_MS = 60_000;
 
 class StartError extends Error {}
+
+interface StartOptions {
+  /** Real services (local.settings.json as it is) instead of the sandbox. */
+  real: boolean;
+  /** `--settings <file>`: the settings file to read instead of local.settings.json. */
+  settingsFile?: string;
+}
+
+function parseArgs(args: string[]): StartOptions {
+  const options: StartOptions = { real: false };
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--real') options.real = true;
+    else if (args[i] === '--sandbox') options.real = false;
+    else if (args[i] === '--settings' && args[i + 1]) options.settingsFile = args[++i];
+    else throw new StartError(`Unknown option "${args[i]}": npm start [-- --real] [--settings <file>]`);
+  }
+  return options;
+}
+
+function settingsFileOf(options: StartOptions): string | undefined {
+  const file = localSettingsFile(options.settingsFile);
+  if (options.settingsFile && (!file || !existsSync(file))) throw new StartError(`The settings file ${options.settingsFile} does not exist.`);
+  return file;
+}
+
+/** The settings file of a real run: never the sample, whose URLs name the sandbox. */
+function realSettingsFile(options: StartOptions): string {
+  const file = settingsFileOf(options);
+  if (!file || (!options.settingsFile && file.endsWith('local.settings.sample.json'))) {
+    throw new StartError('npm start -- --real needs a local.settings.json: copy local.settings.sample.json and put in your tenant\'s URLs and credentials.');
+  }
+  return file;
+}
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -86,19 +125,23 @@ function publicBaseUrl(current: string | undefined, apiPort: number): string | u
   return `http://localhost:${apiPort}`;
 }
 
-async function run(): Promise<void> {
+async function run(options: StartOptions): Promise<void> {
   const apiPort = portFromEnv('ORG_MAILER_PORT', DEFAULT_API_PORT);
   const storagePorts: StoragePorts = {
     blob: portFromEnv('ORG_MAILER_BLOB_PORT', DEFAULT_STORAGE_PORTS.blob),
     queue: portFromEnv('ORG_MAILER_QUEUE_PORT', DEFAULT_STORAGE_PORTS.queue),
     table: portFromEnv('ORG_MAILER_TABLE_PORT', DEFAULT_STORAGE_PORTS.table),
   };
-  const ports = sandboxPorts();
+  const ports = options.real ? undefined : sandboxPorts();
+  const local = readLocalSettings(options.real ? realSettingsFile(options) : settingsFileOf(options));
+  const withAzurite = !options.real || !hasOwnStorage(local);
   await assertFree(apiPort, 'ORG_MAILER_PORT');
-  await assertFree(storagePorts.blob, 'ORG_MAILER_BLOB_PORT');
-  await assertFree(storagePorts.queue, 'ORG_MAILER_QUEUE_PORT');
-  await assertFree(storagePorts.table, 'ORG_MAILER_TABLE_PORT');
-  for (const service of SERVICE_NAMES) await assertFree(ports[service], 'ORG_MAILER_SANDBOX_PORTS');
+  if (withAzurite) {
+    await assertFree(storagePorts.blob, 'ORG_MAILER_BLOB_PORT');
+    await assertFree(storagePorts.queue, 'ORG_MAILER_QUEUE_PORT');
+    await assertFree(storagePorts.table, 'ORG_MAILER_TABLE_PORT');
+  }
+  if (ports) for (const service of SERVICE_NAMES) await assertFree(ports[service], 'ORG_MAILER_SANDBOX_PORTS');
 
   let azurite: ChildProcess | undefined;
   let sandbox: Sandbox | undefined;
@@ -124,12 +167,12 @@ async function run(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    azurite = await startAzurite(storagePorts);
-    sandbox = await startSandbox({ ports });
-    const local = readLocalSettings();
+    if (withAzurite) azurite = await startAzurite(storagePorts);
+    if (ports) sandbox = await startSandbox({ ports });
     const settings: Record<string, string> = {
       ...local,
-      ...stackSettings(sandbox.urls, storagePorts),
+      ...(sandbox ? stackSettings(sandbox.urls, storagePorts) : {}),
+      ...(options.real && withAzurite ? { AzureWebJobsStorage: azuriteConnectionString(storagePorts) } : {}),
       ORG_MAILER_PORT: String(apiPort),
     };
     const base = publicBaseUrl(local.PUBLIC_BASE_URL, apiPort);
@@ -149,12 +192,17 @@ async function run(): Promise<void> {
 
     const apiUrl = `http://localhost:${apiPort}`;
     await waitForHealth(`${apiUrl}/api/health`, host);
-    const extra = await seedDemo({ services: createServices(config), sandbox, apiUrl, functionKey: settings.LOCAL_FUNCTION_KEY });
+    const services = createServices(config);
+    if (!sandbox) {
+      console.log(realBanner(apiUrl, config.publicBaseUrl, settings, withAzurite, await seedReal({ services, apiUrl, functionKey: settings.LOCAL_FUNCTION_KEY })));
+      return;
+    }
+    const extra = await seedDemo({ services, sandbox, apiUrl, functionKey: settings.LOCAL_FUNCTION_KEY });
 
     console.log(
       [
         '',
-        'org-mailer is running. Ctrl-C stops everything.',
+        'org-mailer is running in sandbox mode (Microsoft, Google and Key Vault are the local sandbox; `npm start -- --real` for real ones). Ctrl-C stops everything.',
         `  API              ${apiUrl}/api   (function key: LOCAL_FUNCTION_KEY in local.settings.json)`,
         `  Health           ${apiUrl}/api/health`,
         `  Sandbox outbox   ${sandbox.urls.graph}/_sandbox/outbox`,
@@ -168,6 +216,25 @@ async function run(): Promise<void> {
     report(error);
     await stop(1);
   }
+}
+
+/** What a real run prints: which services it talks to, and the redirect URIs to register for them. */
+function realBanner(apiUrl: string, publicBaseUrl: string, settings: Record<string, string>, withAzurite: boolean, extra: string[]): string {
+  return [
+    '',
+    'org-mailer is running in real mode (local.settings.json\'s URLs and credentials, no sandbox). Ctrl-C stops everything.',
+    `  API              ${apiUrl}/api   (function key: LOCAL_FUNCTION_KEY)`,
+    `  Health           ${apiUrl}/api/health`,
+    `  Storage          ${withAzurite ? 'Azurite (in memory), started for this run' : 'the account named by AzureWebJobsStorage'}`,
+    `  Key Vault        ${settings.KEY_VAULT_URL}`,
+    `  Microsoft        ${settings.MICROSOFT_AUTHORITY_HOST ?? 'https://login.microsoftonline.com'} · ${settings.MICROSOFT_GRAPH_URL ?? 'https://graph.microsoft.com'}`,
+    `  Google           ${settings.GOOGLE_AUTH_URL ?? 'https://accounts.google.com/o/oauth2/v2/auth'} · ${settings.GMAIL_API_URL ?? 'https://gmail.googleapis.com'}`,
+    ...extra.map((line) => `  ${line}`),
+    '  Register these redirect URIs (the platform apps must know them before consent works):',
+    `    Entra app registration, platform "Web":  ${publicBaseUrl}/api/oauth/microsoft/callback`,
+    `    Google OAuth web client:                  ${publicBaseUrl}/api/oauth/google/callback`,
+    '',
+  ].join('\n');
 }
 
 /** Our own failures (a taken port, a bad setting) are one line; anything else gets its stack. */
@@ -192,12 +259,24 @@ function rerunTrustingSandbox(caPath: string): void {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-const caPath = ensureCertificates().caPath;
-if (process.env.NODE_EXTRA_CA_CERTS === caPath) {
-  run().catch((error) => {
+function main(): void {
+  let options: StartOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
     report(error);
     process.exit(1);
-  });
-} else {
-  rerunTrustingSandbox(caPath);
+  }
+  const started = () =>
+    run(options).catch((error) => {
+      report(error);
+      process.exit(1);
+    });
+  // A real run trusts what Node trusts (plus the operator's own NODE_EXTRA_CA_CERTS, if set), never the sandbox's CA.
+  if (options.real) return void started();
+  const caPath = ensureCertificates().caPath;
+  if (process.env.NODE_EXTRA_CA_CERTS === caPath) void started();
+  else rerunTrustingSandbox(caPath);
 }
+
+main();

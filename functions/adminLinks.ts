@@ -4,17 +4,20 @@
  * `POST /api/orgs/{orgId}/admin-links/revoke` (function key): every link of the org issued so far
  * stops working (a Reset does the same).
  */
+import type { HttpHandler } from '@azure/functions';
 import { adminLinksOf } from '../shared/adminLinks';
 import { getServices } from '../shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
+
+export const adminLinks: HttpHandler = handle(async (request) => json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request))));
 
 defineHttp({
   name: 'adminLinks',
   route: 'orgs/{orgId}/admin-links',
   methods: ['POST'],
   authLevel: 'function',
-  handler: handle(async (request) => json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request)))),
+  handler: adminLinks,
 });
 
 defineHttp({

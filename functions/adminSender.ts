@@ -4,7 +4,7 @@
  * route acts on the token's org only (there is no orgId in these paths to tamper with) and calls the
  * same sender service as the management routes in senders.ts.
  */
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { adminLinksOf, AdminSession, pageConsentRequest } from '../shared/adminLinks';
 import { getServices } from '../shared/services';
 import { handle, json, readJson } from './http';
@@ -21,54 +21,66 @@ function asAdmin(action: (session: AdminSession, request: HttpRequest) => Promis
   return handle(async (request) => action(await adminLinksOf(getServices()).session(bearer(request)), request));
 }
 
+export const adminSession: HttpHandler = asAdmin(async (session) => json(200, session));
+
 defineHttp({
   name: 'adminSession',
   route: 'admin/session',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: asAdmin(async (session) => json(200, session)),
+  handler: adminSession,
 });
+
+export const adminSender: HttpHandler = asAdmin(async ({ orgId }, request) =>
+  json(200, request.method === 'PUT' ? await senders().save(orgId, await readJson(request)) : await senders().get(orgId)),
+);
 
 defineHttp({
   name: 'adminSender',
   route: 'admin/sender',
   methods: ['GET', 'PUT'],
   authLevel: 'anonymous',
-  handler: asAdmin(async ({ orgId }, request) =>
-    json(200, request.method === 'PUT' ? await senders().save(orgId, await readJson(request)) : await senders().get(orgId)),
-  ),
+  handler: adminSender,
 });
+
+export const adminSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, request) =>
+  json(200, await senders().consentLink(orgId, pageConsentRequest(await readJson(request), getServices().config))),
+);
 
 defineHttp({
   name: 'adminSenderConsentLink',
   route: 'admin/sender/consent-link',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: asAdmin(async ({ orgId }, request) =>
-    json(200, await senders().consentLink(orgId, pageConsentRequest(await readJson(request), getServices().config))),
-  ),
+  handler: adminSenderConsentLink,
 });
+
+export const adminSenderVerify: HttpHandler = asAdmin(async ({ orgId }) => json(200, await senders().verify(orgId)));
 
 defineHttp({
   name: 'adminSenderVerify',
   route: 'admin/sender/verify',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: asAdmin(async ({ orgId }) => json(200, await senders().verify(orgId))),
+  handler: adminSenderVerify,
 });
+
+export const adminSenderTest: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await senders().test(orgId, await readJson(request))));
 
 defineHttp({
   name: 'adminSenderTest',
   route: 'admin/sender/test',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: asAdmin(async ({ orgId }, request) => json(200, await senders().test(orgId, await readJson(request)))),
+  handler: adminSenderTest,
 });
+
+export const adminSenderReset: HttpHandler = asAdmin(async ({ orgId }) => json(200, await senders().reset(orgId)));
 
 defineHttp({
   name: 'adminSenderReset',
   route: 'admin/sender/reset',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: asAdmin(async ({ orgId }) => json(200, await senders().reset(orgId))),
+  handler: adminSenderReset,
 });

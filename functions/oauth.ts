@@ -8,10 +8,11 @@
  * and state as a form body, so the one-time code stays out of URLs and request logs
  * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, "response_mode").
  */
-import type { HttpRequest } from '@azure/functions';
+import type { HttpHandler, HttpRequest } from '@azure/functions';
 import { MailerError } from '../shared/errors';
 import { consentAnswer } from '../shared/consent/resultPage';
 import { getServices } from '../shared/services';
+import { logEvent } from '../shared/telemetry/log';
 import { handle, readText } from './http';
 import { defineHttp } from './registry';
 
@@ -28,29 +29,37 @@ async function answerParams(request: HttpRequest): Promise<URLSearchParams> {
   return new URLSearchParams(await readText(request, MAX_FORM_BYTES));
 }
 
+export const oauthCallback: HttpHandler = handle(async (request) => {
+  const provider = request.params.provider ?? '';
+  const result = await getServices().senderService.completeConsent(provider, await answerParams(request));
+  const answer = consentAnswer({
+    provider,
+    orgId: result.orgId,
+    mode: result.mode,
+    returnUrl: result.returnUrl,
+    senderEmail: result.sender?.senderEmail,
+    accountEmail: result.sender?.accountEmail,
+    tenantId: result.sender?.tenantId,
+    error: result.error,
+    next: result.next,
+  });
+  logEvent(result.error ? 'consent.failed' : result.next ? 'consent.continued' : 'consent.completed', {
+    orgId: result.orgId,
+    provider,
+    mode: result.mode,
+    code: result.error?.code,
+  });
+  const noStore = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
+  // 303 after a POST: the browser follows with a GET and never re-posts the (spent) code on reload.
+  const redirectStatus = request.method === 'POST' ? 303 : 302;
+  if (answer.kind === 'redirect') return { status: redirectStatus, headers: { ...noStore, Location: answer.location } };
+  return { status: answer.status, headers: { ...noStore, 'Content-Type': 'text/html; charset=utf-8' }, body: answer.html };
+});
+
 defineHttp({
   name: 'oauthCallback',
   route: 'oauth/{provider}/callback',
   methods: ['GET', 'POST'],
   authLevel: 'anonymous',
-  handler: handle(async (request) => {
-    const provider = request.params.provider ?? '';
-    const result = await getServices().senderService.completeConsent(provider, await answerParams(request));
-    const answer = consentAnswer({
-      provider,
-      orgId: result.orgId,
-      mode: result.mode,
-      returnUrl: result.returnUrl,
-      senderEmail: result.sender?.senderEmail,
-      accountEmail: result.sender?.accountEmail,
-      tenantId: result.sender?.tenantId,
-      error: result.error,
-      next: result.next,
-    });
-    const noStore = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
-    // 303 after a POST: the browser follows with a GET and never re-posts the (spent) code on reload.
-    const redirectStatus = request.method === 'POST' ? 303 : 302;
-    if (answer.kind === 'redirect') return { status: redirectStatus, headers: { ...noStore, Location: answer.location } };
-    return { status: answer.status, headers: { ...noStore, 'Content-Type': 'text/html; charset=utf-8' }, body: answer.html };
-  }),
+  handler: oauthCallback,
 });

@@ -3,6 +3,7 @@
  * Built once per process from the registry and the schemas (shared/openapi); the routes are read at
  * the first request, when functions/index.ts has declared them all.
  */
+import type { HttpHandler } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import { buildOpenApiDocument, OpenApiDocument } from '../shared/openapi';
 import { handle, json } from './http';
@@ -20,10 +21,12 @@ export function openApiDocument(): OpenApiDocument {
   return built.document;
 }
 
+export const openapi: HttpHandler = handle(async () => json(200, openApiDocument(), { 'Cache-Control': 'public, max-age=300' }));
+
 defineHttp({
   name: 'openapi',
   route: 'openapi.json',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: handle(async () => json(200, openApiDocument(), { 'Cache-Control': 'public, max-age=300' })),
+  handler: openapi,
 });

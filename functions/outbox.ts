@@ -5,7 +5,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { QUEUES } from '../shared/store/names';
 import { getServices } from '../shared/services';
-import { defineQueue } from './registry';
+import { defineQueue, QueueHandler } from './registry';
 
 function logOf(context: InvocationContext) {
   // The dequeue count shows that throttling and outages never make the host retry a message.
@@ -16,18 +16,22 @@ function logOf(context: InvocationContext) {
   };
 }
 
+export const outbox: QueueHandler = async (entry, context) => {
+  await getServices().delivery.worker.process(entry, logOf(context));
+};
+
 defineQueue({
   name: 'outbox',
   queueName: QUEUES.outbox,
-  handler: async (entry, context) => {
-    await getServices().delivery.worker.process(entry, logOf(context));
-  },
+  handler: outbox,
 });
+
+export const outboxPoison: QueueHandler = async (entry, context) => {
+  await getServices().delivery.poison.process(entry, logOf(context));
+};
 
 defineQueue({
   name: 'outboxPoison',
   queueName: QUEUES.outboxPoison,
-  handler: async (entry, context) => {
-    await getServices().delivery.poison.process(entry, logOf(context));
-  },
+  handler: outboxPoison,
 });

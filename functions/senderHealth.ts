@@ -1,18 +1,20 @@
 /** The daily sender-health check (timer, 06:00 UTC): see shared/senders/health.ts. */
 import { checkSenderHealth, SENDER_HEALTH_SCHEDULE } from '../shared/senders/health';
 import { getServices } from '../shared/services';
-import { defineTimer } from './registry';
+import { defineTimer, TimerHandler } from './registry';
+
+export const senderHealth: TimerHandler = async (_timer, context) => {
+  const services = getServices();
+  await checkSenderHealth({
+    store: services.senders,
+    providers: services.providers,
+    resolver: services.senderResolver,
+    log: (line) => context.log(line),
+  });
+};
 
 defineTimer({
   name: 'senderHealth',
   schedule: SENDER_HEALTH_SCHEDULE,
-  handler: async (_timer, context) => {
-    const services = getServices();
-    await checkSenderHealth({
-      store: services.senders,
-      providers: services.providers,
-      resolver: services.senderResolver,
-      log: (line) => context.log(line),
-    });
-  },
+  handler: senderHealth,
 });

@@ -4,7 +4,7 @@
  * its flows; `shared/consent/` never branches on provider name.
  */
 import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
-import type { ProviderContext } from '../providers/module';
+import type { ProviderContext } from '../providers/context';
 
 /**
  * What one step of a consent proved (a verified sign-in: tenant and user), kept server-side with the

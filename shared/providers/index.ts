@@ -21,17 +21,8 @@ const LOADERS: Readonly<Record<ProviderName, () => Promise<ProviderModule>>> = {
   google: async () => (await import('./google')).googleProvider,
 };
 
-/**
- * The modes each provider supports (design.md section 4): the sender schema validates against it.
- * No prototype: callers look names up with `in` and `[]`, and "constructor" or "__proto__" from a
- * request body must not find Object.prototype's members there.
- */
-export const PROVIDER_MODES: Readonly<Record<ProviderName, readonly SenderMode[]>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<ProviderName, readonly SenderMode[]>, {
-    microsoft: ['admin_consent', 'app_registration', 'delegated'],
-    google: ['oauth', 'service_account'],
-  }),
-);
+/** The modes each provider supports: one list, in modes.ts (the settings page's script imports it too). */
+export { PROVIDER_MODES } from './modes';
 
 const loaded = new Map<ProviderName, Promise<ProviderModule>>();
 

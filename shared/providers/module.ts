@@ -3,22 +3,12 @@
  * factory for `MailProvider`s. `shared/providers/index.ts` is the only place that maps a provider
  * name to its module; senders, consent and delivery never branch on the provider name.
  */
-import type { Config } from '../config';
 import type { ConsentFlow } from '../consent/types';
 import type { SenderConfig, ProviderName } from '../senders/model';
-import type { SecretStore } from '../store/types';
+import type { ProviderContext } from './context';
 import type { MailProvider } from './types';
 
-export interface ProviderContext {
-  config: Readonly<Config>;
-  secrets: SecretStore;
-  /**
-   * Microsoft, `MICROSOFT_CREDENTIAL=managed-identity` only: returns the managed identity's token for
-   * `api://AzureADTokenExchange`, used as the platform app's client assertion. Omitted in production
-   * (the Microsoft module then asks `ManagedIdentityCredential`); tests inject one.
-   */
-  microsoftClientAssertion?: () => Promise<string>;
-}
+export type { ProviderContext } from './context';
 
 export interface ProviderModule {
   provider: ProviderName;

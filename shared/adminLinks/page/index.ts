@@ -11,11 +11,11 @@ import type { Config } from '../../config';
 import { MailerError } from '../../errors';
 import { SETTINGS_CSS } from './css';
 import { SETTINGS_HTML } from './html';
-import { SETTINGS_JS } from './script';
+import { settingsScript } from './script';
 
 const ASSETS: Record<string, { contentType: string; body: string }> = {
   '': { contentType: 'text/html; charset=utf-8', body: SETTINGS_HTML },
-  'app.js': { contentType: 'text/javascript; charset=utf-8', body: SETTINGS_JS },
+  'app.js': { contentType: 'text/javascript; charset=utf-8', get body() { return settingsScript(); } },
   'app.css': { contentType: 'text/css; charset=utf-8', body: SETTINGS_CSS },
 };
 

@@ -1,0 +1,34 @@
+/** The page's fixed texts. The provider and mode list itself comes from the server's one list (shared/providers/modes.ts). */
+import type { SenderStatus } from './types';
+
+export const TOKEN_KEY = 'org-mailer.admin-token';
+
+export const STATUS: Record<SenderStatus | 'none', string> = {
+  none: 'Default sender',
+  draft: 'Draft',
+  active: 'Active',
+  needs_attention: 'Needs attention',
+};
+
+export const CONSENT_BUTTONS: Record<string, string> = {
+  admin_consent: 'Grant admin consent in Microsoft 365',
+  delegated: 'Sign in with Microsoft',
+  oauth: 'Sign in with Google',
+};
+
+export const CONSENT_HELP: Record<string, string> = {
+  admin_consent: 'Opens Microsoft\'s sign-in, then its consent page for your tenant. Sign in as a Global Administrator (or Privileged Role Administrator) and accept; you come back here afterwards.',
+  delegated: 'Opens Microsoft\'s sign-in page. For a shared mailbox, sign in as a user with "Send as" rights and enter the shared address as sender email.',
+  oauth: 'Opens Google\'s sign-in page. Allow "Send email on your behalf"; you come back here afterwards.',
+};
+
+export const CHECK_LABELS: Record<string, string> = {
+  token: 'Sign-in of the app',
+  'sign-in': 'Saved sign-in',
+  permission: 'Permission to send',
+  scope: 'Permission to send',
+  mailbox: 'Mailbox',
+  alias: 'Sender address',
+};
+
+export const PROVIDER_LABELS: Record<string, string> = { microsoft: 'Microsoft 365', google: 'Google' };

@@ -1,0 +1,80 @@
+/**
+ * The shapes the page reads from `/api/admin/*` (the sender config view, checks, session): only the
+ * fields it shows. Declared here, not imported from the server's modules, so the browser bundle and
+ * its type check stay free of Node code.
+ */
+export type SenderStatus = 'draft' | 'active' | 'needs_attention';
+
+export interface Problem {
+  code: string;
+  message: string;
+  hint?: string;
+  at?: string;
+  expiresOn?: string;
+}
+
+export interface SenderView {
+  provider: string;
+  mode: string;
+  status: SenderStatus;
+  locked?: boolean;
+  notice?: string;
+  senderEmail?: string;
+  senderName?: string;
+  replyTo?: string;
+  tenantId?: string;
+  /** The admin whose verified sign-in proved the tenant (admin consent). */
+  consentedBy?: { oid: string; username?: string };
+  clientId?: string;
+  mailboxObjectId?: string;
+  clientSecretExpiresOn?: string;
+  fallbackToDefault?: boolean;
+  accountEmail?: string;
+  consentedAt?: string;
+  secrets?: Record<string, string>;
+  lastTest?: { ok: boolean; to?: string; at?: string; code?: string };
+  lastError?: Problem;
+  warnings?: Problem[];
+}
+
+/** The PUT body: exactly the API's flat JSON. */
+export interface SenderForm {
+  provider: string;
+  mode: string;
+  senderEmail: string;
+  senderName: string;
+  fallbackToDefault: boolean;
+  replyTo?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientSecretExpiresOn?: string;
+  mailboxObjectId?: string;
+  serviceAccountKey?: string;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  code?: string;
+  message?: string;
+  hint?: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checks?: Check[];
+}
+
+export interface Session {
+  orgId: string;
+  expiresAt: string;
+  returnUrl?: string;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  hint?: string;
+  fields?: Record<string, string>;
+}
