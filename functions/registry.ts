@@ -78,32 +78,44 @@ function logged<A, R>(handler: (input: A, context: InvocationContext) => R): (in
     withInvocationLog({ invocationId: context.invocationId, log: (line) => context.log(line), warn: (line) => context.warn(line) }, () => handler(input, context));
 }
 
+const invocations = new WeakMap<FunctionDefinition, FunctionDefinition['handler']>();
+
+/**
+ * What a host calls: the definition's handler (the one its file exports) inside its invocation's
+ * log context. The Azure registrations below and the local host (dev/host) both call this.
+ */
+export function invocationOf<D extends FunctionDefinition>(definition: D): D['handler'] {
+  let invoke = invocations.get(definition);
+  if (!invoke) invocations.set(definition, (invoke = logged(definition.handler as (input: unknown, context: InvocationContext) => unknown) as D['handler']));
+  return invoke as D['handler'];
+}
+
 export function defineHttp(input: Omit<HttpFunction, 'kind'>): void {
-  const definition = { ...input, handler: logged(input.handler) };
-  remember({ kind: 'http', ...definition });
+  const definition: HttpFunction = { kind: 'http', ...input };
+  remember(definition);
   if (!insideFunctionsHost) return;
   app.http(definition.name, {
     route: definition.route,
     methods: definition.methods,
     authLevel: definition.authLevel,
-    handler: definition.handler,
+    handler: invocationOf(definition),
   });
 }
 
 export function defineQueue(input: Omit<QueueFunction, 'kind'>): void {
-  const definition = { ...input, handler: logged(input.handler) };
-  remember({ kind: 'queue', ...definition });
+  const definition: QueueFunction = { kind: 'queue', ...input };
+  remember(definition);
   if (!insideFunctionsHost) return;
   app.storageQueue(definition.name, {
     queueName: definition.queueName,
     connection: 'AzureWebJobsStorage',
-    handler: definition.handler,
+    handler: invocationOf(definition),
   });
 }
 
 export function defineTimer(input: Omit<TimerFunction, 'kind'>): void {
-  const definition = { ...input, handler: logged(input.handler) };
-  remember({ kind: 'timer', ...definition });
+  const definition: TimerFunction = { kind: 'timer', ...input };
+  remember(definition);
   if (!insideFunctionsHost) return;
-  app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
+  app.timer(definition.name, { schedule: definition.schedule, handler: invocationOf(definition) });
 }

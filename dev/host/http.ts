@@ -11,7 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functions';
-import type { HttpFunction } from '../../functions/registry';
+import { HttpFunction, invocationOf } from '../../functions/registry';
 import { ErrorCode, MailerError } from '../../shared/errors';
 import { createInvocationContext, describeError, HostLog } from './invocation';
 import { byPrecedence, RouteTemplate } from './routes';
@@ -139,7 +139,7 @@ export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessa
     });
     const context = createInvocationContext(route.fn.name, options.log);
     try {
-      await writeResponse(res, await route.fn.handler(request, context));
+      await writeResponse(res, await invocationOf(route.fn)(request, context));
     } catch (error) {
       options.log(`[${route.fn.name}] error: invocation ${context.invocationId} failed: ${describeError(error)}`);
       if (!res.headersSent) sendError(res, 'INTERNAL', 'An unexpected error occurred; it has been logged.');

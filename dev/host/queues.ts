@@ -11,7 +11,7 @@
  *   `maxDequeueCount` times. A message whose count already exceeds it (a crash mid-run) or that
  *   is not Base64 goes to the poison queue without running.
  */
-import type { QueueFunction } from '../../functions/registry';
+import { invocationOf, QueueFunction } from '../../functions/registry';
 import { decodeQueueMessage, QueueEntry, QueueStore } from '../../shared/store/outboxQueue';
 import { poisonQueueName } from '../../shared/store/names';
 import type { QueueSettings } from './hostJson';
@@ -135,7 +135,7 @@ export class QueuePoller {
       queueTrigger: decoded.text,
     });
     try {
-      await withTimeout(Promise.resolve(fn.handler(decoded.value, context)), this.options.functionTimeoutMs, `${fn.name} invocation ${context.invocationId}`);
+      await withTimeout(Promise.resolve(invocationOf(fn)(decoded.value, context)), this.options.functionTimeoutMs, `${fn.name} invocation ${context.invocationId}`);
     } catch (error) {
       log(`[${fn.name}] error: invocation ${context.invocationId} (message ${entry.id}, try ${entry.dequeueCount}) failed: ${describeError(error)}`);
       await this.afterFailure(entry);

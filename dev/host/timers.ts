@@ -4,7 +4,7 @@
  * real host passes. A failed run is logged; the schedule goes on.
  */
 import type { Timer } from '@azure/functions';
-import type { TimerFunction } from '../../functions/registry';
+import { invocationOf, TimerFunction } from '../../functions/registry';
 import { createInvocationContext, describeError, HostLog, withTimeout } from './invocation';
 import { NcrontabSchedule } from './ncrontab';
 
@@ -52,7 +52,7 @@ export class TimerRunner {
     };
     this.last = due;
     const context = createInvocationContext(this.fn.name, this.log);
-    this.running = withTimeout(Promise.resolve(this.fn.handler(timer, context)), this.functionTimeoutMs, `${this.fn.name} invocation ${context.invocationId}`).catch(
+    this.running = withTimeout(Promise.resolve(invocationOf(this.fn)(timer, context)), this.functionTimeoutMs, `${this.fn.name} invocation ${context.invocationId}`).catch(
       (error) => this.log(`[${this.fn.name}] error: invocation ${context.invocationId} failed: ${describeError(error)}`),
     );
     await this.running;
