@@ -1,11 +1,13 @@
 /**
- * Queue triggers of delivery: `outbox` (the worker) and `outbox-poison` (messages the host gave up
- * on). Thin: the logic is in `shared/delivery/`.
+ * Triggers of delivery: `outbox` (the worker), `outbox-poison` (messages the host gave up on) and
+ * the poison sweep timer (every poison queue, so nothing set aside is forgotten). Thin: the logic
+ * is in `shared/delivery/`.
  */
 import type { InvocationContext } from '@azure/functions';
 import { QUEUES } from '../shared/store/names';
 import { getServices } from '../shared/services';
-import { defineQueue } from './registry';
+import { POISON_SWEEP_SCHEDULE } from '../shared/delivery/poisonSweep';
+import { defineQueue, defineTimer } from './registry';
 
 function logOf(context: InvocationContext) {
   // The dequeue count shows that throttling and outages never make the host retry a message.
@@ -29,5 +31,13 @@ defineQueue({
   queueName: QUEUES.outboxPoison,
   handler: async (entry, context) => {
     await getServices().delivery.poison.process(entry, logOf(context));
+  },
+});
+
+defineTimer({
+  name: 'poisonSweep',
+  schedule: POISON_SWEEP_SCHEDULE,
+  handler: async (_timer, context) => {
+    await getServices().delivery.poisonSweep.run({ info: (m) => context.log(m), warn: (m) => context.warn(m) });
   },
 });

@@ -2,7 +2,9 @@
  * The `outbox` queue message around a v1 message. Either the whole message travels inline, or (claim
  * check) only `{v, id, orgId, payloadRef}` does and the message waits in blob `payloads`. The worker
  * adds `slot` when it re-enqueues: the per-mailbox send time it reserved, so the next delivery of
- * the same message does not reserve again.
+ * the same message does not reserve again. The poison handler adds `redrive` when it puts a message
+ * the host gave up on back on `outbox` (see `redrive.ts`); every later copy carries it, so the bound
+ * on re-drives holds however often the worker re-enqueues in between.
  */
 import { z } from 'zod';
 import { ORG_ID_PATTERN } from '../senders/model';
@@ -21,14 +23,25 @@ const envelopeSchema = z.looseObject({
   orgId: z.string().regex(ORG_ID_PATTERN),
   payloadRef: z.string().min(1).max(1024).optional(),
   slot: z.strictObject({ mailbox: z.string().min(1).max(512), at: z.number().int().nonnegative() }).optional(),
+  redrive: z.strictObject({ count: z.number().int().positive(), since: z.number().int().nonnegative(), reason: z.string().max(1000) }).optional(),
 });
+
+/** How often, since when and why the poison handler re-drove this message. */
+export interface Redrive {
+  count: number;
+  /** When it was first re-driven (ms since epoch). */
+  since: number;
+  /** Why the last re-drive happened (never message contents). */
+  reason: string;
+}
 
 export interface Envelope {
   id: string;
   orgId: string;
   payloadRef?: string;
   slot?: Slot;
-  /** The message fields without the envelope-only ones (`payloadRef`, `slot`). */
+  redrive?: Redrive;
+  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `redrive`). */
   content: Record<string, unknown>;
 }
 
@@ -63,18 +76,19 @@ export function readEnvelope(entry: unknown): ReadEnvelope {
     const problem = parsed.error.issues[0];
     return { ok: false, raw: entryText(entry), reason: `no readable ${problem?.path.join('.') || 'envelope'} (v, id, orgId)` };
   }
-  const { payloadRef, slot, ...content } = parsed.data;
-  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, content } };
+  const { payloadRef, slot, redrive, ...content } = parsed.data;
+  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, redrive, content } };
 }
 
-/** The queue message for a message already claim-checked, or an inline one; `slot` optional. */
+/** The queue message for a message already claim-checked, or an inline one; `slot` optional; `redrive` kept. */
 export function buildEnvelope(
-  base: { id: string; orgId: string; payloadRef?: string; content?: Record<string, unknown> },
+  base: { id: string; orgId: string; payloadRef?: string; content?: Record<string, unknown>; redrive?: Redrive },
   slot?: Slot,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = base.payloadRef
     ? { v: MESSAGE_VERSION, id: base.id, orgId: base.orgId, payloadRef: base.payloadRef }
     : { ...(base.content ?? {}), v: MESSAGE_VERSION, id: base.id, orgId: base.orgId };
   if (slot) body.slot = slot;
+  if (base.redrive) body.redrive = base.redrive;
   return body;
 }
