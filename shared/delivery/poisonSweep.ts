@@ -3,7 +3,9 @@
  * and `outbox-poison-poison`, and hands each entry to the poison handler (re-drive, fail or archive),
  * so nothing the host sets aside is forgotten. `outbox-poison-poison` is where the host moves what
  * the poison trigger itself could not handle (Storage down while re-driving or archiving, or text
- * that is not Base64, which no trigger can decode: archived here with its raw text).
+ * that is not Base64, which no trigger can decode: archived here with its raw text). A poison queue
+ * is itself a queue whose trigger gets its own `<queue>-poison` after maxDequeueCount failures
+ * (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#poison-messages).
  *
  * An entry whose handling fails stays where it is, hidden until after the next run, which tries it
  * again. Each run handles at most `maxPerRun` entries, well inside the function timeout.
