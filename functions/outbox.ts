@@ -1,11 +1,13 @@
 /**
- * Queue triggers of delivery: `outbox` (the worker) and `outbox-poison` (messages the host gave up
- * on). Thin: the logic is in `shared/delivery/`.
+ * Triggers of delivery: `outbox` (the worker), `outbox-poison` (messages the host gave up on) and
+ * the poison sweep timer (every poison queue, so nothing set aside is forgotten). Thin: the logic
+ * is in `shared/delivery/`.
  */
 import type { InvocationContext } from '@azure/functions';
 import { QUEUES } from '../shared/store/names';
 import { getServices } from '../shared/services';
-import { defineQueue, QueueHandler } from './registry';
+import { POISON_SWEEP_SCHEDULE } from '../shared/delivery/poisonSweep';
+import { defineQueue, defineTimer, QueueHandler, TimerHandler } from './registry';
 
 function logOf(context: InvocationContext) {
   // The dequeue count shows that throttling and outages never make the host retry a message.
@@ -35,3 +37,9 @@ defineQueue({
   queueName: QUEUES.outboxPoison,
   handler: outboxPoison,
 });
+
+export const poisonSweep: TimerHandler = async (_timer, context) => {
+  await getServices().delivery.poisonSweep.run({ info: (m) => context.log(m), warn: (m) => context.warn(m) });
+};
+
+defineTimer({ name: 'poisonSweep', schedule: POISON_SWEEP_SCHEDULE, handler: poisonSweep });

@@ -2,7 +2,9 @@
  * The `outbox` queue message around a v1 message. Either the whole message travels inline, or (claim
  * check) only `{v, id, orgId, payloadRef}` does and the message waits in blob `payloads`. The worker
  * adds `slot` when it re-enqueues: the per-mailbox send time it reserved, so the next delivery of
- * the same message does not reserve again.
+ * the same message does not reserve again. The poison handler adds `redrive` when it puts a message
+ * the host gave up on back on `outbox` (see `redrive.ts`); every later copy carries it, so the bound
+ * on re-drives holds however often the worker re-enqueues in between.
  */
 import { z } from 'zod';
 import { ORG_ID_PATTERN } from '../senders/model';
@@ -37,7 +39,17 @@ const envelopeSchema = z.looseObject({
   accepted: z
     .strictObject({ attempt: z.number().int().positive(), owner: z.string().min(1).max(64), at: z.string().max(40), providerMessageId: z.string().max(1024).optional() })
     .optional(),
+  redrive: z.strictObject({ count: z.number().int().positive(), since: z.number().int().nonnegative(), reason: z.string().max(1000) }).optional(),
 });
+
+/** How often, since when and why the poison handler re-drove this message. */
+export interface Redrive {
+  count: number;
+  /** When it was first re-driven (ms since epoch). */
+  since: number;
+  /** Why the last re-drive happened (never message contents). */
+  reason: string;
+}
 
 export interface Envelope {
   id: string;
@@ -45,7 +57,8 @@ export interface Envelope {
   payloadRef?: string;
   slot?: Slot;
   accepted?: Accepted;
-  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `accepted`). */
+  redrive?: Redrive;
+  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `accepted`, `redrive`). */
   content: Record<string, unknown>;
 }
 
@@ -80,13 +93,13 @@ export function readEnvelope(entry: unknown): ReadEnvelope {
     const problem = parsed.error.issues[0];
     return { ok: false, raw: entryText(entry), reason: `no readable ${problem?.path.join('.') || 'envelope'} (v, id, orgId)` };
   }
-  const { payloadRef, slot, accepted, ...content } = parsed.data;
-  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, ...(accepted ? { accepted } : {}), content } };
+  const { payloadRef, slot, accepted, redrive, ...content } = parsed.data;
+  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, redrive, ...(accepted ? { accepted } : {}), content } };
 }
 
-/** The queue message for a message already claim-checked, or an inline one; `slot` optional. */
+/** The queue message for a message already claim-checked, or an inline one; `slot` optional; `redrive` kept. */
 export function buildEnvelope(
-  base: { id: string; orgId: string; payloadRef?: string; content?: Record<string, unknown> },
+  base: { id: string; orgId: string; payloadRef?: string; content?: Record<string, unknown>; redrive?: Redrive },
   slot?: Slot,
   accepted?: Accepted,
 ): Record<string, unknown> {
@@ -95,5 +108,6 @@ export function buildEnvelope(
     : { ...(base.content ?? {}), v: MESSAGE_VERSION, id: base.id, orgId: base.orgId };
   if (slot) body.slot = slot;
   if (accepted) body.accepted = accepted;
+  if (base.redrive) body.redrive = base.redrive;
   return body;
 }

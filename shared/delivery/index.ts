@@ -1,5 +1,5 @@
 /**
- * Delivery, wired: the enqueue API's service, the outbox worker and the poison handler, sharing one
+ * Delivery, wired: the enqueue API's service, the outbox worker, the poison handler and sweep, sharing one
  * scheduler (per-mailbox slots) and one limiter (per-mailbox concurrency) per process. The
  * composition root (`shared/services.ts`) builds this once.
  */
@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import { QUEUES } from '../store/names';
 import { createDeliveryStore, DeliveryStore } from '../store/deliveryStore';
 import { createMailboxSlotStore } from '../store/mailboxSlots';
-import type { QueueStore } from '../store/outboxQueue';
+import { createQueueStore, QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import { createPoisonArchive, PoisonArchive } from '../store/poisonArchive';
 import type { StorageClients } from '../store/storageClients';
@@ -15,7 +15,8 @@ import { createEnqueuer, Enqueuer } from './enqueue';
 import { createEventPublisher, EventPublisher } from './events';
 import { observeDelivery } from '../telemetry/deliveryObserver';
 import { MailboxLimiter } from './mailboxLimiter';
-import { createPoisonHandler } from './poison';
+import { createPoisonHandler, PoisonHandler } from './poison';
+import { createPoisonSweep, PoisonSweep } from './poisonSweep';
 import { retryPolicy } from './retryPolicy';
 import { createMailboxScheduler } from './scheduler';
 import { createStatusReader, StatusReader } from './status';
@@ -32,7 +33,9 @@ export interface DeliveryServices {
   poisonArchive: PoisonArchive;
   enqueuer: Enqueuer;
   worker: OutboxWorker;
-  poison: ReturnType<typeof createPoisonHandler>;
+  poison: PoisonHandler;
+  /** The timer's sweep of every outbox poison queue. */
+  poisonSweep: PoisonSweep;
 }
 
 export interface DeliveryInputs {
@@ -53,6 +56,9 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
   const publish = observed(createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m))));
   const ratePerMinute = config.mailboxRatePerMinute;
+  const policy = retryPolicy(config.retryBaseMs);
+  const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison });
+  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison].map((name) => createQueueStore(storage, name));
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
@@ -67,12 +73,13 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       scheduler,
       limiter: new MailboxLimiter(config.mailboxConcurrency),
       publish,
-      policy: retryPolicy(config.retryBaseMs),
+      policy,
       ratePerMinute,
       leaseMs: LEASE_MS,
       queueName: QUEUES.outbox,
     }),
-    poison: createPoisonHandler({ deliveries, payloads, poisonArchive, publish, queueName: QUEUES.outboxPoison }),
+    poison,
+    poisonSweep: createPoisonSweep({ queues: poisonQueues, handler: poison, poisonArchive }),
   };
 }
 

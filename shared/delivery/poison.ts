@@ -1,56 +1,111 @@
 /**
- * The poison handler's logic (queue `outbox-poison`): a message the host gave up on (it threw
- * maxDequeueCount times) is recorded `failed` with code POISON, so the SaaS sees an end state
- * instead of a message stuck in `sending`. A message already `sent` stays `sent`: the provider
- * accepted it before whatever failed afterwards. Unreadable messages are archived with their text.
+ * The poison handler's logic (queue `outbox-poison`, and the sweep of every poison queue): a message
+ * the host gave up on is re-driven, failed or archived as `redrive.ts` decides. It never fails a
+ * message because Storage was down: a message whose row cannot be read is put back on `outbox`
+ * with a delay, and only set aside (archived with its text) after the re-drive bound.
+ * Unreadable messages (no id/orgId) are archived with their text at once.
  */
-import { MailerError } from '../errors';
+import { isMailerError, MailerError } from '../errors';
 import { DeliveryStore, DeliveryTransitionError, isFinal } from '../store/deliveryStore';
+import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';
-import { readEnvelope } from './envelope';
+import { buildEnvelope, entryText, Envelope, readEnvelope } from './envelope';
 import type { EventPublisher } from './events';
+import { decidePoison, RowRead } from './redrive';
+import type { RetryPolicy } from './retryPolicy';
 
 export interface PoisonDeps {
   deliveries: DeliveryStore;
   payloads: PayloadStore;
   poisonArchive: PoisonArchive;
   publish: EventPublisher;
+  /** Where re-driven messages go. */
+  outbox: QueueStore;
+  /** The delivery retry policy: re-drive delays grow like retries. */
+  policy: RetryPolicy;
+  /** Names the queue in archived records when the caller does not. */
   queueName: string;
+  clock?: () => number;
 }
 
-export type PoisonOutcome = 'failed' | 'final' | 'archived';
+export type PoisonOutcome = 'redriven' | 'failed' | 'final' | 'archived';
 
 export function createPoisonHandler(deps: PoisonDeps) {
+  const now = deps.clock ?? Date.now;
+
+  async function readRow(envelope: Envelope): Promise<RowRead> {
+    try {
+      const record = await deps.deliveries.get(envelope.orgId, envelope.id);
+      return record ? { kind: 'row', record } : { kind: 'missing' };
+    } catch (error) {
+      // Storage errors are classified with safe texts (operation and status only).
+      return { kind: 'unreadable', reason: isMailerError(error) ? error.message : 'unexpected error' };
+    }
+  }
+
+  async function fail(envelope: Envelope, reason: string): Promise<PoisonOutcome> {
+    const { orgId, id, payloadRef } = envelope;
+    const error = new MailerError('POISON', `Delivery was set aside: ${reason}.`.slice(0, 1000));
+    for (let race = 0; ; race++) {
+      const current = (await deps.deliveries.get(orgId, id)) ?? (await deps.deliveries.create({ orgId, id })).record;
+      if (isFinal(current.status)) return 'final';
+      try {
+        const failed = await deps.deliveries.transition(
+          current,
+          'failed',
+          { code: error.code, message: error.message, hint: error.hint, failedAt: new Date(now()).toISOString() },
+          { ignoreLease: true },
+        );
+        await deps.publish(failed);
+        break;
+      } catch (e) {
+        if (!(e instanceof DeliveryTransitionError && e.reason === 'stale') || race >= 5) throw e;
+      }
+    }
+    if (payloadRef) await deps.payloads.delete(payloadRef).catch(() => undefined);
+    return 'failed';
+  }
+
   return {
-    async process(entry: unknown, log: { warn(message: string): void }): Promise<PoisonOutcome> {
+    /**
+     * Handles one entry of a poison queue as the Functions host hands it over. Throws only when
+     * Storage refuses even the way out (re-drive or archive): the host then moves the entry on to
+     * `<queue>-poison`, which the sweep reads.
+     */
+    async process(entry: unknown, log: { warn(message: string): void }, queueName = deps.queueName): Promise<PoisonOutcome> {
       const read = readEnvelope(entry);
       if (!read.ok) {
-        await deps.poisonArchive.keep({ queue: deps.queueName, raw: read.raw, reason: read.reason });
-        log.warn(`outbox-poison: unreadable message archived (${read.reason})`);
+        await deps.poisonArchive.keep({ queue: queueName, raw: read.raw, reason: read.reason, now: now() });
+        log.warn(`${queueName}: unreadable message archived (${read.reason})`);
         return 'archived';
       }
-      const { orgId, id, payloadRef } = read.envelope;
-      const error = new MailerError('POISON', 'Delivery failed repeatedly with an unexpected error and was set aside.');
-      for (let race = 0; ; race++) {
-        const current = (await deps.deliveries.get(orgId, id)) ?? (await deps.deliveries.create({ orgId, id })).record;
-        if (isFinal(current.status)) return 'final';
-        try {
-          const failed = await deps.deliveries.transition(
-            current,
-            'failed',
-            { code: error.code, message: error.message, hint: error.hint, failedAt: new Date().toISOString() },
-            { ignoreLease: true },
-          );
-          await deps.publish(failed);
-          break;
-        } catch (e) {
-          if (!(e instanceof DeliveryTransitionError && e.reason === 'stale') || race >= 5) throw e;
+      const envelope = read.envelope;
+      const where = `${envelope.orgId}/${envelope.id}`;
+      const decision = decidePoison(await readRow(envelope), envelope.redrive, now(), deps.policy);
+      switch (decision.action) {
+        case 'final':
+          return 'final';
+        case 'redrive':
+          // Without its old slot: the worker reserves a fresh one, so a re-driven crowd keeps the mailbox's pace.
+          await deps.outbox.send(buildEnvelope({ ...envelope, redrive: decision.redrive }), {
+            visibilityDelaySeconds: decision.delayMs / 1000,
+            timeToLiveSeconds: -1,
+          });
+          log.warn(`${queueName}: ${where} re-driven (${decision.redrive.count}) in ${Math.round(decision.delayMs / 1000)} s: ${decision.redrive.reason}`);
+          return 'redriven';
+        case 'fail': {
+          const outcome = await fail(envelope, decision.reason);
+          if (outcome === 'failed') log.warn(`${queueName}: ${where} recorded failed (POISON): ${decision.reason}`);
+          return outcome;
         }
+        case 'archive':
+          await deps.poisonArchive.keep({ queue: queueName, raw: entryText(entry), reason: decision.reason, now: now() });
+          log.warn(`${queueName}: ${where} archived: ${decision.reason}`);
+          return 'archived';
       }
-      if (payloadRef) await deps.payloads.delete(payloadRef).catch(() => undefined);
-      log.warn(`outbox-poison: ${orgId}/${id} recorded failed (POISON)`);
-      return 'failed';
     },
   };
 }
+
+export type PoisonHandler = ReturnType<typeof createPoisonHandler>;

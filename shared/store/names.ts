@@ -17,6 +17,8 @@ export const QUEUES = {
   outboxPoison: 'outbox-poison',
   /** Status changes for the SaaS backend: {id, orgId, status, at, code?, via?}. */
   deliveryEvents: 'delivery-events',
+  /** Where the host moves what the `outbox-poison` trigger itself failed on; read by the poison sweep. */
+  outboxPoisonPoison: 'outbox-poison-poison',
 } as const;
 
 export const TABLES = {

@@ -129,30 +129,32 @@ describe('delivery under faults', () => {
     await expectSentOnce('notifications@contoso.example', ['resend']);
   });
 
-  it('what the host sets aside ends as failed POISON, or archived with its raw text when unreadable', async () => {
+  it('what the host sets aside is re-driven and sent when it was never attempted, archived with its raw text when unreadable, and the sweep empties outbox-poison-poison', async () => {
     const org = newOrgId('poison');
     await microsoftSender(t.services, org);
-    // The host moved this one after maxDequeueCount failures.
-    await t.services.outboxPoison.send({ v: 1, id: 'gave-up', orgId: org, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
+    // The host moved this one after maxDequeueCount failures, before any attempt: it is re-driven, not failed.
+    await t.services.outboxPoison.send({ v: 1, id: 'gave-up', orgId: org, to: [{ address: 'a@example.com' }], subject: 'Subject gave-up', text: 't' });
     // Base64 of text without an id: no delivery row to fail, so it is archived with its text.
     const marker = randomBytes(6).toString('hex');
     await t.services.outboxPoison.send(`garbage ${marker}`);
     // Not even Base64: no trigger can decode it (Functions neither); the host sets it aside in
-    // outbox-poison-poison, where it stays, unchanged.
+    // outbox-poison-poison, which only the poison sweep (a timer) reads.
     await t.services.queue(QUEUES.outbox).sendEncoded(`%%not-base64 ${marker}%%`);
 
     const rows = await waitForFinal(t.services, org, ['gave-up']);
-    expect(rows.get('gave-up')).toMatchObject({ status: 'failed', error: { code: 'POISON' } });
-    const archived = await waitFor('the archived raw text', async () =>
-      (await t.services.delivery.poisonArchive.list(new Date().toISOString().slice(0, 10))).find((r) => r.raw.includes(marker)),
-    );
+    expect(rows.get('gave-up')).toMatchObject({ status: 'sent', attempts: 1 });
+    await expectSentOnce('notifications@contoso.example', ['gave-up']);
+    const today = () => t.services.delivery.poisonArchive.list(new Date().toISOString().slice(0, 10));
+    const archived = await waitFor('the archived raw text', async () => (await today()).find((r) => r.raw.includes(marker)));
     expect(archived).toMatchObject({ queue: 'outbox-poison', raw: `garbage ${marker}` });
-    const setAside = await waitFor('the undecodable text in outbox-poison-poison', async () => {
-      const client = await t.services.storage.queue(`${QUEUES.outboxPoison}-poison`);
-      const { peekedMessageItems } = await client.peekMessages({ numberOfMessages: 32 });
-      return peekedMessageItems.find((m) => m.messageText.includes(marker));
-    });
-    expect(setAside.messageText).toBe(`%%not-base64 ${marker}%%`);
+    const poisonPoison = t.services.queue(QUEUES.outboxPoisonPoison);
+    await waitFor('the undecodable text in outbox-poison-poison', async () => ((await poisonPoison.count()) > 0 ? true : undefined));
+
+    const swept = await t.services.delivery.poisonSweep.run({ info: () => undefined, warn: () => undefined });
+    expect(swept.archived).toBeGreaterThanOrEqual(1);
+    expect(swept.left).toBe(0);
+    expect((await today()).find((r) => r.raw === `%%not-base64 ${marker}%%`)).toMatchObject({ queue: QUEUES.outboxPoisonPoison, reason: 'not Base64' });
+    expect(await poisonPoison.count()).toBe(0);
   });
 
   it('at most 4 sendMail calls at once per mailbox: no MailboxConcurrency 429 even with slow Graph', async () => {

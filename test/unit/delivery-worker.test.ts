@@ -96,7 +96,9 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
     queueName: 'outbox',
   });
   const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute });
-  const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish: async (r) => void events.push(eventOf(r)), queueName: 'outbox-poison' });
+  const poison = createPoisonHandler({
+    deliveries, payloads, poisonArchive, publish: async (r) => void events.push(eventOf(r)), outbox, policy: retryPolicy(options.retryBaseMs ?? 1000), queueName: 'outbox-poison',
+  });
   return { orgId, org, fallback, attention, outbox, events, worker, enqueuer, poison, configs };
 }
 
@@ -254,14 +256,39 @@ describe('outbox worker', () => {
     expect(t.org.sent).toHaveLength(0);
   });
 
-  it('throws an unexpected error for the host to retry, after freeing the row; the poison handler then records POISON', async () => {
+  it('throws an unexpected error for the host to retry, after freeing the row; the poison handler then records POISON with that reason', async () => {
     const t = setup();
     t.org.script.push(new TypeError('bug'));
     await expect(t.worker.process(message('m1', t.orgId), log)).rejects.toThrow('bug');
     expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'retrying', code: 'INTERNAL' });
     expect(await t.poison.process(message('m1', t.orgId), log)).toBe('failed');
-    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', code: 'POISON' });
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', code: 'POISON', message: expect.stringContaining('INTERNAL') });
     expect(t.events.at(-1)).toMatchObject({ status: 'failed', code: 'POISON' });
+  });
+
+  it('the poison handler re-drives a never-attempted message onto outbox with its count; the worker then sends it', async () => {
+    const t = setup();
+    const sent = spyOnQueue(t.outbox);
+    expect(await t.poison.process(message('m1', t.orgId), log)).toBe('redriven');
+    expect(await deliveries.get(t.orgId, 'm1')).toBeUndefined();
+    expect(sent).toHaveLength(1);
+    expect(sent[0].value).toMatchObject({ id: 'm1', orgId: t.orgId, redrive: { count: 1, since: expect.any(Number) } });
+    expect(sent[0].delaySeconds).toBeGreaterThan(0);
+    expect(await t.worker.process(sent[0].value, log)).toBe('sent');
+    expect(t.org.sent.map((m) => m.id)).toEqual(['m1']);
+  });
+
+  it('the poison handler re-drives while the row cannot be read (Storage down), and never fails it', async () => {
+    const t = setup();
+    const sent = spyOnQueue(t.outbox);
+    const down = createStorageClients({ storage: { kind: 'connectionString', connectionString: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1' } }, () => {
+      throw new Error('unused');
+    });
+    const poison = createPoisonHandler({
+      deliveries: createDeliveryStore(down), payloads, poisonArchive, publish: async () => undefined, outbox: t.outbox, policy: retryPolicy(1000), queueName: 'outbox-poison',
+    });
+    expect(await poison.process(message('m1', t.orgId, { redrive: { count: 2, since: Date.now() - 1000, reason: 'x' } }), log)).toBe('redriven');
+    expect(sent[0].value).toMatchObject({ redrive: { count: 3, reason: expect.stringContaining('unavailable') } });
   });
 
   it('the poison handler leaves a sent message sent', async () => {

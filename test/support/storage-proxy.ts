@@ -1,0 +1,84 @@
+/**
+ * A switchable HTTP proxy in front of one Azurite service, so a test can make that service
+ * unreachable and bring it back while the app keeps its endpoint. `down()` cuts cleanly between
+ * requests: requests already forwarded get their answer (with `Connection: close`), any later
+ * request on a kept-alive connection has its connection destroyed (ECONNRESET), and new
+ * connections are refused (ECONNREFUSED) because nothing listens. `up()` listens on the same port again.
+ */
+import { Agent, createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface StorageProxy {
+  port: number;
+  /** Requests forwarded so far (each service call of the app is one). */
+  forwarded: number;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStorageProxy(targetPort: number): Promise<StorageProxy> {
+  const agent = new Agent({ keepAlive: true });
+  const sockets = new Set<Socket>();
+  let isDown = false;
+  let server: Server | undefined;
+  let port = 0;
+  const state = { forwarded: 0 };
+
+  function forward(req: IncomingMessage, res: ServerResponse): void {
+    if (isDown) {
+      req.socket.destroy();
+      return;
+    }
+    state.forwarded += 1;
+    const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+      const headers = { ...answer.headers };
+      if (isDown) headers.connection = 'close';
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  }
+
+  async function listen(): Promise<void> {
+    const next = createServer(forward);
+    next.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      next.once('error', reject);
+      next.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (next.address() as AddressInfo).port;
+    server = next;
+  }
+
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    get forwarded() {
+      return state.forwarded;
+    },
+    async down() {
+      isDown = true;
+      const closing = server;
+      server = undefined;
+      closing?.close();
+      closing?.closeIdleConnections();
+    },
+    async up() {
+      isDown = false;
+      if (!server) await listen();
+    },
+    async close() {
+      isDown = true;
+      server?.close();
+      for (const socket of sockets) socket.destroy();
+      agent.destroy();
+    },
+  };
+}
