@@ -12,3 +12,4 @@ import './adminSender';
 import './settingsPage';
 import './openapi';
 import './senderHealth';
+import './webhooks';

@@ -63,6 +63,10 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'GOOGLE_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '60' },
   { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
+  { name: 'WEBHOOK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one webhook POST)', default: '10' },
+  { name: 'WEBHOOK_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first webhook retry back-off; doubles per attempt)', default: '30' },
+  { name: 'WEBHOOK_ALLOW_PRIVATE_TARGETS', expected: '"true" or "false" (webhook URLs may resolve to loopback, private or link-local addresses)', default: 'false' },
+  { name: 'WEBHOOK_ALLOW_HTTP_LOCALHOST', expected: '"true" or "false" (local runs: plain http to localhost webhook URLs)', default: 'false', localOnly: true },
 ] as const);
 
 export type StorageConfig =
@@ -94,6 +98,8 @@ export interface Config {
   mailboxRatePerMinute: { microsoft: number; google: number };
   /** First back-off step of delivery retries without Retry-After (doubles per attempt). */
   retryBaseMs: number;
+  /** Webhook dispatch: POST deadline, first retry back-off, and the SSRF / plain-http exceptions. */
+  webhooks: { timeoutMs: number; retryBaseMs: number; allowPrivateTargets: boolean; allowHttpLocalhost: boolean };
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -139,6 +145,12 @@ function integer(env: Env, name: string, min: number, max: number): number {
     throw new ConfigError(name, SETTINGS.find((s) => s.name === name)!.expected, JSON.stringify(value));
   }
   return n;
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = required(env, name).toLowerCase();
+  if (value !== 'true' && value !== 'false') throw new ConfigError(name, '"true" or "false"', JSON.stringify(value));
+  return value === 'true';
 }
 
 function guid(env: Env, name: string): string {
@@ -233,6 +245,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       google: integer(env, 'GOOGLE_MAILBOX_RATE_PER_MINUTE', 1, 10000),
     }),
     retryBaseMs: integer(env, 'DELIVERY_RETRY_BASE_SECONDS', 1, 3600) * 1000,
+    webhooks: Object.freeze({
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_SECONDS', 1, 60) * 1000,
+      retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 1, 3600) * 1000,
+      allowPrivateTargets: flag(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'),
+      allowHttpLocalhost: flag(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST'),
+    }),
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

@@ -19,6 +19,9 @@ import { createStorageClients, StorageClients } from './store/storageClients';
 import type { SecretStore } from './store/types';
 import { createSenderServices, SenderServices } from './senders';
 import { createDeliveryServices, DeliveryServices } from './delivery';
+import { createEventBus } from './events/bus';
+import type { PlatformEventSink } from './events/types';
+import { createWebhookServices, WebhookServices } from './webhooks';
 
 export interface Services extends SenderServices {
   config: Readonly<Config>;
@@ -35,6 +38,10 @@ export interface Services extends SenderServices {
   queue(name: string): QueueStore;
   /** Enqueue, the outbox worker, the poison handler and the delivery rows (shared/delivery/index.ts). */
   delivery: DeliveryServices;
+  /** Platform events (message.*, sender.*, ...) onto queue `webhook-events`. */
+  events: PlatformEventSink;
+  /** Webhook endpoints API and dispatcher (shared/webhooks/index.ts). */
+  webhooks: WebhookServices;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -50,14 +57,15 @@ export function createServices(config: Readonly<Config>): Services {
 
   const secrets = createSecretStore(config, credential);
   const senders = createSenderStore(storage);
-  const services: Omit<Services, 'delivery'> = {
+  const events = createEventBus(queue(QUEUES.webhookEvents));
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks'> = {
     config,
     credential,
     storage,
     secrets,
     senders,
     // Sender API, consent and the resolver delivery uses (shared/senders/index.ts).
-    ...createSenderServices({ config, storage, secrets, senders }),
+    ...createSenderServices({ config, storage, secrets, senders, events }),
     outbox: queue(QUEUES.outbox),
     outboxPoison: queue(QUEUES.outboxPoison),
     deliveryEvents: queue(QUEUES.deliveryEvents),
@@ -65,7 +73,12 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
-  return { ...services, delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver }) };
+  return {
+    ...services,
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
+    events,
+    webhooks: createWebhookServices({ config, storage, secrets, bus: events }),
+  };
 }
 
 let current: Services | undefined;

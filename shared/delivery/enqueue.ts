@@ -20,6 +20,8 @@ import type { SenderResolver } from '../senders/resolve';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
 import type { Slot } from './envelope';
+import { messageEventOf } from '../events/producers';
+import type { PlatformEventSink } from '../events/types';
 
 export interface EnqueueDeps {
   deliveries: DeliveryStore;
@@ -29,6 +31,8 @@ export interface EnqueueDeps {
   scheduler: MailboxScheduler;
   ratePerMinute: MailboxRates;
   clock?: () => number;
+  /** `message.queued` for each new message (webhooks). */
+  events?: PlatformEventSink;
 }
 
 export interface EnqueueResult {
@@ -92,6 +96,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
 
       const recipients = message.to.length + message.cc.length + message.bcc.length;
       const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, recipients, now: now() });
+      if (created) await deps.events?.(messageEventOf(record)!);
       return { id: message.id, status: record.status, created };
     },
   };

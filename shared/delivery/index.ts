@@ -13,6 +13,8 @@ import { createPoisonArchive, PoisonArchive } from '../store/poisonArchive';
 import type { StorageClients } from '../store/storageClients';
 import { createEnqueuer, Enqueuer } from './enqueue';
 import { createEventPublisher } from './events';
+import { alsoAsPlatformEvents } from '../events/producers';
+import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
 import { createPoisonHandler } from './poison';
 import { retryPolicy } from './retryPolicy';
@@ -43,6 +45,8 @@ export interface DeliveryInputs {
   resolver: SenderResolver;
   /** Where a lost event is reported (never with message contents). */
   warn?: (message: string) => void;
+  /** Also publish each transition as a platform event (`message.*`, for webhooks). */
+  events?: PlatformEventSink;
 }
 
 export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
@@ -50,13 +54,14 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const deliveries = createDeliveryStore(storage);
   const poisonArchive = createPoisonArchive(storage);
   const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
-  const publish = createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m)));
+  const toQueue = createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m)));
+  const publish = inputs.events ? alsoAsPlatformEvents(toQueue, inputs.events) : toQueue;
   const ratePerMinute = config.mailboxRatePerMinute;
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
     poisonArchive,
-    enqueuer: createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute }),
+    enqueuer: createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute, events: inputs.events }),
     worker: createOutboxWorker({
       deliveries,
       outbox,

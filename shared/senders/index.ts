@@ -3,6 +3,7 @@
  * stores; `shared/services.ts` calls this once per process.
  */
 import type { Config } from '../config';
+import type { PlatformEventSink } from '../events/types';
 import { createConsentService, ConsentService } from '../consent/service';
 import { consentFlow } from '../providers';
 import type { ProviderContext } from '../providers/module';
@@ -28,6 +29,8 @@ export interface SenderServicesDeps {
   senders: SenderStore;
   /** Test seam for `MICROSOFT_CREDENTIAL=managed-identity` (see ProviderContext). */
   microsoftClientAssertion?: () => Promise<string>;
+  /** Where sender status changes are published (webhooks). */
+  events?: PlatformEventSink;
 }
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
@@ -37,7 +40,7 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   return {
     providers,
     consent,
-    senderService: createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent }),
-    senderResolver: createSenderResolver({ store: deps.senders, providers }),
+    senderService: createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events }),
+    senderResolver: createSenderResolver({ store: deps.senders, providers, events: deps.events }),
   };
 }

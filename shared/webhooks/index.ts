@@ -1,0 +1,49 @@
+/**
+ * Webhooks, wired: the endpoint API's service and the two-step dispatcher, over the webhook stores,
+ * the `webhook-deliveries` queue and Key Vault. The composition root (`shared/services.ts`) builds
+ * this once; tests build their own with a fixed resolver, clock or CA.
+ */
+import type { Config } from '../config';
+import type { PlatformEventSink } from '../events/types';
+import { QUEUES } from '../store/names';
+import { createQueueStore } from '../store/outboxQueue';
+import type { StorageClients } from '../store/storageClients';
+import type { SecretStore } from '../store/types';
+import { createWebhookAttemptStore, createWebhookEndpointStore, createWebhookEventStore } from '../store/webhookStore';
+import type { WebhookDeps } from './deps';
+import { createWebhookDispatcher, WebhookDispatcher } from './dispatcher';
+import { createWebhookEndpointService, WebhookEndpointService } from './endpoints';
+import { postWebhook } from './poster';
+import { systemResolver } from './urlSafety';
+
+export interface WebhookServices {
+  endpoints: WebhookEndpointService;
+  dispatcher: WebhookDispatcher;
+  deps: WebhookDeps;
+}
+
+export interface WebhookInputs {
+  config: Readonly<Pick<Config, 'webhooks'>>;
+  storage: StorageClients;
+  secrets: SecretStore;
+  bus: PlatformEventSink;
+  /** Test seams. */
+  overrides?: Partial<Omit<WebhookDeps, 'endpoints' | 'attempts' | 'events'>>;
+}
+
+export function createWebhookServices(inputs: WebhookInputs): WebhookServices {
+  const deps: WebhookDeps = {
+    endpoints: createWebhookEndpointStore(inputs.storage),
+    attempts: createWebhookAttemptStore(inputs.storage),
+    events: createWebhookEventStore(inputs.storage),
+    deliveries: createQueueStore(inputs.storage, QUEUES.webhookDeliveries),
+    bus: inputs.bus,
+    secrets: inputs.secrets,
+    settings: inputs.config.webhooks,
+    resolver: systemResolver,
+    poster: postWebhook,
+    clock: Date.now,
+    ...inputs.overrides,
+  };
+  return { endpoints: createWebhookEndpointService(deps), dispatcher: createWebhookDispatcher(deps), deps };
+}
