@@ -59,11 +59,22 @@ const LISTS = RANGES.map(([network, prefix, type, reason]) => {
 
 /** Why `address` may not be a webhook target, or undefined when it is public. IPv4-mapped IPv6 is judged as its IPv4. */
 export function refusedAddressReason(address: string): string | undefined {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const ip = mapped ?? address;
+  const ip = mappedIpv4(address) ?? address;
   const type = isIP(ip) === 4 ? 'ipv4' : isIP(ip) === 6 ? 'ipv6' : undefined;
   if (!type) return 'not an IP address';
   return LISTS.find((l) => l.type === type && l.list.check(ip, type))?.reason;
+}
+
+const MAPPED = new BlockList();
+MAPPED.addSubnet('::ffff:0:0', 96, 'ipv6');
+
+/** The IPv4 inside an IPv4-mapped IPv6 address, in either spelling (`::ffff:10.0.0.1`, `::ffff:a00:1`, as URL parsing writes it). */
+function mappedIpv4(address: string): string | undefined {
+  if (isIP(address) !== 6 || !MAPPED.check(address, 'ipv6')) return undefined;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
+  if (dotted) return dotted;
+  const [high, low] = address.split(':').slice(-2).map((h) => parseInt(h, 16));
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
 const refuse = (url: string, why: string) =>
