@@ -31,7 +31,8 @@ function toEntity(e: WebhookEndpoint): Entity {
 function fromEntity(entity: Record<string, unknown>): WebhookEndpoint {
   const out: Record<string, unknown> = { scope: entity.partitionKey, id: entity.rowKey };
   for (const [key, value] of Object.entries(entity)) {
-    if (['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata'].includes(key) || value === null || value === undefined) continue;
+    // '' is how `merge` clears a column (Merge cannot remove one).
+    if (['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata'].includes(key) || value === null || value === undefined || value === '') continue;
     out[key] = JSON_FIELDS.has(key) ? JSON.parse(String(value)) : value;
   }
   return out as unknown as WebhookEndpoint;
@@ -41,6 +42,8 @@ export interface WebhookEndpointStore {
   get(scope: string, id: string): Promise<WebhookEndpoint | undefined>;
   list(scope: string): Promise<WebhookEndpoint[]>;
   put(endpoint: WebhookEndpoint): Promise<void>;
+  /** Merges only these fields (the dispatcher's bookkeeping, so it never reverts an API change); `null` clears one. Missing row: no-op. */
+  merge(scope: string, id: string, fields: { [K in 'enabled' | 'failingSince' | 'disabledAt' | 'notice' | 'updatedAt']?: WebhookEndpoint[K] | null }): Promise<void>;
   delete(scope: string, id: string): Promise<void>;
 }
 
@@ -90,6 +93,21 @@ export function createWebhookEndpointStore(storage: StorageClients): WebhookEndp
         await client.upsertEntity(toEntity(endpoint), 'Replace');
       } catch (error) {
         throw storageFailure(error, `write webhook endpoint ${endpoint.id}`);
+      }
+    },
+    async merge(scope, id, fields) {
+      const client = await table();
+      const entity: Entity = { partitionKey: scope, rowKey: id };
+      for (const [key, value] of Object.entries(fields)) {
+        if (value === undefined) continue;
+        entity[key] = value === null ? '' : JSON_FIELDS.has(key) ? JSON.stringify(value) : (value as string | boolean);
+      }
+      try {
+        // `If-Match: *`: only an existing row is merged (a deleted endpoint stays deleted).
+        await client.updateEntity(entity, 'Merge', { etag: '*' });
+      } catch (error) {
+        if (storageStatus(error) === 404) return;
+        throw storageFailure(error, `update webhook endpoint ${id}`);
       }
     },
     async delete(scope, id) {

@@ -53,6 +53,14 @@ export function webhookRetryDelayMs(attempt: number, baseMs: number, random: () 
 export function createWebhookDispatcher(deps: WebhookDeps) {
   const now = deps.clock;
 
+  async function endpointsOf(scope: string): Promise<WebhookEndpoint[]> {
+    const cached = deps.scopeCache.get(scope);
+    if (cached) return cached;
+    const list = await deps.endpoints.list(scope);
+    deps.scopeCache.set(scope, list);
+    return list;
+  }
+
   async function fanOut(entry: unknown, log: DispatchLog): Promise<number> {
     const event = asEvent(entry);
     if (!event) {
@@ -60,7 +68,7 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
       return 0;
     }
     const scopes = event.orgId === eventOrgOf(ALL_ORGS) ? [ALL_ORGS, event.orgId] : [event.orgId, ALL_ORGS];
-    const endpoints = (await Promise.all([...new Set(scopes)].map((scope) => deps.endpoints.list(scope)))).flat();
+    const endpoints = (await Promise.all([...new Set(scopes)].map((scope) => endpointsOf(scope)))).flat();
     const matching = endpoints.filter((e) => e.enabled && e.events.includes(event.type as never));
     if (matching.length === 0) return 0;
     await deps.events.put(event);
@@ -113,7 +121,8 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
   async function disable(endpoint: WebhookEndpoint, failingSince: string, lastError: string): Promise<void> {
     const at = new Date(now()).toISOString();
     const reason = `Every attempt failed for 5 days (since ${failingSince}); last: ${lastError}.`;
-    await deps.endpoints.put({ ...endpoint, enabled: false, failingSince, disabledAt: at, notice: { type: 'webhook.disabled', at, reason }, updatedAt: at });
+    deps.scopeCache.delete(endpoint.scope);
+    await deps.endpoints.merge(endpoint.scope, endpoint.id, { enabled: false, failingSince, disabledAt: at, notice: { type: 'webhook.disabled', at, reason }, updatedAt: at });
     await deps.bus({
       id: stableEventId('webhook.disabled', endpoint.id, at),
       type: 'webhook.disabled',
@@ -146,11 +155,7 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
     const what = result.statusCode !== undefined ? `HTTP ${result.statusCode}` : (result.error ?? 'failed');
     if (result.delivered) {
       log.info(`${where}: delivered (${what}, ${result.durationMs} ms)`);
-      if (endpoint.failingSince) {
-        const fresh = (await deps.endpoints.get(endpoint.scope, endpoint.id)) ?? endpoint;
-        delete fresh.failingSince;
-        await deps.endpoints.put(fresh);
-      }
+      if (endpoint.failingSince) await deps.endpoints.merge(endpoint.scope, endpoint.id, { failingSince: null });
       return 'delivered';
     }
     const failingSince = endpoint.failingSince ?? at;
@@ -159,7 +164,7 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
       log.warn(`${where}: ${what}; endpoint disabled after 5 days of failures`);
       return 'disabled';
     }
-    if (!endpoint.failingSince) await deps.endpoints.put({ ...endpoint, failingSince });
+    if (!endpoint.failingSince) await deps.endpoints.merge(endpoint.scope, endpoint.id, { failingSince });
     const first = task.firstAttemptAt ?? at;
     const delayMs = webhookRetryDelayMs(task.attempt, deps.settings.retryBaseMs);
     if (now() + delayMs - Date.parse(first) > RETRY_WINDOW_MS) {

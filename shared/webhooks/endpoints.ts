@@ -65,6 +65,13 @@ export function createWebhookEndpointService(deps: WebhookDeps) {
     }
   }
 
+  /** Every change drops this instance's cached list of the scope, so fan-out sees it at once. */
+  const save = async (endpoint: WebhookEndpoint) => {
+    deps.scopeCache.delete(endpoint.scope);
+    await deps.endpoints.put(endpoint);
+    deps.scopeCache.delete(endpoint.scope);
+  };
+
   const dropSecret = (name: string | undefined) => (name ? deps.secrets.delete(name).catch(() => undefined) : Promise.resolve());
 
   async function enqueue(endpoint: WebhookEndpoint, eventId: string): Promise<void> {
@@ -94,7 +101,7 @@ export function createWebhookEndpointService(deps: WebhookDeps) {
         updatedAt: at,
       };
       try {
-        await deps.endpoints.put(endpoint);
+        await save(endpoint);
       } catch (error) {
         await dropSecret(secret.name);
         throw error;
@@ -124,13 +131,14 @@ export function createWebhookEndpointService(deps: WebhookDeps) {
         delete next.notice;
         delete next.failingSince;
       }
-      await deps.endpoints.put(next);
+      await save(next);
       return view(next);
     },
 
     async remove(orgId: string | null, id: string): Promise<void> {
       const endpoint = await load(scopeOf(orgId), id);
       await deps.endpoints.delete(endpoint.scope, endpoint.id);
+      deps.scopeCache.delete(endpoint.scope);
       await Promise.all([dropSecret(endpoint.secretName), dropSecret(endpoint.previousSecretName), deps.attempts.deleteAll(endpoint.id).catch(() => undefined)]);
     },
 
@@ -146,7 +154,7 @@ export function createWebhookEndpointService(deps: WebhookDeps) {
         previousSecretUntil: new Date(at + ROTATION_OVERLAP_MS).toISOString(),
         updatedAt: new Date(at).toISOString(),
       };
-      await deps.endpoints.put(next);
+      await save(next);
       await dropSecret(endpoint.previousSecretName);
       return { ...view(next), secret: secret.value };
     },

@@ -10,7 +10,7 @@ import { createQueueStore } from '../store/outboxQueue';
 import type { StorageClients } from '../store/storageClients';
 import type { SecretStore } from '../store/types';
 import { createWebhookAttemptStore, createWebhookEndpointStore, createWebhookEventStore } from '../store/webhookStore';
-import type { WebhookDeps } from './deps';
+import { createScopeCache, WebhookDeps } from './deps';
 import { createWebhookDispatcher, WebhookDispatcher } from './dispatcher';
 import { createWebhookEndpointService, WebhookEndpointService } from './endpoints';
 import { postWebhook } from './poster';
@@ -43,6 +43,7 @@ export function createWebhookServices(inputs: WebhookInputs): WebhookServices {
     resolver: systemResolver,
     poster: postWebhook,
     clock: Date.now,
+    scopeCache: createScopeCache(),
     ...inputs.overrides,
   };
   return { endpoints: createWebhookEndpointService(deps), dispatcher: createWebhookDispatcher(deps), deps };

@@ -1,0 +1,236 @@
+/**
+ * Signed webhooks end to end, through the local host (its queue triggers, Azurite, the sandbox Key
+ * Vault) and a local HTTPS receiver on 127.0.0.1 (so WEBHOOK_ALLOW_PRIVATE_TARGETS is on here; the
+ * refusals are in webhooks-ssrf.test.ts). Retries start at 1 s and the POST deadline is 1 s, so
+ * back-off and "never answers" take seconds.
+ */
+import { Webhook } from 'standardwebhooks';
+import { verifyWebhook } from '../../shared/client';
+import { MailerError } from '../../shared/errors';
+import { EVENT_TYPES } from '../../shared/events/catalogue';
+import { messageEventOf } from '../../shared/events/producers';
+import type { PlatformEvent } from '../../shared/events/types';
+import { QUEUES } from '../../shared/store/names';
+import { api, enqueueAll, microsoftSender, newOrgId, startHost, TestHost, waitFor, waitForFinal } from './delivery-helpers';
+import { Receiver, ReceivedHook, startReceiver } from './webhook-helpers';
+
+let t: TestHost;
+let receiver: Receiver;
+const secrets: string[] = [];
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  t = await startHost({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_TIMEOUT_SECONDS: '1' });
+  // Events left by earlier test files would only delay ours.
+  await (await t.services.storage.queue(QUEUES.webhookEvents)).clearMessages();
+});
+
+afterAll(async () => {
+  await t?.host.close();
+  await receiver?.close();
+});
+
+async function register(body: Record<string, unknown>): Promise<{ id: string; secret: string; orgId?: string }> {
+  const answer = await api(t.host, 'POST', 'webhooks', body);
+  if (answer.status !== 201) throw new Error(`register: ${answer.status} ${JSON.stringify(answer.body)}`);
+  secrets.push(answer.body.secret);
+  return answer.body;
+}
+
+const verified = (secret: string, hook: ReceivedHook) => {
+  const a = new Webhook(secret).verify(hook.body, hook.headers) as PlatformEvent;
+  const b = verifyWebhook(secret, hook.headers, hook.body);
+  expect(b).toEqual(a);
+  return a;
+};
+
+const attemptsOf = async (id: string, orgId?: string) =>
+  (await api(t.host, 'GET', `webhooks/${id}/attempts${orgId ? `?orgId=${orgId}` : ''}`)).body.items as Array<Record<string, any>>;
+
+describe('webhooks', () => {
+  it('every event type reaches a subscribed endpoint, signed so that both verifiers accept it and refuse a tampered copy', async () => {
+    const org = newOrgId('hooks');
+    const hook = await register({ url: receiver.url('/all'), events: EVENT_TYPES, orgId: org, description: 'everything' });
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(hook.orgId).toBe(org);
+
+    // Real producers: a message through the API and the worker, a test send, a delivery-side failure, a reset.
+    await microsoftSender(t.services, org);
+    await enqueueAll(t.host, org, ['w-1'], 1);
+    await waitForFinal(t.services, org, ['w-1']);
+    expect((await api(t.host, 'POST', `orgs/${org}/sender/test`, { to: 'it@contoso.example' })).status).toBe(200);
+    await t.services.senderResolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
+    expect((await api(t.host, 'POST', `orgs/${org}/sender/reset`)).status).toBe(200);
+    expect((await api(t.host, 'POST', `webhooks/${hook.id}/test?orgId=${org}`)).status).toBe(202);
+    // Producers that are other issues' (or statuses this flow cannot reach here), through the same bus.
+    const at = new Date().toISOString();
+    const row = { orgId: org, id: 'w-2', attempts: 1, updatedAt: at };
+    for (const status of ['retrying', 'failed', 'uncertain']) await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
+    const others = EVENT_TYPES.filter((type) => type.startsWith('directory.') || type === 'sender.secret_expiring' || type === 'webhook.disabled');
+    for (const type of others) await t.services.events({ id: `evt_${type.replace(/\W/g, '')}${Date.now()}`, type, timestamp: at, orgId: org, data: { example: true } });
+
+    const hooks = await waitFor('every event type at the receiver', async () => {
+      const got = receiver.received('/all');
+      const types = new Set(got.map((h) => JSON.parse(h.body).type));
+      return EVENT_TYPES.every((type) => types.has(type)) ? got : undefined;
+    }, 60_000);
+    for (const h of hooks) {
+      const event = verified(hook.secret, h);
+      expect(h.headers['webhook-id']).toBe(event.id);
+      expect(event.orgId).toBe(org);
+      expect(h.headers['content-type']).toBe('application/json');
+    }
+    const sample = hooks[0];
+    expect(() => new Webhook(hook.secret).verify(sample.body.replace(/"orgId":"/, '"orgId":"x'), sample.headers)).toThrow();
+    expect(() => verifyWebhook(hook.secret, sample.headers, sample.body.replace(/"orgId":"/, '"orgId":"x'))).toThrow(/did not verify/);
+    const sent = hooks.map((h) => JSON.parse(h.body)).find((e) => e.type === 'message.sent');
+    expect(sent.data).toMatchObject({ messageId: 'w-1', status: 'sent', via: 'org' });
+    const attention = hooks.map((h) => JSON.parse(h.body)).find((e) => e.type === 'sender.needs_attention');
+    expect(attention.data).toMatchObject({ status: 'needs_attention', code: 'MS_SECRET_EXPIRED' });
+  });
+
+  it('a receiver answering 500 three times, then 200: delivered on the fourth try after back-off, four attempts logged, dequeue counts 1', async () => {
+    const hook = await register({ url: receiver.url('/flaky'), events: ['webhook.test'] });
+    receiver.script('/flaky', [500, 500, 500]);
+    const from = t.logs.length;
+    const { body } = await api(t.host, 'POST', `webhooks/${hook.id}/test`);
+    await waitFor('a 2xx answer', async () => (receiver.received('/flaky').length >= 4 ? true : undefined), 60_000);
+    const attempts = await waitFor('four attempts', async () => {
+      const items = await attemptsOf(hook.id);
+      return items.length >= 4 ? items : undefined;
+    });
+    expect(attempts.map((a) => [a.attempt, a.statusCode, a.delivered])).toEqual([[4, 200, true], [3, 500, false], [2, 500, false], [1, 500, false]]);
+    expect(attempts.every((a) => a.eventId === body.eventId)).toBe(true);
+    // Each retry waited its back-off (1 s, 2 s, 4 s, each -20 %).
+    const times = attempts.map((a) => Date.parse(a.at)).reverse();
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(800);
+    expect(times[3] - times[2]).toBeGreaterThanOrEqual(3200);
+    const received = receiver.received('/flaky');
+    expect(new Set(received.map((r) => r.headers['webhook-id']))).toEqual(new Set([body.eventId]));
+    const counts = t.logs.slice(from).filter((l) => l.startsWith('[webhookDelivery] ')).flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
+    expect(counts.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(counts)).toEqual(new Set([1]));
+    expect((await api(t.host, 'GET', `webhooks/${hook.id}`)).body.failingSince).toBeUndefined();
+  });
+
+  it('a receiver that never answers: each attempt ends at the deadline, and another endpoint gets the same event meanwhile', async () => {
+    const org = newOrgId('hang');
+    const slow = await register({ url: receiver.url('/hang'), events: ['sender.reset'], orgId: org });
+    const fast = await register({ url: receiver.url('/fast'), events: ['sender.reset'], orgId: org });
+    receiver.script('/hang', 'hang');
+    const at = new Date().toISOString();
+    await t.services.events({ id: `evt_hang${Date.now()}`, type: 'sender.reset', timestamp: at, orgId: org, data: {} });
+    const [first] = await waitFor('a timed-out attempt', async () => {
+      const items = await attemptsOf(slow.id, org);
+      return items.length ? items.reverse() : undefined;
+    });
+    expect(first).toMatchObject({ attempt: 1, delivered: false, error: 'timeout' });
+    expect(first.statusCode).toBeUndefined();
+    expect(first.durationMs).toBeGreaterThanOrEqual(950);
+    const [delivered] = await attemptsOf(fast.id, org);
+    expect(delivered).toMatchObject({ delivered: true, statusCode: 200 });
+    // The other endpoint's POST arrived before the hanging one's deadline passed.
+    expect(receiver.received('/fast')[0].at).toBeLessThan(Date.parse(first.at) + first.durationMs);
+    await api(t.host, 'DELETE', `webhooks/${slow.id}?orgId=${org}`);
+  });
+
+  it('rotate-secret: during the overlap both signatures are sent and either secret verifies; replay re-sends with the same id', async () => {
+    const org = newOrgId('rotate');
+    const hook = await register({ url: receiver.url('/rotate'), events: ['webhook.test'], orgId: org });
+    const rotated = await api(t.host, 'POST', `webhooks/${hook.id}/rotate-secret?orgId=${org}`);
+    expect(rotated.status).toBe(200);
+    secrets.push(rotated.body.secret);
+    expect(rotated.body.secret).not.toBe(hook.secret);
+    expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23 * 3600_000);
+    const { body } = await api(t.host, 'POST', `webhooks/${hook.id}/test?orgId=${org}`);
+    const [h] = await waitFor('the test event', async () => (receiver.received('/rotate').length ? receiver.received('/rotate') : undefined));
+    expect(h.headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(verified(hook.secret, h).id).toBe(body.eventId);
+    expect(verified(rotated.body.secret, h).id).toBe(body.eventId);
+
+    expect((await api(t.host, 'POST', `webhooks/${hook.id}/replay?orgId=${org}`, { eventId: body.eventId })).status).toBe(202);
+    const again = await waitFor('the replay', async () => (receiver.received('/rotate').length >= 2 ? receiver.received('/rotate') : undefined));
+    expect(again[1].headers['webhook-id']).toBe(body.eventId);
+    expect((await api(t.host, 'POST', `webhooks/${hook.id}/replay?orgId=${org}`, { eventId: 'evt_nope' })).body.error.code).toBe('WEBHOOK_EVENT_NOT_FOUND');
+  });
+
+  it('bad input: unknown event type, too many endpoints, another org\'s id, bad fields; nothing stored', async () => {
+    const org = newOrgId('limits');
+    const unknown = await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: ['message.sent', 'message.bounced'], orgId: org });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error).toMatchObject({ code: 'WEBHOOK_EVENT_UNKNOWN', fields: { events: expect.stringContaining('message.bounced') } });
+    expect((await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: [], orgId: org })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: ['message.sent'], orgId: org, extra: 1 })).status).toBe(422);
+    expect((await api(t.host, 'GET', `webhooks?orgId=${org}`)).body.items).toEqual([]);
+
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await register({ url: receiver.url(`/n${i}`), events: ['message.sent'], orgId: org })).id);
+    const over = await api(t.host, 'POST', 'webhooks', { url: receiver.url('/n20'), events: ['message.sent'], orgId: org });
+    expect(over.status).toBe(422);
+    expect(over.body.error.code).toBe('WEBHOOK_LIMIT_REACHED');
+    expect((await api(t.host, 'GET', `webhooks?orgId=${org}`)).body.items).toHaveLength(20);
+
+    const other = newOrgId('other');
+    for (const [method, path] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['POST', '/rotate-secret'], ['POST', '/test'], ['GET', '/attempts']] as const) {
+      const answer = await api(t.host, method, `webhooks/${ids[0]}${path}?orgId=${other}`, method === 'PATCH' ? { description: 'x' } : undefined);
+      expect({ method, path, status: answer.status, code: answer.body?.error?.code }).toEqual({ method, path, status: 404, code: 'WEBHOOK_NOT_FOUND' });
+    }
+    expect((await api(t.host, 'GET', `webhooks/${ids[0]}`)).status).toBe(404); // not in the all-orgs scope either
+    expect((await api(t.host, 'GET', `webhooks/${ids[0]}?orgId=${org}`)).status).toBe(200);
+    const patched = await api(t.host, 'PATCH', `webhooks/${ids[0]}?orgId=${org}`, { events: ['message.failed'], enabled: false });
+    expect(patched.body).toMatchObject({ events: ['message.failed'], enabled: false });
+    expect((await api(t.host, 'DELETE', `webhooks/${ids[0]}?orgId=${org}`)).status).toBe(204);
+    expect((await api(t.host, 'GET', `webhooks/${ids[0]}?orgId=${org}`)).status).toBe(404);
+    for (const id of ids.slice(1)) await api(t.host, 'DELETE', `webhooks/${id}?orgId=${org}`);
+  });
+
+  it('five days of consecutive failure disable the endpoint and keep a webhook.disabled notice (published too)', async () => {
+    let now = Date.now();
+    const published: PlatformEvent[] = [];
+    const { createWebhookServices } = await import('../../shared/webhooks');
+    const own = createWebhookServices({
+      config: t.services.config,
+      storage: t.services.storage,
+      secrets: t.services.secrets,
+      bus: async (e) => void published.push(e),
+      overrides: { clock: () => now, ca: receiver.ca },
+    });
+    const org = newOrgId('dead');
+    const hook = await own.endpoints.create({ url: receiver.url('/dead'), events: ['webhook.test'], orgId: org });
+    secrets.push(hook.secret);
+    receiver.script('/dead', Array(10).fill(503));
+    const log = { info: () => undefined, warn: () => undefined };
+    const event: PlatformEvent = { id: `evt_dead${Date.now()}`, type: 'webhook.test', timestamp: new Date(now).toISOString(), orgId: org, data: {} };
+    await own.deps.events.put(event);
+    const task = { endpointId: hook.id, scope: org, eventId: event.id, attempt: 1 };
+    expect(await own.dispatcher.deliver(task, log)).toBe('retrying');
+    const failingSince = (await own.endpoints.get(org, hook.id)).failingSince;
+    expect(failingSince).toBe(new Date(now).toISOString());
+    now += 25 * 3600_000;
+    expect(await own.dispatcher.deliver({ ...task, attempt: 9, firstAttemptAt: event.timestamp }, log)).toBe('gave-up');
+    now += 4 * 24 * 3600_000;
+    expect(await own.dispatcher.deliver(task, log)).toBe('disabled');
+    const view = await own.endpoints.get(org, hook.id);
+    expect(view).toMatchObject({ enabled: false, failingSince, notice: { type: 'webhook.disabled', reason: expect.stringContaining('HTTP 503') } });
+    expect(published).toEqual([expect.objectContaining({ type: 'webhook.disabled', orgId: org, data: expect.objectContaining({ endpointId: hook.id, failingSince }) })]);
+    expect(await own.dispatcher.deliver(task, log)).toBe('dropped');
+    const enabled = await own.endpoints.update(org, hook.id, { enabled: true });
+    expect(enabled).toMatchObject({ enabled: true });
+    expect(enabled.notice).toBeUndefined();
+  });
+
+  it('no signing secret appears in any answer after creation, nor in any log line', async () => {
+    expect(secrets.length).toBeGreaterThan(20);
+    expect(t.logs.length).toBeGreaterThan(50);
+    const answers = JSON.stringify([
+      (await api(t.host, 'GET', 'webhooks')).body,
+      ...(await Promise.all(receiver.received().slice(0, 5).map((h) => h.body))),
+    ]);
+    for (const secret of secrets) {
+      expect(answers.includes(secret)).toBe(false);
+      expect(answers.includes(secret.slice(6))).toBe(false);
+      expect(t.logs.some((l) => l.includes(secret.slice(6, 30)))).toBe(false);
+    }
+    expect((await api(t.host, 'GET', 'webhooks')).body.items.every((i: Record<string, unknown>) => !('secret' in i) && !('secretName' in i))).toBe(true);
+  });
+});
