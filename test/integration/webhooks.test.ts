@@ -5,6 +5,8 @@
  * back-off and "never answers" take seconds.
  */
 import { Webhook } from 'standardwebhooks';
+import { z } from 'zod';
+import { documentValidator } from '../support/openapi';
 import { verifyWebhook } from '../../shared/client';
 import { MailerError } from '../../shared/errors';
 import { EVENT_TYPES } from '../../shared/events/catalogue';
@@ -66,16 +68,27 @@ describe('webhooks', () => {
     const at = new Date().toISOString();
     const row = { orgId: org, id: 'w-2', attempts: 1, updatedAt: at };
     for (const status of ['retrying', 'failed', 'uncertain']) await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
-    const others = EVENT_TYPES.filter((type) => type.startsWith('directory.') || type === 'sender.secret_expiring' || type === 'webhook.disabled');
-    for (const type of others) await t.services.events({ id: `evt_${type.replace(/\W/g, '')}${Date.now()}`, type, timestamp: at, orgId: org, data: { example: true } });
+    const samples: Record<string, Record<string, unknown>> = {
+      'sender.secret_expiring': { provider: 'microsoft', senderEmail: 'notifications@contoso.example', expiresOn: at, daysLeft: 7 },
+      'webhook.disabled': { endpointId: hook.id, url: receiver.url('/all'), failingSince: at, disabledAt: at },
+    };
+    for (const type of EVENT_TYPES.filter((ty) => ty.startsWith('directory.') || ty in samples)) {
+      const data = samples[type] ?? (type.startsWith('directory.user.') ? { userId: 'u-1', email: 'ann@contoso.example' } : { groupId: 'g-1', displayName: 'Sales' });
+      await t.services.events({ id: `evt_${type.replace(/\W/g, '')}${Date.now()}`, type, timestamp: at, orgId: org, data });
+    }
 
     const hooks = await waitFor('every event type at the receiver', async () => {
       const got = receiver.received('/all');
       const types = new Set(got.map((h) => JSON.parse(h.body).type));
       return EVENT_TYPES.every((type) => types.has(type)) ? got : undefined;
     }, 60_000);
+    const document = (await api(t.host, 'GET', 'openapi.json')).body;
     for (const h of hooks) {
       const event = verified(hook.secret, h);
+      // The body is what the document's `webhooks` section says this type carries.
+      const schema = document.webhooks[event.type].post.requestBody.content['application/json'].schema;
+      expect({ type: event.type, ok: z.fromJSONSchema(schema).safeParse(event).success }).toEqual({ type: event.type, ok: true });
+      expect(z.fromJSONSchema(schema).safeParse({ ...event, data: 'x' }).success).toBe(false);
       expect(h.headers['webhook-id']).toBe(event.id);
       expect(event.orgId).toBe(org);
       expect(h.headers['content-type']).toBe('application/json');
@@ -87,6 +100,15 @@ describe('webhooks', () => {
     expect(sent.data).toMatchObject({ messageId: 'w-1', status: 'sent', via: 'org' });
     const attention = hooks.map((h) => JSON.parse(h.body)).find((e) => e.type === 'sender.needs_attention');
     expect(attention.data).toMatchObject({ status: 'needs_attention', code: 'MS_SECRET_EXPIRED' });
+
+    // The API's answers are what the document says.
+    const answers: Array<[string, unknown]> = [
+      ['WebhookList', (await api(t.host, 'GET', `webhooks?orgId=${org}`)).body],
+      ['WebhookView', (await api(t.host, 'GET', `webhooks/${hook.id}?orgId=${org}`)).body],
+      ['WebhookAttempts', (await api(t.host, 'GET', `webhooks/${hook.id}/attempts?orgId=${org}`)).body],
+      ['WebhookWithSecret', hook],
+    ];
+    for (const [name, body] of answers) expect({ name, ok: documentValidator(document, name).safeParse(body).success }).toEqual({ name, ok: true });
   });
 
   it('a receiver answering 500 three times, then 200: delivered on the fourth try after back-off, four attempts logged, dequeue counts 1', async () => {
