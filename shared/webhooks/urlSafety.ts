@@ -67,8 +67,10 @@ export function refusedAddressReason(address: string): string | undefined {
 
 const MAPPED = new BlockList();
 MAPPED.addSubnet('::ffff:0:0', 96, 'ipv6');
+// NAT64 (RFC 6052) reaches the IPv4 in its last 32 bits, so it is judged as that IPv4 too.
+MAPPED.addSubnet('64:ff9b::', 96, 'ipv6');
 
-/** The IPv4 inside an IPv4-mapped IPv6 address, in either spelling (`::ffff:10.0.0.1`, `::ffff:a00:1`, as URL parsing writes it). */
+/** The IPv4 inside an IPv4-mapped (or NAT64) IPv6 address, in either spelling (`::ffff:10.0.0.1`, `::ffff:a00:1`, as URL parsing writes it). */
 function mappedIpv4(address: string): string | undefined {
   if (isIP(address) !== 6 || !MAPPED.check(address, 'ipv6')) return undefined;
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];

@@ -4,6 +4,7 @@
  * refusals are in webhooks-ssrf.test.ts). Retries start at 1 s and the POST deadline is 1 s, so
  * back-off and "never answers" take seconds.
  */
+import { spawnSync } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { documentValidator } from '../support/openapi';
@@ -239,6 +240,11 @@ describe('webhooks', () => {
     const enabled = await own.endpoints.update(org, hook.id, { enabled: true });
     expect(enabled).toMatchObject({ enabled: true });
     expect(enabled.notice).toBeUndefined();
+  });
+
+  it('verifyWebhook is exported by the package entry org-mailer/client', () => {
+    const probe = spawnSync(process.execPath, ['-p', "typeof require('org-mailer/client').verifyWebhook"], { encoding: 'utf8' });
+    expect(probe.stdout.trim()).toBe('function');
   });
 
   it('no signing secret appears in any answer after creation, nor in any log line', async () => {

@@ -58,6 +58,7 @@ describe('webhook target addresses', () => {
     ['https://0.0.0.0/', 'unspecified'],
     ['https://[::ffff:10.0.0.1]/', 'private'],
     ['https://[::ffff:127.0.0.1]/', 'loopback'],
+    ['https://[64:ff9b::a9fe:a9fe]/', 'metadata'],
   ])('%s is refused as %s', async (url, kind) => {
     expect((await refusal(url)).message).toContain(kind);
   });
