@@ -14,10 +14,12 @@ export interface ReceivedHook {
   at: number;
 }
 
+type Behaviour = number[] | 'hang' | 'endless' | 'redirect';
+
 export interface Receiver {
   url(path: string): string;
-  /** Statuses answered in turn on `path` (then 200), or 'hang'. */
-  script(path: string, behaviour: number[] | 'hang'): void;
+  /** Statuses answered in turn on `path` (then 200); 'hang' never answers; 'endless' answers 200 with a body that never ends; 'redirect' answers 302 to `${path}-moved`. */
+  script(path: string, behaviour: Behaviour): void;
   received(path?: string): ReceivedHook[];
   /** The CA that issued its certificate (for the dispatcher's `ca` option). */
   ca: string;
@@ -26,7 +28,7 @@ export interface Receiver {
 
 export async function startReceiver(): Promise<Receiver> {
   const certs = ensureCertificates();
-  const scripts = new Map<string, number[] | 'hang'>();
+  const scripts = new Map<string, Behaviour>();
   const received: ReceivedHook[] = [];
   const server: Server = createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -37,7 +39,17 @@ export async function startReceiver(): Promise<Receiver> {
       received.push({ path, headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const script = scripts.get(path);
       if (script === 'hang') return; // never answers
-      const status = script?.shift() ?? 200;
+      if (script === 'redirect') return void res.writeHead(302, { location: `${path}-moved` }).end();
+      if (script === 'endless') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(16 * 1024, 'x');
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        return pump();
+      }
+      const status = (Array.isArray(script) ? script.shift() : undefined) ?? 200;
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'nope');
     });
   });

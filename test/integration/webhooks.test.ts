@@ -242,6 +242,24 @@ describe('webhooks', () => {
     expect(enabled.notice).toBeUndefined();
   });
 
+  it('an endless answer is read to 64 KiB, then dropped; a redirect is not followed', async () => {
+    const org = newOrgId('bodies');
+    const endless = await register({ url: receiver.url('/endless'), events: ['webhook.test'], orgId: org });
+    const moved = await register({ url: receiver.url('/redirect'), events: ['webhook.test'], orgId: org });
+    receiver.script('/endless', 'endless');
+    receiver.script('/redirect', 'redirect');
+    await api(t.host, 'POST', `webhooks/${endless.id}/test?orgId=${org}`);
+    await api(t.host, 'POST', `webhooks/${moved.id}/test?orgId=${org}`);
+    const [read] = await waitFor('the endless attempt', async () => ((await attemptsOf(endless.id, org)).length ? attemptsOf(endless.id, org) : undefined));
+    // Without the cap the 1 s deadline would end it as a timeout.
+    expect(read).toMatchObject({ delivered: true, statusCode: 200 });
+    expect(read.error).toBeUndefined();
+    const [redirected] = await waitFor('the redirect attempt', async () => ((await attemptsOf(moved.id, org)).length ? attemptsOf(moved.id, org) : undefined));
+    expect(redirected).toMatchObject({ delivered: false, statusCode: 302 });
+    expect(receiver.received('/redirect-moved')).toEqual([]);
+    for (const id of [endless.id, moved.id]) await api(t.host, 'DELETE', `webhooks/${id}?orgId=${org}`);
+  });
+
   it('verifyWebhook is exported by the package entry org-mailer/client', () => {
     const probe = spawnSync(process.execPath, ['-p', "typeof require('org-mailer/client').verifyWebhook"], { encoding: 'utf8' });
     expect(probe.stdout.trim()).toBe('function');
