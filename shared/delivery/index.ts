@@ -75,6 +75,7 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       ratePerMinute,
       leaseMs: LEASE_MS,
       queueName: QUEUES.outbox,
+      events: inputs.events,
     }),
     poison: createPoisonHandler({ deliveries, payloads, poisonArchive, publish, queueName: QUEUES.outboxPoison }),
   };

@@ -8,13 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { documentValidator } from '../support/openapi';
-import { verifyWebhook } from '../../shared/client';
+import { OrgMailerClient, verifyWebhook } from '../../shared/client';
 import { MailerError } from '../../shared/errors';
 import { EVENT_TYPES } from '../../shared/events/catalogue';
 import { messageEventOf } from '../../shared/events/producers';
 import type { PlatformEvent } from '../../shared/events/types';
 import { QUEUES } from '../../shared/store/names';
-import { api, enqueueAll, microsoftSender, newOrgId, startHost, TestHost, waitFor, waitForFinal } from './delivery-helpers';
+import { api, enqueueAll, message, microsoftSender, newOrgId, startHost, TestHost, waitFor, waitForFinal } from './delivery-helpers';
 import { Receiver, ReceivedHook, startReceiver } from './webhook-helpers';
 
 let t: TestHost;
@@ -60,7 +60,9 @@ describe('webhooks', () => {
     // Real producers: a message through the API and the worker, a test send, a delivery-side failure, a reset.
     await microsoftSender(t.services, org);
     await enqueueAll(t.host, org, ['w-1'], 1);
-    await waitForFinal(t.services, org, ['w-1']);
+    // And one straight onto the queue with the typed client: the worker creates its row (its `message.queued`).
+    await new OrgMailerClient({ connectionString: process.env.AzureWebJobsStorage! }).send(org, message('w-typed'));
+    await waitForFinal(t.services, org, ['w-1', 'w-typed']);
     expect((await api(t.host, 'POST', `orgs/${org}/sender/test`, { to: 'it@contoso.example' })).status).toBe(200);
     await t.services.senderResolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
     expect((await api(t.host, 'POST', `orgs/${org}/sender/reset`)).status).toBe(200);
@@ -97,8 +99,13 @@ describe('webhooks', () => {
     const sample = hooks[0];
     expect(() => new Webhook(hook.secret).verify(sample.body.replace(/"orgId":"/, '"orgId":"x'), sample.headers)).toThrow();
     expect(() => verifyWebhook(hook.secret, sample.headers, sample.body.replace(/"orgId":"/, '"orgId":"x'))).toThrow(/did not verify/);
-    const sent = hooks.map((h) => JSON.parse(h.body)).find((e) => e.type === 'message.sent');
+    const bodies = hooks.map((h) => JSON.parse(h.body));
+    const sent = bodies.find((e) => e.type === 'message.sent' && e.data.messageId === 'w-1');
     expect(sent.data).toMatchObject({ messageId: 'w-1', status: 'sent', via: 'org' });
+    await waitFor('the typed message events', async () => {
+      const types = receiver.received('/all').map((h) => JSON.parse(h.body)).filter((e) => e.data.messageId === 'w-typed').map((e) => e.type);
+      return types.includes('message.queued') && types.includes('message.sent') ? true : undefined;
+    });
     const attention = hooks.map((h) => JSON.parse(h.body)).find((e) => e.type === 'sender.needs_attention');
     expect(attention.data).toMatchObject({ status: 'needs_attention', code: 'MS_SECRET_EXPIRED' });
 
