@@ -267,6 +267,21 @@ describe('webhooks', () => {
     for (const id of [endless.id, moved.id]) await api(t.host, 'DELETE', `webhooks/${id}?orgId=${org}`);
   });
 
+  it('the attempts log keeps the last 100, newest first', async () => {
+    const store = t.services.webhooks.deps.attempts;
+    const endpointId = `wh_${'0'.repeat(12)}${Date.now().toString(16).padStart(12, '0').slice(-12)}`;
+    const base = Date.parse('2026-12-01T00:00:00.000Z');
+    for (let i = 1; i <= 104; i++) {
+      await store.add(endpointId, { eventId: `evt_${i}`, eventType: 'webhook.test', at: new Date(base + i * 1000).toISOString(), attempt: 1, delivered: true, statusCode: 200, durationMs: 3 }, 100);
+    }
+    const kept = await store.list(endpointId, 1000);
+    expect(kept).toHaveLength(100);
+    expect(kept[0].eventId).toBe('evt_104');
+    expect(kept[99].eventId).toBe('evt_5');
+    await store.deleteAll(endpointId);
+    expect(await store.list(endpointId, 1000)).toEqual([]);
+  });
+
   it('verifyWebhook is exported by the package entry org-mailer/client', () => {
     const probe = spawnSync(process.execPath, ['-p', "typeof require('org-mailer/client').verifyWebhook"], { encoding: 'utf8' });
     expect(probe.stdout.trim()).toBe('function');
