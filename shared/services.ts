@@ -57,7 +57,10 @@ export function createServices(config: Readonly<Config>): Services {
 
   const secrets = createSecretStore(config, credential);
   const senders = createSenderStore(storage);
-  const events = createEventBus(queue(QUEUES.webhookEvents));
+  // The bus asks the webhooks which events anyone subscribed to; webhooks publish `webhook.disabled` on the bus.
+  let webhooks: WebhookServices | undefined;
+  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
+  webhooks = createWebhookServices({ config, storage, secrets, bus: events });
   const services: Omit<Services, 'delivery' | 'events' | 'webhooks'> = {
     config,
     credential,
@@ -77,7 +80,7 @@ export function createServices(config: Readonly<Config>): Services {
     ...services,
     delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
     events,
-    webhooks: createWebhookServices({ config, storage, secrets, bus: events }),
+    webhooks,
   };
 }
 

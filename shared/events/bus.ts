@@ -8,9 +8,17 @@
 import type { QueueStore } from '../store/outboxQueue';
 import type { PlatformEvent, PlatformEventSink } from './types';
 
-export function createEventBus(queue: QueueStore, warn: (message: string) => void = (m) => console.warn(m)): PlatformEventSink {
+export interface EventBusOptions {
+  warn?: (message: string) => void;
+  /** Whether anyone listens (webhook subscriptions); an unwanted event is not queued. */
+  wanted?: (event: PlatformEvent) => Promise<boolean>;
+}
+
+export function createEventBus(queue: QueueStore, options: EventBusOptions = {}): PlatformEventSink {
+  const warn = options.warn ?? ((m: string) => console.warn(m));
   return async (event: PlatformEvent) => {
     try {
+      if (options.wanted && !(await options.wanted(event))) return;
       await queue.send(event, { timeToLiveSeconds: -1 });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'error';

@@ -16,9 +16,10 @@ import type { PlatformEvent } from '../events/types';
 import type { WebhookDeps } from './deps';
 import { eventOrgOf } from './endpoints';
 import {
-  ALL_ORGS, ATTEMPTS_KEPT, DeliveryTask, DISABLE_AFTER_MS, ENDPOINT_ID_PATTERN, MAX_RETRY_DELAY_MS, RETRY_WINDOW_MS, WebhookAttempt, WebhookEndpoint,
+  ATTEMPTS_KEPT, DeliveryTask, DISABLE_AFTER_MS, ENDPOINT_ID_PATTERN, MAX_RETRY_DELAY_MS, RETRY_WINDOW_MS, WebhookAttempt, WebhookEndpoint,
 } from './model';
 import { signedHeaders } from './signing';
+import { createSubscriberLookup } from './subscribers';
 import { checkUrlForm, resolveTarget } from './urlSafety';
 
 export interface DispatchLog {
@@ -53,13 +54,7 @@ export function webhookRetryDelayMs(attempt: number, baseMs: number, random: () 
 export function createWebhookDispatcher(deps: WebhookDeps) {
   const now = deps.clock;
 
-  async function endpointsOf(scope: string): Promise<WebhookEndpoint[]> {
-    const cached = deps.scopeCache.get(scope);
-    if (cached) return cached;
-    const list = await deps.endpoints.list(scope);
-    deps.scopeCache.set(scope, list);
-    return list;
-  }
+  const { subscribers } = createSubscriberLookup(deps);
 
   async function fanOut(entry: unknown, log: DispatchLog): Promise<number> {
     const event = asEvent(entry);
@@ -67,9 +62,7 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
       log.warn('webhook fan-out: not a platform event; dropped');
       return 0;
     }
-    const scopes = event.orgId === eventOrgOf(ALL_ORGS) ? [ALL_ORGS, event.orgId] : [event.orgId, ALL_ORGS];
-    const endpoints = (await Promise.all([...new Set(scopes)].map((scope) => endpointsOf(scope)))).flat();
-    const matching = endpoints.filter((e) => e.enabled && e.events.includes(event.type as never));
+    const matching = await subscribers(event);
     if (matching.length === 0) return 0;
     await deps.events.put(event);
     for (const endpoint of matching) {

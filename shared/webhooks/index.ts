@@ -4,7 +4,7 @@
  * this once; tests build their own with a fixed resolver, clock or CA.
  */
 import type { Config } from '../config';
-import type { PlatformEventSink } from '../events/types';
+import type { PlatformEvent, PlatformEventSink } from '../events/types';
 import { QUEUES } from '../store/names';
 import { createQueueStore } from '../store/outboxQueue';
 import type { StorageClients } from '../store/storageClients';
@@ -14,11 +14,14 @@ import { createScopeCache, WebhookDeps } from './deps';
 import { createWebhookDispatcher, WebhookDispatcher } from './dispatcher';
 import { createWebhookEndpointService, WebhookEndpointService } from './endpoints';
 import { postWebhook } from './poster';
+import { createSubscriberLookup } from './subscribers';
 import { systemResolver } from './urlSafety';
 
 export interface WebhookServices {
   endpoints: WebhookEndpointService;
   dispatcher: WebhookDispatcher;
+  /** Whether anyone subscribed to an event (the bus skips the rest). */
+  wanted: (event: PlatformEvent) => Promise<boolean>;
   deps: WebhookDeps;
 }
 
@@ -46,5 +49,5 @@ export function createWebhookServices(inputs: WebhookInputs): WebhookServices {
     scopeCache: createScopeCache(),
     ...inputs.overrides,
   };
-  return { endpoints: createWebhookEndpointService(deps), dispatcher: createWebhookDispatcher(deps), deps };
+  return { endpoints: createWebhookEndpointService(deps), dispatcher: createWebhookDispatcher(deps), wanted: createSubscriberLookup(deps).wanted, deps };
 }

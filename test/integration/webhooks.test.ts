@@ -119,6 +119,35 @@ describe('webhooks', () => {
     for (const [name, body] of answers) expect({ name, ok: documentValidator(document, name).safeParse(body).success }).toEqual({ name, ok: true });
   });
 
+  it("fan-out: an org's endpoint hears only its org, an all-orgs endpoint every org, each only the types it subscribed to", async () => {
+    const [a, b] = [newOrgId('scope-a'), newOrgId('scope-b')];
+    const everyOrg = await register({ url: receiver.url('/every'), events: ['directory.user.created'] });
+    const onlyA = await register({ url: receiver.url('/only-a'), events: ['directory.user.created'], orgId: a });
+    await register({ url: receiver.url('/a-groups'), events: ['directory.group.created'], orgId: a });
+    const at = new Date().toISOString();
+    const ids = { a: `evt_scope_a${Date.now()}`, b: `evt_scope_b${Date.now()}` };
+    await t.services.events({ id: ids.b, type: 'directory.user.created', timestamp: at, orgId: b, data: { userId: 'u-b' } });
+    await t.services.events({ id: ids.a, type: 'directory.user.created', timestamp: at, orgId: a, data: { userId: 'u-a' } });
+    const every = await waitFor('both events at the all-orgs endpoint', async () => {
+      const got = receiver.received('/every').map((h) => h.headers['webhook-id']);
+      return got.includes(ids.a) && got.includes(ids.b) ? got : undefined;
+    });
+    expect(every.filter((id) => id === ids.a || id === ids.b).sort()).toEqual([ids.a, ids.b].sort());
+    await waitFor("org A's event at its endpoint", async () => (receiver.received('/only-a').length ? true : undefined));
+    await t.host.drain();
+    expect(receiver.received('/only-a').map((h) => h.headers['webhook-id'])).toEqual([ids.a]);
+    expect(receiver.received('/a-groups')).toEqual([]);
+    expect(verified(everyOrg.secret, receiver.received('/every')[0]).type).toBe('directory.user.created');
+    expect(verified(onlyA.secret, receiver.received('/only-a')[0]).orgId).toBe(a);
+    // The bus queues only what someone subscribed to.
+    const probe = (orgId: string, type: string) => t.services.webhooks.wanted({ id: 'evt_probe', type, timestamp: at, orgId, data: {} });
+    expect(await probe(a, 'directory.group.created')).toBe(true);
+    expect(await probe(b, 'directory.user.created')).toBe(true); // the all-orgs endpoint
+    expect(await probe(b, 'directory.group.created')).toBe(false);
+    expect(await probe(newOrgId('nobody'), 'message.sent')).toBe(false);
+    await api(t.host, 'DELETE', `webhooks/${everyOrg.id}`);
+  });
+
   it('a receiver answering 500 three times, then 200: delivered on the fourth try after back-off, four attempts logged, dequeue counts 1', async () => {
     const hook = await register({ url: receiver.url('/flaky'), events: ['webhook.test'] });
     receiver.script('/flaky', [500, 500, 500]);
