@@ -13,3 +13,4 @@ import './settingsPage';
 import './openapi';
 import './senderHealth';
 import './operator';
+import './webhooks';

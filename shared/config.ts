@@ -67,6 +67,10 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', expected: 'the Application Insights connection string (set by infra/); metrics are exported only when it is set', optional: true },
   { name: 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON', expected: 'the ISO date the platform app client secret expires, e.g. 2027-06-30 (feeds the expiry metric and alert)', optional: true },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
+  { name: 'WEBHOOK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one webhook POST)', default: '10' },
+  { name: 'WEBHOOK_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first webhook retry back-off; doubles per attempt)', default: '30' },
+  { name: 'WEBHOOK_ALLOW_PRIVATE_TARGETS', expected: '"true" or "false" (webhook URLs may resolve to loopback, private or link-local addresses)', default: 'false' },
+  { name: 'WEBHOOK_ALLOW_HTTP_LOCALHOST', expected: '"true" or "false" (local runs: plain http to localhost webhook URLs)', default: 'false', localOnly: true },
 ] as const);
 
 export type StorageConfig =
@@ -104,6 +108,8 @@ export interface Config {
   telemetryConnectionString?: string;
   /** When the platform app's client secret expires (epoch ms), if the operator recorded it. */
   platformSecretExpiresAt?: number;
+  /** Webhook dispatch: POST deadline, first retry back-off, and the SSRF / plain-http exceptions. */
+  webhooks: { timeoutMs: number; retryBaseMs: number; allowPrivateTargets: boolean; allowHttpLocalhost: boolean };
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -157,6 +163,12 @@ function date(env: Env, name: string): number | undefined {
   const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(at)) throw new ConfigError(name, 'an ISO date like 2027-06-30', JSON.stringify(value));
   return at;
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = required(env, name).toLowerCase();
+  if (value !== 'true' && value !== 'false') throw new ConfigError(name, '"true" or "false"', JSON.stringify(value));
+  return value === 'true';
 }
 
 function guid(env: Env, name: string): string {
@@ -257,6 +269,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }),
     telemetryConnectionString: read(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     platformSecretExpiresAt: date(env, 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON'),
+    webhooks: Object.freeze({
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_SECONDS', 1, 60) * 1000,
+      retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', 1, 3600) * 1000,
+      allowPrivateTargets: flag(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'),
+      allowHttpLocalhost: flag(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST'),
+    }),
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

@@ -104,6 +104,15 @@ export const ERROR_CODES = {
   DELIVERY_UNCERTAIN: spec('state', false, 409,
     'The mail provider accepted this message, but recording that failed, or a worker stopped between sending and recording; it may have been delivered. It is not sent again automatically, so that nobody gets it twice: check with the recipient, and send it again under a new id if it did not arrive.'),
   INTERNAL: spec('transient', true, 500, 'An unexpected error occurred; it has been logged.'),
+  // Webhooks
+  WEBHOOK_URL_REFUSED: spec('input', false, 422,
+    'Webhook URLs must be https, without credentials, and resolve only to public addresses (not loopback, private, link-local or cloud metadata addresses). Use the public https address of your receiver.'),
+  WEBHOOK_EVENT_UNKNOWN: spec('input', false, 422, 'An event type is not in the catalogue; see the `webhooks` section of /api/openapi.json for the types.'),
+  WEBHOOK_LIMIT_REACHED: spec('input', false, 422, 'An organization (and the all-orgs scope) may have at most 20 webhook endpoints. Delete one first.'),
+  WEBHOOK_NOT_FOUND: spec('input', false, 404, 'No webhook endpoint has this id in this scope (pass ?orgId= for an org\'s endpoint).'),
+  WEBHOOK_EVENT_NOT_FOUND: spec('input', false, 404, 'No event with this id was handed to webhooks for this endpoint\'s scope.'),
+  WEBHOOK_SIGNATURE_INVALID: spec('auth', false, 401,
+    'The webhook signature did not verify: a wrong or rotated secret, a body changed in transit (verify the raw body, not re-serialized JSON), or a timestamp outside the tolerance (a replay or a skewed clock).'),
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

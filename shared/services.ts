@@ -24,6 +24,9 @@ import { createDeliveryServices, DeliveryServices } from './delivery';
 import { observeOutboundCalls } from './telemetry/outboundCalls';
 import { startAzureMonitorTelemetry } from './telemetry/setup';
 import { observeSenderWrites } from './telemetry/senderObserver';
+import { createEventBus } from './events/bus';
+import type { PlatformEventSink } from './events/types';
+import { createWebhookServices, WebhookServices } from './webhooks';
 
 export interface Services extends SenderServices {
   config: Readonly<Config>;
@@ -42,6 +45,10 @@ export interface Services extends SenderServices {
   queue(name: string): QueueStore;
   /** Enqueue, the outbox worker, the poison handler and the delivery rows (shared/delivery/index.ts). */
   delivery: DeliveryServices;
+  /** Platform events (message.*, sender.*, ...) onto queue `webhook-events`. */
+  events: PlatformEventSink;
+  /** Webhook endpoints API and dispatcher (shared/webhooks/index.ts). */
+  webhooks: WebhookServices;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -61,14 +68,18 @@ export function createServices(config: Readonly<Config>): Services {
   observeOutboundCalls(config);
   const controls = createOrgControlStore(storage);
   const adminLinkGenerations = createAdminLinkGenerations(controls);
-  const services: Omit<Services, 'delivery'> = {
+  // The bus asks the webhooks which events anyone subscribed to; webhooks publish `webhook.disabled` on the bus.
+  let webhooks: WebhookServices | undefined;
+  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
+  webhooks = createWebhookServices({ config, storage, secrets, bus: events });
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks'> = {
     config,
     credential,
     storage,
     secrets,
     senders,
     // Sender API, consent and the resolver delivery uses (shared/senders/index.ts).
-    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations }),
+    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations, events }),
     adminLinkGenerations,
     outbox: queue(QUEUES.outbox),
     outboxPoison: queue(QUEUES.outboxPoison),
@@ -77,7 +88,12 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
-  return { ...services, delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver }) };
+  return {
+    ...services,
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
+    events,
+    webhooks,
+  };
 }
 
 let current: Services | undefined;

@@ -25,6 +25,9 @@ import { createPayloadStore, PayloadStore } from '../store/payloadStore';
 export type { MessageInput, Message } from '../delivery/schema';
 export { MAX_MESSAGE_BYTES, MAX_RECIPIENTS, CLAIM_CHECK_THRESHOLD_BYTES } from '../delivery/schema';
 export { MailerError } from '../errors';
+export { verifyWebhook } from './verifyWebhook';
+export type { VerifyWebhookOptions } from './verifyWebhook';
+export type { PlatformEvent } from '../events/types';
 
 /** A connection string, or the account's queue and blob URLs with a `TokenCredential`. */
 export type OrgMailerClientOptions = ExternalStorageOptions;

@@ -21,6 +21,8 @@ import type { SenderResolver } from '../senders/resolve';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
 import type { Slot } from './envelope';
+import { messageEventOf } from '../events/producers';
+import type { PlatformEventSink } from '../events/types';
 
 export interface EnqueueDeps {
   deliveries: DeliveryStore;
@@ -30,6 +32,8 @@ export interface EnqueueDeps {
   scheduler: MailboxScheduler;
   ratePerMinute: MailboxRates;
   clock?: () => number;
+  /** `message.queued` for each new message (webhooks). */
+  events?: PlatformEventSink;
 }
 
 export interface EnqueueResult {
@@ -100,6 +104,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
       if (!created && record.contentHash !== undefined && record.contentHash !== hash) {
         throw new MailerError('IDEMPOTENCY_CONFLICT', `A message with id ${message.id} was already accepted with different content.`);
       }
+      if (created) await deps.events?.(messageEventOf(record)!);
       return { id: message.id, status: record.status, created };
     },
   };

@@ -14,6 +14,8 @@ import type { StorageClients } from '../store/storageClients';
 import { createEnqueuer, Enqueuer } from './enqueue';
 import { createEventPublisher, EventPublisher } from './events';
 import { observeDelivery } from '../telemetry/deliveryObserver';
+import { alsoAsPlatformEvents } from '../events/producers';
+import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
 import { createPoisonHandler, PoisonHandler } from './poison';
 import { createPoisonSweep, PoisonSweep } from './poisonSweep';
@@ -47,6 +49,8 @@ export interface DeliveryInputs {
   resolver: SenderResolver;
   /** Where a lost event is reported (never with message contents). */
   warn?: (message: string) => void;
+  /** Also publish each transition as a platform event (`message.*`, for webhooks). */
+  events?: PlatformEventSink;
 }
 
 export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
@@ -54,7 +58,8 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const deliveries = createDeliveryStore(storage);
   const poisonArchive = createPoisonArchive(storage);
   const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
-  const publish = observed(createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m))));
+  const toQueue = observed(createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m))));
+  const publish = inputs.events ? alsoAsPlatformEvents(toQueue, inputs.events) : toQueue;
   const ratePerMinute = config.mailboxRatePerMinute;
   const policy = retryPolicy(config.retryBaseMs);
   const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison });
@@ -63,7 +68,7 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
     deliveries,
     statuses: createStatusReader(deliveries),
     poisonArchive,
-    enqueuer: createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute }),
+    enqueuer: createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute, events: inputs.events }),
     worker: createOutboxWorker({
       deliveries,
       outbox,
@@ -77,6 +82,7 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       ratePerMinute,
       leaseMs: LEASE_MS,
       queueName: QUEUES.outbox,
+      events: inputs.events,
     }),
     poison,
     poisonSweep: createPoisonSweep({ queues: poisonQueues, handler: poison, poisonArchive }),

@@ -24,6 +24,8 @@ import { contentHash } from './contentHash';
 import { Accepted, buildEnvelope, Envelope, readEnvelope, Slot } from './envelope';
 import { createUnknownOutcomes } from './unknownOutcome';
 import type { EventPublisher } from './events';
+import { messageEventOf } from '../events/producers';
+import type { PlatformEventSink } from '../events/types';
 import type { MailboxLimiter } from './mailboxLimiter';
 import { RetryPolicy, retryDelayMs, shouldGiveUp } from './retryPolicy';
 import type { MailboxScheduler } from './scheduler';
@@ -53,6 +55,8 @@ export interface WorkerDeps {
   /** Names the queue in archived records. */
   queueName: string;
   clock?: () => number;
+  /** `message.queued` for rows the worker creates (webhooks); the other transitions go through `publish`. */
+  events?: PlatformEventSink;
 }
 
 /** What happened to one queue message (returned for logs and tests). */
@@ -97,6 +101,13 @@ export function createOutboxWorker(deps: WorkerDeps) {
         await new Promise((r) => setTimeout(r, 250 * attempt));
       }
     }
+  }
+
+  /** A message from the typed client has no row yet: the worker creates it, and that is its `message.queued`. */
+  async function createRow(orgId: string, id: string): Promise<DeliveryRecord> {
+    const { created, record } = await deps.deliveries.create({ orgId, id, now: now() });
+    if (created) await deps.events?.(messageEventOf(record)!);
+    return record;
   }
 
   const errorFields = (error: MailerError): DeliveryChanges => ({ code: error.code, message: error.message, hint: error.hint });
@@ -250,7 +261,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
       for (let race = 0; ; race++) {
         const current =
           (await deps.deliveries.get(envelope.orgId, envelope.id)) ??
-          (await deps.deliveries.create({ orgId: envelope.orgId, id: envelope.id, now: now() })).record;
+          (await createRow(envelope.orgId, envelope.id));
         const accepted = envelope.accepted;
         if (accepted && !(current.attempts === accepted.attempt && (current.status === 'sending' || current.status === 'uncertain'))) {
           // A proof about an attempt the row has moved past (recorded, or resent on request): nothing to do.

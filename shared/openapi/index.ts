@@ -12,6 +12,8 @@ import { PROVIDER_MODES } from '../providers';
 import { ORG_ID_PATTERN } from '../senders/model';
 import { Answer, OperationDoc, OPERATIONS } from './operations';
 import { componentSchemas, JsonSchema } from './schemas';
+import { webhooksSection } from './webhookOperations';
+import { ENDPOINT_ID_PATTERN } from '../webhooks/model';
 
 export { OPERATIONS } from './operations';
 
@@ -33,6 +35,7 @@ const PATH_PARAMETERS: Record<string, { description: string; schema: JsonSchema 
   id: { description: 'The message id chosen at enqueue', schema: { type: 'string', pattern: MESSAGE_ID_PATTERN.source } },
   provider: { description: 'The mail provider', schema: { type: 'string', enum: Object.keys(PROVIDER_MODES) } },
   code: { description: 'An error code', schema: { type: 'string', enum: Object.keys(ERROR_CODES) } },
+  webhookId: { description: 'The webhook endpoint id', schema: { type: 'string', pattern: ENDPOINT_ID_PATTERN.source } },
 };
 
 /**
@@ -141,6 +144,7 @@ export function buildOpenApiDocument(options: { routes: readonly RouteInfo[]; pu
     servers: [{ url: `${options.publicBaseUrl}/api` }],
     tags: [...new Set(Object.values(OPERATIONS).map((o) => o.tag))].map((name) => ({ name })),
     paths,
+    webhooks: webhooksSection(),
     components: {
       schemas: componentSchemas(),
       responses: errorResponses(),

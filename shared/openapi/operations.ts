@@ -6,6 +6,7 @@
  */
 import { DELIVERY_STATUSES } from '../store/deliveryStore';
 import type { SchemaName } from './schemas';
+import { WEBHOOK_OPERATIONS } from './webhookOperations';
 
 export interface Answer {
   description: string;
@@ -21,7 +22,7 @@ export interface Answer {
 export interface OperationDoc {
   summary: string;
   description?: string;
-  tag: 'sender' | 'messages' | 'settings page' | 'consent' | 'operations';
+  tag: 'sender' | 'messages' | 'settings page' | 'consent' | 'operations' | 'webhooks';
   body?: { schema: SchemaName; required: boolean };
   query?: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
   /** Success answers (and redirects or pages that are not the JSON error envelope), by status. */
@@ -181,6 +182,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     },
     errors: [400, 413],
   },
+  ...WEBHOOK_OPERATIONS,
   'GET health': {
     summary: 'Liveness and dependency checks (Storage, Key Vault)',
     tag: 'operations',

@@ -28,6 +28,7 @@ import type { SenderService, VerifyResult } from '../senders/service';
 import type { SenderView } from '../senders/view';
 import { DELIVERY_STATUSES } from '../store/deliveryStore';
 import { caseInsensitiveSource } from './caseless';
+import { WEBHOOK_SCHEMAS } from './webhookSchemas';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -212,6 +213,7 @@ export const SCHEMAS = {
   AdminSession: adminSession,
   AdminLinksRevoked: adminLinksRevoked,
   ErrorHint: z.object({ code: errorCode, hint: z.string() }),
+  ...WEBHOOK_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -4,6 +4,7 @@
  */
 import type { AdminLinkGenerations } from '../adminLinks/generations';
 import type { Config } from '../config';
+import type { PlatformEventSink } from '../events/types';
 import { createConsentService, ConsentService } from '../consent/service';
 import { consentFlow } from '../providers';
 import type { ProviderContext } from '../providers/module';
@@ -35,6 +36,8 @@ export interface SenderServicesDeps {
   adminLinks: AdminLinkGenerations;
   /** Test seam for `MICROSOFT_CREDENTIAL=managed-identity` (see ProviderContext). */
   microsoftClientAssertion?: () => Promise<string>;
+  /** Where sender status changes are published (webhooks). */
+  events?: PlatformEventSink;
 }
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
@@ -44,10 +47,10 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   return {
     providers,
     consent,
-    senderService: guardSenderService(createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent }), {
-      testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit),
-      adminLinks: deps.adminLinks,
-    }),
-    senderResolver: createSenderResolver({ store: deps.senders, providers }),
+    senderService: guardSenderService(
+      createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events }),
+      { testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit), adminLinks: deps.adminLinks },
+    ),
+    senderResolver: createSenderResolver({ store: deps.senders, providers, events: deps.events }),
   };
 }

@@ -2,6 +2,8 @@
  * What the delivery pipeline calls to learn which sender a message goes out from. It never branches
  * on provider name: it gets a `MailProvider`. Routing rules: `routing.ts`.
  */
+import { senderEvent } from '../events/producers';
+import type { PlatformEventSink } from '../events/types';
 import { MailerError } from '../errors';
 import type { MailProvider } from '../providers/types';
 import type { SenderStore } from '../store/senderStore';
@@ -22,6 +24,8 @@ export interface SenderResolverDeps {
   store: SenderStore;
   providers: ProviderCache;
   now?: () => Date;
+  /** `sender.*` platform events (webhooks); best effort. */
+  events?: PlatformEventSink;
 }
 
 export interface SenderResolver {
@@ -79,6 +83,7 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
         };
         try {
           await deps.store.replace(config, stored.etag);
+          if (stored.config.status !== 'needs_attention') await deps.events?.(senderEvent('sender.needs_attention', config));
           return;
         } catch (failure) {
           // Someone else changed the row: read it again and decide again.

@@ -10,6 +10,8 @@
 import type { Config } from '../config';
 import type { ConsentService } from '../consent/service';
 import type { ConsentOutcome } from '../consent/types';
+import { senderEvent } from '../events/producers';
+import type { PlatformEventSink } from '../events/types';
 import { MailerError, isMailerError } from '../errors';
 import type { VerifyCheck } from '../providers/types';
 import { secretName, secretNamePrefix, SecretPurpose } from '../store/secretNames';
@@ -28,6 +30,8 @@ export interface SenderServiceDeps {
   providers: ProviderCache;
   consent: ConsentService;
   now?: () => Date;
+  /** `sender.*` platform events (webhooks); best effort. */
+  events?: PlatformEventSink;
 }
 
 export interface VerifyResult {
@@ -250,6 +254,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       delete config.lastTest;
       delete config.lastError;
       await write(config, previous);
+      await deps.events?.(senderEvent('sender.reset', config));
       return view(config);
     },
 
@@ -308,6 +313,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       delete config.lastError;
       // Status and lock only: the credential is unchanged, so `version` (the cache key) stays.
       await deps.store.replace(config, stored.etag);
+      await deps.events?.(senderEvent('sender.activated', config));
       return { ok: true, sentTo: to, sender: view(config) };
     },
   };
@@ -326,6 +332,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       updatedAt: at,
     };
     await deps.store.replace(config, stored.etag);
+    if (config.status === 'needs_attention' && stored.config.status !== 'needs_attention') await deps.events?.(senderEvent('sender.needs_attention', config));
   }
 
   async function applyConsent(orgId: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {

@@ -19,6 +19,10 @@ export const QUEUES = {
   deliveryEvents: 'delivery-events',
   /** Where the host moves what the `outbox-poison` trigger itself failed on; read by the poison sweep. */
   outboxPoisonPoison: 'outbox-poison-poison',
+  /** Platform events (PlatformEvent JSON) for the webhook dispatcher to fan out. */
+  webhookEvents: 'webhook-events',
+  /** One message per (endpoint, event) to POST, re-sent with a delay for each retry. */
+  webhookDeliveries: 'webhook-deliveries',
 } as const;
 
 export const TABLES = {
@@ -32,6 +36,12 @@ export const TABLES = {
   poisonMessages: 'poisonmessages',
   /** Pending consent links (PK orgId, RK state nonce) with the server-side PKCE verifier; consumed once. */
   consentStates: 'consentstates',
+  /** Webhook endpoints: PK orgId (or `*` for all orgs), RK endpoint id. */
+  webhookEndpoints: 'webhookendpoints',
+  /** Webhook delivery attempts: PK endpoint id, RK inverted time; the last 100 are kept. */
+  webhookAttempts: 'webhookattempts',
+  /** Events handed to webhooks, for replay: PK event id, RK "event". */
+  webhookEvents: 'webhookevents',
 } as const;
 
 export const CONTAINERS = {

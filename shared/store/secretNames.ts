@@ -17,7 +17,7 @@ import { MailerError } from '../errors';
 import { DEFAULT_ORG_ID, ORG_ID_PATTERN } from '../senders/model';
 
 /** What a secret is for. Add new purposes here (and keep none a dash-suffix of another). */
-export const SECRET_PURPOSES = ['client-secret', 'refresh-token', 'service-account-key'] as const;
+export const SECRET_PURPOSES = ['client-secret', 'refresh-token', 'service-account-key', 'webhook-signing-secret'] as const;
 export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
 
 const PREFIX = 'org-';
