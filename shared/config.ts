@@ -62,6 +62,7 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '30' },
   { name: 'GOOGLE_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '60' },
   { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
+  { name: 'PROVIDER_CALL_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of each call to Entra ID, Graph, Google, Gmail and Key Vault)', default: '30' },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
 ] as const);
 
@@ -94,6 +95,8 @@ export interface Config {
   mailboxRatePerMinute: { microsoft: number; google: number };
   /** First back-off step of delivery retries without Retry-After (doubles per attempt). */
   retryBaseMs: number;
+  /** Deadline of every single outbound call (token endpoints, Graph, Gmail, Key Vault); see shared/delivery/timing.ts. */
+  providerCallTimeoutMs: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -233,6 +236,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       google: integer(env, 'GOOGLE_MAILBOX_RATE_PER_MINUTE', 1, 10000),
     }),
     retryBaseMs: integer(env, 'DELIVERY_RETRY_BASE_SECONDS', 1, 3600) * 1000,
+    providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

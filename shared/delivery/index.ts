@@ -19,10 +19,11 @@ import { retryPolicy } from './retryPolicy';
 import { createMailboxScheduler } from './scheduler';
 import { createStatusReader, StatusReader } from './status';
 import type { SenderResolver } from '../senders/resolve';
+import { sendTiming } from './timing';
 import { createOutboxWorker, OutboxWorker } from './worker';
 
-/** A claim holds a message in `sending` this long; a send that takes longer may be repeated by another worker. */
-export const LEASE_MS = 2 * 60_000;
+/** A claim holds a message in `sending` this long at the default deadline (30 s): derived in timing.ts. */
+export const LEASE_MS = sendTiming(30_000).leaseMs;
 
 export interface DeliveryServices {
   deliveries: DeliveryStore;
@@ -32,10 +33,12 @@ export interface DeliveryServices {
   enqueuer: Enqueuer;
   worker: OutboxWorker;
   poison: ReturnType<typeof createPoisonHandler>;
+  /** Per-mailbox permits of this process (tests prove none is leaked). */
+  limiter: MailboxLimiter;
 }
 
 export interface DeliveryInputs {
-  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'>>;
+  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'> & Partial<Pick<Config, 'providerCallTimeoutMs'>>>;
   storage: StorageClients;
   outbox: QueueStore;
   deliveryEvents: QueueStore;
@@ -52,6 +55,8 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
   const publish = createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m)));
   const ratePerMinute = config.mailboxRatePerMinute;
+  const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
+  const limiter = new MailboxLimiter(config.mailboxConcurrency);
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
@@ -64,13 +69,15 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       poisonArchive,
       resolver,
       scheduler,
-      limiter: new MailboxLimiter(config.mailboxConcurrency),
+      limiter,
       publish,
       policy: retryPolicy(config.retryBaseMs),
       ratePerMinute,
-      leaseMs: LEASE_MS,
+      leaseMs: timing.leaseMs,
+      sendBudgetMs: timing.sendBudgetMs,
       queueName: QUEUES.outbox,
     }),
     poison: createPoisonHandler({ deliveries, payloads, poisonArchive, publish, queueName: QUEUES.outboxPoison }),
+    limiter,
   };
 }

@@ -10,6 +10,7 @@ import { ClientAssertionCredential, ClientSecretCredential, ManagedIdentityCrede
 import type { Config } from '../../config';
 import { MailerError } from '../../errors';
 import { isKnownAuthorityHost } from '../../store/azureCredential';
+import { withDeadline } from '../deadline';
 import type { ProviderContext } from '../module';
 
 /** App-only Graph scope: the permissions the admin granted, as `roles` in the token. */
@@ -34,7 +35,10 @@ function clientAssertionSource(context: ProviderContext): () => Promise<string> 
   return async () => {
     const identity = context.config.azureIdentity;
     managedIdentity ??= new ManagedIdentityCredential(identity.kind === 'managedIdentity' && identity.clientId ? { clientId: identity.clientId } : {});
-    const token = await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE);
+    const credential = managedIdentity;
+    const token = await withDeadline(context.config.providerCallTimeoutMs, 'The managed identity endpoint', (abortSignal) =>
+      credential.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal }),
+    );
     if (!token) throw new MailerError('PROVIDER_UNAVAILABLE', 'The managed identity returned no token for the federated credential.');
     return token.token;
   };
