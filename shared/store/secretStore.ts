@@ -17,6 +17,7 @@
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config';
+import { boundedCache } from '../cache/bounded';
 import { MailerError } from '../errors';
 import { createAppCredential } from './azureCredential';
 import type { SecretStore } from './types';
@@ -33,6 +34,8 @@ const VAULT_HOST_SUFFIXES = ['.vault.azure.net', '.vault.azure.cn', '.vault.usgo
  * SECRET_STORE_UNAVAILABLE within seconds, because retrying belongs to the delivery pipeline.
  */
 const RETRY_OPTIONS = { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 };
+/** Secrets kept in memory at most (a few per sender: thousands of orgs fit); the least recently read go first. */
+export const MAX_CACHED_SECRETS = 5000;
 /** A name no secret is ever given (secretName() always starts with `org-`): ping reads it and expects 404. */
 const PING_NAME = 'org-mailer-health-probe';
 
@@ -62,29 +65,33 @@ export function createSecretStore(
 }
 
 class KeyVaultSecretStore implements SecretStore {
-  private readonly cache = new Map<string, { value: string; expiresAt: number }>();
+  /** Bounded by count and by SECRET_CACHE_TTL_SECONDS since the read; an expired secret is read again. */
+  private readonly cache;
+  /** Only while a read runs (each under its deadline): removed when it settles. */
   private readonly inflight = new Map<string, Promise<string>>();
   /** Bumped by every invalidation: a read that started before one must not fill the cache. */
   private generation = 0;
 
   constructor(
     private readonly client: SecretClient,
-    private readonly ttlMs: number,
-    private readonly now: () => number,
+    ttlMs: number,
+    now: () => number,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.cache = boundedCache<string, string>({ max: MAX_CACHED_SECRETS, ttlMs, clock: now });
+  }
 
   async get(name: string): Promise<string> {
     checkName(name);
     const hit = this.cache.get(name);
-    if (hit && hit.expiresAt > this.now()) return hit.value;
+    if (hit !== undefined) return hit;
     const pending = this.inflight.get(name);
     if (pending) return pending;
     const startedAt = this.generation;
     const request = this.call('reading', name, (abortSignal) => this.client.getSecret(name, { abortSignal }))
       .then((secret) => {
         if (secret.value === undefined) throw new MailerError('SECRET_NOT_FOUND', `Secret ${name} has no value in Key Vault.`);
-        if (this.generation === startedAt) this.cache.set(name, { value: secret.value, expiresAt: this.now() + this.ttlMs });
+        if (this.generation === startedAt) this.cache.set(name, secret.value);
         return secret.value;
       })
       .finally(() => {

@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { Config } from '../../config';
 import { MailerError } from '../../errors';
+import { boundedCache } from '../../cache/bounded';
 import { buildMime } from '../../mime';
 import type { SenderConfig } from '../../senders/model';
 import type { SecretStore } from '../../store/types';
@@ -39,7 +40,8 @@ export const GMAIL_JSON_RAW_LIMIT = 3.5 * 1024 * 1024;
 /** Gmail's maximum message size through the upload endpoint (developers.google.com/gmail/api/reference/rest/v1/users.messages/send). */
 export const GMAIL_MAX_MESSAGE_BYTES = 35 * 1024 * 1024;
 const ALIAS_RECHECK_MS = 10 * 60 * 1000;
-const MAX_CACHED_SESSIONS = 500;
+/** Sessions kept: bounded by count and by an hour without use (the access token is stale by then). */
+const SESSION_BOUNDS = { max: 500, ttlMs: 60 * 60_000, age: 'idle' as const };
 
 export interface GoogleProviderContext {
   config: Readonly<Config>;
@@ -59,7 +61,7 @@ interface Session {
 }
 
 /** Sessions by sender config version: a new version (save, consent, reset) gets a new credential. */
-const sessions = new Map<string, Promise<Session>>();
+const sessions = boundedCache<string, Promise<Session>>(SESSION_BOUNDS);
 
 function sessionKey(sender: SenderConfig, config: Readonly<Config>): string {
   return [config.google.tokenUrl, config.google.clientId, sender.orgId, sender.mode, sender.version, sender.secretGeneration].join('|');
@@ -110,9 +112,11 @@ function session(sender: SenderConfig, context: GoogleProviderContext): Promise<
   if (!entry) {
     entry = openSession(sender, context);
     // A failed open (vault down, bad key) is not cached: the next call tries again.
-    entry.catch(() => sessions.delete(key));
+    const opened = entry;
+    opened.catch(() => {
+      if (sessions.peek(key) === opened) sessions.delete(key);
+    });
     sessions.set(key, entry);
-    if (sessions.size > MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value!);
   }
   return entry;
 }
