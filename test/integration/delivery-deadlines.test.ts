@@ -6,7 +6,7 @@
  * fault is gone; the same mailbox keeps sending other messages meanwhile; no permit is leaked.
  */
 import {
-  acceptedMessages, enqueueAll, ids, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitFor, waitForFinal,
+  acceptedMessages, enqueueAll, googleSender, ids, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitFor, waitForFinal,
 } from './delivery-helpers';
 
 let t: TestHost;
@@ -66,5 +66,26 @@ describe('a hung provider connection', () => {
     expect(events.find((e) => e.status === 'retrying')?.code).toBe('PROVIDER_TIMEOUT');
 
     expect(t.services.delivery.limiter.active(key)).toBe(0);
+  });
+
+  it.each([
+    ['the Entra ID token endpoint (an @azure/identity credential)', 'microsoft', { service: 'entra', method: 'POST', path: '/oauth2/v2.0/token$' }],
+    ['Gmail messages.send (gaxios)', 'google', { service: 'gmail', method: 'POST', path: '/messages/send$' }],
+  ] as const)('%s hanging once: PROVIDER_TIMEOUT, then sent exactly once', async (_what, provider, fault) => {
+    const org = newOrgId(`hung-${provider}`);
+    const sender = provider === 'microsoft' ? await microsoftSender(t.services, org) : await googleSender(t.services, org, 'alerts@fabrikam.example');
+    await sandboxControl('DELETE', 'messages');
+    await takeEvents(t.services);
+    await sandboxControl('POST', 'faults', { ...fault, hang: true, count: 1 });
+
+    await enqueueAll(t.host, org, ['one']);
+    const [row] = [...(await waitForFinal(t.services, org, ['one'], 60_000)).values()];
+    expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+    const events = (await takeEvents(t.services)).filter((e) => e.id === 'one' && e.orgId === org);
+    expect(events.find((e) => e.status === 'retrying')?.code).toBe('PROVIDER_TIMEOUT');
+    const subjects = (await acceptedMessages()).filter((m) => m.mailbox === sender.senderEmail).map((m) => m.subject);
+    expect(subjects.filter((x) => x === 'Subject one')).toHaveLength(1);
+    const faults = await sandboxControl<Array<{ hits: number }>>('GET', 'faults');
+    expect(faults).toEqual([]); // used up: exactly one request hung
   });
 });
