@@ -66,6 +66,7 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'TEST_SEND_WINDOW_SECONDS', expected: 'a whole number of seconds from 1 to 86400', default: '600' },
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', expected: 'the Application Insights connection string (set by infra/); metrics are exported only when it is set', optional: true },
   { name: 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON', expected: 'the ISO date the platform app client secret expires, e.g. 2027-06-30 (feeds the expiry metric and alert)', optional: true },
+  { name: 'PROVIDER_CALL_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of each call to Entra ID, Graph, Google, Gmail and Key Vault)', default: '30' },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
   { name: 'WEBHOOK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one webhook POST)', default: '10' },
   { name: 'WEBHOOK_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first webhook retry back-off; doubles per attempt)', default: '30' },
@@ -110,6 +111,8 @@ export interface Config {
   platformSecretExpiresAt?: number;
   /** Webhook dispatch: POST deadline, first retry back-off, and the SSRF / plain-http exceptions. */
   webhooks: { timeoutMs: number; retryBaseMs: number; allowPrivateTargets: boolean; allowHttpLocalhost: boolean };
+  /** Deadline of every single outbound call (token endpoints, Graph, Gmail, Key Vault); see shared/delivery/timing.ts. */
+  providerCallTimeoutMs: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -275,6 +278,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowPrivateTargets: flag(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'),
       allowHttpLocalhost: flag(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST'),
     }),
+    providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

@@ -69,6 +69,12 @@ export const ERROR_CODES = {
   // Generic
   PROVIDER_THROTTLED: spec('throttle', true, 429, 'The mail provider asked us to slow down. Messages are retried automatically.'),
   PROVIDER_UNAVAILABLE: spec('transient', true, 503, 'The mail provider is unavailable or did not answer. Messages are retried automatically.'),
+  PROVIDER_TIMEOUT: spec('transient', true, 503,
+    'The mail provider (or its sign-in service) did not answer within the deadline (PROVIDER_CALL_TIMEOUT_SECONDS). Messages are retried automatically.'),
+  PROVIDER_FORBIDDEN_UNKNOWN: spec('state', false, 422,
+    'The mail provider refused the request (HTTP 403) for a reason org-mailer does not recognise; the provider\'s own code is in the message. The sender is left as it is: check the code in the provider\'s documentation, and contact support if it persists.'),
+  KEY_VAULT_ACCESS_DENIED: spec('state', true, 503,
+    'Key Vault refused the function app\'s identity (HTTP 401/403): a deployment configuration fault (role assignment), not an outage. Give the app\'s managed identity (locally: the service principal) the "Key Vault Secrets Officer" role on the vault, as infra/main.bicep assigns it ("Key Vault Secrets User" only reads, and the app also writes org secrets), and check that the secret is enabled. Messages are retried automatically until it is fixed.'),
   SECRET_STORE_UNAVAILABLE: spec('transient', true, 503, 'Key Vault is unavailable. Messages are retried automatically.'),
   SECRET_NOT_FOUND: spec('state', false, 404,
     'A secret this sender needs is missing from Key Vault (deleted, or never saved). Reset the sender and connect it again.'),

@@ -8,7 +8,8 @@ import { isMailerError } from './errors';
 import type { Services } from './services';
 import { unavailableReason } from './store/storageErrors';
 
-export type CheckResult = 'ok' | `unavailable: ${string}`;
+/** `access denied`: the dependency answered but refuses the app's identity (a role assignment to fix), not an outage. */
+export type CheckResult = 'ok' | `unavailable: ${string}` | `access denied: ${string}`;
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
@@ -33,6 +34,9 @@ async function within(timeoutMs: number, check: (signal: AbortSignal) => Promise
     await Promise.race([check(controller.signal), deadline]);
     return 'ok';
   } catch (error) {
+    if (isMailerError(error) && error.code === 'KEY_VAULT_ACCESS_DENIED') {
+      return `access denied: ${/HTTP \d+/.exec(error.message)?.[0] ?? 'HTTP 403'}; the app's identity needs the Key Vault Secrets Officer role on the vault`;
+    }
     return `unavailable: ${error instanceof CheckTimeout ? `no answer within ${timeoutMs} ms` : reasonOf(error)}`;
   } finally {
     clearTimeout(timer);

@@ -40,8 +40,8 @@ export function registerControl(sandbox: Sandbox): void {
     if (input.service && !SERVICE_NAMES.includes(input.service as ServiceName)) {
       return { status: 400, body: { error: `service must be one of ${SERVICE_NAMES.join(', ')}` } };
     }
-    if (!input.status && !input.delayMs && !input.drop) {
-      return { status: 400, body: { error: 'a fault needs status, delayMs or drop' } };
+    if (!input.status && !input.delayMs && !input.drop && !input.hang) {
+      return { status: 400, body: { error: 'a fault needs status, delayMs, drop or hang' } };
     }
     return { status: 201, body: sandbox.addFault(input) };
   });

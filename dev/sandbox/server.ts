@@ -70,6 +70,11 @@ export interface Fault {
   delayMs?: number;
   /** Destroy the connection without an answer. */
   drop?: boolean;
+  /**
+   * Hold the connection open and never answer (a hung service). The socket closes only when the
+   * client gives up (its deadline) or the sandbox stops; the request log shows status -2.
+   */
+  hang?: boolean;
   /** Apply to this many matching requests, then expire. Omitted = until cleared. */
   count?: number;
   /** Apply to this fraction (0-1) of matching requests. */
@@ -249,6 +254,10 @@ export class Sandbox {
     if (fault) {
       logEntry.faulted = fault.id;
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.hang) {
+        logEntry.status = -2;
+        return;
+      }
       if (fault.drop) {
         logEntry.status = -1;
         req.socket.destroy();

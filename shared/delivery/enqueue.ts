@@ -9,6 +9,7 @@
  * insert is also the duplicate check (409: the id exists): reading first would cost every message
  * a request to save a queue message on the rare duplicate, which the worker then drops.
  */
+import { boundedCache } from '../cache/bounded';
 import { isMailerError, MailerError } from '../errors';
 import type { DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
 import type { QueueStore } from '../store/outboxQueue';
@@ -53,14 +54,15 @@ const MIN_DELAY_MS = 1000;
 
 export function createEnqueuer(deps: EnqueueDeps) {
   const now = deps.clock ?? Date.now;
-  const mailboxes = new Map<string, { mailbox: Mailbox; until: number }>();
+  // Bounded by count and age (MAILBOX_MEMORY_MS): a flood over many orgs cannot grow it without end.
+  const mailboxes = boundedCache<string, Mailbox>({ max: 10_000, ttlMs: MAILBOX_MEMORY_MS, clock: now });
 
   async function mailboxOfOrg(orgId: string): Promise<Mailbox> {
     const known = mailboxes.get(orgId);
-    if (known && known.until > now()) return known.mailbox;
+    if (known) return known;
     const { sender } = await chooseSender(deps.resolver, orgId, {});
     const mailbox = mailboxOf(sender.config, deps.ratePerMinute);
-    mailboxes.set(orgId, { mailbox, until: now() + MAILBOX_MEMORY_MS });
+    mailboxes.set(orgId, mailbox);
     return mailbox;
   }
 

@@ -23,10 +23,11 @@ import { retryPolicy } from './retryPolicy';
 import { createMailboxScheduler } from './scheduler';
 import { createStatusReader, StatusReader } from './status';
 import type { SenderResolver } from '../senders/resolve';
+import { sendTiming } from './timing';
 import { createOutboxWorker, OutboxWorker } from './worker';
 
-/** A claim holds a message in `sending` this long; a send that takes longer may be repeated by another worker. */
-export const LEASE_MS = 2 * 60_000;
+/** A claim holds a message in `sending` this long at the default deadline (30 s): derived in timing.ts. */
+export const LEASE_MS = sendTiming(30_000).leaseMs;
 
 export interface DeliveryServices {
   deliveries: DeliveryStore;
@@ -38,10 +39,12 @@ export interface DeliveryServices {
   poison: PoisonHandler;
   /** The timer's sweep of every outbox poison queue. */
   poisonSweep: PoisonSweep;
+  /** Per-mailbox permits of this process (tests prove none is leaked). */
+  limiter: MailboxLimiter;
 }
 
 export interface DeliveryInputs {
-  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'>>;
+  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'> & Partial<Pick<Config, 'providerCallTimeoutMs'>>>;
   storage: StorageClients;
   outbox: QueueStore;
   deliveryEvents: QueueStore;
@@ -64,6 +67,8 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const policy = retryPolicy(config.retryBaseMs);
   const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison });
   const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison].map((name) => createQueueStore(storage, name));
+  const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
+  const limiter = new MailboxLimiter(config.mailboxConcurrency);
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
@@ -76,15 +81,17 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       poisonArchive,
       resolver,
       scheduler,
-      limiter: new MailboxLimiter(config.mailboxConcurrency),
+      limiter,
       publish,
       policy,
       ratePerMinute,
-      leaseMs: LEASE_MS,
+      leaseMs: timing.leaseMs,
+      sendBudgetMs: timing.sendBudgetMs,
       queueName: QUEUES.outbox,
       events: inputs.events,
     }),
     poison,
+    limiter,
     poisonSweep: createPoisonSweep({ queues: poisonQueues, handler: poison, poisonArchive }),
   };
 }

@@ -12,6 +12,13 @@ interface MailboxState {
   pausedUntil: number;
 }
 
+/**
+ * The map holds a mailbox only while it runs a call, has waiters or is paused; an entry whose pause
+ * has ended is deleted when next met, and a sweep past this many entries deletes every such one.
+ * (Not an LRU: evicting a mailbox with running calls would lose its permits.)
+ */
+const SWEEP_ABOVE = 1000;
+
 export class MailboxLimiter {
   private readonly mailboxes = new Map<string, MailboxState>();
 
@@ -48,7 +55,8 @@ export class MailboxLimiter {
   }
 
   /** The provider throttled this mailbox until `untilMs`. */
-  pause(key: string, untilMs: number): void {
+  pause(key: string, untilMs: number, now: number = Date.now()): void {
+    if (this.mailboxes.size >= SWEEP_ABOVE) for (const name of [...this.mailboxes.keys()]) this.dropIfIdle(name, now);
     const state = this.state(key);
     state.pausedUntil = Math.max(state.pausedUntil, untilMs);
   }
@@ -56,6 +64,18 @@ export class MailboxLimiter {
   /** When a throttle pause of this mailbox ends, or 0 when it is not paused. */
   pausedUntil(key: string, now: number = Date.now()): number {
     const until = this.mailboxes.get(key)?.pausedUntil ?? 0;
-    return until > now ? until : 0;
+    if (until > now) return until;
+    this.dropIfIdle(key, now);
+    return 0;
+  }
+
+  /** Mailboxes held in memory (for tests and diagnostics). */
+  size(): number {
+    return this.mailboxes.size;
+  }
+
+  private dropIfIdle(key: string, now: number): void {
+    const state = this.mailboxes.get(key);
+    if (state && state.active === 0 && state.waiting.length === 0 && state.pausedUntil <= now) this.mailboxes.delete(key);
   }
 }

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isMailerError, MailerError } from '../errors';
+import { withDeadline } from '../providers/deadline';
 import type { SendReceipt } from '../providers/types';
 import { DEFAULT_ORG_ID } from '../senders/model';
 import type { DeliveryChanges, DeliveryRecord, DeliveryStore } from '../store/deliveryStore';
@@ -52,6 +53,8 @@ export interface WorkerDeps {
   ratePerMinute: MailboxRates;
   /** How long a claim holds a message in `sending` before another worker may take it over. */
   leaseMs: number;
+  /** The longest one provider send may take (timing.ts); past it: PROVIDER_TIMEOUT, permit released. */
+  sendBudgetMs?: number;
   /** Names the queue in archived records. */
   queueName: string;
   clock?: () => number;
@@ -225,7 +228,9 @@ export function createOutboxWorker(deps: WorkerDeps) {
 
     let receipt: SendReceipt;
     try {
-      receipt = await deps.limiter.run(key, () => choice.sender.provider.send(toOutgoingMail(message)));
+      receipt = await deps.limiter.run(key, () =>
+        withDeadline(deps.sendBudgetMs ?? deps.leaseMs, 'Sending through the provider', () => choice.sender.provider.send(toOutgoingMail(message))),
+      );
     } catch (error) {
       if (isMailerError(error)) return afterSendFailure(claimed, error, choice, key, envelope, owner);
       // A bug, not a provider answer: free the row for the host's re-delivery, then let it see the error.

@@ -163,7 +163,7 @@ const enqueued = z.object({
 const health = describes<HealthReport>()(
   z.object({
     status: z.enum(['ok', 'unavailable']),
-    checks: z.record(z.string(), z.string().describe('"ok" or "unavailable: <reason>"')),
+    checks: z.record(z.string(), z.string().describe('"ok", "unavailable: <reason>" or "access denied: <reason>"')),
   }),
 );
 

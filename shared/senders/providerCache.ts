@@ -4,15 +4,24 @@
  * endpoint and Key Vault are not touched per message; a save, reset or re-consent moves `version`
  * forward, so the next message builds a fresh provider from the new config (design.md section 7).
  */
+import { boundedCache } from '../cache/bounded';
 import { createProvider } from '../providers';
 import type { ProviderContext } from '../providers/module';
 import type { MailProvider } from '../providers/types';
 import type { SenderConfig } from './model';
 
-export class ProviderCache {
-  private readonly entries = new Map<string, { version: number; provider: MailProvider }>();
+/** Orgs whose provider stays in memory; one unused for an hour is dropped (its token is stale by then anyway). */
+export const PROVIDER_CACHE_BOUNDS = { max: 2000, ttlMs: 60 * 60_000 };
 
-  constructor(private readonly context: ProviderContext) {}
+export class ProviderCache {
+  private readonly entries;
+
+  constructor(
+    private readonly context: ProviderContext,
+    bounds: { max: number; ttlMs: number; clock?: () => number } = PROVIDER_CACHE_BOUNDS,
+  ) {
+    this.entries = boundedCache<string, { version: number; provider: MailProvider }>({ ...bounds, age: 'idle' });
+  }
 
   get(config: SenderConfig): MailProvider {
     const hit = this.entries.get(config.orgId);

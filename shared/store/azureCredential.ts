@@ -9,7 +9,7 @@
  * One instance per identity per process: @azure/identity caches tokens per credential instance,
  * and a new instance fetches metadata and a token again (platform-notes.md, "Entra ID").
  */
-import { AzureAuthorityHosts, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { AzureAuthorityHosts, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential, type TokenCredentialOptions } from '@azure/identity';
 import type { Config } from '../config';
 
 /** Hosts MSAL knows; any other (a sovereign cloud we do not list, the sandbox) skips instance discovery. */
@@ -21,6 +21,29 @@ const KNOWN_AUTHORITY_HOSTS = new Set<string>(Object.values(AzureAuthorityHosts)
  */
 export function isKnownAuthorityHost(authorityHost: string): boolean {
   return KNOWN_AUTHORITY_HOSTS.has(new URL(authorityHost).host);
+}
+
+/**
+ * A pipeline policy that gives every HTTP request of a credential a socket deadline. @azure/identity
+ * does not hand `getToken`'s abortSignal to MSAL's requests (client credentials), so without it a hung
+ * token endpoint would keep the connection open after the caller gave up; `timeout` makes the
+ * pipeline's HTTP client abort it (https://learn.microsoft.com/javascript/api/@azure/core-rest-pipeline/pipelinerequest#@azure-core-rest-pipeline-pipelinerequest-timeout).
+ */
+export function callDeadlineOptions(timeoutMs: number): Pick<TokenCredentialOptions, 'additionalPolicies'> {
+  return {
+    additionalPolicies: [
+      {
+        position: 'perRetry',
+        policy: {
+          name: 'orgMailerCallDeadline',
+          sendRequest: (request, next) => {
+            if (!request.timeout || request.timeout > timeoutMs) request.timeout = timeoutMs;
+            return next(request);
+          },
+        },
+      },
+    ],
+  };
 }
 
 const credentials = new Map<string, TokenCredential>();
@@ -37,8 +60,9 @@ export function createAppCredential(config: Readonly<Config>): TokenCredential {
         ? new ClientSecretCredential(identity.tenantId, identity.clientId, identity.clientSecret, {
             authorityHost,
             disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost),
+            ...callDeadlineOptions(config.providerCallTimeoutMs),
           })
-        : new ManagedIdentityCredential(identity.clientId ? { clientId: identity.clientId } : {});
+        : new ManagedIdentityCredential({ ...(identity.clientId ? { clientId: identity.clientId } : {}), ...callDeadlineOptions(config.providerCallTimeoutMs) });
     credentials.set(key, credential);
   }
   return credential;

@@ -5,6 +5,7 @@
  * in memory, so an instance that is the only writer spends one request per reservation.
  */
 import type { TableClient } from '@azure/data-tables';
+import { boundedCache } from '../cache/bounded';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageFailure, storageStatus } from './storageErrors';
@@ -26,7 +27,8 @@ const partitionKey = (key: string) => encodeURIComponent(key);
 
 export function createMailboxSlotStore(storage: StorageClients): MailboxSlotStore {
   const table = (): Promise<TableClient> => storage.table(TABLES.mailboxSlots);
-  const known = new Map<string, { nextFreeAt: number; etag?: string }>();
+  // The last row written per mailbox saves a read; bounded (an evicted or stale one costs one read or one 412).
+  const known = boundedCache<string, { nextFreeAt: number; etag?: string }>({ max: 10_000, ttlMs: 60 * 60_000 });
 
   async function read(client: TableClient, key: string): Promise<{ nextFreeAt: number; etag?: string }> {
     try {

@@ -4,8 +4,10 @@
  * vault, platform-notes.md), and concurrent reads of one name share one request.
  *
  * Every failure is classified here, once:
- * - unreachable, timeout, 429, 5xx, a token that cannot be had, 401/403 -> SECRET_STORE_UNAVAILABLE
- *   (retryable: the delivery pipeline re-enqueues; an RBAC fix on the vault makes it pass);
+ * - unreachable, timeout, 429, 5xx, a token that cannot be had -> SECRET_STORE_UNAVAILABLE
+ *   (retryable: the delivery pipeline re-enqueues);
+ * - 401/403 -> KEY_VAULT_ACCESS_DENIED: the app's identity lacks its role on the vault, a deployment
+ *   fault an operator fixes (still retried, so messages go out once the role is assigned);
  * - 404 SecretNotFound -> SECRET_NOT_FOUND;
  * - 409 ObjectIsDeletedButRecoverable -> SECRET_NAME_DELETED: a soft-deleted name stays reserved,
  *   so callers move the secret generation forward (design.md 7b), never reuse the name;
@@ -15,6 +17,7 @@
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config';
+import { boundedCache } from '../cache/bounded';
 import { MailerError } from '../errors';
 import { createAppCredential } from './azureCredential';
 import type { SecretStore } from './types';
@@ -31,14 +34,15 @@ const VAULT_HOST_SUFFIXES = ['.vault.azure.net', '.vault.azure.cn', '.vault.usgo
  * SECRET_STORE_UNAVAILABLE within seconds, because retrying belongs to the delivery pipeline.
  */
 const RETRY_OPTIONS = { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 };
-/** Per operation, token acquisition included (the first call also fetches Entra metadata). */
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** Secrets kept in memory at most (a few per sender: thousands of orgs fit); the least recently read go first. */
+export const MAX_CACHED_SECRETS = 5000;
 /** A name no secret is ever given (secretName() always starts with `org-`): ping reads it and expects 404. */
 const PING_NAME = 'org-mailer-health-probe';
 
 export interface SecretStoreOptions {
   /** Milliseconds since the epoch; tests move it to expire the cache. */
   clock?: () => number;
+  /** Per operation, token acquisition included (the SDK passes the signal to the credential). Default PROVIDER_CALL_TIMEOUT_SECONDS. */
   timeoutMs?: number;
 }
 
@@ -57,33 +61,37 @@ export function createSecretStore(
     disableChallengeResourceVerification: !isAzureVaultHost(config.keyVaultUrl),
     retryOptions: RETRY_OPTIONS,
   });
-  return new KeyVaultSecretStore(client, config.secretCacheTtlMs, options.clock ?? Date.now, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  return new KeyVaultSecretStore(client, config.secretCacheTtlMs, options.clock ?? Date.now, options.timeoutMs ?? config.providerCallTimeoutMs);
 }
 
 class KeyVaultSecretStore implements SecretStore {
-  private readonly cache = new Map<string, { value: string; expiresAt: number }>();
+  /** Bounded by count and by SECRET_CACHE_TTL_SECONDS since the read; an expired secret is read again. */
+  private readonly cache;
+  /** Only while a read runs (each under its deadline): removed when it settles. */
   private readonly inflight = new Map<string, Promise<string>>();
   /** Bumped by every invalidation: a read that started before one must not fill the cache. */
   private generation = 0;
 
   constructor(
     private readonly client: SecretClient,
-    private readonly ttlMs: number,
-    private readonly now: () => number,
+    ttlMs: number,
+    now: () => number,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.cache = boundedCache<string, string>({ max: MAX_CACHED_SECRETS, ttlMs, clock: now });
+  }
 
   async get(name: string): Promise<string> {
     checkName(name);
     const hit = this.cache.get(name);
-    if (hit && hit.expiresAt > this.now()) return hit.value;
+    if (hit !== undefined) return hit;
     const pending = this.inflight.get(name);
     if (pending) return pending;
     const startedAt = this.generation;
     const request = this.call('reading', name, (abortSignal) => this.client.getSecret(name, { abortSignal }))
       .then((secret) => {
         if (secret.value === undefined) throw new MailerError('SECRET_NOT_FOUND', `Secret ${name} has no value in Key Vault.`);
-        if (this.generation === startedAt) this.cache.set(name, { value: secret.value, expiresAt: this.now() + this.ttlMs });
+        if (this.generation === startedAt) this.cache.set(name, secret.value);
         return secret.value;
       })
       .finally(() => {
@@ -188,10 +196,8 @@ export function classifyVaultError(error: unknown, action: string, name: string)
   }
   if (status === 400) return new MailerError('VALIDATION_FAILED', `Key Vault refused ${action} secret ${name} as invalid (${e.code ?? 'BadParameter'}).`, options);
   if (status === 401 || status === 403) {
-    return new MailerError('SECRET_STORE_UNAVAILABLE', `Key Vault refused ${action} secret ${name} (HTTP ${status}).`, {
-      ...options,
-      hint: "The function app's identity may not use this Key Vault (or the secret is disabled): give the identity the 'Key Vault Secrets Officer' role on the vault (RBAC), then retry. Messages are retried automatically.",
-    });
+    // https://learn.microsoft.com/azure/key-vault/general/rbac-guide#azure-built-in-roles-for-key-vault-data-plane-operations
+    return new MailerError('KEY_VAULT_ACCESS_DENIED', `Key Vault refused ${action} secret ${name} (HTTP ${status}${e.code ? ` ${e.code}` : ''}).`, options);
   }
   if (isCredentialError(e)) {
     const aadsts = /AADSTS\d+/.exec(e.message ?? '')?.[0];

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
 import { loadConfig } from '../../shared/config';
+import { checkHealth } from '../../shared/health';
 import { createAppCredential } from '../../shared/store/azureCredential';
 import { secretName } from '../../shared/store/secretNames';
 import { createSecretStore, MAX_SECRET_VALUE_LENGTH } from '../../shared/store/secretStore';
@@ -176,15 +177,20 @@ describe('SecretStore failures', () => {
     expect(await store.get(name)).toBe('cached');
   });
 
-  it('classifies an identity without a role on the vault (403 Forbidden) as SECRET_STORE_UNAVAILABLE with a role hint', async () => {
+  it('classifies an identity without a role on the vault (403 Forbidden) as KEY_VAULT_ACCESS_DENIED (a deployment fault) with a role hint', async () => {
     const outsider = new ClientSecretCredential(PLATFORM_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET, {
       authorityHost: sandboxUrls.entra,
       disableInstanceDiscovery: true,
     });
     const error = await failure(createSecretStore(config, outsider).get(secretName(org(), 'client-secret', 1)));
-    expect(error.code).toBe('SECRET_STORE_UNAVAILABLE');
+    expect(error).toMatchObject({ code: 'KEY_VAULT_ACCESS_DENIED', category: 'state', retryable: true });
+    expect(error.category).not.toBe('transient');
     expect(error.providerCode).toBe('Forbidden');
     expect(error.hint).toMatch(/Key Vault Secrets Officer/);
+    // The health probe says so in plain words.
+    expect((await checkHealth({ storage: { ping: async () => undefined } as never, secrets: createSecretStore(config, outsider) })).checks.keyVault).toMatch(
+      /^access denied: HTTP 403.*Key Vault Secrets Officer/,
+    );
   });
 
   it('classifies a credential Entra refuses as SECRET_STORE_UNAVAILABLE naming the AADSTS code, never the secret', async () => {

@@ -56,7 +56,7 @@ class ScriptedProvider implements MailProvider {
   }
 }
 
-function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number } = {}) {
+function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number } = {}) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
   const orgMailbox = `${orgId}@contoso.example`;
   const defaultMailbox = `default-${orgId}@platform.example`;
@@ -93,6 +93,7 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
     policy: retryPolicy(options.retryBaseMs ?? 1000),
     ratePerMinute,
     leaseMs: options.leaseMs ?? 60_000,
+    sendBudgetMs: options.sendBudgetMs,
     queueName: 'outbox',
   });
   const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute });
@@ -399,5 +400,26 @@ describe('outbox worker', () => {
     expect(await t.worker.process(message('lost', t.orgId), log)).toBe('uncertain');
     expect(await deliveries.get(t.orgId, 'lost')).toMatchObject({ status: 'uncertain', code: 'DELIVERY_UNCERTAIN' });
     expect(t.org.sent).toHaveLength(1);
+  });
+
+  it('a send past the send budget is PROVIDER_TIMEOUT: retrying like a 503, the permit released, the sender left active', async () => {
+    const t = setup({ sendBudgetMs: 100 });
+    const send = t.org.send.bind(t.org);
+    t.org.send = () => new Promise(() => undefined); // hangs, whatever signal it was given
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('retrying');
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'retrying', attempts: 1, code: 'PROVIDER_TIMEOUT' });
+    expect(t.attention).toEqual([]);
+    t.org.send = send;
+    // The mailbox is not blocked: with one permit per call gone back, the next message is sent at once.
+    expect(await t.worker.process(message('m2', t.orgId), log)).toBe('sent');
+  });
+
+  it('an unknown provider 403 fails the message with its code but does not mark the sender needs_attention', async () => {
+    const t = setup();
+    t.org.script.push(new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', 'Microsoft Graph refused the request with HTTP 403 ErrorSomethingNew: new.'));
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('failed');
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', code: 'PROVIDER_FORBIDDEN_UNKNOWN', via: 'org' });
+    expect(t.attention).toEqual([]);
+    expect(t.configs[t.orgId].status).toBe('active');
   });
 });

@@ -211,7 +211,11 @@ function byStatus(failure: Failure, providerCode: string, message: string): Mail
   if (status >= 500 || status === 408) return new MailerError('PROVIDER_UNAVAILABLE', `Google answered ${status}.`, { providerCode, retryAfterSeconds: retryAfterSeconds(failure, message) });
   if (status === 413) return new MailerError('INVALID_MESSAGE', 'Gmail refused the message as too large.', { providerCode });
   if (status === 401) return new MailerError('GOOGLE_REAUTH_REQUIRED', 'Google did not accept the credentials.', { providerCode });
-  if (status === 403) return new MailerError('GOOGLE_SCOPE_MISSING', `Google refused the request (${providerCode}).`, { providerCode });
+  // Every 403 Google documents as needing the admin's fix is matched by reason above; any other one
+  // must not mark a working sender broken (https://developers.google.com/workspace/gmail/api/guides/handle-errors).
+  if (status === 403) {
+    return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `Google refused the request with HTTP 403 ${providerCode}${message ? `: ${message}` : ''}.`, { providerCode });
+  }
   return new MailerError('INVALID_MESSAGE', `Google refused the request (${status} ${providerCode}).`, { providerCode });
 }
 

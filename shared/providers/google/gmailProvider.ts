@@ -21,10 +21,12 @@ import { Readable } from 'node:stream';
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { Config } from '../../config';
 import { MailerError } from '../../errors';
+import { boundedCache } from '../../cache/bounded';
 import { buildMime } from '../../mime';
 import type { SenderConfig } from '../../senders/model';
 import type { SecretStore } from '../../store/types';
 import type { MailAddress, MailProvider, OutgoingMail, SendReceipt, VerifyCheck } from '../types';
+import { withDeadline } from '../deadline';
 import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE, isGmailAuthError, type GoogleErrorContext } from './errors';
 import { gmailClient, handlerOAuthClient, platformOAuthClient, type OAuth2Client } from './oauthClient';
 import { SEND_CAPABLE_SCOPES } from './oauthFlow';
@@ -38,7 +40,8 @@ export const GMAIL_JSON_RAW_LIMIT = 3.5 * 1024 * 1024;
 /** Gmail's maximum message size through the upload endpoint (developers.google.com/gmail/api/reference/rest/v1/users.messages/send). */
 export const GMAIL_MAX_MESSAGE_BYTES = 35 * 1024 * 1024;
 const ALIAS_RECHECK_MS = 10 * 60 * 1000;
-const MAX_CACHED_SESSIONS = 500;
+/** Sessions kept: bounded by count and by an hour without use (the access token is stale by then). */
+const SESSION_BOUNDS = { max: 500, ttlMs: 60 * 60_000, age: 'idle' as const };
 
 export interface GoogleProviderContext {
   config: Readonly<Config>;
@@ -58,7 +61,7 @@ interface Session {
 }
 
 /** Sessions by sender config version: a new version (save, consent, reset) gets a new credential. */
-const sessions = new Map<string, Promise<Session>>();
+const sessions = boundedCache<string, Promise<Session>>(SESSION_BOUNDS);
 
 function sessionKey(sender: SenderConfig, config: Readonly<Config>): string {
   return [config.google.tokenUrl, config.google.clientId, sender.orgId, sender.mode, sender.version, sender.secretGeneration].join('|');
@@ -78,8 +81,9 @@ async function openSession(sender: SenderConfig, context: GoogleProviderContext)
   const google = context.config.google;
   if (sender.mode === 'service_account') {
     const key = parseServiceAccountKey(await context.secrets.get(secretRef(sender, 'serviceAccountKey')));
-    const source = new ServiceAccountTokenSource(key, sender.senderEmail, [GMAIL_SEND_SCOPE], google.tokenUrl);
-    const client = handlerOAuthClient(() => source.get());
+    const timeoutMs = context.config.providerCallTimeoutMs;
+    const source = new ServiceAccountTokenSource(key, sender.senderEmail, [GMAIL_SEND_SCOPE], google.tokenUrl, timeoutMs);
+    const client = handlerOAuthClient(() => source.get(), timeoutMs);
     return {
       client,
       ...gmailClient(google, client),
@@ -92,7 +96,7 @@ async function openSession(sender: SenderConfig, context: GoogleProviderContext)
   }
   if (sender.mode !== 'oauth') throw new MailerError('INTERNAL', `Google has no sender mode ${sender.mode}.`);
   const refreshToken = await context.secrets.get(secretRef(sender, 'refreshToken'));
-  const client = platformOAuthClient(google);
+  const client = platformOAuthClient(google, undefined, context.config.providerCallTimeoutMs);
   client.setCredentials({ refresh_token: refreshToken });
   return {
     client,
@@ -108,9 +112,11 @@ function session(sender: SenderConfig, context: GoogleProviderContext): Promise<
   if (!entry) {
     entry = openSession(sender, context);
     // A failed open (vault down, bad key) is not cached: the next call tries again.
-    entry.catch(() => sessions.delete(key));
+    const opened = entry;
+    opened.catch(() => {
+      if (sessions.peek(key) === opened) sessions.delete(key);
+    });
     sessions.set(key, entry);
-    if (sessions.size > MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value!);
   }
   return entry;
 }
@@ -121,15 +127,19 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
   const isAlias = account !== sender.senderEmail.toLowerCase();
   const errorContext = (): GoogleErrorContext => ({ mode: sender.mode, senderEmail: sender.senderEmail, refreshTokenIssuedAt: sender.refreshTokenIssuedAt });
 
-  /** Runs a Gmail call; on 401 forgets the access token and tries once more (a token revoked or expired early at Google). */
-  async function call<T>(s: Session, request: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a Gmail call under its deadline (gaxios `signal`, the token refresh included); on 401 forgets
+   * the access token and tries once more (a token revoked or expired early at Google).
+   */
+  async function call<T>(s: Session, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const attempt = () => withDeadline(context.config.providerCallTimeoutMs, 'Gmail', request);
     try {
-      return await request();
+      return await attempt();
     } catch (error) {
       if (!isGmailAuthError(error)) throw classifyGoogleError(error, s.errors);
       s.invalidate();
       try {
-        return await request();
+        return await attempt();
       } catch (again) {
         throw classifyGoogleError(again, s.errors);
       }
@@ -138,7 +148,7 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
 
   async function lookupAlias(s: Session): Promise<AliasStatus> {
     try {
-      const { data } = await call(s, () => s.api.users.settings.sendAs.list({ userId: 'me' }));
+      const { data } = await call(s, (signal) => s.api.users.settings.sendAs.list({ userId: 'me' }, { signal }));
       const entry = (data.sendAs ?? []).find((a) => a.sendAsEmail?.toLowerCase() === sender.senderEmail.toLowerCase());
       if (entry && (entry.isPrimary || entry.verificationStatus === 'accepted')) return { state: 'verified' };
       return { state: 'unverified', detail: entry ? `its verification is ${entry.verificationStatus ?? 'not complete'}` : 'it is not in the account\'s "Send mail as" list' };
@@ -174,14 +184,14 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
 
   async function sendRaw(s: Session, raw: Buffer): Promise<gmail_v1.Schema$Message> {
     if (raw.length <= GMAIL_JSON_RAW_LIMIT) {
-      const { data } = await call(s, () => s.api.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }));
+      const { data } = await call(s, (signal) => s.api.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, { signal }));
       return data;
     }
     // A fresh stream per attempt: a retried request cannot reuse a consumed one.
-    const { data } = await call(s, () =>
+    const { data } = await call(s, (signal) =>
       s.api.users.messages.send(
         { userId: 'me', requestBody: {}, media: { mimeType: 'message/rfc822', body: Readable.from([raw]) } },
-        { rootUrl: s.rootUrl },
+        { rootUrl: s.rootUrl, signal },
       ),
     );
     return data;

@@ -10,14 +10,20 @@
  */
 import { auth, gmail, gmail_v1 } from '@googleapis/gmail';
 import type { Config } from '../../config';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../deadline';
 
 export type OAuth2Client = InstanceType<typeof auth.OAuth2>;
 export type AuthUrlOptions = NonNullable<Parameters<OAuth2Client['generateAuthUrl']>[0]>;
 
-const transporterOptions = { fetchImplementation: fetch };
+/**
+ * `timeout` is gaxios's per-request deadline (an AbortSignal inside gaxios 7), applied to every
+ * request of the client, token refreshes included: PROVIDER_CALL_TIMEOUT_SECONDS.
+ * https://github.com/googleapis/gaxios#request-options
+ */
+const transporterOptions = (timeoutMs: number) => ({ fetchImplementation: fetch, timeout: timeoutMs });
 
 /** The platform's OAuth client (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET) against the configured endpoints. */
-export function platformOAuthClient(google: Config['google'], redirectUri?: string): OAuth2Client {
+export function platformOAuthClient(google: Config['google'], redirectUri?: string, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS): OAuth2Client {
   return new auth.OAuth2({
     clientId: google.clientId,
     clientSecret: google.clientSecret,
@@ -27,13 +33,13 @@ export function platformOAuthClient(google: Config['google'], redirectUri?: stri
       oauth2TokenUrl: google.tokenUrl,
       oauth2RevokeUrl: new URL('revoke', google.tokenUrl).toString(),
     },
-    transporterOptions,
+    transporterOptions: transporterOptions(timeoutMs),
   });
 }
 
 /** An OAuth2Client that gets its access tokens from `refreshHandler` (the service-account JWT grant). */
-export function handlerOAuthClient(refreshHandler: () => Promise<{ access_token: string; expiry_date: number }>): OAuth2Client {
-  const client = new auth.OAuth2({ transporterOptions });
+export function handlerOAuthClient(refreshHandler: () => Promise<{ access_token: string; expiry_date: number }>, timeoutMs: number): OAuth2Client {
+  const client = new auth.OAuth2({ transporterOptions: transporterOptions(timeoutMs) });
   client.refreshHandler = refreshHandler;
   return client;
 }

@@ -11,6 +11,7 @@
  * concurrent callers share one request, so 1,000 sends cost one token request.
  */
 import { importPKCS8, SignJWT } from 'jose';
+import { DEFAULT_CALL_TIMEOUT_MS, withDeadline } from '../deadline';
 import { GoogleHttpFailure } from './errors';
 import type { ServiceAccountKey } from './serviceAccountKey';
 
@@ -34,6 +35,8 @@ export class ServiceAccountTokenSource {
     private readonly subject: string,
     private readonly scopes: readonly string[],
     private readonly tokenUrl: string,
+    /** Deadline of the token request (PROVIDER_CALL_TIMEOUT_SECONDS). */
+    private readonly timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
   ) {}
 
   /** A valid token, from the cache when it has more than 5 minutes left. Throws GoogleHttpFailure (classify it). */
@@ -61,29 +64,38 @@ export class ServiceAccountTokenSource {
       .setIssuedAt(now)
       .setExpirationTime(now + ASSERTION_LIFETIME_S)
       .sign(privateKey);
-    let response: Response;
-    try {
-      response = await fetch(this.tokenUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
-      });
-    } catch {
-      // No answer at all (refused, reset, TLS): the classifier makes it PROVIDER_UNAVAILABLE.
-      throw new GoogleHttpFailure(undefined, undefined);
-    }
-    const text = await response.text();
-    let data: unknown = text;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // keep the text
-    }
-    if (!response.ok) throw new GoogleHttpFailure(response.status, data, response.headers);
-    const body = data as { access_token?: unknown; expires_in?: unknown };
-    if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-      throw new GoogleHttpFailure(502, { error: 'invalid_response', error_description: 'token response without access_token' }, response.headers);
-    }
-    return { access_token: body.access_token, expiry_date: Date.now() + body.expires_in * 1000 };
+    // The body is read under the same deadline: a server that sends headers and then stalls is cut too.
+    return withDeadline(this.timeoutMs, "Google's token endpoint", async (signal) => {
+      let response: Response;
+      try {
+        response = await fetch(this.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
+          signal,
+        });
+      } catch {
+        // No answer at all (refused, reset, TLS): the classifier makes it PROVIDER_UNAVAILABLE.
+        throw new GoogleHttpFailure(undefined, undefined);
+      }
+      return readTokenResponse(response);
+    });
   }
+}
+
+/** Response processor: the token, or a GoogleHttpFailure for the classifier. */
+async function readTokenResponse(response: Response): Promise<AccessToken> {
+  const text = await response.text();
+  let data: unknown = text;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  if (!response.ok) throw new GoogleHttpFailure(response.status, data, response.headers);
+  const body = data as { access_token?: unknown; expires_in?: unknown };
+  if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+    throw new GoogleHttpFailure(502, { error: 'invalid_response', error_description: 'token response without access_token' }, response.headers);
+  }
+  return { access_token: body.access_token, expiry_date: Date.now() + body.expires_in * 1000 };
 }

@@ -9,7 +9,8 @@
 import { ClientAssertionCredential, ClientSecretCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
 import type { Config } from '../../config';
 import { MailerError } from '../../errors';
-import { isKnownAuthorityHost } from '../../store/azureCredential';
+import { callDeadlineOptions, isKnownAuthorityHost } from '../../store/azureCredential';
+import { withDeadline } from '../deadline';
 import type { ProviderContext } from '../module';
 
 /** App-only Graph scope: the permissions the admin granted, as `roles` in the token. */
@@ -22,8 +23,12 @@ const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-b
  * Options for every credential. Without `disableInstanceDiscovery` MSAL asks the public cloud about an
  * unknown authority host and fails after seconds (platform-notes.md); for the real hosts it stays on.
  */
-export function authorityOptions(config: Readonly<Config>): { authorityHost: string; disableInstanceDiscovery: boolean } {
-  return { authorityHost: config.microsoft.authorityHost, disableInstanceDiscovery: !isKnownAuthorityHost(config.microsoft.authorityHost) };
+export function authorityOptions(config: Readonly<Config>): { authorityHost: string; disableInstanceDiscovery: boolean } & ReturnType<typeof callDeadlineOptions> {
+  return {
+    authorityHost: config.microsoft.authorityHost,
+    disableInstanceDiscovery: !isKnownAuthorityHost(config.microsoft.authorityHost),
+    ...callDeadlineOptions(config.providerCallTimeoutMs),
+  };
 }
 
 let managedIdentity: ManagedIdentityCredential | undefined;
@@ -33,8 +38,14 @@ function clientAssertionSource(context: ProviderContext): () => Promise<string> 
   if (context.microsoftClientAssertion) return context.microsoftClientAssertion;
   return async () => {
     const identity = context.config.azureIdentity;
-    managedIdentity ??= new ManagedIdentityCredential(identity.kind === 'managedIdentity' && identity.clientId ? { clientId: identity.clientId } : {});
-    const token = await managedIdentity.getToken(TOKEN_EXCHANGE_SCOPE);
+    managedIdentity ??= new ManagedIdentityCredential({
+      ...(identity.kind === 'managedIdentity' && identity.clientId ? { clientId: identity.clientId } : {}),
+      ...callDeadlineOptions(context.config.providerCallTimeoutMs),
+    });
+    const credential = managedIdentity;
+    const token = await withDeadline(context.config.providerCallTimeoutMs, 'The managed identity endpoint', (abortSignal) =>
+      credential.getToken(TOKEN_EXCHANGE_SCOPE, { abortSignal }),
+    );
     if (!token) throw new MailerError('PROVIDER_UNAVAILABLE', 'The managed identity returned no token for the federated credential.');
     return token.token;
   };

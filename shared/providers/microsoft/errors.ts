@@ -187,6 +187,12 @@ export function classifyCredentialError(error: unknown, context: MicrosoftErrorC
   );
 }
 
+/**
+ * Graph's 403 codes for a token without the permission the call needs
+ * (https://learn.microsoft.com/graph/errors#code-property, https://learn.microsoft.com/graph/resolve-auth-errors#403-forbidden-error).
+ */
+const CONSENT_MISSING_CODES: ReadonlySet<string> = new Set(['ErrorAccessDenied', 'NoPermissionsInAccessToken', 'Authorization_RequestDenied', 'AccessDenied']);
+
 /** The parts of a GraphError (from @microsoft/microsoft-graph-client) this classifier reads. */
 export interface GraphErrorLike {
   statusCode?: number;
@@ -249,7 +255,11 @@ export function classifyGraphError(error: unknown, context: MicrosoftErrorContex
   if (status === 403) {
     // The same code, ErrorAccessDenied, means two different fixes; the message tells them apart.
     if (/OData is disabled/i.test(text)) return make('MS_MAILBOX_ACCESS_DENIED', `Access to the mailbox was refused${mailbox}: ${detail}`);
-    return make('MS_CONSENT_MISSING', `Microsoft Graph refused the request${mailbox}: the token carries no Mail.Send permission. ${detail}`);
+    if (CONSENT_MISSING_CODES.has(code)) {
+      return make('MS_CONSENT_MISSING', `Microsoft Graph refused the request${mailbox}: the token carries no Mail.Send permission. ${detail}`);
+    }
+    // Any other 403 is not known to need an admin's fix: it must not mark a working sender broken.
+    return make('PROVIDER_FORBIDDEN_UNKNOWN', `Microsoft Graph refused the request${mailbox} with HTTP 403 ${code || 'and no error code'}: ${text || 'no message'}`);
   }
   if (status === 404 || code === 'ErrorInvalidUser' || code === 'ResourceNotFound' || code === 'Request_ResourceNotFound') {
     return make('MS_MAILBOX_NOT_FOUND', `The mailbox was not found${mailbox}: ${detail}`);

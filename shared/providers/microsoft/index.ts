@@ -11,6 +11,7 @@ import { delegatedFlow } from './consentFlows';
 import { customerAppCredential, GRAPH_DEFAULT_SCOPE, platformAppCredential } from './credentials';
 import { delegatedTokenSource } from './delegatedToken';
 import { classifyCredentialError, MicrosoftErrorContext } from './errors';
+import { withDeadline } from '../deadline';
 import { createGraphClient } from './graphClient';
 import { MicrosoftMailProvider } from './provider';
 import { CachedToken } from './tokenCache';
@@ -30,7 +31,7 @@ const PERMISSION_HINTS = {
  * instance). `fresh` builds a new instance, re-reading the secret: MSAL would otherwise answer from
  * its cache and never show that the secret was deleted or expired since.
  */
-function appOnlyTokenSource(build: (fresh: boolean) => Promise<TokenCredential>): (fresh: boolean) => Promise<AccessToken | null> {
+function appOnlyTokenSource(build: (fresh: boolean) => Promise<TokenCredential>, timeoutMs: number): (fresh: boolean) => Promise<AccessToken | null> {
   let credential: Promise<TokenCredential> | undefined;
   return async (fresh) => {
     if (fresh) credential = undefined;
@@ -38,7 +39,10 @@ function appOnlyTokenSource(build: (fresh: boolean) => Promise<TokenCredential>)
       credential = undefined; // a Key Vault hiccup must not stick
       throw error;
     });
-    return (await credential).getToken(GRAPH_DEFAULT_SCOPE);
+    const built = await credential;
+    // The deadline starts after the Key Vault read (which has its own): it bounds the token request alone.
+    // https://learn.microsoft.com/javascript/api/@azure/core-auth/gettokenoptions#@azure-core-auth-gettokenoptions-abortsignal
+    return withDeadline(timeoutMs, 'The Entra ID token endpoint', (abortSignal) => built.getToken(GRAPH_DEFAULT_SCOPE, { abortSignal }));
   };
 }
 
@@ -52,7 +56,7 @@ function tokenSource(sender: SenderConfig, context: ProviderContext): (fresh: bo
       if (!sender.tenantId) {
         return missing('MS_APP_NOT_IN_TENANT', 'Admin consent has not been completed for this sender.', 'Open the consent link as a Global Administrator of the tenant and accept.');
       }
-      return appOnlyTokenSource(async () => platformAppCredential(context, sender.tenantId!));
+      return appOnlyTokenSource(async () => platformAppCredential(context, sender.tenantId!), context.config.providerCallTimeoutMs);
     case 'app_registration': {
       const ref = sender.secretRefs.clientSecret;
       if (!sender.tenantId || !sender.clientId || !ref) {
@@ -61,7 +65,7 @@ function tokenSource(sender: SenderConfig, context: ProviderContext): (fresh: bo
       return appOnlyTokenSource(async (fresh) => {
         if (fresh) context.secrets.forget(ref);
         return customerAppCredential(context.config, sender.tenantId!, sender.clientId!, await context.secrets.get(ref));
-      });
+      }, context.config.providerCallTimeoutMs);
     }
     case 'delegated':
       return delegatedTokenSource(sender, context);
@@ -91,6 +95,7 @@ function create(sender: SenderConfig, context: ProviderContext): MicrosoftMailPr
     tokens,
     graph: createGraphClient(context.config.microsoft.graphUrl, () => tokens.get()),
     errorContext,
+    callTimeoutMs: context.config.providerCallTimeoutMs,
     permissionHint: PERMISSION_HINTS[sender.mode as keyof typeof PERMISSION_HINTS],
   });
 }

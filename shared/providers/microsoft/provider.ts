@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { MailerError, isMailerError } from '../../errors';
 import type { MailAddress, MailProvider, OutgoingMail, SendReceipt, VerifyCheck } from '../types';
+import { withDeadline } from '../deadline';
 import { classifyGraphError, MicrosoftErrorContext } from './errors';
 import { serializeSendMail, toGraphSendMail } from './graphMessage';
 import type { CachedToken } from './tokenCache';
@@ -23,6 +24,8 @@ export interface MicrosoftProviderOptions {
   graph: Client;
   /** Mailbox and account names for hints. */
   errorContext: MicrosoftErrorContext;
+  /** Deadline of the Graph call (PROVIDER_CALL_TIMEOUT_SECONDS). */
+  callTimeoutMs: number;
   /** The admin-facing fix when the token lacks Mail.Send (differs per mode). */
   permissionHint: string;
 }
@@ -129,13 +132,16 @@ export class MicrosoftMailProvider implements MailProvider {
     // The token is fetched (and a failure classified) before Graph is called, so credential errors
     // keep their Entra code instead of arriving wrapped in a GraphError.
     await this.options.tokens.get();
-    try {
-      await this.options.graph.api(`${this.options.mailboxPath}/sendMail`).post(body);
-    } catch (error) {
-      const classified = classifyGraphError(error, this.options.errorContext);
-      if ((error as { statusCode?: number }).statusCode === 401) this.options.tokens.invalidate();
-      throw classified;
-    }
+    // GraphRequest.option() passes `signal` to fetch, so the deadline also closes the connection.
+    await withDeadline(
+      this.options.callTimeoutMs,
+      'Microsoft Graph',
+      (signal) => this.options.graph.api(`${this.options.mailboxPath}/sendMail`).option('signal', signal).post(body),
+      (error) => {
+        if ((error as { statusCode?: number }).statusCode === 401) this.options.tokens.invalidate();
+        return classifyGraphError(error, this.options.errorContext);
+      },
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import { MailerError } from '../../errors';
 import type { ProviderContext } from '../module';
 import { platformClientAuthentication } from './credentials';
 import { classifyTokenEndpointError, EntraErrorBody } from './errors';
+import { timedOut, withDeadline } from '../deadline';
 
 /** What delegated sending needs; offline_access yields the refresh token (design.md section 4). */
 export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_access'];
@@ -27,15 +28,30 @@ export interface EntraTokenResponse {
   id_token?: string;
 }
 
-async function post(context: ProviderContext, tenant: string, form: Record<string, string>): Promise<EntraTokenResponse> {
+/** One token-endpoint request, built but not sent (so it can be checked without a network). */
+export interface TokenRequest {
+  url: string;
+  body: URLSearchParams;
+}
+
+/** Request builder: the form of one grant plus the platform app's client authentication. */
+export async function buildTokenRequest(context: ProviderContext, tenant: string, form: Record<string, string>): Promise<TokenRequest> {
   const url = `${context.config.microsoft.authorityHost}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
-  const body = new URLSearchParams({ client_id: context.config.microsoft.clientId, ...form, ...(await platformClientAuthentication(context)) });
-  let response: Response;
+  return { url, body: new URLSearchParams({ client_id: context.config.microsoft.clientId, ...form, ...(await platformClientAuthentication(context)) }) };
+}
+
+/** Sender: one POST, cut by `signal`. Network failures are classified here; answers are not. */
+export async function sendTokenRequest(request: TokenRequest, signal: AbortSignal): Promise<Response> {
   try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    return await fetch(request.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: request.body, signal });
   } catch (error) {
+    if (timedOut(signal)) throw error; // withDeadline names it PROVIDER_TIMEOUT
     throw new MailerError('PROVIDER_UNAVAILABLE', 'Could not reach the Entra ID token endpoint.', { cause: error });
   }
+}
+
+/** Response processor: the token, or the one classified MailerError for Entra's answer. */
+export async function processTokenResponse(response: Response, options: { federated: boolean }): Promise<EntraTokenResponse> {
   const text = await response.text();
   let json: unknown;
   try {
@@ -44,13 +60,22 @@ async function post(context: ProviderContext, tenant: string, form: Record<strin
     json = undefined;
   }
   if (!response.ok) {
-    throw classifyTokenEndpointError(response.status, json as EntraErrorBody | undefined, { federated: context.config.microsoft.credential === 'managed-identity' }, response.headers.get('retry-after'));
+    throw classifyTokenEndpointError(response.status, json as EntraErrorBody | undefined, options, response.headers.get('retry-after'));
   }
   const token = json as EntraTokenResponse | undefined;
   if (!token?.access_token || typeof token.expires_in !== 'number') {
     throw new MailerError('PROVIDER_UNAVAILABLE', 'The Entra ID token endpoint answered without an access token.');
   }
   return token;
+}
+
+async function post(context: ProviderContext, tenant: string, form: Record<string, string>): Promise<EntraTokenResponse> {
+  const request = await buildTokenRequest(context, tenant, form);
+  const federated = context.config.microsoft.credential === 'managed-identity';
+  // The body is read under the same deadline: a server that sends headers and then stalls is cut too.
+  return withDeadline(context.config.providerCallTimeoutMs, 'The Entra ID token endpoint', async (signal) =>
+    processTokenResponse(await sendTokenRequest(request, signal), { federated }),
+  );
 }
 
 /** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included). */
