@@ -63,6 +63,9 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'GOOGLE_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '60' },
   { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
   { name: 'LOCAL_FUNCTION_KEY', expected: 'the function key the local host demands', optional: true, localOnly: true },
+  { name: 'DNS_SERVERS', expected: 'comma-separated DNS servers as ip or ip:port (e.g. 10.0.0.4,10.0.0.5:53); absent = the system resolvers', optional: true },
+  { name: 'DNS_CHECK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one sender-domain check)', default: '5' },
+  { name: 'SENDER_KEEPALIVE_IDLE_DAYS', expected: 'a whole number of days from 1 to 80 (refresh a sign-in unused this long)', default: '14' },
 ] as const);
 
 export type StorageConfig =
@@ -94,6 +97,10 @@ export interface Config {
   mailboxRatePerMinute: { microsoft: number; google: number };
   /** First back-off step of delivery retries without Retry-After (doubles per attempt). */
   retryBaseMs: number;
+  /** Sender-domain checks: DNS servers (`ip` or `ip:port`; empty = the system's) and the deadline of one check. */
+  dns: { servers: readonly string[]; checkTimeoutMs: number };
+  /** The daily health run refreshes delegated/OAuth sign-ins unused for this long. */
+  keepAliveIdleMs: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -233,10 +240,24 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       google: integer(env, 'GOOGLE_MAILBOX_RATE_PER_MINUTE', 1, 10000),
     }),
     retryBaseMs: integer(env, 'DELIVERY_RETRY_BASE_SECONDS', 1, 3600) * 1000,
+    dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
+    keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);
   return Object.freeze(config);
+}
+
+/** `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`, the forms `dns.Resolver#setServers` takes. */
+function dnsServers(env: Env): string[] {
+  const list = read(env, 'DNS_SERVERS');
+  if (!list) return [];
+  const servers = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const ipv4 = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$/;
+  const ipv6 = /^(?:\[[0-9a-f:.]+\](?::\d{1,5})?|[0-9a-f:.]*:[0-9a-f:.]*)$/i;
+  const bad = servers.find((s) => !ipv4.test(s) && !ipv6.test(s));
+  if (bad !== undefined) throw new ConfigError('DNS_SERVERS', SETTINGS.find((s) => s.name === 'DNS_SERVERS')!.expected, JSON.stringify(bad));
+  return servers;
 }
 
 let current: Readonly<Config> | undefined;

@@ -36,13 +36,20 @@ export interface SendReceipt {
   providerMessageId?: string;
 }
 
-/** One line of "Test connection". */
+/**
+ * One line of "Test connection". `ok: true` only for a success that was seen; `ok: false` with a code
+ * for a failure that was seen; `skipped: true` (with `ok: false` and the reason in `message`) when the
+ * check could not tell without sending mail or could not be made at all. `level: 'warning'` checks
+ * (the sender domain's SPF, DKIM, DMARC) never block activation and never mark a sender broken.
+ */
 export interface VerifyCheck {
   name: string;
   ok: boolean;
   code?: ErrorCode;
   message?: string;
   hint?: string;
+  skipped?: boolean;
+  level?: 'warning';
 }
 
 export interface MailProvider {
