@@ -13,6 +13,9 @@ defineTimer({
       providers: services.providers,
       resolver: services.senderResolver,
       log: (line) => context.log(line),
+      keepAliveIdleMs: services.config.keepAliveIdleMs,
+      domainChecks: services.domainChecks,
+      events: services.platformEvents,
     });
   },
 });

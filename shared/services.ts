@@ -19,6 +19,8 @@ import { createStorageClients, StorageClients } from './store/storageClients';
 import type { SecretStore } from './store/types';
 import { createSenderServices, SenderServices } from './senders';
 import { createDeliveryServices, DeliveryServices } from './delivery';
+import type { PlatformEventSink } from './events/types';
+import { createDomainChecker, DomainChecker } from './deliverability';
 
 export interface Services extends SenderServices {
   config: Readonly<Config>;
@@ -35,6 +37,10 @@ export interface Services extends SenderServices {
   queue(name: string): QueueStore;
   /** Enqueue, the outbox worker, the poison handler and the delivery rows (shared/delivery/index.ts). */
   delivery: DeliveryServices;
+  /** Platform events (e.g. sender.secret_expiring): for now JSON on the delivery-events queue. */
+  platformEvents: PlatformEventSink;
+  /** The sender domain's SPF, DKIM and DMARC checks (DNS_SERVERS, DNS_CHECK_TIMEOUT_SECONDS). */
+  domainChecks: DomainChecker;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -50,7 +56,7 @@ export function createServices(config: Readonly<Config>): Services {
 
   const secrets = createSecretStore(config, credential);
   const senders = createSenderStore(storage);
-  const services: Omit<Services, 'delivery'> = {
+  const services: Omit<Services, 'delivery' | 'platformEvents' | 'domainChecks'> = {
     config,
     credential,
     storage,
@@ -65,7 +71,18 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
-  return { ...services, delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver }) };
+  // Best effort, as a sink must be: a failed put is logged (id and type only), never thrown.
+  const platformEvents: PlatformEventSink = (event) =>
+    deliveryEvents.send(event).then(
+      () => undefined,
+      () => console.warn(`platform event ${event.type} ${event.id} could not be queued`),
+    );
+  return {
+    ...services,
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver }),
+    platformEvents,
+    domainChecks: createDomainChecker(config),
+  };
 }
 
 let current: Services | undefined;

@@ -59,4 +59,11 @@ export interface MailProvider {
   verify(): Promise<VerifyCheck[]>;
   /** Sends one message. Throws `MailerError` (classified once, near the provider) on failure. */
   send(mail: OutgoingMail): Promise<SendReceipt>;
+  /**
+   * Keep-alive: redeems the saved refresh token now, bypassing caches, and saves a rotated one, so an
+   * idle sign-in never expires from inactivity. Resolves true when there was a refresh token to
+   * refresh, false for credentials without one (client secrets, service-account keys). Throws the
+   * classified `MailerError` of a refused refresh.
+   */
+  keepAlive?(): Promise<boolean>;
 }

@@ -10,7 +10,9 @@ import { createConsentStateStore } from '../store/consentStates';
 import type { SenderStore } from '../store/senderStore';
 import type { StorageClients } from '../store/storageClients';
 import type { SecretStore } from '../store/types';
+import { createDomainChecker } from '../deliverability';
 import { ProviderCache } from './providerCache';
+import { createUsageRecorder } from './usage';
 import { createSenderResolver, SenderResolver } from './resolve';
 import { createSenderService, SenderService } from './service';
 
@@ -32,12 +34,12 @@ export interface SenderServicesDeps {
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   const context: ProviderContext = { config: deps.config, secrets: deps.secrets, microsoftClientAssertion: deps.microsoftClientAssertion };
-  const providers = new ProviderCache(context);
+  const providers = new ProviderCache(context, createUsageRecorder(deps.senders));
   const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
   return {
     providers,
     consent,
-    senderService: createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent }),
+    senderService: createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, domainChecks: createDomainChecker(deps.config) }),
     senderResolver: createSenderResolver({ store: deps.senders, providers }),
   };
 }

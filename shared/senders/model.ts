@@ -19,6 +19,12 @@ export interface SenderError {
   at: string;
 }
 
+export interface DomainCheckRecord {
+  at: string;
+  /** The failing checks (could-not-check ones are not findings). */
+  findings: Array<{ name: string; code: ErrorCode; message: string; hint: string }>;
+}
+
 export interface SenderConfig {
   orgId: string;
   provider: ProviderName;
@@ -55,6 +61,12 @@ export interface SenderConfig {
 
   lastTest?: { ok: boolean; at: string; to?: string; code?: ErrorCode };
   lastError?: SenderError;
+  /** Last successful send or token refresh (ISO), written at most hourly; the keep-alive reads it. */
+  lastUsedAt?: string;
+  /** The last sender-domain check's findings (SPF, DKIM, DMARC warnings), shown in the config view. */
+  domainCheck?: DomainCheckRecord;
+  /** Secret-expiry notices already sent, as `${clientSecretExpiresOn}:${days}` (each threshold once). */
+  secretExpiryNotified?: string[];
   createdAt: string;
   updatedAt: string;
 }

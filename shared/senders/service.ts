@@ -20,6 +20,7 @@ import type { ProviderCache } from './providerCache';
 import { parseConsentLinkInput, parseSenderInput, parseTestInput, SenderInput } from './schema';
 import { testMessage } from './testMessage';
 import { toView, SenderView } from './view';
+import { domainCheckRecord, verifyPassed } from './warnings';
 
 export interface SenderServiceDeps {
   config: Readonly<Config>;
@@ -27,6 +28,8 @@ export interface SenderServiceDeps {
   secrets: SecretStore;
   providers: ProviderCache;
   consent: ConsentService;
+  /** The sender domain's SPF, DKIM and DMARC checks (warnings), added to Test connection. */
+  domainChecks?: (config: SenderConfig) => Promise<VerifyCheck[]>;
   now?: () => Date;
 }
 
@@ -283,8 +286,12 @@ export function createSenderService(deps: SenderServiceDeps) {
     async verify(orgId: string): Promise<VerifyResult> {
       const { config } = await load(orgId);
       requireComplete(config);
-      const checks = await deps.providers.get(config).verify();
-      return { ok: checks.every((c) => c.ok), checks };
+      const [mailbox, domain] = await Promise.all([deps.providers.get(config).verify(), deps.domainChecks?.(config) ?? []]);
+      const record = domainCheckRecord(domain, now());
+      // Bookkeeping for the config view's warnings; a failed write must not fail the test.
+      if (record) await deps.store.patch(orgId, { domainCheck: record }).catch(() => undefined);
+      const checks = [...mailbox, ...domain];
+      return { ok: verifyPassed(checks), checks };
     },
 
     /** Save and test: one real test message. Success activates and locks; failure is recorded with its hint. */
