@@ -219,6 +219,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
       // provider accepted OUR copy, so there is nothing left to undo here.
       if (!(error instanceof DeliveryTransitionError)) throw error;
     }
+    deps.resolver.recordUse?.(choice.sender.config); // the sender's lastUsedAt (at most hourly, never awaited)
     await dropPayload(envelope);
     return 'sent';
   }

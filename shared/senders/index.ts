@@ -34,12 +34,12 @@ export interface SenderServicesDeps {
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   const context: ProviderContext = { config: deps.config, secrets: deps.secrets, microsoftClientAssertion: deps.microsoftClientAssertion };
-  const providers = new ProviderCache(context, createUsageRecorder(deps.senders));
+  const providers = new ProviderCache(context);
   const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
   return {
     providers,
     consent,
     senderService: createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, domainChecks: createDomainChecker(deps.config) }),
-    senderResolver: createSenderResolver({ store: deps.senders, providers }),
+    senderResolver: createSenderResolver({ store: deps.senders, providers, recordUse: createUsageRecorder(deps.senders) }),
   };
 }

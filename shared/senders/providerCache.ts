@@ -8,35 +8,19 @@ import { createProvider } from '../providers';
 import type { ProviderContext } from '../providers/module';
 import type { MailProvider } from '../providers/types';
 import type { SenderConfig } from './model';
-import type { UsageRecorder } from './usage';
 
 export class ProviderCache {
   private readonly entries = new Map<string, { version: number; provider: MailProvider }>();
 
-  /** `onUse`: told of every successful send (the sender's `lastUsedAt`, usage.ts). */
-  constructor(private readonly context: ProviderContext, private readonly onUse?: UsageRecorder) {}
+  constructor(private readonly context: ProviderContext) {}
 
   get(config: SenderConfig): MailProvider {
     const hit = this.entries.get(config.orgId);
     if (hit && hit.version === config.version) return hit.provider;
-    const provider = this.withUsage(createProvider(config, this.context), config);
+    const provider = createProvider(config, this.context);
     // A reader holding an older row must not evict the newer provider.
     if (!hit || hit.version < config.version) this.entries.set(config.orgId, { version: config.version, provider });
     return provider;
-  }
-
-  private withUsage(provider: MailProvider, config: SenderConfig): MailProvider {
-    const onUse = this.onUse;
-    if (!onUse) return provider;
-    return {
-      ...provider,
-      sender: provider.sender,
-      send: async (mail) => {
-        const receipt = await provider.send(mail);
-        onUse(config);
-        return receipt;
-      },
-    };
   }
 
   /** Drops the org's provider (its config changed in this process). */

@@ -21,6 +21,8 @@ export interface ResolvedSender {
 export interface SenderResolverDeps {
   store: SenderStore;
   providers: ProviderCache;
+  /** Records a successful send as the sender's `lastUsedAt` (usage.ts: at most hourly). */
+  recordUse?: (config: SenderConfig) => void;
   now?: () => Date;
 }
 
@@ -35,6 +37,8 @@ export interface SenderResolver {
    * may have fixed it meanwhile).
    */
   markNeedsAttention(orgId: string, error: MailerError, version?: number): Promise<void>;
+  /** Delivery sent a message with this sender: remember it was used (the keep-alive skips it then). */
+  recordUse?(config: SenderConfig): void;
 }
 
 export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
@@ -48,6 +52,7 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
 
   return {
     resolveDefault,
+    recordUse: (config) => deps.recordUse?.(config),
 
     async resolve(orgId) {
       if (orgId === DEFAULT_ORG_ID) return resolveDefault();

@@ -308,7 +308,7 @@ export function createSenderService(deps: SenderServiceDeps) {
         throw failure;
       }
       const at = now();
-      const config: SenderConfig = { ...stored.config, status: 'active', locked: true, lastTest: { ok: true, at, to }, updatedAt: at };
+      const config: SenderConfig = { ...stored.config, status: 'active', locked: true, lastTest: { ok: true, at, to }, lastUsedAt: at, updatedAt: at };
       delete config.lastError;
       // Status and lock only: the credential is unchanged, so `version` (the cache key) stays.
       await deps.store.replace(config, stored.etag);
