@@ -35,7 +35,8 @@ export const SETTINGS_JS = String.raw`
     permission: 'Permission to send',
     scope: 'Permission to send',
     mailbox: 'Mailbox',
-    alias: 'Sender address'
+    alias: 'Sender address',
+    spf: 'Sender domain: SPF', dkim: 'Sender domain: DKIM', dmarc: 'Sender domain: DMARC'
   };
   var PROVIDER_LABELS = { microsoft: 'Microsoft 365', google: 'Google' };
 
@@ -317,7 +318,7 @@ export const SETTINGS_JS = String.raw`
     list.textContent = '';
     (result.checks || []).forEach(function (check) {
       // A failed check without a code was not run (an earlier one failed): say so, not "Failed".
-      var kind = check.ok ? 'ok' : check.code ? 'fail' : 'skipped';
+      var kind = check.ok ? 'ok' : check.skipped || !check.code ? 'skipped' : check.level === 'warning' ? 'warn' : 'fail';
       var li = document.createElement('li');
       li.className = kind;
       var head = document.createElement('p');
@@ -325,13 +326,13 @@ export const SETTINGS_JS = String.raw`
       name.textContent = CHECK_LABELS[check.name] || check.name;
       var verdict = document.createElement('span');
       verdict.className = 'verdict';
-      verdict.textContent = { ok: 'OK', fail: 'Failed', skipped: 'Not checked' }[kind];
+      verdict.textContent = { ok: 'OK', fail: 'Failed', warn: 'Warning', skipped: 'Not checked' }[kind];
       head.appendChild(name);
       head.appendChild(document.createTextNode(': '));
       head.appendChild(verdict);
       li.appendChild(head);
       // Plain words first; the provider's own text is a detail for whoever digs deeper.
-      var parts = kind === 'fail' ? [[check.hint, ''], [check.message ? 'Details: ' + check.message : '', 'detail']] : [[check.message, '']];
+      var parts = kind === 'fail' || kind === 'warn' ? [[check.hint, ''], [check.message ? 'Details: ' + check.message : '', 'detail']] : [[check.message, '']];
       parts.push([check.code ? 'Code ' + check.code : '', 'detail']);
       parts.forEach(function (part) {
         if (!part[0]) return;
@@ -342,7 +343,8 @@ export const SETTINGS_JS = String.raw`
       });
       list.appendChild(li);
     });
-    text('checks-summary', result.ok ? 'All checks passed. No message was sent.' : 'Some checks failed. Fix what is described below, then test again.');
+    var allOk = (result.checks || []).every(function (c) { return c.ok; });
+    text('checks-summary', !result.ok ? 'Some checks failed. Fix what is described below, then test again.' : allOk ? 'All checks passed. No message was sent.' : 'No check failed; see the warnings and what could not be checked below (Save and test proves the rest). No message was sent.');
     $('checks-panel').hidden = false;
   }
 
