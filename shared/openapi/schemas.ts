@@ -97,6 +97,7 @@ const senderView = describes<SenderView>()(
     accountEmail: z.string().optional(),
     refreshTokenIssuedAt: instant.optional(),
     consentedAt: instant.optional(),
+    dkimSelector: z.string().optional().describe('Google: the DKIM selector when not "google"'),
     secrets: z.record(z.string(), z.string()).describe('secret -> a safe hint ("saved 2026-11-22"); never a value'),
     lastTest: z.object({ ok: z.boolean(), at: instant, to: z.string().optional(), code: errorCode.optional() }).optional(),
     lastError: z.object({ code: errorCode, message: z.string(), hint: z.string(), at: instant }).optional(),

@@ -53,6 +53,8 @@ export interface SenderConfig {
   /** When the current refresh token was issued (ISO), for the 7-day Testing-status hint. */
   refreshTokenIssuedAt?: string;
   consentedAt?: string;
+  /** Google: the DKIM selector of the sender domain when not `google` (the sender-domain check reads it). */
+  dkimSelector?: string;
 
   /** purpose -> Key Vault secret name, e.g. { clientSecret: "org-acme-client-secret-3" }. */
   secretRefs: Record<string, string>;

@@ -191,6 +191,7 @@ export function createSenderService(deps: SenderServiceDeps) {
         senderEmail: input.senderEmail,
         senderName: input.senderName,
         ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+        ...(input.dkimSelector ? { dkimSelector: input.dkimSelector.toLowerCase() } : {}),
         fallbackToDefault: input.fallbackToDefault ?? before?.fallbackToDefault ?? true,
         saveToSentItems: input.saveToSentItems ?? before?.saveToSentItems ?? false,
         status: 'draft',

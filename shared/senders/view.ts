@@ -53,6 +53,7 @@ export function toView(config: SenderConfig, now: Date = new Date()): SenderView
     ...optional('accountEmail'),
     ...optional('consentedAt'),
     ...optional('refreshTokenIssuedAt'),
+    ...optional('dkimSelector'),
     secrets: { ...config.secretHints },
     ...optional('lastTest'),
     ...optional('lastError'),

@@ -71,6 +71,7 @@ const COLUMNS: { [K in Exclude<keyof SenderConfig, 'orgId'>]-?: Column } = {
   accountEmail: 'string',
   refreshTokenIssuedAt: 'string',
   consentedAt: 'string',
+  dkimSelector: 'string',
   secretRefs: 'json',
   secretHints: 'json',
   lastTest: 'json',

@@ -32,6 +32,11 @@ describe('sender domain checks over the sandbox DNS', () => {
     expect(dmarc.hint).toContain('_dmarc.fabrikam.example, value "v=DMARC1; p=none; rua=mailto:dmarc-reports@fabrikam.example"');
   });
 
+  it('Google with a selector named in the sender options reads that selector', async () => {
+    const [, dkim] = await checkSenderDomain({ provider: 'google', senderEmail: 'alerts@fabrikam.example', dkimSelector: 'mail2026' }, options);
+    expect(dkim).toMatchObject({ ok: false, code: 'DOMAIN_DKIM_MISSING', hint: expect.stringContaining('mail2026._domainkey.fabrikam.example = "v=DKIM1; k=rsa; p=') });
+  });
+
   it('a domain the DNS never answers reads "could not check" (never ok) within the deadline', async () => {
     const started = Date.now();
     const checks = await checkSenderDomain({ provider: 'microsoft', senderEmail: 'a@silent.example' }, options);
