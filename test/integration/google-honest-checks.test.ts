@@ -3,7 +3,8 @@
  * only when it saw success. `nogmail@` (Gmail disabled) through a service account gets a token (the
  * delegation works), but gmail.send cannot read a mailbox, so the mailbox check is skipped with the
  * reason, and only Save and test shows GOOGLE_GMAIL_DISABLED. With gmail.settings.basic granted, the
- * mailbox check reads the send-as settings: ok for alerts@, GOOGLE_GMAIL_DISABLED for nogmail@.
+ * mailbox check reads the send-as settings: ok for alerts@, GOOGLE_GMAIL_DISABLED for nogmail@. And the
+ * Google keep-alive: a real refresh each time, GOOGLE_REAUTH_REQUIRED once the grant is revoked.
  */
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost';
 import { createGmailProvider } from '../../shared/providers/google/gmailProvider';
@@ -13,7 +14,7 @@ const KEY = process.env.LOCAL_FUNCTION_KEY!;
 let host: LocalHost;
 
 beforeAll(async () => {
-  host = await startLocalHost({ port: 0, timers: false });
+  host = await startLocalHost({ port: 0, timers: false, log: () => undefined });
 });
 afterAll(() => host?.close());
 beforeEach(() => sandboxControl('POST', 'reset'));
@@ -60,5 +61,26 @@ describe('honest mailbox checks', () => {
       const checks = await createGmailProvider(sender, { config, secrets }).verify();
       expect(checks.find((c) => c.name === 'mailbox')).toMatchObject(expected);
     }
+  });
+});
+
+describe('Google keep-alive', () => {
+  it('keepAlive() redeems the refresh token now; once revoked, it throws GOOGLE_REAUTH_REQUIRED', async () => {
+    const { complete } = await consent('alerts@fabrikam.example');
+    const sender = await oauthSender(await complete());
+    const gmail = createGmailProvider(sender, { config, secrets });
+    const grants = async () => (await sandboxControl<Array<{ path: string }>>('GET', 'requests')).filter((r) => r.path === '/token').length;
+    const before = await grants();
+    await expect(gmail.keepAlive!()).resolves.toBe(true);
+    await expect(gmail.keepAlive!()).resolves.toBe(true);
+    expect(await grants()).toBe(before + 2); // each call asks Google, never a cached access token
+    await sandboxControl('POST', 'google/users/alerts@fabrikam.example/revoke-grants');
+    await expect(gmail.keepAlive!()).rejects.toMatchObject({ code: 'GOOGLE_REAUTH_REQUIRED' });
+  });
+
+  it('a service account has no refresh token to keep alive', async () => {
+    const { serviceAccountSender } = await import('./google-helpers');
+    const gmail = createGmailProvider(await serviceAccountSender('mailer@fabrikam-project.iam.gserviceaccount.com', 'alerts@fabrikam.example'), { config, secrets });
+    await expect(gmail.keepAlive!()).resolves.toBe(false);
   });
 });
