@@ -6,7 +6,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Sandbox, SandboxOptions, ServiceName } from './sandbox/server';
+import { Sandbox, SandboxOptions } from './sandbox/server';
 import { SERVICE_MODULES } from './sandbox/services';
 import { ensureCertificates } from './sandbox/ca';
 
@@ -110,7 +110,7 @@ export function hasOwnStorage(settings: Record<string, string | undefined>): boo
 }
 
 /** The settings pointing the app at a running sandbox and Azurite (overrides the URL settings). */
-export function stackSettings(urls: Record<ServiceName, string>, ports: StoragePorts): Record<string, string> {
+export function stackSettings(urls: Sandbox['urls'], ports: StoragePorts): Record<string, string> {
   return {
     AzureWebJobsStorage: azuriteConnectionString(ports),
     KEY_VAULT_URL: urls.keyVault,
@@ -119,6 +119,8 @@ export function stackSettings(urls: Record<ServiceName, string>, ports: StorageP
     GOOGLE_AUTH_URL: `${urls.googleAccounts}/o/oauth2/v2/auth`,
     GOOGLE_TOKEN_URL: `${urls.googleOAuth}/token`,
     GMAIL_API_URL: urls.gmail,
+    // The sender-domain checks (SPF, DKIM, DMARC) ask the sandbox DNS server.
+    ...(urls.dns ? { DNS_SERVERS: urls.dns } : {}),
     NODE_EXTRA_CA_CERTS: ensureCertificates().caPath,
   };
 }

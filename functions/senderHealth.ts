@@ -10,11 +10,11 @@ export const senderHealth: TimerHandler = async (_timer, context) => {
     providers: services.providers,
     resolver: services.senderResolver,
     log: (line) => context.log(line),
+    keepAliveIdleMs: services.config.keepAliveIdleMs,
+    domainChecks: services.domainChecks,
+    // sender.secret_expiring goes out on the platform event bus (webhooks).
+    events: services.events,
   });
 };
 
-defineTimer({
-  name: 'senderHealth',
-  schedule: SENDER_HEALTH_SCHEDULE,
-  handler: senderHealth,
-});
+defineTimer({ name: 'senderHealth', schedule: SENDER_HEALTH_SCHEDULE, handler: senderHealth });

@@ -72,6 +72,9 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'WEBHOOK_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first webhook retry back-off; doubles per attempt)', default: '30' },
   { name: 'WEBHOOK_ALLOW_PRIVATE_TARGETS', expected: '"true" or "false" (webhook URLs may resolve to loopback, private or link-local addresses)', default: 'false' },
   { name: 'WEBHOOK_ALLOW_HTTP_LOCALHOST', expected: '"true" or "false" (local runs: plain http to localhost webhook URLs)', default: 'false', localOnly: true },
+  { name: 'DNS_SERVERS', expected: 'comma-separated DNS servers as ip or ip:port (e.g. 10.0.0.4,10.0.0.5:53); absent = the system resolvers', optional: true },
+  { name: 'DNS_CHECK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one sender-domain check)', default: '5' },
+  { name: 'SENDER_KEEPALIVE_IDLE_DAYS', expected: 'a whole number of days from 1 to 80 (refresh a sign-in unused this long)', default: '14' },
 ] as const);
 
 export type StorageConfig =
@@ -113,6 +116,10 @@ export interface Config {
   webhooks: { timeoutMs: number; retryBaseMs: number; allowPrivateTargets: boolean; allowHttpLocalhost: boolean };
   /** Deadline of every single outbound call (token endpoints, Graph, Gmail, Key Vault); see shared/delivery/timing.ts. */
   providerCallTimeoutMs: number;
+  /** Sender-domain checks: DNS servers (`ip` or `ip:port`; empty = the system's) and the deadline of one check. */
+  dns: { servers: readonly string[]; checkTimeoutMs: number };
+  /** The daily health run refreshes delegated/OAuth sign-ins unused for this long. */
+  keepAliveIdleMs: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -279,10 +286,24 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowHttpLocalhost: flag(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST'),
     }),
     providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
+    dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
+    keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);
   return Object.freeze(config);
+}
+
+/** `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port`, the forms `dns.Resolver#setServers` takes. */
+function dnsServers(env: Env): string[] {
+  const list = read(env, 'DNS_SERVERS');
+  if (!list) return [];
+  const servers = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const ipv4 = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$/;
+  const ipv6 = /^(?:\[[0-9a-f:.]+\](?::\d{1,5})?|[0-9a-f:.]*:[0-9a-f:.]*)$/i;
+  const bad = servers.find((s) => !ipv4.test(s) && !ipv6.test(s));
+  if (bad !== undefined) throw new ConfigError('DNS_SERVERS', SETTINGS.find((s) => s.name === 'DNS_SERVERS')!.expected, JSON.stringify(bad));
+  return servers;
 }
 
 let current: Readonly<Config> | undefined;

@@ -27,6 +27,7 @@ import { observeSenderWrites } from './telemetry/senderObserver';
 import { createEventBus } from './events/bus';
 import type { PlatformEventSink } from './events/types';
 import { createWebhookServices, WebhookServices } from './webhooks';
+import { createDomainChecker, DomainChecker } from './deliverability';
 
 export interface Services extends SenderServices {
   config: Readonly<Config>;
@@ -49,6 +50,8 @@ export interface Services extends SenderServices {
   events: PlatformEventSink;
   /** Webhook endpoints API and dispatcher (shared/webhooks/index.ts). */
   webhooks: WebhookServices;
+  /** The sender domain's SPF, DKIM and DMARC checks (DNS_SERVERS, DNS_CHECK_TIMEOUT_SECONDS). */
+  domainChecks: DomainChecker;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -72,7 +75,7 @@ export function createServices(config: Readonly<Config>): Services {
   let webhooks: WebhookServices | undefined;
   const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
   webhooks = createWebhookServices({ config, storage, secrets, bus: events });
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks'> = {
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks'> = {
     config,
     credential,
     storage,
@@ -93,6 +96,7 @@ export function createServices(config: Readonly<Config>): Services {
     delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
     events,
     webhooks,
+    domainChecks: createDomainChecker(config),
   };
 }
 

@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ensureCertificates } from './ca';
 import { MicrosoftWorld, seedMicrosoftWorld } from './world';
+import { SandboxDns, startSandboxDns } from './dns';
 
 export const SERVICE_NAMES = ['entra', 'graph', 'googleAccounts', 'googleOAuth', 'gmail', 'keyVault'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -119,10 +120,16 @@ export interface SandboxOptions {
   ports?: Partial<Record<ServiceName, number>>;
   host?: string;
   caDir?: string;
+  /** The DNS server's UDP+TCP port; default 8447, or a free one when every HTTPS port given is 0. */
+  dnsPort?: number;
 }
 
+export const DEFAULT_DNS_PORT = 8447;
+
 export class Sandbox {
-  readonly urls = {} as Record<ServiceName, string>;
+  /** The HTTPS origins, plus `dns`: the sandbox DNS server as `ip:port` (the DNS_SERVERS value). */
+  readonly urls = {} as Record<ServiceName, string> & { dns?: string };
+  dns?: SandboxDns;
   readonly requests: LoggedRequest[] = [];
   readonly messages: AcceptedMessage[] = [];
   /** Tenants, users, apps and grants: shared by Entra, Graph and the consent pages. */
@@ -172,6 +179,7 @@ export class Sandbox {
   reset(): void {
     this.requests.length = 0;
     this.messages.length = 0;
+    this.dns?.queries.splice(0);
     this.faults = [];
     this.clockOffsetMs = 0;
     this.microsoft = seedMicrosoftWorld(this.now());
@@ -223,10 +231,14 @@ export class Sandbox {
       this.urls[service] = `https://localhost:${address.port}`;
       this.servers.push(server);
     }
+    const ephemeral = !!options.ports && SERVICE_NAMES.every((s) => options.ports?.[s] === 0);
+    this.dns = await startSandboxDns(host, options.dnsPort ?? (ephemeral ? 0 : DEFAULT_DNS_PORT));
+    this.urls.dns = this.dns.address;
     return this;
   }
 
   async close(): Promise<void> {
+    await this.dns?.close();
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(() => r(undefined)))));
   }

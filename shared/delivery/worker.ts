@@ -247,6 +247,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
       // row `uncertain` (or resent it): either way the proof of OUR acceptance goes on the queue.
       return unrecorded(envelope, accepted, error);
     }
+    deps.resolver.recordUse?.(choice.sender.config); // the sender's lastUsedAt (at most hourly, never awaited)
     await dropPayload(envelope);
     return 'sent';
   }

@@ -103,13 +103,15 @@ const senderView = describes<SenderView>()(
       .object({ oid: z.string(), username: z.string() })
       .optional()
       .describe('Microsoft: the user whose verified sign-in proved the tenant (object id, preferred_username)'),
+    dkimSelector: z.string().optional().describe('Google: the DKIM selector when not "google"'),
     secrets: z.record(z.string(), z.string()).describe('secret -> a safe hint ("saved 2026-11-22"); never a value'),
     lastTest: z.object({ ok: z.boolean(), at: instant, to: z.string().optional(), code: errorCode.optional() }).optional(),
     lastError: z.object({ code: errorCode, message: z.string(), hint: z.string(), at: instant }).optional(),
+    lastUsedAt: instant.optional().describe('last successful send or sign-in refresh (recorded at most hourly)'),
     sendingVia: z.enum(['org', 'default']).describe("where this org's messages go out from right now"),
     notice: z.string(),
     warnings: z
-      .array(z.object({ code: errorCode, message: z.string(), hint: z.string(), expiresOn: z.string() }))
+      .array(z.object({ code: errorCode, message: z.string(), hint: z.string(), expiresOn: z.string().optional(), checkedAt: instant.optional() }))
       .optional()
       .describe('what to fix before messages start failing, e.g. a client secret expiring within 30 days; computed when read'),
     createdAt: instant,
@@ -122,7 +124,11 @@ const link = describes<AdminLink>()(z.object({ url: z.string(), expiresAt: insta
 const verifyResult = describes<VerifyResult>()(
   z.object({
     ok: z.boolean(),
-    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), code: errorCode.optional(), message: z.string().optional(), hint: z.string().optional() })),
+    checks: z.array(z.object({
+      name: z.string(), ok: z.boolean(), code: errorCode.optional(), message: z.string().optional(), hint: z.string().optional(),
+      skipped: z.boolean().optional().describe('not checked: the reason is in message (e.g. it cannot be told without sending)'),
+      level: z.literal('warning').optional().describe('a warning (sender domain SPF, DKIM, DMARC): never blocks activation'),
+    })),
   }),
 );
 

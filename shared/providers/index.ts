@@ -58,6 +58,10 @@ export function createProvider(sender: SenderConfig, context: ProviderContext): 
     sender: { address: sender.senderEmail, name: sender.senderName },
     verify: async () => (await provider()).verify(),
     send: async (mail) => (await provider()).send(mail),
+    keepAlive: async () => {
+      const inner = await provider();
+      return inner.keepAlive ? inner.keepAlive() : false;
+    },
   };
 }
 

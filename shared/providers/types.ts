@@ -36,13 +36,20 @@ export interface SendReceipt {
   providerMessageId?: string;
 }
 
-/** One line of "Test connection". */
+/**
+ * One line of "Test connection". `ok: true` only for a success that was seen; `ok: false` with a code
+ * for a failure that was seen; `skipped: true` (with `ok: false` and the reason in `message`) when the
+ * check could not tell without sending mail or could not be made at all. `level: 'warning'` checks
+ * (the sender domain's SPF, DKIM, DMARC) never block activation and never mark a sender broken.
+ */
 export interface VerifyCheck {
   name: string;
   ok: boolean;
   code?: ErrorCode;
   message?: string;
   hint?: string;
+  skipped?: boolean;
+  level?: 'warning';
 }
 
 export interface MailProvider {
@@ -52,4 +59,11 @@ export interface MailProvider {
   verify(): Promise<VerifyCheck[]>;
   /** Sends one message. Throws `MailerError` (classified once, near the provider) on failure. */
   send(mail: OutgoingMail): Promise<SendReceipt>;
+  /**
+   * Keep-alive: redeems the saved refresh token now, bypassing caches, and saves a rotated one, so an
+   * idle sign-in never expires from inactivity. Resolves true when there was a refresh token to
+   * refresh, false for credentials without one (client secrets, service-account keys). Throws the
+   * classified `MailerError` of a refused refresh.
+   */
+  keepAlive?(): Promise<boolean>;
 }

@@ -13,7 +13,9 @@ import type { OrgControlStore } from '../store/orgControls';
 import type { SenderStore } from '../store/senderStore';
 import type { StorageClients } from '../store/storageClients';
 import type { SecretStore } from '../store/types';
+import { createDomainChecker } from '../deliverability';
 import { ProviderCache } from './providerCache';
+import { createUsageRecorder } from './usage';
 import { createSenderResolver, SenderResolver } from './resolve';
 import { guardSenderService } from './guards';
 import { createSenderService, SenderService } from './service';
@@ -48,9 +50,9 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
     providers,
     consent,
     senderService: guardSenderService(
-      createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events }),
+      createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events, domainChecks: createDomainChecker(deps.config) }),
       { testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit), adminLinks: deps.adminLinks },
     ),
-    senderResolver: createSenderResolver({ store: deps.senders, providers, events: deps.events }),
+    senderResolver: createSenderResolver({ store: deps.senders, providers, events: deps.events, recordUse: createUsageRecorder(deps.senders) }),
   };
 }

@@ -19,6 +19,12 @@ export interface SenderError {
   at: string;
 }
 
+export interface DomainCheckRecord {
+  at: string;
+  /** The failing checks (could-not-check ones are not findings). */
+  findings: Array<{ name: string; code: ErrorCode; message: string; hint: string }>;
+}
+
 export interface SenderConfig {
   orgId: string;
   provider: ProviderName;
@@ -49,6 +55,8 @@ export interface SenderConfig {
   consentedAt?: string;
   /** Who consented (Microsoft): object id and preferred_username from their VERIFIED ID token. */
   consentedBy?: { oid: string; username: string };
+  /** Google: the DKIM selector of the sender domain when not `google` (the sender-domain check reads it). */
+  dkimSelector?: string;
 
   /** purpose -> Key Vault secret name, e.g. { clientSecret: "org-acme-client-secret-3" }. */
   secretRefs: Record<string, string>;
@@ -57,6 +65,12 @@ export interface SenderConfig {
 
   lastTest?: { ok: boolean; at: string; to?: string; code?: ErrorCode };
   lastError?: SenderError;
+  /** Last successful send or token refresh (ISO), written at most hourly; the keep-alive reads it. */
+  lastUsedAt?: string;
+  /** The last sender-domain check's findings (SPF, DKIM, DMARC warnings), shown in the config view. */
+  domainCheck?: DomainCheckRecord;
+  /** Secret-expiry notices already sent, as `${clientSecretExpiresOn}:${days}` (each threshold once). */
+  secretExpiryNotified?: string[];
   createdAt: string;
   updatedAt: string;
 }

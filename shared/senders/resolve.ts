@@ -23,6 +23,8 @@ export interface ResolvedSender {
 export interface SenderResolverDeps {
   store: SenderStore;
   providers: ProviderCache;
+  /** Records a successful send as the sender's `lastUsedAt` (usage.ts: at most hourly). */
+  recordUse?: (config: SenderConfig) => void;
   now?: () => Date;
   /** `sender.*` platform events (webhooks); best effort. */
   events?: PlatformEventSink;
@@ -39,6 +41,8 @@ export interface SenderResolver {
    * may have fixed it meanwhile).
    */
   markNeedsAttention(orgId: string, error: MailerError, version?: number): Promise<void>;
+  /** Delivery sent a message with this sender: remember it was used (the keep-alive skips it then). */
+  recordUse?(config: SenderConfig): void;
 }
 
 export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
@@ -52,6 +56,7 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
 
   return {
     resolveDefault,
+    recordUse: (config) => deps.recordUse?.(config),
 
     async resolve(orgId) {
       if (orgId === DEFAULT_ORG_ID) return resolveDefault();

@@ -37,6 +37,16 @@ const common = {
   saveToSentItems: z.boolean({ message: 'saveToSentItems must be true or false' }).optional(),
 };
 
+/**
+ * Google only: the DKIM selector the admin chose in the Admin console when it is not the default
+ * `google` (https://support.google.com/a/answer/174124); the sender-domain check reads
+ * `<selector>._domainkey.<domain>`. A DNS label.
+ */
+const dkimSelector = z
+  .string({ message: 'dkimSelector must be a string' })
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i, 'dkimSelector must be a DNS label such as google or mail2026')
+  .optional();
+
 const clientSecret = z
   .string({ message: 'clientSecret must be a string' })
   .min(1, 'clientSecret is empty')
@@ -47,7 +57,7 @@ const clientSecret = z
 const MODE_FIELDS: Record<SenderMode, z.ZodRawShape> = {
   admin_consent: {},
   delegated: {},
-  oauth: {},
+  oauth: { dkimSelector },
   app_registration: {
     tenantId: guid('tenantId'),
     clientId: guid('clientId'),
@@ -59,6 +69,7 @@ const MODE_FIELDS: Record<SenderMode, z.ZodRawShape> = {
     mailboxObjectId: guid('mailboxObjectId').optional(),
   },
   service_account: {
+    dkimSelector,
     // Optional on a re-save when a key is already saved for the org.
     serviceAccountKey: z
       .union([z.string(), z.record(z.string(), z.unknown())], { message: 'serviceAccountKey must be the JSON key (as text or as an object)' })
@@ -79,6 +90,8 @@ export interface SenderInput {
   clientSecret?: string;
   clientSecretExpiresOn?: string;
   mailboxObjectId?: string;
+  /** Google: the DKIM selector, when not `google`. */
+  dkimSelector?: string;
   /** The key JSON as text, validated. */
   serviceAccountKey?: string;
   /** What the key says about itself, for the row (non-secret). */

@@ -22,6 +22,7 @@ import type { ProviderCache } from './providerCache';
 import { parseConsentLinkInput, parseSenderInput, parseTestInput, SenderInput } from './schema';
 import { testMessage } from './testMessage';
 import { toView, SenderView } from './view';
+import { domainCheckRecord, verifyPassed } from './warnings';
 
 export interface SenderServiceDeps {
   config: Readonly<Config>;
@@ -29,6 +30,8 @@ export interface SenderServiceDeps {
   secrets: SecretStore;
   providers: ProviderCache;
   consent: ConsentService;
+  /** The sender domain's SPF, DKIM and DMARC checks (warnings), added to Test connection. */
+  domainChecks?: (config: SenderConfig) => Promise<VerifyCheck[]>;
   now?: () => Date;
   /** `sender.*` platform events (webhooks); best effort. */
   events?: PlatformEventSink;
@@ -194,6 +197,7 @@ export function createSenderService(deps: SenderServiceDeps) {
         senderEmail: input.senderEmail,
         senderName: input.senderName,
         ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+        ...(input.dkimSelector ? { dkimSelector: input.dkimSelector.toLowerCase() } : {}),
         fallbackToDefault: input.fallbackToDefault ?? before?.fallbackToDefault ?? true,
         saveToSentItems: input.saveToSentItems ?? before?.saveToSentItems ?? false,
         status: 'draft',
@@ -291,8 +295,12 @@ export function createSenderService(deps: SenderServiceDeps) {
     async verify(orgId: string): Promise<VerifyResult> {
       const { config } = await load(orgId);
       requireComplete(config);
-      const checks = await deps.providers.get(config).verify();
-      return { ok: checks.every((c) => c.ok), checks };
+      const [mailbox, domain] = await Promise.all([deps.providers.get(config).verify(), deps.domainChecks?.(config) ?? []]);
+      const record = domainCheckRecord(domain, now());
+      // Bookkeeping for the config view's warnings; a failed write must not fail the test.
+      if (record) await deps.store.patch(orgId, { domainCheck: record }).catch(() => undefined);
+      const checks = [...mailbox, ...domain];
+      return { ok: verifyPassed(checks), checks };
     },
 
     /** Save and test: one real test message. Success activates and locks; failure is recorded with its hint. */
@@ -309,7 +317,7 @@ export function createSenderService(deps: SenderServiceDeps) {
         throw failure;
       }
       const at = now();
-      const config: SenderConfig = { ...stored.config, status: 'active', locked: true, lastTest: { ok: true, at, to }, updatedAt: at };
+      const config: SenderConfig = { ...stored.config, status: 'active', locked: true, lastTest: { ok: true, at, to }, lastUsedAt: at, updatedAt: at };
       delete config.lastError;
       // Status and lock only: the credential is unchanged, so `version` (the cache key) stays.
       await deps.store.replace(config, stored.etag);

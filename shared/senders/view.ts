@@ -8,7 +8,7 @@ import { routeFor, Route } from './routing';
 import { senderWarnings, SenderWarning } from './warnings';
 
 /** The row minus what only the code needs (Key Vault names, the generation), plus where mail goes now. */
-export type SenderView = Omit<SenderConfig, 'secretRefs' | 'secretHints' | 'secretGeneration'> & {
+export type SenderView = Omit<SenderConfig, 'secretRefs' | 'secretHints' | 'secretGeneration' | 'domainCheck' | 'secretExpiryNotified'> & {
   /** purpose -> a safe hint ("saved 2026-11-22, expires 2027-05-31"); never a value. */
   secrets: Record<string, string>;
   /** Where this org's messages go out from right now. */
@@ -54,9 +54,11 @@ export function toView(config: SenderConfig, now: Date = new Date()): SenderView
     ...optional('consentedAt'),
     ...optional('consentedBy'),
     ...optional('refreshTokenIssuedAt'),
+    ...optional('dkimSelector'),
     secrets: { ...config.secretHints },
     ...optional('lastTest'),
     ...optional('lastError'),
+    ...optional('lastUsedAt'),
     sendingVia: via,
     notice: notice(config, via),
     ...(warnings.length ? { warnings } : {}),

@@ -30,9 +30,16 @@ export interface SenderStore {
   replace(config: SenderConfig, etag: string): Promise<StoredSender>;
   /** Deletes the row (only if unchanged since `etag`, when given). Missing is not an error. */
   delete(orgId: string, etag?: string): Promise<void>;
+  /**
+   * Merges bookkeeping fields into the row WITHOUT an ETag condition, and without changing what the
+   * config means (no `version` move): last use, domain findings, notices sent. Missing row: no-op.
+   */
+  patch(orgId: string, fields: SenderPatch): Promise<void>;
   /** One page of all sender rows (the daily health check); pass `continuationToken` back for the next. */
   list(options?: { continuationToken?: string; pageSize?: number }): Promise<SenderPage>;
 }
+
+export type SenderPatch = Partial<Pick<SenderConfig, 'lastUsedAt' | 'domainCheck' | 'secretExpiryNotified'>>;
 
 export interface SenderPage {
   items: StoredSender[];
@@ -65,10 +72,14 @@ const COLUMNS: { [K in Exclude<keyof SenderConfig, 'orgId'>]-?: Column } = {
   refreshTokenIssuedAt: 'string',
   consentedAt: 'string',
   consentedBy: 'json',
+  dkimSelector: 'string',
   secretRefs: 'json',
   secretHints: 'json',
   lastTest: 'json',
   lastError: 'json',
+  lastUsedAt: 'string',
+  domainCheck: 'json',
+  secretExpiryNotified: 'json',
   createdAt: 'string',
   updatedAt: 'string',
 };
@@ -144,6 +155,21 @@ export function createSenderStore(storage: StorageClients): SenderStore {
           throw new MailerError('SENDER_NOT_FOUND', `The sender of ${config.orgId} was deleted in the meantime.`, { cause: error });
         }
         throw storageFailure(error, `update sender ${config.orgId}`);
+      }
+    },
+
+    async patch(orgId, fields) {
+      const client = await table();
+      const entity: Entity = { partitionKey: orgId, rowKey: ROW_KEY };
+      for (const [field, value] of Object.entries(fields)) {
+        if (value !== undefined) entity[field] = COLUMNS[field as keyof SenderPatch] === 'json' ? JSON.stringify(value) : (value as string);
+      }
+      try {
+        // Merge with If-Match * (no etag): 404 when the row is gone, never a new row.
+        await client.updateEntity(entity, 'Merge');
+      } catch (error) {
+        if (storageStatus(error) === 404) return;
+        throw storageFailure(error, `update sender ${orgId}`);
       }
     },
 

@@ -166,7 +166,7 @@ describe('the page API (bearer admin token)', () => {
     expect(saved.body).toMatchObject({ orgId, status: 'draft', locked: false, secrets: { clientSecret: expect.stringMatching(/^saved /) } });
     const verify = await asAdmin(token, 'POST', 'sender/verify');
     expect(verify.body.ok).toBe(true);
-    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['token', true], ['permission', true], ['mailbox', true]]);
+    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['token', true], ['permission', true], ['mailbox', true], ['spf', true], ['dkim', true], ['dmarc', true]]);
     const before = (await sandboxControl<any[]>('GET', 'messages')).length;
     const test = await asAdmin(token, 'POST', 'sender/test', { to: 'it@contoso.example' });
     expect(test.status).toBe(200);

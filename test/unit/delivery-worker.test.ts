@@ -78,6 +78,7 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
       return { config, etag: String(config.version) };
     },
     delete: async (id) => void delete configs[id],
+    patch: async () => undefined,
     list: async () => ({ items: Object.values(configs).map((config) => ({ config, etag: String(config.version) })) }),
   };
   const providers = { get: (config: SenderConfig) => (config.orgId === orgId ? org : fallback) } as unknown as ProviderCache;

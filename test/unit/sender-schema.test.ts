@@ -119,3 +119,14 @@ describe('other sender API bodies', () => {
     expect(fieldsOf({ provider: 'microsoft', mode: 'delegated', loginHint: 'a\r\nb' }, parseConsentLinkInput)).toHaveProperty('loginHint');
   });
 });
+
+describe('dkimSelector (Google sender options)', () => {
+  const { parseSenderInput } = jest.requireActual('../../shared/senders/schema') as typeof import('../../shared/senders/schema');
+  const base = { provider: 'google', mode: 'oauth', senderEmail: 'a@fabrikam.example', senderName: 'A' };
+  it('takes a DNS label for Google modes and refuses anything else', () => {
+    expect(parseSenderInput({ ...base, dkimSelector: 'mail2026' }).dkimSelector).toBe('mail2026');
+    expect(() => parseSenderInput({ ...base, dkimSelector: 'bad selector.' })).toThrow(expect.objectContaining({ fields: { dkimSelector: expect.stringContaining('DNS label') } }));
+    expect(() => parseSenderInput({ provider: 'microsoft', mode: 'delegated', senderEmail: 'a@contoso.example', senderName: 'A', dkimSelector: 'x' }))
+      .toThrow(expect.objectContaining({ fields: { dkimSelector: 'is not a field of this provider and mode' } }));
+  });
+});

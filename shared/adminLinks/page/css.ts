@@ -86,10 +86,12 @@ button:focus-visible, input:focus-visible, summary:focus-visible, a:focus-visibl
 .checks li.ok { border-left-color: var(--ok); }
 .checks li.fail { border-left-color: var(--bad); background: var(--bad-bg); }
 .checks li.skipped { border-left-color: var(--muted); background: var(--bg); }
+.checks li.warn { border-left-color: var(--warn); background: var(--warn-bg); }
 .verdict { font-weight: 600; }
 .ok .verdict { color: var(--ok); }
 .fail .verdict { color: var(--bad); }
 .skipped .verdict { color: var(--muted); }
+.warn .verdict { color: var(--warn); }
 
 dialog { border: 1px solid var(--line); border-radius: 10px; padding: 1rem; width: min(28rem, calc(100vw - 2rem)); }
 dialog p { margin-bottom: .75rem; }

@@ -32,6 +32,7 @@ import { gmailClient, handlerOAuthClient, platformOAuthClient, type OAuth2Client
 import { SEND_CAPABLE_SCOPES } from './oauthFlow';
 import { parseServiceAccountKey } from './serviceAccountKey';
 import { ServiceAccountTokenSource } from './serviceAccountToken';
+import { mailboxProbe } from './mailboxCheck';
 
 /** Gmail API: at most 100 recipients per message (To + Cc + Bcc). */
 export const GMAIL_MAX_RECIPIENTS = 100;
@@ -182,6 +183,12 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
       });
   }
 
+  /** The strongest no-send probe the granted scopes allow (mailboxCheck.ts), else skipped with the reason. */
+  function mailboxCheck(s: Session, probe: (name: string, request: () => Promise<unknown>) => Promise<VerifyCheck>): Promise<VerifyCheck> {
+    const granted = sender.mode === 'oauth' ? (s.client.credentials.scope ?? '').split(/\s+/).filter(Boolean) : [GMAIL_SEND_SCOPE];
+    return mailboxProbe(sender.senderEmail, sender.mode, granted, () => probe('mailbox', () => s.api.users.settings.sendAs.list({ userId: 'me' })));
+  }
+
   async function sendRaw(s: Session, raw: Buffer): Promise<gmail_v1.Schema$Message> {
     if (raw.length <= GMAIL_JSON_RAW_LIMIT) {
       const { data } = await call(s, (signal) => s.api.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, { signal }));
@@ -238,7 +245,29 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
           checks.push(fail('alias', error));
         }
       }
+      checks.push(await mailboxCheck(s, (name, request) => call(s, request).then(() => ({ name, ok: true }) as VerifyCheck, (error) => fail(name, error))));
       return checks;
+    },
+
+    async keepAlive(): Promise<boolean> {
+      if (sender.mode !== 'oauth') return false;
+      let s: Session;
+      try {
+        s = await session(sender, context);
+      } catch (error) {
+        throw classifyGoogleError(error, errorContext());
+      }
+      const before = s.client.credentials.refresh_token;
+      s.invalidate(); // forget the access token: the next call redeems the refresh token now
+      try {
+        await s.client.getAccessToken();
+      } catch (error) {
+        throw classifyGoogleError(error, s.errors);
+      }
+      // Google may rotate the refresh token; google-auth-library keeps the old one when it does not.
+      const after = s.client.credentials.refresh_token;
+      if (after && after !== before) await context.secrets.set(secretRef(sender, 'refreshToken'), after).catch(() => undefined);
+      return true;
     },
 
     async send(mail: OutgoingMail): Promise<SendReceipt> {

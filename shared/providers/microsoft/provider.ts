@@ -58,6 +58,13 @@ export class MicrosoftMailProvider implements MailProvider {
     return {};
   }
 
+  /** Delegated only: a refresh-token grant now (delegatedToken.ts saves the rotated refresh token). */
+  async keepAlive(): Promise<boolean> {
+    if (this.options.kind !== 'delegated') return false;
+    await this.options.tokens.get({ fresh: true });
+    return true;
+  }
+
   async verify(): Promise<VerifyCheck[]> {
     const delegated = this.options.kind === 'delegated';
     const tokenCheck = delegated ? 'sign-in' : 'token';

@@ -29,6 +29,9 @@ export const CHECK_LABELS: Record<string, string> = {
   scope: 'Permission to send',
   mailbox: 'Mailbox',
   alias: 'Sender address',
+  spf: 'Sender domain: SPF',
+  dkim: 'Sender domain: DKIM',
+  dmarc: 'Sender domain: DMARC',
 };
 
 export const PROVIDER_LABELS: Record<string, string> = { microsoft: 'Microsoft 365', google: 'Google' };

@@ -67,7 +67,7 @@ export function renderChecks(result: VerifyResult): void {
   list.textContent = '';
   (result.checks || []).forEach((check) => {
     // A failed check without a code was not run (an earlier one failed): say so, not "Failed".
-    const kind = check.ok ? 'ok' : check.code ? 'fail' : 'skipped';
+    const kind = check.ok ? 'ok' : check.skipped || !check.code ? 'skipped' : check.level === 'warning' ? 'warn' : 'fail';
     const li = document.createElement('li');
     li.className = kind;
     const head = document.createElement('p');
@@ -75,13 +75,13 @@ export function renderChecks(result: VerifyResult): void {
     name.textContent = CHECK_LABELS[check.name] || check.name;
     const verdict = document.createElement('span');
     verdict.className = 'verdict';
-    verdict.textContent = { ok: 'OK', fail: 'Failed', skipped: 'Not checked' }[kind];
+    verdict.textContent = { ok: 'OK', fail: 'Failed', warn: 'Warning', skipped: 'Not checked' }[kind];
     head.appendChild(name);
     head.appendChild(document.createTextNode(': '));
     head.appendChild(verdict);
     li.appendChild(head);
     // Plain words first; the provider's own text is a detail for whoever digs deeper.
-    const parts: Array<[string | undefined, string]> = kind === 'fail'
+    const parts: Array<[string | undefined, string]> = kind === 'fail' || kind === 'warn'
       ? [[check.hint, ''], [check.message ? 'Details: ' + check.message : '', 'detail']]
       : [[check.message, '']];
     parts.push([check.code ? 'Code ' + check.code : '', 'detail']);
@@ -94,6 +94,14 @@ export function renderChecks(result: VerifyResult): void {
     });
     list.appendChild(li);
   });
-  text('checks-summary', result.ok ? 'All checks passed. No message was sent.' : 'Some checks failed. Fix what is described below, then test again.');
+  const allOk = (result.checks || []).every((c) => c.ok);
+  text(
+    'checks-summary',
+    !result.ok
+      ? 'Some checks failed. Fix what is described below, then test again.'
+      : allOk
+        ? 'All checks passed. No message was sent.'
+        : 'No check failed; see the warnings and what could not be checked below (Save and test proves the rest). No message was sent.',
+  );
   $('checks-panel').hidden = false;
 }

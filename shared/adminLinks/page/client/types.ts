@@ -59,6 +59,10 @@ export interface Check {
   code?: string;
   message?: string;
   hint?: string;
+  /** The check could not tell without sending (or its lookup failed): neither a pass nor a failure. */
+  skipped?: boolean;
+  /** A warning never blocks activation (the sender-domain checks). */
+  level?: 'warning';
 }
 
 export interface VerifyResult {
