@@ -37,8 +37,10 @@ const senderData = z.object({
 const secretExpiringData = z.object({
   provider: z.enum(['microsoft', 'google']),
   senderEmail: z.string(),
+  clientId: z.string().optional().describe('the app registration whose secret expires'),
   expiresOn: instant,
-  daysLeft: z.number().int().describe('30, 7 or 1'),
+  daysBefore: z.union([z.literal(30), z.literal(7), z.literal(1)]).describe('the notice threshold crossed: 30, 7 or 1 days before'),
+  daysLeft: z.number().int().describe('whole days left when the notice was made'),
 });
 
 const directoryUserData = z.object({ userId: z.string(), email: z.string().optional(), displayName: z.string().optional() });

@@ -5,34 +5,10 @@
  * registered route has no entry here or an entry has no route.
  */
 import { DELIVERY_STATUSES } from '../store/deliveryStore';
-import type { SchemaName } from './schemas';
+import type { Answer, OperationDoc } from './operationTypes';
 import { WEBHOOK_OPERATIONS } from './webhookOperations';
 
-export interface Answer {
-  description: string;
-  /** A JSON body of this component schema. */
-  schema?: SchemaName;
-  /** A non-JSON body (HTML, script, style): its media types. */
-  text?: string[];
-  /** A JSON object with no component schema (this document itself). */
-  anyJson?: boolean;
-  headers?: Record<string, string>;
-}
-
-export interface OperationDoc {
-  summary: string;
-  description?: string;
-  tag: 'sender' | 'messages' | 'settings page' | 'consent' | 'operations' | 'webhooks';
-  body?: { schema: SchemaName; required: boolean };
-  query?: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
-  /** Success answers (and redirects or pages that are not the JSON error envelope), by status. */
-  answers: Record<number, Answer>;
-  /**
-   * Statuses answered with the JSON error envelope. Added by the builder: 400 on `{orgId}` paths (an
-   * invalid org id), 401 from the route's security, and `default` (5xx).
-   */
-  errors: number[];
-}
+export type { Answer, OperationDoc } from './operationTypes';
 
 const senderView = (description: string): Answer => ({ description, schema: 'SenderView' });
 const LOCATION = { Location: 'Where the delivery status of the message can be read' };

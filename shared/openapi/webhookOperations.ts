@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { EVENT_CATALOGUE } from '../events/catalogue';
-import type { OperationDoc } from './operations';
+import type { OperationDoc } from './operationTypes';
 import type { JsonSchema } from './schemas';
 
 const scope = [{ name: 'orgId', description: "The endpoint's org; absent for an all-orgs endpoint (an id of another org answers 404)", schema: { type: 'string' } }];

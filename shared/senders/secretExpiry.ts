@@ -18,7 +18,9 @@ export const SECRET_NOTICE_DAYS = [30, 7, 1] as const;
 export const SECRET_EXPIRING_EVENT = 'sender.secret_expiring';
 const DAY_MS = 24 * 3600 * 1000;
 
+/** The `data` of the event; its schema for receivers is `sender.secret_expiring` in shared/events/catalogue.ts. */
 export type SecretExpiringData = {
+  provider: SenderConfig['provider'];
   senderEmail: string;
   clientId?: string;
   expiresOn: string;
@@ -54,6 +56,7 @@ export function dueSecretNotice(config: SenderConfig, now: Date): { event: Secre
     timestamp: now.toISOString(),
     orgId: config.orgId,
     data: {
+      provider: config.provider,
       senderEmail: config.senderEmail,
       ...(config.clientId ? { clientId: config.clientId } : {}),
       expiresOn,

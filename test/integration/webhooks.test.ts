@@ -72,7 +72,7 @@ describe('webhooks', () => {
     const row = { orgId: org, id: 'w-2', attempts: 1, updatedAt: at };
     for (const status of ['retrying', 'failed', 'uncertain']) await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
     const samples: Record<string, Record<string, unknown>> = {
-      'sender.secret_expiring': { provider: 'microsoft', senderEmail: 'notifications@contoso.example', expiresOn: at, daysLeft: 7 },
+      'sender.secret_expiring': { provider: 'microsoft', senderEmail: 'notifications@contoso.example', expiresOn: at, daysBefore: 7, daysLeft: 7 },
       'webhook.disabled': { endpointId: hook.id, url: receiver.url('/all'), failingSince: at, disabledAt: at },
     };
     for (const type of EVENT_TYPES.filter((ty) => ty.startsWith('directory.') || ty in samples)) {
