@@ -5,5 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: 'tsconfig.json' }] },
   testTimeout: 60000,
+  // The `@shared/*` import alias of tsconfig.json.
+  moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/$1' },
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

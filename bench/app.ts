@@ -6,8 +6,8 @@
 import type { LocalHost } from '../dev/host/localHost';
 import type { LoggedRequest } from '../dev/sandbox/server';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../dev/sandbox/world';
-import { serializeSendMail, toGraphSendMail } from '../shared/providers/microsoft/graphMessage';
-import { parseMessageInput, toOutgoingMail } from '../shared/delivery/schema';
+import { serializeSendMail, toGraphSendMail } from '@shared/providers/microsoft/graphMessage';
+import { parseMessageInput, toOutgoingMail } from '@shared/delivery/schema';
 import { api, message, sandboxControl } from '../test/integration/delivery-helpers';
 import { inParallel } from './measure';
 

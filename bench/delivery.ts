@@ -1,5 +1,5 @@
 /**
- * Benchmarks 1, 2 and 5 (design.md section 11), one variant per child process so CPU and memory
+ * Benchmarks 1, 2 and 5 (README "Benchmarks"), one variant per child process so CPU and memory
  * figures do not leak from one variant into the next:
  * - `pipeline`: the real thing. Messages enqueued through the messages API, then a fresh local host
  *   (cold caches, as a new instance picking up a backlog) runs the `outbox` queue trigger until
@@ -14,9 +14,9 @@ import { ClientSecretCredential, TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { startLocalHost } from '../dev/host/localHost';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../dev/sandbox/world';
-import { loadConfig } from '../shared/config';
-import { authorityOptions, GRAPH_DEFAULT_SCOPE } from '../shared/providers/microsoft/credentials';
-import { isAzureVaultHost } from '../shared/store/secretStore';
+import { loadConfig } from '@shared/config';
+import { authorityOptions, GRAPH_DEFAULT_SCOPE } from '@shared/providers/microsoft/credentials';
+import { isAzureVaultHost } from '@shared/store/secretStore';
 import { callCounts, CallCounts, clearRequestLog, connectSender, enqueue, graphBody, MAILBOXES, newOrgId, resetSandboxGraph, sandboxControl } from './app';
 import { countStorageRequests, inParallel, sleep, startMeter, Usage, waitFor } from './measure';
 

@@ -1,13 +1,13 @@
 /**
- * Benchmark 4 (design.md section 11): fairness. Org A floods its mailbox with far more messages than
+ * Benchmark 4 (README "Benchmarks"): fairness. Org A floods its mailbox with far more messages than
  * the per-mailbox rate lets out during the run; right after, org B (another mailbox) sends a few.
  * B must not wait behind A: the scheduler gives each of A's messages a future slot of A's mailbox
  * at enqueue time, so the queue is not a FIFO of A's backlog. Measured: B's time from its enqueue
  * request to `sent` (the row's sentAt), and how much of A's flood was sent by then.
  */
 import { startLocalHost } from '../dev/host/localHost';
-import { getServices } from '../shared/services';
-import type { DeliveryRecord, DeliveryStore } from '../shared/store/deliveryStore';
+import { getServices } from '@shared/services';
+import type { DeliveryRecord, DeliveryStore } from '@shared/store/deliveryStore';
 import { connectSender, enqueue, MAILBOXES, newOrgId, resetSandboxGraph } from './app';
 import { percentile, progress, waitFor } from './measure';
 

@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: the benchmarks of design.md section 11, measured side by side in one run (the
+ * `npm run bench`: the benchmarks of README "Benchmarks", measured side by side in one run (the
  * machine is noisy: compare ratios, not absolute numbers). Prints a Markdown table for the README.
  *
  *   npm run bench                                   # 1,000 messages; fairness: 3,000 at 300/min, then 10
  *   npm run bench -- --messages 500 --flood 2000    # smaller, faster
  *
- * Why the fairness flood is 3,000 and not design.md's 5,000: the local Azurite slows down as it
+ * Why the fairness flood is 3,000 and not the original target of 5,000: the local Azurite slows down as it
  * fills (its queue receive scans every hidden message), and at 5,000 it stalled for tens of
  * seconds on this 2-core machine, so the run measured Azurite, not the scheduler (README).
  *

@@ -59,7 +59,7 @@ function appFiles(outfile) {
   return {
     name: 'app-files',
     setup(builder) {
-      builder.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      builder.onResolve({ filter: /^(\.\.?\/|@shared\/)/ }, async (args) => {
         if (args.pluginData === 'app-files') return undefined;
         const { kind, importer, resolveDir } = args;
         const resolved = await builder.resolve(args.path, { kind, importer, resolveDir, pluginData: 'app-files' });

@@ -3,7 +3,7 @@
  * `POST /api/orgs/{orgId}/admin-links` uses. The link works for 60 minutes; the printed line says
  * how to get a new one.
  */
-import { adminLinksOf } from '../shared/adminLinks';
+import { adminLinksOf } from '@shared/adminLinks';
 import type { Seeder } from './seed-types';
 
 export const DEMO_SETTINGS_ORG = 'demo-org';

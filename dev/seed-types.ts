@@ -3,7 +3,7 @@
  * the seeders it lists (dev/seed-*.ts) import it without importing each other.
  */
 import type { Sandbox } from './sandbox/server';
-import type { Services } from '../shared/services';
+import type { Services } from '@shared/services';
 
 /** What every run has, with or without the sandbox (`npm start -- --real`). */
 export interface StackContext {

@@ -5,7 +5,7 @@
  * The sandbox's own demo world (tenants, users, apps) is seeded by the sandbox itself.
  * `npm start -- --real` runs only REAL_SEEDERS: nothing that writes to a real tenant.
  */
-import { ensureAllStorage } from '../shared/store/storageClients';
+import { ensureAllStorage } from '@shared/store/storageClients';
 import { seedMicrosoftDemo } from './seed-microsoft';
 import { seedSettingsLink } from './seed-settings';
 import type { DemoContext, DemoSeeder, Seeder, StackContext } from './seed-types';

@@ -52,7 +52,7 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
   });
 }
 
-/** Starts Azurite in memory (flags from platform-notes.md) and waits until all three ports answer. */
+/** Starts Azurite in memory (flags from docs/providers.md) and waits until all three ports answer. */
 export async function startAzurite(ports: StoragePorts = DEFAULT_STORAGE_PORTS): Promise<ChildProcess> {
   const bin = require.resolve('azurite/dist/src/azurite.js', { paths: [process.cwd()] });
   const child = spawn(

@@ -18,8 +18,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../shared/config';
-import { createServices } from '../shared/services';
+import { ConfigError, loadConfig } from '@shared/config';
+import { createServices } from '@shared/services';
 import { ensureCertificates } from './sandbox/ca';
 import { DEFAULT_PORTS, Sandbox, SERVICE_NAMES, ServiceName } from './sandbox/server';
 import { seedDemo, seedReal } from './seed';
@@ -247,7 +247,7 @@ function report(error: unknown): void {
 }
 
 /**
- * Node reads NODE_EXTRA_CA_CERTS only at start-up (platform-notes.md), and the demo seeders talk to
+ * Node reads NODE_EXTRA_CA_CERTS only at start-up (docs/providers.md), and the demo seeders talk to
  * the sandbox over HTTPS from this process: so without the sandbox CA we run ourselves again with it.
  */
 function rerunTrustingSandbox(caPath: string): void {

@@ -7,7 +7,7 @@
  * The key may also come from ORG_MAILER_KEY. It reads GET /api/operator/summary, which needs an
  * admin-level key (the host's master key in Azure).
  */
-import type { OperatorSummary } from '../shared/operator/summary';
+import type { OperatorSummary } from '@shared/operator/summary';
 import { readLocalSettings } from './stack';
 
 function argument(name: string): string | undefined {

@@ -5,8 +5,8 @@
  * stops working (a Reset does the same).
  */
 import type { HttpHandler } from '@azure/functions';
-import { adminLinksOf } from '../shared/adminLinks';
-import { getServices } from '../shared/services';
+import { adminLinksOf } from '@shared/adminLinks';
+import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 

@@ -5,8 +5,8 @@
  * same sender service as the management routes in senders.ts.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
-import { adminLinksOf, AdminSession, pageConsentRequest } from '../shared/adminLinks';
-import { getServices } from '../shared/services';
+import { adminLinksOf, AdminSession, pageConsentRequest } from '@shared/adminLinks';
+import { getServices } from '@shared/services';
 import { handle, json, readJson } from './http';
 import { defineHttp } from './registry';
 

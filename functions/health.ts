@@ -1,7 +1,7 @@
 /** `GET /api/health` (anonymous): liveness plus Storage and Key Vault checks, 200 or 503. */
 import type { HttpHandler } from '@azure/functions';
-import { checkHealth } from '../shared/health';
-import { getServices } from '../shared/services';
+import { checkHealth } from '@shared/health';
+import { getServices } from '@shared/services';
 import { defineHttp } from './registry';
 
 export const health: HttpHandler = async () => {

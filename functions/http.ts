@@ -1,12 +1,11 @@
 /**
  * HTTP translation shared by every HTTP trigger: read a JSON body safely, validate `orgId`, and turn
- * a `MailerError` into `{ error: { code, message, hint?, fields? } }` with its status (design.md
- * section 5). Anything unexpected is logged (redacted) and answered with a generic 500, never with
+ * a `MailerError` into `{ error: { code, message, hint?, fields? } }` with its status (README "HTTP API"). Anything unexpected is logged (redacted) and answered with a generic 500, never with
  * its message: an SDK error text is not something to show a caller.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { MailerError, isMailerError } from '../shared/errors';
-import { ORG_ID_PATTERN } from '../shared/senders/model';
+import { MailerError, isMailerError } from '@shared/errors';
+import { ORG_ID_PATTERN } from '@shared/senders/model';
 
 /** Management request bodies are small JSON; a service-account key is the biggest (~2.3 KB). */
 export const MAX_JSON_BYTES = 64 * 1024;

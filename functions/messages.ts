@@ -1,10 +1,10 @@
 /**
- * The messages API (design.md section 5), function-key protected: enqueue one message, read one
+ * The messages API (README "HTTP API"), function-key protected: enqueue one message, read one
  * delivery status, list recent deliveries. Thin: the logic is in `shared/delivery/`.
  */
 import type { HttpHandler } from '@azure/functions';
-import { MAX_MESSAGE_BYTES } from '../shared/delivery/schema';
-import { getServices } from '../shared/services';
+import { MAX_MESSAGE_BYTES } from '@shared/delivery/schema';
+import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 

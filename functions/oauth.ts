@@ -9,10 +9,10 @@
  * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, "response_mode").
  */
 import type { HttpHandler, HttpRequest } from '@azure/functions';
-import { MailerError } from '../shared/errors';
-import { consentAnswer } from '../shared/consent/resultPage';
-import { getServices } from '../shared/services';
-import { logEvent } from '../shared/telemetry/log';
+import { MailerError } from '@shared/errors';
+import { consentAnswer } from '@shared/consent/resultPage';
+import { getServices } from '@shared/services';
+import { logEvent } from '@shared/telemetry/log';
 import { handle, readText } from './http';
 import { defineHttp } from './registry';
 

@@ -4,8 +4,8 @@
  * the first request, when functions/index.ts has declared them all.
  */
 import type { HttpHandler } from '@azure/functions';
-import { getConfig } from '../shared/config';
-import { buildOpenApiDocument, OpenApiDocument } from '../shared/openapi';
+import { getConfig } from '@shared/config';
+import { buildOpenApiDocument, OpenApiDocument } from '@shared/openapi';
 import { handle, json } from './http';
 import { defineHttp, HttpFunction, listFunctions } from './registry';
 

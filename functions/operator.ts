@@ -4,9 +4,9 @@
  * is in shared/operator/summary.ts.
  */
 import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
-import { operatorSummary as summarize } from '../shared/operator/summary';
-import { getServices } from '../shared/services';
-import { logEvent } from '../shared/telemetry/log';
+import { operatorSummary as summarize } from '@shared/operator/summary';
+import { getServices } from '@shared/services';
+import { logEvent } from '@shared/telemetry/log';
 import { handle, json } from './http';
 import { defineHttp, defineTimer } from './registry';
 

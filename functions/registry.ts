@@ -6,7 +6,7 @@
  * registrations outside the real host).
  */
 import { app, HttpHandler, HttpMethod, InvocationContext, Timer } from '@azure/functions';
-import { withInvocationLog } from '../shared/telemetry/log';
+import { withInvocationLog } from '@shared/telemetry/log';
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
 

@@ -1,9 +1,9 @@
 /**
- * The sender API (design.md section 5), function-key protected. Thin: each route reads its input,
+ * The sender API (README "HTTP API"), function-key protected. Thin: each route reads its input,
  * calls the sender service (shared/senders/service.ts) and answers JSON.
  */
 import type { HttpHandler, HttpRequest } from '@azure/functions';
-import { getServices } from '../shared/services';
+import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 

@@ -4,9 +4,9 @@
  * token from its link's fragment.
  */
 import type { HttpHandler } from '@azure/functions';
-import { explainCode } from '../shared/adminLinks';
-import { settingsPageResponse } from '../shared/adminLinks/page';
-import { getConfig } from '../shared/config';
+import { explainCode } from '@shared/adminLinks';
+import { settingsPageResponse } from '@shared/adminLinks/page';
+import { getConfig } from '@shared/config';
 import { handle, json } from './http';
 import { defineHttp } from './registry';
 

@@ -4,8 +4,8 @@
  * scope), so an endpoint of another org answers 404.
  */
 import type { HttpRequest, InvocationContext } from '@azure/functions';
-import { getServices } from '../shared/services';
-import { QUEUES } from '../shared/store/names';
+import { getServices } from '@shared/services';
+import { QUEUES } from '@shared/store/names';
 import { handle, json, readJson } from './http';
 import { defineHttp, defineQueue } from './registry';
 

@@ -55,7 +55,7 @@ export interface Services extends SenderServices {
 }
 
 export function createServices(config: Readonly<Config>): Services {
-  // One credential per process: it caches its tokens (platform-notes.md, Entra ID).
+  // One credential per process: it caches its tokens (docs/providers.md).
   const credential = createAppCredential(config);
   const storage = createStorageClients(config, () => credential);
   const queues = new Map<string, QueueStore>();

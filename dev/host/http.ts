@@ -12,7 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functions';
 import { HttpFunction, invocationOf } from '../../functions/registry';
-import { ErrorCode, MailerError } from '../../shared/errors';
+import { ErrorCode, MailerError } from '@shared/errors';
 import { createInvocationContext, describeError, HostLog } from './invocation';
 import { byPrecedence, RouteTemplate } from './routes';
 

@@ -1,6 +1,6 @@
 /**
  * The local Functions host (Azure Functions Core Tools cannot be installed on these machines:
- * platform-notes.md). It serves the ONE function list of `functions/registry.ts`: HTTP routes under
+ * docs/providers.md). It serves the ONE function list of `functions/registry.ts`: HTTP routes under
  * `/api`, queue triggers polling Storage, and timer triggers, with host.json's settings.
  *
  * In-process for tests:
@@ -15,8 +15,8 @@ export const IDLE_KEEP_ALIVE_MS = 120_000;
 import type { AddressInfo } from 'node:net';
 import '../../functions/index';
 import { FunctionDefinition, HttpFunction, listFunctions, QueueFunction, TimerFunction } from '../../functions/registry';
-import { getConfig } from '../../shared/config';
-import { getServices, resetServicesForTests } from '../../shared/services';
+import { getConfig } from '@shared/config';
+import { getServices, resetServicesForTests } from '@shared/services';
 import { HostSettings, QueueSettings, readHostSettings } from './hostJson';
 import { AZURE_MAX_REQUEST_BYTES, createHttpHandler } from './http';
 import { consoleLog, describeError, HostLog } from './invocation';

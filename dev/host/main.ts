@@ -4,7 +4,7 @@
  * stack's URLs); a bad one stops start-up with the one-line ConfigError. Listens on
  * ORG_MAILER_PORT (default 7071).
  */
-import { ConfigError, loadConfig } from '../../shared/config';
+import { ConfigError, loadConfig } from '@shared/config';
 
 async function main(): Promise<void> {
   try {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   }
   console.log(`org-mailer local host listening on ${host.url}/api`);
   // Locally there is no Application Insights: one line of metrics a minute instead (shared/telemetry/setup.ts).
-  const { startConsoleSummary } = await import('../../shared/telemetry/setup');
+  const { startConsoleSummary } = await import('@shared/telemetry/setup');
   startConsoleSummary((line) => console.log(line));
 
   let stopping = false;

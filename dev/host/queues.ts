@@ -12,8 +12,8 @@
  *   is not Base64 goes to the poison queue without running.
  */
 import { invocationOf, QueueFunction } from '../../functions/registry';
-import { decodeQueueMessage, QueueEntry, QueueStore } from '../../shared/store/outboxQueue';
-import { poisonQueueName } from '../../shared/store/names';
+import { decodeQueueMessage, QueueEntry, QueueStore } from '@shared/store/outboxQueue';
+import { poisonQueueName } from '@shared/store/names';
 import type { QueueSettings } from './hostJson';
 import { createInvocationContext, describeError, HostLog, withTimeout } from './invocation';
 

@@ -1,7 +1,7 @@
 /**
  * What the sandbox's Entra ID token endpoint (`entra.ts`) and its sign-in / consent pages
  * (`entra-pages.ts`) share: the per-sandbox state of authorization codes and refresh tokens, the
- * AADSTS error envelope, and tenant and scope parsing. Wire shapes: provider-wire.md "Entra ID".
+ * AADSTS error envelope, and tenant and scope parsing. Wire shapes: docs/providers.md "Entra ID".
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxResponse } from './server';
@@ -81,7 +81,7 @@ export function errorDescription(sandbox: Sandbox, code: number, text: string, i
   return `AADSTS${code}: ${text}\r\nTrace ID: ${ids.trace}\r\nCorrelation ID: ${ids.correlation}\r\nTimestamp: ${entraTimestamp(sandbox.now())}`;
 }
 
-/** Headers of every token-endpoint answer (provider-wire.md). */
+/** Headers of every token-endpoint answer (docs/providers.md). */
 export function tokenHeaders(): Record<string, string> {
   return { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache', 'x-ms-request-id': randomUUID() };
 }

@@ -4,7 +4,7 @@
  *   with `response_mode=form_post` the auto-submitting HTML form Entra returns (200), which POSTs
  *   code and state to the redirect URI (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow);
  * - `GET /{tenant|organizations}/v2.0/adminconsent`: admin consent for the whole tenant, answering
- *   `?admin_consent=True&tenant=&scope=&state=` (provider-wire.md, platform-notes.md).
+ *   `?admin_consent=True&tenant=&scope=&state=` (docs/providers.md).
  *
  * A person running `npm start` picks a user in a small form and clicks Accept or Cancel. Scripts
  * skip the form with `login_hint=<upn>&sandbox_action=approve|deny` and get the 302 (or the form_post
@@ -120,7 +120,7 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
   if (isAnswer(ctx)) return ctx;
   const { query, app } = ctx;
   if (!query.get('scope')) return errorPage(sandbox, 400, 900144, TEXT.missingParameter('scope'));
-  // admin_consent=True rides along even on errors (provider-wire.md): callers must read `error` first.
+  // admin_consent=True rides along even on errors (docs/providers.md): callers must read `error` first.
   const consentFlag = { admin_consent: 'True' };
   const permissions = [...(app.requiredAppRoles ?? []), ...(app.requiredScopes ?? []).filter((s) => !OIDC_SCOPES.has(s))];
   const action = query.get('sandbox_action');

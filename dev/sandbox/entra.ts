@@ -1,8 +1,8 @@
 /**
  * The sandbox's Entra ID on the `entra` origin: OpenID metadata, JWKS, and the v2.0 token endpoint
  * for client credentials (secret, or a federated client assertion), authorization code (+ PKCE) and
- * refresh token grants. Errors are the real AADSTS envelopes of provider-wire.md, because
- * @azure/identity surfaces only their text (platform-notes.md) and our classifier reads it.
+ * refresh token grants. Errors are the real AADSTS envelopes of docs/providers.md, because
+ * @azure/identity surfaces only their text (docs/providers.md) and our classifier reads it.
  *
  * Request bodies carry secrets, codes and assertions: they are read here and never logged (the core
  * logs only method, path and masked query).
@@ -71,7 +71,7 @@ function openIdConfiguration(sandbox: Sandbox, tenantParam: string): SandboxResp
   };
 }
 
-/** The v2.0 OpenID configuration document (provider-wire.md). */
+/** The v2.0 OpenID configuration document (docs/providers.md). */
 function metadata(base: string, pathTenant: string, issuerTenant: string) {
   return {
     token_endpoint: `${base}/${pathTenant}/oauth2/v2.0/token`,
@@ -305,7 +305,7 @@ async function redeemRefreshToken(sandbox: Sandbox, app: AppRegistration, form: 
   return delegatedTokens(sandbox, app, user, scope, 'refresh_token');
 }
 
-/** The auth-code / refresh answer of provider-wire.md; the refresh token rotates on every call. */
+/** The auth-code / refresh answer of docs/providers.md; the refresh token rotates on every call. */
 async function delegatedTokens(
   sandbox: Sandbox,
   app: AppRegistration,

@@ -1,5 +1,5 @@
 /**
- * Gmail API in the sandbox (provider-wire.md "Gmail API"): `messages.send` as JSON `raw` and as
+ * Gmail API in the sandbox (docs/providers.md "Gmail API"): `messages.send` as JSON `raw` and as
  * `/upload` (multipart/related or media), and `settings.sendAs.list`. Bearer tokens are the opaque
  * `ya29.` strings `google.ts` issued, mapped to (user, scopes, expiry). Like Gmail, it reads the
  * recipients from the headers, drops Bcc from what recipients see, and silently rewrites a From
@@ -20,7 +20,7 @@ const SEND_AS_LIST_SCOPES = [SCOPES.gmailReadonly, SCOPES.gmailModify, SCOPES.gm
 const MAX_UPLOAD_BYTES = 35 * 1024 * 1024;
 /** The simple (non-upload) endpoint's request limit. Unconfirmed: Google's front ends refuse large JSON bodies; 5 MiB is what the client assumes. */
 const MAX_JSON_BYTES = 5 * 1024 * 1024;
-/** Gmail API: at most 100 recipients per message (platform-notes.md). The exact error text is unconfirmed. */
+/** Gmail API: at most 100 recipients per message (docs/providers.md). The exact error text is unconfirmed. */
 const MAX_RECIPIENTS = 100;
 
 type GmailReason = 'authError' | 'insufficientPermissions' | 'failedPrecondition' | 'invalidArgument' | 'forbidden' | 'badRequest';

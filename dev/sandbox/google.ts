@@ -1,5 +1,5 @@
 /**
- * Google accounts and OAuth in the sandbox (provider-wire.md "Google OAuth"):
+ * Google accounts and OAuth in the sandbox (docs/providers.md "Google OAuth"):
  * - `googleAccounts` origin: `GET /o/oauth2/v2/auth`, the consent page (approve or deny as a chosen
  *   Fabrikam user; scripted tests pass `login_hint` + `sandbox_action=approve|deny` and get the 302 at once);
  * - `googleOAuth` origin: `POST /token` (authorization_code with PKCE, refresh_token, and the JWT bearer

@@ -1,6 +1,6 @@
 /**
  * The sandbox's Microsoft Graph on the `graph` origin: `POST /v1.0/users/{id|upn}/sendMail` and
- * `POST /v1.0/me/sendMail`, faithful to provider-wire.md "Microsoft Graph": 202 with an empty body,
+ * `POST /v1.0/me/sendMail`, faithful to docs/providers.md "Microsoft Graph": 202 with an empty body,
  * the real error envelope (`innerError` with `date`, `request-id`, `client-request-id`) and headers,
  * and the failures our classifier must recognise.
  *
@@ -153,7 +153,7 @@ export function registerGraph(sandbox: Sandbox): void {
 
   const sendMail = async (req: SandboxRequest, target: string | 'me'): Promise<SandboxResponse> => {
     if (req.body.length > GRAPH_MAX_REQUEST_BYTES) {
-      // Code unconfirmed (provider-wire.md gives status and message only); a 2015 capture used BadRequest.
+      // Code unconfirmed (docs/providers.md gives status and message only); a 2015 capture used BadRequest.
       return answer(sandbox, req, 413, 'BadRequest', 'The maximum request length supported is 4MB.');
     }
     const caller = await authenticate(sandbox, req);
@@ -252,7 +252,7 @@ export function registerGraph(sandbox: Sandbox): void {
   });
 }
 
-/** 429 answers of provider-wire.md: mailbox concurrency, then the per-minute rate. */
+/** 429 answers of docs/providers.md: mailbox concurrency, then the per-minute rate. */
 function admit(state: GraphState, mailboxId: string, now: number): { code: string; message: string; retryAfter: string } | undefined {
   if ((state.inFlight.get(mailboxId) ?? 0) >= state.limits.concurrency) {
     return { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.', retryAfter: '1' };

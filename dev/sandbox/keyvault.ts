@@ -1,6 +1,6 @@
 /**
  * The sandbox's Key Vault (secrets only) on the `keyVault` origin, as @azure/keyvault-secrets sees
- * the real one (provider-wire.md "Key Vault"): the unauthenticated 401 challenge naming the tenant,
+ * the real one (docs/providers.md "Key Vault"): the unauthenticated 401 challenge naming the tenant,
  * bearer tokens from the sandbox's Entra with the vault audience, RBAC-style 403 for any identity
  * not allowed, versions, soft delete, purge (refused under purge protection, ON by default like our
  * Bicep), recover, and the 409 for setting a name that is deleted but recoverable.

@@ -96,7 +96,7 @@ export interface LoggedRequest {
   faulted?: string;
 }
 
-/** A message a mail service accepted, as the sandbox keeps it (design.md section 9). */
+/** A message a mail service accepted, as the sandbox keeps it (README "The cloud sandbox"). */
 export interface AcceptedMessage {
   id: string;
   at: string;

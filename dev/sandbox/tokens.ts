@@ -4,7 +4,7 @@
  * tokens, id tokens, stand-in managed-identity assertions). Graph and Key Vault verify bearer
  * tokens with `checkSandboxJwt` / `verifyAccessToken`; anything else is simply not a token to them.
  *
- * Claim shapes follow provider-wire.md "Entra ID" (v1 access tokens, v2 id tokens); times come from
+ * Claim shapes follow docs/providers.md "Entra ID" (v1 access tokens, v2 id tokens); times come from
  * the sandbox clock so `POST /_sandbox/clock` expires tokens as real time would.
  */
 import { createHash, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
@@ -23,7 +23,7 @@ const AUDIENCE_ALIASES: Record<string, string[]> = {
   [VAULT_RESOURCE]: [VAULT_RESOURCE, VAULT_APP_ID],
 };
 
-/** Access tokens live about an hour, as Entra's do (provider-wire: expires_in 3599). */
+/** Access tokens live about an hour, as Entra's do (docs/providers.md: expires_in 3599). */
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
 /** Entra back-dates iat/nbf by five minutes to absorb clock skew. */
 const SKEW_SECONDS = 300;

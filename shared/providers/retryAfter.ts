@@ -1,6 +1,6 @@
 /**
  * Parses an HTTP `Retry-After` value into seconds. RFC 9110 section 10.2.3 allows a whole number of
- * seconds or an HTTP-date; Microsoft Graph also sends fractional seconds ("2.128", provider-wire.md),
+ * seconds or an HTTP-date; Microsoft Graph also sends fractional seconds ("2.128", docs/providers.md),
  * so any non-negative decimal is accepted. Returns undefined for a missing or unreadable value.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {

@@ -7,7 +7,7 @@
  *   `AZURE_CLIENT_SECRET`) whose tokens come from `MICROSOFT_AUTHORITY_HOST`.
  *
  * One instance per identity per process: @azure/identity caches tokens per credential instance,
- * and a new instance fetches metadata and a token again (platform-notes.md, "Entra ID").
+ * and a new instance fetches metadata and a token again (docs/providers.md).
  */
 import { AzureAuthorityHosts, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential, type TokenCredentialOptions } from '@azure/identity';
 import type { Config } from '../config';
@@ -17,7 +17,7 @@ const KNOWN_AUTHORITY_HOSTS = new Set<string>(Object.values(AzureAuthorityHosts)
 
 /**
  * MSAL validates an authority against the real login host's instance-discovery endpoint unless
- * told not to; for a host it does not know that call takes 5-6 s and then fails (platform-notes.md).
+ * told not to; for a host it does not know that call takes 5-6 s and then fails (docs/providers.md).
  */
 export function isKnownAuthorityHost(authorityHost: string): boolean {
   return KNOWN_AUTHORITY_HOSTS.has(new URL(authorityHost).host);

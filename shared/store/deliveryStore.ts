@@ -1,6 +1,6 @@
 /**
  * Delivery status in Table `deliveries` (PK = orgId, RK = message id), with conditional state
- * transitions (design.md section 7):
+ * transitions (README "Delivery, retries and fairness"):
  *
  *   queued -> sending -> sent
  *                     -> retrying -> sending ...

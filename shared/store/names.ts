@@ -11,7 +11,7 @@
  */
 
 export const QUEUES = {
-  /** Messages to deliver (design.md section 6). */
+  /** Messages to deliver (README "Delivery, retries and fairness"). */
   outbox: 'outbox',
   /** Where the Functions host moves an outbox message after maxDequeueCount failures. */
   outboxPoison: 'outbox-poison',

@@ -3,7 +3,7 @@
  * `messageEncoding: base64`, the default), and inside it JSON. One generic `QueueStore` serves the
  * `outbox`, `delivery-events` and poison queues, and the local host's queue triggers.
  *
- * `@azure/storage-queue` does not encode for us (platform-notes.md), so encoding lives here, once.
+ * `@azure/storage-queue` does not encode for us (docs/providers.md), so encoding lives here, once.
  */
 import type { QueueClient } from '@azure/storage-queue';
 import { MailerError } from '../errors';
@@ -84,7 +84,7 @@ export function createQueueStore(storage: StorageClients, name: string): QueueSt
 
   async function sendEncoded(messageText: string, options: SendOptions = {}): Promise<{ id: string }> {
     if (Buffer.byteLength(messageText) > MAX_MESSAGE_TEXT_BYTES) {
-      // A caller bug (large messages go through the payload store, design.md section 6), not bad input.
+      // A caller bug (large messages go through the payload store, README "Delivery, retries and fairness"), not bad input.
       throw new MailerError('INTERNAL', `A queue message of ${Buffer.byteLength(messageText)} bytes exceeds Storage's ${MAX_MESSAGE_TEXT_BYTES}; it should have been claim-checked.`);
     }
     const client = await queue();

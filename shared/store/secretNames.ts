@@ -1,5 +1,5 @@
 /**
- * Key Vault secret names: `org-<orgId>-<purpose>-<generation>` (design.md section 7b). Names are
+ * Key Vault secret names: `org-<orgId>-<purpose>-<generation>` (docs/providers.md "Azure Key Vault"). Names are
  * built only here, from validated parts, never from user text.
  *
  * Three properties matter:

@@ -1,7 +1,7 @@
 /**
  * `SecretStore` on Azure Key Vault (@azure/keyvault-secrets), with an in-memory cache: secrets are
  * read once per TTL, never per message (Key Vault allows ~4,000 secret transactions per 10 s per
- * vault, platform-notes.md), and concurrent reads of one name share one request.
+ * vault, docs/providers.md), and concurrent reads of one name share one request.
  *
  * Every failure is classified here, once:
  * - unreachable, timeout, 429, 5xx, a token that cannot be had -> SECRET_STORE_UNAVAILABLE
@@ -10,7 +10,7 @@
  *   fault an operator fixes (still retried, so messages go out once the role is assigned);
  * - 404 SecretNotFound -> SECRET_NOT_FOUND;
  * - 409 ObjectIsDeletedButRecoverable -> SECRET_NAME_DELETED: a soft-deleted name stays reserved,
- *   so callers move the secret generation forward (design.md 7b), never reuse the name;
+ *   so callers move the secret generation forward (docs/providers.md "Azure Key Vault"), never reuse the name;
  * - a bad name or a value over 25,600 characters -> VALIDATION_FAILED, before any request.
  * Messages name the secret, never its value.
  */
@@ -130,7 +130,7 @@ class KeyVaultSecretStore implements SecretStore {
     }
     // Purge frees the name at once where the vault allows it. With purge protection (our Bicep's
     // default) it is refused with 403 until the retention period ends: that is fine, names carry a
-    // generation and are never reused (design.md 7b: never rely on purge).
+    // generation and are never reused (docs/providers.md "Azure Key Vault": never rely on purge).
     await this.client.purgeDeletedSecret(name, { abortSignal: AbortSignal.timeout(this.timeoutMs) }).catch(() => undefined);
   }
 

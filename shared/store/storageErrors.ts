@@ -39,7 +39,7 @@ export function storageStatus(error: unknown): number | undefined {
   return shape(error).statusCode;
 }
 
-/** The service's error code: queues/blobs put it in `code`/`details.errorCode`, tables in `details.odataError.code` (platform-notes.md). */
+/** The service's error code: queues/blobs put it in `code`/`details.errorCode`, tables in `details.odataError.code` (docs/providers.md). */
 export function storageErrorCode(error: unknown): string | undefined {
   const e = shape(error);
   return e.details?.odataError?.code ?? e.details?.errorCode ?? e.code;

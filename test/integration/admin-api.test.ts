@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_APP_SECRET } from '../../dev/sandbox/world';
-import { signAdminToken } from '../../shared/adminLinks/token';
-import { ERROR_CODES } from '../../shared/errors';
+import { signAdminToken } from '@shared/adminLinks/token';
+import { ERROR_CODES } from '@shared/errors';
 import { sandboxControl, jsonOrUndefined } from '../support/env';
 import { freePort } from '../support/ports';
 import { CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';

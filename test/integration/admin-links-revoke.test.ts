@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
-import { loadConfig } from '../../shared/config';
-import { MailerError } from '../../shared/errors';
-import { createTestSendLimiter } from '../../shared/senders/testSendLimit';
-import { createOrgControlStore } from '../../shared/store/orgControls';
-import { createStorageClients } from '../../shared/store/storageClients';
+import { loadConfig } from '@shared/config';
+import { MailerError } from '@shared/errors';
+import { createTestSendLimiter } from '@shared/senders/testSendLimit';
+import { createOrgControlStore } from '@shared/store/orgControls';
+import { createStorageClients } from '@shared/store/storageClients';
 import { sandboxControl, jsonOrUndefined } from '../support/env';
 import { contosoAppRegistration } from './microsoft-helpers';
 

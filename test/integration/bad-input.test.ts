@@ -1,14 +1,14 @@
 /**
- * Bad input never gets a 500 (design.md section 5: 400/401/404/409/413/422, 5xx only for real server
+ * Bad input never gets a 500 (README "HTTP API": 400/401/404/409/413/422, 5xx only for real server
  * faults). Every request here is malformed, mistyped, oversized or aimed at something that does not
  * exist, sent through the real local host to the real handlers (Azurite behind them); each answer
  * must be the JSON error shape with the expected code, and no handler may log an unexpected failure.
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
-import { signState } from '../../shared/consent/state';
-import { loadConfig } from '../../shared/config';
-import { MAX_MESSAGE_BYTES } from '../../shared/delivery/schema';
+import { signState } from '@shared/consent/state';
+import { loadConfig } from '@shared/config';
+import { MAX_MESSAGE_BYTES } from '@shared/delivery/schema';
 
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
 const config = loadConfig();

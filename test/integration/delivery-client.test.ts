@@ -4,8 +4,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { MailerError, OrgMailerClient } from '../../shared/client';
-import { ensureAllStorage } from '../../shared/store/storageClients';
+import { MailerError, OrgMailerClient } from '@shared/client';
+import { ensureAllStorage } from '@shared/store/storageClients';
 import { acceptedMessages, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost, waitFor, waitForFinal } from './delivery-helpers';
 
 let t: TestHost;

@@ -5,7 +5,7 @@
  * (1,000 messages, a 3,000-message flood) are measured by `npm run bench` (bench/delivery.ts, bench/fairness.ts).
  */
 import { CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
-import { secretName } from '../../shared/store/secretNames';
+import { secretName } from '@shared/store/secretNames';
 import { enqueueAll, googleSender, microsoftSender, newOrgId, sandboxControl, startHost, TestHost, waitForFinal } from './delivery-helpers';
 
 const FLOOD = 200;

@@ -5,7 +5,7 @@
  * with AADSTS7000222 when the provider next asks for a token.
  */
 import { CONTOSO_EXPIRED_SECRET } from '../../dev/sandbox/world';
-import { secretName } from '../../shared/store/secretNames';
+import { secretName } from '@shared/store/secretNames';
 import {
   acceptedMessages, ids, enqueueAll, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitForFinal,
 } from './delivery-helpers';

@@ -8,8 +8,8 @@ import {
   acceptedMessages, ids, dequeueCounts, enqueueAll, googleSender, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost,
   waitFor, waitForFinal,
 } from './delivery-helpers';
-import { QUEUES } from '../../shared/store/names';
-import { buildEnvelope } from '../../shared/delivery/envelope';
+import { QUEUES } from '@shared/store/names';
+import { buildEnvelope } from '@shared/delivery/envelope';
 
 let t: TestHost;
 

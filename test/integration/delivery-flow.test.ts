@@ -8,8 +8,8 @@ import {
   acceptedMessages, api, dequeueCounts, enqueueAll, googleSender, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents,
   TestHost, waitFor, waitForFinal,
 } from './delivery-helpers';
-import { createQueueStore } from '../../shared/store/outboxQueue';
-import { QUEUES } from '../../shared/store/names';
+import { createQueueStore } from '@shared/store/outboxQueue';
+import { QUEUES } from '@shared/store/names';
 
 let t: TestHost;
 const msOrg = newOrgId('ms');

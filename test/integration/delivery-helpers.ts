@@ -6,12 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
-import { getServices, Services } from '../../shared/services';
-import type { SenderConfig } from '../../shared/senders/model';
-import { secretName } from '../../shared/store/secretNames';
-import { decodeQueueMessage } from '../../shared/store/outboxQueue';
-import type { DeliveryEvent } from '../../shared/delivery/events';
-import type { DeliveryView } from '../../shared/delivery/status';
+import { getServices, Services } from '@shared/services';
+import type { SenderConfig } from '@shared/senders/model';
+import { secretName } from '@shared/store/secretNames';
+import { decodeQueueMessage } from '@shared/store/outboxQueue';
+import type { DeliveryEvent } from '@shared/delivery/events';
+import type { DeliveryView } from '@shared/delivery/status';
 import { sandboxControl } from '../support/env';
 
 export const KEY = process.env.LOCAL_FUNCTION_KEY!;
@@ -122,7 +122,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 
 /** The delivery rows of `ids`, once every one is final (sent or failed). */
 export async function waitForFinal(services: Services, orgId: string, ids: string[], timeoutMs = 120_000): Promise<Map<string, DeliveryView>> {
-  const { toView } = await import('../../shared/delivery/status');
+  const { toView } = await import('@shared/delivery/status');
   return waitFor(
     `${ids.length} deliveries of ${orgId} to end`,
     async () => {

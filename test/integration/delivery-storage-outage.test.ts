@@ -11,9 +11,9 @@
  * answer arrives while Table storage is down.
  */
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
-import { getServices, Services } from '../../shared/services';
-import { QUEUES } from '../../shared/store/names';
-import { buildEnvelope } from '../../shared/delivery/envelope';
+import { getServices, Services } from '@shared/services';
+import { QUEUES } from '@shared/store/names';
+import { buildEnvelope } from '@shared/delivery/envelope';
 import { acceptedMessages, ids, message, microsoftSender, newOrgId, sandboxControl, sleep, waitFor, waitForFinal } from './delivery-helpers';
 import { startStorageProxy, StorageProxy } from '../support/storage-proxy';
 

@@ -3,8 +3,8 @@
  * sandbox's Google OAuth and Gmail, secrets in the sandbox Key Vault through the real SecretStore.
  */
 import { randomBytes } from 'node:crypto';
-import { createGmailProvider } from '../../shared/providers/google/gmailProvider';
-import type { SenderConfig } from '../../shared/senders/model';
+import { createGmailProvider } from '@shared/providers/google/gmailProvider';
+import type { SenderConfig } from '@shared/senders/model';
 import {
   acceptedMessages, config, consent, failure, gmailRequests, grantEarlier, mail, oauthSender, sandboxControl, secrets, serviceAccountSender,
   SETTINGS_SCOPE, tokenRequestCount,

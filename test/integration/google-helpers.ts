@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { loadConfig } from '../../shared/config';
-import type { MailerError } from '../../shared/errors';
-import { createPkcePair } from '../../shared/consent/pkce';
-import type { ConsentOutcome } from '../../shared/consent/types';
-import { createGoogleOAuthFlow } from '../../shared/providers/google/oauthFlow';
-import type { OutgoingMail } from '../../shared/providers/types';
-import type { SenderConfig } from '../../shared/senders/model';
-import { createSecretStore } from '../../shared/store/secretStore';
+import { loadConfig } from '@shared/config';
+import type { MailerError } from '@shared/errors';
+import { createPkcePair } from '@shared/consent/pkce';
+import type { ConsentOutcome } from '@shared/consent/types';
+import { createGoogleOAuthFlow } from '@shared/providers/google/oauthFlow';
+import type { OutgoingMail } from '@shared/providers/types';
+import type { SenderConfig } from '@shared/senders/model';
+import { createSecretStore } from '@shared/store/secretStore';
 import { sandboxControl, sandboxUrls } from '../support/env';
 
 export const config = loadConfig();

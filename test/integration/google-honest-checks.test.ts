@@ -7,7 +7,7 @@
  * Google keep-alive: a real refresh each time, GOOGLE_REAUTH_REQUIRED once the grant is revoked.
  */
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost';
-import { createGmailProvider } from '../../shared/providers/google/gmailProvider';
+import { createGmailProvider } from '@shared/providers/google/gmailProvider';
 import { config, consent, grantEarlier, newOrgId, oauthSender, sandboxControl, secrets, SETTINGS_SCOPE } from './google-helpers';
 
 const KEY = process.env.LOCAL_FUNCTION_KEY!;

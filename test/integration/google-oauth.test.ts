@@ -3,7 +3,7 @@
  * accounts page and token endpoint (PKCE, offline access, scopes, ID token, declined and replayed codes).
  */
 import { decodeJwt } from 'jose';
-import { GOOGLE_OAUTH_SCOPES } from '../../shared/providers/google/oauthFlow';
+import { GOOGLE_OAUTH_SCOPES } from '@shared/providers/google/oauthFlow';
 import { config, consent, failure, flow, redirectUri, sandboxControl } from './google-helpers';
 
 

@@ -1,6 +1,6 @@
 /**
  * The sandbox's Google OAuth and Gmail on the wire: the error bodies and checks a client could tell
- * apart from Google's (provider-wire.md), exercised with plain HTTPS requests.
+ * apart from Google's (docs/providers.md), exercised with plain HTTPS requests.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';

@@ -5,9 +5,9 @@
  */
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { azuriteConnectionString } from '../../dev/stack';
-import { loadConfig } from '../../shared/config';
-import { checkHealth } from '../../shared/health';
-import { createServices, getServices } from '../../shared/services';
+import { loadConfig } from '@shared/config';
+import { checkHealth } from '@shared/health';
+import { createServices, getServices } from '@shared/services';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 

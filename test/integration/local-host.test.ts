@@ -8,9 +8,9 @@ import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
 import type { FunctionDefinition } from '../../functions/registry';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { readHostSettings } from '../../dev/host/hostJson';
-import { loadConfig } from '../../shared/config';
-import { createStorageClients } from '../../shared/store/storageClients';
-import { createQueueStore, encodeQueueMessage } from '../../shared/store/outboxQueue';
+import { loadConfig } from '@shared/config';
+import { createStorageClients } from '@shared/store/storageClients';
+import { createQueueStore, encodeQueueMessage } from '@shared/store/outboxQueue';
 
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
 const suffix = randomUUID().slice(0, 8);

@@ -4,15 +4,15 @@
  * acceptance list with its hint, Test connection checks, token caching (1,000 sends -> one token
  * request), delegated refresh-token rotation, and the managed-identity platform credential.
  */
-import { stableMessageId } from '../../shared/messageId';
+import { stableMessageId } from '@shared/messageId';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../shared/config';
-import { microsoftProvider } from '../../shared/providers/microsoft';
-import type { ProviderContext } from '../../shared/providers/module';
-import type { OutgoingMail } from '../../shared/providers/types';
-import type { SenderConfig } from '../../shared/senders/model';
-import { secretName } from '../../shared/store/secretNames';
-import { createSecretStore } from '../../shared/store/secretStore';
+import { loadConfig } from '@shared/config';
+import { microsoftProvider } from '@shared/providers/microsoft';
+import type { ProviderContext } from '@shared/providers/module';
+import type { OutgoingMail } from '@shared/providers/types';
+import type { SenderConfig } from '@shared/senders/model';
+import { secretName } from '@shared/store/secretNames';
+import { createSecretStore } from '@shared/store/secretStore';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, CONTOSO_TENANT_ID, CONTOSO_USER_IDS, PLATFORM_APP_ID } from '../../dev/sandbox/world';
 import type { LoggedRequest } from '../../dev/sandbox/server';
 import { sandboxControl } from '../support/env';

@@ -15,10 +15,10 @@ import {
   PLATFORM_APP_SECRET,
   VAULT_CLIENT_SECRET,
 } from '../../dev/sandbox/world';
-import { signState } from '../../shared/consent/state';
-import { loadConfig } from '../../shared/config';
+import { signState } from '@shared/consent/state';
+import { loadConfig } from '@shared/config';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { createAppCredential } from '../../shared/store/azureCredential';
+import { createAppCredential } from '@shared/store/azureCredential';
 import { sandboxControl, jsonOrUndefined } from '../support/env';
 import { followAdminConsent, followFormPostPage, sandboxMessages, vaultRows, CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
 

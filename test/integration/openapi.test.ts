@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
-import { loadConfig } from '../../shared/config';
-import { OpenApiDocument } from '../../shared/openapi';
+import { loadConfig } from '@shared/config';
+import { OpenApiDocument } from '@shared/openapi';
 import { documentValidator } from '../support/openapi';
 
 const KEY = process.env.LOCAL_FUNCTION_KEY!;

@@ -5,8 +5,8 @@
  * callers without the key.
  */
 import { CONTOSO_APP_SECRET } from '../../dev/sandbox/world';
-import { secretName } from '../../shared/store/secretNames';
-import { createTelemetry, useTelemetry, Telemetry } from '../../shared/telemetry/meter';
+import { secretName } from '@shared/store/secretNames';
+import { createTelemetry, useTelemetry, Telemetry } from '@shared/telemetry/meter';
 import { CollectingReader, collectSeries, total } from '../support/metrics';
 import { api, enqueueAll, ids, microsoftSender, newOrgId, startWithDefaultSender, TestHost, waitForFinal } from './delivery-helpers';
 

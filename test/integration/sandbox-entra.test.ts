@@ -29,7 +29,7 @@ const DELEGATED_SCOPE = 'Mail.Send Mail.Send.Shared offline_access openid profil
 const secretCredential = (tenantId: string, clientId: string, secret: string) =>
   new ClientSecretCredential(tenantId, clientId, secret, { authorityHost: entra, disableInstanceDiscovery: true });
 
-/** The message of the error a credential throws (the SDK gives no structured body: platform-notes). */
+/** The message of the error a credential throws (the SDK gives no structured body: docs/providers.md). */
 async function failure(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -372,7 +372,7 @@ describe('federated client assertion (managed identity, no secret)', () => {
 });
 
 describe('delegated sign-in: authorization code + PKCE, refresh rotation', () => {
-  it('redeems a code once for user tokens per provider-wire, and refuses its reuse (AADSTS54005)', async () => {
+  it('redeems a code once for user tokens per docs/providers.md, and refuses its reuse (AADSTS54005)', async () => {
     const { verifier, challenge } = pkce();
     const code = await signIn('admin@contoso.example', { challenge, nonce: 'nonce-1' });
     const { status, body } = await redeem(code, verifier);

@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
-import { loadConfig } from '../../shared/config';
-import { checkHealth } from '../../shared/health';
-import { createAppCredential } from '../../shared/store/azureCredential';
-import { secretName } from '../../shared/store/secretNames';
-import { createSecretStore, MAX_SECRET_VALUE_LENGTH } from '../../shared/store/secretStore';
+import { loadConfig } from '@shared/config';
+import { checkHealth } from '@shared/health';
+import { createAppCredential } from '@shared/store/azureCredential';
+import { secretName } from '@shared/store/secretNames';
+import { createSecretStore, MAX_SECRET_VALUE_LENGTH } from '@shared/store/secretStore';
 import { PLATFORM_APP_ID, PLATFORM_APP_SECRET, PLATFORM_TENANT_ID, VAULT_CLIENT_ID } from '../../dev/sandbox/world';
 import { sandboxControl, sandboxUrls } from '../support/env';
 import { mailerFailure as failure } from '../support/mailer-error';

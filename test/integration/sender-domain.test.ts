@@ -5,8 +5,8 @@
  * to add; a domain whose lookups are never answered reads "could not check" within the deadline.
  */
 import { Resolver } from 'node:dns/promises';
-import { loadConfig } from '../../shared/config';
-import { checkSenderDomain } from '../../shared/deliverability';
+import { loadConfig } from '@shared/config';
+import { checkSenderDomain } from '@shared/deliverability';
 
 const config = loadConfig();
 const options = { servers: config.dns.servers, timeoutMs: 3000 };

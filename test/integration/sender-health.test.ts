@@ -9,7 +9,7 @@ import type { Timer } from '@azure/functions';
 import { createInvocationContext } from '../../dev/host/invocation';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { listFunctions, TimerFunction } from '../../functions/registry';
-import { secretName } from '../../shared/store/secretNames';
+import { secretName } from '@shared/store/secretNames';
 import { api, microsoftSender, newOrgId, sandboxControl, startHost, TestHost } from './delivery-helpers';
 
 let t: TestHost;

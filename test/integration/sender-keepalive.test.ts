@@ -10,7 +10,7 @@ import type { Timer } from '@azure/functions';
 import { createInvocationContext } from '../../dev/host/invocation';
 import { CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { listFunctions, TimerFunction } from '../../functions/registry';
-import { secretName } from '../../shared/store/secretNames';
+import { secretName } from '@shared/store/secretNames';
 import { delegatedTokens } from './microsoft-helpers';
 import { acceptedMessages, api, message, microsoftSender, newOrgId, sandboxControl, startHost, TestHost, waitForFinal } from './delivery-helpers';
 

@@ -4,14 +4,14 @@
  * create-on-first-use, and STORAGE_UNAVAILABLE when Storage cannot be reached.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { loadConfig } from '../../shared/config';
-import { MailerError } from '../../shared/errors';
-import type { SenderConfig } from '../../shared/senders/model';
+import { loadConfig } from '@shared/config';
+import { MailerError } from '@shared/errors';
+import type { SenderConfig } from '@shared/senders/model';
 import { azuriteConnectionString } from '../../dev/stack';
-import { createQueueStore, decodeQueueMessage } from '../../shared/store/outboxQueue';
-import { createPayloadStore } from '../../shared/store/payloadStore';
-import { createSenderStore } from '../../shared/store/senderStore';
-import { createStorageClients } from '../../shared/store/storageClients';
+import { createQueueStore, decodeQueueMessage } from '@shared/store/outboxQueue';
+import { createPayloadStore } from '@shared/store/payloadStore';
+import { createSenderStore } from '@shared/store/senderStore';
+import { createStorageClients } from '@shared/store/storageClients';
 import { freePort } from '../support/ports';
 
 const config = loadConfig();

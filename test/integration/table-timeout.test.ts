@@ -4,8 +4,8 @@
  */
 import { createServer, Socket } from 'node:net';
 import { TableClient } from '@azure/data-tables';
-import { tableTryTimeoutPolicy } from '../../shared/store/storageClients';
-import { storageFailure } from '../../shared/store/storageErrors';
+import { tableTryTimeoutPolicy } from '@shared/store/storageClients';
+import { storageFailure } from '@shared/store/storageErrors';
 
 describe('Table per-try timeout', () => {
   const sockets = new Set<Socket>();

@@ -17,7 +17,7 @@ import {
   PLATFORM_APP_SECRET,
   VAULT_CLIENT_SECRET,
 } from '../../dev/sandbox/world';
-import { loadConfig } from '../../shared/config';
+import { loadConfig } from '@shared/config';
 import { jsonOrUndefined, sandboxControl } from '../support/env';
 import { followAdminConsent, followConsentPage, followFormPostPage, sandboxMessages } from './microsoft-helpers';
 

@@ -6,10 +6,10 @@
  * address outside 127.0.0.0/8: the test proves that none was even attempted.
  */
 import net from 'node:net';
-import { createWebhookServices } from '../../shared/webhooks';
-import type { PlatformEvent } from '../../shared/events/types';
-import { postWebhook, Poster } from '../../shared/webhooks/poster';
-import type { ResolvedAddress, Resolver } from '../../shared/webhooks/urlSafety';
+import { createWebhookServices } from '@shared/webhooks';
+import type { PlatformEvent } from '@shared/events/types';
+import { postWebhook, Poster } from '@shared/webhooks/poster';
+import type { ResolvedAddress, Resolver } from '@shared/webhooks/urlSafety';
 import { api, newOrgId, startHost, TestHost } from './delivery-helpers';
 import { Receiver, startReceiver } from './webhook-helpers';
 

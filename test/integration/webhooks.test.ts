@@ -8,12 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { documentValidator } from '../support/openapi';
-import { OrgMailerClient, verifyWebhook } from '../../shared/client';
-import { MailerError } from '../../shared/errors';
-import { EVENT_TYPES } from '../../shared/events/catalogue';
-import { messageEventOf } from '../../shared/events/producers';
-import type { PlatformEvent } from '../../shared/events/types';
-import { QUEUES } from '../../shared/store/names';
+import { OrgMailerClient, verifyWebhook } from '@shared/client';
+import { MailerError } from '@shared/errors';
+import { EVENT_TYPES } from '@shared/events/catalogue';
+import { messageEventOf } from '@shared/events/producers';
+import type { PlatformEvent } from '@shared/events/types';
+import { QUEUES } from '@shared/store/names';
 import { api, enqueueAll, message, microsoftSender, newOrgId, startHost, TestHost, waitFor, waitForFinal } from './delivery-helpers';
 import { Receiver, ReceivedHook, startReceiver } from './webhook-helpers';
 
@@ -246,7 +246,7 @@ describe('webhooks', () => {
   it('five days of consecutive failure disable the endpoint and keep a webhook.disabled notice (published too)', async () => {
     let now = Date.now();
     const published: PlatformEvent[] = [];
-    const { createWebhookServices } = await import('../../shared/webhooks');
+    const { createWebhookServices } = await import('@shared/webhooks');
     const own = createWebhookServices({
       config: t.services.config,
       storage: t.services.storage,

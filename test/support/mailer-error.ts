@@ -1,5 +1,5 @@
 /** Awaits a call that must fail with a MailerError and returns it (anything else fails the test). */
-import { MailerError } from '../../shared/errors';
+import { MailerError } from '@shared/errors';
 
 export async function mailerFailure(promise: Promise<unknown>): Promise<MailerError> {
   try {

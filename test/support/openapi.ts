@@ -4,7 +4,7 @@
  * back, so the check uses the DOCUMENT, not the zod schema it came from.
  */
 import { z } from 'zod';
-import type { OpenApiDocument } from '../../shared/openapi';
+import type { OpenApiDocument } from '@shared/openapi';
 
 /** A validator for `#/components/schemas/<name>`, with the other components reachable as `$defs`. */
 export function documentValidator(document: OpenApiDocument, name: string): z.ZodType {

@@ -1,13 +1,13 @@
 /** Admin links: org-bound, short-lived, tamper-proof, and never interchangeable with a consent state. */
 import { Script } from 'node:vm';
 import { SignJWT } from 'jose';
-import { createAdminLinks } from '../../shared/adminLinks/links';
-import { explainCode } from '../../shared/adminLinks';
-import { settingsPageResponse } from '../../shared/adminLinks/page';
-import { ADMIN_TOKEN_TTL_SECONDS, signAdminToken, verifyAdminToken } from '../../shared/adminLinks/token';
-import { loadConfig } from '../../shared/config';
-import { signState, verifyState } from '../../shared/consent/state';
-import { ERROR_CODES, MailerError } from '../../shared/errors';
+import { createAdminLinks } from '@shared/adminLinks/links';
+import { explainCode } from '@shared/adminLinks';
+import { settingsPageResponse } from '@shared/adminLinks/page';
+import { ADMIN_TOKEN_TTL_SECONDS, signAdminToken, verifyAdminToken } from '@shared/adminLinks/token';
+import { loadConfig } from '@shared/config';
+import { signState, verifyState } from '@shared/consent/state';
+import { ERROR_CODES, MailerError } from '@shared/errors';
 import { mailerFailure } from '../support/mailer-error';
 
 const KEY = 'unit-test-state-signing-key-0123456789abcdef';

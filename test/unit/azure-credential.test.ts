@@ -1,7 +1,7 @@
 import { ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
-import { loadConfig } from '../../shared/config';
-import { createAppCredential, isKnownAuthorityHost } from '../../shared/store/azureCredential';
-import { isAzureVaultHost } from '../../shared/store/secretStore';
+import { loadConfig } from '@shared/config';
+import { createAppCredential, isKnownAuthorityHost } from '@shared/store/azureCredential';
+import { isAzureVaultHost } from '@shared/store/secretStore';
 
 const base = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',

@@ -3,11 +3,11 @@
  * recently used is gone; move a fake clock past the age and the entry is gone (and deleted, not just
  * hidden). The mailbox limiter keeps mailboxes only while they run, wait or are paused.
  */
-import { boundedCache } from '../../shared/cache/bounded';
-import { MailboxLimiter } from '../../shared/delivery/mailboxLimiter';
-import type { ProviderContext } from '../../shared/providers/module';
-import type { SenderConfig } from '../../shared/senders/model';
-import { ProviderCache } from '../../shared/senders/providerCache';
+import { boundedCache } from '@shared/cache/bounded';
+import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
+import type { ProviderContext } from '@shared/providers/module';
+import type { SenderConfig } from '@shared/senders/model';
+import { ProviderCache } from '@shared/senders/providerCache';
 
 describe('boundedCache', () => {
   it('keeps at most `max` entries: the N+1st insert evicts the least recently used', () => {

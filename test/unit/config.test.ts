@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, SETTINGS } from '../../shared/config';
+import { loadConfig, ConfigError, SETTINGS } from '@shared/config';
 
 const valid: Record<string, string> = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',

@@ -4,10 +4,10 @@
  * only for the step that exchanges a code, and every state is spent by its first answer.
  */
 import { decodeJwt } from 'jose';
-import type { Config } from '../../shared/config';
-import { createConsentService } from '../../shared/consent/service';
-import type { AuthorizationRequest, CallbackRequest, ConsentFlow } from '../../shared/consent/types';
-import type { ConsentStateStore, PendingConsent } from '../../shared/store/consentStates';
+import type { Config } from '@shared/config';
+import { createConsentService } from '@shared/consent/service';
+import type { AuthorizationRequest, CallbackRequest, ConsentFlow } from '@shared/consent/types';
+import type { ConsentStateStore, PendingConsent } from '@shared/store/consentStates';
 import { mailerFailure } from '../support/mailer-error';
 
 const config = { stateSigningKey: 'k'.repeat(40), publicBaseUrl: 'https://mailer.example', returnUrlAllowlist: ['https://mailer.example'] } as unknown as Config;

@@ -1,10 +1,10 @@
 /** The signed consent state and PKCE: what makes the anonymous callback safe. */
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { createPkcePair, pkceChallenge } from '../../shared/consent/pkce';
-import { newNonce, signState, STATE_TTL_SECONDS, verifyState } from '../../shared/consent/state';
-import { consentAnswer } from '../../shared/consent/resultPage';
-import { MailerError } from '../../shared/errors';
+import { createPkcePair, pkceChallenge } from '@shared/consent/pkce';
+import { newNonce, signState, STATE_TTL_SECONDS, verifyState } from '@shared/consent/state';
+import { consentAnswer } from '@shared/consent/resultPage';
+import { MailerError } from '@shared/errors';
 
 const KEY = 'unit-test-state-signing-key-0123456789abcdef';
 const state = { orgId: 'acme', provider: 'microsoft' as const, mode: 'admin_consent' as const, nonce: 'n-1', returnUrl: 'https://app.example.com/settings' };

@@ -6,16 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphErrorHandler } from '@microsoft/microsoft-graph-client/lib/src/GraphErrorHandler';
-import { ERROR_CODES, MailerError } from '../../shared/errors';
-import { loadConfig } from '../../shared/config';
-import { MailboxLimiter } from '../../shared/delivery/mailboxLimiter';
-import { CALLS_PER_SEND, MAX_CALL_TIMEOUT_MS, parseFunctionTimeout, sendTiming } from '../../shared/delivery/timing';
-import { LEASE_MS } from '../../shared/delivery';
-import { withDeadline } from '../../shared/providers/deadline';
-import { classifyGoogleError, GoogleHttpFailure } from '../../shared/providers/google/errors';
-import { classifyGraphError } from '../../shared/providers/microsoft/errors';
-import { processTokenResponse, sendTokenRequest } from '../../shared/providers/microsoft/tokenEndpoint';
-import { classifyVaultError } from '../../shared/store/secretStore';
+import { ERROR_CODES, MailerError } from '@shared/errors';
+import { loadConfig } from '@shared/config';
+import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
+import { CALLS_PER_SEND, MAX_CALL_TIMEOUT_MS, parseFunctionTimeout, sendTiming } from '@shared/delivery/timing';
+import { LEASE_MS } from '@shared/delivery';
+import { withDeadline } from '@shared/providers/deadline';
+import { classifyGoogleError, GoogleHttpFailure } from '@shared/providers/google/errors';
+import { classifyGraphError } from '@shared/providers/microsoft/errors';
+import { processTokenResponse, sendTokenRequest } from '@shared/providers/microsoft/tokenEndpoint';
+import { classifyVaultError } from '@shared/store/secretStore';
 
 const never = () => new Promise<never>(() => undefined);
 

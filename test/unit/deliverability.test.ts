@@ -1,6 +1,6 @@
 /** SPF, DKIM and DMARC evaluation with a fake DNS: limits and edge cases the sandbox zones do not show. */
-import { checkSenderDomain } from '../../shared/deliverability';
-import { DnsLookup, DnsUnavailableError } from '../../shared/deliverability/dnsLookup';
+import { checkSenderDomain } from '@shared/deliverability';
+import { DnsLookup, DnsUnavailableError } from '@shared/deliverability/dnsLookup';
 
 function fakeDns(txt: Record<string, string[]>, cname: Record<string, string> = {}, down: string[] = []): DnsLookup & { asked: string[] } {
   const asked: string[] = [];

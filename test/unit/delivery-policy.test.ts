@@ -1,8 +1,8 @@
-import { MAX_ATTEMPTS, retryDelayMs, retryPolicy, shouldGiveUp } from '../../shared/delivery/retryPolicy';
-import { delayUntil, reserveSlots, slotIntervalMs } from '../../shared/delivery/slotMath';
-import { MailboxLimiter } from '../../shared/delivery/mailboxLimiter';
-import { createMailboxScheduler } from '../../shared/delivery/scheduler';
-import type { MailboxSlotStore } from '../../shared/store/mailboxSlots';
+import { MAX_ATTEMPTS, retryDelayMs, retryPolicy, shouldGiveUp } from '@shared/delivery/retryPolicy';
+import { delayUntil, reserveSlots, slotIntervalMs } from '@shared/delivery/slotMath';
+import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
+import { createMailboxScheduler } from '@shared/delivery/scheduler';
+import type { MailboxSlotStore } from '@shared/store/mailboxSlots';
 
 describe('retry policy', () => {
   const policy = retryPolicy(30_000);

@@ -1,7 +1,7 @@
-import { MailerError } from '../../shared/errors';
-import { readEnvelope, buildEnvelope } from '../../shared/delivery/envelope';
-import { encodedSize, toQueueMessage } from '../../shared/delivery/claimCheck';
-import { CLAIM_CHECK_THRESHOLD_BYTES, MAX_MESSAGE_BYTES, parseMessage, parseMessageInput, toOutgoingMail } from '../../shared/delivery/schema';
+import { MailerError } from '@shared/errors';
+import { readEnvelope, buildEnvelope } from '@shared/delivery/envelope';
+import { encodedSize, toQueueMessage } from '@shared/delivery/claimCheck';
+import { CLAIM_CHECK_THRESHOLD_BYTES, MAX_MESSAGE_BYTES, parseMessage, parseMessageInput, toOutgoingMail } from '@shared/delivery/schema';
 
 const good = (extra: Record<string, unknown> = {}) => ({
   id: 'msg-1',

@@ -1,10 +1,10 @@
 /** DeliveryStore and the mailbox slot rows against Azurite (started by the test runner). */
 import { randomUUID } from 'node:crypto';
-import { createStorageClients } from '../../shared/store/storageClients';
-import { createDeliveryStore, DeliveryTransitionError } from '../../shared/store/deliveryStore';
-import { createMailboxSlotStore } from '../../shared/store/mailboxSlots';
-import { createMailboxScheduler } from '../../shared/delivery/scheduler';
-import { createPoisonArchive } from '../../shared/store/poisonArchive';
+import { createStorageClients } from '@shared/store/storageClients';
+import { createDeliveryStore, DeliveryTransitionError } from '@shared/store/deliveryStore';
+import { createMailboxSlotStore } from '@shared/store/mailboxSlots';
+import { createMailboxScheduler } from '@shared/delivery/scheduler';
+import { createPoisonArchive } from '@shared/store/poisonArchive';
 
 const storage = () =>
   createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {

@@ -4,26 +4,26 @@
  * The sandbox-backed end-to-end runs are in test/integration/delivery-*.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { MailerError } from '../../shared/errors';
-import type { MailProvider, OutgoingMail } from '../../shared/providers/types';
-import type { SenderConfig } from '../../shared/senders/model';
-import { createStorageClients } from '../../shared/store/storageClients';
-import { createDeliveryStore, DeliveryStore } from '../../shared/store/deliveryStore';
-import { createQueueStore } from '../../shared/store/outboxQueue';
-import { createPayloadStore } from '../../shared/store/payloadStore';
-import { createPoisonArchive } from '../../shared/store/poisonArchive';
-import { createMailboxSlotStore } from '../../shared/store/mailboxSlots';
-import type { SenderStore, StoredSender } from '../../shared/store/senderStore';
-import { createMailboxScheduler } from '../../shared/delivery/scheduler';
-import { MailboxLimiter } from '../../shared/delivery/mailboxLimiter';
-import { retryPolicy } from '../../shared/delivery/retryPolicy';
-import { createOutboxWorker } from '../../shared/delivery/worker';
-import { createPoisonHandler } from '../../shared/delivery/poison';
-import { createEnqueuer } from '../../shared/delivery/enqueue';
-import type { DeliveryEvent } from '../../shared/delivery/events';
-import { eventOf } from '../../shared/delivery/events';
-import { createSenderResolver } from '../../shared/senders/resolve';
-import type { ProviderCache } from '../../shared/senders/providerCache';
+import { MailerError } from '@shared/errors';
+import type { MailProvider, OutgoingMail } from '@shared/providers/types';
+import type { SenderConfig } from '@shared/senders/model';
+import { createStorageClients } from '@shared/store/storageClients';
+import { createDeliveryStore, DeliveryStore } from '@shared/store/deliveryStore';
+import { createQueueStore } from '@shared/store/outboxQueue';
+import { createPayloadStore } from '@shared/store/payloadStore';
+import { createPoisonArchive } from '@shared/store/poisonArchive';
+import { createMailboxSlotStore } from '@shared/store/mailboxSlots';
+import type { SenderStore, StoredSender } from '@shared/store/senderStore';
+import { createMailboxScheduler } from '@shared/delivery/scheduler';
+import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
+import { retryPolicy } from '@shared/delivery/retryPolicy';
+import { createOutboxWorker } from '@shared/delivery/worker';
+import { createPoisonHandler } from '@shared/delivery/poison';
+import { createEnqueuer } from '@shared/delivery/enqueue';
+import type { DeliveryEvent } from '@shared/delivery/events';
+import { eventOf } from '@shared/delivery/events';
+import { createSenderResolver } from '@shared/senders/resolve';
+import type { ProviderCache } from '@shared/senders/providerCache';
 
 const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
   throw new Error('unused');

@@ -8,7 +8,7 @@ import { listFunctions } from '../../functions/registry';
 import * as adminSender from '../../functions/adminSender';
 import * as senders from '../../functions/senders';
 import { settingsErrorHint, settingsPage } from '../../functions/settingsPage';
-import { ERROR_CODES } from '../../shared/errors';
+import { ERROR_CODES } from '@shared/errors';
 
 const context = () => new InvocationContext({ functionName: 'test' });
 const get = (url: string, params: Record<string, string> = {}, headers: Record<string, string> = {}) =>

@@ -1,5 +1,5 @@
-import { MailerError } from '../../shared/errors';
-import { classifyGoogleError, GoogleHttpFailure, isGmailAuthError, type GoogleErrorContext } from '../../shared/providers/google/errors';
+import { MailerError } from '@shared/errors';
+import { classifyGoogleError, GoogleHttpFailure, isGmailAuthError, type GoogleErrorContext } from '@shared/providers/google/errors';
 
 const DAY = 24 * 3600 * 1000;
 const oauth: GoogleErrorContext = { mode: 'oauth', senderEmail: 'alerts@fabrikam.example' };
@@ -65,7 +65,7 @@ describe('classifyGoogleError: token endpoint', () => {
 });
 
 describe('classifyGoogleError: Gmail API', () => {
-  it('maps reasons to design.md codes', () => {
+  it('maps reasons to registry codes', () => {
     expect(classifyGoogleError(gmailError(403, 'insufficientPermissions', 'Request had insufficient authentication scopes.'), oauth).code).toBe('GOOGLE_SCOPE_MISSING');
     expect(classifyGoogleError(gmailError(400, 'failedPrecondition', 'Precondition check failed.'), oauth).code).toBe('GOOGLE_GMAIL_DISABLED');
     expect(classifyGoogleError(gmailError(400, 'invalidArgument', 'Invalid To header'), oauth)).toMatchObject({ code: 'INVALID_MESSAGE', retryable: false });

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { isMailerError, MailerError } from '../../shared/errors';
-import { parseServiceAccountKey } from '../../shared/providers/google/serviceAccountKey';
+import { isMailerError, MailerError } from '@shared/errors';
+import { parseServiceAccountKey } from '@shared/providers/google/serviceAccountKey';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -1,7 +1,7 @@
 /** functions/http.ts: the one place HTTP answers and errors are shaped, for every trigger. */
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { handle, MAX_JSON_DEPTH, orgIdFrom, readJson, redact } from '../../functions/http';
-import { MailerError } from '../../shared/errors';
+import { MailerError } from '@shared/errors';
 
 function context(lines: string[]): InvocationContext {
   return new InvocationContext({ invocationId: 'inv-1', functionName: 'demo', logHandler: (_level, ...args) => lines.push(args.join(' ')) });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, SETTINGS } from '../../shared/config';
+import { loadConfig, SETTINGS } from '@shared/config';
 import { REPO_DIR } from '../support/infra-bicep';
 
 const readRepoFile = (path: string): string => readFileSync(join(REPO_DIR, path), 'utf8');

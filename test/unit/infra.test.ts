@@ -8,8 +8,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, SETTINGS } from '../../shared/config';
-import * as storeNames from '../../shared/store/names';
+import { ConfigError, loadConfig, SETTINGS } from '@shared/config';
+import * as storeNames from '@shared/store/names';
 import { DeployedResource, dryRun, runtime, SUBSCRIPTION_ID } from '../support/infra-arm';
 import { INFRA_DIR, infraFiles, REPO_DIR } from '../support/infra-bicep';
 import { AZD_SUBSTITUTION, azdParameters, describeCompiled } from '../support/infra-compiler';

@@ -1,10 +1,10 @@
 /**
- * The Microsoft classifier against the exact bodies of provider-wire.md, turned into errors the way
+ * The Microsoft classifier against the exact bodies of docs/providers.md, turned into errors the way
  * the real SDKs do it (the Graph client's own GraphErrorHandler; @azure/identity's message text).
  */
 import { GraphErrorHandler } from '@microsoft/microsoft-graph-client/lib/src/GraphErrorHandler';
-import { classifyCredentialError, classifyGraphError, classifyTokenEndpointError } from '../../shared/providers/microsoft/errors';
-import { parseRetryAfter } from '../../shared/providers/retryAfter';
+import { classifyCredentialError, classifyGraphError, classifyTokenEndpointError } from '@shared/providers/microsoft/errors';
+import { parseRetryAfter } from '@shared/providers/retryAfter';
 
 const innerError = { date: '2026-11-22T04:30:00', 'request-id': 'b1a8c9b4-0000-4000-8000-000000000001', 'client-request-id': 'b1a8c9b4-0000-4000-8000-000000000002' };
 

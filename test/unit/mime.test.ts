@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
-import { buildMime, stableMessageId } from '../../shared/mime';
-import type { OutgoingMail } from '../../shared/providers/types';
+import { buildMime, stableMessageId } from '@shared/mime';
+import type { OutgoingMail } from '@shared/providers/types';
 
 const pdf = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256));
 

@@ -6,12 +6,12 @@
 import { RouteTemplate } from '../../dev/host/routes';
 import '../../functions/index';
 import { HttpFunction, listFunctions } from '../../functions/registry';
-import { messageInputSchema } from '../../shared/delivery/schema';
-import { adminLinkInputSchema } from '../../shared/adminLinks/links';
-import { ERROR_CODES, MailerError } from '../../shared/errors';
-import { buildOpenApiDocument, OPERATIONS, openApiPaths } from '../../shared/openapi';
-import { caseInsensitiveSource } from '../../shared/openapi/caseless';
-import { parseConsentLinkInput, parseSenderInput, parseTestInput } from '../../shared/senders/schema';
+import { messageInputSchema } from '@shared/delivery/schema';
+import { adminLinkInputSchema } from '@shared/adminLinks/links';
+import { ERROR_CODES, MailerError } from '@shared/errors';
+import { buildOpenApiDocument, OPERATIONS, openApiPaths } from '@shared/openapi';
+import { caseInsensitiveSource } from '@shared/openapi/caseless';
+import { parseConsentLinkInput, parseSenderInput, parseTestInput } from '@shared/senders/schema';
 import { documentValidator } from '../support/openapi';
 
 const BASE = 'https://mailer.example.com';

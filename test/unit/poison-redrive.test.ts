@@ -3,9 +3,9 @@
  * becomes. Never attempted, or a row Storage cannot read: re-driven, with a growing delay, until
  * the bound; an attempt that itself threw: failed POISON with that reason; final rows untouched.
  */
-import type { DeliveryRecord } from '../../shared/store/deliveryStore';
-import { decidePoison, MAX_REDRIVE_AGE_MS, MAX_REDRIVES, RowRead } from '../../shared/delivery/redrive';
-import { retryPolicy } from '../../shared/delivery/retryPolicy';
+import type { DeliveryRecord } from '@shared/store/deliveryStore';
+import { decidePoison, MAX_REDRIVE_AGE_MS, MAX_REDRIVES, RowRead } from '@shared/delivery/redrive';
+import { retryPolicy } from '@shared/delivery/retryPolicy';
 
 const policy = retryPolicy(30_000);
 const NOW = Date.parse('2026-12-01T12:00:00Z');

@@ -3,15 +3,15 @@
  * left for the next run when Storage refuses the way out; handled entries leave the queue.
  */
 import { randomUUID } from 'node:crypto';
-import { createStorageClients } from '../../shared/store/storageClients';
-import { createDeliveryStore } from '../../shared/store/deliveryStore';
-import { createQueueStore } from '../../shared/store/outboxQueue';
-import { createPayloadStore } from '../../shared/store/payloadStore';
-import { createPoisonArchive } from '../../shared/store/poisonArchive';
-import { createPoisonHandler } from '../../shared/delivery/poison';
-import { createPoisonSweep } from '../../shared/delivery/poisonSweep';
-import { retryPolicy } from '../../shared/delivery/retryPolicy';
-import { MailerError } from '../../shared/errors';
+import { createStorageClients } from '@shared/store/storageClients';
+import { createDeliveryStore } from '@shared/store/deliveryStore';
+import { createQueueStore } from '@shared/store/outboxQueue';
+import { createPayloadStore } from '@shared/store/payloadStore';
+import { createPoisonArchive } from '@shared/store/poisonArchive';
+import { createPoisonHandler } from '@shared/delivery/poison';
+import { createPoisonSweep } from '@shared/delivery/poisonSweep';
+import { retryPolicy } from '@shared/delivery/retryPolicy';
+import { MailerError } from '@shared/errors';
 
 const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
   throw new Error('unused');

@@ -1,7 +1,7 @@
 /** The README documents every setting the code reads, and the exact set-up commands. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SETTINGS } from '../../shared/config';
+import { SETTINGS } from '@shared/config';
 
 const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
 const settingsTableRows = readme.split('\n').filter((line) => line.startsWith('| `'));

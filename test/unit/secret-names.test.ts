@@ -1,5 +1,5 @@
-import { isMailerError } from '../../shared/errors';
-import { parseSecretName, secretName, secretNamePrefix, SECRET_PURPOSES, SecretPurpose } from '../../shared/store/secretNames';
+import { isMailerError } from '@shared/errors';
+import { parseSecretName, secretName, secretNamePrefix, SECRET_PURPOSES, SecretPurpose } from '@shared/store/secretNames';
 
 const KEY_VAULT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 

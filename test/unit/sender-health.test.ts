@@ -3,11 +3,11 @@
  * mark a sender, which change nothing, that one sender's failure or hang never stops the run, and
  * that at most `concurrency` checks run at once.
  */
-import { MailerError } from '../../shared/errors';
-import type { VerifyCheck } from '../../shared/providers/types';
-import { checkSenderHealth, SenderHealthDeps } from '../../shared/senders/health';
-import type { SenderConfig, SenderStatus } from '../../shared/senders/model';
-import type { StoredSender } from '../../shared/store/senderStore';
+import { MailerError } from '@shared/errors';
+import type { VerifyCheck } from '@shared/providers/types';
+import { checkSenderHealth, SenderHealthDeps } from '@shared/senders/health';
+import type { SenderConfig, SenderStatus } from '@shared/senders/model';
+import type { StoredSender } from '@shared/store/senderStore';
 
 const now = new Date().toISOString();
 const row = (orgId: string, status: SenderStatus = 'active'): StoredSender => ({

@@ -1,7 +1,7 @@
 /** PUT /orgs/{orgId}/sender validation: every bad input is a 422 naming its fields. */
 import { generateKeyPairSync } from 'node:crypto';
-import { MailerError } from '../../shared/errors';
-import { MAX_SECRET_BYTES, parseConsentLinkInput, parseSenderInput, parseTestInput } from '../../shared/senders/schema';
+import { MailerError } from '@shared/errors';
+import { MAX_SECRET_BYTES, parseConsentLinkInput, parseSenderInput, parseTestInput } from '@shared/senders/schema';
 
 const appRegistration = {
   provider: 'microsoft',
@@ -121,7 +121,7 @@ describe('other sender API bodies', () => {
 });
 
 describe('dkimSelector (Google sender options)', () => {
-  const { parseSenderInput } = jest.requireActual('../../shared/senders/schema') as typeof import('../../shared/senders/schema');
+  const { parseSenderInput } = jest.requireActual('@shared/senders/schema') as typeof import('@shared/senders/schema');
   const base = { provider: 'google', mode: 'oauth', senderEmail: 'a@fabrikam.example', senderName: 'A' };
   it('takes a DNS label for Google modes and refuses anything else', () => {
     expect(parseSenderInput({ ...base, dkimSelector: 'mail2026' }).dkimSelector).toBe('mail2026');

@@ -3,12 +3,12 @@
  * each of the 30-, 7- and 1-day notices is emitted exactly once, with a stable id; a late first look
  * sends only the nearest notice; a new expiry date starts over. Also the keep-alive selection.
  */
-import type { PlatformEvent } from '../../shared/events/types';
-import { checkSenderHealth, SenderHealthDeps } from '../../shared/senders/health';
-import { needsKeepAlive } from '../../shared/senders/keepAlive';
-import type { SenderConfig } from '../../shared/senders/model';
-import { secretExpiringEventId } from '../../shared/senders/secretExpiry';
-import type { SenderPatch } from '../../shared/store/senderStore';
+import type { PlatformEvent } from '@shared/events/types';
+import { checkSenderHealth, SenderHealthDeps } from '@shared/senders/health';
+import { needsKeepAlive } from '@shared/senders/keepAlive';
+import type { SenderConfig } from '@shared/senders/model';
+import { secretExpiringEventId } from '@shared/senders/secretExpiry';
+import type { SenderPatch } from '@shared/store/senderStore';
 
 const DAY = 24 * 3600 * 1000;
 const EXPIRES = '2027-03-01T12:00:00.000Z';

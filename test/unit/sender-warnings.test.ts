@@ -1,8 +1,8 @@
 /** The config view's read-time warnings: a client secret expiring within 30 days, or expired. */
-import type { SenderConfig } from '../../shared/senders/model';
-import { toView } from '../../shared/senders/view';
-import { senderWarnings } from '../../shared/senders/warnings';
-import { ERROR_CODES } from '../../shared/errors';
+import type { SenderConfig } from '@shared/senders/model';
+import { toView } from '@shared/senders/view';
+import { senderWarnings } from '@shared/senders/warnings';
+import { ERROR_CODES } from '@shared/errors';
 
 const NOW = new Date('2026-11-22T06:00:00.000Z');
 const DAY = 24 * 3600 * 1000;

@@ -1,7 +1,7 @@
 /** Storage failures are classified once: unavailable (retryable) vs our own fault, with safe messages. */
 import { RestError } from '@azure/storage-queue';
-import { MailerError } from '../../shared/errors';
-import { storageErrorCode, storageFailure, unavailableReason } from '../../shared/store/storageErrors';
+import { MailerError } from '@shared/errors';
+import { storageErrorCode, storageFailure, unavailableReason } from '@shared/store/storageErrors';
 
 test.each([
   [new RestError('connect ECONNREFUSED 127.0.0.1:10002', { code: 'ECONNREFUSED' }), 'connection refused'],
@@ -30,7 +30,7 @@ test('a refusal that retrying cannot fix (a missing role) is INTERNAL, naming st
   expect(classified.message).not.toContain('SECRET');
 });
 
-test("the Tables SDK's service code is read from details.odataError (platform-notes.md)", () => {
+test("the Tables SDK's service code is read from details.odataError (docs/providers.md)", () => {
   const error = Object.assign(new RestError('Precondition failed', { statusCode: 412 }), {
     details: { odataError: { code: 'UpdateConditionNotSatisfied' } },
   });

@@ -1,5 +1,5 @@
 /** Every Storage name the code uses obeys Azure's naming rules (shared/store/names.ts says which). */
-import { CONTAINERS, QUEUES, TABLES, poisonQueueName } from '../../shared/store/names';
+import { CONTAINERS, QUEUES, TABLES, poisonQueueName } from '@shared/store/names';
 
 // Queues and containers: 3-63 chars, lowercase letters, digits, single dashes, no dash at either end.
 const QUEUE_OR_CONTAINER = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -1,10 +1,10 @@
-import { formatEvent, logEvent, onLogEvent, withInvocationLog } from '../../shared/telemetry/log';
-import { createTelemetry, useTelemetry } from '../../shared/telemetry/meter';
-import { classifyCall, observeOutboundCalls } from '../../shared/telemetry/outboundCalls';
-import { summaryLine } from '../../shared/telemetry/setup';
-import { METRICS } from '../../shared/telemetry/catalog';
-import { observeDelivery } from '../../shared/telemetry/deliveryObserver';
-import type { DeliveryRecord } from '../../shared/store/deliveryStore';
+import { formatEvent, logEvent, onLogEvent, withInvocationLog } from '@shared/telemetry/log';
+import { createTelemetry, useTelemetry } from '@shared/telemetry/meter';
+import { classifyCall, observeOutboundCalls } from '@shared/telemetry/outboundCalls';
+import { summaryLine } from '@shared/telemetry/setup';
+import { METRICS } from '@shared/telemetry/catalog';
+import { observeDelivery } from '@shared/telemetry/deliveryObserver';
+import type { DeliveryRecord } from '@shared/store/deliveryStore';
 import { CollectingReader, collectSeries, total } from '../support/metrics';
 
 describe('structured log lines', () => {

@@ -1,7 +1,7 @@
 /** The pure parts of issue 9's limits and idempotency: the test-send sliding window and the canonical content hash. */
-import { canonicalJson, contentHash } from '../../shared/delivery/contentHash';
-import { parseMessageInput } from '../../shared/delivery/schema';
-import { takeTestSend } from '../../shared/senders/testSendLimit';
+import { canonicalJson, contentHash } from '@shared/delivery/contentHash';
+import { parseMessageInput } from '@shared/delivery/schema';
+import { takeTestSend } from '@shared/senders/testSendLimit';
 
 const LIMIT = { count: 5, windowMs: 600_000 };
 const T0 = Date.parse('2026-12-01T10:00:00Z');

@@ -2,10 +2,10 @@
  * Where webhooks may go (SSRF): URL form checks, address classes, resolved names, and the retry
  * back-off. Every check here is pure: the resolver is a table, no socket is ever opened.
  */
-import { MailerError } from '../../shared/errors';
-import { webhookRetryDelayMs } from '../../shared/webhooks/dispatcher';
-import { MAX_RETRY_DELAY_MS } from '../../shared/webhooks/model';
-import { checkUrlForm, refusedAddressReason, Resolver, resolveTarget } from '../../shared/webhooks/urlSafety';
+import { MailerError } from '@shared/errors';
+import { webhookRetryDelayMs } from '@shared/webhooks/dispatcher';
+import { MAX_RETRY_DELAY_MS } from '@shared/webhooks/model';
+import { checkUrlForm, refusedAddressReason, Resolver, resolveTarget } from '@shared/webhooks/urlSafety';
 
 const strict = { allowPrivateTargets: false, allowHttpLocalhost: false };
 const table = (answers: Record<string, string[]>): Resolver => async (host) => {

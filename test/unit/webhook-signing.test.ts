@@ -5,12 +5,12 @@
  * secret. Also the event catalogue and the stable ids of produced events.
  */
 import { Webhook } from 'standardwebhooks';
-import { verifyWebhook } from '../../shared/client';
-import { MailerError } from '../../shared/errors';
-import { EVENT_CATALOGUE, EVENT_TYPES, isEventType } from '../../shared/events/catalogue';
-import { messageEventOf, senderEvent } from '../../shared/events/producers';
-import type { SenderConfig } from '../../shared/senders/model';
-import { generateSecret, signedHeaders } from '../../shared/webhooks/signing';
+import { verifyWebhook } from '@shared/client';
+import { MailerError } from '@shared/errors';
+import { EVENT_CATALOGUE, EVENT_TYPES, isEventType } from '@shared/events/catalogue';
+import { messageEventOf, senderEvent } from '@shared/events/producers';
+import type { SenderConfig } from '@shared/senders/model';
+import { generateSecret, signedHeaders } from '@shared/webhooks/signing';
 
 const event = { id: 'evt_1', type: 'message.sent', timestamp: '2026-12-01T10:00:00.000Z', orgId: 'acme', data: { messageId: 'm-1' } };
 const body = JSON.stringify(event);

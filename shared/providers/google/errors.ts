@@ -1,9 +1,9 @@
 /**
  * Classifies every failure of Google's token endpoint and the Gmail API ONCE into a `MailerError`
- * (design.md section 8). Inputs are gaxios errors (from the Google client libraries) or
+ * (the error registry, shared/errors.ts). Inputs are gaxios errors (from the Google client libraries) or
  * `GoogleHttpFailure`s built from a plain fetch; both carry the status, the parsed body and headers.
  *
- * Wire shapes (provider-wire.md): the token endpoint answers `{error, error_description}`; Gmail
+ * Wire shapes (docs/providers.md): the token endpoint answers `{error, error_description}`; Gmail
  * answers `{error: {code, message, errors: [{reason}], status}}`.
  */
 import { isMailerError, MailerError } from '../../errors';
@@ -172,7 +172,7 @@ function classifyGmailError(failure: Failure, context: GoogleErrorContext, body:
   const message = body.message ?? '';
   const providerCode = reason || String(failure.status ?? 0);
   // Gmail reports Workspace sending limits as dailyLimitExceeded / userRateLimitExceeded (403), or as a 429
-  // "User-rate limit exceeded.  Retry after <time>" (provider-wire.md): all are the mailbox's limit, not a burst.
+  // "User-rate limit exceeded.  Retry after <time>" (docs/providers.md): all are the mailbox's limit, not a burst.
   const sendingLimit = reason === 'dailyLimitExceeded' || reason === 'userRateLimitExceeded' || /User-rate limit exceeded/i.test(message);
   if (sendingLimit) {
     return new MailerError('GOOGLE_SENDING_LIMIT', `Google refused to send for ${context.senderEmail}: ${message || 'sending limit reached'}.`, {

@@ -1,4 +1,4 @@
-/** Google senders (design.md section 4): `oauth` (consent, refresh token) and `service_account` (domain-wide delegation). */
+/** Google senders (README "Sending from Google"): `oauth` (consent, refresh token) and `service_account` (domain-wide delegation). */
 import type { ProviderModule } from '../module';
 import { createGmailProvider } from './gmailProvider';
 import { googleOAuthFlow } from './oauthFlow';

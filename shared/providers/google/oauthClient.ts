@@ -2,11 +2,11 @@
  * The Google client objects, built in one place so every one gets the same settings:
  * - the OAuth2Client class comes from `@googleapis/gmail`'s own `auth`, so it is the google-auth-library
  *   copy the Gmail client was compiled against (a top-level copy of another version does not type-check
- *   as its `auth`: platform-notes.md "type clash");
+ *   as its `auth`: docs/providers.md);
  * - `endpoints` point at GOOGLE_AUTH_URL / GOOGLE_TOKEN_URL (the revoke URL sits beside the token URL,
  *   as https://oauth2.googleapis.com/revoke does);
  * - gaxios gets Node's own fetch: its fallback is a dynamic `import('node-fetch')`, which fails inside
- *   Jest and costs start-up time on Functions (platform-notes.md).
+ *   Jest and costs start-up time on Functions (docs/providers.md).
  */
 import { auth, gmail, gmail_v1 } from '@googleapis/gmail';
 import type { Config } from '../../config';
@@ -44,7 +44,7 @@ export function handlerOAuthClient(refreshHandler: () => Promise<{ access_token:
   return client;
 }
 
-/** The Gmail client. Media uploads ignore the service-level rootUrl: pass `{ rootUrl }` per call too (platform-notes.md). */
+/** The Gmail client. Media uploads ignore the service-level rootUrl: pass `{ rootUrl }` per call too (docs/providers.md). */
 export function gmailClient(google: Config['google'], client: OAuth2Client): { api: gmail_v1.Gmail; rootUrl: string } {
   const rootUrl = `${google.gmailApiUrl}/`;
   return { api: gmail({ version: 'v1', auth: client, rootUrl }), rootUrl };

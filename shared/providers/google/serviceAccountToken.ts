@@ -4,7 +4,7 @@
  * Applications" (developers.google.com/identity/protocols/oauth2/service-account#httprest).
  *
  * Why not google-auth-library's JWT client: it hard-codes https://oauth2.googleapis.com/token as
- * both the URL and the assertion `aud` and ignores `endpoints` (platform-notes.md), so GOOGLE_TOKEN_URL
+ * both the URL and the assertion `aud` and ignores `endpoints` (docs/providers.md), so GOOGLE_TOKEN_URL
  * could not apply. We sign the assertion with `jose` and POST it ourselves.
  *
  * One source per (key, subject, scope): the token is cached until 5 minutes before it expires and

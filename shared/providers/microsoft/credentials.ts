@@ -1,5 +1,5 @@
 /**
- * Entra ID credentials for the Microsoft modes (design.md section 4):
+ * Entra ID credentials for the Microsoft modes (README "Sending from Microsoft 365"):
  * - the platform app (admin_consent, and the client of delegated sign-in): its secret from settings,
  *   or `MICROSOFT_CREDENTIAL=managed-identity`, where a managed identity token is the client
  *   assertion of a federated identity credential, so production holds no platform secret at all
@@ -21,7 +21,7 @@ const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-b
 
 /**
  * Options for every credential. Without `disableInstanceDiscovery` MSAL asks the public cloud about an
- * unknown authority host and fails after seconds (platform-notes.md); for the real hosts it stays on.
+ * unknown authority host and fails after seconds (docs/providers.md); for the real hosts it stays on.
  */
 export function authorityOptions(config: Readonly<Config>): { authorityHost: string; disableInstanceDiscovery: boolean } & ReturnType<typeof callDeadlineOptions> {
   return {

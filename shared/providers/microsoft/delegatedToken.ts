@@ -1,7 +1,7 @@
 /**
  * Access tokens for a delegated sender from its refresh token in Key Vault. Entra rotates refresh
  * tokens: each refresh usually returns a new one, which is written as a NEW VERSION of the same
- * secret (design.md 7b), so the newest refresh token is always the one stored.
+ * secret (docs/providers.md "Azure Key Vault"), so the newest refresh token is always the one stored.
  */
 import type { AccessToken } from '@azure/identity';
 import { MailerError } from '../../errors';

@@ -1,15 +1,15 @@
 /**
- * Every Entra ID and Microsoft Graph failure is classified HERE, once, into a design.md section 8
- * code. Callers (send, verify, consent) pass what they were doing (`mailbox`, `account`) so hints can
+ * Every Entra ID and Microsoft Graph failure is classified HERE, once, into a stable code of the error registry
+ * (shared/errors.ts). Callers (send, verify, consent) pass what they were doing (`mailbox`, `account`) so hints can
  * name the mailbox an admin has to fix.
  *
  * Three shapes arrive:
  * - @azure/identity errors: no structured body worth trusting, the AADSTS number is in the message
- *   (platform-notes.md "Entra ID through @azure/identity"), so it is read with /AADSTS(\d+)/.
+ *   (docs/providers.md), so it is read with /AADSTS(\d+)/.
  * - Token-endpoint JSON from our own refresh / code exchange: `{error, error_description, error_codes}`
- *   (provider-wire.md "Entra ID").
+ *   (docs/providers.md "Entra ID").
  * - `GraphError` from @microsoft/microsoft-graph-client: `statusCode`, `code`, `message`, `headers`
- *   (provider-wire.md "Microsoft Graph"). A network failure arrives as a GraphError with statusCode -1.
+ *   (docs/providers.md "Microsoft Graph"). A network failure arrives as a GraphError with statusCode -1.
  */
 import { ErrorCode, MailerError, isMailerError } from '../../errors';
 import { parseRetryAfter } from '../retryAfter';

@@ -2,7 +2,7 @@
  * The Microsoft Graph client, built with an explicit middleware chain: authentication, telemetry
  * (SdkVersion and client-request-id headers), HTTP. The default chain also has a RetryHandler that
  * retries 429/503/504 three times; org-mailer owns its retries (the delivery pipeline re-enqueues
- * with Retry-After), so it is left out (platform-notes.md "Microsoft Graph").
+ * with Retry-After), so it is left out (docs/providers.md).
  */
 import { AuthenticationHandler, Client, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 
@@ -19,7 +19,7 @@ export function createGraphClient(graphUrl: string, getAccessToken: () => Promis
     middleware: authentication,
     baseUrl: `${graphUrl}/`,
     defaultVersion: 'v1.0',
-    // For any other host the client silently omits the Authorization header (platform-notes.md).
+    // For any other host the client silently omits the Authorization header (docs/providers.md).
     customHosts: GRAPH_HOSTS.has(host) ? undefined : new Set([host]),
   });
 }

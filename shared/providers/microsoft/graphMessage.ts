@@ -1,6 +1,6 @@
 /**
  * OutgoingMail -> the JSON body of Graph `POST /users/{id}/sendMail` (and `/me/sendMail`).
- * Shape: https://learn.microsoft.com/graph/api/user-sendmail (provider-wire.md "Microsoft Graph").
+ * Shape: https://learn.microsoft.com/graph/api/user-sendmail (docs/providers.md "Microsoft Graph").
  */
 import { MailerError } from '../../errors';
 import { stableMessageId } from '../../messageId';
@@ -48,7 +48,7 @@ export function toGraphSendMail(mail: OutgoingMail, options: GraphMessageOptions
 
   const headers = Object.entries(mail.headers ?? {});
   for (const [name] of headers) {
-    // Graph answers 400 InvalidInternetMessageHeader for any other name (provider-wire.md).
+    // Graph answers 400 InvalidInternetMessageHeader for any other name (docs/providers.md).
     if (!/^x-/i.test(name)) {
       throw new MailerError('INVALID_MESSAGE', `Custom header "${name}" is not allowed: Microsoft Graph accepts only headers starting with X-.`, {
         fields: { headers: name },

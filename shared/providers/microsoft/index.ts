@@ -1,6 +1,6 @@
 /**
  * The Microsoft 365 provider module: admin_consent, app_registration and delegated senders through
- * Microsoft Graph sendMail (design.md section 4).
+ * Microsoft Graph sendMail (README "Sending from Microsoft 365").
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ERROR_CODES, MailerError } from '../../errors';

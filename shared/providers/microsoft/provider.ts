@@ -54,7 +54,7 @@ export class MicrosoftMailProvider implements MailProvider {
       toGraphSendMail(mail, { from: this.sender, defaultReplyTo: this.options.defaultReplyTo, saveToSentItems: this.options.saveToSentItems }),
     );
     await this.post(body);
-    // Graph answers 202 with no body and no message id (provider-wire.md).
+    // Graph answers 202 with no body and no message id (docs/providers.md).
     return {};
   }
 

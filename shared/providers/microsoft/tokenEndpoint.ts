@@ -3,7 +3,7 @@
  * grant (with PKCE) and the refresh token grant.
  *
  * Why not MSAL here: MSAL keeps refresh tokens inside its own cache and has no hook that shows a
- * rotated refresh token, but we must write every rotated refresh token to Key Vault (design.md 7b).
+ * rotated refresh token, but we must write every rotated refresh token to Key Vault (docs/providers.md "Azure Key Vault").
  * The grants are two small form POSTs (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow).
  */
 import { MailerError } from '../../errors';
@@ -12,7 +12,7 @@ import { platformClientAuthentication } from './credentials';
 import { classifyTokenEndpointError, EntraErrorBody } from './errors';
 import { timedOut, withDeadline } from '../deadline';
 
-/** What delegated sending needs; offline_access yields the refresh token (design.md section 4). */
+/** What delegated sending needs; offline_access yields the refresh token (README "Sending from Microsoft 365"). */
 export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_access'];
 /** Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). */
 export const SIGN_IN_SCOPES = ['openid', 'profile', ...DELEGATED_SCOPES];

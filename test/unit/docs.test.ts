@@ -1,0 +1,41 @@
+/**
+ * The repository explains itself: no tracked file sends the reader to a document outside it, every error
+ * code has a runbook entry in docs/operations.md, and the README links the docs.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERROR_CODES } from '@shared/errors';
+
+const root = join(__dirname, '..', '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+describe('docs', () => {
+  it('no tracked file mentions a document that is not in the repository', () => {
+    // Built from parts so this file does not match itself.
+    const outside = ['design', 'platform-notes', 'provider-wire'].map((name) => `${name}\\.md`).concat(['\\.\\./shared/']);
+    const pattern = new RegExp(outside.join('|'));
+    const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const offenders = files.filter((file) => !file.endsWith('package-lock.json') && pattern.test(readFileSyncSafe(join(root, file))));
+    expect(offenders).toEqual([]);
+  });
+
+  it('every error code of the registry has a runbook row in docs/operations.md', () => {
+    const operations = read('docs/operations.md');
+    const missing = Object.keys(ERROR_CODES).filter((code) => !operations.includes(`| \`${code}\` |`));
+    expect(missing).toEqual([]);
+  });
+
+  it('the README links each page of docs/', () => {
+    const readme = read('README.md');
+    for (const page of ['docs/architecture.md', 'docs/providers.md', 'docs/operations.md']) expect(readme).toContain(`(${page})`);
+  });
+});
+
+function readFileSyncSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return ''; // a tracked file deleted in the work tree
+  }
+}
