@@ -16,66 +16,19 @@ import { isMailerError, MailerError } from '../errors';
 import { withDeadline } from '../providers/deadline';
 import type { SendReceipt } from '../providers/types';
 import { DEFAULT_ORG_ID } from '../senders/model';
-import type { DeliveryChanges, DeliveryRecord, DeliveryStore } from '../store/deliveryStore';
+import type { DeliveryChanges, DeliveryRecord } from '../store/deliveryStore';
 import { DeliveryTransitionError, isFinal } from '../store/deliveryStore';
-import type { QueueStore } from '../store/outboxQueue';
-import type { PayloadStore } from '../store/payloadStore';
-import type { PoisonArchive } from '../store/poisonArchive';
 import { contentHash } from './contentHash';
 import { Accepted, buildEnvelope, Envelope, readEnvelope, Slot } from './envelope';
 import { createUnknownOutcomes } from './unknownOutcome';
-import type { EventPublisher } from './events';
 import { messageEventOf } from '../events/producers';
-import type { PlatformEventSink } from '../events/types';
-import type { MailboxLimiter } from './mailboxLimiter';
-import { RetryPolicy, retryDelayMs, shouldGiveUp } from './retryPolicy';
-import type { MailboxScheduler } from './scheduler';
+import { retryDelayMs, shouldGiveUp } from './retryPolicy';
 import { Message, parseMessage, toOutgoingMail } from './schema';
-import type { SenderResolver } from '../senders/resolve';
-import { chooseSender, MailboxRates, mailboxOf, SenderChoice } from './senderChoice';
+import { chooseSender, mailboxOf, SenderChoice } from './senderChoice';
 import { delayUntil } from './slotMath';
 
-export interface WorkerLog {
-  info(message: string): void;
-  warn(message: string): void;
-}
-
-export interface WorkerDeps {
-  deliveries: DeliveryStore;
-  outbox: QueueStore;
-  payloads: PayloadStore;
-  poisonArchive: PoisonArchive;
-  resolver: SenderResolver;
-  scheduler: MailboxScheduler;
-  limiter: MailboxLimiter;
-  publish: EventPublisher;
-  policy: RetryPolicy;
-  ratePerMinute: MailboxRates;
-  /** How long a claim holds a message in `sending` before another worker may take it over. */
-  leaseMs: number;
-  /** The longest one provider send may take (timing.ts); past it: PROVIDER_TIMEOUT, permit released. */
-  sendBudgetMs?: number;
-  /** Names the queue in archived records. */
-  queueName: string;
-  clock?: () => number;
-  /** `message.queued` for rows the worker creates (webhooks); the other transitions go through `publish`. */
-  events?: PlatformEventSink;
-}
-
-/** What happened to one queue message (returned for logs and tests). */
-export type Outcome =
-  | 'sent'
-  | 'failed'
-  | 'retrying'
-  | 'deferred'
-  | 'duplicate'
-  | 'archived'
-  /** A copy whose content differs from the first seen under its id (IDEMPOTENCY_CONFLICT): dropped, not sent. */
-  | 'conflict'
-  /** An attempt whose outcome is unknown: recorded `uncertain`, not sent again. */
-  | 'uncertain'
-  /** Accepted by the provider, the row not writable: a follow-up message carries the proof (`accepted`). */
-  | 'unrecorded';
+export type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
+import type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
 
 const RECORD_TRIES = 3;
 /**

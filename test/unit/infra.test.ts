@@ -52,7 +52,7 @@ describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ templa
   const vaultUri = runtime(vault.id, 'vaultUri');
   const clientId = runtime(identity.id, 'clientId');
 
-  describe('app settings against SETTINGS in shared/config.ts', () => {
+  describe('app settings against SETTINGS in shared/settings.ts', () => {
     const specs = new Map(SETTINGS.map((s) => [s.name, s]));
     /** Every setting either credential mode sets. */
     const anyMode = new Set([...Object.keys(settings), ...Object.keys(appSettingsOf(identityMode.resources))]);

@@ -19,19 +19,14 @@
  */
 import { Readable } from 'node:stream';
 import type { gmail_v1 } from '@googleapis/gmail';
-import type { Config } from '../../config';
 import { MailerError } from '../../errors';
-import { boundedCache } from '../../cache/bounded';
 import { buildMime } from '../../mime';
 import type { SenderConfig } from '../../senders/model';
-import type { SecretStore } from '../../store/types';
 import type { MailAddress, MailProvider, OutgoingMail, SendReceipt, VerifyCheck } from '../types';
 import { withDeadline } from '../deadline';
 import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE, isGmailAuthError, type GoogleErrorContext } from './errors';
-import { gmailClient, handlerOAuthClient, platformOAuthClient, type OAuth2Client } from './oauthClient';
 import { SEND_CAPABLE_SCOPES } from './oauthFlow';
-import { parseServiceAccountKey } from './serviceAccountKey';
-import { ServiceAccountTokenSource } from './serviceAccountToken';
+import { AliasStatus, GoogleProviderContext, secretRef, Session, session } from './gmailSession';
 import { mailboxProbe } from './mailboxCheck';
 
 /** Gmail API: at most 100 recipients per message (To + Cc + Bcc). */
@@ -41,86 +36,7 @@ export const GMAIL_JSON_RAW_LIMIT = 3.5 * 1024 * 1024;
 /** Gmail's maximum message size through the upload endpoint (developers.google.com/gmail/api/reference/rest/v1/users.messages/send). */
 export const GMAIL_MAX_MESSAGE_BYTES = 35 * 1024 * 1024;
 const ALIAS_RECHECK_MS = 10 * 60 * 1000;
-/** Sessions kept: bounded by count and by an hour without use (the access token is stale by then). */
-const SESSION_BOUNDS = { max: 500, ttlMs: 60 * 60_000, age: 'idle' as const };
-
-export interface GoogleProviderContext {
-  config: Readonly<Config>;
-  secrets: SecretStore;
-}
-
-type AliasStatus = { state: 'verified' } | { state: 'unverified'; detail: string } | { state: 'unknown' };
-
-interface Session {
-  client: OAuth2Client;
-  api: gmail_v1.Gmail;
-  rootUrl: string;
-  errors: GoogleErrorContext;
-  /** Forgets the current access token (Gmail answered 401 with it). */
-  invalidate(): void;
-  alias?: { status: Promise<AliasStatus>; at: number };
-}
-
-/** Sessions by sender config version: a new version (save, consent, reset) gets a new credential. */
-const sessions = boundedCache<string, Promise<Session>>(SESSION_BOUNDS);
-
-function sessionKey(sender: SenderConfig, config: Readonly<Config>): string {
-  return [config.google.tokenUrl, config.google.clientId, sender.orgId, sender.mode, sender.version, sender.secretGeneration].join('|');
-}
-
-function secretRef(sender: SenderConfig, purpose: string): string {
-  const name = sender.secretRefs[purpose];
-  if (!name) {
-    throw new MailerError('GOOGLE_REAUTH_REQUIRED', `The Google sender of ${sender.orgId} has no ${purpose} saved.`, {
-      hint: sender.mode === 'oauth' ? 'Sign in with Google from the settings page first.' : 'Upload the service-account JSON key first.',
-    });
-  }
-  return name;
-}
-
-async function openSession(sender: SenderConfig, context: GoogleProviderContext): Promise<Session> {
-  const google = context.config.google;
-  if (sender.mode === 'service_account') {
-    const key = parseServiceAccountKey(await context.secrets.get(secretRef(sender, 'serviceAccountKey')));
-    const timeoutMs = context.config.providerCallTimeoutMs;
-    const source = new ServiceAccountTokenSource(key, sender.senderEmail, [GMAIL_SEND_SCOPE], google.tokenUrl, timeoutMs);
-    const client = handlerOAuthClient(() => source.get(), timeoutMs);
-    return {
-      client,
-      ...gmailClient(google, client),
-      errors: { mode: sender.mode, senderEmail: sender.senderEmail, serviceAccountClientId: key.clientId },
-      invalidate: () => {
-        source.invalidate();
-        client.setCredentials({});
-      },
-    };
-  }
-  if (sender.mode !== 'oauth') throw new MailerError('INTERNAL', `Google has no sender mode ${sender.mode}.`);
-  const refreshToken = await context.secrets.get(secretRef(sender, 'refreshToken'));
-  const client = platformOAuthClient(google, undefined, context.config.providerCallTimeoutMs);
-  client.setCredentials({ refresh_token: refreshToken });
-  return {
-    client,
-    ...gmailClient(google, client),
-    errors: { mode: sender.mode, senderEmail: sender.senderEmail, refreshTokenIssuedAt: sender.refreshTokenIssuedAt },
-    invalidate: () => client.setCredentials({ refresh_token: refreshToken }),
-  };
-}
-
-function session(sender: SenderConfig, context: GoogleProviderContext): Promise<Session> {
-  const key = sessionKey(sender, context.config);
-  let entry = sessions.get(key);
-  if (!entry) {
-    entry = openSession(sender, context);
-    // A failed open (vault down, bad key) is not cached: the next call tries again.
-    const opened = entry;
-    opened.catch(() => {
-      if (sessions.peek(key) === opened) sessions.delete(key);
-    });
-    sessions.set(key, entry);
-  }
-  return entry;
-}
+export type { GoogleProviderContext } from './gmailSession';
 
 export function createGmailProvider(sender: SenderConfig, context: GoogleProviderContext): MailProvider {
   const from: MailAddress = { address: sender.senderEmail, name: sender.senderName };
