@@ -10,6 +10,7 @@
  *   leave a `webhook.disabled` notice (also published as an event).
  * Delivery is at least once and unordered: receivers de-duplicate on `webhook-id` (the event id).
  */
+import { logEvent } from '../telemetry/log';
 import { MailerError } from '../errors';
 import { isEventType, stableEventId } from '../events/catalogue';
 import type { PlatformEvent } from '../events/types';
@@ -146,6 +147,12 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
     const result = await attemptOnce(endpoint, event);
     await deps.attempts.add(endpoint.id, { eventId: event.id, eventType: event.type, at, attempt: task.attempt, ...result }, ATTEMPTS_KEPT);
     const what = result.statusCode !== undefined ? `HTTP ${result.statusCode}` : (result.error ?? 'failed');
+    // The structured line of every attempt (docs/operations.md): ids, outcome and duration, never the URL or a body.
+    logEvent(
+      'webhook.attempt',
+      { orgId: event.orgId, targetId: endpoint.id, attempt: task.attempt, durationMs: result.durationMs, status: result.delivered ? 'delivered' : what },
+      result.delivered ? 'info' : 'warn',
+    );
     if (result.delivered) {
       log.info(`${where}: delivered (${what}, ${result.durationMs} ms)`);
       if (endpoint.failingSince) await deps.endpoints.merge(endpoint.scope, endpoint.id, { failingSince: null });

@@ -169,6 +169,10 @@ describe('webhooks', () => {
     const counts = t.logs.slice(from).filter((l) => l.startsWith('[webhookDelivery] ')).flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
     expect(counts.length).toBeGreaterThanOrEqual(4);
     expect(new Set(counts)).toEqual(new Set([1]));
+    // One structured line per attempt (docs/operations.md), with the endpoint id but never its URL.
+    const lines = t.logs.slice(from).filter((l) => l.includes('mailer.webhook.attempt {')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+    expect(lines.filter((f) => f.targetId === hook.id).map((f) => [f.attempt, f.status])).toEqual([[1, 'HTTP 500'], [2, 'HTTP 500'], [3, 'HTTP 500'], [4, 'delivered']]);
+    expect(t.logs.slice(from).some((l) => l.includes(receiver.url('/flaky')))).toBe(false);
     expect((await api(t.host, 'GET', `webhooks/${hook.id}`)).body.failingSince).toBeUndefined();
   });
 
