@@ -6,6 +6,9 @@
  * names (`secretRefs`) and harmless hints. Secrets are written BEFORE the row that references them,
  * and old ones deleted AFTER the row stops referencing them, so a crash in between leaves at worst
  * an orphaned secret, never a row pointing at nothing.
+ *
+ * Every method acts on one sender of the org: `key` (default `default`, what the single-sender
+ * routes mean). Named senders are created through `named.ts`, which then calls `save` with their key.
  */
 import type { Config } from '../config';
 import type { ConsentService } from '../consent/service';
@@ -17,7 +20,7 @@ import type { VerifyCheck } from '../providers/types';
 import { secretName, secretNamePrefix, SecretPurpose } from '../store/secretNames';
 import type { SenderStore, StoredSender } from '../store/senderStore';
 import type { SecretStore } from '../store/types';
-import type { ProviderName, SenderConfig, SenderMode } from './model';
+import { DEFAULT_SENDER_KEY, ProviderName, SenderConfig, SenderMode } from './model';
 import type { ProviderCache } from './providerCache';
 import { parseConsentLinkInput, parseSenderInput, parseTestInput, SenderInput } from './schema';
 import { testMessage } from './testMessage';
@@ -113,11 +116,17 @@ export function createSenderService(deps: SenderServiceDeps) {
   const now = () => clock().toISOString();
   const view = (config: SenderConfig) => toView(config, clock());
 
-  async function load(orgId: string): Promise<StoredSender> {
-    const stored = await deps.store.get(orgId);
-    if (!stored) throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender configured; it uses the default sender.`);
+  async function load(orgId: string, key: string): Promise<StoredSender> {
+    const stored = await deps.store.get(orgId, key);
+    if (!stored) {
+      if (key !== DEFAULT_SENDER_KEY) throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender "${key}".`);
+      throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender configured; it uses the default sender.`);
+    }
     return stored;
   }
+
+  /** The key on a config: only named senders carry one, so a default row is written exactly as before. */
+  const keyed = (key: string) => (key === DEFAULT_SENDER_KEY ? {} : { senderKey: key });
 
   function refuseLocked(config: SenderConfig | undefined): void {
     if (config?.locked) {
@@ -127,15 +136,15 @@ export function createSenderService(deps: SenderServiceDeps) {
 
   async function write(config: SenderConfig, previous: StoredSender | undefined): Promise<StoredSender> {
     const saved = previous ? await deps.store.replace(config, previous.etag) : await deps.store.create(config);
-    deps.providers.forget(config.orgId);
+    deps.providers.forget(config.orgId, config.senderKey);
     return saved;
   }
 
   /** Writes each secret under this generation's name (a new VERSION when the name exists). */
-  async function putSecrets(orgId: string, generation: number, secrets: Record<string, string>): Promise<Record<string, string>> {
+  async function putSecrets(orgId: string, generation: number, secrets: Record<string, string>, senderKey: string): Promise<Record<string, string>> {
     const refs: Record<string, string> = {};
     for (const [key, value] of Object.entries(secrets)) {
-      const name = secretName(orgId, purposeOf(key), generation);
+      const name = secretName(orgId, purposeOf(key), generation, senderKey);
       await deps.secrets.set(name, value);
       refs[key] = name;
     }
@@ -143,7 +152,7 @@ export function createSenderService(deps: SenderServiceDeps) {
   }
 
   /** Deletes secrets the row no longer references. Best effort after the row changed: an orphan is harmless. */
-  async function dropSecrets(orgId: string, names: string[], strict: boolean): Promise<void> {
+  async function dropSecrets(orgId: string, names: string[], strict: boolean, senderKey: string): Promise<void> {
     for (const name of names) {
       try {
         await deps.secrets.delete(name);
@@ -151,7 +160,7 @@ export function createSenderService(deps: SenderServiceDeps) {
         if (strict) throw error;
       }
     }
-    deps.secrets.forget(secretNamePrefix(orgId));
+    deps.secrets.forget(secretNamePrefix(orgId, senderKey));
   }
 
   const unreferenced = (before: SenderConfig | undefined, after: SenderConfig) =>
@@ -166,14 +175,14 @@ export function createSenderService(deps: SenderServiceDeps) {
   }
 
   return {
-    async get(orgId: string): Promise<SenderView> {
-      return view((await load(orgId)).config);
+    async get(orgId: string, key: string = DEFAULT_SENDER_KEY): Promise<SenderView> {
+      return view((await load(orgId, key)).config);
     },
 
     /** PUT: validate everything, then Key Vault, then the row. Locked -> 409; never half-saved. */
-    async save(orgId: string, body: unknown): Promise<SenderView> {
+    async save(orgId: string, body: unknown, key: string = DEFAULT_SENDER_KEY): Promise<SenderView> {
       const input = parseSenderInput(body);
-      const previous = await deps.store.get(orgId);
+      const previous = await deps.store.get(orgId, key);
       const before = previous?.config;
       refuseLocked(before);
       const sameKind = !!before && before.provider === input.provider && before.mode === input.mode;
@@ -187,11 +196,12 @@ export function createSenderService(deps: SenderServiceDeps) {
       const newSecrets: Record<string, string> = {};
       if (input.clientSecret) newSecrets.clientSecret = input.clientSecret;
       if (input.serviceAccountKey) newSecrets.serviceAccountKey = input.serviceAccountKey;
-      const refs = await putSecrets(orgId, generation, newSecrets);
+      const refs = await putSecrets(orgId, generation, newSecrets, key);
 
       const kept = sameKind && before ? before : undefined;
       const config: SenderConfig = {
         orgId,
+        ...keyed(key),
         provider: input.provider,
         mode: input.mode,
         senderEmail: input.senderEmail,
@@ -220,24 +230,26 @@ export function createSenderService(deps: SenderServiceDeps) {
       };
       stripUndefined(config);
       await write(config, previous);
-      await dropSecrets(orgId, unreferenced(before, config), false);
+      await dropSecrets(orgId, unreferenced(before, config), false, key);
       return view(config);
     },
 
-    async remove(orgId: string): Promise<void> {
-      const previous = await deps.store.get(orgId);
+    /** `beforeDelete` (the routing check) runs once the sender is known to exist. */
+    async remove(orgId: string, key: string = DEFAULT_SENDER_KEY, beforeDelete?: () => Promise<void>): Promise<void> {
+      const previous = await deps.store.get(orgId, key);
       if (!previous) return;
+      await beforeDelete?.();
       // Secrets first (strict): a failure leaves the row, so DELETE can simply be repeated.
-      await dropSecrets(orgId, Object.values(previous.config.secretRefs), true);
-      await deps.store.delete(orgId, previous.etag);
-      deps.providers.forget(orgId);
+      await dropSecrets(orgId, Object.values(previous.config.secretRefs), true, key);
+      await deps.store.delete(orgId, previous.etag, key);
+      deps.providers.forget(orgId, key);
     },
 
     /** Unlocks, deletes the org's secrets (generation moves on), and returns the org to the default sender. */
-    async reset(orgId: string): Promise<SenderView> {
-      const previous = await load(orgId);
+    async reset(orgId: string, key: string = DEFAULT_SENDER_KEY): Promise<SenderView> {
+      const previous = await load(orgId, key);
       const before = previous.config;
-      await dropSecrets(orgId, Object.values(before.secretRefs), true);
+      await dropSecrets(orgId, Object.values(before.secretRefs), true, key);
       const at = now();
       const config: SenderConfig = {
         ...before,
@@ -262,10 +274,10 @@ export function createSenderService(deps: SenderServiceDeps) {
       return view(config);
     },
 
-    async consentLink(orgId: string, body: unknown): Promise<{ url: string; expiresAt: string }> {
+    async consentLink(orgId: string, body: unknown, key: string = DEFAULT_SENDER_KEY): Promise<{ url: string; expiresAt: string }> {
       const input = parseConsentLinkInput(body);
-      refuseLocked((await deps.store.get(orgId))?.config);
-      return deps.consent.createLink(orgId, input);
+      refuseLocked((await deps.store.get(orgId, key))?.config);
+      return deps.consent.createLink(orgId, input, key === DEFAULT_SENDER_KEY ? undefined : key);
     },
 
     /**
@@ -279,7 +291,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       try {
         const result = await deps.consent.complete(provider, query);
         if ('next' in result) return { ...base, next: result.next };
-        const sender = await applyConsent(result.state.orgId, result.state.provider, result.state.mode, result.outcome);
+        const sender = await applyConsent(result.state.orgId, result.state.senderKey ?? DEFAULT_SENDER_KEY, result.state.provider, result.state.mode, result.outcome);
         return { ...base, sender };
       } catch (error) {
         let failure = isMailerError(error) ? error : new MailerError('INTERNAL', 'The consent could not be completed.', { cause: error });
@@ -292,28 +304,28 @@ export function createSenderService(deps: SenderServiceDeps) {
     },
 
     /** Test connection: token and mailbox checks, no mail sent. */
-    async verify(orgId: string): Promise<VerifyResult> {
-      const { config } = await load(orgId);
+    async verify(orgId: string, key: string = DEFAULT_SENDER_KEY): Promise<VerifyResult> {
+      const { config } = await load(orgId, key);
       requireComplete(config);
       const [mailbox, domain] = await Promise.all([deps.providers.get(config).verify(), deps.domainChecks?.(config) ?? []]);
       const record = domainCheckRecord(domain, now());
       // Bookkeeping for the config view's warnings; a failed write must not fail the test.
-      if (record) await deps.store.patch(orgId, { domainCheck: record }).catch(() => undefined);
+      if (record) await deps.store.patch(orgId, { domainCheck: record }, key).catch(() => undefined);
       const checks = [...mailbox, ...domain];
       return { ok: verifyPassed(checks), checks };
     },
 
     /** Save and test: one real test message. Success activates and locks; failure is recorded with its hint. */
-    async test(orgId: string, body: unknown): Promise<{ ok: true; sentTo: string; sender: SenderView }> {
+    async test(orgId: string, body: unknown, key: string = DEFAULT_SENDER_KEY): Promise<{ ok: true; sentTo: string; sender: SenderView }> {
       const { to } = parseTestInput(body);
-      const stored = await load(orgId);
+      const stored = await load(orgId, key);
       requireComplete(stored.config);
       const provider = deps.providers.get(stored.config);
       try {
         await provider.send(testMessage(stored.config, to));
       } catch (error) {
         const failure = isMailerError(error) ? error : new MailerError('PROVIDER_UNAVAILABLE', 'The test send failed unexpectedly.', { cause: error });
-        await recordFailedTest(orgId, stored.config.version, failure, to).catch(() => undefined);
+        await recordFailedTest(orgId, key, stored.config.version, failure, to).catch(() => undefined);
         throw failure;
       }
       const at = now();
@@ -326,8 +338,8 @@ export function createSenderService(deps: SenderServiceDeps) {
     },
   };
 
-  async function recordFailedTest(orgId: string, version: number, failure: MailerError, to: string): Promise<void> {
-    const stored = await deps.store.get(orgId);
+  async function recordFailedTest(orgId: string, key: string, version: number, failure: MailerError, to: string): Promise<void> {
+    const stored = await deps.store.get(orgId, key);
     if (!stored || stored.config.version !== version) return;
     const at = now();
     const broken = failure.category === 'auth' || failure.category === 'permission' || failure.category === 'mailbox';
@@ -343,17 +355,18 @@ export function createSenderService(deps: SenderServiceDeps) {
     if (config.status === 'needs_attention' && stored.config.status !== 'needs_attention') await deps.events?.(senderEvent('sender.needs_attention', config));
   }
 
-  async function applyConsent(orgId: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {
-    const previous = await deps.store.get(orgId);
+  async function applyConsent(orgId: string, key: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {
+    const previous = await deps.store.get(orgId, key);
     const before = previous?.config;
     refuseLocked(before);
     // Every consent moves the generation forward: new names, and the old secrets are deleted after.
     const generation = (before?.secretGeneration ?? 0) + 1;
-    const refs = await putSecrets(orgId, generation, outcome.secrets);
+    const refs = await putSecrets(orgId, generation, outcome.secrets, key);
     const sameProvider = before?.provider === provider;
     const at = now();
     const config: SenderConfig = {
       orgId,
+      ...keyed(key),
       provider,
       mode,
       // An address saved earlier (e.g. a shared mailbox) wins over the signed-in account's own.
@@ -378,10 +391,10 @@ export function createSenderService(deps: SenderServiceDeps) {
     try {
       await write(config, previous);
     } catch (error) {
-      await dropSecrets(orgId, Object.values(refs), false); // nothing half-saved
+      await dropSecrets(orgId, Object.values(refs), false, key); // nothing half-saved
       throw error;
     }
-    await dropSecrets(orgId, unreferenced(before, config), false);
+    await dropSecrets(orgId, unreferenced(before, config), false, key);
     return view(config);
   }
 }

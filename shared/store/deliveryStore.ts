@@ -22,7 +22,7 @@
  */
 import { odata, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { ErrorCode, MailerError } from '../errors';
-import type { ProviderName } from '../senders/model';
+import type { Hop, ProviderName } from '../senders/model';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
@@ -60,6 +60,10 @@ export interface DeliveryRecord {
   provider?: ProviderName;
   /** The mailbox address used. */
   sender?: string;
+  /** Which of the org's senders (its key), or `_platform` for the platform's default sender. */
+  senderKey?: string;
+  /** The org's senders the route passed over before `senderKey`, and why (absent when none). */
+  hops?: Hop[];
   code?: ErrorCode;
   message?: string;
   hint?: string;
@@ -128,18 +132,20 @@ export const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME -
 const FIELDS = [
   'status', 'attempts', 'createdAt', 'updatedAt', 'category', 'recipients', 'via', 'viaReason', 'provider', 'sender',
   'code', 'message', 'hint', 'leaseOwner', 'leaseUntil', 'nextAttemptAt', 'sentAt', 'failedAt', 'providerMessageId',
-  'contentHash', 'uncertainAt',
+  'contentHash', 'uncertainAt', 'senderKey',
 ] as const;
 
 function toEntity(record: Omit<DeliveryRecord, 'etag'>, rowKey: string): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: record.orgId, rowKey, id: record.id };
   for (const field of FIELDS) if (record[field] !== undefined) entity[field] = record[field];
+  if (record.hops?.length) entity.hops = JSON.stringify(record.hops); // a JSON column: entities hold flat values only
   return entity;
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeliveryRecord {
   const record: Record<string, unknown> = { orgId: entity.partitionKey, id: entity.id ?? entity.rowKey, etag: entity.etag };
   for (const field of FIELDS) if (entity[field] !== undefined && entity[field] !== null) record[field] = entity[field];
+  if (typeof entity.hops === 'string') record.hops = JSON.parse(entity.hops);
   return record as unknown as DeliveryRecord;
 }
 
