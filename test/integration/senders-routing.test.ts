@@ -200,7 +200,7 @@ describe('the sender API with keys', () => {
     expect(await t.services.senders.get(org, 'one-more')).toBeUndefined();
   });
 
-  it('a consent link for a named sender carries its key in the signed state', async () => {
+  it('a consent link for a named sender carries its key in the signed state, and the callback stores into that sender', async () => {
     const org = newOrgId('consent');
     const created = await api(t.host, 'POST', `orgs/${org}/senders`, { key: 'alerts', provider: 'google', mode: 'oauth', senderEmail: 'alerts@fabrikam.example', senderName: 'Alerts' });
     expect(created.status).toBe(201);
@@ -212,6 +212,19 @@ describe('the sender API with keys', () => {
     // The old route's state has no key (it means `default`), as before.
     const old = await api(t.host, 'POST', `orgs/${org}/sender/consent-link`, { provider: 'google', mode: 'oauth' });
     expect(JSON.parse(Buffer.from(new URL(old.body.url).searchParams.get('state')!.split('.')[1], 'base64url').toString('utf8'))).not.toHaveProperty('snd');
+
+    // alerts@ approves; the callback stores the sign-in into `alerts`, not into `default`.
+    const google = new URL(link.body.url);
+    google.searchParams.set('login_hint', 'alerts@fabrikam.example');
+    google.searchParams.set('sandbox_action', 'approve');
+    const toCallback = await fetch(google, { redirect: 'manual' });
+    expect(toCallback.status).toBe(302);
+    const callback = new URL(toCallback.headers.get('location')!);
+    expect((await fetch(new URL(callback.pathname + callback.search, t.host.url), { redirect: 'manual' })).status).toBeLessThan(400);
+    const alerts = (await t.services.senders.get(org, 'alerts'))!.config;
+    expect(alerts).toMatchObject({ senderKey: 'alerts', accountEmail: 'alerts@fabrikam.example', secretRefs: { refreshToken: `snd${org.length}-${org}-alerts-refresh-token-2` } });
+    expect(await t.services.senders.get(org)).toBeUndefined();
+    expect((await api(t.host, 'POST', `orgs/${org}/senders/alerts/verify`)).body).toMatchObject({ ok: true });
   });
 });
 
