@@ -190,6 +190,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'GET admin/sender': getSender,
   'PUT admin/sender': putSender("Save the token's org's sender configuration"),
+  'GET admin/senders': {
+    summary: "The token's org's senders with their status (the page lists them when there are several)",
+    tag: 'settings page',
+    answers: { 200: { description: 'Every sender of the org, default first', schema: 'SenderList' } },
+    errors: [],
+  },
   'POST admin/sender/consent-link': consentLink('Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.'),
   'POST admin/sender/verify': verify,
   'POST admin/sender/test': test,
