@@ -102,7 +102,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
 
       const recipients = message.to.length + message.cc.length + message.bcc.length;
       const hash = contentHash(message);
-      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, recipients, contentHash: hash, now: now() });
+      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, workspace: message.workspace, recipients, contentHash: hash, now: now() });
       // Same id, other content: refused. The queue message written above is dropped by the worker,
       // which finds the row's hash differs from its content's. A row without a hash (created by the
       // worker for a typed-client message not claimed yet) cannot be compared: a plain duplicate.

@@ -164,6 +164,7 @@ const deliveryView = describes<DeliveryView>()(
     createdAt: instant,
     updatedAt: instant,
     category: z.string().optional(),
+    workspace: z.string().optional(),
     recipients: z.number().int().optional(),
     via: z.enum(['org', 'default']).optional(),
     viaReason: z.string().optional(),

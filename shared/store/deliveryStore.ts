@@ -52,6 +52,8 @@ export interface DeliveryRecord {
   createdAt: string;
   updatedAt: string;
   category?: string;
+  /** The message's workspace, when given (routing rules may match on it). */
+  workspace?: string;
   recipients?: number;
   /** Which sender the current/last attempt uses: the org's own, or the default sender. */
   via?: 'org' | 'default';
@@ -117,7 +119,7 @@ export interface ListOptions {
 export interface DeliveryStore {
   get(orgId: string, id: string): Promise<DeliveryRecord | undefined>;
   /** Creates the row as `queued` unless it exists; either way returns the row. */
-  create(init: { orgId: string; id: string; category?: string; recipients?: number; contentHash?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
+  create(init: { orgId: string; id: string; category?: string; workspace?: string; recipients?: number; contentHash?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
   /** Moves `current` (as read, with its ETag) to `to`. */
   transition(current: DeliveryRecord, to: DeliveryStatus, changes?: DeliveryChanges, options?: TransitionOptions): Promise<DeliveryRecord>;
   /** `queued|retrying|sending-with-expired-lease -> sending`, attempts + 1, lease for `owner`. */
@@ -132,7 +134,7 @@ export const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME -
 const FIELDS = [
   'status', 'attempts', 'createdAt', 'updatedAt', 'category', 'recipients', 'via', 'viaReason', 'provider', 'sender',
   'code', 'message', 'hint', 'leaseOwner', 'leaseUntil', 'nextAttemptAt', 'sentAt', 'failedAt', 'providerMessageId',
-  'contentHash', 'uncertainAt', 'senderKey',
+  'contentHash', 'uncertainAt', 'senderKey', 'workspace',
 ] as const;
 
 function toEntity(record: Omit<DeliveryRecord, 'etag'>, rowKey: string): Record<string, unknown> & { partitionKey: string; rowKey: string } {
@@ -235,9 +237,9 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
     get,
     transition,
 
-    async create({ orgId, id, category, recipients, contentHash, now = Date.now() }) {
+    async create({ orgId, id, category, workspace, recipients, contentHash, now = Date.now() }) {
       const at = new Date(now).toISOString();
-      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, recipients, contentHash };
+      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, ...(workspace ? { workspace } : {}), recipients, contentHash };
       try {
         const etag = await write(
           [

@@ -88,6 +88,7 @@ describe('routing among several senders', () => {
       // What explain said is what the worker did.
       expect(rows.get(c.id)).toMatchObject({ status: 'sent', via: 'org', senderKey: explained.body.sender, sender: explained.body.senderEmail, provider: c.provider });
       expect(rows.get(c.id)!.hops).toBeUndefined();
+      expect(rows.get(c.id)!.workspace).toBe((c.fields as { workspace?: string }).workspace);
       const sent = accepted.filter((m) => m.subject === `Subject ${c.id}`);
       expect(sent).toHaveLength(1);
       expect(sent[0]).toMatchObject({ provider: c.provider, from: { address: c.from } });

@@ -6,6 +6,7 @@ import { decideRoute, parseRoutingInput, ruleMatches } from '../../shared/sender
 import type { SenderConfig } from '../../shared/senders/model';
 import { parseSecretName, secretName, secretNamePrefix } from '../../shared/store/secretNames';
 import { MailerError } from '../../shared/errors';
+import { OrgMailerClient, type MessageInput } from '../../shared/client';
 
 const at = '2026-12-01T00:00:00.000Z';
 function sender(key: string | undefined, fields: Partial<SenderConfig> = {}): SenderConfig {
@@ -71,6 +72,14 @@ describe('decideRoute', () => {
     expect(fields({ rules: [{ match: { category: 'no spaces' }, sender: 'default' }] })).toHaveProperty(['rules.0.match.category']);
     expect(fields({ rules: Array(51).fill({ match: {}, sender: 'default' }) })).toHaveProperty('rules');
     expect(fields({ rules: [{ match: { category: ['a'] }, sender: 'compliance' }] })).toBeUndefined();
+  });
+});
+
+describe('messages gain workspace', () => {
+  it('the typed client (same schema as the API) takes a workspace with the characters of category, and refuses others', () => {
+    const base = { id: 'w-1', to: [{ address: 'a@example.com' }], subject: 'Hi', text: 'x' };
+    expect(OrgMailerClient.validate('acme', { ...base, workspace: 'subsidiary-de' } as MessageInput).workspace).toBe('subsidiary-de');
+    expect(() => OrgMailerClient.validate('acme', { ...base, workspace: 'no spaces' } as MessageInput)).toThrow(expect.objectContaining({ fields: { workspace: expect.any(String) } }));
   });
 });
 
