@@ -179,7 +179,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
       // (the sender now needs attention, so the route passes it over and records the hop).
       if (named && choice.sender.config.fallbackToDefault && choice.sender.config.status === 'active') return retry(claimed, error, envelope, 0, {}, owner);
       if (choice.via === 'org' && choice.sender.config.fallbackToDefault && claimed.orgId !== DEFAULT_ORG_ID && (await deps.resolver.resolveDefault())) {
-        return retry(claimed, error, envelope, 0, { via: 'default', viaReason: error.code, hops: [{ sender: DEFAULT_SENDER_KEY, status: 'needs_attention', reason: error.code }] }, owner);
+        return retry(claimed, error, envelope, 0, { via: 'default', viaReason: error.code, hops: [...(choice.hops ?? []), { sender: DEFAULT_SENDER_KEY, status: 'needs_attention', reason: error.code }] }, owner);
       }
     }
     return fail(claimed, error, envelope, owner);
