@@ -14,7 +14,8 @@
  *   where <n> is the length of the org id. Org ids and sender keys both contain dashes, so without
  *   the length `snd-a-b-c-...` could be org `a-b` key `c` or org `a` key `b-c`; with it every name
  *   parses back to one (org, key, purpose, generation), and no `snd` name can equal an `org-` one.
- *   The `default` sender keeps the `org-` names it always had.
+ *   The `default` sender keeps the `org-` names it always had. (Names: 1-127 of 0-9, a-z, A-Z and
+ *   `-`: https://learn.microsoft.com/en-us/azure/key-vault/general/about-keys-secrets-certificates#object-identifiers)
  * - Generation: a deleted name stays reserved while soft-deleted (409 ObjectIsDeletedButRecoverable),
  *   so reset and re-consent move the generation forward instead of reusing a name.
  */

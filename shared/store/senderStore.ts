@@ -2,7 +2,8 @@
  * Sender configs in Table `senders`: PK = orgId, RK = "sender" for the org's `default` sender (the
  * row key it always had, so no migration) and "sender.<key>" for each named sender; the org's routing
  * rules are the row RK = "routing" of the same partition, so one partition query reads everything
- * routing needs. Updates are conditioned on the
+ * routing needs (`.` is allowed in a RowKey; `/ \\ # ?` are not:
+ * https://learn.microsoft.com/en-us/rest/api/storageservices/understanding-the-table-service-data-model). Updates are conditioned on the
  * ETag read before them (optimistic concurrency), so two admins saving at once, or a save racing a
  * delivery marking the sender `needs_attention`, cannot silently overwrite each other: the stale
  * writer gets CONCURRENT_UPDATE and must re-read.
