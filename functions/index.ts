@@ -4,6 +4,7 @@
  */
 import './health';
 import './senders';
+import './namedSenders';
 import './oauth';
 import './messages';
 import './outbox';

@@ -3,6 +3,7 @@
  * calls the sender service (shared/senders/service.ts) and answers JSON.
  */
 import type { HttpHandler, HttpRequest } from '@azure/functions';
+import { DEFAULT_SENDER_KEY } from '@shared/senders/model';
 import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
@@ -13,7 +14,8 @@ export const sender: HttpHandler = handle(async (request: HttpRequest) => {
   const orgId = orgIdFrom(request);
   if (request.method === 'PUT') return json(200, await senders().save(orgId, await readJson(request)));
   if (request.method === 'DELETE') {
-    await senders().remove(orgId);
+    // The `default` sender: refused (409) while a routing rule names it, like any named sender.
+    await getServices().namedSenders.remove(orgId, DEFAULT_SENDER_KEY);
     return { status: 204 };
   }
   return json(200, await senders().get(orgId));

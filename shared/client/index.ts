@@ -28,6 +28,10 @@ export { MailerError } from '../errors';
 export { verifyWebhook } from './verifyWebhook';
 export type { VerifyWebhookOptions } from './verifyWebhook';
 export type { PlatformEvent } from '../events/types';
+/** Several senders per org: the rules `PUT /routing` takes and what `POST /routing/explain` answers. */
+export type { RoutingRule, RoutedMessage } from '../senders/rules';
+export type { RouteExplanation } from '../senders/named';
+export type { Hop } from '../senders/model';
 
 /** A connection string, or the account's queue and blob URLs with a `TokenCredential`. */
 export type OrgMailerClientOptions = ExternalStorageOptions;

@@ -34,7 +34,8 @@ export interface ConsentServiceDeps {
 }
 
 export interface ConsentService {
-  createLink(orgId: string, request: ConsentLinkRequest): Promise<{ url: string; expiresAt: string }>;
+  /** `senderKey` (a named sender; absent = `default`) travels in the signed state, so the callback stores into that sender. */
+  createLink(orgId: string, request: ConsentLinkRequest, senderKey?: string): Promise<{ url: string; expiresAt: string }>;
   /**
    * Verifies and consumes the state, then lets the flow finish. Throws STATE_INVALID (tampered,
    * expired, replayed), CONSENT_DECLINED, or the flow's provider code; in every case nothing is stored.
@@ -81,6 +82,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     orgId: string,
     request: Pick<ConsentLinkRequest, 'provider' | 'mode' | 'returnUrl' | 'loginHint' | 'aliasCheck'>,
     binding?: ConsentBinding,
+    senderKey?: string,
   ): Promise<{ url: string; expiresAt: string }> {
     const nonce = newNonce();
     const pkce = flow.usesPkce && !binding ? createPkcePair() : undefined;
@@ -88,7 +90,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     const expiresAt = new Date(issuedAt + STATE_TTL_SECONDS * 1000).toISOString();
     // The verifier stays here, server-side; only its challenge goes to the provider.
     await deps.states.begin({ orgId, nonce, provider: request.provider, mode: request.mode, codeVerifier: pkce?.verifier, returnUrl: request.returnUrl, expiresAt, binding });
-    const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl }, config.stateSigningKey, issuedAt);
+    const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl, senderKey }, config.stateSigningKey, issuedAt);
     const url = flow.authorizationUrl(
       { state, nonce, binding, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint, aliasCheck: request.aliasCheck },
       deps.context,
@@ -99,14 +101,14 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
   return {
     returnUrlAllowed,
 
-    async createLink(orgId, request) {
+    async createLink(orgId, request, senderKey) {
       const flow = await flowOf(request.provider, request.mode);
       if (request.returnUrl !== undefined && !returnUrlAllowed(request.returnUrl)) {
         throw new MailerError('RETURN_URL_NOT_ALLOWED', `The return URL's origin is not allowed.`, {
           fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
         });
       }
-      return issue(flow, orgId, request);
+      return issue(flow, orgId, request, undefined, senderKey);
     },
 
     async peek(query) {
@@ -133,7 +135,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
       );
       if ('continueWith' in outcome) {
         // The proof goes into the NEXT state's server-side row; the browser only carries the new state.
-        const next = await issue(flow, state.orgId, { provider: state.provider, mode: state.mode, returnUrl: pending.returnUrl }, outcome.continueWith);
+        const next = await issue(flow, state.orgId, { provider: state.provider, mode: state.mode, returnUrl: pending.returnUrl }, outcome.continueWith, state.senderKey);
         return { state, next: next.url };
       }
       return { state, outcome };

@@ -20,6 +20,8 @@ export interface ConsentState {
   mode: SenderMode;
   nonce: string;
   returnUrl?: string;
+  /** Which of the org's senders the consent is for; absent = `default` (a state of today's shape). */
+  senderKey?: string;
 }
 
 const key = (signingKey: string) => new TextEncoder().encode(signingKey);
@@ -30,7 +32,7 @@ export function newNonce(): string {
 
 export async function signState(state: ConsentState, signingKey: string, now: number = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({ org: state.orgId, prv: state.provider, mode: state.mode, ...(state.returnUrl ? { ret: state.returnUrl } : {}) })
+  return new SignJWT({ org: state.orgId, prv: state.provider, mode: state.mode, ...(state.returnUrl ? { ret: state.returnUrl } : {}), ...(state.senderKey ? { snd: state.senderKey } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -56,6 +58,7 @@ export async function verifyState(token: string, signingKey: string, now: number
       mode: String(payload.mode) as SenderMode,
       nonce: String(payload.jti),
       ...(typeof payload.ret === 'string' ? { returnUrl: payload.ret } : {}),
+      ...(typeof payload.snd === 'string' ? { senderKey: payload.snd } : {}),
     };
   } catch (error) {
     throw new MailerError('STATE_INVALID', 'The consent answer carries an invalid, expired or tampered state; nothing was saved.', { cause: error });

@@ -19,6 +19,7 @@ import { contentHash } from './contentHash';
 import type { MailboxScheduler } from './scheduler';
 import { parseMessageInput } from './schema';
 import type { SenderResolver } from '../senders/resolve';
+import type { RoutedMessage } from '../senders/rules';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
 import type { Slot } from './envelope';
@@ -57,20 +58,22 @@ export function createEnqueuer(deps: EnqueueDeps) {
   // Bounded by count and age (MAILBOX_MEMORY_MS): a flood over many orgs cannot grow it without end.
   const mailboxes = boundedCache<string, Mailbox>({ max: 10_000, ttlMs: MAILBOX_MEMORY_MS, clock: now });
 
-  async function mailboxOfOrg(orgId: string): Promise<Mailbox> {
-    const known = mailboxes.get(orgId);
+  /** Per org AND routing fields: an org's messages may go out from several senders (routing rules). */
+  async function mailboxOfOrg(orgId: string, routed: RoutedMessage): Promise<Mailbox> {
+    const memo = `${orgId}\n${routed.category ?? ''}\n${routed.workspace ?? ''}`;
+    const known = mailboxes.get(memo);
     if (known) return known;
-    const { sender } = await chooseSender(deps.resolver, orgId, {});
+    const { sender } = await chooseSender(deps.resolver, orgId, {}, routed);
     const mailbox = mailboxOf(sender.config, deps.ratePerMinute);
-    mailboxes.set(orgId, mailbox);
+    mailboxes.set(memo, mailbox);
     return mailbox;
   }
 
   /** The slot of the mailbox the message will use; undefined leaves scheduling to the worker. */
-  async function reserveSlot(orgId: string): Promise<Slot | undefined> {
+  async function reserveSlot(orgId: string, routed: RoutedMessage): Promise<Slot | undefined> {
     let mailbox: Mailbox;
     try {
-      mailbox = await mailboxOfOrg(orgId);
+      mailbox = await mailboxOfOrg(orgId, routed);
     } catch (error) {
       // No sender can ever take it: say so now rather than failing it in the worker.
       if (isMailerError(error) && error.code === 'SENDER_NOT_FOUND') {
@@ -89,7 +92,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
   return {
     async enqueue(orgId: string, body: unknown): Promise<EnqueueResult> {
       const message = parseMessageInput(orgId, body);
-      const slot = await reserveSlot(orgId);
+      const slot = await reserveSlot(orgId, { category: message.category, workspace: message.workspace });
       const { body: queued } = await toQueueMessage(message, deps.payloads);
       if (slot) queued.slot = slot;
       // At least a second hidden, so the row below is written before any worker sees the message;
@@ -99,7 +102,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
 
       const recipients = message.to.length + message.cc.length + message.bcc.length;
       const hash = contentHash(message);
-      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, recipients, contentHash: hash, now: now() });
+      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, workspace: message.workspace, recipients, contentHash: hash, now: now() });
       // Same id, other content: refused. The queue message written above is dropped by the worker,
       // which finds the row's hash differs from its content's. A row without a hash (created by the
       // worker for a typed-client message not claimed yet) cannot be compared: a plain duplicate.

@@ -43,7 +43,8 @@ const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0
 // No groups: a repeated group over megabytes of Base64 overflows V8's regexp stack.
 const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
 const isBase64 = (s: string) => s.length % 4 === 0 && BASE64_CHARS.test(s);
-const CATEGORY = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+/** `category` and `workspace` of a message (routing rules match on them: shared/senders/rules.ts). */
+export const CATEGORY = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 /** A single-line header value: no CR/LF or other control characters. */
 const headerText = (max: number) =>
@@ -86,6 +87,8 @@ const contentShape = {
     .refine((h) => Object.keys(h).length <= MAX_CUSTOM_HEADERS, `at most ${MAX_CUSTOM_HEADERS} custom headers`)
     .refine((h) => new Set(Object.keys(h).map((k) => k.toLowerCase())).size === Object.keys(h).length, 'header names must be unique'),
   category: z.string().regex(CATEGORY, 'must be 1-64 letters, digits and _ . : -').optional(),
+  /** Which workspace (team, subsidiary) of the org the message belongs to; routing rules may match on it. */
+  workspace: z.string().regex(CATEGORY, 'must be 1-64 letters, digits and _ . : -').optional(),
   /**
    * When a worker finds an attempt whose outcome is unknown (it stopped, or Storage failed, between
    * calling the provider and recording the answer): false (default) records `uncertain` and sends

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { isMailerError, MailerError } from '../errors';
 import { withDeadline } from '../providers/deadline';
 import type { SendReceipt } from '../providers/types';
-import { DEFAULT_ORG_ID } from '../senders/model';
+import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY } from '../senders/model';
 import type { DeliveryChanges, DeliveryRecord } from '../store/deliveryStore';
 import { DeliveryTransitionError, isFinal } from '../store/deliveryStore';
 import { contentHash } from './contentHash';
@@ -124,9 +124,15 @@ export function createOutboxWorker(deps: WorkerDeps) {
     if (error.category === 'auth' || error.category === 'permission' || error.category === 'mailbox') {
       // The sender is broken, not the message: tell its admin, and use the default sender if allowed.
       // With the config version used, so a config the admin fixed meanwhile is left alone.
-      await deps.resolver.markNeedsAttention(choice.via === 'org' ? claimed.orgId : DEFAULT_ORG_ID, error, choice.sender.config.version).catch(() => undefined);
+      const named = choice.via === 'org' && choice.senderKey !== DEFAULT_SENDER_KEY;
+      await deps.resolver
+        .markNeedsAttention(choice.via === 'org' ? claimed.orgId : DEFAULT_ORG_ID, error, choice.sender.config.version, named ? choice.senderKey : undefined)
+        .catch(() => undefined);
+      // A named sender falls back to the org's default sender first: the next attempt routes again
+      // (the sender now needs attention, so the route passes it over and records the hop).
+      if (named && choice.sender.config.fallbackToDefault && choice.sender.config.status === 'active') return retry(claimed, error, envelope, 0, {}, owner);
       if (choice.via === 'org' && choice.sender.config.fallbackToDefault && claimed.orgId !== DEFAULT_ORG_ID && (await deps.resolver.resolveDefault())) {
-        return retry(claimed, error, envelope, 0, { via: 'default', viaReason: error.code }, owner);
+        return retry(claimed, error, envelope, 0, { via: 'default', viaReason: error.code, hops: [...(choice.hops ?? []), { sender: DEFAULT_SENDER_KEY, status: 'needs_attention', reason: error.code }] }, owner);
       }
     }
     return fail(claimed, error, envelope, owner);
@@ -138,7 +144,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
     let choice: SenderChoice;
     try {
       message = await loadMessage(envelope);
-      choice = await chooseSender(deps.resolver, envelope.orgId, current);
+      choice = await chooseSender(deps.resolver, envelope.orgId, current, { category: message.category, workspace: message.workspace });
     } catch (error) {
       if (!isMailerError(error)) throw error;
       return failEarly(current, error, envelope);
@@ -170,7 +176,10 @@ export function createOutboxWorker(deps: WorkerDeps) {
         current,
         owner,
         deps.leaseMs,
-        { via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail, contentHash: current.contentHash ?? hash },
+        {
+          via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail,
+          senderKey: choice.senderKey, hops: choice.hops, contentHash: current.contentHash ?? hash,
+        },
         now(),
       );
     } catch (error) {

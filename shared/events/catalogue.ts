@@ -30,6 +30,7 @@ const senderData = z.object({
   senderEmail: z.string(),
   status: z.enum(['draft', 'active', 'needs_attention']),
   version: z.number().int(),
+  senderKey: z.string().optional().describe("Which of the org's senders, when not its `default` one"),
   code: code.optional().describe('What needs attention'),
   hint: z.string().optional().describe('What the org admin can do about it'),
 });

@@ -54,7 +54,10 @@ export function senderEvent(type: SenderEventType, config: SenderConfig): Platfo
     senderEmail: config.senderEmail,
     status: config.status,
     version: config.version,
+    ...(config.senderKey ? { senderKey: config.senderKey } : {}),
     ...(type === 'sender.needs_attention' && config.lastError ? { code: config.lastError.code, hint: config.lastError.hint } : {}),
   };
-  return { id: stableEventId(type, config.orgId, config.version, config.updatedAt), type, timestamp: config.updatedAt, orgId: config.orgId, data };
+  // A named sender's key joins the id (the default sender's ids stay what they were).
+  const id = config.senderKey ? stableEventId(type, config.orgId, config.senderKey, config.version, config.updatedAt) : stableEventId(type, config.orgId, config.version, config.updatedAt);
+  return { id, type, timestamp: config.updatedAt, orgId: config.orgId, data };
 }

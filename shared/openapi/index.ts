@@ -9,7 +9,7 @@ import { version } from '../../package.json';
 import { ERROR_CODES } from '../errors';
 import { MESSAGE_ID_PATTERN } from '../delivery/schema';
 import { PROVIDER_MODES } from '../providers';
-import { ORG_ID_PATTERN } from '../senders/model';
+import { ORG_ID_PATTERN, SENDER_KEY_PATTERN } from '../senders/model';
 import { Answer, OperationDoc, OPERATIONS } from './operations';
 import { componentSchemas, JsonSchema } from './schemas';
 import { webhooksSection } from './webhookOperations';
@@ -35,6 +35,7 @@ const PATH_PARAMETERS: Record<string, { description: string; schema: JsonSchema 
   id: { description: 'The message id chosen at enqueue', schema: { type: 'string', pattern: MESSAGE_ID_PATTERN.source } },
   provider: { description: 'The mail provider', schema: { type: 'string', enum: Object.keys(PROVIDER_MODES) } },
   code: { description: 'An error code', schema: { type: 'string', enum: Object.keys(ERROR_CODES) } },
+  senderKey: { description: "One of the org's senders (`default` is the one the /sender routes mean)", schema: { type: 'string', pattern: SENDER_KEY_PATTERN.source } },
   webhookId: { description: 'The webhook endpoint id', schema: { type: 'string', pattern: ENDPOINT_ID_PATTERN.source } },
 };
 

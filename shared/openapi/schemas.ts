@@ -22,7 +22,10 @@ import { ERROR_CODES, ErrorCode, MailerError } from '../errors';
 import type { HealthReport } from '../health';
 import type { OperatorSummary } from '../operator/summary';
 import { PROVIDER_MODES } from '../providers';
-import type { ProviderName, SenderMode } from '../senders/model';
+import { SENDER_KEY_PATTERN } from '../senders/model';
+import type { Hop, ProviderName, SenderMode } from '../senders/model';
+import type { RouteExplanation } from '../senders/named';
+import { explainInputSchema, routingInputSchema } from '../senders/rules';
 import { consentLinkInputSchema, senderInputSchema, testInputSchema } from '../senders/schema';
 import type { SenderService, VerifyResult } from '../senders/service';
 import type { SenderView } from '../senders/view';
@@ -82,6 +85,7 @@ const errorBody = describes<{ error: ReturnType<MailerError['toJSON']> }>()(
 const senderView = describes<SenderView>()(
   z.object({
     orgId: z.string(),
+    senderKey: z.string().optional().describe('which of the org\'s senders (on the /senders/{key} routes; the /sender routes mean `default`)'),
     provider: z.enum(PROVIDERS),
     mode: z.enum(MODES),
     senderEmail: z.string(),
@@ -136,6 +140,21 @@ const testResult = describes<Awaited<ReturnType<SenderService['test']>>>()(
   z.object({ ok: z.literal(true), sentTo: z.string(), sender: senderView }),
 );
 
+const hop = describes<Hop>()(
+  z.object({ sender: z.string(), status: z.enum(['draft', 'active', 'needs_attention', 'missing']), reason: z.string().describe('its last error code, or NO_ACTIVE_SENDER') }),
+);
+
+const routeExplanation = describes<RouteExplanation>()(
+  z.object({
+    sender: z.string().describe("the sender key, or `_platform` for the platform's default sender"),
+    via: z.enum(['org', 'default']),
+    reason: z.string().describe('which rule matched and which senders were passed over, in plain words'),
+    hops: z.array(hop),
+    provider: z.string(),
+    senderEmail: z.string(),
+  }),
+);
+
 const deliveryView = describes<DeliveryView>()(
   z.object({
     orgId: z.string(),
@@ -145,11 +164,14 @@ const deliveryView = describes<DeliveryView>()(
     createdAt: instant,
     updatedAt: instant,
     category: z.string().optional(),
+    workspace: z.string().optional(),
     recipients: z.number().int().optional(),
     via: z.enum(['org', 'default']).optional(),
     viaReason: z.string().optional(),
     provider: z.enum(PROVIDERS).optional(),
     sender: z.string().optional().describe('the mailbox address used'),
+    senderKey: z.string().optional().describe("which of the org's senders took it (routing rules), or `_platform` for the platform's default sender"),
+    hops: z.array(hop).optional().describe('the senders the route passed over first, and why (fallback)'),
     nextAttemptAt: instant.optional(),
     sentAt: instant.optional(),
     failedAt: instant.optional(),
@@ -212,6 +234,14 @@ export const SCHEMAS = {
   VerifyResult: verifyResult,
   TestResult: testResult,
   DeliveryView: deliveryView,
+  NewSender: z
+    .object({ key: z.string().regex(SENDER_KEY_PATTERN) })
+    .passthrough()
+    .describe('`key` plus the fields of SenderInput (provider, mode, senderEmail, ...)'),
+  SenderList: z.object({ senders: z.array(senderView).describe('default first') }),
+  Routing: routingInputSchema,
+  ExplainRequest: explainInputSchema,
+  RouteExplanation: routeExplanation,
   DeliveryPage: z.object({ items: z.array(deliveryView), cursor: z.string().optional().describe('pass as ?cursor= for the next page') }),
   Enqueued: enqueued,
   Health: health,

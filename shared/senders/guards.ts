@@ -15,14 +15,15 @@ import type { TestSendLimiter } from './testSendLimit';
 export function guardSenderService(service: SenderService, deps: { testSends: TestSendLimiter; adminLinks: AdminLinkGenerations }): SenderService {
   return {
     ...service,
-    async test(orgId, body) {
+    // Per org, whichever of its senders: the limit is about what one org may send through tests.
+    async test(orgId, body, key) {
       parseTestInput(body);
       await deps.testSends.take(orgId);
-      return service.test(orgId, body);
+      return service.test(orgId, body, key);
     },
-    async reset(orgId) {
+    async reset(orgId, key) {
       await deps.adminLinks.revoke(orgId);
-      return service.reset(orgId);
+      return service.reset(orgId, key);
     },
   };
 }

@@ -77,7 +77,7 @@ async function judge(deps: SenderHealthDeps, config: SenderConfig, error: Mailer
   const spec = ERROR_CODES[error.code];
   if (spec.retryable || !BROKEN_CATEGORIES.has(spec.category)) return { outcome: 'transient', code: error.code };
   // With the version read: an admin who fixed (re-saved) the sender meanwhile is not overruled.
-  await deps.resolver.markNeedsAttention(config.orgId, error, config.version);
+  await deps.resolver.markNeedsAttention(config.orgId, error, config.version, config.senderKey);
   return { outcome: 'needs_attention', code: error.code };
 }
 
@@ -93,7 +93,7 @@ async function keepAlive(deps: SenderHealthDeps, config: SenderConfig, timeoutMs
   }
   if (refreshed === 'timeout') return { outcome: 'transient', code: 'TIMEOUT' };
   if (!refreshed) return undefined;
-  await deps.store.patch?.(config.orgId, { lastUsedAt: now.toISOString() }).catch(() => undefined);
+  await deps.store.patch?.(config.orgId, { lastUsedAt: now.toISOString() }, config.senderKey).catch(() => undefined);
   return 'refreshed';
 }
 
@@ -123,7 +123,7 @@ async function checkDomain(deps: SenderHealthDeps, config: SenderConfig): Promis
   if (!deps.domainChecks || !deps.store.patch) return;
   try {
     const record = domainCheckRecord(await deps.domainChecks(config), (deps.now?.() ?? new Date()).toISOString());
-    if (record) await deps.store.patch(config.orgId, { domainCheck: record });
+    if (record) await deps.store.patch(config.orgId, { domainCheck: record }, config.senderKey);
   } catch {
     // Best effort: tomorrow's run (or Test connection) checks again.
   }
@@ -136,7 +136,7 @@ async function notifyExpiry(deps: SenderHealthDeps, config: SenderConfig, sent: 
   if (!due) return;
   await deps.events(due.event);
   sent.push(due.event.id);
-  await deps.store.patch(config.orgId, { secretExpiryNotified: due.notified });
+  await deps.store.patch(config.orgId, { secretExpiryNotified: due.notified }, config.senderKey);
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */

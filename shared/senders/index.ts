@@ -19,6 +19,7 @@ import { createUsageRecorder } from './usage';
 import { createSenderResolver, SenderResolver } from './resolve';
 import { guardSenderService } from './guards';
 import { createSenderService, SenderService } from './service';
+import { createNamedSenders, NamedSenders } from './named';
 import { createTestSendLimiter } from './testSendLimit';
 
 export interface SenderServices {
@@ -26,6 +27,8 @@ export interface SenderServices {
   consent: ConsentService;
   senderService: SenderService;
   senderResolver: SenderResolver;
+  /** Several senders per org: the list, named senders, routing rules and explain. */
+  namedSenders: NamedSenders;
 }
 
 export interface SenderServicesDeps {
@@ -46,13 +49,16 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   const context: ProviderContext = { config: deps.config, secrets: deps.secrets, microsoftClientAssertion: deps.microsoftClientAssertion };
   const providers = new ProviderCache(context);
   const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
+  const senderService = guardSenderService(
+    createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events, domainChecks: createDomainChecker(deps.config) }),
+    { testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit), adminLinks: deps.adminLinks },
+  );
+  const senderResolver = createSenderResolver({ store: deps.senders, providers, events: deps.events, recordUse: createUsageRecorder(deps.senders) });
   return {
     providers,
     consent,
-    senderService: guardSenderService(
-      createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events, domainChecks: createDomainChecker(deps.config) }),
-      { testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit), adminLinks: deps.adminLinks },
-    ),
-    senderResolver: createSenderResolver({ store: deps.senders, providers, events: deps.events, recordUse: createUsageRecorder(deps.senders) }),
+    senderService,
+    senderResolver,
+    namedSenders: createNamedSenders({ store: deps.senders, service: senderService, resolver: senderResolver }),
   };
 }

@@ -11,6 +11,22 @@ export type SenderStatus = 'draft' | 'active' | 'needs_attention';
 /** The reserved org id of the operator's default sender. */
 export const DEFAULT_ORG_ID = '_default';
 export const ORG_ID_PATTERN = /^(?:[a-z0-9][a-z0-9-]{0,62}|_default)$/;
+/** The key of the sender every org has first; the single-sender routes (`/sender...`) mean this one. */
+export const DEFAULT_SENDER_KEY = 'default';
+/** Sender keys of named senders (an org may have several senders, issue 13). */
+export const SENDER_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** At most this many senders per org (the default one included). */
+export const MAX_SENDERS_PER_ORG = 20;
+
+/** The key of a config; rows written before named senders existed have none and are `default`. */
+export const senderKeyOf = (config: Pick<SenderConfig, 'senderKey'>): string => config.senderKey ?? DEFAULT_SENDER_KEY;
+
+/** A sender a message's route passed over, and why (`reason`: its last error code, or NO_ACTIVE_SENDER). */
+export interface Hop {
+  sender: string;
+  status: SenderStatus | 'missing';
+  reason: string;
+}
 
 export interface SenderError {
   code: ErrorCode;
@@ -27,6 +43,8 @@ export interface DomainCheckRecord {
 
 export interface SenderConfig {
   orgId: string;
+  /** Which of the org's senders; absent means `default` (the row key tells, not a column). */
+  senderKey?: string;
   provider: ProviderName;
   mode: SenderMode;
   senderEmail: string;

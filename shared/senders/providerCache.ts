@@ -8,7 +8,10 @@ import { boundedCache } from '../cache/bounded';
 import { createProvider } from '../providers';
 import type { ProviderContext } from '../providers/module';
 import type { MailProvider } from '../providers/types';
-import type { SenderConfig } from './model';
+import { DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from './model';
+
+/** One entry per sender: an org's named senders each hold their own credential. */
+const entryKey = (orgId: string, senderKey: string) => `${orgId}/${senderKey}`;
 
 /** Orgs whose provider stays in memory; one unused for an hour is dropped (its token is stale by then anyway). */
 export const PROVIDER_CACHE_BOUNDS = { max: 2000, ttlMs: 60 * 60_000 };
@@ -24,16 +27,17 @@ export class ProviderCache {
   }
 
   get(config: SenderConfig): MailProvider {
-    const hit = this.entries.get(config.orgId);
+    const key = entryKey(config.orgId, senderKeyOf(config));
+    const hit = this.entries.get(key);
     if (hit && hit.version === config.version) return hit.provider;
     const provider = createProvider(config, this.context);
     // A reader holding an older row must not evict the newer provider.
-    if (!hit || hit.version < config.version) this.entries.set(config.orgId, { version: config.version, provider });
+    if (!hit || hit.version < config.version) this.entries.set(key, { version: config.version, provider });
     return provider;
   }
 
-  /** Drops the org's provider (its config changed in this process). */
-  forget(orgId: string): void {
-    this.entries.delete(orgId);
+  /** Drops the sender's provider (its config changed in this process). */
+  forget(orgId: string, senderKey: string = DEFAULT_SENDER_KEY): void {
+    this.entries.delete(entryKey(orgId, senderKey));
   }
 }

@@ -1,15 +1,16 @@
 /**
  * What the delivery pipeline calls to learn which sender a message goes out from. It never branches
- * on provider name: it gets a `MailProvider`. Routing rules: `routing.ts`.
+ * on provider name: it gets a `MailProvider`. Which sender: `rules.ts` (`decideRoute`), over the
+ * org's senders and rules read in one partition query per message.
  */
 import { senderEvent } from '../events/producers';
 import type { PlatformEventSink } from '../events/types';
 import { MailerError } from '../errors';
 import type { MailProvider } from '../providers/types';
 import type { SenderStore } from '../store/senderStore';
-import { DEFAULT_ORG_ID, SenderConfig, SenderError } from './model';
+import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY, SenderConfig, SenderError } from './model';
 import type { ProviderCache } from './providerCache';
-import { routeFor } from './routing';
+import { decideRoute, Hop, PLATFORM_SENDER, RoutedMessage, RoutingRule } from './rules';
 
 export interface ResolvedSender {
   orgId: string;
@@ -18,6 +19,12 @@ export interface ResolvedSender {
   via: 'org' | 'default';
   /** When `via` is 'default' because the org's own sender needs attention: its last error (for the status). */
   fallbackReason?: SenderError;
+  /** The org's sender key used, or `_platform` for the platform's default sender. */
+  senderKey: string;
+  /** Which rule matched and why senders were passed over (plain words, for `explain`). */
+  reason: string;
+  /** The senders passed over on the way, in order. */
+  hops: Hop[];
 }
 
 export interface SenderResolverDeps {
@@ -31,8 +38,8 @@ export interface SenderResolverDeps {
 }
 
 export interface SenderResolver {
-  /** The org's sender when it is in use, else the default sender when that is usable, else undefined. */
-  resolve(orgId: string): Promise<ResolvedSender | undefined>;
+  /** The sender the org's routing picks for the message (rules.ts), else the default sender when usable, else undefined. */
+  resolve(orgId: string, message?: RoutedMessage): Promise<ResolvedSender | undefined>;
   /** The operator's default sender (`_default`) when it is active (or needs attention: it is all there is). */
   resolveDefault(): Promise<ResolvedSender | undefined>;
   /**
@@ -40,7 +47,7 @@ export interface SenderResolver {
    * with the error and its hint. With `version`, only if the config is still that version (an admin
    * may have fixed it meanwhile).
    */
-  markNeedsAttention(orgId: string, error: MailerError, version?: number): Promise<void>;
+  markNeedsAttention(orgId: string, error: MailerError, version?: number, senderKey?: string): Promise<void>;
   /** Delivery sent a message with this sender: remember it was used (the keep-alive skips it then). */
   recordUse?(config: SenderConfig): void;
 }
@@ -51,32 +58,35 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
   async function resolveDefault(): Promise<ResolvedSender | undefined> {
     const stored = await deps.store.get(DEFAULT_ORG_ID);
     if (!stored || stored.config.status === 'draft') return undefined;
-    return { orgId: DEFAULT_ORG_ID, config: stored.config, provider: deps.providers.get(stored.config), via: 'default' };
+    const reason = "the platform's default sender";
+    return { orgId: DEFAULT_ORG_ID, config: stored.config, provider: deps.providers.get(stored.config), via: 'default', senderKey: PLATFORM_SENDER, reason, hops: [] };
   }
 
   return {
     resolveDefault,
     recordUse: (config) => deps.recordUse?.(config),
 
-    async resolve(orgId) {
+    async resolve(orgId, message = {}) {
       if (orgId === DEFAULT_ORG_ID) return resolveDefault();
-      // Read per message (one Table read): a config change elsewhere takes effect on the next message.
-      const stored = await deps.store.get(orgId);
-      const own = stored?.config;
-      const asOrg = (config: SenderConfig): ResolvedSender => ({ orgId, config, provider: deps.providers.get(config), via: 'org' });
-      if (own && routeFor(own) === 'org') return asOrg(own);
-      const fallback = await resolveDefault();
-      if (own?.status === 'needs_attention') {
-        // No default to fall back to: the org's own sender is still better than nothing.
-        if (!fallback) return asOrg(own);
-        return { ...fallback, fallbackReason: own.lastError };
-      }
-      return fallback;
+      // Read per message (one partition query): a config or rule change elsewhere takes effect on the next message.
+      const org = await deps.store.listOrg(orgId);
+      const decision = await decideRoute(
+        message,
+        { rules: (org.routing?.rules ?? []) as RoutingRule[], senders: org.senders.map((s) => s.config) },
+        async () => (await resolveDefault())?.config,
+      );
+      if (!decision) return undefined;
+      const { config, via, reason, hops, sender } = decision;
+      const resolved: ResolvedSender = { orgId: via === 'org' ? orgId : DEFAULT_ORG_ID, config, provider: deps.providers.get(config), via, senderKey: sender, reason, hops };
+      // The error of the first sender passed over that needs attention (the status shows its code).
+      const broken = org.senders.find((s) => s.config.status === 'needs_attention' && (s.config.senderKey ?? DEFAULT_SENDER_KEY) === hops[0]?.sender);
+      if (via === 'default' && broken?.config.lastError) resolved.fallbackReason = broken.config.lastError;
+      return resolved;
     },
 
-    async markNeedsAttention(orgId, error, version) {
+    async markNeedsAttention(orgId, error, version, senderKey) {
       for (let attempt = 0; attempt < 3; attempt++) {
-        const stored = await deps.store.get(orgId);
+        const stored = await deps.store.get(orgId, senderKey);
         if (!stored || stored.config.status === 'draft') return;
         if (version !== undefined && stored.config.version !== version) return;
         const at = now().toISOString();

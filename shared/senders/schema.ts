@@ -98,7 +98,7 @@ export interface SenderInput {
   serviceAccount?: Omit<ServiceAccountKey, 'privateKey' | 'privateKeyId'>;
 }
 
-function fieldsOf(error: z.ZodError): Record<string, string> {
+export function fieldsOf(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {

@@ -6,118 +6,46 @@
  * names (`secretRefs`) and harmless hints. Secrets are written BEFORE the row that references them,
  * and old ones deleted AFTER the row stops referencing them, so a crash in between leaves at worst
  * an orphaned secret, never a row pointing at nothing.
+ *
+ * Every method acts on one sender of the org: `key` (default `default`, what the single-sender
+ * routes mean). Named senders are created through `named.ts`, which then calls `save` with their key.
+ *
+ * No per-mode `if`s here: what differs by mode (consent fields, the secret a first save needs, what
+ * Save and test requires) is each provider's table, joined in shared/providers/senderModes.ts.
  */
-import type { Config } from '../config';
-import type { ConsentService } from '../consent/service';
 import type { ConsentOutcome } from '../consent/types';
 import { senderEvent } from '../events/producers';
-import type { PlatformEventSink } from '../events/types';
 import { MailerError, isMailerError } from '../errors';
-import type { VerifyCheck } from '../providers/types';
-import { secretName, secretNamePrefix, SecretPurpose } from '../store/secretNames';
-import type { SenderStore, StoredSender } from '../store/senderStore';
-import type { SecretStore } from '../store/types';
-import type { ProviderName, SenderConfig, SenderMode } from './model';
-import type { ProviderCache } from './providerCache';
+import type { StoredSender } from '../store/senderStore';
+import { DEFAULT_SENDER_KEY, ProviderName, SenderConfig, SenderMode } from './model';
 import { parseConsentLinkInput, parseSenderInput, parseTestInput, SenderInput } from './schema';
 import { testMessage } from './testMessage';
 import { toView, SenderView } from './view';
 import { domainCheckRecord, verifyPassed } from './warnings';
+import { SENDER_MODE_RULES } from '../providers/senderModes';
+import { CONSENT_FIELDS, pick, requireComplete, stripUndefined } from './serviceParts';
+import { createSenderSecrets, unreferenced } from './senderSecrets';
+export { missingForTest } from './serviceParts';
 
-export interface SenderServiceDeps {
-  config: Readonly<Config>;
-  store: SenderStore;
-  secrets: SecretStore;
-  providers: ProviderCache;
-  consent: ConsentService;
-  /** The sender domain's SPF, DKIM and DMARC checks (warnings), added to Test connection. */
-  domainChecks?: (config: SenderConfig) => Promise<VerifyCheck[]>;
-  now?: () => Date;
-  /** `sender.*` platform events (webhooks); best effort. */
-  events?: PlatformEventSink;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  checks: VerifyCheck[];
-}
-
-/** What the OAuth callback learned, for the result page or the redirect. */
-export interface ConsentResult {
-  orgId?: string;
-  provider: string;
-  mode?: SenderMode;
-  /** Only when it was signed into the state AND is still allowed. */
-  returnUrl?: string;
-  sender?: SenderView;
-  error?: MailerError;
-  /** A consent step proved something and continues at this provider URL (a redirect, nothing stored yet). */
-  next?: string;
-}
-
-/** `secretRefs` keys (camelCase, as the providers read them) -> Key Vault name purposes. */
-const PURPOSES: Record<string, SecretPurpose> = {
-  clientSecret: 'client-secret',
-  refreshToken: 'refresh-token',
-  serviceAccountKey: 'service-account-key',
-};
-
-/** Fields that come from a consent (or a key) rather than from the admin's PUT. */
-const CONSENT_FIELDS = ['tenantId', 'accountEmail', 'refreshTokenIssuedAt', 'consentedAt', 'consentedBy'] as const;
-const CONSENT_MODES: readonly SenderMode[] = ['admin_consent', 'delegated', 'oauth'];
-
-/**
- * Per mode, the secret the first PUT must carry. A re-save of the same provider and mode may leave it
- * out to keep the saved one (the admin re-enters the alias, not the secret), as the settings page does.
- */
-const SECRET_FIELDS: Partial<Record<SenderMode, { field: 'clientSecret' | 'serviceAccountKey'; missing: string }>> = {
-  app_registration: { field: 'clientSecret', missing: 'is required' },
-  service_account: { field: 'serviceAccountKey', missing: 'the service-account JSON key is required' },
-};
-
-function purposeOf(key: string): SecretPurpose {
-  const purpose = PURPOSES[key];
-  if (!purpose) throw new Error(`internal: no Key Vault purpose for secret "${key}"`);
-  return purpose;
-}
-
-/** What a config still lacks before it can send, as 422 fields. */
-export function missingForTest(config: SenderConfig): Record<string, string> {
-  const missing: Record<string, string> = {};
-  if (!config.senderEmail) missing.senderEmail = 'save the sender email first';
-  if (!config.senderName) missing.senderName = 'save the sender alias first';
-  const need = (ok: unknown, field: string, why: string) => {
-    if (!ok) missing[field] = why;
-  };
-  switch (config.mode) {
-    case 'admin_consent':
-      need(config.tenantId, 'consent', 'follow the consent link as a Global Administrator first');
-      break;
-    case 'app_registration':
-      need(config.tenantId && config.clientId, 'tenantId', 'save the tenant ID and client ID first');
-      need(config.secretRefs.clientSecret, 'clientSecret', 'save the client secret first');
-      break;
-    case 'delegated':
-    case 'oauth':
-      need(config.secretRefs.refreshToken, 'consent', 'sign in through the consent link first');
-      break;
-    case 'service_account':
-      need(config.secretRefs.serviceAccountKey, 'serviceAccountKey', 'upload the service-account key first');
-      break;
-  }
-  return missing;
-}
+export type { ConsentResult, SenderServiceDeps, VerifyResult } from './serviceTypes';
+import type { ConsentResult, SenderServiceDeps, VerifyResult } from './serviceTypes';
 
 export function createSenderService(deps: SenderServiceDeps) {
   const clock = deps.now ?? (() => new Date());
   const now = () => clock().toISOString();
   const view = (config: SenderConfig) => toView(config, clock());
 
-  async function load(orgId: string): Promise<StoredSender> {
-    const stored = await deps.store.get(orgId);
-    if (!stored) throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender configured; it uses the default sender.`);
+  async function load(orgId: string, key: string): Promise<StoredSender> {
+    const stored = await deps.store.get(orgId, key);
+    if (!stored) {
+      if (key !== DEFAULT_SENDER_KEY) throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender "${key}".`);
+      throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender configured; it uses the default sender.`);
+    }
     return stored;
   }
+
+  /** The key on a config: only named senders carry one, so a default row is written exactly as before. */
+  const keyed = (key: string) => (key === DEFAULT_SENDER_KEY ? {} : { senderKey: key });
 
   function refuseLocked(config: SenderConfig | undefined): void {
     if (config?.locked) {
@@ -127,35 +55,11 @@ export function createSenderService(deps: SenderServiceDeps) {
 
   async function write(config: SenderConfig, previous: StoredSender | undefined): Promise<StoredSender> {
     const saved = previous ? await deps.store.replace(config, previous.etag) : await deps.store.create(config);
-    deps.providers.forget(config.orgId);
+    deps.providers.forget(config.orgId, config.senderKey);
     return saved;
   }
 
-  /** Writes each secret under this generation's name (a new VERSION when the name exists). */
-  async function putSecrets(orgId: string, generation: number, secrets: Record<string, string>): Promise<Record<string, string>> {
-    const refs: Record<string, string> = {};
-    for (const [key, value] of Object.entries(secrets)) {
-      const name = secretName(orgId, purposeOf(key), generation);
-      await deps.secrets.set(name, value);
-      refs[key] = name;
-    }
-    return refs;
-  }
-
-  /** Deletes secrets the row no longer references. Best effort after the row changed: an orphan is harmless. */
-  async function dropSecrets(orgId: string, names: string[], strict: boolean): Promise<void> {
-    for (const name of names) {
-      try {
-        await deps.secrets.delete(name);
-      } catch (error) {
-        if (strict) throw error;
-      }
-    }
-    deps.secrets.forget(secretNamePrefix(orgId));
-  }
-
-  const unreferenced = (before: SenderConfig | undefined, after: SenderConfig) =>
-    Object.values(before?.secretRefs ?? {}).filter((name) => !Object.values(after.secretRefs).includes(name));
+  const { putSecrets, dropSecrets } = createSenderSecrets(deps.secrets);
 
   function secretHints(input: SenderInput, at: string): Record<string, string> {
     const day = at.slice(0, 10);
@@ -166,18 +70,18 @@ export function createSenderService(deps: SenderServiceDeps) {
   }
 
   return {
-    async get(orgId: string): Promise<SenderView> {
-      return view((await load(orgId)).config);
+    async get(orgId: string, key: string = DEFAULT_SENDER_KEY): Promise<SenderView> {
+      return view((await load(orgId, key)).config);
     },
 
     /** PUT: validate everything, then Key Vault, then the row. Locked -> 409; never half-saved. */
-    async save(orgId: string, body: unknown): Promise<SenderView> {
+    async save(orgId: string, body: unknown, key: string = DEFAULT_SENDER_KEY): Promise<SenderView> {
       const input = parseSenderInput(body);
-      const previous = await deps.store.get(orgId);
+      const previous = await deps.store.get(orgId, key);
       const before = previous?.config;
       refuseLocked(before);
       const sameKind = !!before && before.provider === input.provider && before.mode === input.mode;
-      const secret = SECRET_FIELDS[input.mode];
+      const secret = SENDER_MODE_RULES[input.mode].secret;
       if (secret && !input[secret.field] && !(sameKind && before?.secretRefs[secret.field])) {
         throw new MailerError('VALIDATION_FAILED', `The sender configuration is invalid: ${secret.field}.`, { fields: { [secret.field]: secret.missing } });
       }
@@ -187,11 +91,12 @@ export function createSenderService(deps: SenderServiceDeps) {
       const newSecrets: Record<string, string> = {};
       if (input.clientSecret) newSecrets.clientSecret = input.clientSecret;
       if (input.serviceAccountKey) newSecrets.serviceAccountKey = input.serviceAccountKey;
-      const refs = await putSecrets(orgId, generation, newSecrets);
+      const refs = await putSecrets(orgId, generation, newSecrets, key);
 
       const kept = sameKind && before ? before : undefined;
       const config: SenderConfig = {
         orgId,
+        ...keyed(key),
         provider: input.provider,
         mode: input.mode,
         senderEmail: input.senderEmail,
@@ -205,7 +110,7 @@ export function createSenderService(deps: SenderServiceDeps) {
         version: (before?.version ?? 0) + 1,
         secretGeneration: generation,
         // Consent results survive a re-save of the same mode (seed 000: consent first, then the alias).
-        ...(kept && CONSENT_MODES.includes(input.mode) ? pick(kept, CONSENT_FIELDS) : {}),
+        ...(kept && SENDER_MODE_RULES[input.mode].consent ? pick(kept, CONSENT_FIELDS) : {}),
         ...(input.mode === 'app_registration'
           ? { tenantId: input.tenantId, clientId: input.clientId, clientSecretExpiresOn: input.clientSecretExpiresOn, mailboxObjectId: input.mailboxObjectId }
           : {}),
@@ -220,24 +125,26 @@ export function createSenderService(deps: SenderServiceDeps) {
       };
       stripUndefined(config);
       await write(config, previous);
-      await dropSecrets(orgId, unreferenced(before, config), false);
+      await dropSecrets(orgId, unreferenced(before, config), false, key);
       return view(config);
     },
 
-    async remove(orgId: string): Promise<void> {
-      const previous = await deps.store.get(orgId);
+    /** `beforeDelete` (the routing check) runs once the sender is known to exist. */
+    async remove(orgId: string, key: string = DEFAULT_SENDER_KEY, beforeDelete?: () => Promise<void>): Promise<void> {
+      const previous = await deps.store.get(orgId, key);
       if (!previous) return;
+      await beforeDelete?.();
       // Secrets first (strict): a failure leaves the row, so DELETE can simply be repeated.
-      await dropSecrets(orgId, Object.values(previous.config.secretRefs), true);
-      await deps.store.delete(orgId, previous.etag);
-      deps.providers.forget(orgId);
+      await dropSecrets(orgId, Object.values(previous.config.secretRefs), true, key);
+      await deps.store.delete(orgId, previous.etag, key);
+      deps.providers.forget(orgId, key);
     },
 
     /** Unlocks, deletes the org's secrets (generation moves on), and returns the org to the default sender. */
-    async reset(orgId: string): Promise<SenderView> {
-      const previous = await load(orgId);
+    async reset(orgId: string, key: string = DEFAULT_SENDER_KEY): Promise<SenderView> {
+      const previous = await load(orgId, key);
       const before = previous.config;
-      await dropSecrets(orgId, Object.values(before.secretRefs), true);
+      await dropSecrets(orgId, Object.values(before.secretRefs), true, key);
       const at = now();
       const config: SenderConfig = {
         ...before,
@@ -250,7 +157,7 @@ export function createSenderService(deps: SenderServiceDeps) {
         updatedAt: at,
       };
       // What a consent (or key) gave is gone with its secrets; admin-typed fields stay to pre-fill the form.
-      for (const field of CONSENT_FIELDS) if (field !== 'tenantId' || CONSENT_MODES.includes(before.mode)) delete config[field];
+      for (const field of CONSENT_FIELDS) if (field !== 'tenantId' || SENDER_MODE_RULES[before.mode].consent) delete config[field];
       if (before.mode === 'service_account') {
         delete config.accountEmail;
         delete config.clientId;
@@ -262,10 +169,10 @@ export function createSenderService(deps: SenderServiceDeps) {
       return view(config);
     },
 
-    async consentLink(orgId: string, body: unknown): Promise<{ url: string; expiresAt: string }> {
+    async consentLink(orgId: string, body: unknown, key: string = DEFAULT_SENDER_KEY): Promise<{ url: string; expiresAt: string }> {
       const input = parseConsentLinkInput(body);
-      refuseLocked((await deps.store.get(orgId))?.config);
-      return deps.consent.createLink(orgId, input);
+      refuseLocked((await deps.store.get(orgId, key))?.config);
+      return deps.consent.createLink(orgId, input, key === DEFAULT_SENDER_KEY ? undefined : key);
     },
 
     /**
@@ -279,7 +186,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       try {
         const result = await deps.consent.complete(provider, query);
         if ('next' in result) return { ...base, next: result.next };
-        const sender = await applyConsent(result.state.orgId, result.state.provider, result.state.mode, result.outcome);
+        const sender = await applyConsent(result.state.orgId, result.state.senderKey ?? DEFAULT_SENDER_KEY, result.state.provider, result.state.mode, result.outcome);
         return { ...base, sender };
       } catch (error) {
         let failure = isMailerError(error) ? error : new MailerError('INTERNAL', 'The consent could not be completed.', { cause: error });
@@ -292,28 +199,28 @@ export function createSenderService(deps: SenderServiceDeps) {
     },
 
     /** Test connection: token and mailbox checks, no mail sent. */
-    async verify(orgId: string): Promise<VerifyResult> {
-      const { config } = await load(orgId);
+    async verify(orgId: string, key: string = DEFAULT_SENDER_KEY): Promise<VerifyResult> {
+      const { config } = await load(orgId, key);
       requireComplete(config);
       const [mailbox, domain] = await Promise.all([deps.providers.get(config).verify(), deps.domainChecks?.(config) ?? []]);
       const record = domainCheckRecord(domain, now());
       // Bookkeeping for the config view's warnings; a failed write must not fail the test.
-      if (record) await deps.store.patch(orgId, { domainCheck: record }).catch(() => undefined);
+      if (record) await deps.store.patch(orgId, { domainCheck: record }, key).catch(() => undefined);
       const checks = [...mailbox, ...domain];
       return { ok: verifyPassed(checks), checks };
     },
 
     /** Save and test: one real test message. Success activates and locks; failure is recorded with its hint. */
-    async test(orgId: string, body: unknown): Promise<{ ok: true; sentTo: string; sender: SenderView }> {
+    async test(orgId: string, body: unknown, key: string = DEFAULT_SENDER_KEY): Promise<{ ok: true; sentTo: string; sender: SenderView }> {
       const { to } = parseTestInput(body);
-      const stored = await load(orgId);
+      const stored = await load(orgId, key);
       requireComplete(stored.config);
       const provider = deps.providers.get(stored.config);
       try {
         await provider.send(testMessage(stored.config, to));
       } catch (error) {
         const failure = isMailerError(error) ? error : new MailerError('PROVIDER_UNAVAILABLE', 'The test send failed unexpectedly.', { cause: error });
-        await recordFailedTest(orgId, stored.config.version, failure, to).catch(() => undefined);
+        await recordFailedTest(orgId, key, stored.config.version, failure, to).catch(() => undefined);
         throw failure;
       }
       const at = now();
@@ -326,8 +233,8 @@ export function createSenderService(deps: SenderServiceDeps) {
     },
   };
 
-  async function recordFailedTest(orgId: string, version: number, failure: MailerError, to: string): Promise<void> {
-    const stored = await deps.store.get(orgId);
+  async function recordFailedTest(orgId: string, key: string, version: number, failure: MailerError, to: string): Promise<void> {
+    const stored = await deps.store.get(orgId, key);
     if (!stored || stored.config.version !== version) return;
     const at = now();
     const broken = failure.category === 'auth' || failure.category === 'permission' || failure.category === 'mailbox';
@@ -343,17 +250,18 @@ export function createSenderService(deps: SenderServiceDeps) {
     if (config.status === 'needs_attention' && stored.config.status !== 'needs_attention') await deps.events?.(senderEvent('sender.needs_attention', config));
   }
 
-  async function applyConsent(orgId: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {
-    const previous = await deps.store.get(orgId);
+  async function applyConsent(orgId: string, key: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {
+    const previous = await deps.store.get(orgId, key);
     const before = previous?.config;
     refuseLocked(before);
     // Every consent moves the generation forward: new names, and the old secrets are deleted after.
     const generation = (before?.secretGeneration ?? 0) + 1;
-    const refs = await putSecrets(orgId, generation, outcome.secrets);
+    const refs = await putSecrets(orgId, generation, outcome.secrets, key);
     const sameProvider = before?.provider === provider;
     const at = now();
     const config: SenderConfig = {
       orgId,
+      ...keyed(key),
       provider,
       mode,
       // An address saved earlier (e.g. a shared mailbox) wins over the signed-in account's own.
@@ -378,29 +286,12 @@ export function createSenderService(deps: SenderServiceDeps) {
     try {
       await write(config, previous);
     } catch (error) {
-      await dropSecrets(orgId, Object.values(refs), false); // nothing half-saved
+      await dropSecrets(orgId, Object.values(refs), false, key); // nothing half-saved
       throw error;
     }
-    await dropSecrets(orgId, unreferenced(before, config), false);
+    await dropSecrets(orgId, unreferenced(before, config), false, key);
     return view(config);
   }
 }
 
 export type SenderService = ReturnType<typeof createSenderService>;
-
-function requireComplete(config: SenderConfig): void {
-  const missing = missingForTest(config);
-  if (Object.keys(missing).length) {
-    throw new MailerError('VALIDATION_FAILED', `The sender is not complete yet: ${Object.keys(missing).join(', ')}.`, { fields: missing });
-  }
-}
-
-function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
-  return out;
-}
-
-function stripUndefined(config: SenderConfig): void {
-  for (const key of Object.keys(config) as Array<keyof SenderConfig>) if (config[key] === undefined) delete config[key];
-}

@@ -16,11 +16,12 @@ export type UsageRecorder = (config: SenderConfig) => void;
 export function createUsageRecorder(store: Pick<SenderStore, 'patch'>, now: () => number = Date.now): UsageRecorder {
   const written = new Map<string, number>();
   return (config) => {
+    const id = `${config.orgId}/${config.senderKey ?? ''}`; // each of an org's senders has its own row
     const at = now();
     const stored = config.lastUsedAt ? Date.parse(config.lastUsedAt) : 0;
-    if (at - Math.max(stored, written.get(config.orgId) ?? 0) < USAGE_WRITE_INTERVAL_MS) return;
-    written.set(config.orgId, at);
+    if (at - Math.max(stored, written.get(id) ?? 0) < USAGE_WRITE_INTERVAL_MS) return;
+    written.set(id, at);
     if (written.size > MAX_TRACKED) written.delete(written.keys().next().value!);
-    void store.patch(config.orgId, { lastUsedAt: new Date(at).toISOString() }).catch(() => written.delete(config.orgId));
+    void store.patch(config.orgId, { lastUsedAt: new Date(at).toISOString() }, config.senderKey).catch(() => written.delete(id));
   };
 }

@@ -36,6 +36,7 @@ export function toView(config: SenderConfig, now: Date = new Date()): SenderView
   const optional = <K extends keyof SenderConfig>(key: K) => (config[key] === undefined || config[key] === '' ? {} : { [key]: config[key] });
   return {
     orgId: config.orgId,
+    ...optional('senderKey'),
     provider: config.provider,
     mode: config.mode,
     senderEmail: config.senderEmail,

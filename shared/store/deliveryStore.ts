@@ -22,7 +22,7 @@
  */
 import { odata, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { ErrorCode, MailerError } from '../errors';
-import type { ProviderName } from '../senders/model';
+import type { Hop, ProviderName } from '../senders/model';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
@@ -52,6 +52,8 @@ export interface DeliveryRecord {
   createdAt: string;
   updatedAt: string;
   category?: string;
+  /** The message's workspace, when given (routing rules may match on it). */
+  workspace?: string;
   recipients?: number;
   /** Which sender the current/last attempt uses: the org's own, or the default sender. */
   via?: 'org' | 'default';
@@ -60,6 +62,10 @@ export interface DeliveryRecord {
   provider?: ProviderName;
   /** The mailbox address used. */
   sender?: string;
+  /** Which of the org's senders (its key), or `_platform` for the platform's default sender. */
+  senderKey?: string;
+  /** The org's senders the route passed over before `senderKey`, and why (absent when none). */
+  hops?: Hop[];
   code?: ErrorCode;
   message?: string;
   hint?: string;
@@ -113,7 +119,7 @@ export interface ListOptions {
 export interface DeliveryStore {
   get(orgId: string, id: string): Promise<DeliveryRecord | undefined>;
   /** Creates the row as `queued` unless it exists; either way returns the row. */
-  create(init: { orgId: string; id: string; category?: string; recipients?: number; contentHash?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
+  create(init: { orgId: string; id: string; category?: string; workspace?: string; recipients?: number; contentHash?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
   /** Moves `current` (as read, with its ETag) to `to`. */
   transition(current: DeliveryRecord, to: DeliveryStatus, changes?: DeliveryChanges, options?: TransitionOptions): Promise<DeliveryRecord>;
   /** `queued|retrying|sending-with-expired-lease -> sending`, attempts + 1, lease for `owner`. */
@@ -128,18 +134,20 @@ export const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME -
 const FIELDS = [
   'status', 'attempts', 'createdAt', 'updatedAt', 'category', 'recipients', 'via', 'viaReason', 'provider', 'sender',
   'code', 'message', 'hint', 'leaseOwner', 'leaseUntil', 'nextAttemptAt', 'sentAt', 'failedAt', 'providerMessageId',
-  'contentHash', 'uncertainAt',
+  'contentHash', 'uncertainAt', 'senderKey', 'workspace',
 ] as const;
 
 function toEntity(record: Omit<DeliveryRecord, 'etag'>, rowKey: string): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: record.orgId, rowKey, id: record.id };
   for (const field of FIELDS) if (record[field] !== undefined) entity[field] = record[field];
+  if (record.hops?.length) entity.hops = JSON.stringify(record.hops); // a JSON column: entities hold flat values only
   return entity;
 }
 
 function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeliveryRecord {
   const record: Record<string, unknown> = { orgId: entity.partitionKey, id: entity.id ?? entity.rowKey, etag: entity.etag };
   for (const field of FIELDS) if (entity[field] !== undefined && entity[field] !== null) record[field] = entity[field];
+  if (typeof entity.hops === 'string') record.hops = JSON.parse(entity.hops);
   return record as unknown as DeliveryRecord;
 }
 
@@ -229,9 +237,9 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
     get,
     transition,
 
-    async create({ orgId, id, category, recipients, contentHash, now = Date.now() }) {
+    async create({ orgId, id, category, workspace, recipients, contentHash, now = Date.now() }) {
       const at = new Date(now).toISOString();
-      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, recipients, contentHash };
+      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, ...(workspace ? { workspace } : {}), recipients, contentHash };
       try {
         const etag = await write(
           [

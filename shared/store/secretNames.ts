@@ -10,11 +10,17 @@
  *   if purposes were free text. Purposes therefore come from a fixed list in which no purpose is a
  *   dash-suffix of another (a unit test keeps it so), and the name parses back to exactly one
  *   (org, purpose, generation).
+ * - Named senders (an org's senders other than `default`): `snd<n>-<orgId>-<senderKey>-<purpose>-<generation>`,
+ *   where <n> is the length of the org id. Org ids and sender keys both contain dashes, so without
+ *   the length `snd-a-b-c-...` could be org `a-b` key `c` or org `a` key `b-c`; with it every name
+ *   parses back to one (org, key, purpose, generation), and no `snd` name can equal an `org-` one.
+ *   The `default` sender keeps the `org-` names it always had. (Names: 1-127 of 0-9, a-z, A-Z and
+ *   `-`: https://learn.microsoft.com/en-us/azure/key-vault/general/about-keys-secrets-certificates#object-identifiers)
  * - Generation: a deleted name stays reserved while soft-deleted (409 ObjectIsDeletedButRecoverable),
  *   so reset and re-consent move the generation forward instead of reusing a name.
  */
 import { MailerError } from '../errors';
-import { DEFAULT_ORG_ID, ORG_ID_PATTERN } from '../senders/model';
+import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY, ORG_ID_PATTERN, SENDER_KEY_PATTERN } from '../senders/model';
 
 /** What a secret is for. Add new purposes here (and keep none a dash-suffix of another). */
 export const SECRET_PURPOSES = ['client-secret', 'refresh-token', 'service-account-key', 'webhook-signing-secret'] as const;
@@ -30,15 +36,17 @@ function invalid(field: string, why: string): MailerError {
   return new MailerError('VALIDATION_FAILED', `Cannot build a secret name: ${field} ${why}.`, { fields: { [field]: why } });
 }
 
-/** `org-<orgId>-<purpose>-<generation>`; throws VALIDATION_FAILED for a bad part. */
-export function secretName(orgId: string, purpose: SecretPurpose, generation: number): string {
+/** `org-<orgId>-<purpose>-<generation>` (or the named-sender form); throws VALIDATION_FAILED for a bad part. */
+export function secretName(orgId: string, purpose: SecretPurpose, generation: number, senderKey: string = DEFAULT_SENDER_KEY): string {
   if (!ORG_ID_PATTERN.test(orgId)) throw invalid('orgId', 'must match ^[a-z0-9][a-z0-9-]{0,62}$ or be _default');
+  if (!SENDER_KEY_PATTERN.test(senderKey)) throw invalid('senderKey', 'must match ^[a-z0-9][a-z0-9-]{0,31}$');
   if (!(SECRET_PURPOSES as readonly string[]).includes(purpose)) throw invalid('purpose', `must be one of ${SECRET_PURPOSES.join(', ')}`);
   if (!Number.isSafeInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
     throw invalid('generation', `must be a whole number from 0 to ${MAX_GENERATION}`);
   }
-  const name = `${secretNamePrefix(orgId)}${purpose}-${generation}`;
-  // Cannot happen with the limits above (at most 4 + 63 + 1 + 19 + 1 + 10); kept as a guard for new purposes.
+  const name = `${secretNamePrefix(orgId, senderKey)}${purpose}-${generation}`;
+  // Cannot happen for `default` (at most 4 + 63 + 1 + 19 + 1 + 10); a named sender with the longest
+  // org id AND key could reach it only at a generation of millions.
   if (name.length > MAX_NAME_LENGTH) throw invalid('purpose', 'makes the name longer than 127 characters');
   return name;
 }
@@ -48,12 +56,17 @@ export function secretName(orgId: string, purpose: SecretPurpose, generation: nu
  * another org's names (`org-acme-` / `org-acme-eu-...`): fine for dropping cache entries, which
  * only costs a re-read, never for deleting.
  */
-export function secretNamePrefix(orgId: string): string {
-  return `${PREFIX}${orgId === DEFAULT_ORG_ID ? DEFAULT_ORG_SEGMENT : orgId}-`;
+export function secretNamePrefix(orgId: string, senderKey: string = DEFAULT_SENDER_KEY): string {
+  const org = orgId === DEFAULT_ORG_ID ? DEFAULT_ORG_SEGMENT : orgId;
+  return senderKey === DEFAULT_SENDER_KEY ? `${PREFIX}${org}-` : `${NAMED_PREFIX}${org.length}-${org}-${senderKey}-`;
 }
 
+const NAMED_PREFIX = 'snd';
+
 /** The parts of a name built by `secretName`, or undefined for any other name. */
-export function parseSecretName(name: string): { orgId: string; purpose: SecretPurpose; generation: number } | undefined {
+export function parseSecretName(name: string): { orgId: string; senderKey?: string; purpose: SecretPurpose; generation: number } | undefined {
+  const named = /^snd(\d{1,2})-(.+)$/.exec(name);
+  if (named) return parseNamed(Number(named[1]), named[2]);
   const match = /^org-(.+)-(\d+)$/.exec(name);
   if (!match) return undefined;
   const [, rest, digits] = match;
@@ -64,4 +77,17 @@ export function parseSecretName(name: string): { orgId: string; purpose: SecretP
   const generation = Number(digits);
   if (!ORG_ID_PATTERN.test(orgId) || String(generation) !== digits) return undefined;
   return { orgId, purpose, generation };
+}
+
+function parseNamed(length: number, rest: string): { orgId: string; senderKey: string; purpose: SecretPurpose; generation: number } | undefined {
+  const segment = rest.slice(0, length);
+  const tail = /^-(.+)-(\d+)$/.exec(rest.slice(length));
+  if (!tail) return undefined;
+  const purpose = SECRET_PURPOSES.find((p) => tail[1].endsWith(`-${p}`));
+  if (!purpose) return undefined;
+  const senderKey = tail[1].slice(0, -(purpose.length + 1));
+  const orgId = segment === DEFAULT_ORG_SEGMENT ? DEFAULT_ORG_ID : segment;
+  const generation = Number(tail[2]);
+  if (!ORG_ID_PATTERN.test(orgId) || !SENDER_KEY_PATTERN.test(senderKey) || senderKey === DEFAULT_SENDER_KEY || String(generation) !== tail[2]) return undefined;
+  return { orgId, senderKey, purpose, generation };
 }

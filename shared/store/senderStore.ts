@@ -1,5 +1,9 @@
 /**
- * Sender configs in Table `senders`: PK = orgId, RK = "sender". Updates are conditioned on the
+ * Sender configs in Table `senders`: PK = orgId, RK = "sender" for the org's `default` sender (the
+ * row key it always had, so no migration) and "sender.<key>" for each named sender; the org's routing
+ * rules are the row RK = "routing" of the same partition, so one partition query reads everything
+ * routing needs (`.` is allowed in a RowKey; `/ \\ # ?` are not:
+ * https://learn.microsoft.com/en-us/rest/api/storageservices/understanding-the-table-service-data-model). Updates are conditioned on the
  * ETag read before them (optimistic concurrency), so two admins saving at once, or a save racing a
  * delivery marking the sender `needs_attention`, cannot silently overwrite each other: the stale
  * writer gets CONCURRENT_UPDATE and must re-read.
@@ -8,9 +12,9 @@
  * column list below is checked against `SenderConfig` by the compiler, so a field added to the
  * model cannot be forgotten here.
  */
-import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { odata, TableClient, TableEntityResult } from '@azure/data-tables';
 import { MailerError } from '../errors';
-import type { SenderConfig } from '../senders/model';
+import { DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from '../senders/model';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
@@ -21,20 +25,29 @@ export interface StoredSender {
   etag: string;
 }
 
+export interface StoredRouting<R = unknown> {
+  rules: R[];
+  etag: string;
+}
+
 export interface SenderStore {
-  /** The org's config, or undefined when it has none. */
-  get(orgId: string): Promise<StoredSender | undefined>;
+  /** The org's config (its `default` sender, or the sender `senderKey`), or undefined when it has none. */
+  get(orgId: string, senderKey?: string): Promise<StoredSender | undefined>;
   /** Creates the row; CONCURRENT_UPDATE when the org already has one. */
   create(config: SenderConfig): Promise<StoredSender>;
   /** Replaces the whole row if its ETag is still `etag`; else CONCURRENT_UPDATE (SENDER_NOT_FOUND when it is gone). */
   replace(config: SenderConfig, etag: string): Promise<StoredSender>;
   /** Deletes the row (only if unchanged since `etag`, when given). Missing is not an error. */
-  delete(orgId: string, etag?: string): Promise<void>;
+  delete(orgId: string, etag?: string, senderKey?: string): Promise<void>;
   /**
    * Merges bookkeeping fields into the row WITHOUT an ETag condition, and without changing what the
    * config means (no `version` move): last use, domain findings, notices sent. Missing row: no-op.
    */
-  patch(orgId: string, fields: SenderPatch): Promise<void>;
+  patch(orgId: string, fields: SenderPatch, senderKey?: string): Promise<void>;
+  /** Every sender of the org (default first) and its routing rules, in one partition query. */
+  listOrg(orgId: string): Promise<{ senders: StoredSender[]; routing?: StoredRouting }>;
+  /** Writes the routing rules: conditional on `etag` when given, else only if there are none yet (CONCURRENT_UPDATE otherwise). */
+  putRouting(orgId: string, rules: unknown[], etag?: string): Promise<StoredRouting>;
   /** One page of all sender rows (the daily health check); pass `continuationToken` back for the next. */
   list(options?: { continuationToken?: string; pageSize?: number }): Promise<SenderPage>;
 }
@@ -48,11 +61,20 @@ export interface SenderPage {
 }
 
 const ROW_KEY = 'sender';
+const NAMED_PREFIX = 'sender.';
+const ROUTING_ROW_KEY = 'routing';
+
+/** Row key of a sender: today's key for `default`, its own for every named sender. */
+export function senderRowKey(senderKey: string = DEFAULT_SENDER_KEY): string {
+  return senderKey === DEFAULT_SENDER_KEY ? ROW_KEY : `${NAMED_PREFIX}${senderKey}`;
+}
+
+const isSenderRow = (rowKey: unknown) => rowKey === ROW_KEY || (typeof rowKey === 'string' && rowKey.startsWith(NAMED_PREFIX));
 
 type Column = 'string' | 'boolean' | 'number' | 'json';
 
 /** How each field is stored. `orgId` is the partition key, not a column. */
-const COLUMNS: { [K in Exclude<keyof SenderConfig, 'orgId'>]-?: Column } = {
+const COLUMNS: { [K in Exclude<keyof SenderConfig, 'orgId' | 'senderKey'>]-?: Column } = {
   provider: 'string',
   mode: 'string',
   senderEmail: 'string',
@@ -88,7 +110,7 @@ type Entity = { partitionKey: string; rowKey: string } & Record<string, string |
 
 /** Exported for the unit test of the mapping; the store is the only caller. */
 export function toEntity(config: SenderConfig): Entity {
-  const entity: Entity = { partitionKey: config.orgId, rowKey: ROW_KEY };
+  const entity: Entity = { partitionKey: config.orgId, rowKey: senderRowKey(senderKeyOf(config)) };
   for (const [field, column] of Object.entries(COLUMNS) as Array<[keyof typeof COLUMNS, Column]>) {
     const value = config[field];
     // An absent optional field is an absent column: Replace removes it, so it reads back absent.
@@ -100,6 +122,9 @@ export function toEntity(config: SenderConfig): Entity {
 
 export function fromEntity(entity: Record<string, unknown>): SenderConfig {
   const config: Record<string, unknown> = { orgId: entity.partitionKey };
+  const rowKey = String(entity.rowKey ?? ROW_KEY);
+  // Only named senders carry a key: a default config reads back exactly as before.
+  if (rowKey.startsWith(NAMED_PREFIX)) config.senderKey = rowKey.slice(NAMED_PREFIX.length);
   for (const [field, column] of Object.entries(COLUMNS) as Array<[string, Column]>) {
     const value = entity[field];
     if (value === undefined || value === null) continue;
@@ -115,16 +140,16 @@ function conflict(orgId: string, cause: unknown): MailerError {
 export function createSenderStore(storage: StorageClients): SenderStore {
   const table = (): Promise<TableClient> => storage.table(TABLES.senders);
 
-  async function read(client: TableClient, orgId: string): Promise<StoredSender> {
-    const entity: TableEntityResult<Record<string, unknown>> = await client.getEntity(orgId, ROW_KEY);
+  async function read(client: TableClient, orgId: string, senderKey?: string): Promise<StoredSender> {
+    const entity: TableEntityResult<Record<string, unknown>> = await client.getEntity(orgId, senderRowKey(senderKey));
     return { config: fromEntity(entity), etag: entity.etag };
   }
 
   return {
-    async get(orgId) {
+    async get(orgId, senderKey) {
       const client = await table();
       try {
-        return await read(client, orgId);
+        return await read(client, orgId, senderKey);
       } catch (error) {
         if (storageStatus(error) === 404) return undefined;
         throw storageFailure(error, `read sender ${orgId}`);
@@ -158,9 +183,9 @@ export function createSenderStore(storage: StorageClients): SenderStore {
       }
     },
 
-    async patch(orgId, fields) {
+    async patch(orgId, fields, senderKey) {
       const client = await table();
-      const entity: Entity = { partitionKey: orgId, rowKey: ROW_KEY };
+      const entity: Entity = { partitionKey: orgId, rowKey: senderRowKey(senderKey) };
       for (const [field, value] of Object.entries(fields)) {
         if (value !== undefined) entity[field] = COLUMNS[field as keyof SenderPatch] === 'json' ? JSON.stringify(value) : (value as string);
       }
@@ -179,7 +204,7 @@ export function createSenderStore(storage: StorageClients): SenderStore {
         // The Table service pages by itself (at most 1,000 rows, or 5 s of work, per answer): one answer per call.
         const pages = client.listEntities<Record<string, unknown>>().byPage({ maxPageSize: pageSize, continuationToken });
         for await (const page of pages) {
-          const items = page.filter((entity) => entity.rowKey === ROW_KEY).map((entity) => ({ config: fromEntity(entity), etag: entity.etag }));
+          const items = page.filter((entity) => isSenderRow(entity.rowKey)).map((entity) => ({ config: fromEntity(entity), etag: entity.etag }));
           return { items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
         }
         return { items: [] };
@@ -188,10 +213,42 @@ export function createSenderStore(storage: StorageClients): SenderStore {
       }
     },
 
-    async delete(orgId, etag) {
+    async listOrg(orgId) {
       const client = await table();
       try {
-        await client.deleteEntity(orgId, ROW_KEY, etag ? { etag } : undefined);
+        const senders: StoredSender[] = [];
+        let routing: StoredRouting | undefined;
+        const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${orgId}` } });
+        for await (const entity of rows) {
+          if (entity.rowKey === ROUTING_ROW_KEY) routing = { rules: JSON.parse(String(entity.rules ?? '[]')), etag: entity.etag };
+          else if (isSenderRow(entity.rowKey)) senders.push({ config: fromEntity(entity), etag: entity.etag });
+        }
+        senders.sort((a, b) => (a.config.senderKey === undefined ? -1 : b.config.senderKey === undefined ? 1 : senderKeyOf(a.config).localeCompare(senderKeyOf(b.config))));
+        return { senders, ...(routing ? { routing } : {}) };
+      } catch (error) {
+        throw storageFailure(error, `list senders of ${orgId}`);
+      }
+    },
+
+    async putRouting(orgId, rules, etag) {
+      const client = await table();
+      const entity = { partitionKey: orgId, rowKey: ROUTING_ROW_KEY, rules: JSON.stringify(rules) };
+      try {
+        const result = etag ? await client.updateEntity(entity, 'Replace', { etag }) : await client.createEntity(entity);
+        return { rules, etag: result.etag! };
+      } catch (error) {
+        const status = storageStatus(error);
+        if (status === 409 || status === 412 || storageErrorCode(error) === 'UpdateConditionNotSatisfied') {
+          throw new MailerError('CONCURRENT_UPDATE', `The routing rules of ${orgId} were changed by someone else in the meantime.`, { cause: error });
+        }
+        throw storageFailure(error, `write routing rules of ${orgId}`);
+      }
+    },
+
+    async delete(orgId, etag, senderKey) {
+      const client = await table();
+      try {
+        await client.deleteEntity(orgId, senderRowKey(senderKey), etag ? { etag } : undefined);
       } catch (error) {
         if (storageStatus(error) === 404) return;
         if (storageStatus(error) === 412) throw conflict(orgId, error);

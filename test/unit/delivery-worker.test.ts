@@ -80,6 +80,8 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
     delete: async (id) => void delete configs[id],
     patch: async () => undefined,
     list: async () => ({ items: Object.values(configs).map((config) => ({ config, etag: String(config.version) })) }),
+    listOrg: async (id) => ({ senders: configs[id] ? [{ config: configs[id], etag: String(configs[id].version) }] : [] }),
+    putRouting: async () => { throw new Error('not used'); },
   };
   const providers = { get: (config: SenderConfig) => (config.orgId === orgId ? org : fallback) } as unknown as ProviderCache;
   const resolver = createSenderResolver({ store: senders, providers });

@@ -35,6 +35,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .badge-needs_attention { background: var(--bad-bg); color: var(--bad); }
 .badge-draft { background: var(--draft-bg); color: var(--text); }
 .badge-none { background: var(--warn-bg); color: var(--warn); }
+.senders { list-style: none; padding: 0; margin: 0; }
+.senders li { display: flex; flex-wrap: wrap; gap: .25rem .6rem; align-items: baseline; padding: .3rem 0; overflow-wrap: anywhere; }
 .status-line { display: flex; flex-wrap: wrap; gap: .25rem .5rem; align-items: baseline; }
 .locked-note { background: var(--draft-bg); border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0; }
 

@@ -59,6 +59,12 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
       </div>
     </section>
 
+    <section id="senders-panel" class="panel" aria-labelledby="senders-heading" hidden>
+      <h2 id="senders-heading">Senders</h2>
+      <p class="muted">Messages are routed among these senders by the organization's routing rules. The form below is the <strong>default</strong> sender.</p>
+      <ul id="senders-list" class="senders"></ul>
+    </section>
+
     <div id="message" class="message" role="status" aria-live="polite" hidden>
       <p id="message-text"></p>
       <p id="message-hint" class="hint"></p>

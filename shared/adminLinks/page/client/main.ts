@@ -12,6 +12,7 @@ import { $, dialog, input, text, value } from './dom';
 import { onChoiceChange, suggestAliasCheck } from './form';
 import { say, showFatal } from './messages';
 import { loadSender } from './status';
+import { loadSenders } from './senders';
 import { state } from './state';
 import type { Session } from './types';
 
@@ -75,6 +76,7 @@ async function start(): Promise<void> {
   try {
     await loadSession();
     await loadSender();
+    await loadSenders();
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== 'ADMIN_LINK_INVALID') {
       showFatal({ message: 'The settings could not be loaded.', hint: (error as { message?: string } | null)?.message || String(error) });
