@@ -78,7 +78,7 @@ var tags = { 'azd-env-name': environmentName }
 // the code adds a name that is missing here, or when a name here is no longer used.
 var storageNames = {
   queues: ['outbox', 'outbox-poison', 'delivery-events', 'outbox-poison-poison', 'webhook-events', 'webhook-deliveries']
-  tables: ['senders', 'deliveries', 'mailboxslots', 'poisonmessages', 'consentstates', 'webhookendpoints', 'webhookattempts', 'webhookevents']
+  tables: ['senders', 'deliveries', 'mailboxslots', 'poisonmessages', 'consentstates', 'webhookendpoints', 'webhookattempts', 'webhookevents', 'directoryconnections', 'directory']
   containers: ['payloads']
 }
 

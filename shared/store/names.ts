@@ -42,6 +42,10 @@ export const TABLES = {
   webhookAttempts: 'webhookattempts',
   /** Events handed to webhooks, for replay: PK event id, RK "event". */
   webhookEvents: 'webhookevents',
+  /** Directory connections: PK orgId, RK connection id (shared/directory/model.ts). */
+  directoryConnections: 'directoryconnections',
+  /** Synced directory copies: PK `${orgId}~${connectionId}`, RK `u~<id>`, `g~<id>`, `m~<group>~<member>`, `sync`. */
+  directory: 'directory',
 } as const;
 
 export const CONTAINERS = {
