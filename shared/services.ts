@@ -75,6 +75,8 @@ export function createServices(config: Readonly<Config>): Services {
   let webhooks: WebhookServices | undefined;
   const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
   webhooks = createWebhookServices({ config, storage, secrets, bus: events });
+  // One domain checker per process: the sender service's Test connection and the health run share its resolver.
+  const domainChecks = createDomainChecker(config);
   const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks'> = {
     config,
     credential,
@@ -82,7 +84,7 @@ export function createServices(config: Readonly<Config>): Services {
     secrets,
     senders,
     // Sender API, consent and the resolver delivery uses (shared/senders/index.ts).
-    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations, events }),
+    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations, events, domainChecks }),
     adminLinkGenerations,
     outbox: queue(QUEUES.outbox),
     outboxPoison: queue(QUEUES.outboxPoison),
@@ -96,7 +98,7 @@ export function createServices(config: Readonly<Config>): Services {
     delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
     events,
     webhooks,
-    domainChecks: createDomainChecker(config),
+    domainChecks,
   };
 }
 

@@ -13,7 +13,7 @@ import type { OrgControlStore } from '../store/orgControls';
 import type { SenderStore } from '../store/senderStore';
 import type { StorageClients } from '../store/storageClients';
 import type { SecretStore } from '../store/types';
-import { createDomainChecker } from '../deliverability';
+import type { DomainChecker } from '../deliverability';
 import { ProviderCache } from './providerCache';
 import { createUsageRecorder } from './usage';
 import { createSenderResolver, SenderResolver } from './resolve';
@@ -43,6 +43,8 @@ export interface SenderServicesDeps {
   microsoftClientAssertion?: () => Promise<string>;
   /** Where sender status changes are published (webhooks). */
   events?: PlatformEventSink;
+  /** SPF / DKIM / DMARC checks, built once by the composition root (shared/services.ts). */
+  domainChecks: DomainChecker;
 }
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
@@ -50,7 +52,7 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   const providers = new ProviderCache(context);
   const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
   const senderService = guardSenderService(
-    createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events, domainChecks: createDomainChecker(deps.config) }),
+    createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events, domainChecks: deps.domainChecks }),
     { testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit), adminLinks: deps.adminLinks },
   );
   const senderResolver = createSenderResolver({ store: deps.senders, providers, events: deps.events, recordUse: createUsageRecorder(deps.senders) });
