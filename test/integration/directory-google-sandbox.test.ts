@@ -5,6 +5,7 @@
  * `fields`, Google's 403 bodies (not a Workspace admin, Admin SDK disabled, missing scope), 429s,
  * request counts, growth to 10,000.
  */
+import { admin as adminApi, auth } from '@googleapis/admin';
 import { FABRIKAM_DIRECTORY_USER_IDS as FU, FABRIKAM_GROUP_IDS as FG } from '../../dev/sandbox/directory-seed';
 import { sandboxControl, sandboxUrls } from '../support/env';
 import { GOOGLE_DIRECTORY_SCOPES, googleOAuthToken, serviceAccountToken } from './directory-sandbox-helpers';
@@ -128,6 +129,26 @@ describe('sandbox Admin SDK directory', () => {
     await walk(`/groups/${FG.legal}/members`, 'members', token);
     const counts = await sandboxControl('GET', 'directory/requests?provider=google');
     expect(counts.byKind).toEqual({ 'users.list:initial': 2, 'users.list:next': 2, 'members.list:initial': 1 });
+  });
+
+  it('@googleapis/admin (directory_v1) works against it: pages with pageToken and fields; errors arrive as Google bodies', async () => {
+    const client = new auth.OAuth2({ transporterOptions: { fetchImplementation: fetch } });
+    client.setCredentials({ access_token: (await serviceAccountToken()).body.access_token });
+    const api = adminApi({ version: 'directory_v1', auth: client, rootUrl: `${admin}/` });
+    const emails: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await api.users.list({ customer: 'my_customer', maxResults: 5, pageToken, fields: 'nextPageToken,users(id,primaryEmail,suspended)' });
+      emails.push(...(page.data.users ?? []).map((u) => u.primaryEmail!));
+      pageToken = page.data.nextPageToken ?? undefined;
+    } while (pageToken);
+    expect(emails).toHaveLength(12);
+    const members = await api.members.list({ groupKey: FG.legal });
+    expect(members.data.members?.map((m) => m.email)).toEqual(['kim@fabrikam.example', 'lee@fabrikam.example']);
+    await sandboxControl('POST', 'directory/fabrikam/admin-sdk', { enabled: false });
+    const failure = await api.groups.list({ customer: 'my_customer' }).then(() => undefined, (error: { status?: number; response?: { data?: Json } }) => error);
+    expect(failure?.status).toBe(403);
+    expect(failure?.response?.data?.error.errors[0].reason).toBe('accessNotConfigured');
   });
 
   it('grows Fabrikam to 10,000 users: 20 pages of 500', async () => {
