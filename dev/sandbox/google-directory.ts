@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import { bearerGrant, googleJson, INVALID_CREDENTIALS, INVALID_TOKEN_CHALLENGE } from './google';
 import { FABRIKAM_DOMAIN, GOOGLE_PLATFORM_CLIENT_ID } from './google-world';
-import { ADMIN_SDK_PROJECTS, Directory, DirGroup, DirUser, directoryOf, FABRIKAM_ADMINS, FABRIKAM_CUSTOMER_ID, findDirGroup, liveGroups, liveUsers, transitiveMembers } from './directory-world';
+import { ADMIN_SDK_PROJECTS, Directory, DirGroup, DirUser, directoryOf, FABRIKAM_ADMINS, FABRIKAM_CUSTOMER_ID, findDirGroup, isLive, pageAfter, transitiveMembers } from './directory-world';
 import { decodeToken, encodeToken } from './graph-directory';
 import { pickFields } from './google-fields';
 
@@ -114,8 +114,8 @@ function memberResource(dir: Directory, id: string): Json | undefined {
 }
 
 /** One page of `items` (ordered by creation), with `nextPageToken` when more remain. */
-function listAnswer<T extends { seq: number }>(
-  sandbox: Sandbox, req: SandboxRequest, kind: string, key: string, items: T[], render: (item: T) => Json | undefined, max: number, fallback: number,
+function listAnswer<T extends { seq: number; removed?: string }>(
+  sandbox: Sandbox, req: SandboxRequest, kind: string, key: string, items: Iterable<T>, render: (item: T) => Json | undefined, max: number, fallback: number,
 ): SandboxResponse {
   const q = req.url.searchParams;
   const raw = q.get('maxResults');
@@ -124,12 +124,11 @@ function listAnswer<T extends { seq: number }>(
   const pageToken = q.get('pageToken');
   const token = pageToken ? decodeToken<{ after: number }>(pageToken) : { after: 0 };
   if (!token || typeof token.after !== 'number') return gapiError(sandbox, 400, 'invalid', 'Invalid Input: pageToken');
-  const rest = items.filter((i) => i.seq > token.after).sort((a, b) => a.seq - b.seq);
-  const page = rest.slice(0, size);
+  const { page, more } = pageAfter(items, token.after, size, isLive);
   const body: Json = { kind, etag: etag(`${kind}:${page.map((p) => p.seq).join(',')}`) };
   const rendered = page.map(render).filter((r): r is Json => r !== undefined);
   if (rendered.length) body[key] = rendered;
-  if (rest.length > page.length) body.nextPageToken = encodeToken({ after: page[page.length - 1].seq });
+  if (more) body.nextPageToken = encodeToken({ after: page[page.length - 1].seq });
   const fields = q.get('fields');
   return googleJson(sandbox, 200, fields ? pickFields(body, fields) : body);
 }
@@ -138,12 +137,12 @@ export function registerGoogleDirectory(sandbox: Sandbox): void {
   sandbox.route('gmail', 'GET', '/admin/directory/v1/users', (req) => {
     const dir = authorize(sandbox, req, SCOPES.users);
     if ('status' in dir) return dir;
-    return checkScope(sandbox, req.url.searchParams) ?? listAnswer(sandbox, req, 'admin#directory#users', 'users', liveUsers(dir), userResource, 500, 100);
+    return checkScope(sandbox, req.url.searchParams) ?? listAnswer(sandbox, req, 'admin#directory#users', 'users', dir.users.values(), userResource, 500, 100);
   });
   sandbox.route('gmail', 'GET', '/admin/directory/v1/groups', (req) => {
     const dir = authorize(sandbox, req, SCOPES.groups);
     if ('status' in dir) return dir;
-    return checkScope(sandbox, req.url.searchParams) ?? listAnswer(sandbox, req, 'admin#directory#groups', 'groups', liveGroups(dir), groupResource, 200, 200);
+    return checkScope(sandbox, req.url.searchParams) ?? listAnswer(sandbox, req, 'admin#directory#groups', 'groups', dir.groups.values(), groupResource, 200, 200);
   });
   sandbox.route('gmail', 'GET', '/admin/directory/v1/groups/:groupKey/members', (req) => {
     const dir = authorize(sandbox, req, SCOPES.members);
@@ -151,7 +150,7 @@ export function registerGoogleDirectory(sandbox: Sandbox): void {
     const group = findDirGroup(dir, req.params.groupKey);
     if (!group) return gapiError(sandbox, 404, 'notFound', 'Resource Not Found: groupKey');
     const ids = req.url.searchParams.get('includeDerivedMembership') === 'true' ? transitiveMembers(dir, group) : [...group.members];
-    const members = ids.map((id) => dir.users.get(id) ?? dir.groups.get(id)).filter((m): m is DirUser | DirGroup => m !== undefined && !m.removed);
+    const members = ids.map((id) => dir.users.get(id) ?? dir.groups.get(id)).filter((m): m is DirUser | DirGroup => m !== undefined).sort((a, b) => a.seq - b.seq);
     return listAnswer(sandbox, req, 'admin#directory#members', 'members', members, (m) => memberResource(dir, m.id), 200, 200);
   });
 }
