@@ -43,7 +43,7 @@ export interface Config {
     authorityHost: string;
     graphUrl: string;
   };
-  google: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string; gmailApiUrl: string };
+  google: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string; gmailApiUrl: string; adminApiUrl: string };
   stateSigningKey: string;
   secretCacheTtlMs: number;
   mailboxConcurrency: number;
@@ -208,6 +208,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authUrl: url(env, 'GOOGLE_AUTH_URL'),
       tokenUrl: url(env, 'GOOGLE_TOKEN_URL'),
       gmailApiUrl: url(env, 'GMAIL_API_URL'),
+      /** The Admin SDK (directory_v1 users / groups / members) of directory connections. */
+      adminApiUrl: url(env, 'GOOGLE_ADMIN_API_URL'),
     }),
     stateSigningKey,
     secretCacheTtlMs: integer(env, 'SECRET_CACHE_TTL_SECONDS', 1, 86400) * 1000,
