@@ -15,3 +15,4 @@ import './openapi';
 import './senderHealth';
 import './operator';
 import './webhooks';
+import './directoryConnections';
