@@ -43,7 +43,7 @@ export interface Config {
     authorityHost: string;
     graphUrl: string;
   };
-  google: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string; gmailApiUrl: string };
+  google: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string; gmailApiUrl: string; adminApiUrl: string };
   stateSigningKey: string;
   secretCacheTtlMs: number;
   mailboxConcurrency: number;
@@ -64,6 +64,8 @@ export interface Config {
   dns: { servers: readonly string[]; checkTimeoutMs: number };
   /** The daily health run refreshes delegated/OAuth sign-ins unused for this long. */
   keepAliveIdleMs: number;
+  /** DIRECTORY_SYNC_INTERVAL_HOURS: how often the timer syncs each active directory connection. */
+  directorySyncIntervalMs: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -208,6 +210,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authUrl: url(env, 'GOOGLE_AUTH_URL'),
       tokenUrl: url(env, 'GOOGLE_TOKEN_URL'),
       gmailApiUrl: url(env, 'GMAIL_API_URL'),
+      adminApiUrl: url(env, 'GOOGLE_ADMIN_API_URL'),
     }),
     stateSigningKey,
     secretCacheTtlMs: integer(env, 'SECRET_CACHE_TTL_SECONDS', 1, 86400) * 1000,
@@ -232,6 +235,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
     dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
     keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
+    directorySyncIntervalMs: integer(env, 'DIRECTORY_SYNC_INTERVAL_HOURS', 1, 168) * 3600 * 1000,
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);
