@@ -16,3 +16,5 @@ import './senderHealth';
 import './operator';
 import './webhooks';
 import './directoryConnections';
+import './directoryRead';
+import './directorySync';

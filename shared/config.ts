@@ -66,6 +66,8 @@ export interface Config {
   dns: { servers: readonly string[]; checkTimeoutMs: number };
   /** The daily health run refreshes delegated/OAuth sign-ins unused for this long. */
   keepAliveIdleMs: number;
+  /** DIRECTORY_SYNC_INTERVAL_HOURS: how often the timer syncs each active directory connection. */
+  directorySyncIntervalMs: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -246,6 +248,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
     dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
     keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
+    directorySyncIntervalMs: integer(env, 'DIRECTORY_SYNC_INTERVAL_HOURS', 1, 168) * 3600 * 1000,
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

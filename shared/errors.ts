@@ -154,6 +154,14 @@ export const ERROR_CODES = {
   WEBHOOK_EVENT_NOT_FOUND: spec('input', false, 404, 'No event with this id was handed to webhooks for this endpoint\'s scope.'),
   WEBHOOK_SIGNATURE_INVALID: spec('auth', false, 401,
     'The webhook signature did not verify: a wrong or rotated secret, a body changed in transit (verify the raw body, not re-serialized JSON), or a timestamp outside the tolerance (a replay or a skewed clock).'),
+  // Directory sync, reading and group sends (shared/directory/)
+  DIRECTORY_THROTTLED: spec('throttle', true, 429,
+    'The directory provider asked us to slow down (HTTP 429/503 with Retry-After) for longer than one sync waits. The sync stopped without losing its place and runs again at the next interval; Sync now later also works.'),
+  DIRECTORY_SYNC_RUNNING: spec('state', false, 409,
+    'A sync of this directory connection is already running (one at a time across all instances). Wait for it to finish; its start time is in the answer.'),
+  DIRECTORY_GROUP_NOT_FOUND: spec('input', false, 422, 'No group with this id or mail is in the synced copy of the organization\'s directory. Check the id, or sync the connection if the group is new.'),
+  DIRECTORY_GROUP_TOO_LARGE: spec('input', false, 422, 'The group has more members than one message may go to (DIRECTORY_GROUP_MAX_RECIPIENTS). Send to a smaller group.'),
+  INVALID_CURSOR: spec('input', false, 400, 'The cursor was not handed out by this listing (or belongs to another search or organization). Start again without a cursor and use the nextCursor of each answer.'),
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -32,7 +32,9 @@ import { createConsentCallback, type ConsentCallback } from './consent/callback'
 import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
 import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
 
-export interface Services extends SenderServices, DirectoryConnectionServices {
+import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
+
+export interface Services extends SenderServices, DirectoryConnectionServices, DirectoryCopyServices {
   config: Readonly<Config>;
   /** The app's own identity (Key Vault, identity-based Storage). */
   credential: TokenCredential;
@@ -82,7 +84,7 @@ export function createServices(config: Readonly<Config>): Services {
   webhooks = createWebhookServices({ config, storage, secrets, bus: events });
   // One domain checker per process: the sender service's Test connection and the health run share its resolver.
   const domainChecks = createDomainChecker(config);
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | keyof DirectoryConnectionServices> = {
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
     config,
     credential,
     storage,
@@ -98,14 +100,19 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
+  // Connections and the synced copy need each other: the copy syncs the connections, a connection's view
+  // shows its sync state and deleting it deletes its copy. The copy is built right after, before any call.
+  let copy: DirectoryCopyServices | undefined;
   const directory = createDirectoryConnectionServices({
     store: createDirectoryConnectionStore(storage),
     consent: services.consent,
     context: { config, secrets },
-    // dirsync provides both (the synced copy's store); until it is merged: never synced, nothing to delete.
-    readSyncState: async () => undefined,
-    deleteSyncedCopy: async () => undefined,
+    readSyncState: async (orgId, id) => (await copy!.directorySyncRows.read(orgId, id)).state,
+    deleteSyncedCopy: async (orgId, id) => {
+      await copy!.directoryStore.deletePartition(orgId, id);
+    },
   });
+  copy = createDirectoryCopyServices({ config, storage, events, queue, connections: directory.connectionsForSync });
   return {
     ...services,
     ...directory,
@@ -117,6 +124,8 @@ export function createServices(config: Readonly<Config>): Services {
     events,
     webhooks,
     domainChecks,
+    // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
+    ...copy,
   };
 }
 

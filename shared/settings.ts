@@ -63,4 +63,5 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'DNS_SERVERS', expected: 'comma-separated DNS servers as ip or ip:port (e.g. 10.0.0.4,10.0.0.5:53); absent = the system resolvers', optional: true },
   { name: 'DNS_CHECK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one sender-domain check)', default: '5' },
   { name: 'SENDER_KEEPALIVE_IDLE_DAYS', expected: 'a whole number of days from 1 to 80 (refresh a sign-in unused this long)', default: '14' },
+  { name: 'DIRECTORY_SYNC_INTERVAL_HOURS', expected: 'a whole number of hours from 1 to 168 (sync each active directory connection this often)', default: '6' },
 ] as const);

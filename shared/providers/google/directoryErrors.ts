@@ -6,10 +6,12 @@
  *   (https://developers.google.com/workspace/admin/directory/v1/limits, and the standard Google API
  *   error reasons https://cloud.google.com/apis/design/errors): a non-admin account or subject is
  *   `notAuthorized` / `forbidden`, a project without the Admin SDK API enabled is `accessNotConfigured`.
- * (The sync adds the rest of the Admin SDK answers here.)
+ * - the sync's Admin SDK answers (users.list, groups.list, members.list): the same reasons table, plus
+ *   429 / `rateLimitExceeded` / `userRateLimitExceeded` / `quotaExceeded` -> DIRECTORY_THROTTLED and 401 ->
+ *   DIRECTORY_REAUTH_REQUIRED (`classifyAdminDirectoryError`).
  */
 import { ERROR_CODES, ErrorCode, isMailerError, MailerError } from '../../errors';
-import { classifyGoogleError, GoogleHttpFailure } from './errors';
+import { classifyGoogleError, failureOf, GoogleHttpFailure, isNetworkError, retryAfterSeconds } from './errors';
 
 /** The three readonly Admin SDK Directory scopes a directory connection asks for (docs/providers.md). */
 export const DIRECTORY_SCOPES = [
@@ -82,4 +84,45 @@ export function classifyDirectoryError(error: unknown, context: DirectoryErrorCo
   const code = DIRECTORY_TOKEN_CODES[classified.code];
   if (!code) return classified;
   return new MailerError(code, classified.message, { providerCode: classified.providerCode, hint: ERROR_CODES[code].hint });
+}
+
+interface AdminErrorBody {
+  error?: { code?: number; message?: string; status?: string; errors?: Array<{ reason?: string }>; details?: Array<{ reason?: string }> };
+}
+
+const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'RATE_LIMIT_EXCEEDED']);
+
+function reasonsOf(body: AdminErrorBody | undefined): string[] {
+  const error = body?.error;
+  return [...(error?.errors ?? []), ...(error?.details ?? [])].map((e) => e.reason ?? '').filter(Boolean);
+}
+
+/** True for a 404 (a group deleted between groups.list and its members.list). */
+export function isAdminNotFound(error: unknown): boolean {
+  return failureOf(error)?.status === 404;
+}
+
+export function classifyAdminDirectoryError(error: unknown): MailerError {
+  if (isMailerError(error)) return error;
+  const failure = failureOf(error);
+  if (!failure) {
+    const reason = isNetworkError(error) ? 'no answer' : (error as Error)?.name ?? 'error';
+    return new MailerError('PROVIDER_UNAVAILABLE', `The Google Admin SDK could not be reached (${reason}).`, { providerCode: 'network' });
+  }
+  const status = failure.status ?? 0;
+  const body = (typeof failure.data === 'object' ? failure.data : undefined) as AdminErrorBody | undefined;
+  const reasons = reasonsOf(body);
+  const message = (body?.error?.message ?? '').split(/\r?\n/)[0].slice(0, 300);
+  const detail = `${reasons[0] ?? body?.error?.status ?? `HTTP ${status}`}${message ? `: ${message}` : ''}`;
+  const providerCode = reasons[0] ?? body?.error?.status ?? String(status);
+  if (status === 429 || reasons.some((r) => THROTTLE_REASONS.has(r))) {
+    return new MailerError('DIRECTORY_THROTTLED', `The Google Admin SDK asked to slow down (${detail}).`, { retryAfterSeconds: retryAfterSeconds(failure, message), providerCode });
+  }
+  const known = reasons.find((r) => Object.hasOwn(ADMIN_SDK_REASONS, r));
+  const code = known ? ADMIN_SDK_REASONS[known] : status === 403 && /not authorized/i.test(message) ? 'DIRECTORY_NOT_ADMIN' : undefined;
+  if (code === 'DIRECTORY_API_DISABLED') return new MailerError(code, `The Admin SDK API is not enabled for the Google Cloud project (${detail}).`, { providerCode });
+  if (code) return new MailerError(code, `Google refused to list the directory: the account is not an administrator (${detail}).`, { providerCode });
+  if (status === 401) return new MailerError('DIRECTORY_REAUTH_REQUIRED', `Google did not accept the directory connection's token (${detail}).`, { providerCode });
+  if (status === 403) return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `The Google Admin SDK refused the request with HTTP 403 (${detail}).`, { providerCode });
+  return new MailerError('PROVIDER_UNAVAILABLE', `The Google Admin SDK answered HTTP ${status} (${detail}).`, { retryAfterSeconds: retryAfterSeconds(failure, message), providerCode });
 }
