@@ -64,6 +64,8 @@ export interface Config {
   dns: { servers: readonly string[]; checkTimeoutMs: number };
   /** The daily health run refreshes delegated/OAuth sign-ins unused for this long. */
   keepAliveIdleMs: number;
+  /** The most members a message to a directory group may reach (shared/delivery/groupFanout.ts). */
+  directoryGroupMaxRecipients: number;
 }
 
 function read(env: Env, name: string): string | undefined {
@@ -232,6 +234,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
     dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
     keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
+    directoryGroupMaxRecipients: integer(env, 'DIRECTORY_GROUP_MAX_RECIPIENTS', 1, 10000),
   };
   Object.freeze(config.storage);
   Object.freeze(config.azureIdentity);

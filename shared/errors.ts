@@ -130,6 +130,13 @@ export const ERROR_CODES = {
   DELIVERY_UNCERTAIN: spec('state', false, 409,
     'The mail provider accepted this message, but recording that failed, or a worker stopped between sending and recording; it may have been delivered. It is not sent again automatically, so that nobody gets it twice: check with the recipient, and send it again under a new id if it did not arrive.'),
   INTERNAL: spec('transient', true, 500, 'An unexpected error occurred; it has been logged.'),
+  // Sending to a directory group (shared/delivery/groupFanout.ts)
+  DIRECTORY_GROUP_NOT_FOUND: spec('input', false, 422,
+    'No group with this id or mail is in the synced copy of the organization\'s directory (or in the named connection). Check the group id or mail (GET /api/orgs/{orgId}/directory/groups lists them), or sync the connection if the group was created recently.'),
+  DIRECTORY_GROUP_TOO_LARGE: spec('input', false, 422,
+    'The group has more members than one message may be sent to (DIRECTORY_GROUP_MAX_RECIPIENTS, 1,000 by default), nested groups included. Send to smaller groups, or ask the operator to raise the setting.'),
+  DIRECTORY_GROUP_EMPTY: spec('input', false, 422,
+    'After expanding the groups, no one is left to send to: every member is disabled or has no mail address. Check the group\'s members in the directory.'),
   // Webhooks
   WEBHOOK_URL_REFUSED: spec('input', false, 422,
     'Webhook URLs must be https, without credentials, and resolve only to public addresses (not loopback, private, link-local or cloud metadata addresses). Use the public https address of your receiver.'),

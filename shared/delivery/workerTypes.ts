@@ -6,6 +6,7 @@ import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';
 import type { EventPublisher } from './events';
+import type { GroupFanout } from './groupFanout';
 import type { MailboxLimiter } from './mailboxLimiter';
 import type { RetryPolicy } from './retryPolicy';
 import type { MailboxScheduler } from './scheduler';
@@ -36,6 +37,8 @@ export interface WorkerDeps {
   clock?: () => number;
   /** `message.queued` for rows the worker creates (webhooks); the other transitions go through `publish`. */
   events?: PlatformEventSink;
+  /** Messages naming `{ group }` recipients go here (groupFanout.ts); without it they fail DIRECTORY_GROUP_NOT_FOUND. */
+  groups?: GroupFanout;
 }
 
 /** What happened to one queue message (returned for logs and tests). */
@@ -51,4 +54,8 @@ export type Outcome =
   /** An attempt whose outcome is unknown: recorded `uncertain`, not sent again. */
   | 'uncertain'
   /** Accepted by the provider, the row not writable: a follow-up message carries the proof (`accepted`). */
-  | 'unrecorded';
+  | 'unrecorded'
+  /** A message to directory groups: one copy per recipient enqueued (groupFanout.ts). */
+  | 'expanded'
+  /** A message to directory groups whose copies ended some sent, some not. */
+  | 'partly_failed';
