@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DirectoryReader } from '../directory/model';
 import { ERROR_CODES, isMailerError, MailerError } from '../errors';
-import type { DeliveryChanges, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
+import type { DeliveryRecord, DeliveryStore } from '../store/deliveryStore';
 import { DeliveryTransitionError } from '../store/deliveryStore';
 import type { GroupChildren } from '../store/groupChildren';
 import type { QueueStore } from '../store/outboxQueue';
@@ -30,15 +30,7 @@ import type { GroupSend } from './groupModel';
 import { finalOf, givenUp, nextCheckDelayMs, ROLLUP_GIVE_UP_MS, tally } from './groupRollup';
 import { RetryPolicy, retryDelayMs, shouldGiveUp } from './retryPolicy';
 import type { Message } from './schema';
-import type { Outcome } from './workerTypes';
-
-/** The worker's own steps the fan-out reuses (worker.ts), so a parent fails and retries exactly like any message. */
-export interface WorkerSteps {
-  record(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges, owner?: string): Promise<DeliveryRecord>;
-  fail(current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string): Promise<Outcome>;
-  retry(current: DeliveryRecord, error: MailerError, envelope: Envelope, delayMs: number, changes?: DeliveryChanges, owner?: string): Promise<Outcome>;
-  dropPayload(envelope: Envelope): Promise<void>;
-}
+import type { GroupStep, Outcome, WorkerSteps } from './workerTypes';
 
 export interface GroupFanoutDeps {
   reader: DirectoryReader;
@@ -58,7 +50,7 @@ export interface GroupFanoutDeps {
 /** Copies enqueued at once: enough to keep Storage busy, few enough not to crowd other work. */
 const COPY_PARALLELISM = 8;
 
-export function createGroupFanout(deps: GroupFanoutDeps) {
+export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtEnqueue(message: Message): Promise<void> } {
   const now = deps.clock ?? Date.now;
   const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -170,5 +162,3 @@ export function createGroupFanout(deps: GroupFanoutDeps) {
     },
   };
 }
-
-export type GroupFanout = ReturnType<typeof createGroupFanout>;

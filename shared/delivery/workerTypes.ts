@@ -1,12 +1,14 @@
 /** The outbox worker's dependencies and results (shared/delivery/worker.ts). */
 import type { PlatformEventSink } from '../events/types';
 import type { SenderResolver } from '../senders/resolve';
-import type { DeliveryStore } from '../store/deliveryStore';
 import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';
 import type { EventPublisher } from './events';
-import type { GroupFanout } from './groupFanout';
+import type { MailerError } from '../errors';
+import type { DeliveryChanges, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
+import type { Envelope } from './envelope';
+import type { Message } from './schema';
 import type { MailboxLimiter } from './mailboxLimiter';
 import type { RetryPolicy } from './retryPolicy';
 import type { MailboxScheduler } from './scheduler';
@@ -38,7 +40,20 @@ export interface WorkerDeps {
   /** `message.queued` for rows the worker creates (webhooks); the other transitions go through `publish`. */
   events?: PlatformEventSink;
   /** Messages naming `{ group }` recipients go here (groupFanout.ts); without it they fail DIRECTORY_GROUP_NOT_FOUND. */
-  groups?: GroupFanout;
+  groups?: GroupStep;
+}
+
+/** The worker's own steps the group fan-out reuses (worker.ts), so a parent fails and retries exactly like any message. */
+export interface WorkerSteps {
+  record(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges, owner?: string): Promise<DeliveryRecord>;
+  fail(current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string): Promise<Outcome>;
+  retry(current: DeliveryRecord, error: MailerError, envelope: Envelope, delayMs: number, changes?: DeliveryChanges, owner?: string): Promise<Outcome>;
+  dropPayload(envelope: Envelope): Promise<void>;
+}
+
+/** What the worker hands a message with `{ group }` recipients to (groupFanout.ts): its row as read, content hash checked. */
+export interface GroupStep {
+  deliver(envelope: Envelope, current: DeliveryRecord, message: Message, hash: string, steps: WorkerSteps): Promise<Outcome | 'race'>;
 }
 
 /** What happened to one queue message (returned for logs and tests). */
