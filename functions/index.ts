@@ -15,3 +15,5 @@ import './openapi';
 import './senderHealth';
 import './operator';
 import './webhooks';
+import './directoryRead';
+import './directorySync';

@@ -77,7 +77,7 @@ var tags = { 'azd-env-name': environmentName }
 // The queues, tables and containers the code uses (shared/store/names.ts); the infra test fails when
 // the code adds a name that is missing here, or when a name here is no longer used.
 var storageNames = {
-  queues: ['outbox', 'outbox-poison', 'delivery-events', 'outbox-poison-poison', 'webhook-events', 'webhook-deliveries']
+  queues: ['outbox', 'outbox-poison', 'delivery-events', 'outbox-poison-poison', 'webhook-events', 'webhook-deliveries', 'directory-sync']
   tables: ['senders', 'deliveries', 'mailboxslots', 'poisonmessages', 'consentstates', 'webhookendpoints', 'webhookattempts', 'webhookevents', 'directoryconnections', 'directory']
   containers: ['payloads']
 }

@@ -43,7 +43,7 @@ export interface Config {
     authorityHost: string;
     graphUrl: string;
   };
-  google: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string; gmailApiUrl: string };
+  google: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string; gmailApiUrl: string; adminApiUrl: string };
   stateSigningKey: string;
   secretCacheTtlMs: number;
   mailboxConcurrency: number;
@@ -64,6 +64,8 @@ export interface Config {
   dns: { servers: readonly string[]; checkTimeoutMs: number };
   /** The daily health run refreshes delegated/OAuth sign-ins unused for this long. */
   keepAliveIdleMs: number;
+  /** DIRECTORY_SYNC_INTERVAL_HOURS: how often the timer syncs each active directory connection. */
+  directorySyncIntervalMs: number;
   /** The most members a message to a directory group may reach (shared/delivery/groupFanout.ts). */
   directoryGroupMaxRecipients: number;
 }
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authUrl: url(env, 'GOOGLE_AUTH_URL'),
       tokenUrl: url(env, 'GOOGLE_TOKEN_URL'),
       gmailApiUrl: url(env, 'GMAIL_API_URL'),
+      adminApiUrl: url(env, 'GOOGLE_ADMIN_API_URL'),
     }),
     stateSigningKey,
     secretCacheTtlMs: integer(env, 'SECRET_CACHE_TTL_SECONDS', 1, 86400) * 1000,
@@ -234,6 +237,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
     dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
     keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
+    directorySyncIntervalMs: integer(env, 'DIRECTORY_SYNC_INTERVAL_HOURS', 1, 168) * 3600 * 1000,
     directoryGroupMaxRecipients: integer(env, 'DIRECTORY_GROUP_MAX_RECIPIENTS', 1, 10000),
   };
   Object.freeze(config.storage);

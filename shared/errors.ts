@@ -146,6 +146,21 @@ export const ERROR_CODES = {
   WEBHOOK_EVENT_NOT_FOUND: spec('input', false, 404, 'No event with this id was handed to webhooks for this endpoint\'s scope.'),
   WEBHOOK_SIGNATURE_INVALID: spec('auth', false, 401,
     'The webhook signature did not verify: a wrong or rotated secret, a body changed in transit (verify the raw body, not re-serialized JSON), or a timestamp outside the tolerance (a replay or a skewed clock).'),
+  // Directory connections and sync (issue 12; shared/directory/model.ts)
+  DIRECTORY_CONSENT_DENIED: spec('permission', false, 400,
+    'Microsoft Graph refused to read the directory (Authorization_RequestDenied): the connection has no admin consent for User.Read.All and Group.Read.All. A Global Administrator opens the consent link of the connection (Re-consent) and approves both permissions for the organization.'),
+  DIRECTORY_NOT_ADMIN: spec('permission', false, 400,
+    'Google refused to list the directory (notAuthorized): the account that signed in, or the admin the service account impersonates, is not a Google Workspace administrator with the Users and Groups read privileges. Connect again with a super administrator, or give the account an admin role with those privileges.'),
+  DIRECTORY_REAUTH_REQUIRED: spec('auth', false, 422,
+    'The saved sign-in of this directory connection is no longer accepted (invalid_grant: revoked, expired or the password changed). Open the connection and consent again.'),
+  DIRECTORY_API_DISABLED: spec('state', false, 422,
+    'The Admin SDK API is not enabled in the Google Cloud project of the credentials (accessNotConfigured). In the Google Cloud console, APIs & Services > Library, enable "Admin SDK API" for the project, wait a few minutes, then sync again.'),
+  DIRECTORY_THROTTLED: spec('throttle', true, 429,
+    'The directory provider asked us to slow down (HTTP 429/503 with Retry-After) for longer than one sync waits. The sync stopped without losing its place and runs again at the next interval; Sync now later also works.'),
+  DIRECTORY_CONNECTION_NOT_FOUND: spec('state', false, 404, 'This organization has no directory connection with this id. List the connections (GET .../directory/connections) to see their ids.'),
+  DIRECTORY_SYNC_RUNNING: spec('state', false, 409,
+    'A sync of this directory connection is already running (one at a time across all instances). Wait for it to finish; its start time is in the answer.'),
+  INVALID_CURSOR: spec('input', false, 400, 'The cursor was not handed out by this listing (or belongs to another search or organization). Start again without a cursor and use the nextCursor of each answer.'),
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

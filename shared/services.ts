@@ -28,8 +28,24 @@ import { createEventBus } from './events/bus';
 import type { PlatformEventSink } from './events/types';
 import { createWebhookServices, WebhookServices } from './webhooks';
 import { createDomainChecker, DomainChecker } from './deliverability';
+import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
+import type { ConnectionsForSync } from './directory/model';
 
-export interface Services extends SenderServices {
+/**
+ * Until the directory connections service is wired in: no connection exists, so syncs answer
+ * DIRECTORY_CONNECTION_NOT_FOUND and the timer finds nothing to do.
+ */
+const noConnections: ConnectionsForSync = {
+  get: async () => undefined,
+  listActive: async () => [],
+  access: () => {
+    throw new Error('internal: no directory connections service');
+  },
+  markNeedsAttention: async () => undefined,
+  markActive: async () => undefined,
+};
+
+export interface Services extends SenderServices, DirectoryCopyServices {
   config: Readonly<Config>;
   /** The app's own identity (Key Vault, identity-based Storage). */
   credential: TokenCredential;
@@ -75,7 +91,7 @@ export function createServices(config: Readonly<Config>): Services {
   let webhooks: WebhookServices | undefined;
   const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
   webhooks = createWebhookServices({ config, storage, secrets, bus: events });
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks'> = {
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | keyof DirectoryCopyServices> = {
     config,
     credential,
     storage,
@@ -91,12 +107,16 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
+  // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
+  const directoryCopy = createDirectoryCopyServices({ config, storage, events, queue, connections: noConnections });
   return {
     ...services,
-    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
+    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts).
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: directoryCopy.directoryReader }),
     events,
     webhooks,
     domainChecks: createDomainChecker(config),
+    ...directoryCopy,
   };
 }
 

@@ -42,6 +42,7 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'GOOGLE_AUTH_URL', expected: 'an https URL', default: 'https://accounts.google.com/o/oauth2/v2/auth' },
   { name: 'GOOGLE_TOKEN_URL', expected: 'an https URL', default: 'https://oauth2.googleapis.com/token' },
   { name: 'GMAIL_API_URL', expected: 'an https URL', default: 'https://gmail.googleapis.com' },
+  { name: 'GOOGLE_ADMIN_API_URL', expected: 'an https URL', default: 'https://admin.googleapis.com' },
   { name: 'SECRET_CACHE_TTL_SECONDS', expected: 'a whole number of seconds from 1 to 86400', default: '300' },
   { name: 'MAILBOX_CONCURRENCY', expected: 'a whole number from 1 to 16', default: '4' },
   { name: 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '30' },
@@ -60,5 +61,6 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'DNS_SERVERS', expected: 'comma-separated DNS servers as ip or ip:port (e.g. 10.0.0.4,10.0.0.5:53); absent = the system resolvers', optional: true },
   { name: 'DNS_CHECK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one sender-domain check)', default: '5' },
   { name: 'SENDER_KEEPALIVE_IDLE_DAYS', expected: 'a whole number of days from 1 to 80 (refresh a sign-in unused this long)', default: '14' },
+  { name: 'DIRECTORY_SYNC_INTERVAL_HOURS', expected: 'a whole number of hours from 1 to 168 (sync each active directory connection this often)', default: '6' },
   { name: 'DIRECTORY_GROUP_MAX_RECIPIENTS', expected: 'a whole number from 1 to 10000 (members a message to a directory group may reach, nested groups included)', default: '1000' },
 ] as const);

@@ -62,6 +62,11 @@ export interface DirectorySyncState {
   lastSyncOutcome?: 'ok' | 'failed';
   lastSyncKind?: 'full' | 'delta';
   counts?: { users: number; groups: number };
+  /**
+   * Completed syncs so far. Event ids carry the generation the sync runs as, so a re-run of a sync that
+   * failed midway gives its events the same ids (receivers de-duplicate) and a later sync new ones.
+   */
+  generation?: number;
   /** Microsoft: the saved `@odata.deltaLink` of each delta query. */
   deltaLinks?: { users?: string; groups?: string };
   lastError?: DirectoryError;

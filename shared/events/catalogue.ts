@@ -49,8 +49,15 @@ const secretExpiringData = z.object({
   daysLeft: z.number().int().describe('whole days left when the notice was made'),
 });
 
-const directoryUserData = z.object({ userId: z.string(), email: z.string().optional(), displayName: z.string().optional() });
-const directoryGroupData = z.object({ groupId: z.string(), email: z.string().optional(), displayName: z.string().optional() });
+const connectionId = z.string().optional().describe('The directory connection the change was synced from');
+const directoryUserData = z.object({ userId: z.string(), email: z.string().optional(), displayName: z.string().optional(), connectionId });
+const directoryGroupData = z.object({ groupId: z.string(), email: z.string().optional(), displayName: z.string().optional(), connectionId });
+const directoryMembersData = z.object({
+  groupId: z.string(),
+  connectionId,
+  added: z.array(z.string()).describe('ids of users or groups that joined the group (at most 100 per event; a larger change is several events)'),
+  removed: z.array(z.string()).describe('ids of users or groups that left the group (at most 100 per event)'),
+});
 
 const webhookTestData = z.object({ endpointId: z.string(), note: z.string() });
 const webhookDisabledData = z.object({
@@ -77,9 +84,11 @@ export const EVENT_CATALOGUE = {
   'directory.user.created': entry('A user appeared in the org directory', directoryUserData),
   'directory.user.updated': entry('A user of the org directory changed', directoryUserData),
   'directory.user.deleted': entry('A user left the org directory', directoryUserData),
+  'directory.user.disabled': entry('A user of the org directory was disabled (Entra accountEnabled false, Google suspended)', directoryUserData),
   'directory.group.created': entry('A group appeared in the org directory', directoryGroupData),
   'directory.group.updated': entry('A group of the org directory changed', directoryGroupData),
   'directory.group.deleted': entry('A group left the org directory', directoryGroupData),
+  'directory.group.members_changed': entry('Members joined or left a group of the org directory', directoryMembersData),
   'webhook.test': entry('Sent by POST /api/webhooks/{webhookId}/test', webhookTestData),
   'webhook.disabled': entry('An endpoint failed for 5 days in a row and was disabled', webhookDisabledData),
 } as const;

@@ -34,6 +34,7 @@ import type { SenderView } from '../senders/view';
 import { DELIVERY_STATUSES } from '../store/deliveryStore';
 import { caseInsensitiveSource } from './caseless';
 import { WEBHOOK_SCHEMAS } from './webhookSchemas';
+import { DIRECTORY_COPY_SCHEMAS } from './directoryCopySchemas';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -270,6 +271,7 @@ export const SCHEMAS = {
   AdminLinksRevoked: adminLinksRevoked,
   ErrorHint: z.object({ code: errorCode, hint: z.string() }),
   ...WEBHOOK_SCHEMAS,
+  ...DIRECTORY_COPY_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
 
 export type SchemaName = keyof typeof SCHEMAS;

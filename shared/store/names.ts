@@ -23,6 +23,8 @@ export const QUEUES = {
   webhookEvents: 'webhook-events',
   /** One message per (endpoint, event) to POST, re-sent with a delay for each retry. */
   webhookDeliveries: 'webhook-deliveries',
+  /** One message per directory sync to run ({orgId, connectionId, owner}): the timer and `POST .../sync` enqueue, a trigger runs it. */
+  directorySync: 'directory-sync',
 } as const;
 
 export const TABLES = {

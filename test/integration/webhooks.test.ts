@@ -74,6 +74,7 @@ describe('webhooks', () => {
     const samples: Record<string, Record<string, unknown>> = {
       'sender.secret_expiring': { provider: 'microsoft', senderEmail: 'notifications@contoso.example', expiresOn: at, daysBefore: 7, daysLeft: 7 },
       'webhook.disabled': { endpointId: hook.id, url: receiver.url('/all'), failingSince: at, disabledAt: at },
+      'directory.group.members_changed': { groupId: 'g-1', connectionId: 'dcaaaaaaaaaa', added: ['u-1'], removed: [] },
     };
     for (const type of EVENT_TYPES.filter((ty) => ty.startsWith('directory.') || ty in samples)) {
       const data = samples[type] ?? (type.startsWith('directory.user.') ? { userId: 'u-1', email: 'ann@contoso.example' } : { groupId: 'g-1', displayName: 'Sales' });

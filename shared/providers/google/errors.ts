@@ -38,7 +38,7 @@ export interface GoogleErrorContext {
   refreshTokenIssuedAt?: string;
 }
 
-interface Failure {
+export interface Failure {
   status?: number;
   data: unknown;
   headers: HeaderBag;
@@ -54,7 +54,7 @@ function header(headers: HeaderBag, name: string): string | undefined {
 }
 
 /** Pulls status, body and headers out of a gaxios error or a GoogleHttpFailure; undefined when there was no answer. */
-function failureOf(error: unknown): Failure | undefined {
+export function failureOf(error: unknown): Failure | undefined {
   if (error instanceof GoogleHttpFailure) return error.status === undefined ? undefined : { status: error.status, data: error.data, headers: error.headers };
   const response = (error as { response?: { status?: number; data?: unknown; headers?: HeaderBag } } | null)?.response;
   if (!response || typeof response.status !== 'number') return undefined;
@@ -76,7 +76,7 @@ function serverNow(failure: Failure): number {
 }
 
 /** Seconds to wait: Retry-After, else the "Retry after <RFC 3339 time>" text Gmail puts in sending-limit messages. */
-function retryAfterSeconds(failure: Failure, message: string): number | undefined {
+export function retryAfterSeconds(failure: Failure, message: string): number | undefined {
   const now = serverNow(failure);
   const fromHeader = parseRetryAfter(header(failure.headers, 'retry-after'), now);
   if (fromHeader !== undefined) return fromHeader;
@@ -100,7 +100,7 @@ function causeCode(error: unknown): string | undefined {
  * error without a response (gaxios errors carry `config`; duck-typed because the Google libraries
  * bring their own gaxios copies, so `instanceof` is unreliable).
  */
-function isNetworkError(error: unknown): boolean {
+export function isNetworkError(error: unknown): boolean {
   const code = causeCode(error);
   if (code && /^(E[A-Z_]+|UND_ERR_[A-Z_]+|ERR_SSL_[A-Z_]+|ERR_TLS_[A-Z_]+)$/.test(code)) return true;
   if (error instanceof TypeError && /fetch failed/i.test(error.message)) return true;

@@ -1,0 +1,36 @@
+/**
+ * Directory syncs (issue 12 item 2), thin: `POST .../connections/{id}/sync` takes the connection's
+ * lease and queues the sync (202, or 409 DIRECTORY_SYNC_RUNNING with `runningSince`); the timer
+ * queues the active connections due (DIRECTORY_SYNC_INTERVAL_HOURS); the `directory-sync` queue
+ * trigger runs one (shared/directory/sync/engine.ts).
+ */
+import type { HttpHandler } from '@azure/functions';
+import { getServices } from '@shared/services';
+import { QUEUES } from '@shared/store/names';
+import { handle, json, orgIdFrom } from './http';
+import { defineHttp, defineQueue, defineTimer, type QueueHandler, type TimerHandler } from './registry';
+
+/** Every 15 minutes: each run queues only connections whose last sync is older than the interval. */
+export const DIRECTORY_SYNC_SCHEDULE = '0 */15 * * * *';
+
+const sync = () => getServices().directorySync;
+
+export const directoryConnectionSync: HttpHandler = handle(async (request) =>
+  json(202, await sync().request(orgIdFrom(request), request.params.connectionId ?? '')),
+);
+
+defineHttp({ name: 'directoryConnectionSync', route: 'orgs/{orgId}/directory/connections/{connectionId}/sync', methods: ['POST'], authLevel: 'function', handler: directoryConnectionSync });
+
+export const directorySyncTimer: TimerHandler = async (_timer, context) => {
+  const requested = await sync().tick();
+  context.log(`directory sync timer: ${requested} connection(s) queued`);
+};
+
+defineTimer({ name: 'directorySyncTimer', schedule: DIRECTORY_SYNC_SCHEDULE, handler: directorySyncTimer });
+
+export const directorySyncRun: QueueHandler = async (message, context) => {
+  const result = await sync().run(message);
+  context.log(`directory sync: ${result.outcome}${result.kind ? ` ${result.kind}` : ''}${result.error ? ` ${result.error.code}` : ''}`);
+};
+
+defineQueue({ name: 'directorySyncRun', queueName: QUEUES.directorySync, handler: directorySyncRun });

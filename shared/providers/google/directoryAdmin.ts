@@ -1,0 +1,86 @@
+/**
+ * Listing a Google Workspace directory with the Admin SDK (`@googleapis/admin` directory_v1):
+ * users.list, groups.list and members.list, page by page through `pageToken`
+ * (https://developers.google.com/admin-sdk/directory/reference/rest/v1/users/list). `fields` asks only
+ * for what the copy keeps (partial responses, https://developers.google.com/admin-sdk/directory/v1/guides/performance#partial).
+ *
+ * The bearer token comes from the connection's `DirectoryAccess` per request (no auth client: the
+ * connection part owns credentials). gaxios gets Node's fetch, its own retries off (throttling is
+ * waited out within a bound by throttleWait.ts) and the per-call deadline.
+ */
+import { admin, type admin_directory_v1 } from '@googleapis/admin';
+import type { DirectoryAccess } from '../../directory/model';
+import { withDeadline } from '../deadline';
+import { withThrottleWait, type ThrottleBound } from '../throttleWait';
+import { classifyAdminDirectoryError, isAdminNotFound } from './directoryErrors';
+
+export type AdminUser = admin_directory_v1.Schema$User;
+export type AdminGroup = admin_directory_v1.Schema$Group;
+export type AdminMember = admin_directory_v1.Schema$Member;
+
+export interface AdminListingOptions {
+  /** GOOGLE_ADMIN_API_URL (https://admin.googleapis.com). */
+  adminUrl: string;
+  timeoutMs: number;
+  throttle: ThrottleBound;
+  pageSize: number;
+}
+
+const USER_FIELDS = 'nextPageToken,users(id,primaryEmail,name/fullName,suspended,archived,organizations(title,department,primary))';
+const GROUP_FIELDS = 'nextPageToken,groups(id,email,name)';
+const MEMBER_FIELDS = 'nextPageToken,members(id,type,status)';
+/** members.list allows at most 200 per page; users and groups 500. */
+const MEMBERS_MAX = 200;
+
+type Listing<T> = (api: admin_directory_v1.Admin, pageToken: string | undefined, options: object) => Promise<{ items: T[]; next?: string }>;
+
+export interface AdminDirectory {
+  users(): AsyncGenerator<AdminUser[]>;
+  groups(): AsyncGenerator<AdminGroup[]>;
+  /** A group deleted since groups.list lists no members (404 ends it quietly). */
+  members(groupId: string): AsyncGenerator<AdminMember[]>;
+}
+
+export function adminDirectory(access: DirectoryAccess, options: AdminListingOptions): AdminDirectory {
+  const api = admin({ version: 'directory_v1', rootUrl: `${options.adminUrl.replace(/\/$/, '')}/` });
+  const customer = access.customer ?? 'my_customer';
+
+  async function* pages<T>(list: Listing<T>, notFoundIsEmpty = false): AsyncGenerator<T[]> {
+    let pageToken: string | undefined;
+    do {
+      const token = pageToken;
+      const page = await withThrottleWait(options.throttle, () =>
+        withDeadline(options.timeoutMs, 'The Google Admin SDK', async (signal) => {
+          const bearer = await access.accessToken(signal);
+          try {
+            return await list(api, token, { headers: { authorization: `Bearer ${bearer}` }, signal, timeout: options.timeoutMs, retry: false, fetchImplementation: fetch });
+          } catch (error) {
+            if (notFoundIsEmpty && isAdminNotFound(error)) return { items: [] as T[] };
+            throw error;
+          }
+        }, classifyAdminDirectoryError),
+      );
+      yield page.items;
+      pageToken = page.next;
+    } while (pageToken);
+  }
+
+  const pageSize = Math.min(options.pageSize, 500);
+  return {
+    users: () =>
+      pages<AdminUser>(async (a, pageToken, o) => {
+        const { data } = await a.users.list({ customer, maxResults: pageSize, pageToken, projection: 'basic', fields: USER_FIELDS }, o);
+        return { items: data.users ?? [], next: data.nextPageToken ?? undefined };
+      }),
+    groups: () =>
+      pages<AdminGroup>(async (a, pageToken, o) => {
+        const { data } = await a.groups.list({ customer, maxResults: pageSize, pageToken, fields: GROUP_FIELDS }, o);
+        return { items: data.groups ?? [], next: data.nextPageToken ?? undefined };
+      }),
+    members: (groupKey) =>
+      pages<AdminMember>(async (a, pageToken, o) => {
+        const { data } = await a.members.list({ groupKey, maxResults: Math.min(pageSize, MEMBERS_MAX), pageToken, fields: MEMBER_FIELDS }, o);
+        return { items: data.members ?? [], next: data.nextPageToken ?? undefined };
+      }, true),
+  };
+}
