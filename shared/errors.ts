@@ -145,6 +145,13 @@ export const ERROR_CODES = {
     'The saved sign-in for the directory no longer works (revoked, expired, or the password changed: invalid_grant). Use "Reconnect" on the connection (POST .../consent-link) and sign in again as an administrator.'),
   DIRECTORY_API_DISABLED: spec('permission', false, 422,
     'The Admin SDK API is not enabled in the Google Cloud project of this service account or client (accessNotConfigured). In the Google Cloud console, APIs & Services > Library, enable "Admin SDK API", wait a few minutes, and try again.'),
+  // Sending to a directory group (shared/delivery/groupFanout.ts)
+  DIRECTORY_GROUP_NOT_FOUND: spec('input', false, 422,
+    'No group with this id or mail is in the synced copy of the organization\'s directory (or in the named connection). Check the group id or mail (GET /api/orgs/{orgId}/directory/groups lists them), or sync the connection if the group was created recently.'),
+  DIRECTORY_GROUP_TOO_LARGE: spec('input', false, 422,
+    'The group has more members than one message may be sent to (DIRECTORY_GROUP_MAX_RECIPIENTS, 1,000 by default), nested groups included. Send to smaller groups, or ask the operator to raise the setting.'),
+  DIRECTORY_GROUP_EMPTY: spec('input', false, 422,
+    'After expanding the groups, no one is left to send to: every member is disabled or has no mail address. Check the group\'s members in the directory.'),
   // Webhooks
   WEBHOOK_URL_REFUSED: spec('input', false, 422,
     'Webhook URLs must be https, without credentials, and resolve only to public addresses (not loopback, private, link-local or cloud metadata addresses). Use the public https address of your receiver.'),
@@ -159,8 +166,6 @@ export const ERROR_CODES = {
     'The directory provider asked us to slow down (HTTP 429/503 with Retry-After) for longer than one sync waits. The sync stopped without losing its place and runs again at the next interval; Sync now later also works.'),
   DIRECTORY_SYNC_RUNNING: spec('state', false, 409,
     'A sync of this directory connection is already running (one at a time across all instances). Wait for it to finish; its start time is in the answer.'),
-  DIRECTORY_GROUP_NOT_FOUND: spec('input', false, 422, 'No group with this id or mail is in the synced copy of the organization\'s directory. Check the id, or sync the connection if the group is new.'),
-  DIRECTORY_GROUP_TOO_LARGE: spec('input', false, 422, 'The group has more members than one message may go to (DIRECTORY_GROUP_MAX_RECIPIENTS). Send to a smaller group.'),
   INVALID_CURSOR: spec('input', false, 400, 'The cursor was not handed out by this listing (or belongs to another search or organization). Start again without a cursor and use the nextCursor of each answer.'),
 } as const satisfies Record<string, CodeSpec>;
 

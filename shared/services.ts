@@ -120,7 +120,8 @@ export function createServices(config: Readonly<Config>): Services {
       sender: services.senderService.applyConsent,
       directory: directory.directoryConnections.applyConsent,
     }),
-    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
+    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts).
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: copy.directoryReader }),
     events,
     webhooks,
     domainChecks,

@@ -17,7 +17,7 @@ import type { PayloadStore } from '../store/payloadStore';
 import { toQueueMessage } from './claimCheck';
 import { contentHash } from './contentHash';
 import type { MailboxScheduler } from './scheduler';
-import { parseMessageInput } from './schema';
+import { groupRefsOf, Message, parseMessageInput } from './schema';
 import type { SenderResolver } from '../senders/resolve';
 import type { RoutedMessage } from '../senders/rules';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
@@ -36,6 +36,18 @@ export interface EnqueueDeps {
   clock?: () => number;
   /** `message.queued` for each new message (webhooks). */
   events?: PlatformEventSink;
+  /**
+   * Checks a message's `{ group }` recipients against the synced directory before anything is
+   * written (DIRECTORY_GROUP_NOT_FOUND, DIRECTORY_GROUP_TOO_LARGE); groupFanout.ts. Without it a
+   * message naming a group is refused.
+   */
+  checkGroups?: (message: Message) => Promise<void>;
+}
+
+/** A per-recipient copy of a group message (groupFanout.ts): its row names the parent and member. */
+export interface CopyOf {
+  parent: string;
+  member?: string;
 }
 
 export interface EnqueueResult {
@@ -90,8 +102,12 @@ export function createEnqueuer(deps: EnqueueDeps) {
   }
 
   return {
-    async enqueue(orgId: string, body: unknown): Promise<EnqueueResult> {
+    async enqueue(orgId: string, body: unknown, copyOf?: CopyOf): Promise<EnqueueResult> {
       const message = parseMessageInput(orgId, body);
+      if (groupRefsOf(message).length > 0) {
+        if (!deps.checkGroups) throw new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.');
+        await deps.checkGroups(message);
+      }
       const slot = await reserveSlot(orgId, { category: message.category, workspace: message.workspace });
       const { body: queued } = await toQueueMessage(message, deps.payloads);
       if (slot) queued.slot = slot;
@@ -102,7 +118,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
 
       const recipients = message.to.length + message.cc.length + message.bcc.length;
       const hash = contentHash(message);
-      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, workspace: message.workspace, recipients, contentHash: hash, now: now() });
+      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, workspace: message.workspace, recipients, contentHash: hash, ...copyOf, now: now() });
       // Same id, other content: refused. The queue message written above is dropped by the worker,
       // which finds the row's hash differs from its content's. A row without a hash (created by the
       // worker for a typed-client message not claimed yet) cannot be compared: a plain duplicate.

@@ -8,6 +8,7 @@
 import type { DeliveryRecord, DeliveryStatus } from '../store/deliveryStore';
 import type { QueueStore } from '../store/outboxQueue';
 import type { ErrorCode } from '../errors';
+import { groupSummary } from '../events/producers';
 
 export interface DeliveryEvent {
   id: string;
@@ -16,6 +17,10 @@ export interface DeliveryEvent {
   at: string;
   code?: ErrorCode;
   via?: 'org' | 'default';
+  /** A per-recipient copy of a message to directory groups: that message's id. */
+  parentId?: string;
+  /** A message to directory groups: recipients expanded, and its copies by outcome. */
+  group?: ReturnType<typeof groupSummary>;
 }
 
 export function eventOf(record: DeliveryRecord): DeliveryEvent {
@@ -26,6 +31,8 @@ export function eventOf(record: DeliveryRecord): DeliveryEvent {
     at: record.updatedAt,
     ...(record.code && record.status !== 'sent' ? { code: record.code } : {}),
     ...(record.via ? { via: record.via } : {}),
+    ...(record.parent ? { parentId: record.parent } : {}),
+    ...(record.group ? { group: groupSummary(record.group) } : {}),
   };
 }
 

@@ -12,6 +12,9 @@ import type { PayloadStore } from '../store/payloadStore';
 import { createPoisonArchive, PoisonArchive } from '../store/poisonArchive';
 import type { StorageClients } from '../store/storageClients';
 import { createEnqueuer, Enqueuer } from './enqueue';
+import type { DirectoryReader } from '../directory/model';
+import { createGroupChildren } from '../store/groupChildren';
+import { createGroupFanout } from './groupFanout';
 import { createEventPublisher, EventPublisher } from './events';
 import { observeDelivery } from '../telemetry/deliveryObserver';
 import { alsoAsPlatformEvents } from '../events/producers';
@@ -44,7 +47,7 @@ export interface DeliveryServices {
 }
 
 export interface DeliveryInputs {
-  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'> & Partial<Pick<Config, 'providerCallTimeoutMs'>>>;
+  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'> & Partial<Pick<Config, 'providerCallTimeoutMs' | 'directoryGroupMaxRecipients'>>>;
   storage: StorageClients;
   outbox: QueueStore;
   deliveryEvents: QueueStore;
@@ -54,6 +57,8 @@ export interface DeliveryInputs {
   warn?: (message: string) => void;
   /** Also publish each transition as a platform event (`message.*`, for webhooks). */
   events?: PlatformEventSink;
+  /** The synced directory copy, for messages to groups (groupFanout.ts); without it they are refused. */
+  directory?: DirectoryReader;
 }
 
 export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
@@ -69,11 +74,19 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison].map((name) => createQueueStore(storage, name));
   const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
   const limiter = new MailboxLimiter(config.mailboxConcurrency);
+  // The fan-out enqueues each copy through the enqueuer, which asks the fan-out to check groups.
+  const groups = inputs.directory
+    ? createGroupFanout({
+        reader: inputs.directory, limit: config.directoryGroupMaxRecipients ?? 1000, deliveries, children: createGroupChildren(storage), outbox,
+        enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf), publish, policy, leaseMs: timing.leaseMs,
+      })
+    : undefined;
+  const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute, events: inputs.events, checkGroups: groups?.checkAtEnqueue });
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
     poisonArchive,
-    enqueuer: createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute, events: inputs.events }),
+    enqueuer,
     worker: createOutboxWorker({
       deliveries,
       outbox,
@@ -89,6 +102,7 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       sendBudgetMs: timing.sendBudgetMs,
       queueName: QUEUES.outbox,
       events: inputs.events,
+      groups,
     }),
     poison,
     limiter,

@@ -15,10 +15,15 @@
  * - the whole message, as JSON with attachments in Base64, at most MAX_MESSAGE_BYTES (3.5 MiB), so
  *   that the Graph sendMail request built from it, about the same size, stays under Graph's 4 MB
  *   request limit (https://learn.microsoft.com/graph/api/user-sendmail, "Limits").
+ *
+ * A `to`/`cc`/`bcc` entry may also name a directory group, `{ group, connection? }` (a group id or
+ * group mail of the org's synced directory): the worker expands it at send time and sends one copy
+ * per final recipient (shared/delivery/groupFanout.ts). A group counts as one entry here.
  */
 import { z } from 'zod';
 import { MailerError } from '../errors';
 import { ORG_ID_PATTERN } from '../senders/model';
+import { CONNECTION_ID_PATTERN } from '../directory/model';
 import type { OutgoingMail } from '../providers/types';
 
 export const MESSAGE_VERSION = 1;
@@ -67,7 +72,21 @@ const attachment = z.strictObject({
   contentBase64: z.string().refine(isBase64, 'must be standard Base64 (A-Z a-z 0-9 + /, = padding, no line breaks)'),
 });
 
-const recipients = z.array(address).max(MAX_RECIPIENTS).default([]);
+/** A directory group by id or mail (case-insensitive), optionally in one named connection. */
+const groupRef = z.strictObject({
+  group: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((s) => !CONTROL_CHARS.test(s) && s.trim() === s, 'must be a group id or group mail without spaces around it or control characters'),
+  connection: z.string().regex(CONNECTION_ID_PATTERN, 'must be a directory connection id (dc + 10 characters)').optional(),
+});
+export type GroupRef = z.output<typeof groupRef>;
+export type AddressEntry = z.output<typeof address>;
+export type RecipientEntry = AddressEntry | GroupRef;
+export const isGroupRef = (entry: RecipientEntry): entry is GroupRef => 'group' in entry;
+
+const recipients = z.array(z.union([address, groupRef])).max(MAX_RECIPIENTS).default([]);
 
 /** The fields a caller supplies (the HTTP body is exactly this; the queue message adds orgId). */
 const contentShape = {
@@ -118,7 +137,7 @@ export type Message = z.output<typeof messageSchema>;
 /** The problems of a failed parse, as `{ "to.0.address": "..." }` for the 422 `fields`. */
 export function issueFields(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
+  for (const issue of flattenUnions(error.issues)) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...issue.path, key].join('.');
@@ -134,6 +153,19 @@ export function issueFields(error: z.ZodError): Record<string, string> {
     fields[path] ??= issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
   }
   return fields;
+}
+
+/**
+ * A recipient is an address OR a group: a bad entry fails both. Report the branch it was meant to be
+ * (the one with fewer problems: `{address}` misses `group` and has an unknown key for the group branch),
+ * with the entry's path in front, so `to.0.address` still names the bad address.
+ */
+function flattenUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+    const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+    return flattenUnions(closest.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
+  });
 }
 
 function invalid(fields: Record<string, string>): MailerError {
@@ -168,13 +200,24 @@ export function parseMessage(input: unknown): Message {
   return parsed.data;
 }
 
+/** The group entries of a message's to, cc and bcc (empty for a plain message). */
+export function groupRefsOf(message: Pick<Message, 'to' | 'cc' | 'bcc'>): GroupRef[] {
+  return [...message.to, ...message.cc, ...message.bcc].filter(isGroupRef);
+}
+
+/** Only addresses: the worker expands groups into one message per recipient before anything is sent. */
+function addressesOnly(entries: RecipientEntry[]): AddressEntry[] {
+  if (entries.some(isGroupRef)) throw new MailerError('INTERNAL', 'A group entry reached the provider unexpanded.');
+  return entries as AddressEntry[];
+}
+
 /** What the provider sends. Attachments are decoded here, once, after validation. */
 export function toOutgoingMail(message: Message): OutgoingMail {
   return {
     id: message.id,
-    to: message.to,
-    cc: message.cc,
-    bcc: message.bcc,
+    to: addressesOnly(message.to),
+    cc: addressesOnly(message.cc),
+    bcc: addressesOnly(message.bcc),
     replyTo: message.replyTo,
     subject: message.subject,
     text: message.text,

@@ -23,7 +23,7 @@ import { Accepted, buildEnvelope, Envelope, readEnvelope, Slot } from './envelop
 import { createUnknownOutcomes } from './unknownOutcome';
 import { messageEventOf } from '../events/producers';
 import { retryDelayMs, shouldGiveUp } from './retryPolicy';
-import { Message, parseMessage, toOutgoingMail } from './schema';
+import { groupRefsOf, Message, parseMessage, toOutgoingMail } from './schema';
 import { chooseSender, mailboxOf, SenderChoice } from './senderChoice';
 import { delayUntil } from './slotMath';
 
@@ -141,10 +141,8 @@ export function createOutboxWorker(deps: WorkerDeps) {
   /** `race` when another worker changed the row between our read and our claim. */
   async function deliver(envelope: Envelope, current: DeliveryRecord): Promise<Outcome | 'race'> {
     let message: Message;
-    let choice: SenderChoice;
     try {
       message = await loadMessage(envelope);
-      choice = await chooseSender(deps.resolver, envelope.orgId, current, { category: message.category, workspace: message.workspace });
     } catch (error) {
       if (!isMailerError(error)) throw error;
       return failEarly(current, error, envelope);
@@ -153,6 +151,17 @@ export function createOutboxWorker(deps: WorkerDeps) {
     if (current.contentHash !== undefined && current.contentHash !== hash) {
       await dropPayload(envelope);
       return 'conflict';
+    }
+    if (groupRefsOf(message).length > 0) {
+      if (deps.groups) return deps.groups.deliver(envelope, current, message, hash, { record, fail, retry, dropPayload });
+      return failEarly(current, new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.'), envelope);
+    }
+    let choice: SenderChoice;
+    try {
+      choice = await chooseSender(deps.resolver, envelope.orgId, current, { category: message.category, workspace: message.workspace });
+    } catch (error) {
+      if (!isMailerError(error)) throw error;
+      return failEarly(current, error, envelope);
     }
     // Only a lease that has run out lets a `sending` row get this far (process() waits out live ones).
     if (current.status === 'sending' && !message.resendIfUncertain) return markUncertain(current, envelope);

@@ -15,13 +15,18 @@ const code = z.string().describe('An error code of the API (see the Error schema
 
 const messageData = z.object({
   messageId: z.string().describe('The id chosen at enqueue'),
-  status: z.enum(['queued', 'sent', 'retrying', 'failed', 'uncertain']),
+  status: z.enum(['queued', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed']),
   attempts: z.number().int().describe('Provider attempts so far'),
   at: instant,
   category: z.string().optional(),
   via: z.enum(['org', 'default']).optional().describe("Which sender the last attempt used: the org's own or the default sender"),
   code: code.optional().describe('Why it is retrying, failed or uncertain'),
   nextAttemptAt: instant.optional(),
+  parentId: z.string().optional().describe('a per-recipient copy of a message to directory groups: that message\'s id'),
+  group: z
+    .object({ expandedCount: z.number().int(), sent: z.number().int(), failed: z.number().int(), uncertain: z.number().int(), pending: z.number().int() })
+    .optional()
+    .describe('a message to directory groups: recipients expanded, and its copies by outcome'),
 });
 
 const senderData = z.object({
@@ -71,6 +76,7 @@ export const EVENT_CATALOGUE = {
   'message.retrying': entry('A transient failure; the message is retried later', messageData),
   'message.failed': entry('The message will not be sent (final)', messageData),
   'message.uncertain': entry('The provider may or may not have sent the message (no answer after sending began)', messageData),
+  'message.partly_failed': entry('A message to directory groups ended with some copies sent and some not (final)', messageData),
   'sender.activated': entry("A test send succeeded: the org's own sender is active and locked", senderData),
   'sender.needs_attention': entry("The org's sender failed for a reason an admin must fix", senderData),
   'sender.reset': entry("The org's sender was reset: its secrets are deleted and mail goes out from the default sender", senderData),

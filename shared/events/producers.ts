@@ -6,6 +6,7 @@
  */
 import type { DeliveryRecord } from '../store/deliveryStore';
 import type { SenderConfig } from '../senders/model';
+import type { GroupSend } from '../delivery/groupModel';
 import { EventData, EventType, stableEventId } from './catalogue';
 import type { PlatformEvent, PlatformEventSink } from './types';
 
@@ -16,10 +17,13 @@ const MESSAGE_TYPES: Record<MessageStatus, EventType> = {
   retrying: 'message.retrying',
   failed: 'message.failed',
   uncertain: 'message.uncertain',
+  partly_failed: 'message.partly_failed',
 };
 
 /** The event of a delivery row's new status; undefined for internal states (`sending`). */
-export function messageEventOf(record: Pick<DeliveryRecord, 'orgId' | 'id' | 'attempts' | 'updatedAt' | 'category' | 'via' | 'code' | 'nextAttemptAt'> & { status: string }): PlatformEvent | undefined {
+export function messageEventOf(
+  record: Pick<DeliveryRecord, 'orgId' | 'id' | 'attempts' | 'updatedAt' | 'category' | 'via' | 'code' | 'nextAttemptAt' | 'parent' | 'group'> & { status: string },
+): PlatformEvent | undefined {
   const status = record.status as MessageStatus;
   const type = Object.prototype.hasOwnProperty.call(MESSAGE_TYPES, status) ? MESSAGE_TYPES[status] : undefined;
   if (!type) return undefined;
@@ -32,8 +36,16 @@ export function messageEventOf(record: Pick<DeliveryRecord, 'orgId' | 'id' | 'at
     ...(record.via ? { via: record.via } : {}),
     ...(record.code && status !== 'sent' && status !== 'queued' ? { code: record.code } : {}),
     ...(record.nextAttemptAt && status === 'retrying' ? { nextAttemptAt: record.nextAttemptAt } : {}),
+    ...(record.parent ? { parentId: record.parent } : {}),
+    ...(record.group ? { group: groupSummary(record.group) } : {}),
   };
   return { id: stableEventId(record.orgId, record.id, status, record.attempts, record.updatedAt), type, timestamp: record.updatedAt, orgId: record.orgId, data };
+}
+
+/** A group message's expansion and outcomes in counts (never member ids or addresses). */
+export function groupSummary(group: GroupSend): { expandedCount: number; sent: number; failed: number; uncertain: number; pending: number } {
+  const { sent, failed, uncertain, pending } = group.outcomes;
+  return { expandedCount: group.expandedCount, sent, failed, uncertain, pending };
 }
 
 /** Wraps the delivery pipeline's publisher so every transition is also a platform event. */

@@ -18,6 +18,8 @@ import type { AdminLink, AdminLinksRevoked } from '../adminLinks/links';
 import type { AdminSession } from '../adminLinks/token';
 import { messageInputSchema } from '../delivery/schema';
 import type { DeliveryView } from '../delivery/status';
+import { MAX_SKIPPED_IDS } from '../delivery/groupModel';
+import type { GroupSend } from '../delivery/groupModel';
 import { ERROR_CODES, ErrorCode, MailerError } from '../errors';
 import type { HealthReport } from '../health';
 import type { OperatorSummary } from '../operator/summary';
@@ -156,6 +158,21 @@ const routeExplanation = describes<RouteExplanation>()(
   }),
 );
 
+const groupSend = describes<GroupSend>()(
+  z.object({
+    groups: z.array(z.object({ ref: z.string().describe('as the message named it'), connection: z.string(), groupId: z.string(), name: z.string() })),
+    expandedCount: z.number().int().describe('distinct final recipients, each sent a copy of its own (explicit addresses included)'),
+    skipped: z
+      .object({ disabled: z.number().int(), noMail: z.number().int(), disabledIds: z.array(z.string()), noMailIds: z.array(z.string()) })
+      .describe(`members not sent to, counted, with their directory user ids (at most ${MAX_SKIPPED_IDS} ids each)`),
+    outcomes: z
+      .object({ sent: z.number().int(), failed: z.number().int(), uncertain: z.number().int(), pending: z.number().int(), reasons: z.record(z.string(), z.number().int()).describe('error code -> copies not sent for it') })
+      .describe("the copies' outcomes at the last rollup"),
+    expandedAt: instant,
+    checks: z.number().int().describe('rollup checks so far'),
+  }),
+);
+
 const deliveryView = describes<DeliveryView>()(
   z.object({
     orgId: z.string(),
@@ -178,6 +195,9 @@ const deliveryView = describes<DeliveryView>()(
     failedAt: instant.optional(),
     uncertainAt: instant.optional().describe('status uncertain: the outcome of an attempt is unknown (the provider may have accepted it); it is not sent again'),
     providerMessageId: z.string().optional(),
+    group: groupSend.optional().describe('a message to directory groups: the groups, the expansion and how the per-recipient copies ended'),
+    parent: z.string().optional().describe('a per-recipient copy of a message to groups: that message\'s id'),
+    member: z.string().optional().describe('a per-recipient copy for a group member: the directory user id'),
     error: z.object({ code: errorCode, message: z.string().optional(), hint: z.string().optional() }).optional(),
   }),
 );

@@ -8,8 +8,9 @@
  *   (queued | retrying) -> retrying | failed   (a failure before the provider was called)
  *   sending -> sending                         (only when the previous worker's lease has run out)
  *   sending -> uncertain -> sent               (the outcome of an attempt is unknown; proven sent later)
+ *   sending -> partly_failed                   (a message to a group: some copies sent, some not)
  *
- * `sent`, `failed` and `uncertain` are final for the worker: nothing sends an `uncertain` message
+ * `sent`, `failed`, `partly_failed` and `uncertain` are final for the worker: nothing sends an `uncertain` message
  * again; only proof of the provider's acceptance (delivery/worker.ts) may still move it to `sent`. Every write is conditioned on the ETag the caller read, and leaving
  * `sending` needs the lease owner: a refused transition throws `DeliveryTransitionError` with the
  * reason (`illegal`, `stale`, `leased`, `missing`), never overwrites.
@@ -23,24 +24,26 @@
 import { odata, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { ErrorCode, MailerError } from '../errors';
 import type { Hop, ProviderName } from '../senders/model';
+import type { GroupSend } from '../delivery/groupModel';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain'] as const;
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 const NEXT: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
   queued: ['sending', 'retrying', 'failed'],
   retrying: ['sending', 'retrying', 'failed'],
-  sending: ['sending', 'sent', 'retrying', 'failed', 'uncertain'],
+  sending: ['sending', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed'],
   sent: [],
   failed: [],
   uncertain: ['sent'],
+  partly_failed: [],
 };
 
 export function isFinal(status: DeliveryStatus): boolean {
-  return status === 'sent' || status === 'failed' || status === 'uncertain';
+  return status === 'sent' || status === 'failed' || status === 'uncertain' || status === 'partly_failed';
 }
 
 export interface DeliveryRecord {
@@ -81,6 +84,11 @@ export interface DeliveryRecord {
   providerMessageId?: string;
   /** SHA-256 of the first content seen under this id (delivery/contentHash.ts); a copy with another is not sent. */
   contentHash?: string;
+  /** A message to directory groups: what was expanded and how its copies ended (delivery/groupModel.ts). */
+  group?: GroupSend;
+  /** A per-recipient copy: the id of the group message it came from, and the directory user id when a member. */
+  parent?: string;
+  member?: string;
   etag: string;
 }
 
@@ -119,7 +127,7 @@ export interface ListOptions {
 export interface DeliveryStore {
   get(orgId: string, id: string): Promise<DeliveryRecord | undefined>;
   /** Creates the row as `queued` unless it exists; either way returns the row. */
-  create(init: { orgId: string; id: string; category?: string; workspace?: string; recipients?: number; contentHash?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
+  create(init: { orgId: string; id: string; category?: string; workspace?: string; recipients?: number; contentHash?: string; parent?: string; member?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
   /** Moves `current` (as read, with its ETag) to `to`. */
   transition(current: DeliveryRecord, to: DeliveryStatus, changes?: DeliveryChanges, options?: TransitionOptions): Promise<DeliveryRecord>;
   /** `queued|retrying|sending-with-expired-lease -> sending`, attempts + 1, lease for `owner`. */
@@ -134,20 +142,23 @@ export const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME -
 const FIELDS = [
   'status', 'attempts', 'createdAt', 'updatedAt', 'category', 'recipients', 'via', 'viaReason', 'provider', 'sender',
   'code', 'message', 'hint', 'leaseOwner', 'leaseUntil', 'nextAttemptAt', 'sentAt', 'failedAt', 'providerMessageId',
-  'contentHash', 'uncertainAt', 'senderKey', 'workspace',
+  'contentHash', 'uncertainAt', 'senderKey', 'workspace', 'parent', 'member',
 ] as const;
+/** Values that are not flat: JSON columns (an entity holds flat values only). */
+const JSON_FIELDS = ['hops', 'group'] as const;
 
 function toEntity(record: Omit<DeliveryRecord, 'etag'>, rowKey: string): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: record.orgId, rowKey, id: record.id };
   for (const field of FIELDS) if (record[field] !== undefined) entity[field] = record[field];
-  if (record.hops?.length) entity.hops = JSON.stringify(record.hops); // a JSON column: entities hold flat values only
+  if (record.hops?.length) entity.hops = JSON.stringify(record.hops);
+  if (record.group) entity.group = JSON.stringify(record.group);
   return entity;
 }
 
-function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeliveryRecord {
+export function fromEntity(entity: TableEntityResult<Record<string, unknown>>): DeliveryRecord {
   const record: Record<string, unknown> = { orgId: entity.partitionKey, id: entity.id ?? entity.rowKey, etag: entity.etag };
   for (const field of FIELDS) if (entity[field] !== undefined && entity[field] !== null) record[field] = entity[field];
-  if (typeof entity.hops === 'string') record.hops = JSON.parse(entity.hops);
+  for (const field of JSON_FIELDS) if (typeof entity[field] === 'string') record[field] = JSON.parse(entity[field]);
   return record as unknown as DeliveryRecord;
 }
 
@@ -237,9 +248,9 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
     get,
     transition,
 
-    async create({ orgId, id, category, workspace, recipients, contentHash, now = Date.now() }) {
+    async create({ orgId, id, category, workspace, recipients, contentHash, parent, member, now = Date.now() }) {
       const at = new Date(now).toISOString();
-      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, ...(workspace ? { workspace } : {}), recipients, contentHash };
+      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, ...(workspace ? { workspace } : {}), recipients, contentHash, parent, member };
       try {
         const etag = await write(
           [

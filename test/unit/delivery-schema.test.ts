@@ -51,7 +51,7 @@ describe('message schema v1', () => {
     ['dot-atom with plus', 'first.last+tag@mail.example.co.uk', true],
   ])('recipient address %s', (_name, address, ok) => {
     const input = good({ to: [{ address }] });
-    if (ok) expect(parseMessageInput('acme', input).to[0].address).toBe(address);
+    if (ok) expect((parseMessageInput('acme', input).to[0] as { address: string }).address).toBe(address);
     else expect(fieldsOf(input)['to.0.address']).toMatch(/RFC 5321|control/);
   });
 

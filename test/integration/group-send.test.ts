@@ -1,0 +1,107 @@
+/**
+ * Sending to a directory group end to end: the synced copy of Contoso's directory made by the real
+ * sync (shared/directory/sync, Graph delta against the sandbox, app-only token of the directory app),
+ * the messages API and the outbox trigger of the local host, Azurite, and the sandbox Graph that
+ * counts what it accepted. Contoso's "Privacy team" (dev/sandbox/directory-seed.ts) is Ada, Ben, Dan
+ * (disabled) and the nested Legal group (Carla, Erin).
+ */
+import { syncEndpoints } from '@shared/directory/copyServices';
+import type { ConnectionsForSync, DirectoryConnection } from '@shared/directory/model';
+import { createDirectorySyncService } from '@shared/directory/sync/engine';
+import { QUEUES } from '@shared/store/names';
+import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G } from '../../dev/sandbox/directory-seed';
+import { CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
+import { acceptedMessages, api, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitFor, waitForFinal } from './delivery-helpers';
+import { consentedDirectoryAppToken } from './directory-sandbox-helpers';
+
+let t: TestHost;
+const org = newOrgId('grp');
+const CONNECTION = 'dcgroupsend2';
+
+/** One Microsoft `application` connection of the org to Contoso, as the connections part would hold it. */
+function connections(): ConnectionsForSync {
+  const now = new Date().toISOString();
+  const connection: DirectoryConnection = {
+    orgId: org, id: CONNECTION, name: 'Contoso', provider: 'microsoft', mode: 'application', status: 'active', tenantId: CONTOSO_TENANT_ID, secretRefs: {}, createdAt: now, updatedAt: now,
+  };
+  return {
+    get: async (orgId, id) => (orgId === org && id === CONNECTION ? connection : undefined),
+    listActive: async () => [connection],
+    access: () => ({ provider: 'microsoft', accessToken: () => consentedDirectoryAppToken() }),
+    markNeedsAttention: async () => undefined,
+    markActive: async () => undefined,
+  };
+}
+
+beforeAll(async () => {
+  // All staff (11 enabled users with mail) is over this limit; Privacy team (5 users) is within it.
+  t = await startWithDefaultSender({ DIRECTORY_GROUP_MAX_RECIPIENTS: '8' });
+  await microsoftSender(t.services, org);
+  const { services } = t;
+  const sync = createDirectorySyncService({
+    store: services.directoryStore, rows: services.directorySyncRows, connections: connections(), events: services.events,
+    queue: services.queue(QUEUES.directorySync), endpoints: syncEndpoints(services.config), intervalMs: 3600_000,
+  });
+  await sync.runNow(org, CONNECTION);
+  expect(await services.directoryReader.findGroup(org, 'privacy-team@contoso.example')).toMatchObject({ connectionId: CONNECTION, group: { id: G.privacyTeam } });
+}, 120_000);
+
+afterAll(async () => {
+  await t?.host.close();
+});
+
+const message = (id: string, to: unknown[], extra: Record<string, unknown> = {}) => ({ id, to, subject: `Team news ${id} ${org}`, text: 'Hello team', ...extra });
+
+describe('sending to a directory group', () => {
+  it('a message to Privacy team reaches Ada, Ben, Carla and Erin once each (counted in the sandbox); Dan is skipped and reported', async () => {
+    await sandboxControl('DELETE', 'messages');
+    await takeEvents(t.services);
+    const enqueued = await api(t.host, 'POST', `orgs/${org}/messages`, message('team-1', [{ group: 'Privacy-Team@contoso.example', connection: CONNECTION }]));
+    expect(enqueued).toMatchObject({ status: 202, body: { id: 'team-1', status: 'queued' } });
+    // A re-delivered parent (the host's retry, or a second copy) while the fan-out runs must not duplicate a copy.
+    const envelope = { ...message('team-1', [{ group: 'Privacy-Team@contoso.example', connection: CONNECTION }]), v: 1, orgId: org, cc: [], bcc: [], replyTo: [], attachments: [], headers: {}, resendIfUncertain: false };
+    await Promise.all([1, 2, 3].map(() => t.services.outbox.send(envelope, { visibilityDelaySeconds: 1, timeToLiveSeconds: -1 })));
+
+    const parent = (await waitForFinal(t.services, org, ['team-1'])).get('team-1')!;
+    expect(parent).toMatchObject({
+      status: 'sent',
+      group: {
+        groups: [{ ref: 'Privacy-Team@contoso.example', connection: CONNECTION, groupId: G.privacyTeam, name: 'Privacy team' }],
+        expandedCount: 4,
+        skipped: { disabled: 1, noMail: 0, disabledIds: [U.dan], noMailIds: [] },
+        outcomes: { sent: 4, failed: 0, uncertain: 0, pending: 0, reasons: {} },
+      },
+    });
+    await t.host.drain();
+    const accepted = (await acceptedMessages()).filter((m) => m.subject === `Team news team-1 ${org}`);
+    expect(accepted.map((m) => m.to.join(',')).sort()).toEqual(['ada@contoso.example', 'ben@contoso.example', 'carla@contoso.example', 'erin@contoso.example']);
+    for (const m of accepted) expect(m.from.address).toBe('notifications@contoso.example');
+
+    // The status API shows the group; each copy is listed with its parent.
+    const status = await api(t.host, 'GET', `orgs/${org}/messages/team-1`);
+    expect(status.body).toMatchObject({ status: 'sent', group: { expandedCount: 4, skipped: { disabled: 1, disabledIds: [U.dan] } } });
+    const listed = await api(t.host, 'GET', `orgs/${org}/messages?limit=20`);
+    expect(listed.body.items.filter((d: { parent?: string }) => d.parent === 'team-1')).toHaveLength(4);
+    // Delivery events: the parent's final one carries the counts.
+    const events = await waitFor('the parent\'s final event', async () => {
+      const taken = await takeEvents(t.services);
+      return taken.some((e) => e.id === 'team-1' && e.status === 'sent') ? taken : undefined;
+    });
+    expect(events.find((e) => e.id === 'team-1' && e.status === 'sent')).toMatchObject({ group: { expandedCount: 4, sent: 4, failed: 0, pending: 0 } });
+    expect(events.filter((e) => e.parentId === 'team-1' && e.status === 'sent')).toHaveLength(4);
+  }, 180_000);
+
+  it('an unknown group is refused with 422 DIRECTORY_GROUP_NOT_FOUND and a hint; nothing is written', async () => {
+    const answer = await api(t.host, 'POST', `orgs/${org}/messages`, message('nobody', [{ group: 'no-such-team@contoso.example' }]));
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({ code: 'DIRECTORY_GROUP_NOT_FOUND', hint: expect.stringMatching(/sync the connection/) });
+    expect((await api(t.host, 'GET', `orgs/${org}/messages/nobody`)).status).toBe(404);
+  });
+
+  it('a group over DIRECTORY_GROUP_MAX_RECIPIENTS is refused with 422 DIRECTORY_GROUP_TOO_LARGE; nothing is written', async () => {
+    const answer = await api(t.host, 'POST', `orgs/${org}/messages`, message('everyone', [{ group: 'all-staff@contoso.example' }]));
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({ code: 'DIRECTORY_GROUP_TOO_LARGE', hint: expect.stringMatching(/DIRECTORY_GROUP_MAX_RECIPIENTS/) });
+    expect((await api(t.host, 'GET', `orgs/${org}/messages/everyone`)).status).toBe(404);
+  });
+});
