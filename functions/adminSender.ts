@@ -17,7 +17,7 @@ function bearer(request: HttpRequest): string | undefined {
 }
 
 /** Wraps a page route: no valid token -> 401 ADMIN_LINK_INVALID before anything else runs. */
-function asAdmin(action: (session: AdminSession, request: HttpRequest) => Promise<HttpResponseInit>) {
+export function asAdmin(action: (session: AdminSession, request: HttpRequest) => Promise<HttpResponseInit>) {
   return handle(async (request) => action(await adminLinksOf(getServices()).session(bearer(request)), request));
 }
 
@@ -41,16 +41,6 @@ defineHttp({
   methods: ['GET', 'PUT'],
   authLevel: 'anonymous',
   handler: adminSender,
-});
-
-export const adminSenders: HttpHandler = asAdmin(async ({ orgId }) => json(200, await getServices().namedSenders.list(orgId)));
-
-defineHttp({
-  name: 'adminSenders',
-  route: 'admin/senders',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: adminSenders,
 });
 
 export const adminSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, request) =>
