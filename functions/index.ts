@@ -16,3 +16,4 @@ import './openapi';
 import './senderHealth';
 import './operator';
 import './webhooks';
+import './directoryConnections';

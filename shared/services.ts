@@ -28,8 +28,11 @@ import { createEventBus } from './events/bus';
 import type { PlatformEventSink } from './events/types';
 import { createWebhookServices, WebhookServices } from './webhooks';
 import { createDomainChecker, DomainChecker } from './deliverability';
+import { createConsentCallback, type ConsentCallback } from './consent/callback';
+import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
+import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
 
-export interface Services extends SenderServices {
+export interface Services extends SenderServices, DirectoryConnectionServices {
   config: Readonly<Config>;
   /** The app's own identity (Key Vault, identity-based Storage). */
   credential: TokenCredential;
@@ -52,6 +55,8 @@ export interface Services extends SenderServices {
   webhooks: WebhookServices;
   /** The sender domain's SPF, DKIM and DMARC checks (DNS_SERVERS, DNS_CHECK_TIMEOUT_SECONDS). */
   domainChecks: DomainChecker;
+  /** The OAuth callback: verifies the state, then stores into what the consent was for (a sender or a directory connection). */
+  consentCallback: ConsentCallback;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -75,7 +80,7 @@ export function createServices(config: Readonly<Config>): Services {
   let webhooks: WebhookServices | undefined;
   const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
   webhooks = createWebhookServices({ config, storage, secrets, bus: events });
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks'> = {
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | keyof DirectoryConnectionServices> = {
     config,
     credential,
     storage,
@@ -91,8 +96,21 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
+  const directory = createDirectoryConnectionServices({
+    store: createDirectoryConnectionStore(storage),
+    consent: services.consent,
+    context: { config, secrets },
+    // dirsync provides both (the synced copy's store); until it is merged: never synced, nothing to delete.
+    readSyncState: async () => undefined,
+    deleteSyncedCopy: async () => undefined,
+  });
   return {
     ...services,
+    ...directory,
+    consentCallback: createConsentCallback(services.consent, {
+      sender: services.senderService.applyConsent,
+      directory: directory.directoryConnections.applyConsent,
+    }),
     delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
     events,
     webhooks,

@@ -14,7 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
-import { AppRegistration, directoryRoles, ensureGrant, findApp, MicrosoftUser, ROLE_IDS } from './world';
+import { AppRegistration, directoryRoles, ensureGrant, findApp, findGrant, MicrosoftUser, ROLE_IDS } from './world';
+import { ADMIN_CONSENT_SCOPES } from './directory-world';
 import { GRAPH_RESOURCE } from './tokens';
 import { CODE_LIFETIME_MS, entraState, errorDescription, isAnswer, OIDC_SCOPES, opaqueToken, parseScope, ParsedScope, resolveTenantSegment, TenantSegment, TEXT } from './entra-common';
 
@@ -91,6 +92,13 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest): Promise<Sandbox
   if (action === 'deny') return redirectError(sandbox, ctx, 'access_denied', 65004, 'User declined to consent to access the app.');
 
   const permissions = expandDefault(app, scope);
+  if (!mayConsentTo(sandbox, user, app, permissions)) {
+    // Entra shows "Need admin approval"; its "Return to the application without granting consent"
+    // comes back like this, with AADSTS90094 saying why
+    // (https://learn.microsoft.com/entra/identity/enterprise-apps/application-sign-in-unexpected-user-consent-error).
+    return redirectError(sandbox, ctx, 'access_denied', 90094,
+      `${app.displayName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`);
+  }
   // Consent creates the app's service principal in the user's tenant and records what was agreed.
   ensureGrant(sandbox.microsoft, user.tenantId, app.clientId);
   const consents = sandbox.microsoft.userConsents;
@@ -154,6 +162,20 @@ function mayGrant(user: MicrosoftUser, app: AppRegistration): boolean {
   if (roles.includes(ROLE_IDS.globalAdministrator) || roles.includes(ROLE_IDS.privilegedRoleAdministrator)) return true;
   const appAdmin = roles.includes(ROLE_IDS.cloudApplicationAdministrator) || roles.includes(ROLE_IDS.applicationAdministrator);
   return appAdmin && !(app.requiredAppRoles ?? []).length;
+}
+
+/**
+ * Delegated permissions that need admin consent (User.Read.All, Group.Read.All, ...): granted
+ * tenant-wide already, or consented by a user who may grant them (an administrator's own sign-in).
+ */
+function mayConsentTo(sandbox: Sandbox, user: MicrosoftUser, app: AppRegistration, scope: ParsedScope): boolean {
+  const adminOnly = scope.permissions.filter((p) => ADMIN_CONSENT_SCOPES.has(p));
+  if (!adminOnly.length) return true;
+  const tenantWide = findGrant(sandbox.microsoft, user.tenantId, app.clientId)?.delegatedScopes ?? [];
+  if (adminOnly.every((p) => tenantWide.includes(p))) return true;
+  const roles = directoryRoles(user);
+  return [ROLE_IDS.globalAdministrator, ROLE_IDS.privilegedRoleAdministrator, ROLE_IDS.cloudApplicationAdministrator, ROLE_IDS.applicationAdministrator]
+    .some((r) => roles.includes(r));
 }
 
 const ROLE_LABELS: Record<string, string> = {

@@ -68,7 +68,7 @@ interface SendMailBody {
 }
 
 /** Caller identity from a verified token. */
-type Caller =
+export type Caller =
   | { kind: 'app'; tenantId: string; clientId: string; roles: string[] }
   | { kind: 'user'; tenantId: string; clientId: string; userId: string; scopes: string[] };
 
@@ -81,7 +81,7 @@ function ids(req: SandboxRequest): { requestId: string; clientRequestId: string 
   return { requestId: randomUUID(), clientRequestId: (Array.isArray(header) ? header[0] : header) ?? randomUUID() };
 }
 
-function answer(sandbox: Sandbox, req: SandboxRequest, status: number, code?: string, message?: string, extraHeaders: Record<string, string> = {}): SandboxResponse {
+export function answer(sandbox: Sandbox, req: SandboxRequest, status: number, code?: string, message?: string, extraHeaders: Record<string, string> = {}): SandboxResponse {
   const { requestId, clientRequestId } = ids(req);
   const headers = { 'request-id': requestId, 'client-request-id': clientRequestId, ...extraHeaders };
   if (!code) return { status, headers };
@@ -95,7 +95,7 @@ function answer(sandbox: Sandbox, req: SandboxRequest, status: number, code?: st
 const WWW_AUTHENTICATE =
   'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
 
-async function authenticate(sandbox: Sandbox, req: SandboxRequest): Promise<Caller | SandboxResponse> {
+export async function authenticate(sandbox: Sandbox, req: SandboxRequest): Promise<Caller | SandboxResponse> {
   const token = bearerToken(req.headers);
   const unauthorized = (message: string) => answer(sandbox, req, 401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': WWW_AUTHENTICATE });
   if (!token) return unauthorized('Access token is empty.');

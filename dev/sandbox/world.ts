@@ -16,6 +16,13 @@ export const PLATFORM_APP_SECRET = 'platform-secret';
 /** Service principal the local function app uses for Key Vault (AZURE_CLIENT_ID / AZURE_CLIENT_SECRET). */
 export const VAULT_CLIENT_ID = '00000000-0000-4000-8000-0000000000bb';
 export const VAULT_CLIENT_SECRET = 'local-vault-secret';
+/**
+ * The platform's separate app registration for directory reads (application mode): Entra admin
+ * consent grants every application permission a registration declares, so directory roles live
+ * apart from the mail app's Mail.Send (MICROSOFT_DIRECTORY_CLIENT_ID / _SECRET).
+ */
+export const DIRECTORY_APP_ID = '00000000-0000-4000-8000-0000000000dd';
+export const DIRECTORY_APP_SECRET = 'directory-secret';
 export const CONTOSO_APP_ID = '22222222-2222-4222-8222-222222222222';
 export const CONTOSO_APP_SECRET = 'contoso-app-secret';
 export const CONTOSO_EXPIRED_SECRET = 'contoso-expired-secret';
@@ -188,6 +195,17 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
         requiredScopes: ['Mail.Send', 'Mail.Send.Shared', 'User.Read', 'offline_access', 'openid', 'profile', 'email'],
         // So that ID tokens carry `wids`: admin consent checks the signed-in user's directory roles.
         groupMembershipClaims: 'DirectoryRole',
+      },
+      {
+        clientId: DIRECTORY_APP_ID,
+        displayName: 'org-mailer directory',
+        homeTenantId: PLATFORM_TENANT_ID,
+        multiTenant: true,
+        secrets: [{ id: 'd0d0d0d0-0000-4000-8000-000000000001', value: DIRECTORY_APP_SECRET, expiresAt: now + 2 * YEAR }],
+        redirectUris: [PLATFORM_REDIRECT_URI],
+        federatedCredentials: [],
+        requiredAppRoles: ['User.Read.All', 'Group.Read.All'],
+        requiredScopes: ['openid', 'profile'],
       },
       {
         clientId: VAULT_CLIENT_ID,
