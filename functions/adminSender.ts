@@ -43,16 +43,6 @@ defineHttp({
   handler: adminSender,
 });
 
-export const adminSenders: HttpHandler = asAdmin(async ({ orgId }) => json(200, await getServices().namedSenders.list(orgId)));
-
-defineHttp({
-  name: 'adminSenders',
-  route: 'admin/senders',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: adminSenders,
-});
-
 export const adminSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, request) =>
   json(200, await senders().consentLink(orgId, pageConsentRequest(await readJson(request), getServices().config))),
 );

@@ -10,6 +10,7 @@ import './messages';
 import './outbox';
 import './adminLinks';
 import './adminSender';
+import './adminNamedSenders';
 import './settingsPage';
 import './openapi';
 import './senderHealth';

@@ -1,6 +1,7 @@
 /**
  * org-mailer's typed client (package entry `org-mailer/client`), for SaaS backends that enqueue
- * straight onto the `outbox` queue instead of calling `POST /api/orgs/{orgId}/messages`.
+ * straight onto the `outbox` queue instead of calling `POST /api/orgs/{orgId}/messages`; its HTTP
+ * part, `OrgMailerApi` (./http.ts), calls the management and messages API with the function key.
  *
  *   import { OrgMailerClient } from 'org-mailer/client';
  *   const mailer = new OrgMailerClient({ queueServiceUrl, blobServiceUrl, credential: new DefaultAzureCredential() });
@@ -26,6 +27,11 @@ export type { MessageInput, Message } from '../delivery/schema';
 export { MAX_MESSAGE_BYTES, MAX_RECIPIENTS, CLAIM_CHECK_THRESHOLD_BYTES } from '../delivery/schema';
 export { MailerError } from '../errors';
 export { verifyWebhook } from './verifyWebhook';
+/** The HTTP API (senders, routing, message status) with the function key: ./http.ts. */
+export { OrgMailerApi } from './http';
+export type { OrgMailerApiOptions, NewSenderInput, Link, TestSendResult, Enqueued } from './http';
+export type { DeliveryView } from '../delivery/status';
+export type { SenderView } from '../senders/view';
 export type { VerifyWebhookOptions } from './verifyWebhook';
 export type { PlatformEvent } from '../events/types';
 /** Several senders per org: the rules `PUT /routing` takes and what `POST /routing/explain` answers. */

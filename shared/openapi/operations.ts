@@ -55,6 +55,42 @@ const consentLink = (description: string): OperationDoc => ({
   answers: { 200: { description: 'The link to open in the browser, and when it expires', schema: 'Link' } },
   errors: [400, 409, 413, 422],
 });
+const createSender: OperationDoc = {
+  summary: 'Create a named sender: `{ key, ...the sender configuration }` (at most 20 per org)',
+  description: 'The body is a SenderInput plus `key` (^[a-z0-9][a-z0-9-]{0,31}$). A taken key answers 409, the 21st sender 422; nothing is written then.',
+  tag: 'sender',
+  body: { schema: 'NewSender', required: true },
+  answers: { 201: senderView('The new sender (status draft)') },
+  errors: [400, 409, 413, 422],
+};
+const removeNamed: OperationDoc = {
+  summary: 'Remove the sender and its secrets (repeatable); 409 while a routing rule names it',
+  tag: 'sender',
+  answers: { 204: { description: 'Removed, or there was nothing to remove' } },
+  errors: [409, 422],
+};
+const getRouting: OperationDoc = {
+  summary: "The org's routing rules, in order (none: every message uses the `default` sender)",
+  tag: 'sender',
+  answers: { 200: { description: 'The rules', schema: 'Routing' } },
+  errors: [],
+};
+const putRouting: OperationDoc = {
+  summary: 'Replace the routing rules: the first rule whose match fits a message names its sender',
+  description: 'At most 50 rules; a rule naming a sender the org does not have answers 422 and nothing is written.',
+  tag: 'sender',
+  body: { schema: 'Routing', required: true },
+  answers: { 200: { description: 'The rules as saved', schema: 'Routing' } },
+  errors: [400, 409, 413, 422],
+};
+const explain: OperationDoc = {
+  summary: 'Which sender a message with this category and workspace would use right now, and why',
+  description: 'The same decision the delivery worker takes (one function decides both), including the fallback hops.',
+  tag: 'sender',
+  body: { schema: 'ExplainRequest', required: true },
+  answers: { 200: { description: 'The sender, how it was reached, and the senders passed over', schema: 'RouteExplanation' } },
+  errors: [400, 404, 413, 422],
+};
 const pageText = (description: string): Answer => ({ description, text: ['text/html'] });
 
 export const OPERATIONS: Record<string, OperationDoc> = {
@@ -77,48 +113,17 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     answers: { 200: { description: 'Every sender of the org', schema: 'SenderList' } },
     errors: [],
   },
-  'POST orgs/{orgId}/senders': {
-    summary: 'Create a named sender: `{ key, ...the sender configuration }` (at most 20 per org)',
-    description: 'The body is a SenderInput plus `key` (^[a-z0-9][a-z0-9-]{0,31}$). A taken key answers 409, the 21st sender 422; nothing is written then.',
-    tag: 'sender',
-    body: { schema: 'NewSender', required: true },
-    answers: { 201: senderView('The new sender (status draft)') },
-    errors: [400, 409, 413, 422],
-  },
+  'POST orgs/{orgId}/senders': createSender,
   'GET orgs/{orgId}/senders/{senderKey}': { ...getSender, errors: [404, 422] },
   'PUT orgs/{orgId}/senders/{senderKey}': { ...putSender('Save one sender of the org'), errors: [400, 404, 409, 413, 422] },
-  'DELETE orgs/{orgId}/senders/{senderKey}': {
-    summary: 'Remove the sender and its secrets (repeatable); 409 while a routing rule names it',
-    tag: 'sender',
-    answers: { 204: { description: 'Removed, or there was nothing to remove' } },
-    errors: [409, 422],
-  },
+  'DELETE orgs/{orgId}/senders/{senderKey}': removeNamed,
   'POST orgs/{orgId}/senders/{senderKey}/consent-link': { ...consentLink('The consent is stored into this sender (its key travels in the signed state).'), errors: [400, 404, 409, 413, 422] },
   'POST orgs/{orgId}/senders/{senderKey}/verify': verify,
   'POST orgs/{orgId}/senders/{senderKey}/test': test,
   'POST orgs/{orgId}/senders/{senderKey}/reset': { ...reset, errors: [404, 409, 422] },
-  'GET orgs/{orgId}/routing': {
-    summary: "The org's routing rules, in order (none: every message uses the `default` sender)",
-    tag: 'sender',
-    answers: { 200: { description: 'The rules', schema: 'Routing' } },
-    errors: [],
-  },
-  'PUT orgs/{orgId}/routing': {
-    summary: 'Replace the routing rules: the first rule whose match fits a message names its sender',
-    description: 'At most 50 rules; a rule naming a sender the org does not have answers 422 and nothing is written.',
-    tag: 'sender',
-    body: { schema: 'Routing', required: true },
-    answers: { 200: { description: 'The rules as saved', schema: 'Routing' } },
-    errors: [400, 409, 413, 422],
-  },
-  'POST orgs/{orgId}/routing/explain': {
-    summary: 'Which sender a message with this category and workspace would use right now, and why',
-    description: 'The same decision the delivery worker takes (one function decides both), including the fallback hops.',
-    tag: 'sender',
-    body: { schema: 'ExplainRequest', required: true },
-    answers: { 200: { description: 'The sender, how it was reached, and the senders passed over', schema: 'RouteExplanation' } },
-    errors: [400, 404, 413, 422],
-  },
+  'GET orgs/{orgId}/routing': getRouting,
+  'PUT orgs/{orgId}/routing': putRouting,
+  'POST orgs/{orgId}/routing/explain': explain,
 
   'POST orgs/{orgId}/messages': {
     summary: 'Enqueue one message; the same id twice is the same message, not a second one',
@@ -173,6 +178,17 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     answers: { 200: { description: 'Every sender of the org, default first', schema: 'SenderList' } },
     errors: [],
   },
+  'POST admin/senders': { ...createSender, tag: 'settings page' },
+  'GET admin/senders/{senderKey}': { ...getSender, errors: [404, 422] },
+  'PUT admin/senders/{senderKey}': { ...putSender("Save one sender of the token's org"), errors: [400, 404, 409, 413, 422] },
+  'DELETE admin/senders/{senderKey}': { ...removeNamed, tag: 'settings page' },
+  'POST admin/senders/{senderKey}/consent-link': { ...consentLink('Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.'), errors: [400, 404, 409, 413, 422] },
+  'POST admin/senders/{senderKey}/verify': verify,
+  'POST admin/senders/{senderKey}/test': test,
+  'POST admin/senders/{senderKey}/reset': { ...reset, errors: [404, 409, 422] },
+  'GET admin/routing': { ...getRouting, tag: 'settings page' },
+  'PUT admin/routing': { ...putRouting, tag: 'settings page' },
+  'POST admin/routing/explain': { ...explain, tag: 'settings page' },
   'POST admin/sender/consent-link': consentLink('Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.'),
   'POST admin/sender/verify': verify,
   'POST admin/sender/test': test,

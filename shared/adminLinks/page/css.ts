@@ -84,7 +84,7 @@ button:focus-visible, input:focus-visible, summary:focus-visible, a:focus-visibl
 @media (max-width: 420px) { .actions button { flex: 1 1 100%; } }
 
 .checks { list-style: none; padding: 0; margin: 0; }
-.checks li { border: 1px solid var(--line); border-left-width: 4px; border-radius: 6px; padding: .5rem .75rem; margin-bottom: .5rem; }
+.checks li { overflow-wrap: anywhere; border: 1px solid var(--line); border-left-width: 4px; border-radius: 6px; padding: .5rem .75rem; margin-bottom: .5rem; }
 .checks li.ok { border-left-color: var(--ok); }
 .checks li.fail { border-left-color: var(--bad); background: var(--bad-bg); }
 .checks li.skipped { border-left-color: var(--muted); background: var(--bg); }
@@ -99,4 +99,32 @@ dialog { border: 1px solid var(--line); border-radius: 10px; padding: 1rem; widt
 dialog p { margin-bottom: .75rem; }
 dialog::backdrop { background: rgba(27, 31, 36, .45); }
 main[aria-busy=true] .actions button { cursor: progress; }
+
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+button.link { background: none; border: 0; padding: 0; min-height: 0; color: var(--accent); text-decoration: underline; font-weight: 700; }
+.senders li.current button.link { color: var(--text); text-decoration: none; }
+select { font: inherit; padding: .45rem .5rem; border: 1px solid #8c959f; border-radius: 6px; background: #fff; color: var(--text); max-width: 100%; }
+.field > select { width: 100%; }
+#add-sender summary { cursor: pointer; color: var(--accent); font-weight: 600; }
+#add-sender[open] summary { margin-bottom: .5rem; }
+.rules { width: 100%; border-collapse: collapse; margin: .5rem 0; }
+.rules th { text-align: left; font-size: .875rem; color: var(--muted); padding: .25rem; }
+.rules td { padding: .25rem; vertical-align: top; }
+.rules td input, .rules td select { width: 100%; min-width: 0; }
+.rules .order { white-space: nowrap; }
+.rules .order button { min-height: 2.25rem; padding: .3rem .55rem; margin-right: .2rem; }
+.rules tr.refused td { background: var(--bad-bg); }
+.rules td.rule-error { color: var(--bad); font-weight: 600; font-size: .875rem; padding-top: 0; }
+.row-actions { display: flex; flex-wrap: wrap; gap: .5rem; }
+.explain { display: grid; gap: 0 .75rem; align-items: end; }
+@media (min-width: 560px) { .explain { grid-template-columns: 1fr 1fr auto; } .explain button { margin-bottom: .9rem; } }
+.explain-result { border-left: 4px solid var(--accent); background: #e8f1fb; border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0; overflow-wrap: anywhere; }
+.explain-result ul { margin: .25rem 0 0; padding-left: 1.25rem; }
+/* A phone: each rule is a small card, its fields one under the other, each with its column name. */
+@media (max-width: 559px) {
+  .rules thead { display: none; }
+  .rules, .rules tbody, .rules tr, .rules td { display: block; width: 100%; }
+  .rules tr.rule { border: 1px solid var(--line); border-radius: 8px; padding: .25rem; margin-top: .5rem; }
+  .rules td[data-label]::before { content: attr(data-label); display: block; font-size: .8rem; color: var(--muted); }
+}
 `;

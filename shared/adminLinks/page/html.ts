@@ -7,6 +7,8 @@
  * Every input has a <label>; help and error texts are tied to it with aria-describedby; status
  * changes are announced through live regions.
  */
+import { SEVERAL_SENDERS_HTML } from './htmlSenders';
+
 export const SETTINGS_HTML = String.raw`<!doctype html>
 <html lang="en">
 <head>
@@ -61,7 +63,7 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
 
     <section id="senders-panel" class="panel" aria-labelledby="senders-heading" hidden>
       <h2 id="senders-heading">Senders</h2>
-      <p class="muted">Messages are routed among these senders by the organization's routing rules. The form below is the <strong>default</strong> sender.</p>
+      <p class="muted">Messages are routed among these senders by the routing rules below. Choose a sender's key to open its form; <strong>default</strong> takes every message no rule names.</p>
       <ul id="senders-list" class="senders"></ul>
     </section>
 
@@ -71,7 +73,9 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
       <ul id="message-list"></ul>
     </div>
 
-    <form id="sender-form" class="panel" novalidate>
+    <form id="sender-form" class="panel" novalidate aria-labelledby="form-heading">
+      <h2 id="form-heading" hidden></h2>
+      <p id="form-creating" class="muted" hidden>Fill in the rest of this sender, then use Test connection: that saves it as a new sender.</p>
       <fieldset id="config-fields" class="plain">
         <fieldset class="group">
           <legend>Mail provider</legend>
@@ -189,7 +193,8 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
       <p id="checks-summary"></p>
       <ul id="checks" class="checks"></ul>
     </section>
-  </div>
+
+${SEVERAL_SENDERS_HTML}  </div>
 
   <dialog id="test-dialog" aria-labelledby="test-dialog-title">
     <form id="test-form" method="dialog" novalidate>

@@ -1,8 +1,9 @@
 /** What the buttons do: one action at a time, each shown in plain words when it fails. */
-import { api, ApiError } from './api';
+import { api, ApiError, senderPath } from './api';
 import { $, dialog, input } from './dom';
 import { formBody, isDirty } from './form';
 import { clearFieldErrors, quiet, say, sayError } from './messages';
+import { loadSenders } from './senders';
 import { applySender, loadSender, renderChecks, renderStatus } from './status';
 import { state } from './state';
 import type { SenderView, VerifyResult } from './types';
@@ -33,13 +34,19 @@ export async function run(action: () => Promise<void>): Promise<void> {
 /** Test connection and test sends act on the SAVED configuration: save first when the form changed. */
 async function saveIfChanged(): Promise<void> {
   if (state.sender && (state.sender.locked || !isDirty())) return;
-  applySender(await api<SenderView>('PUT', 'sender', formBody()));
+  if (state.creating) {
+    applySender(await api<SenderView>('POST', 'senders', { key: state.senderKey, ...formBody() }));
+    state.creating = false;
+    await loadSenders();
+    return;
+  }
+  applySender(await api<SenderView>('PUT', senderPath(), formBody()));
 }
 
 export function verify(): Promise<void> {
   return run(async () => {
     await saveIfChanged();
-    const result = await api<VerifyResult>('POST', 'sender/verify');
+    const result = await api<VerifyResult>('POST', senderPath('/verify'));
     renderChecks(result);
     if (result.ok) say('ok', 'The connection works. Use "' + $('test-button').textContent + '" to send a real test message.');
     else say('error', 'The connection test found a problem.', 'See the connection checks below.');
@@ -59,7 +66,7 @@ export function sendTest(to: string): Promise<void> {
   return run(async () => {
     await saveIfChanged();
     try {
-      const result = await api<{ sender: SenderView; sentTo: string }>('POST', 'sender/test', { to });
+      const result = await api<{ sender: SenderView; sentTo: string }>('POST', senderPath('/test'), { to });
       applySender(result.sender);
       $('checks-panel').hidden = true;
       say('ok', 'A test message was sent to ' + result.sentTo + '. The sender is active.', 'Check that it arrived, and look in the sent items or logs of the mailbox if needed.');
@@ -77,7 +84,7 @@ export function sendTest(to: string): Promise<void> {
 
 export function reset(): Promise<void> {
   return run(async () => {
-    applySender(await api<SenderView>('POST', 'sender/reset'));
+    applySender(await api<SenderView>('POST', senderPath('/reset')));
     $('checks-panel').hidden = true;
     say(
       'ok',
@@ -103,7 +110,7 @@ export function startConsent(): Promise<void> {
       if (body.senderEmail && body.senderName) await saveIfChanged();
       const request: { provider: string; mode: string; aliasCheck?: boolean } = { provider: body.provider, mode: body.mode };
       if (body.mode === 'oauth' && input('aliasCheck').checked) request.aliasCheck = true;
-      const link = await api<{ url: string }>('POST', 'sender/consent-link', request);
+      const link = await api<{ url: string }>('POST', senderPath('/consent-link'), request);
       if (tab) {
         tab.location.href = link.url;
         state.consentPending = true;
@@ -134,7 +141,7 @@ function watchConsent(): void {
     if (!state.consentPending) { clearInterval(timer); return; }
     if (state.busy) return;
     let v: SenderView | null = null;
-    try { v = await api<SenderView>('GET', 'sender'); } catch { return; }
+    try { v = await api<SenderView>('GET', senderPath()); } catch { return; }
     if (!state.consentPending || consentMark(v) === before) return;
     clearInterval(timer);
     state.consentPending = false;

@@ -5,7 +5,7 @@
  */
 import { TOKEN_KEY } from './labels';
 import { showFatal } from './messages';
-import { state } from './state';
+import { DEFAULT_SENDER, state } from './state';
 import type { ErrorBody } from './types';
 
 export function takeToken(): string | null {
@@ -52,4 +52,9 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   const error = new ApiError((data && data.error) || { code: 'HTTP_' + response.status, message: 'The server answered ' + response.status + '.' }, response.status);
   if (error.code === 'ADMIN_LINK_INVALID') showFatal(error);
   throw error;
+}
+
+/** The path of the open sender's routes: `sender...` for `default` (as always), `senders/{key}...` for a named one. */
+export function senderPath(suffix = ''): string {
+  return state.senderKey === DEFAULT_SENDER ? 'sender' + suffix : 'senders/' + encodeURIComponent(state.senderKey) + suffix;
 }

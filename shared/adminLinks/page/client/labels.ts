@@ -35,3 +35,21 @@ export const CHECK_LABELS: Record<string, string> = {
 };
 
 export const PROVIDER_LABELS: Record<string, string> = { microsoft: 'Microsoft 365', google: 'Google' };
+
+/** Whose form was open, kept across a consent round trip in the same tab. */
+export const SENDER_KEY_KEY = 'org-mailer.sender-key';
+
+/** The connection choices of "Add another sender", as the form's radio buttons name them. */
+export const MODE_LABELS: Record<string, string> = {
+  admin_consent: 'Admin consent',
+  app_registration: 'Your own app registration',
+  delegated: 'Sign in as a user',
+  oauth: 'Sign in with Google',
+  service_account: 'Service account key',
+};
+
+/** Modes whose secrets are typed or uploaded in the form: a new sender of these opens the form first. */
+export const FORM_FIRST_MODES = ['app_registration', 'service_account'];
+
+/** A hop's status in plain words (`missing`: no sender with that key). */
+export const HOP_STATUS: Record<string, string> = { ...STATUS, missing: 'not set up' };

@@ -12,7 +12,8 @@ import { $, dialog, input, text, value } from './dom';
 import { onChoiceChange, suggestAliasCheck } from './form';
 import { say, showFatal } from './messages';
 import { loadSender } from './status';
-import { loadSenders } from './senders';
+import { wireRouting } from './routing';
+import { loadSenders, rememberedSender, wireSenders } from './senders';
 import { state } from './state';
 import type { Session } from './types';
 
@@ -30,6 +31,8 @@ async function loadSession(): Promise<void> {
 
 function wire(): void {
   onChoiceChange();
+  wireSenders();
+  wireRouting();
   $('verify-button').addEventListener('click', verify);
   $('test-button').addEventListener('click', askTestRecipient);
   $('reset-button').addEventListener('click', () => { dialog('reset-dialog').returnValue = ''; dialog('reset-dialog').showModal(); });
@@ -75,8 +78,9 @@ async function start(): Promise<void> {
   }
   try {
     await loadSession();
-    await loadSender();
+    state.senderKey = rememberedSender();
     await loadSenders();
+    await loadSender();
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== 'ADMIN_LINK_INVALID') {
       showFatal({ message: 'The settings could not be loaded.', hint: (error as { message?: string } | null)?.message || String(error) });

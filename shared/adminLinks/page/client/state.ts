@@ -1,5 +1,8 @@
 /** The page's one state object, shared by its modules. */
-import type { SenderView } from './types';
+import type { ListedSender, RuleRow, SenderView } from './types';
+
+/** The org's first sender, the one the single-sender routes (`admin/sender...`) mean. */
+export const DEFAULT_SENDER = 'default';
 
 export const state = {
   token: null as string | null,
@@ -11,4 +14,12 @@ export const state = {
   consentPending: false,
   busy: false,
   aliasCheckTouched: false,
+  /** Whose form is open: `default`, or a named sender's key. */
+  senderKey: DEFAULT_SENDER,
+  /** The open form is a sender not saved yet (its first save creates it with POST admin/senders). */
+  creating: false,
+  /** The org's senders as last listed. */
+  listed: [] as ListedSender[],
+  /** The routing rules as edited (saved with "Save rules"). */
+  rules: [] as RuleRow[],
 };

@@ -1,7 +1,8 @@
 /** The status panel (badge, notice, last test, last problem, warnings) and the connection checks. */
-import { api, ApiError } from './api';
+import { api, ApiError, senderPath } from './api';
 import { $, text, when } from './dom';
 import { fillForm } from './form';
+import { senderChanged } from './senders';
 import { CHECK_LABELS, STATUS } from './labels';
 import { state } from './state';
 import type { SenderView, VerifyResult } from './types';
@@ -51,11 +52,12 @@ export function applySender(v: SenderView | null): void {
   state.sender = v;
   fillForm(v);
   renderStatus();
+  if (v) senderChanged(v);
 }
 
 export async function loadSender(): Promise<void> {
   try {
-    applySender(await api<SenderView>('GET', 'sender'));
+    applySender(await api<SenderView>('GET', senderPath()));
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== 'SENDER_NOT_FOUND') throw error;
     applySender(null);

@@ -14,6 +14,7 @@ export interface Problem {
 }
 
 export interface SenderView {
+  senderKey?: string;
   provider: string;
   mode: string;
   status: SenderStatus;
@@ -81,4 +82,41 @@ export interface ErrorBody {
   message: string;
   hint?: string;
   fields?: Record<string, string>;
+}
+
+/** One sender of the org in `GET admin/senders` (the page shows its key, badge and address). */
+export interface ListedSender {
+  senderKey: string;
+  senderEmail: string;
+  provider: string;
+  status: SenderStatus;
+}
+
+/** A routing rule as the table edits it: categories as typed (comma-separated), workspace, sender key. */
+export interface RuleRow {
+  category: string;
+  workspace: string;
+  sender: string;
+}
+
+/** A routing rule as `PUT admin/routing` takes it. */
+export interface RoutingRule {
+  match: { category?: string | string[]; workspace?: string };
+  sender: string;
+}
+
+export interface Hop {
+  sender: string;
+  status: SenderStatus | 'missing';
+  reason: string;
+}
+
+/** `POST admin/routing/explain`. */
+export interface RouteExplanation {
+  sender: string;
+  via: 'org' | 'default';
+  reason: string;
+  hops: Hop[];
+  provider: string;
+  senderEmail: string;
 }
