@@ -93,7 +93,10 @@ describe('sandbox Admin SDK directory', () => {
     expect(wider.body.error).toBe('unauthorized_client');
   });
 
-  it('403 insufficientPermissions without a directory scope', async () => {
+  it('401 authError for an unknown token; 403 insufficientPermissions without a directory scope', async () => {
+    const unknown = await get('/users?customer=my_customer', 'ya29.not-a-token');
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED', errors: [expect.objectContaining({ reason: 'authError' })] });
     const gmailOnly = await googleOAuthToken('admin@fabrikam.example', ['https://www.googleapis.com/auth/gmail.send']);
     const answer = await get('/users?customer=my_customer', gmailOnly.access_token);
     expect(answer.status).toBe(403);

@@ -156,6 +156,18 @@ describe('sandbox Graph delta queries', () => {
     expect(afterReset.status).toBe(410);
   });
 
+  it('$deltatoken=latest: no data, a deltaLink from now on; single users and groups by id or UPN', async () => {
+    const token = await consentedDirectoryAppToken();
+    const latest = await graphGet('/v1.0/users/delta?$deltatoken=latest&$select=id,displayName', token);
+    expect(latest.body.value).toEqual([]);
+    await sandboxControl('PATCH', `directory/contoso/users/${U.ada}`, { displayName: 'Ada King' });
+    expect((await graphWalk(latest.body['@odata.deltaLink'], token)).items).toEqual([{ id: U.ada, displayName: 'Ada King' }]);
+    const byUpn = await graphGet('/v1.0/users/carla@contoso.example?$select=id,jobTitle', token);
+    expect(byUpn.body).toMatchObject({ id: U.carla, jobTitle: 'Counsel' });
+    expect((await graphGet(`/v1.0/groups/${G.onCall}?$select=id,displayName,mail`, token)).body).toMatchObject({ id: G.onCall, displayName: 'On-call', mail: null });
+    expect((await graphGet('/v1.0/users/ghost@contoso.example', token)).body.error.code).toBe('Request_ResourceNotFound');
+  });
+
   it('the Graph SDK client follows nextLink and deltaLink against it', async () => {
     const token = await consentedDirectoryAppToken();
     const client = createGraphClient(sandboxUrls.graph, async () => token);
