@@ -3,15 +3,10 @@ import { z } from 'zod';
 import type { ConnectionView } from '../directory/connections/view';
 import { connectionInputSchema } from '../directory/connections/schema';
 import { DIRECTORY_MODES } from '../directory/model';
+import { describes } from './webhookSchemas';
 
 const instant = z.string().describe('ISO 8601 instant');
 
-/** Same contract as schemas.ts `describes`: tsc fails when the view and its document drift. */
-type Conforms<T, D> = [T] extends [D] ? ([Exclude<keyof T, keyof D>] extends [never] ? unknown : { undocumentedFields: Exclude<keyof T, keyof D> }) : { doesNotFit: T };
-const describes =
-  <T>() =>
-  <S extends z.ZodType>(schema: S & Conforms<T, z.output<S>>): S =>
-    schema;
 
 const modes = [...new Set(Object.values(DIRECTORY_MODES).flat())] as [string, ...string[]];
 const connectionView = describes<ConnectionView>()(
