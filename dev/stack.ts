@@ -119,6 +119,7 @@ export function stackSettings(urls: Sandbox['urls'], ports: StoragePorts): Recor
     GOOGLE_AUTH_URL: `${urls.googleAccounts}/o/oauth2/v2/auth`,
     GOOGLE_TOKEN_URL: `${urls.googleOAuth}/token`,
     GMAIL_API_URL: urls.gmail,
+    // The sandbox's Gmail origin also plays admin.googleapis.com (dev/sandbox/google-directory.ts).
     GOOGLE_ADMIN_API_URL: urls.gmail,
     // The sender-domain checks (SPF, DKIM, DMARC) ask the sandbox DNS server.
     ...(urls.dns ? { DNS_SERVERS: urls.dns } : {}),

@@ -210,6 +210,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authUrl: url(env, 'GOOGLE_AUTH_URL'),
       tokenUrl: url(env, 'GOOGLE_TOKEN_URL'),
       gmailApiUrl: url(env, 'GMAIL_API_URL'),
+      /** The Admin SDK (directory_v1 users / groups / members) of directory connections. */
       adminApiUrl: url(env, 'GOOGLE_ADMIN_API_URL'),
     }),
     stateSigningKey,

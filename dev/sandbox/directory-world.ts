@@ -114,6 +114,7 @@ const bump = (dir: Directory) => ++dir.version;
 
 export const liveUsers = (dir: Directory) => [...dir.users.values()].filter((u) => !u.removed);
 export const liveGroups = (dir: Directory) => [...dir.groups.values()].filter((g) => !g.removed);
+export const isLive = (item: { removed?: string }) => !item.removed;
 
 export function findDirUser(dir: Directory, idOrPrincipal: string): DirUser | undefined {
   const key = idOrPrincipal.toLowerCase();
@@ -239,6 +240,21 @@ export function grow(dir: Directory, total: number, groupId?: string): { added: 
   }
   if (group && added) group.version = version;
   return { added, users: live };
+}
+
+/**
+ * One keyset page: the first `size` items after `after` (by `seq`) that pass `keep`, and whether
+ * more follow. `items` must come in `seq` order (a directory's maps do: insertion order); nothing is
+ * copied, so paging 10,000 users allocates only the page (the bench measures RSS with the sandbox in-process).
+ */
+export function pageAfter<T extends { seq: number }>(items: Iterable<T>, after: number, size: number, keep: (item: T) => boolean = () => true): { page: T[]; more: boolean } {
+  const page: T[] = [];
+  for (const item of items) {
+    if (item.seq <= after || !keep(item)) continue;
+    if (page.length === size) return { page, more: true };
+    page.push(item);
+  }
+  return { page, more: false };
 }
 
 /** Every user and group reachable from a group, each once, cycles safe (Graph `transitiveMembers`). */

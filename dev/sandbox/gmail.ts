@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { simpleParser, AddressObject } from 'mailparser';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
-import { googleJson, googleWorld } from './google';
+import { bearerGrant, googleJson, googleWorld, INVALID_CREDENTIALS, INVALID_TOKEN_CHALLENGE } from './google';
 import { AccessGrant, GoogleUser, SCOPES, findGoogleUser } from './google-world';
 
 /** Scopes that allow messages.send (developers.google.com/gmail/api/reference/rest/v1/users.messages/send#authorization-scopes). */
@@ -55,13 +55,8 @@ interface Caller {
 
 /** Bearer token -> the user it acts for, with the scope check; an error answer otherwise. */
 function authenticate(sandbox: Sandbox, req: SandboxRequest, allowed: string[]): Caller | SandboxResponse {
-  const match = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
-  const grant = match ? googleWorld(sandbox).accessTokens.get(match[1]) : undefined;
-  if (!grant || grant.revoked || grant.expiresAt <= sandbox.now()) {
-    return gmailError(sandbox, 401, 'authError',
-      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-      { headers: { 'WWW-Authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' } });
-  }
+  const grant = bearerGrant(sandbox, req);
+  if (!grant) return gmailError(sandbox, 401, 'authError', INVALID_CREDENTIALS, { headers: INVALID_TOKEN_CHALLENGE });
   if (!grant.scopes.some((s) => allowed.includes(s))) {
     return gmailError(sandbox, 403, 'insufficientPermissions', 'Request had insufficient authentication scopes.', {
       headers: { 'WWW-Authenticate': `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${allowed.join(' ')}"` },

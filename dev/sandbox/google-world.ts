@@ -12,7 +12,7 @@ export const GOOGLE_PLATFORM_CLIENT_SECRET = 'platform-google-secret';
 export const GOOGLE_PLATFORM_REDIRECT_URI = 'http://localhost:7071/api/oauth/google/callback';
 export const FABRIKAM_PROJECT_ID = 'fabrikam-project';
 export const SERVICE_ACCOUNT_EMAILS = {
-  /** Domain-wide delegation for gmail.send only. */
+  /** Domain-wide delegation for gmail.send and the three Admin SDK directory readonly scopes. */
   mailer: `mailer@${FABRIKAM_PROJECT_ID}.iam.gserviceaccount.com`,
   /** No delegation at all. */
   nodelegation: `nodelegation@${FABRIKAM_PROJECT_ID}.iam.gserviceaccount.com`,
@@ -170,7 +170,15 @@ export function seedGoogleWorld(): GoogleWorld {
       },
     ],
     serviceAccounts: accounts,
-    delegation: { [accounts[0].clientId]: ['https://www.googleapis.com/auth/gmail.send'] },
+    delegation: {
+      [accounts[0].clientId]: [
+        'https://www.googleapis.com/auth/gmail.send',
+        // Directory connections (service_account mode) read users, groups and members.
+        'https://www.googleapis.com/auth/admin.directory.user.readonly',
+        'https://www.googleapis.com/auth/admin.directory.group.readonly',
+        'https://www.googleapis.com/auth/admin.directory.group.member.readonly',
+      ],
+    },
     codes: new Map(),
     refreshTokens: new Map(),
     accessTokens: new Map(),

@@ -13,7 +13,7 @@ import { createHash, generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import {
-  ACCESS_TOKEN_LIFETIME_S, FABRIKAM_DOMAIN, GoogleWorld, TESTING_REFRESH_TOKEN_LIFETIME_MS, findClient, findGoogleUser,
+  ACCESS_TOKEN_LIFETIME_S, AccessGrant, FABRIKAM_DOMAIN, GoogleWorld, TESTING_REFRESH_TOKEN_LIFETIME_MS, findClient, findGoogleUser,
   findServiceAccount, newAccessToken, newAuthorizationCode, newRefreshToken, normalizeScope, seedGoogleWorld, serviceAccountKeyFile,
 } from './google-world';
 
@@ -40,6 +40,18 @@ export function googleJson(sandbox: Sandbox, status: number, body: unknown, head
     body: JSON.stringify(body, null, 2),
   };
 }
+
+/** The live grant behind a request's `ya29.` bearer token, if any (Gmail and the Admin SDK accept only these). */
+export function bearerGrant(sandbox: Sandbox, req: SandboxRequest): AccessGrant | undefined {
+  const match = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+  const grant = match ? googleWorld(sandbox).accessTokens.get(match[1]) : undefined;
+  return grant && !grant.revoked && grant.expiresAt > sandbox.now() ? grant : undefined;
+}
+
+/** Google's 401 text for a missing, expired or revoked access token, and its challenge header. */
+export const INVALID_CREDENTIALS =
+  'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
+export const INVALID_TOKEN_CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' };
 
 const oauthError = (sandbox: Sandbox, status: number, error: string, description: string) =>
   googleJson(sandbox, status, { error, error_description: description });

@@ -20,7 +20,7 @@
  */
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import { answer } from './graph';
-import { Directory, DirGroup, DirUser } from './directory-world';
+import { Directory, DirGroup, DirUser, pageAfter } from './directory-world';
 import { decodeToken, directoryCaller, encodeToken, graphJson, GROUP_READ, Kind, pageSize, parseSelect, project, USER_READ } from './graph-directory';
 
 interface DeltaPageToken {
@@ -73,7 +73,7 @@ function deltaEndpoint(
   sandbox: Sandbox,
   entitySet: 'users' | 'groups',
   needed: string[],
-  items: (dir: Directory) => Array<DirUser | DirGroup>,
+  items: (dir: Directory) => Iterable<DirUser | DirGroup>,
   render: (dir: Directory, item: DirUser | DirGroup, select: string[] | undefined, since: number, upto: number) => Json,
 ) {
   return async (req: SandboxRequest): Promise<SandboxResponse> => {
@@ -115,14 +115,11 @@ function deltaEndpoint(
       round = { g: dir.generation, since: 0, upto: dir.version, after: 0, s: select, n: size.size };
     }
 
-    const window = items(dir)
-      .filter((i) => (round.since === 0 ? !i.removed && i.version <= round.upto : i.version > round.since && i.version <= round.upto))
-      .filter((i) => i.seq > round.after)
-      .sort((a, b) => a.seq - b.seq);
-    const page = window.slice(0, round.n);
+    const inRound = (i: DirUser | DirGroup) => (round.since === 0 ? !i.removed && i.version <= round.upto : i.version > round.since && i.version <= round.upto);
+    const { page, more } = pageAfter(items(dir), round.after, round.n, inRound);
     const body: Json = { '@odata.context': `${sandbox.urls.graph}/v1.0/$metadata#${entitySet}${round.s ? `(${round.s.join(',')})` : ''}` };
     const link = new URL(fresh);
-    if (window.length > page.length) {
+    if (more) {
       link.searchParams.set('$skiptoken', encodeToken({ ...round, after: page[page.length - 1].seq }));
       body['@odata.nextLink'] = link.toString();
     } else {
@@ -136,6 +133,6 @@ function deltaEndpoint(
 
 /** Registered before graph-directory.ts, so `/users/delta` is never read as a user id. */
 export function registerGraphDelta(sandbox: Sandbox): void {
-  sandbox.route('graph', 'GET', '/v1.0/users/delta', deltaEndpoint(sandbox, 'users', USER_READ, (dir) => [...dir.users.values()], (_dir, u, s) => renderUser(u as DirUser, s)));
-  sandbox.route('graph', 'GET', '/v1.0/groups/delta', deltaEndpoint(sandbox, 'groups', GROUP_READ, (dir) => [...dir.groups.values()], (dir, g, s, since, upto) => renderGroup(dir, g as DirGroup, s, since, upto)));
+  sandbox.route('graph', 'GET', '/v1.0/users/delta', deltaEndpoint(sandbox, 'users', USER_READ, (dir) => dir.users.values(), (_dir, u, s) => renderUser(u as DirUser, s)));
+  sandbox.route('graph', 'GET', '/v1.0/groups/delta', deltaEndpoint(sandbox, 'groups', GROUP_READ, (dir) => dir.groups.values(), (dir, g, s, since, upto) => renderGroup(dir, g as DirGroup, s, since, upto)));
 }

@@ -20,7 +20,7 @@
  */
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import { answer, authenticate } from './graph';
-import { Directory, DirGroup, DirUser, directoryOf, findDirUser, liveGroups, liveUsers, transitiveMembers } from './directory-world';
+import { Directory, DirGroup, DirUser, directoryOf, findDirUser, isLive, pageAfter, transitiveMembers } from './directory-world';
 
 export const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 export const GROUP_READ = ['Group.Read.All', 'GroupMember.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -147,9 +147,9 @@ interface ListToken {
   after: number;
 }
 
-/** A keyset-paged collection answer (ordered by creation). */
+/** A keyset-paged collection answer; `items` in creation (`seq`) order, `keep` filters. */
 function listPage<T extends { seq: number }>(
-  sandbox: Sandbox, req: SandboxRequest, entitySet: string, items: T[], render: (item: T, select: string[] | undefined) => Json, kinds: Kind[],
+  sandbox: Sandbox, req: SandboxRequest, entitySet: string, items: Iterable<T>, keep: (item: T) => boolean, render: (item: T, select: string[] | undefined) => Json, kinds: Kind[],
 ): SandboxResponse {
   const select = parseSelect(req.url.searchParams.get('$select'), kinds);
   if (select && 'error' in select) return answer(sandbox, req, 400, 'BadRequest', select.error);
@@ -158,10 +158,9 @@ function listPage<T extends { seq: number }>(
   const skip = req.url.searchParams.get('$skiptoken');
   const token = skip === null ? { after: 0 } : decodeToken<ListToken>(skip);
   if (!token || typeof token.after !== 'number') return answer(sandbox, req, 400, 'BadRequest', 'Invalid $skiptoken.');
-  const rest = items.filter((i) => i.seq > token.after).sort((a, b) => a.seq - b.seq);
-  const page = rest.slice(0, size.size);
+  const { page, more } = pageAfter(items, token.after, size.size, keep);
   const body: Json = { '@odata.context': context(sandbox, entitySet, select) };
-  if (rest.length > page.length) body['@odata.nextLink'] = linkWith(sandbox, req, { $skiptoken: encodeToken({ after: page[page.length - 1].seq }) });
+  if (more) body['@odata.nextLink'] = linkWith(sandbox, req, { $skiptoken: encodeToken({ after: page[page.length - 1].seq }) });
   body.value = page.map((item) => render(item, select));
   return graphJson(sandbox, req, body, size.applied ? { 'Preference-Applied': size.applied } : {});
 }
@@ -175,7 +174,7 @@ function memberEntities(dir: Directory, ids: string[]): Array<{ seq: number; kin
     const group = dir.groups.get(id);
     if (group && !group.removed) out.push({ seq: group.seq, kind: 'group', entity: group });
   }
-  return out;
+  return out.sort((a, b) => a.seq - b.seq);
 }
 
 const notFound = (sandbox: Sandbox, req: SandboxRequest, id: string) =>
@@ -188,14 +187,14 @@ export function registerGraphDirectory(sandbox: Sandbox): void {
       return 'status' in caller ? caller : handle(req, caller);
     });
 
-  get('/v1.0/users', USER_READ, (req, { dir }) => listPage(sandbox, req, 'users', liveUsers(dir), (u, s) => project('user', u, s), ['user']));
-  get('/v1.0/groups', GROUP_READ, (req, { dir }) => listPage(sandbox, req, 'groups', liveGroups(dir), (g, s) => project('group', g, s), ['group']));
+  get('/v1.0/users', USER_READ, (req, { dir }) => listPage(sandbox, req, 'users', dir.users.values(), isLive, (u, s) => project('user', u, s), ['user']));
+  get('/v1.0/groups', GROUP_READ, (req, { dir }) => listPage(sandbox, req, 'groups', dir.groups.values(), isLive, (g, s) => project('group', g, s), ['group']));
 
   for (const [suffix, expand] of [['members', (_dir: Directory, g: DirGroup) => [...g.members]], ['transitiveMembers', transitiveMembers]] as const) {
     get(`/v1.0/groups/:id/${suffix}`, GROUP_READ, (req, { dir }) => {
       const group = dir.groups.get(req.params.id);
       if (!group || group.removed) return notFound(sandbox, req, req.params.id);
-      return listPage(sandbox, req, 'directoryObjects', memberEntities(dir, expand(dir, group)), (m, s) => project(m.kind, m.entity, s, true), ['user', 'group']);
+      return listPage(sandbox, req, 'directoryObjects', memberEntities(dir, expand(dir, group)), () => true, (m, s) => project(m.kind, m.entity, s, true), ['user', 'group']);
     });
   }
 

@@ -11,5 +11,6 @@ import { registerDirectoryWorld } from './directory-world';
 import { registerDirectoryControl } from './directory-control';
 import { registerGraphDelta } from './graph-delta';
 import { registerGraphDirectory } from './graph-directory';
+import { registerGoogleDirectory } from './google-directory';
 
-export const SERVICE_MODULES: Array<(sandbox: Sandbox) => void> = [registerControl, registerGoogle, registerGmail, registerGraph, registerDirectoryWorld, registerDirectoryControl, registerGraphDelta, registerGraphDirectory, registerEntra, registerEntraPages, registerKeyVault];
+export const SERVICE_MODULES: Array<(sandbox: Sandbox) => void> = [registerControl, registerGoogle, registerGmail, registerGraph, registerDirectoryWorld, registerDirectoryControl, registerGraphDelta, registerGraphDirectory, registerGoogleDirectory, registerEntra, registerEntraPages, registerKeyVault];

@@ -6,8 +6,9 @@
  * changes, 410 after a reset or for a corrupted token, 429s, request counts, growth to 10,000.
  */
 import { decodeJwt } from 'jose';
+import { createGraphClient } from '@shared/providers/microsoft/graphClient';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G } from '../../dev/sandbox/directory-seed';
-import { sandboxControl } from '../support/env';
+import { sandboxControl, sandboxUrls } from '../support/env';
 import {
   consentedDirectoryAppToken, delegatedGraphToken, directoryAdminConsent, directoryAppToken, graphGet, graphWalk, microsoftSignIn,
 } from './directory-sandbox-helpers';
@@ -155,6 +156,22 @@ describe('sandbox Graph delta queries', () => {
     expect(afterReset.status).toBe(410);
   });
 
+  it('the Graph SDK client follows nextLink and deltaLink against it', async () => {
+    const token = await consentedDirectoryAppToken();
+    const client = createGraphClient(sandboxUrls.graph, async () => token);
+    const seen: string[] = [];
+    let page = await client.api('/users/delta').select('id,mail,accountEnabled').header('Prefer', 'odata.maxpagesize=4').get();
+    for (;;) {
+      seen.push(...page.value.map((u: { id: string }) => u.id));
+      if (!page['@odata.nextLink']) break;
+      page = await client.api(page['@odata.nextLink']).header('Prefer', 'odata.maxpagesize=4').get();
+    }
+    expect(seen).toHaveLength(13);
+    await sandboxControl('PATCH', `directory/contoso/users/${U.grace}`, { enabled: false, jobTitle: 'Former SRE' });
+    const changes = await client.api(page['@odata.deltaLink']).get();
+    expect(changes.value).toEqual([{ id: U.grace, mail: 'grace@contoso.example', accountEnabled: false }]);
+  });
+
   it('429 with Retry-After when armed, then normal answers', async () => {
     const token = await consentedDirectoryAppToken();
     await sandboxControl('POST', 'directory/throttle', { provider: 'microsoft', count: 1, retryAfter: '7' });
@@ -165,12 +182,14 @@ describe('sandbox Graph delta queries', () => {
     expect((await graphGet('/v1.0/users/delta', token)).status).toBe(200);
   });
 
-  it('grows Contoso to 10,000 users, all listed by a delta round of 999-user pages', async () => {
-    const grown = await sandboxControl('POST', 'directory/contoso/grow', { users: 10_000 });
+  it('grows Contoso to 10,000 users (the new ones also in Sales), all listed by a delta round of 999-user pages', async () => {
+    const grown = await sandboxControl('POST', 'directory/contoso/grow', { users: 10_000, group: G.sales });
     expect(grown).toEqual({ added: 10_000 - 13, users: 10_000 });
     const token = await consentedDirectoryAppToken();
     const walk = await graphWalk('/v1.0/users/delta?$select=id,mail', token, { prefer: 'odata.maxpagesize=999' });
     expect(walk.pages).toBe(11);
     expect(new Set(walk.items.map((u) => u.id)).size).toBe(10_000);
+    const sales = await graphWalk(`/v1.0/groups/${G.sales}/members?$select=id&$top=999`, token);
+    expect(sales.items).toHaveLength(2 + 10_000 - 13);
   });
 });

@@ -118,7 +118,7 @@ describe('npm start -- --real', () => {
   /** The sample's values, with this run's sandbox URLs and Storage in place of the fixed local ports. */
   function settingsFile(apiPort: number, storage: Record<string, string>): string {
     const sample = JSON.parse(readFileSync(resolve(root, 'local.settings.sample.json'), 'utf8'));
-    const names = ['KEY_VAULT_URL', 'MICROSOFT_AUTHORITY_HOST', 'MICROSOFT_GRAPH_URL', 'GOOGLE_AUTH_URL', 'GOOGLE_TOKEN_URL', 'GMAIL_API_URL'];
+    const names = ['KEY_VAULT_URL', 'MICROSOFT_AUTHORITY_HOST', 'MICROSOFT_GRAPH_URL', 'GOOGLE_AUTH_URL', 'GOOGLE_TOKEN_URL', 'GMAIL_API_URL', 'GOOGLE_ADMIN_API_URL'];
     const values = { ...sample.Values, ...Object.fromEntries(names.map((n) => [n, process.env[n]!])), PUBLIC_BASE_URL: `http://localhost:${apiPort}`, ...storage };
     const file = join(dir, `local.settings.${apiPort}.json`);
     writeFileSync(file, JSON.stringify({ IsEncrypted: false, Values: values }, null, 2));
