@@ -17,7 +17,7 @@ function bearer(request: HttpRequest): string | undefined {
 }
 
 /** Wraps a page route: no valid token -> 401 ADMIN_LINK_INVALID before anything else runs. */
-function asAdmin(action: (session: AdminSession, request: HttpRequest) => Promise<HttpResponseInit>) {
+export function asAdmin(action: (session: AdminSession, request: HttpRequest) => Promise<HttpResponseInit>) {
   return handle(async (request) => action(await adminLinksOf(getServices()).session(bearer(request)), request));
 }
 

@@ -17,3 +17,4 @@ import './operator';
 import './webhooks';
 import './directoryRead';
 import './directorySync';
+import './directoryConnections';

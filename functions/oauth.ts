@@ -31,15 +31,16 @@ async function answerParams(request: HttpRequest): Promise<URLSearchParams> {
 
 export const oauthCallback: HttpHandler = handle(async (request) => {
   const provider = request.params.provider ?? '';
-  const result = await getServices().senderService.completeConsent(provider, await answerParams(request));
+  const result = await getServices().consentCallback.complete(provider, await answerParams(request));
   const answer = consentAnswer({
     provider,
     orgId: result.orgId,
     mode: result.mode,
+    purpose: result.purpose,
     returnUrl: result.returnUrl,
-    senderEmail: result.sender?.senderEmail,
-    accountEmail: result.sender?.accountEmail,
-    tenantId: result.sender?.tenantId,
+    senderEmail: result.applied?.senderEmail,
+    accountEmail: result.applied?.accountEmail,
+    tenantId: result.applied?.tenantId,
     error: result.error,
     next: result.next,
   });

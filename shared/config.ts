@@ -42,6 +42,8 @@ export interface Config {
     clientSecret?: string;
     authorityHost: string;
     graphUrl: string;
+    /** The separate app registration for `application` directory connections; absent = that mode is unavailable. */
+    directoryApp?: { clientId: string; clientSecret: string };
   };
   google: { clientId: string; clientSecret: string; authUrl: string; tokenUrl: string; gmailApiUrl: string; adminApiUrl: string };
   stateSigningKey: string;
@@ -173,6 +175,15 @@ function origins(list: string, setting: string): string[] {
     });
 }
 
+/** MICROSOFT_DIRECTORY_CLIENT_ID and _SECRET: both or neither (one alone is a deployment mistake worth naming). */
+function directoryApp(env: Env): { directoryApp?: { clientId: string; clientSecret: string } } {
+  const clientId = read(env, 'MICROSOFT_DIRECTORY_CLIENT_ID');
+  const clientSecret = read(env, 'MICROSOFT_DIRECTORY_CLIENT_SECRET');
+  if (!clientId && !clientSecret) return {};
+  if (!clientSecret) throw new ConfigError('MICROSOFT_DIRECTORY_CLIENT_SECRET', 'the directory app client secret (set with MICROSOFT_DIRECTORY_CLIENT_ID)');
+  return { directoryApp: Object.freeze({ clientId: guid(env, 'MICROSOFT_DIRECTORY_CLIENT_ID'), clientSecret }) };
+}
+
 /** Reads and validates every setting. Throws ConfigError naming the first bad one. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const credential = required(env, 'MICROSOFT_CREDENTIAL');
@@ -203,6 +214,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       clientSecret: microsoftClientSecret,
       authorityHost: url(env, 'MICROSOFT_AUTHORITY_HOST'),
       graphUrl: url(env, 'MICROSOFT_GRAPH_URL'),
+      ...directoryApp(env),
     }),
     google: Object.freeze({
       clientId: required(env, 'GOOGLE_CLIENT_ID'),

@@ -28,24 +28,12 @@ import { createEventBus } from './events/bus';
 import type { PlatformEventSink } from './events/types';
 import { createWebhookServices, WebhookServices } from './webhooks';
 import { createDomainChecker, DomainChecker } from './deliverability';
+import { createConsentCallback, type ConsentCallback } from './consent/callback';
+import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
+import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
 import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
-import type { ConnectionsForSync } from './directory/model';
 
-/**
- * Until the directory connections service is wired in: no connection exists, so syncs answer
- * DIRECTORY_CONNECTION_NOT_FOUND and the timer finds nothing to do.
- */
-const noConnections: ConnectionsForSync = {
-  get: async () => undefined,
-  listActive: async () => [],
-  access: () => {
-    throw new Error('internal: no directory connections service');
-  },
-  markNeedsAttention: async () => undefined,
-  markActive: async () => undefined,
-};
-
-export interface Services extends SenderServices, DirectoryCopyServices {
+export interface Services extends SenderServices, DirectoryConnectionServices, DirectoryCopyServices {
   config: Readonly<Config>;
   /** The app's own identity (Key Vault, identity-based Storage). */
   credential: TokenCredential;
@@ -68,6 +56,8 @@ export interface Services extends SenderServices, DirectoryCopyServices {
   webhooks: WebhookServices;
   /** The sender domain's SPF, DKIM and DMARC checks (DNS_SERVERS, DNS_CHECK_TIMEOUT_SECONDS). */
   domainChecks: DomainChecker;
+  /** The OAuth callback: verifies the state, then stores into what the consent was for (a sender or a directory connection). */
+  consentCallback: ConsentCallback;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -91,7 +81,7 @@ export function createServices(config: Readonly<Config>): Services {
   let webhooks: WebhookServices | undefined;
   const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
   webhooks = createWebhookServices({ config, storage, secrets, bus: events });
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | keyof DirectoryCopyServices> = {
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
     config,
     credential,
     storage,
@@ -107,14 +97,28 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
+  const directory = createDirectoryConnectionServices({
+    store: createDirectoryConnectionStore(storage),
+    consent: services.consent,
+    context: { config, secrets },
+    // The synced copy (built just below, from these connections) tells each connection's sync state and deletes its rows.
+    readSyncState: (orgId, id) => copy.directorySync.status(orgId, id),
+    deleteSyncedCopy: (orgId, id) => copy.directorySync.removeCopy(orgId, id),
+  });
+  // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
+  const copy: DirectoryCopyServices = createDirectoryCopyServices({ config, storage, events, queue, connections: directory.connectionsForSync });
   return {
     ...services,
+    ...directory,
+    ...copy,
+    consentCallback: createConsentCallback(services.consent, {
+      sender: services.senderService.applyConsent,
+      directory: directory.directoryConnections.applyConsent,
+    }),
     delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events }),
     events,
     webhooks,
     domainChecks: createDomainChecker(config),
-    // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
-    ...createDirectoryCopyServices({ config, storage, events, queue, connections: noConnections }),
   };
 }
 

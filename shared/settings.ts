@@ -34,6 +34,8 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'MICROSOFT_CLIENT_ID', expected: 'the GUID of the platform multi-tenant app registration' },
   { name: 'MICROSOFT_CREDENTIAL', expected: '"secret" or "managed-identity"', default: 'secret' },
   { name: 'MICROSOFT_CLIENT_SECRET', expected: 'the platform app client secret (required unless MICROSOFT_CREDENTIAL=managed-identity)', optional: true, secret: true },
+  { name: 'MICROSOFT_DIRECTORY_CLIENT_ID', expected: 'the GUID of the separate platform app registration for directory reads (application-mode directory connections); absent = that mode is unavailable', optional: true },
+  { name: 'MICROSOFT_DIRECTORY_CLIENT_SECRET', expected: 'the client secret of that directory app registration', optional: true, secret: true },
   { name: 'GOOGLE_CLIENT_ID', expected: 'the platform Google OAuth web client id' },
   { name: 'GOOGLE_CLIENT_SECRET', expected: 'the platform Google OAuth client secret', secret: true },
   { name: 'STATE_SIGNING_KEY', expected: 'at least 32 characters of random key material', secret: true },

@@ -4,11 +4,20 @@
  * ever carries a secret, code or token: only the outcome, the org and an error code with its hint.
  */
 import type { MailerError } from '../errors';
+import type { ConsentPurposeKind } from './types';
+
+/** What a connected page says comes next, per kind of consent. */
+const NEXT_STEP: Readonly<Record<ConsentPurposeKind, string>> = {
+  sender: 'Next: enter the sender email and alias if needed, then use "Save and test". Until a test send succeeds, messages go out from the default sender.',
+  directory: 'The directory connection is active: its users and groups are read at the next sync (or now, with "Sync now").',
+};
 
 export interface ConsentAnswerInput {
   provider: string;
   orgId?: string;
   mode?: string;
+  /** What the consent was for (absent: a sender). */
+  purpose?: ConsentPurposeKind;
   returnUrl?: string;
   /** The sender address after a successful consent, if known. */
   senderEmail?: string;
@@ -41,6 +50,7 @@ export function consentAnswer(input: ConsentAnswerInput): ConsentAnswer {
     url.searchParams.set('provider', input.provider);
     if (input.orgId) url.searchParams.set('orgId', input.orgId);
     if (input.mode) url.searchParams.set('mode', input.mode);
+    if (input.purpose === 'directory') url.searchParams.set('purpose', 'directory');
     if (input.error) url.searchParams.set('code', input.error.code);
     return { kind: 'redirect', location: url.toString() };
   }
@@ -50,7 +60,7 @@ export function consentAnswer(input: ConsentAnswerInput): ConsentAnswer {
     details.push(`The ${input.provider} connection of organization <b>${escapeHtml(input.orgId ?? '')}</b> is saved.`);
     if (input.tenantId) details.push(`Tenant: ${escapeHtml(input.tenantId)}.`);
     if (input.accountEmail) details.push(`Signed in as ${escapeHtml(input.accountEmail)}.`);
-    details.push('Next: enter the sender email and alias if needed, then use "Save and test". Until a test send succeeds, messages go out from the default sender.');
+    details.push(NEXT_STEP[input.purpose ?? 'sender']);
   } else {
     details.push(escapeHtml(input.error!.message));
     details.push(`<i>${escapeHtml(input.error!.hint)}</i>`);

@@ -9,15 +9,15 @@
 import type { Config } from '../config';
 import { MailerError } from '../errors';
 import type { ProviderContext } from '../providers/module';
-import type { ProviderName, SenderMode } from '../senders/model';
+import type { ProviderName } from '../senders/model';
 import type { ConsentStateStore } from '../store/consentStates';
 import { createPkcePair } from './pkce';
 import { ConsentState, newNonce, signState, STATE_TTL_SECONDS, verifyState } from './state';
-import type { ConsentBinding, ConsentFlow, ConsentOutcome } from './types';
+import { purposeKind, type ConsentBinding, type ConsentFlow, type ConsentMode, type ConsentOutcome, type ConsentPurpose, type ConsentPurposeKind } from './types';
 
 export interface ConsentLinkRequest {
   provider: ProviderName;
-  mode: SenderMode;
+  mode: ConsentMode;
   returnUrl?: string;
   loginHint?: string;
   /** See `AuthorizationRequest.aliasCheck`. */
@@ -28,14 +28,20 @@ export interface ConsentServiceDeps {
   config: Readonly<Config>;
   states: ConsentStateStore;
   context: ProviderContext;
-  /** Async: a provider's module (and its SDKs) loads on first use (shared/providers/index.ts). */
-  flowFor(provider: ProviderName, mode: SenderMode): Promise<ConsentFlow | undefined>;
+  /**
+   * The flow table: the flow of a provider's mode for a kind of consent (sender or directory).
+   * Async: a provider's module (and its SDKs) loads on first use (shared/providers/index.ts).
+   */
+  flowFor(provider: ProviderName, mode: ConsentMode, kind: ConsentPurposeKind): Promise<ConsentFlow | undefined>;
   now?: () => number;
 }
 
 export interface ConsentService {
-  /** `senderKey` (a named sender; absent = `default`) travels in the signed state, so the callback stores into that sender. */
-  createLink(orgId: string, request: ConsentLinkRequest, senderKey?: string): Promise<{ url: string; expiresAt: string }>;
+  /**
+   * `purpose` (a named sender, or a directory connection; absent = the `default` sender) travels in
+   * the signed state, so the callback stores into what the consent was for.
+   */
+  createLink(orgId: string, request: ConsentLinkRequest, purpose?: ConsentPurpose): Promise<{ url: string; expiresAt: string }>;
   /**
    * Verifies and consumes the state, then lets the flow finish. Throws STATE_INVALID (tampered,
    * expired, replayed), CONSENT_DECLINED, or the flow's provider code; in every case nothing is stored.
@@ -63,8 +69,8 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     }
   }
 
-  async function flowOf(provider: ProviderName, mode: SenderMode): Promise<ConsentFlow> {
-    const flow = await deps.flowFor(provider, mode);
+  async function flowOf(provider: ProviderName, mode: ConsentMode, purpose: ConsentPurpose | undefined): Promise<ConsentFlow> {
+    const flow = await deps.flowFor(provider, mode, purposeKind(purpose));
     if (!flow) {
       throw new MailerError('VALIDATION_FAILED', `The ${provider} mode ${mode} takes its credentials in the sender configuration, not by consent.`, {
         fields: { mode: `${mode} has no consent link; save its credentials with PUT` },
@@ -82,7 +88,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     orgId: string,
     request: Pick<ConsentLinkRequest, 'provider' | 'mode' | 'returnUrl' | 'loginHint' | 'aliasCheck'>,
     binding?: ConsentBinding,
-    senderKey?: string,
+    purpose?: ConsentPurpose,
   ): Promise<{ url: string; expiresAt: string }> {
     const nonce = newNonce();
     const pkce = flow.usesPkce && !binding ? createPkcePair() : undefined;
@@ -90,7 +96,7 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     const expiresAt = new Date(issuedAt + STATE_TTL_SECONDS * 1000).toISOString();
     // The verifier stays here, server-side; only its challenge goes to the provider.
     await deps.states.begin({ orgId, nonce, provider: request.provider, mode: request.mode, codeVerifier: pkce?.verifier, returnUrl: request.returnUrl, expiresAt, binding });
-    const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl, senderKey }, config.stateSigningKey, issuedAt);
+    const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl, ...(purpose ? { purpose } : {}) }, config.stateSigningKey, issuedAt);
     const url = flow.authorizationUrl(
       { state, nonce, binding, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint, aliasCheck: request.aliasCheck },
       deps.context,
@@ -101,14 +107,14 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
   return {
     returnUrlAllowed,
 
-    async createLink(orgId, request, senderKey) {
-      const flow = await flowOf(request.provider, request.mode);
+    async createLink(orgId, request, purpose) {
+      const flow = await flowOf(request.provider, request.mode, purpose);
       if (request.returnUrl !== undefined && !returnUrlAllowed(request.returnUrl)) {
         throw new MailerError('RETURN_URL_NOT_ALLOWED', `The return URL's origin is not allowed.`, {
           fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
         });
       }
-      return issue(flow, orgId, request, undefined, senderKey);
+      return issue(flow, orgId, request, undefined, purpose);
     },
 
     async peek(query) {
@@ -128,14 +134,14 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
       if (state.provider !== provider) throw new MailerError('STATE_INVALID', 'The consent answer arrived at the callback of another provider; nothing was saved.');
       const pending = await deps.states.consume(state.orgId, state.nonce, now());
       if (!pending) throw new MailerError('STATE_INVALID', 'This consent link was already used or has expired; nothing was saved. Start again from the settings page.');
-      const flow = await flowOf(state.provider, state.mode);
+      const flow = await flowOf(state.provider, state.mode, state.purpose);
       const outcome = await flow.complete(
         { query, codeVerifier: pending.codeVerifier, redirectUri: redirectUri(config, provider), orgId: state.orgId, nonce: state.nonce, binding: pending.binding },
         deps.context,
       );
       if ('continueWith' in outcome) {
         // The proof goes into the NEXT state's server-side row; the browser only carries the new state.
-        const next = await issue(flow, state.orgId, { provider: state.provider, mode: state.mode, returnUrl: pending.returnUrl }, outcome.continueWith, state.senderKey);
+        const next = await issue(flow, state.orgId, { provider: state.provider, mode: state.mode, returnUrl: pending.returnUrl }, outcome.continueWith, state.purpose);
         return { state, next: next.url };
       }
       return { state, outcome };

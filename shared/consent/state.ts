@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { MailerError } from '../errors';
-import type { ProviderName, SenderMode } from '../senders/model';
+import type { ProviderName } from '../senders/model';
+import type { ConsentMode, ConsentPurpose } from './types';
 
 export const STATE_TTL_SECONDS = 15 * 60;
 const ISSUER = 'org-mailer';
@@ -17,11 +18,26 @@ const AUDIENCE = 'org-mailer/oauth-callback';
 export interface ConsentState {
   orgId: string;
   provider: ProviderName;
-  mode: SenderMode;
+  mode: ConsentMode;
   nonce: string;
   returnUrl?: string;
-  /** Which of the org's senders the consent is for; absent = `default` (a state of today's shape). */
-  senderKey?: string;
+  /**
+   * What the consent is for: one of the org's senders (`senderKey` absent = `default`), or a
+   * directory connection. Absent = the `default` sender (a state of the shape it always had).
+   */
+  purpose?: ConsentPurpose;
+}
+
+/** The purpose's claims: `snd` (a named sender's key) or `dir` (a directory connection id); none for the default sender. */
+function purposeClaims(purpose: ConsentPurpose | undefined): Record<string, string> {
+  if (purpose?.kind === 'directory') return { dir: purpose.connectionId };
+  return purpose?.senderKey ? { snd: purpose.senderKey } : {};
+}
+
+function purposeOf(payload: Record<string, unknown>): { purpose?: ConsentPurpose } {
+  if (typeof payload.dir === 'string') return { purpose: { kind: 'directory', connectionId: payload.dir } };
+  if (typeof payload.snd === 'string') return { purpose: { kind: 'sender', senderKey: payload.snd } };
+  return {};
 }
 
 const key = (signingKey: string) => new TextEncoder().encode(signingKey);
@@ -32,7 +48,7 @@ export function newNonce(): string {
 
 export async function signState(state: ConsentState, signingKey: string, now: number = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({ org: state.orgId, prv: state.provider, mode: state.mode, ...(state.returnUrl ? { ret: state.returnUrl } : {}), ...(state.senderKey ? { snd: state.senderKey } : {}) })
+  return new SignJWT({ org: state.orgId, prv: state.provider, mode: state.mode, ...(state.returnUrl ? { ret: state.returnUrl } : {}), ...purposeClaims(state.purpose) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -55,10 +71,10 @@ export async function verifyState(token: string, signingKey: string, now: number
     return {
       orgId: String(payload.org),
       provider: String(payload.prv) as ProviderName,
-      mode: String(payload.mode) as SenderMode,
+      mode: String(payload.mode) as ConsentMode,
       nonce: String(payload.jti),
       ...(typeof payload.ret === 'string' ? { returnUrl: payload.ret } : {}),
-      ...(typeof payload.snd === 'string' ? { senderKey: payload.snd } : {}),
+      ...purposeOf(payload),
     };
   } catch (error) {
     throw new MailerError('STATE_INVALID', 'The consent answer carries an invalid, expired or tampered state; nothing was saved.', { cause: error });

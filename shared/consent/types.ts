@@ -4,7 +4,16 @@
  * its flows; `shared/consent/` never branches on provider name.
  */
 import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
+import type { DirectoryMode } from '../directory/model';
 import type { ProviderContext } from '../providers/context';
+
+/** A consent is for a sender or for a directory connection; each kind has its own flows and applier. */
+export type ConsentPurpose = { kind: 'sender'; senderKey?: string } | { kind: 'directory'; connectionId: string };
+export type ConsentPurposeKind = ConsentPurpose['kind'];
+export type ConsentMode = SenderMode | DirectoryMode;
+
+/** The kind of a state's purpose: absent = the `default` sender. */
+export const purposeKind = (purpose: ConsentPurpose | undefined): ConsentPurposeKind => purpose?.kind ?? 'sender';
 
 /**
  * What one step of a consent proved (a verified sign-in: tenant and user), kept server-side with the
@@ -73,7 +82,7 @@ export type SingleStepConsentFlow = Omit<ConsentFlow, 'complete'> & { complete(r
 
 export interface ConsentFlow {
   provider: ProviderName;
-  mode: SenderMode;
+  mode: ConsentMode;
   usesPkce: boolean;
   /** `context` (settings, secrets) is always passed by the consent machinery; a flow may also read `getConfig()`. */
   authorizationUrl(request: AuthorizationRequest, context?: ProviderContext): string;

@@ -8,6 +8,7 @@ import { DELIVERY_STATUSES } from '../store/deliveryStore';
 import type { Answer, OperationDoc } from './operationTypes';
 import { WEBHOOK_OPERATIONS } from './webhookOperations';
 import { DIRECTORY_COPY_OPERATIONS } from './directoryCopyOperations';
+import { DIRECTORY_CONNECTION_OPERATIONS } from './directoryConnectionOperations';
 
 export type { Answer, OperationDoc } from './operationTypes';
 
@@ -216,6 +217,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   ...WEBHOOK_OPERATIONS,
   ...DIRECTORY_COPY_OPERATIONS,
+  ...DIRECTORY_CONNECTION_OPERATIONS,
   'GET health': {
     summary: 'Liveness and dependency checks (Storage, Key Vault)',
     tag: 'operations',

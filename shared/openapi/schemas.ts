@@ -33,6 +33,7 @@ import { DELIVERY_STATUSES } from '../store/deliveryStore';
 import { caseInsensitiveSource } from './caseless';
 import { WEBHOOK_SCHEMAS } from './webhookSchemas';
 import { DIRECTORY_COPY_SCHEMAS } from './directoryCopySchemas';
+import { DIRECTORY_CONNECTION_SCHEMAS } from './directoryConnectionSchemas';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -252,6 +253,7 @@ export const SCHEMAS = {
   ErrorHint: z.object({ code: errorCode, hint: z.string() }),
   ...WEBHOOK_SCHEMAS,
   ...DIRECTORY_COPY_SCHEMAS,
+  ...DIRECTORY_CONNECTION_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
 
 export type SchemaName = keyof typeof SCHEMAS;

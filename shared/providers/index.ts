@@ -11,8 +11,9 @@
  * `MailProvider` synchronously: its first `verify` or `send` waits for the module.
  */
 import { MailerError } from '../errors';
-import type { ConsentFlow } from '../consent/types';
-import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
+import type { ConsentFlow, ConsentMode, ConsentPurposeKind } from '../consent/types';
+import type { DirectoryAccess, DirectoryConnection } from '../directory/model';
+import type { ProviderName, SenderConfig } from '../senders/model';
 import type { ProviderContext, ProviderModule } from './module';
 import type { MailProvider } from './types';
 
@@ -65,7 +66,27 @@ export function createProvider(sender: SenderConfig, context: ProviderContext): 
   };
 }
 
+/** The flow table: which list of a provider module holds the flows of each kind of consent. */
+const FLOW_LISTS: Readonly<Record<ConsentPurposeKind, 'consentFlows' | 'directoryConsentFlows'>> = {
+  sender: 'consentFlows',
+  directory: 'directoryConsentFlows',
+};
+
 /** The consent flow of a consent-based mode, or undefined when the mode takes its credentials by PUT. */
-export async function consentFlow(provider: ProviderName, mode: SenderMode): Promise<ConsentFlow | undefined> {
-  return (await loadProviderModule(provider)).consentFlows.find((flow) => flow.mode === mode);
+export async function consentFlow(provider: ProviderName, mode: ConsentMode, kind: ConsentPurposeKind = 'sender'): Promise<ConsentFlow | undefined> {
+  return (await loadProviderModule(provider))[FLOW_LISTS[kind]].find((flow) => flow.mode === mode);
+}
+
+/**
+ * A connection's DirectoryAccess, synchronously (the sync asks for it per connection); the
+ * provider module loads on the first token request.
+ */
+export function createDirectoryAccess(connection: DirectoryConnection, context: ProviderContext, customer?: string): DirectoryAccess {
+  let inner: Promise<DirectoryAccess> | undefined;
+  const access = () =>
+    (inner ??= loadProviderModule(connection.provider).then((module) => module.directoryAccess(connection, context)).catch((error: unknown) => {
+      inner = undefined;
+      throw error;
+    }));
+  return { provider: connection.provider, ...(customer ? { customer } : {}), accessToken: async (signal) => (await access()).accessToken(signal) };
 }

@@ -4,6 +4,7 @@
  * name to its module; senders, consent and delivery never branch on the provider name.
  */
 import type { ConsentFlow } from '../consent/types';
+import type { DirectoryAccess, DirectoryConnection } from '../directory/model';
 import type { SenderConfig, ProviderName } from '../senders/model';
 import type { ProviderContext } from './context';
 import type { MailProvider } from './types';
@@ -12,8 +13,17 @@ export type { ProviderContext } from './context';
 
 export interface ProviderModule {
   provider: ProviderName;
-  /** One per consent-based mode. */
+  /** One per consent-based sender mode. */
   consentFlows: ConsentFlow[];
+  /** One per consent-based directory connection mode (shared/directory/connections). */
+  directoryConsentFlows: ConsentFlow[];
+  /** Tokens for the directory sync of one connection (per mode inside the provider). */
+  directoryAccess(connection: DirectoryConnection, context: ProviderContext): DirectoryAccess;
+  /**
+   * Create-time check of a connection whose credentials come with the request (Google
+   * `service_account`): one cheap directory read, so a bad key or subject is refused with nothing written.
+   */
+  verifyDirectory?(connection: DirectoryConnection, context: ProviderContext, secrets: Record<string, string>): Promise<void>;
   /**
    * Builds the MailProvider for a saved config. Synchronous and cheap: secrets and tokens are fetched
    * on first use and then cached inside the provider. Callers cache it per (orgId, version).

@@ -14,6 +14,8 @@
  * Save and test requires) is each provider's table, joined in shared/providers/senderModes.ts.
  */
 import type { ConsentOutcome } from '../consent/types';
+import type { AppliedConsent } from '../consent/callback';
+import type { ConsentState } from '../consent/state';
 import { senderEvent } from '../events/producers';
 import { MailerError, isMailerError } from '../errors';
 import type { StoredSender } from '../store/senderStore';
@@ -28,7 +30,7 @@ import { createSenderSecrets, unreferenced } from './senderSecrets';
 export { missingForTest } from './serviceParts';
 
 export type { ConsentResult, SenderServiceDeps, VerifyResult } from './serviceTypes';
-import type { ConsentResult, SenderServiceDeps, VerifyResult } from './serviceTypes';
+import type { SenderServiceDeps, VerifyResult } from './serviceTypes';
 
 export function createSenderService(deps: SenderServiceDeps) {
   const clock = deps.now ?? (() => new Date());
@@ -172,30 +174,14 @@ export function createSenderService(deps: SenderServiceDeps) {
     async consentLink(orgId: string, body: unknown, key: string = DEFAULT_SENDER_KEY): Promise<{ url: string; expiresAt: string }> {
       const input = parseConsentLinkInput(body);
       refuseLocked((await deps.store.get(orgId, key))?.config);
-      return deps.consent.createLink(orgId, input, key === DEFAULT_SENDER_KEY ? undefined : key);
+      return deps.consent.createLink(orgId, input, key === DEFAULT_SENDER_KEY ? undefined : { kind: 'sender', senderKey: key });
     },
 
-    /**
-     * The OAuth callback. `error` is looked at first: a declined answer is a "declined" result even
-     * when its state is unusable. Any failure stores nothing.
-     */
-    async completeConsent(provider: string, query: URLSearchParams): Promise<ConsentResult> {
-      const peeked = await deps.consent.peek(query);
-      const returnUrl = peeked?.returnUrl && deps.consent.returnUrlAllowed(peeked.returnUrl) ? peeked.returnUrl : undefined;
-      const base: ConsentResult = { provider, orgId: peeked?.orgId, mode: peeked?.mode, returnUrl };
-      try {
-        const result = await deps.consent.complete(provider, query);
-        if ('next' in result) return { ...base, next: result.next };
-        const sender = await applyConsent(result.state.orgId, result.state.senderKey ?? DEFAULT_SENDER_KEY, result.state.provider, result.state.mode, result.outcome);
-        return { ...base, sender };
-      } catch (error) {
-        let failure = isMailerError(error) ? error : new MailerError('INTERNAL', 'The consent could not be completed.', { cause: error });
-        if (query.get('error') && failure.code === 'STATE_INVALID') {
-          failure = new MailerError('CONSENT_DECLINED', 'Consent was declined, so nothing was saved.', { providerCode: query.get('error') ?? undefined });
-        }
-        if (failure.code === 'INTERNAL') throw error;
-        return { ...base, error: failure };
-      }
+    /** The consent callback's applier for senders (shared/consent/callback.ts): stores into the state's sender. */
+    async applyConsent(state: ConsentState, outcome: ConsentOutcome): Promise<AppliedConsent> {
+      const key = state.purpose?.kind === 'sender' ? (state.purpose.senderKey ?? DEFAULT_SENDER_KEY) : DEFAULT_SENDER_KEY;
+      const sender = await applyConsent(state.orgId, key, state.provider, state.mode as SenderMode, outcome);
+      return { senderEmail: sender.senderEmail, accountEmail: sender.accountEmail, tenantId: sender.tenantId };
     },
 
     /** Test connection: token and mailbox checks, no mail sent. */

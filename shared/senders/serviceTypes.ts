@@ -1,14 +1,12 @@
 /** What the sender service takes and answers (shared/senders/service.ts). */
 import type { Config } from '../config';
 import type { ConsentService } from '../consent/service';
-import type { MailerError } from '../errors';
 import type { PlatformEventSink } from '../events/types';
 import type { VerifyCheck } from '../providers/types';
 import type { SenderStore } from '../store/senderStore';
 import type { SecretStore } from '../store/types';
-import type { SenderConfig, SenderMode } from './model';
+import type { SenderConfig } from './model';
 import type { ProviderCache } from './providerCache';
-import type { SenderView } from './view';
 
 export interface SenderServiceDeps {
   config: Readonly<Config>;
@@ -28,15 +26,5 @@ export interface VerifyResult {
   checks: VerifyCheck[];
 }
 
-/** What the OAuth callback learned, for the result page or the redirect. */
-export interface ConsentResult {
-  orgId?: string;
-  provider: string;
-  mode?: SenderMode;
-  /** Only when it was signed into the state AND is still allowed. */
-  returnUrl?: string;
-  sender?: SenderView;
-  error?: MailerError;
-  /** A consent step proved something and continues at this provider URL (a redirect, nothing stored yet). */
-  next?: string;
-}
+/** What the OAuth callback learned: shared by every kind of consent (shared/consent/callback.ts). */
+export type { ConsentResult } from '../consent/callback';

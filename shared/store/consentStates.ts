@@ -5,8 +5,8 @@
  * wipes the verifier, so a replayed state (or two callbacks racing) finds it spent. Consumed rows
  * stay as the record of consumed nonces.
  */
-import type { ConsentBinding } from '../consent/types';
-import type { ProviderName, SenderMode } from '../senders/model';
+import type { ConsentBinding, ConsentMode } from '../consent/types';
+import type { ProviderName } from '../senders/model';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageFailure, storageStatus } from './storageErrors';
@@ -15,7 +15,7 @@ export interface PendingConsent {
   orgId: string;
   nonce: string;
   provider: ProviderName;
-  mode: SenderMode;
+  mode: ConsentMode;
   /** PKCE verifier (present for flows that use PKCE). */
   codeVerifier?: string;
   returnUrl?: string;
@@ -92,7 +92,7 @@ export function createConsentStateStore(storage: StorageClients): ConsentStateSt
         orgId,
         nonce,
         provider: row.provider as ProviderName,
-        mode: row.mode as SenderMode,
+        mode: row.mode as ConsentMode,
         expiresAt: row.expiresAt,
         ...(row.codeVerifier ? { codeVerifier: row.codeVerifier } : {}),
         ...(row.returnUrl ? { returnUrl: row.returnUrl } : {}),

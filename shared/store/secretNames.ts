@@ -91,3 +91,19 @@ function parseNamed(length: number, rest: string): { orgId: string; senderKey: s
   if (!ORG_ID_PATTERN.test(orgId) || !SENDER_KEY_PATTERN.test(senderKey) || senderKey === DEFAULT_SENDER_KEY || String(generation) !== tail[2]) return undefined;
   return { orgId, senderKey, purpose, generation };
 }
+
+/** Directory connection ids (shared/directory/model.ts): `dc` + 10 base32 characters, so never a dash inside. */
+const CONNECTION_ID = /^dc[a-z2-7]{10}$/;
+
+/**
+ * A directory connection's secret: `dir-<orgId>-<connectionId>-<purpose>`. Unambiguous because the
+ * connection id has a fixed dash-free form and purposes come from the fixed list; no `dir-` name can
+ * equal an `org-` or `snd` one. No generation: ids are random and never reused, and a re-consent
+ * writes a new VERSION of the same name (a rotated refresh token does the same).
+ */
+export function directorySecretName(orgId: string, connectionId: string, purpose: SecretPurpose): string {
+  if (!ORG_ID_PATTERN.test(orgId)) throw invalid('orgId', 'must match ^[a-z0-9][a-z0-9-]{0,62}$ or be _default');
+  if (!CONNECTION_ID.test(connectionId)) throw invalid('connectionId', 'must be a generated connection id');
+  if (!(SECRET_PURPOSES as readonly string[]).includes(purpose)) throw invalid('purpose', `must be one of ${SECRET_PURPOSES.join(', ')}`);
+  return `dir-${orgId === DEFAULT_ORG_ID ? DEFAULT_ORG_SEGMENT : orgId}-${connectionId}-${purpose}`;
+}

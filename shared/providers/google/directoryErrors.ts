@@ -1,20 +1,90 @@
 /**
- * Google Admin SDK Directory API answers (users.list, groups.list, members.list), classified ONCE into
- * the directory codes of the registry (shared/errors.ts). The sync and the connection service's
- * create-time check (one users.list) both use this.
- *
- * The body is Google's JSON error `{error: {code, message, errors: [{reason, domain}], status}}`
- * (https://developers.google.com/admin-sdk/directory/v1/limits, https://cloud.google.com/apis/design/errors):
- * - 403 `notAuthorized`: the account (or the impersonated subject) is not an admin with the
- *   privilege -> DIRECTORY_NOT_ADMIN;
- * - 403 `accessNotConfigured` (status PERMISSION_DENIED, reason SERVICE_DISABLED in newer bodies):
- *   the Admin SDK API is off in the project -> DIRECTORY_API_DISABLED;
- * - 429, or 403 `rateLimitExceeded` / `userRateLimitExceeded` / `quotaExceeded` -> DIRECTORY_THROTTLED;
- * - 401 -> DIRECTORY_REAUTH_REQUIRED (invalid_grant from the token endpoint is classified by the
- *   connection's access, before any Admin SDK call).
+ * Directory connections' failures on the Google side, classified once, as tables:
+ * - token side: the Gmail-era classification (errors.ts reads Google's token endpoint) translated
+ *   into directory codes, whose hints speak of the connection;
+ * - Admin SDK answers: `error.errors[0].reason` of a Directory API 403
+ *   (https://developers.google.com/workspace/admin/directory/v1/limits, and the standard Google API
+ *   error reasons https://cloud.google.com/apis/design/errors): a non-admin account or subject is
+ *   `notAuthorized` / `forbidden`, a project without the Admin SDK API enabled is `accessNotConfigured`.
+ * - the sync's listings (users.list, groups.list, members.list), `classifyAdminDirectoryError`: the same
+ *   reason table, plus 429 or 403 `rateLimitExceeded` / `userRateLimitExceeded` / `quotaExceeded` ->
+ *   DIRECTORY_THROTTLED (retryable, waited out within a bound), 401 -> DIRECTORY_REAUTH_REQUIRED.
  */
-import { isMailerError, MailerError } from '../../errors';
-import { failureOf, isNetworkError, retryAfterSeconds } from './errors';
+import { ERROR_CODES, ErrorCode, isMailerError, MailerError } from '../../errors';
+import { classifyGoogleError, failureOf, GoogleHttpFailure, isNetworkError, retryAfterSeconds } from './errors';
+
+/** The three readonly Admin SDK Directory scopes a directory connection asks for (docs/providers.md). */
+export const DIRECTORY_SCOPES = [
+  'https://www.googleapis.com/auth/admin.directory.user.readonly',
+  'https://www.googleapis.com/auth/admin.directory.group.readonly',
+  'https://www.googleapis.com/auth/admin.directory.group.member.readonly',
+] as const;
+
+/** Sender-side code -> directory code, for what Google's token endpoint says about a directory credential. */
+export const DIRECTORY_TOKEN_CODES: Readonly<Partial<Record<ErrorCode, ErrorCode>>> = {
+  GOOGLE_REAUTH_REQUIRED: 'DIRECTORY_REAUTH_REQUIRED',
+};
+
+/** Admin SDK 403 reasons -> directory codes. */
+export const ADMIN_SDK_REASONS: Readonly<Record<string, ErrorCode>> = {
+  notAuthorized: 'DIRECTORY_NOT_ADMIN',
+  forbidden: 'DIRECTORY_NOT_ADMIN',
+  accessNotConfigured: 'DIRECTORY_API_DISABLED',
+  SERVICE_DISABLED: 'DIRECTORY_API_DISABLED',
+};
+
+export interface DirectoryErrorContext {
+  mode: 'oauth' | 'service_account';
+  /** The admin account (oauth) or the impersonated subject (service_account). */
+  account: string;
+  serviceAccountClientId?: string;
+}
+
+function delegationHint(context: DirectoryErrorContext): string {
+  const client = context.serviceAccountClientId ? `client ID ${context.serviceAccountClientId}` : "the service account's client ID";
+  return `In the Google Admin console, Security > Access and data control > API controls > Manage Domain Wide Delegation, add ${client} with the scopes ${DIRECTORY_SCOPES.join(',')}.`;
+}
+
+function adminSdkReason(error: unknown): { reason: string; message: string } | undefined {
+  const data = error instanceof GoogleHttpFailure ? error.data : (error as { response?: { data?: unknown } } | null)?.response?.data;
+  const body = (typeof data === 'string' ? safeJson(data) : data) as { error?: { message?: string; errors?: Array<{ reason?: string }>; details?: Array<{ reason?: string }> } } | undefined;
+  if (!body?.error || typeof body.error !== 'object') return undefined;
+  const reasons = [...(body.error.errors ?? []).map((e) => e.reason), ...(body.error.details ?? []).map((d) => d.reason)];
+  const reason = reasons.find((r): r is string => !!r && Object.hasOwn(ADMIN_SDK_REASONS, r));
+  return reason ? { reason, message: String(body.error.message ?? '').slice(0, 300) } : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one classifier for a Google directory credential's token request or Admin SDK answer. */
+export function classifyDirectoryError(error: unknown, context: DirectoryErrorContext): MailerError {
+  if (isMailerError(error)) return error;
+  const sdk = adminSdkReason(error);
+  if (sdk) {
+    const code = ADMIN_SDK_REASONS[sdk.reason];
+    const who = context.mode === 'service_account' ? `the impersonated admin ${context.account}` : context.account;
+    const message = code === 'DIRECTORY_NOT_ADMIN'
+      ? `Google refused to list the directory for ${who}: not a Workspace administrator with read access to users and groups (${sdk.reason}).`
+      : `Google refused the directory request: the Admin SDK API is not enabled in the Cloud project (${sdk.reason}).`;
+    return new MailerError(code, message, { providerCode: sdk.reason });
+  }
+  const classified = classifyGoogleError(error, { mode: context.mode, senderEmail: context.account, serviceAccountClientId: context.serviceAccountClientId });
+  if (classified.code === 'GOOGLE_DELEGATION_NOT_AUTHORIZED' || classified.code === 'GOOGLE_SCOPE_MISSING') {
+    return new MailerError(classified.code, classified.message.replace(/gmail\.send|https:\/\/www\.googleapis\.com\/auth\/gmail\.send/g, 'the directory scopes'), {
+      providerCode: classified.providerCode,
+      hint: context.mode === 'service_account' ? delegationHint(context) : 'Sign in again and allow org-mailer to see the users and groups of your domain.',
+    });
+  }
+  const code = DIRECTORY_TOKEN_CODES[classified.code];
+  if (!code) return classified;
+  return new MailerError(code, classified.message, { providerCode: classified.providerCode, hint: ERROR_CODES[code].hint });
+}
 
 interface AdminErrorBody {
   error?: { code?: number; message?: string; status?: string; errors?: Array<{ reason?: string }>; details?: Array<{ reason?: string }> };
@@ -22,38 +92,30 @@ interface AdminErrorBody {
 
 const THROTTLE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'RATE_LIMIT_EXCEEDED']);
 
-function reasonsOf(body: AdminErrorBody | undefined): string[] {
-  const error = body?.error;
-  return [...(error?.errors ?? []), ...(error?.details ?? [])].map((e) => e.reason ?? '').filter(Boolean);
-}
-
 /** True for a 404 (a group deleted between groups.list and its members.list). */
 export function isAdminNotFound(error: unknown): boolean {
   return failureOf(error)?.status === 404;
 }
 
+/** An Admin SDK answer to one of the sync's listings (no token request happens here: the access did that). */
 export function classifyAdminDirectoryError(error: unknown): MailerError {
   if (isMailerError(error)) return error;
   const failure = failureOf(error);
   if (!failure) {
-    const reason = isNetworkError(error) ? 'no answer' : (error as Error)?.name ?? 'error';
+    const reason = isNetworkError(error) ? 'no answer' : ((error as Error)?.name ?? 'error');
     return new MailerError('PROVIDER_UNAVAILABLE', `The Google Admin SDK could not be reached (${reason}).`, { providerCode: 'network' });
   }
   const status = failure.status ?? 0;
   const body = (typeof failure.data === 'object' ? failure.data : undefined) as AdminErrorBody | undefined;
-  const reasons = reasonsOf(body);
+  const reasons = [...(body?.error?.errors ?? []), ...(body?.error?.details ?? [])].map((e) => e.reason ?? '').filter(Boolean);
   const message = (body?.error?.message ?? '').split(/\r?\n/)[0].slice(0, 300);
   const detail = `${reasons[0] ?? body?.error?.status ?? `HTTP ${status}`}${message ? `: ${message}` : ''}`;
   const providerCode = reasons[0] ?? body?.error?.status ?? String(status);
   if (status === 429 || reasons.some((r) => THROTTLE_REASONS.has(r))) {
     return new MailerError('DIRECTORY_THROTTLED', `The Google Admin SDK asked to slow down (${detail}).`, { retryAfterSeconds: retryAfterSeconds(failure, message), providerCode });
   }
-  if (reasons.includes('accessNotConfigured') || reasons.includes('SERVICE_DISABLED')) {
-    return new MailerError('DIRECTORY_API_DISABLED', `The Admin SDK API is not enabled for the Google Cloud project (${detail}).`, { providerCode });
-  }
-  if (status === 403 && (reasons.includes('notAuthorized') || reasons.includes('forbidden') || /not authorized/i.test(message))) {
-    return new MailerError('DIRECTORY_NOT_ADMIN', `Google refused to list the directory: the account is not an administrator (${detail}).`, { providerCode });
-  }
+  const known = reasons.find((r) => Object.hasOwn(ADMIN_SDK_REASONS, r));
+  if (known) return new MailerError(ADMIN_SDK_REASONS[known], `Google refused to list the directory (${detail}).`, { providerCode: known });
   if (status === 401) return new MailerError('DIRECTORY_REAUTH_REQUIRED', `Google did not accept the directory connection's token (${detail}).`, { providerCode });
   if (status === 403) return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `The Google Admin SDK refused the request with HTTP 403 (${detail}).`, { providerCode });
   return new MailerError('PROVIDER_UNAVAILABLE', `The Google Admin SDK answered HTTP ${status} (${detail}).`, { retryAfterSeconds: retryAfterSeconds(failure, message), providerCode });

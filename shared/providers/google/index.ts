@@ -2,10 +2,16 @@
 import type { ProviderModule } from '../module';
 import { createGmailProvider } from './gmailProvider';
 import { googleOAuthFlow } from './oauthFlow';
+import { directoryOAuthFlow } from './directoryConsent';
+import { googleDirectoryAccess } from './directoryAccess';
+import { verifyGoogleDirectory } from './directoryCheck';
 
 export const googleProvider: ProviderModule = {
   provider: 'google',
   consentFlows: [googleOAuthFlow],
+  directoryConsentFlows: [directoryOAuthFlow],
+  directoryAccess: googleDirectoryAccess,
+  verifyDirectory: verifyGoogleDirectory,
   create: (sender, context) => createGmailProvider(sender, context),
 };
 

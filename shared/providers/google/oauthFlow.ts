@@ -7,7 +7,7 @@
 import { decodeJwt } from 'jose';
 import { getConfig, type Config } from '../../config';
 import { MailerError } from '../../errors';
-import type { AuthorizationRequest, CallbackRequest, ConsentOutcome, SingleStepConsentFlow } from '../../consent/types';
+import type { AuthorizationRequest, CallbackRequest, ConsentMode, ConsentOutcome, SingleStepConsentFlow } from '../../consent/types';
 import type { ProviderContext } from '../module';
 import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE } from './errors';
 import { platformOAuthClient, type AuthUrlOptions, type OAuth2Client } from './oauthClient';
@@ -18,12 +18,52 @@ export const GOOGLE_OAUTH_SCOPES = [GMAIL_SEND_SCOPE, 'openid', 'email'] as cons
 export const SEND_CAPABLE_SCOPES = [GMAIL_SEND_SCOPE, 'https://www.googleapis.com/auth/gmail.compose', 'https://www.googleapis.com/auth/gmail.modify', 'https://mail.google.com/'];
 const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 
-export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = getConfig): SingleStepConsentFlow {
+/** What differs between the sender's Google consent and the directory connection's. */
+export interface GoogleOAuthSpec {
+  mode: ConsentMode;
+  scopes(request: AuthorizationRequest): string[];
+  /** Did the grant include what the flow needs? */
+  granted(scopes: string[]): boolean;
+  /** The grant lacks a needed scope. */
+  scopeMissing(): MailerError;
+  /** No refresh token came back. */
+  noRefreshToken(): MailerError;
+  outcome(accountEmail: string, refreshToken: string, issuedAt: string, now: string): ConsentOutcome;
+}
+
+/** The sender: gmail.send (and gmail.settings.basic for an alias check). */
+export const SENDER_OAUTH: GoogleOAuthSpec = {
+  mode: 'oauth',
+  // gmail.settings.basic only on request: it is the narrowest scope that lists send-as aliases
+  // (developers.google.com/gmail/api/reference/rest/v1/users.settings.sendAs/list), but it also
+  // lets an app change mail settings and filters, and Google reviews apps that use it more
+  // strictly than gmail.send (developers.google.com/gmail/api/auth/scopes). So it is asked for
+  // only when the sender email is an alias of the signed-in account.
+  scopes: (request) => [...GOOGLE_OAUTH_SCOPES, ...(request.aliasCheck ? [GMAIL_SETTINGS_SCOPE] : [])],
+  granted: (scopes) => scopes.some((s) => SEND_CAPABLE_SCOPES.includes(s)),
+  scopeMissing: () => new MailerError('GOOGLE_SCOPE_MISSING', 'The Google sign-in did not grant permission to send email (gmail.send).'),
+  noRefreshToken: () =>
+    new MailerError('GOOGLE_REAUTH_REQUIRED', 'Google returned no refresh token for this sign-in.', {
+      hint: 'Remove org-mailer under myaccount.google.com > Security > Third-party connections, then sign in again.',
+    }),
+  outcome: (accountEmail, refreshToken, issuedAt, now) => ({
+    fields: {
+      accountEmail,
+      // The account's own address, used only when the admin saved no sender email before consenting.
+      senderEmail: accountEmail,
+      refreshTokenIssuedAt: issuedAt,
+      consentedAt: now,
+    },
+    secrets: { refreshToken },
+  }),
+};
+
+export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = getConfig, spec: GoogleOAuthSpec = SENDER_OAUTH): SingleStepConsentFlow {
   // The consent machinery passes its context; without one (a caller outside it) the process settings apply.
   const googleSettings = (context?: ProviderContext) => (context?.config ?? defaultConfig()).google;
   return {
     provider: 'google',
-    mode: 'oauth',
+    mode: spec.mode,
     usesPkce: true,
 
     authorizationUrl(request: AuthorizationRequest, context?: ProviderContext): string {
@@ -32,12 +72,7 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
         // first consent unless prompt=consent asks again.
         access_type: 'offline',
         prompt: 'consent',
-        // gmail.settings.basic only on request: it is the narrowest scope that lists send-as aliases
-        // (developers.google.com/gmail/api/reference/rest/v1/users.settings.sendAs/list), but it also
-        // lets an app change mail settings and filters, and Google reviews apps that use it more
-        // strictly than gmail.send (developers.google.com/gmail/api/auth/scopes). So it is asked for
-        // only when the sender email is an alias of the signed-in account.
-        scope: [...GOOGLE_OAUTH_SCOPES, ...(request.aliasCheck ? [GMAIL_SETTINGS_SCOPE] : [])],
+        scope: spec.scopes(request),
         // Incremental authorization: scopes the account granted this client before come back too,
         // so an admin who once granted gmail.settings.basic keeps alias checks working.
         include_granted_scopes: true,
@@ -73,15 +108,13 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       });
       const tokens = exchange.tokens;
       const granted = (tokens.scope ?? '').split(/\s+/).filter(Boolean);
-      if (!granted.some((s) => SEND_CAPABLE_SCOPES.includes(s))) {
+      if (!spec.granted(granted)) {
         await revokeQuietly(client, tokens.refresh_token ?? tokens.access_token ?? undefined);
-        throw new MailerError('GOOGLE_SCOPE_MISSING', 'The Google sign-in did not grant permission to send email (gmail.send).');
+        throw spec.scopeMissing();
       }
       if (!tokens.refresh_token) {
         await revokeQuietly(client, tokens.access_token ?? undefined);
-        throw new MailerError('GOOGLE_REAUTH_REQUIRED', 'Google returned no refresh token for this sign-in.', {
-          hint: 'Remove org-mailer under myaccount.google.com > Security > Third-party connections, then sign in again.',
-        });
+        throw spec.noRefreshToken();
       }
       const accountEmail = accountFromIdToken(tokens.id_token ?? undefined, google.clientId);
       if (!accountEmail) {
@@ -93,16 +126,7 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       // Issue time on Google's clock (its Date header): the 7-day Testing-status expiry runs on that clock.
       const serverDate = Date.parse(exchange.res?.headers?.get('date') ?? '');
       const now = new Date().toISOString();
-      return {
-        fields: {
-          accountEmail,
-          // The account's own address, used only when the admin saved no sender email before consenting.
-          senderEmail: accountEmail,
-          refreshTokenIssuedAt: Number.isNaN(serverDate) ? now : new Date(serverDate).toISOString(),
-          consentedAt: now,
-        },
-        secrets: { refreshToken: tokens.refresh_token },
-      };
+      return spec.outcome(accountEmail, tokens.refresh_token, Number.isNaN(serverDate) ? now : new Date(serverDate).toISOString(), now);
     },
   };
 }

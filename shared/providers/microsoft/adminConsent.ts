@@ -15,9 +15,9 @@
  * in that tenant once. https://learn.microsoft.com/entra/identity-platform/v2-admin-consent
  */
 import { MailerError } from '../../errors';
-import type { CallbackRequest, ConsentContinuation, ConsentFlow, ConsentOutcome } from '../../consent/types';
+import type { CallbackRequest, ConsentContinuation, ConsentFlow, ConsentMode, ConsentOutcome } from '../../consent/types';
 import type { ProviderContext } from '../module';
-import { required, throwIfDeclined, withQuery } from './consentCommon';
+import { authorizeUrl, required, throwIfDeclined, withQuery } from './consentCommon';
 import { GRAPH_DEFAULT_SCOPE, platformAppCredential } from './credentials';
 import { classifyCredentialError } from './errors';
 import { verifyIdToken } from './idToken';
@@ -37,24 +37,6 @@ export const CONSENT_ADMIN_ROLES: Readonly<Record<string, string>> = {
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function signInUrl(ctx: ProviderContext, request: Parameters<ConsentFlow['authorizationUrl']>[0]): string {
-  // https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#send-the-sign-in-request
-  return withQuery(`${ctx.config.microsoft.authorityHost}/organizations/oauth2/v2.0/authorize`, {
-    client_id: ctx.config.microsoft.clientId,
-    response_type: 'code',
-    // The code comes back in a form body, never in a URL (see the delegated flow).
-    response_mode: 'form_post',
-    redirect_uri: request.redirectUri,
-    scope: ADMIN_SIGN_IN_SCOPES.join(' '),
-    state: request.state,
-    nonce: request.nonce,
-    code_challenge: request.codeChallenge,
-    code_challenge_method: request.codeChallenge ? 'S256' : undefined,
-    login_hint: request.loginHint,
-    prompt: 'select_account',
-  });
-}
 
 /** Step 1's answer: a verified admin of some tenant, or CONSENT_ID_TOKEN_INVALID / CONSENT_NOT_ADMIN. */
 async function proveAdmin(ctx: ProviderContext, request: CallbackRequest): Promise<ConsentContinuation> {
@@ -78,43 +60,65 @@ async function proveAdmin(ctx: ProviderContext, request: CallbackRequest): Promi
   return { continueWith: { tenantId: identity.tenantId, oid: identity.oid, username: identity.username } };
 }
 
-export const adminConsentFlow: ConsentFlow = {
-  provider: 'microsoft',
+export interface AdminConsentSpec {
+  mode: ConsentMode;
+  /** The app whose permissions the admin grants in step 2 (the sign-in of step 1 is always the platform app's). */
+  clientId(ctx: ProviderContext): string;
+  /** Proves the grant: a client-credentials token of that app in the proven tenant; throws the classified error. */
+  confirm(ctx: ProviderContext, tenantId: string): Promise<void>;
+  /** See `throwIfDeclined`. */
+  refusals?: Parameters<typeof throwIfDeclined>[1];
+}
+
+export function createAdminConsentFlow(spec: AdminConsentSpec): ConsentFlow {
+  return {
+    provider: 'microsoft',
+    mode: spec.mode,
+    usesPkce: true,
+    authorizationUrl(request, context) {
+      const ctx = required(context);
+      // https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#send-the-sign-in-request
+      if (!request.binding) return authorizeUrl(ctx, request, ADMIN_SIGN_IN_SCOPES);
+      // Tenant-specific, not `organizations`: the admin can only grant in the tenant proven in step 1.
+      return withQuery(`${ctx.config.microsoft.authorityHost}/${encodeURIComponent(request.binding.tenantId)}/v2.0/adminconsent`, {
+        client_id: spec.clientId(ctx),
+        scope: GRAPH_DEFAULT_SCOPE,
+        redirect_uri: request.redirectUri,
+        state: request.state,
+      });
+    },
+    async complete(request, context): Promise<ConsentOutcome | ConsentContinuation> {
+      const ctx = required(context);
+      throwIfDeclined(request.query, spec.refusals);
+      const binding = request.binding;
+      if (!binding) return proveAdmin(ctx, request);
+      const tenant = (request.query.get('tenant') ?? '').toLowerCase();
+      if (request.query.get('admin_consent')?.toLowerCase() !== 'true' || !GUID.test(tenant)) {
+        throw new MailerError('BAD_REQUEST', 'The admin consent answer names no tenant; nothing was saved.');
+      }
+      if (tenant !== binding.tenantId) {
+        throw new MailerError('CONSENT_TENANT_MISMATCH', `The consent answer names tenant ${tenant}, but the administrator signed in to tenant ${binding.tenantId}. Nothing was saved.`);
+      }
+      await spec.confirm(ctx, tenant);
+      return {
+        fields: { tenantId: tenant, consentedAt: new Date().toISOString(), consentedBy: { oid: binding.oid, username: binding.username } },
+        secrets: {},
+      };
+    },
+  };
+}
+
+/** The sender mode: the platform app's Mail.Send application permission. */
+export const adminConsentFlow: ConsentFlow = createAdminConsentFlow({
   mode: 'admin_consent',
-  usesPkce: true,
-  authorizationUrl(request, context) {
-    const ctx = required(context);
-    if (!request.binding) return signInUrl(ctx, request);
-    // Tenant-specific, not `organizations`: the admin can only grant in the tenant proven in step 1.
-    return withQuery(`${ctx.config.microsoft.authorityHost}/${encodeURIComponent(request.binding.tenantId)}/v2.0/adminconsent`, {
-      client_id: ctx.config.microsoft.clientId,
-      scope: GRAPH_DEFAULT_SCOPE,
-      redirect_uri: request.redirectUri,
-      state: request.state,
-    });
-  },
-  async complete(request, context): Promise<ConsentOutcome | ConsentContinuation> {
-    const ctx = required(context);
-    throwIfDeclined(request.query);
-    const binding = request.binding;
-    if (!binding) return proveAdmin(ctx, request);
-    const tenant = (request.query.get('tenant') ?? '').toLowerCase();
-    if (request.query.get('admin_consent')?.toLowerCase() !== 'true' || !GUID.test(tenant)) {
-      throw new MailerError('BAD_REQUEST', 'The admin consent answer names no tenant; nothing was saved.');
-    }
-    if (tenant !== binding.tenantId) {
-      throw new MailerError('CONSENT_TENANT_MISMATCH', `The consent answer names tenant ${tenant}, but the administrator signed in to tenant ${binding.tenantId}. Nothing was saved.`);
-    }
-    // The grant itself: a client-credentials token proves the platform app has a service principal
-    // there. The Mail.Send role may take a few minutes to appear in tokens; Test connection reports it.
+  clientId: (ctx) => ctx.config.microsoft.clientId,
+  // The grant itself: a client-credentials token proves the platform app has a service principal
+  // there. The Mail.Send role may take a few minutes to appear in tokens; Test connection reports it.
+  async confirm(ctx, tenant) {
     try {
       await platformAppCredential(ctx, tenant).getToken(GRAPH_DEFAULT_SCOPE);
     } catch (error) {
       throw classifyCredentialError(error, { clientId: ctx.config.microsoft.clientId });
     }
-    return {
-      fields: { tenantId: tenant, consentedAt: new Date().toISOString(), consentedBy: { oid: binding.oid, username: binding.username } },
-      secrets: {},
-    };
   },
-};
+});

@@ -8,6 +8,8 @@ import type { SenderConfig } from '../../senders/model';
 import type { ProviderContext, ProviderModule } from '../module';
 import { adminConsentFlow } from './adminConsent';
 import { delegatedFlow } from './consentFlows';
+import { directoryApplicationFlow, directoryDelegatedFlow } from './directoryConsent';
+import { microsoftDirectoryAccess } from './directoryAccess';
 import { customerAppCredential, GRAPH_DEFAULT_SCOPE, platformAppCredential } from './credentials';
 import { delegatedTokenSource } from './delegatedToken';
 import { classifyCredentialError, MicrosoftErrorContext } from './errors';
@@ -103,5 +105,7 @@ function create(sender: SenderConfig, context: ProviderContext): MicrosoftMailPr
 export const microsoftProvider: ProviderModule = {
   provider: 'microsoft',
   consentFlows: [adminConsentFlow, delegatedFlow],
+  directoryConsentFlows: [directoryDelegatedFlow, directoryApplicationFlow],
+  directoryAccess: microsoftDirectoryAccess,
   create,
 };

@@ -18,6 +18,12 @@ export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_acces
 export const SIGN_IN_SCOPES = ['openid', 'profile', ...DELEGATED_SCOPES];
 /** Admin consent's first step only proves who the admin is: an ID token, no mail permission. */
 export const ADMIN_SIGN_IN_SCOPES = ['openid', 'profile'];
+/**
+ * Delegated directory reads: Graph's User.Read.All and Group.Read.All (both need admin consent,
+ * docs/providers.md "Directory connections") and offline_access for the refresh token.
+ */
+export const DIRECTORY_DELEGATED_SCOPES = ['offline_access', 'https://graph.microsoft.com/User.Read.All', 'https://graph.microsoft.com/Group.Read.All'];
+export const DIRECTORY_SIGN_IN_SCOPES = ['openid', 'profile', ...DIRECTORY_DELEGATED_SCOPES];
 
 export interface EntraTokenResponse {
   token_type: string;
@@ -81,7 +87,7 @@ async function post(context: ProviderContext, tenant: string, form: Record<strin
 /** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included). */
 export function redeemAuthorizationCode(
   context: ProviderContext,
-  request: { code: string; codeVerifier: string; redirectUri: string; scopes?: string[] },
+  request: { code: string; codeVerifier: string; redirectUri: string; scopes?: readonly string[] },
 ): Promise<EntraTokenResponse> {
   return post(context, 'organizations', {
     grant_type: 'authorization_code',
@@ -93,6 +99,6 @@ export function redeemAuthorizationCode(
 }
 
 /** Exchanges a refresh token; Entra usually returns a NEW refresh token (rotation) that replaces it. */
-export function redeemRefreshToken(context: ProviderContext, tenantId: string, refreshToken: string): Promise<EntraTokenResponse> {
-  return post(context, tenantId, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: DELEGATED_SCOPES.join(' ') });
+export function redeemRefreshToken(context: ProviderContext, tenantId: string, refreshToken: string, scopes: readonly string[] = DELEGATED_SCOPES): Promise<EntraTokenResponse> {
+  return post(context, tenantId, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: scopes.join(' ') });
 }
