@@ -1,12 +1,14 @@
 /**
- * Directory syncs (issue 12 item 2), thin: `POST .../connections/{id}/sync` takes the connection's
+ * Directory syncs (issue 12 item 2), thin: `POST .../connections/{id}/sync` (and its settings-page twin
+ * `POST /admin/directory/connections/{id}/sync`) takes the connection's
  * lease and queues the sync (202, or 409 DIRECTORY_SYNC_RUNNING with `runningSince`); the timer
  * queues the active connections due (DIRECTORY_SYNC_INTERVAL_HOURS); the `directory-sync` queue
  * trigger runs one (shared/directory/sync/engine.ts).
  */
-import type { HttpHandler } from '@azure/functions';
+import type { HttpHandler, HttpRequest } from '@azure/functions';
 import { getServices } from '@shared/services';
 import { QUEUES } from '@shared/store/names';
+import { asAdmin } from './adminSender';
 import { handle, json, orgIdFrom } from './http';
 import { defineHttp, defineQueue, defineTimer, type QueueHandler, type TimerHandler } from './registry';
 
@@ -15,11 +17,16 @@ export const DIRECTORY_SYNC_SCHEDULE = '0 */15 * * * *';
 
 const sync = () => getServices().directorySync;
 
-export const directoryConnectionSync: HttpHandler = handle(async (request) =>
-  json(202, await sync().request(orgIdFrom(request), request.params.connectionId ?? '')),
-);
+const requestSync = async (orgId: string, request: HttpRequest) => json(202, await sync().request(orgId, request.params.id ?? ''));
 
-defineHttp({ name: 'directoryConnectionSync', route: 'orgs/{orgId}/directory/connections/{connectionId}/sync', methods: ['POST'], authLevel: 'function', handler: directoryConnectionSync });
+export const directoryConnectionSync: HttpHandler = handle((request) => requestSync(orgIdFrom(request), request));
+
+defineHttp({ name: 'directoryConnectionSync', route: 'orgs/{orgId}/directory/connections/{id}/sync', methods: ['POST'], authLevel: 'function', handler: directoryConnectionSync });
+
+/** The settings page's "Sync now" (the org is the admin link's). */
+export const adminDirectoryConnectionSync: HttpHandler = asAdmin(({ orgId }, request) => requestSync(orgId, request));
+
+defineHttp({ name: 'adminDirectoryConnectionSync', route: 'admin/directory/connections/{id}/sync', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionSync });
 
 export const directorySyncTimer: TimerHandler = async (_timer, context) => {
   const requested = await sync().tick();

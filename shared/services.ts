@@ -31,7 +31,6 @@ import { createDomainChecker, DomainChecker } from './deliverability';
 import { createConsentCallback, type ConsentCallback } from './consent/callback';
 import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
 import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
-
 import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
 
 export interface Services extends SenderServices, DirectoryConnectionServices, DirectoryCopyServices {
@@ -100,22 +99,20 @@ export function createServices(config: Readonly<Config>): Services {
     queue,
   };
   const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
-  // Connections and the synced copy need each other: the copy syncs the connections, a connection's view
-  // shows its sync state and deleting it deletes its copy. The copy is built right after, before any call.
-  let copy: DirectoryCopyServices | undefined;
   const directory = createDirectoryConnectionServices({
     store: createDirectoryConnectionStore(storage),
     consent: services.consent,
     context: { config, secrets },
-    readSyncState: async (orgId, id) => (await copy!.directorySyncRows.read(orgId, id)).state,
-    deleteSyncedCopy: async (orgId, id) => {
-      await copy!.directoryStore.deletePartition(orgId, id);
-    },
+    // The synced copy (built just below, from these connections) tells each connection's sync state and deletes its rows.
+    readSyncState: (orgId, id) => copy.directorySync.status(orgId, id),
+    deleteSyncedCopy: (orgId, id) => copy.directorySync.removeCopy(orgId, id),
   });
-  copy = createDirectoryCopyServices({ config, storage, events, queue, connections: directory.connectionsForSync });
+  // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
+  const copy: DirectoryCopyServices = createDirectoryCopyServices({ config, storage, events, queue, connections: directory.connectionsForSync });
   return {
     ...services,
     ...directory,
+    ...copy,
     consentCallback: createConsentCallback(services.consent, {
       sender: services.senderService.applyConsent,
       directory: directory.directoryConnections.applyConsent,

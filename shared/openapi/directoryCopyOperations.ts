@@ -7,6 +7,14 @@ const page = [
   { name: 'limit', description: 'Page size (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } },
 ];
 
+const syncNow: OperationDoc = {
+  summary: 'Sync the connection now (one sync per connection at a time)',
+  description: 'Answers 409 DIRECTORY_SYNC_RUNNING with `runningSince` (the running sync\'s start) while one runs.',
+  tag: 'directory',
+  answers: { 202: { description: 'The sync is queued and holds the lease', schema: 'DirectorySyncStarted' } },
+  errors: [404, 409],
+};
+
 export const DIRECTORY_COPY_OPERATIONS: Record<string, OperationDoc> = {
   'GET orgs/{orgId}/directory/users': {
     summary: "Users of the org's synced directories (every connection), paged",
@@ -34,11 +42,6 @@ export const DIRECTORY_COPY_OPERATIONS: Record<string, OperationDoc> = {
     answers: { 200: { description: 'One page of members', schema: 'DirectoryMemberPage' } },
     errors: [422],
   },
-  'POST orgs/{orgId}/directory/connections/{connectionId}/sync': {
-    summary: 'Sync the connection now (one sync per connection at a time)',
-    description: 'Answers 409 DIRECTORY_SYNC_RUNNING with `runningSince` (the running sync\'s start) while one runs.',
-    tag: 'directory',
-    answers: { 202: { description: 'The sync is queued and holds the lease', schema: 'DirectorySyncStarted' } },
-    errors: [404, 409],
-  },
+  'POST orgs/{orgId}/directory/connections/{id}/sync': syncNow,
+  'POST admin/directory/connections/{id}/sync': { ...syncNow, summary: "Settings page: sync the admin link's org connection now" },
 };

@@ -29,8 +29,9 @@ export interface AdminListingOptions {
 const USER_FIELDS = 'nextPageToken,users(id,primaryEmail,name/fullName,suspended,archived,organizations(title,department,primary))';
 const GROUP_FIELDS = 'nextPageToken,groups(id,email,name)';
 const MEMBER_FIELDS = 'nextPageToken,members(id,type,status)';
-/** members.list allows at most 200 per page; users and groups 500. */
-const MEMBERS_MAX = 200;
+/** users.list allows at most 500 per page, groups.list and members.list 200 (their `maxResults` ranges). */
+const USERS_MAX = 500;
+const GROUPS_MEMBERS_MAX = 200;
 
 type Listing<T> = (api: admin_directory_v1.Admin, pageToken: string | undefined, options: object) => Promise<{ items: T[]; next?: string }>;
 
@@ -65,7 +66,8 @@ export function adminDirectory(access: DirectoryAccess, options: AdminListingOpt
     } while (pageToken);
   }
 
-  const pageSize = Math.min(options.pageSize, 500);
+  const pageSize = Math.min(options.pageSize, USERS_MAX);
+  const smallPage = Math.min(options.pageSize, GROUPS_MEMBERS_MAX);
   return {
     users: () =>
       pages<AdminUser>(async (a, pageToken, o) => {
@@ -74,12 +76,12 @@ export function adminDirectory(access: DirectoryAccess, options: AdminListingOpt
       }),
     groups: () =>
       pages<AdminGroup>(async (a, pageToken, o) => {
-        const { data } = await a.groups.list({ customer, maxResults: pageSize, pageToken, fields: GROUP_FIELDS }, o);
+        const { data } = await a.groups.list({ customer, maxResults: smallPage, pageToken, fields: GROUP_FIELDS }, o);
         return { items: data.groups ?? [], next: data.nextPageToken ?? undefined };
       }),
     members: (groupKey) =>
       pages<AdminMember>(async (a, pageToken, o) => {
-        const { data } = await a.members.list({ groupKey, maxResults: Math.min(pageSize, MEMBERS_MAX), pageToken, fields: MEMBER_FIELDS }, o);
+        const { data } = await a.members.list({ groupKey, maxResults: smallPage, pageToken, fields: MEMBER_FIELDS }, o);
         return { items: data.members ?? [], next: data.nextPageToken ?? undefined };
       }, true),
   };

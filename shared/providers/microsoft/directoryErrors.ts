@@ -3,8 +3,7 @@
  * sender classification (errors.ts reads Entra's answers) and translates its codes through ONE table
  * into the directory codes, whose hints speak of the connection, not of a sender.
  *
- * Graph's answers to directory reads (users, groups, delta queries), used by the sync and the
- * connection service's create-time check:
+ * Graph answers to directory reads (users, groups, delta queries):
  * - 403 `Authorization_RequestDenied` (or the other "no permission in the token" codes): the token has
  *   neither the delegated scope nor the app role User.Read.All / Group.Read.All
  *   (https://learn.microsoft.com/graph/resolve-auth-errors#403-forbidden-error) -> DIRECTORY_CONSENT_DENIED.
