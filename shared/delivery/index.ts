@@ -17,6 +17,8 @@ import { observeDelivery } from '../telemetry/deliveryObserver';
 import { alsoAsPlatformEvents } from '../events/producers';
 import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
+import { createLeasedPermits } from './permitLeases';
+import { createMailboxPermitStore } from '../store/mailboxPermits';
 import { createPoisonHandler, PoisonHandler } from './poison';
 import { createPoisonSweep, PoisonSweep } from './poisonSweep';
 import { retryPolicy } from './retryPolicy';
@@ -39,7 +41,7 @@ export interface DeliveryServices {
   poison: PoisonHandler;
   /** The timer's sweep of every outbox poison queue. */
   poisonSweep: PoisonSweep;
-  /** Per-mailbox permits of this process (tests prove none is leaked). */
+  /** Per-mailbox permits, leased across instances (tests prove none is leaked). */
   limiter: MailboxLimiter;
 }
 
@@ -68,7 +70,9 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison });
   const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison].map((name) => createQueueStore(storage, name));
   const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
-  const limiter = new MailboxLimiter(config.mailboxConcurrency);
+  // The concurrency limit holds across instances: permits are leased rows every instance respects.
+  const permits = createLeasedPermits(createMailboxPermitStore(storage), { max: config.mailboxConcurrency, leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs });
+  const limiter = new MailboxLimiter(config.mailboxConcurrency, { source: permits });
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
