@@ -6,9 +6,13 @@
  */
 import { benchDelivery, DeliveryResult, DeliveryVariant } from './delivery';
 import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
+import { benchScaleOut, ScaleOutOptions, ScaleOutResult } from './scaleOut';
 
-export type ChildTask = { kind: 'delivery'; variant: DeliveryVariant; messages: number } | { kind: 'fairness'; options: FairnessOptions };
-export type ChildResult = DeliveryResult | FairnessResult;
+export type ChildTask =
+  | { kind: 'delivery'; variant: DeliveryVariant; messages: number }
+  | { kind: 'fairness'; options: FairnessOptions }
+  | { kind: 'scaleOut'; options: ScaleOutOptions };
+export type ChildResult = DeliveryResult | FairnessResult | ScaleOutResult;
 
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
@@ -16,6 +20,8 @@ function run(task: ChildTask): Promise<ChildResult> {
       return benchDelivery(task.variant, task.messages);
     case 'fairness':
       return benchFairness(task.options);
+    case 'scaleOut':
+      return benchScaleOut(task.options);
   }
 }
 

@@ -17,6 +17,7 @@ import { benchColdStart } from './coldStart';
 import type { DeliveryResult, DeliveryVariant } from './delivery';
 import type { FairnessResult } from './fairness';
 import { BenchFigures, benchTable, Measured } from './report';
+import { runScaleOut, scaleOutTable } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
 
 interface Options {
@@ -44,10 +45,20 @@ function parseOptions(args: string[]): Options {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  // `npm run bench -- --scale-out-only`: benchmark 6 alone (bench/scaleOut.ts).
+  const scaleOutOnly = process.argv.includes('--scale-out-only');
+  const options = parseOptions(process.argv.slice(2).filter((a) => a !== '--scale-out-only'));
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   const step = (what: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`);
+  if (scaleOutOnly) {
+    const stack = await BenchStack.start((line) => step(`   ${line}`));
+    try {
+      return console.log(scaleOutTable(await runScaleOut(stack, step)));
+    } finally {
+      await stack.close();
+    }
+  }
 
   step('3. cold start');
   const cold = benchColdStart();
@@ -69,9 +80,11 @@ async function main(): Promise<void> {
       kind: 'fairness',
       options: { flood: options.flood, ratePerMinute: options.ratePerMinute, quiet: options.quiet },
     });
+    const scaleOut = await runScaleOut(stack, step);
     const figures: BenchFigures = { loadAverage: [loadAtStart, loadavg()[0]], rounds: options.rounds, cold, delivery, fairness };
     step('done');
     console.log(benchTable(figures));
+    console.log(`\n${scaleOutTable(scaleOut)}`);
   } finally {
     await stack.close();
   }
