@@ -38,7 +38,7 @@ interface MailboxState {
  */
 const SWEEP_ABOVE = 1000;
 /** How long `admit` keeps the permits for the message it admitted (its claim comes within ms). */
-const PIN_MS = 10_000;
+const PIN_MS = IDLE_MS;
 /** `admit` asks Storage for a permit about this often while other instances hold them all. */
 const ADMIT_POLL_MS = 500;
 /** How long `admit` waits for a permit before the worker defers the message instead. */
@@ -110,7 +110,7 @@ export class MailboxLimiter {
     } finally {
       permit.busy = false;
       permit.lastUsedAt = this.clock();
-      if (!this.source || permit.retiring) this.drop(key, state, permit);
+      if (!this.source || permit.retiring) void this.drop(key, state, permit);
       this.serve(key, state);
     }
   }
@@ -187,7 +187,7 @@ export class MailboxLimiter {
         if (permit.renewing) continue;
         const idle = state.waiting.length === 0 && now > state.pinnedUntil && now - permit.lastUsedAt >= IDLE_MS;
         if (!permit.busy && (permit.retiring || idle || permit.leaseUntil <= now)) {
-          this.drop(key, state, permit);
+          void this.drop(key, state, permit);
         } else if (!permit.retiring && this.source!.due(permit, now)) {
           permit.renewing = true;
           this.source!.renew(key, permit, now)
@@ -195,7 +195,7 @@ export class MailboxLimiter {
               if (kept) return;
               permit.retiring = true;
               state.holdOffUntil = this.clock() + HOLD_OFF_MS;
-              if (!permit.busy) this.drop(key, state, permit);
+              if (!permit.busy) void this.drop(key, state, permit);
             })
             // Storage failed: tried again next second; the permit starts no send once its window closes.
             .catch(() => undefined)
@@ -209,11 +209,17 @@ export class MailboxLimiter {
     }
   }
 
-  private drop(key: string, state: MailboxState, permit: Permit): void {
+  private drop(key: string, state: MailboxState, permit: Permit): Promise<void> {
     state.permits = state.permits.filter((p) => p !== permit);
-    // A give-back that fails leaves the row to run out (or to be taken back by this instance).
-    this.source?.give(key, permit, this.clock()).catch(() => undefined);
     this.forgetIfIdle(key, state);
+    // A give-back that fails leaves the row to run out (or to be taken back by this instance).
+    return this.source?.give(key, permit, this.clock()).catch(() => undefined) ?? Promise.resolve();
+  }
+
+  /** The instance is going away: gives back every permit no send runs on, so others need not wait for their leases to end. */
+  async close(): Promise<void> {
+    const gives = [...this.mailboxes].flatMap(([key, state]) => state.permits.filter((p) => !p.busy).map((p) => this.drop(key, state, p)));
+    await Promise.all(gives);
   }
 
   private forgetIfIdle(key: string, state: MailboxState, now: number = this.clock()): void {

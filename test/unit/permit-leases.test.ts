@@ -149,6 +149,19 @@ describe('permit leases across instances', () => {
     expect(await late).toBeUndefined();
   });
 
+  it('an instance that closes gives its permits back at once, and another takes them without waiting for the leases', async () => {
+    const c = cluster(2);
+    const [leaving, staying] = c.limiters;
+    for (let i = 0; i < 4; i++) void c.send(leaving);
+    for (let i = 0; i < 8; i++) await c.settle();
+    expect(leaving.held(KEY)).toBe(4);
+    await c.releaseAll();
+    await leaving.close();
+    expect(leaving.held(KEY)).toBe(0);
+    expect([...c.table.rows.values()].every((r) => r.holder === '')).toBe(true);
+    expect(await staying.admit(KEY, 0)).toBe(true);
+  });
+
   it("a dead instance's permits come free only after its lease and the clock skew margin", async () => {
     const c = cluster(2);
     const [dead, live] = c.limiters;
