@@ -35,6 +35,8 @@ interface Counts {
   throttled: number;
   /** Messages each instance logged as sent. */
   perInstance: number[];
+  /** Worker outcomes other than `sent`, over all instances (deferrals: waits for a slot or a permit). */
+  other: Record<string, number>;
 }
 
 export interface ScaleOutResult extends ScaleOutOptions {
@@ -80,6 +82,10 @@ async function sandboxCounts(hosts: HostProcess[], sentBefore: number[], mailbox
     maxConcurrent: Math.max(0, ...mailboxes.map((m) => highWater[m.toLowerCase()] ?? 0)),
     throttled: graph.filter((r) => r.path.endsWith('/sendMail') && r.status === 429).length,
     perInstance: hosts.map((h, i) => h.sent() - sentBefore[i]),
+    other: hosts.reduce<Record<string, number>>((all, h) => {
+      for (const [outcome, n] of Object.entries(h.outcomes())) if (outcome !== 'sent') all[outcome] = (all[outcome] ?? 0) + n;
+      return all;
+    }, {}),
   };
 }
 
@@ -109,8 +115,9 @@ async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['deliv
     await Promise.all(orgs.map((orgId) => enqueueVia(hosts, orgId, Array.from({ length: half }, (_, i) => `d-${i}`))));
     await waitFor(`${2 * half} messages sent`, () => (hosts.reduce((n, h, i) => n + h.sent() - before[i], 0) >= 2 * half ? true : undefined), RUN_TIMEOUT_MS, 50);
     const perSecond = (2 * half) / ((Date.now() - started) / 1000);
-    progress(`${options.instances} instance(s): ${2 * half} messages sent at ${perSecond.toFixed(0)} msg/s`);
-    return { perSecond, ...(await sandboxCounts(hosts, before, [MAILBOXES.flood, MAILBOXES.quiet])) };
+    const counts = await sandboxCounts(hosts, before, [MAILBOXES.flood, MAILBOXES.quiet]);
+    progress(`${options.instances} instance(s): ${2 * half} messages sent at ${perSecond.toFixed(1)} msg/s; ${JSON.stringify(counts)}`);
+    return { perSecond, ...counts };
   });
 }
 
@@ -175,7 +182,7 @@ export function scaleOutTable(results: ScaleOutResult[]): string {
     const f = r.fairness;
     const growth = one ? ` (×${(d.perSecond / one.delivery.perSecond).toFixed(2)})` : '';
     return (
-      `| ${r.instances} | ${d.perSecond.toFixed(0)} msg/s${growth} | ${d.perInstance.join(' / ')} | ${d.duplicates} / ${f.duplicates} | ${d.maxConcurrent} / ${f.maxConcurrent} | ${d.throttled + f.throttled} ` +
+      `| ${r.instances} | ${d.perSecond.toFixed(1)} msg/s${growth} | ${d.perInstance.join(' / ')} | ${JSON.stringify(d.other)} | ${d.duplicates} / ${f.duplicates} | ${d.maxConcurrent} / ${f.maxConcurrent} | ${d.throttled + f.throttled} ` +
       `| ${f.floodPerMinute.toFixed(0)}/min (max ${f.floodMaxPerMinute.toFixed(0)} in ${RATE_WINDOW_MS / 1000} s ×${60_000 / RATE_WINDOW_MS}; limit ${r.ratePerMinute}) | ${f.quietP50Ms} / ${f.quietP95Ms} ms |`
     );
   };
@@ -183,8 +190,8 @@ export function scaleOutTable(results: ScaleOutResult[]): string {
   return [
     `6. scale-out: delivery ${first?.messages} messages on 2 mailboxes (Graph ${SEND_LATENCY_MS} ms); fairness: org C floods ${first?.flood} at ${first?.ratePerMinute}/min, then org D sends ${first?.quiet}. Same Azurite, same sandbox, N host processes.`,
     '',
-    '| instances | delivery throughput | sent per instance | sent twice (delivery / fairness) | max concurrent sendMail per mailbox, all instances | 429s | org C rate across instances | org D to sent p50 / p95 |',
-    '|---|---|---|---|---|---|---|---|',
+    '| instances | delivery throughput | sent per instance | other worker outcomes (delivery) | sent twice (delivery / fairness) | max concurrent sendMail per mailbox, all instances | 429s | org C rate across instances | org D to sent p50 / p95 |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...results.map(row),
   ].join('\n');
 }
@@ -193,7 +200,7 @@ export function scaleOutTable(results: ScaleOutResult[]): string {
 export const SCALE_OUT_INSTANCES = [1, 3] as const;
 
 /** The sizes `npm run bench` uses unless told otherwise (`--scale-messages`, `--scale-flood`). */
-export const SCALE_OUT_DEFAULTS = { messages: 400, flood: 200, ratePerMinute: 600, quiet: 10 } as const;
+export const SCALE_OUT_DEFAULTS = { messages: 100, flood: 60, ratePerMinute: 600, quiet: 5 } as const;
 
 /** Benchmark 6 from `run.ts`: one fresh child (and Azurite) per instance count. */
 export async function runScaleOut(stack: BenchStack, step: (line: string) => void, sizes: Omit<ScaleOutOptions, 'instances'> = SCALE_OUT_DEFAULTS): Promise<ScaleOutResult[]> {

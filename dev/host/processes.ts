@@ -17,12 +17,14 @@ export interface HostProcess {
   lines(): string[];
   /** How many outbox messages this process logged as `sent`. */
   sent(): number;
+  /** The outbox worker's outcomes this process logged (`sent`, `deferred`, `retrying`...), counted. */
+  outcomes(): Record<string, number>;
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
 }
 
-/** The outbox worker's log line for a finished message: `[outbox] information: outbox: org/id sent`. */
-const SENT_LINE = /^\[outbox\] \w+: outbox: \S+ sent\b/;
+/** The outbox worker's log line for a finished message: `[outbox] information: outbox: org/id sent (dequeue 1)`. */
+const OUTCOME_LINE = /^\[outbox\] \w+: outbox: \S+ (\w+) \(dequeue/;
 const START_TIMEOUT_MS = 60_000;
 
 export async function startHostProcess(env: Record<string, string>, root = process.cwd()): Promise<HostProcess> {
@@ -44,6 +46,14 @@ export async function startHostProcess(env: Record<string, string>, root = proce
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const outcomes = () => {
+    const counts: Record<string, number> = {};
+    for (const line of lines) {
+      const outcome = OUTCOME_LINE.exec(line)?.[1];
+      if (outcome) counts[outcome] = (counts[outcome] ?? 0) + 1;
+    }
+    return counts;
+  };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!lines.some((l) => l.includes('local host listening on'))) {
@@ -57,7 +67,8 @@ export async function startHostProcess(env: Record<string, string>, root = proce
     url: `http://localhost:${port}`,
     pid: child.pid!,
     lines: () => lines,
-    sent: () => lines.filter((l) => SENT_LINE.test(l)).length,
+    sent: () => outcomes().sent ?? 0,
+    outcomes,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
