@@ -7,9 +7,14 @@
 import { benchDelivery, DeliveryResult, DeliveryVariant } from './delivery';
 import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
 import { benchDirectory, DirectoryBenchResult } from './directory';
+import { benchScaleOut, ScaleOutOptions, ScaleOutResult } from './scaleOut';
 
-export type ChildTask = { kind: 'delivery'; variant: DeliveryVariant; messages: number } | { kind: 'fairness'; options: FairnessOptions } | { kind: 'directory'; users: number };
-export type ChildResult = DeliveryResult | FairnessResult | DirectoryBenchResult;
+export type ChildTask =
+  | { kind: 'delivery'; variant: DeliveryVariant; messages: number }
+  | { kind: 'fairness'; options: FairnessOptions }
+  | { kind: 'directory'; users: number }
+  | { kind: 'scaleOut'; options: ScaleOutOptions };
+export type ChildResult = DeliveryResult | FairnessResult | DirectoryBenchResult | ScaleOutResult;
 
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
@@ -19,6 +24,8 @@ function run(task: ChildTask): Promise<ChildResult> {
       return benchFairness(task.options);
     case 'directory':
       return benchDirectory(task.users);
+    case 'scaleOut':
+      return benchScaleOut(task.options);
   }
 }
 

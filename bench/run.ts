@@ -19,6 +19,7 @@ import type { DeliveryResult, DeliveryVariant } from './delivery';
 import type { FairnessResult } from './fairness';
 import type { DirectoryBenchResult } from './directory';
 import { BenchFigures, benchTable, directoryRow, Measured } from './report';
+import { runScaleOut, scaleOutTable } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
 
 interface Options {
@@ -48,7 +49,9 @@ function parseOptions(args: string[]): Options {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+  // `npm run bench -- --scale-out-only`: benchmark 7 alone (bench/scaleOut.ts).
+  const scaleOutOnly = process.argv.includes('--scale-out-only');
+  const args = process.argv.slice(2).filter((a) => a !== '--scale-out-only');
   // `--only directory`: just benchmark 6 (the others take minutes and do not change with it).
   const only = args[0] === '--only' ? args.splice(0, 2)[1] : undefined;
   if (only !== undefined && only !== 'directory') throw new Error(`usage: npm run bench -- --only directory [--users N]; got --only ${only}`);
@@ -56,6 +59,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   const step = (what: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`);
+  if (scaleOutOnly) {
+    const stack = await BenchStack.start((line) => step(`   ${line}`));
+    try {
+      return console.log(scaleOutTable(await runScaleOut(stack, step)));
+    } finally {
+      await stack.close();
+    }
+  }
 
   if (only === 'directory') {
     const stack = await BenchStack.start((line) => step(`   ${line}`));
@@ -90,9 +101,11 @@ async function main(): Promise<void> {
     });
     step(`6. directory sync: ${options.users} users, then 10 changes`);
     const directory = await stack.run<DirectoryBenchResult>({ kind: 'directory', users: options.users });
+    const scaleOut = await runScaleOut(stack, step);
     const figures: BenchFigures = { loadAverage: [loadAtStart, loadavg()[0]], rounds: options.rounds, cold, delivery, fairness, directory };
     step('done');
     console.log(benchTable(figures));
+    console.log(`\n${scaleOutTable(scaleOut)}`);
   } finally {
     await stack.close();
   }

@@ -141,6 +141,8 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         ...pollers.map((p) => p.stop()),
         ...timers.map((t) => t.stop()),
       ]);
+      // Mailbox permits go back now rather than when their leases end (another instance may be waiting).
+      await services.delivery.limiter.close();
       restoreEnv();
     },
   };

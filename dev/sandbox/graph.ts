@@ -36,6 +36,11 @@ interface GraphState {
   inFlight: Map<string, number>;
   /** Accepted-send times (sandbox clock) per mailbox id, for the rate limit. */
   accepted: Map<string, number[]>;
+  /**
+   * Per mailbox (UPN, lower case): the most sendMail calls that were in flight at once, counting the
+   * one arriving even when it is refused with 429, so a client over the limit shows as over it.
+   */
+  highWater: Map<string, number>;
 }
 
 const SEND_MAIL_PROPERTIES = new Set(['message', 'saveToSentItems']);
@@ -144,11 +149,12 @@ function maySendAs(actor: MicrosoftUser, mailbox: MicrosoftUser): boolean {
 const addresses = (list: Recipient[] | undefined) => (list ?? []).map((r) => r.emailAddress?.address ?? '').filter(Boolean);
 
 export function registerGraph(sandbox: Sandbox): void {
-  const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map() };
+  const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map(), highWater: new Map() };
   sandbox.onReset(() => {
     state.limits = { ...DEFAULT_LIMITS };
     state.inFlight.clear();
     state.accepted.clear();
+    state.highWater.clear();
   });
 
   const sendMail = async (req: SandboxRequest, target: string | 'me'): Promise<SandboxResponse> => {
@@ -193,6 +199,8 @@ export function registerGraph(sandbox: Sandbox): void {
     const from = fromAddress ? findUser(world, caller.tenantId, fromAddress) : mailbox;
     if (!from || !maySendAs(mailbox, from) && !maySendAs(actor, from)) return sendAsDenied();
 
+    const upn = mailbox.userPrincipalName.toLowerCase();
+    state.highWater.set(upn, Math.max(state.highWater.get(upn) ?? 0, (state.inFlight.get(mailbox.id) ?? 0) + 1));
     const throttled = admit(state, mailbox.id, sandbox.now());
     if (throttled) return answer(sandbox, req, 429, throttled.code, throttled.message, { 'Retry-After': throttled.retryAfter });
     state.inFlight.set(mailbox.id, (state.inFlight.get(mailbox.id) ?? 0) + 1);
@@ -241,6 +249,12 @@ export function registerGraph(sandbox: Sandbox): void {
   sandbox.route('graph', 'POST', '/v1.0/users/:user/sendMail', (req) => sendMail(req, req.params.user));
 
   sandbox.route('*', 'GET', '/_sandbox/graph/limits', () => ({ status: 200, body: state.limits }));
+  // { "<mailbox upn>": <most sendMail calls in flight at once> } since the last reset or DELETE.
+  sandbox.route('*', 'GET', '/_sandbox/graph/concurrency', () => ({ status: 200, body: Object.fromEntries(state.highWater) }));
+  sandbox.route('*', 'DELETE', '/_sandbox/graph/concurrency', () => {
+    state.highWater.clear();
+    return { status: 204 };
+  });
   sandbox.route('*', 'POST', '/_sandbox/graph/limits', (req) => {
     const input = req.json() ?? {};
     for (const key of ['concurrency', 'ratePerMinute', 'latencyMs'] as const) {

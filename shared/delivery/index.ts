@@ -20,6 +20,8 @@ import { observeDelivery } from '../telemetry/deliveryObserver';
 import { alsoAsPlatformEvents } from '../events/producers';
 import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
+import { createLeasedPermits } from './permitLeases';
+import { createMailboxPermitStore } from '../store/mailboxPermits';
 import { createPoisonHandler, PoisonHandler } from './poison';
 import { createPoisonSweep, PoisonSweep } from './poisonSweep';
 import { retryPolicy } from './retryPolicy';
@@ -42,7 +44,7 @@ export interface DeliveryServices {
   poison: PoisonHandler;
   /** The timer's sweep of every outbox poison queue. */
   poisonSweep: PoisonSweep;
-  /** Per-mailbox permits of this process (tests prove none is leaked). */
+  /** Per-mailbox permits, leased across instances (tests prove none is leaked). */
   limiter: MailboxLimiter;
 }
 
@@ -73,7 +75,9 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison });
   const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison].map((name) => createQueueStore(storage, name));
   const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
-  const limiter = new MailboxLimiter(config.mailboxConcurrency);
+  // The concurrency limit holds across instances: permits are leased rows every instance respects.
+  const permits = createLeasedPermits(createMailboxPermitStore(storage), { max: config.mailboxConcurrency, leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs });
+  const limiter = new MailboxLimiter(config.mailboxConcurrency, { source: permits });
   // The fan-out enqueues each copy through the enqueuer, which asks the fan-out to check groups.
   const groups = inputs.directory
     ? createGroupFanout({

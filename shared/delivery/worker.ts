@@ -36,6 +36,8 @@ const RECORD_TRIES = 3;
  * holder normally finishes in well under a second, and the lease only bounds a dead holder.
  */
 const LEASE_RECHECK_MS = 5_000;
+/** A message that got no mailbox permit looks again this soon (plus up to as much jitter). */
+const PERMIT_RETRY_MS = 5_000;
 
 export function createOutboxWorker(deps: WorkerDeps) {
   const now = deps.clock ?? Date.now;
@@ -178,6 +180,12 @@ export function createOutboxWorker(deps: WorkerDeps) {
       return 'deferred';
     }
 
+    // A permit of the mailbox, shared by all instances (permitLeases.ts), before the claim: when none
+    // can be had (other instances hold them all, or Storage failed), nothing is claimed or attempted.
+    if (!(await deps.limiter.admit(key))) {
+      await defer(envelope, now() + PERMIT_RETRY_MS * (1 + Math.random()), { mailbox: key, at: slotAt });
+      return 'deferred';
+    }
     const owner = randomUUID();
     let claimed: DeliveryRecord;
     try {

@@ -32,7 +32,7 @@ export const TABLES = {
   senders: 'senders',
   /** Delivery status: PK orgId, RK message id. */
   deliveries: 'deliveries',
-  /** Per-mailbox "next free slot" for fair scheduling: PK mailbox key, RK "next". */
+  /** Per-mailbox "next free slot" for fair scheduling (PK mailbox key, RK "next") and its concurrency permits (RK "permit-NN", store/mailboxPermits.ts). */
   mailboxSlots: 'mailboxslots',
   /** Outbox messages set aside unreadable (no id/orgId): PK day, RK uuid, with the raw text. */
   poisonMessages: 'poisonmessages',

@@ -1,0 +1,120 @@
+/**
+ * PERMIT LEASES: Graph's limit of 4 concurrent requests per mailbox
+ * (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits) holds for the app as a
+ * whole, not per instance, and Flex Consumption runs many instances at once. So each mailbox has at
+ * most MAILBOX_CONCURRENCY permit rows (`store/mailboxPermits.ts`); an instance sends only on a permit
+ * it holds, and one permit carries one send at a time (`mailboxLimiter.ts` does the waiting).
+ *
+ * The costs stay off the per-message path: a permit is taken once (one query + one conditional write),
+ * reused for every send of that mailbox while held, renewed by the limiter's upkeep about every
+ * RENEW_LEAD_MS, and given back after IDLE_MS without use. Times (timing.ts):
+ *
+ *   lease = claim lease (send budget + 30 s);  a send starts only while lease - now >= send budget + CLOCK_SKEW_MS
+ *
+ * so every send ends (the worker cuts it at the send budget) before the lease can run out, even on an
+ * instance whose clock is CLOCK_SKEW_MS behind. An instance that dies loses its permits when their lease
+ * ends; others count a row as free only CLOCK_SKEW_MS after that.
+ *
+ * Fairness between instances: an instance that finds every permit held stamps `wantedAt` on one; that
+ * changes the row's ETag, so the holder's next renewal fails (412): it retires that permit (no new
+ * send, given back when its send ends) and takes none for HOLD_OFF_MS, and the asker gets it.
+ */
+import { randomUUID } from 'node:crypto';
+import { boundedCache } from '../cache/bounded';
+import type { MailboxPermitStore } from '../store/mailboxPermits';
+
+export interface Permit {
+  index: number;
+  etag: string;
+  leaseUntil: number;
+  /** A send runs on it. */
+  busy: boolean;
+  /** No new send starts on it: it is given back once free (another instance asked, or it was lost). */
+  retiring: boolean;
+  lastUsedAt: number;
+  renewing?: boolean;
+}
+
+/** Where the limiter gets permits that other instances also respect. Every method may throw STORAGE_UNAVAILABLE. */
+export interface PermitSource {
+  /** At most this many permits per mailbox, across all instances. */
+  readonly max: number;
+  /** One more permit of mailbox `key` for this instance, or undefined when other instances hold them all. */
+  take(key: string, held: readonly Permit[], now: number): Promise<Permit | undefined>;
+  /** Extends the lease; false when another instance asked for a permit or took this one (the caller retires it). */
+  renew(key: string, permit: Permit, now: number): Promise<boolean>;
+  give(key: string, permit: Permit, now: number): Promise<void>;
+  /** May a send start on it now? */
+  usable(permit: Permit, now: number): boolean;
+  /** Time to renew it. */
+  due(permit: Permit, now: number): boolean;
+}
+
+/** How far apart instance clocks may be (NTP keeps Azure VMs far closer). */
+export const CLOCK_SKEW_MS = 10_000;
+/** A permit is renewed this long before it stops being usable for new sends. */
+export const RENEW_LEAD_MS = 10_000;
+/** A permit unused this long, with no message waiting for it, is given back. */
+export const IDLE_MS = 5_000;
+/** After handing a permit to another instance, take none for this long (so the asker gets it). */
+export const HOLD_OFF_MS = 3_000;
+/** Ask a holder for a permit at most this often per mailbox (each ask is one Table write). */
+const WANT_EVERY_MS = 5_000;
+
+export interface LeasedPermitOptions {
+  max: number;
+  /** timing.ts: the claim lease, which outlasts the send budget by its margin. */
+  leaseMs: number;
+  sendBudgetMs: number;
+  /** This instance; default a fresh UUID per process. */
+  holder?: string;
+}
+
+export function createLeasedPermits(store: MailboxPermitStore, options: LeasedPermitOptions): PermitSource {
+  const { max, leaseMs, sendBudgetMs } = options;
+  const holder = options.holder ?? randomUUID();
+  if (leaseMs - sendBudgetMs - CLOCK_SKEW_MS <= RENEW_LEAD_MS) throw new Error('permit lease too short for the send budget');
+  const startBy = sendBudgetMs + CLOCK_SKEW_MS;
+  const askedAt = boundedCache<string, number>({ max: 10_000, ttlMs: WANT_EVERY_MS });
+  const free = (row: { holder: string; leaseUntil: number }, now: number) => !row.holder || row.leaseUntil + CLOCK_SKEW_MS < now;
+
+  return {
+    max,
+    async take(key, held, now) {
+      const mine = new Set(held.map((p) => p.index));
+      const rows = new Map((await store.list(key)).map((row) => [row.index, row]));
+      const candidates: number[] = [];
+      for (let index = 0; index < max; index++) {
+        const row = rows.get(index);
+        // Absent, given back, run out, or ours from a give-back that failed.
+        if (!row || free(row, now) || (row.holder === holder && !mine.has(index))) candidates.push(index);
+      }
+      // A random free row first, so instances asking at once rarely collide.
+      for (const index of candidates.sort(() => Math.random() - 0.5).slice(0, 2)) {
+        const etag = await store.put(key, index, { holder, leaseUntil: now + leaseMs }, rows.get(index)?.etag);
+        if (etag) return { index, etag, leaseUntil: now + leaseMs, busy: false, retiring: false, lastUsedAt: now };
+      }
+      const others = [...rows.values()].filter((row) => row.index < max && row.holder !== holder && !free(row, now));
+      if (candidates.length === 0 && others.length > 0 && !askedAt.has(key)) {
+        askedAt.set(key, now);
+        const row = others[Math.floor(Math.random() * others.length)];
+        await store.want(key, row.index, row.etag, now);
+      }
+      return undefined;
+    },
+    async renew(key, permit, now) {
+      const etag = await store.put(key, permit.index, { holder, leaseUntil: now + leaseMs }, permit.etag);
+      if (!etag) return false;
+      permit.etag = etag;
+      permit.leaseUntil = now + leaseMs;
+      return true;
+    },
+    async give(key, permit, now) {
+      // Only while the lease is surely live: then no other instance can hold the row, and '*' also
+      // overwrites an asker's stamp. A lease past that is left to run out.
+      if (permit.leaseUntil - CLOCK_SKEW_MS > now) await store.put(key, permit.index, { holder: '', leaseUntil: 0 }, '*');
+    },
+    usable: (permit, now) => !permit.retiring && permit.leaseUntil - now >= startBy,
+    due: (permit, now) => permit.leaseUntil - now < startBy + RENEW_LEAD_MS,
+  };
+}
