@@ -15,7 +15,7 @@ export interface Answer {
 export interface OperationDoc {
   summary: string;
   description?: string;
-  tag: 'sender' | 'messages' | 'settings page' | 'consent' | 'operations' | 'webhooks';
+  tag: 'sender' | 'messages' | 'settings page' | 'consent' | 'operations' | 'webhooks' | 'directory';
   body?: { schema: SchemaName; required: boolean };
   query?: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
   /** Success answers (and redirects or pages that are not the JSON error envelope), by status. */

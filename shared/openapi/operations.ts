@@ -7,6 +7,7 @@
 import { DELIVERY_STATUSES } from '../store/deliveryStore';
 import type { Answer, OperationDoc } from './operationTypes';
 import { WEBHOOK_OPERATIONS } from './webhookOperations';
+import { DIRECTORY_CONNECTION_OPERATIONS } from './directoryConnectionOperations';
 
 export type { Answer, OperationDoc } from './operationTypes';
 
@@ -230,6 +231,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     errors: [400, 413],
   },
   ...WEBHOOK_OPERATIONS,
+  ...DIRECTORY_CONNECTION_OPERATIONS,
   'GET health': {
     summary: 'Liveness and dependency checks (Storage, Key Vault)',
     tag: 'operations',

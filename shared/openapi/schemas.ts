@@ -32,6 +32,7 @@ import type { SenderView } from '../senders/view';
 import { DELIVERY_STATUSES } from '../store/deliveryStore';
 import { caseInsensitiveSource } from './caseless';
 import { WEBHOOK_SCHEMAS } from './webhookSchemas';
+import { DIRECTORY_CONNECTION_SCHEMAS } from './directoryConnectionSchemas';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -250,6 +251,7 @@ export const SCHEMAS = {
   AdminLinksRevoked: adminLinksRevoked,
   ErrorHint: z.object({ code: errorCode, hint: z.string() }),
   ...WEBHOOK_SCHEMAS,
+  ...DIRECTORY_CONNECTION_SCHEMAS,
 } satisfies Record<string, z.ZodType>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -23,7 +23,8 @@ export interface ConnectionInput {
   adminEmail?: string;
 }
 
-const Body = z.strictObject({
+/** The body schema (also the OpenAPI document's DirectoryConnectionCreate). */
+export const connectionInputSchema = z.strictObject({
   name: z
     .string({ message: 'name is required' })
     .trim()
@@ -48,7 +49,7 @@ function invalid(fields: Record<string, string>): MailerError {
 
 export function parseConnectionInput(body: unknown): ConnectionInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MailerError('BAD_REQUEST', 'The body must be a JSON object.');
-  const parsed = Body.safeParse(body);
+  const parsed = connectionInputSchema.safeParse(body);
   const fields: Record<string, string> = {};
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -2,26 +2,13 @@
  * ConnectionView (dir-api.md): what an admin sees of a connection. Built field by field, so by
  * construction it holds no secret and no secret NAME (`secretRefs` is never copied).
  */
-import type { ConnectionStatus, DirectoryConnection, DirectoryError, DirectoryMode, DirectoryProvider, DirectorySyncState } from '../model';
+import type { DirectoryConnection, DirectorySyncState } from '../model';
 
-export interface ConnectionView {
-  id: string;
-  name: string;
-  provider: DirectoryProvider;
-  mode: DirectoryMode;
-  status: ConnectionStatus;
-  tenantId?: string;
-  domain?: string;
-  adminEmail?: string;
-  consentedBy?: { oid?: string; username: string };
-  createdAt: string;
-  lastSyncAt?: string;
-  lastSyncOutcome?: 'ok' | 'failed';
-  lastSyncKind?: 'full' | 'delta';
-  counts?: { users: number; groups: number };
-  lastError?: DirectoryError;
-  sync: { running: boolean; startedAt?: string };
-}
+export type ConnectionView = Pick<DirectoryConnection, 'id' | 'name' | 'provider' | 'mode' | 'status' | 'tenantId' | 'domain' | 'adminEmail' | 'consentedBy' | 'createdAt' | 'lastError'> &
+  Pick<DirectorySyncState, 'lastSyncAt' | 'lastSyncOutcome' | 'lastSyncKind' | 'counts'> & {
+    /** A sync holds the connection's lease right now (since `startedAt`). */
+    sync: { running: boolean; startedAt?: string };
+  };
 
 export function toConnectionView(connection: DirectoryConnection, sync: DirectorySyncState | undefined, now: Date = new Date()): ConnectionView {
   const running = !!sync?.lease && Date.parse(sync.lease.expiresAt) > now.getTime();

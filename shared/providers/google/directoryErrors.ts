@@ -2,10 +2,11 @@
  * Directory connections' failures on the Google side, classified once, as tables:
  * - token side: the Gmail-era classification (errors.ts reads Google's token endpoint) translated
  *   into directory codes, whose hints speak of the connection;
- * - Admin SDK answers: `error.errors[0].reason` of a Directory API 403
- *   (https://developers.google.com/workspace/admin/directory/v1/limits, and the standard Google API
- *   error reasons https://cloud.google.com/apis/design/errors): a non-admin account or subject is
- *   `notAuthorized` / `forbidden`, a project without the Admin SDK API enabled is `accessNotConfigured`.
+ * - Admin SDK answers: `error.errors[0].reason` (or an ErrorInfo `details` reason) of a Directory
+ *   API 403: a non-admin account or subject is `forbidden` ("Not Authorized to access this
+ *   resource/api"; `notAuthorized` is accepted too), a project without the Admin SDK API enabled is
+ *   `accessNotConfigured` / SERVICE_DISABLED ("service not enabled":
+ *   https://cloud.google.com/service-usage/docs/troubleshooting). docs/providers.md "Directory connections".
  * (The sync adds the rest of the Admin SDK answers here.)
  */
 import { ERROR_CODES, ErrorCode, isMailerError, MailerError } from '../../errors';
