@@ -106,7 +106,7 @@ describe('several senders from the settings page, at 360 px', () => {
     await page.getByRole('button', { name: 'Add sender' }).click();
     await page.locator('#senders-panel').waitFor({ state: 'visible' });
     await expect(listed()).resolves.toEqual(['Activedefaultnotifications@contoso.example (Microsoft 365)', 'Draftcompliancenoreply@fabrikam.example (Google)']);
-    await expect(page.locator('#form-heading').textContent()).resolves.toBe('Sender compliance');
+    await page.locator('#form-heading', { hasText: /^Sender compliance$/ }).waitFor();
     await expect(page.locator('#status-badge').textContent()).resolves.toBe('Draft');
     await expect(page.getByLabel('Sign in with Google', { exact: true }).isChecked()).resolves.toBe(true);
     await expect(page.getByLabel('Sender email', { exact: true }).inputValue()).resolves.toBe('noreply@fabrikam.example');

@@ -116,6 +116,9 @@ select { font: inherit; padding: .45rem .5rem; border: 1px solid #8c959f; border
 .rules tr.refused td { background: var(--bad-bg); }
 .rules td.rule-error { color: var(--bad); font-weight: 600; font-size: .875rem; padding-top: 0; }
 .row-actions { display: flex; flex-wrap: wrap; gap: .5rem; }
+.connections li { border-bottom: 1px solid var(--line); }
+.connections .badge-connecting { background: var(--draft-bg); color: var(--text); }
+.connections button { margin-left: auto; min-height: 2.25rem; padding: .3rem .75rem; }
 .explain { display: grid; gap: 0 .75rem; align-items: end; }
 @media (min-width: 560px) { .explain { grid-template-columns: 1fr 1fr auto; } .explain button { margin-bottom: .9rem; } }
 .explain-result { border-left: 4px solid var(--accent); background: #e8f1fb; border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0; overflow-wrap: anywhere; }

@@ -7,6 +7,7 @@
  * Every input has a <label>; help and error texts are tied to it with aria-describedby; status
  * changes are announced through live regions.
  */
+import { LINKED_ACCOUNTS_HTML } from './htmlLinked';
 import { SEVERAL_SENDERS_HTML } from './htmlSenders';
 
 export const SETTINGS_HTML = String.raw`<!doctype html>
@@ -194,7 +195,7 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
       <ul id="checks" class="checks"></ul>
     </section>
 
-${SEVERAL_SENDERS_HTML}  </div>
+${SEVERAL_SENDERS_HTML}${LINKED_ACCOUNTS_HTML}  </div>
 
   <dialog id="test-dialog" aria-labelledby="test-dialog-title">
     <form id="test-form" method="dialog" novalidate>

@@ -12,6 +12,7 @@ import { $, dialog, input, text, value } from './dom';
 import { onChoiceChange, suggestAliasCheck } from './form';
 import { say, showFatal } from './messages';
 import { loadSender } from './status';
+import { loadConnections, wireLinked } from './linked';
 import { wireRouting } from './routing';
 import { loadSenders, rememberedSender, wireSenders } from './senders';
 import { state } from './state';
@@ -33,6 +34,7 @@ function wire(): void {
   onChoiceChange();
   wireSenders();
   wireRouting();
+  wireLinked();
   $('verify-button').addEventListener('click', verify);
   $('test-button').addEventListener('click', askTestRecipient);
   $('reset-button').addEventListener('click', () => { dialog('reset-dialog').returnValue = ''; dialog('reset-dialog').showModal(); });
@@ -81,6 +83,8 @@ async function start(): Promise<void> {
     state.senderKey = rememberedSender();
     await loadSenders();
     await loadSender();
+    // Linked accounts are a section of their own: the sender settings work without them.
+    await loadConnections().catch((error: { message?: string }) => { text('linked-message', 'The linked accounts could not be loaded: ' + (error.message || String(error))); });
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== 'ADMIN_LINK_INVALID') {
       showFatal({ message: 'The settings could not be loaded.', hint: (error as { message?: string } | null)?.message || String(error) });

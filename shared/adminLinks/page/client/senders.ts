@@ -124,8 +124,8 @@ async function addSender(): Promise<void> {
     ['new-key', 'new-senderEmail', 'new-senderName'].forEach((id) => { input(id).value = ''; });
     $<HTMLDetailsElement>('add-sender').open = false;
     state.busy = false;
-    await loadSenders();
     await openSender(created.senderKey || key);
+    await loadSenders();
     say('ok', 'Sender ' + key + ' was added.', 'Connect it below, then use Save and test; add a routing rule to send messages from it.');
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
