@@ -269,6 +269,37 @@ describe('Google', () => {
   });
 });
 
+describe('settings page twins (/api/admin/directory/connections)', () => {
+  it("act on the admin token's org only, and consent links return to the settings page", async () => {
+    const orgId = newOrg('page');
+    const link = await api('POST', `orgs/${orgId}/admin-links`);
+    expect(link.status).toBe(200);
+    // The admin link's answer carries its token by design (the SaaS hands the link on), so it is not in secretsUsed.
+    const token = new URL(link.body.url).hash.replace(/^#token=/, '');
+    const page = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${host.url}/api/admin/directory/connections${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await response.text();
+      transcript.push(`${method} admin/directory/connections${path} -> ${response.status} ${text}`);
+      return { status: response.status, body: jsonOrUndefined(text) as any };
+    };
+    const created = await page('POST', '', { name: 'From the page', provider: 'microsoft', mode: 'delegated' });
+    expect(created.status).toBe(201);
+    const state = new URL(created.body.consentUrl).searchParams.get('state')!;
+    const claims = JSON.parse(Buffer.from(state.split('.')[1], 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({ org: orgId, dir: created.body.connection.id });
+    expect(claims.ret).toMatch(/\/settings/);
+    expect((await page('GET', '')).body.connections.map((c: any) => c.id)).toEqual([created.body.connection.id]);
+    expect((await api('GET', connectionsOf(orgId))).body.connections).toHaveLength(1);
+    expect((await fetch(`${host.url}/api/admin/directory/connections`)).status).toBe(401);
+    expect((await page('DELETE', `/${created.body.connection.id}`)).status).toBe(204);
+    expect((await api('GET', connectionsOf(orgId))).body.connections).toEqual([]);
+  });
+});
+
 describe('bad input over HTTP', () => {
   it('unknown provider 422, an id not handed out 404', async () => {
     const orgId = newOrg('bad');
