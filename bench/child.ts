@@ -6,9 +6,10 @@
  */
 import { benchDelivery, DeliveryResult, DeliveryVariant } from './delivery';
 import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
+import { benchDirectory, DirectoryBenchResult } from './directory';
 
-export type ChildTask = { kind: 'delivery'; variant: DeliveryVariant; messages: number } | { kind: 'fairness'; options: FairnessOptions };
-export type ChildResult = DeliveryResult | FairnessResult;
+export type ChildTask = { kind: 'delivery'; variant: DeliveryVariant; messages: number } | { kind: 'fairness'; options: FairnessOptions } | { kind: 'directory'; users: number };
+export type ChildResult = DeliveryResult | FairnessResult | DirectoryBenchResult;
 
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
@@ -16,6 +17,8 @@ function run(task: ChildTask): Promise<ChildResult> {
       return benchDelivery(task.variant, task.messages);
     case 'fairness':
       return benchFairness(task.options);
+    case 'directory':
+      return benchDirectory(task.users);
   }
 }
 

@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import type { ColdStartResult } from './coldStart';
 import type { DeliveryResult, DeliveryVariant } from './delivery';
 import type { FairnessResult } from './fairness';
+import type { DirectoryBenchResult } from './directory';
 import type { SideCosts } from './stack';
 
 export interface Measured<T> {
@@ -20,6 +21,7 @@ export interface BenchFigures {
   cold: ColdStartResult;
   delivery: Record<DeliveryVariant, Measured<DeliveryResult>>;
   fairness: Measured<FairnessResult>;
+  directory: Measured<DirectoryBenchResult>;
 }
 
 const f0 = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -96,6 +98,19 @@ export function benchTable(figures: BenchFigures): string {
         .join(' · '),
     ],
   ];
+  rows.push(directoryRow(figures.directory));
   rows.push(['machine', `${cpus().length} cores, load average ${f1(figures.loadAverage[0])} at the start and ${f1(figures.loadAverage[1])} at the end`]);
   return ['| benchmark | figure |', '|---|---|', ...rows.map(([name, figure]) => `| ${name} | ${figure} |`)].join('\n');
+}
+
+/** Row 6, also printed alone by `npm run bench -- --only directory`. */
+export function directoryRow(measured: Measured<DirectoryBenchResult>): [string, string] {
+  const dir = measured.result;
+  return [
+    `6. directory sync: first sync of ${f0(dir.users)} users (Graph delta, one group of all) · then 10 changes`,
+    `${f1(dir.initial.usage.wallMs / 1000)} s (${f1(dir.initial.writeMs / 1000)} s of it Table batch writes), ${f0(dir.initial.graphRequests)} Graph requests, ${f0(dir.initial.tableOperations)} Table operations, ` +
+      `peak RSS +${f0(dir.initial.usage.peakRssMiB - dir.initial.usage.baseRssMiB)} MiB (heap retained ${signed(dir.initial.usage.retainedHeapMiB)} MiB) · ` +
+      `incremental (${dir.incremental.kind}): ${f0(Object.values(dir.incremental.graphRequests).reduce((a, b) => a + b, 0))} Graph requests ` +
+      `(${Object.entries(dir.incremental.graphRequests).map(([kind, n]) => `${kind} ${n}`).join(', ')}), ${f0(dir.incremental.wallMs)} ms, ${dir.incremental.events} events`,
+  ];
 }
