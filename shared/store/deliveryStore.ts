@@ -28,6 +28,7 @@ import type { GroupSend } from '../delivery/groupModel';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
+import { decodeCursor, encodeCursor } from './deliveryCursor';
 
 export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -144,8 +145,7 @@ const FIELDS = [
   'code', 'message', 'hint', 'leaseOwner', 'leaseUntil', 'nextAttemptAt', 'sentAt', 'failedAt', 'providerMessageId',
   'contentHash', 'uncertainAt', 'senderKey', 'workspace', 'parent', 'member',
 ] as const;
-/** Values that are not flat: JSON columns (an entity holds flat values only). */
-const JSON_FIELDS = ['hops', 'group'] as const;
+const JSON_FIELDS = ['hops', 'group'] as const; // entities hold flat values only
 
 function toEntity(record: Omit<DeliveryRecord, 'etag'>, rowKey: string): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: record.orgId, rowKey, id: record.id };
@@ -160,30 +160,6 @@ export function fromEntity(entity: TableEntityResult<Record<string, unknown>>): 
   for (const field of FIELDS) if (entity[field] !== undefined && entity[field] !== null) record[field] = entity[field];
   for (const field of JSON_FIELDS) if (typeof entity[field] === 'string') record[field] = JSON.parse(entity[field]);
   return record as unknown as DeliveryRecord;
-}
-
-/** Cursor = the SDK's continuation token, made URL-safe. */
-const encodeCursor = (token: string) => Buffer.from(token, 'utf8').toString('base64url');
-
-/**
- * The SDK's continuation token back from a caller's cursor. That token is Base64 of JSON
- * `{nextPartitionKey, nextRowKey?}` (@azure/data-tables utils/continuationToken.ts), which the SDK
- * JSON.parses without a check, so a cursor that is not one of ours is refused here, as bad input.
- * (A cursor of another org's list reads nothing of it: the query is filtered to `orgId`'s partition.)
- */
-function decodeCursor(cursor: string): string {
-  const token = Buffer.from(cursor, 'base64url').toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const next = parsed as { nextPartitionKey?: unknown; nextRowKey?: unknown } | undefined;
-  if (!next || typeof next !== 'object' || typeof next.nextPartitionKey !== 'string' || !['string', 'undefined'].includes(typeof next.nextRowKey)) {
-    throw new MailerError('BAD_REQUEST', 'The cursor is not one this list gave out.', { fields: { cursor: 'pass the cursor of the previous page unchanged' } });
-  }
-  return token;
 }
 
 export function createDeliveryStore(storage: StorageClients): DeliveryStore {

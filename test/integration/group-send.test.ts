@@ -5,45 +5,24 @@
  * counts what it accepted. Contoso's "Privacy team" (dev/sandbox/directory-seed.ts) is Ada, Ben, Dan
  * (disabled) and the nested Legal group (Carla, Erin).
  */
-import { syncEndpoints } from '@shared/directory/copyServices';
-import type { ConnectionsForSync, DirectoryConnection } from '@shared/directory/model';
-import { createDirectorySyncService } from '@shared/directory/sync/engine';
-import { QUEUES } from '@shared/store/names';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G } from '../../dev/sandbox/directory-seed';
-import { CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
-import { acceptedMessages, api, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitFor, waitForFinal } from './delivery-helpers';
+import { acceptedMessages, api, microsoftSender, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitFor, waitForFinal } from './delivery-helpers';
 import { consentedDirectoryAppToken } from './directory-sandbox-helpers';
+import { syncHarness } from './directory-sync-helpers';
 
 let t: TestHost;
-const org = newOrgId('grp');
-const CONNECTION = 'dcgroupsend2';
-
-/** One Microsoft `application` connection of the org to Contoso, as the connections part would hold it. */
-function connections(): ConnectionsForSync {
-  const now = new Date().toISOString();
-  const connection: DirectoryConnection = {
-    orgId: org, id: CONNECTION, name: 'Contoso', provider: 'microsoft', mode: 'application', status: 'active', tenantId: CONTOSO_TENANT_ID, secretRefs: {}, createdAt: now, updatedAt: now,
-  };
-  return {
-    get: async (orgId, id) => (orgId === org && id === CONNECTION ? connection : undefined),
-    listActive: async () => [connection],
-    access: () => ({ provider: 'microsoft', accessToken: () => consentedDirectoryAppToken() }),
-    markNeedsAttention: async () => undefined,
-    markActive: async () => undefined,
-  };
-}
+// The org's Microsoft `application` connection to Contoso, synced by the real engine into the shared Azurite table.
+const directory = syncHarness('microsoft');
+const org = directory.orgId;
+const CONNECTION = directory.connection.id;
 
 beforeAll(async () => {
   // All staff (11 enabled users with mail) is over this limit; Privacy team (5 users) is within it.
   t = await startWithDefaultSender({ DIRECTORY_GROUP_MAX_RECIPIENTS: '8' });
   await microsoftSender(t.services, org);
-  const { services } = t;
-  const sync = createDirectorySyncService({
-    store: services.directoryStore, rows: services.directorySyncRows, connections: connections(), events: services.events,
-    queue: services.queue(QUEUES.directorySync), endpoints: syncEndpoints(services.config), intervalMs: 3600_000,
-  });
-  await sync.runNow(org, CONNECTION);
-  expect(await services.directoryReader.findGroup(org, 'privacy-team@contoso.example')).toMatchObject({ connectionId: CONNECTION, group: { id: G.privacyTeam } });
+  directory.token.value = await consentedDirectoryAppToken();
+  expect(await directory.sync.runNow(org, CONNECTION)).toMatchObject({ outcome: 'ok', kind: 'full' });
+  expect(await t.services.directoryReader.findGroup(org, 'privacy-team@contoso.example')).toMatchObject({ connectionId: CONNECTION, group: { id: G.privacyTeam } });
 }, 120_000);
 
 afterAll(async () => {

@@ -95,6 +95,7 @@ describe('event catalogue and produced events', () => {
     expect(retrying).toMatchObject({ type: 'message.retrying', data: { code: 'PROVIDER_THROTTLED', nextAttemptAt: '2026-12-01T10:01:00.000Z' } });
     expect(retrying.id).not.toBe(sent.id);
     expect(messageEventOf({ ...row, status: 'uncertain' })!.type).toBe('message.uncertain');
+    expect(messageEventOf({ ...row, status: 'partly_failed' })!.type).toBe('message.partly_failed');
     expect(messageEventOf({ ...row, status: 'sending' })).toBeUndefined();
     for (const status of ['queued', 'sent', 'retrying', 'failed', 'uncertain']) {
       const e = messageEventOf({ ...row, status })!;
