@@ -4,16 +4,16 @@
  * start-up). The result goes back over the IPC channel. `run.ts` loads this module only in the
  * child, so the parent (which hosts the sandbox) does not load the app.
  */
-import { benchDelivery, DeliveryResult, DeliveryVariant } from './delivery';
+import { benchDelivery, DeliveryOptions, DeliveryResult } from './delivery';
 import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
 
-export type ChildTask = { kind: 'delivery'; variant: DeliveryVariant; messages: number } | { kind: 'fairness'; options: FairnessOptions };
+export type ChildTask = { kind: 'delivery'; options: DeliveryOptions } | { kind: 'fairness'; options: FairnessOptions };
 export type ChildResult = DeliveryResult | FairnessResult;
 
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
     case 'delivery':
-      return benchDelivery(task.variant, task.messages);
+      return benchDelivery(task.options);
     case 'fairness':
       return benchFairness(task.options);
   }
