@@ -53,7 +53,7 @@ const probe = (target: string, before?: string) =>
   `const t=process.hrtime.bigint();require(${JSON.stringify(target)});` +
   `process.stdout.write('LOAD_MS='+(Number(process.hrtime.bigint()-t)/1e6)+'\\n');`;
 
-export function benchColdStart(runs = 20, moduleRuns = 5): ColdStartResult {
+export function benchColdStart(runs = 20, moduleRuns = 3): ColdStartResult {
   const bundle = resolve('dist/main.js');
   const functions = resolve('node_modules/@azure/functions');
   const dir = mkdtempSync(join(tmpdir(), 'cold-'));
