@@ -10,6 +10,7 @@ import { serializeSendMail, toGraphSendMail } from '@shared/providers/microsoft/
 import { parseMessageInput, toOutgoingMail } from '@shared/delivery/schema';
 import { api, message, sandboxControl } from '../test/integration/delivery-helpers';
 import { inParallel } from './measure';
+import type { LatencyProfile } from './profiles';
 
 export { api, message, newOrgId, sandboxControl } from '../test/integration/delivery-helpers';
 
@@ -59,12 +60,14 @@ export interface CallCounts {
 export const clearRequestLog = () => sandboxControl('DELETE', 'requests');
 
 /**
- * The sandbox Graph as the benchmarks want it: the real per-mailbox concurrency (4), no per-minute
- * limit and no artificial latency (the app's own MICROSOFT_MAILBOX_RATE_PER_MINUTE paces sends),
- * and an empty list of accepted messages.
+ * The sandbox as the benchmarks want it: Graph with the real per-mailbox concurrency (4), no
+ * per-minute limit (the app's own MICROSOFT_MAILBOX_RATE_PER_MINUTE paces sends) and the profile's
+ * sendMail latency; the other origins with the profile's latencies (bench/profiles.ts); and an
+ * empty list of accepted messages.
  */
-export async function resetSandboxGraph(): Promise<void> {
-  await sandboxControl('POST', 'graph/limits', { concurrency: 4, ratePerMinute: 0, latencyMs: 0 });
+export async function prepareSandbox(profile: LatencyProfile): Promise<void> {
+  await sandboxControl('POST', 'graph/limits', { concurrency: 4, ratePerMinute: 0, latencyMs: profile.graphSendMs });
+  await sandboxControl('POST', 'latency', profile.origins);
   await sandboxControl('DELETE', 'messages');
 }
 

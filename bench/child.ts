@@ -4,13 +4,13 @@
  * start-up). The result goes back over the IPC channel. `run.ts` loads this module only in the
  * child, so the parent (which hosts the sandbox) does not load the app.
  */
-import { benchDelivery, DeliveryResult, DeliveryVariant } from './delivery';
+import { benchDelivery, DeliveryOptions, DeliveryResult } from './delivery';
 import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
 import { benchDirectory, DirectoryBenchResult } from './directory';
 import { benchScaleOut, ScaleOutOptions, ScaleOutResult } from './scaleOut';
 
 export type ChildTask =
-  | { kind: 'delivery'; variant: DeliveryVariant; messages: number }
+  | { kind: 'delivery'; options: DeliveryOptions }
   | { kind: 'fairness'; options: FairnessOptions }
   | { kind: 'directory'; users: number }
   | { kind: 'scaleOut'; options: ScaleOutOptions };
@@ -19,7 +19,7 @@ export type ChildResult = DeliveryResult | FairnessResult | DirectoryBenchResult
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
     case 'delivery':
-      return benchDelivery(task.variant, task.messages);
+      return benchDelivery(task.options);
     case 'fairness':
       return benchFairness(task.options);
     case 'directory':

@@ -17,10 +17,20 @@ import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../dev/sa
 import { loadConfig } from '@shared/config';
 import { authorityOptions, GRAPH_DEFAULT_SCOPE } from '@shared/providers/microsoft/credentials';
 import { isAzureVaultHost } from '@shared/store/secretStore';
-import { callCounts, CallCounts, clearRequestLog, connectSender, enqueue, graphBody, MAILBOXES, newOrgId, resetSandboxGraph, sandboxControl } from './app';
+import { callCounts, CallCounts, clearRequestLog, connectSender, enqueue, graphBody, MAILBOXES, newOrgId, prepareSandbox, sandboxControl } from './app';
+import { CpuProfileSummary, startCpuProfile } from './cpuProfile';
 import { countStorageRequests, inParallel, sleep, startMeter, Usage, waitFor } from './measure';
+import type { LatencyProfile } from './profiles';
 
 export type DeliveryVariant = 'pipeline' | 'floor' | 'naive';
+
+export interface DeliveryOptions {
+  variant: DeliveryVariant;
+  messages: number;
+  profile: LatencyProfile;
+  /** Pipeline only: profile the worker's CPU (bench/cpuProfile.ts); such a run is not a throughput figure. */
+  cpuProfile?: boolean;
+}
 
 export interface DeliveryResult {
   variant: DeliveryVariant;
@@ -29,9 +39,15 @@ export interface DeliveryResult {
   calls: CallCounts;
   /** Pipeline only: the enqueue API's rate before the worker ran, outcomes other than `sent`, and Storage requests by kind. */
   enqueuePerSecond?: number;
+  /** Pipeline only: CPU of this process while the enqueue API took the n messages (the HTTP side of each message). */
+  enqueueCpuMs?: number;
   storageRequests?: Record<string, number>;
   otherOutcomes?: Record<string, number>;
+  cpuProfile?: CpuProfileSummary;
 }
+
+/** Where the `.cpuprofile` files go (dist/ is not tracked: they are megabytes). */
+const CPU_PROFILE_DIR = 'dist/bench-profiles';
 
 /** Graph allows 4 concurrent requests per mailbox; the pipeline's limiter (MAILBOX_CONCURRENCY) uses the same. */
 export const CONCURRENCY = 4;
@@ -104,16 +120,20 @@ async function naive(n: number): Promise<DeliveryResult> {
   return { variant: 'naive', messages: n, usage, calls: await callCounts() };
 }
 
-async function pipeline(n: number): Promise<DeliveryResult> {
+async function pipeline(n: number, options: DeliveryOptions): Promise<DeliveryResult> {
   const orgId = newOrgId('pipe');
   const ids = messageIds(n);
   const setup = await startLocalHost({ port: 0, env: RATE_ENV, queues: false, timers: false, log: () => undefined });
   let enqueueStart: number;
   let enqueuePerSecond: number;
+  let enqueueCpuMs: number;
   try {
     await connectSender(setup, orgId, MAILBOXES.flood);
     enqueueStart = Date.now();
+    const enqueueCpu = process.cpuUsage();
     await enqueue(setup, orgId, ids);
+    const used = process.cpuUsage(enqueueCpu);
+    enqueueCpuMs = (used.user + used.system) / 1000;
     enqueuePerSecond = n / ((Date.now() - enqueueStart) / 1000);
   } finally {
     await setup.close();
@@ -126,6 +146,7 @@ async function pipeline(n: number): Promise<DeliveryResult> {
 
   const outcomes: Record<string, number> = {};
   const storage = countStorageRequests();
+  const profiler = options.cpuProfile ? await startCpuProfile(CPU_PROFILE_DIR, `pipeline-${options.profile.name}-${n}`) : undefined;
   const meter = startMeter();
   const worker = await startLocalHost({
     port: 0,
@@ -138,22 +159,25 @@ async function pipeline(n: number): Promise<DeliveryResult> {
   });
   let usage: Usage;
   let storageRequests: Record<string, number>;
+  let cpuProfile: CpuProfileSummary | undefined;
   try {
     await waitFor(`${n} messages sent`, () => ((outcomes.sent ?? 0) >= n ? true : undefined), RUN_TIMEOUT_MS, 20);
   } finally {
     usage = meter.stop();
     storageRequests = storage.stop();
+    cpuProfile = await profiler?.stop();
     await worker.close();
   }
   const { sent, ...otherOutcomes } = outcomes;
-  return { variant: 'pipeline', messages: sent ?? 0, usage, calls: await callCounts(), enqueuePerSecond, otherOutcomes, storageRequests };
+  return { variant: 'pipeline', messages: sent ?? 0, usage, calls: await callCounts(), enqueuePerSecond, enqueueCpuMs, otherOutcomes, storageRequests, cpuProfile };
 }
 
-const VARIANTS: Record<DeliveryVariant, (n: number) => Promise<DeliveryResult>> = { pipeline, floor, naive };
+const VARIANTS: Record<DeliveryVariant, (n: number, options: DeliveryOptions) => Promise<DeliveryResult>> = { pipeline, floor, naive };
 
-export async function benchDelivery(variant: DeliveryVariant, n: number): Promise<DeliveryResult> {
-  await resetSandboxGraph();
-  const result = await VARIANTS[variant](n);
+export async function benchDelivery(options: DeliveryOptions): Promise<DeliveryResult> {
+  const { variant, messages: n } = options;
+  await prepareSandbox(options.profile);
+  const result = await VARIANTS[variant](n, options);
   // Every variant must really have delivered n messages, or its figures mean nothing.
   const accepted = await sandboxControl<unknown[]>('GET', `messages?provider=microsoft&mailbox=${encodeURIComponent(MAILBOXES.flood)}`);
   if (accepted.length !== n || result.calls.graphSends !== n) {

@@ -8,7 +8,8 @@
 import { startLocalHost } from '../dev/host/localHost';
 import { getServices } from '@shared/services';
 import type { DeliveryRecord, DeliveryStore } from '@shared/store/deliveryStore';
-import { connectSender, enqueue, MAILBOXES, newOrgId, resetSandboxGraph } from './app';
+import { connectSender, enqueue, MAILBOXES, newOrgId, prepareSandbox } from './app';
+import type { LatencyProfile } from './profiles';
 import { percentile, progress, waitFor } from './measure';
 
 export interface FairnessOptions {
@@ -17,6 +18,7 @@ export interface FairnessOptions {
   ratePerMinute: number;
   /** Messages org B sends once A's flood is enqueued. */
   quiet: number;
+  profile: LatencyProfile;
 }
 
 export interface FairnessResult extends FairnessOptions {
@@ -55,7 +57,7 @@ async function sentTimes(deliveries: DeliveryStore, orgId: string): Promise<numb
 }
 
 export async function benchFairness(options: FairnessOptions): Promise<FairnessResult> {
-  await resetSandboxGraph();
+  await prepareSandbox(options.profile);
   const host = await startLocalHost({
     port: 0,
     env: { MICROSOFT_MAILBOX_RATE_PER_MINUTE: String(options.ratePerMinute) },

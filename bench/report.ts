@@ -1,32 +1,52 @@
 /**
- * The one Markdown table `npm run bench` prints (`| benchmark | figure |`), pasted into the README.
- * Ratios first: the machine is shared and noisy, absolute numbers move between runs.
+ * What `npm run bench` prints (and the README shows): a list of sections, each a function of all
+ * the figures. The main section is one Markdown table with a column per latency profile, built
+ * from `ROWS` (one entry per figure); a new benchmark adds its rows to `ROWS` or a section to
+ * `SECTIONS`. Ratios first: the machine is shared and noisy, absolute numbers move between runs.
  */
-import { cpus } from 'node:os';
 import type { ColdStartResult } from './coldStart';
+import { costPerMillion, MILLION, PerMessage } from './cost';
 import type { DeliveryResult, DeliveryVariant } from './delivery';
-import type { FairnessResult } from './fairness';
 import type { DirectoryBenchResult } from './directory';
+import type { FairnessResult } from './fairness';
+import type { ProfileName } from './profiles';
 import type { SideCosts } from './stack';
+import { scaleOutTable } from './scaleOut';
+
+type ScaleOutResults = Parameters<typeof scaleOutTable>[0];
 
 export interface Measured<T> {
   result: T;
   side: SideCosts;
 }
 
-export interface BenchFigures {
-  /** os.loadavg()[0] when the run started and ended: other work on the machine skews every figure. */
-  loadAverage: [number, number];
+/** Everything measured under one latency profile. */
+export interface ProfileFigures {
+  profile: ProfileName;
   rounds: number;
-  cold: ColdStartResult;
   delivery: Record<DeliveryVariant, Measured<DeliveryResult>>;
   fairness: Measured<FairnessResult>;
-  directory: Measured<DirectoryBenchResult>;
+  /** A separate pipeline run with the CPU profiler on (bench/cpuProfile.ts). */
+  cpuProfiled: Measured<DeliveryResult>;
 }
 
-const f0 = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-const f1 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const f2 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export interface BenchFigures {
+  date: string;
+  machine: { cores: number; cpu: string; node: string };
+  /** os.loadavg()[0] when the run started and ended: other work on the machine skews every figure. */
+  loadAverage: [number, number];
+  durationSeconds: number;
+  cold: ColdStartResult;
+  profiles: ProfileFigures[];
+  /** 6. directory sync (zero profile only: it measures Table batch writes and Graph requests). */
+  directory?: Measured<DirectoryBenchResult>;
+  /** 8. scale-out (bench/scaleOut.ts), printed as its own table. */
+  scaleOut?: ScaleOutResults;
+}
+
+export const f0 = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+export const f1 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+export const f2 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** +1.3 / -0.4 / n/a (a rounded zero shows as +0.0, never -0.0). */
 const signed = (n: number | undefined) => (n === undefined ? 'n/a' : `${Math.round(n * 10) < 0 ? '' : '+'}${f1(Math.round(n * 10) / 10 || 0)}`);
@@ -34,83 +54,196 @@ const signed = (n: number | undefined) => (n === undefined ? 'n/a' : `${Math.rou
 const perSecond = (d: DeliveryResult) => d.messages / (d.usage.wallMs / 1000);
 const per1000 = (count: number, d: DeliveryResult) => (count * 1000) / d.messages;
 const cpuPerMessage = (cpuMs: number | undefined, d: DeliveryResult) => (cpuMs === undefined ? 'n/a' : `${f2(cpuMs / d.messages)} ms`);
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-export function benchTable(figures: BenchFigures): string {
-  const { pipeline, floor, naive } = figures.delivery;
-  const p = pipeline.result;
-  const fl = floor.result;
-  const nv = naive.result;
-  const fair = figures.fairness.result;
-  const cold = figures.cold;
-  const rows: Array<[string, string]> = [
-    [
-      `1. delivery throughput, ${f0(p.messages)} messages, one mailbox, 4 concurrent sends (fastest of ${figures.rounds} interleaved rounds)`,
-      `pipeline ${f0(perSecond(p))} msg/s · raw floor ${f0(perSecond(fl))} msg/s · naive worker ${f0(perSecond(nv))} msg/s ` +
-        `(pipeline = ${f2(perSecond(p) / perSecond(fl))}× floor, ${f2(perSecond(p) / perSecond(nv))}× naive)`,
-    ],
-    [
-      '1. CPU per message, app process',
-      `pipeline ${cpuPerMessage(p.usage.cpuMs, p)} · floor ${cpuPerMessage(fl.usage.cpuMs, fl)} · naive ${cpuPerMessage(nv.usage.cpuMs, nv)}`,
-    ],
-    [
-      '1. CPU per message, rest of the stack (sandbox + Azurite)',
-      `pipeline ${cpuPerMessage(pipeline.side.sandboxCpuMs, p)} + ${cpuPerMessage(pipeline.side.azuriteCpuMs, p)} · ` +
-        `floor ${cpuPerMessage(floor.side.sandboxCpuMs, fl)} + ${cpuPerMessage(floor.side.azuriteCpuMs, fl)} · ` +
-        `naive ${cpuPerMessage(naive.side.sandboxCpuMs, nv)} + ${cpuPerMessage(naive.side.azuriteCpuMs, nv)}`,
-    ],
-    [
-      '1. Storage requests per message, pipeline worker (by service and method)',
+/** Storage requests per delivered message, at the proxy, over the pipeline child's whole run (sender set-up, enqueue API, worker). */
+export function storagePerMessage(m: Measured<DeliveryResult>): { queue: number; table: number; blob: number; total: number } {
+  const { queue, table, blob } = m.side.storageRequests;
+  const n = m.result.messages;
+  return { queue: queue / n, table: table / n, blob: blob / n, total: (queue + table + blob) / n };
+}
+
+/** One row of the main table: a name, and its figure under one profile. */
+export interface Row {
+  name: string;
+  figure: (f: ProfileFigures) => string;
+}
+
+export const ROWS: Row[] = [
+  {
+    name: '1. delivery throughput, one mailbox, 4 concurrent sends (fastest of the interleaved rounds)',
+    figure: ({ delivery: { pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }, rounds }) =>
+      `${f0(p.messages)} messages, ${rounds} round(s): pipeline ${f0(perSecond(p))} msg/s · raw floor ${f0(perSecond(fl))} msg/s · naive worker ${f0(perSecond(nv))} msg/s ` +
+      `(**pipeline = ${f2(perSecond(p) / perSecond(fl))}× floor, ${f2(perSecond(p) / perSecond(nv))}× naive**)`,
+  },
+  {
+    name: '1. CPU per message, app process (the pipeline: outbox worker; + its enqueue API)',
+    figure: ({ delivery: { pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } } }) =>
+      `pipeline ${cpuPerMessage(p.usage.cpuMs, p)} (+ enqueue ${cpuPerMessage(p.enqueueCpuMs, p)}) · floor ${cpuPerMessage(fl.usage.cpuMs, fl)} · naive ${cpuPerMessage(nv.usage.cpuMs, nv)}`,
+  },
+  {
+    name: '1. CPU per message, rest of the stack (sandbox + Storage proxy, Azurite)',
+    figure: ({ delivery }) =>
+      (['pipeline', 'floor', 'naive'] as const)
+        .map((v) => `${v} ${cpuPerMessage(delivery[v].side.sandboxCpuMs, delivery[v].result)} + ${cpuPerMessage(delivery[v].side.azuriteCpuMs, delivery[v].result)}`)
+        .join(' · '),
+  },
+  {
+    name: '1. Storage requests per delivered message, at the proxy (sender set-up + enqueue API + worker)',
+    figure: ({ delivery: { pipeline } }) => {
+      const s = storagePerMessage(pipeline);
+      return `**${f2(s.total)}**: queue ${f2(s.queue)} · table ${f2(s.table)} · blob ${f2(s.blob)}`;
+    },
+  },
+  {
+    name: '1. Storage requests per message, outbox worker only (by service and method)',
+    figure: ({ delivery: { pipeline: { result: p } } }) =>
       Object.entries(p.storageRequests ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([kind, count]) => `${kind} ${f2(count / p.messages)}`)
-        .join(' · ') + ` = ${f2(Object.values(p.storageRequests ?? {}).reduce((a, b) => a + b, 0) / p.messages)}`,
-    ],
-    [
-      '1. enqueue API (`POST /api/orgs/{orgId}/messages`, 16 at a time), before the worker run',
+        .join(' · ') + ` = ${f2(sum(Object.values(p.storageRequests ?? {})) / p.messages)}`,
+  },
+  {
+    name: '1. enqueue API (`POST /api/orgs/{orgId}/messages`, 16 at a time), before the worker run',
+    figure: ({ delivery: { pipeline: { result: p } } }) =>
       `${f0(p.enqueuePerSecond ?? 0)} msg/s` + (Object.keys(p.otherOutcomes ?? {}).length ? ` (worker outcomes besides sent: ${JSON.stringify(p.otherOutcomes)})` : ''),
-    ],
-    [
-      '2. token-endpoint requests per 1,000 messages (sender app + app identity for Key Vault)',
+  },
+  {
+    name: '2. token-endpoint requests per 1,000 messages (sender app + app identity for Key Vault)',
+    figure: ({ delivery: { pipeline: { result: p }, naive: { result: nv } } }) =>
       `pipeline ${f1(per1000(p.calls.senderTokens, p))} + ${f1(per1000(p.calls.vaultTokens, p))} · naive ${f0(per1000(nv.calls.senderTokens, nv))} + ${f0(per1000(nv.calls.vaultTokens, nv))}`,
-    ],
-    [
-      '2. Key Vault secret reads per 1,000 messages (all Key Vault requests)',
+  },
+  {
+    name: '2. Key Vault secret reads per 1,000 messages (all Key Vault requests)',
+    figure: ({ delivery: { pipeline: { result: p }, naive: { result: nv } } }) =>
       `pipeline ${f1(per1000(p.calls.vaultReads, p))} (${f1(per1000(p.calls.vaultRequests, p))}) · naive ${f0(per1000(nv.calls.vaultReads, nv))} (${f0(per1000(nv.calls.vaultRequests, nv))})`,
-    ],
-    [
-      `3. cold start: load dist/main.js (${f0(cold.bundleKiB)} KiB) vs empty @azure/functions app, median of ${cold.runs}`,
-      `${f0(cold.appMedianMs)} ms vs ${f0(cold.emptyMedianMs)} ms (×${f2(cold.ratio)})`,
-    ],
-    [
-      `4. fairness: org A enqueues ${f0(fair.flood)} at ${f0(fair.ratePerMinute)}/min per mailbox, then org B sends ${fair.quiet}`,
-      `B's time to sent p50 ${f0(fair.quietP50Ms)} ms, p95 ${f0(fair.quietP95Ms)} ms (max ${f0(fair.quietMaxMs)} ms; its ${fair.quiet} enqueue requests took ${f0(fair.quietEnqueueMs)} ms; ${fair.quietAttempts} attempts` +
-        `${fair.quietRetryCodes.length ? `, retried on ${fair.quietRetryCodes.join(', ')}` : ''}); ` +
-        `A was ${f1((100 * fair.floodSentByThen) / fair.flood)}% sent (${f0(fair.floodSentByThen)}/${f0(fair.flood)}) when B's last was sent; ` +
-        `in a FIFO queue B would have waited behind A's ${f0(fair.flood - fair.floodSentBeforeQuiet)} unsent messages: ~${f0((60 * (fair.flood - fair.floodSentBeforeQuiet)) / fair.ratePerMinute)} s; ` +
-        `A's enqueue took ${fair.floodEnqueueChunkSeconds.map(f1).join(' s, ')} s per successive 1,000`,
-    ],
-    [
-      '5. peak memory during (1): RSS / heap used, MiB (at the start of the run; heap retained after a full GC)',
-      [pipeline, naive, floor]
-        .map(({ result: { variant, usage: u } }) =>
-          `${variant} ${f0(u.peakRssMiB)} / ${f0(u.peakHeapMiB)} (${f0(u.baseRssMiB)} / ${f0(u.baseHeapMiB)}; ${signed(u.retainedHeapMiB)})`,
-        )
+  },
+  {
+    name: '4. fairness: org A floods one mailbox, then org B (another mailbox) sends a few',
+    figure: ({ fairness: { result: fair } }) =>
+      `A enqueues ${f0(fair.flood)} at ${f0(fair.ratePerMinute)}/min, B sends ${fair.quiet}: ` +
+      `**B's time to sent p50 ${f0(fair.quietP50Ms)} ms, p95 ${f0(fair.quietP95Ms)} ms** (max ${f0(fair.quietMaxMs)} ms; its ${fair.quiet} enqueue requests took ${f0(fair.quietEnqueueMs)} ms; ${fair.quietAttempts} attempts` +
+      `${fair.quietRetryCodes.length ? `, retried on ${fair.quietRetryCodes.join(', ')}` : ''}); ` +
+      `A was ${f1((100 * fair.floodSentByThen) / fair.flood)}% sent (${f0(fair.floodSentByThen)}/${f0(fair.flood)}) when B's last was sent; ` +
+      `in a FIFO queue B would have waited behind A's ${f0(fair.flood - fair.floodSentBeforeQuiet)} unsent messages: ~${f0((60 * (fair.flood - fair.floodSentBeforeQuiet)) / fair.ratePerMinute)} s; ` +
+      `A's enqueue took ${fair.floodEnqueueChunkSeconds.map(f1).join(' s, ')} s per successive 1,000`,
+  },
+  {
+    name: '5. peak memory during (1): RSS / heap used, MiB (at the start of the run; heap retained after a full GC)',
+    figure: ({ delivery }) =>
+      (['pipeline', 'naive', 'floor'] as const)
+        .map((v) => {
+          const u = delivery[v].result.usage;
+          return `${v} ${f0(u.peakRssMiB)} / ${f0(u.peakHeapMiB)} (${f0(u.baseRssMiB)} / ${f0(u.baseHeapMiB)}; ${signed(u.retainedHeapMiB)})`;
+        })
         .join(' · '),
-    ],
-  ];
-  rows.push(directoryRow(figures.directory));
-  rows.push(['machine', `${cpus().length} cores, load average ${f1(figures.loadAverage[0])} at the start and ${f1(figures.loadAverage[1])} at the end`]);
-  return ['| benchmark | figure |', '|---|---|', ...rows.map(([name, figure]) => `| ${name} | ${figure} |`)].join('\n');
+  },
+];
+
+const table = (header: string[], rows: string[][]) =>
+  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
+
+function profileTable(figures: BenchFigures): string {
+  return table(
+    ['benchmark', ...figures.profiles.map((f) => `\`${f.profile}\` profile`)],
+    ROWS.map((row) => [row.name, ...figures.profiles.map((f) => row.figure(f))]),
+  );
 }
 
-/** Row 6, also printed alone by `npm run bench -- --only directory`. */
-export function directoryRow(measured: Measured<DirectoryBenchResult>): [string, string] {
-  const dir = measured.result;
-  return [
-    `6. directory sync: first sync of ${f0(dir.users)} users (Graph delta, one group of all) · then 10 changes`,
-    `${f1(dir.initial.usage.wallMs / 1000)} s (${f1(dir.initial.writeMs / 1000)} s of it Table batch writes), ${f0(dir.initial.graphRequests)} Graph requests, ${f0(dir.initial.tableOperations)} Table operations, ` +
-      `peak RSS +${f0(dir.initial.usage.peakRssMiB - dir.initial.usage.baseRssMiB)} MiB (heap retained ${signed(dir.initial.usage.retainedHeapMiB)} MiB) · ` +
-      `incremental (${dir.incremental.kind}): ${f0(Object.values(dir.incremental.graphRequests).reduce((a, b) => a + b, 0))} Graph requests ` +
-      `(${Object.entries(dir.incremental.graphRequests).map(([kind, n]) => `${kind} ${n}`).join(', ')}), ${f0(dir.incremental.wallMs)} ms, ${dir.incremental.events} events`,
-  ];
+function cpuProfileSection(figures: BenchFigures): string {
+  const parts = figures.profiles.map(({ profile, cpuProfiled: { result: p }, delivery }) => {
+    const summary = p.cpuProfile;
+    if (!summary) return `\`${profile}\`: no profile`;
+    const floor = delivery.floor.result;
+    const rows = (items: typeof summary.top) => items.map((item, i) => [String(i + 1), `\`${item.name}\``, `\`${item.file}\``, `${f0(item.selfMs)} ms`, `${f1(item.percent)}%`]);
+    return (
+      `\`${profile}\` profile: ${f0(p.messages)} messages, worker CPU ${cpuPerMessage(p.usage.cpuMs, p)} per message with the profiler on ` +
+      `(without it: pipeline ${cpuPerMessage(delivery.pipeline.result.usage.cpuMs, delivery.pipeline.result)}, raw floor ${cpuPerMessage(floor.usage.cpuMs, floor)}); ` +
+      `${f0(summary.sampledMs)} ms sampled, profile in \`${summary.path}\`\n\n` +
+      table(['#', 'function', 'file', 'self time', 'share'], rows(summary.top)) +
+      '\n\nJavaScript frames only (app and packages):\n\n' +
+      table(['#', 'function', 'file', 'self time', 'share'], rows(summary.topJs))
+    );
+  });
+  return `**3. Top five self-time items of the outbox worker** (V8 CPU profile of the worker window only)\n\n${parts.join('\n\n')}`;
+}
+
+function coldStartSection({ cold }: BenchFigures): string {
+  const head =
+    `**Cold start** (no network at load, so one figure for both profiles): load dist/main.js (${f0(cold.bundleKiB)} KiB) with every function registered vs an empty ` +
+    `\`@azure/functions\` app, fresh process each, alternated, median of ${cold.runs}: **${f0(cold.appMedianMs)} ms vs ${f0(cold.emptyMedianMs)} ms (×${f2(cold.ratio)})**`;
+  if (!cold.modules.length) return head;
+  const rows = cold.modules.map((m) => [`\`${m.name}\``, `${f0(m.medianMs)} ms`]);
+  return `${head}\n\nWhere a cold start would go if each were loaded eagerly: each package required alone after \`@azure/functions\`, from node_modules, median of ${cold.moduleRuns}:\n\n${table(['package', 'load time'], rows)}`;
+}
+
+/** The pipeline's (and the naive worker's) use per message under one profile, as the cost model wants it. */
+export function perMessage(f: ProfileFigures, variant: 'pipeline' | 'naive'): PerMessage {
+  const d = f.delivery[variant];
+  const n = d.result.messages;
+  const storage = variant === 'pipeline' ? storagePerMessage(d) : { queue: 0, table: 0, blob: 0 };
+  return {
+    cpuMs: (d.result.usage.cpuMs + (d.result.enqueueCpuMs ?? 0)) / n,
+    wallMs: d.result.usage.wallMs / n,
+    // The pipeline: the enqueue request and the outbox trigger per message (retries would add more).
+    executions: variant === 'pipeline' ? 2 + sum(Object.values(d.result.otherOutcomes ?? {})) / n : 1,
+    ...storage,
+    keyVault: d.result.calls.vaultRequests / n,
+  };
+}
+
+function costSection(figures: BenchFigures): string {
+  const parts = figures.profiles.map((f) => {
+    const pipe = costPerMillion(perMessage(f, 'pipeline'));
+    const naive = costPerMillion(perMessage(f, 'naive'));
+    const rows = pipe.lines.map((line, i) => [
+      line.item,
+      `${f0(line.quantity)} ${line.unit}`,
+      line.unitPrice,
+      `$${f2(line.usd)}`,
+      `$${f2(naive.lines[i].usd)}`,
+    ]);
+    rows.push(['**total** (busy-instance bound … as-measured bound)', '', '', `**$${f2(pipe.totalBusyUsd)} … $${f2(pipe.totalMeasuredUsd)}**`, `$${f2(naive.totalBusyUsd)} … $${f2(naive.totalMeasuredUsd)}`]);
+    return `\`${f.profile}\` profile, per ${f0(MILLION)} messages:\n\n${table(['item', 'quantity (pipeline)', 'unit price', 'pipeline', 'naive worker'], rows)}`;
+  });
+  return (
+    '**7. Cost of one million messages on Flex Consumption** (bench/cost.ts: list prices as published, no free grants; ' +
+    'the naive worker\'s Storage is 0 because it has none, and the provider calls themselves are free)\n\n' +
+    parts.join('\n\n')
+  );
+}
+
+function machineLine(figures: BenchFigures): string {
+  const { machine, loadAverage } = figures;
+  return (
+    `Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}; load average ${f1(loadAverage[0])} at the start and ${f1(loadAverage[1])} at the end; ` +
+    `run ${figures.date}, ${f0(figures.durationSeconds)} s.`
+  );
+}
+
+/** Benchmark 6, also printed alone by `npm run bench -- --only directory`. */
+export function directorySection({ directory }: Pick<BenchFigures, 'directory'>): string {
+  if (!directory) return '';
+  const dir = directory.result;
+  const incremental = Object.values(dir.incremental.graphRequests).reduce((a, b) => a + b, 0);
+  return table(
+    ['benchmark', 'figure'],
+    [
+      [
+        `6. directory sync: first sync of ${f0(dir.users)} users (Graph delta, one group of all) · then 10 changes`,
+        `${f1(dir.initial.usage.wallMs / 1000)} s (${f1(dir.initial.writeMs / 1000)} s of it Table batch writes), ${f0(dir.initial.graphRequests)} Graph requests, ${f0(dir.initial.tableOperations)} Table operations, ` +
+          `peak RSS +${f0(dir.initial.usage.peakRssMiB - dir.initial.usage.baseRssMiB)} MiB (heap retained ${signed(dir.initial.usage.retainedHeapMiB)} MiB) · ` +
+          `incremental (${dir.incremental.kind}): ${f0(incremental)} Graph requests ` +
+          `(${Object.entries(dir.incremental.graphRequests).map(([kind, n]) => `${kind} ${n}`).join(', ')}), ${f0(dir.incremental.wallMs)} ms, ${dir.incremental.events} events`,
+      ],
+    ],
+  );
+}
+
+const scaleOutSection = (figures: BenchFigures) => (figures.scaleOut ? scaleOutTable(figures.scaleOut) : '');
+
+export const SECTIONS: Array<(figures: BenchFigures) => string> = [profileTable, cpuProfileSection, coldStartSection, costSection, directorySection, scaleOutSection, machineLine];
+
+export function benchReport(figures: BenchFigures): string {
+  return SECTIONS.map((section) => section(figures)).filter(Boolean).join('\n\n');
 }

@@ -8,21 +8,30 @@
 import { ChildProcess, fork, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort, readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from '../dev/stack';
+import { startStorageProxy, StorageProxy } from '../dev/storage-proxy';
 import type { Sandbox } from '../dev/sandbox/server';
 import type { ChildResult, ChildTask } from './child';
+
+export type StorageService = keyof StoragePorts;
+const STORAGE_SERVICES: readonly StorageService[] = ['queue', 'table', 'blob'];
 
 /** What one child run cost outside the child: CPU of the sandbox (this process) and of Azurite. */
 export interface SideCosts {
   sandboxCpuMs: number;
   /** Undefined where /proc is not readable. */
   azuriteCpuMs?: number;
+  /** Requests each Storage service received during the child's whole run (its set-up included), from the proxy. */
+  storageRequests: Record<StorageService, number>;
 }
 
 /** The argument that makes `run.ts` act as a benchmark child. */
 export const CHILD_FLAG = '--bench-child';
 
-/** Any single benchmark child is killed after this (the whole run must stay within minutes). */
-const CHILD_TIMEOUT_MS = 4 * 60_000;
+/**
+ * Any single benchmark child is killed after this, so a stuck run ends. 10 minutes: on the shared
+ * machine at a load average of 20, the fairness flood's enqueue alone ran at ~2.5 messages/s.
+ */
+const CHILD_TIMEOUT_MS = 10 * 60_000;
 
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
@@ -38,9 +47,17 @@ function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-async function freshAzurite(): Promise<{ azurite: ChildProcess; ports: StoragePorts }> {
-  const ports: StoragePorts = { blob: await freePort(), queue: await freePort(), table: await freePort() };
-  return { azurite: await startAzurite(ports), ports };
+/**
+ * A fresh Azurite with a proxy in front of each of its services (dev/storage-proxy.ts): the app
+ * gets the proxies' ports, so every Storage request is counted per service and, under the `azure`
+ * profile, delayed by `delayMs` (bench/profiles.ts) as a request to a real account would be.
+ */
+async function freshAzurite(delayMs: number): Promise<{ azurite: ChildProcess; ports: StoragePorts; proxies: Record<StorageService, StorageProxy> }> {
+  const direct: StoragePorts = { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  const azurite = await startAzurite(direct);
+  const proxies = {} as Record<StorageService, StorageProxy>;
+  for (const service of STORAGE_SERVICES) proxies[service] = await startStorageProxy(direct[service], { delayMs });
+  return { azurite, proxies, ports: { blob: proxies.blob.port, queue: proxies.queue.port, table: proxies.table.port } };
 }
 
 export class BenchStack {
@@ -54,24 +71,31 @@ export class BenchStack {
   }
 
   /** Runs one benchmark in a fresh child process; returns its result and what the stack spent meanwhile. */
-  async run<T extends ChildResult>(task: ChildTask): Promise<{ result: T; side: SideCosts }> {
+  async run<T extends ChildResult>(task: ChildTask, storageDelayMs = 0): Promise<{ result: T; side: SideCosts }> {
     // A fresh, empty Azurite per benchmark: its in-memory store gets slower as it fills (README,
     // Benchmarks), so one benchmark's leftovers must not slow the next.
-    const { azurite, ports } = await freshAzurite();
+    const { azurite, ports, proxies } = await freshAzurite(storageDelayMs);
     try {
-      return await this.runChild<T>(task, azurite, {
+      const measured = await this.runChild<T>(task, azurite, {
         ...process.env,
         ...readLocalSettings(),
         ...stackSettings(this.sandbox.urls, ports),
         // The test helpers the bench reuses find the sandbox through this.
         SANDBOX_URLS: JSON.stringify(this.sandbox.urls),
       });
+      const storageRequests = Object.fromEntries(STORAGE_SERVICES.map((service) => [service, proxies[service].forwarded])) as Record<StorageService, number>;
+      return { result: measured.result, side: { ...measured.side, storageRequests } };
     } finally {
+      await Promise.all(STORAGE_SERVICES.map((service) => proxies[service].close()));
       azurite.kill();
     }
   }
 
-  private async runChild<T extends ChildResult>(task: ChildTask, azurite: ChildProcess, env: NodeJS.ProcessEnv): Promise<{ result: T; side: SideCosts }> {
+  private async runChild<T extends ChildResult>(
+    task: ChildTask,
+    azurite: ChildProcess,
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ result: T; side: Omit<SideCosts, 'storageRequests'> }> {
     const sandboxCpu = process.cpuUsage();
     const azuriteCpu = processCpuMs(azurite.pid);
     const child = fork(process.argv[1], [CHILD_FLAG, JSON.stringify(task)], {

@@ -3,6 +3,7 @@
 // @azure/functions-core, so it stays external.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 
 /**
@@ -72,6 +73,67 @@ function appFiles(outfile) {
   };
 }
 
+/**
+ * Cold start (README "Benchmarks", issue 17): the heavy SDKs dist/main.js uses (Storage, Key Vault,
+ * identity, telemetry export) go to one file of their own, dist/sdk.js, which main.js requires on
+ * the first use of any of their exports, not at load: registering the functions then compiles and
+ * runs about a third of the code. One file for all of them, so their common dependencies
+ * (@azure/core-*) exist once. In main.js each package becomes a stand-in whose export names are
+ * known at build time (read from the built dist/sdk.js); reading any export loads dist/sdk.js and
+ * answers from the real package. shared/ keeps its plain imports; it must only not read an SDK
+ * export at module load, which would make the load eager again (test/unit/provider-loading.test.ts
+ * checks that loading main.js does not load dist/sdk.js). The provider files keep their own
+ * copies (they load on first use already).
+ */
+const LAZY_PACKAGES = [
+  '@azure/data-tables',
+  '@azure/storage-queue',
+  '@azure/storage-blob',
+  '@azure/keyvault-secrets',
+  '@azure/identity',
+  '@azure/monitor-opentelemetry-exporter',
+  '@opentelemetry/sdk-metrics',
+];
+const SDK_FILE = 'dist/sdk.js';
+const requireHere = createRequire(`${process.cwd()}/`);
+
+/** dist/sdk.js: each package behind a getter, so requiring the file runs only the packages read. */
+const sdkEntry = LAZY_PACKAGES.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(name)}) });`).join('\n');
+
+/**
+ * The stand-in for `name` in main.js (CommonJS, so esbuild's interop reads its keys without running
+ * anything). Its export names come from the built dist/sdk.js itself, the very object it will
+ * load, so no name can be missing.
+ */
+function lazyPackageSource(name, sdkPath) {
+  const real = requireHere(`./${SDK_FILE}`)[name];
+  const keys = Object.keys(real).filter((key) => key !== 'default' && key !== '__esModule');
+  return `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(sdkPath)})[${JSON.stringify(name)}]);
+const keys = ${JSON.stringify(keys)};
+const has = (key) => keys.includes(key);
+module.exports = new Proxy({}, {
+  get: (_, key) => (key === '__esModule' ? ${JSON.stringify(!!real.__esModule)} : load()[key]),
+  has: (_, key) => has(key),
+  ownKeys: () => keys,
+  getOwnPropertyDescriptor: (_, key) => (has(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
+  getPrototypeOf: () => Object.prototype,
+});`;
+}
+
+function lazyPackages(outfile) {
+  const sdkPath = `./${relative(dirname(outfile), SDK_FILE).split('\\').join('/')}`;
+  const names = new Set(LAZY_PACKAGES);
+  return {
+    name: 'lazy-packages',
+    setup(builder) {
+      builder.onResolve({ filter: /^@/ }, (args) => (names.has(args.path) ? { path: args.path, namespace: 'lazy-package' } : undefined));
+      builder.onResolve({ filter: /^\.\// , namespace: 'lazy-package' }, (args) => ({ path: args.path, external: true }));
+      builder.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ contents: lazyPackageSource(args.path, sdkPath), loader: 'js' }));
+    },
+  };
+}
+
 const appEntries = { 'dist/main.js': 'functions/index.ts', ...Object.fromEntries(Object.entries(APP_FILES).map(([source, file]) => [file, source])) };
 
 const entries = {
@@ -89,6 +151,8 @@ entries['dist/dev/sandbox.js'] = entries['dev-sandbox'];
 delete entries['dev-sandbox'];
 Object.assign(entries, appEntries);
 
+// dist/sdk.js first: main.js's stand-ins read their export names from it.
+await build({ ...common, stdin: { contents: sdkEntry, resolveDir: process.cwd(), loader: 'js', sourcefile: 'sdk-entry.js' }, outfile: SDK_FILE });
 await Promise.all(
   Object.entries(entries)
     .filter(([, source]) => existsSync(source))
@@ -98,6 +162,8 @@ await Promise.all(
         entryPoints: [entryPoint],
         outfile,
         // App files: `import()` of another file becomes a lazy `require`, so the app stays plain CommonJS.
-        ...(outfile in appEntries ? { plugins: [appFiles(outfile)], supported: { 'dynamic-import': false } } : {}),
+        ...(outfile in appEntries
+          ? { plugins: [...(outfile === 'dist/main.js' ? [lazyPackages(outfile)] : []), appFiles(outfile)], supported: { 'dynamic-import': false } }
+          : {}),
       })),
 );

@@ -50,6 +50,20 @@ export function registerControl(sandbox: Sandbox): void {
     return { status: 204 };
   });
 
+  // Per-origin latency shaping (Sandbox.latencyMs): `{ "entra": 150, "keyVault": 30 }`; a POST
+  // replaces the whole map, so `{}` turns shaping off.
+  sandbox.route('*', 'GET', '/_sandbox/latency', () => ({ status: 200, body: sandbox.latencyMs }));
+  sandbox.route('*', 'POST', '/_sandbox/latency', (req) => {
+    const input = req.json();
+    if (!input || typeof input !== 'object' || Array.isArray(input)) return { status: 400, body: { error: 'body must be a JSON object of origin: milliseconds' } };
+    for (const [service, ms] of Object.entries(input)) {
+      if (!SERVICE_NAMES.includes(service as ServiceName)) return { status: 400, body: { error: `origin must be one of ${SERVICE_NAMES.join(', ')}; got ${service}` } };
+      if (!Number.isInteger(ms) || (ms as number) < 0 || (ms as number) > 60_000) return { status: 400, body: { error: `${service}: a whole number of milliseconds 0-60000` } };
+    }
+    sandbox.latencyMs = { ...input };
+    return { status: 200, body: sandbox.latencyMs };
+  });
+
   sandbox.route('*', 'GET', '/_sandbox/clock', () => ({
     status: 200,
     body: { now: new Date(sandbox.now()).toISOString(), offsetSeconds: sandbox.clockOffsetMs / 1000 },

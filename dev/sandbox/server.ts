@@ -122,7 +122,12 @@ export interface SandboxOptions {
   caDir?: string;
   /** The DNS server's UDP+TCP port; default 8447, or a free one when every HTTPS port given is 0. */
   dnsPort?: number;
+  /** Added latency per origin (see `Sandbox.latencyMs`); also settable later with `POST /_sandbox/latency`. */
+  latencyMs?: OriginLatency;
 }
+
+/** Milliseconds each request to an origin waits before it is handled; a missing origin answers at once. */
+export type OriginLatency = Partial<Record<ServiceName, number>>;
 
 export const DEFAULT_DNS_PORT = 8447;
 
@@ -137,6 +142,15 @@ export class Sandbox {
   faults: Fault[] = [];
   /** Milliseconds the sandbox clock is ahead of the wall clock (`POST /_sandbox/clock`). */
   clockOffsetMs = 0;
+  /**
+   * Per-origin latency shaping, so a benchmark can make Entra, Key Vault, Gmail or Google OAuth
+   * answer as slowly as the real services do (`npm run bench -- --profile azure`). It applies to
+   * every request of that origin except the control API, before faults and routing. Graph's own
+   * `latencyMs` (`POST /_sandbox/graph/limits`) is the one to use for sendMail: it is spent inside
+   * the mailbox's concurrency slot, as a real send holds it.
+   */
+  latencyMs: OriginLatency = {};
+  private startLatency: OriginLatency = {};
   private readonly routes: Route[] = [];
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
@@ -182,6 +196,7 @@ export class Sandbox {
     this.dns?.queries.splice(0);
     this.faults = [];
     this.clockOffsetMs = 0;
+    this.latencyMs = { ...this.startLatency };
     this.microsoft = seedMicrosoftWorld(this.now());
     for (const hook of this.resetHooks) hook();
   }
@@ -211,6 +226,8 @@ export class Sandbox {
   async start(options: SandboxOptions = {}): Promise<this> {
     const certs = ensureCertificates(options.caDir);
     const host = options.host ?? '127.0.0.1';
+    this.startLatency = { ...options.latencyMs };
+    this.latencyMs = { ...options.latencyMs };
     for (const service of SERVICE_NAMES) {
       const server = createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
         void this.handle(service, req, res);
@@ -261,6 +278,8 @@ export class Sandbox {
       status: 0,
     };
 
+    const latency = isControl ? 0 : (this.latencyMs[service] ?? 0);
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const fault = isControl ? undefined : this.matchFault(service, method, path);
     if (!isControl) this.requests.push(logEntry);
     if (fault) {

@@ -12,15 +12,20 @@
 import { AzureAuthorityHosts, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential, type TokenCredentialOptions } from '@azure/identity';
 import type { Config } from '../config';
 
-/** Hosts MSAL knows; any other (a sovereign cloud we do not list, the sandbox) skips instance discovery. */
-const KNOWN_AUTHORITY_HOSTS = new Set<string>(Object.values(AzureAuthorityHosts).map((h) => new URL(h).host));
+/**
+ * Hosts MSAL knows; any other (a sovereign cloud we do not list, the sandbox) skips instance
+ * discovery. Built on first use: reading an SDK export at module load would load the SDK file at
+ * cold start (dev/build.mjs, LAZY_PACKAGES).
+ */
+let knownAuthorityHosts: Set<string> | undefined;
 
 /**
  * MSAL validates an authority against the real login host's instance-discovery endpoint unless
  * told not to; for a host it does not know that call takes 5-6 s and then fails (docs/providers.md).
  */
 export function isKnownAuthorityHost(authorityHost: string): boolean {
-  return KNOWN_AUTHORITY_HOSTS.has(new URL(authorityHost).host);
+  knownAuthorityHosts ??= new Set<string>(Object.values(AzureAuthorityHosts).map((h) => new URL(h).host));
+  return knownAuthorityHosts.has(new URL(authorityHost).host);
 }
 
 /**

@@ -15,7 +15,7 @@ import { getServices, Services } from '@shared/services';
 import { QUEUES } from '@shared/store/names';
 import { buildEnvelope } from '@shared/delivery/envelope';
 import { acceptedMessages, ids, message, microsoftSender, newOrgId, sandboxControl, sleep, waitFor, waitForFinal } from './delivery-helpers';
-import { startStorageProxy, StorageProxy } from '../support/storage-proxy';
+import { startStorageProxy, StorageProxy } from '../../dev/storage-proxy';
 
 const OUTAGE_MS = 12_000;
 const MAX_DEQUEUE_COUNT = 2;

@@ -32,11 +32,11 @@ describe('azure.yaml and packaging: the project\'s real build', () => {
 
   it('.funcignore keeps host.json, package.json and the bundle, and leaves out node_modules and the dev tools', () => {
     const ignored = funcignoreMatcher(readRepoFile('.funcignore'));
-    // dist/errors.js and dist/providers/*.js: the app files dist/main.js requires (dev/build.mjs APP_FILES).
-    for (const kept of ['host.json', 'package.json', 'dist/main.js', 'dist/main.js.map', 'dist/errors.js', 'dist/providers/google.js', 'dist/providers/microsoft.js']) {
+    // dist/errors.js, dist/providers/*.js and dist/sdk.js: the files dist/main.js requires (dev/build.mjs APP_FILES, LAZY_PACKAGES).
+    for (const kept of ['host.json', 'package.json', 'dist/main.js', 'dist/main.js.map', 'dist/errors.js', 'dist/providers/google.js', 'dist/providers/microsoft.js', 'dist/sdk.js']) {
       expect({ kept, ignored: ignored(kept) }).toEqual({ kept, ignored: false });
     }
-    for (const dropped of ['node_modules/@azure/functions/package.json', 'dist/dev/sandbox.js', 'dist/bench/run.js', 'shared/config.ts', 'local.settings.json', 'infra/main.bicep']) {
+    for (const dropped of ['node_modules/@azure/functions/package.json', 'dist/dev/sandbox.js', 'dist/bench/run.js', 'dist/bench-profiles/pipeline-zero-1000.cpuprofile', 'shared/config.ts', 'local.settings.json', 'infra/main.bicep']) {
       expect({ dropped, ignored: ignored(dropped) }).toEqual({ dropped, ignored: true });
     }
   });

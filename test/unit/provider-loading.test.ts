@@ -14,6 +14,8 @@ const dist = join(root, 'dist');
 /** esbuild marks where each bundled module starts with a `// node_modules/<package>/...` comment. */
 const GOOGLE_SDKS = ['node_modules/@googleapis/gmail/', 'node_modules/google-auth-library/', 'node_modules/nodemailer/'];
 const MICROSOFT_SDKS = ['node_modules/@microsoft/microsoft-graph-client/'];
+/** The SDKs main.js itself uses, which live in dist/sdk.js and load on first use (dev/build.mjs LAZY_PACKAGES). */
+const LAZY_SDKS = ['@azure/data-tables', '@azure/storage-queue', '@azure/storage-blob', '@azure/keyvault-secrets', '@azure/identity', '@azure/msal-node', '@azure/monitor-opentelemetry-exporter', '@opentelemetry/sdk-metrics'];
 
 /** Loads dist/main.js in a child Node, then each provider file; reports which dist files were required when. */
 const PROBE = `
@@ -75,8 +77,18 @@ describe('the deployed app loads provider code only on first use', () => {
     for (const sdk of MICROSOFT_SDKS) expect(source('providers/microsoft.js')).toContain(sdk);
   });
 
-  it('loading dist/main.js requires dist/errors.js and no provider file', () => {
+  it('loading dist/main.js requires dist/errors.js and no provider file, nor dist/sdk.js', () => {
     expect(probe.atStart).toEqual(['main.js -> ./errors.js']);
+  });
+
+  it('the Storage, Key Vault, identity and telemetry SDKs are in dist/sdk.js, not in dist/main.js', () => {
+    const main = source('main.js');
+    const sdk = source('sdk.js');
+    for (const name of LAZY_SDKS) {
+      const marker = `node_modules/${name}/`;
+      expect({ name, inMain: main.includes(marker), inSdk: sdk.includes(marker) }).toEqual({ name, inMain: false, inSdk: true });
+    }
+    expect(main).toContain('require("./sdk.js")');
   });
 
   it('the provider files share dist/errors.js with the app: their MailerError is the app\'s', () => {

@@ -1,6 +1,8 @@
 /**
  * A switchable HTTP proxy in front of one Azurite service, so a test can make that service
- * unreachable and bring it back while the app keeps its endpoint. `down()` cuts cleanly between
+ * unreachable and bring it back while the app keeps its endpoint, and the benchmark can count the
+ * requests of each service and delay each one as a Storage account in Azure would (`delayMs`, the
+ * `azure` profile of `npm run bench`). Dev and test only: the app just sees another endpoint. `down()` cuts cleanly between
  * requests: requests already forwarded get their answer (with `Connection: close`), any later
  * request on a kept-alive connection has its connection destroyed (ECONNRESET), and new
  * connections are refused (ECONNREFUSED) because nothing listens. `up()` listens on the same port again.
@@ -17,7 +19,13 @@ export interface StorageProxy {
   close(): Promise<void>;
 }
 
-export async function startStorageProxy(targetPort: number): Promise<StorageProxy> {
+export interface StorageProxyOptions {
+  /** Each request waits this long before it is forwarded (added latency; 0 = none). */
+  delayMs?: number;
+}
+
+export async function startStorageProxy(targetPort: number, options: StorageProxyOptions = {}): Promise<StorageProxy> {
+  const delayMs = options.delayMs ?? 0;
   const agent = new Agent({ keepAlive: true });
   const sockets = new Set<Socket>();
   let isDown = false;
@@ -31,6 +39,12 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
       return;
     }
     state.forwarded += 1;
+    // The request body stays buffered in the paused stream until it is piped.
+    if (delayMs > 0) setTimeout(() => send(req, res), delayMs);
+    else send(req, res);
+  }
+
+  function send(req: IncomingMessage, res: ServerResponse): void {
     const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
       const headers = { ...answer.headers };
       if (isDown) headers.connection = 'close';
@@ -43,6 +57,8 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
 
   async function listen(): Promise<void> {
     const next = createServer(forward);
+    // As the sandbox does: a client whose event loop was busy must not reuse a socket just closed.
+    next.keepAliveTimeout = 120_000;
     next.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));

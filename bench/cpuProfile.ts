@@ -1,0 +1,104 @@
+/**
+ * The CPU profile of the pipeline worker (issue 17, item 3): V8's sampling profiler, the one
+ * `node --cpu-prof` starts, driven through the inspector protocol
+ * (https://nodejs.org/docs/latest-v20.x/api/inspector.html#cpu-profiler) so that it covers only the
+ * worker's window, not the set-up and enqueue before it. The profile is written as a
+ * `.cpuprofile` (open it in Chrome DevTools or VS Code) and summarised as the top self-time items,
+ * each frame mapped back to its source file through the bundle's source map (the child runs with
+ * --enable-source-maps).
+ */
+import { Session } from 'node:inspector';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { findSourceMap } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface SelfTimeItem {
+  /** Function name (`(anonymous)` when V8 has none), and its source: a repository path or `package/file`. */
+  name: string;
+  file: string;
+  selfMs: number;
+  /** Share of the profile's non-idle samples. */
+  percent: number;
+}
+
+export interface CpuProfileSummary {
+  top: SelfTimeItem[];
+  /** The same, JavaScript frames only (a file of the app or a package): where the native time above is called from. */
+  topJs: SelfTimeItem[];
+  /** Non-idle sampled time (ms) and where the `.cpuprofile` was written. */
+  sampledMs: number;
+  path: string;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** `node_modules/@azure/core-rest-pipeline/dist/x.js` -> `@azure/core-rest-pipeline/dist/x.js`; app files relative to the repo. */
+function shortFile(source: string): string {
+  const path = source.startsWith('file://') ? fileURLToPath(source) : source;
+  const inModules = /node_modules\/(.*)$/.exec(path);
+  return inModules ? inModules[1] : relative(process.cwd(), path) || path;
+}
+
+/** The original source of a bundle frame (V8 lines and columns are 0-based, as SourceMap.findEntry wants). */
+function originalFile(frame: ProfileNode['callFrame']): string {
+  if (!frame.url) return '(native)';
+  if (frame.url.startsWith('node:')) return frame.url;
+  const map = findSourceMap(frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url);
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string } | undefined;
+  return shortFile(entry?.originalSource ?? frame.url);
+}
+
+const isJs = (item: SelfTimeItem) => !item.file.startsWith('(') && !item.file.startsWith('node:');
+
+/** Self time per (function, file), highest first, all frames and JavaScript only; `(idle)` samples are left out. */
+export function topSelfTime(profile: Profile, count = 5): { top: SelfTimeItem[]; topJs: SelfTimeItem[]; sampledMs: number } {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const totals = new Map<string, SelfTimeItem>();
+  let sampledMs = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame || frame.functionName === '(idle)') return;
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    sampledMs += ms;
+    const name = frame.functionName || '(anonymous)';
+    const file = originalFile(frame);
+    const key = `${name}\u0000${file}`;
+    const item = totals.get(key) ?? { name, file, selfMs: 0, percent: 0 };
+    item.selfMs += ms;
+    totals.set(key, item);
+  });
+  const ranked = [...totals.values()].sort((a, b) => b.selfMs - a.selfMs);
+  for (const item of ranked) item.percent = sampledMs ? (100 * item.selfMs) / sampledMs : 0;
+  return { top: ranked.slice(0, count), topJs: ranked.filter(isJs).slice(0, count), sampledMs };
+}
+
+function post<T>(session: Session, method: string): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result as T))));
+}
+
+/** Starts profiling this process; `stop` writes `<dir>/<label>.cpuprofile` and summarises it. */
+export async function startCpuProfile(dir: string, label: string): Promise<{ stop(): Promise<CpuProfileSummary> }> {
+  const session = new Session();
+  session.connect();
+  await post(session, 'Profiler.enable');
+  await post(session, 'Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await post<{ profile: Profile }>(session, 'Profiler.stop');
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, `${label}.cpuprofile`);
+      writeFileSync(path, JSON.stringify(profile));
+      return { ...topSelfTime(profile), path: relative(process.cwd(), path) };
+    },
+  };
+}
