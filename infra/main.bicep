@@ -39,6 +39,9 @@ param microsoftClientId string
 @description('Client id of the platform Google OAuth web client.')
 param googleClientId string
 
+@description('Optional: client id of the separate platform Entra app for directory reads (application-mode directory connections, User.Read.All + Group.Read.All). Empty = that mode is off; its secret goes to the vault as platform-microsoft-directory-client-secret.')
+param microsoftDirectoryClientId string = ''
+
 @description('Comma-separated origins that consent and admin links may return to (the SaaS front end). The app\'s own origin is always allowed.')
 param returnUrlAllowlist string = ''
 
@@ -87,6 +90,7 @@ var storageNames = {
 var secretNames = {
   microsoftClientSecret: 'platform-microsoft-client-secret'
   googleClientSecret: 'platform-google-client-secret'
+  microsoftDirectoryClientSecret: 'platform-microsoft-directory-client-secret'
   stateSigningKey: 'platform-state-signing-key'
 }
 
@@ -191,6 +195,7 @@ module api 'app/function.bicep' = {
     secretNames: secretNames
     microsoftCredential: microsoftCredential
     microsoftClientId: microsoftClientId
+    microsoftDirectoryClientId: microsoftDirectoryClientId
     googleClientId: googleClientId
     returnUrlAllowlist: returnUrlAllowlist
     maximumInstanceCount: maximumInstanceCount
@@ -232,4 +237,5 @@ output MICROSOFT_CREDENTIAL string = microsoftCredential
 output MICROSOFT_CLIENT_ID string = microsoftClientId
 output KEY_VAULT_SECRET_MICROSOFT_CLIENT_SECRET string = secretNames.microsoftClientSecret
 output KEY_VAULT_SECRET_GOOGLE_CLIENT_SECRET string = secretNames.googleClientSecret
+output KEY_VAULT_SECRET_MICROSOFT_DIRECTORY_CLIENT_SECRET string = secretNames.microsoftDirectoryClientSecret
 output KEY_VAULT_SECRET_STATE_SIGNING_KEY string = secretNames.stateSigningKey

@@ -24,12 +24,14 @@ param deploymentContainerName string
 param applicationInsightsConnectionString string
 @description('https://<vault>.vault.azure.net/ (with the trailing slash).')
 param keyVaultUri string
-@description('Names of the platform secrets in the vault: { microsoftClientSecret, googleClientSecret, stateSigningKey }.')
+@description('Names of the platform secrets in the vault: { microsoftClientSecret, googleClientSecret, microsoftDirectoryClientSecret, stateSigningKey }.')
 param secretNames object
 
 @allowed(['secret', 'managed-identity'])
 param microsoftCredential string
 param microsoftClientId string
+@description('Empty: application-mode directory connections are off (MICROSOFT_DIRECTORY_CLIENT_ID unset).')
+param microsoftDirectoryClientId string
 param googleClientId string
 param returnUrlAllowlist string
 
@@ -135,7 +137,10 @@ var appSettings = union({
   STATE_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.stateSigningKey}/)'
 }, microsoftCredential == 'secret' ? {
   MICROSOFT_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.microsoftClientSecret}/)'
-} : {})
+} : {}, empty(microsoftDirectoryClientId) ? {} : {
+  MICROSOFT_DIRECTORY_CLIENT_ID: microsoftDirectoryClientId
+  MICROSOFT_DIRECTORY_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.microsoftDirectoryClientSecret}/)'
+})
 
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site

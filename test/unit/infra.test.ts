@@ -28,7 +28,8 @@ const PLATFORM_SETTINGS: Record<string, string> = {
 
 describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ template }) => {
   const deploy = (overrides: Record<string, unknown> = {}) => dryRun(template, { ...azdParameters(AZD_ENV), ...overrides });
-  const secretMode = deploy({ microsoftCredential: 'secret' });
+  // With the optional directory app, so its secret setting is checked too.
+  const secretMode = deploy({ microsoftCredential: 'secret', microsoftDirectoryClientId: '00000000-0000-4000-8000-0000000000dd' });
   const identityMode = deploy({ microsoftCredential: 'managed-identity' });
   const withUser = deploy({ principalId: 'user-object-id', principalType: 'User' });
 
