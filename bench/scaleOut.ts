@@ -17,7 +17,6 @@ import { getServices } from '@shared/services';
 import type { DeliveryRecord } from '@shared/store/deliveryStore';
 import { api, connectSender, MAILBOXES, message, newOrgId, sandboxControl } from './app';
 import { inParallel, percentile, progress, waitFor } from './measure';
-import type { BenchStack } from './stack';
 
 export interface ScaleOutOptions {
   instances: number;
@@ -203,11 +202,16 @@ export const SCALE_OUT_INSTANCES = [1, 3] as const;
 export const SCALE_OUT_DEFAULTS = { messages: 100, flood: 60, ratePerMinute: 600, quiet: 5 } as const;
 
 /** Benchmark 6 from `run.ts`: one fresh child (and Azurite) per instance count. */
-export async function runScaleOut(stack: BenchStack, step: (line: string) => void, sizes: Omit<ScaleOutOptions, 'instances'> = SCALE_OUT_DEFAULTS): Promise<ScaleOutResult[]> {
+/** What runScaleOut needs of the bench stack (bench/stack.ts), without importing it: stack.ts imports the child's task types. */
+interface ScaleOutRunner {
+  run(task: { kind: 'scaleOut'; options: ScaleOutOptions }): Promise<{ result: unknown }>;
+}
+
+export async function runScaleOut(stack: ScaleOutRunner, step: (line: string) => void, sizes: Omit<ScaleOutOptions, 'instances'> = SCALE_OUT_DEFAULTS): Promise<ScaleOutResult[]> {
   const results: ScaleOutResult[] = [];
   for (const instances of SCALE_OUT_INSTANCES) {
     step(`6. scale-out: ${instances} host process(es), ${sizes.messages} messages; flood ${sizes.flood} at ${sizes.ratePerMinute}/min, then ${sizes.quiet}`);
-    results.push((await stack.run<ScaleOutResult>({ kind: 'scaleOut', options: { instances, ...sizes } })).result);
+    results.push((await stack.run({ kind: 'scaleOut', options: { instances, ...sizes } })).result as ScaleOutResult);
   }
   return results;
 }

@@ -57,8 +57,6 @@ export async function startStorageProxy(targetPort: number, options: StorageProx
 
   async function listen(): Promise<void> {
     const next = createServer(forward);
-    // As the sandbox does: a client whose event loop was busy must not reuse a socket just closed.
-    next.keepAliveTimeout = 120_000;
     next.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));

@@ -24,6 +24,8 @@ export interface ProviderModule {
    * `service_account`): one cheap directory read, so a bad key or subject is refused with nothing written.
    */
   verifyDirectory?(connection: DirectoryConnection, context: ProviderContext, secrets: Record<string, string>): Promise<void>;
+  /** Google: the Admin SDK listings the directory sync reads (in the module, so `@googleapis/admin` loads on first use). */
+  adminDirectory?: typeof import('./google/directoryAdmin').adminDirectory;
   /**
    * Builds the MailProvider for a saved config. Synchronous and cheap: secrets and tokens are fetched
    * on first use and then cached inside the provider. Callers cache it per (orgId, version).

@@ -4,7 +4,8 @@
  * stored copy: what differs is written and announced, what is no longer listed is removed.
  * Only group ids are kept between the groups listing and the members listings (memory stays bounded).
  */
-import { adminDirectory, type AdminUser } from '../../providers/google/directoryAdmin';
+import type { AdminUser } from '../../providers/google/directoryAdmin';
+import { loadProviderModule } from '../../providers';
 import type { DirectoryMember } from '../model';
 import type { UserPatch } from './copyWriter';
 import type { DirectorySource } from './types';
@@ -28,7 +29,9 @@ function userPatch(user: AdminUser): UserPatch {
 export const googleSource: DirectorySource = {
   async sync(context) {
     const writer = await context.openWriter('full');
-    const directory = adminDirectory(context.access, { adminUrl: context.endpoints.googleAdminUrl, ...context.endpoints });
+    // Through the provider module: the Admin SDK package loads on the first Google sync, not at start-up.
+    const { adminDirectory } = await loadProviderModule('google');
+    const directory = adminDirectory!(context.access, { adminUrl: context.endpoints.googleAdminUrl, ...context.endpoints });
     const page = async () => {
       await writer.flush();
       await context.heartbeat();

@@ -4,6 +4,7 @@ import { createGmailProvider } from './gmailProvider';
 import { googleOAuthFlow } from './oauthFlow';
 import { directoryOAuthFlow } from './directoryConsent';
 import { googleDirectoryAccess } from './directoryAccess';
+import { adminDirectory } from './directoryAdmin';
 import { verifyGoogleDirectory } from './directoryCheck';
 
 export const googleProvider: ProviderModule = {
@@ -12,6 +13,7 @@ export const googleProvider: ProviderModule = {
   directoryConsentFlows: [directoryOAuthFlow],
   directoryAccess: googleDirectoryAccess,
   verifyDirectory: verifyGoogleDirectory,
+  adminDirectory,
   create: (sender, context) => createGmailProvider(sender, context),
 };
 

@@ -11,7 +11,7 @@ import { quiet, say } from './messages';
 import { loadRouting } from './routing';
 import { DEFAULT_SENDER, state } from './state';
 import { fillForm } from './form';
-import { loadSender, renderStatus } from './status';
+import { followSender, loadSender, renderStatus } from './status';
 import type { ListedSender, SenderView } from './types';
 
 const MODES = PROVIDER_MODES as Readonly<Record<string, readonly string[]>>;
@@ -72,6 +72,7 @@ export function senderChanged(v: SenderView): void {
   listed.senderEmail = v.senderEmail || listed.senderEmail;
   renderList();
 }
+followSender(senderChanged);
 
 export async function openSender(key: string): Promise<void> {
   if (state.busy) return;

@@ -2,7 +2,6 @@
 import { api, ApiError, senderPath } from './api';
 import { $, text, when } from './dom';
 import { fillForm } from './form';
-import { senderChanged } from './senders';
 import { CHECK_LABELS, STATUS } from './labels';
 import { state } from './state';
 import type { SenderView, VerifyResult } from './types';
@@ -48,11 +47,17 @@ export function renderStatus(): void {
   text('test-button', v && v.locked ? 'Send test message' : 'Save and test');
 }
 
+/** Who follows a loaded, saved, tested or reset sender (the senders list: its badge), set by senders.ts. */
+let senderFollower: (v: SenderView) => void = () => undefined;
+export function followSender(follower: (v: SenderView) => void): void {
+  senderFollower = follower;
+}
+
 export function applySender(v: SenderView | null): void {
   state.sender = v;
   fillForm(v);
   renderStatus();
-  if (v) senderChanged(v);
+  if (v) senderFollower(v);
 }
 
 export async function loadSender(): Promise<void> {
