@@ -10,6 +10,7 @@ import { senderKeyFrom } from '@shared/senders/named';
 import { getServices } from '@shared/services';
 import { asAdmin } from './adminSender';
 import { json, readJson } from './http';
+import { answerNamedSender } from './namedSenders';
 import { defineHttp } from './registry';
 
 const named = () => getServices().namedSenders;
@@ -22,15 +23,7 @@ export const adminSenders: HttpHandler = asAdmin(async ({ orgId }, request) => {
 
 defineHttp({ name: 'adminSenders', route: 'admin/senders', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: adminSenders });
 
-export const adminNamedSender: HttpHandler = asAdmin(async ({ orgId }, request) => {
-  const key = keyFrom(request);
-  if (request.method === 'PUT') return json(200, await named().save(orgId, key, await readJson(request)));
-  if (request.method === 'DELETE') {
-    await named().remove(orgId, key);
-    return { status: 204 };
-  }
-  return json(200, await named().get(orgId, key));
-});
+export const adminNamedSender: HttpHandler = asAdmin(async ({ orgId }, request) => answerNamedSender(orgId, request));
 
 defineHttp({ name: 'adminNamedSender', route: 'admin/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'anonymous', handler: adminNamedSender });
 

@@ -3,7 +3,7 @@
  * and `/orgs/{orgId}/routing[/explain]`. Thin: each route reads its input and calls the named-sender
  * service (shared/senders/named.ts), which is the sender service with a key.
  */
-import type { HttpHandler, HttpRequest } from '@azure/functions';
+import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { senderKeyFrom } from '@shared/senders/named';
 import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
@@ -20,8 +20,8 @@ export const senderList: HttpHandler = handle(async (request) => {
 
 defineHttp({ name: 'senderList', route: 'orgs/{orgId}/senders', methods: ['GET', 'POST'], authLevel: 'function', handler: senderList });
 
-export const namedSender: HttpHandler = handle(async (request) => {
-  const orgId = orgIdFrom(request);
+/** GET / PUT / DELETE of one named sender; the org route and its settings-page twin (adminNamedSenders.ts) both answer with it. */
+export async function answerNamedSender(orgId: string, request: HttpRequest): Promise<HttpResponseInit> {
   const key = keyFrom(request);
   if (request.method === 'PUT') return json(200, await named().save(orgId, key, await readJson(request)));
   if (request.method === 'DELETE') {
@@ -29,7 +29,9 @@ export const namedSender: HttpHandler = handle(async (request) => {
     return { status: 204 };
   }
   return json(200, await named().get(orgId, key));
-});
+}
+
+export const namedSender: HttpHandler = handle(async (request) => answerNamedSender(orgIdFrom(request), request));
 
 defineHttp({ name: 'namedSender', route: 'orgs/{orgId}/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'function', handler: namedSender });
 
