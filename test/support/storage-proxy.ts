@@ -12,9 +12,27 @@ export interface StorageProxy {
   port: number;
   /** Requests forwarded so far (each service call of the app is one). */
   forwarded: number;
+  /** Requests forwarded so far by `METHOD resource` (see `requestKind`). */
+  counts: Record<string, number>;
+  /** Starts `forwarded` and `counts` from zero. */
+  reset(): void;
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What a request touches, without its keys: `POST outbox/messages`, `DELETE outbox/messages/*`,
+ * `POST $batch`, `GET deliveries(...)`, `PUT payloads/*`. The account segment of an Azurite path
+ * (`/devstoreaccount1/...`) is dropped.
+ */
+export function requestKind(method: string, url: string): string {
+  const path = url.split('?')[0].split('/').filter(Boolean).slice(1);
+  const [resource = '', sub, ...rest] = path.map((part) => decodeURIComponent(part));
+  const table = /^([^(]+)\(.+\)$/.exec(resource);
+  const name = table ? `${table[1]}(...)` : resource;
+  const tail = sub === undefined ? '' : sub === 'messages' ? `/messages${rest.length ? '/*' : ''}` : '/*';
+  return `${method} ${name}${tail}`;
 }
 
 export async function startStorageProxy(targetPort: number): Promise<StorageProxy> {
@@ -23,7 +41,7 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
   let isDown = false;
   let server: Server | undefined;
   let port = 0;
-  const state = { forwarded: 0 };
+  const state = { forwarded: 0, counts: {} as Record<string, number> };
 
   function forward(req: IncomingMessage, res: ServerResponse): void {
     if (isDown) {
@@ -31,6 +49,8 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
       return;
     }
     state.forwarded += 1;
+    const kind = requestKind(req.method ?? 'GET', req.url ?? '/');
+    state.counts[kind] = (state.counts[kind] ?? 0) + 1;
     const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
       const headers = { ...answer.headers };
       if (isDown) headers.connection = 'close';
@@ -62,6 +82,13 @@ export async function startStorageProxy(targetPort: number): Promise<StorageProx
     },
     get forwarded() {
       return state.forwarded;
+    },
+    get counts() {
+      return state.counts;
+    },
+    reset() {
+      state.forwarded = 0;
+      state.counts = {};
     },
     async down() {
       isDown = true;
