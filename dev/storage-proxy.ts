@@ -14,9 +14,27 @@ export interface StorageProxy {
   port: number;
   /** Requests forwarded so far (each service call of the app is one). */
   forwarded: number;
+  /** Requests forwarded so far by `METHOD resource` (see `requestKind`). */
+  counts: Record<string, number>;
+  /** Starts `forwarded` and `counts` from zero. */
+  reset(): void;
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What a request touches, without its keys: `POST outbox/messages`, `DELETE outbox/messages/*`,
+ * `POST $batch`, `GET deliveries(...)`, `PUT payloads/*`. The account segment of an Azurite path
+ * (`/devstoreaccount1/...`) is dropped.
+ */
+export function requestKind(method: string, url: string): string {
+  const path = url.split('?')[0].split('/').filter(Boolean).slice(1);
+  const [resource = '', sub, ...rest] = path.map((part) => decodeURIComponent(part));
+  const table = /^([^(]+)\(.+\)$/.exec(resource);
+  const name = table ? `${table[1]}(...)` : resource;
+  const tail = sub === undefined ? '' : sub === 'messages' ? `/messages${rest.length ? '/*' : ''}` : '/*';
+  return `${method} ${name}${tail}`;
 }
 
 export interface StorageProxyOptions {
@@ -31,7 +49,7 @@ export async function startStorageProxy(targetPort: number, options: StorageProx
   let isDown = false;
   let server: Server | undefined;
   let port = 0;
-  const state = { forwarded: 0 };
+  const state = { forwarded: 0, counts: {} as Record<string, number> };
 
   function forward(req: IncomingMessage, res: ServerResponse): void {
     if (isDown) {
@@ -39,6 +57,8 @@ export async function startStorageProxy(targetPort: number, options: StorageProx
       return;
     }
     state.forwarded += 1;
+    const kind = requestKind(req.method ?? 'GET', req.url ?? '/');
+    state.counts[kind] = (state.counts[kind] ?? 0) + 1;
     // The request body stays buffered in the paused stream until it is piped.
     if (delayMs > 0) setTimeout(() => send(req, res), delayMs);
     else send(req, res);
@@ -76,6 +96,13 @@ export async function startStorageProxy(targetPort: number, options: StorageProx
     },
     get forwarded() {
       return state.forwarded;
+    },
+    get counts() {
+      return state.counts;
+    },
+    reset() {
+      state.forwarded = 0;
+      state.counts = {};
     },
     async down() {
       isDown = true;

@@ -24,6 +24,7 @@ import { createDeliveryServices, DeliveryServices } from './delivery';
 import { observeOutboundCalls } from './telemetry/outboundCalls';
 import { startAzureMonitorTelemetry } from './telemetry/setup';
 import { observeSenderWrites } from './telemetry/senderObserver';
+import { rememberOrgListings } from './senders/listingMemory';
 import { createEventBus } from './events/bus';
 import type { PlatformEventSink } from './events/types';
 import { createWebhookServices, WebhookServices } from './webhooks';
@@ -72,7 +73,7 @@ export function createServices(config: Readonly<Config>): Services {
   };
 
   const secrets = createSecretStore(config, credential);
-  const senders = observeSenderWrites(createSenderStore(storage));
+  const senders = rememberOrgListings(observeSenderWrites(createSenderStore(storage)));
   // Token requests, Key Vault reads and send durations are measured where they leave the process.
   observeOutboundCalls(config);
   const controls = createOrgControlStore(storage);

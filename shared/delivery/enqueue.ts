@@ -3,15 +3,16 @@
  * the sender mailbox's next free slot (fairness, `scheduler.ts`), claim-check large payloads, put
  * the message on `outbox` hidden until its slot, and record it `queued`.
  *
- * Order matters for "never lose, never send twice": the queue message is written BEFORE the row.
- * If the row write fails, the worker creates the row itself; if two requests with the same id race,
- * both messages reach the worker and its ETag-conditioned claim lets only one send. The row's
- * insert is also the duplicate check (409: the id exists): reading first would cost every message
- * a request to save a queue message on the rare duplicate, which the worker then drops.
+ * Order: the row (`queued`) BEFORE the queue message, so the status shows the message as soon as it
+ * is accepted, a duplicate of a message already attempted costs no queue message, and the queue message can carry the row's
+ * ETag: the worker's claim is then one conditional update, with no read first. If the queue write
+ * fails, the request fails and the row is taken back; should that fail too, the client's retry of
+ * the same id finds the row `queued`, never attempted, and queues it. If two requests with the same
+ * id race, only one inserts the row, and the worker's ETag-conditioned claim lets only one copy send.
  */
 import { boundedCache } from '../cache/bounded';
 import { isMailerError, MailerError } from '../errors';
-import type { DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
+import type { DeliveryRecord, DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
 import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import { toQueueMessage } from './claimCheck';
@@ -22,7 +23,7 @@ import type { SenderResolver } from '../senders/resolve';
 import type { RoutedMessage } from '../senders/rules';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
-import type { Slot } from './envelope';
+import type { RowSnapshot, Slot } from './envelope';
 import { messageEventOf } from '../events/producers';
 import type { PlatformEventSink } from '../events/types';
 
@@ -63,7 +64,6 @@ export interface EnqueueResult {
  * reserves again when it changed).
  */
 const MAILBOX_MEMORY_MS = 10_000;
-const MIN_DELAY_MS = 1000;
 
 export function createEnqueuer(deps: EnqueueDeps) {
   const now = deps.clock ?? Date.now;
@@ -101,6 +101,17 @@ export function createEnqueuer(deps: EnqueueDeps) {
     }
   }
 
+  /** The queue message, hidden until its slot; it carries the row's snapshot so the worker claims without a read. */
+  async function queue(message: Message, record: DeliveryRecord, slot: Slot | undefined): Promise<void> {
+    const { body } = await toQueueMessage(message, deps.payloads);
+    if (slot) body.slot = slot;
+    body.row = {
+      etag: record.etag, at: record.createdAt, ...(record.parent ? { parent: record.parent } : {}), ...(record.member ? { member: record.member } : {}),
+    } satisfies RowSnapshot;
+    const delayMs = slot ? delayUntil(slot.at, now()) : 0;
+    await deps.outbox.send(body, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
+  }
+
   return {
     async enqueue(orgId: string, body: unknown, copyOf?: CopyOf): Promise<EnqueueResult> {
       const message = parseMessageInput(orgId, body);
@@ -109,23 +120,31 @@ export function createEnqueuer(deps: EnqueueDeps) {
         await deps.checkGroups(message);
       }
       const slot = await reserveSlot(orgId, { category: message.category, workspace: message.workspace });
-      const { body: queued } = await toQueueMessage(message, deps.payloads);
-      if (slot) queued.slot = slot;
-      // At least a second hidden, so the row below is written before any worker sees the message;
-      // else a worker could create the row first and this request would look like a duplicate.
-      const delayMs = Math.max(MIN_DELAY_MS, slot ? delayUntil(slot.at, now()) : 0);
-      await deps.outbox.send(queued, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
-
       const recipients = message.to.length + message.cc.length + message.bcc.length;
       const hash = contentHash(message);
+      // The row first: its insert is the duplicate check, and the queue message then carries its ETag.
       const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, workspace: message.workspace, recipients, contentHash: hash, ...copyOf, now: now() });
-      // Same id, other content: refused. The queue message written above is dropped by the worker,
-      // which finds the row's hash differs from its content's. A row without a hash (created by the
-      // worker for a typed-client message not claimed yet) cannot be compared: a plain duplicate.
+      // Same id, other content: refused. A row without a hash (created by the worker for a
+      // typed-client message not claimed yet) cannot be compared: a plain duplicate.
       if (!created && record.contentHash !== undefined && record.contentHash !== hash) {
         throw new MailerError('IDEMPOTENCY_CONFLICT', `A message with id ${message.id} was already accepted with different content.`);
       }
-      if (created) await deps.events?.(messageEventOf(record)!);
+      if (!created) {
+        // A row still `queued` and never attempted may be one whose queue message was never written
+        // (the request that created it failed after the row): the retried request queues it. Any
+        // extra copy is dropped by the worker (its claim finds the row moved on).
+        if (record.status === 'queued' && record.attempts === 0) await queue(message, record, slot);
+        return { id: message.id, status: record.status, created };
+      }
+      try {
+        await queue(message, record, slot);
+      } catch (error) {
+        // Not accepted: take the row back so the status does not show a message nobody will send;
+        // if even that fails, the client's retry (same id) queues it (above).
+        await deps.deliveries.remove(record).catch(() => undefined);
+        throw error;
+      }
+      await deps.events?.(messageEventOf(record)!);
       return { id: message.id, status: record.status, created };
     },
   };

@@ -23,6 +23,20 @@ export interface Accepted {
   providerMessageId?: string;
 }
 
+/**
+ * The delivery row as the enqueue API wrote it (`queued`): its ETag and creation time. With it the
+ * worker claims by a conditional update without reading the row first; a row that moved on since
+ * (a duplicate, a re-delivery) fails that condition and is then read. Never re-sent on later copies.
+ */
+export interface RowSnapshot {
+  etag: string;
+  /** The row's createdAt (ISO). */
+  at: string;
+  /** A group send's copy: the row's `parent` and `member`, so the row rebuilt for the claim keeps them. */
+  parent?: string;
+  member?: string;
+}
+
 export interface Slot {
   /** The mailbox key (`provider:address`) the time was reserved on. */
   mailbox: string;
@@ -39,6 +53,7 @@ const envelopeSchema = z.looseObject({
   accepted: z
     .strictObject({ attempt: z.number().int().positive(), owner: z.string().min(1).max(64), at: z.string().max(40), providerMessageId: z.string().max(1024).optional() })
     .optional(),
+  row: z.strictObject({ etag: z.string().min(1).max(256), at: z.string().max(40), parent: z.string().max(256).optional(), member: z.string().max(256).optional() }).optional(),
   redrive: z.strictObject({ count: z.number().int().positive(), since: z.number().int().nonnegative(), reason: z.string().max(1000) }).optional(),
 });
 
@@ -58,7 +73,9 @@ export interface Envelope {
   slot?: Slot;
   accepted?: Accepted;
   redrive?: Redrive;
-  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `accepted`, `redrive`). */
+  /** Only on the copy the enqueue API queued. */
+  row?: RowSnapshot;
+  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `accepted`, `redrive`, `row`). */
   content: Record<string, unknown>;
 }
 
@@ -93,8 +110,8 @@ export function readEnvelope(entry: unknown): ReadEnvelope {
     const problem = parsed.error.issues[0];
     return { ok: false, raw: entryText(entry), reason: `no readable ${problem?.path.join('.') || 'envelope'} (v, id, orgId)` };
   }
-  const { payloadRef, slot, accepted, redrive, ...content } = parsed.data;
-  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, redrive, ...(accepted ? { accepted } : {}), content } };
+  const { payloadRef, slot, accepted, redrive, row, ...content } = parsed.data;
+  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, redrive, ...(accepted ? { accepted } : {}), ...(row ? { row } : {}), content } };
 }
 
 /** The queue message for a message already claim-checked, or an inline one; `slot` optional; `redrive` kept. */

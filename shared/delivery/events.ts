@@ -1,6 +1,8 @@
 /**
  * Status events for the SaaS backend: every transition is also put on queue `delivery-events` as
- * `{id, orgId, status, at, code?, via?}` (Base64 JSON, like every queue the Functions host reads).
+ * `{id, orgId, status, at, code?, via?}` (Base64 JSON, like every queue the Functions host reads),
+ * except `sending`: an internal state that lasts one provider call (the platform events skip it
+ * too), whose event cost every message a queue write for nothing the backend can act on.
  *
  * Publishing is best effort AFTER the row is written: the row is the truth (GET .../messages/{id}),
  * and failing a delivery because its event could not be queued would be worse than a missed event.
@@ -40,6 +42,7 @@ export type EventPublisher = (record: DeliveryRecord) => Promise<void>;
 
 export function createEventPublisher(queue: QueueStore, warn: (message: string) => void): EventPublisher {
   return async (record) => {
+    if (record.status === 'sending') return;
     try {
       await queue.send(eventOf(record));
     } catch (error) {

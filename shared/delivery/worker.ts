@@ -18,6 +18,7 @@ import type { SendReceipt } from '../providers/types';
 import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY } from '../senders/model';
 import type { DeliveryChanges, DeliveryRecord } from '../store/deliveryStore';
 import { DeliveryTransitionError, isFinal } from '../store/deliveryStore';
+import { finish, guessRow, newDelivery } from './firstLook';
 import { contentHash } from './contentHash';
 import { Accepted, buildEnvelope, Envelope, readEnvelope, Slot } from './envelope';
 import { createUnknownOutcomes } from './unknownOutcome';
@@ -66,6 +67,11 @@ export function createOutboxWorker(deps: WorkerDeps) {
     const { created, record } = await deps.deliveries.create({ orgId, id, now: now() });
     if (created) await deps.events?.(messageEventOf(record)!);
     return record;
+  }
+
+  /** A copy deferred on its first look: its row must exist, so the status shows it meanwhile. */
+  async function ensureRow(envelope: Envelope): Promise<void> {
+    if (!envelope.row) await createRow(envelope.orgId, envelope.id);
   }
 
   const errorFields = (error: MailerError): DeliveryChanges => ({ code: error.code, message: error.message, hint: error.hint });
@@ -140,21 +146,32 @@ export function createOutboxWorker(deps: WorkerDeps) {
     return fail(claimed, error, envelope, owner);
   }
 
-  /** `race` when another worker changed the row between our read and our claim. */
-  async function deliver(envelope: Envelope, current: DeliveryRecord): Promise<Outcome | 'race'> {
+  /**
+   * `race` when another worker changed the row between our read and our claim. `read` undefined:
+   * the row was not read (the first look at a copy); the claim is then conditioned on the snapshot
+   * the enqueue API put in the envelope, or is the row's insert (typed client), and anything off
+   * that happy path reads the row first (`race`).
+   */
+  async function deliver(envelope: Envelope, read: DeliveryRecord | undefined): Promise<Outcome | 'race'> {
     let message: Message;
+    let current: DeliveryRecord;
+    let hash: string;
     try {
       message = await loadMessage(envelope);
+      hash = contentHash(message);
+      current = read ?? guessRow(envelope, message, hash, now());
     } catch (error) {
       if (!isMailerError(error)) throw error;
-      return failEarly(current, error, envelope);
+      if (!read) return 'race';
+      return failEarly(read, error, envelope);
     }
-    const hash = contentHash(message);
     if (current.contentHash !== undefined && current.contentHash !== hash) {
       await dropPayload(envelope);
       return 'conflict';
     }
     if (groupRefsOf(message).length > 0) {
+      // A group send is no hot path: its fan-out works from the row as read.
+      if (!read) return 'race';
       if (deps.groups) return deps.groups.deliver(envelope, current, message, hash, { record, fail, retry, dropPayload });
       return failEarly(current, new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.'), envelope);
     }
@@ -163,6 +180,8 @@ export function createOutboxWorker(deps: WorkerDeps) {
       choice = await chooseSender(deps.resolver, envelope.orgId, current, { category: message.category, workspace: message.workspace });
     } catch (error) {
       if (!isMailerError(error)) throw error;
+      // Not on the happy path: fail only a row as read.
+      if (!read) return 'race';
       return failEarly(current, error, envelope);
     }
     // Only a lease that has run out lets a `sending` row get this far (process() waits out live ones).
@@ -171,11 +190,13 @@ export function createOutboxWorker(deps: WorkerDeps) {
     const { key, ratePerMinute } = mailboxOf(choice.sender.config, deps.ratePerMinute);
     const paused = deps.limiter.pausedUntil(key, now());
     if (paused) {
+      if (!read) await ensureRow(envelope);
       await defer(envelope, paused);
       return 'deferred';
     }
     const slotAt = envelope.slot?.mailbox === key ? envelope.slot.at : await deps.scheduler.reserve(key, ratePerMinute);
     if (delayUntil(slotAt, now()) > 0) {
+      if (!read) await ensureRow(envelope);
       await defer(envelope, slotAt, { mailbox: key, at: slotAt });
       return 'deferred';
     }
@@ -183,26 +204,26 @@ export function createOutboxWorker(deps: WorkerDeps) {
     // A permit of the mailbox, shared by all instances (permitLeases.ts), before the claim: when none
     // can be had (other instances hold them all, or Storage failed), nothing is claimed or attempted.
     if (!(await deps.limiter.admit(key))) {
+      if (!read) await ensureRow(envelope);
       await defer(envelope, now() + PERMIT_RETRY_MS * (1 + Math.random()), { mailbox: key, at: slotAt });
       return 'deferred';
     }
     const owner = randomUUID();
+    const changes: DeliveryChanges = {
+      via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail,
+      senderKey: choice.senderKey, hops: choice.hops, contentHash: current.contentHash ?? hash,
+    };
     let claimed: DeliveryRecord;
     try {
-      claimed = await deps.deliveries.claim(
-        current,
-        owner,
-        deps.leaseMs,
-        {
-          via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail,
-          senderKey: choice.senderKey, hops: choice.hops, contentHash: current.contentHash ?? hash,
-        },
-        now(),
-      );
+      claimed = current.etag
+        ? await deps.deliveries.claim(current, owner, deps.leaseMs, changes, now())
+        : await deps.deliveries.claimNew(newDelivery(message, hash), owner, deps.leaseMs, changes, now());
     } catch (error) {
       if (error instanceof DeliveryTransitionError && (error.reason === 'stale' || error.reason === 'leased')) return 'race';
       throw error;
     }
+    // A row the claim created was never seen `queued`: its `message.queued` event comes now.
+    if (!current.etag) await deps.events?.(messageEventOf({ ...claimed, status: 'queued', attempts: 0 })!);
     await deps.publish(claimed);
 
     let receipt: SendReceipt;
@@ -244,6 +265,12 @@ export function createOutboxWorker(deps: WorkerDeps) {
       const where = `${envelope.orgId}/${envelope.id}`;
 
       for (let race = 0; ; race++) {
+        // The first look at an ordinary copy claims without reading the row (see deliver).
+        if (race === 0 && !envelope.accepted) {
+          const outcome = await deliver(envelope, undefined);
+          if (outcome !== 'race') return finish(outcome, where, log);
+          continue;
+        }
         const current =
           (await deps.deliveries.get(envelope.orgId, envelope.id)) ??
           (await createRow(envelope.orgId, envelope.id));
@@ -285,11 +312,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
           await defer(envelope, now() + 5000, envelope.slot);
           return 'deferred';
         }
-        if (outcome === 'conflict') log.warn(`outbox: ${where}: IDEMPOTENCY_CONFLICT: a copy with other content than the first one seen under this id was dropped, not sent`);
-        else if (outcome === 'uncertain') log.warn(`outbox: ${where}: DELIVERY_UNCERTAIN: an attempt ended without a recorded answer; not sent again`);
-        else if (outcome === 'unrecorded') log.warn(`outbox: ${where}: accepted by the provider, not recorded yet (Storage); a follow-up records it`);
-        else log.info(`outbox: ${where} ${outcome}`);
-        return outcome;
+        return finish(outcome, where, log);
       }
     },
   };

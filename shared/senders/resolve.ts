@@ -68,8 +68,9 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
 
     async resolve(orgId, message = {}) {
       if (orgId === DEFAULT_ORG_ID) return resolveDefault();
-      // Read per message (one partition query): a config or rule change elsewhere takes effect on the next message.
-      const org = await deps.store.listOrg(orgId);
+      // One partition query, remembered a few seconds (listingMemory.ts): a config or rule change
+      // takes effect on the next message in this instance, within seconds in the others.
+      const org = await (deps.store.listOrgRecent ?? deps.store.listOrg)(orgId);
       const decision = await decideRoute(
         message,
         { rules: (org.routing?.rules ?? []) as RoutingRule[], senders: org.senders.map((s) => s.config) },

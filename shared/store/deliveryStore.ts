@@ -22,16 +22,15 @@
  * (https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions).
  */
 import { odata, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
-import { ErrorCode, MailerError } from '../errors';
-import type { Hop, ProviderName } from '../senders/model';
-import type { GroupSend } from '../delivery/groupModel';
+import { MailerError } from '../errors';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
-import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
 import { decodeCursor, encodeCursor } from './deliveryCursor';
+import type { DeliveryRecord, DeliveryStatus, NewDelivery } from './deliveryRecord';
+import { queuedRecord } from './deliveryRecord';
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export * from './deliveryRecord';
+import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
 
 const NEXT: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
   queued: ['sending', 'retrying', 'failed'],
@@ -45,52 +44,6 @@ const NEXT: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
 
 export function isFinal(status: DeliveryStatus): boolean {
   return status === 'sent' || status === 'failed' || status === 'uncertain' || status === 'partly_failed';
-}
-
-export interface DeliveryRecord {
-  orgId: string;
-  id: string;
-  status: DeliveryStatus;
-  /** Provider attempts so far (claims). */
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  category?: string;
-  /** The message's workspace, when given (routing rules may match on it). */
-  workspace?: string;
-  recipients?: number;
-  /** Which sender the current/last attempt uses: the org's own, or the default sender. */
-  via?: 'org' | 'default';
-  /** Why `via` is `default` (an error code of the org's sender, or SENDER_NOT_FOUND). */
-  viaReason?: string;
-  provider?: ProviderName;
-  /** The mailbox address used. */
-  sender?: string;
-  /** Which of the org's senders (its key), or `_platform` for the platform's default sender. */
-  senderKey?: string;
-  /** The org's senders the route passed over before `senderKey`, and why (absent when none). */
-  hops?: Hop[];
-  code?: ErrorCode;
-  message?: string;
-  hint?: string;
-  /** The worker holding the message in `sending`, and until when (ISO). */
-  leaseOwner?: string;
-  leaseUntil?: string;
-  /** When a `retrying` message is due (ISO). */
-  nextAttemptAt?: string;
-  sentAt?: string;
-  failedAt?: string;
-  /** When a worker found the outcome of an attempt unknown (status `uncertain`). */
-  uncertainAt?: string;
-  providerMessageId?: string;
-  /** SHA-256 of the first content seen under this id (delivery/contentHash.ts); a copy with another is not sent. */
-  contentHash?: string;
-  /** A message to directory groups: what was expanded and how its copies ended (delivery/groupModel.ts). */
-  group?: GroupSend;
-  /** A per-recipient copy: the id of the group message it came from, and the directory user id when a member. */
-  parent?: string;
-  member?: string;
-  etag: string;
 }
 
 export type TransitionRefusal = 'illegal' | 'stale' | 'leased' | 'missing';
@@ -128,11 +81,19 @@ export interface ListOptions {
 export interface DeliveryStore {
   get(orgId: string, id: string): Promise<DeliveryRecord | undefined>;
   /** Creates the row as `queued` unless it exists; either way returns the row. */
-  create(init: { orgId: string; id: string; category?: string; workspace?: string; recipients?: number; contentHash?: string; parent?: string; member?: string; now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
+  create(init: NewDelivery & { now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
+  /** Removes a row `create` just wrote (its ETag), when the enqueue around it failed. */
+  remove(record: Pick<DeliveryRecord, 'orgId' | 'id' | 'createdAt' | 'etag'>): Promise<void>;
   /** Moves `current` (as read, with its ETag) to `to`. */
   transition(current: DeliveryRecord, to: DeliveryStatus, changes?: DeliveryChanges, options?: TransitionOptions): Promise<DeliveryRecord>;
   /** `queued|retrying|sending-with-expired-lease -> sending`, attempts + 1, lease for `owner`. */
   claim(current: DeliveryRecord, owner: string, leaseMs: number, changes?: DeliveryChanges, now?: number): Promise<DeliveryRecord>;
+  /**
+   * Claims a message that has no row yet (the typed client's): inserts it straight as `sending`,
+   * attempt 1, with the lease. The insert is the condition: a row that exists already refuses it
+   * (`stale`), and the caller reads that row and decides again.
+   */
+  claimNew(init: NewDelivery, owner: string, leaseMs: number, changes?: DeliveryChanges, now?: number): Promise<DeliveryRecord>;
   /** Newest first. */
   list(orgId: string, options?: ListOptions): Promise<{ items: DeliveryRecord[]; cursor?: string }>;
 }
@@ -174,6 +135,17 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
         : storageFailure(error, operation);
     });
     return response.subResponses[0]?.etag ?? '';
+  }
+
+  /** Inserts main + index rows (409 when the main row exists). */
+  function insert(row: Omit<DeliveryRecord, 'etag'>): Promise<string> {
+    return write(
+      [
+        ['create', toEntity(row, row.id)],
+        ['upsert', toEntity(row, indexKey(row.createdAt, row.id)), 'Replace'],
+      ],
+      `create delivery ${row.orgId}/${row.id}`,
+    );
   }
 
   async function get(orgId: string, id: string): Promise<DeliveryRecord | undefined> {
@@ -224,23 +196,39 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
     get,
     transition,
 
-    async create({ orgId, id, category, workspace, recipients, contentHash, parent, member, now = Date.now() }) {
-      const at = new Date(now).toISOString();
-      const row: Omit<DeliveryRecord, 'etag'> = { orgId, id, status: 'queued', attempts: 0, createdAt: at, updatedAt: at, category, ...(workspace ? { workspace } : {}), recipients, contentHash, parent, member };
+    async create({ now = Date.now(), ...init }) {
+      const { orgId, id } = init;
+      const { etag: _none, ...row } = queuedRecord(init, new Date(now).toISOString(), '');
       try {
-        const etag = await write(
-          [
-            ['create', toEntity(row, id)],
-            ['upsert', toEntity(row, indexKey(at, id)), 'Replace'],
-          ],
-          `create delivery ${orgId}/${id}`,
-        );
-        return { created: true, record: { ...row, etag } };
+        return { created: true, record: { ...row, etag: await insert(row) } };
       } catch (error) {
         if (storageStatus(error) !== 409 && storageErrorCode(error) !== 'EntityAlreadyExists') throw storageFailure(error, `create delivery ${orgId}/${id}`);
         const existing = await get(orgId, id);
         if (!existing) throw storageFailure(error, `create delivery ${orgId}/${id}`);
         return { created: false, record: existing };
+      }
+    },
+
+    async remove(record) {
+      const client = await table();
+      try {
+        // Conditioned on the ETag (a transaction's delete cannot be), then the index row.
+        await client.deleteEntity(record.orgId, record.id, { etag: record.etag });
+        await client.deleteEntity(record.orgId, indexKey(record.createdAt, record.id));
+      } catch (error) {
+        throw storageFailure(error, `remove delivery ${record.orgId}/${record.id}`);
+      }
+    },
+
+    async claimNew(init, owner, leaseMs, changes = {}, now = Date.now()) {
+      const at = new Date(now).toISOString();
+      const { etag: _none, ...queued } = queuedRecord(init, at, '');
+      const row: Omit<DeliveryRecord, 'etag'> = { ...queued, ...changes, status: 'sending', attempts: 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString() };
+      try {
+        return { ...row, etag: await insert(row) };
+      } catch (error) {
+        if (storageStatus(error) === 409 || storageErrorCode(error) === 'EntityAlreadyExists') throw new DeliveryTransitionError('stale', undefined, 'sending');
+        throw storageFailure(error, `claim delivery ${init.orgId}/${init.id}`);
       }
     },
 

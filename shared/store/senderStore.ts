@@ -46,6 +46,8 @@ export interface SenderStore {
   patch(orgId: string, fields: SenderPatch, senderKey?: string): Promise<void>;
   /** Every sender of the org (default first) and its routing rules, in one partition query. */
   listOrg(orgId: string): Promise<{ senders: StoredSender[]; routing?: StoredRouting }>;
+  /** `listOrg`, possibly a few seconds old (delivery's routing; shared/senders/listingMemory.ts). */
+  listOrgRecent?(orgId: string): Promise<{ senders: StoredSender[]; routing?: StoredRouting }>;
   /** Writes the routing rules: conditional on `etag` when given, else only if there are none yet (CONCURRENT_UPDATE otherwise). */
   putRouting(orgId: string, rules: unknown[], etag?: string): Promise<StoredRouting>;
   /** One page of all sender rows (the daily health check); pass `continuationToken` back for the next. */

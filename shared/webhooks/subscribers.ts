@@ -9,12 +9,22 @@ import type { WebhookDeps } from './deps';
 import { ALL_ORGS, WebhookEndpoint } from './model';
 
 export function createSubscriberLookup(deps: Pick<WebhookDeps, 'endpoints' | 'scopeCache'>) {
+  // One read per scope at a time: a burst of events on a cold cache (every message of a flood at
+  // once) waits for the read in flight instead of each querying the table. Entries leave when settled.
+  const reading = new Map<string, Promise<WebhookEndpoint[]>>();
+
   async function endpointsOf(scope: string): Promise<WebhookEndpoint[]> {
     const cached = deps.scopeCache.get(scope);
     if (cached) return cached;
-    const list = await deps.endpoints.list(scope);
-    deps.scopeCache.set(scope, list);
-    return list;
+    let pending = reading.get(scope);
+    if (!pending) {
+      pending = deps.endpoints.list(scope).finally(() => reading.delete(scope));
+      reading.set(scope, pending);
+      const list = await pending;
+      deps.scopeCache.set(scope, list);
+      return list;
+    }
+    return pending;
   }
 
   async function subscribers(event: Pick<PlatformEvent, 'orgId' | 'type'>): Promise<WebhookEndpoint[]> {

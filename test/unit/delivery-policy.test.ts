@@ -111,6 +111,33 @@ describe('mailbox scheduler', () => {
     expect(writes).toBeLessThanOrEqual(2);
   });
 
+  it('serves a steady stream from blocks: few writes, slots never closer than the interval, idle time skipped, blocks never shared', async () => {
+    let nextFreeAt = 0;
+    let writes = 0;
+    const store: MailboxSlotStore = {
+      async advance(_key, step) {
+        const { nextFreeAt: moved, result } = step(nextFreeAt);
+        nextFreeAt = moved;
+        writes += 1;
+        return result;
+      },
+    };
+    let now = 1_000_000;
+    const a = createMailboxScheduler(store, () => now);
+    const b = createMailboxScheduler(store, () => now);
+    const fromA: number[] = [];
+    // One reservation after the other, 25 ms apart, on a mailbox allowing one per 10 ms: below its rate.
+    for (let i = 0; i < 100; i++, now += 25) fromA.push(await a.reserve('k', 6000));
+    expect(writes).toBeLessThanOrEqual(14);
+    for (let i = 1; i < fromA.length; i++) expect(fromA[i] - fromA[i - 1]).toBeGreaterThanOrEqual(10);
+    // Below the rate, each goes at once (the idle part of a block is skipped, never saved up).
+    expect(fromA.every((at, i) => at <= 1_000_000 + i * 25 + 10)).toBe(true);
+    // Another instance's slot comes after every block this one holds.
+    const fromB = await b.reserve('k', 6000);
+    expect(fromB).toBeGreaterThanOrEqual(Math.max(...fromA) + 10);
+    expect(await a.reserve('k', 6000)).not.toBe(fromB);
+  });
+
   it('fails every waiter of a failed write, and recovers on the next', async () => {
     let fail = true;
     const store: MailboxSlotStore = {

@@ -246,9 +246,12 @@ describe('outbox worker', () => {
     const t = setup({ rate: 30 }); // one per 2 s
     const queued = spyOnQueue(t.outbox);
     for (let i = 0; i < 4; i++) await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
-    // Hidden at least 1 s (the row is written first), then one slot every 2 s.
-    expect(queued.map((q) => Math.round(q.delaySeconds))).toEqual([1, 2, 4, 6]);
-    // A second POST of an id answers with the existing message; its extra queue copy is dropped by the worker.
+    // The first at once (its row is written before its queue message), then one slot every 2 s.
+    expect(queued.map((q) => Math.round(q.delaySeconds))).toEqual([0, 2, 4, 6]);
+    // Each carries the row's snapshot, so the worker claims without reading the row.
+    expect(queued[0].value.row).toEqual({ etag: expect.any(String), at: expect.any(String) });
+    // A second POST of an id still queued answers with the existing message; the extra queue copy
+    // it writes (the first request's may have failed) is dropped by the worker.
     expect(await t.enqueuer.enqueue(t.orgId, { id: 'm0', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).toEqual({ id: 'm0', status: 'queued', created: false });
   });
 
