@@ -101,15 +101,15 @@ const requireHere = createRequire(`${process.cwd()}/`);
 const sdkEntry = LAZY_PACKAGES.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(name)}) });`).join('\n');
 
 /**
- * The stand-in for `name` in main.js (CommonJS, so esbuild's interop reads its keys without running
- * anything). Its export names come from the built dist/sdk.js itself, the very object it will
- * load, so no name can be missing.
+ * A stand-in module (CommonJS, so esbuild's interop reads its keys without running anything) for
+ * `real`, whose export names are read at build time from the very object it will load, so no name
+ * can be missing: reading any export runs `load` (a require of the file that holds the real module)
+ * and answers from the real module.
  */
-function lazyPackageSource(name, sdkPath) {
-  const real = requireHere(`./${SDK_FILE}`)[name];
+function standInSource(real, load) {
   const keys = Object.keys(real).filter((key) => key !== 'default' && key !== '__esModule');
   return `let loaded;
-const load = () => (loaded ??= require(${JSON.stringify(sdkPath)})[${JSON.stringify(name)}]);
+const load = () => (loaded ??= ${load});
 const keys = ${JSON.stringify(keys)};
 const has = (key) => keys.includes(key);
 module.exports = new Proxy({}, {
@@ -119,6 +119,11 @@ module.exports = new Proxy({}, {
   getOwnPropertyDescriptor: (_, key) => (has(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
   getPrototypeOf: () => Object.prototype,
 });`;
+}
+
+/** The stand-in for package `name` in main.js: the package from the built dist/sdk.js. */
+function lazyPackageSource(name, sdkPath) {
+  return standInSource(requireHere(`./${SDK_FILE}`)[name], `require(${JSON.stringify(sdkPath)})[${JSON.stringify(name)}]`);
 }
 
 function lazyPackages(outfile) {
@@ -134,10 +139,68 @@ function lazyPackages(outfile) {
   };
 }
 
+/**
+ * Cold start, second step (issue 17, item 4): dist/main.js holds only what registering the
+ * functions runs: functions/*.ts (the thin triggers), functions/registry.ts, `@azure/functions`
+ * and the constants read at registration (LIGHT_MODULES: queue names, timer schedules). Every
+ * other shared module a trigger imports (the composition root `@shared/services` and all behind
+ * it: stores, delivery, senders, directory, telemetry, the zod schemas built at module load, the
+ * settings page text) is in dist/app.js, which main.js requires on the first read of any of their
+ * exports, i.e. on the first invocation; in main.js each such module is a stand-in like the SDKs'
+ * above. Compiling and running that code was most of the remaining load (zod alone about half).
+ * dist/app.js is one file so the app's modules exist once (one AsyncLocalStorage for the log
+ * context, one cache per service); classes that both files use stay in dist/errors.js.
+ * test/unit/provider-loading.test.ts checks that loading main.js loads neither app.js nor zod.
+ */
+const APP_FILE = 'dist/app.js';
+const LIGHT_MODULES = new Set(['shared/store/names.ts', 'shared/schedules.ts']);
+const repoPath = (path) => relative(process.cwd(), path).split('\\').join('/');
+
+/** Whether a trigger's import of the shared module at `path` goes to dist/app.js. */
+const goesToAppFile = (importer, path) =>
+  repoPath(importer).startsWith('functions/') && path.startsWith('shared/') && !LIGHT_MODULES.has(path) && !(path in APP_FILES);
+
+/** Resolves `@shared/...` imports of the triggers in `builder`; `use(path)` answers for the heavy ones. */
+function onTriggerImport(builder, use) {
+  builder.onResolve({ filter: /^@shared\// }, async (args) => {
+    if (args.pluginData) return undefined; // a nested resolve (this plugin's or app-files')
+    const { kind, importer, resolveDir } = args;
+    const path = repoPath((await builder.resolve(args.path, { kind, importer, resolveDir, pluginData: 'lazy-app' })).path);
+    return goesToAppFile(importer, path) ? use(path) : undefined;
+  });
+}
+
+/** The shared modules that go to dist/app.js: a first pass over functions/ alone (nothing written). */
+async function appModules() {
+  const found = new Set();
+  const plugin = { name: 'find-app-modules', setup: (builder) => onTriggerImport(builder, (path) => (found.add(path), { path, external: true })) };
+  await build({ ...common, entryPoints: ['functions/index.ts'], write: false, sourcemap: false, packages: 'external', plugins: [plugin] });
+  return [...found].sort();
+}
+
+/** dist/app.js: each module behind a getter (keyed by its source path), so requiring the file runs only the modules read. */
+const appEntry = (modules) =>
+  modules.map((path) => `Object.defineProperty(exports, ${JSON.stringify(path)}, { enumerable: true, get: () => require(${JSON.stringify(`./${path}`)}) });`).join('\n');
+
+/** In main.js, each module of dist/app.js becomes a stand-in whose export names come from the built dist/app.js. */
+function lazyApp(outfile) {
+  const appPath = `./${relative(dirname(outfile), APP_FILE).split('\\').join('/')}`;
+  return {
+    name: 'lazy-app',
+    setup(builder) {
+      onTriggerImport(builder, (path) => ({ path, namespace: 'lazy-app' }));
+      builder.onLoad({ filter: /.*/, namespace: 'lazy-app' }, (args) => ({
+        contents: standInSource(requireHere(`./${APP_FILE}`)[args.path], `require(${JSON.stringify(appPath)})[${JSON.stringify(args.path)}]`),
+        loader: 'js',
+      }));
+      builder.onResolve({ filter: /^\.\//, namespace: 'lazy-app' }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
 const appEntries = { 'dist/main.js': 'functions/index.ts', ...Object.fromEntries(Object.entries(APP_FILES).map(([source, file]) => [file, source])) };
 
 const entries = {
-  'dist/main.js': 'functions/index.ts',
   'dist/dev/start.js': 'dev/start.ts',
   'dev-sandbox': 'dev/sandbox/main.ts',
   'dist/dev/host.js': 'dev/host/main.ts',
@@ -151,19 +214,24 @@ entries['dist/dev/sandbox.js'] = entries['dev-sandbox'];
 delete entries['dev-sandbox'];
 Object.assign(entries, appEntries);
 
-// dist/sdk.js first: main.js's stand-ins read their export names from it.
+/** App files: `import()` of another file becomes a lazy `require`, so the app stays plain CommonJS; main.js and app.js use the SDKs' stand-ins. */
+const appOptions = (outfile) => ({
+  plugins: [...(outfile === 'dist/main.js' || outfile === APP_FILE ? [lazyPackages(outfile)] : []), ...(outfile === 'dist/main.js' ? [lazyApp(outfile)] : []), appFiles(outfile)],
+  supported: { 'dynamic-import': false },
+});
+const bundle = (outfile) =>
+  build({ ...common, entryPoints: [entries[outfile]], outfile, ...(outfile in appEntries ? appOptions(outfile) : {}) });
+
+// dist/sdk.js first: the stand-ins read their export names from it. Then dist/app.js (with
+// dist/errors.js, which it requires at load): main.js's stand-ins read theirs from it.
 await build({ ...common, stdin: { contents: sdkEntry, resolveDir: process.cwd(), loader: 'js', sourcefile: 'sdk-entry.js' }, outfile: SDK_FILE });
+const appSource = appEntry(await appModules());
+await Promise.all([
+  bundle('dist/errors.js'),
+  build({ ...common, stdin: { contents: appSource, resolveDir: process.cwd(), loader: 'js', sourcefile: 'app-entry.js' }, outfile: APP_FILE, ...appOptions(APP_FILE) }),
+]);
 await Promise.all(
-  Object.entries(entries)
-    .filter(([, source]) => existsSync(source))
-    .map(([outfile, entryPoint]) =>
-      build({
-        ...common,
-        entryPoints: [entryPoint],
-        outfile,
-        // App files: `import()` of another file becomes a lazy `require`, so the app stays plain CommonJS.
-        ...(outfile in appEntries
-          ? { plugins: [...(outfile === 'dist/main.js' ? [lazyPackages(outfile)] : []), appFiles(outfile)], supported: { 'dynamic-import': false } }
-          : {}),
-      })),
+  Object.keys(entries)
+    .filter((outfile) => outfile !== 'dist/errors.js' && existsSync(entries[outfile]))
+    .map(bundle),
 );

@@ -4,9 +4,9 @@
  * is in `shared/delivery/`.
  */
 import type { InvocationContext } from '@azure/functions';
-import { QUEUES } from '@shared/store/names';
+import { POISON_SWEEP_SCHEDULE } from '@shared/schedules';
 import { getServices } from '@shared/services';
-import { POISON_SWEEP_SCHEDULE } from '@shared/delivery/poisonSweep';
+import { QUEUES } from '@shared/store/names';
 import { defineQueue, defineTimer, QueueHandler, TimerHandler } from './registry';
 
 function logOf(context: InvocationContext) {

@@ -1,5 +1,6 @@
 /** The daily sender-health check (timer, 06:00 UTC): see shared/senders/health.ts. */
-import { checkSenderHealth, SENDER_HEALTH_SCHEDULE } from '@shared/senders/health';
+import { SENDER_HEALTH_SCHEDULE } from '@shared/schedules';
+import { checkSenderHealth } from '@shared/senders/health';
 import { getServices } from '@shared/services';
 import { defineTimer, TimerHandler } from './registry';
 

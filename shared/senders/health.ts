@@ -25,9 +25,6 @@ import type { SenderResolver } from './resolve';
 import { dueSecretNotice } from './secretExpiry';
 import { domainCheckRecord } from './warnings';
 
-/** 06:00 UTC daily (NCRONTAB with seconds, as Azure Functions expects). */
-export const SENDER_HEALTH_SCHEDULE = '0 0 6 * * *';
-
 const BROKEN_CATEGORIES: ReadonlySet<string> = new Set(['auth', 'permission', 'mailbox']);
 
 export interface SenderHealthDeps {
