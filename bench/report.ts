@@ -168,10 +168,13 @@ function cpuProfileSection(figures: BenchFigures): string {
   return `**3. Top five self-time items of the outbox worker** (V8 CPU profile of the worker window only)\n\n${parts.join('\n\n')}`;
 }
 
-function coldStartSection({ cold }: BenchFigures): string {
+/** Benchmark 3, also printed alone by `npm run bench -- --only cold`. */
+export function coldStartSection({ cold }: Pick<BenchFigures, 'cold'>): string {
   const head =
     `**Cold start** (no network at load, so one figure for both profiles): load dist/main.js (${f0(cold.bundleKiB)} KiB) with every function registered vs an empty ` +
-    `\`@azure/functions\` app, fresh process each, alternated, median of ${cold.runs}: **${f0(cold.appMedianMs)} ms vs ${f0(cold.emptyMedianMs)} ms (×${f2(cold.ratio)})**`;
+    `\`@azure/functions\` app, fresh process each, alternated, median of ${cold.runs}: **${f0(cold.appMedianMs)} ms vs ${f0(cold.emptyMedianMs)} ms (×${f2(cold.ratio)})**; ` +
+    `time to the first answer (load, then \`POST /api/orgs/{orgId}/messages\` refused by the schema (422), which builds every service and requires dist/app.js, ${f0(cold.appFileKiB)} KiB, ` +
+    `and dist/sdk.js): **${f0(cold.firstAnswerMedianMs)} ms (×${f2(cold.firstAnswerRatio)} the empty app's load)**`;
   if (!cold.modules.length) return head;
   const rows = cold.modules.map((m) => [`\`${m.name}\``, `${f0(m.medianMs)} ms`]);
   return `${head}\n\nWhere a cold start would go if each were loaded eagerly: each package required alone after \`@azure/functions\`, from node_modules, median of ${cold.moduleRuns}:\n\n${table(['package', 'load time'], rows)}`;

@@ -7,6 +7,7 @@
  *   npm run bench                                   # both profiles, default sizes (below)
  *   npm run bench -- --profile zero                 # one profile
  *   npm run bench -- --messages 500 --flood 2000    # smaller, faster
+ *   npm run bench -- --only cold                    # the cold-start section alone (no stack started)
  *
  * Sizes: the `zero` profile delivers 1,000 messages per variant in 2 interleaved rounds; `azure`
  * delivers --azure-messages (400) in one round, because there every send waits ~250 ms and the
@@ -28,7 +29,7 @@ import type { DeliveryOptions, DeliveryResult, DeliveryVariant } from './deliver
 import type { DirectoryBenchResult } from './directory';
 import type { FairnessResult } from './fairness';
 import { LatencyProfile, parseProfiles, PROFILES } from './profiles';
-import { benchReport, BenchFigures, directorySection, Measured, ProfileFigures } from './report';
+import { benchReport, BenchFigures, coldStartSection, directorySection, f1, Measured, ProfileFigures } from './report';
 import { runScaleOut, scaleOutTable } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
 
@@ -47,7 +48,7 @@ interface Options {
 
 const NUMERIC = { messages: 'messages', 'azure-messages': 'azureMessages', rounds: 'rounds', flood: 'flood', rate: 'ratePerMinute', quiet: 'quiet', users: 'users' } as const;
 const USAGE =
-  'usage: npm run bench -- [--profile zero|azure|both] [--messages N] [--azure-messages N] [--rounds N (max 5)] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--users N] [--only directory] [--scale-out-only] (whole numbers 1-20000)';
+  'usage: npm run bench -- [--profile zero|azure|both] [--messages N] [--azure-messages N] [--rounds N (max 5)] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--users N] [--only directory|cold] [--scale-out-only] (whole numbers 1-20000)';
 
 function parseOptions(args: string[]): Options {
   const options: Options = { profiles: 'both', messages: 1000, azureMessages: 400, rounds: 2, flood: 3000, ratePerMinute: 300, quiet: 10, users: 10000 };
@@ -106,11 +107,12 @@ function writeResults(figures: BenchFigures): string {
 }
 
 async function main(): Promise<void> {
-  // `--scale-out-only`: benchmark 8 alone (bench/scaleOut.ts); `--only directory`: benchmark 6 alone.
+  // `--scale-out-only`: benchmark 8 alone (bench/scaleOut.ts); `--only directory`: benchmark 6 alone;
+  // `--only cold`: benchmark 3 alone.
   const scaleOutOnly = process.argv.includes('--scale-out-only');
   const args = process.argv.slice(2).filter((a) => a !== '--scale-out-only');
   const only = args[0] === '--only' ? args.splice(0, 2)[1] : undefined;
-  if (only !== undefined && only !== 'directory') throw new Error(`${USAGE}; got --only ${only}`);
+  if (only !== undefined && only !== 'directory' && only !== 'cold') throw new Error(`${USAGE}; got --only ${only}`);
   const options = parseOptions(args);
   const started = Date.now();
   const date = new Date(started).toISOString();
@@ -120,6 +122,12 @@ async function main(): Promise<void> {
     step(`6. directory sync: ${options.users} users, then 10 changes`);
     return stack.run<DirectoryBenchResult>({ kind: 'directory', users: options.users });
   };
+  if (only === 'cold') {
+    step('3. cold start');
+    const cold = benchColdStart();
+    console.log(`${coldStartSection({ cold })}\n\nLoad average ${f1(loadAtStart)} at the start and ${f1(loadavg()[0])} at the end.`);
+    return;
+  }
   if (scaleOutOnly || only === 'directory') {
     const stack = await BenchStack.start((line) => step(`   ${line}`));
     try {

@@ -32,8 +32,8 @@ describe('azure.yaml and packaging: the project\'s real build', () => {
 
   it('.funcignore keeps host.json, package.json and the bundle, and leaves out node_modules and the dev tools', () => {
     const ignored = funcignoreMatcher(readRepoFile('.funcignore'));
-    // dist/errors.js, dist/providers/*.js and dist/sdk.js: the files dist/main.js requires (dev/build.mjs APP_FILES, LAZY_PACKAGES).
-    for (const kept of ['host.json', 'package.json', 'dist/main.js', 'dist/main.js.map', 'dist/errors.js', 'dist/providers/google.js', 'dist/providers/microsoft.js', 'dist/sdk.js']) {
+    // dist/errors.js, dist/app.js, dist/providers/*.js and dist/sdk.js: the files dist/main.js requires (dev/build.mjs APP_FILES, APP_FILE, LAZY_PACKAGES).
+    for (const kept of ['host.json', 'package.json', 'dist/main.js', 'dist/main.js.map', 'dist/errors.js', 'dist/app.js', 'dist/app.js.map', 'dist/providers/google.js', 'dist/providers/microsoft.js', 'dist/sdk.js']) {
       expect({ kept, ignored: ignored(kept) }).toEqual({ kept, ignored: false });
     }
     for (const dropped of ['node_modules/@azure/functions/package.json', 'dist/dev/sandbox.js', 'dist/bench/run.js', 'dist/bench-profiles/pipeline-zero-1000.cpuprofile', 'shared/config.ts', 'local.settings.json', 'infra/main.bicep']) {
