@@ -74,16 +74,15 @@ function appFiles(outfile) {
 }
 
 /**
- * Cold start (README "Benchmarks", issue 17): the heavy SDKs dist/main.js uses (Storage, Key Vault,
- * identity, telemetry export) go to one file of their own, dist/sdk.js, which main.js requires on
- * the first use of any of their exports, not at load: registering the functions then compiles and
- * runs about a third of the code. One file for all of them, so their common dependencies
- * (@azure/core-*) exist once. In main.js each package becomes a stand-in whose export names are
- * known at build time (read from the built dist/sdk.js); reading any export loads dist/sdk.js and
- * answers from the real package. shared/ keeps its plain imports; it must only not read an SDK
- * export at module load, which would make the load eager again (test/unit/provider-loading.test.ts
- * checks that loading main.js does not load dist/sdk.js). The provider files keep their own
- * copies (they load on first use already).
+ * Cold start (README "Benchmarks", issue 17): the heavy SDKs the app uses (Storage, Key Vault,
+ * identity, telemetry export) go to one file of their own, dist/sdk.js, which the app requires on
+ * the first use of any of their exports, not at load. One file for all of them, so their common
+ * dependencies (@azure/core-*) exist once. In dist/app.js (below) and dist/main.js each package
+ * becomes a stand-in whose export names are known at build time (read from the built dist/sdk.js);
+ * reading any export loads dist/sdk.js and answers from the real package. shared/ keeps its plain
+ * imports; it must only not read an SDK export at module load, which would make the load eager
+ * again (test/unit/provider-loading.test.ts checks that loading main.js loads neither dist/sdk.js
+ * nor dist/app.js). The provider files keep their own copies (they load on first use already).
  */
 const LAZY_PACKAGES = [
   '@azure/data-tables',
