@@ -15,8 +15,6 @@ import { decodeQueueMessage, QueueStore } from '../store/outboxQueue';
 import type { PoisonArchive } from '../store/poisonArchive';
 import type { PoisonHandler, PoisonOutcome } from './poison';
 
-/** NCRONTAB (with seconds): every 5 minutes. */
-export const POISON_SWEEP_SCHEDULE = '0 */5 * * * *';
 /** Hidden this long while handled, and after a failed try: until after the next run. */
 const RECEIVE_VISIBILITY_SECONDS = 6 * 60;
 
