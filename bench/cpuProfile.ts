@@ -22,7 +22,37 @@ export interface SelfTimeItem {
   percent: number;
 }
 
+/**
+ * Where the sampled time goes, by who runs it: each sample goes to the area of its own frame, or,
+ * for a native frame (a socket write, the garbage collector's work), of the nearest JavaScript
+ * frame that called it; samples with no JavaScript frame at all are `native`.
+ */
+export const AREAS = ['app', 'storage-sdk', 'provider-sdk', 'host', 'bench', 'node', 'native'] as const;
+export type Area = (typeof AREAS)[number];
+export const AREA_LABELS: Record<Area, string> = {
+  app: 'the app\'s own code (shared/, functions/)',
+  'storage-sdk': 'Azure SDK HTTP, Storage and XML packages (@azure/*, @typespec/*, fast-xml-*)',
+  'provider-sdk': 'other packages (Graph client, zod, lru-cache, ...)',
+  host: 'the local Functions host (dev/host: queue polling and completion)',
+  bench: 'the benchmark itself (meters, polling for the outcome)',
+  node: 'Node.js internals (HTTP, streams, timers) called from no package frame',
+  native: 'native with no JavaScript caller (garbage collector, socket writes, program)',
+};
+
+/** The area of one source file (repository path or `package/file`, as `originalFile` gives). */
+export function areaOf(file: string): Area {
+  if (file.startsWith('node:')) return 'node';
+  if (file.startsWith('(') || file === '') return 'native';
+  if (/^(shared|functions)\//.test(file)) return 'app';
+  if (/^dev\//.test(file)) return 'host';
+  if (/^bench\//.test(file) || /dist\/bench\//.test(file)) return 'bench';
+  if (/^(@azure\/|@typespec\/|fast-xml-|strnum|tslib)/.test(file)) return 'storage-sdk';
+  return 'provider-sdk';
+}
+
 export interface CpuProfileSummary {
+  /** Non-idle sampled time per area (ms). */
+  areas?: Record<Area, number>;
   top: SelfTimeItem[];
   /** The same, JavaScript frames only (a file of the app or a package): where the native time above is called from. */
   topJs: SelfTimeItem[];
@@ -33,6 +63,7 @@ export interface CpuProfileSummary {
 
 interface ProfileNode {
   id: number;
+  children?: number[];
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
 }
 interface Profile {
@@ -60,17 +91,32 @@ function originalFile(frame: ProfileNode['callFrame']): string {
 const isJs = (item: SelfTimeItem) => !item.file.startsWith('(') && !item.file.startsWith('node:');
 
 /** Self time per (function, file), highest first, all frames and JavaScript only; `(idle)` samples are left out. */
-export function topSelfTime(profile: Profile, count = 5): { top: SelfTimeItem[]; topJs: SelfTimeItem[]; sampledMs: number } {
+export function topSelfTime(profile: Profile, count = 5): { top: SelfTimeItem[]; topJs: SelfTimeItem[]; sampledMs: number; areas: Record<Area, number> } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+  const files = new Map<ProfileNode, string>();
+  const fileOf = (node: ProfileNode) => files.get(node) ?? files.set(node, originalFile(node.callFrame)).get(node)!;
+  /** The area of a sample: its frame's, or for a native frame its nearest JavaScript caller's. */
+  const areaOfNode = (node: ProfileNode): Area => {
+    for (let at: ProfileNode | undefined = node; at; at = parentOf.get(at.id)) {
+      const area = areaOf(fileOf(at));
+      if (area !== 'native' && area !== 'node') return area;
+    }
+    return areaOf(fileOf(node));
+  };
+  const areas = Object.fromEntries(AREAS.map((area) => [area, 0])) as Record<Area, number>;
   const totals = new Map<string, SelfTimeItem>();
   let sampledMs = 0;
   profile.samples.forEach((id, i) => {
-    const frame = byId.get(id)?.callFrame;
-    if (!frame || frame.functionName === '(idle)') return;
+    const node = byId.get(id);
+    const frame = node?.callFrame;
+    if (!node || !frame || frame.functionName === '(idle)') return;
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
     sampledMs += ms;
+    areas[areaOfNode(node)] += ms;
     const name = frame.functionName || '(anonymous)';
-    const file = originalFile(frame);
+    const file = fileOf(node);
     const key = `${name}\u0000${file}`;
     const item = totals.get(key) ?? { name, file, selfMs: 0, percent: 0 };
     item.selfMs += ms;
@@ -78,7 +124,7 @@ export function topSelfTime(profile: Profile, count = 5): { top: SelfTimeItem[];
   });
   const ranked = [...totals.values()].sort((a, b) => b.selfMs - a.selfMs);
   for (const item of ranked) item.percent = sampledMs ? (100 * item.selfMs) / sampledMs : 0;
-  return { top: ranked.slice(0, count), topJs: ranked.filter(isJs).slice(0, count), sampledMs };
+  return { top: ranked.slice(0, count), topJs: ranked.filter(isJs).slice(0, count), sampledMs, areas };
 }
 
 function post<T>(session: Session, method: string): Promise<T> {

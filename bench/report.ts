@@ -5,6 +5,7 @@
  * `SECTIONS`. Ratios first: the machine is shared and noisy, absolute numbers move between runs.
  */
 import type { ColdStartResult } from './coldStart';
+import { AREA_LABELS, AREAS, CpuProfileSummary } from './cpuProfile';
 import { costPerMillion, MILLION, PerMessage } from './cost';
 import type { DeliveryResult, DeliveryVariant } from './delivery';
 import type { DirectoryBenchResult } from './directory';
@@ -150,6 +151,17 @@ function profileTable(figures: BenchFigures): string {
   );
 }
 
+/**
+ * The worker's CPU per message split by who spends it: each area's share of the profile applied to
+ * the CPU per message measured WITHOUT the profiler (which slows everything alike).
+ */
+function areaTable(summary: CpuProfileSummary, cpuMsPerMessage: number): string {
+  const areas = summary.areas;
+  if (!areas || !summary.sampledMs) return '';
+  const rows = AREAS.map((area) => [AREA_LABELS[area], `${f2((cpuMsPerMessage * areas[area]) / summary.sampledMs)} ms`, `${f1((100 * areas[area]) / summary.sampledMs)}%`]);
+  return `\n\nWhere the worker's CPU per message goes (shares of the profile, applied to the unprofiled ${f2(cpuMsPerMessage)} ms):\n\n${table(['area', 'per message', 'share'], rows)}`;
+}
+
 function cpuProfileSection(figures: BenchFigures): string {
   const parts = figures.profiles.map(({ profile, cpuProfiled: { result: p }, delivery }) => {
     const summary = p.cpuProfile;
@@ -162,7 +174,8 @@ function cpuProfileSection(figures: BenchFigures): string {
       `${f0(summary.sampledMs)} ms sampled, profile in \`${summary.path}\`\n\n` +
       table(['#', 'function', 'file', 'self time', 'share'], rows(summary.top)) +
       '\n\nJavaScript frames only (app and packages):\n\n' +
-      table(['#', 'function', 'file', 'self time', 'share'], rows(summary.topJs))
+      table(['#', 'function', 'file', 'self time', 'share'], rows(summary.topJs)) +
+      areaTable(summary, delivery.pipeline.result.usage.cpuMs / delivery.pipeline.result.messages)
     );
   });
   return `**3. Top five self-time items of the outbox worker** (V8 CPU profile of the worker window only)\n\n${parts.join('\n\n')}`;

@@ -9,7 +9,7 @@ import { startSandbox } from '../../dev/stack';
 import type { Sandbox } from '../../dev/sandbox/server';
 import { startStorageProxy } from '../../dev/storage-proxy';
 import { costPerMillion, QUEUE_USD_PER_10K, TABLE_USD_PER_10K, KEY_VAULT_USD_PER_10K, FLEX_ON_DEMAND_USD_PER_GB_SECOND, INSTANCE_MEMORY_GB } from '../../bench/cost';
-import { topSelfTime } from '../../bench/cpuProfile';
+import { areaOf, topSelfTime } from '../../bench/cpuProfile';
 import { parseProfiles, PROFILES } from '../../bench/profiles';
 
 describe('latency profiles', () => {
@@ -120,6 +120,40 @@ describe('topSelfTime (bench/cpuProfile.ts)', () => {
       { name: 'writev', file: '(native)', selfMs: 2, percent: (100 * 2) / 8.5 },
     ]);
     expect(topJs.map((item) => item.name)).toEqual(['parse']);
+  });
+
+  it('gives each sample to an area: native frames to their nearest JavaScript caller, else native', () => {
+    const tree = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2, 5] },
+        { id: 2, callFrame: frame('transition', `file://${process.cwd()}/shared/store/deliveryStore.ts`), children: [3] },
+        { id: 3, callFrame: frame('submitTransaction', 'file:///repo/node_modules/@azure/data-tables/dist/x.js'), children: [4] },
+        { id: 4, callFrame: frame('writev'), children: [] },
+        { id: 5, callFrame: frame('(garbage collector)'), children: [6] },
+        { id: 6, callFrame: frame('poll', `file://${process.cwd()}/dev/host/queues.ts`), children: [] },
+      ],
+      samples: [2, 3, 4, 5, 6, 4],
+      timeDeltas: [1000, 2000, 3000, 500, 700, 1000],
+    };
+    const { areas, sampledMs } = topSelfTime(tree, 3);
+    expect(areas.app).toBe(1);
+    // data-tables' own time and the socket write under it
+    expect(areas['storage-sdk']).toBe(6);
+    expect(areas.native).toBe(0.5);
+    expect(areas.host).toBe(0.7);
+    expect(Object.values(areas).reduce((a, b) => a + b, 0)).toBeCloseTo(sampledMs);
+  });
+
+  it('names the area of a file', () => {
+    expect(areaOf('shared/delivery/worker.ts')).toBe('app');
+    expect(areaOf('functions/outbox.ts')).toBe('app');
+    expect(areaOf('@typespec/ts-http-runtime/src/nodeHttpClient.ts')).toBe('storage-sdk');
+    expect(areaOf('fast-xml-parser/src/x.js')).toBe('storage-sdk');
+    expect(areaOf('@microsoft/microsoft-graph-client/lib/x.js')).toBe('provider-sdk');
+    expect(areaOf('dev/host/queues.ts')).toBe('host');
+    expect(areaOf('bench/measure.ts')).toBe('bench');
+    expect(areaOf('node:_http_client')).toBe('node');
+    expect(areaOf('(native)')).toBe('native');
   });
 });
 
