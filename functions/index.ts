@@ -19,6 +19,7 @@ import './webhooks';
 import './directoryConnections';
 import './directoryRead';
 import './directorySync';
+import './lifecycle';
 
 // What a host needs beside the registrations: the definitions and how to invoke one (the cold-start
 // benchmark and test/unit/provider-loading.test.ts call a handler of the built dist/main.js this way).

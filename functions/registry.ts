@@ -113,6 +113,25 @@ export function defineQueue(input: Omit<QueueFunction, 'kind'>): void {
   });
 }
 
+/** Runs during the host's graceful shutdown (not when the instance is killed outright). */
+export type TerminateHook = () => Promise<void>;
+const terminateHooks: TerminateHook[] = [];
+
+/** Every terminate hook declared so far: the local host runs them when it closes, as Azure's host does. */
+export function listTerminateHooks(): readonly TerminateHook[] {
+  return terminateHooks;
+}
+
+/**
+ * `app.hook.appTerminate`: the Node.js worker's graceful-shutdown hook, given a limited grace period
+ * (https://learn.microsoft.com/azure/azure-functions/functions-reference-node#hooks).
+ */
+export function defineTerminateHook(hook: TerminateHook): void {
+  terminateHooks.push(hook);
+  if (!insideFunctionsHost) return;
+  app.hook.appTerminate(() => hook());
+}
+
 export function defineTimer(input: Omit<TimerFunction, 'kind'>): void {
   const definition: TimerFunction = { kind: 'timer', ...input };
   remember(definition);

@@ -139,6 +139,15 @@ export function getServices(): Services {
   return current;
 }
 
+/**
+ * What an instance gives back when it stops (the host's graceful shutdown, functions/lifecycle.ts):
+ * the mailbox permits it leases, so other instances need not wait for their leases to run out.
+ * Nothing is built for it: an instance that never sent holds nothing.
+ */
+export async function closeServices(): Promise<void> {
+  await current?.delivery.limiter.close();
+}
+
 /** Forgets the process-wide services (and config), so the next `getServices()` reads the environment again. */
 export function resetServicesForTests(): void {
   current = undefined;

@@ -14,7 +14,7 @@ import { createServer, Server } from 'node:http';
 export const IDLE_KEEP_ALIVE_MS = 120_000;
 import type { AddressInfo } from 'node:net';
 import '../../functions/index';
-import { FunctionDefinition, HttpFunction, listFunctions, QueueFunction, TimerFunction } from '../../functions/registry';
+import { FunctionDefinition, HttpFunction, listFunctions, listTerminateHooks, QueueFunction, TimerFunction } from '../../functions/registry';
 import { getConfig } from '@shared/config';
 import { getServices, resetServicesForTests } from '@shared/services';
 import { HostSettings, QueueSettings, readHostSettings } from './hostJson';
@@ -141,8 +141,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         ...pollers.map((p) => p.stop()),
         ...timers.map((t) => t.stop()),
       ]);
-      // Mailbox permits go back now rather than when their leases end (another instance may be waiting).
-      await services.delivery.limiter.close();
+      // The app's terminate hooks, as Azure's host runs them on a graceful shutdown: mailbox permits go
+      // back now rather than when their leases end (another instance may be waiting).
+      for (const hook of listTerminateHooks()) await hook();
       restoreEnv();
     },
   };
