@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
+import { Answer, transcriptApi } from './api-transcript';
 import { CONTOSO_TENANT_ID, DIRECTORY_APP_SECRET, NORTHWIND_TENANT_ID, PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET } from '../../dev/sandbox/world';
 import { FABRIKAM_PROJECT_ID, GOOGLE_PLATFORM_CLIENT_SECRET, SERVICE_ACCOUNT_EMAILS } from '../../dev/sandbox/google-world';
 import { loadConfig } from '@shared/config';
@@ -24,34 +25,7 @@ let services: Services;
 const transcript: string[] = [];
 const secretsUsed = new Set<string>([PLATFORM_APP_SECRET, DIRECTORY_APP_SECRET, VAULT_CLIENT_SECRET, GOOGLE_PLATFORM_CLIENT_SECRET, config.stateSigningKey, KEY]);
 
-interface Answer {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-async function api(method: string, path: string, body?: unknown, options: { key?: boolean; form?: URLSearchParams } = {}): Promise<Answer> {
-  const contentType = options.form ? 'application/x-www-form-urlencoded' : body !== undefined ? 'application/json' : undefined;
-  const response = await fetch(`${host.url}/api/${path}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...(options.key === false ? {} : { 'x-functions-key': KEY }), ...(contentType ? { 'content-type': contentType } : {}) },
-    body: options.form?.toString() ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await response.text();
-  transcript.push(`${method} ${path.split('?')[0]} -> ${response.status} ${[...response.headers].join(' ')} ${text}`);
-  return { status: response.status, body: jsonOrUndefined(text), text, headers: response.headers };
-}
-
-const callback = (location: URL) => {
-  if (location.searchParams.get('code')) secretsUsed.add(location.searchParams.get('code')!);
-  return api('GET', `${location.pathname.replace(/^\/api\//, '')}${location.search}`, undefined, { key: false });
-};
-const postCallback = (action: URL, fields: URLSearchParams) => {
-  if (fields.get('code')) secretsUsed.add(fields.get('code')!);
-  return api('POST', action.pathname.replace(/^\/api\//, ''), undefined, { key: false, form: fields });
-};
+const { api, callback, postCallback } = transcriptApi(() => host, transcript, secretsUsed);
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const connectionsOf = (orgId: string) => `orgs/${orgId}/directory/connections`;
 

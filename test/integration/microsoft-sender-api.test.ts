@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
+import { Answer, transcriptApi } from './api-transcript';
 import {
   CONTOSO_APP_ID,
   CONTOSO_APP_SECRET,
@@ -19,7 +20,7 @@ import { signState } from '@shared/consent/state';
 import { loadConfig } from '@shared/config';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { createAppCredential } from '@shared/store/azureCredential';
-import { sandboxControl, jsonOrUndefined } from '../support/env';
+import { sandboxControl } from '../support/env';
 import { followAdminConsent, followFormPostPage, sandboxMessages, vaultRows, CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
 
 const config = loadConfig();
@@ -34,31 +35,7 @@ const transcript: string[] = [];
 const secretsUsed = new Set<string>([CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET, config.stateSigningKey, KEY]);
 const refreshTokenNames = new Set<string>();
 
-interface Answer {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-async function api(method: string, path: string, body?: unknown, options: { key?: boolean; raw?: string; form?: URLSearchParams } = {}): Promise<Answer> {
-  const contentType = options.form ? 'application/x-www-form-urlencoded' : body !== undefined || options.raw ? 'application/json' : undefined;
-  const response = await fetch(`${host.url}/api/${path}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...(options.key === false ? {} : { 'x-functions-key': KEY }), ...(contentType ? { 'content-type': contentType } : {}) },
-    body: options.form?.toString() ?? options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await response.text();
-  // The answer only: the request (e.g. a callback URL with its one-time code) is what we sent, not what the app said.
-  transcript.push(`${method} ${path.split('?')[0]} -> ${response.status} ${[...response.headers].join(' ')} ${text}`);
-  return { status: response.status, body: jsonOrUndefined(text), text, headers: response.headers };
-}
-
-/** The browser arriving back at our callback (the sandbox redirects to PUBLIC_BASE_URL; the host listens elsewhere). */
-const callback = (location: URL) => api('GET', `${location.pathname.replace(/^\/api\//, '')}${location.search}`, undefined, { key: false });
-/** The browser posting Entra's form_post form to our callback. */
-const postCallback = (action: URL, fields: URLSearchParams) => api('POST', action.pathname.replace(/^\/api\//, ''), undefined, { key: false, form: fields });
+const { api, callback, postCallback } = transcriptApi(() => host, transcript);
 
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
+import { transcriptApi } from './api-transcript';
 import {
   CONTOSO_TENANT_ID,
   CONTOSO_USER_IDS,
@@ -18,7 +19,7 @@ import {
   VAULT_CLIENT_SECRET,
 } from '../../dev/sandbox/world';
 import { loadConfig } from '@shared/config';
-import { jsonOrUndefined, sandboxControl } from '../support/env';
+import { sandboxControl } from '../support/env';
 import { followAdminConsent, followConsentPage, followFormPostPage, sandboxMessages } from './microsoft-helpers';
 
 const config = loadConfig();
@@ -29,31 +30,7 @@ const transcript: string[] = [];
 /** Codes and secrets seen by the "browser" in this file: none may ever come back in an answer or a log line. */
 const secretsUsed = new Set<string>([PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET, config.stateSigningKey, KEY]);
 
-interface Answer {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-async function api(method: string, path: string, body?: unknown, options: { key?: boolean; form?: URLSearchParams } = {}): Promise<Answer> {
-  const contentType = options.form ? 'application/x-www-form-urlencoded' : body !== undefined ? 'application/json' : undefined;
-  const response = await fetch(`${host.url}/api/${path}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...(options.key === false ? {} : { 'x-functions-key': KEY }), ...(contentType ? { 'content-type': contentType } : {}) },
-    body: options.form?.toString() ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await response.text();
-  transcript.push(`${method} ${path.split('?')[0]} -> ${response.status} ${[...response.headers].join(' ')} ${text}`);
-  return { status: response.status, body: jsonOrUndefined(text), text, headers: response.headers };
-}
-
-const callback = (location: URL) => api('GET', `${location.pathname.replace(/^\/api\//, '')}${location.search}`, undefined, { key: false });
-const postCallback = (action: URL, fields: URLSearchParams) => {
-  if (fields.get('code')) secretsUsed.add(fields.get('code')!);
-  return api('POST', action.pathname.replace(/^\/api\//, ''), undefined, { key: false, form: fields });
-};
+const { api, callback, postCallback } = transcriptApi(() => host, transcript, secretsUsed);
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const consentLink = async (orgId: string, provider = 'microsoft', mode = 'admin_consent') => {
   const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider, mode });
