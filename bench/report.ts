@@ -173,13 +173,15 @@ export const ROWS: Row[] = [
     figure: ({ fairness }) => (fairness ? fairnessFigure(fairness.result) : undefined),
   },
   {
-    name: '5. peak RSS of the worker process alone (`node dist/dev/host.js`, no source maps) during the memory run, one sender; target < 200 MB',
+    name: '5. peak RSS of the worker process alone (`node dist/dev/host.js`, no source maps) taking and delivering the memory run, one sender; target < 200 MB',
     figure: ({ memory }) => {
       if (!memory) return undefined;
       const m = memory.result;
       return (
-        `${f0(m.messages)} messages: **peak ${f0(m.workerPeakRssMiB)} MiB** (VmHWM; sampled peak ${f0(m.workerSampledPeakRssMiB)}, ${f0(m.workerStartRssMiB)} once listening) in ${f1(m.wallMs / 1000)} s; ` +
-        `the measuring bench process meanwhile ${f0(m.benchProcessRssMiB)} MiB`
+        `${f0(m.messages)} messages enqueued through its API and sent: **peak ${f0(m.workerPeakRssMiB)} MiB** (VmHWM; sampled peak ${f0(m.workerSampledPeakRssMiB)}, ${f0(m.workerStartRssMiB)} once listening) in ${f1(m.wallMs / 1000)} s` +
+        (m.atPeak ? `; at the peak: V8 heap ${f0(m.atPeak.heapTotal)} (used ${f0(m.atPeak.heapUsed)}), external ${f0(m.atPeak.external)} (array buffers ${f0(m.atPeak.arrayBuffers)}), rest (code, stacks, native) ${f0(m.atPeak.rss - m.atPeak.heapTotal - m.atPeak.external)}` : '') +
+        (m.afterGc ? `; heap used after a full GC at the end ${f0(m.afterGc.heapUsed)} MiB, RSS ${f0(m.afterGc.rss)}` : '') +
+        `; the measuring bench process meanwhile ${f0(m.benchProcessRssMiB)} MiB`
       );
     },
   },
