@@ -28,12 +28,20 @@ export async function connectSender(host: LocalHost, orgId: string, senderEmail:
   if (tested.status !== 200) throw new Error(`testing the sender of ${orgId}: ${tested.status} ${JSON.stringify(tested.body)}`);
 }
 
+/** Requests the enqueue helpers keep in flight at once. */
+export const ENQUEUE_CONCURRENCY = 16;
+
 /** Enqueues `ids` through `POST /api/orgs/{orgId}/messages`, 16 requests at a time; `started` sees each id as its request goes out. */
 export async function enqueue(host: LocalHost, orgId: string, ids: readonly string[], started: (id: string) => void = () => undefined): Promise<void> {
-  await inParallel(ids, 16, async (id) => {
-    started(id);
-    const answer = await api(host, 'POST', `orgs/${orgId}/messages`, message(id));
-    if (answer.status !== 202) throw new Error(`enqueue ${orgId}/${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  await enqueueMany(host, ids.map((id) => ({ orgId, id })), ({ id }) => started(id));
+}
+
+/** The same for messages of several orgs, in the order given (interleave them to progress side by side). */
+export async function enqueueMany(host: LocalHost, items: ReadonlyArray<{ orgId: string; id: string }>, started: (item: { orgId: string; id: string }) => void = () => undefined): Promise<void> {
+  await inParallel(items, ENQUEUE_CONCURRENCY, async (item) => {
+    started(item);
+    const answer = await api(host, 'POST', `orgs/${item.orgId}/messages`, message(item.id));
+    if (answer.status !== 202) throw new Error(`enqueue ${item.orgId}/${item.id}: ${answer.status} ${JSON.stringify(answer.body)}`);
   });
 }
 

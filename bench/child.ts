@@ -7,14 +7,16 @@
 import { benchDelivery, DeliveryOptions, DeliveryResult } from './delivery';
 import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
 import { benchDirectory, DirectoryBenchResult } from './directory';
+import { benchMemory, MemoryOptions, MemoryResult } from './memory';
 import { benchScaleOut, ScaleOutOptions, ScaleOutResult } from './scaleOut';
 
 export type ChildTask =
   | { kind: 'delivery'; options: DeliveryOptions }
   | { kind: 'fairness'; options: FairnessOptions }
+  | { kind: 'memory'; options: MemoryOptions }
   | { kind: 'directory'; users: number }
   | { kind: 'scaleOut'; options: ScaleOutOptions };
-export type ChildResult = DeliveryResult | FairnessResult | DirectoryBenchResult | ScaleOutResult;
+export type ChildResult = DeliveryResult | FairnessResult | MemoryResult | DirectoryBenchResult | ScaleOutResult;
 
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
@@ -22,6 +24,8 @@ function run(task: ChildTask): Promise<ChildResult> {
       return benchDelivery(task.options);
     case 'fairness':
       return benchFairness(task.options);
+    case 'memory':
+      return benchMemory(task.options);
     case 'directory':
       return benchDirectory(task.users);
     case 'scaleOut':

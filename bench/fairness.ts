@@ -1,49 +1,65 @@
 /**
- * Benchmark 4 (README "Benchmarks"): fairness. Org A floods its mailbox with far more messages than
- * the per-mailbox rate lets out during the run; right after, org B (another mailbox) sends a few.
- * B must not wait behind A: the scheduler gives each of A's messages a future slot of A's mailbox
- * at enqueue time, so the queue is not a FIFO of A's backlog. Measured: B's time from its enqueue
- * request to `sent` (the row's sentAt), and how much of A's flood was sent by then.
+ * Benchmark 4 (README "Benchmarks"): fairness, as issue 17 states it: N orgs (default 10) each
+ * flood their own mailbox with far more messages than the per-mailbox rate lets out during the
+ * run; once every flood is queued, a quiet org (another mailbox) sends a few. The quiet org must not
+ * wait behind the floods: the scheduler gives each flood message a future slot of its mailbox at
+ * enqueue time, so the queue is not a FIFO of the backlog. Measured: the quiet org's time from each
+ * enqueue request to `sent` (the row's sentAt), how far each flood had got by then, how many flood
+ * messages were due but unsent when the quiet org started (the worker's backlog: what a slot
+ * schedule cannot help with), and what a FIFO queue would have made the quiet org wait.
+ *
+ * The floods go through the messages API (`POST /api/orgs/{orgId}/messages`, 16 requests in flight,
+ * the orgs interleaved): the typed client would be faster per message, but its messages carry no
+ * slot (the worker reserves one and defers each), so a typed-client flood would be another scenario.
  */
 import { startLocalHost } from '../dev/host/localHost';
 import { getServices } from '@shared/services';
 import type { DeliveryRecord, DeliveryStore } from '@shared/store/deliveryStore';
-import { connectSender, enqueue, MAILBOXES, newOrgId, prepareSandbox } from './app';
+import { connectSender, enqueueMany, MAILBOXES, newOrgId, prepareSandbox } from './app';
+import { floodMailbox } from './mailboxes';
 import type { LatencyProfile } from './profiles';
-import { percentile, progress, waitFor } from './measure';
+import { dueByRate, fifoWaitSeconds, interleavedFlood, ownRateFloorMs, percentile, progress, waitFor } from './measure';
 
 export interface FairnessOptions {
-  /** Messages org A enqueues, and the per-mailbox rate (MICROSOFT_MAILBOX_RATE_PER_MINUTE). */
+  /** Orgs that flood, each with its own sender and mailbox; messages each enqueues. */
+  floodOrgs: number;
   flood: number;
+  /** The per-mailbox rate (MICROSOFT_MAILBOX_RATE_PER_MINUTE). */
   ratePerMinute: number;
-  /** Messages org B sends once A's flood is enqueued. */
+  /** Messages the quiet org sends once every flood is enqueued. */
   quiet: number;
   profile: LatencyProfile;
 }
 
 export interface FairnessResult extends FairnessOptions {
   floodEnqueueSeconds: number;
-  /** Seconds each successive 1,000 of A's enqueue requests took (shows Azurite slowing down as it fills). */
-  floodEnqueueChunkSeconds: number[];
-  /** How long B's enqueue requests took, all together; B's attempts (1 each when nothing was retried) and retry codes seen. */
+  /** How long the quiet org's enqueue requests took, all together; its attempts (1 each when nothing was retried) and retry codes seen. */
   quietEnqueueMs: number;
   quietAttempts: number;
   quietRetryCodes: string[];
   quietP50Ms: number;
   quietP95Ms: number;
   quietMaxMs: number;
-  /** A's messages sent when B's last one was sent. */
+  /** The quiet mailbox's own rate: its last message's slot is this long after its first. */
+  quietOwnRateFloorMs: number;
+  /** Flood messages sent (all orgs) when the quiet org's last one was sent; the least and most of one org. */
   floodSentByThen: number;
-  /** A's messages sent before B's first enqueue: B waited behind the rest of them in a FIFO queue. */
+  floodSentByThenPerOrg: { min: number; max: number };
+  /** Flood messages sent before the quiet org's first enqueue request. */
   floodSentBeforeQuiet: number;
+  /** Flood messages whose slot had come (by the rate, from each flood's first request) but were not sent when the quiet org started. */
+  floodDueUnsentAtQuiet: number;
+  /** Flood messages sent per second while the quiet org's were on their way (the worker's throughput then). */
+  workerPerSecond: number;
+  /** Seconds the quiet org's first message would have waited behind the unsent floods in a FIFO queue. */
+  fifoWaitSeconds: number;
 }
 
-/** B's messages must all be sent within this; A's flood is never waited for. */
+/** The quiet org's messages must all be sent within this; the floods are never waited for. */
 const QUIET_TIMEOUT_MS = 120_000;
 const MAX_PAGES = 200;
-const ENQUEUE_CHUNK = 1000;
 
-/** Times A's messages were sent (its `sent` rows, paged through the delivery list). */
+/** Times an org's messages were sent (its `sent` rows, paged through the delivery list). */
 async function sentTimes(deliveries: DeliveryStore, orgId: string): Promise<number[]> {
   const times: number[] = [];
   let cursor: string | undefined;
@@ -56,6 +72,21 @@ async function sentTimes(deliveries: DeliveryStore, orgId: string): Promise<numb
   throw new Error(`more than ${MAX_PAGES} pages of sent deliveries for ${orgId}`);
 }
 
+async function waitForQuiet(deliveries: DeliveryStore, quiet: string, ids: string[], retryCodes: Set<string>): Promise<DeliveryRecord[]> {
+  return waitFor(
+    `the quiet org's ${ids.length} messages sent`,
+    async () => {
+      const read = await Promise.all(ids.map((id) => deliveries.get(quiet, id)));
+      for (const row of read) if (row?.status === 'retrying') retryCodes.add(row.code ?? 'unknown');
+      const failed = read.find((r) => r?.status === 'failed');
+      if (failed) throw new Error(`a quiet org message failed: ${JSON.stringify(failed)}`);
+      return read.every((r) => r?.status === 'sent') ? (read as DeliveryRecord[]) : undefined;
+    },
+    QUIET_TIMEOUT_MS,
+    100,
+  );
+}
+
 export async function benchFairness(options: FairnessOptions): Promise<FairnessResult> {
   await prepareSandbox(options.profile);
   const host = await startLocalHost({
@@ -65,60 +96,64 @@ export async function benchFairness(options: FairnessOptions): Promise<FairnessR
     log: () => undefined,
   });
   const deliveries = getServices().delivery.deliveries;
-  const flooder = newOrgId('flood');
+  const flooders = Array.from({ length: options.floodOrgs }, (_, i) => newOrgId(`flood${i}`));
   const quiet = newOrgId('quiet');
   let closing: Promise<void> | undefined;
   try {
-    await connectSender(host, flooder, MAILBOXES.flood);
+    for (const [i, org] of flooders.entries()) await connectSender(host, org, floodMailbox(i));
     await connectSender(host, quiet, MAILBOXES.quiet);
 
     const floodStart = Date.now();
-    const chunkStarts: number[] = [];
-    let started = 0;
-    await enqueue(host, flooder, Array.from({ length: options.flood }, (_, i) => `flood-${i}`), () => {
-      if (started++ % ENQUEUE_CHUNK === 0) chunkStarts.push(Date.now());
+    const firstRequest = new Map<string, number>();
+    await enqueueMany(host, interleavedFlood(flooders, options.flood), ({ orgId }) => {
+      if (!firstRequest.has(orgId)) firstRequest.set(orgId, Date.now());
     });
-    chunkStarts.push(Date.now());
     const floodEnqueueSeconds = (Date.now() - floodStart) / 1000;
-    progress(`org A's ${options.flood} messages enqueued in ${floodEnqueueSeconds.toFixed(1)} s; org B sends ${options.quiet}`);
+    progress(`${options.floodOrgs} x ${options.flood} flood messages enqueued in ${floodEnqueueSeconds.toFixed(1)} s; the quiet org sends ${options.quiet}`);
 
     const quietIds = Array.from({ length: options.quiet }, (_, i) => `quiet-${i}`);
     const enqueuedAt = new Map<string, number>();
     const quietStart = Date.now();
-    await enqueue(host, quiet, quietIds, (id) => enqueuedAt.set(id, Date.now()));
+    await enqueueMany(host, quietIds.map((id) => ({ orgId: quiet, id })), ({ id }) => enqueuedAt.set(id, Date.now()));
     const quietEnqueueMs = Date.now() - quietStart;
     const retryCodes = new Set<string>();
-    const rows = await waitFor(
-      `org B's ${options.quiet} messages sent`,
-      async () => {
-        const read = await Promise.all(quietIds.map((id) => deliveries.get(quiet, id)));
-        for (const row of read) if (row?.status === 'retrying') retryCodes.add(row.code ?? 'unknown');
-        if (read.some((r) => r?.status === 'failed')) throw new Error(`an org B message failed: ${JSON.stringify(read.find((r) => r?.status === 'failed'))}`);
-        return read.every((r) => r?.status === 'sent') ? (read as DeliveryRecord[]) : undefined;
-      },
-      QUIET_TIMEOUT_MS,
-      100,
-    );
+    const rows = await waitForQuiet(deliveries, quiet, quietIds, retryCodes);
     const latencies = rows.map((r) => Date.parse(r.sentAt!) - enqueuedAt.get(r.id)!);
     const lastQuietSent = Math.max(...rows.map((r) => Date.parse(r.sentAt!)));
-    progress(`org B's messages sent within ${lastQuietSent - quietStart} ms of its first enqueue request; stopping the flood`);
-    // Stop the flood, then read what it had done (the store outlives the host).
+    progress(`the quiet org's messages sent within ${lastQuietSent - quietStart} ms of its first enqueue request; stopping the floods`);
+    // Stop the floods, then read what they had done (the store outlives the host).
     closing = host.close();
     await closing;
-    const floodSent = await sentTimes(deliveries, flooder);
-    progress(`counted ${floodSent.length} of org A's messages sent`);
+    const sent = await Promise.all(flooders.map((org) => sentTimes(deliveries, org)));
+    const byThen = sent.map((times) => times.filter((t) => t <= lastQuietSent).length);
+    const before = sent.map((times) => times.filter((t) => t < quietStart).length);
+    const during = sent.flat().filter((t) => t >= quietStart && t <= lastQuietSent).length;
+    const windowSeconds = Math.max(0.001, (lastQuietSent - quietStart) / 1000);
+    const floodSentBeforeQuiet = before.reduce((a, b) => a + b, 0);
+    const due = flooders.map((org) => dueByRate(quietStart - firstRequest.get(org)!, options.flood, options.ratePerMinute));
+    const workerPerSecond = during / windowSeconds;
+    progress(`counted ${sent.flat().length} flood messages sent`);
     return {
       ...options,
       floodEnqueueSeconds,
-      floodEnqueueChunkSeconds: chunkStarts.slice(1).map((t, i) => (t - chunkStarts[i]) / 1000),
       quietEnqueueMs,
       quietAttempts: rows.reduce((sum, r) => sum + r.attempts, 0),
       quietRetryCodes: [...retryCodes],
       quietP50Ms: percentile(latencies, 50),
       quietP95Ms: percentile(latencies, 95),
       quietMaxMs: Math.max(...latencies),
-      floodSentByThen: floodSent.filter((t) => t <= lastQuietSent).length,
-      floodSentBeforeQuiet: floodSent.filter((t) => t < quietStart).length,
+      quietOwnRateFloorMs: ownRateFloorMs(options.quiet, options.ratePerMinute),
+      floodSentByThen: byThen.reduce((a, b) => a + b, 0),
+      floodSentByThenPerOrg: { min: Math.min(...byThen), max: Math.max(...byThen) },
+      floodSentBeforeQuiet,
+      floodDueUnsentAtQuiet: due.reduce((sum, d, i) => sum + Math.max(0, d - before[i]), 0),
+      workerPerSecond,
+      fifoWaitSeconds: fifoWaitSeconds({
+        unsent: options.floodOrgs * options.flood - floodSentBeforeQuiet,
+        mailboxes: options.floodOrgs,
+        ratePerMinute: options.ratePerMinute,
+        workerPerSecond,
+      }),
     };
   } finally {
     await (closing ?? host.close());

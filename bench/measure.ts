@@ -31,7 +31,7 @@ function heapAfterGc(): number | undefined {
   return process.memoryUsage().heapUsed;
 }
 
-const MiB = 1024 * 1024;
+export const MiB = 1024 * 1024;
 
 /**
  * Opens a measured window. Memory is sampled every `everyMs` (a sample costs microseconds); the
@@ -147,4 +147,33 @@ export function countStorageRequests(connectionString = process.env.AzureWebJobs
       return counts;
     },
   };
+}
+
+/**
+ * What a FIFO queue would have made a message wait: behind every one of the `unsent` messages
+ * queued before it, drained at the mailboxes' combined rate or the worker's measured throughput,
+ * whichever is lower (a FIFO has no schedule, but the per-mailbox rate and the worker still bind).
+ */
+export function fifoWaitSeconds(input: { unsent: number; mailboxes: number; ratePerMinute: number; workerPerSecond?: number }): number {
+  const byRate = (input.mailboxes * input.ratePerMinute) / 60;
+  const drain = input.workerPerSecond && input.workerPerSecond > 0 ? Math.min(byRate, input.workerPerSecond) : byRate;
+  return input.unsent / drain;
+}
+
+/** The quiet org's own floor: its mailbox's rate spaces its `quiet` messages one slot apart, so the last cannot go sooner. */
+export const ownRateFloorMs = (quiet: number, ratePerMinute: number) => (Math.max(0, quiet - 1) * 60_000) / ratePerMinute;
+
+/** The flood messages, org by org in turn (flood-0 of every org, then flood-1...), so every mailbox's schedule fills alike. */
+export function interleavedFlood(orgs: readonly string[], perOrg: number): Array<{ orgId: string; id: string }> {
+  return Array.from({ length: perOrg }, (_, i) => orgs.map((orgId) => ({ orgId, id: `flood-${i}` }))).flat();
+}
+
+/** Slots come every 60/rate s from a mailbox's first reservation: how many of `flood` were due `elapsedMs` after it. */
+export const dueByRate = (elapsedMs: number, flood: number, ratePerMinute: number) =>
+  elapsedMs < 0 ? 0 : Math.min(flood, Math.floor((elapsedMs * ratePerMinute) / 60_000) + 1);
+
+/** A field of /proc/<pid>/status in MiB (the kernel gives kB), or undefined once the process is gone. */
+export function statusMiB(status: string, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  return match ? (Number(match[1]) * 1024) / MiB : undefined;
 }

@@ -10,6 +10,8 @@ import { costPerMillion, MILLION, PerMessage } from './cost';
 import type { DeliveryResult, DeliveryVariant } from './delivery';
 import type { DirectoryBenchResult } from './directory';
 import type { FairnessResult } from './fairness';
+import type { MemoryResult } from './memory';
+import type { BenchOptions } from './options';
 import type { ProfileName } from './profiles';
 import type { SideCosts } from './stack';
 import { scaleOutTable } from './scaleOut';
@@ -21,15 +23,19 @@ export interface Measured<T> {
   side: SideCosts;
 }
 
-/** Everything measured under one latency profile. */
+/** Everything measured under one latency profile (a part left out by `--only` is absent). */
 export interface ProfileFigures {
   profile: ProfileName;
   rounds: number;
-  delivery: Record<DeliveryVariant, Measured<DeliveryResult>>;
-  fairness: Measured<FairnessResult>;
+  delivery?: Record<DeliveryVariant, Measured<DeliveryResult>>;
+  fairness?: Measured<FairnessResult>;
   /** A separate pipeline run with the CPU profiler on (bench/cpuProfile.ts). */
-  cpuProfiled: Measured<DeliveryResult>;
+  cpuProfiled?: Measured<DeliveryResult>;
+  /** The worker as a process of its own, at the issue's size (bench/memory.ts). */
+  memory?: Measured<MemoryResult>;
 }
+
+type Deliveries = Record<DeliveryVariant, Measured<DeliveryResult>>;
 
 export interface BenchFigures {
   date: string;
@@ -37,7 +43,9 @@ export interface BenchFigures {
   /** os.loadavg()[0] when the run started and ended: other work on the machine skews every figure. */
   loadAverage: [number, number];
   durationSeconds: number;
-  cold: ColdStartResult;
+  /** The options of the run (bench/options.ts); absent in results written before they were kept. */
+  options?: BenchOptions;
+  cold?: ColdStartResult;
   profiles: ProfileFigures[];
   /** 6. directory sync (zero profile only: it measures Table batch writes and Graph requests). */
   directory?: Measured<DirectoryBenchResult>;
@@ -53,6 +61,12 @@ export const f2 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigi
 const signed = (n: number | undefined) => (n === undefined ? 'n/a' : `${Math.round(n * 10) < 0 ? '' : '+'}${f1(Math.round(n * 10) / 10 || 0)}`);
 
 const perSecond = (d: DeliveryResult) => d.messages / (d.usage.wallMs / 1000);
+/**
+ * Requests per 1,000 messages per sender: a token or a secret read serves every message of one
+ * sender for its lifetime (an hour, SECRET_CACHE_TTL_SECONDS), so the figure is per sender and
+ * reads against the issue's target (at most 1) only from a run of at least 1,000 messages per sender.
+ */
+export const perSenderPer1000 = (count: number, messages: number, senders = 1) => (count / senders) * (1000 / Math.max(1000, messages / senders));
 const per1000 = (count: number, d: DeliveryResult) => (count * 1000) / d.messages;
 const cpuPerMessage = (cpuMs: number | undefined, d: DeliveryResult) => (cpuMs === undefined ? 'n/a' : `${f2(cpuMs / d.messages)} ms`);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -64,90 +78,133 @@ export function storagePerMessage(m: Measured<DeliveryResult>): { queue: number;
   return { queue: queue / n, table: table / n, blob: blob / n, total: (queue + table + blob) / n };
 }
 
-/** One row of the main table: a name, and its figure under one profile. */
+/** One row of the main table: a name, and its figure under one profile (undefined: that part did not run). */
 export interface Row {
   name: string;
-  figure: (f: ProfileFigures) => string;
+  figure: (f: ProfileFigures) => string | undefined;
+}
+
+const withDelivery = (figure: (delivery: Deliveries, f: ProfileFigures) => string) => (f: ProfileFigures) => (f.delivery ? figure(f.delivery, f) : undefined);
+
+/** Benchmark 2 from the memory run (the issue's size, one sender) when it ran, and from the delivery runs. */
+function callsRow(f: ProfileFigures, kind: 'token' | 'vault'): string | undefined {
+  const parts: string[] = [];
+  const calls = (c: DeliveryResult['calls'], n: number) =>
+    kind === 'token'
+      ? `${f1(perSenderPer1000(c.senderTokens, n))} + ${f1(perSenderPer1000(c.vaultTokens, n))}`
+      : `${f1(perSenderPer1000(c.vaultReads, n))} (${f1(perSenderPer1000(c.vaultRequests, n))})`;
+  if (f.memory) {
+    const m = f.memory.result;
+    parts.push(`**worker process, ${f0(m.messages)} messages: ${calls(m.calls, m.messages / m.senders)}**`);
+  }
+  if (f.delivery) {
+    const { pipeline: { result: p }, naive: { result: nv } } = f.delivery;
+    parts.push(`pipeline, ${f0(p.messages)} messages: ${calls(p.calls, p.messages)}`);
+    parts.push(
+      kind === 'token'
+        ? `naive ${f0(per1000(nv.calls.senderTokens, nv))} + ${f0(per1000(nv.calls.vaultTokens, nv))}`
+        : `naive ${f0(per1000(nv.calls.vaultReads, nv))} (${f0(per1000(nv.calls.vaultRequests, nv))})`,
+    );
+  }
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
+function fairnessFigure(fair: FairnessResult): string {
+  const total = fair.floodOrgs * fair.flood;
+  const pct = (n: number, of: number) => f1((100 * n) / of);
+  return (
+    `${fair.floodOrgs} orgs × ${f0(fair.flood)} at ${f0(fair.ratePerMinute)}/min each (enqueued through the API in ${f1(fair.floodEnqueueSeconds)} s), then ${fair.quiet}: ` +
+    `**quiet org to sent p50 ${f0(fair.quietP50Ms)} ms, p95 ${f0(fair.quietP95Ms)} ms** (max ${f0(fair.quietMaxMs)} ms; its own rate alone puts its last ${f0(fair.quietOwnRateFloorMs)} ms after its first; ` +
+    `its ${fair.quiet} enqueue requests took ${f0(fair.quietEnqueueMs)} ms; ${fair.quietAttempts} attempts${fair.quietRetryCodes.length ? `, retried on ${fair.quietRetryCodes.join(', ')}` : ''}); ` +
+    `floods ${pct(fair.floodSentByThen, total)}% sent (${f0(fair.floodSentByThen)}/${f0(total)}; per org ${f0(fair.floodSentByThenPerOrg.min)}-${f0(fair.floodSentByThenPerOrg.max)} of ${f0(fair.flood)}) when its last was sent; ` +
+    `due by their slots but unsent when it started: ${f0(fair.floodDueUnsentAtQuiet)}; worker meanwhile ${f1(fair.workerPerSecond)} flood msg/s; ` +
+    `a FIFO queue would have put it behind ${f0(total - fair.floodSentBeforeQuiet)} unsent: ~${f0(fair.fifoWaitSeconds)} s`
+  );
 }
 
 export const ROWS: Row[] = [
   {
     name: '1. delivery throughput, one mailbox, 4 concurrent sends (fastest of the interleaved rounds)',
-    figure: ({ delivery: { pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }, rounds }) =>
+    figure: withDelivery(({ pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }, { rounds }) =>
       `${f0(p.messages)} messages, ${rounds} round(s): pipeline ${f0(perSecond(p))} msg/s · raw floor ${f0(perSecond(fl))} msg/s · naive worker ${f0(perSecond(nv))} msg/s ` +
-      `(**pipeline = ${f2(perSecond(p) / perSecond(fl))}× floor, ${f2(perSecond(p) / perSecond(nv))}× naive**)`,
+      `(**pipeline = ${f2(perSecond(p) / perSecond(fl))}× floor, ${f2(perSecond(p) / perSecond(nv))}× naive**)`),
   },
   {
     name: '1. CPU per message, app process (the pipeline: outbox worker; + its enqueue API)',
-    figure: ({ delivery: { pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } } }) =>
-      `pipeline ${cpuPerMessage(p.usage.cpuMs, p)} (+ enqueue ${cpuPerMessage(p.enqueueCpuMs, p)}) · floor ${cpuPerMessage(fl.usage.cpuMs, fl)} · naive ${cpuPerMessage(nv.usage.cpuMs, nv)}`,
+    figure: withDelivery(({ pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }) =>
+      `pipeline ${cpuPerMessage(p.usage.cpuMs, p)} (+ enqueue ${cpuPerMessage(p.enqueueCpuMs, p)}) · floor ${cpuPerMessage(fl.usage.cpuMs, fl)} · naive ${cpuPerMessage(nv.usage.cpuMs, nv)}`),
   },
   {
     name: '1. CPU per message, rest of the stack (sandbox + Storage proxy, Azurite)',
-    figure: ({ delivery }) =>
+    figure: withDelivery((delivery) =>
       (['pipeline', 'floor', 'naive'] as const)
         .map((v) => `${v} ${cpuPerMessage(delivery[v].side.sandboxCpuMs, delivery[v].result)} + ${cpuPerMessage(delivery[v].side.azuriteCpuMs, delivery[v].result)}`)
-        .join(' · '),
+        .join(' · ')),
   },
   {
     name: '1. Storage requests per delivered message, at the proxy (sender set-up + enqueue API + worker)',
-    figure: ({ delivery: { pipeline } }) => {
+    figure: withDelivery(({ pipeline }) => {
       const s = storagePerMessage(pipeline);
       return `**${f2(s.total)}**: queue ${f2(s.queue)} · table ${f2(s.table)} · blob ${f2(s.blob)}`;
-    },
+    }),
   },
   {
     name: '1. Storage requests per message, outbox worker only (by service and method)',
-    figure: ({ delivery: { pipeline: { result: p } } }) =>
+    figure: withDelivery(({ pipeline: { result: p } }) =>
       Object.entries(p.storageRequests ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([kind, count]) => `${kind} ${f2(count / p.messages)}`)
-        .join(' · ') + ` = ${f2(sum(Object.values(p.storageRequests ?? {})) / p.messages)}`,
+        .join(' · ') + ` = ${f2(sum(Object.values(p.storageRequests ?? {})) / p.messages)}`),
   },
   {
     name: '1. enqueue API (`POST /api/orgs/{orgId}/messages`, 16 at a time), before the worker run',
-    figure: ({ delivery: { pipeline: { result: p } } }) =>
-      `${f0(p.enqueuePerSecond ?? 0)} msg/s` + (Object.keys(p.otherOutcomes ?? {}).length ? ` (worker outcomes besides sent: ${JSON.stringify(p.otherOutcomes)})` : ''),
+    figure: withDelivery(({ pipeline: { result: p } }) =>
+      `${f0(p.enqueuePerSecond ?? 0)} msg/s` + (Object.keys(p.otherOutcomes ?? {}).length ? ` (worker outcomes besides sent: ${JSON.stringify(p.otherOutcomes)})` : '')),
   },
   {
-    name: '2. token-endpoint requests per 1,000 messages (sender app + app identity for Key Vault)',
-    figure: ({ delivery: { pipeline: { result: p }, naive: { result: nv } } }) =>
-      `pipeline ${f1(per1000(p.calls.senderTokens, p))} + ${f1(per1000(p.calls.vaultTokens, p))} · naive ${f0(per1000(nv.calls.senderTokens, nv))} + ${f0(per1000(nv.calls.vaultTokens, nv))}`,
+    name: '2. token-endpoint requests per 1,000 messages per sender (target ≤ 1; sender app + app identity for Key Vault), one sender',
+    figure: (f) => callsRow(f, 'token'),
   },
   {
-    name: '2. Key Vault secret reads per 1,000 messages (all Key Vault requests)',
-    figure: ({ delivery: { pipeline: { result: p }, naive: { result: nv } } }) =>
-      `pipeline ${f1(per1000(p.calls.vaultReads, p))} (${f1(per1000(p.calls.vaultRequests, p))}) · naive ${f0(per1000(nv.calls.vaultReads, nv))} (${f0(per1000(nv.calls.vaultRequests, nv))})`,
+    name: '2. Key Vault secret reads per 1,000 messages per sender (target ≤ 1; all Key Vault requests), one sender',
+    figure: (f) => callsRow(f, 'vault'),
   },
   {
-    name: '4. fairness: org A floods one mailbox, then org B (another mailbox) sends a few',
-    figure: ({ fairness: { result: fair } }) =>
-      `A enqueues ${f0(fair.flood)} at ${f0(fair.ratePerMinute)}/min, B sends ${fair.quiet}: ` +
-      `**B's time to sent p50 ${f0(fair.quietP50Ms)} ms, p95 ${f0(fair.quietP95Ms)} ms** (max ${f0(fair.quietMaxMs)} ms; its ${fair.quiet} enqueue requests took ${f0(fair.quietEnqueueMs)} ms; ${fair.quietAttempts} attempts` +
-      `${fair.quietRetryCodes.length ? `, retried on ${fair.quietRetryCodes.join(', ')}` : ''}); ` +
-      `A was ${f1((100 * fair.floodSentByThen) / fair.flood)}% sent (${f0(fair.floodSentByThen)}/${f0(fair.flood)}) when B's last was sent; ` +
-      `in a FIFO queue B would have waited behind A's ${f0(fair.flood - fair.floodSentBeforeQuiet)} unsent messages: ~${f0((60 * (fair.flood - fair.floodSentBeforeQuiet)) / fair.ratePerMinute)} s; ` +
-      `A's enqueue took ${fair.floodEnqueueChunkSeconds.map(f1).join(' s, ')} s per successive 1,000`,
+    name: '4. fairness (issue 17): N orgs each flood their own mailbox, then a quiet org (another mailbox) sends a few; target: its p95 to sent < 3 s',
+    figure: ({ fairness }) => (fairness ? fairnessFigure(fairness.result) : undefined),
   },
   {
-    name: '5. peak memory during (1): RSS / heap used, MiB (at the start of the run; heap retained after a full GC)',
-    figure: ({ delivery }) =>
+    name: '5. peak RSS of the worker process alone (`node dist/dev/host.js`, no source maps) taking and delivering the memory run, one sender; target < 200 MB',
+    figure: ({ memory }) => {
+      if (!memory) return undefined;
+      const m = memory.result;
+      return (
+        `${f0(m.messages)} messages enqueued through its API and sent: **peak ${f0(m.workerPeakRssMiB)} MiB** (VmHWM; sampled peak ${f0(m.workerSampledPeakRssMiB)}, ${f0(m.workerStartRssMiB)} once listening) in ${f1(m.wallMs / 1000)} s` +
+        (m.atPeak ? `; at the peak: V8 heap ${f0(m.atPeak.heapTotal)} (used ${f0(m.atPeak.heapUsed)}), external ${f0(m.atPeak.external)} (array buffers ${f0(m.atPeak.arrayBuffers)}), rest (code, stacks, native) ${f0(m.atPeak.rss - m.atPeak.heapTotal - m.atPeak.external)}` : '') +
+        (m.afterGc ? `; heap used after a full GC at the end ${f0(m.afterGc.heapUsed)} MiB, RSS ${f0(m.afterGc.rss)}` : '') +
+        `; the measuring bench process meanwhile ${f0(m.benchProcessRssMiB)} MiB`
+      );
+    },
+  },
+  {
+    name: '5. peak memory of the measuring process during (1) (bench bundle with the host in it): RSS / heap used, MiB (at the start of the run; heap retained after a full GC)',
+    figure: withDelivery((delivery) =>
       (['pipeline', 'naive', 'floor'] as const)
         .map((v) => {
           const u = delivery[v].result.usage;
           return `${v} ${f0(u.peakRssMiB)} / ${f0(u.peakHeapMiB)} (${f0(u.baseRssMiB)} / ${f0(u.baseHeapMiB)}; ${signed(u.retainedHeapMiB)})`;
         })
-        .join(' · '),
+        .join(' · ')),
   },
 ];
 
 const table = (header: string[], rows: string[][]) =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
 
-function profileTable(figures: BenchFigures): string {
-  return table(
-    ['benchmark', ...figures.profiles.map((f) => `\`${f.profile}\` profile`)],
-    ROWS.map((row) => [row.name, ...figures.profiles.map((f) => row.figure(f))]),
+/** The rows whose part ran under some profile; a part that did not run under one profile shows `not run`. */
+export function profileRows(profiles: readonly ProfileFigures[]): string[][] {
+  return ROWS.map((row) => [row.name, ...profiles.map((f) => row.figure(f))]).flatMap(([name, ...cells]) =>
+    cells.some((cell) => cell !== undefined) ? [[name!, ...cells.map((cell) => cell ?? 'not run')]] : [],
   );
 }
 
@@ -162,8 +219,15 @@ function areaTable(summary: CpuProfileSummary, cpuMsPerMessage: number): string 
   return `\n\nWhere the worker's CPU per message goes (shares of the profile, applied to the unprofiled ${f2(cpuMsPerMessage)} ms):\n\n${table(['area', 'per message', 'share'], rows)}`;
 }
 
+function profileTable(figures: BenchFigures): string {
+  const rows = profileRows(figures.profiles);
+  return rows.length ? table(['benchmark', ...figures.profiles.map((f) => `\`${f.profile}\` profile`)], rows) : '';
+}
+
 function cpuProfileSection(figures: BenchFigures): string {
-  const parts = figures.profiles.map(({ profile, cpuProfiled: { result: p }, delivery }) => {
+  const parts = figures.profiles.flatMap(({ profile, cpuProfiled, delivery }) => {
+    if (!cpuProfiled || !delivery) return [];
+    const p = cpuProfiled.result;
     const summary = p.cpuProfile;
     if (!summary) return `\`${profile}\`: no profile`;
     const floor = delivery.floor.result;
@@ -178,11 +242,12 @@ function cpuProfileSection(figures: BenchFigures): string {
       areaTable(summary, delivery.pipeline.result.usage.cpuMs / delivery.pipeline.result.messages)
     );
   });
-  return `**3. Top five self-time items of the outbox worker** (V8 CPU profile of the worker window only)\n\n${parts.join('\n\n')}`;
+  return parts.length ? `**3. Top five self-time items of the outbox worker** (V8 CPU profile of the worker window only)\n\n${parts.join('\n\n')}` : '';
 }
 
 /** Benchmark 3, also printed alone by `npm run bench -- --only cold`. */
 export function coldStartSection({ cold }: Pick<BenchFigures, 'cold'>): string {
+  if (!cold) return '';
   const head =
     `**Cold start** (no network at load, so one figure for both profiles): load dist/main.js (${f0(cold.bundleKiB)} KiB) with every function registered vs an empty ` +
     `\`@azure/functions\` app, fresh process each, alternated, median of ${cold.runs}: **${f0(cold.appMedianMs)} ms vs ${f0(cold.emptyMedianMs)} ms (×${f2(cold.ratio)})**; ` +
@@ -194,8 +259,8 @@ export function coldStartSection({ cold }: Pick<BenchFigures, 'cold'>): string {
 }
 
 /** The pipeline's (and the naive worker's) use per message under one profile, as the cost model wants it. */
-export function perMessage(f: ProfileFigures, variant: 'pipeline' | 'naive'): PerMessage {
-  const d = f.delivery[variant];
+export function perMessage(delivery: Deliveries, variant: 'pipeline' | 'naive'): PerMessage {
+  const d = delivery[variant];
   const n = d.result.messages;
   const storage = variant === 'pipeline' ? storagePerMessage(d) : { queue: 0, table: 0, blob: 0 };
   return {
@@ -209,9 +274,10 @@ export function perMessage(f: ProfileFigures, variant: 'pipeline' | 'naive'): Pe
 }
 
 function costSection(figures: BenchFigures): string {
-  const parts = figures.profiles.map((f) => {
-    const pipe = costPerMillion(perMessage(f, 'pipeline'));
-    const naive = costPerMillion(perMessage(f, 'naive'));
+  const parts = figures.profiles.flatMap((f) => {
+    if (!f.delivery) return [];
+    const pipe = costPerMillion(perMessage(f.delivery, 'pipeline'));
+    const naive = costPerMillion(perMessage(f.delivery, 'naive'));
     const rows = pipe.lines.map((line, i) => [
       line.item,
       `${f0(line.quantity)} ${line.unit}`,
@@ -222,6 +288,7 @@ function costSection(figures: BenchFigures): string {
     rows.push(['**total** (busy-instance bound … as-measured bound)', '', '', `**$${f2(pipe.totalBusyUsd)} … $${f2(pipe.totalMeasuredUsd)}**`, `$${f2(naive.totalBusyUsd)} … $${f2(naive.totalMeasuredUsd)}`]);
     return `\`${f.profile}\` profile, per ${f0(MILLION)} messages:\n\n${table(['item', 'quantity (pipeline)', 'unit price', 'pipeline', 'naive worker'], rows)}`;
   });
+  if (!parts.length) return '';
   return (
     '**7. Cost of one million messages on Flex Consumption** (bench/cost.ts: list prices as published, no free grants; ' +
     'the naive worker\'s Storage is 0 because it has none, and the provider calls themselves are free)\n\n' +

@@ -4,19 +4,17 @@
  * (bench/profiles.ts). Prints the Markdown for the README and writes every figure as JSON to
  * bench/results/<date>.json, one file per run, for comparisons between runs.
  *
- *   npm run bench                                   # both profiles, default sizes (below)
+ *   npm run bench                                   # both profiles, default sizes (bench/options.ts)
  *   npm run bench -- --profile zero                 # one profile
- *   npm run bench -- --messages 500 --flood 2000    # smaller, faster
+ *   npm run bench -- --only fairness --flood 100    # one part, smaller
  *   npm run bench -- --only cold                    # the cold-start section alone (no stack started)
+ *   npm run bench -- --only directory --users 10000 # the directory's 10k figure
  *
- * Sizes: the `zero` profile delivers 1,000 messages per variant in 2 interleaved rounds; `azure`
- * delivers --azure-messages (400) in one round, because there every send waits ~250 ms and the
- * naive worker ~0.9 s per message at 4 concurrent: 1,000 would take minutes per variant, and a
- * latency-bound run is steadier, so one round suffices.
- *
- * Why the fairness flood is 3,000 and not the original target of 5,000: the local Azurite slows down as it
- * fills (its queue receive scans every hidden message), and at 5,000 it stalled for tens of
- * seconds on this 2-core machine, so the run measured Azurite, not the scheduler (README).
+ * Default sizes (bench/options.ts) keep the whole run under 15 minutes on an idle 2-core machine:
+ * the `zero` profile delivers --messages per variant, `azure` --azure-messages (every send waits
+ * ~250 ms there, and the naive worker ~0.9 s per message at 4 concurrent) and profiles CPU over
+ * 100; the memory run, a separate worker process, takes --memory-messages under `azure` (the
+ * issue's 2,000) and --messages under `zero`; the fairness floods are --flood-orgs x --flood.
  *
  * This process starts the stack (Azurite behind a counting, delaying proxy; the sandbox) and runs
  * each benchmark in a child process (`child.ts`), which is what measures.
@@ -28,73 +26,53 @@ import { benchColdStart } from './coldStart';
 import type { DeliveryOptions, DeliveryResult, DeliveryVariant } from './delivery';
 import type { DirectoryBenchResult } from './directory';
 import type { FairnessResult } from './fairness';
+import type { MemoryResult } from './memory';
+import { BenchOptions, includes, parseBenchOptions } from './options';
 import { LatencyProfile, parseProfiles, PROFILES } from './profiles';
-import { benchReport, BenchFigures, coldStartSection, directorySection, f1, Measured, ProfileFigures } from './report';
-import { runScaleOut, scaleOutTable } from './scaleOut';
+import { benchReport, BenchFigures, coldStartSection, Measured, ProfileFigures } from './report';
+import { runScaleOut } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
-
-interface Options {
-  profiles: string;
-  messages: number;
-  azureMessages: number;
-  /** Delivery variants run this many times, interleaved; the fastest round of each is reported (the `azure` profile: 1). */
-  rounds: number;
-  flood: number;
-  ratePerMinute: number;
-  quiet: number;
-  /** Users of the directory benchmark's tenant (6). */
-  users: number;
-}
-
-const NUMERIC = { messages: 'messages', 'azure-messages': 'azureMessages', rounds: 'rounds', flood: 'flood', rate: 'ratePerMinute', quiet: 'quiet', users: 'users' } as const;
-const USAGE =
-  'usage: npm run bench -- [--profile zero|azure|both] [--messages N] [--azure-messages N] [--rounds N (max 5)] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--users N] [--only directory|cold] [--scale-out-only] (whole numbers 1-20000)';
-
-function parseOptions(args: string[]): Options {
-  const options: Options = { profiles: 'both', messages: 1000, azureMessages: 400, rounds: 2, flood: 3000, ratePerMinute: 300, quiet: 10, users: 10000 };
-  for (let i = 0; i < args.length; i += 2) {
-    const name = args[i].replace(/^--/, '');
-    if (name === 'profile') {
-      parseProfiles(args[i + 1] ?? '');
-      options.profiles = args[i + 1];
-      continue;
-    }
-    const value = Number(args[i + 1]);
-    const key = NUMERIC[name as keyof typeof NUMERIC];
-    // The rate's upper bound is MICROSOFT_MAILBOX_RATE_PER_MINUTE's (shared/config.ts).
-    if (!key || !Number.isInteger(value) || value < 1 || value > (key === 'ratePerMinute' ? 10_000 : key === 'rounds' ? 5 : 20_000)) {
-      throw new Error(`${USAGE}; got ${args[i]} ${args[i + 1]}`);
-    }
-    options[key] = value;
-  }
-  return options;
-}
 
 type Step = (what: string) => void;
 
-async function benchProfile(stack: BenchStack, profile: LatencyProfile, options: Options, step: Step): Promise<ProfileFigures> {
+/** The `azure` profile's CPU-profile run (benchmark 3). */
+const AZURE_CPU_PROFILE_MESSAGES = 100;
+
+async function benchProfile(stack: BenchStack, profile: LatencyProfile, options: BenchOptions, step: Step): Promise<ProfileFigures> {
   const messages = profile.name === 'zero' ? options.messages : options.azureMessages;
   const rounds = profile.name === 'zero' ? options.rounds : 1;
+  const figures: ProfileFigures = { profile: profile.name, rounds };
   const delivery = (task: Omit<DeliveryOptions, 'profile'>) =>
     stack.run<DeliveryResult>({ kind: 'delivery', options: { ...task, profile } }, profile.storageMs);
-  // Noise on a shared machine only ever slows a run down: interleave the variants and keep each
-  // one's fastest round (its CPU, memory and call counts come with it).
-  const best = {} as Record<DeliveryVariant, Measured<DeliveryResult>>;
-  for (let round = 1; round <= rounds; round++) {
-    for (const variant of ['floor', 'naive', 'pipeline'] as const) {
-      step(`[${profile.name}] 1, 2, 5. delivery: ${variant}, ${messages} messages (round ${round} of ${rounds})`);
-      const measured = await delivery({ variant, messages });
-      if (!best[variant] || measured.result.usage.wallMs < best[variant].result.usage.wallMs) best[variant] = measured;
+  if (includes(options, 'delivery')) {
+    // Noise on a shared machine only ever slows a run down: interleave the variants and keep each
+    // one's fastest round (its CPU, memory and call counts come with it).
+    const best = {} as Record<DeliveryVariant, Measured<DeliveryResult>>;
+    for (let round = 1; round <= rounds; round++) {
+      for (const variant of ['floor', 'naive', 'pipeline'] as const) {
+        step(`[${profile.name}] 1, 2, 5. delivery: ${variant}, ${messages} messages (round ${round} of ${rounds})`);
+        const measured = await delivery({ variant, messages });
+        if (!best[variant] || measured.result.usage.wallMs < best[variant].result.usage.wallMs) best[variant] = measured;
+      }
     }
+    figures.delivery = best;
+    // Under `azure` the worker waits on latency, so a profile of fewer messages shows the same code.
+    const profiled = profile.name === 'zero' ? messages : Math.min(messages, AZURE_CPU_PROFILE_MESSAGES);
+    step(`[${profile.name}] 3. CPU profile of the pipeline worker, ${profiled} messages`);
+    figures.cpuProfiled = await delivery({ variant: 'pipeline', messages: profiled, cpuProfile: true });
   }
-  step(`[${profile.name}] 3. CPU profile of the pipeline worker, ${messages} messages`);
-  const cpuProfiled = await delivery({ variant: 'pipeline', messages, cpuProfile: true });
-  step(`[${profile.name}] 4. fairness: flood ${options.flood} at ${options.ratePerMinute}/min, then ${options.quiet}`);
-  const fairness = await stack.run<FairnessResult>(
-    { kind: 'fairness', options: { flood: options.flood, ratePerMinute: options.ratePerMinute, quiet: options.quiet, profile } },
-    profile.storageMs,
-  );
-  return { profile: profile.name, rounds, delivery: best, fairness, cpuProfiled };
+  if (includes(options, 'memory')) {
+    // The issue's 2,000 under `azure` (the target's profile); `zero` at the delivery size, to fit the 15 minutes.
+    const memoryMessages = profile.name === 'azure' ? options.memoryMessages : options.messages;
+    step(`[${profile.name}] 2, 5. worker process: ${memoryMessages} messages of one sender (peak RSS, token and Key Vault requests)`);
+    figures.memory = await stack.run<MemoryResult>({ kind: 'memory', options: { messages: memoryMessages, profile } }, profile.storageMs);
+  }
+  if (includes(options, 'fairness')) {
+    const { floodOrgs, flood, ratePerMinute, quiet } = options;
+    step(`[${profile.name}] 4. fairness: ${floodOrgs} orgs flood ${flood} each at ${ratePerMinute}/min, then ${quiet}`);
+    figures.fairness = await stack.run<FairnessResult>({ kind: 'fairness', options: { floodOrgs, flood, ratePerMinute, quiet, profile } }, profile.storageMs);
+  }
+  return figures;
 }
 
 /** bench/results/<date>.json: every figure of this run (the README's table is one of them). */
@@ -107,57 +85,42 @@ function writeResults(figures: BenchFigures): string {
 }
 
 async function main(): Promise<void> {
-  // `--scale-out-only`: benchmark 8 alone (bench/scaleOut.ts); `--only directory`: benchmark 6 alone;
-  // `--only cold`: benchmark 3 alone.
-  const scaleOutOnly = process.argv.includes('--scale-out-only');
-  const args = process.argv.slice(2).filter((a) => a !== '--scale-out-only');
-  const only = args[0] === '--only' ? args.splice(0, 2)[1] : undefined;
-  if (only !== undefined && only !== 'directory' && only !== 'cold') throw new Error(`${USAGE}; got --only ${only}`);
-  const options = parseOptions(args);
+  const options = parseBenchOptions(process.argv.slice(2), parseProfiles);
   const started = Date.now();
   const date = new Date(started).toISOString();
   const loadAtStart = loadavg()[0];
   const step: Step = (what) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`);
-  const directoryBench = (stack: BenchStack) => {
-    step(`6. directory sync: ${options.users} users, then 10 changes`);
-    return stack.run<DirectoryBenchResult>({ kind: 'directory', users: options.users });
-  };
-  if (only === 'cold') {
-    step('3. cold start');
-    const cold = benchColdStart();
-    console.log(`${coldStartSection({ cold })}\n\nLoad average ${f1(loadAtStart)} at the start and ${f1(loadavg()[0])} at the end.`);
+  const perProfile = includes(options, 'delivery') || includes(options, 'memory') || includes(options, 'fairness');
+  // The cold start needs no stack: `--only cold` starts none.
+  if (includes(options, 'cold')) step('3. cold start');
+  const cold = includes(options, 'cold') ? benchColdStart() : undefined;
+  if (options.only?.length === 1 && options.only[0] === 'cold') {
+    console.log(`${coldStartSection({ cold })}\n\nLoad average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end.`);
     return;
   }
-  if (scaleOutOnly || only === 'directory') {
-    const stack = await BenchStack.start((line) => step(`   ${line}`));
-    try {
-      if (scaleOutOnly) console.log(scaleOutTable(await runScaleOut(stack, step)));
-      else console.log(directorySection({ directory: await directoryBench(stack) }));
-    } finally {
-      await stack.close();
-    }
-    return;
-  }
-
-  step('3. cold start');
-  const cold = benchColdStart();
   const stack = await BenchStack.start((line) => step(`   ${line}`));
   try {
     const profiles: ProfileFigures[] = [];
-    for (const name of parseProfiles(options.profiles)) profiles.push(await benchProfile(stack, PROFILES[name], options, step));
-    const directory = await directoryBench(stack);
-    const scaleOut = await runScaleOut(stack, step);
+    if (perProfile) for (const name of parseProfiles(options.profiles)) profiles.push(await benchProfile(stack, PROFILES[name], options, step));
+    let directory: BenchFigures['directory'];
+    if (includes(options, 'directory')) {
+      step(`6. directory sync: ${options.users} users, then 10 changes`);
+      directory = await stack.run<DirectoryBenchResult>({ kind: 'directory', users: options.users });
+    }
+    const scaleOut = includes(options, 'scaleout') ? await runScaleOut(stack, step) : undefined;
+    const durationSeconds = (Date.now() - started) / 1000;
     const figures: BenchFigures = {
       date,
       machine: { cores: cpus().length, cpu: cpus()[0]?.model.trim() ?? 'unknown', node: process.version },
       loadAverage: [loadAtStart, loadavg()[0]],
-      durationSeconds: (Date.now() - started) / 1000,
+      durationSeconds,
+      options,
       cold,
       profiles,
       directory,
       scaleOut,
     };
-    step(`done; figures in ${writeResults(figures)}`);
+    step(`done in ${durationSeconds.toFixed(0)} s (${(durationSeconds / 60).toFixed(1)} min); figures in ${writeResults(figures)}`);
     console.log(benchReport(figures));
   } finally {
     await stack.close();

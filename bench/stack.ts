@@ -11,6 +11,7 @@ import { freePort, readLocalSettings, stackSettings, startAzurite, startSandbox,
 import { startStorageProxy, StorageProxy } from '../dev/storage-proxy';
 import type { Sandbox } from '../dev/sandbox/server';
 import type { ChildResult, ChildTask } from './child';
+import { addFloodMailboxes } from './mailboxes';
 
 export type StorageService = keyof StoragePorts;
 const STORAGE_SERVICES: readonly StorageService[] = ['queue', 'table', 'blob'];
@@ -60,6 +61,8 @@ async function freshAzurite(delayMs: number): Promise<{ azurite: ChildProcess; p
   return { azurite, proxies, ports: { blob: proxies.blob.port, queue: proxies.queue.port, table: proxies.table.port } };
 }
 
+const needsSourceMaps = (task: ChildTask) => task.kind === 'delivery' && task.options.cpuProfile === true;
+
 export class BenchStack {
   private constructor(
     private readonly sandbox: Sandbox,
@@ -75,6 +78,7 @@ export class BenchStack {
     // A fresh, empty Azurite per benchmark: its in-memory store gets slower as it fills (README,
     // Benchmarks), so one benchmark's leftovers must not slow the next.
     const { azurite, ports, proxies } = await freshAzurite(storageDelayMs);
+    addFloodMailboxes(this.sandbox);
     try {
       const measured = await this.runChild<T>(task, azurite, {
         ...process.env,
@@ -100,8 +104,10 @@ export class BenchStack {
     const azuriteCpu = processCpuMs(azurite.pid);
     const child = fork(process.argv[1], [CHILD_FLAG, JSON.stringify(task)], {
       env,
-      // --expose-gc: the memory figures tell retained heap from garbage (measure.ts).
-      execArgv: ['--enable-source-maps', '--expose-gc'],
+      // --expose-gc: the memory figures tell retained heap from garbage (measure.ts). Source maps only
+      // where a figure needs them (the CPU profile maps frames to sources): on this 10 MB bundle and
+      // its 20 MB map they add ~200 MB of RSS before any message (README "Benchmarks", memory).
+      execArgv: [...(needsSourceMaps(task) ? ['--enable-source-maps'] : []), '--expose-gc'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     // Kept to explain a failure; the app's test-mode warnings are noise otherwise.
