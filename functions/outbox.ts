@@ -1,5 +1,6 @@
 /**
- * Triggers of delivery: `outbox` (the worker), `outbox-poison` (messages the host gave up on) and
+ * Triggers of delivery: `outbox` (the worker), `outbox-express` (the same worker on the express lane),
+ * `outbox-poison` and `outbox-express-poison` (messages the host gave up on) and
  * the poison sweep timer (every poison queue, so nothing set aside is forgotten). Thin: the logic
  * is in `shared/delivery/`.
  */
@@ -26,6 +27,27 @@ defineQueue({
   name: 'outbox',
   queueName: QUEUES.outbox,
   handler: outbox,
+});
+
+/** The express lane (shared/delivery/enqueue.ts): the same worker, its own queue and concurrency. */
+export const outboxExpress: QueueHandler = async (entry, context) => {
+  await getServices().delivery.expressWorker.process(entry, logOf(context));
+};
+
+defineQueue({
+  name: 'outboxExpress',
+  queueName: QUEUES.outboxExpress,
+  handler: outboxExpress,
+});
+
+export const outboxExpressPoison: QueueHandler = async (entry, context) => {
+  await getServices().delivery.expressPoison.process(entry, logOf(context));
+};
+
+defineQueue({
+  name: 'outboxExpressPoison',
+  queueName: QUEUES.outboxExpressPoison,
+  handler: outboxExpressPoison,
 });
 
 export const outboxPoison: QueueHandler = async (entry, context) => {

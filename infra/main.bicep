@@ -80,7 +80,7 @@ var tags = { 'azd-env-name': environmentName }
 // The queues, tables and containers the code uses (shared/store/names.ts); the infra test fails when
 // the code adds a name that is missing here, or when a name here is no longer used.
 var storageNames = {
-  queues: ['outbox', 'outbox-poison', 'delivery-events', 'outbox-poison-poison', 'webhook-events', 'webhook-deliveries', 'directory-sync']
+  queues: ['outbox', 'outbox-poison', 'delivery-events', 'outbox-poison-poison', 'webhook-events', 'webhook-deliveries', 'directory-sync', 'outbox-express', 'outbox-express-poison', 'outbox-express-poison-poison']
   tables: ['senders', 'deliveries', 'mailboxslots', 'poisonmessages', 'consentstates', 'webhookendpoints', 'webhookattempts', 'webhookevents', 'directoryconnections', 'directory']
   containers: ['payloads']
 }

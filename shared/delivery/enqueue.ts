@@ -27,9 +27,17 @@ import type { RowSnapshot, Slot } from './envelope';
 import { messageEventOf } from '../events/producers';
 import type { PlatformEventSink } from '../events/types';
 
+/**
+ * A message whose slot comes within this long of its acceptance takes the express lane. So the lane
+ * holds at most this much of any one mailbox's sending, and a flood's backlog stays in `outbox`.
+ */
+export const EXPRESS_WINDOW_MS = 2_000;
+
 export interface EnqueueDeps {
   deliveries: DeliveryStore;
   outbox: QueueStore;
+  /** The express lane (`outbox-express`): messages due at once; without it they all go to `outbox`. */
+  express?: QueueStore;
   payloads: PayloadStore;
   resolver: SenderResolver;
   scheduler: MailboxScheduler;
@@ -109,7 +117,10 @@ export function createEnqueuer(deps: EnqueueDeps) {
       etag: record.etag, at: record.createdAt, ...(record.parent ? { parent: record.parent } : {}), ...(record.member ? { member: record.member } : {}),
     } satisfies RowSnapshot;
     const delayMs = slot ? delayUntil(slot.at, now()) : 0;
-    await deps.outbox.send(body, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
+    // Due at once (its mailbox has no backlog): the express lane, so it never queues behind other
+    // mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
+    const lane = deps.express && slot && delayMs <= EXPRESS_WINDOW_MS ? deps.express : deps.outbox;
+    await lane.send(body, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
   }
 
   return {

@@ -29,7 +29,7 @@ import { createMailboxScheduler } from './scheduler';
 import { createStatusReader, StatusReader } from './status';
 import type { SenderResolver } from '../senders/resolve';
 import { sendTiming } from './timing';
-import { createOutboxWorker, OutboxWorker } from './worker';
+import { createOutboxWorker, OutboxWorker, WorkerDeps } from './worker';
 
 /** A claim holds a message in `sending` this long at the default deadline (30 s): derived in timing.ts. */
 export const LEASE_MS = sendTiming(30_000).leaseMs;
@@ -41,7 +41,11 @@ export interface DeliveryServices {
   poisonArchive: PoisonArchive;
   enqueuer: Enqueuer;
   worker: OutboxWorker;
+  /** The same worker on the express lane (`outbox-express`; only its queue name differs). */
+  expressWorker: OutboxWorker;
   poison: PoisonHandler;
+  /** The poison handler of the express lane's poison queue. */
+  expressPoison: PoisonHandler;
   /** The timer's sweep of every outbox poison queue. */
   poisonSweep: PoisonSweep;
   /** Per-mailbox permits, leased across instances (tests prove none is leaked). */
@@ -73,7 +77,11 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const ratePerMinute = config.mailboxRatePerMinute;
   const policy = retryPolicy(config.retryBaseMs);
   const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison });
-  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison].map((name) => createQueueStore(storage, name));
+  const expressPoison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxExpressPoison });
+  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map((name) =>
+    createQueueStore(storage, name),
+  );
+  const express = createQueueStore(storage, QUEUES.outboxExpress);
   const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
   // The concurrency limit holds across instances: permits are leased rows every instance respects.
   const permits = createLeasedPermits(createMailboxPermitStore(storage), { max: config.mailboxConcurrency, leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs });
@@ -85,13 +93,8 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
         enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf), publish, policy, leaseMs: timing.leaseMs,
       })
     : undefined;
-  const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute, events: inputs.events, checkGroups: groups?.checkAtEnqueue });
-  return {
-    deliveries,
-    statuses: createStatusReader(deliveries),
-    poisonArchive,
-    enqueuer,
-    worker: createOutboxWorker({
+  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute, events: inputs.events, checkGroups: groups?.checkAtEnqueue });
+  const workerDeps = (queueName: string): WorkerDeps => ({
       deliveries,
       outbox,
       payloads,
@@ -104,10 +107,18 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       ratePerMinute,
       leaseMs: timing.leaseMs,
       sendBudgetMs: timing.sendBudgetMs,
-      queueName: QUEUES.outbox,
+      queueName,
       events: inputs.events,
       groups,
-    }),
+    });
+  return {
+    deliveries,
+    statuses: createStatusReader(deliveries),
+    poisonArchive,
+    enqueuer,
+    worker: createOutboxWorker(workerDeps(QUEUES.outbox)),
+    expressWorker: createOutboxWorker(workerDeps(QUEUES.outboxExpress)),
+    expressPoison,
     poison,
     limiter,
     poisonSweep: createPoisonSweep({ queues: poisonQueues, handler: poison, poisonArchive }),

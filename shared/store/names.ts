@@ -25,6 +25,13 @@ export const QUEUES = {
   webhookDeliveries: 'webhook-deliveries',
   /** One message per directory sync to run ({orgId, connectionId, owner}): the timer and `POST .../sync` enqueue, a trigger runs it. */
   directorySync: 'directory-sync',
+  /**
+   * The express lane: messages due at once when accepted (their mailbox has no backlog), so they never
+   * wait behind other mailboxes' due floods in `outbox` (README "Per-mailbox limits and fairness").
+   */
+  outboxExpress: 'outbox-express',
+  outboxExpressPoison: 'outbox-express-poison',
+  outboxExpressPoisonPoison: 'outbox-express-poison-poison',
 } as const;
 
 export const TABLES = {

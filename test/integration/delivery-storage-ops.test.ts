@@ -66,7 +66,10 @@ interface Counted {
 
 const EVENT_QUEUES = /^POST (delivery-events|webhook-events)\/messages$/;
 /** The host's polls of every queue trigger, and its completion of each outbox message. */
-const HOST = /^(GET [\w-]+\/messages|DELETE outbox\/messages\/\*)$/;
+const HOST = /^(GET [\w-]+\/messages|DELETE outbox(-express)?\/messages\/\*)$/;
+/** The host completing an outbox message, on either lane (`outbox`, `outbox-express`). */
+const COMPLETE = /^DELETE outbox(-express)?\/messages\/\*$/;
+const completions = (counts: Record<string, number>) => Object.entries(counts).reduce((sum, [kind, n]) => sum + (COMPLETE.test(kind) ? n : 0), 0);
 /** Shared by many messages; per message they depend on how long the run takes (cache ages), so they get their own bound. */
 const AMORTIZED = /^(\w+ mailboxslots|GET senders\(\)|PATCH senders|GET webhookendpoints\(\))/;
 
@@ -79,14 +82,14 @@ async function count(org: string, list: string[], send: () => Promise<void>): Pr
   // The last `sent` is written just after the provider's answer: wait for its log line (no Storage
   // read), then for the host to complete every invocation (its delete comes after the function returns).
   await waitFor('every outcome logged', async () => (list.every((id) => logs.some((l) => l.includes(`${org}/${id} sent`))) ? true : undefined), 30_000, 50);
-  await waitFor('every message completed', async () => ((proxies.Queue.counts['DELETE outbox/messages/*'] ?? 0) >= list.length ? true : undefined), 30_000, 50);
+  await waitFor('every message completed', async () => (completions(proxies.Queue.counts) >= list.length ? true : undefined), 30_000, 50);
   const perMessage: Record<string, number> = {};
   const counted: Counted = { perMessage, pipeline: 0, events: 0, amortized: 0, hostDeletes: 0 };
   for (const [service, proxy] of Object.entries(proxies)) {
     for (const [kind, n] of Object.entries(proxy.counts)) {
       const each = n / list.length;
       perMessage[`${service.toLowerCase()} ${kind}`] = each;
-      if (service === 'Queue' && kind === 'DELETE outbox/messages/*') counted.hostDeletes += each;
+      if (service === 'Queue' && COMPLETE.test(kind)) counted.hostDeletes += each;
       if (service === 'Queue' && EVENT_QUEUES.test(kind)) counted.events += each;
       else if (!(service === 'Queue' && HOST.test(kind))) counted.pipeline += each;
       if (service === 'Table' && AMORTIZED.test(kind)) counted.amortized += each;

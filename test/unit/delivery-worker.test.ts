@@ -56,7 +56,7 @@ class ScriptedProvider implements MailProvider {
   }
 }
 
-function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number } = {}) {
+function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number; express?: boolean } = {}) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
   const orgMailbox = `${orgId}@contoso.example`;
   const defaultMailbox = `default-${orgId}@platform.example`;
@@ -99,11 +99,12 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
     sendBudgetMs: options.sendBudgetMs,
     queueName: 'outbox',
   });
-  const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute });
+  const express = options.express ? createQueueStore(storage, `express-${randomUUID().slice(0, 8)}`) : undefined;
+  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute });
   const poison = createPoisonHandler({
     deliveries, payloads, poisonArchive, publish: async (r) => void events.push(eventOf(r)), outbox, policy: retryPolicy(options.retryBaseMs ?? 1000), queueName: 'outbox-poison',
   });
-  return { orgId, org, fallback, attention, outbox, events, worker, enqueuer, poison, configs };
+  return { orgId, org, fallback, attention, outbox, express, events, worker, enqueuer, poison, configs };
 }
 
 /** Every message put on a queue store, with its visibility delay (the store is wrapped by a spy). */
@@ -253,6 +254,20 @@ describe('outbox worker', () => {
     // A second POST of an id still queued answers with the existing message; the extra queue copy
     // it writes (the first request's may have failed) is dropped by the worker.
     expect(await t.enqueuer.enqueue(t.orgId, { id: 'm0', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).toEqual({ id: 'm0', status: 'queued', created: false });
+  });
+
+  it('the express lane takes what is due within 2 s of its acceptance; the rest of a flood stays on outbox', async () => {
+    const t = setup({ rate: 30, express: true }); // one per 2 s
+    const regular = spyOnQueue(t.outbox);
+    const express = spyOnQueue(t.express!);
+    for (let i = 0; i < 4; i++) await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
+    // Slots at 0, 2, 4, 6 s (less the time the enqueues took): within the window go express, a backlog does not.
+    expect(express.map((q) => q.value.id)).toEqual(['m0', 'm1']);
+    expect(regular.map((q) => q.value.id)).toEqual(['m2', 'm3']);
+    expect(Math.max(...express.map((q) => q.delaySeconds))).toBeLessThanOrEqual(2);
+    expect(Math.min(...regular.map((q) => q.delaySeconds))).toBeGreaterThan(2);
+    // The express copy is an ordinary envelope: the worker sends it.
+    expect(await t.worker.process(express[0].value, log)).toBe('sent');
   });
 
   it('defers a copy that arrives while another worker holds the lease', async () => {
