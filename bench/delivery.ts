@@ -64,8 +64,8 @@ let settings: ReturnType<typeof loadConfig> | undefined;
 /** The app's settings (sandbox URLs, the vault identity), read once: not per message. */
 const config = () => (settings ??= loadConfig(process.env));
 
-/** The outbox worker's log line for a finished message: `[outbox] information: outbox: org/id sent (dequeue 1)`. */
-const OUTCOME_LINE = /^\[outbox\] \w+: outbox: \S+ (\w+)/;
+/** The outbox worker's log line for a finished message, on either lane: `[outbox] information: outbox: org/id sent (dequeue 1)` (or `[outboxExpress]`). */
+const OUTCOME_LINE = /^\[outbox(?:Express)?\] \w+: outbox: \S+ (\w+)/;
 
 async function sendMail(token: string, mailbox: string, body: string): Promise<void> {
   const response = await fetch(`${config().microsoft.graphUrl}/v1.0/users/${encodeURIComponent(mailbox)}/sendMail`, {

@@ -23,8 +23,8 @@ export interface HostProcess {
   stop(): Promise<void>;
 }
 
-/** The outbox worker's log line for a finished message: `[outbox] information: outbox: org/id sent (dequeue 1)`. */
-const OUTCOME_LINE = /^\[outbox\] \w+: outbox: \S+ (\w+) \(dequeue/;
+/** The outbox worker's log line for a finished message, on either lane: `[outbox] information: outbox: org/id sent (dequeue 1)` (or `[outboxExpress]`). */
+const OUTCOME_LINE = /^\[outbox(?:Express)?\] \w+: outbox: \S+ (\w+) \(dequeue/;
 const START_TIMEOUT_MS = 60_000;
 
 export async function startHostProcess(env: Record<string, string>, root = process.cwd()): Promise<HostProcess> {

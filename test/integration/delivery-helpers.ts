@@ -162,7 +162,7 @@ export const acceptedMessages = () => sandboxControl<AcceptedMessage[]>('GET', '
 
 /** The dequeue counts the outbox worker logged ("(dequeue N)"), one per invocation. */
 export function dequeueCounts(logs: string[]): number[] {
-  return logs.filter((l) => l.startsWith('[outbox] ')).flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
+  return logs.filter((l) => /^\[outbox(Express)?\] /.test(l)).flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
 }
 
 export { sandboxControl };
