@@ -181,3 +181,17 @@ export async function startWithDefaultSender(env: Record<string, string> = {}): 
   await setDefaultSender(started.services, (id) => googleSender(started.services, id, 'admin@fabrikam.example', { version: Date.now() % 1e9 }));
   return started;
 }
+
+/**
+ * Empties every queue the app's triggers poll. Test files run one after another on one Azurite: a
+ * message an earlier file left (hidden until its slot, or deferred) would otherwise turn up in a
+ * later file's counting window.
+ */
+export async function emptyQueues(): Promise<void> {
+  const { createStorageClients } = await import('@shared/store/storageClients');
+  const { QUEUES } = await import('@shared/store/names');
+  const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
+    throw new Error('unused');
+  });
+  for (const name of Object.values(QUEUES)) await (await storage.queue(name)).clearMessages();
+}

@@ -12,9 +12,8 @@
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { getServices, Services } from '@shared/services';
 import { buildEnvelope } from '@shared/delivery/envelope';
-import { createStorageClients, ensureAllStorage } from '@shared/store/storageClients';
-import { QUEUES } from '@shared/store/names';
-import { acceptedMessages, enqueueAll, ids, message, microsoftSender, newOrgId, waitFor } from './delivery-helpers';
+import { ensureAllStorage } from '@shared/store/storageClients';
+import { acceptedMessages, emptyQueues, enqueueAll, ids, message, microsoftSender, newOrgId, waitFor } from './delivery-helpers';
 import { startStorageProxy, StorageProxy } from '../../dev/storage-proxy';
 
 const N = 40;
@@ -27,12 +26,8 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   let connectionString = process.env.AzureWebJobsStorage!;
-  // Test files share one Azurite: a message an earlier file left hidden (a deferral, a retry) would
-  // become visible in a counting window and be counted here. Empty every queue the host polls first.
-  const direct = createStorageClients({ storage: { kind: 'connectionString', connectionString } }, () => {
-    throw new Error('unused');
-  });
-  for (const name of Object.values(QUEUES)) await (await direct.queue(name)).clearMessages();
+  // A message an earlier test file left hidden would become visible in a counting window.
+  await emptyQueues();
   const entries = await Promise.all(
     SERVICES.map(async (service) => {
       const port = Number(new RegExp(`${service}Endpoint=http://127\\.0\\.0\\.1:(\\d+)/`).exec(connectionString)?.[1]);
