@@ -188,26 +188,21 @@ export function createOutboxWorker(deps: WorkerDeps) {
     if (current.status === 'sending' && !message.resendIfUncertain) return markUncertain(current, envelope);
 
     const { key, ratePerMinute } = mailboxOf(choice.sender.config, deps.ratePerMinute);
+    // Deferred before any claim: a copy whose row was not read first makes sure the row exists
+    // (a typed-client message has none yet), so its status shows it queued.
+    const deferUnclaimed = async (untilMs: number, slot?: Slot): Promise<'deferred'> => {
+      if (!read) await ensureRow(envelope);
+      await defer(envelope, untilMs, slot);
+      return 'deferred';
+    };
     const paused = deps.limiter.pausedUntil(key, now());
-    if (paused) {
-      if (!read) await ensureRow(envelope);
-      await defer(envelope, paused);
-      return 'deferred';
-    }
+    if (paused) return deferUnclaimed(paused);
     const slotAt = envelope.slot?.mailbox === key ? envelope.slot.at : await deps.scheduler.reserve(key, ratePerMinute);
-    if (delayUntil(slotAt, now()) > 0) {
-      if (!read) await ensureRow(envelope);
-      await defer(envelope, slotAt, { mailbox: key, at: slotAt });
-      return 'deferred';
-    }
+    if (delayUntil(slotAt, now()) > 0) return deferUnclaimed(slotAt, { mailbox: key, at: slotAt });
 
     // A permit of the mailbox, shared by all instances (permitLeases.ts), before the claim: when none
     // can be had (other instances hold them all, or Storage failed), nothing is claimed or attempted.
-    if (!(await deps.limiter.admit(key))) {
-      if (!read) await ensureRow(envelope);
-      await defer(envelope, now() + PERMIT_RETRY_MS * (1 + Math.random()), { mailbox: key, at: slotAt });
-      return 'deferred';
-    }
+    if (!(await deps.limiter.admit(key))) return deferUnclaimed(now() + PERMIT_RETRY_MS * (1 + Math.random()), { mailbox: key, at: slotAt });
     const owner = randomUUID();
     const changes: DeliveryChanges = {
       via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail,

@@ -68,9 +68,9 @@ interface Counted {
 
 const EVENT_QUEUES = /^POST (delivery-events|webhook-events)\/messages$/;
 /** The host's polls of every queue trigger, and its completion of each outbox message. */
-const HOST = /^(GET [\w-]+\/messages|DELETE outbox(-express)?\/messages\/\*)$/;
 /** The host completing an outbox message, on either lane (`outbox`, `outbox-express`). */
 const COMPLETE = /^DELETE outbox(-express)?\/messages\/\*$/;
+const HOST = new RegExp(`^GET [\\w-]+/messages$|${COMPLETE.source}`);
 const completions = (counts: Record<string, number>) => Object.entries(counts).reduce((sum, [kind, n]) => sum + (COMPLETE.test(kind) ? n : 0), 0);
 /** Shared by many messages; per message they depend on how long the run takes (cache ages), so they get their own bound. */
 const AMORTIZED = /^(\w+ mailboxslots|GET senders\(\)|PATCH senders|GET webhookendpoints\(\))/;
