@@ -1,6 +1,6 @@
 /**
- * The settings page's twins of the several-senders routes (issue 13): `/api/admin/senders[/{senderKey}...]`
- * and `/api/admin/routing[/explain]`, guarded by the admin link's token like every `/api/admin/*`
+ * The settings page's twins of the several-senders routes (issue 13): `/api/manage/senders[/{senderKey}...]`
+ * and `/api/manage/routing[/explain]`, guarded by the admin link's token like every `/api/manage/*`
  * route (adminSender.ts) and acting on the token's org only. Each calls the same named-sender
  * service as the function-key routes in namedSenders.ts.
  */
@@ -21,38 +21,38 @@ export const adminSenders: HttpHandler = asAdmin(async ({ orgId }, request) => {
   return json(200, await named().list(orgId));
 });
 
-defineHttp({ name: 'adminSenders', route: 'admin/senders', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: adminSenders });
+defineHttp({ name: 'adminSenders', route: 'manage/senders', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: adminSenders });
 
 export const adminNamedSender: HttpHandler = asAdmin(async ({ orgId }, request) => answerNamedSender(orgId, request));
 
-defineHttp({ name: 'adminNamedSender', route: 'admin/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'anonymous', handler: adminNamedSender });
+defineHttp({ name: 'adminNamedSender', route: 'manage/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'anonymous', handler: adminNamedSender });
 
 /** Consent from the page comes back to the page, whatever `returnUrl` the body names. */
 export const adminNamedSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, request) =>
   json(200, await named().consentLink(orgId, keyFrom(request), pageConsentRequest(await readJson(request), getServices().config))),
 );
 
-defineHttp({ name: 'adminNamedSenderConsentLink', route: 'admin/senders/{senderKey}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderConsentLink });
+defineHttp({ name: 'adminNamedSenderConsentLink', route: 'manage/senders/{senderKey}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderConsentLink });
 
 export const adminNamedSenderVerify: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().verify(orgId, keyFrom(request))));
 
-defineHttp({ name: 'adminNamedSenderVerify', route: 'admin/senders/{senderKey}/verify', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderVerify });
+defineHttp({ name: 'adminNamedSenderVerify', route: 'manage/senders/{senderKey}/verify', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderVerify });
 
 export const adminNamedSenderTest: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().test(orgId, keyFrom(request), await readJson(request))));
 
-defineHttp({ name: 'adminNamedSenderTest', route: 'admin/senders/{senderKey}/test', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderTest });
+defineHttp({ name: 'adminNamedSenderTest', route: 'manage/senders/{senderKey}/test', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderTest });
 
 export const adminNamedSenderReset: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().reset(orgId, keyFrom(request))));
 
-defineHttp({ name: 'adminNamedSenderReset', route: 'admin/senders/{senderKey}/reset', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderReset });
+defineHttp({ name: 'adminNamedSenderReset', route: 'manage/senders/{senderKey}/reset', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderReset });
 
 export const adminRouting: HttpHandler = asAdmin(async ({ orgId }, request) => {
   if (request.method === 'PUT') return json(200, await named().putRouting(orgId, await readJson(request)));
   return json(200, await named().routing(orgId));
 });
 
-defineHttp({ name: 'adminRouting', route: 'admin/routing', methods: ['GET', 'PUT'], authLevel: 'anonymous', handler: adminRouting });
+defineHttp({ name: 'adminRouting', route: 'manage/routing', methods: ['GET', 'PUT'], authLevel: 'anonymous', handler: adminRouting });
 
 export const adminRoutingExplain: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().explain(orgId, await readJson(request))));
 
-defineHttp({ name: 'adminRoutingExplain', route: 'admin/routing/explain', methods: ['POST'], authLevel: 'anonymous', handler: adminRoutingExplain });
+defineHttp({ name: 'adminRoutingExplain', route: 'manage/routing/explain', methods: ['POST'], authLevel: 'anonymous', handler: adminRoutingExplain });

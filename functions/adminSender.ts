@@ -1,5 +1,5 @@
 /**
- * The settings page's API: `/api/admin/*`, anonymous at the host (a browser must never hold the
+ * The settings page's API: `/api/manage/*`, anonymous at the host (a browser must never hold the
  * function key) and guarded by the admin token of the page's link (`Authorization: Bearer`). Every
  * route acts on the token's org only (there is no orgId in these paths to tamper with) and calls the
  * same sender service as the management routes in senders.ts.
@@ -25,7 +25,7 @@ export const adminSession: HttpHandler = asAdmin(async (session) => json(200, se
 
 defineHttp({
   name: 'adminSession',
-  route: 'admin/session',
+  route: 'manage/session',
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: adminSession,
@@ -37,7 +37,7 @@ export const adminSender: HttpHandler = asAdmin(async ({ orgId }, request) =>
 
 defineHttp({
   name: 'adminSender',
-  route: 'admin/sender',
+  route: 'manage/sender',
   methods: ['GET', 'PUT'],
   authLevel: 'anonymous',
   handler: adminSender,
@@ -49,7 +49,7 @@ export const adminSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, req
 
 defineHttp({
   name: 'adminSenderConsentLink',
-  route: 'admin/sender/consent-link',
+  route: 'manage/sender/consent-link',
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: adminSenderConsentLink,
@@ -59,7 +59,7 @@ export const adminSenderVerify: HttpHandler = asAdmin(async ({ orgId }) => json(
 
 defineHttp({
   name: 'adminSenderVerify',
-  route: 'admin/sender/verify',
+  route: 'manage/sender/verify',
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: adminSenderVerify,
@@ -69,7 +69,7 @@ export const adminSenderTest: HttpHandler = asAdmin(async ({ orgId }, request) =
 
 defineHttp({
   name: 'adminSenderTest',
-  route: 'admin/sender/test',
+  route: 'manage/sender/test',
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: adminSenderTest,
@@ -79,7 +79,7 @@ export const adminSenderReset: HttpHandler = asAdmin(async ({ orgId }) => json(2
 
 defineHttp({
   name: 'adminSenderReset',
-  route: 'admin/sender/reset',
+  route: 'manage/sender/reset',
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: adminSenderReset,

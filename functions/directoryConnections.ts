@@ -1,6 +1,6 @@
 /**
  * Directory connections (README "Directory connections"): `/orgs/{orgId}/directory/connections[/{id}[/consent-link]]`
- * with the function key, and their settings-page twins `/admin/directory/connections...`, guarded by
+ * with the function key, and their settings-page twins `/manage/directory/connections...`, guarded by
  * the admin link's token like functions/adminSender.ts (the org is the token's; consent links
  * return to the settings page). Thin: each route reads its input and calls the connection service
  * (shared/directory/connections). `POST .../sync` lives in directorySync.ts.
@@ -55,10 +55,10 @@ export const directoryConnectionConsentLink: HttpHandler = handle((request) => c
 defineHttp({ name: 'directoryConnectionConsentLink', route: 'orgs/{orgId}/directory/connections/{id}/consent-link', methods: ['POST'], authLevel: 'function', handler: directoryConnectionConsentLink });
 
 export const adminDirectoryConnectionList: HttpHandler = asAdmin(({ orgId }, request) => collection(orgId, request, page));
-defineHttp({ name: 'adminDirectoryConnectionList', route: 'admin/directory/connections', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionList });
+defineHttp({ name: 'adminDirectoryConnectionList', route: 'manage/directory/connections', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionList });
 
 export const adminDirectoryConnection: HttpHandler = asAdmin(({ orgId }, request) => item(orgId, request));
-defineHttp({ name: 'adminDirectoryConnection', route: 'admin/directory/connections/{id}', methods: ['GET', 'DELETE'], authLevel: 'anonymous', handler: adminDirectoryConnection });
+defineHttp({ name: 'adminDirectoryConnection', route: 'manage/directory/connections/{id}', methods: ['GET', 'DELETE'], authLevel: 'anonymous', handler: adminDirectoryConnection });
 
 export const adminDirectoryConnectionConsentLink: HttpHandler = asAdmin(({ orgId }, request) => consentLink(orgId, request, page));
-defineHttp({ name: 'adminDirectoryConnectionConsentLink', route: 'admin/directory/connections/{id}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionConsentLink });
+defineHttp({ name: 'adminDirectoryConnectionConsentLink', route: 'manage/directory/connections/{id}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionConsentLink });

@@ -1,6 +1,6 @@
 /**
  * Directory syncs (issue 12 item 2), thin: `POST .../connections/{id}/sync` (and its settings-page twin
- * `POST /admin/directory/connections/{id}/sync`) takes the connection's
+ * `POST /manage/directory/connections/{id}/sync`) takes the connection's
  * lease and queues the sync (202, or 409 DIRECTORY_SYNC_RUNNING with `runningSince`); the timer
  * queues the active connections due (DIRECTORY_SYNC_INTERVAL_HOURS); the `directory-sync` queue
  * trigger runs one (shared/directory/sync/engine.ts).
@@ -26,7 +26,7 @@ defineHttp({ name: 'directoryConnectionSync', route: 'orgs/{orgId}/directory/con
 /** The settings page's "Sync now" (the org is the admin link's). */
 export const adminDirectoryConnectionSync: HttpHandler = asAdmin(({ orgId }, request) => requestSync(orgId, request));
 
-defineHttp({ name: 'adminDirectoryConnectionSync', route: 'admin/directory/connections/{id}/sync', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionSync });
+defineHttp({ name: 'adminDirectoryConnectionSync', route: 'manage/directory/connections/{id}/sync', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionSync });
 
 export const directorySyncTimer: TimerHandler = async (_timer, context) => {
   const requested = await sync().tick();

@@ -1,6 +1,6 @@
 /**
  * `GET /api/settings` (and `/api/settings/app.js`, `/api/settings/app.css`): the org admin's
- * settings page, anonymous and static. It acts through `/api/admin/*` (adminSender.ts) with the
+ * settings page, anonymous and static. It acts through `/api/manage/*` (adminSender.ts) with the
  * token from its link's fragment.
  */
 import type { HttpHandler } from '@azure/functions';

@@ -45,7 +45,7 @@ export interface Services extends SenderServices, DirectoryConnectionServices, D
   outboxPoison: QueueStore;
   deliveryEvents: QueueStore;
   payloads: PayloadStore;
-  /** The per-org admin-link generation (revoke, Reset), checked on every `/api/admin/*` call. */
+  /** The per-org admin-link generation (revoke, Reset), checked on every `/api/manage/*` call. */
   adminLinkGenerations: AdminLinkGenerations;
   /** A queue store for any other queue (the local host's triggers and their poison queues). */
   queue(name: string): QueueStore;

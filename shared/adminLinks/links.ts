@@ -35,7 +35,7 @@ export function settingsPageUrl(config: Readonly<Config>): string {
 }
 
 /**
- * The body of a consent link asked for by the settings page (`POST /api/admin/sender/consent-link`):
+ * The body of a consent link asked for by the settings page (`POST /api/manage/sender/consent-link`):
  * consent started from the page comes back to the page, so the caller does not pick the return URL
  * (a token holder cannot send the admin's browser elsewhere). Anything but an object is left for the
  * sender schema to refuse.

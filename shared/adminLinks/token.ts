@@ -1,6 +1,6 @@
 /**
  * The admin token of a settings-page link: a JWT (HS256, jose) that binds ONE org for 60 minutes.
- * Whoever holds it may read and change that org's sender through `/api/admin/*`, so it is short-lived
+ * Whoever holds it may read and change that org's sender through `/api/manage/*`, so it is short-lived
  * and travels only in the URL fragment (never sent to a server, so never in access logs) and then
  * in `Authorization: Bearer`.
  *

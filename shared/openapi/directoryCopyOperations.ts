@@ -43,5 +43,5 @@ export const DIRECTORY_COPY_OPERATIONS: Record<string, OperationDoc> = {
     errors: [422],
   },
   'POST orgs/{orgId}/directory/connections/{id}/sync': syncNow,
-  'POST admin/directory/connections/{id}/sync': { ...syncNow, summary: "Settings page: sync the admin link's org connection now" },
+  'POST manage/directory/connections/{id}/sync': { ...syncNow, summary: "Settings page: sync the admin link's org connection now" },
 };

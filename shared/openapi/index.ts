@@ -53,10 +53,10 @@ export function openApiPaths(route: string): string[] {
 
 type Access = 'functionKey' | 'adminToken' | 'none';
 
-/** Function and admin levels take a host key; the settings page's API (`admin/*`) is anonymous at the host and takes the page's bearer token. */
+/** Function and admin levels take a host key; the settings page's API (`manage/*`) is anonymous at the host and takes the page's bearer token. */
 function accessOf(route: RouteInfo): Access {
   if (route.authLevel !== 'anonymous') return 'functionKey';
-  return route.route.startsWith('admin/') ? 'adminToken' : 'none';
+  return route.route.startsWith('manage/') ? 'adminToken' : 'none';
 }
 
 const SECURITY: Record<Access, JsonSchema[]> = {

@@ -1,6 +1,6 @@
 /**
  * What the sender API does around the sender service, on both entry points (the function-key routes
- * and the settings page's `/api/admin/*`):
+ * and the settings page's `/api/manage/*`):
  * - Save and test is rate-limited per org (testSendLimit.ts). A request whose body is invalid is
  *   refused before it counts; every other one counts, whatever its outcome, since each may send.
  * - Reset also revokes every admin link of the org issued so far (the page that asked for the

@@ -46,7 +46,7 @@ async function openSettings(orgId: string, viewport = { width: 1024, height: 900
   const page = await browser.newPage();
   await page.setViewportSize(viewport);
   page.on('response', async (response) => {
-    if (new URL(response.url()).pathname.startsWith('/api/admin/')) received.push(await response.text().catch(() => ''));
+    if (new URL(response.url()).pathname.startsWith('/api/manage/')) received.push(await response.text().catch(() => ''));
   });
   await page.goto(await adminLink(orgId));
   await page.locator('#workspace').waitFor({ state: 'visible' });

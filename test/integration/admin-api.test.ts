@@ -41,7 +41,7 @@ async function call(method: string, path: string, headers: Record<string, string
 
 const manage = (method: string, path: string, body?: unknown) => call(method, path, { 'x-functions-key': KEY }, body);
 async function asAdmin(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const answer = await call(method, `admin/${path}`, { authorization: `Bearer ${token}` }, body);
+  const answer = await call(method, `manage/${path}`, { authorization: `Bearer ${token}` }, body);
   pageAnswers.push(answer.text);
   return answer;
 }
@@ -133,7 +133,7 @@ describe('the page API (bearer admin token)', () => {
   });
 
   it('no token, a tampered token or an expired one: 401 JSON, nothing else runs', async () => {
-    const none = await call('GET', 'admin/sender', {});
+    const none = await call('GET', 'manage/sender', {});
     expect([none.status, none.body.error.code]).toEqual([401, 'ADMIN_LINK_INVALID']);
     expect(none.body.error.hint).toBe(ERROR_CODES.ADMIN_LINK_INVALID.hint);
     const tampered = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
@@ -145,7 +145,7 @@ describe('the page API (bearer admin token)', () => {
   });
 
   it('the function key does not open the page API, and the token does not open the management API', async () => {
-    expect((await call('GET', 'admin/sender', { 'x-functions-key': KEY })).status).toBe(401);
+    expect((await call('GET', 'manage/sender', { 'x-functions-key': KEY })).status).toBe(401);
     expect((await call('GET', `orgs/${orgId}/sender`, { authorization: `Bearer ${token}` })).status).toBe(401);
   });
 

@@ -31,7 +31,7 @@ async function call(method: string, path: string, headers: Record<string, string
   return { status: response.status, body: jsonOrUndefined(text) as any, text, headers: response.headers };
 }
 const manage = (method: string, path: string, body?: unknown) => call(method, path, { 'x-functions-key': KEY }, body);
-const page = (token: string, method: string, path: string, body?: unknown) => call(method, `admin/${path}`, { authorization: `Bearer ${token}` }, body);
+const page = (token: string, method: string, path: string, body?: unknown) => call(method, `manage/${path}`, { authorization: `Bearer ${token}` }, body);
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 async function adminToken(orgId: string): Promise<string> {

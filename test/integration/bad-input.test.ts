@@ -177,7 +177,7 @@ describe('admin links and the settings page', () => {
   it('answers 401 without a valid token on every page route', async () => {
     for (const authorization of [undefined, 'Bearer', 'Bearer not-a-jwt', 'Basic abc']) {
       const headers = authorization ? { authorization } : undefined;
-      for (const [method, path] of [['GET', 'admin/session'], ['GET', 'admin/sender'], ['PUT', 'admin/sender'], ['POST', 'admin/sender/reset']]) {
+      for (const [method, path] of [['GET', 'manage/session'], ['GET', 'manage/sender'], ['PUT', 'manage/sender'], ['POST', 'manage/sender/reset']]) {
         expectError(await send(method, path, { key: false, headers }), 401, 'ADMIN_LINK_INVALID');
       }
     }

@@ -243,7 +243,7 @@ describe('Google', () => {
   });
 });
 
-describe('settings page twins (/api/admin/directory/connections)', () => {
+describe('settings page twins (/api/manage/directory/connections)', () => {
   it("act on the admin token's org only, and consent links return to the settings page", async () => {
     const orgId = newOrg('page');
     const link = await api('POST', `orgs/${orgId}/admin-links`);
@@ -251,13 +251,13 @@ describe('settings page twins (/api/admin/directory/connections)', () => {
     // The admin link's answer carries its token by design (the SaaS hands the link on), so it is not in secretsUsed.
     const token = new URL(link.body.url).hash.replace(/^#token=/, '');
     const page = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${host.url}/api/admin/directory/connections${path}`, {
+      const response = await fetch(`${host.url}/api/manage/directory/connections${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       });
       const text = await response.text();
-      transcript.push(`${method} admin/directory/connections${path} -> ${response.status} ${text}`);
+      transcript.push(`${method} manage/directory/connections${path} -> ${response.status} ${text}`);
       return { status: response.status, body: jsonOrUndefined(text) as any };
     };
     const created = await page('POST', '', { name: 'From the page', provider: 'microsoft', mode: 'delegated' });
@@ -268,7 +268,7 @@ describe('settings page twins (/api/admin/directory/connections)', () => {
     expect(claims.ret).toMatch(/\/settings/);
     expect((await page('GET', '')).body.connections.map((c: any) => c.id)).toEqual([created.body.connection.id]);
     expect((await api('GET', connectionsOf(orgId))).body.connections).toHaveLength(1);
-    expect((await fetch(`${host.url}/api/admin/directory/connections`)).status).toBe(401);
+    expect((await fetch(`${host.url}/api/manage/directory/connections`)).status).toBe(401);
     expect((await page('DELETE', `/${created.body.connection.id}`)).status).toBe(204);
     expect((await api('GET', connectionsOf(orgId))).body.connections).toEqual([]);
   });

@@ -67,7 +67,7 @@ test('GET /api/openapi.json answers 200 JSON without a key, with the server unde
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   expect(answer.body.openapi).toBe('3.1.0');
   expect(answer.body.servers).toEqual([{ url: `${loadConfig().publicBaseUrl}/api` }]);
-  expect(Object.keys(answer.body.paths)).toEqual(expect.arrayContaining(['/orgs/{orgId}/sender', '/orgs/{orgId}/messages', '/admin/sender', '/openapi.json']));
+  expect(Object.keys(answer.body.paths)).toEqual(expect.arrayContaining(['/orgs/{orgId}/sender', '/orgs/{orgId}/messages', '/manage/sender', '/openapi.json']));
 });
 
 test('every operation that documents a credential answers 401 without it', async () => {
@@ -102,8 +102,8 @@ test('real answers of the management, settings-page and public routes are the do
 
   const link = await documented('POST', '/orgs/{orgId}/admin-links', org, key);
   const token = new URL(link.body.url).hash.replace(/^#token=/, '');
-  expect((await documented('GET', '/admin/session', {}, { token })).status).toBe(200);
-  expect((await documented('GET', '/admin/sender', {}, { token })).status).toBe(200);
+  expect((await documented('GET', '/manage/session', {}, { token })).status).toBe(200);
+  expect((await documented('GET', '/manage/sender', {}, { token })).status).toBe(200);
 
   const message = { id: 'welcome-1', to: [{ address: 'ann@example.com' }], subject: 'Welcome', text: 'Hello', headers: { 'x-entity-ref-id': 'r1' } };
   const queued = await documented('POST', '/orgs/{orgId}/messages', org, { ...key, body: message });
@@ -125,12 +125,12 @@ test('real answers of the management, settings-page and public routes are the do
   expect(tooMany.status).toBe(400);
 
   expect((await documented('POST', '/orgs/{orgId}/sender/reset', org, key)).status).toBe(200);
-  expect((await documented('GET', '/admin/sender', {}, { token })).status).toBe(401); // the Reset revoked the link
+  expect((await documented('GET', '/manage/sender', {}, { token })).status).toBe(401); // the Reset revoked the link
   expect((await documented('DELETE', '/orgs/{orgId}/sender', org, key)).status).toBe(204);
   const fresh = new URL((await documented('POST', '/orgs/{orgId}/admin-links', org, key)).body.url).hash.replace(/^#token=/, '');
-  expect((await documented('GET', '/admin/sender', {}, { token: fresh })).status).toBe(404);
+  expect((await documented('GET', '/manage/sender', {}, { token: fresh })).status).toBe(404);
   expect((await documented('POST', '/orgs/{orgId}/admin-links/revoke', org, key)).status).toBe(200);
-  expect((await documented('GET', '/admin/session', {}, { token: fresh })).status).toBe(401);
+  expect((await documented('GET', '/manage/session', {}, { token: fresh })).status).toBe(401);
 
   expect((await documented('GET', '/settings/errors/{code}', { code: 'SENDER_LOCKED' })).status).toBe(200);
   expect((await documented('GET', '/settings/{asset}', { asset: 'app.js' })).status).toBe(200);

@@ -30,7 +30,7 @@ describe('exported handlers', () => {
   });
 
   it('the settings page API refuses a request without the admin token: 401 ADMIN_LINK_INVALID', async () => {
-    const answer = await adminSender.adminSender(get('http://localhost/api/admin/sender'), context());
+    const answer = await adminSender.adminSender(get('http://localhost/api/manage/sender'), context());
     expect(answer).toMatchObject({ status: 401, jsonBody: { error: { code: 'ADMIN_LINK_INVALID' } } });
   });
 

@@ -52,7 +52,7 @@ describe('function registrations in the Azure host', () => {
       .filter((d) => d.kind === 'http' && d.authLevel === 'anonymous')
       .map((d) => (d.kind === 'http' ? d.route : ''));
     for (const route of anonymous) {
-      expect(route).toMatch(/^(health|oauth\/|settings|admin\/|openapi)/);
+      expect(route).toMatch(/^(health|oauth\/|settings|manage\/|openapi)/);
     }
     const orgRoutes = listFunctions().filter((d) => d.kind === 'http' && d.route.startsWith('orgs/'));
     expect(orgRoutes.length).toBeGreaterThan(5);

@@ -34,14 +34,14 @@ const SENDER_ROUTES: Array<[string, string, string | undefined, number, string |
 ];
 
 describe('senders and routing in the OpenAPI document', () => {
-  test.each(SENDER_ROUTES)('%s %s is documented under /orgs/{orgId}/ and /admin/ with its body and answer', (path, method, body, status, answer) => {
-    for (const prefix of ['/orgs/{orgId}/', '/admin/']) {
+  test.each(SENDER_ROUTES)('%s %s is documented under /orgs/{orgId}/ and /manage/ with its body and answer', (path, method, body, status, answer) => {
+    for (const prefix of ['/orgs/{orgId}/', '/manage/']) {
       const op = document.paths[prefix + path]?.[method];
       expect({ path: prefix + path, method, documented: op !== undefined }).toEqual({ path: prefix + path, method, documented: true });
       expect(bodyOf(op)).toBe(body && ref(body));
       expect(op.responses[status]).toBeDefined();
       expect(answerOf(op, status)).toBe(answer && ref(answer));
-      expect(op.security).toEqual(prefix === '/admin/' ? [{ adminToken: [] }] : [{ functionKey: [] }, { functionKeyQuery: [] }]);
+      expect(op.security).toEqual(prefix === '/manage/' ? [{ adminToken: [] }] : [{ functionKey: [] }, { functionKeyQuery: [] }]);
     }
   });
 

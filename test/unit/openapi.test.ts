@@ -59,15 +59,15 @@ describe('the OpenAPI document and the function registry', () => {
     expect(openApiPaths('orgs/{orgId}/items/{n:int}')).toEqual(['/orgs/{orgId}/items/{n}']);
   });
 
-  test('security follows the auth level: function key, the admin bearer token for admin/*, none otherwise', () => {
+  test('security follows the auth level: function key, the admin bearer token for manage/*, none otherwise', () => {
     const byPath = (path: string, method: string) => operations.find((o) => o.path === path && o.method === method)!.op;
     expect(byPath('/orgs/{orgId}/sender', 'put').security).toEqual([{ functionKey: [] }, { functionKeyQuery: [] }]);
-    expect(byPath('/admin/sender', 'put').security).toEqual([{ adminToken: [] }]);
+    expect(byPath('/manage/sender', 'put').security).toEqual([{ adminToken: [] }]);
     expect(byPath('/health', 'get').security).toEqual([]);
     expect(byPath('/openapi.json', 'get').security).toEqual([]);
     for (const fn of routes) {
       const op = byPath(openApiPaths(fn.route).at(-1)!, fn.methods[0].toLowerCase());
-      expect({ route: fn.route, open: op.security.length === 0 }).toEqual({ route: fn.route, open: fn.authLevel === 'anonymous' && !fn.route.startsWith('admin/') });
+      expect({ route: fn.route, open: op.security.length === 0 }).toEqual({ route: fn.route, open: fn.authLevel === 'anonymous' && !fn.route.startsWith('manage/') });
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The settings page's HTML (served at `GET /api/settings`). Static: everything org-specific comes
- * from `/api/admin/*` once the script has the token from the URL fragment, so the HTML can be cached
+ * from `/api/manage/*` once the script has the token from the URL fragment, so the HTML can be cached
  * and never holds data. Kept as a string module so it is bundled into dist/main.js (the deployment
  * zip carries no source folders: .funcignore) and needs no build step.
  *

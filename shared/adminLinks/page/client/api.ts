@@ -1,7 +1,7 @@
 /**
  * The admin token and the page's API calls. The token comes from the URL fragment (servers never
  * see it), is kept in sessionStorage (so a consent round trip in the same tab comes back signed in)
- * and goes out as `Authorization: Bearer` to `/api/admin/*`.
+ * and goes out as `Authorization: Bearer` to `/api/manage/*`.
  */
 import { TOKEN_KEY } from './labels';
 import { showFatal } from './messages';
@@ -41,7 +41,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (body !== undefined) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
   let response: Response;
   try {
-    response = await fetch(new URL('admin/' + path, location.href), init);
+    response = await fetch(new URL('manage/' + path, location.href), init);
   } catch {
     throw new ApiError({ code: 'NETWORK', message: 'The server could not be reached.', hint: 'Check the network connection and try again.' }, 0);
   }

@@ -1,7 +1,7 @@
 /**
  * The settings page's script (`GET /api/settings/app.js`), bundled for the browser by dev/build.mjs
  * (esbuild, one IIFE) and type-checked with ./tsconfig.json (DOM types, no Node). It takes the admin
- * token from the URL fragment and acts through `/api/admin/*`. It renders only what the API returns,
+ * token from the URL fragment and acts through `/api/manage/*`. It renders only what the API returns,
  * always through textContent (never innerHTML), and never receives a secret: secret fields are
  * write-only and show saved hints.
  */

@@ -1,6 +1,6 @@
 /**
  * The routing rules as a small table (category / workspace / sender; add, remove, move up and
- * down; "Save rules" is one PUT admin/routing) and the "explain" box (POST admin/routing/explain:
+ * down; "Save rules" is one PUT manage/routing) and the "explain" box (POST manage/routing/explain:
  * which sender a message would use and why, with the senders passed over). A refused rule (422)
  * shows the API's reason in plain words on its own row.
  */

@@ -1,7 +1,7 @@
 /** The page's one state object, shared by its modules. */
 import type { ListedSender, RuleRow, SenderView } from './types';
 
-/** The org's first sender, the one the single-sender routes (`admin/sender...`) mean. */
+/** The org's first sender, the one the single-sender routes (`manage/sender...`) mean. */
 export const DEFAULT_SENDER = 'default';
 
 export const state = {
@@ -16,7 +16,7 @@ export const state = {
   aliasCheckTouched: false,
   /** Whose form is open: `default`, or a named sender's key. */
   senderKey: DEFAULT_SENDER,
-  /** The open form is a sender not saved yet (its first save creates it with POST admin/senders). */
+  /** The open form is a sender not saved yet (its first save creates it with POST manage/senders). */
   creating: false,
   /** The org's senders as last listed. */
   listed: [] as ListedSender[],

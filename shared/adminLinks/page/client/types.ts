@@ -1,5 +1,5 @@
 /**
- * The shapes the page reads from `/api/admin/*` (the sender config view, checks, session): only the
+ * The shapes the page reads from `/api/manage/*` (the sender config view, checks, session): only the
  * fields it shows. Declared here, not imported from the server's modules, so the browser bundle and
  * its type check stay free of Node code.
  */
@@ -84,7 +84,7 @@ export interface ErrorBody {
   fields?: Record<string, string>;
 }
 
-/** One sender of the org in `GET admin/senders` (the page shows its key, badge and address). */
+/** One sender of the org in `GET manage/senders` (the page shows its key, badge and address). */
 export interface ListedSender {
   senderKey: string;
   senderEmail: string;
@@ -99,7 +99,7 @@ export interface RuleRow {
   sender: string;
 }
 
-/** A routing rule as `PUT admin/routing` takes it. */
+/** A routing rule as `PUT manage/routing` takes it. */
 export interface RoutingRule {
   match: { category?: string | string[]; workspace?: string };
   sender: string;
@@ -111,7 +111,7 @@ export interface Hop {
   reason: string;
 }
 
-/** `POST admin/routing/explain`. */
+/** `POST manage/routing/explain`. */
 export interface RouteExplanation {
   sender: string;
   via: 'org' | 'default';
