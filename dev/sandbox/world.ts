@@ -49,6 +49,11 @@ export interface MicrosoftUser {
   id: string;
   tenantId: string;
   userPrincipalName: string;
+  /**
+   * The `mail` attribute: for a mailbox, its primary SMTP address, which Exchange keeps in sync. Absent:
+   * the same as the UPN (the common case). Graph's `from` must be one of the mailbox's addresses.
+   */
+  mail?: string;
   displayName: string;
   /** Has an Exchange Online mailbox enabled for REST (a licence, or a shared mailbox). */
   mailboxEnabled: boolean;
@@ -139,6 +144,10 @@ export const CONTOSO_USER_IDS = {
   privacy: 'c0000000-0000-4000-8000-000000000003',
   unlicensed: 'c0000000-0000-4000-8000-000000000004',
   restricted: 'c0000000-0000-4000-8000-000000000005',
+  /** Application Administrator: may consent to anything except Microsoft Graph application permissions. */
+  appAdmin: 'c0000000-0000-4000-8000-000000000006',
+  /** A user whose sign-in name (UPN) is not its email address (primary SMTP). */
+  renamed: 'c0000000-0000-4000-8000-000000000007',
 } as const;
 
 export const NORTHWIND_USER_IDS = {
@@ -177,6 +186,8 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
       user(ids.privacy, 'privacy@contoso.example', 'Contoso Privacy', { shared: true, canSignIn: false, sendAs: [ids.admin] }),
       user(ids.unlicensed, 'unlicensed@contoso.example', 'Unlicensed User', { mailboxEnabled: false }),
       user(ids.restricted, 'restricted@contoso.example', 'Restricted Mailbox'),
+      user(ids.appAdmin, 'appadmin@contoso.example', 'Contoso App Admin', { roles: [ROLE_IDS.applicationAdministrator] }),
+      user(ids.renamed, 'j.doe@contoso.onmicrosoft.example', 'Jane Doe', { mail: 'jane.doe@contoso.example' }),
       user(NORTHWIND_USER_IDS.admin, 'admin@northwind.example', 'Northwind Admin', { tenantId: NORTHWIND_TENANT_ID, globalAdmin: true }),
       user(NORTHWIND_USER_IDS.staff, 'staff@northwind.example', 'Northwind Staff', { tenantId: NORTHWIND_TENANT_ID }),
     ],
@@ -252,9 +263,19 @@ export function findTenant(world: MicrosoftWorld, idOrDomain: string): Tenant | 
   return world.tenants.find((t) => t.id === key || t.domain === key);
 }
 
+/** The user by object id or UPN, as Graph's `/users/{id | userPrincipalName}` finds it. */
 export function findUser(world: MicrosoftWorld, tenantId: string, idOrUpn: string): MicrosoftUser | undefined {
   const key = idOrUpn.toLowerCase();
   return world.users.find((u) => u.tenantId === tenantId && (u.id === key || u.userPrincipalName === key));
+}
+
+/** The mailbox's primary SMTP address (the `mail` attribute). */
+export const primarySmtp = (user: MicrosoftUser): string => user.mail ?? user.userPrincipalName;
+
+/** The user owning an email address (a `from`): its primary SMTP address, or its UPN, which Exchange also keeps as an address. */
+export function findByAddress(world: MicrosoftWorld, tenantId: string, address: string): MicrosoftUser | undefined {
+  const key = address.toLowerCase();
+  return world.users.find((u) => u.tenantId === tenantId && (primarySmtp(u) === key || u.userPrincipalName === key));
 }
 
 export function findApp(world: MicrosoftWorld, clientId: string): AppRegistration | undefined {
