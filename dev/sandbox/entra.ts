@@ -186,7 +186,7 @@ async function tokenEndpoint(sandbox: Sandbox, req: SandboxRequest): Promise<San
       return entraError(sandbox, 400, 'invalid_request', 50059, 'No tenant-identifying information found in either the request or implied by any provided credentials.');
     }
     const tenant = segment.tenant;
-    if (!app || !hasServicePrincipal(world, tenant.id, app)) {
+    if (!app || !hasServicePrincipal(world, tenant.id, app, sandbox.now())) {
       return entraError(sandbox, 400, 'unauthorized_client', 700016, TEXT.appNotFound(creds.clientId, tenant.id));
     }
     const acr = await authenticateClient(sandbox, app, creds);

@@ -115,6 +115,14 @@ export interface Grant {
   delegatedScopes: string[];
   /** Application access policy: when set, app-only Graph calls reach only these user ids. */
   accessPolicyUserIds?: string[];
+  /**
+   * Exchange RBAC for Applications: mailboxes (user ids) where an "Application Mail.Send" role
+   * assignment's scope lets the app send, whatever `appRoles` says. Exchange checks it per mailbox;
+   * it never appears in the token's `roles` (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+   */
+  exchangeMailSendUserIds?: string[];
+  /** Sandbox clock ms before which the service principal is not yet replicated (Entra answers AADSTS700016). */
+  visibleAt?: number;
 }
 
 export interface MicrosoftWorld {
@@ -287,11 +295,14 @@ export function findGrant(world: MicrosoftWorld, tenantId: string, clientId: str
 }
 
 /**
- * Does the app have a service principal in the tenant? Its home tenant always has one; elsewhere
- * only after consent (a grant). Without one Entra answers AADSTS700016.
+ * Does the app have a service principal in the tenant, visible at `now`? Its home tenant always has
+ * one; elsewhere only after consent (a grant), and a new one only once replicated. Without one Entra
+ * answers AADSTS700016.
  */
-export function hasServicePrincipal(world: MicrosoftWorld, tenantId: string, app: AppRegistration): boolean {
-  return app.homeTenantId === tenantId || findGrant(world, tenantId, app.clientId) !== undefined;
+export function hasServicePrincipal(world: MicrosoftWorld, tenantId: string, app: AppRegistration, now: number): boolean {
+  if (app.homeTenantId === tenantId) return true;
+  const grant = findGrant(world, tenantId, app.clientId);
+  return grant !== undefined && (grant.visibleAt === undefined || grant.visibleAt <= now);
 }
 
 /** A stable object id for an app's service principal in a tenant (the `oid` of its app-only tokens). */
