@@ -284,7 +284,10 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
 
     expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
-    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['sign-in', true], ['permission', true], ['mailbox', true], ['spf', true], ['dkim', true], ['dmarc', true]]);
+    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['sign-in', true], ['permission', true], ['mailbox', true], ['send-as', false], ['spf', true], ['dkim', true], ['dmarc', true]]);
+    // Send As cannot be proven without sending: skipped, saying why and what proves it.
+    expect(verify.body.checks.find((c: { name: string }) => c.name === 'send-as')).toMatchObject({ skipped: true, message: expect.stringMatching(/^Not checked: whether admin@contoso\.example may send as privacy@contoso\.example shows only when a message is sent.*Save and test/) });
+    expect(verify.body.ok).toBe(true);
     await sandboxControl('DELETE', 'messages');
     expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' })).status).toBe(200);
     const [message] = await sandboxMessages();
@@ -301,6 +304,25 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
     expect(test.status).toBe(422);
     expect(test.body.error.code).toBe('MS_SEND_AS_DENIED');
     expect(test.body.error.hint).toContain('notifications@contoso.example may not send as privacy@contoso.example');
+  });
+
+  it('where Exchange refuses a recipient-less message before checking Send As, Test connection claims nothing (send-as skipped) and Save and test still finds ErrorSendAsDenied', async () => {
+    const orgId = newOrg('deleg');
+    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
+    expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
+    refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
+    await sandboxControl('POST', 'graph/check-order', { recipientsFirst: true });
+    try {
+      const verify = await api('POST', `orgs/${orgId}/sender/verify`);
+      const sendAs = verify.body.checks.find((c: { name: string }) => c.name === 'send-as');
+      expect(sendAs).toMatchObject({ ok: false, skipped: true });
+      expect(sendAs.code).toBeUndefined();
+      const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' });
+      expect(test.status).toBe(422);
+      expect(test.body.error.code).toBe('MS_SEND_AS_DENIED');
+    } finally {
+      await sandboxControl('POST', 'graph/check-order', { recipientsFirst: false });
+    }
   });
 });
 
