@@ -66,7 +66,7 @@ export class MicrosoftMailProvider implements MailProvider {
     }
     const claims = readClaims(token);
     const account = claims?.upn ?? claims?.preferred_username ?? claims?.unique_name;
-    const facts = { kind: this.options.kind, sender: this.sender.address, account };
+    const facts = { kind: this.options.kind, sender: this.sender.address, account, accountEmail: this.options.errorContext.account };
     return [
       {
         name: tokenCheck,
