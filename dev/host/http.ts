@@ -14,7 +14,9 @@ import { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functions';
 import { HttpFunction, invocationOf } from '../../functions/registry';
 import { ErrorCode, MailerError } from '@shared/errors';
 import { createInvocationContext, describeError, HostLog } from './invocation';
-import { byPrecedence, RouteTemplate } from './routes';
+import { byHostOrder } from './conformance';
+import { RouteTemplate } from './routes';
+import { hostHeaders, hostQuery } from './rpcHttp';
 
 export const AZURE_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
 export const AZURE_MAX_URL_LENGTH = 4096;
@@ -61,14 +63,6 @@ function keyMatches(given: string | null | undefined, expected: string | undefin
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
 async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
   // HttpResponse applies the same defaults as the real worker (jsonBody -> JSON + content-type, status 200).
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
@@ -85,9 +79,8 @@ async function writeResponse(res: ServerResponse, result: HttpResponseInit | Htt
 }
 
 export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const routes: Route[] = options.functions
-    .map((fn) => ({ fn, template: new RouteTemplate(fn.route) }))
-    .sort((a, b) => byPrecedence(a.template, b.template));
+  // The host tries routes in function-name order and the first match wins (dev/host/conformance/httpRules.ts).
+  const routes: Route[] = [...options.functions].sort(byHostOrder).map((fn) => ({ fn, template: new RouteTemplate(fn.route) }));
   const prefix = options.routePrefix.split('/').filter(Boolean);
 
   function find(method: string, segments: string[]): { route: Route; params: Record<string, string> } | undefined {
@@ -133,7 +126,8 @@ export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessa
     const request = new HttpRequest({
       method,
       url: url.toString(),
-      headers: flatHeaders(req),
+      headers: hostHeaders(req),
+      query: hostQuery(url),
       params,
       body: body.length ? { bytes: body } : undefined,
     });
