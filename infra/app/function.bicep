@@ -34,6 +34,8 @@ param microsoftClientId string
 param microsoftDirectoryClientId string
 param googleClientId string
 param returnUrlAllowlist string
+@description('App settings the operator chose through the azd environment (main.parameters.json), by name; empty values are left out.')
+param operatorSettings object
 
 param maximumInstanceCount int
 @allowed([512, 2048, 4096])
@@ -116,9 +118,11 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 }
 
 // Every app setting, and nothing else: the infra test holds these names against SETTINGS in
-// shared/config.ts. Secrets are versionless Key Vault references, so a new secret version is picked
+// shared/settings.ts. The deployment replaces the whole collection (a setting missing here is deleted),
+// so operator choices come in as operatorSettings, never by hand. Secrets are versionless Key Vault references, so a new secret version is picked
 // up on the platform's next refresh (within 24 hours, at once on any config change).
-var appSettings = union({
+var chosenSettings = toObject(filter(items(operatorSettings), s => !empty(s.value)), s => s.key, s => s.value)
+var appSettings = union(chosenSettings, {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
