@@ -242,6 +242,8 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
     // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-object#items
     // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-lambda#toobject
     case 'items': return Object.entries(known(ev(0), 'items') as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value }));
+    // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string#join
+    case 'join': return (known(ev(0), 'join') as Json[]).map(str).join(str(ev(1)));
     case 'toobject': {
       const entries = known(ev(0), 'toObject') as Json[];
       const [key, value] = [ev(1), args[2] ? ev(2) : undefined] as Array<{ lambda: string[]; body: Ast; scope: Scope } | undefined>;

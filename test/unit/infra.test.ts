@@ -94,12 +94,15 @@ describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ templa
     it('every secret setting is a versionless Key Vault reference into the deployed vault, by a name the hook knows', () => {
       const secrets = SETTINGS.filter((s) => s.secret && !s.localOnly);
       expect(secrets.length).toBeGreaterThan(0);
-      const hookNames = Object.entries(secretMode.outputs).filter(([k]) => k.startsWith('KEY_VAULT_SECRET_')).map(([, v]) => v);
+      // The hook checks the pairs of KEY_VAULT_REFERENCES: exactly the references the settings hold.
+      const hookPairs = new Map(String(secretMode.outputs.KEY_VAULT_REFERENCES).split(' ').map((pair) => pair.split('=') as [string, string]));
       for (const spec of secrets) {
         const value = settings[spec.name];
         const name = new RegExp(`^@Microsoft\\.KeyVault\\(SecretUri=${escape(vaultUri)}secrets/([a-z0-9-]+)/\\)$`).exec(value ?? '')?.[1];
-        expect({ setting: spec.name, value, reference: hookNames.includes(name) }).toEqual({ setting: spec.name, value, reference: true });
+        expect({ setting: spec.name, value, checkedByHook: name !== undefined && hookPairs.get(spec.name) === name }).toEqual({ setting: spec.name, value, checkedByHook: true });
       }
+      const references = Object.keys(settings).filter((k) => settings[k].startsWith('@Microsoft.KeyVault('));
+      expect([...hookPairs.keys()].sort()).toEqual(references.sort());
     });
 
     it('no other setting holds a Key Vault reference or a literal that looks like a credential', () => {
