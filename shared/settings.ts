@@ -64,5 +64,6 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'DNS_CHECK_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of one sender-domain check)', default: '5' },
   { name: 'SENDER_KEEPALIVE_IDLE_DAYS', expected: 'a whole number of days from 1 to 80 (refresh a sign-in unused this long)', default: '14' },
   { name: 'DIRECTORY_SYNC_INTERVAL_HOURS', expected: 'a whole number of hours from 1 to 168 (sync each active directory connection this often)', default: '6' },
+  { name: 'DIRECTORY_SYNC_BUDGET_SECONDS', expected: 'a whole number of seconds from 10 to 240 (one queue invocation of a directory sync reads pages this long, then hands on to a new message; under host.json functionTimeout of 5 minutes)', default: '120' },
   { name: 'DIRECTORY_GROUP_MAX_RECIPIENTS', expected: 'a whole number from 1 to 10000 (members a message to a directory group may reach, nested groups included)', default: '1000' },
 ] as const);
