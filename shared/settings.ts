@@ -13,13 +13,13 @@ export interface SettingSpec {
   optional?: boolean;
   /** A secret: in Azure this is a Key Vault reference, never a literal. */
   secret?: boolean;
-  /** Local runs only; never set in Azure. */
+  /** Local runs only; never set in Azure (infra/ neither computes it nor takes it as a parameter). */
   localOnly?: boolean;
 }
 
 /** Every setting the code reads (shared/ and dev/). Order is the README's order. */
 export const SETTINGS: readonly SettingSpec[] = Object.freeze([
-  { name: 'AzureWebJobsStorage', expected: 'a Storage connection string, or the identity-based AzureWebJobsStorage__* settings', optional: true },
+  { name: 'AzureWebJobsStorage', expected: 'a Storage connection string, or the identity-based AzureWebJobsStorage__* settings', optional: true, localOnly: true },
   { name: 'AzureWebJobsStorage__blobServiceUri', expected: 'the https URL of the blob service', optional: true },
   { name: 'AzureWebJobsStorage__queueServiceUri', expected: 'the https URL of the queue service', optional: true },
   { name: 'AzureWebJobsStorage__tableServiceUri', expected: 'the https URL of the table service', optional: true },
@@ -41,10 +41,10 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'STATE_SIGNING_KEY', expected: 'at least 32 characters of random key material', secret: true },
   { name: 'MICROSOFT_AUTHORITY_HOST', expected: 'an https URL', default: 'https://login.microsoftonline.com' },
   { name: 'MICROSOFT_GRAPH_URL', expected: 'an https URL', default: 'https://graph.microsoft.com' },
-  { name: 'GOOGLE_AUTH_URL', expected: 'an https URL', default: 'https://accounts.google.com/o/oauth2/v2/auth' },
-  { name: 'GOOGLE_TOKEN_URL', expected: 'an https URL', default: 'https://oauth2.googleapis.com/token' },
-  { name: 'GMAIL_API_URL', expected: 'an https URL', default: 'https://gmail.googleapis.com' },
-  { name: 'GOOGLE_ADMIN_API_URL', expected: 'an https URL', default: 'https://admin.googleapis.com' },
+  { name: 'GOOGLE_AUTH_URL', expected: 'an https URL', default: 'https://accounts.google.com/o/oauth2/v2/auth', localOnly: true },
+  { name: 'GOOGLE_TOKEN_URL', expected: 'an https URL', default: 'https://oauth2.googleapis.com/token', localOnly: true },
+  { name: 'GMAIL_API_URL', expected: 'an https URL', default: 'https://gmail.googleapis.com', localOnly: true },
+  { name: 'GOOGLE_ADMIN_API_URL', expected: 'an https URL', default: 'https://admin.googleapis.com', localOnly: true },
   { name: 'SECRET_CACHE_TTL_SECONDS', expected: 'a whole number of seconds from 1 to 86400', default: '300' },
   { name: 'MAILBOX_CONCURRENCY', expected: 'a whole number from 1 to 16', default: '4' },
   { name: 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', expected: 'a whole number from 1 to 10000', default: '30' },
