@@ -40,13 +40,13 @@ export function registerControl(sandbox: Sandbox): void {
     if (input.service && !SERVICE_NAMES.includes(input.service as ServiceName)) {
       return { status: 400, body: { error: `service must be one of ${SERVICE_NAMES.join(', ')}` } };
     }
-    if (!input.status && !input.delayMs && !input.drop && !input.hang && !input.hold) {
-      return { status: 400, body: { error: 'a fault needs status, delayMs, drop, hang or hold' } };
+    if (!input.status && !input.delayMs && !input.drop && !input.hang) {
+      return { status: 400, body: { error: 'a fault needs status, delayMs, drop or hang' } };
     }
     return { status: 201, body: sandbox.addFault(input) };
   });
   sandbox.route('*', 'DELETE', '/_sandbox/faults', () => {
-    sandbox.clearFaults();
+    sandbox.faults = [];
     return { status: 204 };
   });
 

@@ -76,11 +76,6 @@ export interface Fault {
    * client gives up (its deadline) or the sandbox stops; the request log shows status -2.
    */
   hang?: boolean;
-  /**
-   * Hold the request until the faults are cleared (`DELETE /_sandbox/faults` or reset), then answer
-   * normally: a test decides when held sends complete, instead of guessing a delay.
-   */
-  hold?: boolean;
   /** Apply to this many matching requests, then expire. Omitted = until cleared. */
   count?: number;
   /** Apply to this fraction (0-1) of matching requests. */
@@ -145,8 +140,6 @@ export class Sandbox {
   /** Tenants, users, apps and grants: shared by Entra, Graph and the consent pages. */
   microsoft: MicrosoftWorld = seedMicrosoftWorld(Date.now());
   faults: Fault[] = [];
-  /** Releases of the requests a `hold` fault is keeping (see clearFaults). */
-  private readonly held = new Set<() => void>();
   /** Milliseconds the sandbox clock is ahead of the wall clock (`POST /_sandbox/clock`). */
   clockOffsetMs = 0;
   /**
@@ -201,7 +194,7 @@ export class Sandbox {
     this.requests.length = 0;
     this.messages.length = 0;
     this.dns?.queries.splice(0);
-    this.clearFaults();
+    this.faults = [];
     this.clockOffsetMs = 0;
     this.latencyMs = { ...this.startLatency };
     this.microsoft = seedMicrosoftWorld(this.now());
@@ -212,13 +205,6 @@ export class Sandbox {
     const fault: Fault = { ...input, id: randomUUID(), createdAt: Date.now(), hits: 0 };
     this.faults.push(fault);
     return fault;
-  }
-
-  /** Removes every fault and lets every held request go on to its normal answer. */
-  clearFaults(): void {
-    this.faults = [];
-    for (const release of this.held) release();
-    this.held.clear();
   }
 
   private matchFault(service: ServiceName, method: string, path: string): Fault | undefined {
@@ -299,7 +285,6 @@ export class Sandbox {
     if (fault) {
       logEntry.faulted = fault.id;
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault.hold) await new Promise<void>((release) => this.held.add(release));
       if (fault.hang) {
         logEntry.status = -2;
         return;
