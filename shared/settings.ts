@@ -52,6 +52,8 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'DELIVERY_RETRY_BASE_SECONDS', expected: 'a whole number of seconds from 1 to 3600 (first retry back-off; doubles per attempt)', default: '30' },
   { name: 'TEST_SEND_LIMIT', expected: 'a whole number from 1 to 1000 (test sends per organization per TEST_SEND_WINDOW_SECONDS)', default: '5' },
   { name: 'TEST_SEND_WINDOW_SECONDS', expected: 'a whole number of seconds from 1 to 86400', default: '600' },
+  { name: 'TEST_CONNECTION_LIMIT', expected: 'a whole number from 1 to 1000 (connection tests per organization per TEST_CONNECTION_WINDOW_SECONDS)', default: '5' },
+  { name: 'TEST_CONNECTION_WINDOW_SECONDS', expected: 'a whole number of seconds from 1 to 86400', default: '600' },
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', expected: 'the Application Insights connection string (set by infra/); metrics are exported only when it is set', optional: true },
   { name: 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON', expected: 'the ISO date the platform app client secret expires, e.g. 2027-06-30 (feeds the expiry metric and alert)', optional: true },
   { name: 'PROVIDER_CALL_TIMEOUT_SECONDS', expected: 'a whole number of seconds from 1 to 60 (deadline of each call to Entra ID, Graph, Google, Gmail and Key Vault)', default: '30' },

@@ -65,24 +65,29 @@ export class MicrosoftMailProvider implements MailProvider {
     return true;
   }
 
+  /**
+   * App-only modes ask Entra for a new token (a secret deleted since shows now). Delegated reuses a
+   * valid cached access token: each redemption rotates the refresh token, which is a new Key Vault
+   * secret version, so Test connection must not write one per click; a sign-in revoked since then
+   * shows when that access token expires (at most about an hour).
+   */
   async verify(): Promise<VerifyCheck[]> {
     const delegated = this.options.kind === 'delegated';
     const tokenCheck = delegated ? 'sign-in' : 'token';
     let token: string;
+    let fetched: boolean;
     try {
-      token = await this.options.tokens.get({ fresh: true });
+      ({ token, fetched } = await this.options.tokens.getTelling({ fresh: !delegated }));
     } catch (error) {
       const classified = asMailerError(error);
       return [fail(tokenCheck, classified), skipped('permission', 'no token'), skipped('mailbox', 'no token')];
     }
     const claims = readClaims(token);
     const account = claims?.upn ?? claims?.preferred_username ?? claims?.unique_name;
+    const of = account ? ` of ${account}` : '';
+    const signIn = fetched ? `Refreshed the saved sign-in${of}.` : `The saved sign-in${of} holds a valid access token from its last refresh (not redeemed again).`;
     const checks: VerifyCheck[] = [
-      {
-        name: tokenCheck,
-        ok: true,
-        message: delegated ? `Refreshed the saved sign-in${account ? ` of ${account}` : ''}.` : `Entra ID issued a token${claims?.tid ? ` for tenant ${claims.tid}` : ''}.`,
-      },
+      { name: tokenCheck, ok: true, message: delegated ? signIn : `Entra ID issued a token${claims?.tid ? ` for tenant ${claims.tid}` : ''}.` },
     ];
     checks.push(this.permissionCheck(claims, account));
     checks.push(await this.mailboxCheck(account));
