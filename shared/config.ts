@@ -70,6 +70,8 @@ export interface Config {
   keepAliveIdleMs: number;
   /** DIRECTORY_SYNC_INTERVAL_HOURS: how often the timer syncs each active directory connection. */
   directorySyncIntervalMs: number;
+  /** DIRECTORY_SYNC_BUDGET_SECONDS: how long one queue invocation of a directory sync reads pages before it hands on. */
+  directorySyncBudgetMs: number;
   /** The most members a message to a directory group may reach (shared/delivery/groupFanout.ts). */
   directoryGroupMaxRecipients: number;
 }
@@ -257,6 +259,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
     keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
     directorySyncIntervalMs: integer(env, 'DIRECTORY_SYNC_INTERVAL_HOURS', 1, 168) * 3600 * 1000,
+    // At most 240 s: host.json's functionTimeout (5 min) must leave room for the page in flight and the sweep.
+    directorySyncBudgetMs: integer(env, 'DIRECTORY_SYNC_BUDGET_SECONDS', 10, 240) * 1000,
     directoryGroupMaxRecipients: integer(env, 'DIRECTORY_GROUP_MAX_RECIPIENTS', 1, 10000),
   };
   Object.freeze(config.storage);

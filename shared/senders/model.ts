@@ -13,7 +13,7 @@ export const DEFAULT_ORG_ID = '_default';
 export const ORG_ID_PATTERN = /^(?:[a-z0-9][a-z0-9-]{0,62}|_default)$/;
 /** The key of the sender every org has first; the single-sender routes (`/sender...`) mean this one. */
 export const DEFAULT_SENDER_KEY = 'default';
-/** Sender keys of named senders (an org may have several senders, issue 13). */
+/** Sender keys of named senders (an org may have several senders; `default` is the unnamed one). */
 export const SENDER_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** At most this many senders per org (the default one included). */
 export const MAX_SENDERS_PER_ORG = 20;

@@ -46,7 +46,7 @@ export function createSenderService(deps: SenderServiceDeps) {
     return stored;
   }
 
-  /** The key on a config: only named senders carry one, so a default row is written exactly as before. */
+  /** The key on a config: only named senders carry one, so a default row keeps the shape the /sender routes and older rows use. */
   const keyed = (key: string) => (key === DEFAULT_SENDER_KEY ? {} : { senderKey: key });
 
   function refuseLocked(config: SenderConfig | undefined): void {
