@@ -344,6 +344,24 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     seen: '503 on the callback',
     act: 'wait a few minutes and open the consent link again',
   },
+  CONSENT_BROWSER_MISMATCH: {
+    who: 'admin',
+    means: "the provider's answer came back to a browser without the cookie our start page set (a forwarded link, or another browser)",
+    seen: '403 on the callback or the confirmation; nothing saved',
+    act: 'the admin starts again from the settings page in the browser that finishes the consent',
+  },
+  CONSENT_LINK_CLAIMED: {
+    who: 'admin',
+    means: 'a second browser opened a consent link that another browser had already opened',
+    seen: '409 on the consent start page',
+    act: 'the admin asks for a new link; links must not be forwarded',
+  },
+  CONSENT_FRAMED: {
+    who: 'admin',
+    means: 'a consent start was loaded inside a frame (Sec-Fetch-Dest not `document`)',
+    seen: '400 on the consent start page',
+    act: 'open the link in its own tab; the settings page opens consent top-level',
+  },
   CONSENT_NOT_ADMIN: {
     who: 'admin',
     means: 'the account that signed in holds no admin role that can grant consent (or `wids` is not emitted)',
@@ -385,6 +403,12 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     means: 'too many test sends for the org in the window',
     seen: '429 with `Retry-After`',
     act: 'wait; raise `TEST_SEND_LIMIT` only if needed',
+  },
+  TEST_CONNECTION_LIMIT: {
+    who: 'admin',
+    means: 'too many Test connection calls for the org in the window (each reads Key Vault and asks for a token)',
+    seen: '429 with `Retry-After`',
+    act: 'wait; raise `TEST_CONNECTION_LIMIT` only if needed',
   },
   IDEMPOTENCY_CONFLICT: {
     who: 'SaaS',

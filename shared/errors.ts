@@ -137,6 +137,8 @@ export const ERROR_CODES = {
     'This settings link is invalid, has expired (links work for 60 minutes) or was revoked (a Reset revokes every link). Open the email settings again from the application to get a new link.'),
   TEST_SEND_LIMIT: spec('throttle', true, 429,
     'Test sends are limited for each organization (by default 5 in 10 minutes), so that a settings link cannot be used to send mail in bulk. Wait until the time given in Retry-After has passed, then try again.'),
+  TEST_CONNECTION_LIMIT: spec('throttle', true, 429,
+    'Connection tests are limited for each organization (by default 5 in 10 minutes), because each one asks Key Vault and the provider for a fresh credential. Wait until the time given in Retry-After has passed, then try again.'),
   IDEMPOTENCY_CONFLICT: spec('input', false, 409,
     'A message with this id was already accepted with different content. Message ids are idempotency keys: send new content under a new id, or repeat the original content exactly.'),
   DELIVERY_UNCERTAIN: spec('state', false, 409,

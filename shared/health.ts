@@ -7,8 +7,8 @@
  */
 import { boundedCache } from './cache/bounded';
 import { isMailerError } from './errors';
-import type { SecretStore } from './store/types';
 import type { StorageClients } from './store/storageClients';
+import type { SecretStore } from './store/types';
 import { unavailableReason } from './store/storageErrors';
 
 /** `access denied`: the dependency answered but refuses the app's identity (a role assignment to fix), not an outage. */

@@ -24,10 +24,10 @@ const putSender = (summary: string): OperationDoc => ({
   errors: [400, 409, 413, 422],
 });
 const verify: OperationDoc = {
-  summary: 'Test connection: token and mailbox checks, no mail sent',
+  summary: 'Test connection: token and mailbox checks, no mail sent (at most TEST_CONNECTION_LIMIT per org in the window, then 429)',
   tag: 'sender',
   answers: { 200: { description: 'One entry per check; `ok` is true when all passed', schema: 'VerifyResult' } },
-  errors: [404, 422],
+  errors: [404, 422, 429],
 };
 const test: OperationDoc = {
   summary: 'Save and test: send one real test message; success activates and locks the sender',
