@@ -47,6 +47,8 @@ describe('route templates', () => {
     expect(new RouteTemplate('items/{n:int}').match(segments('items/x'))).toBeUndefined();
     expect(new RouteTemplate('items/{n:int}').match(segments('items/42'))).toEqual({ n: '42' });
     expect(new RouteTemplate('files/{*path}').match(segments('files/a/b%20c'))).toEqual({ path: 'a/b c' });
+    // Kestrel keeps an encoded slash encoded; everything else is decoded.
+    expect(new RouteTemplate('files/{name}').match(segments('files/a%2fb%C3%BC%2F'))).toEqual({ name: 'a%2fbü%2F' });
   });
 
   test('routes are tried in function-name order, compared as .NET OrdinalIgnoreCase (upper-cased)', () => {
