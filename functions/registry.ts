@@ -56,6 +56,16 @@ const insideFunctionsHost: boolean = (() => {
   }
 })();
 
+/**
+ * Request bodies reach handlers as streams (`request.body`), not buffered whole by the host first:
+ * a handler with a small limit (the OAuth callback's 16 KB) stops reading at it (functions/http.ts
+ * `readText`). Must be set before any registration
+ * (https://learn.microsoft.com/azure/azure-functions/node-http-stream). The local host reads this
+ * flag and streams the same way.
+ */
+export const HTTP_STREAMING = true;
+if (insideFunctionsHost) app.setup({ enableHttpStream: HTTP_STREAMING });
+
 /** Every function declared so far (import `functions/index` first to declare them all). */
 export function listFunctions(): readonly FunctionDefinition[] {
   return definitions;
