@@ -1,5 +1,5 @@
 /**
- * The provider-neutral consent machinery (README "HTTP API"): consent links with signed,
+ * The provider-neutral consent machinery (docs/api.md): consent links with signed,
  * single-use, 15-minute state and PKCE, and the callback that verifies and consumes the state and
  * hands the provider's answer to the flow. A flow may take two steps (a verified sign-in, then a
  * grant): each step has its own single-use state, and what the first proved is held server-side
