@@ -58,9 +58,15 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   MS_MAILBOX_ACCESS_DENIED: {
     who: 'admin',
-    means: 'an application access policy / RBAC scope excludes the mailbox',
+    means: 'an application access policy excludes the mailbox (`[RAOP] Blocked by tenant configured AppOnly AccessPolicy`)',
     seen: 'Test connection `mailbox` check',
-    act: 'admin adds the mailbox to the scope',
+    act: 'admin adds the mailbox to the policy\'s group',
+  },
+  MS_RBAC_SCOPE_DENIED: {
+    who: 'admin',
+    means: 'no Entra Mail.Send, and the mailbox is outside the Exchange RBAC for Applications scope',
+    seen: 'Test connection `mailbox` check, a send',
+    act: 'admin adds the mailbox to the management scope (`Test-ServicePrincipalAuthorization`)',
   },
   MS_MAILBOX_NOT_FOUND: {
     who: 'admin',
@@ -331,6 +337,18 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     means: 'the account that signed in holds no admin role that can grant consent (or `wids` is not emitted)',
     seen: '400 on the callback',
     act: 'sign in as a Global or Privileged Role Administrator; operator: the platform app needs `groupMembershipClaims: DirectoryRole`',
+  },
+  CONSENT_PERMISSION_NOT_GRANTED: {
+    who: 'admin',
+    means: 'after an admin consent answer the app\'s token still lacks the roles it grants (consent page skipped)',
+    seen: '400 on the callback',
+    act: 'a Global or Privileged Role Administrator accepts on the Microsoft page',
+  },
+  CONSENT_REPLICATION_TIMEOUT: {
+    who: 'admin',
+    means: 'Entra still did not know the new service principal after about two minutes',
+    seen: '503 on the callback',
+    act: 'wait a few minutes and open the consent link again',
   },
   CONSENT_TENANT_MISMATCH: {
     who: 'admin',

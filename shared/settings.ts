@@ -16,13 +16,13 @@ export interface SettingSpec {
   optional?: boolean;
   /** A secret: in Azure this is a Key Vault reference, never a literal. */
   secret?: boolean;
-  /** Local runs only; never set in Azure. */
+  /** Local runs only; never set in Azure (infra/ neither computes it nor takes it as a parameter). */
   localOnly?: boolean;
 }
 
 /** Every setting the code reads (shared/ and dev/). Order is the order of docs/reference/settings.md. */
 export const SETTINGS: readonly SettingSpec[] = Object.freeze([
-  { name: 'AzureWebJobsStorage', meaning: 'Storage for queues, tables and blobs, as a connection string (`UseDevelopmentStorage=true` for Azurite). In Azure use the identity-based settings below instead.', expected: 'a Storage connection string, or the identity-based AzureWebJobsStorage__* settings', optional: true },
+  { name: 'AzureWebJobsStorage', meaning: 'Storage for queues, tables and blobs, as a connection string (`UseDevelopmentStorage=true` for Azurite). In Azure use the identity-based settings below instead.', expected: 'a Storage connection string, or the identity-based AzureWebJobsStorage__* settings', optional: true, localOnly: true },
   { name: 'AzureWebJobsStorage__blobServiceUri', meaning: 'Identity-based Storage: the blob service URL.', expected: 'the https URL of the blob service', optional: true },
   { name: 'AzureWebJobsStorage__queueServiceUri', meaning: 'Identity-based Storage: the queue service URL.', expected: 'the https URL of the queue service', optional: true },
   { name: 'AzureWebJobsStorage__tableServiceUri', meaning: 'Identity-based Storage: the table service URL.', expected: 'the https URL of the table service', optional: true },
@@ -44,10 +44,10 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   { name: 'STATE_SIGNING_KEY', meaning: 'At least 32 characters of key material signing OAuth state and admin links.', expected: 'at least 32 characters of random key material', secret: true },
   { name: 'MICROSOFT_AUTHORITY_HOST', meaning: 'Entra ID login host.', expected: 'an https URL', default: 'https://login.microsoftonline.com' },
   { name: 'MICROSOFT_GRAPH_URL', meaning: 'Microsoft Graph.', expected: 'an https URL', default: 'https://graph.microsoft.com' },
-  { name: 'GOOGLE_AUTH_URL', meaning: 'Google\'s authorization endpoint.', expected: 'an https URL', default: 'https://accounts.google.com/o/oauth2/v2/auth' },
-  { name: 'GOOGLE_TOKEN_URL', meaning: 'Google\'s token endpoint.', expected: 'an https URL', default: 'https://oauth2.googleapis.com/token' },
-  { name: 'GMAIL_API_URL', meaning: 'The Gmail API.', expected: 'an https URL', default: 'https://gmail.googleapis.com' },
-  { name: 'GOOGLE_ADMIN_API_URL', meaning: 'The Google Admin SDK (Directory API) that directory connections read.', expected: 'an https URL', default: 'https://admin.googleapis.com' },
+  { name: 'GOOGLE_AUTH_URL', meaning: 'Google\'s authorization endpoint.', expected: 'an https URL', default: 'https://accounts.google.com/o/oauth2/v2/auth', localOnly: true },
+  { name: 'GOOGLE_TOKEN_URL', meaning: 'Google\'s token endpoint.', expected: 'an https URL', default: 'https://oauth2.googleapis.com/token', localOnly: true },
+  { name: 'GMAIL_API_URL', meaning: 'The Gmail API.', expected: 'an https URL', default: 'https://gmail.googleapis.com', localOnly: true },
+  { name: 'GOOGLE_ADMIN_API_URL', meaning: 'The Google Admin SDK (Directory API) that directory connections read.', expected: 'an https URL', default: 'https://admin.googleapis.com', localOnly: true },
   { name: 'SECRET_CACHE_TTL_SECONDS', meaning: 'How long secrets read from Key Vault stay cached in memory.', expected: 'a whole number of seconds from 1 to 86400', default: '300' },
   { name: 'MAILBOX_CONCURRENCY', meaning: 'Concurrent provider calls per sending mailbox, across all instances (Graph allows 4; permit leases, docs/delivery.md).', expected: 'a whole number from 1 to 16', default: '4' },
   { name: 'MICROSOFT_MAILBOX_RATE_PER_MINUTE', meaning: 'Messages per minute per Microsoft 365 mailbox (Exchange Online allows about 30).', expected: 'a whole number from 1 to 10000', default: '30' },

@@ -8,9 +8,10 @@ import { dirname, join, normalize } from 'node:path';
 import { brokenLinks, namedPaths } from '../support/doc-links';
 
 const root = join(__dirname, '..', '..');
-const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], { cwd: root, encoding: 'utf8' })
+const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], { cwd: root, encoding: 'utf8' })
   .split('\n')
   .filter((file) => /^(README\.md|docs\/.*\.md|bench\/README\.md|shared\/[^/]+\/README\.md)$/.test(file) && existsSync(join(root, file)));
+const tracked = [...new Set(listed)]; // a file with merge stages is listed once per stage
 
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 /** Where a path named in prose may be meant from: the repository root, the document's folder, or `shared/`. */
