@@ -49,7 +49,7 @@ export function createInvocation(deps: DirectorySyncDeps & { clock: () => Date; 
         events: deps.events,
         scope: { orgId, connectionId, generation: at.generation, at: clock().toISOString() },
         mode: at.kind,
-        // The first sync of a connection announces nobody (README "Directory sync").
+        // The first sync of a connection announces nobody (docs/directory.md, "Directory sync").
         emit: at.generation > 1,
         logListed: (page, keys) => deps.seen.append(orgId, connectionId, at.generation, page, keys),
       });
