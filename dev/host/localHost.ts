@@ -18,6 +18,7 @@ import { FunctionDefinition, HttpFunction, listFunctions, listTerminateHooks, Qu
 import { getConfig } from '@shared/config';
 import { getServices, resetServicesForTests } from '@shared/services';
 import { HostSettings, QueueSettings, readHostSettings } from './hostJson';
+import { assertHostConformance, hostMetadataOf } from './conformance';
 import { AZURE_MAX_REQUEST_BYTES, createHttpHandler } from './http';
 import { consoleLog, describeError, HostLog } from './invocation';
 import { QueuePoller } from './queues';
@@ -85,7 +86,20 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     routePrefix: fromFile.routePrefix,
   };
   const functions = options.functions ?? listFunctions();
-  getConfig(); // a bad setting fails here, before anything listens
+  try {
+    // What Azure's host would refuse stops us here too (HostConformanceError), and so does a bad
+    // setting, before anything listens.
+    assertHostConformance({
+      functions: functions.map(hostMetadataOf),
+      appSettings: process.env,
+      routePrefix: settings.routePrefix,
+      messageEncoding: settings.queues.messageEncoding,
+    });
+    getConfig();
+  } catch (error) {
+    restoreEnv();
+    throw error;
+  }
   const functionKey = process.env.LOCAL_FUNCTION_KEY?.trim() || undefined;
   if (!functionKey) log('warning: LOCAL_FUNCTION_KEY is not set: every function-level route will answer 401');
 

@@ -50,15 +50,6 @@ export class RouteTemplate {
     });
   }
 
-  /**
-   * Per-segment precedence, compared left to right, lower first (ASP.NET's route precedence):
-   * a literal beats a constrained parameter beats a parameter beats a catch-all, so
-   * `orgs/{orgId}/sender` wins over `orgs/{orgId}/{x}` for `orgs/acme/sender`.
-   */
-  get precedence(): number[] {
-    return this.segments.map((s) => (s.literal !== undefined ? 1 : s.catchAll ? 5 : s.constraint ? 2 : s.optional ? 4 : 3));
-  }
-
   /** The route parameters when `pathSegments` (raw, still URL-encoded) match, else undefined. */
   match(pathSegments: string[]): RouteParams | undefined {
     const params: RouteParams = {};
@@ -91,15 +82,4 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-/** Sorts templates so the most specific matching one is found first. */
-export function byPrecedence(a: RouteTemplate, b: RouteTemplate): number {
-  const pa = a.precedence;
-  const pb = b.precedence;
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
 }

@@ -186,7 +186,7 @@ async function tokenEndpoint(sandbox: Sandbox, req: SandboxRequest): Promise<San
       return entraError(sandbox, 400, 'invalid_request', 50059, 'No tenant-identifying information found in either the request or implied by any provided credentials.');
     }
     const tenant = segment.tenant;
-    if (!app || !hasServicePrincipal(world, tenant.id, app)) {
+    if (!app || !hasServicePrincipal(world, tenant.id, app, sandbox.now())) {
       return entraError(sandbox, 400, 'unauthorized_client', 700016, TEXT.appNotFound(creds.clientId, tenant.id));
     }
     const acr = await authenticateClient(sandbox, app, creds);
@@ -259,7 +259,10 @@ async function redeemCode(sandbox: Sandbox, app: AppRegistration, form: URLSearc
     const verifier = form.get('code_verifier') ?? '';
     const derived = code.codeChallengeMethod === 'plain' ? verifier : createHash('sha256').update(verifier).digest('base64url');
     if (!verifier || derived !== code.codeChallenge) {
-      return entraError(sandbox, 400, 'invalid_grant', 50148, 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.');
+      // Entra answers S256 mismatches with AADSTS501481 (older captures show AADSTS50148 with the same meaning):
+      // https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/7425,
+      // https://github.com/MicrosoftDocs/entra-docs/pull/1538 (reference-error-codes lists both).
+      return entraError(sandbox, 400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
     }
   }
   code.redeemed = true;

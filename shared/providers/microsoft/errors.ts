@@ -166,6 +166,28 @@ export function classifyTokenEndpointError(
   });
 }
 
+/**
+ * Why Entra refused to redeem an authorization code, in words for the person at the callback. Every
+ * `invalid_grant` of a code redemption is about the code and the consent link it came back with, never
+ * about a saved sign-in (there is none yet): AADSTS501481 / AADSTS50148 the PKCE verifier does not match
+ * (a code from a sign-in this link did not start, e.g. injected), AADSTS54005 already redeemed,
+ * AADSTS70008 expired, AADSTS9002313 / AADSTS700005 not a code of this app or tenant
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+ */
+const CODE_REFUSALS: Readonly<Record<string, string>> = {
+  AADSTS501481: 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)',
+  AADSTS50148: 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)',
+  AADSTS54005: 'it was already used',
+  AADSTS70008: 'it expired',
+};
+
+/** A refused code redemption (consent callback): STATE_INVALID, "start again", not "Reset and sign in again". */
+export function classifyCodeRedemptionError(error: MailerError): MailerError {
+  if (error.code !== 'MS_REAUTH_REQUIRED') return error;
+  const why = CODE_REFUSALS[error.providerCode ?? ''] ?? 'Entra ID does not accept it for this consent link';
+  return new MailerError('STATE_INVALID', `The sign-in answer cannot be used: ${why}. Nothing was saved.`, { providerCode: error.providerCode });
+}
+
 /** Errors thrown by @azure/identity credentials (ClientSecretCredential, ClientAssertionCredential). */
 export function classifyCredentialError(error: unknown, context: MicrosoftErrorContext = {}): MailerError {
   if (isMailerError(error)) return error;

@@ -6,10 +6,10 @@
  * rotated refresh token, but we must write every rotated refresh token to Key Vault (docs/providers.md "Azure Key Vault").
  * The grants are two small form POSTs (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow).
  */
-import { MailerError } from '../../errors';
+import { isMailerError, MailerError } from '../../errors';
 import type { ProviderContext } from '../module';
 import { platformClientAuthentication } from './credentials';
-import { classifyTokenEndpointError, EntraErrorBody } from './errors';
+import { classifyCodeRedemptionError, classifyTokenEndpointError, EntraErrorBody } from './errors';
 import { timedOut, withDeadline } from '../deadline';
 
 /** What delegated sending needs; offline_access yields the refresh token (README "Sending from Microsoft 365"). */
@@ -84,18 +84,22 @@ async function post(context: ProviderContext, tenant: string, form: Record<strin
   );
 }
 
-/** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included). */
-export function redeemAuthorizationCode(
+/** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included); a refused code is STATE_INVALID. */
+export async function redeemAuthorizationCode(
   context: ProviderContext,
   request: { code: string; codeVerifier: string; redirectUri: string; scopes?: readonly string[] },
 ): Promise<EntraTokenResponse> {
-  return post(context, 'organizations', {
-    grant_type: 'authorization_code',
-    code: request.code,
-    redirect_uri: request.redirectUri,
-    code_verifier: request.codeVerifier,
-    scope: (request.scopes ?? SIGN_IN_SCOPES).join(' '),
-  });
+  try {
+    return await post(context, 'organizations', {
+      grant_type: 'authorization_code',
+      code: request.code,
+      redirect_uri: request.redirectUri,
+      code_verifier: request.codeVerifier,
+      scope: (request.scopes ?? SIGN_IN_SCOPES).join(' '),
+    });
+  } catch (error) {
+    throw isMailerError(error) ? classifyCodeRedemptionError(error) : error;
+  }
 }
 
 /** Exchanges a refresh token; Entra usually returns a NEW refresh token (rotation) that replaces it. */
