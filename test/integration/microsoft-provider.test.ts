@@ -274,13 +274,23 @@ describe('delegated sender (refresh token in Key Vault)', () => {
     expect((await provider.verify())[2]).toMatchObject({ name: 'send-as', ok: false, code: 'MS_SEND_AS_DENIED' });
   });
 
-  it('Test connection refreshes for real: a sign-in revoked after the last send shows at once', async () => {
-    const provider = microsoftProvider.create(await delegatedSender('admin@contoso.example', 'admin@contoso.example'), context);
-    await provider.send(mail()); // an access token is now cached
+  it('Test connection redeems the refresh token only without a valid cached access token, and writes the rotated one only then', async () => {
+    const config = await delegatedSender('admin@contoso.example', 'admin@contoso.example');
+    const versions = async () => (await vaultRows()).find((r) => r.name === config.secretRefs.refreshToken)!.versions.length;
+    const provider = microsoftProvider.create(config, context);
+    const before = (await tokenRequests()).length;
+    const first = await provider.verify();
+    expect([first[0].ok, first[0].message]).toEqual([true, 'Refreshed the saved sign-in of admin@contoso.example.']);
+    expect([(await tokenRequests()).length - before, await versions()]).toEqual([1, 2]);
+    const again = await provider.verify();
+    expect(again.map((c) => c.ok)).toEqual([true, true, true]);
+    expect(again[0].message).toContain('not redeemed again');
+    expect([(await tokenRequests()).length - before, await versions()]).toEqual([1, 2]);
+    // A revoked sign-in shows as soon as there is no valid access token to reuse.
     await sandboxControl('POST', 'entra/users/admin@contoso.example/revoke-sessions');
-    await provider.send(mail()); // still valid until it expires, as with Entra
-    const checks = await provider.verify();
-    expect(checks[0]).toMatchObject({ name: 'sign-in', ok: false, code: 'MS_REAUTH_REQUIRED' });
+    const cold = await microsoftProvider.create(config, context).verify();
+    expect(cold[0]).toMatchObject({ name: 'sign-in', ok: false, code: 'MS_REAUTH_REQUIRED' });
+    expect(await versions()).toBe(2);
   });
 
   it('revoked sign-in sessions -> MS_REAUTH_REQUIRED', async () => {

@@ -35,7 +35,7 @@ const transcript: string[] = [];
 const secretsUsed = new Set<string>([CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET, config.stateSigningKey, KEY]);
 const refreshTokenNames = new Set<string>();
 
-const { api, callback, postCallback } = transcriptApi(() => host, transcript);
+const { api, callback, postCallback, open } = transcriptApi(() => host, transcript);
 
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -64,7 +64,8 @@ describe('admin consent end to end (Contoso)', () => {
   it('a callback naming a tenant without any sign-in is refused (CONSENT_ID_TOKEN_INVALID); nothing stored', async () => {
     const forgedOrg = newOrg('forged');
     const link = await api('POST', `orgs/${forgedOrg}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
-    const state = new URL(link.body.url).searchParams.get('state')!;
+    // The attacker's own browser opened the link (so it is bound to it), then types step 2.
+    const state = new URL(await open(link.body.url)).searchParams.get('state')!;
     // What an attacker (or a confused admin) could type: admin_consent=True for Contoso, with nobody signed in.
     const page = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
     expect(page.status).toBe(400);
@@ -75,7 +76,8 @@ describe('admin consent end to end (Contoso)', () => {
   it('the consent link is an OpenID Connect sign-in (code + PKCE, nonce, form_post) for the platform app, then the tenant\'s own adminconsent', async () => {
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', returnUrl: RETURN_URL });
     expect(link.status).toBe(200);
-    const url = new URL(link.body.url);
+    expect(link.body.url).toMatch(new RegExp(`^${config.publicBaseUrl}/api/oauth/start\\?state=eyJ`));
+    const url = new URL(await open(link.body.url));
     expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
     expect(url.searchParams.get('client_id')).toBe(config.microsoft.clientId);
     expect(url.searchParams.get('scope')).toBe('openid profile');
@@ -97,7 +99,7 @@ describe('admin consent end to end (Contoso)', () => {
 
   it('the callback confirms the tenant, stores it, and redirects to the allowed return URL', async () => {
     const answer = await callback(callbackLocation);
-    expect(answer.status).toBe(302);
+    expect(answer.status).toBe(303);
     const back = new URL(answer.headers.get('location')!);
     expect(`${back.origin}${back.pathname}`).toBe(`${config.publicBaseUrl}/settings`);
     expect(Object.fromEntries(back.searchParams)).toEqual({ tab: 'mail', consent: 'connected', provider: 'microsoft', orgId, mode: 'admin_consent' });
@@ -111,7 +113,7 @@ describe('admin consent end to end (Contoso)', () => {
   it('the same callback again (replayed state) is refused with STATE_INVALID and changes nothing', async () => {
     const before = await api('GET', `orgs/${orgId}/sender`);
     const replay = await callback(callbackLocation);
-    expect(replay.status).toBe(302); // the return URL is signed into the state, so the refusal goes back there
+    expect(replay.status).toBe(303); // the return URL is signed into the state, so the refusal goes back there
     expect(new URL(replay.headers.get('location')!).searchParams.get('code')).toBe('STATE_INVALID');
     expect((await api('GET', `orgs/${orgId}/sender`)).body.version).toBe(before.body.version);
   });
@@ -213,7 +215,7 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
   async function signInForm(orgId: string, upn: string, options: { action?: 'approve' | 'deny'; returnUrl?: string } = {}) {
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'delegated', loginHint: upn, ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}) });
     expect(link.status).toBe(200);
-    const url = new URL(link.body.url);
+    const url = new URL(await open(link.body.url));
     expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
     expect(url.searchParams.get('response_mode')).toBe('form_post');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');

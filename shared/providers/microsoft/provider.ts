@@ -69,12 +69,19 @@ export class MicrosoftMailProvider implements MailProvider {
     return true;
   }
 
+  /**
+   * App-only modes ask Entra for a new token (a secret deleted since shows now). Delegated reuses a
+   * valid cached access token: each redemption rotates the refresh token, which is a new Key Vault
+   * secret version, so Test connection must not write one per click; a sign-in revoked since then
+   * shows when that access token expires (at most about an hour).
+   */
   async verify(): Promise<VerifyCheck[]> {
     const delegated = this.options.kind === 'delegated';
     const tokenCheck = delegated ? 'sign-in' : 'token';
     let token: string;
+    let fetched: boolean;
     try {
-      token = await this.options.tokens.get({ fresh: true });
+      ({ token, fetched } = await this.options.tokens.getTelling({ fresh: !delegated }));
     } catch (error) {
       const classified = asMailerError(error);
       return [failedCheck(tokenCheck, classified), skippedCheck('permission', 'no token'), skippedCheck('mailbox', 'no token')];
@@ -82,12 +89,10 @@ export class MicrosoftMailProvider implements MailProvider {
     const claims = readClaims(token);
     const account = claims?.upn ?? claims?.preferred_username ?? claims?.unique_name;
     const facts = { kind: this.options.kind, sender: this.sender.address, account, accountEmail: this.options.errorContext.account };
+    const of = account ? ` of ${account}` : '';
+    const signIn = fetched ? `Refreshed the saved sign-in${of}.` : `The saved sign-in${of} holds a valid access token from its last refresh (not redeemed again).`;
     return [
-      {
-        name: tokenCheck,
-        ok: true,
-        message: delegated ? `Refreshed the saved sign-in${account ? ` of ${account}` : ''}.` : `Entra ID issued a token${claims?.tid ? ` for tenant ${claims.tid}` : ''}.`,
-      },
+      { name: tokenCheck, ok: true, message: delegated ? signIn : `Entra ID issued a token${claims?.tid ? ` for tenant ${claims.tid}` : ''}.` },
       permissionCheck(claims, { ...facts, hint: this.options.permissionHint }),
       ...mailboxChecks(await this.probeMailbox(), facts),
     ];
