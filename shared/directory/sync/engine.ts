@@ -27,8 +27,6 @@ import { createInvocation, LEASE_MS, type ClaimedRow } from './invocation';
 import { admit, claim, startProgress, timeBudget, UNLIMITED_BUDGET, type SyncBudget, type SyncMessage } from './progress';
 import type { DirectorySource, SyncEndpoints } from './types';
 
-export { LEASE_MS };
-
 /** The 409 of a second sync: the running one's start time in the hint and as `runningSince`. */
 export class SyncRunningError extends MailerError {
   constructor(readonly runningSince: string) {
