@@ -7,7 +7,7 @@
 import type { ErrorCode } from './errors';
 
 /** Who fixes it: the org's admin, the platform operator, the SaaS calling the API, a webhook receiver, or nobody (it heals). */
-export type RunbookActor = 'admin' | 'operator' | 'SaaS' | 'SaaS/admin' | 'receiver' | 'none';
+export type RunbookActor = 'admin' | 'operator' | 'operator/admin' | 'SaaS' | 'SaaS/admin' | 'receiver' | 'none';
 
 export interface RunbookEntry {
   who: RunbookActor;
@@ -60,13 +60,13 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     who: 'admin',
     means: 'an application access policy excludes the mailbox (`[RAOP] Blocked by tenant configured AppOnly AccessPolicy`)',
     seen: 'Test connection `mailbox` check',
-    act: 'admin adds the mailbox to the policy\'s group',
+    act: "admin adds the mailbox to the policy's group",
   },
   MS_RBAC_SCOPE_DENIED: {
     who: 'admin',
     means: 'no Entra Mail.Send, and the mailbox is outside the Exchange RBAC for Applications scope',
     seen: 'Test connection `mailbox` check, a send',
-    act: 'admin adds the mailbox to the management scope (`Test-ServicePrincipalAuthorization`)',
+    act: 'admin adds the mailbox to the management scope (`Test-ServicePrincipalAuthorization` shows what the app may do)',
   },
   MS_MAILBOX_NOT_FOUND: {
     who: 'admin',
@@ -332,15 +332,9 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     seen: '400 on the callback',
     act: 'start again from the settings page',
   },
-  CONSENT_NOT_ADMIN: {
-    who: 'admin',
-    means: 'the account that signed in holds no admin role that can grant consent (or `wids` is not emitted)',
-    seen: '400 on the callback',
-    act: 'sign in as a Global or Privileged Role Administrator; operator: the platform app needs `groupMembershipClaims: DirectoryRole`',
-  },
   CONSENT_PERMISSION_NOT_GRANTED: {
     who: 'admin',
-    means: 'after an admin consent answer the app\'s token still lacks the roles it grants (consent page skipped)',
+    means: "after an admin consent answer the app's token still lacks the roles it grants (the consent page was skipped)",
     seen: '400 on the callback',
     act: 'a Global or Privileged Role Administrator accepts on the Microsoft page',
   },
@@ -349,6 +343,30 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     means: 'Entra still did not know the new service principal after about two minutes',
     seen: '503 on the callback',
     act: 'wait a few minutes and open the consent link again',
+  },
+  CONSENT_BROWSER_MISMATCH: {
+    who: 'admin',
+    means: "the provider's answer came back to a browser without the cookie our start page set (a forwarded link, or another browser)",
+    seen: '403 on the callback or the confirmation; nothing saved',
+    act: 'the admin starts again from the settings page in the browser that finishes the consent',
+  },
+  CONSENT_LINK_CLAIMED: {
+    who: 'admin',
+    means: 'a second browser opened a consent link that another browser had already opened',
+    seen: '409 on the consent start page',
+    act: 'the admin asks for a new link; links must not be forwarded',
+  },
+  CONSENT_FRAMED: {
+    who: 'admin',
+    means: 'a consent start was loaded inside a frame (Sec-Fetch-Dest not `document`)',
+    seen: '400 on the consent start page',
+    act: 'open the link in its own tab; the settings page opens consent top-level',
+  },
+  CONSENT_NOT_ADMIN: {
+    who: 'admin',
+    means: 'the account that signed in holds no admin role that can grant consent (or `wids` is not emitted)',
+    seen: '400 on the callback',
+    act: 'sign in as a Global or Privileged Role Administrator; operator: the platform app needs `groupMembershipClaims: DirectoryRole`',
   },
   CONSENT_TENANT_MISMATCH: {
     who: 'admin',
@@ -386,6 +404,12 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     seen: '429 with `Retry-After`',
     act: 'wait; raise `TEST_SEND_LIMIT` only if needed',
   },
+  TEST_CONNECTION_LIMIT: {
+    who: 'admin',
+    means: 'too many Test connection calls for the org in the window (each reads Key Vault and asks for a token)',
+    seen: '429 with `Retry-After`',
+    act: 'wait; raise `TEST_CONNECTION_LIMIT` only if needed',
+  },
   IDEMPOTENCY_CONFLICT: {
     who: 'SaaS',
     means: 'the same message id was sent again with different content',
@@ -420,7 +444,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     who: 'operator',
     means: 'an `application` connection was asked for but `MICROSOFT_DIRECTORY_CLIENT_ID` is not set',
     seen: '422 on create',
-    act: 'register the directory app (infra/README.md) and set both settings, or use `delegated`',
+    act: 'register the directory app ([infra/README.md](../../infra/README.md#optional-the-directory-app-application-directory-connections)), `azd env set MICROSOFT_DIRECTORY_CLIENT_ID <id>`, `azd provision`, store its secret; or use `delegated`',
   },
   TOO_MANY_DIRECTORY_CONNECTIONS: {
     who: 'admin',
@@ -447,10 +471,10 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     act: 'admin reconnects (POST .../consent-link)',
   },
   DIRECTORY_API_DISABLED: {
-    who: 'admin',
-    means: 'Google `accessNotConfigured`: the Admin SDK API is off in the Cloud project',
+    who: 'operator/admin',
+    means: "Google `accessNotConfigured`: the Admin SDK API is off in the Cloud project the calls go through: the platform's own project for `oauth` connections (operator), the customer's service-account project for `service_account` (admin)",
     seen: '422 on create; `lastError`',
-    act: 'enable "Admin SDK API" in the Cloud project',
+    act: '`oauth`: the operator enables "Admin SDK API" in the platform Google project and adds the directory scopes ([infra/README.md](../../infra/README.md#google-project-for-directory-connections)); `service_account`: the customer enables it in their project (the hint says which)',
   },
   DIRECTORY_GROUP_NOT_FOUND: {
     who: 'SaaS',

@@ -15,7 +15,7 @@ import { isMailerError, MailerError, type ErrorCode } from '../../errors';
 import type { DirectoryConnection, DirectoryError, DirectorySyncState, SyncProgress } from '../model';
 import { CopyWriter } from './copyWriter';
 import { handedOn, released, type SyncBudget } from './progress';
-import type { DirectorySyncDeps, SyncOutcome } from './engine';
+import type { DirectorySyncDeps, SyncOutcome } from './deps';
 import type { DirectorySource, SyncContext } from './types';
 
 /** A lease not renewed for this long belongs to a sync that died; the next request takes it over. */
