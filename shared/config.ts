@@ -54,6 +54,8 @@ export interface Config {
   retryBaseMs: number;
   /** Save-and-test sends allowed per org within a sliding window (across instances). */
   testSendLimit: { count: number; windowMs: number };
+  /** Test connection (verify) per org: same sliding window as Save and test. */
+  testConnectionLimit: { count: number; windowMs: number };
   /** Application Insights, when metrics are exported (shared/telemetry/setup.ts). */
   telemetryConnectionString?: string;
   /** When the platform app's client secret expires (epoch ms), if the operator recorded it. */
@@ -240,6 +242,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     testSendLimit: Object.freeze({
       count: integer(env, 'TEST_SEND_LIMIT', 1, 1000),
       windowMs: integer(env, 'TEST_SEND_WINDOW_SECONDS', 1, 86400) * 1000,
+    }),
+    testConnectionLimit: Object.freeze({
+      count: integer(env, 'TEST_CONNECTION_LIMIT', 1, 1000),
+      windowMs: integer(env, 'TEST_CONNECTION_WINDOW_SECONDS', 1, 86400) * 1000,
     }),
     telemetryConnectionString: read(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     platformSecretExpiresAt: date(env, 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON'),

@@ -7,7 +7,8 @@
  */
 import { boundedCache } from './cache/bounded';
 import { isMailerError } from './errors';
-import type { Services } from './services';
+import type { StorageClients } from './store/storageClients';
+import type { SecretStore } from './store/types';
 import { unavailableReason } from './store/storageErrors';
 
 /** `access denied`: the dependency answered but refuses the app's identity (a role assignment to fix), not an outage. */
@@ -55,7 +56,7 @@ function reasonOf(error: unknown): string {
 }
 
 export async function checkHealth(
-  services: Pick<Services, 'storage' | 'secrets'>,
+  services: { storage: Pick<StorageClients, 'ping'>; secrets: Pick<SecretStore, 'ping'> },
   timeoutMs: number = DEFAULT_CHECK_TIMEOUT_MS,
 ): Promise<HealthReport> {
   const [storage, keyVault] = await Promise.all([

@@ -20,6 +20,16 @@ import { RouteTemplate } from './routes';
 import { hostHeaders, hostQuery } from './rpcHttp';
 
 export const AZURE_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The host's request body limit: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it parses as a whole number of
+ * bytes, else 100 MB (src/WebJobs.Script.WebHost/Middleware/HttpRequestBodySizeMiddleware.cs and
+ * ScriptConstants.DefaultMaxRequestBodySize in Azure/azure-functions-host).
+ */
+export function requestBodyLimit(env: Readonly<Record<string, string | undefined>>): number {
+  const setting = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim() ?? '';
+  return /^\d+$/.test(setting) ? Number(setting) : AZURE_MAX_REQUEST_BYTES;
+}
 export const AZURE_MAX_URL_LENGTH = 4096;
 
 export interface HttpHostOptions {

@@ -7,7 +7,10 @@
  * names lower-cased, empty values kept (the Node.js worker declares UseNullableValueDictionaryForHttp,
  * src/startApp.ts of Azure/azure-functions-nodejs-worker). `@azure/functions` then builds
  * `request.query` from that map, not from the URL (src/http/HttpRequest.ts), so `?a=1&a=2` reads as
- * `query.get('a') === '1,2'`.
+ * `query.get('a') === '1,2'`. With `enableHttpStream` the worker takes the headers from the trigger's
+ * binding data instead, joined the same way (`request.Headers.ToDictionary(..., kvp.Value.ToString())`
+ * in src/WebJobs.Extensions.Http/HttpTriggerAttributeBindingProvider.cs of
+ * Azure/azure-webjobs-sdk-extensions), and the query from the forwarded URL, each value kept.
  */
 import type { IncomingMessage } from 'node:http';
 

@@ -185,5 +185,5 @@ fi
 cat <<EOF
 
 Next: 'azd deploy' (if this was 'azd provision'), then open $PUBLIC_BASE_URL/api/health
-and configure the default sender with PUT /api/orgs/_default/sender (README "Deploy to Azure").
+and configure the default sender with PUT /api/orgs/_default/sender (infra/README.md).
 EOF

@@ -1,6 +1,6 @@
 /**
  * Delivery status in Table `deliveries` (PK = orgId, RK = message id), with conditional state
- * transitions (README "Delivery, retries and fairness"):
+ * transitions (docs/delivery.md):
  *
  *   queued -> sending -> sent
  *                     -> retrying -> sending ...
