@@ -3,7 +3,7 @@ import { MAX_FLOOD_MAILBOXES } from './mailboxes';
 /**
  * The options of `npm run bench` (bench/run.ts), parsed apart from the run so the unit tests can
  * check them (test/unit/bench-options.test.ts). Defaults are chosen so the whole run, both
- * profiles, ends in under 15 minutes on an idle 2-core machine (README "Benchmarks").
+ * profiles, ends in under 15 minutes on an idle 2-core machine (bench/README.md).
  */
 
 /** Parts of the run `--only` selects; `--scale-out-only` is kept as the older spelling of `--only scaleout`. */
@@ -41,7 +41,7 @@ export const BENCH_DEFAULTS: BenchOptions = {
   floodOrgs: 10,
   // Not the issue's 1,000 per org: the API takes ~20 messages/s on this 2-core machine while the
   // worker sends beside it, so 10 x 1,000 would take ~8 minutes per profile, over the whole 15-minute
-  // budget; and Azurite's queue receive scans every hidden message (README "Benchmarks", fairness).
+  // budget; and Azurite's queue receive scans every hidden message (bench/README.md, fairness).
   flood: 100,
   ratePerMinute: 300,
   quiet: 10,

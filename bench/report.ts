@@ -1,5 +1,5 @@
 /**
- * What `npm run bench` prints (and the README shows): a list of sections, each a function of all
+ * What `npm run bench` prints (and bench/README.md summarises): a list of sections, each a function of all
  * the figures. The main section is one Markdown table with a column per latency profile, built
  * from `ROWS` (one entry per figure); a new benchmark adds its rows to `ROWS` or a section to
  * `SECTIONS`. Ratios first: the machine is shared and noisy, absolute numbers move between runs.

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the benchmarks of README "Benchmarks", measured side by side in one run (the
+ * `npm run bench`: the benchmarks of bench/README.md, measured side by side in one run (the
  * machine is noisy: compare ratios, not absolute numbers), under each latency profile
- * (bench/profiles.ts). Prints the Markdown for the README and writes every figure as JSON to
+ * (bench/profiles.ts). Prints the Markdown for bench/README.md and writes every figure as JSON to
  * bench/results/<date>.json, one file per run, for comparisons between runs.
  *
  *   npm run bench                                   # both profiles, default sizes (bench/options.ts)
@@ -77,7 +77,7 @@ async function benchProfile(stack: BenchStack, profile: LatencyProfile, options:
   return figures;
 }
 
-/** bench/results/<date>.json: every figure of this run (the README's table is one of them). */
+/** bench/results/<date>.json: every figure of this run (bench/README.md shows some of them). */
 function writeResults(figures: BenchFigures): string {
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });

@@ -488,6 +488,12 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     seen: '422 at enqueue; or a `failed` parent row when it grew before send time',
     act: 'send to smaller groups; raise the setting if the volume is intended',
   },
+  DIRECTORY_TOO_MANY_GROUPS: {
+    who: 'SaaS',
+    means: 'a message names more than 20 different `{ group }` entries (repeats of one group count once)',
+    seen: '422 at enqueue',
+    act: 'send to fewer groups, or split the message',
+  },
   DIRECTORY_GROUP_EMPTY: {
     who: 'SaaS',
     means: 'expanding the groups left no one to send to (every member disabled or without mail)',

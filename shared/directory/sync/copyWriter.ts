@@ -17,7 +17,7 @@
  * sees the same changes and sends them again under the same ids (changeEvents.ts), so nothing is lost
  * and receivers de-duplicate; if it dies after the write, the re-run finds the copy already changed and
  * sends nothing. The first sync of a connection emits none: the people already in a directory are not
- * joiners, and a 10,000-user tenant must not greet its SaaS with 10,000 events (README "Directory sync").
+ * joiners, and a 10,000-user tenant must not greet its SaaS with 10,000 events (docs/directory.md, "Directory sync").
  */
 import type { PlatformEvent, PlatformEventSink } from '../../events/types';
 import { MEMBER_KEY_SEPARATOR, type DirectoryStore, type DirectoryWrite } from '../../store/directoryStore';

@@ -64,7 +64,7 @@ class Invocation {
       events: this.deps.events,
       scope: { orgId: this.orgId, connectionId: this.connectionId, generation: at.generation, at: this.deps.clock().toISOString() },
       mode: at.kind,
-      // The first sync of a connection announces nobody (README "Directory sync").
+      // The first sync of a connection announces nobody (docs/directory.md, "Directory sync").
       emit: at.generation > 1,
       logListed: (page, keys) => this.deps.seen.append(this.orgId, this.connectionId, at.generation, page, keys),
     });

@@ -1,6 +1,6 @@
 /**
  * The Microsoft 365 provider module: admin_consent, app_registration and delegated senders through
- * Microsoft Graph sendMail (README "Sending from Microsoft 365").
+ * Microsoft Graph sendMail (docs/senders.md).
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ERROR_CODES, MailerError } from '../../errors';
