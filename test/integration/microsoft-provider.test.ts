@@ -18,6 +18,7 @@ import type { LoggedRequest } from '../../dev/sandbox/server';
 import { sandboxControl } from '../support/env';
 import { mailerFailure as failure } from '../support/mailer-error';
 import { delegatedTokens, sandboxMessages, tokenRequests, vaultRows } from './microsoft-helpers';
+import { senderConfig } from '../support/builders';
 
 const config = loadConfig();
 const secrets = createSecretStore(config);
@@ -27,26 +28,17 @@ const org = () => `ms${randomBytes(5).toString('hex')}`;
 
 function sender(overrides: Partial<SenderConfig> = {}): SenderConfig {
   const at = new Date().toISOString();
-  return {
+  return senderConfig({
     orgId: org(),
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: 'notifications@contoso.example',
     senderName: 'Compliance team - Contoso',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
     tenantId: CONTOSO_TENANT_ID,
     clientId: CONTOSO_APP_ID,
     secretRefs: {},
-    secretHints: {},
     createdAt: at,
     updatedAt: at,
     ...overrides,
-  };
+  });
 }
 
 /** An app_registration sender whose client secret is in the sandbox Key Vault. */
