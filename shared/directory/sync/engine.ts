@@ -132,7 +132,11 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
 
   const service: DirectorySyncService = {
     async request(orgId, connectionId) {
-      await connectionOf(orgId, connectionId);
+      const connection = await connectionOf(orgId, connectionId);
+      // Before its consent completes a connection holds no credential: a sync could only fail later.
+      if (connection.status === 'connecting') {
+        throw new MailerError('DIRECTORY_CONNECTION_NOT_READY', `Directory connection ${connectionId} is still waiting for its consent; there is nothing to sync yet.`);
+      }
       const owner = randomUUID();
       const row = await take(orgId, connectionId, owner);
       await deps.queue.send({ orgId, connectionId, owner, step: 0 });
