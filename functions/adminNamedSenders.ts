@@ -28,8 +28,8 @@ export const adminNamedSender: HttpHandler = asAdmin(async ({ orgId }, request) 
 defineHttp({ name: 'adminNamedSender', route: 'manage/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'anonymous', handler: adminNamedSender });
 
 /** Consent from the page comes back to the page, whatever `returnUrl` the body names. */
-export const adminNamedSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, request) =>
-  json(200, await named().consentLink(orgId, keyFrom(request), pageConsentRequest(await readJson(request), getServices().config))),
+export const adminNamedSenderConsentLink: HttpHandler = asAdmin(async (session, request) =>
+  json(200, await named().consentLink(session.orgId, keyFrom(request), pageConsentRequest(await readJson(request), getServices().config, session))),
 );
 
 defineHttp({ name: 'adminNamedSenderConsentLink', route: 'manage/senders/{senderKey}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderConsentLink });

@@ -19,7 +19,7 @@ import { getConfig } from '@shared/config';
 import { getServices, resetServicesForTests } from '@shared/services';
 import { HostSettings, QueueSettings, readHostSettings } from './hostJson';
 import { assertHostConformance, hostMetadataOf } from './conformance';
-import { AZURE_MAX_REQUEST_BYTES, createHttpHandler } from './http';
+import { createHttpHandler, requestBodyLimit } from './http';
 import { consoleLog, describeError, HostLog } from './invocation';
 import { QueuePoller } from './queues';
 import { TimerRunner } from './timers';
@@ -107,7 +107,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     functions: functions.filter((f): f is HttpFunction => f.kind === 'http'),
     routePrefix: settings.routePrefix,
     functionKey,
-    maxRequestBytes: options.maxRequestBytes ?? AZURE_MAX_REQUEST_BYTES,
+    maxRequestBytes: options.maxRequestBytes ?? requestBodyLimit(process.env),
     log,
   });
   const server: Server = createServer((req, res) => {

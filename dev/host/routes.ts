@@ -2,7 +2,10 @@
  * Azure Functions route templates (ASP.NET Core routing syntax) for the local host:
  * literal segments (matched case-insensitively, as ASP.NET does), `{name}`, optional `{name?}`
  * (trailing segments only), constraints `{name:int}` / `:guid` / `:alpha` / `:bool`, and a
- * catch-all `{*rest}` as the last segment. Parameters reach the handler URL-decoded.
+ * catch-all `{*rest}` as the last segment. Parameters reach the handler URL-decoded as Kestrel decodes
+ * the path, except an encoded slash: Kestrel keeps `%2F` as it is ("PathDecoder.DecodePath ...
+ * deliberately preserves %2F", https://github.com/dotnet/aspnetcore/pull/65930) and routing decodes
+ * nothing further (https://github.com/aspnet/Mvc/issues/6388), so `a%2Fb` reaches a function as `a%2Fb`.
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger#customize-the-http-endpoint
  */
 
@@ -77,9 +80,16 @@ export class RouteTemplate {
 }
 
 function safeDecode(segment: string): string {
+  return segment
+    .split(/(%2F)/i)
+    .map((part, i) => (i % 2 === 1 ? part : decodeOrKeep(part)))
+    .join('');
+}
+
+function decodeOrKeep(text: string): string {
   try {
-    return decodeURIComponent(segment);
+    return decodeURIComponent(text);
   } catch {
-    return segment;
+    return text;
   }
 }

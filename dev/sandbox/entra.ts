@@ -17,6 +17,7 @@ import {
   findUser,
   hasServicePrincipal,
   MicrosoftUser,
+  primarySmtp,
   servicePrincipalId,
 } from './world';
 import { checkSandboxJwt, GRAPH_APP_ID, GRAPH_RESOURCE, issueAppToken, issueIdToken, issueUserToken, jwks, ACCESS_TOKEN_LIFETIME_SECONDS } from './tokens';
@@ -342,7 +343,9 @@ async function delegatedTokens(
   if (scope.oidc.includes('openid')) {
     const claims = app.groupMembershipClaims;
     const wids = claims === 'DirectoryRole' || claims === 'All' ? directoryRoles(user) : undefined;
-    body.id_token = await issueIdToken({ issuerBase: sandbox.urls.entra, user, clientId: app.clientId, nonce, wids, now });
+    // The `mail` attribute: set for every mailbox (its primary SMTP address), absent for a user without one.
+    const email = scope.oidc.includes('email') && (user.mail || user.mailboxEnabled) ? primarySmtp(user) : undefined;
+    body.id_token = await issueIdToken({ issuerBase: sandbox.urls.entra, user, clientId: app.clientId, nonce, wids, email, now });
   }
   body.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: user.tenantId })).toString('base64url');
   record(sandbox, grantType, app.clientId, user.tenantId, audience, user.id);

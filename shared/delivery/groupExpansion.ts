@@ -2,7 +2,7 @@
  * Expanding a message's `{ group }` recipients from the synced directory copy into the final
  * recipients, each of whom gets a copy of the message addressed to them alone (groupFanout.ts).
  *
- * The rule for mixing (README "Sending to a directory group"): every final recipient, whether named
+ * The rule for mixing (docs/delivery.md, "Sending to a directory group"): every final recipient, whether named
  * in to, cc or bcc, by address or through a group, gets ONE copy with only themselves in `to`; cc
  * and bcc lose their meaning, since nobody sees anybody else. Addresses are deduplicated
  * case-insensitively (explicit entries first, then groups in the order named); disabled accounts and

@@ -18,6 +18,7 @@ import type { LoggedRequest } from '../../dev/sandbox/server';
 import { sandboxControl } from '../support/env';
 import { mailerFailure as failure } from '../support/mailer-error';
 import { delegatedTokens, sandboxMessages, tokenRequests, vaultRows } from './microsoft-helpers';
+import { senderConfig } from '../support/builders';
 
 const config = loadConfig();
 const secrets = createSecretStore(config);
@@ -27,26 +28,17 @@ const org = () => `ms${randomBytes(5).toString('hex')}`;
 
 function sender(overrides: Partial<SenderConfig> = {}): SenderConfig {
   const at = new Date().toISOString();
-  return {
+  return senderConfig({
     orgId: org(),
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: 'notifications@contoso.example',
     senderName: 'Compliance team - Contoso',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
     tenantId: CONTOSO_TENANT_ID,
     clientId: CONTOSO_APP_ID,
     secretRefs: {},
-    secretHints: {},
     createdAt: at,
     updatedAt: at,
     ...overrides,
-  };
+  });
 }
 
 /** An app_registration sender whose client secret is in the sandbox Key Vault. */
@@ -213,12 +205,13 @@ describe('Test connection (verify) checks, no mail sent', () => {
     expect(expired.slice(1).every((c) => !c.ok && !c.code)).toBe(true);
   });
 
-  it('a token without the Mail.Send role fails the permission check (JWT decoded) and the mailbox check', async () => {
+  it('a token without the Mail.Send role only warns on the claims (Exchange RBAC may grant it); the mailbox\'s refusal fails the mailbox check, naming both fixes', async () => {
     const app = await sandboxControl('POST', 'entra/apps', { displayName: 'No Mail.Send', homeTenantId: CONTOSO_TENANT_ID, secret: 'no-mail-send' });
     const checks = await microsoftProvider.create(await appSender('no-mail-send', { clientId: app.clientId }), context).verify();
     expect(checks[0].ok).toBe(true);
-    expect(checks[1]).toMatchObject({ name: 'permission', ok: false, code: 'MS_CONSENT_MISSING' });
-    expect(checks[2]).toMatchObject({ name: 'mailbox', ok: false, code: 'MS_CONSENT_MISSING' });
+    expect(checks[1]).toMatchObject({ name: 'permission', ok: false, level: 'warning', message: expect.stringContaining('not granted in Entra ID') });
+    expect(checks[1].code).toBeUndefined();
+    expect(checks[2]).toMatchObject({ name: 'mailbox', ok: false, code: 'MS_RBAC_SCOPE_DENIED', hint: expect.stringMatching(/RBAC for Applications.*or grant Mail\.Send in Entra ID/) });
   });
 });
 
@@ -260,7 +253,7 @@ describe('delegated sender (refresh token in Key Vault)', () => {
     const row = (await vaultRows()).find((r) => r.name === config.secretRefs.refreshToken)!;
     expect(row.versions).toHaveLength(2);
     const checks = await provider.verify();
-    expect(checks.map((c) => [c.name, c.ok])).toEqual([['sign-in', true], ['permission', true], ['mailbox', true]]);
+    expect(checks.map((c) => [c.name, c.ok, c.skipped ?? false])).toEqual([['sign-in', true, false], ['permission', true, false], ['mailbox', true, false], ['send-as', false, true]]);
     expect(checks[0].message).toContain('admin@contoso.example');
   });
 
@@ -269,7 +262,8 @@ describe('delegated sender (refresh token in Key Vault)', () => {
     const error = await failure(provider.send(mail()));
     expect(error.code).toBe('MS_SEND_AS_DENIED');
     expect(error.hint).toContain('notifications@contoso.example may not send as privacy@contoso.example');
-    expect((await provider.verify())[2]).toMatchObject({ name: 'mailbox', ok: false, code: 'MS_SEND_AS_DENIED' });
+    // Here Graph refused Send As before the missing recipients: a real refusal, so the send-as check fails.
+    expect((await provider.verify())[2]).toMatchObject({ name: 'send-as', ok: false, code: 'MS_SEND_AS_DENIED' });
   });
 
   it('Test connection redeems the refresh token only without a valid cached access token, and writes the rotated one only then', async () => {

@@ -146,6 +146,13 @@ describe('each rule fails on a deliberately bad registration, with the host\'s m
     expect(violationsWith(queue('tempQueue', 'temp-queue', 'Other'), { appSettings: { ...LOCAL_STORAGE, Other__credential: 'managedidentity' } })).toHaveLength(1);
   });
 
+  test('timers without the host\'s storage', () => {
+    const timers = listFunctions().filter((d) => d.kind === 'timer').map((d) => d.name);
+    const violations = check(appFunctions, { appSettings: { AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net' } });
+    expect(violations.filter((v) => v.message.startsWith("The host's storage is not set")).map((v) => v.functionName)).toEqual(timers);
+    expect(check(appFunctions, { appSettings: { AzureWebJobsStorage__queueServiceUri: 'https://q', AzureWebJobsStorage__blobServiceUri: 'https://b' } })).toEqual([]);
+  });
+
   test('queue messages the host would not decode as our producers write them (messageEncoding none)', () => {
     const violations = check(appFunctions, { messageEncoding: 'none' });
     const queueFunctions = listFunctions().filter((d) => d.kind === 'queue').map((d) => d.name);

@@ -6,6 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeSpan, readHostSettings } from '../../dev/host/hostJson';
+import { AZURE_MAX_REQUEST_BYTES, requestBodyLimit } from '../../dev/host/http';
+import { streamedParams } from '../../dev/host/rpcHttp';
 
 const at = (iso: string) => new Date(iso);
 const next = (expression: string, after: string) => new NcrontabSchedule(expression).next(at(after)).toISOString();
@@ -47,6 +49,8 @@ describe('route templates', () => {
     expect(new RouteTemplate('items/{n:int}').match(segments('items/x'))).toBeUndefined();
     expect(new RouteTemplate('items/{n:int}').match(segments('items/42'))).toEqual({ n: '42' });
     expect(new RouteTemplate('files/{*path}').match(segments('files/a/b%20c'))).toEqual({ path: 'a/b c' });
+    // Kestrel keeps an encoded slash encoded; everything else is decoded.
+    expect(new RouteTemplate('files/{name}').match(segments('files/a%2fb%C3%BC%2F'))).toEqual({ name: 'a%2fbü%2F' });
   });
 
   test('routes are tried in function-name order, compared as .NET OrdinalIgnoreCase (upper-cased)', () => {
@@ -85,3 +89,21 @@ describe('host.json', () => {
     });
   });
 });
+
+describe('request body limit', () => {
+  test('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it is a whole number of bytes, else the host default of 100 MB', () => {
+    expect(AZURE_MAX_REQUEST_BYTES).toBe(104_857_600);
+    expect(requestBodyLimit({})).toBe(104_857_600);
+    expect(requestBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '2048' })).toBe(2048);
+    expect(requestBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '2 MB' })).toBe(104_857_600);
+  });
+});
+
+describe('streamed request parameters', () => {
+  test('query parameters but code join the route values, which win; a key keeps its first spelling', () => {
+    const url = new URL('http://localhost/api/orgs/acme/echo?status=failed&status=sent&code=key&OrgId=evil');
+    expect(streamedParams(url, { orgId: 'acme' })).toEqual({ status: 'failed,sent', OrgId: 'acme' });
+    expect(streamedParams(new URL('http://localhost/api/x'), { id: 'a%2Fb' })).toEqual({ id: 'a%2Fb' });
+  });
+});
+

@@ -7,7 +7,7 @@
 import { httpViolations } from './httpRules';
 import type { FunctionMetadata } from './metadata';
 import { nameViolations } from './names';
-import { AppSettings, encodingViolations, queueViolations } from './storageRules';
+import { AppSettings, encodingViolations, hostStorageViolations, queueViolations } from './storageRules';
 import { timerViolations } from './timerRules';
 import type { Violation } from './violation';
 
@@ -31,6 +31,7 @@ export function checkHostConformance(input: ConformanceInput): Violation[] {
     ...nameViolations(input.functions),
     ...httpViolations(input.functions, input.routePrefix),
     ...queueViolations(input.functions, input.appSettings),
+    ...hostStorageViolations(input.functions, input.appSettings),
     ...encodingViolations(input.functions, input.messageEncoding),
     ...timerViolations(input.functions),
   ];

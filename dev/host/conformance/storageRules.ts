@@ -55,6 +55,26 @@ export function queueViolations(functions: readonly FunctionMetadata[], settings
   });
 }
 
+/**
+ * Triggers other than HTTP need the host's own storage, AzureWebJobsStorage: timers keep their schedule
+ * status and their one-instance locks there, in blobs
+ * (https://learn.microsoft.com/azure/azure-functions/functions-app-settings#azurewebjobsstorage,
+ * https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity:
+ * a connection string, or `AzureWebJobsStorage__blobServiceUri` / `__accountName`). The host has no one
+ * message for its absence; ours names the settings.
+ */
+export function hostStorageViolations(functions: readonly FunctionMetadata[], settings: AppSettings): Violation[] {
+  const has = (name: string) => (settings[name] ?? '').trim() !== '';
+  if ([DEFAULT_CONNECTION, `${DEFAULT_CONNECTION}__blobServiceUri`, `${DEFAULT_CONNECTION}__accountName`].some(has)) return [];
+  return functions
+    .filter((fn) => triggerBinding(fn)?.type === 'timerTrigger')
+    .map((fn) => ({
+      functionName: fn.name,
+      rule: 'connection' as const,
+      message: `The host's storage is not set: a timer needs AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__blobServiceUri.`,
+    }));
+}
+
 /** The host's default queue message encoding, and the one our producers write. */
 export const PRODUCED_ENCODING = 'base64';
 

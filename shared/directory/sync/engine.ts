@@ -16,18 +16,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isMailerError, MailerError } from '../../errors';
-import type { PlatformEventSink } from '../../events/types';
-import type { DirectoryStore } from '../../store/directoryStore';
-import type { DirectorySyncRowStore } from '../../store/directorySyncRow';
-import type { QueueStore } from '../../store/outboxQueue';
-import type { ConnectionsForSync, DirectoryConnection, DirectoryError, DirectoryProvider, DirectorySyncState } from '../model';
-import type { DirectorySeenLog } from '../../store/directorySeenLog';
+import type { DirectoryConnection, DirectorySyncState } from '../model';
 import { SOURCES } from './sources';
 import { createInvocation, LEASE_MS, type ClaimedRow } from './invocation';
-import { admit, claim, startProgress, timeBudget, UNLIMITED_BUDGET, type SyncBudget, type SyncMessage } from './progress';
-import type { DirectorySource, SyncEndpoints } from './types';
+import { admit, claim, startProgress, timeBudget, UNLIMITED_BUDGET, type SyncMessage } from './progress';
+import type { DirectorySyncDeps, SyncOutcome } from './deps';
 
-export { LEASE_MS };
+export type { DirectorySyncDeps, SyncOutcome };
 
 /** The 409 of a second sync: the running one's start time in the hint and as `runningSince`. */
 export class SyncRunningError extends MailerError {
@@ -39,38 +34,6 @@ export class SyncRunningError extends MailerError {
   override toJSON() {
     return { ...super.toJSON(), runningSince: this.runningSince };
   }
-}
-
-export interface DirectorySyncDeps {
-  store: DirectoryStore;
-  rows: DirectorySyncRowStore;
-  connections: ConnectionsForSync;
-  events: PlatformEventSink;
-  /** The seen log of full listings (shared/store/directorySeenLog.ts). */
-  seen: DirectorySeenLog;
-  /** Queue `directory-sync`. */
-  queue: QueueStore;
-  /** DIRECTORY_SYNC_BUDGET_SECONDS: how long one invocation reads pages before it hands on. */
-  budgetMs: number;
-  /** Replaces the time budget (tests: a page count). */
-  budget?: () => SyncBudget;
-  endpoints: SyncEndpoints;
-  intervalMs: number;
-  sources?: Readonly<Record<DirectoryProvider, DirectorySource>>;
-  clock?: () => Date;
-  log?: (line: string) => void;
-}
-
-export interface SyncOutcome {
-  /** `continued`: handed on to a new message; `deferred`: another invocation runs it, the message comes back later. */
-  outcome: 'ok' | 'failed' | 'skipped' | 'continued' | 'deferred';
-  kind?: 'full' | 'delta';
-  counts?: { users: number; groups: number };
-  error?: DirectoryError;
-  /** Table operations the last invocation's writes took. */
-  operations?: number;
-  /** Queue invocations the whole sync took (the bench's figure). */
-  invocations?: number;
 }
 
 export interface DirectorySyncService {

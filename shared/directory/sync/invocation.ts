@@ -15,7 +15,7 @@ import { isMailerError, MailerError, type ErrorCode } from '../../errors';
 import type { DirectoryConnection, DirectoryError, DirectorySyncState, SyncProgress } from '../model';
 import { CopyWriter } from './copyWriter';
 import { handedOn, released, type SyncBudget } from './progress';
-import type { DirectorySyncDeps, SyncOutcome } from './engine';
+import type { DirectorySyncDeps, SyncOutcome } from './deps';
 import type { DirectorySource, SyncContext } from './types';
 
 /** A lease not renewed for this long belongs to a sync that died; the next request takes it over. */
@@ -49,7 +49,7 @@ export function createInvocation(deps: DirectorySyncDeps & { clock: () => Date; 
         events: deps.events,
         scope: { orgId, connectionId, generation: at.generation, at: clock().toISOString() },
         mode: at.kind,
-        // The first sync of a connection announces nobody (README "Directory sync").
+        // The first sync of a connection announces nobody (docs/directory.md, "Directory sync").
         emit: at.generation > 1,
         logListed: (page, keys) => deps.seen.append(orgId, connectionId, at.generation, page, keys),
       });

@@ -12,10 +12,16 @@ import { platformClientAuthentication } from './credentials';
 import { classifyCodeRedemptionError, classifyTokenEndpointError, EntraErrorBody } from './errors';
 import { timedOut, withDeadline } from '../deadline';
 
-/** What delegated sending needs; offline_access yields the refresh token (README "Sending from Microsoft 365"). */
+/** What delegated sending needs; offline_access yields the refresh token (docs/senders.md). */
 export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_access'];
-/** Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). */
-export const SIGN_IN_SCOPES = ['openid', 'profile', ...DELEGATED_SCOPES];
+/**
+ * Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). `email` puts the user's
+ * primary email address in the ID token's `email` claim (absent when the account has none), the
+ * least added permission that yields the mailbox's own address: an OIDC scope, where Graph's
+ * `/me?$select=mail` would need the User.Read permission and one more call
+ * (https://learn.microsoft.com/entra/identity-platform/scopes-oidc#the-email-scope).
+ */
+export const SIGN_IN_SCOPES = ['openid', 'profile', 'email', ...DELEGATED_SCOPES];
 /** Admin consent's first step only proves who the admin is: an ID token, no mail permission. */
 export const ADMIN_SIGN_IN_SCOPES = ['openid', 'profile'];
 /**
