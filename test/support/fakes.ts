@@ -14,6 +14,7 @@ import {
   queuedRecord,
 } from '@shared/store/deliveryStore';
 import { decodeQueueMessage, encodeQueueMessage, MAX_MESSAGE_TEXT_BYTES, QueueEntry, QueueStore } from '@shared/store/outboxQueue';
+import type { MailboxSlotStore } from '@shared/store/mailboxSlots';
 import type { PayloadStore } from '@shared/store/payloadStore';
 import { archiveRecord, PoisonArchive, PoisonRecord } from '@shared/store/poisonArchive';
 
@@ -159,6 +160,19 @@ export function fakeDeliveryStore(clock: Clock = Date.now): DeliveryStore & { ro
       const start = cursor ? Number(cursor) : 0;
       const page = all.slice(start, start + limit).map((r) => ({ ...r, etag: '' }));
       return { items: page, cursor: start + limit < all.length ? String(start + limit) : undefined };
+    },
+  };
+}
+
+/** Mailbox slot rows: `advance` is atomic here as the ETag-conditioned write makes it in Table Storage. */
+export function fakeMailboxSlotStore(): MailboxSlotStore & { slots: Map<string, number> } {
+  const slots = new Map<string, number>();
+  return {
+    slots,
+    async advance(key, step) {
+      const { nextFreeAt, result } = step(slots.get(key) ?? 0);
+      slots.set(key, nextFreeAt);
+      return result;
     },
   };
 }
