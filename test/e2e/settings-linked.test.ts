@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_TENANT_ID, PLATFORM_APP_ID } from '../../dev/sandbox/world';
-import { launchBrowser } from '../support/browser';
+import { confirmConsent, launchBrowser } from '../support/browser';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -65,6 +65,7 @@ describe('Linked accounts, at 360 px', () => {
     await page.getByRole('button', { name: 'Link Microsoft 365' }).click();
     await page.locator('select[name=login_hint]').selectOption('admin@contoso.example'); // the sandbox's Entra page
     await page.getByRole('button', { name: 'Accept' }).click();
+    await confirmConsent(page);
     await page.locator('#workspace').waitFor({ state: 'visible' });
     const item = page.locator('#connections li', { hasText: 'Contoso Germany' });
     await item.waitFor();
