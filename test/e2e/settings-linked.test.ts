@@ -50,7 +50,8 @@ afterAll(async () => {
 
 describe('Linked accounts, at 360 px', () => {
   it('an empty name is refused next to the field, and nothing is created', async () => {
-    await expect(page.locator('#connections-empty').isVisible()).resolves.toBe(true);
+    // The message is shown before the list reloads: wait for the reloaded (empty) list itself.
+    await page.locator('#connections-empty').waitFor({ state: 'visible' });
     await page.getByLabel('Name of the new link', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Link Microsoft 365' }).click();
     const error = page.locator('#connection-name-error');
@@ -79,7 +80,8 @@ describe('Linked accounts, at 360 px', () => {
   it('Remove deletes the connection', async () => {
     await page.getByRole('button', { name: 'Remove Contoso Germany' }).click();
     await page.locator('#linked-message', { hasText: 'Contoso Germany was removed.' }).waitFor();
-    await expect(page.locator('#connections-empty').isVisible()).resolves.toBe(true);
+    // The message is shown before the list reloads: wait for the reloaded (empty) list itself.
+    await page.locator('#connections-empty').waitFor({ state: 'visible' });
     await expect(connections()).resolves.toEqual([]);
   });
 });
