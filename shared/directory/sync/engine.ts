@@ -120,14 +120,14 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
         return { outcome: 'deferred' };
       }
       const claimed = await claimRow(message, row);
-      return claimed ? execute(connection, claimed, budget()) : { outcome: 'skipped' };
+      return claimed ? execute(connection, claimed, budget(), true) : { outcome: 'skipped' };
     },
     async runNow(orgId, connectionId) {
       const connection = await connectionOf(orgId, connectionId);
       const owner = randomUUID();
       const claimed = await claimRow({ orgId, connectionId, owner, step: 0 }, await take(orgId, connectionId, owner));
       if (!claimed) throw new MailerError('CONCURRENT_UPDATE', `The sync of directory connection ${connectionId} was taken by another instance.`);
-      return execute(connection, claimed, UNLIMITED_BUDGET);
+      return execute(connection, claimed, UNLIMITED_BUDGET, false);
     },
     async tick() {
       const now = clock().getTime();
