@@ -164,6 +164,8 @@ export const ERROR_CODES = {
     'No group with this id or mail is in the synced copy of the organization\'s directory (or in the named connection). Check the group id or mail (GET /api/orgs/{orgId}/directory/groups lists them), or sync the connection if the group was created recently.'),
   DIRECTORY_GROUP_TOO_LARGE: spec('input', false, 422,
     'The group has more members than one message may be sent to (DIRECTORY_GROUP_MAX_RECIPIENTS, 1,000 by default), nested groups included. Send to smaller groups, or ask the operator to raise the setting.'),
+  DIRECTORY_TOO_MANY_GROUPS: spec('input', false, 422,
+    'One message may name at most 20 different directory groups (the same group named again counts once). Send to fewer groups, or split the message.'),
   DIRECTORY_GROUP_EMPTY: spec('input', false, 422,
     'After expanding the groups, no one is left to send to: every member is disabled or has no mail address. Check the group\'s members in the directory.'),
   // Webhooks

@@ -240,7 +240,7 @@ export class CopyWriter {
   /** Page boundary: the page's events and writes, then (full mode) what it listed. */
   async endPage(page: string): Promise<void> {
     await this.flush();
-    if (this.options.mode === 'full') await this.options.logListed?.(page, this.listed);
+    if (this.options.mode === 'full' && this.listed.length) await this.options.logListed?.(page, this.listed);
     this.listed = [];
     this.overlay.clear();
     this.memberOverlay.clear();

@@ -15,6 +15,7 @@ import { delegatedTokenSource } from './delegatedToken';
 import { classifyCredentialError, MicrosoftErrorContext } from './errors';
 import { withDeadline } from '../deadline';
 import { createGraphClient } from './graphClient';
+import { messageIdRefusals } from './messageIdFallback';
 import { MicrosoftMailProvider } from './provider';
 import { CachedToken } from './tokenCache';
 
@@ -99,6 +100,8 @@ function create(sender: SenderConfig, context: ProviderContext): MicrosoftMailPr
     errorContext,
     callTimeoutMs: context.config.providerCallTimeoutMs,
     permissionHint: PERMISSION_HINTS[sender.mode as keyof typeof PERMISSION_HINTS],
+    tenantId: sender.tenantId,
+    messageIds: messageIdRefusals,
   });
 }
 
