@@ -180,6 +180,8 @@ export const ERROR_CODES = {
   // Directory sync, reading and group sends (shared/directory/)
   DIRECTORY_THROTTLED: spec('throttle', true, 429,
     'The directory provider asked us to slow down (HTTP 429/503 with Retry-After) for longer than one sync waits. The sync stopped without losing its place and runs again at the next interval; Sync now later also works.'),
+  DIRECTORY_CONNECTION_NOT_READY: spec('state', false, 409,
+    'This directory connection has not been connected yet: its consent link was not completed, so there is nothing to sync. Open the consent link (or create the connection again for a new one) as an administrator, then sync.'),
   DIRECTORY_SYNC_RUNNING: spec('state', false, 409,
     'A sync of this directory connection is already running (one at a time across all instances). Wait for it to finish; its start time is in the answer.'),
   INVALID_CURSOR: spec('input', false, 400, 'The cursor was not handed out by this listing (or belongs to another search or organization). Start again without a cursor and use the nextCursor of each answer.'),

@@ -83,9 +83,9 @@ export function createServices(config: Readonly<Config>): Services {
   const controls = createOrgControlStore(storage);
   const adminLinkGenerations = createAdminLinkGenerations(controls);
   // The bus asks the webhooks which events anyone subscribed to; webhooks publish `webhook.disabled` on the bus.
-  let webhooks: WebhookServices | undefined;
-  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
-  webhooks = createWebhookServices({ config, storage, secrets, bus: events });
+  // `wanted` runs only when an event is published, after `webhooks` below exists.
+  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks.wanted(event) });
+  const webhooks: WebhookServices = createWebhookServices({ config, storage, secrets, bus: events });
   // One domain checker per process: the sender service's Test connection and the health run share its resolver.
   const domainChecks = createDomainChecker(config);
   const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | 'health' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {

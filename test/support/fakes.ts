@@ -5,14 +5,7 @@
  * fake cannot quietly accept what Storage would refuse. Time comes from an injected clock.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DeliveryRecord,
-  DeliveryStore,
-  DeliveryTransitionError,
-  indexKey,
-  nextRecord,
-  queuedRecord,
-} from '@shared/store/deliveryStore';
+import { DeliveryRecord, DeliveryStore, DeliveryTransitionError, indexKey, nextRecord, queuedRecord } from '@shared/store/deliveryStore';
 import { decodeQueueMessage, encodeQueueMessage, MAX_MESSAGE_TEXT_BYTES, QueueEntry, QueueStore } from '@shared/store/outboxQueue';
 import type { MailboxSlotStore } from '@shared/store/mailboxSlots';
 import type { PayloadStore } from '@shared/store/payloadStore';
@@ -29,13 +22,21 @@ interface StoredMessage {
 export function fakeQueueStore(name: string, clock: Clock = Date.now): QueueStore & { messages: StoredMessage[] } {
   const messages: StoredMessage[] = [];
   const visible = () => messages.filter((m) => m.visibleAt <= clock());
-  const find = (entry: Pick<QueueEntry, 'id' | 'popReceipt'>) => messages.findIndex((m) => m.entry.id === entry.id && m.entry.popReceipt === entry.popReceipt);
+  const find = (entry: Pick<QueueEntry, 'id' | 'popReceipt'>) =>
+    messages.findIndex((m) => m.entry.id === entry.id && m.entry.popReceipt === entry.popReceipt);
 
   async function sendEncoded(messageText: string, options: { visibilityDelaySeconds?: number } = {}) {
     if (Buffer.byteLength(messageText) > MAX_MESSAGE_TEXT_BYTES) throw new Error(`queue message over ${MAX_MESSAGE_TEXT_BYTES} bytes`);
     const now = clock();
     const id = randomUUID();
-    const entry: QueueEntry = { id, popReceipt: randomUUID(), dequeueCount: 0, insertionTime: new Date(now), expirationTime: new Date(now + 7 * 86_400_000), messageText };
+    const entry: QueueEntry = {
+      id,
+      popReceipt: randomUUID(),
+      dequeueCount: 0,
+      insertionTime: new Date(now),
+      expirationTime: new Date(now + 7 * 86_400_000),
+      messageText,
+    };
     messages.push({ entry, visibleAt: now + Math.max(0, options.visibilityDelaySeconds ?? 0) * 1000 });
     return { id };
   }
@@ -50,7 +51,12 @@ export function fakeQueueStore(name: string, clock: Clock = Date.now): QueueStor
         .slice(0, Math.max(1, Math.min(32, max)))
         .map((m) => {
           m.visibleAt = clock() + Math.max(1, visibilityTimeoutSeconds) * 1000;
-          m.entry = { ...m.entry, popReceipt: randomUUID(), dequeueCount: m.entry.dequeueCount + 1, nextVisibleTime: new Date(m.visibleAt) };
+          m.entry = {
+            ...m.entry,
+            popReceipt: randomUUID(),
+            dequeueCount: m.entry.dequeueCount + 1,
+            nextVisibleTime: new Date(m.visibleAt),
+          };
           return m.entry;
         });
     },
@@ -119,7 +125,12 @@ export function fakeDeliveryStore(clock: Clock = Date.now): DeliveryStore & { ro
     return { ...stored };
   };
 
-  async function transition(current: DeliveryRecord, to: DeliveryRecord['status'], changes = {}, options: { owner?: string; ignoreLease?: boolean; now?: number } = {}) {
+  async function transition(
+    current: DeliveryRecord,
+    to: DeliveryRecord['status'],
+    changes = {},
+    options: { owner?: string; ignoreLease?: boolean; now?: number } = {},
+  ) {
     const next = nextRecord(current, to, changes, { ...options, now: options.now ?? clock() });
     const stored = rows.get(keyOf(current.orgId, current.id));
     if (!stored) throw new DeliveryTransitionError('missing', current.status, to, current);
@@ -145,12 +156,24 @@ export function fakeDeliveryStore(clock: Clock = Date.now): DeliveryStore & { ro
     },
     transition,
     async claim(current, owner, leaseMs, changes = {}, now = clock()) {
-      return transition(current, 'sending', { ...changes, attempts: current.attempts + 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString() }, { owner, now });
+      return transition(
+        current,
+        'sending',
+        { ...changes, attempts: current.attempts + 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString() },
+        { owner, now },
+      );
     },
     async claimNew(init, owner, leaseMs, changes = {}, now = clock()) {
       if (rows.has(keyOf(init.orgId, init.id))) throw new DeliveryTransitionError('stale', undefined, 'sending');
       const queued = queuedRecord(init, new Date(now).toISOString(), '');
-      return stamp({ ...queued, ...changes, status: 'sending', attempts: 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString() });
+      return stamp({
+        ...queued,
+        ...changes,
+        status: 'sending',
+        attempts: 1,
+        leaseOwner: owner,
+        leaseUntil: new Date(now + leaseMs).toISOString(),
+      });
     },
     async list(orgId, { status, cursor, limit = 50 } = {}) {
       // Newest first, as the index rows order them; the cursor is the offset into that order.
