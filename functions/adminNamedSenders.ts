@@ -1,5 +1,5 @@
 /**
- * The settings page's twins of the several-senders routes (issue 13): `/api/manage/senders[/{senderKey}...]`
+ * The settings page's twins of the several-senders routes: `/api/manage/senders[/{senderKey}...]`
  * and `/api/manage/routing[/explain]`, guarded by the admin link's token like every `/api/manage/*`
  * route (adminSender.ts) and acting on the token's org only. Each calls the same named-sender
  * service as the function-key routes in namedSenders.ts.

@@ -33,6 +33,8 @@ import { createConsentCallback, type ConsentCallback } from './consent/callback'
 import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
 import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
 import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
+import { rememberGroupMembers } from './directory/memberMemo';
+import { checkHealth, createHealthProbe, type HealthAnswer } from './health';
 
 export interface Services extends SenderServices, DirectoryConnectionServices, DirectoryCopyServices {
   config: Readonly<Config>;
@@ -59,6 +61,8 @@ export interface Services extends SenderServices, DirectoryConnectionServices, D
   domainChecks: DomainChecker;
   /** The OAuth callback: verifies the state, then stores into what the consent was for (a sender or a directory connection). */
   consentCallback: ConsentCallback;
+  /** `GET /api/health`: this instance's last Storage and Key Vault check, at most HEALTH_CACHE_MS old. */
+  health: () => Promise<HealthAnswer>;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -79,12 +83,12 @@ export function createServices(config: Readonly<Config>): Services {
   const controls = createOrgControlStore(storage);
   const adminLinkGenerations = createAdminLinkGenerations(controls);
   // The bus asks the webhooks which events anyone subscribed to; webhooks publish `webhook.disabled` on the bus.
-  let webhooks: WebhookServices | undefined;
-  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks!.wanted(event) });
-  webhooks = createWebhookServices({ config, storage, secrets, bus: events });
+  // `wanted` runs only when an event is published, after `webhooks` below exists.
+  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks.wanted(event) });
+  const webhooks: WebhookServices = createWebhookServices({ config, storage, secrets, bus: events });
   // One domain checker per process: the sender service's Test connection and the health run share its resolver.
   const domainChecks = createDomainChecker(config);
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | 'health' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
     config,
     credential,
     storage,
@@ -118,13 +122,15 @@ export function createServices(config: Readonly<Config>): Services {
       sender: services.senderService.applyConsent,
       directory: directory.directoryConnections.applyConsent,
     }),
-    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts).
-    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: copy.directoryReader }),
+    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts);
+    // the enqueue-time check and the send-time expansion share one reading of a group's members.
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: rememberGroupMembers(copy.directoryReader) }),
     events,
     webhooks,
     domainChecks,
     // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
     ...copy,
+    health: createHealthProbe(() => checkHealth(services)),
   };
 }
 

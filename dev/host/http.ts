@@ -15,9 +15,21 @@ import { HttpRequest, HttpRequestInit, HttpResponse, HttpResponseInit } from '@a
 import { HTTP_STREAMING, HttpFunction, invocationOf } from '../../functions/registry';
 import { ErrorCode, MailerError } from '@shared/errors';
 import { createInvocationContext, describeError, HostLog } from './invocation';
-import { byPrecedence, RouteTemplate } from './routes';
+import { byHostOrder } from './conformance';
+import { RouteTemplate } from './routes';
+import { hostHeaders, hostQuery, streamedParams } from './rpcHttp';
 
 export const AZURE_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The host's request body limit: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it parses as a whole number of
+ * bytes, else 100 MB (src/WebJobs.Script.WebHost/Middleware/HttpRequestBodySizeMiddleware.cs and
+ * ScriptConstants.DefaultMaxRequestBodySize in Azure/azure-functions-host).
+ */
+export function requestBodyLimit(env: Readonly<Record<string, string | undefined>>): number {
+  const setting = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim() ?? '';
+  return /^\d+$/.test(setting) ? Number(setting) : AZURE_MAX_REQUEST_BYTES;
+}
 export const AZURE_MAX_URL_LENGTH = 4096;
 
 export interface HttpHostOptions {
@@ -97,14 +109,6 @@ function keyMatches(given: string | null | undefined, expected: string | undefin
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
 async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
   // HttpResponse applies the same defaults as the real worker (jsonBody -> JSON + content-type, status 200).
   const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
@@ -121,9 +125,8 @@ async function writeResponse(res: ServerResponse, result: HttpResponseInit | Htt
 }
 
 export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const routes: Route[] = options.functions
-    .map((fn) => ({ fn, template: new RouteTemplate(fn.route) }))
-    .sort((a, b) => byPrecedence(a.template, b.template));
+  // The host tries routes in function-name order and the first match wins (dev/host/conformance/httpRules.ts).
+  const routes: Route[] = [...options.functions].sort(byHostOrder).map((fn) => ({ fn, template: new RouteTemplate(fn.route) }));
   const prefix = options.routePrefix.split('/').filter(Boolean);
 
   function find(method: string, segments: string[]): { route: Route; params: Record<string, string> } | undefined {
@@ -159,7 +162,12 @@ export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessa
 
     // Azure refuses a declared length over its limit before the function runs.
     if (Number(req.headers['content-length'] ?? 0) > options.maxRequestBytes) return refuseTooLarge(res, options.maxRequestBytes);
-    const init = { method, url: url.toString(), headers: flatHeaders(req), params };
+    // Headers as the host copies them into the trigger metadata; with enableHttpStream `@azure/functions`
+    // reads the query from the forwarded URL, otherwise from the host's RpcHttp map
+    // (src/http/HttpRequest.ts `createStreamRequest` of Azure/azure-functions-nodejs-library).
+    const init = HTTP_STREAMING
+      ? { method, url: url.toString(), headers: hostHeaders(req), params: streamedParams(url, params) }
+      : { method, url: url.toString(), headers: hostHeaders(req), params, query: hostQuery(url) };
     const overflow: Overflow = { hit: false };
     let request: HttpRequest;
     try {

@@ -17,17 +17,17 @@ const LOCATION = { Location: 'Where the delivery status of the message can be re
 
 const putSender = (summary: string): OperationDoc => ({
   summary,
-  description: 'Flat JSON per provider and mode (README "Sending from Microsoft 365" and "Sending from Google"). Saving makes the sender a draft; a locked (active) sender answers 409 until reset. Secrets go to Key Vault and are never returned.',
+  description: 'Flat JSON per provider and mode (docs/senders.md). Saving makes the sender a draft; a locked (active) sender answers 409 until reset. Secrets go to Key Vault and are never returned.',
   tag: 'sender',
   body: { schema: 'SenderInput', required: true },
   answers: { 200: senderView('The saved configuration (status draft)') },
   errors: [400, 409, 413, 422],
 });
 const verify: OperationDoc = {
-  summary: 'Test connection: token and mailbox checks, no mail sent',
+  summary: 'Test connection: token and mailbox checks, no mail sent (at most TEST_CONNECTION_LIMIT per org in the window, then 429)',
   tag: 'sender',
   answers: { 200: { description: 'One entry per check; `ok` is true when all passed', schema: 'VerifyResult' } },
-  errors: [404, 422],
+  errors: [404, 422, 429],
 };
 const test: OperationDoc = {
   summary: 'Save and test: send one real test message; success activates and locks the sender',

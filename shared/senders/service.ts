@@ -1,5 +1,5 @@
 /**
- * The sender API's logic (README "HTTP API"): save, view, consent, Test connection, Save and
+ * The sender API's logic (docs/api.md): save, view, consent, Test connection, Save and
  * test, reset, delete, and the lifecycle draft -> active (locked) -> needs_attention -> active.
  *
  * Secrets go only to Key Vault, under `secretName(orgId, purpose, generation)`; the row keeps the
@@ -46,7 +46,7 @@ export function createSenderService(deps: SenderServiceDeps) {
     return stored;
   }
 
-  /** The key on a config: only named senders carry one, so a default row is written exactly as before. */
+  /** The key on a config: only named senders carry one, so a default row keeps the shape the /sender routes and older rows use. */
   const keyed = (key: string) => (key === DEFAULT_SENDER_KEY ? {} : { senderKey: key });
 
   function refuseLocked(config: SenderConfig | undefined): void {

@@ -1,6 +1,6 @@
 /**
  * Delivery status in Table `deliveries` (PK = orgId, RK = message id), with conditional state
- * transitions (README "Delivery, retries and fairness"):
+ * transitions (docs/delivery.md):
  *
  *   queued -> sending -> sent
  *                     -> retrying -> sending ...
@@ -98,6 +98,31 @@ export interface DeliveryStore {
   list(orgId: string, options?: ListOptions): Promise<{ items: DeliveryRecord[]; cursor?: string }>;
 }
 
+/**
+ * The row a transition writes, or the refusal (`illegal`, `leased`) that needs no Storage to decide;
+ * `stale` and `missing` come from the ETag condition of the write. Shared with the in-memory store
+ * of the unit tests (test/support/fakes.ts), so both follow one rule.
+ */
+export function nextRecord(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges = {}, options: TransitionOptions = {}): DeliveryRecord {
+  const from = current.status;
+  if (!NEXT[from].includes(to)) throw new DeliveryTransitionError('illegal', from, to, current);
+  const now = options.now ?? Date.now();
+  if (from === 'sending' && !options.ignoreLease) {
+    const leaseLive = current.leaseUntil !== undefined && Date.parse(current.leaseUntil) > now;
+    const mine = options.owner !== undefined && current.leaseOwner === options.owner;
+    // Another worker's live lease blocks every move, a takeover included; once it has run out,
+    // the ETag condition alone decides (a takeover changes the ETag).
+    if (leaseLive && !mine) throw new DeliveryTransitionError('leased', from, to, current);
+  }
+  const next: DeliveryRecord = { ...current, ...changes, status: to, updatedAt: new Date(now).toISOString() };
+  if (to !== 'sending') {
+    delete next.leaseOwner;
+    delete next.leaseUntil;
+  }
+  if (to !== 'retrying') delete next.nextAttemptAt;
+  return next;
+}
+
 const MAX_TIME = 9_999_999_999_999;
 export const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME - Date.parse(createdAt)).padStart(13, '0')}~${id}`;
 
@@ -160,21 +185,7 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
 
   async function transition(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges = {}, options: TransitionOptions = {}): Promise<DeliveryRecord> {
     const from = current.status;
-    if (!NEXT[from].includes(to)) throw new DeliveryTransitionError('illegal', from, to, current);
-    const now = options.now ?? Date.now();
-    if (from === 'sending' && !options.ignoreLease) {
-      const leaseLive = current.leaseUntil !== undefined && Date.parse(current.leaseUntil) > now;
-      const mine = options.owner !== undefined && current.leaseOwner === options.owner;
-      // Another worker's live lease blocks every move, a takeover included; once it has run out,
-      // the ETag condition alone decides (a takeover changes the ETag).
-      if (leaseLive && !mine) throw new DeliveryTransitionError('leased', from, to, current);
-    }
-    const next: DeliveryRecord = { ...current, ...changes, status: to, updatedAt: new Date(now).toISOString() };
-    if (to !== 'sending') {
-      delete next.leaseOwner;
-      delete next.leaseUntil;
-    }
-    if (to !== 'retrying') delete next.nextAttemptAt;
+    const next = nextRecord(current, to, changes, options);
     const { etag, ...row } = next;
     try {
       const newEtag = await write(

@@ -1,7 +1,7 @@
 /**
  * Claim-check payloads in blob container `payloads`: a message too large for a queue message
  * (64 KiB of Base64 text) is stored here and the queue message carries only its blob name
- * (`payloadRef`, README "Delivery, retries and fairness").
+ * (`payloadRef`, docs/delivery.md).
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { MailerError } from '../errors';
@@ -20,6 +20,7 @@ export interface PayloadStore {
 /** Blob names are chosen by our code (e.g. `<orgId>/<message id>`), but ids come from clients: refuse anything odd. */
 function checkName(name: string): string {
   // Blob names: 1-1024 characters; no control characters, no backslash (rewritten to "/" by some tools), no dot segments.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what a blob name may not hold
   if (!name || name.length > 1024 || /[\u0000-\u001f\u007f\\]/.test(name) || name.split('/').some((s) => s === '' || s === '.' || s === '..')) {
     throw new MailerError('INVALID_MESSAGE', 'The payload reference is not a valid blob name.', { fields: { payloadRef: 'not a valid blob name' } });
   }

@@ -125,7 +125,7 @@ export function toEntity(config: SenderConfig): Entity {
 export function fromEntity(entity: Record<string, unknown>): SenderConfig {
   const config: Record<string, unknown> = { orgId: entity.partitionKey };
   const rowKey = String(entity.rowKey ?? ROW_KEY);
-  // Only named senders carry a key: a default config reads back exactly as before.
+  // Only named senders carry a key: a default config reads back without one, as the /sender routes expect.
   if (rowKey.startsWith(NAMED_PREFIX)) config.senderKey = rowKey.slice(NAMED_PREFIX.length);
   for (const [field, column] of Object.entries(COLUMNS) as Array<[string, Column]>) {
     const value = entity[field];
@@ -222,7 +222,7 @@ export function createSenderStore(storage: StorageClients): SenderStore {
         let routing: StoredRouting | undefined;
         const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${orgId}` } });
         for await (const entity of rows) {
-          if (entity.rowKey === ROUTING_ROW_KEY) routing = { rules: JSON.parse(String(entity.rules ?? '[]')), etag: entity.etag };
+          if (entity.rowKey === ROUTING_ROW_KEY) routing = { rules: JSON.parse(String(entity.rules ?? '[]')) as unknown[], etag: entity.etag };
           else if (isSenderRow(entity.rowKey)) senders.push({ config: fromEntity(entity), etag: entity.etag });
         }
         senders.sort((a, b) => (a.config.senderKey === undefined ? -1 : b.config.senderKey === undefined ? 1 : senderKeyOf(a.config).localeCompare(senderKeyOf(b.config))));

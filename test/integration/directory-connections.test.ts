@@ -147,6 +147,20 @@ describe('Microsoft application', () => {
     expect(await vaultOf(orgId, connection.id)).toEqual([]); // no user token, nothing to keep
   });
 
+  it('an Application Administrator cannot bind a tenant for the application mode: CONSENT_NOT_ADMIN at sign-in, a typed step 2 is refused, nothing stored', async () => {
+    const orgId = newOrg('appadmin');
+    const { connection, consentUrl } = await applicationLink(orgId);
+    const signIn = await followFormPostPage(consentUrl, 'appadmin@contoso.example');
+    const refused = await postCallback(signIn.action, signIn.fields);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('CONSENT_NOT_ADMIN');
+    const typed = await callback(new URL(`${host.url}/api/oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(signIn.fields.get('state')!)}`));
+    expect(typed.status).toBe(400);
+    const view = (await api('GET', `${connectionsOf(orgId)}/${connection.id}`)).body.connection;
+    expect(view.status).toBe('connecting');
+    expect(view.tenantId).toBeUndefined();
+  });
+
   it('a forged `tenant` in the admin consent answer is refused (CONSENT_TENANT_MISMATCH) and nothing is stored', async () => {
     const orgId = newOrg('forger');
     const { connection, consentUrl } = await applicationLink(orgId);
@@ -189,6 +203,11 @@ describe('Google', () => {
     expect(answer.text).toContain('DIRECTORY_NOT_ADMIN');
     expect((await api('GET', `${connectionsOf(orgId)}/${created.body.connection.id}`)).body.connection.status).toBe('connecting');
     expect(await vaultOf(orgId, created.body.connection.id)).toEqual([]);
+    // The grant Google returned was given back: nothing of it stays usable (Third-party connections is empty).
+    const grants = await sandboxControl<Array<{ clientId: string; scopes: string[]; revoked: boolean }>>('GET', 'google/users/alerts@fabrikam.example/grants');
+    const directoryGrants = grants.filter((g) => g.scopes.includes('https://www.googleapis.com/auth/admin.directory.user.readonly'));
+    expect(directoryGrants.length).toBeGreaterThan(0);
+    expect(directoryGrants.map((g) => g.revoked)).toEqual(directoryGrants.map(() => true));
   });
 
   describe('service account', () => {
@@ -269,6 +288,12 @@ describe('settings page twins (/api/manage/directory/connections)', () => {
     expect((await page('GET', '')).body.connections.map((c: any) => c.id)).toEqual([created.body.connection.id]);
     expect((await api('GET', connectionsOf(orgId))).body.connections).toHaveLength(1);
     expect((await fetch(`${host.url}/api/manage/directory/connections`)).status).toBe(401);
+    // Sync now before the consent completed: 409, on both twins, and no sync is queued or leased.
+    for (const answer of [await page('POST', `/${created.body.connection.id}/sync`), await api('POST', `${connectionsOf(orgId)}/${created.body.connection.id}/sync`)]) {
+      expect([answer.status, answer.body.error.code]).toEqual([409, 'DIRECTORY_CONNECTION_NOT_READY']);
+      expect(answer.body.error.hint).toMatch(/consent link/);
+    }
+    expect((await api('GET', `${connectionsOf(orgId)}/${created.body.connection.id}`)).body.connection.sync).toMatchObject({ running: false });
     expect((await page('DELETE', `/${created.body.connection.id}`)).status).toBe(204);
     expect((await api('GET', connectionsOf(orgId))).body.connections).toEqual([]);
   });

@@ -54,7 +54,7 @@ export async function grantEarlier(email: string, scope: string): Promise<void> 
   await authorize(url.toString(), { login_hint: email, sandbox_action: 'approve' });
 }
 
-function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
+export function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
   const now = new Date().toISOString();
   return {
     orgId,

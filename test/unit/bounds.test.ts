@@ -6,8 +6,8 @@
 import { boundedCache } from '@shared/cache/bounded';
 import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
 import type { ProviderContext } from '@shared/providers/module';
-import type { SenderConfig } from '@shared/senders/model';
 import { ProviderCache } from '@shared/senders/providerCache';
+import { senderConfig } from '../support/builders';
 
 describe('boundedCache', () => {
   it('keeps at most `max` entries: the N+1st insert evicts the least recently used', () => {
@@ -49,8 +49,7 @@ describe('boundedCache', () => {
 
 describe('ProviderCache', () => {
   const context = { config: {} as ProviderContext['config'], secrets: {} as ProviderContext['secrets'] };
-  const sender = (orgId: string, version = 1) =>
-    ({ orgId, version, provider: 'microsoft', mode: 'app_registration', senderEmail: `a@${orgId}.example`, secretRefs: {} }) as unknown as SenderConfig;
+  const sender = (orgId: string, version = 1) => senderConfig({ orgId, version, senderEmail: `a@${orgId}.example`, secretRefs: {} });
 
   it('holds at most `max` orgs (least recently used dropped) and drops one unused past the age', () => {
     let now = 1_000_000;
@@ -74,6 +73,17 @@ describe('ProviderCache', () => {
     const v2 = cache.get(sender('x', 2));
     cache.get(sender('x', 1));
     expect(cache.get(sender('x', 2))).toBe(v2);
+  });
+
+  it('keys on the whole credential: two senders of one org at one version get their own providers; other secrets at the same version a new one', () => {
+    const cache = new ProviderCache(context);
+    const own = cache.get(sender('y'));
+    const named = cache.get({ ...sender('y'), senderKey: 'billing' });
+    expect(named).not.toBe(own);
+    expect(cache.get({ ...sender('y'), senderKey: 'billing' })).toBe(named);
+    expect(cache.get(sender('y'))).toBe(own);
+    const other = cache.get({ ...sender('y'), secretRefs: { clientSecret: 'org-y-client-secret-2' }, secretGeneration: 2 });
+    expect(other).not.toBe(own);
   });
 });
 

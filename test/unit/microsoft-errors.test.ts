@@ -3,6 +3,9 @@
  * the real SDKs do it (the Graph client's own GraphErrorHandler; @azure/identity's message text).
  */
 import { GraphErrorHandler } from '@microsoft/microsoft-graph-client/lib/src/GraphErrorHandler';
+import { boundedCache } from '@shared/cache/bounded';
+import { MailerError } from '@shared/errors';
+import { createMessageIdRefusals, refusesMessageId } from '@shared/providers/microsoft/messageIdFallback';
 import { classifyCredentialError, classifyGraphError, classifyTokenEndpointError } from '@shared/providers/microsoft/errors';
 import { parseRetryAfter } from '@shared/providers/retryAfter';
 
@@ -103,17 +106,26 @@ describe('token-endpoint bodies (our refresh-token and code requests)', () => {
 describe('Microsoft Graph errors (GraphError as the Graph client builds it)', () => {
   const context = { mailbox: 'restricted@contoso.example', account: 'admin@contoso.example' };
 
-  it('403 "Access to OData is disabled." -> MS_MAILBOX_ACCESS_DENIED, hint names the mailbox and the two mechanisms', async () => {
-    const error = classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.'), context);
+  it('403 "Access to OData is disabled: [RAOP] ..." -> MS_MAILBOX_ACCESS_DENIED, hint names the mailbox and the application access policy', async () => {
+    const error = classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.'), context);
     expect(error.code).toBe('MS_MAILBOX_ACCESS_DENIED');
     expect(error.hint).toContain('restricted@contoso.example');
     expect(error.hint).toMatch(/application access policy/);
-    expect(error.hint).toMatch(/RBAC for Applications/);
+    expect(error.hint).toMatch(/Test-ApplicationAccessPolicy/);
   });
 
-  it('the same ErrorAccessDenied with "Access is denied. Check credentials" is a missing Mail.Send permission', async () => {
+  it('the same ErrorAccessDenied with "Access is denied. Check credentials" is a missing Mail.Send permission when the token had Entra\'s Mail.Send (or is delegated)', async () => {
     expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'), context).code).toBe('MS_CONSENT_MISSING');
     expect(classifyGraphError(await graphError(403, 'NoPermissionsInAccessToken', 'The token contains no permissions, or permissions can not be understood.'), context).code).toBe('MS_CONSENT_MISSING');
+  });
+
+  it('for an app token WITHOUT Entra\'s Mail.Send it is a mailbox outside the Exchange RBAC for Applications scope: MS_RBAC_SCOPE_DENIED, hint names the mechanism and the mailbox', async () => {
+    const error = classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'), { ...context, entraMailSend: false });
+    expect(error.code).toBe('MS_RBAC_SCOPE_DENIED');
+    expect(error.hint).toMatch(/RBAC for Applications/);
+    expect(error.hint).toMatch(/Test-ServicePrincipalAuthorization .*restricted@contoso\.example/);
+    // The application access policy keeps its own code whatever the token says.
+    expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.'), { ...context, entraMailSend: false }).code).toBe('MS_MAILBOX_ACCESS_DENIED');
   });
 
   it('403 ErrorSendAsDenied -> MS_SEND_AS_DENIED naming account and mailbox', async () => {
@@ -182,5 +194,23 @@ describe('Retry-After parsing', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 04:30:10 GMT', Date.parse('2026-11-22T04:30:00Z'))).toBe(10);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('internetMessageId fallback (messageIdFallback.ts)', () => {
+  it('recognises a 400 naming the property, in either spelling, and nothing else', () => {
+    const invalid = (message: string, providerCode = 'ErrorInvalidProperty') => new MailerError('INVALID_MESSAGE', message, { providerCode });
+    expect(refusesMessageId(invalid("The property 'InternetMessageId' can be set only on a draft message."))).toBe(true);
+    expect(refusesMessageId(invalid("The internet message id 'x' is not in the format '<id@domain>' (RFC 2822).", 'ErrorInvalidInternetMessageId'))).toBe(true);
+    expect(refusesMessageId(invalid("The internet message header name 'a' should start with 'x-' or 'X-'.", 'InvalidInternetMessageHeader'))).toBe(false);
+    expect(refusesMessageId(new MailerError('PROVIDER_UNAVAILABLE', 'internetMessageId'))).toBe(false);
+  });
+
+  it('remembers tenants in a bounded cache (the least recently used goes first), never an absent tenant', () => {
+    const refusals = createMessageIdRefusals(boundedCache({ max: 2, ttlMs: 60_000 }));
+    refusals.remember(undefined);
+    expect(refusals.refuses(undefined)).toBe(false);
+    for (const tenant of ['t1', 't2', 't3']) refusals.remember(tenant);
+    expect(['t1', 't2', 't3'].map((t) => refusals.refuses(t))).toEqual([false, true, true]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The directory connections' logic (README "Directory connections"): create, list, get, delete,
+ * The directory connections' logic (docs/directory.md): create, list, get, delete,
  * the consent link, and the consent callback's applier for directory purposes. No per-mode `if`s:
  * what differs by mode is the table in modes.ts, and what differs by provider is the provider
  * module (consent flows, DirectoryAccess, create-time check).
@@ -51,6 +51,21 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
     const stored = await deps.store.get(orgId, id);
     if (!stored) throw new MailerError('DIRECTORY_CONNECTION_NOT_FOUND', `Organization ${orgId} has no directory connection ${id}.`);
     return stored;
+  }
+
+  /**
+   * The provider's check of a consent's new grant (Google: the account must be a Workspace admin). A
+   * refused grant is given back before the refusal is answered: nothing of it is kept here, so nothing
+   * of it may stay usable at the provider.
+   */
+  async function verifyOrGiveBack(candidate: DirectoryConnection, granted: Record<string, string>): Promise<void> {
+    const module = await deps.loadModule(candidate.provider);
+    try {
+      await module.verifyDirectory?.(candidate, deps.context, granted);
+    } catch (error) {
+      await module.revokeGrant?.(granted, deps.context);
+      throw error;
+    }
   }
 
   async function view(connection: DirectoryConnection): Promise<ConnectionView> {
@@ -180,7 +195,7 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
       }
       const candidate: DirectoryConnection = { ...before, ...fields };
       // Google: one directory read with the new grant proves the account is an admin before anything is kept.
-      if (Object.keys(outcome.secrets).length) await (await deps.loadModule(before.provider)).verifyDirectory?.(candidate, deps.context, outcome.secrets);
+      if (Object.keys(outcome.secrets).length) await verifyOrGiveBack(candidate, outcome.secrets);
       const refs = await putSecrets(before, outcome.secrets);
       const connection: DirectoryConnection = { ...candidate, status: 'active', secretRefs: { ...before.secretRefs, ...refs }, updatedAt: clock().toISOString() };
       delete connection.lastError;

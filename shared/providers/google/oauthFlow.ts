@@ -9,7 +9,7 @@ import { getConfig, type Config } from '../../config';
 import { MailerError } from '../../errors';
 import type { AuthorizationRequest, CallbackRequest, ConsentMode, ConsentOutcome, SingleStepConsentFlow } from '../../consent/types';
 import type { ProviderContext } from '../module';
-import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE } from './errors';
+import { classifyGoogleError, failureOf, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE } from './errors';
 import { platformOAuthClient, type AuthUrlOptions, type OAuth2Client } from './oauthClient';
 
 /** gmail.send to send; `openid email` so the ID token names the account that consented. */
@@ -101,9 +101,7 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       const exchange = await client.getToken({ code, codeVerifier: request.codeVerifier, redirect_uri: request.redirectUri }).catch((failure: unknown) => {
         const classified = classifyGoogleError(failure, errorContext);
         // A code Google refuses was reused, expired or belongs to another flow: the link, not the account, is at fault.
-        if (['invalid_grant', 'invalid_request', 'redirect_uri_mismatch'].includes(classified.providerCode ?? '')) {
-          throw new MailerError('STATE_INVALID', 'Google refused the authorization code (already used or expired).', { providerCode: classified.providerCode });
-        }
+        if (['invalid_grant', 'invalid_request', 'redirect_uri_mismatch'].includes(classified.providerCode ?? '')) throw codeRefused(failure, classified.providerCode);
         throw classified;
       });
       const tokens = exchange.tokens;
@@ -132,6 +130,18 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
 }
 
 /**
+ * Google answers a reused, expired or unknown code with 400 invalid_grant "Bad Request", and a code whose
+ * PKCE verifier does not match (a code injected from another sign-in) with invalid_grant "Invalid code
+ * verifier." (https://github.com/googleapis/google-api-java-client/issues/1479). Either way the consent
+ * link is spent: STATE_INVALID, never GOOGLE_REAUTH_REQUIRED.
+ */
+function codeRefused(failure: unknown, providerCode: string | undefined): MailerError {
+  const description = String((failureOf(failure)?.data as { error_description?: unknown } | undefined)?.error_description ?? '');
+  const why = /code verifier/i.test(description) ? 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)' : 'it was already used or has expired';
+  return new MailerError('STATE_INVALID', `Google refused the authorization code: ${why}. Nothing was saved.`, { providerCode });
+}
+
+/**
  * The account's address from the ID token. The token came straight from Google's token endpoint over
  * TLS, so its signature need not be checked (OpenID Connect Core 1.0, section 3.1.3.7, item 6); the
  * audience, issuer and email_verified still are.
@@ -147,6 +157,16 @@ function accountFromIdToken(idToken: string | undefined, clientId: string): stri
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The Google consent's refresh token given back when its consent is refused after the exchange (a
+ * directory sign-in by an account that is not a Workspace admin). Revoking the refresh token revokes
+ * the whole grant: https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+ */
+export async function revokeConsentGrant(secrets: Record<string, string>, context: ProviderContext): Promise<void> {
+  const { config } = context;
+  await revokeQuietly(platformOAuthClient(config.google, undefined, config.providerCallTimeoutMs), secrets.refreshToken);
 }
 
 /** Gives back a grant we will not keep, so a refused consent leaves nothing behind at Google either. */

@@ -1,6 +1,6 @@
 /**
  * The Microsoft 365 provider module: admin_consent, app_registration and delegated senders through
- * Microsoft Graph sendMail (README "Sending from Microsoft 365").
+ * Microsoft Graph sendMail (docs/senders.md).
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ERROR_CODES, MailerError } from '../../errors';
@@ -15,13 +15,14 @@ import { delegatedTokenSource } from './delegatedToken';
 import { classifyCredentialError, MicrosoftErrorContext } from './errors';
 import { withDeadline } from '../deadline';
 import { createGraphClient } from './graphClient';
+import { messageIdRefusals } from './messageIdFallback';
 import { MicrosoftMailProvider } from './provider';
 import { CachedToken } from './tokenCache';
 
 const PERMISSION_HINTS = {
   admin_consent:
-    'The org-mailer app has no Mail.Send permission in this tenant yet: follow the consent link as a Global Administrator ' +
-    'and accept. Right after consent it can take a few minutes before tokens carry the permission.',
+    'The org-mailer app has no Mail.Send permission in this tenant yet: follow the consent link as a Global Administrator or ' +
+    'Privileged Role Administrator and accept. Right after consent it can take a few minutes before tokens carry the permission.',
   app_registration: ERROR_CODES.MS_CONSENT_MISSING.hint,
   delegated:
     'The saved sign-in does not include the needed permissions. Reset the sender and sign in again, accepting "Send mail as you" ' +
@@ -99,6 +100,8 @@ function create(sender: SenderConfig, context: ProviderContext): MicrosoftMailPr
     errorContext,
     callTimeoutMs: context.config.providerCallTimeoutMs,
     permissionHint: PERMISSION_HINTS[sender.mode as keyof typeof PERMISSION_HINTS],
+    tenantId: sender.tenantId,
+    messageIds: messageIdRefusals,
   });
 }
 

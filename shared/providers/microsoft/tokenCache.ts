@@ -2,7 +2,7 @@
  * One access token per sender config version, shared by every send. @azure/identity caches tokens
  * per credential instance, but it does not merge concurrent `getToken` calls: a burst of 100 sends on
  * a cold provider would make 100 token requests. This wrapper keeps the token and shares one
- * in-flight request, so 1,000 sends make exactly one token request (README "Caching").
+ * in-flight request, so 1,000 sends make exactly one token request (docs/senders.md, "Caching").
  */
 import type { AccessToken } from '@azure/identity';
 import { MailerError } from '../../errors';
@@ -27,17 +27,22 @@ export class CachedToken {
   ) {}
 
   /**
-   * A valid access token. Throws MailerError (classified once, here). `fresh` (Test connection) asks
-   * the token endpoint even when a cached token is still good: a secret deleted or a sign-in revoked
-   * since must show now, not in an hour.
+   * A valid access token. Throws MailerError (classified once, here). `fresh` (app-only Test
+   * connection, the delegated keep-alive) asks the token endpoint even when a cached token is still
+   * good: a secret deleted since must show now, not in an hour.
    */
   async get(options: { fresh?: boolean } = {}): Promise<string> {
-    if (options.fresh) return (await this.fetch(true)).token;
-    if (this.token && this.token.expiresOnTimestamp - RENEW_BEFORE_MS > this.now()) return this.token.token;
+    return (await this.getTelling(options)).token;
+  }
+
+  /** Like `get`, and says whether this call asked the token endpoint (`fetched`) or reused the cached token. */
+  async getTelling(options: { fresh?: boolean } = {}): Promise<{ token: string; fetched: boolean }> {
+    if (options.fresh) return { token: (await this.fetch(true)).token, fetched: true };
+    if (this.token && this.token.expiresOnTimestamp - RENEW_BEFORE_MS > this.now()) return { token: this.token.token, fetched: false };
     this.pending ??= this.fetch(false).finally(() => {
       this.pending = undefined;
     });
-    return (await this.pending).token;
+    return { token: (await this.pending).token, fetched: true };
   }
 
   /** Graph refused the token (401): the next `get()` fetches a fresh one. */
