@@ -23,15 +23,23 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 3000;
 
 class CheckTimeout extends Error {}
 
+/** Calls `expire` after `ms` unless the returned cancel runs first (tests pass one they fire themselves). */
+export type StartDeadline = (ms: number, expire: () => void) => () => void;
+
+const timerDeadline: StartDeadline = (ms, expire) => {
+  const timer = setTimeout(expire, ms);
+  return () => clearTimeout(timer);
+};
+
 /** Runs `check` with a deadline; the abort signal lets SDK calls stop early too. */
-async function within(timeoutMs: number, check: (signal: AbortSignal) => Promise<void>): Promise<CheckResult> {
+async function within(timeoutMs: number, startDeadline: StartDeadline, check: (signal: AbortSignal) => Promise<void>): Promise<CheckResult> {
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: () => void = () => undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    cancel = startDeadline(timeoutMs, () => {
       controller.abort();
       reject(new CheckTimeout());
-    }, timeoutMs);
+    });
   });
   try {
     await Promise.race([check(controller.signal), deadline]);
@@ -42,7 +50,7 @@ async function within(timeoutMs: number, check: (signal: AbortSignal) => Promise
     }
     return `unavailable: ${error instanceof CheckTimeout ? `no answer within ${timeoutMs} ms` : reasonOf(error)}`;
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 
@@ -57,11 +65,12 @@ function reasonOf(error: unknown): string {
 
 export async function checkHealth(
   services: { storage: Pick<StorageClients, 'ping'>; secrets: Pick<SecretStore, 'ping'> },
-  timeoutMs: number = DEFAULT_CHECK_TIMEOUT_MS,
+  options: { timeoutMs?: number; startDeadline?: StartDeadline } = {},
 ): Promise<HealthReport> {
+  const { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS, startDeadline = timerDeadline } = options;
   const [storage, keyVault] = await Promise.all([
-    within(timeoutMs, (signal) => services.storage.ping(signal)),
-    within(timeoutMs, () => services.secrets.ping()),
+    within(timeoutMs, startDeadline, (signal) => services.storage.ping(signal)),
+    within(timeoutMs, startDeadline, () => services.secrets.ping()),
   ]);
   const checks: Record<string, CheckResult> = { storage, keyVault };
   return { status: Object.values(checks).every((c) => c === 'ok') ? 'ok' : 'unavailable', checks };

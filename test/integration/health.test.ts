@@ -6,7 +6,7 @@
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { azuriteConnectionString } from '../../dev/stack';
 import { loadConfig } from '@shared/config';
-import { checkHealth, createHealthProbe, HEALTH_CACHE_MS, type HealthReport } from '@shared/health';
+import { checkHealth, createHealthProbe, HEALTH_CACHE_MS, type HealthReport, type StartDeadline } from '@shared/health';
 import { createServices, getServices, resetServicesForTests } from '@shared/services';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
@@ -92,12 +92,38 @@ describe('checkHealth', () => {
 
   test('a dependency that does not answer is reported after the check timeout instead of hanging the probe', async () => {
     const services = createServices(config);
-    // A vault that never answers (a sandbox delay fault would leave a request open after the test).
-    const hung = { ...services, secrets: { ...services.secrets, ping: () => new Promise<void>(() => undefined) } };
-    const report = await checkHealth(hung, 500);
-    expect(report.checks).toEqual({ storage: 'ok', keyVault: 'unavailable: no answer within 500 ms' });
+    // The deadlines are ours to fire: the real Storage check may take as long as the machine needs,
+    // and the vault's deadline expires only when the test says so (no wall-clock race).
+    const deadlines = manualDeadlines();
+    let storageAnswered!: () => void;
+    const storagePinged = new Promise<void>((resolve) => (storageAnswered = resolve));
+    const hung = {
+      storage: { ping: (signal?: AbortSignal) => services.storage.ping(signal).finally(storageAnswered) },
+      // A vault that never answers (a sandbox delay fault would leave a request open after the test).
+      secrets: { ping: () => new Promise<void>(() => undefined) },
+    };
+    const report = checkHealth(hung, { timeoutMs: 500, startDeadline: deadlines.start });
+    await storagePinged;
+    await new Promise(setImmediate); // the check's own continuations (microtasks) run before this
+    expect(deadlines.pending()).toEqual([500]); // Storage's deadline was cancelled by its answer; the vault's still runs
+    deadlines.fireAll();
+    expect((await report).checks).toEqual({ storage: 'ok', keyVault: 'unavailable: no answer within 500 ms' });
   });
 });
+
+/** Deadlines that expire only when the test fires them; a cancelled one never fires. */
+function manualDeadlines() {
+  const live = new Map<number, { ms: number; expire: () => void }>();
+  let next = 0;
+  const start: StartDeadline = (ms, expire) => {
+    const id = next++;
+    live.set(id, { ms, expire });
+    return () => live.delete(id);
+  };
+  const pending = () => [...live.values()].map((d) => d.ms);
+  const fireAll = () => [...live.values()].forEach((d) => d.expire());
+  return { start, pending, fireAll };
+}
 
 describe('createHealthProbe', () => {
   const ok: HealthReport = { status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } };
