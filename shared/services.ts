@@ -65,7 +65,13 @@ export interface Services extends SenderServices, DirectoryConnectionServices, D
   health: () => Promise<HealthAnswer>;
 }
 
-export function createServices(config: Readonly<Config>): Services {
+/** What a test may hand to the services it builds; production passes nothing. */
+export interface ServicesOptions {
+  /** The pauses of bounded back-offs (ProviderContext.sleep); tests move the sandbox clock instead of waiting. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createServices(config: Readonly<Config>, options: ServicesOptions = {}): Services {
   // One credential per process: it caches its tokens (docs/providers.md).
   const credential = createAppCredential(config);
   const storage = createStorageClients(config, () => credential);
@@ -95,7 +101,7 @@ export function createServices(config: Readonly<Config>): Services {
     secrets,
     senders,
     // Sender API, consent and the resolver delivery uses (shared/senders/index.ts).
-    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations, events, domainChecks }),
+    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations, events, domainChecks, sleep: options.sleep }),
     adminLinkGenerations,
     outbox: queue(QUEUES.outbox),
     outboxPoison: queue(QUEUES.outboxPoison),
@@ -107,7 +113,7 @@ export function createServices(config: Readonly<Config>): Services {
   const directory = createDirectoryConnectionServices({
     store: createDirectoryConnectionStore(storage),
     consent: services.consent,
-    context: { config, secrets },
+    context: { config, secrets, sleep: options.sleep },
     // The synced copy (built just below, from these connections) tells each connection's sync state and deletes its rows.
     readSyncState: (orgId, id) => copy.directorySync.status(orgId, id),
     deleteSyncedCopy: (orgId, id) => copy.directorySync.removeCopy(orgId, id),
@@ -135,11 +141,12 @@ export function createServices(config: Readonly<Config>): Services {
 }
 
 let current: Services | undefined;
+let injected: ServicesOptions = {};
 
 /** The process-wide services, built on first use from `getConfig()`. */
 export function getServices(): Services {
   if (!current) {
-    current = createServices(getConfig());
+    current = createServices(getConfig(), injected);
     startAzureMonitorTelemetry(current.config.telemetryConnectionString, current.credential);
   }
   return current;
@@ -152,6 +159,19 @@ export function getServices(): Services {
  */
 export async function closeServices(): Promise<void> {
   await current?.delivery.limiter.close();
+}
+
+/**
+ * Builds the process-wide services with `options` from the next `getServices()` on (the local host's
+ * `services` option); the returned undo forgets them again.
+ */
+export function useServicesOptionsForTests(options: ServicesOptions): () => void {
+  injected = options;
+  current = undefined;
+  return () => {
+    injected = {};
+    current = undefined;
+  };
 }
 
 /** Forgets the process-wide services (and config), so the next `getServices()` reads the environment again. */

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import '../../functions/index';
 import { FunctionDefinition, HttpFunction, listFunctions, listTerminateHooks, QueueFunction, TimerFunction } from '../../functions/registry';
 import { getConfig } from '@shared/config';
-import { getServices, resetServicesForTests } from '@shared/services';
+import { getServices, resetServicesForTests, useServicesOptionsForTests, type ServicesOptions } from '@shared/services';
 import { HostSettings, QueueSettings, readHostSettings } from './hostJson';
 import { assertHostConformance, hostMetadataOf } from './conformance';
 import { createHttpHandler, requestBodyLimit } from './http';
@@ -48,6 +48,8 @@ export interface LocalHostOptions {
   maxRequestBytes?: number;
   /** Where host and function logs go; default stdout. */
   log?: HostLog;
+  /** Test seams handed to the process-wide services (e.g. a `sleep` that moves the sandbox clock). */
+  services?: ServicesOptions;
 }
 
 export interface LocalHost {
@@ -77,7 +79,12 @@ function applyEnv(env: Record<string, string> | undefined): () => void {
 }
 
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
-  const restoreEnv = applyEnv(options.env);
+  const restoreEnvOnly = applyEnv(options.env);
+  const forgetServicesOptions = options.services ? useServicesOptionsForTests(options.services) : () => undefined;
+  const restoreEnv = () => {
+    forgetServicesOptions();
+    restoreEnvOnly();
+  };
   const log = options.log ?? consoleLog;
   const fromFile = readHostSettings();
   const settings: HostSettings = {

@@ -114,7 +114,7 @@ export function registerEntraControl(sandbox: Sandbox): void {
   });
 
   /**
-   * Entra's replication delay: service principals that admin consent creates from now on stay invisible
+   * Entra's replication delay: service principals that a consent (a user's or an admin's) creates from now on stay invisible
    * to client-credentials requests (AADSTS700016) for `seconds` of sandbox clock
    * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes, AADSTS700016).
    */

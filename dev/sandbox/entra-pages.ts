@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
-import { AppRegistration, directoryRoles, ensureGrant, findApp, findGrant, MicrosoftUser, ROLE_IDS } from './world';
+import { AppRegistration, directoryRoles, ensureGrant, findApp, findGrant, Grant, MicrosoftUser, ROLE_IDS } from './world';
 import { ADMIN_CONSENT_SCOPES } from './directory-world';
 import { GRAPH_RESOURCE } from './tokens';
 import { CODE_LIFETIME_MS, entraState, errorDescription, isAnswer, OIDC_SCOPES, opaqueToken, parseScope, ParsedScope, resolveTenantSegment, TenantSegment, TEXT } from './entra-common';
@@ -100,7 +100,7 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest): Promise<Sandbox
       `${app.displayName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`);
   }
   // Consent creates the app's service principal in the user's tenant and records what was agreed.
-  ensureGrant(sandbox.microsoft, user.tenantId, app.clientId);
+  servicePrincipalOf(sandbox, user.tenantId, app.clientId);
   const consents = sandbox.microsoft.userConsents;
   const existing = consents.find((c) => c.tenantId === user.tenantId && c.clientId === app.clientId && c.userId === user.id);
   const agreed = [...permissions.permissions, ...permissions.oidc];
@@ -123,6 +123,20 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest): Promise<Sandbox
   return answer(ctx, { code, state: query.get('state'), session_state: randomUUID() });
 }
 
+/**
+ * The app's service principal in the tenant, created by this consent if it had none: a user's consent
+ * creates one as admin consent does (https://learn.microsoft.com/en-us/entra/identity-platform/app-objects-and-service-principals,
+ * "a service principal is created in each tenant where the application is used"). A NEW one reaches the
+ * token endpoint only after replication (entra-control.ts sets the delay).
+ */
+function servicePrincipalOf(sandbox: Sandbox, tenantId: string, clientId: string): Grant {
+  const created = !findGrant(sandbox.microsoft, tenantId, clientId);
+  const grant = ensureGrant(sandbox.microsoft, tenantId, clientId);
+  const delayMs = entraState(sandbox).replicationDelayMs;
+  if (created && delayMs > 0) grant.visibleAt = sandbox.now() + delayMs;
+  return grant;
+}
+
 async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<SandboxResponse> {
   const ctx = pageContext(sandbox, req);
   if (isAnswer(ctx)) return ctx;
@@ -141,10 +155,7 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
   if (action === 'deny') return redirectError(sandbox, ctx, 'access_denied', 65004, 'User declined to consent to access the app.', consentFlag);
   if (!mayGrant(user, app)) return errorPage(sandbox, 403, 90094, 'The grant requires admin permission.');
 
-  const created = !findGrant(sandbox.microsoft, user.tenantId, app.clientId);
-  const grant = ensureGrant(sandbox.microsoft, user.tenantId, app.clientId);
-  // A NEW service principal reaches the token endpoint only after replication (entra-control.ts sets the delay).
-  if (created && entraState(sandbox).replicationDelayMs > 0) grant.visibleAt = sandbox.now() + entraState(sandbox).replicationDelayMs;
+  const grant = servicePrincipalOf(sandbox, user.tenantId, app.clientId);
   grant.appRoles = Array.from(new Set([...grant.appRoles, ...(app.requiredAppRoles ?? [])]));
   grant.delegatedScopes = Array.from(new Set([...grant.delegatedScopes, ...(app.requiredScopes ?? [])]));
   return answer(ctx, {

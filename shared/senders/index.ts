@@ -41,6 +41,8 @@ export interface SenderServicesDeps {
   adminLinks: AdminLinkGenerations;
   /** Test seam for `MICROSOFT_CREDENTIAL=managed-identity` (see ProviderContext). */
   microsoftClientAssertion?: () => Promise<string>;
+  /** Test seam for the pauses of bounded back-offs (see ProviderContext). */
+  sleep?: (ms: number) => Promise<void>;
   /** Where sender status changes are published (webhooks). */
   events?: PlatformEventSink;
   /** SPF / DKIM / DMARC checks, built once by the composition root (shared/services.ts). */
@@ -48,7 +50,7 @@ export interface SenderServicesDeps {
 }
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
-  const context: ProviderContext = { config: deps.config, secrets: deps.secrets, microsoftClientAssertion: deps.microsoftClientAssertion };
+  const context: ProviderContext = { config: deps.config, secrets: deps.secrets, microsoftClientAssertion: deps.microsoftClientAssertion, sleep: deps.sleep };
   const providers = new ProviderCache(context);
   const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
   const senderService = guardSenderService(
