@@ -545,6 +545,12 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     seen: '`lastSyncOutcome: failed` with this code',
     act: "nothing: the next interval resumes; look at the tenant's other Graph clients if it persists",
   },
+  DIRECTORY_CONNECTION_NOT_READY: {
+    who: 'admin',
+    means: 'Sync now on a connection whose consent was never completed (status `connecting`)',
+    seen: '409 on `POST .../directory/connections/{id}/sync`',
+    act: 'complete the consent link as an administrator; the connection then syncs',
+  },
   DIRECTORY_SYNC_RUNNING: {
     who: 'SaaS/admin',
     means: 'a second sync of a connection while one holds its lease',

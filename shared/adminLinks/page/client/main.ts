@@ -21,8 +21,10 @@ import type { Session } from './types';
 async function loadSession(): Promise<void> {
   const session = await api<Session>('GET', 'session');
   text('org-id', session.orgId);
+  // The SaaS's name for the org, as text: the admin sees at once whose settings these are.
+  if (session.orgName) { text('org-name', session.orgName); $('org-name').hidden = false; }
   const expires = new Date(session.expiresAt);
-  text('link-expiry', ' · this link works until ' + expires.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  text('link-expiry', 'This link works until ' + expires.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
   if (session.returnUrl) { $<HTMLAnchorElement>('back-link').href = session.returnUrl; $('back-link').hidden = false; }
   const left = expires.getTime() - Date.now();
   if (left > 0 && left < 2147483647) {
