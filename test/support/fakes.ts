@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeliveryRecord, DeliveryStore, DeliveryTransitionError, indexKey, nextRecord, queuedRecord } from '@shared/store/deliveryStore';
 import { decodeQueueMessage, encodeQueueMessage, MAX_MESSAGE_TEXT_BYTES, QueueEntry, QueueStore } from '@shared/store/outboxQueue';
+import type { GroupChildren } from '@shared/store/groupChildren';
 import type { MailboxSlotStore } from '@shared/store/mailboxSlots';
 import type { PayloadStore } from '@shared/store/payloadStore';
 import { archiveRecord, PoisonArchive, PoisonRecord } from '@shared/store/poisonArchive';
@@ -196,6 +197,18 @@ export function fakeMailboxSlotStore(): MailboxSlotStore & { slots: Map<string, 
       const { nextFreeAt, result } = step(slots.get(key) ?? 0);
       slots.set(key, nextFreeAt);
       return result;
+    },
+  };
+}
+
+/** The copies of a group message: the rows of `deliveries` whose id starts with `prefix` and name the parent. */
+export function fakeGroupChildren(deliveries: ReturnType<typeof fakeDeliveryStore>): GroupChildren {
+  return {
+    async list(orgId, parentId, prefix) {
+      return [...deliveries.rows.values()]
+        .filter((r) => r.orgId === orgId && r.id.startsWith(prefix) && r.parent === parentId)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((r) => ({ ...r }));
     },
   };
 }
