@@ -69,6 +69,8 @@ export interface Services extends SenderServices, DirectoryConnectionServices, D
 export interface ServicesOptions {
   /** The pauses of bounded back-offs (ProviderContext.sleep); tests move the sandbox clock instead of waiting. */
   sleep?: (ms: number) => Promise<void>;
+  /** The health probe's clock (its per-instance cache window); default `Date.now`. */
+  healthClock?: () => number;
 }
 
 export function createServices(config: Readonly<Config>, options: ServicesOptions = {}): Services {
@@ -136,7 +138,7 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
     domainChecks,
     // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
     ...copy,
-    health: createHealthProbe(() => checkHealth(services)),
+    health: createHealthProbe(() => checkHealth(services), { clock: options.healthClock }),
   };
 }
 
