@@ -352,8 +352,8 @@ describe('outbox worker', () => {
   it('a row left sending by a worker whose lease ran out is marked uncertain, with an event, and never sent again', async () => {
     const t = setup();
     const { record } = await deliveries.create({ orgId: t.orgId, id: 'u1' });
-    await deliveries.claim(record, 'dead-worker', 1);
-    await new Promise((r) => setTimeout(r, 20));
+    // The dead worker's claim, its lease already run out (claimed 5 s ago for 1 s): no waiting for it to expire.
+    await deliveries.claim(record, 'dead-worker', 1_000, {}, Date.now() - 5_000);
     expect(await t.worker.process(message('u1', t.orgId), log)).toBe('uncertain');
     expect(await deliveries.get(t.orgId, 'u1')).toMatchObject({ status: 'uncertain', attempts: 1, code: 'DELIVERY_UNCERTAIN', uncertainAt: expect.any(String) });
     expect(t.events.at(-1)).toMatchObject({ id: 'u1', status: 'uncertain', code: 'DELIVERY_UNCERTAIN' });
@@ -364,8 +364,8 @@ describe('outbox worker', () => {
   it('resendIfUncertain: true takes such a row over and sends again', async () => {
     const t = setup();
     const { record } = await deliveries.create({ orgId: t.orgId, id: 'u2' });
-    await deliveries.claim(record, 'dead-worker', 1);
-    await new Promise((r) => setTimeout(r, 20));
+    // The dead worker's claim, its lease already run out (claimed 5 s ago for 1 s): no waiting for it to expire.
+    await deliveries.claim(record, 'dead-worker', 1_000, {}, Date.now() - 5_000);
     expect(await t.worker.process(message('u2', t.orgId, { resendIfUncertain: true }), log)).toBe('sent');
     expect(await deliveries.get(t.orgId, 'u2')).toMatchObject({ status: 'sent', attempts: 2 });
   });
