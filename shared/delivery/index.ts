@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config';
 import { QUEUES } from '../store/names';
-import { createDeliveryStore, DeliveryStore } from '../store/deliveryStore';
+import { createDeliveryStore, DeliveryStore } from './deliveries';
 import { createMailboxSlotStore } from '../store/mailboxSlots';
 import { createQueueStore, QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
@@ -17,7 +17,7 @@ import { createGroupChildren } from '../store/groupChildren';
 import { createGroupFanout } from './groupFanout';
 import { createEventPublisher, EventPublisher } from './events';
 import { observeDelivery } from '../telemetry/deliveryObserver';
-import { alsoAsPlatformEvents } from '../events/producers';
+import { alsoAsPlatformEvents } from './events';
 import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
 import { createLeasedPermits } from './permitLeases';

@@ -6,7 +6,8 @@
  * Unreadable messages (no id/orgId) are archived with their text at once.
  */
 import { isMailerError, MailerError } from '../errors';
-import { DeliveryStore, DeliveryTransitionError, isFinal } from '../store/deliveryStore';
+import type { DeliveryStore } from './deliveries';
+import { DeliveryTransitionError, isFinal } from './states';
 import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';

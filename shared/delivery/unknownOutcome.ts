@@ -16,7 +16,7 @@
  */
 import { MailerError } from '../errors';
 import type { DeliveryChanges, DeliveryRecord } from '../store/deliveryStore';
-import { DeliveryTransitionError } from '../store/deliveryStore';
+import { DeliveryTransitionError } from './states';
 import type { QueueStore } from '../store/outboxQueue';
 import { Accepted, buildEnvelope, Envelope } from './envelope';
 

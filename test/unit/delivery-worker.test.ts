@@ -8,7 +8,7 @@ import { MailerError } from '@shared/errors';
 import type { MailProvider, OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import { createStorageClients } from '@shared/store/storageClients';
-import { createDeliveryStore, DeliveryStore } from '@shared/store/deliveryStore';
+import { createDeliveryStore, DeliveryStore } from '@shared/delivery/deliveries';
 import { createQueueStore } from '@shared/store/outboxQueue';
 import { createPayloadStore } from '@shared/store/payloadStore';
 import { createPoisonArchive } from '@shared/store/poisonArchive';
@@ -56,7 +56,7 @@ class ScriptedProvider implements MailProvider {
   }
 }
 
-function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number; express?: boolean } = {}) {
+function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number; express?: boolean; clock?: () => number } = {}) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
   const orgMailbox = `${orgId}@contoso.example`;
   const defaultMailbox = `default-${orgId}@platform.example`;
@@ -87,7 +87,7 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
   const resolver = createSenderResolver({ store: senders, providers });
   const outbox = createQueueStore(storage, `outbox-${randomUUID().slice(0, 8)}`);
   const events: DeliveryEvent[] = [];
-  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
+  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage), options.clock);
   const ratePerMinute = { microsoft: options.rate ?? 6000, google: 6000 };
   const worker = createOutboxWorker({
     deliveries: options.deliveries ?? deliveries, outbox, payloads, poisonArchive, resolver, scheduler,
@@ -100,7 +100,7 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
     queueName: 'outbox',
   });
   const express = options.express ? createQueueStore(storage, `express-${randomUUID().slice(0, 8)}`) : undefined;
-  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute });
+  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute, clock: options.clock });
   const poison = createPoisonHandler({
     deliveries, payloads, poisonArchive, publish: async (r) => void events.push(eventOf(r)), outbox, policy: retryPolicy(options.retryBaseMs ?? 1000), queueName: 'outbox-poison',
   });
@@ -244,7 +244,8 @@ describe('outbox worker', () => {
   });
 
   it('the enqueue API schedules at enqueue time: a flood gets increasing visibility delays', async () => {
-    const t = setup({ rate: 30 }); // one per 2 s
+    const frozen = Date.now(); // slots and delays from one instant, however slowly the enqueues run
+    const t = setup({ rate: 30, clock: () => frozen }); // one per 2 s
     const queued = spyOnQueue(t.outbox);
     for (let i = 0; i < 4; i++) await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
     // The first at once (its row is written before its queue message), then one slot every 2 s.

@@ -17,7 +17,7 @@ import { MailerError } from '@shared/errors';
 import type { MailProvider, OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import type { SenderResolver } from '@shared/senders/resolve';
-import { createDeliveryStore } from '@shared/store/deliveryStore';
+import { createDeliveryStore } from '@shared/delivery/deliveries';
 import { createGroupChildren } from '@shared/store/groupChildren';
 import { createMailboxSlotStore } from '@shared/store/mailboxSlots';
 import { createQueueStore } from '@shared/store/outboxQueue';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createStorageClients } from '@shared/store/storageClients';
-import { createDeliveryStore } from '@shared/store/deliveryStore';
+import { createDeliveryStore } from '@shared/delivery/deliveries';
 import { createQueueStore } from '@shared/store/outboxQueue';
 import { createPayloadStore } from '@shared/store/payloadStore';
 import { createPoisonArchive } from '@shared/store/poisonArchive';
