@@ -74,7 +74,7 @@ function appFiles(outfile) {
 }
 
 /**
- * Cold start (README "Benchmarks", issue 17): the heavy SDKs the app uses (Storage, Key Vault,
+ * Cold start (measured in bench/README.md): the heavy SDKs the app uses (Storage, Key Vault,
  * identity, telemetry export) go to one file of their own, dist/sdk.js, which the app requires on
  * the first use of any of their exports, not at load. One file for all of them, so their common
  * dependencies (@azure/core-*) exist once. In dist/app.js (below) and dist/main.js each package
@@ -139,7 +139,7 @@ function lazyPackages(outfile) {
 }
 
 /**
- * Cold start, second step (issue 17, item 4): dist/main.js holds only what registering the
+ * Cold start, second step: dist/main.js holds only what registering the
  * functions runs: functions/*.ts (the thin triggers), functions/registry.ts, `@azure/functions`
  * and the constants read at registration (LIGHT_MODULES: queue names, timer schedules). Every
  * other shared module a trigger imports (the composition root `@shared/services` and all behind

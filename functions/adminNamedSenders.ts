@@ -1,5 +1,5 @@
 /**
- * The settings page's twins of the several-senders routes (issue 13): `/api/manage/senders[/{senderKey}...]`
+ * The settings page's twins of the several-senders routes: `/api/manage/senders[/{senderKey}...]`
  * and `/api/manage/routing[/explain]`, guarded by the admin link's token like every `/api/manage/*`
  * route (adminSender.ts) and acting on the token's org only. Each calls the same named-sender
  * service as the function-key routes in namedSenders.ts.
@@ -28,8 +28,8 @@ export const adminNamedSender: HttpHandler = asAdmin(async ({ orgId }, request) 
 defineHttp({ name: 'adminNamedSender', route: 'manage/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'anonymous', handler: adminNamedSender });
 
 /** Consent from the page comes back to the page, whatever `returnUrl` the body names. */
-export const adminNamedSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, request) =>
-  json(200, await named().consentLink(orgId, keyFrom(request), pageConsentRequest(await readJson(request), getServices().config))),
+export const adminNamedSenderConsentLink: HttpHandler = asAdmin(async (session, request) =>
+  json(200, await named().consentLink(session.orgId, keyFrom(request), pageConsentRequest(await readJson(request), getServices().config, session))),
 );
 
 defineHttp({ name: 'adminNamedSenderConsentLink', route: 'manage/senders/{senderKey}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderConsentLink });

@@ -43,8 +43,8 @@ defineHttp({
   handler: adminSender,
 });
 
-export const adminSenderConsentLink: HttpHandler = asAdmin(async ({ orgId }, request) =>
-  json(200, await senders().consentLink(orgId, pageConsentRequest(await readJson(request), getServices().config))),
+export const adminSenderConsentLink: HttpHandler = asAdmin(async (session, request) =>
+  json(200, await senders().consentLink(session.orgId, pageConsentRequest(await readJson(request), getServices().config, session))),
 );
 
 defineHttp({

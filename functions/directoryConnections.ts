@@ -6,7 +6,7 @@
  * (shared/directory/connections). `POST .../sync` lives in directorySync.ts.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
-import { pageConsentRequest } from '@shared/adminLinks';
+import { AdminSession, pageConsentRequest } from '@shared/adminLinks';
 import { CONNECTION_ID_PATTERN } from '@shared/directory/model';
 import { MailerError } from '@shared/errors';
 import { getServices } from '@shared/services';
@@ -23,7 +23,7 @@ function idFrom(request: HttpRequest): string {
   return id;
 }
 
-const page = (body: unknown) => pageConsentRequest(body ?? {}, getServices().config);
+const page = (session: AdminSession) => (body: unknown) => pageConsentRequest(body ?? {}, getServices().config, session);
 
 /** The three actions of each route, for an org and a way to read consent bodies (as given, or returning to the settings page). */
 const collection = async (orgId: string, request: HttpRequest, consentBody: (body: unknown) => unknown): Promise<HttpResponseInit> =>
@@ -54,11 +54,11 @@ defineHttp({ name: 'directoryConnection', route: 'orgs/{orgId}/directory/connect
 export const directoryConnectionConsentLink: HttpHandler = handle((request) => consentLink(orgIdFrom(request), request, asGiven));
 defineHttp({ name: 'directoryConnectionConsentLink', route: 'orgs/{orgId}/directory/connections/{id}/consent-link', methods: ['POST'], authLevel: 'function', handler: directoryConnectionConsentLink });
 
-export const adminDirectoryConnectionList: HttpHandler = asAdmin(({ orgId }, request) => collection(orgId, request, page));
+export const adminDirectoryConnectionList: HttpHandler = asAdmin((session, request) => collection(session.orgId, request, page(session)));
 defineHttp({ name: 'adminDirectoryConnectionList', route: 'manage/directory/connections', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionList });
 
 export const adminDirectoryConnection: HttpHandler = asAdmin(({ orgId }, request) => item(orgId, request));
 defineHttp({ name: 'adminDirectoryConnection', route: 'manage/directory/connections/{id}', methods: ['GET', 'DELETE'], authLevel: 'anonymous', handler: adminDirectoryConnection });
 
-export const adminDirectoryConnectionConsentLink: HttpHandler = asAdmin(({ orgId }, request) => consentLink(orgId, request, page));
+export const adminDirectoryConnectionConsentLink: HttpHandler = asAdmin((session, request) => consentLink(session.orgId, request, page(session)));
 defineHttp({ name: 'adminDirectoryConnectionConsentLink', route: 'manage/directory/connections/{id}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionConsentLink });

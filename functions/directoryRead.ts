@@ -1,5 +1,5 @@
 /**
- * Reading the org's synced directory (issue 12 item 3), function-key protected: users, groups and a
+ * Reading the org's synced directory, function-key protected: users, groups and a
  * group's members, paged with opaque cursors, from the synced copy only (shared/directory/reader.ts).
  */
 import type { HttpHandler, HttpRequest } from '@azure/functions';

@@ -1,5 +1,5 @@
 /**
- * Directory syncs (issue 12 item 2), thin: `POST .../connections/{id}/sync` (and its settings-page twin
+ * Directory syncs, thin: `POST .../connections/{id}/sync` (and its settings-page twin
  * `POST /manage/directory/connections/{id}/sync`) takes the connection's
  * lease and queues the sync (202, or 409 DIRECTORY_SYNC_RUNNING with `runningSince`); the timer
  * queues the active connections due (DIRECTORY_SYNC_INTERVAL_HOURS); the `directory-sync` queue

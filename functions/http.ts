@@ -3,6 +3,7 @@
  * a `MailerError` into `{ error: { code, message, hint?, fields? } }` with its status (README "HTTP API"). Anything unexpected is logged (redacted) and answered with a generic 500, never with
  * its message: an SDK error text is not something to show a caller.
  */
+import type { ReadableStream } from 'node:stream/web';
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { MailerError, isMailerError } from '@shared/errors';
 import { ORG_ID_PATTERN } from '@shared/senders/model';
@@ -26,13 +27,37 @@ export function errorResponse(error: MailerError): HttpResponseInit {
   return json(error.status, { error: error.toJSON() }, headers);
 }
 
-/** The request body as text: 413 over `maxBytes` (refused from Content-Length before reading when declared). */
+/**
+ * The request body as text: 413 over `maxBytes`, whatever `Content-Length` says. A declared length
+ * over the limit is refused before reading; otherwise a counting reader pulls the body stream
+ * (`request.body`, a web ReadableStream streamed from the host with `enableHttpStream`, see
+ * functions/registry.ts) and stops at the first chunk past the limit, so a chunked body is never
+ * buffered whole (https://learn.microsoft.com/azure/azure-functions/node-http-stream).
+ */
 export async function readText(request: HttpRequest, maxBytes: number): Promise<string> {
   const tooLarge = () => new MailerError('PAYLOAD_TOO_LARGE', `The request body is over ${maxBytes} bytes.`);
   if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw tooLarge();
-  const text = await request.text();
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge();
-  return text;
+  const body = await readLimited(request.body, maxBytes);
+  if (body === undefined) throw tooLarge();
+  return new TextDecoder().decode(body);
+}
+
+/** The stream's bytes, or undefined (and the stream cancelled) once more than `maxBytes` arrived. */
+export async function readLimited(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (!stream) return new Uint8Array();
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
 }
 
 /** The request body as JSON: 413 over `maxBytes`, 400 for text that is not JSON. An empty body is `undefined`. */

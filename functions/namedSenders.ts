@@ -1,5 +1,5 @@
 /**
- * Several senders per org (issue 13), function-key protected: `/orgs/{orgId}/senders[/{senderKey}...]`
+ * Several senders per org, function-key protected: `/orgs/{orgId}/senders[/{senderKey}...]`
  * and `/orgs/{orgId}/routing[/explain]`. Thin: each route reads its input and calls the named-sender
  * service (shared/senders/named.ts), which is the sender service with a key.
  */

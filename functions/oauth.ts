@@ -1,27 +1,42 @@
 /**
- * `GET|POST /api/oauth/{provider}/callback`: where Microsoft and Google send the admin back after
- * consent. Anonymous (the browser carries no function key); the signed single-use state is what makes
- * it safe. Answers a redirect to the allowed return URL, or a plain HTML result page.
+ * The consent routes (docs/security.md), all anonymous (the browser carries no function key):
  *
- * GET carries the answer in the query string (Google, Microsoft admin consent). POST is the
- * `response_mode=form_post` answer of Microsoft delegated sign-in: Entra's page auto-submits code
- * and state as a form body, so the one-time code stays out of URLs and request logs
- * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, "response_mode").
+ * - `GET /api/oauth/start?state=...`: the URL consent links hand out. Binds the consent to this
+ *   browser (cookie, shared/consent/browser.ts) and sends it on to the provider with a 303.
+ * - `GET|POST /api/oauth/{provider}/callback`: where Microsoft and Google send the browser back.
+ *   GET carries the answer in the query string (Google, Microsoft admin consent). POST is the
+ *   `response_mode=form_post` answer of a Microsoft sign-in: Entra's page auto-submits code and
+ *   state as a form body, so the one-time code stays out of URLs and request logs
+ *   (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, "response_mode").
+ *   A finished sign-in answers the confirmation page; nothing is stored yet.
+ * - `POST /api/oauth/confirm`: the confirmation page's Confirm or Cancel.
+ *
+ * Every answer is a redirect (to the provider, or to the allowed return URL) or a page of ours that
+ * cannot be framed: consent runs top-level only (RFC 9700 section 4.7's clickjacking advice).
  */
-import type { HttpHandler, HttpRequest } from '@azure/functions';
+import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
 import { MailerError } from '@shared/errors';
+import { browserCookie, browserSecretOf, newBrowserSecret } from '@shared/consent/browser';
+import type { ConsentResult } from '@shared/consent/callback';
+import { confirmPage } from '@shared/consent/confirmPage';
 import { consentAnswer } from '@shared/consent/resultPage';
 import { getServices } from '@shared/services';
+import { ORG_ID_PATTERN } from '@shared/senders/model';
 import { logEvent } from '@shared/telemetry/log';
 import { handle, readText } from './http';
 import { defineHttp } from './registry';
 
 /** A form_post answer is code + state (+ session_state, or error + error_description): a few KB at most. */
 const MAX_FORM_BYTES = 16 * 1024;
+const NO_STORE = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
+/** `Sec-Fetch-Dest` of a request for a frame (https://developer.mozilla.org/docs/Web/HTTP/Headers/Sec-Fetch-Dest). */
+const FRAMED_DESTINATIONS = new Set(['iframe', 'frame', 'embed', 'object', 'fencedframe']);
 
-/** The provider's answer parameters: the query string of a GET, the form body of a POST (never both). */
-async function answerParams(request: HttpRequest): Promise<URLSearchParams> {
-  if (request.method !== 'POST') return new URLSearchParams(request.query);
+const cookieOf = (request: HttpRequest) => browserSecretOf(request.headers.get('cookie'));
+
+/** A form body (the provider's form_post, or our confirmation form), read with the 16 KB limit. */
+async function formParams(request: HttpRequest): Promise<URLSearchParams> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
     throw new MailerError('BAD_REQUEST', 'A consent answer by POST must be a form (application/x-www-form-urlencoded).');
@@ -29,38 +44,54 @@ async function answerParams(request: HttpRequest): Promise<URLSearchParams> {
   return new URLSearchParams(await readText(request, MAX_FORM_BYTES));
 }
 
-export const oauthCallback: HttpHandler = handle(async (request) => {
-  const provider = request.params.provider ?? '';
-  const result = await getServices().consentCallback.complete(provider, await answerParams(request));
-  const answer = consentAnswer({
-    provider,
-    orgId: result.orgId,
-    mode: result.mode,
-    purpose: result.purpose,
-    returnUrl: result.returnUrl,
-    senderEmail: result.applied?.senderEmail,
-    accountEmail: result.applied?.accountEmail,
-    tenantId: result.applied?.tenantId,
-    error: result.error,
-    next: result.next,
-  });
-  logEvent(result.error ? 'consent.failed' : result.next ? 'consent.continued' : 'consent.completed', {
-    orgId: result.orgId,
-    provider,
-    mode: result.mode,
-    code: result.error?.code,
-  });
-  const noStore = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
-  // 303 after a POST: the browser follows with a GET and never re-posts the (spent) code on reload.
-  const redirectStatus = request.method === 'POST' ? 303 : 302;
-  if (answer.kind === 'redirect') return { status: redirectStatus, headers: { ...noStore, Location: answer.location } };
-  return { status: answer.status, headers: { ...noStore, 'Content-Type': 'text/html; charset=utf-8' }, body: answer.html };
+/** The result as the browser gets it: our page, or a 303 to the provider or the return URL. */
+function answerOf(result: ConsentResult, event: string): HttpResponseInit {
+  const { config } = getServices();
+  logEvent(result.error ? 'consent.failed' : event, { orgId: result.orgId, provider: result.provider, mode: result.mode, code: result.error?.code });
+  if (result.confirmation && !result.error) {
+    const page = confirmPage({ confirmation: result.confirmation, provider: result.provider, mode: result.mode, purpose: result.purpose, platform: new URL(config.publicBaseUrl).host, formOrigins: config.returnUrlAllowlist });
+    return { status: 200, headers: page.headers, body: page.html };
+  }
+  const answer = consentAnswer({ ...result, ...result.applied });
+  // 303: the browser follows with a GET and never re-posts a spent code or form on reload.
+  if (answer.kind === 'redirect') return { status: 303, headers: { ...NO_STORE, Location: answer.location } };
+  return { status: answer.status, headers: answer.headers, body: answer.html };
+}
+
+export const oauthStart: HttpHandler = handle(async (request) => {
+  const failed = (error: MailerError) => answerOf({ provider: '', error }, 'consent.failed');
+  if (FRAMED_DESTINATIONS.has(request.headers.get('sec-fetch-dest') ?? '')) return failed(new MailerError('CONSENT_FRAMED', 'Consent cannot run inside a frame.'));
+  const secret = cookieOf(request) ?? newBrowserSecret();
+  try {
+    const location = await getServices().consent.start(request.query.get('state'), secret);
+    return { status: 303, headers: { ...NO_STORE, Location: location, 'Set-Cookie': browserCookie(secret) } };
+  } catch (error) {
+    if (error instanceof MailerError && error.code !== 'INTERNAL') return failed(error);
+    throw error;
+  }
 });
 
-defineHttp({
-  name: 'oauthCallback',
-  route: 'oauth/{provider}/callback',
-  methods: ['GET', 'POST'],
-  authLevel: 'anonymous',
-  handler: oauthCallback,
+export const oauthCallback: HttpHandler = handle(async (request) => {
+  const provider = request.params.provider ?? '';
+  const params = request.method === 'POST' ? await formParams(request) : new URLSearchParams(request.query);
+  const result = await getServices().consentCallback.complete(provider, params, cookieOf(request));
+  return answerOf(result, result.next ? 'consent.continued' : 'consent.signed_in');
 });
+
+const confirmationSchema = z.object({
+  orgId: z.string().regex(ORG_ID_PATTERN),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  decision: z.enum(['confirm', 'cancel']),
+});
+
+export const oauthConfirm: HttpHandler = handle(async (request) => {
+  const parsed = confirmationSchema.safeParse(Object.fromEntries(await formParams(request)));
+  if (!parsed.success) throw new MailerError('BAD_REQUEST', 'The confirmation form is incomplete or not ours; nothing was saved.');
+  const result = await getServices().consentCallback.confirm(parsed.data, cookieOf(request));
+  return answerOf(result, result.cancelled ? 'consent.cancelled' : 'consent.completed');
+});
+
+defineHttp({ name: 'oauthStart', route: 'oauth/start', methods: ['GET'], authLevel: 'anonymous', handler: oauthStart });
+defineHttp({ name: 'oauthCallback', route: 'oauth/{provider}/callback', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: oauthCallback });
+defineHttp({ name: 'oauthConfirm', route: 'oauth/confirm', methods: ['POST'], authLevel: 'anonymous', handler: oauthConfirm });

@@ -56,6 +56,16 @@ const insideFunctionsHost: boolean = (() => {
   }
 })();
 
+/**
+ * Request bodies reach handlers as streams (`request.body`), not buffered whole by the host first:
+ * a handler with a small limit (the OAuth callback's 16 KB) stops reading at it (functions/http.ts
+ * `readText`). Must be set before any registration
+ * (https://learn.microsoft.com/azure/azure-functions/node-http-stream). The local host reads this
+ * flag and streams the same way.
+ */
+export const HTTP_STREAMING = true;
+if (insideFunctionsHost) app.setup({ enableHttpStream: HTTP_STREAMING });
+
 /** Every function declared so far (import `functions/index` first to declare them all). */
 export function listFunctions(): readonly FunctionDefinition[] {
   return definitions;
@@ -90,27 +100,35 @@ export function invocationOf<D extends FunctionDefinition>(definition: D): D['ha
   return invoke as D['handler'];
 }
 
+/**
+ * The trigger options each definition is registered with in Azure (the handler aside). The local
+ * host builds the metadata it checks from these same options (dev/host/conformance/metadata.ts).
+ */
+export function httpTriggerOptions(definition: HttpFunction): { route: string; methods: HttpMethod[]; authLevel: AuthLevel } {
+  return { route: definition.route, methods: definition.methods, authLevel: definition.authLevel };
+}
+
+/** Queue triggers read the host's own Storage account (the app settings `AzureWebJobsStorage*`). */
+export function queueTriggerOptions(definition: QueueFunction): { queueName: string; connection: string } {
+  return { queueName: definition.queueName, connection: 'AzureWebJobsStorage' };
+}
+
+export function timerTriggerOptions(definition: TimerFunction): { schedule: string } {
+  return { schedule: definition.schedule };
+}
+
 export function defineHttp(input: Omit<HttpFunction, 'kind'>): void {
   const definition: HttpFunction = { kind: 'http', ...input };
   remember(definition);
   if (!insideFunctionsHost) return;
-  app.http(definition.name, {
-    route: definition.route,
-    methods: definition.methods,
-    authLevel: definition.authLevel,
-    handler: invocationOf(definition),
-  });
+  app.http(definition.name, { ...httpTriggerOptions(definition), handler: invocationOf(definition) });
 }
 
 export function defineQueue(input: Omit<QueueFunction, 'kind'>): void {
   const definition: QueueFunction = { kind: 'queue', ...input };
   remember(definition);
   if (!insideFunctionsHost) return;
-  app.storageQueue(definition.name, {
-    queueName: definition.queueName,
-    connection: 'AzureWebJobsStorage',
-    handler: invocationOf(definition),
-  });
+  app.storageQueue(definition.name, { ...queueTriggerOptions(definition), handler: invocationOf(definition) });
 }
 
 /** Runs during the host's graceful shutdown (not when the instance is killed outright). */
@@ -136,5 +154,5 @@ export function defineTimer(input: Omit<TimerFunction, 'kind'>): void {
   const definition: TimerFunction = { kind: 'timer', ...input };
   remember(definition);
   if (!insideFunctionsHost) return;
-  app.timer(definition.name, { schedule: definition.schedule, handler: invocationOf(definition) });
+  app.timer(definition.name, { ...timerTriggerOptions(definition), handler: invocationOf(definition) });
 }

@@ -45,6 +45,14 @@ param microsoftDirectoryClientId string = ''
 @description('Comma-separated origins that consent and admin links may return to (the SaaS front end). The app\'s own origin is always allowed.')
 param returnUrlAllowlist string = ''
 
+// Settings an operator may change: `azd env set NAME value`, then `azd provision`. main.parameters.json
+// feeds each key from the azd environment value of the same name (azd substitutes ${NAME=} in the
+// file's text: https://learn.microsoft.com/azure/developer/azure-developer-cli/manage-environment-variables,
+// Azure/azure-dev pkg/infra/provisioning/bicep/bicep_provider.go). The appsettings resource replaces
+// the whole collection on every deployment, so a setting added by hand would vanish; this is the way.
+@description('App settings an operator may change, by setting name (shared/settings.ts). An empty value is left out, so the code\'s default applies.')
+param operatorSettings object = {}
+
 @description('Upper bound of Flex instances. Queue-triggered work scales on queue length, which counts messages scheduled for later too; the per-mailbox limits, not more instances, pace delivery.')
 param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
@@ -198,6 +206,7 @@ module api 'app/function.bicep' = {
     microsoftDirectoryClientId: microsoftDirectoryClientId
     googleClientId: googleClientId
     returnUrlAllowlist: returnUrlAllowlist
+    operatorSettings: operatorSettings
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }
@@ -235,7 +244,7 @@ output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output PUBLIC_BASE_URL string = api.outputs.publicBaseUrl
 output MICROSOFT_CREDENTIAL string = microsoftCredential
 output MICROSOFT_CLIENT_ID string = microsoftClientId
-output KEY_VAULT_SECRET_MICROSOFT_CLIENT_SECRET string = secretNames.microsoftClientSecret
-output KEY_VAULT_SECRET_GOOGLE_CLIENT_SECRET string = secretNames.googleClientSecret
-output KEY_VAULT_SECRET_MICROSOFT_DIRECTORY_CLIENT_SECRET string = secretNames.microsoftDirectoryClientSecret
+output MICROSOFT_DIRECTORY_CLIENT_ID string = microsoftDirectoryClientId
+// Every Key Vault reference the app settings hold, as SETTING=secret-name pairs: the hook checks each.
+output KEY_VAULT_REFERENCES string = api.outputs.keyVaultReferences
 output KEY_VAULT_SECRET_STATE_SIGNING_KEY string = secretNames.stateSigningKey

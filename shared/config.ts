@@ -54,6 +54,8 @@ export interface Config {
   retryBaseMs: number;
   /** Save-and-test sends allowed per org within a sliding window (across instances). */
   testSendLimit: { count: number; windowMs: number };
+  /** Test connection (verify) per org: same sliding window as Save and test. */
+  testConnectionLimit: { count: number; windowMs: number };
   /** Application Insights, when metrics are exported (shared/telemetry/setup.ts). */
   telemetryConnectionString?: string;
   /** When the platform app's client secret expires (epoch ms), if the operator recorded it. */
@@ -68,6 +70,8 @@ export interface Config {
   keepAliveIdleMs: number;
   /** DIRECTORY_SYNC_INTERVAL_HOURS: how often the timer syncs each active directory connection. */
   directorySyncIntervalMs: number;
+  /** DIRECTORY_SYNC_BUDGET_SECONDS: how long one queue invocation of a directory sync reads pages before it hands on. */
+  directorySyncBudgetMs: number;
   /** The most members a message to a directory group may reach (shared/delivery/groupFanout.ts). */
   directoryGroupMaxRecipients: number;
 }
@@ -239,6 +243,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       count: integer(env, 'TEST_SEND_LIMIT', 1, 1000),
       windowMs: integer(env, 'TEST_SEND_WINDOW_SECONDS', 1, 86400) * 1000,
     }),
+    testConnectionLimit: Object.freeze({
+      count: integer(env, 'TEST_CONNECTION_LIMIT', 1, 1000),
+      windowMs: integer(env, 'TEST_CONNECTION_WINDOW_SECONDS', 1, 86400) * 1000,
+    }),
     telemetryConnectionString: read(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     platformSecretExpiresAt: date(env, 'MICROSOFT_CLIENT_SECRET_EXPIRES_ON'),
     webhooks: Object.freeze({
@@ -251,6 +259,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
     keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
     directorySyncIntervalMs: integer(env, 'DIRECTORY_SYNC_INTERVAL_HOURS', 1, 168) * 3600 * 1000,
+    // At most 240 s: host.json's functionTimeout (5 min) must leave room for the page in flight and the sweep.
+    directorySyncBudgetMs: integer(env, 'DIRECTORY_SYNC_BUDGET_SECONDS', 10, 240) * 1000,
     directoryGroupMaxRecipients: integer(env, 'DIRECTORY_GROUP_MAX_RECIPIENTS', 1, 10000),
   };
   Object.freeze(config.storage);

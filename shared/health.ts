@@ -3,9 +3,12 @@
  * request with a short timeout, all in parallel, so a hung dependency cannot hang the probe.
  * The answer names what is down with a short reason (never a URL, key or secret):
  *   { status: "unavailable", checks: { storage: "unavailable: connection refused", keyVault: "ok" } }
+ * Each instance answers from its last check for HEALTH_CACHE_MS (`createHealthProbe`).
  */
+import { boundedCache } from './cache/bounded';
 import { isMailerError } from './errors';
-import type { Services } from './services';
+import type { StorageClients } from './store/storageClients';
+import type { SecretStore } from './store/types';
 import { unavailableReason } from './store/storageErrors';
 
 /** `access denied`: the dependency answered but refuses the app's identity (a role assignment to fix), not an outage. */
@@ -53,7 +56,7 @@ function reasonOf(error: unknown): string {
 }
 
 export async function checkHealth(
-  services: Pick<Services, 'storage' | 'secrets'>,
+  services: { storage: Pick<StorageClients, 'ping'>; secrets: Pick<SecretStore, 'ping'> },
   timeoutMs: number = DEFAULT_CHECK_TIMEOUT_MS,
 ): Promise<HealthReport> {
   const [storage, keyVault] = await Promise.all([
@@ -62,4 +65,36 @@ export async function checkHealth(
   ]);
   const checks: Record<string, CheckResult> = { storage, keyVault };
   return { status: Object.values(checks).every((c) => c === 'ok') ? 'ok' : 'unavailable', checks };
+}
+
+/**
+ * How long one instance answers anonymous health calls from its last check. The probe is anonymous
+ * (Azure's availability test and load balancers call it without a key, infra/ alerts on it), so its
+ * deep checks stay; caching them bounds what a caller can cost: one Storage and one Key Vault request
+ * per instance per window, whatever the call rate. Key Vault throttles per vault, so an uncached probe
+ * would let anyone slow every org (https://learn.microsoft.com/azure/key-vault/general/service-limits).
+ */
+export const HEALTH_CACHE_MS = 15_000;
+
+export interface HealthAnswer {
+  report: HealthReport;
+  /** Whole seconds since the checks ran (the HTTP `Age` header, RFC 9111 section 5.1). */
+  ageSeconds: number;
+}
+
+/** The health probe of one instance: concurrent and repeated calls within `ttlMs` share one check. */
+export function createHealthProbe(check: () => Promise<HealthReport>, options: { ttlMs?: number; clock?: () => number } = {}): () => Promise<HealthAnswer> {
+  const clock = options.clock ?? Date.now;
+  // One entry (the last check, or the one in flight); checkHealth never rejects, so nothing failed is kept.
+  const last = boundedCache<'health', Promise<{ report: HealthReport; at: number }>>({ max: 1, ttlMs: options.ttlMs ?? HEALTH_CACHE_MS, clock });
+  return async () => {
+    let entry = last.get('health');
+    if (!entry) {
+      const started = clock();
+      entry = check().then((report) => ({ report, at: started }));
+      last.set('health', entry);
+    }
+    const { report, at } = await entry;
+    return { report, ageSeconds: Math.max(0, Math.floor((clock() - at) / 1000)) };
+  };
 }

@@ -33,6 +33,7 @@ import { createConsentCallback, type ConsentCallback } from './consent/callback'
 import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
 import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
 import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
+import { checkHealth, createHealthProbe, type HealthAnswer } from './health';
 
 export interface Services extends SenderServices, DirectoryConnectionServices, DirectoryCopyServices {
   config: Readonly<Config>;
@@ -59,6 +60,8 @@ export interface Services extends SenderServices, DirectoryConnectionServices, D
   domainChecks: DomainChecker;
   /** The OAuth callback: verifies the state, then stores into what the consent was for (a sender or a directory connection). */
   consentCallback: ConsentCallback;
+  /** `GET /api/health`: this instance's last Storage and Key Vault check, at most HEALTH_CACHE_MS old. */
+  health: () => Promise<HealthAnswer>;
 }
 
 export function createServices(config: Readonly<Config>): Services {
@@ -84,7 +87,7 @@ export function createServices(config: Readonly<Config>): Services {
   webhooks = createWebhookServices({ config, storage, secrets, bus: events });
   // One domain checker per process: the sender service's Test connection and the health run share its resolver.
   const domainChecks = createDomainChecker(config);
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
+  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | 'health' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
     config,
     credential,
     storage,
@@ -125,6 +128,7 @@ export function createServices(config: Readonly<Config>): Services {
     domainChecks,
     // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
     ...copy,
+    health: createHealthProbe(() => checkHealth(services)),
   };
 }
 

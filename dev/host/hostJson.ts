@@ -2,7 +2,7 @@
  * The parts of host.json the local host honours, with the Functions defaults for anything absent:
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#host-json
  * (batchSize 16, newBatchThreshold batchSize/2 per core, maxDequeueCount 5, visibilityTimeout 0,
- * maxPollingInterval 1 minute) and `functionTimeout` (5 minutes on Consumption).
+ * maxPollingInterval 1 minute, messageEncoding base64) and `functionTimeout` (5 minutes on Consumption).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,6 +15,8 @@ export interface QueueSettings {
   visibilityTimeoutMs: number;
   /** The longest wait between polls of an idle queue. */
   maxPollingIntervalMs: number;
+  /** How the host decodes message text: "base64" (default) or "none". */
+  messageEncoding: string;
 }
 
 export interface HostSettings {
@@ -44,6 +46,7 @@ export function readHostSettings(path = resolve(process.cwd(), 'host.json')): Ho
       maxDequeueCount: q.maxDequeueCount ?? 5,
       visibilityTimeoutMs: q.visibilityTimeout === undefined ? 0 : parseTimeSpan(q.visibilityTimeout, 'visibilityTimeout'),
       maxPollingIntervalMs: q.maxPollingInterval === undefined ? 60_000 : parseTimeSpan(q.maxPollingInterval, 'maxPollingInterval'),
+      messageEncoding: q.messageEncoding ?? 'base64',
     },
     routePrefix: json.extensions?.http?.routePrefix ?? 'api',
     functionTimeoutMs: json.functionTimeout ? parseTimeSpan(json.functionTimeout, 'functionTimeout') : 5 * 60_000,

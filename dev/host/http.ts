@@ -10,13 +10,26 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpRequest, HttpResponse, HttpResponseInit } from '@azure/functions';
-import { HttpFunction, invocationOf } from '../../functions/registry';
+import { Readable, Transform } from 'node:stream';
+import { HttpRequest, HttpRequestInit, HttpResponse, HttpResponseInit } from '@azure/functions';
+import { HTTP_STREAMING, HttpFunction, invocationOf } from '../../functions/registry';
 import { ErrorCode, MailerError } from '@shared/errors';
 import { createInvocationContext, describeError, HostLog } from './invocation';
-import { byPrecedence, RouteTemplate } from './routes';
+import { byHostOrder } from './conformance';
+import { RouteTemplate } from './routes';
+import { hostHeaders, hostQuery } from './rpcHttp';
 
 export const AZURE_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The host's request body limit: FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it parses as a whole number of
+ * bytes, else 100 MB (src/WebJobs.Script.WebHost/Middleware/HttpRequestBodySizeMiddleware.cs and
+ * ScriptConstants.DefaultMaxRequestBodySize in Azure/azure-functions-host).
+ */
+export function requestBodyLimit(env: Readonly<Record<string, string | undefined>>): number {
+  const setting = env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT?.trim() ?? '';
+  return /^\d+$/.test(setting) ? Number(setting) : AZURE_MAX_REQUEST_BYTES;
+}
 export const AZURE_MAX_URL_LENGTH = 4096;
 
 export interface HttpHostOptions {
@@ -43,7 +56,6 @@ function sendError(res: ServerResponse, code: ErrorCode, message: string): void 
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) throw new TooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -54,19 +66,47 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Whether a streamed body went past the host's limit while the handler read it. */
+interface Overflow {
+  hit: boolean;
+}
+
+/**
+ * The request as the Node.js worker builds it with `enableHttpStream`: a native `Request` whose body
+ * is the connection itself (GET and HEAD have none), read only as fast as the handler reads it
+ * (node_modules/@azure/functions/src/http/HttpRequest.ts `createStreamRequest`). The host's limit
+ * still applies, counted as the bytes pass.
+ */
+function streamedRequest(req: IncomingMessage, init: HttpRequestInit & { url: string; method: string }, limit: number, overflow: Overflow): HttpRequest {
+  let size = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size <= limit) return done(null, chunk);
+      overflow.hit = true;
+      done(new TooLarge());
+    },
+  });
+  const body = init.method === 'GET' || init.method === 'HEAD' ? undefined : (Readable.toWeb(req.pipe(counted)) as unknown as RequestInit['body']);
+  const nativeRequest = new Request(init.url, { method: init.method, headers: init.headers, body, duplex: 'half' } as RequestInit);
+  return new HttpRequest({ ...init, nativeRequest } as HttpRequestInit);
+}
+
+async function bufferedRequest(req: IncomingMessage, init: HttpRequestInit, limit: number): Promise<HttpRequest> {
+  const body = await readBody(req, limit);
+  return new HttpRequest({ ...init, body: body.length ? { bytes: body } : undefined });
+}
+
+function refuseTooLarge(res: ServerResponse, limit: number): void {
+  res.setHeader('connection', 'close');
+  sendError(res, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
+}
+
 function keyMatches(given: string | null | undefined, expected: string | undefined): boolean {
   if (!given || !expected) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
 }
 
 async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined): Promise<void> {
@@ -85,9 +125,8 @@ async function writeResponse(res: ServerResponse, result: HttpResponseInit | Htt
 }
 
 export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const routes: Route[] = options.functions
-    .map((fn) => ({ fn, template: new RouteTemplate(fn.route) }))
-    .sort((a, b) => byPrecedence(a.template, b.template));
+  // The host tries routes in function-name order and the first match wins (dev/host/conformance/httpRules.ts).
+  const routes: Route[] = [...options.functions].sort(byHostOrder).map((fn) => ({ fn, template: new RouteTemplate(fn.route) }));
   const prefix = options.routePrefix.split('/').filter(Boolean);
 
   function find(method: string, segments: string[]): { route: Route; params: Record<string, string> } | undefined {
@@ -121,26 +160,30 @@ export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessa
       }
     }
 
-    let body: Buffer;
+    // Azure refuses a declared length over its limit before the function runs.
+    if (Number(req.headers['content-length'] ?? 0) > options.maxRequestBytes) return refuseTooLarge(res, options.maxRequestBytes);
+    // Headers as the host copies them into the trigger metadata; with enableHttpStream `@azure/functions`
+    // reads the query from the forwarded URL, otherwise from the host's RpcHttp map
+    // (src/http/HttpRequest.ts `createStreamRequest` of Azure/azure-functions-nodejs-library).
+    const init = { method, url: url.toString(), headers: hostHeaders(req), params, ...(HTTP_STREAMING ? {} : { query: hostQuery(url) }) };
+    const overflow: Overflow = { hit: false };
+    let request: HttpRequest;
     try {
-      body = await readBody(req, options.maxRequestBytes);
+      request = HTTP_STREAMING ? streamedRequest(req, init, options.maxRequestBytes, overflow) : await bufferedRequest(req, init, options.maxRequestBytes);
     } catch (error) {
       if (!(error instanceof TooLarge)) throw error;
-      res.setHeader('connection', 'close');
-      return sendError(res, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${options.maxRequestBytes} bytes.`);
+      return refuseTooLarge(res, options.maxRequestBytes);
     }
-
-    const request = new HttpRequest({
-      method,
-      url: url.toString(),
-      headers: flatHeaders(req),
-      params,
-      body: body.length ? { bytes: body } : undefined,
-    });
     const context = createInvocationContext(route.fn.name, options.log);
     try {
-      await writeResponse(res, await invocationOf(route.fn)(request, context));
+      const result = await invocationOf(route.fn)(request, context);
+      if (overflow.hit) return refuseTooLarge(res, options.maxRequestBytes);
+      // A body the handler left unread (e.g. refused by its declared length) still sits on the
+      // connection: close it rather than read it, so the next request on it is not stuck behind.
+      if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') res.setHeader('connection', 'close');
+      await writeResponse(res, result);
     } catch (error) {
+      if (overflow.hit) return refuseTooLarge(res, options.maxRequestBytes);
       options.log(`[${route.fn.name}] error: invocation ${context.invocationId} failed: ${describeError(error)}`);
       if (!res.headersSent) sendError(res, 'INTERNAL', 'An unexpected error occurred; it has been logged.');
       else res.destroy();

@@ -18,7 +18,8 @@ import { FunctionDefinition, HttpFunction, listFunctions, listTerminateHooks, Qu
 import { getConfig } from '@shared/config';
 import { getServices, resetServicesForTests } from '@shared/services';
 import { HostSettings, QueueSettings, readHostSettings } from './hostJson';
-import { AZURE_MAX_REQUEST_BYTES, createHttpHandler } from './http';
+import { assertHostConformance, hostMetadataOf } from './conformance';
+import { createHttpHandler, requestBodyLimit } from './http';
 import { consoleLog, describeError, HostLog } from './invocation';
 import { QueuePoller } from './queues';
 import { TimerRunner } from './timers';
@@ -85,7 +86,20 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     routePrefix: fromFile.routePrefix,
   };
   const functions = options.functions ?? listFunctions();
-  getConfig(); // a bad setting fails here, before anything listens
+  try {
+    // What Azure's host would refuse stops us here too (HostConformanceError), and so does a bad
+    // setting, before anything listens.
+    assertHostConformance({
+      functions: functions.map(hostMetadataOf),
+      appSettings: process.env,
+      routePrefix: settings.routePrefix,
+      messageEncoding: settings.queues.messageEncoding,
+    });
+    getConfig();
+  } catch (error) {
+    restoreEnv();
+    throw error;
+  }
   const functionKey = process.env.LOCAL_FUNCTION_KEY?.trim() || undefined;
   if (!functionKey) log('warning: LOCAL_FUNCTION_KEY is not set: every function-level route will answer 401');
 
@@ -93,7 +107,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     functions: functions.filter((f): f is HttpFunction => f.kind === 'http'),
     routePrefix: settings.routePrefix,
     functionKey,
-    maxRequestBytes: options.maxRequestBytes ?? AZURE_MAX_REQUEST_BYTES,
+    maxRequestBytes: options.maxRequestBytes ?? requestBodyLimit(process.env),
     log,
   });
   const server: Server = createServer((req, res) => {

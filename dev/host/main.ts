@@ -30,6 +30,10 @@ async function main(): Promise<void> {
   try {
     host = await startLocalHost({ port });
   } catch (error) {
+    if (error instanceof Error && error.name === 'HostConformanceError') {
+      console.error(error.message);
+      process.exit(1);
+    }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`Port ${port} is in use: stop the other process or set ORG_MAILER_PORT.`);
       process.exit(1);

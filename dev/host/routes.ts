@@ -2,7 +2,10 @@
  * Azure Functions route templates (ASP.NET Core routing syntax) for the local host:
  * literal segments (matched case-insensitively, as ASP.NET does), `{name}`, optional `{name?}`
  * (trailing segments only), constraints `{name:int}` / `:guid` / `:alpha` / `:bool`, and a
- * catch-all `{*rest}` as the last segment. Parameters reach the handler URL-decoded.
+ * catch-all `{*rest}` as the last segment. Parameters reach the handler URL-decoded as Kestrel decodes
+ * the path, except an encoded slash: Kestrel keeps `%2F` as it is ("PathDecoder.DecodePath ...
+ * deliberately preserves %2F", https://github.com/dotnet/aspnetcore/pull/65930) and routing decodes
+ * nothing further (https://github.com/aspnet/Mvc/issues/6388), so `a%2Fb` reaches a function as `a%2Fb`.
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger#customize-the-http-endpoint
  */
 
@@ -50,15 +53,6 @@ export class RouteTemplate {
     });
   }
 
-  /**
-   * Per-segment precedence, compared left to right, lower first (ASP.NET's route precedence):
-   * a literal beats a constrained parameter beats a parameter beats a catch-all, so
-   * `orgs/{orgId}/sender` wins over `orgs/{orgId}/{x}` for `orgs/acme/sender`.
-   */
-  get precedence(): number[] {
-    return this.segments.map((s) => (s.literal !== undefined ? 1 : s.catchAll ? 5 : s.constraint ? 2 : s.optional ? 4 : 3));
-  }
-
   /** The route parameters when `pathSegments` (raw, still URL-encoded) match, else undefined. */
   match(pathSegments: string[]): RouteParams | undefined {
     const params: RouteParams = {};
@@ -86,20 +80,16 @@ export class RouteTemplate {
 }
 
 function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+  return segment
+    .split(/(%2F)/i)
+    .map((part, i) => (i % 2 === 1 ? part : decodeOrKeep(part)))
+    .join('');
 }
 
-/** Sorts templates so the most specific matching one is found first. */
-export function byPrecedence(a: RouteTemplate, b: RouteTemplate): number {
-  const pa = a.precedence;
-  const pb = b.precedence;
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
-  return 0;
 }

@@ -46,6 +46,11 @@ export interface EntraState {
   /** Refresh tokens issued to a user before this instant are revoked (revokeSignInSessions). */
   tokensValidFrom: Map<string, number>;
   issued: IssuedToken[];
+  /**
+   * How long a service principal created by admin consent stays invisible to the token endpoint
+   * (Entra's replication delay: seconds to minutes, AADSTS700016 meanwhile). 0 unless a test sets it.
+   */
+  replicationDelayMs: number;
 }
 
 /** Authorization codes are short-lived (AADSTS70008 after that). */
@@ -57,13 +62,14 @@ const states = new WeakMap<Sandbox, EntraState>();
 export function entraState(sandbox: Sandbox): EntraState {
   let state = states.get(sandbox);
   if (!state) {
-    const created: EntraState = { codes: new Map(), refreshTokens: new Map(), tokensValidFrom: new Map(), issued: [] };
+    const created: EntraState = { codes: new Map(), refreshTokens: new Map(), tokensValidFrom: new Map(), issued: [], replicationDelayMs: 0 };
     states.set(sandbox, created);
     sandbox.onReset(() => {
       created.codes.clear();
       created.refreshTokens.clear();
       created.tokensValidFrom.clear();
       created.issued.length = 0;
+      created.replicationDelayMs = 0;
     });
     state = created;
   }

@@ -109,7 +109,20 @@ export function registerEntraControl(sandbox: Sandbox): void {
     grant.appRoles = strings(input.appRoles) ?? grant.appRoles;
     grant.delegatedScopes = strings(input.delegatedScopes) ?? grant.delegatedScopes;
     if (input.accessPolicyUserIds !== undefined) grant.accessPolicyUserIds = strings(input.accessPolicyUserIds);
+    if (input.exchangeMailSendUserIds !== undefined) grant.exchangeMailSendUserIds = strings(input.exchangeMailSendUserIds);
     return { status: 200, body: grant };
+  });
+
+  /**
+   * Entra's replication delay: service principals that admin consent creates from now on stay invisible
+   * to client-credentials requests (AADSTS700016) for `seconds` of sandbox clock
+   * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes, AADSTS700016).
+   */
+  sandbox.route('*', 'POST', '/_sandbox/entra/replication-delay', (req) => {
+    const seconds = req.json()?.seconds;
+    if (typeof seconds !== 'number' || !(seconds >= 0)) return bad('seconds must be a number >= 0');
+    entraState(sandbox).replicationDelayMs = seconds * 1000;
+    return { status: 200, body: { seconds } };
   });
 
   sandbox.route('*', 'GET', '/_sandbox/entra/consents', () => ({ status: 200, body: sandbox.microsoft.userConsents }));

@@ -141,7 +141,10 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
   if (action === 'deny') return redirectError(sandbox, ctx, 'access_denied', 65004, 'User declined to consent to access the app.', consentFlag);
   if (!mayGrant(user, app)) return errorPage(sandbox, 403, 90094, 'The grant requires admin permission.');
 
+  const created = !findGrant(sandbox.microsoft, user.tenantId, app.clientId);
   const grant = ensureGrant(sandbox.microsoft, user.tenantId, app.clientId);
+  // A NEW service principal reaches the token endpoint only after replication (entra-control.ts sets the delay).
+  if (created && entraState(sandbox).replicationDelayMs > 0) grant.visibleAt = sandbox.now() + entraState(sandbox).replicationDelayMs;
   grant.appRoles = Array.from(new Set([...grant.appRoles, ...(app.requiredAppRoles ?? [])]));
   grant.delegatedScopes = Array.from(new Set([...grant.delegatedScopes, ...(app.requiredScopes ?? [])]));
   return answer(ctx, {

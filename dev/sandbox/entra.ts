@@ -17,6 +17,7 @@ import {
   findUser,
   hasServicePrincipal,
   MicrosoftUser,
+  primarySmtp,
   servicePrincipalId,
 } from './world';
 import { checkSandboxJwt, GRAPH_APP_ID, GRAPH_RESOURCE, issueAppToken, issueIdToken, issueUserToken, jwks, ACCESS_TOKEN_LIFETIME_SECONDS } from './tokens';
@@ -186,7 +187,7 @@ async function tokenEndpoint(sandbox: Sandbox, req: SandboxRequest): Promise<San
       return entraError(sandbox, 400, 'invalid_request', 50059, 'No tenant-identifying information found in either the request or implied by any provided credentials.');
     }
     const tenant = segment.tenant;
-    if (!app || !hasServicePrincipal(world, tenant.id, app)) {
+    if (!app || !hasServicePrincipal(world, tenant.id, app, sandbox.now())) {
       return entraError(sandbox, 400, 'unauthorized_client', 700016, TEXT.appNotFound(creds.clientId, tenant.id));
     }
     const acr = await authenticateClient(sandbox, app, creds);
@@ -259,7 +260,10 @@ async function redeemCode(sandbox: Sandbox, app: AppRegistration, form: URLSearc
     const verifier = form.get('code_verifier') ?? '';
     const derived = code.codeChallengeMethod === 'plain' ? verifier : createHash('sha256').update(verifier).digest('base64url');
     if (!verifier || derived !== code.codeChallenge) {
-      return entraError(sandbox, 400, 'invalid_grant', 50148, 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.');
+      // Entra answers S256 mismatches with AADSTS501481 (older captures show AADSTS50148 with the same meaning):
+      // https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/7425,
+      // https://github.com/MicrosoftDocs/entra-docs/pull/1538 (reference-error-codes lists both).
+      return entraError(sandbox, 400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
     }
   }
   code.redeemed = true;
@@ -339,7 +343,9 @@ async function delegatedTokens(
   if (scope.oidc.includes('openid')) {
     const claims = app.groupMembershipClaims;
     const wids = claims === 'DirectoryRole' || claims === 'All' ? directoryRoles(user) : undefined;
-    body.id_token = await issueIdToken({ issuerBase: sandbox.urls.entra, user, clientId: app.clientId, nonce, wids, now });
+    // The `mail` attribute: set for every mailbox (its primary SMTP address), absent for a user without one.
+    const email = scope.oidc.includes('email') && (user.mail || user.mailboxEnabled) ? primarySmtp(user) : undefined;
+    body.id_token = await issueIdToken({ issuerBase: sandbox.urls.entra, user, clientId: app.clientId, nonce, wids, email, now });
   }
   body.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: user.tenantId })).toString('base64url');
   record(sandbox, grantType, app.clientId, user.tenantId, audience, user.id);

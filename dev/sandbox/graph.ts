@@ -6,8 +6,9 @@
  *
  * Order of checks (the real service does not document it; this is the order its answers imply):
  * request size (front door) -> bearer token (401) -> JSON shape (400 RequestBodyRead) -> permission
- * in the token (403) -> mailbox lookup (404) -> mailbox enabled (MailboxNotEnabledForRESTAPI) ->
- * application access policy (403 "Access to OData is disabled.") -> Send As (403 ErrorSendAsDenied)
+ * in the token, or for an app without it an Exchange RBAC for Applications scope holding the mailbox
+ * (403) -> mailbox lookup (404) -> mailbox enabled (MailboxNotEnabledForRESTAPI) ->
+ * application access policy (403 "Access to OData is disabled: [RAOP] ...") -> Send As (403 ErrorSendAsDenied)
  * -> per-mailbox concurrency and rate (429) -> headers and recipients (400) -> accepted.
  * A sendMail with no recipients therefore reaches the last step only when the mailbox is usable,
  * which is what org-mailer's Test connection relies on.
@@ -15,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import { bearerToken, checkSandboxJwt, GRAPH_RESOURCE } from './tokens';
-import { findGrant, findUser, MicrosoftUser } from './world';
+import { findByAddress, findGrant, findUser, MicrosoftUser, primarySmtp } from './world';
 
 /** Graph refuses requests over 4 MB (4,194,304 characters, as measured by the PnP CLI team). */
 export const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -41,6 +42,12 @@ interface GraphState {
    * one arriving even when it is refused with 429, so a client over the limit shows as over it.
    */
   highWater: Map<string, number>;
+  /**
+   * Refuse a message without recipients BEFORE the mailbox and Send As checks. Microsoft does not
+   * document the order; this switch plays the other possible order, so tests can show what a
+   * recipient-less probe does NOT prove.
+   */
+  recipientsFirst: boolean;
 }
 
 const SEND_MAIL_PROPERTIES = new Set(['message', 'saveToSentItems']);
@@ -148,10 +155,17 @@ function maySendAs(actor: MicrosoftUser, mailbox: MicrosoftUser): boolean {
 
 const addresses = (list: Recipient[] | undefined) => (list ?? []).map((r) => r.emailAddress?.address ?? '').filter(Boolean);
 
+const hasRecipients = (body: SendMailBody) =>
+  [body.message.toRecipients, body.message.ccRecipients, body.message.bccRecipients].some((list) => addresses(list).length > 0);
+
+const noRecipients = (sandbox: Sandbox, req: SandboxRequest) =>
+  answer(sandbox, req, 400, 'ErrorInvalidRecipients', "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
+
 export function registerGraph(sandbox: Sandbox): void {
-  const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map(), highWater: new Map() };
+  const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map(), highWater: new Map(), recipientsFirst: false };
   sandbox.onReset(() => {
     state.limits = { ...DEFAULT_LIMITS };
+    state.recipientsFirst = false;
     state.inFlight.clear();
     state.accepted.clear();
     state.highWater.clear();
@@ -167,15 +181,21 @@ export function registerGraph(sandbox: Sandbox): void {
     const body = readBody(req);
     if (typeof body === 'string') return answer(sandbox, req, 400, 'RequestBodyRead', body);
 
+    if (state.recipientsFirst && !hasRecipients(body)) return noRecipients(sandbox, req);
     const world = sandbox.microsoft;
     const denied = () => answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-    if (caller.kind === 'app' && !caller.roles.includes('Mail.Send')) return denied();
     if (caller.kind === 'user' && !caller.scopes.includes('Mail.Send')) return denied();
     if (target === 'me' && caller.kind === 'app') {
       return answer(sandbox, req, 400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
     }
 
     const mailbox = target === 'me' && caller.kind === 'user' ? findUser(world, caller.tenantId, caller.userId) : findUser(world, caller.tenantId, target);
+    const grant = caller.kind === 'app' ? findGrant(world, caller.tenantId, caller.clientId) : undefined;
+    // Without Entra's Mail.Send an app may still send where Exchange RBAC for Applications assigns it
+    // "Application Mail.Send" (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+    // Microsoft documents no text for a mailbox outside that scope; the plain access denied below is
+    // what community reports show, and is unconfirmed.
+    if (caller.kind === 'app' && !caller.roles.includes('Mail.Send') && !(mailbox && grant?.exchangeMailSendUserIds?.includes(mailbox.id))) return denied();
     if (!mailbox) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${target}' is invalid.`);
     if (!mailbox.mailboxEnabled) {
       return answer(sandbox, req, 404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
@@ -183,8 +203,10 @@ export function registerGraph(sandbox: Sandbox): void {
 
     let actor: MicrosoftUser = mailbox;
     if (caller.kind === 'app') {
-      const policy = findGrant(world, caller.tenantId, caller.clientId)?.accessPolicyUserIds;
-      if (policy && !policy.includes(mailbox.id)) return answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access to OData is disabled.');
+      // An application access policy's refusal, as captured from Exchange Online (its docs name only "Access to OData is disabled"):
+      // https://learn.microsoft.com/graph/auth-limit-mailbox-access, https://github.com/microsoftgraph/microsoft-graph-docs/pull/21382
+      const policy = grant?.accessPolicyUserIds;
+      if (policy && !policy.includes(mailbox.id)) return answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.');
     } else {
       const me = findUser(world, caller.tenantId, caller.userId);
       if (!me) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${caller.userId}' is invalid.`);
@@ -196,7 +218,7 @@ export function registerGraph(sandbox: Sandbox): void {
       answer(sandbox, req, 403, 'ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.');
     if (!maySendAs(actor, mailbox)) return sendAsDenied();
     const fromAddress = body.message.from?.emailAddress?.address;
-    const from = fromAddress ? findUser(world, caller.tenantId, fromAddress) : mailbox;
+    const from = fromAddress ? findByAddress(world, caller.tenantId, fromAddress) : mailbox;
     if (!from || !maySendAs(mailbox, from) && !maySendAs(actor, from)) return sendAsDenied();
 
     const upn = mailbox.userPrincipalName.toLowerCase();
@@ -220,9 +242,7 @@ export function registerGraph(sandbox: Sandbox): void {
       const to = addresses(body.message.toRecipients);
       const cc = addresses(body.message.ccRecipients);
       const bcc = addresses(body.message.bccRecipients);
-      if (to.length + cc.length + bcc.length === 0) {
-        return answer(sandbox, req, 400, 'ErrorInvalidRecipients', "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
-      }
+      if (!hasRecipients(body)) return noRecipients(sandbox, req);
       const now = sandbox.now();
       state.accepted.set(mailbox.id, [...(state.accepted.get(mailbox.id) ?? []).filter((t) => now - t < 60_000), now]);
       sandbox.messages.push({
@@ -231,7 +251,8 @@ export function registerGraph(sandbox: Sandbox): void {
         provider: 'microsoft',
         mailbox: mailbox.userPrincipalName,
         // Without a display name in `from`, Exchange uses the directory's.
-        from: { address: from.userPrincipalName, name: body.message.from?.emailAddress?.name || from.displayName },
+        // Exchange writes the mailbox's primary SMTP address into From, whichever of its addresses was given.
+        from: { address: primarySmtp(from), name: body.message.from?.emailAddress?.name || from.displayName },
         to,
         cc,
         bcc,
@@ -249,6 +270,12 @@ export function registerGraph(sandbox: Sandbox): void {
   sandbox.route('graph', 'POST', '/v1.0/users/:user/sendMail', (req) => sendMail(req, req.params.user));
 
   sandbox.route('*', 'GET', '/_sandbox/graph/limits', () => ({ status: 200, body: state.limits }));
+  sandbox.route('*', 'POST', '/_sandbox/graph/check-order', (req) => {
+    const recipientsFirst = req.json()?.recipientsFirst;
+    if (typeof recipientsFirst !== 'boolean') return { status: 400, body: { error: 'recipientsFirst must be true or false' } };
+    state.recipientsFirst = recipientsFirst;
+    return { status: 200, body: { recipientsFirst } };
+  });
   // { "<mailbox upn>": <most sendMail calls in flight at once> } since the last reset or DELETE.
   sandbox.route('*', 'GET', '/_sandbox/graph/concurrency', () => ({ status: 200, body: Object.fromEntries(state.highWater) }));
   sandbox.route('*', 'DELETE', '/_sandbox/graph/concurrency', () => {

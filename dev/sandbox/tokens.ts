@@ -152,8 +152,12 @@ export function issueUserToken(input: UserTokenInput): Promise<string> {
   );
 }
 
-/** A v2 id token for the client itself (`aud` = client id). `issuerBase` is the sandbox's Entra origin. */
-export function issueIdToken(input: { issuerBase: string; user: TokenUser; clientId: string; nonce?: string; wids?: string[]; now: number }): Promise<string> {
+/**
+ * A v2 id token for the client itself (`aud` = client id). `issuerBase` is the sandbox's Entra origin.
+ * `email` (the `email` scope was granted and the user has an address): the primary email address
+ * (https://learn.microsoft.com/entra/identity-platform/scopes-oidc#the-email-scope).
+ */
+export function issueIdToken(input: { issuerBase: string; user: TokenUser; clientId: string; nonce?: string; wids?: string[]; email?: string; now: number }): Promise<string> {
   const { user } = input;
   return signJwt(
     {
@@ -166,6 +170,7 @@ export function issueIdToken(input: { issuerBase: string; user: TokenUser; clien
       tid: user.tenantId,
       ...(input.nonce ? { nonce: input.nonce } : {}),
       ...(input.wids ? { wids: input.wids } : {}),
+      ...(input.email ? { email: input.email } : {}),
       ver: '2.0',
     },
     { now: input.now, lifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS },

@@ -49,6 +49,11 @@ export interface MicrosoftUser {
   id: string;
   tenantId: string;
   userPrincipalName: string;
+  /**
+   * The `mail` attribute: for a mailbox, its primary SMTP address, which Exchange keeps in sync. Absent:
+   * the same as the UPN (the common case). Graph's `from` must be one of the mailbox's addresses.
+   */
+  mail?: string;
   displayName: string;
   /** Has an Exchange Online mailbox enabled for REST (a licence, or a shared mailbox). */
   mailboxEnabled: boolean;
@@ -110,6 +115,14 @@ export interface Grant {
   delegatedScopes: string[];
   /** Application access policy: when set, app-only Graph calls reach only these user ids. */
   accessPolicyUserIds?: string[];
+  /**
+   * Exchange RBAC for Applications: mailboxes (user ids) where an "Application Mail.Send" role
+   * assignment's scope lets the app send, whatever `appRoles` says. Exchange checks it per mailbox;
+   * it never appears in the token's `roles` (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+   */
+  exchangeMailSendUserIds?: string[];
+  /** Sandbox clock ms before which the service principal is not yet replicated (Entra answers AADSTS700016). */
+  visibleAt?: number;
 }
 
 export interface MicrosoftWorld {
@@ -139,6 +152,10 @@ export const CONTOSO_USER_IDS = {
   privacy: 'c0000000-0000-4000-8000-000000000003',
   unlicensed: 'c0000000-0000-4000-8000-000000000004',
   restricted: 'c0000000-0000-4000-8000-000000000005',
+  /** Application Administrator: may consent to anything except Microsoft Graph application permissions. */
+  appAdmin: 'c0000000-0000-4000-8000-000000000006',
+  /** A user whose sign-in name (UPN) is not its email address (primary SMTP). */
+  renamed: 'c0000000-0000-4000-8000-000000000007',
 } as const;
 
 export const NORTHWIND_USER_IDS = {
@@ -177,6 +194,8 @@ export function seedMicrosoftWorld(now: number): MicrosoftWorld {
       user(ids.privacy, 'privacy@contoso.example', 'Contoso Privacy', { shared: true, canSignIn: false, sendAs: [ids.admin] }),
       user(ids.unlicensed, 'unlicensed@contoso.example', 'Unlicensed User', { mailboxEnabled: false }),
       user(ids.restricted, 'restricted@contoso.example', 'Restricted Mailbox'),
+      user(ids.appAdmin, 'appadmin@contoso.example', 'Contoso App Admin', { roles: [ROLE_IDS.applicationAdministrator] }),
+      user(ids.renamed, 'j.doe@contoso.onmicrosoft.example', 'Jane Doe', { mail: 'jane.doe@contoso.example' }),
       user(NORTHWIND_USER_IDS.admin, 'admin@northwind.example', 'Northwind Admin', { tenantId: NORTHWIND_TENANT_ID, globalAdmin: true }),
       user(NORTHWIND_USER_IDS.staff, 'staff@northwind.example', 'Northwind Staff', { tenantId: NORTHWIND_TENANT_ID }),
     ],
@@ -252,9 +271,19 @@ export function findTenant(world: MicrosoftWorld, idOrDomain: string): Tenant | 
   return world.tenants.find((t) => t.id === key || t.domain === key);
 }
 
+/** The user by object id or UPN, as Graph's `/users/{id | userPrincipalName}` finds it. */
 export function findUser(world: MicrosoftWorld, tenantId: string, idOrUpn: string): MicrosoftUser | undefined {
   const key = idOrUpn.toLowerCase();
   return world.users.find((u) => u.tenantId === tenantId && (u.id === key || u.userPrincipalName === key));
+}
+
+/** The mailbox's primary SMTP address (the `mail` attribute). */
+export const primarySmtp = (user: MicrosoftUser): string => user.mail ?? user.userPrincipalName;
+
+/** The user owning an email address (a `from`): its primary SMTP address, or its UPN, which Exchange also keeps as an address. */
+export function findByAddress(world: MicrosoftWorld, tenantId: string, address: string): MicrosoftUser | undefined {
+  const key = address.toLowerCase();
+  return world.users.find((u) => u.tenantId === tenantId && (primarySmtp(u) === key || u.userPrincipalName === key));
 }
 
 export function findApp(world: MicrosoftWorld, clientId: string): AppRegistration | undefined {
@@ -266,11 +295,14 @@ export function findGrant(world: MicrosoftWorld, tenantId: string, clientId: str
 }
 
 /**
- * Does the app have a service principal in the tenant? Its home tenant always has one; elsewhere
- * only after consent (a grant). Without one Entra answers AADSTS700016.
+ * Does the app have a service principal in the tenant, visible at `now`? Its home tenant always has
+ * one; elsewhere only after consent (a grant), and a new one only once replicated. Without one Entra
+ * answers AADSTS700016.
  */
-export function hasServicePrincipal(world: MicrosoftWorld, tenantId: string, app: AppRegistration): boolean {
-  return app.homeTenantId === tenantId || findGrant(world, tenantId, app.clientId) !== undefined;
+export function hasServicePrincipal(world: MicrosoftWorld, tenantId: string, app: AppRegistration, now: number): boolean {
+  if (app.homeTenantId === tenantId) return true;
+  const grant = findGrant(world, tenantId, app.clientId);
+  return grant !== undefined && (grant.visibleAt === undefined || grant.visibleAt <= now);
 }
 
 /** A stable object id for an app's service principal in a tenant (the `oid` of its app-only tokens). */

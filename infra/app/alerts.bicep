@@ -99,6 +99,14 @@ resource healthTest 'Microsoft.Insights/webtests@2022-06-15' = {
 }
 
 // One row per alert: the query returns the measure column; the rule compares it with the threshold.
+// Which customMetrics columns a data point fills: @azure/monitor-opentelemetry-exporter
+// (src/utils/metricUtils.ts, resourceMetricsToEnvelope) sends a counter or gauge point as `value`
+// with `count: 1` and no `min`/`max`; only histograms carry min/max. The Application Insights data
+// model says min/max "should not be set for a measurement"
+// (https://learn.microsoft.com/azure/azure-monitor/app/data-model-complete#metric), and whether
+// ingestion copies `value` into valueMin/valueMax is not documented, so the gauge alerts read
+// valueSum / valueCount (value and count, always sent: the point's own value) and never valueMin/valueMax.
+// test/unit/infra-alert-telemetry.test.ts replays the exporter's own items through each query.
 var alerts = concat([
   {
     key: 'poison-queue'
@@ -107,7 +115,7 @@ var alerts = concat([
     severity: 1
     frequency: 'PT5M'
     window: 'PT15M'
-    query: 'customMetrics | where name == "mailer.queue.poison_length" | extend queue = tostring(customDimensions.queue) | summarize poisonLength = max(valueMax) by queue'
+    query: 'customMetrics | where name == "mailer.queue.poison_length" | extend queue = tostring(customDimensions.queue) | summarize poisonLength = max(valueSum / valueCount) by queue'
     measure: 'poisonLength'
     dimensions: ['queue']
     operator: 'GreaterThan'
@@ -133,7 +141,7 @@ var alerts = concat([
     severity: 2
     frequency: 'PT5M'
     window: 'PT15M'
-    query: 'customMetrics | where name == "mailer.queue.oldest_age_seconds" | extend queue = tostring(customDimensions.queue) | where not(queue endswith "-poison") | summarize oldestAgeSeconds = max(valueMax) by queue'
+    query: 'customMetrics | where name == "mailer.queue.oldest_age_seconds" | extend queue = tostring(customDimensions.queue) | where not(queue endswith "-poison") | summarize oldestAgeSeconds = max(valueSum / valueCount) by queue'
     measure: 'oldestAgeSeconds'
     dimensions: ['queue']
     operator: 'GreaterThan'
@@ -161,7 +169,7 @@ var alerts = concat([
     severity: 2
     frequency: 'PT1H'
     window: 'P1D'
-    query: 'customMetrics | where name == "mailer.platform_secret.days_left" | summarize daysLeft = min(valueMin)'
+    query: 'customMetrics | where name == "mailer.platform_secret.days_left" | summarize daysLeft = min(valueSum / valueCount)'
     measure: 'daysLeft'
     dimensions: []
     operator: 'LessThanOrEqual'

@@ -34,6 +34,8 @@ param microsoftClientId string
 param microsoftDirectoryClientId string
 param googleClientId string
 param returnUrlAllowlist string
+@description('App settings the operator chose through the azd environment (main.parameters.json), by name; empty values are left out.')
+param operatorSettings object
 
 param maximumInstanceCount int
 @allowed([512, 2048, 4096])
@@ -116,9 +118,23 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 }
 
 // Every app setting, and nothing else: the infra test holds these names against SETTINGS in
-// shared/config.ts. Secrets are versionless Key Vault references, so a new secret version is picked
+// shared/settings.ts. The deployment replaces the whole collection (a setting missing here is deleted),
+// so operator choices come in as operatorSettings, never by hand. Secrets are versionless Key Vault references, so a new secret version is picked
 // up on the platform's next refresh (within 24 hours, at once on any config change).
-var appSettings = union({
+// Which app setting reads which platform secret: the settings' Key Vault references and the list the
+// postprovision hook checks (output keyVaultReferences) both come from this one object.
+var secretSettings = union({
+  GOOGLE_CLIENT_SECRET: secretNames.googleClientSecret
+  STATE_SIGNING_KEY: secretNames.stateSigningKey
+}, microsoftCredential == 'secret' ? {
+  MICROSOFT_CLIENT_SECRET: secretNames.microsoftClientSecret
+} : {}, empty(microsoftDirectoryClientId) ? {} : {
+  MICROSOFT_DIRECTORY_CLIENT_SECRET: secretNames.microsoftDirectoryClientSecret
+})
+var keyVaultReferences = toObject(items(secretSettings), s => s.key, s => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${s.value}/)')
+
+var chosenSettings = toObject(filter(items(operatorSettings), s => !empty(s.value)), s => s.key, s => s.value)
+var appSettings = union(chosenSettings, {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
@@ -133,13 +149,8 @@ var appSettings = union({
   MICROSOFT_CLIENT_ID: microsoftClientId
   MICROSOFT_CREDENTIAL: microsoftCredential
   GOOGLE_CLIENT_ID: googleClientId
-  GOOGLE_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.googleClientSecret}/)'
-  STATE_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.stateSigningKey}/)'
-}, microsoftCredential == 'secret' ? {
-  MICROSOFT_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.microsoftClientSecret}/)'
-} : {}, empty(microsoftDirectoryClientId) ? {} : {
+}, keyVaultReferences, empty(microsoftDirectoryClientId) ? {} : {
   MICROSOFT_DIRECTORY_CLIENT_ID: microsoftDirectoryClientId
-  MICROSOFT_DIRECTORY_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.microsoftDirectoryClientSecret}/)'
 })
 
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
@@ -150,3 +161,5 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
 
 output name string = site.name
 output publicBaseUrl string = 'https://${site.properties.defaultHostName}'
+@description('SETTING=secret-name pairs, space-separated: every Key Vault reference in the app settings, for the postprovision hook to check.')
+output keyVaultReferences string = join(map(items(secretSettings), s => '${s.key}=${s.value}'), ' ')

@@ -6,7 +6,11 @@
 #    app and voiding every outstanding consent and admin link), and azd's secretOrRandomPassword makes
 #    15 characters where the app demands 32. The key never passes through a deployment parameter, a
 #    command line or this script's output: it goes from /dev/urandom to a 0600 temp file to the vault.
-# 2. Checks that the operator has put the platform client secrets in the vault, and says how if not.
+# 2. Checks every Key Vault reference the app settings hold (KEY_VAULT_REFERENCES, from main.bicep: the
+#    platform client secrets, the directory app's secret when MICROSOFT_DIRECTORY_CLIENT_ID is set, the
+#    state-signing key) and FAILS naming each missing secret and the command that sets it: an
+#    unresolved reference stays literal text and the app refuses to start (shared/config.ts).
+#    https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#troubleshoot-key-vault-references
 # 3. Prints the redirect URIs to register and, with microsoftCredential=managed-identity, the federated
 #    credential to add to the platform app.
 #
@@ -25,7 +29,7 @@ fail() {
 }
 
 for name in AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME AZURE_KEY_VAULT_NAME AZURE_TENANT_ID PUBLIC_BASE_URL \
-  MICROSOFT_CREDENTIAL KEY_VAULT_SECRET_MICROSOFT_CLIENT_SECRET KEY_VAULT_SECRET_GOOGLE_CLIENT_SECRET \
+  MICROSOFT_CREDENTIAL KEY_VAULT_REFERENCES \
   KEY_VAULT_SECRET_STATE_SIGNING_KEY AZURE_MANAGED_IDENTITY_PRINCIPAL_ID; do
   eval "value=\${$name:-}"
   [ -n "$value" ] || fail "$name is not set. azd sets it from the Bicep outputs: run 'azd provision' first."
@@ -91,16 +95,27 @@ ensure_state_signing_key() {
 
 ensure_state_signing_key
 
+# What each referenced secret is, for the operator (infra/README.md, step 1).
+describe_secret() {
+  case $1 in
+    MICROSOFT_CLIENT_SECRET) echo "client secret of the platform Microsoft app ${MICROSOFT_CLIENT_ID:-} (the VALUE, not its ID)" ;;
+    GOOGLE_CLIENT_SECRET) echo "client secret of the platform Google OAuth client ${GOOGLE_CLIENT_ID:-}" ;;
+    MICROSOFT_DIRECTORY_CLIENT_SECRET) echo "client secret of the directory app ${MICROSOFT_DIRECTORY_CLIENT_ID:-} (its own secret, not the platform app's)" ;;
+    *) echo "the secret app setting $1 reads" ;;
+  esac
+}
+
 missing=""
-check_operator_secret() {
-  state=$(secret_state "$1")
+for reference in $KEY_VAULT_REFERENCES; do
+  setting=${reference%%=*}
+  secret=${reference#*=}
+  state=$(secret_state "$secret")
   if [ "$state" = absent ]; then
     missing="$missing
-  $2: az keyvault secret set --vault-name $vault --name $1 --file <file holding only the secret>"
+  $secret ($setting: $(describe_secret "$setting")):
+    az keyvault secret set --vault-name $vault --name $secret --file <file holding only the secret>"
   fi
-}
-[ "$MICROSOFT_CREDENTIAL" = secret ] && check_operator_secret "$KEY_VAULT_SECRET_MICROSOFT_CLIENT_SECRET" "Microsoft platform app client secret (the VALUE, not its ID)"
-check_operator_secret "$KEY_VAULT_SECRET_GOOGLE_CLIENT_SECRET" "Google OAuth client secret"
+done
 
 cat <<EOF
 
@@ -127,13 +142,37 @@ identity, through this federated identity credential on that app (no client secr
 EOF
 fi
 
-if [ -n "$missing" ]; then
+if [ -n "${MICROSOFT_DIRECTORY_CLIENT_ID:-}" ]; then
   cat <<EOF
 
-Still missing in Key Vault (the app cannot start until they are there):$missing
-Then restart the app so it reads them at once:
-  az functionapp restart --name $AZURE_FUNCTION_APP_NAME --resource-group $AZURE_RESOURCE_GROUP
+Directory app $MICROSOFT_DIRECTORY_CLIENT_ID (application-mode directory connections; infra/README.md,
+"Optional: the directory app"): it must be multi-tenant ("Accounts in any organizational directory"),
+have the Graph APPLICATION permissions User.Read.All and Group.Read.All, its own client secret, and
+this redirect URI on its platform "Web" (its admin consent returns there; without it Entra answers
+AADSTS50011):
+    $PUBLIC_BASE_URL/api/oauth/microsoft/callback
 EOF
+fi
+
+cat <<EOF
+
+Google "oauth" directory connections sign in through the platform Google client, so its Cloud project
+needs the Admin SDK API enabled (APIs & Services > Library > "Admin SDK API") and these scopes on its
+consent screen (Data access), or they fail with DIRECTORY_API_DISABLED:
+    https://www.googleapis.com/auth/admin.directory.user.readonly
+    https://www.googleapis.com/auth/admin.directory.group.readonly
+    https://www.googleapis.com/auth/admin.directory.group.member.readonly
+EOF
+
+if [ -n "$missing" ]; then
+  cat >&2 <<EOF
+
+postprovision: missing in Key Vault $vault (an app setting references each; the app cannot start without them):$missing
+Then restart the app so it reads them at once, check again, and deploy:
+  az functionapp restart --name $AZURE_FUNCTION_APP_NAME --resource-group $AZURE_RESOURCE_GROUP
+  azd hooks run postprovision && azd deploy
+EOF
+  exit 1
 fi
 
 cat <<EOF

@@ -4,6 +4,7 @@
  * org's admin. The page then acts for that org only, with the token of the link and never the key.
  */
 import { z } from 'zod';
+import { orgNameSchema } from '../consent/orgName';
 import type { Config } from '../config';
 import { MailerError } from '../errors';
 import type { AdminLinkGenerations } from './generations';
@@ -40,17 +41,22 @@ export function settingsPageUrl(config: Readonly<Config>): string {
  * (a token holder cannot send the admin's browser elsewhere). Anything but an object is left for the
  * sender schema to refuse.
  */
-export function pageConsentRequest(body: unknown, config: Readonly<Config>): unknown {
+export function pageConsentRequest(body: unknown, config: Readonly<Config>, session: Pick<AdminSession, 'orgName'>): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
-  return { ...body, returnUrl: settingsPageUrl(config) };
+  // The org's name is the one the SaaS signed into the link, whatever the page sends.
+  const { orgName: _ignored, ...rest } = body as Record<string, unknown>;
+  return { ...rest, returnUrl: settingsPageUrl(config), ...(session.orgName ? { orgName: session.orgName } : {}) };
 }
 
 /** `POST /orgs/{orgId}/admin-links` body; exported for the OpenAPI document (shared/openapi). */
 export const adminLinkInputSchema = z
-  .object({ returnUrl: z.url({ message: 'returnUrl must be an absolute http(s) URL', protocol: /^https?$/ }).max(2048).optional() })
+  .object({
+    returnUrl: z.url({ message: 'returnUrl must be an absolute http(s) URL', protocol: /^https?$/ }).max(2048).optional(),
+    orgName: orgNameSchema.optional(),
+  })
   .strict();
 
-function parseLinkInput(body: unknown): { returnUrl?: string } {
+function parseLinkInput(body: unknown): { returnUrl?: string; orgName?: string } {
   const parsed = adminLinkInputSchema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const fields: Record<string, string> = {};
@@ -66,14 +72,14 @@ export function createAdminLinks(deps: AdminLinksDeps) {
   return {
     /** A link to the settings page for `orgId`, valid for 60 minutes. The token rides in the fragment. */
     async create(orgId: string, body: unknown): Promise<AdminLink> {
-      const { returnUrl } = parseLinkInput(body);
+      const { returnUrl, orgName } = parseLinkInput(body);
       if (returnUrl !== undefined && !deps.returnUrlAllowed(returnUrl)) {
         throw new MailerError('RETURN_URL_NOT_ALLOWED', "The return URL's origin is not allowed.", {
           fields: { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
         });
       }
       const generation = await deps.generations.current(orgId);
-      const { token, expiresAt } = await signAdminToken(orgId, deps.config.stateSigningKey, { returnUrl, now: now(), generation });
+      const { token, expiresAt } = await signAdminToken(orgId, deps.config.stateSigningKey, { returnUrl, orgName, now: now(), generation });
       // A fragment is never sent to a server (RFC 3986 section 3.5), so the token stays out of access logs and Referer.
       return { url: `${settingsPageUrl(deps.config)}#token=${token}`, expiresAt };
     },

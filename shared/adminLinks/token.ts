@@ -26,6 +26,8 @@ export interface AdminSession {
   orgId: string;
   /** Where the "Back to the application" link of the page goes (already allowlist-checked at signing). */
   returnUrl?: string;
+  /** The org's display name given by the SaaS: shown at the top of the page and on consent confirmations. */
+  orgName?: string;
   /** ISO instant the token stops working. */
   expiresAt: string;
 }
@@ -43,11 +45,11 @@ function adminKey(signingKey: string): Uint8Array {
 export async function signAdminToken(
   orgId: string,
   signingKey: string,
-  options: { returnUrl?: string; now?: number; generation?: number } = {},
+  options: { returnUrl?: string; orgName?: string; now?: number; generation?: number } = {},
 ): Promise<{ token: string; expiresAt: string }> {
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
   const exp = iat + ADMIN_TOKEN_TTL_SECONDS;
-  const token = await new SignJWT({ ...(options.returnUrl ? { ret: options.returnUrl } : {}), gen: options.generation ?? 0 })
+  const token = await new SignJWT({ ...(options.returnUrl ? { ret: options.returnUrl } : {}), ...(options.orgName ? { onm: options.orgName } : {}), gen: options.generation ?? 0 })
     .setProtectedHeader({ alg: 'HS256', typ: TYPE })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -82,6 +84,7 @@ export async function readAdminToken(
     const session: AdminSession = {
       orgId: String(payload.sub),
       ...(typeof payload.ret === 'string' ? { returnUrl: payload.ret } : {}),
+      ...(typeof payload.onm === 'string' ? { orgName: payload.onm } : {}),
       expiresAt: new Date(payload.exp! * 1000).toISOString(),
     };
     return { session, generation: typeof payload.gen === 'number' ? payload.gen : 0 };

@@ -101,7 +101,7 @@ export class OrgMailerApi {
     return ['orgs', orgId, ...rest].map(encodeURIComponent).join('/');
   }
 
-  /** The org's senders (issue 13): each call names the sender by its key (`default` is the /sender routes' one). */
+  /** The org's senders: each call names the sender by its key (`default` is the /sender routes' one). */
   readonly senders = {
     list: (orgId: string) => this.call<{ senders: SenderView[] }>('GET', this.org(orgId, 'senders')),
     create: (orgId: string, input: NewSenderInput) => this.call<SenderView>('POST', this.org(orgId, 'senders'), input),

@@ -4,6 +4,7 @@
  * ever carries a secret, code or token: only the outcome, the org and an error code with its hint.
  */
 import type { MailerError } from '../errors';
+import { escapeHtml, renderPage } from './pageShell';
 import type { ConsentPurposeKind } from './types';
 
 /** What a connected page says comes next, per kind of consent. */
@@ -26,16 +27,16 @@ export interface ConsentAnswerInput {
   error?: MailerError;
   /** The provider URL of the consent's next step (after a verified sign-in): sent there at once. */
   next?: string;
+  /** The admin chose Cancel at the confirmation. */
+  cancelled?: boolean;
 }
 
 export type ConsentAnswer =
   | { kind: 'redirect'; location: string }
-  | { kind: 'page'; status: number; html: string };
+  | { kind: 'page'; status: number; html: string; headers: Record<string, string> };
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-function outcome(input: ConsentAnswerInput): 'connected' | 'declined' | 'failed' {
+function outcome(input: ConsentAnswerInput): 'connected' | 'cancelled' | 'declined' | 'failed' {
+  if (input.cancelled) return 'cancelled';
   if (!input.error) return 'connected';
   return input.error.code === 'CONSENT_DECLINED' ? 'declined' : 'failed';
 }
@@ -54,20 +55,20 @@ export function consentAnswer(input: ConsentAnswerInput): ConsentAnswer {
     if (input.error) url.searchParams.set('code', input.error.code);
     return { kind: 'redirect', location: url.toString() };
   }
-  const title = { connected: 'Connected', declined: 'Consent was declined', failed: 'The connection did not complete' }[result];
+  const title = { connected: 'Connected', cancelled: 'Cancelled', declined: 'Consent was declined', failed: 'The connection did not complete' }[result];
   const details: string[] = [];
   if (result === 'connected') {
     details.push(`The ${input.provider} connection of organization <b>${escapeHtml(input.orgId ?? '')}</b> is saved.`);
     if (input.tenantId) details.push(`Tenant: ${escapeHtml(input.tenantId)}.`);
     if (input.accountEmail) details.push(`Signed in as ${escapeHtml(input.accountEmail)}.`);
     details.push(NEXT_STEP[input.purpose ?? 'sender']);
+  } else if (result === 'cancelled') {
+    details.push('Nothing was saved.');
   } else {
     details.push(escapeHtml(input.error!.message));
     details.push(`<i>${escapeHtml(input.error!.hint)}</i>`);
     details.push(`Code: <code>${escapeHtml(input.error!.code)}</code>`);
   }
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>org-mailer: ${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head>
-<body><h1>${escapeHtml(title)}</h1>${details.map((d) => `<p>${d}</p>`).join('\n')}<p>You can close this window.</p></body></html>`;
-  return { kind: 'page', status: input.error ? input.error.status : 200, html };
+  const page = renderPage(`org-mailer: ${title}`, `<h1>${escapeHtml(title)}</h1>${details.map((d) => `<p>${d}</p>`).join('\n')}<p>You can close this window.</p>`);
+  return { kind: 'page', status: input.error ? input.error.status : 200, html: page.html, headers: page.headers };
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import type { PlatformEventSink } from '../events/types';
 import { DIRECTORY_THROTTLE_BOUND } from '../providers/throttleWait';
 import { createDirectoryStore, type DirectoryStore } from '../store/directoryStore';
+import { createDirectorySeenLog } from '../store/directorySeenLog';
 import { createDirectorySyncRowStore, type DirectorySyncRowStore } from '../store/directorySyncRow';
 import { QUEUES } from '../store/names';
 import type { QueueStore } from '../store/outboxQueue';
@@ -59,9 +60,11 @@ export function createDirectoryCopyServices(inputs: DirectoryCopyInputs): Direct
       rows: directorySyncRows,
       connections: inputs.connections,
       events: inputs.events,
+      seen: createDirectorySeenLog(storage),
       queue: inputs.queue(QUEUES.directorySync),
       endpoints: syncEndpoints(config),
       intervalMs: config.directorySyncIntervalMs,
+      budgetMs: config.directorySyncBudgetMs,
     }),
   };
 }

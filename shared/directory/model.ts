@@ -70,6 +70,38 @@ export interface DirectorySyncState {
   /** Microsoft: the saved `@odata.deltaLink` of each delta query. */
   deltaLinks?: { users?: string; groups?: string };
   lastError?: DirectoryError;
+  /** A sync under way: where it stands after its last saved page (shared/directory/sync/progress.ts). */
+  progress?: SyncProgress;
+}
+
+/** The phases of a sync, in order: Microsoft reads users then groups; Google users, groups, then members; a full listing ends with the sweep. */
+export type SyncPhase = 'users' | 'groups' | 'members' | 'sweep';
+
+/**
+ * The position of a sync that runs over several queue invocations, saved in the sync row after each
+ * page, so a crash or a redelivery resumes from the last saved page.
+ */
+export interface SyncProgress {
+  /** The generation this sync runs as (its events' ids carry it). */
+  generation: number;
+  kind: 'full' | 'delta';
+  phase: SyncPhase;
+  /** Pages saved so far in this phase (names the page's seen-log row). */
+  page: number;
+  /** Graph: the nextLink (or first URL) to read next; Google: the users/groups pageToken. Absent: start the phase. */
+  next?: string;
+  /** Google members: the groups (in the order the groups listing gave them) whose members are done. */
+  groupsDone?: number;
+  /** Microsoft: the deltaLink of each resource whose round has ended. */
+  deltaLinks?: { users?: string; groups?: string };
+  /** The lease owner (the request) and how many hand-offs it has made: a message of an earlier step is stale. */
+  owner: string;
+  step: number;
+  /** The invocation running it now and until when it may (the host's functionTimeout ends it by then). */
+  runner?: string;
+  runUntil?: string;
+  /** Queue invocations this sync has taken so far (the bench's figure). */
+  invocations: number;
 }
 
 export interface DirectoryUser {

@@ -24,10 +24,10 @@ const putSender = (summary: string): OperationDoc => ({
   errors: [400, 409, 413, 422],
 });
 const verify: OperationDoc = {
-  summary: 'Test connection: token and mailbox checks, no mail sent',
+  summary: 'Test connection: token and mailbox checks, no mail sent (at most TEST_CONNECTION_LIMIT per org in the window, then 429)',
   tag: 'sender',
   answers: { 200: { description: 'One entry per check; `ok` is true when all passed', schema: 'VerifyResult' } },
-  errors: [404, 422],
+  errors: [404, 422, 429],
 };
 const test: OperationDoc = {
   summary: 'Save and test: send one real test message; success activates and locks the sender',
@@ -207,27 +207,52 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     errors: [404],
   },
 
-  'GET oauth/{provider}/callback': {
-    summary: 'Where Microsoft and Google send the admin back after consent (not called by API clients)',
-    description: 'Parameters are the provider\'s (`code`, `state`, `error`, `admin_consent`, `tenant`, ...). Answers a redirect to the signed return URL with `consent=connected|declined|failed`, or an HTML result page whose status is the outcome\'s.',
+  'GET oauth/start': {
+    summary: 'Where a consent link starts (open it in the browser; not called by API clients)',
+    description: 'Binds the consent to this browser (an HttpOnly cookie; the first browser that opens a link claims it) and redirects to the provider. See docs/security.md.',
     tag: 'consent',
     answers: {
-      200: pageText('Result page: connected'),
-      302: { description: 'Back to the return URL', headers: { Location: 'The return URL with the outcome' } },
+      303: { description: 'On to the provider', headers: { Location: "The provider's sign-in or consent page" } },
+      400: pageText('Result page: invalid, expired or used link, or opened inside a frame'),
+      409: pageText('Result page: the link was already opened in another browser (CONSENT_LINK_CLAIMED)'),
+    },
+    errors: [],
+  },
+  'GET oauth/{provider}/callback': {
+    summary: 'Where Microsoft and Google send the admin back after consent (not called by API clients)',
+    description: 'Parameters are the provider\'s (`code`, `state`, `error`, `admin_consent`, `tenant`, ...). Only the browser that opened the link is answered: a signed-in consent shows the confirmation page (nothing stored yet); a failure redirects to the signed return URL with `consent=declined|failed` or shows an HTML result page whose status is the outcome\'s.',
+    tag: 'consent',
+    answers: {
+      200: pageText('Confirmation page: connect this account to this org?'),
+      303: { description: 'On to the next provider step, or back to the return URL', headers: { Location: 'The provider step, or the return URL with the outcome' } },
       400: pageText('Result page: invalid, expired or used state, or consent declined'),
-      409: pageText('Result page: the sender is locked'),
+      403: pageText('Result page: another browser started this consent (CONSENT_BROWSER_MISMATCH)'),
       422: pageText('Result page: the provider refused (the code and its hint are shown)'),
     },
     errors: [],
   },
   'POST oauth/{provider}/callback': {
-    summary: "Microsoft's form_post answer of delegated sign-in (not called by API clients)",
+    summary: "Microsoft's form_post answer of a sign-in (not called by API clients)",
     tag: 'consent',
     answers: {
-      200: pageText('Result page: connected'),
-      303: { description: 'Back to the return URL', headers: { Location: 'The return URL with the outcome' } },
-      409: pageText('Result page: the sender is locked'),
+      200: pageText('Confirmation page: connect this account to this org?'),
+      303: { description: 'On to the next provider step, or back to the return URL', headers: { Location: 'The provider step, or the return URL with the outcome' } },
+      403: pageText('Result page: another browser started this consent (CONSENT_BROWSER_MISMATCH)'),
       422: pageText('Result page: the provider refused (the code and its hint are shown)'),
+    },
+    errors: [400, 413],
+  },
+  'POST oauth/confirm': {
+    summary: "The confirmation page's Confirm or Cancel (not called by API clients)",
+    description: 'A form with the one-time token of the confirmation page, from the same browser. Only Confirm stores; Cancel stores nothing.',
+    tag: 'consent',
+    answers: {
+      200: pageText('Result page: connected, or cancelled'),
+      303: { description: 'Back to the return URL', headers: { Location: 'The return URL with `consent=connected|cancelled|failed`' } },
+      403: pageText('Result page: not the browser that signed in (CONSENT_BROWSER_MISMATCH)'),
+      404: pageText('Result page: the sender or connection no longer exists'),
+      409: pageText('Result page: the sender is locked'),
+      422: pageText('Result page: the org has too many senders'),
     },
     errors: [400, 413],
   },

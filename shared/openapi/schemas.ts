@@ -239,7 +239,7 @@ const operatorSummary = describes<OperatorSummary>()(
   }),
 );
 
-const adminSession = describes<AdminSession>()(z.object({ orgId: z.string(), returnUrl: z.string().optional(), expiresAt: instant }));
+const adminSession = describes<AdminSession>()(z.object({ orgId: z.string(), returnUrl: z.string().optional(), orgName: z.string().optional().describe("the org's display name, as given with the admin link"), expiresAt: instant }));
 const adminLinksRevoked = describes<AdminLinksRevoked>()(z.object({ orgId: z.string(), revokedAt: instant.describe('links issued before this instant no longer work') }));
 
 /** Component name -> zod schema. Request bodies first; `SenderInput` is filled in below. */

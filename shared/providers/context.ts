@@ -15,4 +15,9 @@ export interface ProviderContext {
    * (the Microsoft module then asks `ManagedIdentityCredential`); tests inject one.
    */
   microsoftClientAssertion?: () => Promise<string>;
+  /**
+   * Waits between the attempts of a bounded back-off (confirming an admin consent through Entra's
+   * replication delay). Default: a timer. Tests pass one that moves a fake clock, so they never wait.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }

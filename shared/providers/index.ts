@@ -46,7 +46,7 @@ export function loadProviderModule(name: ProviderName): Promise<ProviderModule> 
 /**
  * The `MailProvider` of a saved config, built by its module's `create()` once the module has loaded.
  * The caller caches the returned object per config version (`ProviderCache`), and this wrapper
- * keeps the one provider it builds, so credentials and tokens stay cached exactly as before.
+ * keeps the one provider it builds, so credentials and tokens stay cached for the life of that config version.
  */
 export function createProvider(sender: SenderConfig, context: ProviderContext): MailProvider {
   let inner: Promise<MailProvider> | undefined;

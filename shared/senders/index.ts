@@ -20,7 +20,7 @@ import { createSenderResolver, SenderResolver } from './resolve';
 import { guardSenderService } from './guards';
 import { createSenderService, SenderService } from './service';
 import { createNamedSenders, NamedSenders } from './named';
-import { createTestSendLimiter } from './testSendLimit';
+import { createTestConnectionLimiter, createTestSendLimiter } from './testSendLimit';
 
 export interface SenderServices {
   providers: ProviderCache;
@@ -53,7 +53,11 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
   const senderService = guardSenderService(
     createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events, domainChecks: deps.domainChecks }),
-    { testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit), adminLinks: deps.adminLinks },
+    {
+      testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit),
+      connectionTests: createTestConnectionLimiter(deps.controls, deps.config.testConnectionLimit),
+      adminLinks: deps.adminLinks,
+    },
   );
   const senderResolver = createSenderResolver({ store: deps.senders, providers, events: deps.events, recordUse: createUsageRecorder(deps.senders) });
   return {

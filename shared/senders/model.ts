@@ -13,13 +13,26 @@ export const DEFAULT_ORG_ID = '_default';
 export const ORG_ID_PATTERN = /^(?:[a-z0-9][a-z0-9-]{0,62}|_default)$/;
 /** The key of the sender every org has first; the single-sender routes (`/sender...`) mean this one. */
 export const DEFAULT_SENDER_KEY = 'default';
-/** Sender keys of named senders (an org may have several senders, issue 13). */
+/** Sender keys of named senders (an org may have several senders; `default` is the unnamed one). */
 export const SENDER_KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** At most this many senders per org (the default one included). */
 export const MAX_SENDERS_PER_ORG = 20;
 
 /** The key of a config; rows written before named senders existed have none and are `default`. */
 export const senderKeyOf = (config: Pick<SenderConfig, 'senderKey'>): string => config.senderKey ?? DEFAULT_SENDER_KEY;
+
+/**
+ * Everything that identifies a sender's credential: which org and sender, how it signs in, and which
+ * Key Vault secrets (names and generation) hold it. Credential and token caches key on this, so two
+ * senders of one org at the same version never share a session, and a Reset (new version, generation
+ * and names) never leaves the old credential reachable from memory.
+ */
+export function credentialKey(config: SenderConfig): string {
+  const secrets = Object.entries(config.secretRefs)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([purpose, name]) => `${purpose}=${name}`);
+  return JSON.stringify([config.orgId, senderKeyOf(config), config.provider, config.mode, config.version, config.secretGeneration, secrets]);
+}
 
 /** A sender a message's route passed over, and why (`reason`: its last error code, or NO_ACTIVE_SENDER). */
 export interface Hop {

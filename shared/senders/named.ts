@@ -1,5 +1,5 @@
 /**
- * Several senders per org (issue 13): the sender list, creating a named sender, the guards on the
+ * Several senders per org: the sender list, creating a named sender, the guards on the
  * per-key routes, and the routing rules (get, put, explain). Everything a single sender does (save,
  * consent, Test connection, Save and test, reset) is the sender service with a key, not a copy.
  */

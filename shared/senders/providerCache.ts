@@ -1,6 +1,6 @@
 /**
- * One `MailProvider` per (orgId, config version), shared by delivery, Test connection and Save and
- * test. The provider holds the credential and its token, so a cached provider means the token
+ * One `MailProvider` per sender credential (`credentialKey`: org, sender key, version, secret names),
+ * shared by delivery, Test connection and Save and test. The provider holds the credential and its token, so a cached provider means the token
  * endpoint and Key Vault are not touched per message; a save, reset or re-consent moves `version`
  * forward, so the next message builds a fresh provider from the new config (README "Delivery, retries and fairness").
  */
@@ -8,7 +8,7 @@ import { boundedCache } from '../cache/bounded';
 import { createProvider } from '../providers';
 import type { ProviderContext } from '../providers/module';
 import type { MailProvider } from '../providers/types';
-import { DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from './model';
+import { credentialKey, DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from './model';
 
 /** One entry per sender: an org's named senders each hold their own credential. */
 const entryKey = (orgId: string, senderKey: string) => `${orgId}/${senderKey}`;
@@ -23,16 +23,17 @@ export class ProviderCache {
     private readonly context: ProviderContext,
     bounds: { max: number; ttlMs: number; clock?: () => number } = PROVIDER_CACHE_BOUNDS,
   ) {
-    this.entries = boundedCache<string, { version: number; provider: MailProvider }>({ ...bounds, age: 'idle' });
+    this.entries = boundedCache<string, { version: number; credential: string; provider: MailProvider }>({ ...bounds, age: 'idle' });
   }
 
   get(config: SenderConfig): MailProvider {
     const key = entryKey(config.orgId, senderKeyOf(config));
     const hit = this.entries.get(key);
-    if (hit && hit.version === config.version) return hit.provider;
+    const credential = credentialKey(config);
+    if (hit && hit.credential === credential) return hit.provider;
     const provider = createProvider(config, this.context);
     // A reader holding an older row must not evict the newer provider.
-    if (!hit || hit.version < config.version) this.entries.set(key, { version: config.version, provider });
+    if (!hit || hit.version <= config.version) this.entries.set(key, { version: config.version, credential, provider });
     return provider;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Routing rules of an org with several senders (issue 13), and THE function that decides which
+ * Routing rules of an org with several senders, and THE function that decides which
  * sender a message uses: the worker (through the resolver) and `POST /routing/explain` both call
  * `decideRoute`, so the explanation is the route the worker takes.
  *

@@ -4,6 +4,7 @@
  * (field -> what is wrong), and nothing is stored unless the whole body is valid.
  */
 import { z } from 'zod';
+import { orgNameSchema } from '../consent/orgName';
 import { MailerError } from '../errors';
 import { PROVIDER_MODES } from '../providers';
 import { parseServiceAccountKey, type ServiceAccountKey } from '../providers/google/serviceAccountKey';
@@ -171,6 +172,8 @@ export interface ConsentLinkInput {
   loginHint?: string;
   /** Google sign-in only: also ask for the permission that lists send-as aliases (gmail.settings.basic). */
   aliasCheck?: boolean;
+  /** The org's display name, shown on the consent's confirmation page. */
+  orgName?: string;
 }
 
 /** The modes whose sign-in can be asked for alias checks (the others always can, or have no alias). */
@@ -184,6 +187,7 @@ export const consentLinkInputSchema = z
     returnUrl: z.url({ message: 'returnUrl must be an absolute URL', protocol: /^https?$/ }).max(2048).optional(),
     loginHint: z.string().max(256).refine(noLineBreaks, 'loginHint must not contain line breaks').optional(),
     aliasCheck: z.boolean({ message: 'aliasCheck must be true or false' }).optional(),
+    orgName: orgNameSchema.optional(),
   })
   .strict();
 

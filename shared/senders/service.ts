@@ -19,7 +19,7 @@ import type { ConsentState } from '../consent/state';
 import { senderEvent } from '../events/producers';
 import { MailerError, isMailerError } from '../errors';
 import type { StoredSender } from '../store/senderStore';
-import { DEFAULT_SENDER_KEY, ProviderName, SenderConfig, SenderMode } from './model';
+import { DEFAULT_SENDER_KEY, MAX_SENDERS_PER_ORG, ProviderName, SenderConfig, SenderMode } from './model';
 import { parseConsentLinkInput, parseSenderInput, parseTestInput, SenderInput } from './schema';
 import { testMessage } from './testMessage';
 import { toView, SenderView } from './view';
@@ -46,7 +46,7 @@ export function createSenderService(deps: SenderServiceDeps) {
     return stored;
   }
 
-  /** The key on a config: only named senders carry one, so a default row is written exactly as before. */
+  /** The key on a config: only named senders carry one, so a default row keeps the shape the /sender routes and older rows use. */
   const keyed = (key: string) => (key === DEFAULT_SENDER_KEY ? {} : { senderKey: key });
 
   function refuseLocked(config: SenderConfig | undefined): void {
@@ -236,8 +236,25 @@ export function createSenderService(deps: SenderServiceDeps) {
     if (config.status === 'needs_attention' && stored.config.status !== 'needs_attention') await deps.events?.(senderEvent('sender.needs_attention', config));
   }
 
+  /**
+   * A consent completes into a sender that still exists: a named sender deleted after its link was
+   * made stays deleted. Only `default` may come into being by consent, and only within the per-org cap.
+   */
+  async function refuseCreatingByConsent(orgId: string, key: string): Promise<void> {
+    if (key !== DEFAULT_SENDER_KEY) {
+      throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} no longer has a sender "${key}", so this consent was not saved.`, {
+        hint: 'The sender was deleted after its consent link was made. Create it again, then ask for a new consent link.',
+      });
+    }
+    const { senders } = await deps.store.listOrg(orgId);
+    if (senders.length >= MAX_SENDERS_PER_ORG) {
+      throw new MailerError('TOO_MANY_SENDERS', `Organization ${orgId} has ${senders.length} senders already (at most ${MAX_SENDERS_PER_ORG}), so this consent was not saved.`);
+    }
+  }
+
   async function applyConsent(orgId: string, key: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {
     const previous = await deps.store.get(orgId, key);
+    if (!previous) await refuseCreatingByConsent(orgId, key);
     const before = previous?.config;
     refuseLocked(before);
     // Every consent moves the generation forward: new names, and the old secrets are deleted after.

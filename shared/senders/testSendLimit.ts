@@ -5,9 +5,14 @@
  * sliding window, kept as the times of the recent sends in the org's `testsends` control row, and
  * taken with an ETag condition so the limit holds across instances (shared/store/orgControls.ts).
  * The next one answers 429 TEST_SEND_LIMIT with Retry-After: when the oldest send leaves the window.
+ *
+ * Test connection is limited the same way (`TEST_CONNECTION_LIMIT`, row `verifies`): each one reads
+ * Key Vault and asks the provider's token endpoint, and Key Vault throttles per vault, so an unlimited
+ * Test connection would let one org's link slow every org
+ * (https://learn.microsoft.com/azure/key-vault/general/service-limits).
  */
 import { MailerError } from '../errors';
-import { CONTROL_ROWS, OrgControlStore } from '../store/orgControls';
+import { CONTROL_ROWS, type ControlRow, OrgControlStore } from '../store/orgControls';
 
 export interface TestSendLimit {
   count: number;
@@ -39,20 +44,36 @@ export interface TestSendLimiter {
   take(orgId: string): Promise<void>;
 }
 
-export function createTestSendLimiter(store: OrgControlStore, limit: TestSendLimit, clock: () => number = Date.now): TestSendLimiter {
+/** What one per-org window counts: its control row, the error it answers, and what the message calls one. */
+interface WindowKind {
+  row: ControlRow;
+  code: 'TEST_SEND_LIMIT' | 'TEST_CONNECTION_LIMIT';
+  noun: string;
+}
+
+function createOrgWindowLimiter(kind: WindowKind, store: OrgControlStore, limit: TestSendLimit, clock: () => number): TestSendLimiter {
   return {
     async take(orgId) {
-      const result = await store.update<TakeResult>(orgId, CONTROL_ROWS.testSends, (values) => {
+      const result = await store.update<TakeResult>(orgId, kind.row, (values) => {
         const taken = takeTestSend(historyOf(values), limit, clock());
         return taken.ok ? { write: { sentAt: JSON.stringify(taken.history) }, result: taken } : { result: taken };
       });
       if (result.ok) return;
       const seconds = Math.ceil(result.retryAfterMs / 1000);
       throw new MailerError(
-        'TEST_SEND_LIMIT',
-        `At most ${limit.count} test sends per ${Math.round(limit.windowMs / 1000)} seconds for this organization; try again in ${seconds} seconds.`,
+        kind.code,
+        `At most ${limit.count} ${kind.noun} per ${Math.round(limit.windowMs / 1000)} seconds for this organization; try again in ${seconds} seconds.`,
         { retryAfterSeconds: seconds },
       );
     },
   };
+}
+
+export function createTestSendLimiter(store: OrgControlStore, limit: TestSendLimit, clock: () => number = Date.now): TestSendLimiter {
+  return createOrgWindowLimiter({ row: CONTROL_ROWS.testSends, code: 'TEST_SEND_LIMIT', noun: 'test sends' }, store, limit, clock);
+}
+
+/** Test connection (verify) of any of the org's senders; TEST_CONNECTION_LIMIT when the window is full. */
+export function createTestConnectionLimiter(store: OrgControlStore, limit: TestSendLimit, clock: () => number = Date.now): TestSendLimiter {
+  return createOrgWindowLimiter({ row: CONTROL_ROWS.verifies, code: 'TEST_CONNECTION_LIMIT', noun: 'connection tests' }, store, limit, clock);
 }

@@ -42,6 +42,8 @@ export interface DirectoryStore {
   hashes(orgId: string, connectionId: string, kind: RowKind): Promise<Map<string, string>>;
   /** Every membership of the connection as `groupId \u0000 memberId` (compact, for the full sync's sweep). */
   memberships(orgId: string, connectionId: string): Promise<Set<string>>;
+  /** How many users or groups the copy holds (the counts a finished sync saves). */
+  count(orgId: string, connectionId: string, kind: RowKind): Promise<number>;
   /** Direct members of a group. */
   members(orgId: string, connectionId: string, groupId: string): Promise<DirectoryMember[]>;
   /**
@@ -180,6 +182,11 @@ export function createDirectoryStore(storage: StorageClients, options: Directory
       const out = new Set<string>();
       for await (const row of rows(rangeFilter(partitionOf(orgId, connectionId), 'm~'), ['groupId', 'memberId'])) out.add(`${row.groupId}${MEMBER_KEY_SEPARATOR}${row.memberId}`);
       return out;
+    },
+    async count(orgId, connectionId, kind) {
+      let n = 0;
+      for await (const _row of rows(rangeFilter(partitionOf(orgId, connectionId), ROW_PREFIX[kind]), ['RowKey'])) n++;
+      return n;
     },
     async members(orgId, connectionId, groupId) {
       const out: DirectoryMember[] = [];

@@ -29,7 +29,7 @@ export interface DirectorySyncRowStore {
   delete(orgId: string, connectionId: string): Promise<void>;
 }
 
-const JSON_FIELDS = ['lease', 'counts', 'deltaLinks', 'lastError'] as const;
+const JSON_FIELDS = ['lease', 'counts', 'deltaLinks', 'lastError', 'progress'] as const;
 
 function toEntity(pk: string, state: DirectorySyncState): Record<string, string | number> & { partitionKey: string; rowKey: string } {
   const entity: Record<string, string | number> & { partitionKey: string; rowKey: string } = { partitionKey: pk, rowKey: SYNC_ROW_KEY };

@@ -3,7 +3,8 @@
  * org's config (same PartitionKey = orgId, their own RowKeys, so `senderStore.list` skips them):
  * - `adminlinks`: the generation of the org's admin links (shared/adminLinks), moved on by a revoke
  *   or a Reset;
- * - `testsends`: when the org's recent test sends happened (shared/senders/testSendLimit.ts).
+ * - `testsends`: when the org's recent test sends happened (shared/senders/testSendLimit.ts);
+ * - `verifies`: when the org's recent connection tests (verify) happened (same file).
  *
  * An update reads the row, lets `step` decide, and writes back conditioned on the ETag it read
  * (Table optimistic concurrency, https://learn.microsoft.com/rest/api/storageservices/update-entity2),
@@ -15,7 +16,7 @@ import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageFailure, storageStatus } from './storageErrors';
 
-export const CONTROL_ROWS = { adminLinks: 'adminlinks', testSends: 'testsends' } as const;
+export const CONTROL_ROWS = { adminLinks: 'adminlinks', testSends: 'testsends', verifies: 'verifies' } as const;
 export type ControlRow = (typeof CONTROL_ROWS)[keyof typeof CONTROL_ROWS];
 
 export type ControlValues = Record<string, string | number | boolean>;

@@ -125,7 +125,7 @@ export function toEntity(config: SenderConfig): Entity {
 export function fromEntity(entity: Record<string, unknown>): SenderConfig {
   const config: Record<string, unknown> = { orgId: entity.partitionKey };
   const rowKey = String(entity.rowKey ?? ROW_KEY);
-  // Only named senders carry a key: a default config reads back exactly as before.
+  // Only named senders carry a key: a default config reads back without one, as the /sender routes expect.
   if (rowKey.startsWith(NAMED_PREFIX)) config.senderKey = rowKey.slice(NAMED_PREFIX.length);
   for (const [field, column] of Object.entries(COLUMNS) as Array<[string, Column]>) {
     const value = entity[field];

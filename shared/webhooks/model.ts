@@ -1,5 +1,5 @@
 /**
- * Webhook endpoints: what is stored, what the API shows, and the fixed limits of issue 14.
+ * Webhook endpoints: what is stored, what the API shows, and its fixed limits, each bounding what one endpoint or one scope can cost the service.
  *
  * Scope: an endpoint belongs to one org (`orgId`) or, without one, to all orgs (partition `*`).
  * Every call about one endpoint names its scope (`?orgId=`), so an id of another org is simply not

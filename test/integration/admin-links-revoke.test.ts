@@ -2,7 +2,8 @@
  * Revocable admin links and the test-send limit, through the real local host (Azurite, the
  * sandbox's Entra ID and Graph): a revoke or a Reset (management or page) refuses every older link
  * with 401 ADMIN_LINK_INVALID, and the 6th Save and test within 10 minutes answers 429
- * TEST_SEND_LIMIT with Retry-After; the limit holds across two instances sharing Storage.
+ * TEST_SEND_LIMIT with Retry-After; the limit holds across two instances sharing Storage. Test
+ * connection is limited the same way (429 TEST_CONNECTION_LIMIT), on all four verify routes.
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
@@ -118,6 +119,37 @@ describe('test-send limit', () => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as MailerError);
     expect(refused.map((e) => e.code)).toEqual(Array(7).fill('TEST_SEND_LIMIT'));
     expect(refused.every((e) => e.retryAfterSeconds! > 500 && e.retryAfterSeconds! <= 600)).toBe(true);
+  });
+});
+
+describe('test-connection limit', () => {
+  it('the 6th Test connection within 10 minutes answers 429 TEST_CONNECTION_LIMIT with Retry-After: API and page, default and named senders counted together', async () => {
+    const orgId = newOrg('verify');
+    expect((await manage('PUT', `orgs/${orgId}/sender`, contosoAppRegistration())).status).toBe(200);
+    expect((await manage('POST', `orgs/${orgId}/senders`, { key: 'billing', ...contosoAppRegistration() })).status).toBe(201);
+    const token = await adminToken(orgId);
+    const routes = [
+      () => manage('POST', `orgs/${orgId}/sender/verify`),
+      () => page(token, 'POST', 'sender/verify'),
+      () => manage('POST', `orgs/${orgId}/senders/billing/verify`),
+      () => page(token, 'POST', 'senders/billing/verify'),
+    ];
+    await sandboxControl('DELETE', 'requests');
+    for (let i = 0; i < 5; i++) expect([i, (await routes[i % routes.length]()).status]).toEqual([i, 200]);
+    const tokenRequests = (await sandboxControl<unknown[]>('GET', 'requests?service=entra')).length;
+    for (const route of routes) {
+      const sixth = await route();
+      expect([sixth.status, sixth.body.error.code]).toEqual([429, 'TEST_CONNECTION_LIMIT']);
+      const retryAfter = Number(sixth.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(500);
+      expect(retryAfter).toBeLessThanOrEqual(600);
+    }
+    // Refused before any credential was asked for.
+    expect((await sandboxControl<unknown[]>('GET', 'requests?service=entra')).length).toBe(tokenRequests);
+    // Another org is not affected.
+    const other = newOrg('verify-other');
+    expect((await manage('PUT', `orgs/${other}/sender`, contosoAppRegistration())).status).toBe(200);
+    expect((await manage('POST', `orgs/${other}/sender/verify`)).status).toBe(200);
   });
 });
 

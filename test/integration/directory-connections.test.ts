@@ -147,6 +147,20 @@ describe('Microsoft application', () => {
     expect(await vaultOf(orgId, connection.id)).toEqual([]); // no user token, nothing to keep
   });
 
+  it('an Application Administrator cannot bind a tenant for the application mode: CONSENT_NOT_ADMIN at sign-in, a typed step 2 is refused, nothing stored', async () => {
+    const orgId = newOrg('appadmin');
+    const { connection, consentUrl } = await applicationLink(orgId);
+    const signIn = await followFormPostPage(consentUrl, 'appadmin@contoso.example');
+    const refused = await postCallback(signIn.action, signIn.fields);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('CONSENT_NOT_ADMIN');
+    const typed = await callback(new URL(`${host.url}/api/oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(signIn.fields.get('state')!)}`));
+    expect(typed.status).toBe(400);
+    const view = (await api('GET', `${connectionsOf(orgId)}/${connection.id}`)).body.connection;
+    expect(view.status).toBe('connecting');
+    expect(view.tenantId).toBeUndefined();
+  });
+
   it('a forged `tenant` in the admin consent answer is refused (CONSENT_TENANT_MISMATCH) and nothing is stored', async () => {
     const orgId = newOrg('forger');
     const { connection, consentUrl } = await applicationLink(orgId);

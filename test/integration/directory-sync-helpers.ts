@@ -13,6 +13,7 @@ import { createDirectoryReader } from '@shared/directory/reader';
 import { createDirectorySyncService } from '@shared/directory/sync/engine';
 import type { PlatformEvent } from '@shared/events/types';
 import { createDirectoryStore, type DirectoryStore } from '@shared/store/directoryStore';
+import { createDirectorySeenLog } from '@shared/store/directorySeenLog';
 import { createDirectorySyncRowStore } from '@shared/store/directorySyncRow';
 import type { QueueStore } from '@shared/store/outboxQueue';
 import { createStorageClients } from '@shared/store/storageClients';
@@ -80,9 +81,11 @@ export function syncHarness(provider: DirectoryProvider, options: { store?: (sto
     events: async (event) => {
       events.push(event);
     },
+    seen: createDirectorySeenLog(storage),
     queue,
     endpoints: { ...syncEndpoints(config), throttle: { ...DIRECTORY_THROTTLE_BOUND, sleep: async (ms) => void waits.push(ms) } },
     intervalMs: 6 * 3600_000,
+    budgetMs: config.directorySyncBudgetMs,
   });
   return { orgId, connection, events, queued, waits, attention, token, store, sync, reader: createDirectoryReader(base, createCursorCodec(config.stateSigningKey)), operations };
 }

@@ -3,6 +3,7 @@
  * the sandbox's Google pages, the callback, Test connection, Save and test, and a queued message
  * delivered by the outbox worker; Azurite, the sandbox Key Vault, Google OAuth and Gmail underneath.
  */
+import { defaultBrowser, useConsentHost } from '../support/consentBrowser';
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost';
 import { acceptedMessages, gmailRequests, newOrgId, sandboxControl } from './google-helpers';
@@ -18,6 +19,7 @@ const answers: string[] = [];
 
 beforeAll(async () => {
   host = await startLocalHost({ port: 0, timers: false, queueSettings: { maxPollingIntervalMs: 200 }, log: (line) => logs.push(line) });
+  useConsentHost(() => host.url);
 });
 afterAll(() => host?.close());
 beforeEach(() => sandboxControl('POST', 'reset'));
@@ -38,21 +40,21 @@ async function api<T = any>(method: string, path: string, body?: unknown): Promi
 
 /** Follows a consent link as the scripted user, then the redirect to our callback (on this host's port). */
 async function consentThroughBrowser(url: string, email: string, action: 'approve' | 'deny' = 'approve') {
-  const google = new URL(url);
+  const link = new URL(await defaultBrowser.open(url));
+  const google = new URL(link);
   google.searchParams.set('login_hint', email);
   google.searchParams.set('sandbox_action', action);
   const toCallback = await fetch(google, { redirect: 'manual' });
   expect(toCallback.status).toBe(302);
   const callback = new URL(toCallback.headers.get('location')!);
   expect(callback.pathname).toBe('/api/oauth/google/callback');
-  const local = new URL(callback.pathname + callback.search, host.url);
   const answer = async () => {
-    const response = await fetch(local, { redirect: 'manual' });
-    const text = await response.text();
-    answers.push(text);
-    return { status: response.status, text };
+    // The same browser comes back, and confirms on our confirmation page.
+    const response = await defaultBrowser.answer(await defaultBrowser.request('GET', callback.pathname + callback.search));
+    answers.push(response.text);
+    return { status: response.status, text: response.text };
   };
-  return { first: await answer(), again: answer };
+  return { link, first: await answer(), again: answer };
 }
 
 /** Saves an oauth sender, then alerts@ consents through the link (`aliasCheck`: the consent-link option). */
@@ -60,7 +62,7 @@ async function oauthSender(orgId: string, senderEmail: string, senderName: strin
   expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'google', mode: 'oauth', senderEmail, senderName })).status).toBe(200);
   const link = await api<{ url: string }>('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'google', mode: 'oauth', loginHint: 'alerts@fabrikam.example', ...options });
   expect(link.status).toBe(200);
-  return { link: new URL(link.body.url), ...(await consentThroughBrowser(link.body.url, 'alerts@fabrikam.example')) };
+  return consentThroughBrowser(link.body.url, 'alerts@fabrikam.example');
 }
 
 const SETTINGS_SCOPE = 'https://www.googleapis.com/auth/gmail.settings.basic';

@@ -13,6 +13,7 @@ import { createGoogleOAuthFlow } from '@shared/providers/google/oauthFlow';
 import type { OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import { createSecretStore } from '@shared/store/secretStore';
+import { defaultBrowser } from '../support/consentBrowser';
 import { sandboxControl, sandboxUrls } from '../support/env';
 
 export const config = loadConfig();
@@ -26,7 +27,7 @@ export const newOrgId = (label: string) => `${label}-${randomBytes(4).toString('
 
 /** Follows an authorization URL as a scripted user; returns the callback query Google redirected to. */
 export async function authorize(url: string, extra: Record<string, string>): Promise<URLSearchParams> {
-  const target = new URL(url);
+  const target = new URL(await defaultBrowser.open(url));
   for (const [key, value] of Object.entries(extra)) target.searchParams.set(key, value);
   const response = await fetch(target, { redirect: 'manual' });
   if (response.status !== 302) throw new Error(`authorize answered ${response.status}: ${await response.text()}`);
@@ -53,7 +54,7 @@ export async function grantEarlier(email: string, scope: string): Promise<void> 
   await authorize(url.toString(), { login_hint: email, sandbox_action: 'approve' });
 }
 
-function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
+export function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
   const now = new Date().toISOString();
   return {
     orgId,

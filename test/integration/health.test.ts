@@ -6,8 +6,8 @@
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { azuriteConnectionString } from '../../dev/stack';
 import { loadConfig } from '@shared/config';
-import { checkHealth } from '@shared/health';
-import { createServices, getServices } from '@shared/services';
+import { checkHealth, createHealthProbe, HEALTH_CACHE_MS, type HealthReport } from '@shared/health';
+import { createServices, getServices, resetServicesForTests } from '@shared/services';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -30,12 +30,28 @@ describe('GET /api/health', () => {
     host = undefined;
   });
 
-  test('answers 200 with both checks ok on the test stack, anonymously and uncached', async () => {
+  test('answers 200 with both checks ok on the test stack, anonymously and not cacheable downstream', async () => {
     host = await startLocalHost({ port: 0, queues: false, timers: false, log: () => undefined });
     const response = await fetch(`${host.url}/api/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({ status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } });
+  });
+
+  test('50 anonymous calls within 10 s make one Key Vault check (at most two requests with the auth challenge): the instance answers from its last check', async () => {
+    // Fresh services: no check from an earlier test is cached.
+    resetServicesForTests();
+    host = await startLocalHost({ port: 0, queues: false, timers: false, log: () => undefined });
+    await sandboxControl('DELETE', 'requests');
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${host!.url}/api/health`)));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    for (const answer of answers) expect(Number(answer.headers.get('age'))).toBeLessThanOrEqual(HEALTH_CACHE_MS / 1000);
+    const vault = await sandboxControl<unknown[]>('GET', 'requests?service=keyVault');
+    // One check; its SDK may first meet the vault's 401 challenge (one more request), never one per call.
+    expect(vault.length).toBeGreaterThan(0);
+    expect(vault.length).toBeLessThanOrEqual(2);
   });
 
   test('answers 503 naming storage when Storage cannot be reached', async () => {
@@ -80,5 +96,26 @@ describe('checkHealth', () => {
     const hung = { ...services, secrets: { ...services.secrets, ping: () => new Promise<void>(() => undefined) } };
     const report = await checkHealth(hung, 500);
     expect(report.checks).toEqual({ storage: 'ok', keyVault: 'unavailable: no answer within 500 ms' });
+  });
+});
+
+describe('createHealthProbe', () => {
+  const ok: HealthReport = { status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } };
+  const down: HealthReport = { status: 'unavailable', checks: { storage: 'ok', keyVault: 'unavailable: HTTP 503' } };
+
+  test('concurrent and repeated calls within the window share one check; the next window checks again', async () => {
+    let now = 1_000_000;
+    const reports = [ok, down];
+    let checks = 0;
+    const probe = createHealthProbe(async () => reports[checks++], { ttlMs: 15_000, clock: () => now });
+    const first = await Promise.all([probe(), probe(), probe()]);
+    expect(checks).toBe(1);
+    expect(first.map((a) => a.report)).toEqual([ok, ok, ok]);
+    now += 14_999;
+    expect(await probe()).toEqual({ report: ok, ageSeconds: 14 });
+    expect(checks).toBe(1);
+    now += 2;
+    expect(await probe()).toEqual({ report: down, ageSeconds: 0 });
+    expect(checks).toBe(2);
   });
 });

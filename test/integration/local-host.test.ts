@@ -4,8 +4,9 @@
  * host.json's maxDequeueCount and the poison queue.
  */
 import { randomUUID } from 'node:crypto';
+import { get } from 'node:http';
 import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
-import type { FunctionDefinition } from '../../functions/registry';
+import { HTTP_STREAMING, type FunctionDefinition } from '../../functions/registry';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { readHostSettings } from '../../dev/host/hostJson';
 import { loadConfig } from '@shared/config';
@@ -39,14 +40,18 @@ const functions: FunctionDefinition[] = [
         method: request.method,
         params: request.params,
         query: Object.fromEntries(request.query),
+        statuses: request.query.getAll('status'),
         contentType: request.headers.get('content-type'),
+        tag: request.headers.get('x-tag'),
         body: request.method === 'POST' ? await request.json() : null,
       },
     }),
   },
   {
+    // Named to sort before "echo": the host tries routes in function-name order, so a literal route
+    // is reached only if its function comes first (dev/host/conformance/httpRules.ts).
     kind: 'http',
-    name: 'literalBeatsParameter',
+    name: 'anEchoSpecial',
     route: 'orgs/{orgId}/echo/special',
     methods: ['GET'],
     authLevel: 'anonymous',
@@ -121,9 +126,10 @@ describe('HTTP routes', () => {
     expect((await api(`orgs/acme/echo?code=${encodeURIComponent(KEY)}`)).status).toBe(201);
   });
 
-  test('route parameters (optional, URL-encoded) and the query reach the handler; the literal route wins', async () => {
+  test('route parameters (optional, URL-encoded) and the query reach the handler; the literal route of the earlier name wins', async () => {
     const withId = await json(await api('orgs/acme/echo/m%2F1%20x?status=failed', { headers: { 'x-functions-key': KEY } }));
-    expect(withId.params).toEqual({ orgId: 'acme', id: 'm/1 x' });
+    // As Kestrel decodes the path: every escape but an encoded slash (dev/host/routes.ts).
+    expect(withId.params).toEqual({ orgId: 'acme', id: 'm%2F1 x' });
     expect(withId.query).toEqual({ status: 'failed' });
     const withoutId = await json(await api('ORGS/acme/Echo', { headers: { 'x-functions-key': KEY } }));
     expect(withoutId.params).toEqual({ orgId: 'acme' });
@@ -144,9 +150,26 @@ describe('HTTP routes', () => {
       method: 'POST',
       params: { orgId: 'acme' },
       query: {},
+      statuses: [],
       contentType: 'application/json',
+      tag: null,
       body: { subject: 'Grüße' },
     });
+  });
+
+  test('a repeated header reaches the handler as the host passes it, one value joined with ","; a repeated query key as the mode gives it', async () => {
+    // node:http sends an array value as two header lines (fetch would fold them into one).
+    const echoed = await new Promise<any>((resolve, reject) => {
+      get(`${host.url}/api/orgs/acme/echo?status=failed&status=sent&empty=`, { headers: { 'x-functions-key': KEY, 'x-tag': ['a', 'b'] } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      }).on('error', reject);
+    });
+    // Streamed, the query comes from the URL (every value); otherwise from the host's map (joined).
+    expect(echoed.statuses).toEqual(HTTP_STREAMING ? ['failed', 'sent'] : ['failed,sent']);
+    expect(echoed.query.empty).toBe('');
+    expect(echoed.tag).toBe('a,b');
   });
 
   test('unknown routes and methods are 404; a body over the limit is 413', async () => {

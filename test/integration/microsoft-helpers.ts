@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET, PLATFORM_REDIRECT_URI } from '../../dev/sandbox/world';
 import type { AcceptedMessage, LoggedRequest } from '../../dev/sandbox/server';
+import { defaultBrowser } from '../support/consentBrowser';
 import { sandboxControl, sandboxUrls } from '../support/env';
 
 /** A client-credentials token from the sandbox Entra. */
@@ -33,9 +34,9 @@ export async function appToken(clientId = CONTOSO_APP_ID, secret = CONTOSO_APP_S
   return body.access_token;
 }
 
-/** Follows a sandbox consent/sign-in page as `upn` without the form; returns the redirect target. */
+/** Follows a sandbox consent/sign-in page as `upn` without the form (a consent link is opened first, by the default browser); returns the redirect target. */
 export async function followConsentPage(url: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<URL> {
-  const page = new URL(url);
+  const page = new URL(await defaultBrowser.open(url));
   page.searchParams.set('login_hint', upn);
   page.searchParams.set('sandbox_action', action);
   const response = await fetch(page, { redirect: 'manual' });
@@ -58,7 +59,7 @@ export function formPostOf(html: string): { action: URL; fields: URLSearchParams
 
 /** Like `followConsentPage`, for a sign-in with response_mode=form_post: returns the form the page auto-submits. */
 export async function followFormPostPage(url: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<{ action: URL; fields: URLSearchParams }> {
-  const page = new URL(url);
+  const page = new URL(await defaultBrowser.open(url));
   page.searchParams.set('login_hint', upn);
   page.searchParams.set('sandbox_action', action);
   const response = await fetch(page, { redirect: 'manual' });

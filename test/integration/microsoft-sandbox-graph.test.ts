@@ -2,7 +2,7 @@
  * The sandbox's Graph sendMail, spoken to over plain HTTPS with tokens from the sandbox Entra: the
  * behaviours of issue 3 item 6, in the real wire shapes of docs/providers.md.
  */
-import { CONTOSO_TENANT_ID, CONTOSO_USER_IDS } from '../../dev/sandbox/world';
+import { CONTOSO_APP_ID, CONTOSO_TENANT_ID, CONTOSO_USER_IDS } from '../../dev/sandbox/world';
 import { sandboxControl, sandboxUrls } from '../support/env';
 import { appToken, delegatedToken, sandboxMessages } from './microsoft-helpers';
 
@@ -81,10 +81,24 @@ describe('sandbox Graph sendMail', () => {
     token = await appToken();
   });
 
-  it('403 "Access to OData is disabled." for a mailbox outside the application access policy', async () => {
+  it('403 "Access to OData is disabled: [RAOP] ..." for a mailbox outside the application access policy', async () => {
     const sent = await sendMail(token, 'restricted@contoso.example', message());
     expect(sent.status).toBe(403);
-    expect(sent.error).toMatchObject({ code: 'ErrorAccessDenied', message: 'Access to OData is disabled.' });
+    expect(sent.error).toMatchObject({ code: 'ErrorAccessDenied', message: 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.' });
+  });
+
+  it('Exchange RBAC for Applications: an app token without Mail.Send sends from the mailbox in its scope only; another gets access denied', async () => {
+    await sandboxControl('POST', 'entra/grants', { tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, appRoles: [], exchangeMailSendUserIds: [CONTOSO_USER_IDS.notifications], accessPolicyUserIds: null });
+    try {
+      const scoped = await appToken();
+      expect(JSON.parse(Buffer.from(scoped.split('.')[1], 'base64url').toString()).roles).toBeUndefined();
+      expect((await sendMail(scoped, 'notifications@contoso.example', message())).status).toBe(202);
+      const other = await sendMail(scoped, 'admin@contoso.example', message());
+      expect(other.status).toBe(403);
+      expect(other.error).toMatchObject({ code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' });
+    } finally {
+      await sandboxControl('POST', 'reset');
+    }
   });
 
   it('404 ErrorInvalidUser for an unknown user or object id; MailboxNotEnabledForRESTAPI for the unlicensed user', async () => {

@@ -35,7 +35,7 @@ const transcript: string[] = [];
 const secretsUsed = new Set<string>([CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET, config.stateSigningKey, KEY]);
 const refreshTokenNames = new Set<string>();
 
-const { api, callback, postCallback } = transcriptApi(() => host, transcript);
+const { api, callback, postCallback, open } = transcriptApi(() => host, transcript);
 
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -64,7 +64,8 @@ describe('admin consent end to end (Contoso)', () => {
   it('a callback naming a tenant without any sign-in is refused (CONSENT_ID_TOKEN_INVALID); nothing stored', async () => {
     const forgedOrg = newOrg('forged');
     const link = await api('POST', `orgs/${forgedOrg}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
-    const state = new URL(link.body.url).searchParams.get('state')!;
+    // The attacker's own browser opened the link (so it is bound to it), then types step 2.
+    const state = new URL(await open(link.body.url)).searchParams.get('state')!;
     // What an attacker (or a confused admin) could type: admin_consent=True for Contoso, with nobody signed in.
     const page = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
     expect(page.status).toBe(400);
@@ -75,7 +76,8 @@ describe('admin consent end to end (Contoso)', () => {
   it('the consent link is an OpenID Connect sign-in (code + PKCE, nonce, form_post) for the platform app, then the tenant\'s own adminconsent', async () => {
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', returnUrl: RETURN_URL });
     expect(link.status).toBe(200);
-    const url = new URL(link.body.url);
+    expect(link.body.url).toMatch(new RegExp(`^${config.publicBaseUrl}/api/oauth/start\\?state=eyJ`));
+    const url = new URL(await open(link.body.url));
     expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
     expect(url.searchParams.get('client_id')).toBe(config.microsoft.clientId);
     expect(url.searchParams.get('scope')).toBe('openid profile');
@@ -97,7 +99,7 @@ describe('admin consent end to end (Contoso)', () => {
 
   it('the callback confirms the tenant, stores it, and redirects to the allowed return URL', async () => {
     const answer = await callback(callbackLocation);
-    expect(answer.status).toBe(302);
+    expect(answer.status).toBe(303);
     const back = new URL(answer.headers.get('location')!);
     expect(`${back.origin}${back.pathname}`).toBe(`${config.publicBaseUrl}/settings`);
     expect(Object.fromEntries(back.searchParams)).toEqual({ tab: 'mail', consent: 'connected', provider: 'microsoft', orgId, mode: 'admin_consent' });
@@ -111,7 +113,7 @@ describe('admin consent end to end (Contoso)', () => {
   it('the same callback again (replayed state) is refused with STATE_INVALID and changes nothing', async () => {
     const before = await api('GET', `orgs/${orgId}/sender`);
     const replay = await callback(callbackLocation);
-    expect(replay.status).toBe(302); // the return URL is signed into the state, so the refusal goes back there
+    expect(replay.status).toBe(303); // the return URL is signed into the state, so the refusal goes back there
     expect(new URL(replay.headers.get('location')!).searchParams.get('code')).toBe('STATE_INVALID');
     expect((await api('GET', `orgs/${orgId}/sender`)).body.version).toBe(before.body.version);
   });
@@ -213,12 +215,12 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
   async function signInForm(orgId: string, upn: string, options: { action?: 'approve' | 'deny'; returnUrl?: string } = {}) {
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'delegated', loginHint: upn, ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}) });
     expect(link.status).toBe(200);
-    const url = new URL(link.body.url);
+    const url = new URL(await open(link.body.url));
     expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
     expect(url.searchParams.get('response_mode')).toBe('form_post');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(url.searchParams.get('scope')).toBe('openid profile Mail.Send Mail.Send.Shared offline_access');
+    expect(url.searchParams.get('scope')).toBe('openid profile email Mail.Send Mail.Send.Shared offline_access');
     const form = await followFormPostPage(link.body.url, upn, options.action);
     // The form goes to the bare redirect URI: the code travels in the body, never in a URL.
     expect(form.action.toString()).toBe(`${config.publicBaseUrl}/api/oauth/microsoft/callback`);
@@ -284,11 +286,31 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
 
     expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
-    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['sign-in', true], ['permission', true], ['mailbox', true], ['spf', true], ['dkim', true], ['dmarc', true]]);
+    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['sign-in', true], ['permission', true], ['mailbox', true], ['send-as', false], ['spf', true], ['dkim', true], ['dmarc', true]]);
+    // Send As cannot be proven without sending: skipped, saying why and what proves it.
+    expect(verify.body.checks.find((c: { name: string }) => c.name === 'send-as')).toMatchObject({ skipped: true, message: expect.stringMatching(/^Not checked: whether admin@contoso\.example may send as privacy@contoso\.example shows only when a message is sent.*Save and test/) });
+    expect(verify.body.ok).toBe(true);
     await sandboxControl('DELETE', 'messages');
     expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' })).status).toBe(200);
     const [message] = await sandboxMessages();
     expect(message.from).toEqual({ address: 'privacy@contoso.example', name: 'Contoso Privacy' });
+  });
+
+  it('a user whose UPN is not its email: the default sender address is the primary SMTP address (ID token `email`), and the test send goes out from it', async () => {
+    const orgId = newOrg('deleg');
+    expect((await signIn(orgId, 'j.doe@contoso.onmicrosoft.example')).status).toBe(200);
+    refreshTokenNames.add(`org-${orgId}-refresh-token-1`);
+    const view = await api('GET', `orgs/${orgId}/sender`);
+    expect(view.body).toMatchObject({ mode: 'delegated', senderEmail: 'jane.doe@contoso.example', accountEmail: 'jane.doe@contoso.example', consentedBy: { username: 'j.doe@contoso.onmicrosoft.example' } });
+    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: view.body.senderEmail, senderName: 'Jane Doe' })).status).toBe(200);
+    const verify = await api('POST', `orgs/${orgId}/sender/verify`);
+    expect(verify.body.checks.map((c: { name: string }) => c.name)).not.toContain('send-as'); // her own mailbox
+    expect(verify.body.checks.find((c: { name: string }) => c.name === 'mailbox')).toMatchObject({ ok: true });
+    await sandboxControl('DELETE', 'messages');
+    const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
+    expect(test.status).toBe(200);
+    const [message] = await sandboxMessages();
+    expect(message).toMatchObject({ mailbox: 'j.doe@contoso.onmicrosoft.example', from: { address: 'jane.doe@contoso.example', name: 'Jane Doe' } });
   });
 
   it('a user without Send As on privacy@ -> MS_SEND_AS_DENIED with a hint naming both', async () => {
@@ -301,6 +323,25 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
     expect(test.status).toBe(422);
     expect(test.body.error.code).toBe('MS_SEND_AS_DENIED');
     expect(test.body.error.hint).toContain('notifications@contoso.example may not send as privacy@contoso.example');
+  });
+
+  it('where Exchange refuses a recipient-less message before checking Send As, Test connection claims nothing (send-as skipped) and Save and test still finds ErrorSendAsDenied', async () => {
+    const orgId = newOrg('deleg');
+    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
+    expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
+    refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
+    await sandboxControl('POST', 'graph/check-order', { recipientsFirst: true });
+    try {
+      const verify = await api('POST', `orgs/${orgId}/sender/verify`);
+      const sendAs = verify.body.checks.find((c: { name: string }) => c.name === 'send-as');
+      expect(sendAs).toMatchObject({ ok: false, skipped: true });
+      expect(sendAs.code).toBeUndefined();
+      const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' });
+      expect(test.status).toBe(422);
+      expect(test.body.error.code).toBe('MS_SEND_AS_DENIED');
+    } finally {
+      await sandboxControl('POST', 'graph/check-order', { recipientsFirst: false });
+    }
   });
 });
 

@@ -401,12 +401,12 @@ describe('delegated sign-in: authorization code + PKCE, refresh rotation', () =>
     expect(consents.find((c) => c.userId === access.oid)?.scopes).toEqual(expect.arrayContaining(['Mail.Send', 'Mail.Send.Shared']));
   });
 
-  it('requires the matching PKCE verifier (AADSTS50148) and the same redirect URI', async () => {
+  it('requires the matching PKCE verifier (AADSTS501481) and the same redirect URI', async () => {
     const { challenge } = pkce();
     const wrongVerifier = await redeem(await signIn('admin@contoso.example', { challenge }), pkce().verifier);
-    expect(wrongVerifier.body).toMatchObject({ error: 'invalid_grant', error_codes: [50148] });
+    expect(wrongVerifier.body).toMatchObject({ error: 'invalid_grant', error_codes: [501481] });
     const noVerifier = await redeem(await signIn('admin@contoso.example', { challenge }));
-    expect(noVerifier.body.error_codes).toEqual([50148]);
+    expect(noVerifier.body.error_codes).toEqual([501481]);
     const { verifier, challenge: c2 } = pkce();
     const otherRedirect = await redeem(await signIn('admin@contoso.example', { challenge: c2 }), verifier, 'http://localhost:7071/other');
     expect(otherRedirect.body.error).toBe('invalid_grant');

@@ -3,14 +3,16 @@
  * (Entra, Graph, Key Vault): a healthy active Contoso sender stays active; one whose client secret
  * has expired meanwhile (the sandbox's Entra refuses it with AADSTS7000222) becomes needs_attention
  * with MS_SECRET_EXPIRED, and its config view says so; a draft sender is not checked at all.
- * Also: the GET view warns about a secret that expires in 10 days.
+ * Also: the GET view warns about a secret that expires in 10 days; and a least-privilege tenant (no
+ * Entra Mail.Send, Exchange RBAC for Applications scoped to one mailbox) keeps working through two runs.
  */
 import type { Timer } from '@azure/functions';
 import { createInvocationContext } from '../../dev/host/invocation';
-import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
+import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, CONTOSO_TENANT_ID, CONTOSO_USER_IDS, PLATFORM_APP_ID } from '../../dev/sandbox/world';
 import { listFunctions, TimerFunction } from '../../functions/registry';
 import { secretName } from '@shared/store/secretNames';
 import { api, microsoftSender, newOrgId, sandboxControl, startHost, TestHost } from './delivery-helpers';
+import { sandboxMessages } from './microsoft-helpers';
 
 let t: TestHost;
 
@@ -111,5 +113,56 @@ describe('daily sender health check', () => {
     // After Reset the secret is gone, and so is the warning.
     const reset = await api(t.host, 'POST', `orgs/${orgId}/sender/reset`);
     expect(reset.body.warnings).toBeUndefined();
+  });
+});
+
+describe('least privilege: the platform app has no Mail.Send in Entra ID, only an Exchange RBAC for Applications role for notifications@', () => {
+  beforeAll(() =>
+    sandboxControl('POST', 'entra/grants', { tenantId: CONTOSO_TENANT_ID, clientId: PLATFORM_APP_ID, appRoles: [], exchangeMailSendUserIds: [CONTOSO_USER_IDS.notifications] }));
+
+  /** An admin_consent sender of the platform app in Contoso (consent done), as a draft to test. */
+  const consentedSender = (orgId: string, senderEmail: string, fields = {}) =>
+    microsoftSender(t.services, orgId, { mode: 'admin_consent', clientId: undefined, secretRefs: {}, senderEmail, status: 'draft', locked: false, lastTest: undefined, ...fields });
+
+  it('Test connection warns that Mail.Send is not granted in Entra ID and passes on the mailbox\'s own answer; Save and test sends; two health runs leave it active', async () => {
+    const orgId = newOrgId('rbac');
+    await consentedSender(orgId, 'notifications@contoso.example');
+    const verify = await api(t.host, 'POST', `orgs/${orgId}/sender/verify`);
+    expect(verify.body.ok).toBe(true);
+    const permission = verify.body.checks.find((c: { name: string }) => c.name === 'permission');
+    expect(permission).toMatchObject({ ok: false, level: 'warning', message: expect.stringContaining('not granted in Entra ID') });
+    expect(permission.message).toContain('works only if Exchange RBAC for Applications');
+    expect(permission.code).toBeUndefined();
+    expect(verify.body.checks.find((c: { name: string }) => c.name === 'mailbox')).toMatchObject({ ok: true });
+
+    await sandboxControl('DELETE', 'messages');
+    const test = await api(t.host, 'POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
+    expect(test.status).toBe(200);
+    expect(test.body.sender).toMatchObject({ status: 'active' });
+    expect(await sandboxMessages('notifications@contoso.example')).toHaveLength(1);
+
+    for (const run of [1, 2]) {
+      const lines = await runHealthTimer();
+      const row = (await t.services.senders.get(orgId))!.config;
+      expect({ run, status: row.status, lastError: row.lastError }).toEqual({ run, status: 'active', lastError: undefined });
+      expect(lines.join('\n')).not.toContain(`${orgId} needs_attention`);
+    }
+  });
+
+  it('another mailbox of the tenant, outside the RBAC scope, gets the refusal with MS_RBAC_SCOPE_DENIED in Test connection and Save and test; the health run marks such a sender on that real answer', async () => {
+    const orgId = newOrgId('rbac-out');
+    await consentedSender(orgId, 'admin@contoso.example');
+    const verify = await api(t.host, 'POST', `orgs/${orgId}/sender/verify`);
+    expect(verify.body.ok).toBe(false);
+    const mailbox = verify.body.checks.find((c: { name: string }) => c.name === 'mailbox');
+    expect(mailbox).toMatchObject({ ok: false, code: 'MS_RBAC_SCOPE_DENIED', hint: expect.stringContaining('admin@contoso.example') });
+    expect(mailbox.hint).toMatch(/RBAC for Applications/);
+    const test = await api(t.host, 'POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
+    expect(test.body.error).toMatchObject({ code: 'MS_RBAC_SCOPE_DENIED', hint: expect.stringMatching(/RBAC for Applications/) });
+
+    const active = newOrgId('rbac-active-out');
+    await consentedSender(active, 'admin@contoso.example', { status: 'active', locked: true });
+    await runHealthTimer();
+    expect((await t.services.senders.get(active))!.config).toMatchObject({ status: 'needs_attention', lastError: { code: 'MS_RBAC_SCOPE_DENIED' } });
   });
 });

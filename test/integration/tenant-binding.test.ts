@@ -115,10 +115,48 @@ describe('Microsoft admin consent binds the tenant of a verified admin sign-in',
     expect(answer.status).toBe(400);
     expect(answer.headers.get('content-type')).toMatch(/text\/html/);
     expect(answer.text).toContain('CONSENT_NOT_ADMIN');
-    expect(answer.text).toContain(`${upn} is not a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator`);
-    expect(answer.text).toContain('Ask a Global Administrator or Privileged Role Administrator');
+    expect(answer.text).toContain(`${upn} is not an active Global Administrator or Privileged Role Administrator`);
+    expect(answer.text).toContain('Privileged Identity Management');
     expect((await senderOf(orgId)).status).toBe(404);
     expect((await postCallback(signIn.action, signIn.fields)).text).toContain('STATE_INVALID');
+  });
+
+  it('an Application Administrator cannot bind a tenant: step 1 refuses the role (CONSENT_NOT_ADMIN, PIM hint), and step 2 typed by hand with any state the flow gave out stores nothing', async () => {
+    await contosoConsented(); // the platform app already has a service principal in Contoso
+    const orgId = newOrg('appadmin');
+    const link = await consentLink(orgId);
+    const signIn = await followFormPostPage(link, 'appadmin@contoso.example');
+    const refused = await postCallback(signIn.action, signIn.fields);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('CONSENT_NOT_ADMIN');
+    expect(refused.text).toContain('appadmin@contoso.example is not an active Global Administrator or Privileged Role Administrator');
+    expect(refused.text).toContain('activate it first');
+    expect(refused.headers.get('location')).toBeNull(); // no continuation: no state for step 2
+    // Step 2 typed with the state of step 1 (spent), or of a fresh link (no sign-in behind it).
+    for (const state of [signIn.fields.get('state')!, new URL(await consentLink(orgId)).searchParams.get('state')!]) {
+      const typed = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
+      expect(typed.status).toBe(400);
+      expect(typed.text).toMatch(/STATE_INVALID|CONSENT_ID_TOKEN_INVALID/);
+    }
+    expect((await senderOf(orgId)).status).toBe(404);
+    // A Global Administrator of the same tenant still connects.
+    const ok = newOrg('appadmin-ga');
+    const { callback: back } = await followAdminConsent(await consentLink(ok), 'admin@contoso.example', postCallback);
+    expect((await callback(back)).status).toBe(200);
+    expect((await senderOf(ok)).body).toMatchObject({ tenantId: CONTOSO_TENANT_ID });
+  });
+
+  it('a code injected from another sign-in (wrong PKCE verifier) is STATE_INVALID with its reason, not MS_REAUTH_REQUIRED; nothing stored', async () => {
+    const victim = newOrg('pkce');
+    const attacker = await followFormPostPage(await consentLink(newOrg('pkce-other')), 'admin@northwind.example');
+    const mine = await followFormPostPage(await consentLink(victim), 'admin@northwind.example');
+    const injected = new URLSearchParams({ code: attacker.fields.get('code')!, state: mine.fields.get('state')! });
+    const answer = await postCallback(mine.action, injected);
+    expect(answer.status).toBe(400);
+    expect(answer.text).toContain('STATE_INVALID');
+    expect(answer.text).toContain('did not start (the PKCE proof does not match)');
+    expect(answer.text).not.toContain('MS_REAUTH_REQUIRED');
+    expect((await senderOf(victim)).status).toBe(404);
   });
 
   it('a replayed sign-in form, or a code from a sign-in this link did not start, is refused; nothing stored', async () => {
@@ -225,7 +263,7 @@ describe('Google: a state is single use and bound to its org', () => {
     expect((await senderOf(orgId)).body.version).toBe(version);
   });
 
-  it("org B's own state carrying org A's code is refused (PKCE), and neither org gets a sender", async () => {
+  it("org B's own state carrying org A's code is refused (PKCE) as STATE_INVALID, not a re-auth, and neither org gets a sender", async () => {
     const orgA = newOrg('google-a');
     const orgB = newOrg('google-b');
     const answerA = await googleAnswer(orgA);
@@ -233,8 +271,10 @@ describe('Google: a state is single use and bound to its org', () => {
     const moved = new URL(answerB);
     moved.searchParams.set('code', answerA.searchParams.get('code')!);
     const answer = await callback(moved);
-    expect(answer.status).toBeGreaterThanOrEqual(400);
-    expect(answer.status).toBeLessThan(500);
+    expect(answer.status).toBe(400);
+    expect(answer.text).toContain('STATE_INVALID');
+    expect(answer.text).toContain('did not start (the PKCE proof does not match)');
+    expect(answer.text).not.toContain('GOOGLE_REAUTH_REQUIRED');
     expect((await senderOf(orgB)).status).toBe(404);
     expect((await senderOf(orgA)).status).toBe(404);
     expect((await callback(answerB)).text).toContain('STATE_INVALID'); // B's state was spent by the attempt

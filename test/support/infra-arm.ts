@@ -238,6 +238,18 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
       const apply = (item: Json, k: number) => evaluate({ ...fn.scope, lambda: { ...fn.scope.lambda, [fn.lambda[0]]: item, ...(fn.lambda[1] ? { [fn.lambda[1]]: k } : {}) } }, fn.body);
       return name.toLowerCase() === 'map' ? items.map(apply) : items.filter((item, k) => apply(item, k));
     }
+    // items(): an object as [{ key, value }]; toObject(): back, with lambdas choosing key and value.
+    // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-object#items
+    // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-lambda#toobject
+    case 'items': return Object.entries(known(ev(0), 'items') as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value }));
+    // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string#join
+    case 'join': return (known(ev(0), 'join') as Json[]).map(str).join(str(ev(1)));
+    case 'toobject': {
+      const entries = known(ev(0), 'toObject') as Json[];
+      const [key, value] = [ev(1), args[2] ? ev(2) : undefined] as Array<{ lambda: string[]; body: Ast; scope: Scope } | undefined>;
+      const apply = (fn: { lambda: string[]; body: Ast; scope: Scope }, item: Json) => evaluate({ ...fn.scope, lambda: { ...fn.scope.lambda, [fn.lambda[0]]: item } }, fn.body);
+      return Object.fromEntries(entries.map((item) => [str(apply(key!, item)), value ? apply(value, item) : item]));
+    }
     case 'reference': {
       const target = str(ev(0));
       const deployed = deploymentOutputs(scope, target);

@@ -160,9 +160,12 @@ export const AZD_SUBSTITUTION = /^\$\{([A-Z0-9_]+)(?:=([^}]*))?\}$/;
  * the sample value given here for an environment value without one.
  */
 export function azdParameters(samples: Record<string, unknown>): Record<string, unknown> {
-  const file = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> };
-  return Object.fromEntries(Object.entries(file.parameters).map(([name, { value }]) => {
-    const m = AZD_SUBSTITUTION.exec(value);
-    return [name, m && m[2] === undefined ? (samples[m[1]] ?? '') : m ? m[2] : value];
-  }));
+  const file = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+  // azd substitutes the file's whole text, so a substitution inside an object parameter counts too.
+  const substitute = (value: unknown): unknown => {
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));
+    const m = typeof value === 'string' ? AZD_SUBSTITUTION.exec(value) : null;
+    return m && m[2] === undefined ? (samples[m[1]] ?? '') : m ? m[2] : value;
+  };
+  return Object.fromEntries(Object.entries(file.parameters).map(([name, { value }]) => [name, substitute(value)]));
 }

@@ -1,24 +1,14 @@
 /**
  * Inside Azure, the Functions host provides `@azure/functions-core`; registrations go through it.
  * A stand-in core module captures them, so we can check that every function in our own list is
- * registered with Azure exactly as the local host serves it (route, methods, auth level, queue).
+ * registered with Azure exactly as the local host serves it (route, methods, auth level, queue), and
+ * that the metadata the local host checks against the host's rules (dev/host/conformance) is exactly
+ * what the host receives.
  */
-const registered: Array<{ metadata: any }> = [];
+jest.mock('@azure/functions-core', () => require('../support/functions-core').functionsCore, { virtual: true });
 
-jest.mock(
-  '@azure/functions-core',
-  () => ({
-    registerFunction: (metadata: unknown) => {
-      registered.push({ metadata });
-      return { dispose() {} };
-    },
-    setProgrammingModel: () => undefined,
-    registerHook: () => ({ dispose() {} }),
-    log: () => undefined,
-  }),
-  { virtual: true },
-);
-
+import { registered } from '../support/functions-core';
+import { hostMetadataOf } from '../../dev/host/conformance';
 import { listFunctions } from '../../functions/registry';
 import '../../functions/index';
 
@@ -26,10 +16,10 @@ describe('function registrations in the Azure host', () => {
   it('registers every function of the shared list once, with the same triggers', () => {
     const definitions = listFunctions();
     expect(definitions.length).toBeGreaterThan(10);
-    expect(registered.map((r) => r.metadata.name).sort()).toEqual(definitions.map((d) => d.name).sort());
+    expect(registered.map((r) => r.name).sort()).toEqual(definitions.map((d) => d.name).sort());
 
     for (const definition of definitions) {
-      const { metadata } = registered.find((r) => r.metadata.name === definition.name)!;
+      const metadata = registered.find((r) => r.name === definition.name)!;
       const trigger = Object.values(metadata.bindings as Record<string, any>).find((b) => b.direction === 'in');
       switch (definition.kind) {
         case 'http':
@@ -44,6 +34,12 @@ describe('function registrations in the Azure host', () => {
           expect(trigger).toEqual(expect.objectContaining({ type: 'timerTrigger', schedule: definition.schedule }));
           break;
       }
+    }
+  });
+
+  it('the metadata the local host checks is, for every function, exactly what the host receives', () => {
+    for (const definition of listFunctions()) {
+      expect(hostMetadataOf(definition)).toEqual(registered.find((r) => r.name === definition.name));
     }
   });
 

@@ -7,6 +7,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { objectProperties, parseBicep, REPO_DIR, stringLiterals, variableValue } from '../support/infra-bicep';
 import { FakeAzure } from '../support/infra-fake-az';
+import { dryRun } from '../support/infra-arm';
+import { azdParameters, describeCompiled } from '../support/infra-compiler';
+import { DIRECTORY_SCOPES } from '@shared/providers/google/directoryErrors';
 
 const HOOK = join(REPO_DIR, 'infra/hooks/postprovision.sh');
 const secretNames = Object.fromEntries(
@@ -26,12 +29,19 @@ function azdEnvironment(overrides: Record<string, string> = {}): Record<string, 
     MICROSOFT_CREDENTIAL: 'secret',
     MICROSOFT_CLIENT_ID: '00000000-0000-4000-8000-0000000000aa',
     GOOGLE_CLIENT_ID: 'platform-google-client',
-    KEY_VAULT_SECRET_MICROSOFT_CLIENT_SECRET: secretNames.microsoftClientSecret,
-    KEY_VAULT_SECRET_GOOGLE_CLIENT_SECRET: secretNames.googleClientSecret,
+    KEY_VAULT_REFERENCES: `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret} MICROSOFT_CLIENT_SECRET=${secretNames.microsoftClientSecret} STATE_SIGNING_KEY=${secretNames.stateSigningKey}`,
     KEY_VAULT_SECRET_STATE_SIGNING_KEY: secretNames.stateSigningKey,
     KEY_VAULT_RBAC_WAIT_SECONDS: '0',
     ...overrides,
   };
+}
+
+/** A fake vault holding the two platform client secrets the operator stores (step 3 of infra/README.md). */
+function vaultWithClientSecrets(): FakeAzure {
+  const azure = new FakeAzure();
+  azure.setSecret(secretNames.microsoftClientSecret, 'm');
+  azure.setSecret(secretNames.googleClientSecret, 'g');
+  return azure;
 }
 
 describe('postprovision hook', () => {
@@ -39,7 +49,7 @@ describe('postprovision hook', () => {
   afterEach(() => azure.cleanup());
 
   it('creates a random state-signing key when absent, through a file, and never prints it', () => {
-    azure = new FakeAzure();
+    azure = vaultWithClientSecrets();
     const run = azure.run(HOOK, azdEnvironment());
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -55,10 +65,10 @@ describe('postprovision hook', () => {
   });
 
   it('the key is random: two fresh vaults get different keys', () => {
-    azure = new FakeAzure();
+    azure = vaultWithClientSecrets();
     azure.run(HOOK, azdEnvironment());
     const first = azure.secret(secretNames.stateSigningKey);
-    const second = new FakeAzure();
+    const second = vaultWithClientSecrets();
     try {
       second.run(HOOK, azdEnvironment());
       expect(second.secret(secretNames.stateSigningKey)).not.toBe(first);
@@ -68,7 +78,7 @@ describe('postprovision hook', () => {
   });
 
   it('leaves an existing key alone (re-provisioning never re-keys the app)', () => {
-    azure = new FakeAzure();
+    azure = vaultWithClientSecrets();
     azure.setSecret(secretNames.stateSigningKey, 'k'.repeat(40));
     const run = azure.run(HOOK, azdEnvironment());
     expect(run.status).toBe(0);
@@ -78,7 +88,7 @@ describe('postprovision hook', () => {
   });
 
   it('waits while Key Vault still answers 403 after a fresh role assignment', () => {
-    azure = new FakeAzure();
+    azure = vaultWithClientSecrets();
     azure.forbidNext(2);
     const run = azure.run(HOOK, azdEnvironment());
     expect(run.status).toBe(0);
@@ -95,32 +105,52 @@ describe('postprovision hook', () => {
     expect(azure.secret(secretNames.stateSigningKey)).toBeUndefined();
   });
 
-  it('prints the redirect URIs and the platform secrets still missing, with commands that read a file', () => {
+  it('prints the redirect URIs, then fails naming each missing platform secret with a command that reads a file', () => {
     azure = new FakeAzure();
     const run = azure.run(HOOK, azdEnvironment());
+    expect(run.status).toBe(1);
     expect(run.stdout).toContain('https://func-api-abc.azurewebsites.net/api/oauth/microsoft/callback');
     expect(run.stdout).toContain('https://func-api-abc.azurewebsites.net/api/oauth/google/callback');
-    expect(run.stdout).toContain(`az keyvault secret set --vault-name kv-abc --name ${secretNames.microsoftClientSecret} --file`);
-    expect(run.stdout).toContain(`az keyvault secret set --vault-name kv-abc --name ${secretNames.googleClientSecret} --file`);
+    expect(run.stderr).toContain(`az keyvault secret set --vault-name kv-abc --name ${secretNames.microsoftClientSecret} --file`);
+    expect(run.stderr).toContain(`az keyvault secret set --vault-name kv-abc --name ${secretNames.googleClientSecret} --file`);
+    expect(run.stderr).not.toContain(`--name ${secretNames.stateSigningKey} --file`);
   });
 
-  it('says nothing is missing once the operator has stored the client secrets', () => {
-    azure = new FakeAzure();
-    azure.setSecret(secretNames.microsoftClientSecret, 'm');
-    azure.setSecret(secretNames.googleClientSecret, 'g');
+  it('succeeds once the operator has stored the client secrets', () => {
+    azure = vaultWithClientSecrets();
     const run = azure.run(HOOK, azdEnvironment());
-    expect(run.stdout).not.toContain('Still missing');
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('without the directory app it says nothing of it; with it, prints its setup (multi-tenant, redirect URI, own secret)', () => {
+    azure = vaultWithClientSecrets();
+    expect(azure.run(HOOK, azdEnvironment()).stdout).not.toContain('Directory app');
+    azure.setSecret(secretNames.microsoftDirectoryClientSecret, 'd');
+    const run = azure.run(HOOK, azdEnvironment({
+      MICROSOFT_DIRECTORY_CLIENT_ID: '00000000-0000-4000-8000-0000000000dd',
+      KEY_VAULT_REFERENCES: `${azdEnvironment().KEY_VAULT_REFERENCES} MICROSOFT_DIRECTORY_CLIENT_SECRET=${secretNames.microsoftDirectoryClientSecret}`,
+    }));
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/Directory app 00000000-0000-4000-8000-0000000000dd[\s\S]*multi-tenant[\s\S]*User\.Read\.All and Group\.Read\.All[\s\S]*AADSTS50011\):\n\s+https:\/\/func-api-abc\.azurewebsites\.net\/api\/oauth\/microsoft\/callback/);
+  });
+
+  it('prints what the platform Google project needs for oauth directory connections (Admin SDK API, the directory scopes)', () => {
+    azure = vaultWithClientSecrets();
+    const run = azure.run(HOOK, azdEnvironment());
+    expect(run.stdout).toContain('Admin SDK API');
+    for (const scope of DIRECTORY_SCOPES) expect(run.stdout).toContain(scope);
   });
 
   it('with microsoftCredential=managed-identity: prints the federated credential and asks for no Microsoft secret', () => {
     azure = new FakeAzure();
-    const run = azure.run(HOOK, azdEnvironment({ MICROSOFT_CREDENTIAL: 'managed-identity' }));
+    azure.setSecret(secretNames.googleClientSecret, 'g');
+    const run = azure.run(HOOK, azdEnvironment({ MICROSOFT_CREDENTIAL: 'managed-identity', KEY_VAULT_REFERENCES: `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret} STATE_SIGNING_KEY=${secretNames.stateSigningKey}` }));
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('"issuer": "https://login.microsoftonline.com/11111111-2222-4333-8444-555555555555/v2.0"');
     expect(run.stdout).toContain('"subject": "99999999-8888-4777-8666-555555555555"');
     expect(run.stdout).toContain('"audiences": ["api://AzureADTokenExchange"]');
     expect(run.stdout).toContain('az ad app federated-credential create --id 00000000-0000-4000-8000-0000000000aa');
-    expect(run.stdout).not.toContain(secretNames.microsoftClientSecret);
+    expect(run.stdout + run.stderr).not.toContain(secretNames.microsoftClientSecret);
   });
 
   it('without the Azure CLI, or signed out, it stops and says how to finish', () => {
@@ -143,5 +173,41 @@ describe('postprovision hook', () => {
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain("AZURE_KEY_VAULT_NAME is not set");
     expect(azure.calls()).toEqual([]);
+  });
+});
+
+describeCompiled('postprovision hook, fed the outputs of the compiled template', ({ template }) => {
+  const AZD_ENV = { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', AZURE_PRINCIPAL_ID: '', MICROSOFT_CLIENT_ID: 'ms-app-id', GOOGLE_CLIENT_ID: 'google-client-id' };
+  const directoryApp = '00000000-0000-4000-8000-0000000000dd';
+  /** What azd hands the hook after provisioning: the environment's values and the deployment's outputs (as text). */
+  const hookEnvironment = (overrides: Record<string, unknown>): Record<string, string> => {
+    const { outputs } = dryRun(template, { ...azdParameters(AZD_ENV), ...overrides });
+    return { ...AZD_ENV, ...Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, String(v)])), KEY_VAULT_RBAC_WAIT_SECONDS: '0' };
+  };
+  let azure: FakeAzure;
+  afterEach(() => azure.cleanup());
+
+  it('checks every Key Vault reference of the app settings: the directory app set, its secret missing, fails naming it and the command', () => {
+    const env = hookEnvironment({ microsoftDirectoryClientId: directoryApp });
+    expect(env.KEY_VAULT_REFERENCES.split(' ').sort()).toEqual([
+      `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret}`, `MICROSOFT_CLIENT_SECRET=${secretNames.microsoftClientSecret}`,
+      `MICROSOFT_DIRECTORY_CLIENT_SECRET=${secretNames.microsoftDirectoryClientSecret}`, `STATE_SIGNING_KEY=${secretNames.stateSigningKey}`,
+    ]);
+    azure = vaultWithClientSecrets();
+    const run = azure.run(HOOK, env);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${secretNames.microsoftDirectoryClientSecret} (MICROSOFT_DIRECTORY_CLIENT_SECRET: client secret of the directory app ${directoryApp}`);
+    expect(run.stderr).toContain(`az keyvault secret set --vault-name ${env.AZURE_KEY_VAULT_NAME} --name ${secretNames.microsoftDirectoryClientSecret} --file`);
+    expect(run.stderr).not.toContain(`--name ${secretNames.googleClientSecret}`);
+    azure.setSecret(secretNames.microsoftDirectoryClientSecret, 'd');
+    expect(azure.run(HOOK, env).status).toBe(0);
+  });
+
+  it('without the directory app, or with a managed identity, the hook checks exactly the references the settings hold', () => {
+    expect(hookEnvironment({}).KEY_VAULT_REFERENCES).not.toContain('MICROSOFT_DIRECTORY_CLIENT_SECRET');
+    expect(hookEnvironment({ microsoftCredential: 'managed-identity' }).KEY_VAULT_REFERENCES).not.toContain('MICROSOFT_CLIENT_SECRET=');
+    azure = new FakeAzure();
+    azure.setSecret(secretNames.googleClientSecret, 'g');
+    expect(azure.run(HOOK, hookEnvironment({ microsoftCredential: 'managed-identity' })).status).toBe(0);
   });
 });

@@ -15,6 +15,7 @@ import { INFRA_DIR, infraFiles, REPO_DIR } from '../support/infra-bicep';
 import { AZD_SUBSTITUTION, azdParameters, describeCompiled } from '../support/infra-compiler';
 
 const readRepoFile = (path: string): string => readFileSync(join(REPO_DIR, path), 'utf8');
+const parametersFile = () => JSON.parse(readRepoFile('infra/main.parameters.json')).parameters as Record<string, { value: unknown }>;
 const infraReadme = readRepoFile('infra/README.md');
 
 /** Sample values for the azd environment values main.parameters.json substitutes without a default. */
@@ -55,6 +56,7 @@ describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ templa
 
   describe('app settings against SETTINGS in shared/settings.ts', () => {
     const specs = new Map(SETTINGS.map((s) => [s.name, s]));
+    const operatorSettings = parametersFile().operatorSettings.value as Record<string, string>;
     /** Every setting either credential mode sets. */
     const anyMode = new Set([...Object.keys(settings), ...Object.keys(appSettingsOf(identityMode.resources))]);
 
@@ -62,11 +64,27 @@ describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ templa
       expect([...anyMode].filter((name) => !specs.has(name) && !(name in PLATFORM_SETTINGS))).toEqual([]);
     });
 
-    it('every setting the code reads in Azure is set by the Bicep, or is optional / defaulted and documented as such', () => {
-      for (const spec of SETTINGS.filter((s) => !s.localOnly && !anyMode.has(s.name))) {
-        expect({ name: spec.name, optionalOrDefaulted: spec.optional === true || spec.default !== undefined }).toEqual({ name: spec.name, optionalOrDefaulted: true });
-        expect({ name: spec.name, documented: infraReadme.includes(`\`${spec.name}\``) }).toEqual({ name: spec.name, documented: true });
+    it('every setting the code reads in Azure is computed by the templates or is an operator setting in main.parameters.json, and nothing else is', () => {
+      const open = SETTINGS.filter((s) => !s.localOnly && !anyMode.has(s.name)).map((s) => s.name);
+      expect(Object.keys(operatorSettings).sort()).toEqual(open.sort());
+    });
+
+    it('each operator setting comes from the azd environment value of the same name, empty by default, and is optional, not a secret, documented', () => {
+      for (const [name, value] of Object.entries(operatorSettings)) {
+        const spec = specs.get(name)!;
+        expect({ name, value, secret: spec.secret ?? false, optionalOrDefaulted: spec.optional === true || spec.default !== undefined }).toEqual({ name, value: `\${${name}=}`, secret: false, optionalOrDefaulted: true });
+        expect({ name, documented: infraReadme.includes(`\`${name}\``) }).toEqual({ name, documented: true });
       }
+    });
+
+    it('an operator setting set in the azd environment reaches the app settings; one left empty is absent (the code\'s default)', () => {
+      const chosen = appSettingsOf(deploy({ operatorSettings: { ...azdParameters(AZD_ENV).operatorSettings as object, SECRET_CACHE_TTL_SECONDS: '120', MICROSOFT_CLIENT_SECRET_EXPIRES_ON: '2027-06-30' } }).resources);
+      expect({ ttl: chosen.SECRET_CACHE_TTL_SECONDS, expiry: chosen.MICROSOFT_CLIENT_SECRET_EXPIRES_ON }).toEqual({ ttl: '120', expiry: '2027-06-30' });
+      expect(Object.keys(operatorSettings).filter((name) => name in settings)).toEqual([]);
+    });
+
+    it('no document tells an operator to set an app setting by hand (azd provision would delete it)', () => {
+      for (const doc of ['infra/README.md', 'docs/operations.md']) expect({ doc, byHand: /appsettings set|config appsettings/.test(readRepoFile(doc)) }).toEqual({ doc, byHand: false });
     });
 
     it('local-only settings (a service principal secret, the local function key) are never set in Azure', () => {
@@ -76,12 +94,15 @@ describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ templa
     it('every secret setting is a versionless Key Vault reference into the deployed vault, by a name the hook knows', () => {
       const secrets = SETTINGS.filter((s) => s.secret && !s.localOnly);
       expect(secrets.length).toBeGreaterThan(0);
-      const hookNames = Object.entries(secretMode.outputs).filter(([k]) => k.startsWith('KEY_VAULT_SECRET_')).map(([, v]) => v);
+      // The hook checks the pairs of KEY_VAULT_REFERENCES: exactly the references the settings hold.
+      const hookPairs = new Map(String(secretMode.outputs.KEY_VAULT_REFERENCES).split(' ').map((pair) => pair.split('=') as [string, string]));
       for (const spec of secrets) {
         const value = settings[spec.name];
         const name = new RegExp(`^@Microsoft\\.KeyVault\\(SecretUri=${escape(vaultUri)}secrets/([a-z0-9-]+)/\\)$`).exec(value ?? '')?.[1];
-        expect({ setting: spec.name, value, reference: hookNames.includes(name) }).toEqual({ setting: spec.name, value, reference: true });
+        expect({ setting: spec.name, value, checkedByHook: name !== undefined && hookPairs.get(spec.name) === name }).toEqual({ setting: spec.name, value, checkedByHook: true });
       }
+      const references = Object.keys(settings).filter((k) => settings[k].startsWith('@Microsoft.KeyVault('));
+      expect([...hookPairs.keys()].sort()).toEqual(references.sort());
     });
 
     it('no other setting holds a Key Vault reference or a literal that looks like a credential', () => {
@@ -253,15 +274,17 @@ describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ templa
     });
 
     it('main.parameters.json and main.bicep agree: every given parameter exists with a compatible type, every required one is given', () => {
-      const given = JSON.parse(readRepoFile('infra/main.parameters.json')).parameters as Record<string, { value: string }>;
+      const given = parametersFile();
       const declared = template.parameters as Record<string, { type: string; defaultValue?: unknown; allowedValues?: unknown[] }>;
       for (const [name, { value }] of Object.entries(given)) {
         const spec = declared[name];
-        const m = AZD_SUBSTITUTION.exec(value);
-        expect({ name, declared: Boolean(spec), azdSubstitution: Boolean(m) }).toEqual({ name, declared: true, azdSubstitution: true });
-        // azd substitutes text; ARM converts it only for string parameters.
-        expect({ name, type: spec.type.toLowerCase() }).toEqual({ name, type: expect.stringMatching(/^(string|securestring)$/) });
-        if (m![2] !== undefined && spec.allowedValues) expect({ name, default: m![2], allowed: spec.allowedValues.includes(m![2]) }).toEqual({ name, default: m![2], allowed: true });
+        // An object parameter holds substituted strings; azd substitutes text, and ARM converts text only for string parameters.
+        const isObject = typeof value === 'object';
+        const substitutions = isObject ? Object.values(value as object) : [value];
+        expect({ name, declared: Boolean(spec), azdSubstitution: substitutions.every((v) => AZD_SUBSTITUTION.test(v as string)) }).toEqual({ name, declared: true, azdSubstitution: true });
+        expect({ name, type: spec.type.toLowerCase() }).toEqual({ name, type: isObject ? 'object' : expect.stringMatching(/^(string|securestring)$/) });
+        const m = isObject ? null : AZD_SUBSTITUTION.exec(value as string);
+        if (m?.[2] !== undefined && spec.allowedValues) expect({ name, default: m[2], allowed: spec.allowedValues.includes(m[2]) }).toEqual({ name, default: m[2], allowed: true });
       }
       const required = Object.entries(declared).filter(([, spec]) => !('defaultValue' in spec)).map(([name]) => name);
       expect(required.filter((name) => !(name in given))).toEqual([]);
@@ -299,8 +322,9 @@ describe('infra: no secret, no key, no shared-key access anywhere in infra/ (sou
   });
 
   it('main.parameters.json only substitutes azd environment values', () => {
-    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')).parameters as Record<string, { value: string }>;
-    for (const [name, { value }] of Object.entries(parameters)) expect({ name, value }).toEqual({ name, value: expect.stringMatching(/^\$\{[A-Z0-9_]+(=[A-Za-z-]*)?\}$/) });
+    const values = Object.entries(parametersFile()).flatMap(([name, { value }]) => (typeof value === 'object' ? Object.entries(value as object).map(([key, v]) => [`${name}.${key}`, v]) : [[name, value]]));
+    expect(values.length).toBeGreaterThan(20);
+    for (const [name, value] of values) expect({ name, value }).toEqual({ name, value: expect.stringMatching(/^\$\{[A-Z0-9_]+(=[A-Za-z-]*)?\}$/) });
   });
 
   it('the code refuses to start on a Key Vault reference the platform could not resolve', () => {

@@ -1,10 +1,12 @@
 /** The local host's parsers: NCRONTAB schedules, route templates, host.json TimeSpans. */
 import { NcrontabSchedule } from '../../dev/host/ncrontab';
-import { byPrecedence, RouteTemplate } from '../../dev/host/routes';
+import { RouteTemplate } from '../../dev/host/routes';
+import { byHostOrder } from '../../dev/host/conformance';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeSpan, readHostSettings } from '../../dev/host/hostJson';
+import { AZURE_MAX_REQUEST_BYTES, requestBodyLimit } from '../../dev/host/http';
 
 const at = (iso: string) => new Date(iso);
 const next = (expression: string, after: string) => new NcrontabSchedule(expression).next(at(after)).toISOString();
@@ -46,11 +48,14 @@ describe('route templates', () => {
     expect(new RouteTemplate('items/{n:int}').match(segments('items/x'))).toBeUndefined();
     expect(new RouteTemplate('items/{n:int}').match(segments('items/42'))).toEqual({ n: '42' });
     expect(new RouteTemplate('files/{*path}').match(segments('files/a/b%20c'))).toEqual({ path: 'a/b c' });
+    // Kestrel keeps an encoded slash encoded; everything else is decoded.
+    expect(new RouteTemplate('files/{name}').match(segments('files/a%2fb%C3%BC%2F'))).toEqual({ name: 'a%2fbü%2F' });
   });
 
-  test('a literal segment takes precedence over a parameter', () => {
-    const routes = [new RouteTemplate('orgs/{orgId}/{x}'), new RouteTemplate('orgs/{orgId}/sender')].sort(byPrecedence);
-    expect(routes[0].template).toBe('orgs/{orgId}/sender');
+  test('routes are tried in function-name order, compared as .NET OrdinalIgnoreCase (upper-cased)', () => {
+    const names = ['senderTest', 'Sender', 'sender_x', 'senders', 'a'].map((name) => ({ name }));
+    // Upper-cased, "_" (0x5F) sorts after the letters; "SENDER" before "SENDERS" before "SENDERTEST".
+    expect([...names].sort(byHostOrder).map((n) => n.name)).toEqual(['a', 'Sender', 'senders', 'senderTest', 'sender_x']);
   });
 
   test.each(['a/{b?}/c', 'a/{*rest}/c', 'a/{b:nope}', 'a/x{b}'])('refuses "%s"', (template) => {
@@ -71,15 +76,24 @@ describe('host.json', () => {
     const file = join(dir, 'host.json');
     writeFileSync(file, JSON.stringify({ extensions: { queues: { batchSize: 4, maxDequeueCount: 3, visibilityTimeout: '00:00:30', maxPollingInterval: '00:00:02' } } }));
     expect(readHostSettings(file)).toEqual({
-      queues: { batchSize: 4, newBatchThreshold: 2, maxDequeueCount: 3, visibilityTimeoutMs: 30_000, maxPollingIntervalMs: 2_000 },
+      queues: { batchSize: 4, newBatchThreshold: 2, maxDequeueCount: 3, visibilityTimeoutMs: 30_000, maxPollingIntervalMs: 2_000, messageEncoding: 'base64' },
       routePrefix: 'api',
       functionTimeoutMs: 300_000,
     });
     writeFileSync(file, JSON.stringify({ version: '2.0', functionTimeout: '00:10:00', extensions: { http: { routePrefix: '' } } }));
     expect(readHostSettings(file)).toEqual({
-      queues: { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 60_000 },
+      queues: { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 60_000, messageEncoding: 'base64' },
       routePrefix: '',
       functionTimeoutMs: 600_000,
     });
+  });
+});
+
+describe('request body limit', () => {
+  test('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT when it is a whole number of bytes, else the host default of 100 MB', () => {
+    expect(AZURE_MAX_REQUEST_BYTES).toBe(104_857_600);
+    expect(requestBodyLimit({})).toBe(104_857_600);
+    expect(requestBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '2048' })).toBe(2048);
+    expect(requestBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '2 MB' })).toBe(104_857_600);
   });
 });

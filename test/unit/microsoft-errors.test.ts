@@ -103,17 +103,26 @@ describe('token-endpoint bodies (our refresh-token and code requests)', () => {
 describe('Microsoft Graph errors (GraphError as the Graph client builds it)', () => {
   const context = { mailbox: 'restricted@contoso.example', account: 'admin@contoso.example' };
 
-  it('403 "Access to OData is disabled." -> MS_MAILBOX_ACCESS_DENIED, hint names the mailbox and the two mechanisms', async () => {
-    const error = classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.'), context);
+  it('403 "Access to OData is disabled: [RAOP] ..." -> MS_MAILBOX_ACCESS_DENIED, hint names the mailbox and the application access policy', async () => {
+    const error = classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.'), context);
     expect(error.code).toBe('MS_MAILBOX_ACCESS_DENIED');
     expect(error.hint).toContain('restricted@contoso.example');
     expect(error.hint).toMatch(/application access policy/);
-    expect(error.hint).toMatch(/RBAC for Applications/);
+    expect(error.hint).toMatch(/Test-ApplicationAccessPolicy/);
   });
 
-  it('the same ErrorAccessDenied with "Access is denied. Check credentials" is a missing Mail.Send permission', async () => {
+  it('the same ErrorAccessDenied with "Access is denied. Check credentials" is a missing Mail.Send permission when the token had Entra\'s Mail.Send (or is delegated)', async () => {
     expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'), context).code).toBe('MS_CONSENT_MISSING');
     expect(classifyGraphError(await graphError(403, 'NoPermissionsInAccessToken', 'The token contains no permissions, or permissions can not be understood.'), context).code).toBe('MS_CONSENT_MISSING');
+  });
+
+  it('for an app token WITHOUT Entra\'s Mail.Send it is a mailbox outside the Exchange RBAC for Applications scope: MS_RBAC_SCOPE_DENIED, hint names the mechanism and the mailbox', async () => {
+    const error = classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'), { ...context, entraMailSend: false });
+    expect(error.code).toBe('MS_RBAC_SCOPE_DENIED');
+    expect(error.hint).toMatch(/RBAC for Applications/);
+    expect(error.hint).toMatch(/Test-ServicePrincipalAuthorization .*restricted@contoso\.example/);
+    // The application access policy keeps its own code whatever the token says.
+    expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.'), { ...context, entraMailSend: false }).code).toBe('MS_MAILBOX_ACCESS_DENIED');
   });
 
   it('403 ErrorSendAsDenied -> MS_SEND_AS_DENIED naming account and mailbox', async () => {

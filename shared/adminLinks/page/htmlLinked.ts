@@ -1,5 +1,5 @@
 /**
- * The settings page's "Linked accounts" section (issue 12): the org's directory connections with
+ * The settings page's "Linked accounts" section: the org's directory connections with
  * their status, last sync and counts, linking a Microsoft 365 or Google Workspace directory (a name,
  * then the provider's consent page) and removing one. Static like the rest of the page (html.ts);
  * filled by client/linked.ts from `/api/manage/directory/connections`.

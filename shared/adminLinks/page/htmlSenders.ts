@@ -1,5 +1,5 @@
 /**
- * The settings page's parts for several senders per org (issue 13): adding a sender, and the
+ * The settings page's parts for several senders per org: adding a sender, and the
  * routing rules as a small table with an "explain" box. Static like the rest of the page (html.ts);
  * shown by the script (client/senders.ts, client/routing.ts).
  */

@@ -5,6 +5,7 @@
  * a field the mode does not take: each named.
  */
 import { z } from 'zod';
+import { orgNameSchema } from '../../consent/orgName';
 import { MailerError } from '../../errors';
 import { CONNECTION_NAME_PATTERN, DIRECTORY_MODES, type DirectoryMode, type DirectoryProvider } from '../model';
 import { modeRules } from './modes';
@@ -18,6 +19,8 @@ export interface ConnectionInput {
   mode: DirectoryMode;
   returnUrl?: string;
   loginHint?: string;
+  /** The org's display name, shown on the consent's confirmation page. */
+  orgName?: string;
   /** The key file's JSON text (an object is accepted and serialized). */
   serviceAccountKey?: string;
   adminEmail?: string;
@@ -35,6 +38,7 @@ export const connectionInputSchema = z.strictObject({
   mode: z.string({ message: 'mode is required' }),
   returnUrl: z.url({ message: 'returnUrl must be an absolute URL' }).max(2048).optional(),
   loginHint: z.string().max(256, 'loginHint is too long').optional(),
+  orgName: orgNameSchema.optional(),
   serviceAccountKey: z
     .union([z.string(), z.record(z.string(), z.unknown())], { message: 'serviceAccountKey must be the JSON key file (text or object)' })
     .transform((key) => (typeof key === 'string' ? key : JSON.stringify(key)))

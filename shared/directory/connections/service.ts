@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppliedConsent } from '../../consent/callback';
+import { orgNameSchema } from '../../consent/orgName';
 import type { ConsentService } from '../../consent/service';
 import type { ConsentState } from '../../consent/state';
 import type { ConsentOutcome } from '../../consent/types';
@@ -62,10 +63,10 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
     return rules;
   }
 
-  function consentLinkFor(connection: DirectoryConnection, request: { returnUrl?: string; loginHint?: string }) {
+  function consentLinkFor(connection: DirectoryConnection, request: { returnUrl?: string; loginHint?: string; orgName?: string }) {
     return deps.consent.createLink(
       connection.orgId,
-      { provider: connection.provider, mode: connection.mode, returnUrl: request.returnUrl, loginHint: request.loginHint },
+      { provider: connection.provider, mode: connection.mode, returnUrl: request.returnUrl, loginHint: request.loginHint, orgName: request.orgName },
       { kind: 'directory', connectionId: connection.id },
     );
   }
@@ -153,10 +154,15 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
           fields: { mode: `${connection.mode} is verified with its key, not by consent` },
         });
       }
-      const request = (typeof body === 'object' && body !== null ? body : {}) as { returnUrl?: unknown; loginHint?: unknown };
+      const request = (typeof body === 'object' && body !== null ? body : {}) as { returnUrl?: unknown; loginHint?: unknown; orgName?: unknown };
+      const orgName = request.orgName === undefined ? undefined : orgNameSchema.safeParse(request.orgName);
+      if (orgName && !orgName.success) {
+        throw new MailerError('VALIDATION_FAILED', 'The orgName of the consent link request is not valid.', { fields: { orgName: orgName.error.issues[0]?.message ?? 'is not valid' } });
+      }
       const link = await consentLinkFor(connection, {
         returnUrl: typeof request.returnUrl === 'string' ? request.returnUrl : undefined,
         loginHint: typeof request.loginHint === 'string' ? request.loginHint.slice(0, 256) : undefined,
+        orgName: orgName?.data,
       });
       return { consentUrl: link.url };
     },

@@ -1,30 +1,30 @@
 /**
- * The directory sync service: who may sync when (the lease), and one run from lease to saved state.
+ * The directory sync service: who may sync when (the lease), and which queue message runs it.
  *
  * - `request` (POST .../sync and the timer) takes the connection's lease at once, so a second request
  *   while one is pending or running answers 409 DIRECTORY_SYNC_RUNNING with the holder's start time,
  *   and puts a message on queue `directory-sync`; the queue trigger `run`s it under that same lease.
- *   A sync runs in a queue invocation rather than behind the HTTP answer: the host gives a queue
+ *   A sync runs in queue invocations rather than behind the HTTP answer: the host gives a queue
  *   invocation its full functionTimeout and re-delivers the message if the instance dies.
- * - The lease lives in the sync row (directorySyncRow.ts), renewed between pages; a lease not renewed
- *   for LEASE_MS (a crashed instance) is taken over by the next request.
- * - A failure on the connection's credentials or permissions marks the connection needs_attention
- *   with the classified code and hint; any other failure is recorded on the sync row only.
+ * - A sync runs page by page over as many invocations as it needs (invocation.ts): each one stops
+ *   when DIRECTORY_SYNC_BUDGET_SECONDS is spent and hands on to a new message; the position is in the
+ *   sync row (progress.ts). A message is claimed by one conditional write of the row (its ETag), so
+ *   two deliveries never run the same sync at once.
+ * - The lease lives in the sync row (directorySyncRow.ts), renewed with each saved page; a lease not
+ *   renewed for LEASE_MS (a crashed instance) is taken over by the next request, which resumes.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ErrorCode, isMailerError, MailerError } from '../../errors';
-import type { PlatformEventSink } from '../../events/types';
-import type { DirectoryStore } from '../../store/directoryStore';
-import type { DirectorySyncRowStore } from '../../store/directorySyncRow';
-import type { QueueStore } from '../../store/outboxQueue';
-import type { ConnectionsForSync, DirectoryConnection, DirectoryError, DirectoryProvider, DirectorySyncState } from '../model';
-import { CopyWriter } from './copyWriter';
+import { isMailerError, MailerError } from '../../errors';
+import type { DirectoryConnection, DirectorySyncState } from '../model';
 import { SOURCES } from './sources';
-import type { DirectorySource, SyncEndpoints } from './types';
+import { createInvocation, LEASE_MS, type ClaimedRow } from './invocation';
+import { admit, claim, startProgress, timeBudget, UNLIMITED_BUDGET, type SyncMessage } from './progress';
+import type { DirectorySyncDeps, SyncOutcome } from './deps';
 
-/** A lease not renewed for this long belongs to a sync that died; the next request takes it over. */
-export const LEASE_MS = 10 * 60_000;
+export type { DirectorySyncDeps, SyncOutcome };
+
+export { LEASE_MS };
 
 /** The 409 of a second sync: the running one's start time in the hint and as `runningSince`. */
 export class SyncRunningError extends MailerError {
@@ -38,35 +38,12 @@ export class SyncRunningError extends MailerError {
   }
 }
 
-export interface DirectorySyncDeps {
-  store: DirectoryStore;
-  rows: DirectorySyncRowStore;
-  connections: ConnectionsForSync;
-  events: PlatformEventSink;
-  /** Queue `directory-sync`. */
-  queue: QueueStore;
-  endpoints: SyncEndpoints;
-  intervalMs: number;
-  sources?: Readonly<Record<DirectoryProvider, DirectorySource>>;
-  clock?: () => Date;
-  log?: (line: string) => void;
-}
-
-export interface SyncOutcome {
-  outcome: 'ok' | 'failed' | 'skipped';
-  kind?: 'full' | 'delta';
-  counts?: { users: number; groups: number };
-  error?: DirectoryError;
-  /** Table operations the copy's writes took (the bench's figure). */
-  operations?: number;
-}
-
 export interface DirectorySyncService {
   /** Takes the lease and queues the sync; SyncRunningError (409) while one holds it. */
   request(orgId: string, connectionId: string): Promise<{ sync: { startedAt: string; kind: 'full' | 'delta' } }>;
-  /** The queue trigger: runs the sync a `request` queued. */
+  /** The queue trigger: runs the sync a `request` queued, from its saved position, until done or the budget is spent. */
   run(message: unknown): Promise<SyncOutcome>;
-  /** Takes the lease and runs here and now (tests, the bench); SyncRunningError while one holds it. */
+  /** Takes the lease and runs the whole sync here and now (tests, the bench); SyncRunningError while one holds it. */
   runNow(orgId: string, connectionId: string): Promise<SyncOutcome>;
   /** The timer: requests a sync of every active connection whose last sync is older than the interval. */
   tick(): Promise<number>;
@@ -75,16 +52,13 @@ export interface DirectorySyncService {
   removeCopy(orgId: string, connectionId: string): Promise<void>;
 }
 
-const messageSchema = z.object({ orgId: z.string().min(1), connectionId: z.string().min(1), owner: z.string().min(1) });
-
-/** Codes that an admin must fix on the connection (consent, admin rights, API switched off, sign-in). */
-const ATTENTION_CATEGORIES = new Set(['auth', 'permission']);
-const ATTENTION_CODES = new Set<ErrorCode>(['DIRECTORY_API_DISABLED']);
+const messageSchema = z.object({ orgId: z.string().min(1), connectionId: z.string().min(1), owner: z.string().min(1), step: z.number().int().min(0).default(0) });
 
 export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySyncService {
   const clock = deps.clock ?? (() => new Date());
-  const sources = deps.sources ?? SOURCES;
   const log = deps.log ?? (() => undefined);
+  const execute = createInvocation({ ...deps, clock, log, sources: deps.sources ?? SOURCES });
+  const budget = deps.budget ?? (() => timeBudget(deps.budgetMs, clock));
 
   async function take(orgId: string, connectionId: string, owner: string) {
     const lease = await deps.rows.takeLease(orgId, connectionId, owner, LEASE_MS, clock());
@@ -98,52 +72,27 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
     return connection;
   }
 
-  async function execute(connection: DirectoryConnection, row: { state: DirectorySyncState; etag: string }): Promise<SyncOutcome> {
-    const { orgId, id: connectionId } = connection;
-    let { etag } = row;
-    const start = row.state;
-    const generation = (start.generation ?? 0) + 1;
-    const renew = async (state: DirectorySyncState) => {
-      etag = await deps.rows.write(orgId, connectionId, state, etag);
-    };
-    const heartbeat = () => renew({ ...start, lease: { ...start.lease!, expiresAt: new Date(clock().getTime() + LEASE_MS).toISOString() } });
+  /**
+   * The message's claim on the sync, in one write conditional on the row's ETag: a second delivery
+   * that read the same row loses with CONCURRENT_UPDATE. Undefined: the message has nothing to run.
+   */
+  async function claimRow(message: SyncMessage, row: { state: DirectorySyncState; etag?: string }): Promise<ClaimedRow | undefined> {
+    const now = clock();
+    const { lease } = row.state;
+    if (!row.etag || !lease || (lease.owner !== message.owner && Date.parse(lease.expiresAt) > now.getTime())) return undefined;
+    const progress = claim(row.state.progress ?? startProgress(row.state, message.owner, message.step), message, randomUUID(), now);
+    const state = { ...row.state, lease: { ...lease, owner: message.owner, expiresAt: new Date(now.getTime() + LEASE_MS).toISOString() }, progress };
+    let etag: string;
     try {
-      const result = await sources[connection.provider].sync({
-        orgId,
-        connectionId,
-        access: deps.connections.access(connection),
-        state: start,
-        endpoints: deps.endpoints,
-        heartbeat,
-        openWriter: (mode) =>
-          CopyWriter.open({
-            store: deps.store,
-            events: deps.events,
-            scope: { orgId, connectionId, generation, at: clock().toISOString() },
-            mode,
-            // The first sync of a connection announces nobody (README "Directory sync").
-            emit: (start.generation ?? 0) > 0,
-            counts: start.counts,
-          }),
-      });
-      await result.writer.sweep();
-      const counts = result.writer.totals;
-      await renew({ generation, lastSyncAt: clock().toISOString(), lastSyncOutcome: 'ok', lastSyncKind: result.kind, counts, ...(result.deltaLinks ? { deltaLinks: result.deltaLinks } : {}) });
-      if (connection.status !== 'active') await deps.connections.markActive(orgId, connectionId);
-      log(`directory sync ${orgId}/${connectionId}: ok ${result.kind} users=${counts.users} groups=${counts.groups}`);
-      return { outcome: 'ok', kind: result.kind, counts, operations: result.writer.operations };
-    } catch (failure) {
-      const error = isMailerError(failure) ? failure : new MailerError('INTERNAL', 'The directory sync failed unexpectedly.', { cause: failure });
-      const lastError: DirectoryError = { code: error.code, message: error.message, hint: error.hint, at: clock().toISOString() };
-      log(`directory sync ${orgId}/${connectionId}: failed ${error.code}`);
-      // Lost lease: the newer holder owns the row now; write nothing.
-      if (error.code === 'CONCURRENT_UPDATE') return { outcome: 'failed', error: lastError };
-      const { lease: _released, ...kept } = start;
-      await renew({ ...kept, lastSyncAt: lastError.at, lastSyncOutcome: 'failed', lastError }).catch(() => undefined);
-      if (ATTENTION_CATEGORIES.has(error.category) || ATTENTION_CODES.has(error.code)) await deps.connections.markNeedsAttention(orgId, connectionId, lastError);
-      if (error.code === 'INTERNAL') throw failure;
-      return { outcome: 'failed', error: lastError };
+      etag = await deps.rows.write(message.orgId, message.connectionId, state, row.etag);
+    } catch (error) {
+      if (isMailerError(error) && error.code === 'CONCURRENT_UPDATE') return undefined;
+      throw error;
     }
+    // A new sync: what an earlier, abandoned one logged must not count as listed. Only after the claim
+    // is won, so a losing duplicate never touches the winner's log.
+    if (!row.state.progress) await deps.seen.clear(message.orgId, message.connectionId);
+    return { state, etag };
   }
 
   const service: DirectorySyncService = {
@@ -151,26 +100,32 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
       await connectionOf(orgId, connectionId);
       const owner = randomUUID();
       const row = await take(orgId, connectionId, owner);
-      await deps.queue.send({ orgId, connectionId, owner });
+      await deps.queue.send({ orgId, connectionId, owner, step: 0 });
       return { sync: { startedAt: row.state.lease!.startedAt, kind: row.state.deltaLinks?.users ? 'delta' : 'full' } };
     },
-    async run(message) {
-      const parsed = messageSchema.safeParse(message);
+    async run(input) {
+      const parsed = messageSchema.safeParse(input);
       if (!parsed.success) return { outcome: 'skipped' };
-      const { orgId, connectionId, owner } = parsed.data;
-      const connection = await deps.connections.get(orgId, connectionId);
+      const message = parsed.data;
+      const connection = await deps.connections.get(message.orgId, message.connectionId);
       if (!connection) return { outcome: 'skipped' };
-      try {
-        return await execute(connection, await take(orgId, connectionId, owner));
-      } catch (error) {
-        // Another request's lease: that one runs; this message is done.
-        if (error instanceof SyncRunningError) return { outcome: 'skipped' };
-        throw error;
+      const row = await deps.rows.read(message.orgId, message.connectionId);
+      const admission = admit(row.state.progress, message, clock());
+      if (admission.action === 'stale') return { outcome: 'skipped' };
+      if (admission.action === 'wait') {
+        // Another invocation holds it (or died holding it): look again once its time is up.
+        await deps.queue.send(message, { visibilityDelaySeconds: Math.ceil((admission.until.getTime() - clock().getTime()) / 1000) });
+        return { outcome: 'deferred' };
       }
+      const claimed = await claimRow(message, row);
+      return claimed ? execute(connection, claimed, budget()) : { outcome: 'skipped' };
     },
     async runNow(orgId, connectionId) {
       const connection = await connectionOf(orgId, connectionId);
-      return execute(connection, await take(orgId, connectionId, randomUUID()));
+      const owner = randomUUID();
+      const claimed = await claimRow({ orgId, connectionId, owner, step: 0 }, await take(orgId, connectionId, owner));
+      if (!claimed) throw new MailerError('CONCURRENT_UPDATE', `The sync of directory connection ${connectionId} was taken by another instance.`);
+      return execute(connection, claimed, UNLIMITED_BUDGET);
     },
     async tick() {
       const now = clock().getTime();

@@ -2,18 +2,26 @@
  * Microsoft 365: Graph delta queries on /users/delta and /groups/delta (with `members@delta`),
  * `$select` of only the kept fields (https://learn.microsoft.com/graph/api/user-delta,
  * https://learn.microsoft.com/graph/api/group-delta). Without saved delta links the round is a full
- * listing (the writer diffs and sweeps); with them, only the changes since the last sync arrive. A
- * 410 (expired token, synchronization reset) restarts with a full round, once.
+ * listing (the writer diffs, logs what was listed, and the engine sweeps); with them, only the changes
+ * since the last sync arrive.
+ *
+ * Page by page: "the application continues making requests using the @odata.nextLink URL until a
+ * response with an @odata.deltaLink is returned"; a saved nextLink is where a sync resumes, and the
+ * deltaLink is saved for the next round only once its resource's round has ended
+ * (https://learn.microsoft.com/graph/delta-query-overview#use-delta-query-to-track-changes-in-a-resource-collection).
+ * After each page the position (the nextLink, or the next resource) is saved in the sync row.
+ * A 410 (expired token, synchronization reset) restarts with a full round, once per invocation.
  *
  * Removed objects come as `{ id, "@removed": { reason: "changed" | "deleted" } }`: "changed" is a soft
  * delete (restorable for 30 days) and "deleted" a permanent one; for the copy both mean "gone" (a
  * restored user comes back as a change).
  */
 import { GraphSyncReset } from '../../providers/microsoft/directoryErrors';
-import { deltaPages, deltaStart, type GraphItem, type GraphPagingOptions } from '../../providers/microsoft/directoryGraph';
-import type { DirectoryMember } from '../model';
+import { deltaPage, deltaStart, type GraphItem, type GraphPage } from '../../providers/microsoft/directoryGraph';
+import type { DirectoryMember, SyncProgress } from '../model';
 import type { CopyWriter, GroupPatch, UserPatch } from './copyWriter';
-import type { DirectorySource, SyncContext, SyncResult } from './types';
+import { restartFull } from './progress';
+import { pageKey, type DirectorySource, type StepResult, type SyncContext } from './types';
 
 export const USER_SELECT = 'id,mail,displayName,jobTitle,department,accountEnabled';
 export const GROUP_SELECT = 'id,mail,displayName,members';
@@ -57,36 +65,47 @@ async function groups(item: GraphItem, writer: CopyWriter): Promise<void> {
   }
 }
 
-async function round(context: SyncContext, links: { users?: string; groups?: string }): Promise<SyncResult> {
-  const kind = links.users && links.groups ? 'delta' : 'full';
-  const writer = await context.openWriter(kind);
-  const options: GraphPagingOptions = { ...context.endpoints };
-  const saved: { users?: string; groups?: string } = {};
-  const plan = [
-    { resource: 'users', select: USER_SELECT, apply: users },
-    { resource: 'groups', select: GROUP_SELECT, apply: groups },
-  ] as const;
-  for (const step of plan) {
-    const start = deltaStart(options, step.resource, step.select, kind === 'delta' ? links[step.resource] : undefined);
-    for await (const page of deltaPages(start, context.access, options)) {
-      for (const item of page.value) if (typeof item.id === 'string') await step.apply(item, writer);
-      await writer.flush();
-      await context.heartbeat();
-      if (page.deltaLink) saved[step.resource] = page.deltaLink;
-    }
+const RESOURCES = {
+  users: { select: USER_SELECT, apply: users, then: 'groups' },
+  groups: { select: GROUP_SELECT, apply: groups, then: 'sweep' },
+} as const;
+
+/** The position after `page` of the current resource: its nextLink, or the next resource with this one's deltaLink kept. */
+function after(progress: SyncProgress, page: GraphPage): SyncProgress {
+  if (page.nextLink) return { ...progress, page: progress.page + 1, next: page.nextLink };
+  const resource = progress.phase as keyof typeof RESOURCES;
+  return { ...progress, phase: RESOURCES[resource].then, page: 0, next: undefined, deltaLinks: { ...progress.deltaLinks, [resource]: page.deltaLink } };
+}
+
+/** Pages from `progress` on; throws GraphSyncReset on a 410. */
+async function pages(context: SyncContext, start: SyncProgress): Promise<StepResult & { progress: SyncProgress }> {
+  let progress = start;
+  const writer = await context.openWriter(progress);
+  const options = { ...context.endpoints };
+  while (progress.phase === 'users' || progress.phase === 'groups') {
+    const resource = RESOURCES[progress.phase];
+    const saved = progress.kind === 'delta' ? context.deltaLinks?.[progress.phase] : undefined;
+    const page = await deltaPage(progress.next ?? deltaStart(options, progress.phase, resource.select, saved), context.access, options);
+    for (const item of page.value) if (typeof item.id === 'string') await resource.apply(item, writer);
+    await writer.endPage(pageKey(progress));
+    progress = after(progress, page);
+    if (progress.phase === 'sweep') return { done: true, progress };
+    if (await context.saved(progress)) return { done: false, progress };
   }
-  return { kind, writer, deltaLinks: saved };
+  return { done: true, progress };
 }
 
 export const microsoftSource: DirectorySource = {
-  async sync(context) {
+  sweepsMemberships: true,
+  async advance(context) {
     try {
-      return await round(context, context.state.deltaLinks ?? {});
+      return await pages(context, context.progress);
     } catch (error) {
       if (!(error instanceof GraphSyncReset)) throw error;
-      // Synchronization reset: start over without tokens; the full round's diff corrects whatever the
-      // interrupted round had applied.
-      return round(context, {});
+      // Synchronization reset: start over without tokens; the full round's diff and sweep correct
+      // whatever the interrupted round had applied.
+      await context.forgetListed();
+      return pages(context, restartFull(context.progress));
     }
   },
 };

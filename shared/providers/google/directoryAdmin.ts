@@ -35,9 +35,16 @@ const GROUPS_MEMBERS_MAX = 200;
 
 type Listing<T> = (api: admin_directory_v1.Admin, pageToken: string | undefined, options: object) => Promise<{ items: T[]; next?: string }>;
 
+export interface AdminPage<T> {
+  items: T[];
+  /** The pageToken of the next page; absent on the last one. */
+  next?: string;
+}
+
 export interface AdminDirectory {
-  users(): AsyncGenerator<AdminUser[]>;
-  groups(): AsyncGenerator<AdminGroup[]>;
+  /** One page of users.list / groups.list from `pageToken` (a sync saves the token and resumes from it). */
+  usersPage(pageToken?: string): Promise<AdminPage<AdminUser>>;
+  groupsPage(pageToken?: string): Promise<AdminPage<AdminGroup>>;
   /** A group deleted since groups.list lists no members (404 ends it quietly). */
   members(groupId: string): AsyncGenerator<AdminMember[]>;
 }
@@ -46,39 +53,42 @@ export function adminDirectory(access: DirectoryAccess, options: AdminListingOpt
   const api = admin({ version: 'directory_v1', rootUrl: `${options.adminUrl.replace(/\/$/, '')}/` });
   const customer = access.customer ?? 'my_customer';
 
+  function page<T>(list: Listing<T>, pageToken: string | undefined, notFoundIsEmpty = false): Promise<AdminPage<T>> {
+    return withThrottleWait(options.throttle, () =>
+      withDeadline(options.timeoutMs, 'The Google Admin SDK', async (signal) => {
+        const bearer = await access.accessToken(signal);
+        try {
+          return await list(api, pageToken, { headers: { authorization: `Bearer ${bearer}` }, signal, timeout: options.timeoutMs, retry: false, fetchImplementation: fetch });
+        } catch (error) {
+          if (notFoundIsEmpty && isAdminNotFound(error)) return { items: [] as T[] };
+          throw error;
+        }
+      }, classifyAdminDirectoryError),
+    );
+  }
+
   async function* pages<T>(list: Listing<T>, notFoundIsEmpty = false): AsyncGenerator<T[]> {
     let pageToken: string | undefined;
     do {
-      const token = pageToken;
-      const page = await withThrottleWait(options.throttle, () =>
-        withDeadline(options.timeoutMs, 'The Google Admin SDK', async (signal) => {
-          const bearer = await access.accessToken(signal);
-          try {
-            return await list(api, token, { headers: { authorization: `Bearer ${bearer}` }, signal, timeout: options.timeoutMs, retry: false, fetchImplementation: fetch });
-          } catch (error) {
-            if (notFoundIsEmpty && isAdminNotFound(error)) return { items: [] as T[] };
-            throw error;
-          }
-        }, classifyAdminDirectoryError),
-      );
-      yield page.items;
-      pageToken = page.next;
+      const answer: AdminPage<T> = await page(list, pageToken, notFoundIsEmpty);
+      yield answer.items;
+      pageToken = answer.next;
     } while (pageToken);
   }
 
   const pageSize = Math.min(options.pageSize, USERS_MAX);
   const smallPage = Math.min(options.pageSize, GROUPS_MEMBERS_MAX);
+  const listUsers: Listing<AdminUser> = async (a, pageToken, o) => {
+    const { data } = await a.users.list({ customer, maxResults: pageSize, pageToken, projection: 'basic', fields: USER_FIELDS }, o);
+    return { items: data.users ?? [], next: data.nextPageToken ?? undefined };
+  };
+  const listGroups: Listing<AdminGroup> = async (a, pageToken, o) => {
+    const { data } = await a.groups.list({ customer, maxResults: smallPage, pageToken, fields: GROUP_FIELDS }, o);
+    return { items: data.groups ?? [], next: data.nextPageToken ?? undefined };
+  };
   return {
-    users: () =>
-      pages<AdminUser>(async (a, pageToken, o) => {
-        const { data } = await a.users.list({ customer, maxResults: pageSize, pageToken, projection: 'basic', fields: USER_FIELDS }, o);
-        return { items: data.users ?? [], next: data.nextPageToken ?? undefined };
-      }),
-    groups: () =>
-      pages<AdminGroup>(async (a, pageToken, o) => {
-        const { data } = await a.groups.list({ customer, maxResults: smallPage, pageToken, fields: GROUP_FIELDS }, o);
-        return { items: data.groups ?? [], next: data.nextPageToken ?? undefined };
-      }),
+    usersPage: (pageToken) => page(listUsers, pageToken),
+    groupsPage: (pageToken) => page(listGroups, pageToken),
     members: (groupKey) =>
       pages<AdminMember>(async (a, pageToken, o) => {
         const { data } = await a.members.list({ groupKey, maxResults: smallPage, pageToken, fields: MEMBER_FIELDS }, o);

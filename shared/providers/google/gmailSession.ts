@@ -1,13 +1,14 @@
 /**
- * Gmail sessions: one OAuth client + Gmail API client per sender config version, opened per mode
- * (a refresh token for `oauth`, a signed JWT assertion for `service_account`), cached with a bound.
- * A new config version (save, consent, reset) gets a new session, so 1,000 sends make one token request.
+ * Gmail sessions: one OAuth client + Gmail API client per sender credential (org, sender key, mode,
+ * version, secret names), opened per mode (a refresh token for `oauth`, a signed JWT assertion for
+ * `service_account`), cached with a bound. A new config version (save, consent, reset) gets a new
+ * session, so 1,000 sends make one token request.
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { Config } from '../../config';
 import { MailerError } from '../../errors';
 import { boundedCache } from '../../cache/bounded';
-import type { SenderConfig } from '../../senders/model';
+import { credentialKey, type SenderConfig } from '../../senders/model';
 import type { SecretStore } from '../../store/types';
 import { GMAIL_SEND_SCOPE, type GoogleErrorContext } from './errors';
 import { gmailClient, handlerOAuthClient, platformOAuthClient, type OAuth2Client } from './oauthClient';
@@ -34,11 +35,11 @@ export interface Session {
   alias?: { status: Promise<AliasStatus>; at: number };
 }
 
-/** Sessions by sender config version: a new version (save, consent, reset) gets a new credential. */
+/** Sessions by credential: org, sender, mode, version and secret names (senders/model.ts `credentialKey`). */
 const sessions = boundedCache<string, Promise<Session>>(SESSION_BOUNDS);
 
 function sessionKey(sender: SenderConfig, config: Readonly<Config>): string {
-  return [config.google.tokenUrl, config.google.clientId, sender.orgId, sender.mode, sender.version, sender.secretGeneration].join('|');
+  return JSON.stringify([config.google.tokenUrl, config.google.clientId, credentialKey(sender)]);
 }
 
 export function secretRef(sender: SenderConfig, purpose: string): string {

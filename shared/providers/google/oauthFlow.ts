@@ -9,7 +9,7 @@ import { getConfig, type Config } from '../../config';
 import { MailerError } from '../../errors';
 import type { AuthorizationRequest, CallbackRequest, ConsentMode, ConsentOutcome, SingleStepConsentFlow } from '../../consent/types';
 import type { ProviderContext } from '../module';
-import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE } from './errors';
+import { classifyGoogleError, failureOf, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE } from './errors';
 import { platformOAuthClient, type AuthUrlOptions, type OAuth2Client } from './oauthClient';
 
 /** gmail.send to send; `openid email` so the ID token names the account that consented. */
@@ -101,9 +101,7 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       const exchange = await client.getToken({ code, codeVerifier: request.codeVerifier, redirect_uri: request.redirectUri }).catch((failure: unknown) => {
         const classified = classifyGoogleError(failure, errorContext);
         // A code Google refuses was reused, expired or belongs to another flow: the link, not the account, is at fault.
-        if (['invalid_grant', 'invalid_request', 'redirect_uri_mismatch'].includes(classified.providerCode ?? '')) {
-          throw new MailerError('STATE_INVALID', 'Google refused the authorization code (already used or expired).', { providerCode: classified.providerCode });
-        }
+        if (['invalid_grant', 'invalid_request', 'redirect_uri_mismatch'].includes(classified.providerCode ?? '')) throw codeRefused(failure, classified.providerCode);
         throw classified;
       });
       const tokens = exchange.tokens;
@@ -129,6 +127,18 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       return spec.outcome(accountEmail, tokens.refresh_token, Number.isNaN(serverDate) ? now : new Date(serverDate).toISOString(), now);
     },
   };
+}
+
+/**
+ * Google answers a reused, expired or unknown code with 400 invalid_grant "Bad Request", and a code whose
+ * PKCE verifier does not match (a code injected from another sign-in) with invalid_grant "Invalid code
+ * verifier." (https://github.com/googleapis/google-api-java-client/issues/1479). Either way the consent
+ * link is spent: STATE_INVALID, never GOOGLE_REAUTH_REQUIRED.
+ */
+function codeRefused(failure: unknown, providerCode: string | undefined): MailerError {
+  const description = String((failureOf(failure)?.data as { error_description?: unknown } | undefined)?.error_description ?? '');
+  const why = /code verifier/i.test(description) ? 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)' : 'it was already used or has expired';
+  return new MailerError('STATE_INVALID', `Google refused the authorization code: ${why}. Nothing was saved.`, { providerCode });
 }
 
 /**

@@ -7,8 +7,8 @@
  *    The result is a continuation: the verified `tid` and the admin are kept server-side with a NEW
  *    single-use state.
  * 2. The tenant-specific `/{tid}/v2.0/adminconsent` with that new state. Its answer's `tenant` must
- *    equal the tid recorded in step 1; then a client-credentials token for that tenant confirms the
- *    service principal exists (the grant really happened).
+ *    equal the tid recorded in step 1; then a client-credentials token for that tenant must carry the
+ *    app roles the consent grants (the grant really happened: `consentConfirm.ts`).
  *
  * Why: the answer of `/adminconsent` is a plain redirect anyone can type (`admin_consent=True&tenant=`
  * any tenant id, which is public), and a client-credentials token only proves that SOMEONE consented
@@ -18,23 +18,30 @@ import { MailerError } from '../../errors';
 import type { CallbackRequest, ConsentContinuation, ConsentFlow, ConsentMode, ConsentOutcome } from '../../consent/types';
 import type { ProviderContext } from '../module';
 import { authorizeUrl, required, throwIfDeclined, withQuery } from './consentCommon';
+import { confirmGrant } from './consentConfirm';
 import { GRAPH_DEFAULT_SCOPE, platformAppCredential } from './credentials';
-import { classifyCredentialError } from './errors';
 import { verifyIdToken } from './idToken';
 import { ADMIN_SIGN_IN_SCOPES, redeemAuthorizationCode } from './tokenEndpoint';
 
 /**
- * Directory role template ids that may grant tenant-wide consent, as `wids` carries them
- * (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
- * Entra itself still refuses the Graph application permission (Mail.Send) to the two application
- * administrator roles at the consent page; only Global and Privileged Role Administrators pass there.
+ * Directory role template ids, as `wids` carries them, of the built-in roles that may grant tenant-wide
+ * consent to Microsoft Graph APPLICATION permissions (app roles), which is what both admin-consent flows
+ * grant (Mail.Send; User.Read.All and Group.Read.All). Application Administrator and Cloud Application
+ * Administrator may consent to anything EXCEPT Microsoft Graph app roles, so they are not enough here:
+ * https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent#prerequisites
+ * (ids: https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+ * A custom role with microsoft.directory/servicePrincipals/managePermissionGrantsForAll.* could also
+ * grant; `wids` lists only built-in roles, so such an admin is refused (fail-safe) and told whom to ask.
  */
 export const CONSENT_ADMIN_ROLES: Readonly<Record<string, string>> = {
   '62e90394-69f5-4237-9190-012177145e10': 'Global Administrator',
   'e8611ab8-c189-46e8-94e1-60213ab1f814': 'Privileged Role Administrator',
-  '158c047a-c907-4556-b7ef-446551a6b5f7': 'Cloud Application Administrator',
-  '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3': 'Application Administrator',
 };
+
+const PIM_HINT =
+  'Only a Global Administrator or Privileged Role Administrator can grant Microsoft Graph application permissions for the organization. ' +
+  'If you are eligible for one of these roles in Privileged Identity Management, activate it first (Entra admin center > ID Governance > ' +
+  'Privileged Identity Management > My roles > Activate), then open the consent link again; otherwise ask someone who holds one.';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,9 +59,10 @@ async function proveAdmin(ctx: ProviderContext, request: CallbackRequest): Promi
     throw new MailerError(
       'CONSENT_NOT_ADMIN',
       identity.roles.length
-        ? `${who} is not a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or Application Administrator of its tenant, so it cannot grant consent for the organization. Nothing was saved.`
+        ? `${who} is not an active Global Administrator or Privileged Role Administrator of its tenant, the roles that can grant Microsoft Graph application permissions for the organization. Nothing was saved.`
         // No `wids` at all: either a plain user, or the platform app does not ask Entra for the claim.
         : `${who} holds no administrator role in its tenant (the sign-in carries no directory roles), so it cannot grant consent for the organization. Nothing was saved.`,
+      { hint: PIM_HINT },
     );
   }
   return { continueWith: { tenantId: identity.tenantId, oid: identity.oid, username: identity.username } };
@@ -64,7 +72,10 @@ export interface AdminConsentSpec {
   mode: ConsentMode;
   /** The app whose permissions the admin grants in step 2 (the sign-in of step 1 is always the platform app's). */
   clientId(ctx: ProviderContext): string;
-  /** Proves the grant: a client-credentials token of that app in the proven tenant; throws the classified error. */
+  /**
+   * Proves the grant: a client-credentials token of that app in the proven tenant carrying the app roles
+   * the consent grants, through Entra's replication delay (consentConfirm.ts); throws the classified error.
+   */
   confirm(ctx: ProviderContext, tenantId: string): Promise<void>;
   /** See `throwIfDeclined`. */
   refusals?: Parameters<typeof throwIfDeclined>[1];
@@ -112,13 +123,7 @@ export function createAdminConsentFlow(spec: AdminConsentSpec): ConsentFlow {
 export const adminConsentFlow: ConsentFlow = createAdminConsentFlow({
   mode: 'admin_consent',
   clientId: (ctx) => ctx.config.microsoft.clientId,
-  // The grant itself: a client-credentials token proves the platform app has a service principal
-  // there. The Mail.Send role may take a few minutes to appear in tokens; Test connection reports it.
-  async confirm(ctx, tenant) {
-    try {
-      await platformAppCredential(ctx, tenant).getToken(GRAPH_DEFAULT_SCOPE);
-    } catch (error) {
-      throw classifyCredentialError(error, { clientId: ctx.config.microsoft.clientId });
-    }
-  },
+  // The grant itself: the platform app's token in that tenant carries Mail.Send (consentConfirm.ts).
+  confirm: (ctx, tenant) =>
+    confirmGrant(ctx, tenant, { credential: () => platformAppCredential(ctx, tenant), needs: ['Mail.Send'], clientId: ctx.config.microsoft.clientId }),
 });

@@ -60,14 +60,16 @@ export const delegatedFlow: ConsentFlow = createDelegatedFlow({
       : new MailerError('MS_CONSENT_MISSING', 'The sign-in returned no refresh token (offline_access was not granted); nothing was saved.', {
           hint: 'Sign in again and accept "Maintain access to data you have given it access to".',
         }),
+  // The mailbox's own address is its primary SMTP address (the ID token's `email`), not the sign-in
+  // name: where the UPN differs, a `from` of the UPN does not match the mailbox and Graph refuses it.
   outcome: (identity, refreshToken, now) => ({
     fields: {
       tenantId: identity.tenantId,
-      accountEmail: identity.username,
+      accountEmail: identity.email ?? identity.username,
       refreshTokenIssuedAt: now,
       consentedAt: now,
       consentedBy: { oid: identity.oid, username: identity.username },
-      senderEmail: identity.username,
+      senderEmail: identity.email ?? identity.username,
     },
     secrets: { refreshToken },
   }),

@@ -9,14 +9,13 @@
  * with AADSTS90094 ("needs admin approval"), which is DIRECTORY_CONSENT_DENIED, not a plain decline.
  */
 import type { ErrorCode } from '../../errors';
-import { MailerError } from '../../errors';
+import { isMailerError, MailerError } from '../../errors';
 import type { ConsentFlow } from '../../consent/types';
 import { createAdminConsentFlow } from './adminConsent';
 import { createDelegatedFlow } from './consentFlows';
-import { GRAPH_DEFAULT_SCOPE } from './credentials';
+import { confirmGrant } from './consentConfirm';
 import { directoryAppCredential } from './directoryAccess';
 import { directoryTokenError } from './directoryErrors';
-import { classifyCredentialError } from './errors';
 import { DIRECTORY_SIGN_IN_SCOPES } from './tokenEndpoint';
 
 /** AADSTS65001: consent not granted; AADSTS90094: admin approval required (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
@@ -40,6 +39,9 @@ export const directoryDelegatedFlow: ConsentFlow = createDelegatedFlow({
   }),
 });
 
+/** The Graph application permissions the directory app's admin consent grants (https://learn.microsoft.com/graph/permissions-reference). */
+const DIRECTORY_APP_ROLES = ['User.Read.All', 'Group.Read.All'];
+
 export const directoryApplicationFlow: ConsentFlow = createAdminConsentFlow({
   mode: 'application',
   clientId: (ctx) => {
@@ -48,12 +50,12 @@ export const directoryApplicationFlow: ConsentFlow = createAdminConsentFlow({
     return app.clientId;
   },
   refusals: needsAdmin,
-  // The directory app's client-credentials token in the proven tenant: its service principal exists there.
+  // The directory app's token in the proven tenant carries both read roles (consentConfirm.ts).
   async confirm(ctx, tenant) {
     try {
-      await directoryAppCredential(ctx, tenant).getToken(GRAPH_DEFAULT_SCOPE);
+      await confirmGrant(ctx, tenant, { credential: () => directoryAppCredential(ctx, tenant), needs: DIRECTORY_APP_ROLES, clientId: ctx.config.microsoft.directoryApp?.clientId });
     } catch (error) {
-      throw directoryTokenError(classifyCredentialError(error, { clientId: ctx.config.microsoft.directoryApp?.clientId }));
+      throw isMailerError(error) ? directoryTokenError(error) : error;
     }
   },
 });

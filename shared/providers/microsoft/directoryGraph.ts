@@ -70,13 +70,11 @@ export function deltaStart(options: GraphPagingOptions, resource: 'users' | 'gro
   return deltaLink ? checkedLink(deltaLink, options.graphUrl) : `${options.graphUrl}/v1.0/${resource}/delta?$select=${select}`;
 }
 
-/** Every page of one delta round, in order; the last one has the `deltaLink`. */
-export async function* deltaPages(start: string, access: DirectoryAccess, options: GraphPagingOptions): AsyncGenerator<GraphPage> {
-  let url: string | undefined = start;
-  while (url) {
-    const target: string = url;
-    const page = await withThrottleWait(options.throttle, () => fetchPage(target, access, options));
-    yield page;
-    url = page.nextLink;
-  }
+/**
+ * One page of a delta round, throttling waited out within the bound. The URL is checked again, since
+ * a resumed sync reads it back from storage.
+ */
+export function deltaPage(url: string, access: DirectoryAccess, options: GraphPagingOptions): Promise<GraphPage> {
+  const target = checkedLink(url, options.graphUrl);
+  return withThrottleWait(options.throttle, () => fetchPage(target, access, options));
 }

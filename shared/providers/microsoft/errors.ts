@@ -23,6 +23,11 @@ export interface MicrosoftErrorContext {
   clientId?: string;
   /** The credential is the platform's federated credential (managed identity), not a secret. */
   federated?: boolean;
+  /**
+   * App-only calls: did the token carry Mail.Send in `roles` (granted in Entra ID)? `false` means any
+   * sending right comes from Exchange RBAC for Applications, so a refusal is about its scope.
+   */
+  entraMailSend?: boolean;
 }
 
 /** A token-endpoint error body as Entra sends it. */
@@ -83,10 +88,17 @@ function hintFor(code: ErrorCode, aadsts: number | undefined, context: Microsoft
   switch (code) {
     case 'MS_MAILBOX_ACCESS_DENIED':
       return context.mailbox
-        ? `Exchange Online refused access to ${context.mailbox} ("Access to OData is disabled"): an application access policy ` +
-            '(New-ApplicationAccessPolicy) or an RBAC for Applications management scope limits which mailboxes the app may use, ' +
-            `and ${context.mailbox} is outside it. Add it to the policy's mail-enabled security group or to the management scope; ` +
-            'Test-ApplicationAccessPolicy / Test-ServicePrincipalAuthorization show the result. Changes can take up to an hour.'
+        ? `Exchange Online refused access to ${context.mailbox} ("[RAOP] Blocked by tenant configured AppOnly AccessPolicy settings"): ` +
+            `an application access policy (New-ApplicationAccessPolicy) limits which mailboxes the app may use, and ${context.mailbox} is ` +
+            "outside it. Add it to the policy's mail-enabled security group; Test-ApplicationAccessPolicy -Identity " +
+            `${context.mailbox} -AppId <app> shows the result. Changes can take up to an hour.`
+        : undefined;
+    case 'MS_RBAC_SCOPE_DENIED':
+      return context.mailbox
+        ? `The app's token carries no Mail.Send granted in Entra ID, so it may send only where Exchange RBAC for Applications assigns it ` +
+            `the "Application Mail.Send" role, and ${context.mailbox} is outside that role's management scope. Add ${context.mailbox} to the scope ` +
+            `(Test-ServicePrincipalAuthorization -Identity <app> -Resource ${context.mailbox} shows InScope), or grant Mail.Send in Entra ID ` +
+            '(admin consent). Changes can take up to two hours.'
         : undefined;
     case 'MS_MAILBOX_NOT_FOUND':
       return context.mailbox
@@ -164,6 +176,28 @@ export function classifyTokenEndpointError(
   return new MailerError('PROVIDER_UNAVAILABLE', `Entra ID refused the token request: ${firstLine(description)}`, {
     providerCode: body?.error,
   });
+}
+
+/**
+ * Why Entra refused to redeem an authorization code, in words for the person at the callback. Every
+ * `invalid_grant` of a code redemption is about the code and the consent link it came back with, never
+ * about a saved sign-in (there is none yet): AADSTS501481 / AADSTS50148 the PKCE verifier does not match
+ * (a code from a sign-in this link did not start, e.g. injected), AADSTS54005 already redeemed,
+ * AADSTS70008 expired, AADSTS9002313 / AADSTS700005 not a code of this app or tenant
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+ */
+const CODE_REFUSALS: Readonly<Record<string, string>> = {
+  AADSTS501481: 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)',
+  AADSTS50148: 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)',
+  AADSTS54005: 'it was already used',
+  AADSTS70008: 'it expired',
+};
+
+/** A refused code redemption (consent callback): STATE_INVALID, "start again", not "Reset and sign in again". */
+export function classifyCodeRedemptionError(error: MailerError): MailerError {
+  if (error.code !== 'MS_REAUTH_REQUIRED') return error;
+  const why = CODE_REFUSALS[error.providerCode ?? ''] ?? 'Entra ID does not accept it for this consent link';
+  return new MailerError('STATE_INVALID', `The sign-in answer cannot be used: ${why}. Nothing was saved.`, { providerCode: error.providerCode });
 }
 
 /** Errors thrown by @azure/identity credentials (ClientSecretCredential, ClientAssertionCredential). */
@@ -253,8 +287,15 @@ export function classifyGraphError(error: unknown, context: MicrosoftErrorContex
     return make('MS_MESSAGE_TOO_LARGE', `The message is too large for Microsoft Graph: ${detail}`);
   }
   if (status === 403) {
-    // The same code, ErrorAccessDenied, means two different fixes; the message tells them apart.
+    // The same code, ErrorAccessDenied, means three different fixes. An application access policy says so
+    // in its text ("Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy
+    // settings.", https://learn.microsoft.com/graph/auth-limit-mailbox-access). Exchange RBAC for Applications
+    // documents no text of its own for a mailbox outside its scope; what reaches us is a plain access denied
+    // for a token without Entra's Mail.Send, so the token tells it apart from missing consent.
     if (/OData is disabled/i.test(text)) return make('MS_MAILBOX_ACCESS_DENIED', `Access to the mailbox was refused${mailbox}: ${detail}`);
+    if (context.entraMailSend === false && CONSENT_MISSING_CODES.has(code)) {
+      return make('MS_RBAC_SCOPE_DENIED', `Exchange Online refused the mailbox${mailbox} to this app, which has no Mail.Send in Entra ID and no RBAC for Applications role covering it: ${detail}`);
+    }
     if (CONSENT_MISSING_CODES.has(code)) {
       return make('MS_CONSENT_MISSING', `Microsoft Graph refused the request${mailbox}: the token carries no Mail.Send permission. ${detail}`);
     }

@@ -34,6 +34,12 @@ export interface VerifiedIdentity {
   oid: string;
   /** `preferred_username` (usually the UPN), lower-cased; '' when the token has none. */
   username: string;
+  /**
+   * The `email` claim (the user's primary email address, when the `email` scope was asked for and the
+   * account has one), lower-cased. Only a default for the sender address: Graph itself enforces who
+   * may send as what, so an unverified value cannot widen anything.
+   */
+  email?: string;
   /** Directory role template ids (`wids`); empty when the app does not ask for them. */
   roles: string[];
 }
@@ -109,5 +115,6 @@ export async function verifyIdToken(context: ProviderContext, token: string | un
   if (!GUID.test(oid)) throw invalid('The ID token names no user.');
   const roles = Array.isArray(payload.wids) ? payload.wids.filter((w): w is string => typeof w === 'string').map((w) => w.toLowerCase()) : [];
   const username = typeof payload.preferred_username === 'string' ? payload.preferred_username.toLowerCase() : '';
-  return { tenantId: tid, oid, username, roles };
+  const email = typeof payload.email === 'string' && payload.email.includes('@') ? payload.email.toLowerCase() : undefined;
+  return { tenantId: tid, oid, username, roles, ...(email ? { email } : {}) };
 }

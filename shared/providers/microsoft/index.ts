@@ -20,8 +20,8 @@ import { CachedToken } from './tokenCache';
 
 const PERMISSION_HINTS = {
   admin_consent:
-    'The org-mailer app has no Mail.Send permission in this tenant yet: follow the consent link as a Global Administrator ' +
-    'and accept. Right after consent it can take a few minutes before tokens carry the permission.',
+    'The org-mailer app has no Mail.Send permission in this tenant yet: follow the consent link as a Global Administrator or ' +
+    'Privileged Role Administrator and accept. Right after consent it can take a few minutes before tokens carry the permission.',
   app_registration: ERROR_CODES.MS_CONSENT_MISSING.hint,
   delegated:
     'The saved sign-in does not include the needed permissions. Reset the sender and sign in again, accepting "Send mail as you" ' +

@@ -32,12 +32,17 @@ export class CachedToken {
    * since must show now, not in an hour.
    */
   async get(options: { fresh?: boolean } = {}): Promise<string> {
-    if (options.fresh) return (await this.fetch(true)).token;
-    if (this.token && this.token.expiresOnTimestamp - RENEW_BEFORE_MS > this.now()) return this.token.token;
+    return (await this.getTelling(options)).token;
+  }
+
+  /** Like `get`, and says whether this call asked the token endpoint (`fetched`) or reused the cached token. */
+  async getTelling(options: { fresh?: boolean } = {}): Promise<{ token: string; fetched: boolean }> {
+    if (options.fresh) return { token: (await this.fetch(true)).token, fetched: true };
+    if (this.token && this.token.expiresOnTimestamp - RENEW_BEFORE_MS > this.now()) return { token: this.token.token, fetched: false };
     this.pending ??= this.fetch(false).finally(() => {
       this.pending = undefined;
     });
-    return (await this.pending).token;
+    return { token: (await this.pending).token, fetched: true };
   }
 
   /** Graph refused the token (401): the next `get()` fetches a fresh one. */

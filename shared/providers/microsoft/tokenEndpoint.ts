@@ -6,16 +6,22 @@
  * rotated refresh token, but we must write every rotated refresh token to Key Vault (docs/providers.md "Azure Key Vault").
  * The grants are two small form POSTs (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow).
  */
-import { MailerError } from '../../errors';
+import { isMailerError, MailerError } from '../../errors';
 import type { ProviderContext } from '../module';
 import { platformClientAuthentication } from './credentials';
-import { classifyTokenEndpointError, EntraErrorBody } from './errors';
+import { classifyCodeRedemptionError, classifyTokenEndpointError, EntraErrorBody } from './errors';
 import { timedOut, withDeadline } from '../deadline';
 
 /** What delegated sending needs; offline_access yields the refresh token (README "Sending from Microsoft 365"). */
 export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_access'];
-/** Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). */
-export const SIGN_IN_SCOPES = ['openid', 'profile', ...DELEGATED_SCOPES];
+/**
+ * Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). `email` puts the user's
+ * primary email address in the ID token's `email` claim (absent when the account has none), the
+ * least added permission that yields the mailbox's own address: an OIDC scope, where Graph's
+ * `/me?$select=mail` would need the User.Read permission and one more call
+ * (https://learn.microsoft.com/entra/identity-platform/scopes-oidc#the-email-scope).
+ */
+export const SIGN_IN_SCOPES = ['openid', 'profile', 'email', ...DELEGATED_SCOPES];
 /** Admin consent's first step only proves who the admin is: an ID token, no mail permission. */
 export const ADMIN_SIGN_IN_SCOPES = ['openid', 'profile'];
 /**
@@ -84,18 +90,22 @@ async function post(context: ProviderContext, tenant: string, form: Record<strin
   );
 }
 
-/** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included). */
-export function redeemAuthorizationCode(
+/** Redeems the authorization code of a delegated sign-in (PKCE S256 verifier included); a refused code is STATE_INVALID. */
+export async function redeemAuthorizationCode(
   context: ProviderContext,
   request: { code: string; codeVerifier: string; redirectUri: string; scopes?: readonly string[] },
 ): Promise<EntraTokenResponse> {
-  return post(context, 'organizations', {
-    grant_type: 'authorization_code',
-    code: request.code,
-    redirect_uri: request.redirectUri,
-    code_verifier: request.codeVerifier,
-    scope: (request.scopes ?? SIGN_IN_SCOPES).join(' '),
-  });
+  try {
+    return await post(context, 'organizations', {
+      grant_type: 'authorization_code',
+      code: request.code,
+      redirect_uri: request.redirectUri,
+      code_verifier: request.codeVerifier,
+      scope: (request.scopes ?? SIGN_IN_SCOPES).join(' '),
+    });
+  } catch (error) {
+    throw isMailerError(error) ? classifyCodeRedemptionError(error) : error;
+  }
 }
 
 /** Exchanges a refresh token; Entra usually returns a NEW refresh token (rotation) that replaces it. */

@@ -28,6 +28,7 @@ export const CHECK_LABELS: Record<string, string> = {
   permission: 'Permission to send',
   scope: 'Permission to send',
   mailbox: 'Mailbox',
+  'send-as': 'May send as the sender address',
   alias: 'Sender address',
   spf: 'Sender domain: SPF',
   dkim: 'Sender domain: DKIM',

@@ -1,5 +1,5 @@
 /**
- * "Linked accounts" (issue 12): the org's directory connections from `/api/manage/directory/connections`
+ * "Linked accounts": the org's directory connections from `/api/manage/directory/connections`
  * with status, last sync and counts; "Link Microsoft 365" (delegated sign-in) and "Link Google
  * Workspace" (Google sign-in) create a connection under the typed name and follow its consent link,
  * which returns to this page; "Sync now" and "Remove" act on one connection.
