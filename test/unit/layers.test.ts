@@ -28,6 +28,7 @@ const KNOWN: Record<string, string> = {
   'shared/directory/model.ts': 'directory connection, group and member types (a leaf)',
   'shared/directory/connections/customer.ts': 'the customer connection id pattern (a leaf)',
   'shared/consent/types.ts': 'consent state and flow types (it imports the provider context type back)',
+  'shared/consent/browser.ts': "the constant-time hash comparison the consent state rows use (a rule: it belongs in consent's own store)",
   'shared/webhooks/model.ts': 'webhook endpoint types',
   'shared/messageId.ts': 'the stable Message-ID of a mail (a leaf)',
   'shared/mime.ts': "MIME composition for Gmail's raw messages",
