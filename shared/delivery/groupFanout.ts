@@ -20,7 +20,7 @@ import type { DirectoryReader } from '../directory/model';
 import { ERROR_CODES, isMailerError, MailerError } from '../errors';
 import type { DeliveryRecord } from '../model/delivery';
 import type { DeliveryStore } from './deliveries';
-import { DeliveryTransitionError } from './states';
+import { DeliveryTransitionError, isLostRace } from './states';
 import type { GroupChildren } from '../store/groupChildren';
 import type { QueueStore } from '../store/outboxQueue';
 import type { CopyOf } from './enqueue';
@@ -89,7 +89,7 @@ export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtE
     try {
       claimed = await deps.deliveries.claim(current, owner, deps.leaseMs, { contentHash: current.contentHash ?? hash }, now());
     } catch (error) {
-      if (error instanceof DeliveryTransitionError && (error.reason === 'stale' || error.reason === 'leased')) return 'race';
+      if (isLostRace(error)) return 'race';
       throw error;
     }
     await deps.publish(claimed);
