@@ -7,6 +7,7 @@
 import { benchDelivery, DeliveryOptions, DeliveryResult } from './delivery';
 import { benchFairness, FairnessOptions, FairnessResult } from './fairness';
 import { benchDirectory, DirectoryBenchResult } from './directory';
+import { benchDirsync, DirsyncBenchResult } from './dirsync';
 import { benchMemory, MemoryOptions, MemoryResult } from './memory';
 import { benchScaleOut, ScaleOutOptions, ScaleOutResult } from './scaleOut';
 
@@ -15,8 +16,9 @@ export type ChildTask =
   | { kind: 'fairness'; options: FairnessOptions }
   | { kind: 'memory'; options: MemoryOptions }
   | { kind: 'directory'; users: number }
+  | { kind: 'dirsync'; users: number; groups: number }
   | { kind: 'scaleOut'; options: ScaleOutOptions };
-export type ChildResult = DeliveryResult | FairnessResult | MemoryResult | DirectoryBenchResult | ScaleOutResult;
+export type ChildResult = DeliveryResult | FairnessResult | MemoryResult | DirectoryBenchResult | DirsyncBenchResult | ScaleOutResult;
 
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
@@ -28,6 +30,8 @@ function run(task: ChildTask): Promise<ChildResult> {
       return benchMemory(task.options);
     case 'directory':
       return benchDirectory(task.users);
+    case 'dirsync':
+      return benchDirsync(task.users, task.groups);
     case 'scaleOut':
       return benchScaleOut(task.options);
   }

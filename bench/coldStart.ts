@@ -1,5 +1,5 @@
 /**
- * Benchmark 3 (README "Benchmarks"): cold start. Loads the deployed bundle (dist/main.js, every
+ * Benchmark 3 (bench/README.md): cold start. Loads the deployed bundle (dist/main.js, every
  * function registered) in a fresh Node process, side by side with an empty `@azure/functions` app,
  * alternating the two so machine noise hits both alike. Reports medians and their ratio, and where
  * the time would go: each heavy package's own load time (required from node_modules in a fresh

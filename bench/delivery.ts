@@ -1,5 +1,5 @@
 /**
- * Benchmarks 1, 2 and 5 (README "Benchmarks"), one variant per child process so CPU and memory
+ * Benchmarks 1, 2 and 5 (bench/README.md), one variant per child process so CPU and memory
  * figures do not leak from one variant into the next:
  * - `pipeline`: the real thing. Messages enqueued through the messages API, then a fresh local host
  *   (cold caches, as a new instance picking up a backlog) runs the `outbox` queue trigger until

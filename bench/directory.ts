@@ -1,5 +1,5 @@
 /**
- * Benchmark 6 (README "Benchmarks"): directory sync. The sandbox's Contoso directory is grown to
+ * Benchmark 6 (bench/README.md): directory sync. The sandbox's Contoso directory is grown to
  * `users` users (all in "All staff", so the groups delta carries that many memberships too); the
  * first sync of a new connection is measured (time, Graph requests, Table operations, peak RSS
  * growth of this process; target under 100 MB for 10,000 users), then 10 changes are made in the

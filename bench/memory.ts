@@ -1,5 +1,5 @@
 /**
- * Benchmark 5 at the issue's size (README "Benchmarks"): peak RSS of the pipeline while it takes
+ * Benchmark 5 at the issue's size (bench/README.md): peak RSS of the pipeline while it takes
  * and delivers `messages` (2,000) under a latency profile (the `azure` one: the target is under
  * 200 MB). Measured on the app process alone, as a Functions instance runs it: a separate
  * `node dist/dev/host.js` (the app and the local host; no sandbox, no bench code, no Azurite, and

@@ -3,11 +3,11 @@ import { MAX_FLOOD_MAILBOXES } from './mailboxes';
 /**
  * The options of `npm run bench` (bench/run.ts), parsed apart from the run so the unit tests can
  * check them (test/unit/bench-options.test.ts). Defaults are chosen so the whole run, both
- * profiles, ends in under 15 minutes on an idle 2-core machine (README "Benchmarks").
+ * profiles, ends in under 15 minutes on an idle 2-core machine (bench/README.md).
  */
 
 /** Parts of the run `--only` selects; `--scale-out-only` is kept as the older spelling of `--only scaleout`. */
-export const BENCH_PARTS = ['cold', 'delivery', 'memory', 'fairness', 'directory', 'scaleout'] as const;
+export const BENCH_PARTS = ['cold', 'delivery', 'memory', 'fairness', 'directory', 'dirsync', 'scaleout'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
@@ -26,6 +26,9 @@ export interface BenchOptions {
   memoryMessages: number;
   /** Users of the directory benchmark's tenant (6); `--users 10000` gives the issue's 10k figure. */
   users: number;
+  /** The resumable sync's first sync (`dirsync`): users and groups of the grown directory (the issue's 10,000 / 1,000). */
+  dirsyncUsers: number;
+  dirsyncGroups: number;
   /** Undefined: every part. */
   only?: BenchPart[];
 }
@@ -38,12 +41,14 @@ export const BENCH_DEFAULTS: BenchOptions = {
   floodOrgs: 10,
   // Not the issue's 1,000 per org: the API takes ~20 messages/s on this 2-core machine while the
   // worker sends beside it, so 10 x 1,000 would take ~8 minutes per profile, over the whole 15-minute
-  // budget; and Azurite's queue receive scans every hidden message (README "Benchmarks", fairness).
+  // budget; and Azurite's queue receive scans every hidden message (bench/README.md, fairness).
   flood: 100,
   ratePerMinute: 300,
   quiet: 10,
   memoryMessages: 2000,
   users: 2000,
+  dirsyncUsers: 10_000,
+  dirsyncGroups: 1000,
 };
 
 const NUMERIC = {
@@ -56,6 +61,8 @@ const NUMERIC = {
   quiet: 'quiet',
   'memory-messages': 'memoryMessages',
   users: 'users',
+  'dirsync-users': 'dirsyncUsers',
+  'dirsync-groups': 'dirsyncGroups',
 } as const;
 type NumericKey = (typeof NUMERIC)[keyof typeof NUMERIC];
 
@@ -64,7 +71,7 @@ const MAX: Partial<Record<NumericKey, number>> = { ratePerMinute: 10_000, rounds
 
 export const BENCH_USAGE =
   'usage: npm run bench -- [--profile zero|azure|both] [--messages N] [--azure-messages N] [--rounds N (max 5)] ' +
-  `[--flood-orgs N (max ${MAX_FLOOD_MAILBOXES})] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--memory-messages N] [--users N] ` +
+  `[--flood-orgs N (max ${MAX_FLOOD_MAILBOXES})] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--memory-messages N] [--users N] [--dirsync-users N] [--dirsync-groups N] ` +
   `[--only ${BENCH_PARTS.join('|')}[,...]] [--scale-out-only] (whole numbers 1-20000)`;
 
 function parseOnly(value: string | undefined): BenchPart[] {

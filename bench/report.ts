@@ -1,5 +1,5 @@
 /**
- * What `npm run bench` prints (and the README shows): a list of sections, each a function of all
+ * What `npm run bench` prints (and bench/README.md summarises): a list of sections, each a function of all
  * the figures. The main section is one Markdown table with a column per latency profile, built
  * from `ROWS` (one entry per figure); a new benchmark adds its rows to `ROWS` or a section to
  * `SECTIONS`. Ratios first: the machine is shared and noisy, absolute numbers move between runs.
@@ -9,6 +9,7 @@ import { AREA_LABELS, AREAS, CpuProfileSummary } from './cpuProfile';
 import { costPerMillion, MILLION, PerMessage } from './cost';
 import type { DeliveryResult, DeliveryVariant } from './delivery';
 import type { DirectoryBenchResult } from './directory';
+import type { DirsyncBenchResult } from './dirsync';
 import type { FairnessResult } from './fairness';
 import type { MemoryResult } from './memory';
 import type { BenchOptions } from './options';
@@ -49,6 +50,8 @@ export interface BenchFigures {
   profiles: ProfileFigures[];
   /** 6. directory sync (zero profile only: it measures Table batch writes and Graph requests). */
   directory?: Measured<DirectoryBenchResult>;
+  /** 6b. the resumable directory sync's first sync through the queue (bench/dirsync.ts). */
+  dirsync?: Measured<DirsyncBenchResult>;
   /** 8. scale-out (bench/scaleOut.ts), printed as its own table. */
   scaleOut?: ScaleOutResults;
 }
@@ -323,9 +326,25 @@ export function directorySection({ directory }: Pick<BenchFigures, 'directory'>)
   );
 }
 
+/** Benchmark 6b, also printed alone by `npm run bench -- --only dirsync`. */
+export function dirsyncSection({ dirsync }: Pick<BenchFigures, 'dirsync'>): string {
+  if (!dirsync) return '';
+  const d = dirsync.result;
+  return table(
+    ['benchmark', 'figure'],
+    [
+      [
+        `6b. resumable directory sync: first sync of ${f0(d.users)} users, ${f0(d.groups)} groups (${f0(d.memberships)} memberships), budget ${f0(d.budgetSeconds)} s per invocation`,
+        `${f1(d.usage.wallMs / 1000)} s over ${f0(d.invocations)} invocation(s), ${f0(d.graphRequests)} Graph requests, ${f0(d.tableOperations)} Table operations, ` +
+          `copy ${f0(d.counts.users)} users / ${f0(d.counts.groups)} groups, peak RSS +${f0(d.usage.peakRssMiB - d.usage.baseRssMiB)} MiB`,
+      ],
+    ],
+  );
+}
+
 const scaleOutSection = (figures: BenchFigures) => (figures.scaleOut ? scaleOutTable(figures.scaleOut) : '');
 
-export const SECTIONS: Array<(figures: BenchFigures) => string> = [profileTable, cpuProfileSection, coldStartSection, costSection, directorySection, scaleOutSection, machineLine];
+export const SECTIONS: Array<(figures: BenchFigures) => string> = [profileTable, cpuProfileSection, coldStartSection, costSection, directorySection, dirsyncSection, scaleOutSection, machineLine];
 
 export function benchReport(figures: BenchFigures): string {
   return SECTIONS.map((section) => section(figures)).filter(Boolean).join('\n\n');

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the benchmarks of README "Benchmarks", measured side by side in one run (the
+ * `npm run bench`: the benchmarks of bench/README.md, measured side by side in one run (the
  * machine is noisy: compare ratios, not absolute numbers), under each latency profile
- * (bench/profiles.ts). Prints the Markdown for the README and writes every figure as JSON to
+ * (bench/profiles.ts). Prints the Markdown for bench/README.md and writes every figure as JSON to
  * bench/results/<date>.json, one file per run, for comparisons between runs.
  *
  *   npm run bench                                   # both profiles, default sizes (bench/options.ts)
@@ -9,6 +9,7 @@
  *   npm run bench -- --only fairness --flood 100    # one part, smaller
  *   npm run bench -- --only cold                    # the cold-start section alone (no stack started)
  *   npm run bench -- --only directory --users 10000 # the directory's 10k figure
+ *   npm run bench -- --only dirsync                 # a 10,000-user, 1,000-group first sync through the queue
  *
  * Default sizes (bench/options.ts) keep the whole run under 15 minutes on an idle 2-core machine:
  * the `zero` profile delivers --messages per variant, `azure` --azure-messages (every send waits
@@ -25,6 +26,7 @@ import { join } from 'node:path';
 import { benchColdStart } from './coldStart';
 import type { DeliveryOptions, DeliveryResult, DeliveryVariant } from './delivery';
 import type { DirectoryBenchResult } from './directory';
+import type { DirsyncBenchResult } from './dirsync';
 import type { FairnessResult } from './fairness';
 import type { MemoryResult } from './memory';
 import { BenchOptions, includes, parseBenchOptions } from './options';
@@ -75,7 +77,7 @@ async function benchProfile(stack: BenchStack, profile: LatencyProfile, options:
   return figures;
 }
 
-/** bench/results/<date>.json: every figure of this run (the README's table is one of them). */
+/** bench/results/<date>.json: every figure of this run (bench/README.md shows some of them). */
 function writeResults(figures: BenchFigures): string {
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -107,6 +109,11 @@ async function main(): Promise<void> {
       step(`6. directory sync: ${options.users} users, then 10 changes`);
       directory = await stack.run<DirectoryBenchResult>({ kind: 'directory', users: options.users });
     }
+    let dirsync: BenchFigures['dirsync'];
+    if (includes(options, 'dirsync')) {
+      step(`6b. resumable directory sync: first sync of ${options.dirsyncUsers} users, ${options.dirsyncGroups} groups, through the queue`);
+      dirsync = await stack.run<DirsyncBenchResult>({ kind: 'dirsync', users: options.dirsyncUsers, groups: options.dirsyncGroups });
+    }
     const scaleOut = includes(options, 'scaleout') ? await runScaleOut(stack, step) : undefined;
     const durationSeconds = (Date.now() - started) / 1000;
     const figures: BenchFigures = {
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
       cold,
       profiles,
       directory,
+      dirsync,
       scaleOut,
     };
     step(`done in ${durationSeconds.toFixed(0)} s (${(durationSeconds / 60).toFixed(1)} min); figures in ${writeResults(figures)}`);

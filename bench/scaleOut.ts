@@ -1,5 +1,5 @@
 /**
- * Benchmark 6 (README "Benchmarks"): scale-out. Production runs several instances at once (Flex
+ * Benchmark 6 (bench/README.md): scale-out. Production runs several instances at once (Flex
  * Consumption scales out), so the same work runs on 1 and on 3 local host PROCESSES
  * (dev/host/processes.ts) sharing one Azurite and one sandbox, each instance count in a fresh child
  * with a fresh Azurite (stack.ts):

@@ -106,7 +106,7 @@ export class BenchStack {
       env,
       // --expose-gc: the memory figures tell retained heap from garbage (measure.ts). Source maps only
       // where a figure needs them (the CPU profile maps frames to sources): on this 10 MB bundle and
-      // its 20 MB map they add ~200 MB of RSS before any message (README "Benchmarks", memory).
+      // its 20 MB map they add ~200 MB of RSS before any message (bench/README.md, memory).
       execArgv: [...(needsSourceMaps(task) ? ['--enable-source-maps'] : []), '--expose-gc'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -9,7 +9,7 @@
  * when the settings name no Storage account of their own (`UseDevelopmentStorage=true` or nothing).
  * `--settings <file>` reads another settings file (in either mode).
  *
- * Ports (defaults as in the README), overridable for tests and for machines where they are taken:
+ * Ports (defaults as in docs/development.md), overridable for tests and for machines where they are taken:
  *   ORG_MAILER_PORT (7071), ORG_MAILER_BLOB_PORT / _QUEUE_PORT / _TABLE_PORT (10000-10002),
  *   ORG_MAILER_SANDBOX_PORTS: "0" for free ports, or six ports in the order
  *   entra,graph,googleAccounts,googleOAuth,gmail,keyVault (8441-8446).

@@ -1,5 +1,5 @@
 /**
- * Directory connections (README "Directory connections"): `/orgs/{orgId}/directory/connections[/{id}[/consent-link]]`
+ * Directory connections (docs/directory.md): `/orgs/{orgId}/directory/connections[/{id}[/consent-link]]`
  * with the function key, and their settings-page twins `/manage/directory/connections...`, guarded by
  * the admin link's token like functions/adminSender.ts (the org is the token's; consent links
  * return to the settings page). Thin: each route reads its input and calls the connection service

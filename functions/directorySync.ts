@@ -3,7 +3,8 @@
  * `POST /manage/directory/connections/{id}/sync`) takes the connection's
  * lease and queues the sync (202, or 409 DIRECTORY_SYNC_RUNNING with `runningSince`); the timer
  * queues the active connections due (DIRECTORY_SYNC_INTERVAL_HOURS); the `directory-sync` queue
- * trigger runs one (shared/directory/sync/engine.ts).
+ * trigger runs a sync page by page for up to DIRECTORY_SYNC_BUDGET_SECONDS, then it hands on to a
+ * new message (shared/directory/sync/engine.ts, docs/directory.md).
  */
 import type { HttpHandler, HttpRequest } from '@azure/functions';
 import { getServices } from '@shared/services';

@@ -1,6 +1,6 @@
 /**
  * HTTP translation shared by every HTTP trigger: read a JSON body safely, validate `orgId`, and turn
- * a `MailerError` into `{ error: { code, message, hint?, fields? } }` with its status (README "HTTP API"). Anything unexpected is logged (redacted) and answered with a generic 500, never with
+ * a `MailerError` into `{ error: { code, message, hint?, fields? } }` with its status (docs/api.md). Anything unexpected is logged (redacted) and answered with a generic 500, never with
  * its message: an SDK error text is not something to show a caller.
  */
 import type { ReadableStream } from 'node:stream/web';

@@ -1,5 +1,5 @@
 /**
- * The messages API (README "HTTP API"), function-key protected: enqueue one message, read one
+ * The messages API (docs/api.md), function-key protected: enqueue one message, read one
  * delivery status, list recent deliveries. Thin: the logic is in `shared/delivery/`.
  */
 import type { HttpHandler } from '@azure/functions';

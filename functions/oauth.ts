@@ -15,14 +15,13 @@
  * cannot be framed: consent runs top-level only (RFC 9700 section 4.7's clickjacking advice).
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
 import { MailerError } from '@shared/errors';
 import { browserCookie, browserSecretOf, newBrowserSecret } from '@shared/consent/browser';
 import type { ConsentResult } from '@shared/consent/callback';
 import { confirmPage } from '@shared/consent/confirmPage';
+import { parseConfirmation } from '@shared/consent/confirmForm';
 import { consentAnswer } from '@shared/consent/resultPage';
 import { getServices } from '@shared/services';
-import { ORG_ID_PATTERN } from '@shared/senders/model';
 import { logEvent } from '@shared/telemetry/log';
 import { handle, readText } from './http';
 import { defineHttp } from './registry';
@@ -78,17 +77,9 @@ export const oauthCallback: HttpHandler = handle(async (request) => {
   return answerOf(result, result.next ? 'consent.continued' : 'consent.signed_in');
 });
 
-const confirmationSchema = z.object({
-  orgId: z.string().regex(ORG_ID_PATTERN),
-  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
-  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  decision: z.enum(['confirm', 'cancel']),
-});
-
 export const oauthConfirm: HttpHandler = handle(async (request) => {
-  const parsed = confirmationSchema.safeParse(Object.fromEntries(await formParams(request)));
-  if (!parsed.success) throw new MailerError('BAD_REQUEST', 'The confirmation form is incomplete or not ours; nothing was saved.');
-  const result = await getServices().consentCallback.confirm(parsed.data, cookieOf(request));
+  const answer = parseConfirmation(await formParams(request));
+  const result = await getServices().consentCallback.confirm(answer, cookieOf(request));
   return answerOf(result, result.cancelled ? 'consent.cancelled' : 'consent.completed');
 });
 

@@ -1,5 +1,5 @@
 /**
- * The sender API (README "HTTP API"), function-key protected. Thin: each route reads its input,
+ * The sender API (docs/api.md), function-key protected. Thin: each route reads its input,
  * calls the sender service (shared/senders/service.ts) and answers JSON.
  */
 import type { HttpHandler, HttpRequest } from '@azure/functions';

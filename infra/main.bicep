@@ -247,4 +247,3 @@ output MICROSOFT_CLIENT_ID string = microsoftClientId
 output MICROSOFT_DIRECTORY_CLIENT_ID string = microsoftDirectoryClientId
 // Every Key Vault reference the app settings hold, as SETTING=secret-name pairs: the hook checks each.
 output KEY_VAULT_REFERENCES string = api.outputs.keyVaultReferences
-output KEY_VAULT_SECRET_STATE_SIGNING_KEY string = secretNames.stateSigningKey

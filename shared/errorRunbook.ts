@@ -7,7 +7,7 @@
 import type { ErrorCode } from './errors';
 
 /** Who fixes it: the org's admin, the platform operator, the SaaS calling the API, a webhook receiver, or nobody (it heals). */
-export type RunbookActor = 'admin' | 'operator' | 'SaaS' | 'SaaS/admin' | 'receiver' | 'none';
+export type RunbookActor = 'admin' | 'operator' | 'operator/admin' | 'SaaS' | 'SaaS/admin' | 'receiver' | 'none';
 
 export interface RunbookEntry {
   who: RunbookActor;
@@ -346,21 +346,21 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   CONSENT_BROWSER_MISMATCH: {
     who: 'admin',
-    means: "the provider's answer came back to a browser without the cookie our start page set (a forwarded link, or another browser)",
-    seen: '403 on the callback or the confirmation; nothing saved',
-    act: 'the admin starts again from the settings page in the browser that finishes the consent',
+    means: "the provider's answer or the Confirm came from another browser than the one that opened the consent link (no binding cookie, or another)",
+    seen: '403 on the callback or the confirmation',
+    act: 'start again from the settings page in one browser; never forward consent links ([security.md](../security.md))',
   },
   CONSENT_LINK_CLAIMED: {
     who: 'admin',
-    means: 'a second browser opened a consent link that another browser had already opened',
-    seen: '409 on the consent start page',
-    act: 'the admin asks for a new link; links must not be forwarded',
+    means: 'a consent link was opened in a second browser after a first one claimed it',
+    seen: '409 at `/api/oauth/start`',
+    act: 'ask for a new link in the browser that will finish the consent',
   },
   CONSENT_FRAMED: {
     who: 'admin',
-    means: 'a consent start was loaded inside a frame (Sec-Fetch-Dest not `document`)',
-    seen: '400 on the consent start page',
-    act: 'open the link in its own tab; the settings page opens consent top-level',
+    means: 'a consent link was opened inside a frame',
+    seen: '400 at `/api/oauth/start`',
+    act: 'open the link in its own tab (the settings page does this when it is embedded)',
   },
   CONSENT_NOT_ADMIN: {
     who: 'admin',
@@ -444,7 +444,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     who: 'operator',
     means: 'an `application` connection was asked for but `MICROSOFT_DIRECTORY_CLIENT_ID` is not set',
     seen: '422 on create',
-    act: 'register the directory app (infra/README.md) and set both settings, or use `delegated`',
+    act: 'register the directory app ([infra/README.md](../../infra/README.md#optional-the-directory-app-application-directory-connections)), `azd env set MICROSOFT_DIRECTORY_CLIENT_ID <id>`, `azd provision`, store its secret; or use `delegated`',
   },
   TOO_MANY_DIRECTORY_CONNECTIONS: {
     who: 'admin',
@@ -471,10 +471,10 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     act: 'admin reconnects (POST .../consent-link)',
   },
   DIRECTORY_API_DISABLED: {
-    who: 'admin',
-    means: 'Google `accessNotConfigured`: the Admin SDK API is off in the Cloud project',
+    who: 'operator/admin',
+    means: "Google `accessNotConfigured`: the Admin SDK API is off in the Cloud project the calls go through: the platform's own project for `oauth` connections (operator), the customer's service-account project for `service_account` (admin)",
     seen: '422 on create; `lastError`',
-    act: 'enable "Admin SDK API" in the Cloud project',
+    act: '`oauth`: the operator enables "Admin SDK API" in the platform Google project and adds the directory scopes ([infra/README.md](../../infra/README.md#google-project-for-directory-connections)); `service_account`: the customer enables it in their project (the hint says which)',
   },
   DIRECTORY_GROUP_NOT_FOUND: {
     who: 'SaaS',
@@ -487,6 +487,12 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     means: 'the group (nested groups included) has more users than `DIRECTORY_GROUP_MAX_RECIPIENTS`, or groups and addresses add up to more distinct recipients',
     seen: '422 at enqueue; or a `failed` parent row when it grew before send time',
     act: 'send to smaller groups; raise the setting if the volume is intended',
+  },
+  DIRECTORY_TOO_MANY_GROUPS: {
+    who: 'SaaS',
+    means: 'a message names more than 20 different `{ group }` entries (repeats of one group count once)',
+    seen: '422 at enqueue',
+    act: 'send to fewer groups, or split the message',
   },
   DIRECTORY_GROUP_EMPTY: {
     who: 'SaaS',

@@ -158,12 +158,14 @@ export const ERROR_CODES = {
   DIRECTORY_REAUTH_REQUIRED: spec('auth', false, 422,
     'The saved sign-in for the directory no longer works (revoked, expired, or the password changed: invalid_grant). Use "Reconnect" on the connection (POST .../consent-link) and sign in again as an administrator.'),
   DIRECTORY_API_DISABLED: spec('permission', false, 422,
-    'The Admin SDK API is not enabled in the Google Cloud project of this service account or client (accessNotConfigured). In the Google Cloud console, APIs & Services > Library, enable "Admin SDK API", wait a few minutes, and try again.'),
+    'The Admin SDK API is not enabled in the Google Cloud project the directory calls go through (accessNotConfigured). For a service_account connection that is your own service account\'s project: in the Google Cloud console, APIs & Services > Library, enable "Admin SDK API", wait a few minutes, and try again. For an oauth connection it is the platform\'s own Google project, which only the platform operator can fix: tell them (infra/README.md, Google project for directory connections).'),
   // Sending to a directory group (shared/delivery/groupFanout.ts)
   DIRECTORY_GROUP_NOT_FOUND: spec('input', false, 422,
     'No group with this id or mail is in the synced copy of the organization\'s directory (or in the named connection). Check the group id or mail (GET /api/orgs/{orgId}/directory/groups lists them), or sync the connection if the group was created recently.'),
   DIRECTORY_GROUP_TOO_LARGE: spec('input', false, 422,
     'The group has more members than one message may be sent to (DIRECTORY_GROUP_MAX_RECIPIENTS, 1,000 by default), nested groups included. Send to smaller groups, or ask the operator to raise the setting.'),
+  DIRECTORY_TOO_MANY_GROUPS: spec('input', false, 422,
+    'One message may name at most 20 different directory groups (the same group named again counts once). Send to fewer groups, or split the message.'),
   DIRECTORY_GROUP_EMPTY: spec('input', false, 422,
     'After expanding the groups, no one is left to send to: every member is disabled or has no mail address. Check the group\'s members in the directory.'),
   // Webhooks

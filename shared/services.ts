@@ -33,6 +33,7 @@ import { createConsentCallback, type ConsentCallback } from './consent/callback'
 import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
 import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
 import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
+import { rememberGroupMembers } from './directory/memberMemo';
 import { checkHealth, createHealthProbe, type HealthAnswer } from './health';
 
 export interface Services extends SenderServices, DirectoryConnectionServices, DirectoryCopyServices {
@@ -121,8 +122,9 @@ export function createServices(config: Readonly<Config>): Services {
       sender: services.senderService.applyConsent,
       directory: directory.directoryConnections.applyConsent,
     }),
-    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts).
-    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: copy.directoryReader, clock: Date.now }),
+    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts);
+    // the enqueue-time check and the send-time expansion share one reading of a group's members.
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: rememberGroupMembers(copy.directoryReader), clock: Date.now }),
     events,
     webhooks,
     domainChecks,

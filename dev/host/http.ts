@@ -17,7 +17,7 @@ import { ErrorCode, MailerError } from '@shared/errors';
 import { createInvocationContext, describeError, HostLog } from './invocation';
 import { byHostOrder } from './conformance';
 import { RouteTemplate } from './routes';
-import { hostHeaders, hostQuery } from './rpcHttp';
+import { hostHeaders, hostQuery, streamedParams } from './rpcHttp';
 
 export const AZURE_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
 
@@ -165,7 +165,9 @@ export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessa
     // Headers as the host copies them into the trigger metadata; with enableHttpStream `@azure/functions`
     // reads the query from the forwarded URL, otherwise from the host's RpcHttp map
     // (src/http/HttpRequest.ts `createStreamRequest` of Azure/azure-functions-nodejs-library).
-    const init = { method, url: url.toString(), headers: hostHeaders(req), params, ...(HTTP_STREAMING ? {} : { query: hostQuery(url) }) };
+    const init = HTTP_STREAMING
+      ? { method, url: url.toString(), headers: hostHeaders(req), params: streamedParams(url, params) }
+      : { method, url: url.toString(), headers: hostHeaders(req), params, query: hostQuery(url) };
     const overflow: Overflow = { hit: false };
     let request: HttpRequest;
     try {

@@ -24,3 +24,21 @@ export function hostQuery(url: URL): Record<string, string> {
   for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key).join(',');
   return query;
 }
+
+/**
+ * `request.params` as a streamed request gets it: `@azure/functions` takes every string of the trigger's
+ * binding data but Query and Headers (src/http/HttpRequest.ts `createStreamRequest`), and the host
+ * fills that data with each query parameter but `code` (values joined with ","), then the route values
+ * over them, in one case-insensitive dictionary that keeps the first spelling of a key
+ * (`GetRequestBindingData` in src/WebJobs.Extensions.Http/HttpTriggerAttributeBindingProvider.cs of
+ * Azure/azure-webjobs-sdk-extensions). So `?status=x` shows up as a parameter, and `?OrgId=x` on a
+ * route with `{orgId}` leaves the route's value under the name `OrgId`.
+ */
+export function streamedParams(url: URL, routeParams: Record<string, string>): Record<string, string> {
+  const entries = new Map<string, [string, string]>();
+  const put = (key: string, value: string) => entries.set(key.toLowerCase(), [entries.get(key.toLowerCase())?.[0] ?? key, value]);
+  for (const [key, value] of Object.entries(hostQuery(url))) if (key.toLowerCase() !== 'code') put(key, value);
+  for (const [key, value] of Object.entries(routeParams)) put(key, value);
+  return Object.fromEntries(entries.values());
+}
+

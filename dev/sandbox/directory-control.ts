@@ -13,6 +13,8 @@
  *   POST   /_sandbox/directory/{dir}/groups/{id}/members      add a member: { id } (a user or group id / mail)
  *   DELETE /_sandbox/directory/{dir}/groups/{id}/members/{memberId}
  *   POST   /_sandbox/directory/{dir}/grow                     { users: N, group?: id } -> { added, users }: N live users in total
+ *   POST   /_sandbox/directory/{dir}/grow-groups              { groups: N, membersPerGroup: M } -> { added, groups }: N generated groups of M users each
+ *   GET    /_sandbox/directory/{dir}/export                   { users, groups (with members) }: every live object
  *   POST   /_sandbox/directory/{dir}/expire-delta-tokens      every delta/next link handed out so far answers 410
  *   POST   /_sandbox/directory/{dir}/admin-sdk                { enabled: false, project?: "platform" | "fabrikam-project" } (default both) -> accessNotConfigured
  *   POST   /_sandbox/directory/throttle                       { provider: "microsoft" | "google", count?: 1, retryAfter?: "2" } -> 201 fault (429s)
@@ -24,7 +26,7 @@
  */
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import {
-  addGroup, addMember, addUser, changeUser, Directory, directoryOf, DirUser, expireDeltaTokens, findDirGroup, findDirUser, grow, liveGroups, liveUsers,
+  addGroup, addMember, addUser, changeUser, Directory, directoryOf, DirUser, expireDeltaTokens, exportDirectory, findDirGroup, findDirUser, grow, growGroups, liveGroups, liveUsers,
   removeGroup, removeMember, removeUser, UserInput, ADMIN_SDK_PROJECTS,
 } from './directory-world';
 
@@ -162,6 +164,13 @@ export function registerDirectoryControl(sandbox: Sandbox): void {
     const result = grow(dir, input.users, input.group);
     return typeof result === 'string' ? bad(result) : { status: 200, body: result };
   }));
+  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/grow-groups', withDir((req, dir) => {
+    const input = req.json() ?? {};
+    if (!Number.isInteger(input.groups) || input.groups < 1 || input.groups > 20_000) return bad('groups must be a whole number 1-20000');
+    if (!Number.isInteger(input.membersPerGroup) || input.membersPerGroup < 0 || input.membersPerGroup > 1000) return bad('membersPerGroup must be a whole number 0-1000');
+    return { status: 200, body: growGroups(dir, input.groups, input.membersPerGroup) };
+  }));
+  sandbox.route('*', 'GET', '/_sandbox/directory/:dir/export', withDir((_req, dir) => ({ status: 200, body: exportDirectory(dir) })));
   sandbox.route('*', 'POST', '/_sandbox/directory/:dir/expire-delta-tokens', withDir((_req, dir) => {
     expireDeltaTokens(dir);
     return { status: 204 };

@@ -243,6 +243,33 @@ export function grow(dir: Directory, total: number, groupId?: string): { added: 
 }
 
 /**
+ * Adds `count` generated groups (`group0001@domain`), each with `perGroup` members taken in turn from
+ * the live users, so every user belongs to about count * perGroup / users groups. Groups made in one
+ * pass, at one version (a scale world for the sync tests and the bench).
+ */
+export function growGroups(dir: Directory, count: number, perGroup: number): { added: number; groups: number } {
+  const users = liveUsers(dir);
+  const version = bump(dir);
+  let next = 0;
+  for (let n = 1; n <= count; n++) {
+    const id = `98000000-0000-4000-8000-${String(dir.nextSeq).padStart(12, '0')}`;
+    const members = new Set<string>();
+    for (let m = 0; m < perGroup && users.length; m++) members.add(users[next++ % users.length].id);
+    const tag = String(dir.nextSeq).padStart(5, '0');
+    dir.groups.set(id, { id, name: `Group ${tag}`, mail: `group${tag}@${dir.domain}`, members, memberLog: [...members].map((m) => ({ version, id: m })), seq: dir.nextSeq++, version });
+  }
+  return { added: count, groups: liveGroups(dir).length };
+}
+
+/** Every live user and group, memberships included (the tests compare a synced copy with it). */
+export function exportDirectory(dir: Directory): { users: DirUser[]; groups: Array<{ id: string; name: string; mail?: string; members: string[] }> } {
+  return {
+    users: liveUsers(dir),
+    groups: liveGroups(dir).map((g) => ({ id: g.id, name: g.name, mail: g.mail, members: [...g.members] })),
+  };
+}
+
+/**
  * One keyset page: the first `size` items after `after` (by `seq`) that pass `keep`, and whether
  * more follow. `items` must come in `seq` order (a directory's maps do: insertion order); nothing is
  * copied, so paging 10,000 users allocates only the page (the bench measures RSS with the sandbox in-process).

@@ -48,6 +48,11 @@ interface GraphState {
    * recipient-less probe does NOT prove.
    */
   recipientsFirst: boolean;
+  /**
+   * Tenants whose sendMail refuses `internetMessageId` (400 naming it). Whether the real sendMail does
+   * is not documented either way (docs/providers.md); code and text of this answer are unconfirmed.
+   */
+  refuseMessageIdTenants: Set<string>;
 }
 
 const SEND_MAIL_PROPERTIES = new Set(['message', 'saveToSentItems']);
@@ -162,10 +167,11 @@ const noRecipients = (sandbox: Sandbox, req: SandboxRequest) =>
   answer(sandbox, req, 400, 'ErrorInvalidRecipients', "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
 
 export function registerGraph(sandbox: Sandbox): void {
-  const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map(), highWater: new Map(), recipientsFirst: false };
+  const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map(), highWater: new Map(), recipientsFirst: false, refuseMessageIdTenants: new Set() };
   sandbox.onReset(() => {
     state.limits = { ...DEFAULT_LIMITS };
     state.recipientsFirst = false;
+    state.refuseMessageIdTenants.clear();
     state.inFlight.clear();
     state.accepted.clear();
     state.highWater.clear();
@@ -181,6 +187,9 @@ export function registerGraph(sandbox: Sandbox): void {
     const body = readBody(req);
     if (typeof body === 'string') return answer(sandbox, req, 400, 'RequestBodyRead', body);
 
+    if (body.message.internetMessageId !== undefined && state.refuseMessageIdTenants.has(caller.tenantId)) {
+      return answer(sandbox, req, 400, 'ErrorInvalidProperty', "The property 'InternetMessageId' can be set only on a draft message.");
+    }
     if (state.recipientsFirst && !hasRecipients(body)) return noRecipients(sandbox, req);
     const world = sandbox.microsoft;
     const denied = () => answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
@@ -270,6 +279,12 @@ export function registerGraph(sandbox: Sandbox): void {
   sandbox.route('graph', 'POST', '/v1.0/users/:user/sendMail', (req) => sendMail(req, req.params.user));
 
   sandbox.route('*', 'GET', '/_sandbox/graph/limits', () => ({ status: 200, body: state.limits }));
+  sandbox.route('*', 'POST', '/_sandbox/graph/refuse-internet-message-id', (req) => {
+    const tenantIds = req.json()?.tenantIds;
+    if (!Array.isArray(tenantIds) || !tenantIds.every((t) => typeof t === 'string')) return { status: 400, body: { error: 'tenantIds must be a list of tenant ids' } };
+    state.refuseMessageIdTenants = new Set(tenantIds as string[]);
+    return { status: 200, body: { tenantIds } };
+  });
   sandbox.route('*', 'POST', '/_sandbox/graph/check-order', (req) => {
     const recipientsFirst = req.json()?.recipientsFirst;
     if (typeof recipientsFirst !== 'boolean') return { status: 400, body: { error: 'recipientsFirst must be true or false' } };

@@ -96,7 +96,7 @@ export interface LoggedRequest {
   faulted?: string;
 }
 
-/** A message a mail service accepted, as the sandbox keeps it (README "The cloud sandbox"). */
+/** A message a mail service accepted, as the sandbox keeps it (docs/development.md, "The cloud sandbox"). */
 export interface AcceptedMessage {
   id: string;
   at: string;

@@ -26,7 +26,7 @@ export const DIRECTORY_APP_SECRET = 'directory-secret';
 export const CONTOSO_APP_ID = '22222222-2222-4222-8222-222222222222';
 export const CONTOSO_APP_SECRET = 'contoso-app-secret';
 export const CONTOSO_EXPIRED_SECRET = 'contoso-expired-secret';
-/** The platform app's registered redirect URI for `npm start` (README "Settings": PUBLIC_BASE_URL + path). */
+/** The platform app's registered redirect URI for `npm start` (docs/reference/settings.md: PUBLIC_BASE_URL + path). */
 export const PLATFORM_REDIRECT_URI = 'http://localhost:7071/api/oauth/microsoft/callback';
 /**
  * The user-assigned managed identity of the function app in Azure, as a federated identity

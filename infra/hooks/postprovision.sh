@@ -29,8 +29,7 @@ fail() {
 }
 
 for name in AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME AZURE_KEY_VAULT_NAME AZURE_TENANT_ID PUBLIC_BASE_URL \
-  MICROSOFT_CREDENTIAL KEY_VAULT_REFERENCES \
-  KEY_VAULT_SECRET_STATE_SIGNING_KEY AZURE_MANAGED_IDENTITY_PRINCIPAL_ID; do
+  MICROSOFT_CREDENTIAL KEY_VAULT_REFERENCES AZURE_MANAGED_IDENTITY_PRINCIPAL_ID; do
   eval "value=\${$name:-}"
   [ -n "$value" ] || fail "$name is not set. azd sets it from the Bicep outputs: run 'azd provision' first."
 done
@@ -71,8 +70,16 @@ secret_state() {
   done
 }
 
+# The vault secret an app setting references, from KEY_VAULT_REFERENCES (SETTING=secret-name pairs).
+referenced_secret() {
+  for reference in $KEY_VAULT_REFERENCES; do
+    [ "${reference%%=*}" = "$1" ] && echo "${reference#*=}" && return 0
+  done
+  fail "KEY_VAULT_REFERENCES names no secret for $1. Run 'azd provision' with the current infra/ first."
+}
+
 ensure_state_signing_key() {
-  name=$KEY_VAULT_SECRET_STATE_SIGNING_KEY
+  name=$(referenced_secret STATE_SIGNING_KEY)
   # Assigned first: `set -e` stops the script when secret_state fails, which a test inside [ ] would hide.
   state=$(secret_state "$name")
   if [ "$state" = present ]; then
@@ -178,5 +185,5 @@ fi
 cat <<EOF
 
 Next: 'azd deploy' (if this was 'azd provision'), then open $PUBLIC_BASE_URL/api/health
-and configure the default sender with PUT /api/orgs/_default/sender (README "Deploy to Azure").
+and configure the default sender with PUT /api/orgs/_default/sender (infra/README.md).
 EOF

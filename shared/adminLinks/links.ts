@@ -1,5 +1,5 @@
 /**
- * Admin links (README "HTTP API", `POST /orgs/{orgId}/admin-links`): the SaaS backend, holding the
+ * Admin links (docs/api.md, `POST /orgs/{orgId}/admin-links`): the SaaS backend, holding the
  * function key, asks for a short-lived link to the settings page of ONE org and hands it to that
  * org's admin. The page then acts for that org only, with the token of the link and never the key.
  */

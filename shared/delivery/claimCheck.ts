@@ -1,5 +1,5 @@
 /**
- * The claim check (README "Delivery, retries and fairness"): a message whose queue text (Base64 JSON) would exceed
+ * The claim check (docs/delivery.md): a message whose queue text (Base64 JSON) would exceed
  * CLAIM_CHECK_THRESHOLD_BYTES is stored as a blob in `payloads` and only `{v, id, orgId,
  * payloadRef}` travels on the queue. Used by the enqueue API and the typed client alike.
  */

@@ -21,9 +21,10 @@ export interface DeliveryStore extends Pick<DeliveryRows, 'get' | 'create' | 're
   list(orgId: string, options?: ListOptions): Promise<{ items: DeliveryRecord[]; cursor?: string }>;
 }
 
-export function deliveriesOver(rows: DeliveryRows): DeliveryStore {
+/** `clock` is the time of a write made without its own `now`. */
+export function deliveriesOver(rows: DeliveryRows, clock: () => number = Date.now): DeliveryStore {
   async function transition(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges = {}, options: TransitionOptions = {}): Promise<DeliveryRecord> {
-    const next = nextRow(current, to, changes, options);
+    const next = nextRow(current, to, changes, { ...options, now: options.now ?? clock() });
     const written = await rows.replaceIfMatch(current, next);
     if ('refused' in written) throw new DeliveryTransitionError(written.refused, current.status, to, current);
     return { ...next, etag: written.etag };
@@ -35,9 +36,9 @@ export function deliveriesOver(rows: DeliveryRows): DeliveryStore {
     remove: rows.remove,
     list: rows.list,
     transition,
-    claim: (current, owner, leaseMs, changes = {}, now = Date.now()) =>
+    claim: (current, owner, leaseMs, changes = {}, now = clock()) =>
       transition(current, 'sending', { ...changes, ...claimChanges(current.attempts, owner, leaseMs, now) }, { owner, now }),
-    async claimNew(init, owner, leaseMs, changes = {}, now = Date.now()) {
+    async claimNew(init, owner, leaseMs, changes = {}, now = clock()) {
       const row = newSendingRow(init, owner, leaseMs, changes, now);
       const written = await rows.insert(row);
       if ('refused' in written) throw new DeliveryTransitionError('stale', undefined, 'sending');

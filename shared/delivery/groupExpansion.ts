@@ -2,7 +2,7 @@
  * Expanding a message's `{ group }` recipients from the synced directory copy into the final
  * recipients, each of whom gets a copy of the message addressed to them alone (groupFanout.ts).
  *
- * The rule for mixing (README "Sending to a directory group"): every final recipient, whether named
+ * The rule for mixing (docs/delivery.md, "Sending to a directory group"): every final recipient, whether named
  * in to, cc or bcc, by address or through a group, gets ONE copy with only themselves in `to`; cc
  * and bcc lose their meaning, since nobody sees anybody else. Addresses are deduplicated
  * case-insensitively (explicit entries first, then groups in the order named); disabled accounts and
@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { DirectoryReader, DirectoryUser } from '../directory/model';
 import { MailerError } from '../errors';
 import { MAX_SKIPPED_IDS, ResolvedGroup } from '../model/group';
+import { distinctGroupRefs } from './groupRefs';
 import { AddressEntry, isGroupRef, Message } from './schema';
 
 export interface FinalRecipient {
@@ -33,8 +34,9 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f\u2028\u2029]/g;
 const displayName = (name: string): string | undefined => name.replace(CONTROL_CHARS, ' ').trim().slice(0, 256) || undefined;
 
 /**
- * The final recipients of `message`. Throws DIRECTORY_GROUP_NOT_FOUND for a group the copy does not
- * hold, DIRECTORY_GROUP_TOO_LARGE past `limit` (the reader stops a group past it; the distinct
+ * The final recipients of `message`, each distinct group expanded once. Throws
+ * DIRECTORY_TOO_MANY_GROUPS past MAX_GROUP_ENTRIES distinct groups (before any read),
+ * DIRECTORY_GROUP_NOT_FOUND for a group the copy does not hold, DIRECTORY_GROUP_TOO_LARGE past `limit` (the reader stops a group past it; the distinct
  * total is held to it too), and lets the reader's transient errors (Storage) through.
  */
 export async function expandRecipients(message: Pick<Message, 'orgId' | 'to' | 'cc' | 'bcc'>, reader: DirectoryReader, limit: number): Promise<Expansion> {
@@ -52,11 +54,13 @@ export async function expandRecipients(message: Pick<Message, 'orgId' | 'to' | '
   const groups: ResolvedGroup[] = [];
   const disabled = new Set<string>();
   const noMail = new Set<string>();
-  for (const entry of entries.filter(isGroupRef)) {
+  for (const entry of distinctGroupRefs(message)) {
     const found = await reader.findGroup(message.orgId, entry.group, entry.connection);
     if (!found) {
       throw new MailerError('DIRECTORY_GROUP_NOT_FOUND', `The group "${entry.group.slice(0, 100)}" is not in the organization's synced directory${entry.connection ? ` (connection ${entry.connection})` : ''}.`);
     }
+    // The same group named by id and by mail: expanded once.
+    if (groups.some((g) => g.connection === found.connectionId && g.groupId === found.group.id)) continue;
     groups.push({ ref: entry.group, connection: found.connectionId, groupId: found.group.id, name: found.group.name });
     const users: DirectoryUser[] = await reader.transitiveUsers(message.orgId, found.connectionId, found.group.id, limit);
     if (users.length > limit) throw tooLarge(found.group.name, users.length, limit);

@@ -1,5 +1,5 @@
 /**
- * Sending to a directory group (README "Sending to a directory group"). The worker hands a message
+ * Sending to a directory group (docs/delivery.md, "Sending to a directory group"). The worker hands a message
  * naming `{ group }` recipients here instead of to a provider:
  *
  *   1. expand (the first claim): claim the parent row, expand the groups from the synced copy

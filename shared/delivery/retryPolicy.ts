@@ -1,5 +1,5 @@
 /**
- * When to try a message again, and when to give up (README "Delivery, retries and fairness").
+ * When to try a message again, and when to give up (docs/delivery.md).
  *
  * A transient failure is retried through a NEW queue message with a visibility delay, never by
  * throwing: the host's own retries would burn the dequeue count and send the message to the poison

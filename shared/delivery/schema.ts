@@ -1,5 +1,5 @@
 /**
- * The message schema (README "Delivery, retries and fairness"), version 1, validated with zod at every entry point: the
+ * The message schema (docs/delivery.md), version 1, validated with zod at every entry point: the
  * HTTP enqueue API, the typed client and the queue worker. A message has NO `from`: the sender comes
  * only from the org's saved configuration, so a message cannot choose to send from the CEO's mailbox.
  *

@@ -1,5 +1,5 @@
 /**
- * The arithmetic of per-mailbox scheduling (README "Per-mailbox limits and fairness"). Each
+ * The arithmetic of per-mailbox scheduling (docs/delivery.md, "Per-mailbox limits and fairness"). Each
  * sender mailbox has a "next free slot" time; a message takes the next free slot and moves it one
  * interval on, so a flood of one org is laid out over the future at the mailbox's rate instead of
  * sitting in the queue in front of other orgs' messages. Exchange Online accepts about 30 messages

@@ -1,5 +1,5 @@
 /**
- * The outbox worker: one queue message in, one delivery moved forward (README "Delivery, retries and fairness").
+ * The outbox worker: one queue message in, one delivery moved forward (docs/delivery.md).
  *
  *   read envelope -> delivery row (created if the message came straight from the typed client)
  *   -> drop duplicates of final rows, defer copies that are early or under another worker's lease

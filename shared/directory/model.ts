@@ -135,6 +135,8 @@ export interface DirectoryAccess {
   accessToken(signal?: AbortSignal): Promise<string>;
   /** Google: the `customer` to list (`my_customer` for the admin's own account). */
   customer?: string;
+  /** Google: whose Cloud project the Admin SDK calls go through (oauth: the platform's; service_account: the customer's), so an error names who can fix it. */
+  googleProject?: 'platform' | 'customer';
 }
 
 /** What the sync needs from the connections part. */

@@ -19,8 +19,12 @@ export const MAX_PAGE = 200;
 export const SCAN_BUDGET = 5000;
 /** A transitive listing resolves at most this many users (far above any group a message may go to). */
 export const TRANSITIVE_MAX = 50_000;
-/** Below this many ids, point reads; above, one scan of the connection's users is cheaper. */
-const POINT_READS_MAX = 50;
+/**
+ * Users are read by key (PartitionKey + RowKey point reads, the cheapest Table query:
+ * https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query), this many in
+ * flight: the cost follows the group's size, never the size of the connection's directory.
+ */
+const POINT_READS_IN_FLIGHT = 16;
 
 export type ListedUser = DirectoryUser & { connectionId: string };
 export type ListedGroup = DirectoryGroup & { connectionId: string };
@@ -114,14 +118,13 @@ export function createDirectoryReader(store: DirectoryStore, cursors: CursorCode
 
   /** The users of these ids that are in the copy (a membership may name a user removed since). */
   async function usersOf(orgId: string, connectionId: string, ids: string[]): Promise<DirectoryUser[]> {
-    if (ids.length <= POINT_READS_MAX) {
-      const found = await Promise.all(ids.map((id) => store.getUser(orgId, connectionId, id)));
-      return found.filter((user): user is DirectoryUser => user !== undefined);
-    }
-    const wanted = new Set(ids);
-    const byId = new Map<string, DirectoryUser>();
-    for await (const row of store.scan(orgId, 'user', { connectionId })) if (wanted.has(row.value.id)) byId.set(row.value.id, row.value);
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    const found: Array<DirectoryUser | undefined> = [];
+    let next = 0;
+    const readNext = async () => {
+      for (let i = next++; i < ids.length; i = next++) found[i] = await store.getUser(orgId, connectionId, ids[i]);
+    };
+    await Promise.all(Array.from({ length: Math.min(POINT_READS_IN_FLIGHT, ids.length) }, readNext));
+    return found.filter((user): user is DirectoryUser => user !== undefined);
   }
 
   const tooLarge = (groupId: string, max: number) => () =>

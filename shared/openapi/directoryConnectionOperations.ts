@@ -1,4 +1,4 @@
-/** The directory connections routes' notes for the OpenAPI document (see operations.ts); README "Directory connections". */
+/** The directory connections routes' notes for the OpenAPI document (see operations.ts); docs/directory.md. */
 import type { OperationDoc } from './operationTypes';
 
 const create: OperationDoc = {

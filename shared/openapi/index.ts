@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document of the HTTP API (README "HTTP API"), built from the code's own sources
+ * The OpenAPI 3.1 document of the HTTP API (docs/api.md), built from the code's own sources
  * so it cannot drift: the routes from the function registry (passed in: shared/ never imports
  * functions/), the bodies from the zod schemas the handlers validate with (schemas.ts), the error
  * envelope and its codes from the error registry, and the per-route notes in operations.ts.

@@ -17,7 +17,7 @@ const LOCATION = { Location: 'Where the delivery status of the message can be re
 
 const putSender = (summary: string): OperationDoc => ({
   summary,
-  description: 'Flat JSON per provider and mode (README "Sending from Microsoft 365" and "Sending from Google"). Saving makes the sender a draft; a locked (active) sender answers 409 until reset. Secrets go to Key Vault and are never returned.',
+  description: 'Flat JSON per provider and mode (docs/senders.md). Saving makes the sender a draft; a locked (active) sender answers 409 until reset. Secrets go to Key Vault and are never returned.',
   tag: 'sender',
   body: { schema: 'SenderInput', required: true },
   answers: { 200: senderView('The saved configuration (status draft)') },

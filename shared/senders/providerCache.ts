@@ -2,7 +2,7 @@
  * One `MailProvider` per sender credential (`credentialKey`: org, sender key, version, secret names),
  * shared by delivery, Test connection and Save and test. The provider holds the credential and its token, so a cached provider means the token
  * endpoint and Key Vault are not touched per message; a save, reset or re-consent moves `version`
- * forward, so the next message builds a fresh provider from the new config (README "Delivery, retries and fairness").
+ * forward, so the next message builds a fresh provider from the new config (docs/delivery.md).
  */
 import { boundedCache } from '../cache/bounded';
 import { createProvider } from '../providers';

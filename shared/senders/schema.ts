@@ -1,5 +1,5 @@
 /**
- * Validation of `PUT /orgs/{orgId}/sender` (README "Sending from Microsoft 365" and "Sending from Google": flat JSON, per-mode fields) and of
+ * Validation of `PUT /orgs/{orgId}/sender` (docs/senders.md: flat JSON, per-mode fields) and of
  * the other sender API bodies. Every problem is reported at once as a 422 with `fields`
  * (field -> what is wrong), and nothing is stored unless the whole body is valid.
  */

@@ -1,5 +1,5 @@
 /**
- * The sender API's logic (README "HTTP API"): save, view, consent, Test connection, Save and
+ * The sender API's logic (docs/api.md): save, view, consent, Test connection, Save and
  * test, reset, delete, and the lifecycle draft -> active (locked) -> needs_attention -> active.
  *
  * Secrets go only to Key Vault, under `secretName(orgId, purpose, generation)`; the row keeps the

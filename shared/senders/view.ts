@@ -1,5 +1,5 @@
 /**
- * The config view of `GET /orgs/{orgId}/sender` (README "HTTP API"): everything an admin needs to
+ * The config view of `GET /orgs/{orgId}/sender` (docs/api.md): everything an admin needs to
  * see, and by construction nothing secret: it is built field by field from the row, which holds
  * only Key Vault references and hints, and the references themselves are not shown either.
  */

@@ -15,7 +15,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import { partitionOf, prefixEnd } from './directoryRows';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
-import { storageFailure } from './storageErrors';
+import { storageFailure, storageStatus } from './storageErrors';
 
 const CHUNK_CHARS = 30_000;
 const BATCH_LIMIT = 100;
@@ -95,7 +95,12 @@ export function createDirectorySeenLog(storage: StorageClients): DirectorySeenLo
       try {
         const actions: TransactionAction[] = [];
         for await (const row of range(pk, SEEN_PREFIX, ['RowKey'])) actions.push(['delete', { partitionKey: pk, rowKey: String(row.rowKey) }]);
-        await inBatches(await table(), actions);
+        await inBatches(await table(), actions).catch(async (error: unknown) => {
+          // Another clear took some rows first (a batch is all-or-nothing): delete one by one, gone rows ignored.
+          if (storageStatus(error) !== 404) throw error;
+          const client = await table();
+          for (const [, entity] of actions) await client.deleteEntity(entity.partitionKey, entity.rowKey).catch((e: unknown) => { if (storageStatus(e) !== 404) throw e; });
+        });
       } catch (error) {
         throw storageFailure(error, `clear the listed pages of ${connectionId}`);
       }

@@ -1,6 +1,6 @@
 /**
  * Every queue, table and blob container name the code uses: the single source that the stores,
- * the local host, the infra test (infra/ must create each one) and the README read.
+ * the local host, the infra test (infra/ must create each one) and the docs read.
  * Append new names to the right object; nothing else in the code spells a name out.
  *
  * Azure naming rules (https://learn.microsoft.com/rest/api/storageservices/naming-queues-and-metadata,
@@ -11,7 +11,7 @@
  */
 
 export const QUEUES = {
-  /** Messages to deliver (README "Delivery, retries and fairness"). */
+  /** Messages to deliver (docs/delivery.md). */
   outbox: 'outbox',
   /** Where the Functions host moves an outbox message after maxDequeueCount failures. */
   outboxPoison: 'outbox-poison',
@@ -27,7 +27,7 @@ export const QUEUES = {
   directorySync: 'directory-sync',
   /**
    * The express lane: messages due at once when accepted (their mailbox has no backlog), so they never
-   * wait behind other mailboxes' due floods in `outbox` (README "Per-mailbox limits and fairness").
+   * wait behind other mailboxes' due floods in `outbox` (docs/delivery.md, "Per-mailbox limits and fairness").
    */
   outboxExpress: 'outbox-express',
   outboxExpressPoison: 'outbox-express-poison',

@@ -1,7 +1,7 @@
 /**
  * Claim-check payloads in blob container `payloads`: a message too large for a queue message
  * (64 KiB of Base64 text) is stored here and the queue message carries only its blob name
- * (`payloadRef`, README "Delivery, retries and fairness").
+ * (`payloadRef`, docs/delivery.md).
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { MailerError } from '../errors';

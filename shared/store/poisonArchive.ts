@@ -29,26 +29,31 @@ export interface PoisonArchive {
   list(day: string): Promise<PoisonRecord[]>;
 }
 
+/** The record kept for a raw text: keyed by day and time, cut to MAX_ARCHIVED_CHARS (and saying so). */
+export function archiveRecord({ queue, raw, reason, now = Date.now() }: { queue: string; raw: string; reason: string; now?: number }): PoisonRecord {
+  const at = new Date(now).toISOString();
+  return {
+    day: at.slice(0, 10),
+    key: `${String(now).padStart(13, '0')}-${randomUUID()}`,
+    queue,
+    reason,
+    raw: raw.slice(0, MAX_ARCHIVED_CHARS),
+    rawLength: raw.length,
+    truncated: raw.length > MAX_ARCHIVED_CHARS,
+    at,
+  };
+}
+
 export function createPoisonArchive(storage: StorageClients): PoisonArchive {
   const table = () => storage.table(TABLES.poisonMessages);
   return {
-    async keep({ queue, raw, reason, now = Date.now() }) {
-      const at = new Date(now).toISOString();
-      const record: PoisonRecord = {
-        day: at.slice(0, 10),
-        key: `${String(now).padStart(13, '0')}-${randomUUID()}`,
-        queue,
-        reason,
-        raw: raw.slice(0, MAX_ARCHIVED_CHARS),
-        rawLength: raw.length,
-        truncated: raw.length > MAX_ARCHIVED_CHARS,
-        at,
-      };
+    async keep(input) {
+      const record = archiveRecord(input);
       const { day, key, ...rest } = record;
       try {
         await (await table()).createEntity({ partitionKey: day, rowKey: key, ...rest });
       } catch (error) {
-        throw storageFailure(error, `archive a ${queue} message`);
+        throw storageFailure(error, `archive a ${input.queue} message`);
       }
       return record;
     },

@@ -1,5 +1,5 @@
 /**
- * Bad input never gets a 500 (README "HTTP API": 400/401/404/409/413/422, 5xx only for real server
+ * Bad input never gets a 500 (docs/api.md: 400/401/404/409/413/422, 5xx only for real server
  * faults). Every request here is malformed, mistyped, oversized or aimed at something that does not
  * exist, sent through the real local host to the real handlers (Azurite behind them); each answer
  * must be the JSON error shape with the expected code, and no handler may log an unexpected failure.

@@ -1,5 +1,5 @@
 /**
- * The express lane (shared/delivery/enqueue.ts, README "Per-mailbox limits and fairness"): a
+ * The express lane (shared/delivery/enqueue.ts, docs/delivery.md, "Per-mailbox limits and fairness"): a
  * message due at once never queues behind other mailboxes' DUE backlog. Org A's flood is enqueued
  * with no worker running and left until every one of its slots has come due (a backlog, as on an
  * instance that cannot keep up); then a worker starts that takes one message at a time per queue

@@ -25,7 +25,7 @@ let services: Services;
 const transcript: string[] = [];
 const secretsUsed = new Set<string>([PLATFORM_APP_SECRET, DIRECTORY_APP_SECRET, VAULT_CLIENT_SECRET, GOOGLE_PLATFORM_CLIENT_SECRET, config.stateSigningKey, KEY]);
 
-const { api, callback, postCallback } = transcriptApi(() => host, transcript, secretsUsed);
+const { api, callback, postCallback, open } = transcriptApi(() => host, transcript, secretsUsed);
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const connectionsOf = (orgId: string) => `orgs/${orgId}/directory/connections`;
 
@@ -38,7 +38,7 @@ const vaultOf = async (orgId: string, id: string) => (await vaultRows()).filter(
 
 /** Follows Google's consent page as `email` and returns where it sends the browser back. */
 async function googleConsent(url: string, email: string): Promise<URL> {
-  const page = new URL(url);
+  const page = new URL(await open(url));
   page.searchParams.set('login_hint', email);
   page.searchParams.set('sandbox_action', 'approve');
   const response = await fetch(page, { redirect: 'manual' });
@@ -50,7 +50,7 @@ async function delegatedConnection(orgId: string, upn = 'admin@contoso.example')
   const created = await create(orgId, { name: 'Contoso Microsoft 365 Germany', provider: 'microsoft', mode: 'delegated', loginHint: upn });
   expect(created.status).toBe(201);
   expect(created.body.connection).toMatchObject({ status: 'connecting', provider: 'microsoft', mode: 'delegated', sync: { running: false } });
-  const consentUrl = new URL(created.body.consentUrl);
+  const consentUrl = new URL(await open(created.body.consentUrl));
   expect(consentUrl.searchParams.get('scope')).toBe('openid profile offline_access https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Group.Read.All');
   const signIn = await followFormPostPage(created.body.consentUrl, upn);
   return { id: created.body.connection.id, answer: await postCallback(signIn.action, signIn.fields) };
@@ -182,7 +182,7 @@ describe('Google', () => {
     const orgId = newOrg('fabrikam');
     const created = await create(orgId, { name: 'Fabrikam Workspace', provider: 'google', mode: 'oauth' });
     expect(created.status).toBe(201);
-    const scopes = new URL(created.body.consentUrl).searchParams.get('scope')!.split(' ');
+    const scopes = new URL(await open(created.body.consentUrl)).searchParams.get('scope')!.split(' ');
     expect(scopes).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/admin.directory.group.member.readonly', 'openid', 'email']));
     const answer = await callback(await googleConsent(created.body.consentUrl, 'admin@fabrikam.example'));
     expect(answer.status).toBe(200);

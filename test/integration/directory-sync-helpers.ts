@@ -11,10 +11,11 @@ import { createCursorCodec } from '@shared/directory/cursor';
 import type { ConnectionsForSync, DirectoryConnection, DirectoryError, DirectoryProvider } from '@shared/directory/model';
 import { createDirectoryReader } from '@shared/directory/reader';
 import { createDirectorySyncService } from '@shared/directory/sync/engine';
+import type { SyncBudget } from '@shared/directory/sync/progress';
 import type { PlatformEvent } from '@shared/events/types';
 import { createDirectoryStore, type DirectoryStore } from '@shared/store/directoryStore';
 import { createDirectorySeenLog } from '@shared/store/directorySeenLog';
-import { createDirectorySyncRowStore } from '@shared/store/directorySyncRow';
+import { createDirectorySyncRowStore, type DirectorySyncRowStore } from '@shared/store/directorySyncRow';
 import type { QueueStore } from '@shared/store/outboxQueue';
 import { createStorageClients } from '@shared/store/storageClients';
 import { DIRECTORY_THROTTLE_BOUND } from '@shared/providers/throttleWait';
@@ -40,7 +41,16 @@ export interface SyncHarness {
   operations: { count: number };
 }
 
-export function syncHarness(provider: DirectoryProvider, options: { store?: (store: DirectoryStore) => DirectoryStore; customer?: string } = {}): SyncHarness {
+export interface HarnessOptions {
+  store?: (store: DirectoryStore) => DirectoryStore;
+  rows?: (rows: DirectorySyncRowStore) => DirectorySyncRowStore;
+  customer?: string;
+  clock?: () => Date;
+  /** Replaces the time budget of each queue invocation (a page count). */
+  budget?: () => SyncBudget;
+}
+
+export function syncHarness(provider: DirectoryProvider, options: HarnessOptions = {}): SyncHarness {
   const orgId = `sync-${randomBytes(4).toString('hex')}`;
   const connection: DirectoryConnection = {
     orgId,
@@ -76,7 +86,7 @@ export function syncHarness(provider: DirectoryProvider, options: { store?: (sto
   const queue = { name: 'directory-sync', send: async (value: unknown) => (queued.push(value), { id: String(queued.length) }) } as unknown as QueueStore;
   const sync = createDirectorySyncService({
     store,
-    rows: createDirectorySyncRowStore(storage),
+    rows: (options.rows ?? ((rows) => rows))(createDirectorySyncRowStore(storage)),
     connections,
     events: async (event) => {
       events.push(event);
@@ -86,8 +96,18 @@ export function syncHarness(provider: DirectoryProvider, options: { store?: (sto
     endpoints: { ...syncEndpoints(config), throttle: { ...DIRECTORY_THROTTLE_BOUND, sleep: async (ms) => void waits.push(ms) } },
     intervalMs: 6 * 3600_000,
     budgetMs: config.directorySyncBudgetMs,
+    budget: options.budget,
+    clock: options.clock,
   });
   return { orgId, connection, events, queued, waits, attention, token, store, sync, reader: createDirectoryReader(base, createCursorCodec(config.stateSigningKey)), operations };
+}
+
+/** A budget of `pages` saved pages per invocation (no real time involved). */
+export function pageBudget(pages: number): () => SyncBudget {
+  return () => {
+    let saved = 0;
+    return { spent: () => ++saved >= pages };
+  };
 }
 
 /** Request counts of the sandbox's directory APIs by kind (`users/delta:initial`, ...). */

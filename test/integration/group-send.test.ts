@@ -83,4 +83,12 @@ describe('sending to a directory group', () => {
     expect(answer.body.error).toMatchObject({ code: 'DIRECTORY_GROUP_TOO_LARGE', hint: expect.stringMatching(/DIRECTORY_GROUP_MAX_RECIPIENTS/) });
     expect((await api(t.host, 'GET', `orgs/${org}/messages/everyone`)).status).toBe(404);
   });
+
+  it('21 different group entries are refused with 422 DIRECTORY_TOO_MANY_GROUPS; nothing is written', async () => {
+    const groups = Array.from({ length: 21 }, (_, i) => ({ group: `team-${i}@contoso.example` }));
+    const answer = await api(t.host, 'POST', `orgs/${org}/messages`, message('many-groups', groups));
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({ code: 'DIRECTORY_TOO_MANY_GROUPS', hint: expect.stringMatching(/at most 20/) });
+    expect((await api(t.host, 'GET', `orgs/${org}/messages/many-groups`)).status).toBe(404);
+  });
 });

@@ -129,7 +129,8 @@ describe('HTTP routes', () => {
   test('route parameters (optional, URL-encoded) and the query reach the handler; the literal route of the earlier name wins', async () => {
     const withId = await json(await api('orgs/acme/echo/m%2F1%20x?status=failed', { headers: { 'x-functions-key': KEY } }));
     // As Kestrel decodes the path: every escape but an encoded slash (dev/host/routes.ts).
-    expect(withId.params).toEqual({ orgId: 'acme', id: 'm%2F1 x' });
+    // Streamed, the host's binding data adds the query parameters (but `code`) to the route's.
+    expect(withId.params).toEqual({ ...(HTTP_STREAMING ? { status: 'failed' } : {}), orgId: 'acme', id: 'm%2F1 x' });
     expect(withId.query).toEqual({ status: 'failed' });
     const withoutId = await json(await api('ORGS/acme/Echo', { headers: { 'x-functions-key': KEY } }));
     expect(withoutId.params).toEqual({ orgId: 'acme' });

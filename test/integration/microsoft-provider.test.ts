@@ -18,6 +18,7 @@ import type { LoggedRequest } from '../../dev/sandbox/server';
 import { sandboxControl } from '../support/env';
 import { mailerFailure as failure } from '../support/mailer-error';
 import { delegatedTokens, sandboxMessages, tokenRequests, vaultRows } from './microsoft-helpers';
+import { senderConfig } from '../support/builders';
 
 const config = loadConfig();
 const secrets = createSecretStore(config);
@@ -27,26 +28,17 @@ const org = () => `ms${randomBytes(5).toString('hex')}`;
 
 function sender(overrides: Partial<SenderConfig> = {}): SenderConfig {
   const at = new Date().toISOString();
-  return {
+  return senderConfig({
     orgId: org(),
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: 'notifications@contoso.example',
     senderName: 'Compliance team - Contoso',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
     tenantId: CONTOSO_TENANT_ID,
     clientId: CONTOSO_APP_ID,
     secretRefs: {},
-    secretHints: {},
     createdAt: at,
     updatedAt: at,
     ...overrides,
-  };
+  });
 }
 
 /** An app_registration sender whose client secret is in the sandbox Key Vault. */
@@ -325,5 +317,39 @@ describe('platform app with a managed identity as federated credential (MICROSOF
     const error = await failure(provider.send(mail()));
     expect(error.code).toBe('MS_SECRET_INVALID');
     expect(error.hint).toMatch(/federated credential/);
+  });
+});
+
+describe('internetMessageId refused by sendMail (sandbox fault): send without it, remembered per tenant', () => {
+  afterAll(() => sandboxControl('POST', 'graph/refuse-internet-message-id', { tenantIds: [] }));
+
+  it('a 400 that does not name the property is not retried (nothing remembered yet)', async () => {
+    const provider = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'admin@contoso.example' }), context);
+    await sandboxControl('POST', 'faults', { service: 'graph', method: 'POST', path: '/sendMail$', status: 400, body: { error: { code: 'ErrorInvalidRecipients', message: "At least one recipient isn't valid." } }, count: 1 });
+    const sendMails = async () => (await graphRequests()).filter((r) => r.method === 'POST' && r.path.endsWith('/sendMail')).length;
+    const before = await sendMails();
+    const error = await failure(provider.send(mail()));
+    expect(error.code).toBe('INVALID_MESSAGE');
+    expect((await sendMails()) - before).toBe(1);
+  });
+
+  it('the first send retries once without the property and goes out; later sends of the tenant leave it out at once; nothing is sent twice', async () => {
+    await sandboxControl('POST', 'graph/refuse-internet-message-id', { tenantIds: [CONTOSO_TENANT_ID] });
+    const provider = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET), context);
+    const sendMails = async () => (await graphRequests()).filter((r) => r.method === 'POST' && r.path.endsWith('/sendMail')).length;
+    const messagesBefore = (await sandboxMessages('notifications@contoso.example')).length;
+    const requestsBefore = await sendMails();
+
+    await provider.send(mail());
+    expect((await sendMails()) - requestsBefore).toBe(2); // refused with the property, accepted without
+    const [first] = (await sandboxMessages('notifications@contoso.example')).slice(-1);
+    expect(JSON.parse(first.raw).message.internetMessageId).toBeUndefined();
+
+    // Another sender config of the same tenant (a new provider object) already knows.
+    const other = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'admin@contoso.example' }), context);
+    await provider.send(mail());
+    await other.send(mail());
+    expect((await sendMails()) - requestsBefore).toBe(4);
+    expect((await sandboxMessages('notifications@contoso.example')).length - messagesBefore).toBe(2);
   });
 });

@@ -11,6 +11,7 @@ import { secretName } from '@shared/store/secretNames';
 import {
   acceptedMessages, api, enqueueAll, ids, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost, waitForFinal,
 } from './delivery-helpers';
+import { defaultBrowser, useConsentHost } from '../support/consentBrowser';
 import { consent, grantEarlier, SETTINGS_SCOPE } from './google-helpers';
 
 let t: TestHost;
@@ -215,13 +216,15 @@ describe('the sender API with keys', () => {
     expect(JSON.parse(Buffer.from(new URL(old.body.url).searchParams.get('state')!.split('.')[1], 'base64url').toString('utf8'))).not.toHaveProperty('snd');
 
     // alerts@ approves; the callback stores the sign-in into `alerts`, not into `default`.
-    const google = new URL(link.body.url);
+    useConsentHost(() => t.host.url);
+    const google = new URL(await defaultBrowser.open(link.body.url));
     google.searchParams.set('login_hint', 'alerts@fabrikam.example');
     google.searchParams.set('sandbox_action', 'approve');
     const toCallback = await fetch(google, { redirect: 'manual' });
     expect(toCallback.status).toBe(302);
     const callback = new URL(toCallback.headers.get('location')!);
-    expect((await fetch(new URL(callback.pathname + callback.search, t.host.url), { redirect: 'manual' })).status).toBeLessThan(400);
+    const confirmation = await defaultBrowser.request('GET', callback.pathname + callback.search);
+    expect((await defaultBrowser.answer(confirmation)).status).toBeLessThan(400);
     const alerts = (await t.services.senders.get(org, 'alerts'))!.config;
     expect(alerts).toMatchObject({ senderKey: 'alerts', accountEmail: 'alerts@fabrikam.example', secretRefs: { refreshToken: `snd${org.length}-${org}-alerts-refresh-token-2` } });
     expect(await t.services.senders.get(org)).toBeUndefined();

@@ -30,12 +30,13 @@ const transcript: string[] = [];
 /** Codes and secrets seen by the "browser" in this file: none may ever come back in an answer or a log line. */
 const secretsUsed = new Set<string>([PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET, config.stateSigningKey, KEY]);
 
-const { api, callback, postCallback } = transcriptApi(() => host, transcript, secretsUsed);
+const { api, callback, postCallback, open } = transcriptApi(() => host, transcript, secretsUsed);
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const consentLink = async (orgId: string, provider = 'microsoft', mode = 'admin_consent') => {
   const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider, mode });
   expect(link.status).toBe(200);
-  return link.body.url as string;
+  // Opened by the test's browser: the provider URL, and the link bound to that browser.
+  return open(link.body.url as string);
 };
 const senderOf = (orgId: string) => api('GET', `orgs/${orgId}/sender`);
 
@@ -226,8 +227,9 @@ describe('Microsoft delegated sign-in: the tenant comes from the verified ID tok
   it('a Northwind user signs in: tenant and account from the ID token, consentedBy recorded', async () => {
     const orgId = newOrg('deleg');
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'delegated' });
-    expect(new URL(link.body.url).searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    const signIn = await followFormPostPage(link.body.url, 'staff@northwind.example');
+    const signInUrl = await open(link.body.url);
+    expect(new URL(signInUrl).searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const signIn = await followFormPostPage(signInUrl, 'staff@northwind.example');
     expect((await postCallback(signIn.action, signIn.fields)).status).toBe(200);
     expect((await senderOf(orgId)).body).toMatchObject({
       mode: 'delegated', tenantId: NORTHWIND_TENANT_ID, accountEmail: 'staff@northwind.example',

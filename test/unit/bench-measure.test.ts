@@ -1,5 +1,5 @@
 /**
- * The benchmark's measuring tools (bench/measure.ts): the figures in the README are only as good as
+ * The benchmark's measuring tools (bench/measure.ts): the figures in bench/README.md are only as good as
  * these. No timing is asserted, only what is counted and bounded.
  */
 import { createServer, request, Server } from 'node:http';

@@ -6,8 +6,8 @@
 import { boundedCache } from '@shared/cache/bounded';
 import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
 import type { ProviderContext } from '@shared/providers/module';
-import type { SenderConfig } from '@shared/senders/model';
 import { ProviderCache } from '@shared/senders/providerCache';
+import { senderConfig } from '../support/builders';
 
 describe('boundedCache', () => {
   it('keeps at most `max` entries: the N+1st insert evicts the least recently used', () => {
@@ -49,8 +49,7 @@ describe('boundedCache', () => {
 
 describe('ProviderCache', () => {
   const context = { config: {} as ProviderContext['config'], secrets: {} as ProviderContext['secrets'] };
-  const sender = (orgId: string, version = 1) =>
-    ({ orgId, version, provider: 'microsoft', mode: 'app_registration', senderEmail: `a@${orgId}.example`, secretRefs: {} }) as unknown as SenderConfig;
+  const sender = (orgId: string, version = 1) => senderConfig({ orgId, version, senderEmail: `a@${orgId}.example`, secretRefs: {} });
 
   it('holds at most `max` orgs (least recently used dropped) and drops one unused past the age', () => {
     let now = 1_000_000;

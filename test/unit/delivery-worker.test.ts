@@ -1,5 +1,5 @@
 /**
- * The outbox worker's decisions, with real Azurite stores and a scripted provider: what is sent,
+ * The outbox worker's decisions, with in-memory stores (test/support/fakes.ts) and a scripted provider: what is sent,
  * retried (as a new queue message, never by throwing), deferred, failed, or dropped as a duplicate.
  * The sandbox-backed end-to-end runs are in test/integration/delivery-*.test.ts.
  */
@@ -9,10 +9,7 @@ import type { MailProvider, OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import { createStorageClients } from '@shared/store/storageClients';
 import { createDeliveryStore, DeliveryStore } from '@shared/delivery/deliveries';
-import { createQueueStore } from '@shared/store/outboxQueue';
-import { createPayloadStore } from '@shared/store/payloadStore';
-import { createPoisonArchive } from '@shared/store/poisonArchive';
-import { createMailboxSlotStore } from '@shared/store/mailboxSlots';
+import type { QueueStore } from '@shared/store/outboxQueue';
 import type { SenderStore, StoredSender } from '@shared/store/senderStore';
 import { createMailboxScheduler } from '@shared/delivery/scheduler';
 import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
@@ -24,21 +21,17 @@ import type { DeliveryEvent } from '@shared/delivery/events';
 import { eventOf } from '@shared/delivery/events';
 import { createSenderResolver } from '@shared/senders/resolve';
 import type { ProviderCache } from '@shared/senders/providerCache';
+import { fakeDeliveryStore, fakeMailboxSlotStore, fakePayloadStore, fakePoisonArchive, fakeQueueStore } from '../support/fakes';
+import { senderConfig as buildSenderConfig } from '../support/builders';
 
-const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
-  throw new Error('unused');
-});
-const deliveries = createDeliveryStore(storage);
-const payloads = createPayloadStore(storage);
-const poisonArchive = createPoisonArchive(storage);
+const deliveries = fakeDeliveryStore();
+const payloads = fakePayloadStore();
+const poisonArchive = fakePoisonArchive();
 const log = { info: () => undefined, warn: () => undefined };
 
 function senderConfig(orgId: string, email: string, extra: Partial<SenderConfig> = {}): SenderConfig {
-  return {
-    orgId, provider: 'microsoft', mode: 'app_registration', senderEmail: email, senderName: orgId, fallbackToDefault: true,
-    saveToSentItems: false, status: 'active', locked: true, version: 1, secretGeneration: 1, secretRefs: {}, secretHints: {},
-    createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), ...extra,
-  };
+  const now = new Date().toISOString();
+  return buildSenderConfig({ orgId, senderEmail: email, senderName: orgId, secretRefs: {}, createdAt: now, updatedAt: now, ...extra });
 }
 
 /** A provider that answers from a script: each call takes the next step (undefined = accept). */
@@ -56,7 +49,7 @@ class ScriptedProvider implements MailProvider {
   }
 }
 
-function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number; express?: boolean; clock?: () => number } = {}) {
+function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number; express?: boolean } = {}) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
   const orgMailbox = `${orgId}@contoso.example`;
   const defaultMailbox = `default-${orgId}@platform.example`;
@@ -85,9 +78,9 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
   };
   const providers = { get: (config: SenderConfig) => (config.orgId === orgId ? org : fallback) } as unknown as ProviderCache;
   const resolver = createSenderResolver({ store: senders, providers });
-  const outbox = createQueueStore(storage, `outbox-${randomUUID().slice(0, 8)}`);
+  const outbox = fakeQueueStore(`outbox-${randomUUID().slice(0, 8)}`);
   const events: DeliveryEvent[] = [];
-  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage), options.clock);
+  const scheduler = createMailboxScheduler(fakeMailboxSlotStore());
   const ratePerMinute = { microsoft: options.rate ?? 6000, google: 6000 };
   const worker = createOutboxWorker({
     deliveries: options.deliveries ?? deliveries, outbox, payloads, poisonArchive, resolver, scheduler,
@@ -99,8 +92,8 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
     sendBudgetMs: options.sendBudgetMs,
     queueName: 'outbox',
   });
-  const express = options.express ? createQueueStore(storage, `express-${randomUUID().slice(0, 8)}`) : undefined;
-  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute, clock: options.clock });
+  const express = options.express ? fakeQueueStore(`express-${randomUUID().slice(0, 8)}`) : undefined;
+  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute });
   const poison = createPoisonHandler({
     deliveries, payloads, poisonArchive, publish: async (r) => void events.push(eventOf(r)), outbox, policy: retryPolicy(options.retryBaseMs ?? 1000), queueName: 'outbox-poison',
   });
@@ -108,7 +101,7 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
 }
 
 /** Every message put on a queue store, with its visibility delay (the store is wrapped by a spy). */
-function spyOnQueue(outbox: ReturnType<typeof createQueueStore>) {
+function spyOnQueue(outbox: QueueStore) {
   const sent: Array<{ value: Record<string, unknown>; delaySeconds: number }> = [];
   const original = outbox.send.bind(outbox);
   outbox.send = async (value, options) => {
@@ -244,8 +237,7 @@ describe('outbox worker', () => {
   });
 
   it('the enqueue API schedules at enqueue time: a flood gets increasing visibility delays', async () => {
-    const frozen = Date.now(); // slots and delays from one instant, however slowly the enqueues run
-    const t = setup({ rate: 30, clock: () => frozen }); // one per 2 s
+    const t = setup({ rate: 30 }); // one per 2 s
     const queued = spyOnQueue(t.outbox);
     for (let i = 0; i < 4; i++) await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
     // The first at once (its row is written before its queue message), then one slot every 2 s.

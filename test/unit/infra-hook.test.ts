@@ -30,7 +30,6 @@ function azdEnvironment(overrides: Record<string, string> = {}): Record<string, 
     MICROSOFT_CLIENT_ID: '00000000-0000-4000-8000-0000000000aa',
     GOOGLE_CLIENT_ID: 'platform-google-client',
     KEY_VAULT_REFERENCES: `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret} MICROSOFT_CLIENT_SECRET=${secretNames.microsoftClientSecret} STATE_SIGNING_KEY=${secretNames.stateSigningKey}`,
-    KEY_VAULT_SECRET_STATE_SIGNING_KEY: secretNames.stateSigningKey,
     KEY_VAULT_RBAC_WAIT_SECONDS: '0',
     ...overrides,
   };
@@ -165,6 +164,14 @@ describe('postprovision hook', () => {
     const signedOut = azure.run(HOOK, azdEnvironment());
     expect(signedOut.status).not.toBe(0);
     expect(signedOut.stderr).toContain("az login --tenant 11111111-2222-4333-8444-555555555555");
+  });
+
+  it('stops, creating nothing, when KEY_VAULT_REFERENCES names no state-signing key (an older deployment)', () => {
+    azure = vaultWithClientSecrets();
+    const run = azure.run(HOOK, azdEnvironment({ KEY_VAULT_REFERENCES: `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret}` }));
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('KEY_VAULT_REFERENCES names no secret for STATE_SIGNING_KEY');
+    expect(azure.calls().filter((c) => c.startsWith('keyvault secret set'))).toEqual([]);
   });
 
   it('refuses to run without the Bicep outputs', () => {

@@ -84,7 +84,9 @@ describeCompiled('infra, compiled and dry-run with azd\'s parameters', ({ templa
     });
 
     it('no document tells an operator to set an app setting by hand (azd provision would delete it)', () => {
-      for (const doc of ['infra/README.md', 'docs/operations.md']) expect({ doc, byHand: /appsettings set|config appsettings/.test(readRepoFile(doc)) }).toEqual({ doc, byHand: false });
+      const docs = ['README.md', 'infra/README.md', ...readdirSync(join(REPO_DIR, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+      expect(docs).toEqual(expect.arrayContaining(['infra/README.md', 'docs/operations.md']));
+      for (const doc of docs) expect({ doc, byHand: /appsettings set|config appsettings/.test(readRepoFile(doc)) }).toEqual({ doc, byHand: false });
     });
 
     it('local-only settings (a service principal secret, the local function key) are never set in Azure', () => {

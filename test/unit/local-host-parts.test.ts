@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeSpan, readHostSettings } from '../../dev/host/hostJson';
 import { AZURE_MAX_REQUEST_BYTES, requestBodyLimit } from '../../dev/host/http';
+import { streamedParams } from '../../dev/host/rpcHttp';
 
 const at = (iso: string) => new Date(iso);
 const next = (expression: string, after: string) => new NcrontabSchedule(expression).next(at(after)).toISOString();
@@ -97,3 +98,12 @@ describe('request body limit', () => {
     expect(requestBodyLimit({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '2 MB' })).toBe(104_857_600);
   });
 });
+
+describe('streamed request parameters', () => {
+  test('query parameters but code join the route values, which win; a key keeps its first spelling', () => {
+    const url = new URL('http://localhost/api/orgs/acme/echo?status=failed&status=sent&code=key&OrgId=evil');
+    expect(streamedParams(url, { orgId: 'acme' })).toEqual({ status: 'failed,sent', OrgId: 'acme' });
+    expect(streamedParams(new URL('http://localhost/api/x'), { id: 'a%2Fb' })).toEqual({ id: 'a%2Fb' });
+  });
+});
+

@@ -3,6 +3,9 @@
  * the real SDKs do it (the Graph client's own GraphErrorHandler; @azure/identity's message text).
  */
 import { GraphErrorHandler } from '@microsoft/microsoft-graph-client/lib/src/GraphErrorHandler';
+import { boundedCache } from '@shared/cache/bounded';
+import { MailerError } from '@shared/errors';
+import { createMessageIdRefusals, refusesMessageId } from '@shared/providers/microsoft/messageIdFallback';
 import { classifyCredentialError, classifyGraphError, classifyTokenEndpointError } from '@shared/providers/microsoft/errors';
 import { parseRetryAfter } from '@shared/providers/retryAfter';
 
@@ -191,5 +194,23 @@ describe('Retry-After parsing', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 04:30:10 GMT', Date.parse('2026-11-22T04:30:00Z'))).toBe(10);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('internetMessageId fallback (messageIdFallback.ts)', () => {
+  it('recognises a 400 naming the property, in either spelling, and nothing else', () => {
+    const invalid = (message: string, providerCode = 'ErrorInvalidProperty') => new MailerError('INVALID_MESSAGE', message, { providerCode });
+    expect(refusesMessageId(invalid("The property 'InternetMessageId' can be set only on a draft message."))).toBe(true);
+    expect(refusesMessageId(invalid("The internet message id 'x' is not in the format '<id@domain>' (RFC 2822).", 'ErrorInvalidInternetMessageId'))).toBe(true);
+    expect(refusesMessageId(invalid("The internet message header name 'a' should start with 'x-' or 'X-'.", 'InvalidInternetMessageHeader'))).toBe(false);
+    expect(refusesMessageId(new MailerError('PROVIDER_UNAVAILABLE', 'internetMessageId'))).toBe(false);
+  });
+
+  it('remembers tenants in a bounded cache (the least recently used goes first), never an absent tenant', () => {
+    const refusals = createMessageIdRefusals(boundedCache({ max: 2, ttlMs: 60_000 }));
+    refusals.remember(undefined);
+    expect(refusals.refuses(undefined)).toBe(false);
+    for (const tenant of ['t1', 't2', 't3']) refusals.remember(tenant);
+    expect(['t1', 't2', 't3'].map((t) => refusals.refuses(t))).toEqual([false, true, true]);
   });
 });

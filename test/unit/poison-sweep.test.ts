@@ -1,31 +1,25 @@
 /**
- * The poison sweep with real Azurite queues: what sits in a poison queue is re-driven, archived or
- * left for the next run when Storage refuses the way out; handled entries leave the queue.
+ * The poison sweep over in-memory stores (test/support/fakes.ts): what sits in a poison queue is
+ * re-driven, archived or left for the next run when Storage refuses the way out; handled entries
+ * leave the queue.
  */
 import { randomUUID } from 'node:crypto';
-import { createStorageClients } from '@shared/store/storageClients';
-import { createDeliveryStore } from '@shared/delivery/deliveries';
-import { createQueueStore } from '@shared/store/outboxQueue';
-import { createPayloadStore } from '@shared/store/payloadStore';
-import { createPoisonArchive } from '@shared/store/poisonArchive';
+import { fakeDeliveryStore, fakePayloadStore, fakePoisonArchive, fakeQueueStore } from '../support/fakes';
 import { createPoisonHandler } from '@shared/delivery/poison';
 import { createPoisonSweep } from '@shared/delivery/poisonSweep';
 import { retryPolicy } from '@shared/delivery/retryPolicy';
 import { MailerError } from '@shared/errors';
 
-const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
-  throw new Error('unused');
-});
-const deliveries = createDeliveryStore(storage);
-const payloads = createPayloadStore(storage);
-const poisonArchive = createPoisonArchive(storage);
+const deliveries = fakeDeliveryStore();
+const payloads = fakePayloadStore();
+const poisonArchive = fakePoisonArchive();
 const log = { info: () => undefined, warn: () => undefined };
 const suffix = () => randomUUID().slice(0, 8);
 
 function setup() {
-  const outbox = createQueueStore(storage, `outbox-${suffix()}`);
-  const poison = createQueueStore(storage, `outbox-poison-${suffix()}`);
-  const poisonPoison = createQueueStore(storage, `outbox-pp-${suffix()}`);
+  const outbox = fakeQueueStore(`outbox-${suffix()}`);
+  const poison = fakeQueueStore(`outbox-poison-${suffix()}`);
+  const poisonPoison = fakeQueueStore(`outbox-pp-${suffix()}`);
   const handler = createPoisonHandler({ deliveries, payloads, poisonArchive, publish: async () => undefined, outbox, policy: retryPolicy(1000), queueName: poison.name });
   const sweep = createPoisonSweep({ queues: [poison, poisonPoison], handler, poisonArchive });
   return { outbox, poison, poisonPoison, handler, sweep };

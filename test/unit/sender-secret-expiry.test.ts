@@ -9,17 +9,16 @@ import { needsKeepAlive } from '@shared/senders/keepAlive';
 import type { SenderConfig } from '@shared/senders/model';
 import { secretExpiringEventId } from '@shared/senders/secretExpiry';
 import type { SenderPatch } from '@shared/store/senderStore';
+import { senderConfig } from '../support/builders';
 
 const DAY = 24 * 3600 * 1000;
 const EXPIRES = '2027-03-01T12:00:00.000Z';
 const at = (daysBefore: number) => new Date(Date.parse(EXPIRES) - daysBefore * DAY);
 
 function world(fields: Partial<SenderConfig> = {}) {
-  const config: SenderConfig = {
-    orgId: 'acme', provider: 'microsoft', mode: 'app_registration', senderEmail: 'n@acme.example', senderName: 'Acme', fallbackToDefault: true,
-    saveToSentItems: false, status: 'active', locked: true, version: 2, secretGeneration: 1, tenantId: 't', clientId: 'app-1',
-    clientSecretExpiresOn: EXPIRES, secretRefs: { clientSecret: 'org-acme-client-secret-1' }, secretHints: {}, createdAt: EXPIRES, updatedAt: EXPIRES, ...fields,
-  };
+  const config = senderConfig({
+    senderEmail: 'n@acme.example', version: 2, tenantId: 't', clientId: 'app-1', clientSecretExpiresOn: EXPIRES, createdAt: EXPIRES, updatedAt: EXPIRES, ...fields,
+  });
   const events: PlatformEvent[] = [];
   let now = new Date();
   const deps: SenderHealthDeps = {

@@ -19,8 +19,8 @@ function nameViolation(fn: FunctionMetadata): Violation | undefined {
 
 /**
  * FunctionMetadataManager.cs throws "Found duplicate FunctionMetadata with the name ..." for an exact
- * repeat. Names differing only in case are refused too (fail-safe): the host sorts and routes by name
- * case-insensitively, and its admin API (`admin/functions/{name}`) cannot tell them apart.
+ * repeat. Whether names differing only in case collide elsewhere is not clear from the source (the
+ * host sorts functions by name case-insensitively), so they are refused too: the fail-safe choice.
  */
 function duplicateViolations(functions: readonly FunctionMetadata[]): Violation[] {
   const seen = new Set<string>();

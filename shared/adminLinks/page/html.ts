@@ -102,7 +102,7 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
           <div class="field check mode-panel" data-modes="oauth">
             <input id="aliasCheck" name="aliasCheck" type="checkbox" aria-describedby="aliasCheck-help">
             <label for="aliasCheck">Also allow checking send-as aliases</label>
-            <p id="aliasCheck-help" class="help">Needed only when the sender email is an alias of the Google account you sign in with: Google shows us the account's verified aliases only with this extra permission, and without seeing it verified we cannot send as it.</p>
+            <p id="aliasCheck-help" class="help">Needed only when the sender email is an alias of the Google account you sign in with: Google shows us the account's verified aliases only with this extra permission (read your Gmail settings, gmail.settings.basic), and without seeing it verified we cannot send as it. Google classes that permission as restricted: unless this platform has passed Google's restricted-scope review, Google warns that the app is unverified and lets at most 100 users sign in. Leave it unticked when the sender email is the account's own address.</p>
           </div>
           <button type="button" id="consent-button" class="secondary"></button>
           <p id="consent-help" class="help"></p>

@@ -1,5 +1,5 @@
 /**
- * The directory connections' logic (README "Directory connections"): create, list, get, delete,
+ * The directory connections' logic (docs/directory.md): create, list, get, delete,
  * the consent link, and the consent callback's applier for directory purposes. No per-mode `if`s:
  * what differs by mode is the table in modes.ts, and what differs by provider is the provider
  * module (consent flows, DirectoryAccess, create-time check).

@@ -17,7 +17,7 @@
  * sees the same changes and sends them again under the same ids (changeEvents.ts), so nothing is lost
  * and receivers de-duplicate; if it dies after the write, the re-run finds the copy already changed and
  * sends nothing. The first sync of a connection emits none: the people already in a directory are not
- * joiners, and a 10,000-user tenant must not greet its SaaS with 10,000 events (README "Directory sync").
+ * joiners, and a 10,000-user tenant must not greet its SaaS with 10,000 events (docs/directory.md, "Directory sync").
  */
 import type { PlatformEvent, PlatformEventSink } from '../../events/types';
 import { MEMBER_KEY_SEPARATOR, type DirectoryStore, type DirectoryWrite } from '../../store/directoryStore';
@@ -240,7 +240,7 @@ export class CopyWriter {
   /** Page boundary: the page's events and writes, then (full mode) what it listed. */
   async endPage(page: string): Promise<void> {
     await this.flush();
-    if (this.options.mode === 'full') await this.options.logListed?.(page, this.listed);
+    if (this.options.mode === 'full' && this.listed.length) await this.options.logListed?.(page, this.listed);
     this.listed = [];
     this.overlay.clear();
     this.memberOverlay.clear();

@@ -24,8 +24,6 @@ import type { DirectorySyncDeps, SyncOutcome } from './deps';
 
 export type { DirectorySyncDeps, SyncOutcome };
 
-export { LEASE_MS };
-
 /** The 409 of a second sync: the running one's start time in the hint and as `runningSince`. */
 export class SyncRunningError extends MailerError {
   constructor(readonly runningSince: string) {

@@ -30,85 +30,119 @@ export interface ClaimedRow {
   etag: string;
 }
 
-export function createInvocation(deps: DirectorySyncDeps & { clock: () => Date; log: (line: string) => void; sources: Readonly<Record<string, DirectorySource>> }) {
-  const { clock, log } = deps;
+type InvocationDeps = DirectorySyncDeps & { clock: () => Date; log: (line: string) => void; sources: Readonly<Record<string, DirectorySource>> };
 
-  return async function execute(connection: DirectoryConnection, row: ClaimedRow, budget: SyncBudget): Promise<SyncOutcome> {
-    const { orgId, id: connectionId } = connection;
-    const base = row.state;
-    let { etag } = row;
-    let progress = row.state.progress;
-    const write = async (state: DirectorySyncState) => {
-      etag = await deps.rows.write(orgId, connectionId, state, etag);
-    };
-    const save = (next: SyncProgress) => write({ ...base, lease: { ...base.lease!, expiresAt: new Date(clock().getTime() + LEASE_MS).toISOString() }, progress: next });
-    const source = deps.sources[connection.provider];
-    const openWriter = async (at: SyncProgress) =>
-      new CopyWriter({
-        store: deps.store,
-        events: deps.events,
-        scope: { orgId, connectionId, generation: at.generation, at: clock().toISOString() },
-        mode: at.kind,
-        // The first sync of a connection announces nobody (README "Directory sync").
-        emit: at.generation > 1,
-        logListed: (page, keys) => deps.seen.append(orgId, connectionId, at.generation, page, keys),
-      });
-    const context: SyncContext = {
+/** One invocation's hold on the sync row: its ETag, the state it claimed, and the position saved last. */
+class Invocation {
+  private readonly orgId: string;
+  private readonly connectionId: string;
+  private readonly base: DirectorySyncState;
+  private etag: string;
+  private progress: SyncProgress;
+
+  constructor(private readonly deps: InvocationDeps, private readonly connection: DirectoryConnection, row: ClaimedRow) {
+    this.orgId = connection.orgId;
+    this.connectionId = connection.id;
+    this.base = row.state;
+    this.etag = row.etag;
+    this.progress = row.state.progress;
+  }
+
+  private async write(state: DirectorySyncState): Promise<void> {
+    this.etag = await this.deps.rows.write(this.orgId, this.connectionId, state, this.etag);
+  }
+
+  /** The position after a page, with the lease renewed. */
+  private async save(next: SyncProgress): Promise<void> {
+    this.progress = next;
+    await this.write({ ...this.base, lease: { ...this.base.lease!, expiresAt: new Date(this.deps.clock().getTime() + LEASE_MS).toISOString() }, progress: next });
+  }
+
+  private openWriter = async (at: SyncProgress) =>
+    new CopyWriter({
+      store: this.deps.store,
+      events: this.deps.events,
+      scope: { orgId: this.orgId, connectionId: this.connectionId, generation: at.generation, at: this.deps.clock().toISOString() },
+      mode: at.kind,
+      // The first sync of a connection announces nobody (docs/directory.md, "Directory sync").
+      emit: at.generation > 1,
+      logListed: (page, keys) => this.deps.seen.append(this.orgId, this.connectionId, at.generation, page, keys),
+    });
+
+  private context(budget: SyncBudget): SyncContext {
+    const { deps, orgId, connectionId } = this;
+    return {
       orgId,
       connectionId,
-      access: deps.connections.access(connection),
+      access: deps.connections.access(this.connection),
       endpoints: deps.endpoints,
-      progress,
-      deltaLinks: base.deltaLinks,
-      openWriter,
+      progress: this.progress,
+      deltaLinks: this.base.deltaLinks,
+      openWriter: this.openWriter,
       saved: async (next) => {
-        progress = next;
-        await save(next);
+        await this.save(next);
         return budget.spent();
       },
       listedGroups: async (at) => (await deps.seen.read(orgId, connectionId, at.generation, 'groups')).filter((k) => k.startsWith('g')).map((k) => k.slice(1)),
       forgetListed: () => deps.seen.clear(orgId, connectionId),
     };
-    try {
-      if (progress.phase !== 'sweep') {
-        const result = await source.advance(context);
-        progress = result.progress;
-        if (!result.done) {
-          await deps.queue.send({ orgId, connectionId, owner: progress.owner, step: progress.step + 1 });
-          await save(handedOn(progress));
-          log(`directory sync ${orgId}/${connectionId}: handed on at ${progress.phase} page ${progress.page}`);
-          return { outcome: 'continued', kind: progress.kind };
-        }
-        await save(progress);
-      }
-      const writer = await openWriter(progress);
-      if (progress.kind === 'full') await writer.sweep(new Set(await deps.seen.read(orgId, connectionId, progress.generation)), source.sweepsMemberships);
-      const [users, groups] = await Promise.all([deps.store.count(orgId, connectionId, 'user'), deps.store.count(orgId, connectionId, 'group')]);
-      const counts = { users, groups };
-      const deltaLinks = progress.deltaLinks ?? base.deltaLinks;
-      await write({ generation: progress.generation, lastSyncAt: clock().toISOString(), lastSyncOutcome: 'ok', lastSyncKind: progress.kind, counts, ...(deltaLinks ? { deltaLinks } : {}) });
-      await deps.seen.clear(orgId, connectionId).catch(() => undefined); // the next sync clears it too
-      if (connection.status !== 'active') await deps.connections.markActive(orgId, connectionId);
-      log(`directory sync ${orgId}/${connectionId}: ok ${progress.kind} users=${users} groups=${groups} invocations=${progress.invocations}`);
-      return { outcome: 'ok', kind: progress.kind, counts, operations: writer.operations, invocations: progress.invocations };
-    } catch (failure) {
-      return failed(failure);
-    }
+  }
 
-    async function failed(failure: unknown): Promise<SyncOutcome> {
-      const error = isMailerError(failure) ? failure : new MailerError('INTERNAL', 'The directory sync failed unexpectedly.', { cause: failure });
-      const lastError: DirectoryError = { code: error.code, message: error.message, hint: error.hint, at: clock().toISOString() };
-      log(`directory sync ${orgId}/${connectionId}: failed ${error.code}`);
-      // Lost lease: the newer holder owns the row now; write nothing.
-      if (error.code === 'CONCURRENT_UPDATE') return { outcome: 'failed', error: lastError };
-      if (error.code === 'INTERNAL') {
-        await save(released(progress)).catch(() => undefined);
-        throw failure;
+  async run(budget: SyncBudget): Promise<SyncOutcome> {
+    try {
+      if (this.progress.phase !== 'sweep') {
+        const result = await this.deps.sources[this.connection.provider].advance(this.context(budget));
+        if (!result.done) return await this.handOn(result.progress);
+        await this.save(result.progress);
       }
-      const { lease: _released, progress: _dropped, ...kept } = base;
-      await write({ ...kept, lastSyncAt: lastError.at, lastSyncOutcome: 'failed', lastError }).catch(() => undefined);
-      if (ATTENTION_CATEGORIES.has(error.category) || ATTENTION_CODES.has(error.code)) await deps.connections.markNeedsAttention(orgId, connectionId, lastError);
-      return { outcome: 'failed', error: lastError };
+      return await this.finish();
+    } catch (failure) {
+      return this.failed(failure);
     }
-  };
+  }
+
+  /** The next step's message first, then the row names that step: a death in between leaves two messages, and `admit` lets one run. */
+  private async handOn(at: SyncProgress): Promise<SyncOutcome> {
+    const { orgId, connectionId } = this;
+    await this.deps.queue.send({ orgId, connectionId, owner: at.owner, step: at.step + 1 });
+    await this.save(handedOn(at));
+    this.deps.log(`directory sync ${orgId}/${connectionId}: handed on at ${at.phase} page ${at.page}`);
+    return { outcome: 'continued', kind: at.kind };
+  }
+
+  /** Every page read: a full listing's sweep, the counts from the copy, the final state, the seen log cleared. */
+  private async finish(): Promise<SyncOutcome> {
+    const { deps, orgId, connectionId, progress } = this;
+    const writer = await this.openWriter(progress);
+    if (progress.kind === 'full') await writer.sweep(new Set(await deps.seen.read(orgId, connectionId, progress.generation)), deps.sources[this.connection.provider].sweepsMemberships);
+    const [users, groups] = await Promise.all([deps.store.count(orgId, connectionId, 'user'), deps.store.count(orgId, connectionId, 'group')]);
+    const counts = { users, groups };
+    const deltaLinks = progress.deltaLinks ?? this.base.deltaLinks;
+    await this.write({ generation: progress.generation, lastSyncAt: deps.clock().toISOString(), lastSyncOutcome: 'ok', lastSyncKind: progress.kind, counts, ...(deltaLinks ? { deltaLinks } : {}) });
+    await deps.seen.clear(orgId, connectionId).catch(() => undefined); // the next sync clears it too
+    if (this.connection.status !== 'active') await deps.connections.markActive(orgId, connectionId);
+    deps.log(`directory sync ${orgId}/${connectionId}: ok ${progress.kind} users=${users} groups=${groups} invocations=${progress.invocations}`);
+    return { outcome: 'ok', kind: progress.kind, counts, operations: writer.operations, invocations: progress.invocations };
+  }
+
+  private async failed(failure: unknown): Promise<SyncOutcome> {
+    const { deps, orgId, connectionId } = this;
+    const error = isMailerError(failure) ? failure : new MailerError('INTERNAL', 'The directory sync failed unexpectedly.', { cause: failure });
+    const lastError: DirectoryError = { code: error.code, message: error.message, hint: error.hint, at: deps.clock().toISOString() };
+    deps.log(`directory sync ${orgId}/${connectionId}: failed ${error.code}`);
+    // Lost lease: the newer holder owns the row now; write nothing.
+    if (error.code === 'CONCURRENT_UPDATE') return { outcome: 'failed', error: lastError };
+    if (error.code === 'INTERNAL') {
+      await this.save(released(this.progress)).catch(() => undefined);
+      throw failure;
+    }
+    const { lease: _released, progress: _dropped, ...kept } = this.base;
+    await this.write({ ...kept, lastSyncAt: lastError.at, lastSyncOutcome: 'failed', lastError }).catch(() => undefined);
+    if (ATTENTION_CATEGORIES.has(error.category) || ATTENTION_CODES.has(error.code)) await deps.connections.markNeedsAttention(orgId, connectionId, lastError);
+    return { outcome: 'failed', error: lastError };
+  }
+}
+
+export function createInvocation(deps: InvocationDeps) {
+  return (connection: DirectoryConnection, row: ClaimedRow, budget: SyncBudget): Promise<SyncOutcome> => new Invocation(deps, connection, row).run(budget);
 }

@@ -12,7 +12,7 @@ import { MailerError } from '../../errors';
 import type { DirectoryAccess, DirectoryConnection, DirectoryMode } from '../../directory/model';
 import { withDeadline } from '../deadline';
 import type { ProviderContext } from '../module';
-import { classifyDirectoryError, DIRECTORY_SCOPES, type DirectoryErrorContext } from './directoryErrors';
+import { classifyDirectoryError, DIRECTORY_SCOPES, projectOfMode, type DirectoryErrorContext } from './directoryErrors';
 import { platformOAuthClient } from './oauthClient';
 import { parseServiceAccountKey } from './serviceAccountKey';
 import { ServiceAccountTokenSource } from './serviceAccountToken';
@@ -68,6 +68,7 @@ export function googleDirectoryAccess(connection: DirectoryConnection, context: 
   return {
     provider: 'google',
     customer: MY_CUSTOMER,
+    googleProject: projectOfMode(errors.mode),
     async accessToken() {
       if (cached && cached.until > Date.now()) return cached.token;
       try {

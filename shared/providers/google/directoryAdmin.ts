@@ -63,7 +63,7 @@ export function adminDirectory(access: DirectoryAccess, options: AdminListingOpt
           if (notFoundIsEmpty && isAdminNotFound(error)) return { items: [] as T[] };
           throw error;
         }
-      }, classifyAdminDirectoryError),
+      }, (error) => classifyAdminDirectoryError(error, access.googleProject)),
     );
   }
 

@@ -41,6 +41,28 @@ export interface DirectoryErrorContext {
   serviceAccountClientId?: string;
 }
 
+/** Whose Google Cloud project a connection's Admin SDK calls go through. */
+export type GoogleProject = 'platform' | 'customer';
+export const projectOfMode = (mode: DirectoryErrorContext['mode']): GoogleProject => (mode === 'service_account' ? 'customer' : 'platform');
+
+/**
+ * Who can enable the Admin SDK API. An `oauth` connection calls it with a token of the platform's own
+ * OAuth client, and Google checks the API is enabled in the project that owns that client (the
+ * operator's); a `service_account` connection's token belongs to the customer's service account, in
+ * the customer's project (https://cloud.google.com/service-usage/docs/troubleshooting: "API has not
+ * been used in project ... or it is disabled" names the caller's project). Unknown: the registry's
+ * hint, which names both.
+ */
+export function directoryApiDisabledHint(project: GoogleProject | undefined): string {
+  if (project === 'platform') {
+    return 'The Admin SDK API is not enabled in the platform\'s own Google Cloud project (the OAuth client this connection signs in with), so nothing in your Google Workspace can fix it. Tell the platform operator: they enable "Admin SDK API" in that project and add the admin.directory readonly scopes to its consent screen (infra/README.md, Google project for directory connections). Then sync again.';
+  }
+  if (project === 'customer') {
+    return 'The Admin SDK API is not enabled in the Google Cloud project of your service account. In the Google Cloud console, open that project, APIs & Services > Library, enable "Admin SDK API", wait a few minutes, and try again.';
+  }
+  return ERROR_CODES.DIRECTORY_API_DISABLED.hint;
+}
+
 function delegationHint(context: DirectoryErrorContext): string {
   const client = context.serviceAccountClientId ? `client ID ${context.serviceAccountClientId}` : "the service account's client ID";
   return `In the Google Admin console, Security > Access and data control > API controls > Manage Domain Wide Delegation, add ${client} with the scopes ${DIRECTORY_SCOPES.join(',')}.`;
@@ -73,7 +95,7 @@ export function classifyDirectoryError(error: unknown, context: DirectoryErrorCo
     const message = code === 'DIRECTORY_NOT_ADMIN'
       ? `Google refused to list the directory for ${who}: not a Workspace administrator with read access to users and groups (${sdk.reason}).`
       : `Google refused the directory request: the Admin SDK API is not enabled in the Cloud project (${sdk.reason}).`;
-    return new MailerError(code, message, { providerCode: sdk.reason });
+    return new MailerError(code, message, { providerCode: sdk.reason, hint: code === 'DIRECTORY_API_DISABLED' ? directoryApiDisabledHint(projectOfMode(context.mode)) : undefined });
   }
   const classified = classifyGoogleError(error, { mode: context.mode, senderEmail: context.account, serviceAccountClientId: context.serviceAccountClientId });
   if (classified.code === 'GOOGLE_DELEGATION_NOT_AUTHORIZED' || classified.code === 'GOOGLE_SCOPE_MISSING') {
@@ -103,7 +125,8 @@ export function isAdminNotFound(error: unknown): boolean {
   return failureOf(error)?.status === 404;
 }
 
-export function classifyAdminDirectoryError(error: unknown): MailerError {
+/** `project`: the connection's, when the caller knows it, so a disabled API names who can enable it. */
+export function classifyAdminDirectoryError(error: unknown, project?: GoogleProject): MailerError {
   if (isMailerError(error)) return error;
   const failure = failureOf(error);
   if (!failure) {
@@ -121,7 +144,7 @@ export function classifyAdminDirectoryError(error: unknown): MailerError {
   }
   const known = reasons.find((r) => Object.hasOwn(ADMIN_SDK_REASONS, r));
   const code = known ? ADMIN_SDK_REASONS[known] : status === 403 && /not authorized/i.test(message) ? 'DIRECTORY_NOT_ADMIN' : undefined;
-  if (code === 'DIRECTORY_API_DISABLED') return new MailerError(code, `The Admin SDK API is not enabled for the Google Cloud project (${detail}).`, { providerCode });
+  if (code === 'DIRECTORY_API_DISABLED') return new MailerError(code, `The Admin SDK API is not enabled for the Google Cloud project (${detail}).`, { providerCode, hint: directoryApiDisabledHint(project) });
   if (code) return new MailerError(code, `Google refused to list the directory: the account is not an administrator (${detail}).`, { providerCode });
   if (status === 401) return new MailerError('DIRECTORY_REAUTH_REQUIRED', `Google did not accept the directory connection's token (${detail}).`, { providerCode });
   if (status === 403) return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `The Google Admin SDK refused the request with HTTP 403 (${detail}).`, { providerCode });

@@ -1,4 +1,4 @@
-/** Google senders (README "Sending from Google"): `oauth` (consent, refresh token) and `service_account` (domain-wide delegation). */
+/** Google senders (docs/senders.md): `oauth` (consent, refresh token) and `service_account` (domain-wide delegation). */
 import type { ProviderModule } from '../module';
 import { createGmailProvider } from './gmailProvider';
 import { googleOAuthFlow } from './oauthFlow';

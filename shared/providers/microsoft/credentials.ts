@@ -1,5 +1,5 @@
 /**
- * Entra ID credentials for the Microsoft modes (README "Sending from Microsoft 365"):
+ * Entra ID credentials for the Microsoft modes (docs/senders.md):
  * - the platform app (admin_consent, and the client of delegated sign-in): its secret from settings,
  *   or `MICROSOFT_CREDENTIAL=managed-identity`, where a managed identity token is the client
  *   assertion of a federated identity credential, so production holds no platform secret at all

@@ -24,7 +24,7 @@ export interface GraphSendMailBody {
     replyTo: GraphRecipient[];
     attachments?: Array<{ '@odata.type': '#microsoft.graph.fileAttachment'; name: string; contentType: string; contentBytes: string }>;
     internetMessageHeaders?: Array<{ name: string; value: string }>;
-    internetMessageId: string;
+    internetMessageId?: string;
   };
   saveToSentItems: boolean;
 }
@@ -36,6 +36,8 @@ export interface GraphMessageOptions {
   /** Used when the message itself names no Reply-To. */
   defaultReplyTo?: string;
   saveToSentItems: boolean;
+  /** Leave out internetMessageId (a tenant whose Graph refused it: messageIdFallback.ts). */
+  withoutMessageId?: boolean;
 }
 
 export function toGraphSendMail(mail: OutgoingMail, options: GraphMessageOptions): GraphSendMailBody {
@@ -66,10 +68,11 @@ export function toGraphSendMail(mail: OutgoingMail, options: GraphMessageOptions
     bccRecipients: mail.bcc.map(recipient),
     replyTo: replyTo.map(recipient),
     // Writable while the message is new ("Updatable only if isDraft = true", RFC 2822 msg-id form
-    // with angle brackets: https://learn.microsoft.com/graph/api/message-update#request-body), so
-    // sendMail takes it: the same stable id as Gmail's Message-ID, so a resend of one delivery
-    // carries the Message-ID of the first copy and mail clients can de-duplicate it.
-    internetMessageId: stableMessageId(mail.id, options.from.address),
+    // with angle brackets: https://learn.microsoft.com/graph/api/message-update#request-body); no
+    // Microsoft page says whether sendMail takes it (docs/providers.md), so a refusal naming it falls
+    // back to sending without it (messageIdFallback.ts). The same stable id as Gmail's Message-ID, so
+    // a resend of one delivery carries the Message-ID of the first copy and clients can de-duplicate it.
+    ...(options.withoutMessageId ? {} : { internetMessageId: stableMessageId(mail.id, options.from.address) }),
   };
   if (mail.attachments.length) {
     // "Inline" in the request: under 3 MB each; bigger files need an upload session and Mail.ReadWrite.

@@ -1,6 +1,6 @@
 /**
  * The Microsoft 365 provider module: admin_consent, app_registration and delegated senders through
- * Microsoft Graph sendMail (README "Sending from Microsoft 365").
+ * Microsoft Graph sendMail (docs/senders.md).
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ERROR_CODES, MailerError } from '../../errors';
@@ -15,6 +15,7 @@ import { delegatedTokenSource } from './delegatedToken';
 import { classifyCredentialError, MicrosoftErrorContext } from './errors';
 import { withDeadline } from '../deadline';
 import { createGraphClient } from './graphClient';
+import { messageIdRefusals } from './messageIdFallback';
 import { MicrosoftMailProvider } from './provider';
 import { CachedToken } from './tokenCache';
 
@@ -99,6 +100,8 @@ function create(sender: SenderConfig, context: ProviderContext): MicrosoftMailPr
     errorContext,
     callTimeoutMs: context.config.providerCallTimeoutMs,
     permissionHint: PERMISSION_HINTS[sender.mode as keyof typeof PERMISSION_HINTS],
+    tenantId: sender.tenantId,
+    messageIds: messageIdRefusals,
   });
 }
 

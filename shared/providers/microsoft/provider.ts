@@ -10,6 +10,7 @@ import type { MailAddress, MailProvider, OutgoingMail, SendReceipt, VerifyCheck 
 import { withDeadline } from '../deadline';
 import { classifyGraphError, MicrosoftErrorContext } from './errors';
 import { serializeSendMail, toGraphSendMail } from './graphMessage';
+import { refusesMessageId, type MessageIdRefusals } from './messageIdFallback';
 import type { CachedToken } from './tokenCache';
 import { failedCheck, mailboxChecks, permissionCheck, skippedCheck, type TokenClaims } from './verifyChecks';
 
@@ -29,6 +30,9 @@ export interface MicrosoftProviderOptions {
   callTimeoutMs: number;
   /** The admin-facing fix when the token lacks Mail.Send (differs per mode). */
   permissionHint: string;
+  /** The sender's tenant, and what its Graph refused (internetMessageId: messageIdFallback.ts). */
+  tenantId?: string;
+  messageIds: MessageIdRefusals;
 }
 
 export class MicrosoftMailProvider implements MailProvider {
@@ -39,12 +43,23 @@ export class MicrosoftMailProvider implements MailProvider {
   }
 
   async send(mail: OutgoingMail): Promise<SendReceipt> {
-    const body = serializeSendMail(
-      toGraphSendMail(mail, { from: this.sender, defaultReplyTo: this.options.defaultReplyTo, saveToSentItems: this.options.saveToSentItems }),
-    );
-    await this.post(body);
+    const { tenantId, messageIds } = this.options;
+    const withoutMessageId = messageIds.refuses(tenantId);
+    try {
+      await this.post(this.sendMailBody(mail, withoutMessageId));
+    } catch (error) {
+      if (withoutMessageId || !isMailerError(error) || !refusesMessageId(error)) throw error;
+      // A 400 naming internetMessageId: nothing was sent, so the same message goes again without it.
+      messageIds.remember(tenantId);
+      await this.post(this.sendMailBody(mail, true));
+    }
     // Graph answers 202 with no body and no message id (docs/providers.md).
     return {};
+  }
+
+  private sendMailBody(mail: OutgoingMail, withoutMessageId: boolean): string {
+    const { defaultReplyTo, saveToSentItems } = this.options;
+    return serializeSendMail(toGraphSendMail(mail, { from: this.sender, defaultReplyTo, saveToSentItems, withoutMessageId }));
   }
 
   /** Delegated only: a refresh-token grant now (delegatedToken.ts saves the rotated refresh token). */

@@ -2,7 +2,7 @@
  * One access token per sender config version, shared by every send. @azure/identity caches tokens
  * per credential instance, but it does not merge concurrent `getToken` calls: a burst of 100 sends on
  * a cold provider would make 100 token requests. This wrapper keeps the token and shares one
- * in-flight request, so 1,000 sends make exactly one token request (README "Caching").
+ * in-flight request, so 1,000 sends make exactly one token request (docs/senders.md, "Caching").
  */
 import type { AccessToken } from '@azure/identity';
 import { MailerError } from '../../errors';

@@ -12,7 +12,7 @@ import { platformClientAuthentication } from './credentials';
 import { classifyCodeRedemptionError, classifyTokenEndpointError, EntraErrorBody } from './errors';
 import { timedOut, withDeadline } from '../deadline';
 
-/** What delegated sending needs; offline_access yields the refresh token (README "Sending from Microsoft 365"). */
+/** What delegated sending needs; offline_access yields the refresh token (docs/senders.md). */
 export const DELEGATED_SCOPES = ['Mail.Send', 'Mail.Send.Shared', 'offline_access'];
 /**
  * Sign-in adds OpenID Connect scopes to learn who signed in (the id_token). `email` puts the user's

@@ -1,0 +1,23 @@
+/**
+ * `npm run test:unit`: the tests that need no Azurite, sandbox or browser, run by Jest directly (no
+ * dev/test-runner.ts stack), with the sample settings in the environment. `npm test` runs them too.
+ */
+const base = require('./jest.config');
+
+module.exports = {
+  ...base,
+  roots: ['<rootDir>/test/unit'],
+  setupFiles: ['<rootDir>/test/support/unit-settings.js'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    // These exercise real Table Storage: the delivery store's own conditional writes, and group sends,
+    // whose copies are found by a range query over the deliveries table. They run in `npm test`.
+    '/test/unit/delivery-store\\.test\\.ts$',
+    '/test/unit/group-send-worker\\.test\\.ts$',
+    // Starts the sandbox over TLS (its CA reaches Node only through the test runner's environment).
+    '/test/unit/bench-profiles\\.test\\.ts$',
+    // Run the real Bicep compiler (restored from NuGet), which takes a minute on its own.
+    '/test/unit/infra-compile\\.test\\.ts$',
+    '/test/unit/infra\\.test\\.ts$',
+  ],
+};
