@@ -10,10 +10,8 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/unit-settings.js'],
   testPathIgnorePatterns: [
     '/node_modules/',
-    // These exercise real Table Storage: the delivery store's own conditional writes, and group sends,
-    // whose copies are found by a range query over the deliveries table. They run in `npm test`.
+    // The delivery store's own conditional writes against real Table Storage (Azurite); runs in `npm test`.
     '/test/unit/delivery-store\\.test\\.ts$',
-    '/test/unit/group-send-worker\\.test\\.ts$',
     // Starts the sandbox over TLS (its CA reaches Node only through the test runner's environment).
     '/test/unit/bench-profiles\\.test\\.ts$',
     // Run the real Bicep compiler (restored from NuGet), which takes a minute on its own.

@@ -335,7 +335,7 @@ export function dirsyncSection({ dirsync }: Pick<BenchFigures, 'dirsync'>): stri
     [
       [
         `6b. resumable directory sync: first sync of ${f0(d.users)} users, ${f0(d.groups)} groups (${f0(d.memberships)} memberships), budget ${f0(d.budgetSeconds)} s per invocation`,
-        `${f1(d.usage.wallMs / 1000)} s over ${f0(d.invocations)} invocation(s), ${f0(d.graphRequests)} Graph requests, ${f0(d.tableOperations)} Table operations, ` +
+        `${f1(d.usage.wallMs / 1000)} s over ${f0(d.invocations)} invocation(s) (${f0(d.redeliveries)} redelivered), ${f0(d.graphRequests)} Graph requests, ${f0(d.tableOperations)} Table operations, ` +
           `copy ${f0(d.counts.users)} users / ${f0(d.counts.groups)} groups, peak RSS +${f0(d.usage.peakRssMiB - d.usage.baseRssMiB)} MiB`,
       ],
     ],

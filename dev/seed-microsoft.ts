@@ -24,7 +24,7 @@ export const seedMicrosoftDemo: DemoSeeder = async ({ services, apiUrl }) => {
     }
     return [
       'Default sender: notifications@contoso.example (Contoso app registration, active)',
-      `Connect an org:  POST ${apiUrl}/api/orgs/<orgId>/sender/consent-link {"provider":"microsoft","mode":"admin_consent"}, then sign in as admin@contoso.example`,
+      `Connect an org:  POST ${apiUrl}/api/orgs/<orgId>/sender/consent-link {"provider":"microsoft","mode":"admin_consent"}, then open its url in a browser, sign in as admin@contoso.example and Confirm`,
     ];
   } catch (error) {
     return [`Default sender: not seeded (${error instanceof Error ? error.message : String(error)})`];

@@ -49,6 +49,8 @@ const definitions: FunctionDefinition[] = [];
  */
 const insideFunctionsHost: boolean = (() => {
   try {
+    // A probe, not a dependency: only the Functions host provides this module, so it cannot be imported.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@azure/functions-core');
     return true;
   } catch {

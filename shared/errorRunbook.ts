@@ -22,19 +22,19 @@ export interface RunbookEntry {
 export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   MS_SECRET_INVALID: {
     who: 'admin',
-    means: 'Entra ID refused the org\'s client secret (AADSTS7000215), usually the secret ID pasted instead of its value',
-    seen: 'sender `lastError`; the org\'s Test connection',
+    means: "Entra ID refused the org's client secret (AADSTS7000215), usually the secret ID pasted instead of its value",
+    seen: "sender `lastError`; the org's Test connection",
     act: 'admin creates a secret, Resets, saves the value',
   },
   MS_SECRET_EXPIRED: {
     who: 'admin',
-    means: 'the org\'s client secret expired (AADSTS7000222)',
+    means: "the org's client secret expired (AADSTS7000222)",
     seen: '`lastError`; `clientSecretExpiresOn` in the config view',
     act: 'admin saves a new secret after Reset',
   },
   MS_SECRET_EXPIRING: {
     who: 'admin',
-    means: 'warning: an app registration\'s secret expires within 30 days',
+    means: "warning: an app registration's secret expires within 30 days",
     seen: 'config view `warnings`',
     act: 'admin rotates before the date',
   },
@@ -154,7 +154,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   DOMAIN_SPF_INVALID: {
     who: 'admin',
-    means: 'warning: several SPF records, or one over RFC 7208\'s 10 DNS lookups',
+    means: "warning: several SPF records, or one over RFC 7208's 10 DNS lookups",
     seen: '`spf` check',
     act: 'merge into one record; flatten nested includes',
   },
@@ -166,7 +166,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   DOMAIN_DKIM_MISSING: {
     who: 'admin',
-    means: 'warning: no DKIM key at the provider\'s selector',
+    means: "warning: no DKIM key at the provider's selector",
     seen: '`dkim` check',
     act: 'enable DKIM (Microsoft Defender portal / Google Admin console) and publish the records',
   },
@@ -204,13 +204,13 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     who: 'operator',
     means: 'provider 5xx or network failure; retried',
     seen: '`retrying` rows across many orgs',
-    act: 'check the provider\'s status page; messages resume by themselves',
+    act: "check the provider's status page; messages resume by themselves",
   },
   PROVIDER_TIMEOUT: {
     who: 'none',
     means: 'a call passed `PROVIDER_CALL_TIMEOUT_SECONDS`; retried like a 503',
     seen: '`retrying` rows with this code; `mailer.provider_call_ms`',
-    act: 'nothing if rare; many: check provider status and the app\'s outbound network',
+    act: "nothing if rare; many: check provider status and the app's outbound network",
   },
   PROVIDER_FORBIDDEN_UNKNOWN: {
     who: 'operator',
@@ -222,13 +222,13 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     who: 'operator',
     means: 'Key Vault answered 401/403: the app identity lacks its role on the vault',
     seen: 'health `keyVault: access denied`; `retrying` rows',
-    act: 'assign *Key Vault Secrets Officer* to the app\'s managed identity (infra/ does it; check it was not removed)',
+    act: "assign *Key Vault Secrets Officer* to the app's managed identity (infra/ does it; check it was not removed)",
   },
   SECRET_STORE_UNAVAILABLE: {
     who: 'operator',
     means: 'Key Vault did not answer; retried',
     seen: 'health `keyVault` check',
-    act: 'check Key Vault\'s status and throttling (4,000 ops / 10 s)',
+    act: "check Key Vault's status and throttling (4,000 ops / 10 s)",
   },
   SECRET_NOT_FOUND: {
     who: 'admin',
@@ -263,7 +263,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   VALIDATION_FAILED: {
     who: 'SaaS/admin',
     means: 'request fields invalid',
-    seen: 'the 422 answer\'s `fields`',
+    seen: "the 422 answer's `fields`",
     act: 'correct the request',
   },
   BAD_REQUEST: {
@@ -346,7 +346,8 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   CONSENT_BROWSER_MISMATCH: {
     who: 'admin',
-    means: "the provider's answer or the Confirm came from another browser than the one that opened the consent link (no binding cookie, or another)",
+    means:
+      "the provider's answer or the Confirm came from another browser than the one that opened the consent link (no binding cookie, or another)",
     seen: '403 on the callback or the confirmation',
     act: 'start again from the settings page in one browser; never forward consent links ([security.md](../security.md))',
   },
@@ -370,7 +371,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   CONSENT_TENANT_MISMATCH: {
     who: 'admin',
-    means: 'the consent answer names another tenant than the signed-in admin\'s',
+    means: "the consent answer names another tenant than the signed-in admin's",
     seen: '400 on the callback',
     act: 'consent in the same tenant you signed in to; a forged answer is refused by design',
   },
@@ -437,7 +438,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   DIRECTORY_INVALID_CONNECTION: {
     who: 'SaaS/admin',
     means: 'unknown provider/mode, or a name with control characters or over 64 characters',
-    seen: 'the 422 answer\'s `fields`',
+    seen: "the 422 answer's `fields`",
     act: 'correct the request; nothing was written',
   },
   DIRECTORY_MODE_UNAVAILABLE: {
@@ -472,7 +473,8 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   DIRECTORY_API_DISABLED: {
     who: 'operator/admin',
-    means: "Google `accessNotConfigured`: the Admin SDK API is off in the Cloud project the calls go through: the platform's own project for `oauth` connections (operator), the customer's service-account project for `service_account` (admin)",
+    means:
+      "Google `accessNotConfigured`: the Admin SDK API is off in the Cloud project the calls go through: the platform's own project for `oauth` connections (operator), the customer's service-account project for `service_account` (admin)",
     seen: '422 on create; `lastError`',
     act: '`oauth`: the operator enables "Admin SDK API" in the platform Google project and adds the directory scopes ([infra/README.md](../../infra/README.md#google-project-for-directory-connections)); `service_account`: the customer enables it in their project (the hint says which)',
   },
@@ -484,7 +486,8 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   },
   DIRECTORY_GROUP_TOO_LARGE: {
     who: 'SaaS',
-    means: 'the group (nested groups included) has more users than `DIRECTORY_GROUP_MAX_RECIPIENTS`, or groups and addresses add up to more distinct recipients',
+    means:
+      'the group (nested groups included) has more users than `DIRECTORY_GROUP_MAX_RECIPIENTS`, or groups and addresses add up to more distinct recipients',
     seen: '422 at enqueue; or a `failed` parent row when it grew before send time',
     act: 'send to smaller groups; raise the setting if the volume is intended',
   },
@@ -498,7 +501,7 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
     who: 'SaaS',
     means: 'expanding the groups left no one to send to (every member disabled or without mail)',
     seen: '`failed` parent row with `group.skipped`',
-    act: 'check the group\'s members in the directory',
+    act: "check the group's members in the directory",
   },
   WEBHOOK_URL_REFUSED: {
     who: 'SaaS',
@@ -533,14 +536,20 @@ export const ERROR_RUNBOOK: Readonly<Record<ErrorCode, RunbookEntry>> = {
   WEBHOOK_SIGNATURE_INVALID: {
     who: 'receiver',
     means: '`verifyWebhook` refused a delivery (bad signature, or timestamp outside the tolerance)',
-    seen: 'the receiver\'s own logs',
-    act: 'use the current secret (both work for 24 h after a rotation); check the receiver\'s clock',
+    seen: "the receiver's own logs",
+    act: "use the current secret (both work for 24 h after a rotation); check the receiver's clock",
   },
   DIRECTORY_THROTTLED: {
     who: 'operator',
-    means: 'Graph / Admin SDK kept answering 429/503 past the sync\'s wait bound',
+    means: "Graph / Admin SDK kept answering 429/503 past the sync's wait bound",
     seen: '`lastSyncOutcome: failed` with this code',
-    act: 'nothing: the next interval resumes; look at the tenant\'s other Graph clients if it persists',
+    act: "nothing: the next interval resumes; look at the tenant's other Graph clients if it persists",
+  },
+  DIRECTORY_CONNECTION_NOT_READY: {
+    who: 'admin',
+    means: 'Sync now on a connection whose consent was never completed (status `connecting`)',
+    seen: '409 on `POST .../directory/connections/{id}/sync`',
+    act: 'complete the consent link as an administrator; the connection then syncs',
   },
   DIRECTORY_SYNC_RUNNING: {
     who: 'SaaS/admin',

@@ -117,7 +117,7 @@ export const ERROR_CODES = {
   CONSENT_ID_TOKEN_INVALID: spec('auth', false, 400,
     'Microsoft did not give us a valid proof of who signed in, so the connection was not saved. Start again from the settings page and sign in with your work account; if it keeps failing, the platform operator should check the app registration.'),
   CONSENT_NOT_ADMIN: spec('permission', false, 400,
-    'Only a Global Administrator or Privileged Role Administrator can grant Microsoft Graph application permissions for the whole organization (Application Administrator and Cloud Application Administrator cannot). Ask one of them to open the consent link and sign in. If you are eligible for one of these roles in Privileged Identity Management, activate it first (Entra admin center > ID Governance > Privileged Identity Management > My roles), then start again.'),
+    'Ask a Global Administrator or Privileged Role Administrator of your Microsoft 365 tenant to open the consent link and sign in: only they can grant Microsoft Graph application permissions for the whole organization (Application Administrator and Cloud Application Administrator cannot). If you are eligible for one of these roles in Privileged Identity Management, activate it first (Entra admin center > ID Governance > Privileged Identity Management > My roles > Activate), then start again.'),
   CONSENT_PERMISSION_NOT_GRANTED: spec('permission', false, 400,
     'The consent answer came back, but the app\'s token in your tenant does not carry the permission the consent grants, so the consent did not happen (the consent page was skipped, or the permission was removed right after). Nothing was saved. A Global Administrator or Privileged Role Administrator must open the consent link and click Accept on the Microsoft page.'),
   CONSENT_REPLICATION_TIMEOUT: spec('transient', true, 503,
@@ -180,6 +180,8 @@ export const ERROR_CODES = {
   // Directory sync, reading and group sends (shared/directory/)
   DIRECTORY_THROTTLED: spec('throttle', true, 429,
     'The directory provider asked us to slow down (HTTP 429/503 with Retry-After) for longer than one sync waits. The sync stopped without losing its place and runs again at the next interval; Sync now later also works.'),
+  DIRECTORY_CONNECTION_NOT_READY: spec('state', false, 409,
+    'This directory connection has not been connected yet: its consent link was not completed, so there is nothing to sync. Open the consent link (or create the connection again for a new one) as an administrator, then sync.'),
   DIRECTORY_SYNC_RUNNING: spec('state', false, 409,
     'A sync of this directory connection is already running (one at a time across all instances). Wait for it to finish; its start time is in the answer.'),
   INVALID_CURSOR: spec('input', false, 400, 'The cursor was not handed out by this listing (or belongs to another search or organization). Start again without a cursor and use the nextCursor of each answer.'),

@@ -18,11 +18,15 @@ export interface GeneratedDoc {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 const row = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
-const table = (head: string[], rows: string[][]) =>
-  [row(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(row)].join('\n');
+const table = (head: string[], rows: string[][]) => [row(head), `|${head.map(() => '---').join('|')}|`, ...rows.map(row)].join('\n');
 
 function header(title: string, sources: string): string {
-  return [`# ${title}`, '', `Generated from ${sources} by \`npm run docs\`: edit the source, not this file (a test fails when it is out of date).`, ''].join('\n');
+  return [
+    `# ${title}`,
+    '',
+    `Generated from ${sources} by \`npm run docs\`: edit the source, not this file (a test fails when it is out of date).`,
+    '',
+  ].join('\n');
 }
 
 function settingDefault(spec: SettingSpec): string {
@@ -36,8 +40,12 @@ function settingNotes(spec: SettingSpec): string {
 
 export function settingsDoc(settings: readonly SettingSpec[] = SETTINGS): GeneratedDoc {
   const rows = settings.map((s) => [`\`${s.name}\``, s.meaning, s.expected, settingDefault(s), settingNotes(s)]);
-  const intro = 'Every setting the code reads, in the order `shared/config.ts` validates them. How they are read and checked: [operations.md](../operations.md#settings).\n';
-  return { path: 'docs/reference/settings.md', text: `${header('Settings', '`SETTINGS` in shared/settings.ts')}\n${intro}\n${table(['Setting', 'Meaning', 'Valid value', 'Default', 'Notes'], rows)}\n` };
+  const intro =
+    'Every setting the code reads, in the order `shared/config.ts` validates them. How they are read and checked: [operations.md](../operations.md#settings).\n';
+  return {
+    path: 'docs/reference/settings.md',
+    text: `${header('Settings', '`SETTINGS` in shared/settings.ts')}\n${intro}\n${table(['Setting', 'Meaning', 'Valid value', 'Default', 'Notes'], rows)}\n`,
+  };
 }
 
 export function errorsDoc(): GeneratedDoc {
@@ -49,10 +57,13 @@ export function errorsDoc(): GeneratedDoc {
   });
   const intro = [
     'Every error code: its HTTP status, whether delivery retries it, who acts, what it means, where it is seen and what to do.',
-    '**admin** is the org\'s administrator (the hint on the settings page says how), **operator** is you, **SaaS** the application calling the API.',
+    "**admin** is the org's administrator (the hint on the settings page says how), **operator** is you, **SaaS** the application calling the API.",
     'The hint an admin sees is in `ERROR_CODES` (shared/errors.ts); the runbook fields are in `ERROR_RUNBOOK` (shared/errorRunbook.ts).',
   ].join('\n');
-  return { path: 'docs/reference/errors.md', text: `${header('Error codes', '`ERROR_CODES` and `ERROR_RUNBOOK` (shared/errors.ts, shared/errorRunbook.ts)')}\n${intro}\n\n${table(['Code', 'HTTP', 'Retried', 'Who', 'Means', 'Seen in', 'Act'], rows)}\n` };
+  return {
+    path: 'docs/reference/errors.md',
+    text: `${header('Error codes', '`ERROR_CODES` and `ERROR_RUNBOOK` (shared/errors.ts, shared/errorRunbook.ts)')}\n${intro}\n\n${table(['Code', 'HTTP', 'Retried', 'Who', 'Means', 'Seen in', 'Act'], rows)}\n`,
+  };
 }
 
 function access(route: HttpFunction): string {
@@ -82,11 +93,15 @@ function backgroundRows(functions: readonly FunctionDefinition[]): string[][] {
 }
 
 export function routesDoc(functions: readonly FunctionDefinition[]): GeneratedDoc {
-  const intro = 'Every function the app registers: HTTP routes (with the summary of their OpenAPI operation; the full document is `GET /api/openapi.json`), then queue and timer triggers. The API in words: [api.md](../api.md).';
+  const intro =
+    'Every function the app registers: HTTP routes (with the summary of their OpenAPI operation; the full document is `GET /api/openapi.json`), then queue and timer triggers. The API in words: [api.md](../api.md).';
   const http = table(['Tag', 'Method', 'Route', 'Access', 'Summary', 'Function'], httpRows(functions));
   const background = table(['Function', 'Trigger', 'Queue or NCRONTAB schedule'], backgroundRows(functions));
   const sources = 'the function registrations (functions/registry.ts) and the OpenAPI notes (shared/openapi/)';
-  return { path: 'docs/reference/routes.md', text: `${header('Routes and triggers', sources)}\n${intro}\n\n## HTTP\n\n${http}\n\n## Queues and timers\n\n${background}\n` };
+  return {
+    path: 'docs/reference/routes.md',
+    text: `${header('Routes and triggers', sources)}\n${intro}\n\n## HTTP\n\n${http}\n\n## Queues and timers\n\n${background}\n`,
+  };
 }
 
 /** Every generated document, given the registered functions (import functions/index first). */

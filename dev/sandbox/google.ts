@@ -6,7 +6,8 @@
  *   grant of service accounts with signature, `sub`, scope and delegation checks) and `POST /revoke`;
  * - control: `GET /_sandbox/google/service-accounts/{email}/key`, `POST /_sandbox/google/clients/{id}/publishing`,
  *   `POST /_sandbox/google/clients/{id}/redirect-uris`,
- *   `POST /_sandbox/google/users/{email}/revoke-grants`, `PUT /_sandbox/google/delegation/{clientId}`.
+ *   `GET /_sandbox/google/users/{email}/grants`, `POST /_sandbox/google/users/{email}/revoke-grants`,
+ *   `PUT /_sandbox/google/delegation/{clientId}`.
  * Expiry follows the sandbox clock, so `POST /_sandbox/clock` ages refresh tokens of Testing apps.
  */
 import { createHash, generateKeyPairSync, timingSafeEqual } from 'node:crypto';
@@ -86,6 +87,13 @@ export function registerGoogle(sandbox: Sandbox): void {
     if (typeof uri !== 'string' || !/^https?:\/\//.test(uri)) return { status: 400, body: { error: 'uri must be an http(s) URL' } };
     if (!client.redirectUris.includes(uri)) client.redirectUris.push(uri);
     return { status: 201, body: { redirectUris: client.redirectUris } };
+  });
+  // The user's refresh grants (client, scopes, revoked by POST /revoke or here), never a token value:
+  // what myaccount.google.com > Security > Third-party connections shows.
+  sandbox.route('*', 'GET', '/_sandbox/google/users/:email/grants', (req) => {
+    const email = req.params.email.toLowerCase();
+    const grants = [...googleWorld(sandbox).refreshTokens.values()].filter((grant) => grant.userEmail === email);
+    return { status: 200, body: grants.map(({ clientId, scopes, issuedAt, revoked }) => ({ clientId, scopes, issuedAt: new Date(issuedAt).toISOString(), revoked })) };
   });
   // What a user does under myaccount.google.com > Security > Third-party connections > "Remove access".
   sandbox.route('*', 'POST', '/_sandbox/google/users/:email/revoke-grants', (req) => {

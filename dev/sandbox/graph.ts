@@ -166,6 +166,47 @@ const hasRecipients = (body: SendMailBody) =>
 const noRecipients = (sandbox: Sandbox, req: SandboxRequest) =>
   answer(sandbox, req, 400, 'ErrorInvalidRecipients', "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
 
+/**
+ * Whose mailbox the call sends from, and as whom, or the refusal: permission (the token's, or an
+ * Exchange RBAC for Applications scope), mailbox lookup, application access policy, Send As.
+ */
+function authorizeSend(sandbox: Sandbox, req: SandboxRequest, caller: Caller, target: string, body: SendMailBody): { mailbox: MicrosoftUser; from: MicrosoftUser } | SandboxResponse {
+  const world = sandbox.microsoft;
+  const denied = () => answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+  const mailbox = target === 'me' && caller.kind === 'user' ? findUser(world, caller.tenantId, caller.userId) : findUser(world, caller.tenantId, target);
+  const grant = caller.kind === 'app' ? findGrant(world, caller.tenantId, caller.clientId) : undefined;
+  // Without Entra's Mail.Send an app may still send where Exchange RBAC for Applications assigns it
+  // "Application Mail.Send" (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+  // Microsoft documents no text for a mailbox outside that scope; the plain access denied below is
+  // what community reports show, and is unconfirmed.
+  if (caller.kind === 'app' && !caller.roles.includes('Mail.Send') && !(mailbox && grant?.exchangeMailSendUserIds?.includes(mailbox.id))) return denied();
+  if (!mailbox) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${target}' is invalid.`);
+  if (!mailbox.mailboxEnabled) {
+    return answer(sandbox, req, 404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
+  }
+
+  let actor: MicrosoftUser = mailbox;
+  if (caller.kind === 'app') {
+    // An application access policy's refusal, as captured from Exchange Online (its docs name only "Access to OData is disabled"):
+    // https://learn.microsoft.com/graph/auth-limit-mailbox-access, https://github.com/microsoftgraph/microsoft-graph-docs/pull/21382
+    const policy = grant?.accessPolicyUserIds;
+    if (policy && !policy.includes(mailbox.id)) return answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.');
+  } else {
+    const me = findUser(world, caller.tenantId, caller.userId);
+    if (!me) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${caller.userId}' is invalid.`);
+    actor = me;
+    // Another user's mailbox in the URL needs Mail.Send.Shared AND Send As on it.
+    if (mailbox.id !== me.id && !caller.scopes.includes('Mail.Send.Shared')) return denied();
+  }
+  const sendAsDenied = () =>
+    answer(sandbox, req, 403, 'ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.');
+  if (!maySendAs(actor, mailbox)) return sendAsDenied();
+  const fromAddress = body.message.from?.emailAddress?.address;
+  const from = fromAddress ? findByAddress(world, caller.tenantId, fromAddress) : mailbox;
+  if (!from || !maySendAs(mailbox, from) && !maySendAs(actor, from)) return sendAsDenied();
+  return { mailbox, from };
+}
+
 export function registerGraph(sandbox: Sandbox): void {
   const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map(), highWater: new Map(), recipientsFirst: false, refuseMessageIdTenants: new Set() };
   sandbox.onReset(() => {
@@ -191,44 +232,16 @@ export function registerGraph(sandbox: Sandbox): void {
       return answer(sandbox, req, 400, 'ErrorInvalidProperty', "The property 'InternetMessageId' can be set only on a draft message.");
     }
     if (state.recipientsFirst && !hasRecipients(body)) return noRecipients(sandbox, req);
-    const world = sandbox.microsoft;
-    const denied = () => answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-    if (caller.kind === 'user' && !caller.scopes.includes('Mail.Send')) return denied();
+    if (caller.kind === 'user' && !caller.scopes.includes('Mail.Send')) {
+      return answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+    }
     if (target === 'me' && caller.kind === 'app') {
       return answer(sandbox, req, 400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
     }
 
-    const mailbox = target === 'me' && caller.kind === 'user' ? findUser(world, caller.tenantId, caller.userId) : findUser(world, caller.tenantId, target);
-    const grant = caller.kind === 'app' ? findGrant(world, caller.tenantId, caller.clientId) : undefined;
-    // Without Entra's Mail.Send an app may still send where Exchange RBAC for Applications assigns it
-    // "Application Mail.Send" (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
-    // Microsoft documents no text for a mailbox outside that scope; the plain access denied below is
-    // what community reports show, and is unconfirmed.
-    if (caller.kind === 'app' && !caller.roles.includes('Mail.Send') && !(mailbox && grant?.exchangeMailSendUserIds?.includes(mailbox.id))) return denied();
-    if (!mailbox) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${target}' is invalid.`);
-    if (!mailbox.mailboxEnabled) {
-      return answer(sandbox, req, 404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
-    }
-
-    let actor: MicrosoftUser = mailbox;
-    if (caller.kind === 'app') {
-      // An application access policy's refusal, as captured from Exchange Online (its docs name only "Access to OData is disabled"):
-      // https://learn.microsoft.com/graph/auth-limit-mailbox-access, https://github.com/microsoftgraph/microsoft-graph-docs/pull/21382
-      const policy = grant?.accessPolicyUserIds;
-      if (policy && !policy.includes(mailbox.id)) return answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.');
-    } else {
-      const me = findUser(world, caller.tenantId, caller.userId);
-      if (!me) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${caller.userId}' is invalid.`);
-      actor = me;
-      // Another user's mailbox in the URL needs Mail.Send.Shared AND Send As on it.
-      if (mailbox.id !== me.id && !caller.scopes.includes('Mail.Send.Shared')) return denied();
-    }
-    const sendAsDenied = () =>
-      answer(sandbox, req, 403, 'ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.');
-    if (!maySendAs(actor, mailbox)) return sendAsDenied();
-    const fromAddress = body.message.from?.emailAddress?.address;
-    const from = fromAddress ? findByAddress(world, caller.tenantId, fromAddress) : mailbox;
-    if (!from || !maySendAs(mailbox, from) && !maySendAs(actor, from)) return sendAsDenied();
+    const authorized = authorizeSend(sandbox, req, caller, target, body);
+    if ('status' in authorized) return authorized;
+    const { mailbox, from } = authorized;
 
     const upn = mailbox.userPrincipalName.toLowerCase();
     state.highWater.set(upn, Math.max(state.highWater.get(upn) ?? 0, (state.inFlight.get(mailbox.id) ?? 0) + 1));

@@ -17,9 +17,9 @@ export interface CacheBounds {
   clock?: () => number;
 }
 
-export type BoundedCache<K extends {}, V extends {}> = LRUCache<K, V>;
+export type BoundedCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>> = LRUCache<K, V>;
 
-export function boundedCache<K extends {}, V extends {}>(bounds: CacheBounds): BoundedCache<K, V> {
+export function boundedCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>>(bounds: CacheBounds): BoundedCache<K, V> {
   return new LRUCache<K, V>({
     max: bounds.max,
     ttl: bounds.ttlMs,

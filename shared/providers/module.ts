@@ -24,6 +24,11 @@ export interface ProviderModule {
    * `service_account`): one cheap directory read, so a bad key or subject is refused with nothing written.
    */
   verifyDirectory?(connection: DirectoryConnection, context: ProviderContext, secrets: Record<string, string>): Promise<void>;
+  /**
+   * Gives back, best effort, the grant a consent returned when it will not be kept (the check above
+   * refused it), so a refused consent leaves nothing usable behind at the provider either.
+   */
+  revokeGrant?(secrets: Record<string, string>, context: ProviderContext): Promise<void>;
   /** Google: the Admin SDK listings the directory sync reads (in the module, so `@googleapis/admin` loads on first use). */
   adminDirectory?: typeof import('./google/directoryAdmin').adminDirectory;
   /**

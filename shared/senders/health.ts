@@ -58,7 +58,11 @@ export interface SenderHealthReport {
 
 type Result = SenderHealthReport['results'][string];
 
-/** The first failing check that names a code (skipped checks, "not checked: no token", and warnings have none that count). */
+/**
+ * The first failing check that names a code (skipped checks, "not checked: no token", and warnings have
+ * none that count). What a token's claims say is only ever a warning or a skip (microsoft/verifyChecks.ts:
+ * Exchange RBAC for Applications never shows in `roles`), so a status changes only on a real answer.
+ */
 function firstFailure(checks: VerifyCheck[]): VerifyCheck | undefined {
   return checks.find((check) => !check.ok && check.code && check.level !== 'warning' && !check.skipped);
 }

@@ -222,7 +222,7 @@ export function createSenderStore(storage: StorageClients): SenderStore {
         let routing: StoredRouting | undefined;
         const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${orgId}` } });
         for await (const entity of rows) {
-          if (entity.rowKey === ROUTING_ROW_KEY) routing = { rules: JSON.parse(String(entity.rules ?? '[]')), etag: entity.etag };
+          if (entity.rowKey === ROUTING_ROW_KEY) routing = { rules: JSON.parse(String(entity.rules ?? '[]')) as unknown[], etag: entity.etag };
           else if (isSenderRow(entity.rowKey)) senders.push({ config: fromEntity(entity), etag: entity.etag });
         }
         senders.sort((a, b) => (a.config.senderKey === undefined ? -1 : b.config.senderKey === undefined ? 1 : senderKeyOf(a.config).localeCompare(senderKeyOf(b.config))));

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_TENANT_ID, PLATFORM_APP_ID } from '../../dev/sandbox/world';
-import { launchBrowser } from '../support/browser';
+import { confirmConsent, launchBrowser } from '../support/browser';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -50,7 +50,8 @@ afterAll(async () => {
 
 describe('Linked accounts, at 360 px', () => {
   it('an empty name is refused next to the field, and nothing is created', async () => {
-    await expect(page.locator('#connections-empty').isVisible()).resolves.toBe(true);
+    // The message is shown before the list reloads: wait for the reloaded (empty) list itself.
+    await page.locator('#connections-empty').waitFor({ state: 'visible' });
     await page.getByLabel('Name of the new link', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Link Microsoft 365' }).click();
     const error = page.locator('#connection-name-error');
@@ -65,6 +66,7 @@ describe('Linked accounts, at 360 px', () => {
     await page.getByRole('button', { name: 'Link Microsoft 365' }).click();
     await page.locator('select[name=login_hint]').selectOption('admin@contoso.example'); // the sandbox's Entra page
     await page.getByRole('button', { name: 'Accept' }).click();
+    await confirmConsent(page);
     await page.locator('#workspace').waitFor({ state: 'visible' });
     const item = page.locator('#connections li', { hasText: 'Contoso Germany' });
     await item.waitFor();
@@ -78,7 +80,8 @@ describe('Linked accounts, at 360 px', () => {
   it('Remove deletes the connection', async () => {
     await page.getByRole('button', { name: 'Remove Contoso Germany' }).click();
     await page.locator('#linked-message', { hasText: 'Contoso Germany was removed.' }).waitFor();
-    await expect(page.locator('#connections-empty').isVisible()).resolves.toBe(true);
+    // The message is shown before the list reloads: wait for the reloaded (empty) list itself.
+    await page.locator('#connections-empty').waitFor({ state: 'visible' });
     await expect(connections()).resolves.toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID, PLATFORM_APP_ID } from '../../dev/sandbox/world';
-import { launchBrowser } from '../support/browser';
+import { confirmConsent, launchBrowser } from '../support/browser';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -250,6 +250,7 @@ describe('admin consent from the page', () => {
     await page.waitForURL(new RegExp(`/${CONTOSO_TENANT_ID}/v2\\.0/adminconsent`));
     await page.locator('select[name=login_hint]').selectOption('admin@contoso.example');
     await page.getByRole('button', { name: 'Accept' }).click();
+    await confirmConsent(page);
     await page.locator('#workspace').waitFor({ state: 'visible' });
     await expect(message(page).textContent()).resolves.toContain('Connected to Microsoft 365');
     await expect(page.locator('#consent-state').textContent()).resolves.toContain(`tenant ${CONTOSO_TENANT_ID}, by admin@contoso.example`);
@@ -273,6 +274,7 @@ describe('Microsoft sign-in from the page', () => {
     expect(new URL(page.url()).searchParams.get('response_mode')).toBe('form_post');
     await page.locator('select[name=login_hint]').selectOption('admin@contoso.example'); // the sandbox's Entra page
     await page.getByRole('button', { name: 'Accept' }).click();
+    await confirmConsent(page);
     await page.locator('#workspace').waitFor({ state: 'visible' });
     await expect(message(page).textContent()).resolves.toContain('Connected to Microsoft 365');
     await expect(page.locator('#consent-state').textContent()).resolves.toContain('signed in as admin@contoso.example');
@@ -292,6 +294,7 @@ describe('Google sign-in with a send-as alias', () => {
     await page.waitForURL(/\/o\/oauth2\/v2\/auth/);
     expect(new URL(page.url()).searchParams.get('scope')!.split(' ').includes(SETTINGS_SCOPE)).toBe(askedForSettings);
     await page.locator('li', { hasText: 'alerts@fabrikam.example:' }).getByRole('link', { name: 'Allow' }).click(); // the sandbox's Google page
+    await confirmConsent(page);
     // Wait for the outcome itself, which the page shows only after it has loaded the sender again.
     await message(page).filter({ hasText: 'Connected to Google' }).waitFor();
     await expect(page.locator('#workspace').isVisible()).resolves.toBe(true);
@@ -338,6 +341,7 @@ describe('embedded in the SaaS', () => {
     await tab.waitForURL(/\/v2\.0\/adminconsent/);
     await tab.locator('select[name=login_hint]').selectOption('admin@contoso.example');
     await tab.getByRole('button', { name: 'Accept' }).click();
+    await confirmConsent(tab);
     // The tab comes back to the settings page without the frame's token: it reports and says to close it.
     await tab.locator('#finished').waitFor({ state: 'visible' });
     await expect(tab.locator('#finished-message').textContent()).resolves.toBe('Connected to Microsoft 365.');

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { NORTHWIND_TENANT_ID, NORTHWIND_USER_IDS, PLATFORM_APP_ID } from '../../dev/sandbox/world';
-import { launchBrowser } from '../support/browser';
+import { confirmConsent, launchBrowser } from '../support/browser';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -76,6 +76,7 @@ describe('admin consent from the settings page binds the signed-in admin\'s tena
     // Our callback verified the ID token and sent the browser on to Northwind's own consent page.
     await page.waitForURL(new RegExp(`/${NORTHWIND_TENANT_ID}/v2\\.0/adminconsent`));
     await acceptAs(page, 'admin@northwind.example');
+    await confirmConsent(page);
     await page.locator('#workspace').waitFor({ state: 'visible' });
     await expect(page.locator('#message-text').textContent()).resolves.toContain('Connected to Microsoft 365');
     await expect(page.locator('#consent-state').textContent()).resolves.toContain(`tenant ${NORTHWIND_TENANT_ID}, by admin@northwind.example`);

@@ -12,6 +12,7 @@
  * flight through the whole outage, and the outage lasts until copies have gone to outbox-poison and
  * been re-driven (and at least OUTAGE_MS): every run proves what it claims, whatever the load.
  */
+import { writeFileSync } from 'node:fs';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { getServices, Services } from '@shared/services';
 import { QUEUES } from '@shared/store/names';
@@ -53,7 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (process.env.OUTAGE_TEST_LOG) require('node:fs').writeFileSync(process.env.OUTAGE_TEST_LOG, logs.join('\n'));
+  if (process.env.OUTAGE_TEST_LOG) writeFileSync(process.env.OUTAGE_TEST_LOG, logs.join('\n'));
   await sandboxControl('DELETE', 'faults').catch(() => undefined);
   await proxy?.up();
   await host?.close();

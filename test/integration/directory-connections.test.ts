@@ -203,6 +203,11 @@ describe('Google', () => {
     expect(answer.text).toContain('DIRECTORY_NOT_ADMIN');
     expect((await api('GET', `${connectionsOf(orgId)}/${created.body.connection.id}`)).body.connection.status).toBe('connecting');
     expect(await vaultOf(orgId, created.body.connection.id)).toEqual([]);
+    // The grant Google returned was given back: nothing of it stays usable (Third-party connections is empty).
+    const grants = await sandboxControl<Array<{ clientId: string; scopes: string[]; revoked: boolean }>>('GET', 'google/users/alerts@fabrikam.example/grants');
+    const directoryGrants = grants.filter((g) => g.scopes.includes('https://www.googleapis.com/auth/admin.directory.user.readonly'));
+    expect(directoryGrants.length).toBeGreaterThan(0);
+    expect(directoryGrants.map((g) => g.revoked)).toEqual(directoryGrants.map(() => true));
   });
 
   describe('service account', () => {
@@ -283,6 +288,12 @@ describe('settings page twins (/api/manage/directory/connections)', () => {
     expect((await page('GET', '')).body.connections.map((c: any) => c.id)).toEqual([created.body.connection.id]);
     expect((await api('GET', connectionsOf(orgId))).body.connections).toHaveLength(1);
     expect((await fetch(`${host.url}/api/manage/directory/connections`)).status).toBe(401);
+    // Sync now before the consent completed: 409, on both twins, and no sync is queued or leased.
+    for (const answer of [await page('POST', `/${created.body.connection.id}/sync`), await api('POST', `${connectionsOf(orgId)}/${created.body.connection.id}/sync`)]) {
+      expect([answer.status, answer.body.error.code]).toEqual([409, 'DIRECTORY_CONNECTION_NOT_READY']);
+      expect(answer.body.error.hint).toMatch(/consent link/);
+    }
+    expect((await api('GET', `${connectionsOf(orgId)}/${created.body.connection.id}`)).body.connection.sync).toMatchObject({ running: false });
     expect((await page('DELETE', `/${created.body.connection.id}`)).status).toBe(204);
     expect((await api('GET', connectionsOf(orgId))).body.connections).toEqual([]);
   });

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@shared/config';
+import { MailerError } from '@shared/errors';
 import { syncEndpoints } from '@shared/directory/copyServices';
 import { createCursorCodec } from '@shared/directory/cursor';
 import type { ConnectionsForSync, DirectoryConnection, DirectoryError, DirectoryProvider } from '@shared/directory/model';
@@ -100,6 +101,26 @@ export function syncHarness(provider: DirectoryProvider, options: HarnessOptions
     clock: options.clock,
   });
   return { orgId, connection, events, queued, waits, attention, token, store, sync, reader: createDirectoryReader(base, createCursorCodec(config.stateSigningKey)), operations };
+}
+
+/** A store whose next non-empty write, once armed, fails with STORAGE_UNAVAILABLE. */
+export function storageFailsOnce(): { arm(): void; store: (store: DirectoryStore) => DirectoryStore } {
+  let armed = false;
+  return {
+    arm: () => {
+      armed = true;
+    },
+    store: (store) => ({
+      ...store,
+      apply: async (...args) => {
+        if (armed && args[2].length > 0) {
+          armed = false;
+          throw new MailerError('STORAGE_UNAVAILABLE', 'Azure Storage is unavailable (test).');
+        }
+        return store.apply(...args);
+      },
+    }),
+  };
 }
 
 /** A budget of `pages` saved pages per invocation (no real time involved). */

@@ -11,7 +11,7 @@ import { errorResponse } from '../../functions/http';
 import { MailerError } from '@shared/errors';
 import { sandboxControl } from '../support/env';
 import { consentedDirectoryAppToken } from './directory-sandbox-helpers';
-import { directoryRequests, eventLines, syncHarness } from './directory-sync-helpers';
+import { directoryRequests, eventLines, storageFailsOnce, syncHarness } from './directory-sync-helpers';
 import { appToken } from './microsoft-helpers';
 
 let token: string;
@@ -68,24 +68,13 @@ describe('Microsoft directory sync (Graph delta)', () => {
   });
 
   it('a disabled or changed user is announced as such; a sync that failed midway re-sends the same event ids when run again', async () => {
-    let failOnce = false;
-    const t = syncHarness('microsoft', {
-      store: (store) => ({
-        ...store,
-        apply: async (...args) => {
-          if (failOnce && args[2].length > 0) {
-            failOnce = false;
-            throw new MailerError('STORAGE_UNAVAILABLE', 'Azure Storage is unavailable (test).');
-          }
-          return store.apply(...args);
-        },
-      }),
-    });
+    const outage = storageFailsOnce();
+    const t = syncHarness('microsoft', { store: outage.store });
     t.token.value = token;
     await t.sync.runNow(t.orgId, t.connection.id);
     await sandboxControl('PATCH', `directory/contoso/users/${U.grace}`, { enabled: false });
     await sandboxControl('PATCH', `directory/contoso/users/${U.carla}`, { jobTitle: 'General Counsel' });
-    failOnce = true;
+    outage.arm();
     const failed = await t.sync.runNow(t.orgId, t.connection.id);
     expect(failed).toMatchObject({ outcome: 'failed', error: { code: 'STORAGE_UNAVAILABLE' } });
     const firstTry = t.events.map((e) => [e.type, e.id]);
@@ -95,6 +84,23 @@ describe('Microsoft directory sync (Graph delta)', () => {
     expect(t.events.map((e) => [e.type, e.id])).toEqual(firstTry);
     expect((await t.store.getUser(t.orgId, t.connection.id, U.carla))?.jobTitle).toBe('General Counsel');
     expect((await t.store.getUser(t.orgId, t.connection.id, U.grace))?.enabled).toBe(false);
+  });
+
+  it('in a queue invocation a passing failure (Storage unavailable) keeps the position and is thrown; the redelivered message resumes and finishes', async () => {
+    const outage = storageFailsOnce();
+    const t = syncHarness('microsoft', { store: outage.store });
+    t.token.value = token;
+    await t.sync.request(t.orgId, t.connection.id);
+    outage.arm();
+    const message = t.queued.shift();
+    await expect(t.sync.run(message)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    const held = await t.sync.status(t.orgId, t.connection.id);
+    expect(held.progress).toMatchObject({ kind: 'full', phase: 'users', invocations: 1 });
+    expect(held.progress).not.toHaveProperty('runner');
+    expect(held.lastSyncOutcome).toBeUndefined();
+    expect(await t.sync.run(message)).toMatchObject({ outcome: 'ok', kind: 'full', counts: { users: 13, groups: 6 }, invocations: 2 });
+    const world = await sandboxControl<{ users: Array<{ id: string }> }>('GET', 'directory/contoso/export');
+    expect((await t.reader.users(t.orgId, { limit: '200' })).users.map((u) => u.id).sort()).toEqual(world.users.map((u) => u.id).sort());
   });
 
   it('a 410 (expired delta token) restarts with a full round that reconciles the copy and announces only the real change', async () => {

@@ -5,6 +5,7 @@
  * machine). A guard on every socket of this test process refuses, and records, any connection to an
  * address outside 127.0.0.0/8: the test proves that none was even attempted.
  */
+import { lookup as dnsLookup } from 'node:dns';
 import net from 'node:net';
 import { createWebhookServices } from '@shared/webhooks';
 import type { PlatformEvent } from '@shared/events/types';
@@ -31,7 +32,7 @@ function guardLoopbackOnly(): () => void {
         outside.push(host);
         throw new Error(`test guard: connection to ${host} refused`);
       }
-      const lookup: Lookup = options.lookup ?? (require('node:dns').lookup as Lookup);
+      const lookup: Lookup = options.lookup ?? (dnsLookup as Lookup);
       options.lookup = (hostname, lookupOptions, callback) =>
         lookup(hostname, lookupOptions, (error, address, family) => {
           const all = Array.isArray(address) ? address.map((a) => a.address) : [address];

@@ -61,3 +61,8 @@ export async function launchBrowser(): Promise<Browser> {
   const choice = await chooseBrowser();
   return chromium.launch({ executablePath: choice.executablePath, headless: true, args: choice.args });
 }
+
+/** Our confirmation page after a provider's sign-in: the admin confirms (nothing is saved before). */
+export async function confirmConsent(page: import('playwright-core').Page): Promise<void> {
+  await page.getByRole('button', { name: 'Confirm and connect' }).click();
+}

@@ -9,7 +9,16 @@ const withoutCode = (markdown: string) => markdown.replace(/```[\s\S]*?```/g, ''
 
 export function anchorsOf(markdown: string): Set<string> {
   const headings = withoutCode(markdown).match(/^#{1,6} .*$/gm) ?? [];
-  return new Set(headings.map((h) => h.replace(/^#+ /, '').trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+  return new Set(
+    headings.map((h) =>
+      h
+        .replace(/^#+ /, '')
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
 }
 
 interface LinkContext {
@@ -35,7 +44,8 @@ function resolves(file: string, link: string, markdown: string, context: LinkCon
 
 /** Every `folder/file.ext` the text names (in code spans or prose), build outputs and placeholders aside. */
 export function namedPaths(markdown: string): string[] {
-  const found = markdown.match(/(?<![\w/.<{-])(?:\.{1,2}\/)?(?:[\w.-]+\/)+[\w.-]+\.(?:ts|mjs|js|json|md|bicep|sh|yaml|csproj)(?![\w/])/g) ?? [];
+  const found =
+    markdown.match(/(?<![\w/.<{-])(?:\.{1,2}\/)?(?:[\w.-]+\/)+[\w.-]+\.(?:ts|mjs|js|json|md|bicep|sh|yaml|csproj)(?![\w/])/g) ?? [];
   const generated = /^(dist|\.local|node_modules)\//;
   return [...new Set(found)].filter((path) => !generated.test(path) && !/^https?:/.test(path));
 }

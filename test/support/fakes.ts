@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DeliveryRecord, DeliveryRows, indexKey, queuedRecord } from '@shared/store/deliveryStore';
 import { deliveriesOver, DeliveryStore } from '@shared/delivery/deliveries';
 import { decodeQueueMessage, encodeQueueMessage, MAX_MESSAGE_TEXT_BYTES, QueueEntry, QueueStore } from '@shared/store/outboxQueue';
+import type { GroupChildren } from '@shared/store/groupChildren';
 import type { MailboxSlotStore } from '@shared/store/mailboxSlots';
 import type { PayloadStore } from '@shared/store/payloadStore';
 import { archiveRecord, PoisonArchive, PoisonRecord } from '@shared/store/poisonArchive';
@@ -23,13 +24,21 @@ interface StoredMessage {
 export function fakeQueueStore(name: string, clock: Clock = Date.now): QueueStore & { messages: StoredMessage[] } {
   const messages: StoredMessage[] = [];
   const visible = () => messages.filter((m) => m.visibleAt <= clock());
-  const find = (entry: Pick<QueueEntry, 'id' | 'popReceipt'>) => messages.findIndex((m) => m.entry.id === entry.id && m.entry.popReceipt === entry.popReceipt);
+  const find = (entry: Pick<QueueEntry, 'id' | 'popReceipt'>) =>
+    messages.findIndex((m) => m.entry.id === entry.id && m.entry.popReceipt === entry.popReceipt);
 
   async function sendEncoded(messageText: string, options: { visibilityDelaySeconds?: number } = {}) {
     if (Buffer.byteLength(messageText) > MAX_MESSAGE_TEXT_BYTES) throw new Error(`queue message over ${MAX_MESSAGE_TEXT_BYTES} bytes`);
     const now = clock();
     const id = randomUUID();
-    const entry: QueueEntry = { id, popReceipt: randomUUID(), dequeueCount: 0, insertionTime: new Date(now), expirationTime: new Date(now + 7 * 86_400_000), messageText };
+    const entry: QueueEntry = {
+      id,
+      popReceipt: randomUUID(),
+      dequeueCount: 0,
+      insertionTime: new Date(now),
+      expirationTime: new Date(now + 7 * 86_400_000),
+      messageText,
+    };
     messages.push({ entry, visibleAt: now + Math.max(0, options.visibilityDelaySeconds ?? 0) * 1000 });
     return { id };
   }
@@ -44,7 +53,12 @@ export function fakeQueueStore(name: string, clock: Clock = Date.now): QueueStor
         .slice(0, Math.max(1, Math.min(32, max)))
         .map((m) => {
           m.visibleAt = clock() + Math.max(1, visibilityTimeoutSeconds) * 1000;
-          m.entry = { ...m.entry, popReceipt: randomUUID(), dequeueCount: m.entry.dequeueCount + 1, nextVisibleTime: new Date(m.visibleAt) };
+          m.entry = {
+            ...m.entry,
+            popReceipt: randomUUID(),
+            dequeueCount: m.entry.dequeueCount + 1,
+            nextVisibleTime: new Date(m.visibleAt),
+          };
           return m.entry;
         });
     },
@@ -162,6 +176,18 @@ export function fakeMailboxSlotStore(): MailboxSlotStore & { slots: Map<string, 
       const { nextFreeAt, result } = step(slots.get(key) ?? 0);
       slots.set(key, nextFreeAt);
       return result;
+    },
+  };
+}
+
+/** The copies of a group message: the rows of `deliveries` whose id starts with `prefix` and name the parent. */
+export function fakeGroupChildren(deliveries: ReturnType<typeof fakeDeliveryStore>): GroupChildren {
+  return {
+    async list(orgId, parentId, prefix) {
+      return [...deliveries.rows.values()]
+        .filter((r) => r.orgId === orgId && r.id.startsWith(prefix) && r.parent === parentId)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((r) => ({ ...r }));
     },
   };
 }

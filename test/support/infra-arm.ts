@@ -57,7 +57,10 @@ function parse(source: string): Ast {
       i++;
       for (;;) {
         if (i >= source.length) throw new Error(`unterminated string in ${source}`);
-        if (source[i] === "'" && source[i + 1] === "'") (value += "'"), (i += 2);
+        if (source[i] === "'" && source[i + 1] === "'") {
+          value += "'";
+          i += 2;
+        }
         else if (source[i] === "'") break;
         else value += source[i++];
       }

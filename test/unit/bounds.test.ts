@@ -74,6 +74,17 @@ describe('ProviderCache', () => {
     cache.get(sender('x', 1));
     expect(cache.get(sender('x', 2))).toBe(v2);
   });
+
+  it('keys on the whole credential: two senders of one org at one version get their own providers; other secrets at the same version a new one', () => {
+    const cache = new ProviderCache(context);
+    const own = cache.get(sender('y'));
+    const named = cache.get({ ...sender('y'), senderKey: 'billing' });
+    expect(named).not.toBe(own);
+    expect(cache.get({ ...sender('y'), senderKey: 'billing' })).toBe(named);
+    expect(cache.get(sender('y'))).toBe(own);
+    const other = cache.get({ ...sender('y'), secretRefs: { clientSecret: 'org-y-client-secret-2' }, secretGeneration: 2 });
+    expect(other).not.toBe(own);
+  });
 });
 
 describe('MailboxLimiter memory', () => {

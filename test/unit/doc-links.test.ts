@@ -30,7 +30,11 @@ describe('links and paths in the docs', () => {
   it('no line of prose (over 70 characters) appears in two documents: one place for each fact', () => {
     const places = new Map<string, string[]>();
     for (const file of tracked)
-      for (const line of new Set(read(file).split('\n').map((l) => l.trim()))) {
+      for (const line of new Set(
+        read(file)
+          .split('\n')
+          .map((l) => l.trim()),
+      )) {
         if (line.length > 70 && !line.startsWith('|---')) places.set(line, [...(places.get(line) ?? []), file]);
       }
     expect([...places].filter(([, files]) => files.length > 1)).toEqual([]);

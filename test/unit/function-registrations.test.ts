@@ -5,6 +5,8 @@
  * that the metadata the local host checks against the host's rules (dev/host/conformance) is exactly
  * what the host receives.
  */
+// Jest hoists a mock factory above the imports, so the factory can only `require`.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 jest.mock('@azure/functions-core', () => require('../support/functions-core').functionsCore, { virtual: true });
 
 import { registered } from '../support/functions-core';

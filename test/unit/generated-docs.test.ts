@@ -14,9 +14,12 @@ const root = join(__dirname, '..', '..');
 const onDisk = (path: string) => readFileSync(join(root, path), 'utf8');
 
 describe('generated reference docs', () => {
-  it.each(generatedDocs(listFunctions()).map((doc) => [doc.path, doc] as const))('%s is up to date (else run npm run docs)', (_path, doc) => {
-    expect(onDisk(doc.path)).toBe(doc.text);
-  });
+  it.each(generatedDocs(listFunctions()).map((doc) => [doc.path, doc] as const))(
+    '%s is up to date (else run npm run docs)',
+    (_path, doc) => {
+      expect(onDisk(doc.path)).toBe(doc.text);
+    },
+  );
 
   it('a setting added to SETTINGS without regenerating makes the settings table out of date', () => {
     const added = [...SETTINGS, { name: 'NEW_SETTING', meaning: 'A new knob.', expected: 'a whole number', default: '1' }];

@@ -1,6 +1,6 @@
 /**
  * Sending to a directory group through the real enqueuer, outbox worker and group fan-out, with
- * Azurite stores, a fake DirectoryReader over the sandbox seed (test/support/fake-directory.ts), a
+ * in-memory stores (test/support/fakes.ts), a fake DirectoryReader over the sandbox seed (test/support/fake-directory.ts), a
  * provider that records what it sends, and a clock the test moves. The queue is a list the test
  * drains itself (the visibility delays are the clock's business here). The same flow through the
  * local host, the sandbox and the synced copy: test/integration/group-send.test.ts.
@@ -17,21 +17,12 @@ import { MailerError } from '@shared/errors';
 import type { MailProvider, OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import type { SenderResolver } from '@shared/senders/resolve';
-import { createDeliveryStore } from '@shared/delivery/deliveries';
-import { createGroupChildren } from '@shared/store/groupChildren';
-import { createMailboxSlotStore } from '@shared/store/mailboxSlots';
-import { createQueueStore } from '@shared/store/outboxQueue';
-import { createPayloadStore } from '@shared/store/payloadStore';
-import { createPoisonArchive } from '@shared/store/poisonArchive';
-import { createStorageClients } from '@shared/store/storageClients';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G, seedContosoDirectory } from '../../dev/sandbox/directory-seed';
 import { FakeDirectory, fakeDirectory } from '../support/fake-directory';
+import { fakeDeliveryStore, fakeGroupChildren, fakeMailboxSlotStore, fakePayloadStore, fakePoisonArchive, fakeQueueStore } from '../support/fakes';
 
-const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
-  throw new Error('unused');
-});
-const deliveries = createDeliveryStore(storage);
-const children = createGroupChildren(storage);
+const deliveries = fakeDeliveryStore();
+const children = fakeGroupChildren(deliveries);
 const log = { info: () => undefined, warn: () => undefined };
 const LEASE_MS = 60_000;
 
@@ -66,13 +57,13 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
     markNeedsAttention: async () => undefined,
   };
   // The queue as a list: what the enqueuer and the worker put on `outbox`.
-  const outbox = createQueueStore(storage, 'unused');
+  const outbox = fakeQueueStore('unused');
   const queued: unknown[] = [];
   outbox.send = async (value) => (queued.push(value), { id: String(queued.length) });
-  const payloads = createPayloadStore(storage);
+  const payloads = fakePayloadStore();
   const events: DeliveryEvent[] = [];
   const publish = async (record: Parameters<typeof eventOf>[0]) => void events.push(eventOf(record));
-  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage), clock);
+  const scheduler = createMailboxScheduler(fakeMailboxSlotStore(), clock);
   const ratePerMinute = { microsoft: 6000, google: 6000 };
   const policy = retryPolicy(1000);
   const reader = options.reader ?? fakeDirectory(seedContosoDirectory());
@@ -87,7 +78,7 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
   });
   const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute, clock, checkGroups: groups.checkAtEnqueue });
   const worker = createOutboxWorker({
-    deliveries, outbox, payloads, poisonArchive: createPoisonArchive(storage), resolver, scheduler, limiter: new MailboxLimiter(4), publish, policy,
+    deliveries, outbox, payloads, poisonArchive: fakePoisonArchive(), resolver, scheduler, limiter: new MailboxLimiter(4), publish, policy,
     ratePerMinute, leaseMs: LEASE_MS, queueName: 'outbox', clock, groups,
   });
 

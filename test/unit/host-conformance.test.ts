@@ -5,6 +5,8 @@
  * temporary registration through the same library, and must fail with the host's message; the
  * local host refuses to start on such a registration.
  */
+// Jest hoists a mock factory above the imports, so the factory can only `require`.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 jest.mock('@azure/functions-core', () => require('../support/functions-core').functionsCore, { virtual: true });
 
 import { app, HttpHandler } from '@azure/functions';

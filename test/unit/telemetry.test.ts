@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatEvent, logEvent, onLogEvent, withInvocationLog } from '@shared/telemetry/log';
 import { createTelemetry, useTelemetry } from '@shared/telemetry/meter';
 import { classifyCall, observeOutboundCalls } from '@shared/telemetry/outboundCalls';
@@ -99,7 +101,7 @@ describe('metrics', () => {
   });
 
   it('every metric name is documented in docs/operations.md', () => {
-    const doc = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../docs/operations.md'), 'utf8') as string;
+    const doc = readFileSync(join(__dirname, '../../docs/operations.md'), 'utf8');
     expect(Object.keys(METRICS).filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
   });
 });

@@ -20,6 +20,10 @@ p { margin: .25rem 0; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; overflow-wrap: anywhere; }
 [hidden] { display: none !important; }
 
+.org-banner { margin: 0 0 .35rem; padding: .5rem .75rem; border-left: 4px solid var(--accent); background: var(--panel); border-radius: 4px; overflow-wrap: anywhere; }
+.org-label { color: var(--muted); }
+.org-name { font-size: 1.15rem; }
+.org-id { color: var(--muted); white-space: nowrap; }
 .top { display: flex; flex-wrap: wrap; align-items: flex-end; justify-content: space-between; gap: .5rem 1rem; margin-bottom: 1rem; }
 .sub { color: var(--muted); overflow-wrap: anywhere; }
 .back { color: var(--accent); }

@@ -25,8 +25,9 @@ export const SETTINGS_HTML = String.raw`<!doctype html>
 <main id="app" aria-busy="true">
   <header class="top">
     <div>
+      <p class="org-banner"><span class="org-label">Settings for</span> <strong id="org-name" class="org-name" hidden></strong> <span class="org-id">Organization <code id="org-id">…</code></span></p>
       <h1>Email sender</h1>
-      <p class="sub">Organization <strong id="org-id">…</strong><span id="link-expiry"></span></p>
+      <p class="sub"><span id="link-expiry"></span></p>
     </div>
     <a id="back-link" class="back" href="#" hidden>Back to the application</a>
   </header>

@@ -53,6 +53,21 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
     return stored;
   }
 
+  /**
+   * The provider's check of a consent's new grant (Google: the account must be a Workspace admin). A
+   * refused grant is given back before the refusal is answered: nothing of it is kept here, so nothing
+   * of it may stay usable at the provider.
+   */
+  async function verifyOrGiveBack(candidate: DirectoryConnection, granted: Record<string, string>): Promise<void> {
+    const module = await deps.loadModule(candidate.provider);
+    try {
+      await module.verifyDirectory?.(candidate, deps.context, granted);
+    } catch (error) {
+      await module.revokeGrant?.(granted, deps.context);
+      throw error;
+    }
+  }
+
   async function view(connection: DirectoryConnection): Promise<ConnectionView> {
     return toConnectionView(connection, await deps.readSyncState(connection.orgId, connection.id), clock());
   }
@@ -180,7 +195,7 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
       }
       const candidate: DirectoryConnection = { ...before, ...fields };
       // Google: one directory read with the new grant proves the account is an admin before anything is kept.
-      if (Object.keys(outcome.secrets).length) await (await deps.loadModule(before.provider)).verifyDirectory?.(candidate, deps.context, outcome.secrets);
+      if (Object.keys(outcome.secrets).length) await verifyOrGiveBack(candidate, outcome.secrets);
       const refs = await putSecrets(before, outcome.secrets);
       const connection: DirectoryConnection = { ...candidate, status: 'active', secretRefs: { ...before.secretRefs, ...refs }, updatedAt: clock().toISOString() };
       delete connection.lastError;

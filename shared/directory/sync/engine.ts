@@ -95,7 +95,11 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
 
   const service: DirectorySyncService = {
     async request(orgId, connectionId) {
-      await connectionOf(orgId, connectionId);
+      const connection = await connectionOf(orgId, connectionId);
+      // Before its consent completes a connection holds no credential: a sync could only fail later.
+      if (connection.status === 'connecting') {
+        throw new MailerError('DIRECTORY_CONNECTION_NOT_READY', `Directory connection ${connectionId} is still waiting for its consent; there is nothing to sync yet.`);
+      }
       const owner = randomUUID();
       const row = await take(orgId, connectionId, owner);
       await deps.queue.send({ orgId, connectionId, owner, step: 0 });
@@ -116,14 +120,14 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
         return { outcome: 'deferred' };
       }
       const claimed = await claimRow(message, row);
-      return claimed ? execute(connection, claimed, budget()) : { outcome: 'skipped' };
+      return claimed ? execute(connection, claimed, budget(), true) : { outcome: 'skipped' };
     },
     async runNow(orgId, connectionId) {
       const connection = await connectionOf(orgId, connectionId);
       const owner = randomUUID();
       const claimed = await claimRow({ orgId, connectionId, owner, step: 0 }, await take(orgId, connectionId, owner));
       if (!claimed) throw new MailerError('CONCURRENT_UPDATE', `The sync of directory connection ${connectionId} was taken by another instance.`);
-      return execute(connection, claimed, UNLIMITED_BUDGET);
+      return execute(connection, claimed, UNLIMITED_BUDGET, false);
     },
     async tick() {
       const now = clock().getTime();

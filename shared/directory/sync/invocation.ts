@@ -7,9 +7,10 @@
  *   death in between leaves both messages, and `admit` (progress.ts) lets only one run.
  * - The end: a full listing's sweep (what no page listed is gone), the counts from the copy, the
  *   final state (next generation, no lease, no position), then the seen log is cleared.
- * - A classified failure ends the sync (recorded on the row; credential and permission failures mark
- *   the connection); an unexpected one releases the position and is thrown, so the host redelivers
- *   the message and the sync resumes from its last saved page.
+ * - A lasting failure ends the sync (recorded on the row; credential and permission failures mark
+ *   the connection); an unexpected one, or in a queue invocation a passing one (retryable: Storage or
+ *   a provider unavailable, throttling beyond the bound), releases the position and is thrown, so the
+ *   host redelivers the message (up to maxDequeueCount, host.json) and the sync resumes from its last saved page.
  */
 import { isMailerError, MailerError, type ErrorCode } from '../../errors';
 import type { DirectoryConnection, DirectoryError, DirectorySyncState, SyncProgress } from '../model';
@@ -40,7 +41,8 @@ class Invocation {
   private etag: string;
   private progress: SyncProgress;
 
-  constructor(private readonly deps: InvocationDeps, private readonly connection: DirectoryConnection, row: ClaimedRow) {
+  /** `redeliverable`: a queue invocation, whose message the host delivers again when it throws. */
+  constructor(private readonly deps: InvocationDeps, private readonly connection: DirectoryConnection, row: ClaimedRow, private readonly redeliverable: boolean) {
     this.orgId = connection.orgId;
     this.connectionId = connection.id;
     this.base = row.state;
@@ -132,7 +134,9 @@ class Invocation {
     deps.log(`directory sync ${orgId}/${connectionId}: failed ${error.code}`);
     // Lost lease: the newer holder owns the row now; write nothing.
     if (error.code === 'CONCURRENT_UPDATE') return { outcome: 'failed', error: lastError };
-    if (error.code === 'INTERNAL') {
+    // Unexpected, or passing (Storage, a provider's outage) in a queue invocation: keep the position and
+    // let the host redeliver the message, which resumes from the last saved page.
+    if (error.code === 'INTERNAL' || (this.redeliverable && error.retryable)) {
       await this.save(released(this.progress)).catch(() => undefined);
       throw failure;
     }
@@ -144,5 +148,6 @@ class Invocation {
 }
 
 export function createInvocation(deps: InvocationDeps) {
-  return (connection: DirectoryConnection, row: ClaimedRow, budget: SyncBudget): Promise<SyncOutcome> => new Invocation(deps, connection, row).run(budget);
+  return (connection: DirectoryConnection, row: ClaimedRow, budget: SyncBudget, redeliverable: boolean): Promise<SyncOutcome> =>
+    new Invocation(deps, connection, row, redeliverable).run(budget);
 }

@@ -1,7 +1,7 @@
 /** Google senders (docs/senders.md): `oauth` (consent, refresh token) and `service_account` (domain-wide delegation). */
 import type { ProviderModule } from '../module';
 import { createGmailProvider } from './gmailProvider';
-import { googleOAuthFlow } from './oauthFlow';
+import { googleOAuthFlow, revokeConsentGrant } from './oauthFlow';
 import { directoryOAuthFlow } from './directoryConsent';
 import { googleDirectoryAccess } from './directoryAccess';
 import { adminDirectory } from './directoryAdmin';
@@ -13,6 +13,7 @@ export const googleProvider: ProviderModule = {
   directoryConsentFlows: [directoryOAuthFlow],
   directoryAccess: googleDirectoryAccess,
   verifyDirectory: verifyGoogleDirectory,
+  revokeGrant: revokeConsentGrant,
   adminDirectory,
   create: (sender, context) => createGmailProvider(sender, context),
 };

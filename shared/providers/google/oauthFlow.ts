@@ -159,6 +159,16 @@ function accountFromIdToken(idToken: string | undefined, clientId: string): stri
   }
 }
 
+/**
+ * The Google consent's refresh token given back when its consent is refused after the exchange (a
+ * directory sign-in by an account that is not a Workspace admin). Revoking the refresh token revokes
+ * the whole grant: https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+ */
+export async function revokeConsentGrant(secrets: Record<string, string>, context: ProviderContext): Promise<void> {
+  const { config } = context;
+  await revokeQuietly(platformOAuthClient(config.google, undefined, config.providerCallTimeoutMs), secrets.refreshToken);
+}
+
 /** Gives back a grant we will not keep, so a refused consent leaves nothing behind at Google either. */
 async function revokeQuietly(client: OAuth2Client, token: string | undefined): Promise<void> {
   if (!token) return;

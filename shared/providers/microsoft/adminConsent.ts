@@ -38,11 +38,6 @@ export const CONSENT_ADMIN_ROLES: Readonly<Record<string, string>> = {
   'e8611ab8-c189-46e8-94e1-60213ab1f814': 'Privileged Role Administrator',
 };
 
-const PIM_HINT =
-  'Only a Global Administrator or Privileged Role Administrator can grant Microsoft Graph application permissions for the organization. ' +
-  'If you are eligible for one of these roles in Privileged Identity Management, activate it first (Entra admin center > ID Governance > ' +
-  'Privileged Identity Management > My roles > Activate), then open the consent link again; otherwise ask someone who holds one.';
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Step 1's answer: a verified admin of some tenant, or CONSENT_ID_TOKEN_INVALID / CONSENT_NOT_ADMIN. */
@@ -62,7 +57,6 @@ async function proveAdmin(ctx: ProviderContext, request: CallbackRequest): Promi
         ? `${who} is not an active Global Administrator or Privileged Role Administrator of its tenant, the roles that can grant Microsoft Graph application permissions for the organization. Nothing was saved.`
         // No `wids` at all: either a plain user, or the platform app does not ask Entra for the claim.
         : `${who} holds no administrator role in its tenant (the sign-in carries no directory roles), so it cannot grant consent for the organization. Nothing was saved.`,
-      { hint: PIM_HINT },
     );
   }
   return { continueWith: { tenantId: identity.tenantId, oid: identity.oid, username: identity.username } };

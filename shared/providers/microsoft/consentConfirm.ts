@@ -24,6 +24,12 @@ import { classifyCredentialError } from './errors';
 
 /** Pauses between attempts: 119 s in all, eight attempts. */
 export const CONFIRM_PAUSES_MS: readonly number[] = [2_000, 4_000, 8_000, 15_000, 30_000, 30_000, 30_000];
+/**
+ * Wall-clock bound of the whole confirmation, attempts included (each has its own call deadline): the
+ * callback request must end well inside the 230 s the Azure front end gives an HTTP request
+ * (https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout).
+ */
+const CONFIRM_BUDGET_MS = 150_000;
 
 /** What Entra answers while a new service principal has not reached the region serving the request. */
 const NOT_YET_VISIBLE: ReadonlySet<string> = new Set(['AADSTS700016', 'AADSTS7000229']);
@@ -89,12 +95,14 @@ const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Resolves once the grant is proven; throws the classified refusal otherwise (after the back-off when waiting can help). */
 export async function confirmGrant(ctx: ProviderContext, tenantId: string, check: GrantCheck): Promise<void> {
   const sleep = ctx.sleep ?? timer;
+  const started = Date.now();
   for (let pause = 0; ; pause += 1) {
     const attempt = await attemptOnce(ctx, check);
     const verdict = judgeAttempt(attempt, check.needs);
     if (verdict === 'granted') return;
     if (verdict !== 'wait') throw verdict;
-    if (pause >= CONFIRM_PAUSES_MS.length) throw refusalAfterWaiting(attempt, check.needs, tenantId);
+    const spent = pause >= CONFIRM_PAUSES_MS.length || Date.now() - started + CONFIRM_PAUSES_MS[pause] > CONFIRM_BUDGET_MS;
+    if (spent) throw refusalAfterWaiting(attempt, check.needs, tenantId);
     await sleep(CONFIRM_PAUSES_MS[pause]);
   }
 }

@@ -27,9 +27,9 @@ export class CachedToken {
   ) {}
 
   /**
-   * A valid access token. Throws MailerError (classified once, here). `fresh` (Test connection) asks
-   * the token endpoint even when a cached token is still good: a secret deleted or a sign-in revoked
-   * since must show now, not in an hour.
+   * A valid access token. Throws MailerError (classified once, here). `fresh` (app-only Test
+   * connection, the delegated keep-alive) asks the token endpoint even when a cached token is still
+   * good: a secret deleted since must show now, not in an hour.
    */
   async get(options: { fresh?: boolean } = {}): Promise<string> {
     return (await this.getTelling(options)).token;

@@ -35,7 +35,7 @@ export class ApiError implements ErrorBody {
   }
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
   const init: RequestInit = { method, cache: 'no-store', headers };
   if (body !== undefined) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
@@ -46,10 +46,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
     throw new ApiError({ code: 'NETWORK', message: 'The server could not be reached.', hint: 'Check the network connection and try again.' }, 0);
   }
   const raw = await response.text();
-  let data: any = null;
+  let data: unknown = null;
   try { data = raw ? JSON.parse(raw) : null; } catch { data = null; }
   if (response.ok) return data as T;
-  const error = new ApiError((data && data.error) || { code: 'HTTP_' + response.status, message: 'The server answered ' + response.status + '.' }, response.status);
+  // The server's error envelope; anything else (a proxy's page) gets a generic error.
+  const envelope = (data as { error?: ErrorBody } | null)?.error;
+  const error = new ApiError(envelope || { code: 'HTTP_' + response.status, message: 'The server answered ' + response.status + '.' }, response.status);
   if (error.code === 'ADMIN_LINK_INVALID') showFatal(error);
   throw error;
 }

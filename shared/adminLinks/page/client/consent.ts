@@ -20,6 +20,7 @@ export async function describeConsent(query: URLSearchParams): Promise<ConsentOu
   if (outcome === 'connected') {
     return { ok: true, title: 'Connected', message: 'Connected to ' + provider + '.', hint: 'Check the sender email and alias, then use "Test connection" or "Save and test".' };
   }
+  if (outcome === 'cancelled') return { ok: false, title: 'Cancelled', message: 'The connection was cancelled, so nothing was changed.' };
   const code = query.get('code');
   let hint = '';
   if (code) {

@@ -21,8 +21,10 @@ import type { Session } from './types';
 async function loadSession(): Promise<void> {
   const session = await api<Session>('GET', 'session');
   text('org-id', session.orgId);
+  // The SaaS's name for the org, as text: the admin sees at once whose settings these are.
+  if (session.orgName) { text('org-name', session.orgName); $('org-name').hidden = false; }
   const expires = new Date(session.expiresAt);
-  text('link-expiry', ' · this link works until ' + expires.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  text('link-expiry', 'This link works until ' + expires.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
   if (session.returnUrl) { $<HTMLAnchorElement>('back-link').href = session.returnUrl; $('back-link').hidden = false; }
   const left = expires.getTime() - Date.now();
   if (left > 0 && left < 2147483647) {
@@ -35,16 +37,21 @@ function wire(): void {
   wireSenders();
   wireRouting();
   wireLinked();
-  $('verify-button').addEventListener('click', verify);
+  // Each action reports its own failure on the page (run() in actions.ts), so its promise is not awaited.
+  $('verify-button').addEventListener('click', () => void verify());
   $('test-button').addEventListener('click', askTestRecipient);
   $('reset-button').addEventListener('click', () => { dialog('reset-dialog').returnValue = ''; dialog('reset-dialog').showModal(); });
-  $('consent-button').addEventListener('click', startConsent);
+  $('consent-button').addEventListener('click', () => void startConsent());
   $('senderEmail').addEventListener('input', suggestAliasCheck);
   $('aliasCheck').addEventListener('change', () => { state.aliasCheckTouched = true; });
   $('sender-form').addEventListener('submit', (event) => event.preventDefault());
-  input('serviceAccountKey').addEventListener('change', async function (this: HTMLInputElement) {
+  input('serviceAccountKey').addEventListener('change', function (this: HTMLInputElement) {
     const file = this.files && this.files[0];
-    state.keyText = file ? await file.text() : null;
+    // A file the browser cannot read counts as none chosen: saving then asks for the key again.
+    void (file ? file.text() : Promise.resolve(null)).then(
+      (keyText) => { state.keyText = keyText; },
+      () => { state.keyText = null; },
+    );
   });
   dialog('test-dialog').addEventListener('close', () => {
     if (dialog('test-dialog').returnValue === 'send') void sendTest(value('to'));

@@ -73,6 +73,7 @@ export interface VerifyResult {
 
 export interface Session {
   orgId: string;
+  orgName?: string;
   expiresAt: string;
   returnUrl?: string;
 }
