@@ -14,7 +14,8 @@
  */
 import { startLocalHost } from '../dev/host/localHost';
 import { getServices } from '@shared/services';
-import type { DeliveryRecord, DeliveryStore } from '@shared/store/deliveryStore';
+import type { DeliveryRecord } from '@shared/model/delivery';
+import type { DeliveryStore } from '@shared/delivery/deliveries';
 import { connectSender, enqueueMany, MAILBOXES, newOrgId, prepareSandbox } from './app';
 import { floodMailbox } from './mailboxes';
 import type { LatencyProfile } from './profiles';

@@ -27,7 +27,7 @@ import { observeSenderWrites } from './telemetry/senderObserver';
 import { rememberOrgListings } from './senders/listingMemory';
 import { createEventBus } from './events/bus';
 import type { PlatformEventSink } from './events/types';
-import { createWebhookServices, WebhookServices } from './webhooks';
+import { createWebhookServices, createWebhookSubscribers, WebhookServices } from './webhooks';
 import { createDomainChecker, DomainChecker } from './deliverability';
 import { createConsentCallback, type ConsentCallback } from './consent/callback';
 import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
@@ -90,10 +90,10 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
   observeOutboundCalls(config);
   const controls = createOrgControlStore(storage);
   const adminLinkGenerations = createAdminLinkGenerations(controls);
-  // The bus asks the webhooks which events anyone subscribed to; webhooks publish `webhook.disabled` on the bus.
-  // `wanted` runs only when an event is published, after `webhooks` below exists.
-  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: (event) => webhooks.wanted(event) });
-  const webhooks: WebhookServices = createWebhookServices({ config, storage, secrets, bus: events });
+  // The bus asks the subscribers which events anyone listens to; the webhooks publish `webhook.disabled` on it.
+  const subscribers = createWebhookSubscribers(storage);
+  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: subscribers.wanted });
+  const webhooks = createWebhookServices({ config, storage, secrets, bus: events, subscribers });
   // One domain checker per process: the sender service's Test connection and the health run share its resolver.
   const domainChecks = createDomainChecker(config);
   const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | 'health' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
@@ -132,12 +132,10 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
     }),
     // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts);
     // the enqueue-time check and the send-time expansion share one reading of a group's members.
-    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: rememberGroupMembers(copy.directoryReader) }),
+    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: rememberGroupMembers(copy.directoryReader), clock: Date.now }),
     events,
     webhooks,
     domainChecks,
-    // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
-    ...copy,
     health: createHealthProbe(() => checkHealth(services), { clock: options.healthClock }),
   };
 }

@@ -12,7 +12,8 @@
  */
 import { boundedCache } from '../cache/bounded';
 import { isMailerError, MailerError } from '../errors';
-import type { DeliveryRecord, DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
+import type { DeliveryRecord, DeliveryStatus } from '../model/delivery';
+import type { DeliveryStore } from './deliveries';
 import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import { toQueueMessage } from './claimCheck';
@@ -24,7 +25,7 @@ import type { RoutedMessage } from '../senders/rules';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
 import type { RowSnapshot, Slot } from './envelope';
-import { messageEventOf } from '../events/producers';
+import { messageEventOf } from './events';
 import type { PlatformEventSink } from '../events/types';
 
 /**

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { DirectoryReader, DirectoryUser } from '../directory/model';
 import { MailerError } from '../errors';
-import { MAX_SKIPPED_IDS, ResolvedGroup } from './groupModel';
+import { MAX_SKIPPED_IDS, ResolvedGroup } from '../model/group';
 import { distinctGroupRefs } from './groupRefs';
 import { AddressEntry, isGroupRef, Message } from './schema';
 

@@ -18,15 +18,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DirectoryReader } from '../directory/model';
 import { ERROR_CODES, isMailerError, MailerError } from '../errors';
-import type { DeliveryRecord, DeliveryStore } from '../store/deliveryStore';
-import { DeliveryTransitionError } from '../store/deliveryStore';
+import type { DeliveryRecord } from '../model/delivery';
+import type { DeliveryStore } from './deliveries';
+import { DeliveryTransitionError, isLostRace } from './states';
 import type { GroupChildren } from '../store/groupChildren';
 import type { QueueStore } from '../store/outboxQueue';
 import type { CopyOf } from './enqueue';
 import { buildEnvelope, Envelope } from './envelope';
 import type { EventPublisher } from './events';
 import { childId, childPrefix, Expansion, expandRecipients } from './groupExpansion';
-import type { GroupSend } from './groupModel';
+import type { GroupSend } from '../model/group';
 import { finalOf, givenUp, nextCheckDelayMs, ROLLUP_GIVE_UP_MS, tally } from './groupRollup';
 import { RetryPolicy, retryDelayMs, shouldGiveUp } from './retryPolicy';
 import type { Message } from './schema';
@@ -88,7 +89,7 @@ export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtE
     try {
       claimed = await deps.deliveries.claim(current, owner, deps.leaseMs, { contentHash: current.contentHash ?? hash }, now());
     } catch (error) {
-      if (error instanceof DeliveryTransitionError && (error.reason === 'stale' || error.reason === 'leased')) return 'race';
+      if (isLostRace(error)) return 'race';
       throw error;
     }
     await deps.publish(claimed);

@@ -6,7 +6,7 @@
  */
 import type { ErrorCode } from '../errors';
 import type { DeliveryRecord, DeliveryStatus } from '../store/deliveryStore';
-import type { GroupOutcomes } from './groupModel';
+import type { GroupOutcomes } from '../model/group';
 
 /**
  * The copies' outcomes. `expected` copies were made; one without a row yet (its queue message was

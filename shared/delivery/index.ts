@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config';
 import { QUEUES } from '../store/names';
-import { createDeliveryStore, DeliveryStore } from '../store/deliveryStore';
+import { createDeliveryStore, DeliveryStore } from './deliveries';
 import { createMailboxSlotStore } from '../store/mailboxSlots';
 import { createQueueStore, QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
@@ -17,7 +17,7 @@ import { createGroupChildren } from '../store/groupChildren';
 import { createGroupFanout } from './groupFanout';
 import { createEventPublisher, EventPublisher } from './events';
 import { observeDelivery } from '../telemetry/deliveryObserver';
-import { alsoAsPlatformEvents } from '../events/producers';
+import { alsoAsPlatformEvents } from './events';
 import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
 import { createLeasedPermits } from './permitLeases';
@@ -59,25 +59,28 @@ export interface DeliveryInputs {
   deliveryEvents: QueueStore;
   payloads: PayloadStore;
   resolver: SenderResolver;
-  /** Where a lost event is reported (never with message contents). */
+  /** Where a lost event is reported (never with message contents); console.warn when not given. */
   warn?: (message: string) => void;
-  /** Also publish each transition as a platform event (`message.*`, for webhooks). */
-  events?: PlatformEventSink;
+  /** Each transition is also a platform event (`message.*`, for webhooks): the bus, or `noEvents`. */
+  events: PlatformEventSink;
+  /** The time every delivery decision is made at (tests pass their own). */
+  clock: () => number;
   /** The synced directory copy, for messages to groups (groupFanout.ts); without it they are refused. */
   directory?: DirectoryReader;
 }
 
 export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
   const { config, storage, outbox, payloads, resolver } = inputs;
+  const { clock, events } = inputs;
   const deliveries = createDeliveryStore(storage);
   const poisonArchive = createPoisonArchive(storage);
-  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage));
+  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage), clock);
   const toQueue = observed(createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m))));
-  const publish = inputs.events ? alsoAsPlatformEvents(toQueue, inputs.events) : toQueue;
+  const publish = alsoAsPlatformEvents(toQueue, events);
   const ratePerMinute = config.mailboxRatePerMinute;
   const policy = retryPolicy(config.retryBaseMs);
-  const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison });
-  const expressPoison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxExpressPoison });
+  const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison, clock });
+  const expressPoison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxExpressPoison, clock });
   const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map((name) =>
     createQueueStore(storage, name),
   );
@@ -90,10 +93,10 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const groups = inputs.directory
     ? createGroupFanout({
         reader: inputs.directory, limit: config.directoryGroupMaxRecipients ?? 1000, deliveries, children: createGroupChildren(storage), outbox,
-        enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf), publish, policy, leaseMs: timing.leaseMs,
+        enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf), publish, policy, leaseMs: timing.leaseMs, clock,
       })
     : undefined;
-  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute, events: inputs.events, checkGroups: groups?.checkAtEnqueue });
+  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute, events, clock, checkGroups: groups?.checkAtEnqueue });
   const workerDeps = (queueName: string): WorkerDeps => ({
       deliveries,
       outbox,
@@ -108,7 +111,8 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
       leaseMs: timing.leaseMs,
       sendBudgetMs: timing.sendBudgetMs,
       queueName,
-      events: inputs.events,
+      events,
+      clock,
       groups,
     });
   return {

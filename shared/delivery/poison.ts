@@ -6,7 +6,8 @@
  * Unreadable messages (no id/orgId) are archived with their text at once.
  */
 import { isMailerError, MailerError } from '../errors';
-import { DeliveryStore, DeliveryTransitionError, isFinal } from '../store/deliveryStore';
+import type { DeliveryStore } from './deliveries';
+import { isFinal, isLostRace } from './states';
 import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';
@@ -60,7 +61,7 @@ export function createPoisonHandler(deps: PoisonDeps) {
         await deps.publish(failed);
         break;
       } catch (e) {
-        if (!(e instanceof DeliveryTransitionError && e.reason === 'stale') || race >= 5) throw e;
+        if (!isLostRace(e) || race >= 5) throw e;
       }
     }
     if (payloadRef) await deps.payloads.delete(payloadRef).catch(() => undefined);

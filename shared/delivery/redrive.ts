@@ -17,8 +17,8 @@
  *   `failed` POISON with the last reason, or, when the row still cannot be read, archived in
  *   `poisonmessages` with its text.
  */
-import type { DeliveryRecord } from '../store/deliveryStore';
-import { isFinal } from '../store/deliveryStore';
+import type { DeliveryRecord } from '../model/delivery';
+import { isFinal } from './states';
 import type { Redrive } from './envelope';
 import { MAX_AGE_MS, retryDelayMs, RetryPolicy } from './retryPolicy';
 

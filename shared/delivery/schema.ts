@@ -22,6 +22,7 @@
  */
 import { z } from 'zod';
 import { MailerError } from '../errors';
+import { CATEGORY } from '../model/patterns';
 import { ORG_ID_PATTERN } from '../senders/model';
 import { CONNECTION_ID_PATTERN } from '../directory/model';
 import type { OutgoingMail } from '../providers/types';
@@ -48,8 +49,6 @@ const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0
 // No groups: a repeated group over megabytes of Base64 overflows V8's regexp stack.
 const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
 const isBase64 = (s: string) => s.length % 4 === 0 && BASE64_CHARS.test(s);
-/** `category` and `workspace` of a message (routing rules match on them: shared/senders/rules.ts). */
-export const CATEGORY = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 /** A single-line header value: no CR/LF or other control characters. */
 const headerText = (max: number) =>

@@ -3,7 +3,8 @@
  * happened, through which sender and why, without lease internals. Never the message body.
  */
 import { ErrorCode, MailerError } from '../errors';
-import { DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../store/deliveryStore';
+import { DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from '../model/delivery';
+import type { DeliveryStore } from './deliveries';
 import { MESSAGE_ID_PATTERN } from './schema';
 
 /** The row without lease internals; the failure as one `error` object. */

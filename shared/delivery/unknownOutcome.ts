@@ -16,7 +16,7 @@
  */
 import { MailerError } from '../errors';
 import type { DeliveryChanges, DeliveryRecord } from '../store/deliveryStore';
-import { DeliveryTransitionError } from '../store/deliveryStore';
+import { isLostRace } from './states';
 import type { QueueStore } from '../store/outboxQueue';
 import { Accepted, buildEnvelope, Envelope } from './envelope';
 
@@ -31,8 +31,6 @@ export interface UnknownOutcomeDeps {
   clock: () => number;
 }
 
-const lostRace = (e: unknown) => e instanceof DeliveryTransitionError && (e.reason === 'stale' || e.reason === 'leased');
-
 export function createUnknownOutcomes(deps: UnknownOutcomeDeps) {
   return {
     /** A `sending` row whose lease ran out, for a message that does not opt into a resend. */
@@ -41,7 +39,7 @@ export function createUnknownOutcomes(deps: UnknownOutcomeDeps) {
       try {
         await deps.record(current, 'uncertain', { code: error.code, message: error.message, hint: error.hint, uncertainAt: new Date(deps.clock()).toISOString() });
       } catch (e) {
-        if (lostRace(e)) return 'race';
+        if (isLostRace(e)) return 'race';
         throw e;
       }
       await deps.dropPayload(envelope);
@@ -54,7 +52,7 @@ export function createUnknownOutcomes(deps: UnknownOutcomeDeps) {
       try {
         await deps.record(current, 'sent', changes, accepted.owner);
       } catch (e) {
-        if (lostRace(e)) return 'race';
+        if (isLostRace(e)) return 'race';
         throw e;
       }
       await deps.dropPayload(envelope);

@@ -17,12 +17,12 @@ import { withDeadline } from '../providers/deadline';
 import type { SendReceipt } from '../providers/types';
 import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY } from '../senders/model';
 import type { DeliveryChanges, DeliveryRecord } from '../store/deliveryStore';
-import { DeliveryTransitionError, isFinal } from '../store/deliveryStore';
+import { isFinal, isLostRace } from './states';
 import { finish, guessRow, newDelivery } from './firstLook';
 import { contentHash } from './contentHash';
 import { Accepted, buildEnvelope, Envelope, readEnvelope, Slot } from './envelope';
 import { createUnknownOutcomes } from './unknownOutcome';
-import { messageEventOf } from '../events/producers';
+import { messageEventOf } from './events';
 import { retryDelayMs, shouldGiveUp } from './retryPolicy';
 import { groupRefsOf, Message, parseMessage, toOutgoingMail } from './schema';
 import { chooseSender, mailboxOf, SenderChoice } from './senderChoice';
@@ -214,7 +214,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
         ? await deps.deliveries.claim(current, owner, deps.leaseMs, changes, now())
         : await deps.deliveries.claimNew(newDelivery(message, hash), owner, deps.leaseMs, changes, now());
     } catch (error) {
-      if (error instanceof DeliveryTransitionError && (error.reason === 'stale' || error.reason === 'leased')) return 'race';
+      if (isLostRace(error)) return 'race';
       throw error;
     }
     // A row the claim created was never seen `queued`: its `message.queued` event comes now.

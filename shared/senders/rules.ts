@@ -9,7 +9,7 @@
  * default sender (org `_default`). Every sender passed over is a hop, with why.
  */
 import { z } from 'zod';
-import { CATEGORY } from '../delivery/schema';
+import { CATEGORY } from '../model/patterns';
 import { MailerError } from '../errors';
 import { DEFAULT_SENDER_KEY, Hop, senderKeyOf, SENDER_KEY_PATTERN, SenderConfig } from './model';
 import { routeFor } from './routing';

@@ -1,19 +1,7 @@
 /**
- * Delivery status in Table `deliveries` (PK = orgId, RK = message id), with conditional state
- * transitions (docs/delivery.md):
- *
- *   queued -> sending -> sent
- *                     -> retrying -> sending ...
- *                     -> failed
- *   (queued | retrying) -> retrying | failed   (a failure before the provider was called)
- *   sending -> sending                         (only when the previous worker's lease has run out)
- *   sending -> uncertain -> sent               (the outcome of an attempt is unknown; proven sent later)
- *   sending -> partly_failed                   (a message to a group: some copies sent, some not)
- *
- * `sent`, `failed`, `partly_failed` and `uncertain` are final for the worker: nothing sends an `uncertain` message
- * again; only proof of the provider's acceptance (delivery/worker.ts) may still move it to `sent`. Every write is conditioned on the ETag the caller read, and leaving
- * `sending` needs the lease owner: a refused transition throws `DeliveryTransitionError` with the
- * reason (`illegal`, `stale`, `leased`, `missing`), never overwrites.
+ * Delivery rows in Table `deliveries` (PK = orgId, RK = message id): get, insert, replace-if-match
+ * (the ETag read) and list. The store keeps rows; which status may follow which, and the lease
+ * rule, are the delivery state machine's (delivery/states.ts, put together in delivery/deliveries.ts).
  *
  * Listing newest first: Table Storage returns a partition in RowKey order, and the RowKey is the
  * client's id. So each delivery also has an index row in the same partition, RowKey
@@ -22,7 +10,6 @@
  * (https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions).
  */
 import { odata, TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
-import { MailerError } from '../errors';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { decodeCursor, encodeCursor } from './deliveryCursor';
@@ -32,45 +19,6 @@ import { queuedRecord } from './deliveryRecord';
 export * from './deliveryRecord';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';
 
-const NEXT: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
-  queued: ['sending', 'retrying', 'failed'],
-  retrying: ['sending', 'retrying', 'failed'],
-  sending: ['sending', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed'],
-  sent: [],
-  failed: [],
-  uncertain: ['sent'],
-  partly_failed: [],
-};
-
-export function isFinal(status: DeliveryStatus): boolean {
-  return status === 'sent' || status === 'failed' || status === 'uncertain' || status === 'partly_failed';
-}
-
-export type TransitionRefusal = 'illegal' | 'stale' | 'leased' | 'missing';
-
-/** A refused transition. `current` is the row as last read, when known. */
-export class DeliveryTransitionError extends MailerError {
-  constructor(
-    readonly reason: TransitionRefusal,
-    readonly from: DeliveryStatus | undefined,
-    readonly to: DeliveryStatus,
-    readonly current?: DeliveryRecord,
-  ) {
-    super('CONCURRENT_UPDATE', `Delivery transition ${from ?? '(none)'} -> ${to} refused (${reason}).`);
-    this.name = 'DeliveryTransitionError';
-  }
-}
-
-export type DeliveryChanges = Partial<Omit<DeliveryRecord, 'orgId' | 'id' | 'status' | 'createdAt' | 'etag'>>;
-
-export interface TransitionOptions {
-  /** The worker making the change; must hold the lease to leave `sending`. */
-  owner?: string;
-  /** The poison handler ends a message whatever its lease (the worker that held it is gone). */
-  ignoreLease?: boolean;
-  now?: number;
-}
-
 export interface ListOptions {
   status?: DeliveryStatus;
   /** The `cursor` of the previous page. */
@@ -78,49 +26,21 @@ export interface ListOptions {
   limit?: number;
 }
 
-export interface DeliveryStore {
+/** Why a conditional write was refused: the row changed since it was read, or it is gone. */
+export type RowRefusal = 'stale' | 'missing';
+
+export interface DeliveryRows {
   get(orgId: string, id: string): Promise<DeliveryRecord | undefined>;
   /** Creates the row as `queued` unless it exists; either way returns the row. */
   create(init: NewDelivery & { now?: number }): Promise<{ created: boolean; record: DeliveryRecord }>;
+  /** Inserts `row` as it is; `exists` when a row with its key is there already. */
+  insert(row: DeliveryRecord): Promise<{ etag: string } | { refused: 'exists' }>;
+  /** Replaces the row read as `current` (its ETag) by `next`. */
+  replaceIfMatch(current: DeliveryRecord, next: DeliveryRecord): Promise<{ etag: string } | { refused: RowRefusal }>;
   /** Removes a row `create` just wrote (its ETag), when the enqueue around it failed. */
   remove(record: Pick<DeliveryRecord, 'orgId' | 'id' | 'createdAt' | 'etag'>): Promise<void>;
-  /** Moves `current` (as read, with its ETag) to `to`. */
-  transition(current: DeliveryRecord, to: DeliveryStatus, changes?: DeliveryChanges, options?: TransitionOptions): Promise<DeliveryRecord>;
-  /** `queued|retrying|sending-with-expired-lease -> sending`, attempts + 1, lease for `owner`. */
-  claim(current: DeliveryRecord, owner: string, leaseMs: number, changes?: DeliveryChanges, now?: number): Promise<DeliveryRecord>;
-  /**
-   * Claims a message that has no row yet (the typed client's): inserts it straight as `sending`,
-   * attempt 1, with the lease. The insert is the condition: a row that exists already refuses it
-   * (`stale`), and the caller reads that row and decides again.
-   */
-  claimNew(init: NewDelivery, owner: string, leaseMs: number, changes?: DeliveryChanges, now?: number): Promise<DeliveryRecord>;
   /** Newest first. */
   list(orgId: string, options?: ListOptions): Promise<{ items: DeliveryRecord[]; cursor?: string }>;
-}
-
-/**
- * The row a transition writes, or the refusal (`illegal`, `leased`) that needs no Storage to decide;
- * `stale` and `missing` come from the ETag condition of the write. Shared with the in-memory store
- * of the unit tests (test/support/fakes.ts), so both follow one rule.
- */
-export function nextRecord(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges = {}, options: TransitionOptions = {}): DeliveryRecord {
-  const from = current.status;
-  if (!NEXT[from].includes(to)) throw new DeliveryTransitionError('illegal', from, to, current);
-  const now = options.now ?? Date.now();
-  if (from === 'sending' && !options.ignoreLease) {
-    const leaseLive = current.leaseUntil !== undefined && Date.parse(current.leaseUntil) > now;
-    const mine = options.owner !== undefined && current.leaseOwner === options.owner;
-    // Another worker's live lease blocks every move, a takeover included; once it has run out,
-    // the ETag condition alone decides (a takeover changes the ETag).
-    if (leaseLive && !mine) throw new DeliveryTransitionError('leased', from, to, current);
-  }
-  const next: DeliveryRecord = { ...current, ...changes, status: to, updatedAt: new Date(now).toISOString() };
-  if (to !== 'sending') {
-    delete next.leaseOwner;
-    delete next.leaseUntil;
-  }
-  if (to !== 'retrying') delete next.nextAttemptAt;
-  return next;
 }
 
 const MAX_TIME = 9_999_999_999_999;
@@ -148,7 +68,7 @@ export function fromEntity(entity: TableEntityResult<Record<string, unknown>>): 
   return record as unknown as DeliveryRecord;
 }
 
-export function createDeliveryStore(storage: StorageClients): DeliveryStore {
+export function createDeliveryRows(storage: StorageClients): DeliveryRows {
   const table = (): Promise<TableClient> => storage.table(TABLES.deliveries);
 
   /** Writes main + index rows in one transaction; returns the main row's new ETag. */
@@ -163,7 +83,7 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
   }
 
   /** Inserts main + index rows (409 when the main row exists). */
-  function insert(row: Omit<DeliveryRecord, 'etag'>): Promise<string> {
+  function insertRows(row: Omit<DeliveryRecord, 'etag'>): Promise<string> {
     return write(
       [
         ['create', toEntity(row, row.id)],
@@ -183,35 +103,33 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
     }
   }
 
-  async function transition(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges = {}, options: TransitionOptions = {}): Promise<DeliveryRecord> {
-    const from = current.status;
-    const next = nextRecord(current, to, changes, options);
-    const { etag, ...row } = next;
+  async function replaceIfMatch(current: DeliveryRecord, next: DeliveryRecord): ReturnType<DeliveryRows['replaceIfMatch']> {
+    const { etag: _read, ...row } = next;
     try {
-      const newEtag = await write(
+      const etag = await write(
         [
           ['update', toEntity(row, current.id), 'Replace', { etag: current.etag }],
           ['upsert', toEntity(row, indexKey(row.createdAt, row.id)), 'Replace'],
         ],
         `update delivery ${current.orgId}/${current.id}`,
       );
-      return { ...next, etag: newEtag };
+      return { etag };
     } catch (error) {
-      if (storageStatus(error) === 412) throw new DeliveryTransitionError('stale', from, to, current);
-      if (storageStatus(error) === 404) throw new DeliveryTransitionError('missing', from, to, current);
+      if (storageStatus(error) === 412) return { refused: 'stale' };
+      if (storageStatus(error) === 404) return { refused: 'missing' };
       throw storageFailure(error, `update delivery ${current.orgId}/${current.id}`);
     }
   }
 
   return {
     get,
-    transition,
+    replaceIfMatch,
 
     async create({ now = Date.now(), ...init }) {
       const { orgId, id } = init;
       const { etag: _none, ...row } = queuedRecord(init, new Date(now).toISOString(), '');
       try {
-        return { created: true, record: { ...row, etag: await insert(row) } };
+        return { created: true, record: { ...row, etag: await insertRows(row) } };
       } catch (error) {
         if (storageStatus(error) !== 409 && storageErrorCode(error) !== 'EntityAlreadyExists') throw storageFailure(error, `create delivery ${orgId}/${id}`);
         const existing = await get(orgId, id);
@@ -231,25 +149,14 @@ export function createDeliveryStore(storage: StorageClients): DeliveryStore {
       }
     },
 
-    async claimNew(init, owner, leaseMs, changes = {}, now = Date.now()) {
-      const at = new Date(now).toISOString();
-      const { etag: _none, ...queued } = queuedRecord(init, at, '');
-      const row: Omit<DeliveryRecord, 'etag'> = { ...queued, ...changes, status: 'sending', attempts: 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString() };
+    async insert(record) {
+      const { etag: _none, ...row } = record;
       try {
-        return { ...row, etag: await insert(row) };
+        return { etag: await insertRows(row) };
       } catch (error) {
-        if (storageStatus(error) === 409 || storageErrorCode(error) === 'EntityAlreadyExists') throw new DeliveryTransitionError('stale', undefined, 'sending');
-        throw storageFailure(error, `claim delivery ${init.orgId}/${init.id}`);
+        if (storageStatus(error) === 409 || storageErrorCode(error) === 'EntityAlreadyExists') return { refused: 'exists' };
+        throw storageFailure(error, `insert delivery ${record.orgId}/${record.id}`);
       }
-    },
-
-    async claim(current, owner, leaseMs, changes = {}, now = Date.now()) {
-      return transition(
-        current,
-        'sending',
-        { ...changes, attempts: current.attempts + 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString() },
-        { owner, now },
-      );
     },
 
     async list(orgId, { status, cursor, limit = 50 } = {}) {

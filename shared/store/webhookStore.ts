@@ -9,7 +9,7 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import { randomBytes } from 'node:crypto';
-import type { PlatformEvent } from '../events/types';
+import type { PlatformEvent } from '../model/events';
 import type { WebhookAttempt, WebhookEndpoint } from '../webhooks/model';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';

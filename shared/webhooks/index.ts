@@ -25,18 +25,35 @@ export interface WebhookServices {
   deps: WebhookDeps;
 }
 
+/** Who subscribed to what: the endpoint rows and their cache, which the event bus asks before queueing. */
+export interface WebhookSubscribers {
+  endpoints: WebhookDeps['endpoints'];
+  scopeCache: WebhookDeps['scopeCache'];
+  wanted: (event: PlatformEvent) => Promise<boolean>;
+}
+
+/** Built before the bus (which asks `wanted`), so the webhook services that publish on the bus come after both. */
+export function createWebhookSubscribers(storage: StorageClients): WebhookSubscribers {
+  const endpoints = createWebhookEndpointStore(storage);
+  const scopeCache = createScopeCache();
+  return { endpoints, scopeCache, wanted: createSubscriberLookup({ endpoints, scopeCache }).wanted };
+}
+
 export interface WebhookInputs {
   config: Readonly<Pick<Config, 'webhooks'>>;
   storage: StorageClients;
   secrets: SecretStore;
   bus: PlatformEventSink;
+  /** The subscribers the bus already asks (one endpoint cache for both); built here when not given. */
+  subscribers?: WebhookSubscribers;
   /** Test seams. */
   overrides?: Partial<Omit<WebhookDeps, 'endpoints' | 'attempts' | 'events'>>;
 }
 
 export function createWebhookServices(inputs: WebhookInputs): WebhookServices {
+  const subscribers = inputs.subscribers ?? createWebhookSubscribers(inputs.storage);
   const deps: WebhookDeps = {
-    endpoints: createWebhookEndpointStore(inputs.storage),
+    endpoints: subscribers.endpoints,
     attempts: createWebhookAttemptStore(inputs.storage),
     events: createWebhookEventStore(inputs.storage),
     deliveries: createQueueStore(inputs.storage, QUEUES.webhookDeliveries),
@@ -46,8 +63,9 @@ export function createWebhookServices(inputs: WebhookInputs): WebhookServices {
     resolver: systemResolver,
     poster: postWebhook,
     clock: Date.now,
-    scopeCache: createScopeCache(),
+    scopeCache: subscribers.scopeCache,
     ...inputs.overrides,
   };
-  return { endpoints: createWebhookEndpointService(deps), dispatcher: createWebhookDispatcher(deps), wanted: createSubscriberLookup(deps).wanted, deps };
+  const wanted = inputs.overrides?.scopeCache ? createSubscriberLookup(deps).wanted : subscribers.wanted;
+  return { endpoints: createWebhookEndpointService(deps), dispatcher: createWebhookDispatcher(deps), wanted, deps };
 }

@@ -11,7 +11,7 @@ import { documentValidator } from '../support/openapi';
 import { OrgMailerClient, verifyWebhook } from '@shared/client';
 import { MailerError } from '@shared/errors';
 import { EVENT_TYPES } from '@shared/events/catalogue';
-import { messageEventOf } from '@shared/events/producers';
+import { messageEventOf } from '@shared/delivery/events';
 import type { PlatformEvent } from '@shared/events/types';
 import { QUEUES } from '@shared/store/names';
 import { api, enqueueAll, message, microsoftSender, newOrgId, startHost, TestHost, waitFor, waitForFinal } from './delivery-helpers';

@@ -1,11 +1,12 @@
 /**
  * In-memory stand-ins for the store interfaces of shared/store, for unit tests that need no Azurite.
  * Each keeps the contract its interface documents, and shares its rules with the real store where
- * one exists (`nextRecord` for delivery transitions, `archiveRecord`, the queue text encoding), so a
+ * one exists (the delivery state machine over fake rows, `archiveRecord`, the queue text encoding), so a
  * fake cannot quietly accept what Storage would refuse. Time comes from an injected clock.
  */
 import { randomUUID } from 'node:crypto';
-import { DeliveryRecord, DeliveryStore, DeliveryTransitionError, indexKey, nextRecord, queuedRecord } from '@shared/store/deliveryStore';
+import { DeliveryRecord, DeliveryRows, indexKey, queuedRecord } from '@shared/store/deliveryStore';
+import { deliveriesOver, DeliveryStore } from '@shared/delivery/deliveries';
 import { decodeQueueMessage, encodeQueueMessage, MAX_MESSAGE_TEXT_BYTES, QueueEntry, QueueStore } from '@shared/store/outboxQueue';
 import type { GroupChildren } from '@shared/store/groupChildren';
 import type { MailboxSlotStore } from '@shared/store/mailboxSlots';
@@ -115,7 +116,10 @@ export function fakePoisonArchive(): PoisonArchive & { records: PoisonRecord[] }
   };
 }
 
-/** Deliveries with ETags: every write is conditioned on the ETag read, as the Table store's are. */
+/**
+ * Deliveries with ETags: fake rows (every write conditioned on the ETag read, as the Table store's
+ * are) under the real state machine (delivery/deliveries.ts).
+ */
 export function fakeDeliveryStore(clock: Clock = Date.now): DeliveryStore & { rows: Map<string, DeliveryRecord> } {
   const rows = new Map<string, DeliveryRecord>();
   let version = 0;
@@ -125,22 +129,7 @@ export function fakeDeliveryStore(clock: Clock = Date.now): DeliveryStore & { ro
     rows.set(keyOf(record.orgId, record.id), stored);
     return { ...stored };
   };
-
-  async function transition(
-    current: DeliveryRecord,
-    to: DeliveryRecord['status'],
-    changes = {},
-    options: { owner?: string; ignoreLease?: boolean; now?: number } = {},
-  ) {
-    const next = nextRecord(current, to, changes, { ...options, now: options.now ?? clock() });
-    const stored = rows.get(keyOf(current.orgId, current.id));
-    if (!stored) throw new DeliveryTransitionError('missing', current.status, to, current);
-    if (stored.etag !== current.etag) throw new DeliveryTransitionError('stale', current.status, to, current);
-    return stamp(next);
-  }
-
-  return {
-    rows,
+  const fakeRows: DeliveryRows = {
     async get(orgId, id) {
       const stored = rows.get(keyOf(orgId, id));
       return stored && { ...stored };
@@ -150,31 +139,20 @@ export function fakeDeliveryStore(clock: Clock = Date.now): DeliveryStore & { ro
       if (existing) return { created: false, record: { ...existing } };
       return { created: true, record: stamp(queuedRecord(init, new Date(now).toISOString(), '')) };
     },
+    async insert(record) {
+      if (rows.has(keyOf(record.orgId, record.id))) return { refused: 'exists' };
+      return { etag: stamp(record).etag };
+    },
+    async replaceIfMatch(current, next) {
+      const stored = rows.get(keyOf(current.orgId, current.id));
+      if (!stored) return { refused: 'missing' };
+      if (stored.etag !== current.etag) return { refused: 'stale' };
+      return { etag: stamp(next).etag };
+    },
     async remove(record) {
       const stored = rows.get(keyOf(record.orgId, record.id));
       if (stored && stored.etag !== record.etag) throw new Error(`412: delivery ${record.orgId}/${record.id} changed`);
       rows.delete(keyOf(record.orgId, record.id));
-    },
-    transition,
-    async claim(current, owner, leaseMs, changes = {}, now = clock()) {
-      return transition(
-        current,
-        'sending',
-        { ...changes, attempts: current.attempts + 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString() },
-        { owner, now },
-      );
-    },
-    async claimNew(init, owner, leaseMs, changes = {}, now = clock()) {
-      if (rows.has(keyOf(init.orgId, init.id))) throw new DeliveryTransitionError('stale', undefined, 'sending');
-      const queued = queuedRecord(init, new Date(now).toISOString(), '');
-      return stamp({
-        ...queued,
-        ...changes,
-        status: 'sending',
-        attempts: 1,
-        leaseOwner: owner,
-        leaseUntil: new Date(now + leaseMs).toISOString(),
-      });
     },
     async list(orgId, { status, cursor, limit = 50 } = {}) {
       // Newest first, as the index rows order them; the cursor is the offset into that order.
@@ -186,6 +164,7 @@ export function fakeDeliveryStore(clock: Clock = Date.now): DeliveryStore & { ro
       return { items: page, cursor: start + limit < all.length ? String(start + limit) : undefined };
     },
   };
+  return { ...deliveriesOver(fakeRows, clock), rows };
 }
 
 /** Mailbox slot rows: `advance` is atomic here as the ETag-conditioned write makes it in Table Storage. */

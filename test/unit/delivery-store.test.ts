@@ -1,7 +1,8 @@
 /** DeliveryStore and the mailbox slot rows against Azurite (started by the test runner). */
 import { randomUUID } from 'node:crypto';
 import { createStorageClients } from '@shared/store/storageClients';
-import { createDeliveryStore, DeliveryTransitionError } from '@shared/store/deliveryStore';
+import { createDeliveryStore } from '@shared/delivery/deliveries';
+import { DeliveryTransitionError } from '@shared/delivery/states';
 import { createMailboxSlotStore } from '@shared/store/mailboxSlots';
 import { createMailboxScheduler } from '@shared/delivery/scheduler';
 import { createPoisonArchive } from '@shared/store/poisonArchive';

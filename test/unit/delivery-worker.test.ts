@@ -8,7 +8,7 @@ import { MailerError } from '@shared/errors';
 import type { MailProvider, OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import { createStorageClients } from '@shared/store/storageClients';
-import { createDeliveryStore, DeliveryStore } from '@shared/store/deliveryStore';
+import { createDeliveryStore, DeliveryStore } from '@shared/delivery/deliveries';
 import type { QueueStore } from '@shared/store/outboxQueue';
 import type { SenderStore, StoredSender } from '@shared/store/senderStore';
 import { createMailboxScheduler } from '@shared/delivery/scheduler';

@@ -2,7 +2,7 @@
  * The in-memory stores of test/support/fakes.ts refuse what Table and Queue Storage refuse, so a
  * unit test on them cannot pass where the real store would fail.
  */
-import { DeliveryTransitionError } from '@shared/store/deliveryStore';
+import { DeliveryTransitionError } from '@shared/delivery/states';
 import { fakeDeliveryStore, fakeQueueStore } from '../support/fakes';
 
 const init = { orgId: 'acme', id: 'm-1', category: undefined, recipients: 1, contentHash: 'h' } as const;

@@ -3,29 +3,10 @@
  * is still two modules that cannot be understood one without the other). Reads relative imports
  * and `import()`s with a regular expression and finds strongly connected components (Tarjan).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { importsOf, sources } from '../support/imports';
 
 const root = resolve(__dirname, '../..');
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
-
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const found: string[] = [];
-  for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
-    const base = join(dirname(file), match[1] ?? match[2]);
-    const target = [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
-    if (target) found.push(target);
-  }
-  return found;
-}
 
 function cycles(files: string[]): string[][] {
   const graph = new Map(files.map((file) => [file, importsOf(file)]));

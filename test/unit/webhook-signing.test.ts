@@ -8,7 +8,8 @@ import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '@shared/client';
 import { MailerError } from '@shared/errors';
 import { EVENT_CATALOGUE, EVENT_TYPES, isEventType } from '@shared/events/catalogue';
-import { messageEventOf, senderEvent } from '@shared/events/producers';
+import { messageEventOf } from '@shared/delivery/events';
+import { senderEvent } from '@shared/events/producers';
 import type { SenderConfig } from '@shared/senders/model';
 import { generateSecret, signedHeaders } from '@shared/webhooks/signing';
 

@@ -1,5 +1,5 @@
 /**
- * What a delivery row records about a message sent to directory groups (shared/delivery/groupFanout.ts).
+ * What a delivery row records about a message sent to directory groups (delivery/groupFanout.ts).
  * The parent row (the message as enqueued) carries `group`; each per-recipient copy (a child) is a
  * delivery row of its own with `parent` (the parent's id) and, for a group member, `member` (the
  * directory user id). Counts and ids only: addresses stay in the message, never on a row.
