@@ -20,8 +20,13 @@ export const MAILBOXES = { flood: 'notifications@contoso.example', quiet: 'admin
 /** An active app_registration sender of Contoso's own app, through PUT and POST .../test. */
 export async function connectSender(host: LocalHost, orgId: string, senderEmail: string): Promise<void> {
   const saved = await api(host, 'PUT', `orgs/${orgId}/sender`, {
-    provider: 'microsoft', mode: 'app_registration', senderEmail, senderName: `Bench ${orgId}`,
-    tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET,
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail,
+    senderName: `Bench ${orgId}`,
+    tenantId: CONTOSO_TENANT_ID,
+    clientId: CONTOSO_APP_ID,
+    clientSecret: CONTOSO_APP_SECRET,
   });
   if (saved.status !== 200) throw new Error(`saving the sender of ${orgId}: ${saved.status} ${JSON.stringify(saved.body)}`);
   const tested = await api(host, 'POST', `orgs/${orgId}/sender/test`, { to: 'bench@example.com' });
@@ -32,12 +37,25 @@ export async function connectSender(host: LocalHost, orgId: string, senderEmail:
 export const ENQUEUE_CONCURRENCY = 16;
 
 /** Enqueues `ids` through `POST /api/orgs/{orgId}/messages`, 16 requests at a time; `started` sees each id as its request goes out. */
-export async function enqueue(host: LocalHost, orgId: string, ids: readonly string[], started: (id: string) => void = () => undefined): Promise<void> {
-  await enqueueMany(host, ids.map((id) => ({ orgId, id })), ({ id }) => started(id));
+export async function enqueue(
+  host: LocalHost,
+  orgId: string,
+  ids: readonly string[],
+  started: (id: string) => void = () => undefined,
+): Promise<void> {
+  await enqueueMany(
+    host,
+    ids.map((id) => ({ orgId, id })),
+    ({ id }) => started(id),
+  );
 }
 
 /** The same for messages of several orgs, in the order given (interleave them to progress side by side). */
-export async function enqueueMany(host: LocalHost, items: ReadonlyArray<{ orgId: string; id: string }>, started: (item: { orgId: string; id: string }) => void = () => undefined): Promise<void> {
+export async function enqueueMany(
+  host: LocalHost,
+  items: ReadonlyArray<{ orgId: string; id: string }>,
+  started: (item: { orgId: string; id: string }) => void = () => undefined,
+): Promise<void> {
   await inParallel(items, ENQUEUE_CONCURRENCY, async (item) => {
     started(item);
     const answer = await api(host, 'POST', `orgs/${item.orgId}/messages`, message(item.id));
@@ -93,4 +111,3 @@ export async function callCounts(): Promise<CallCounts> {
     graphSends: graph.filter((r) => r.method === 'POST' && r.path.endsWith('/sendMail') && r.status === 202).length,
   };
 }
-

@@ -68,18 +68,46 @@ export interface CostLine {
  * (an instance that serves nothing else is billed for all of it, waiting included).
  */
 export function costPerMillion(m: PerMessage): { lines: CostLine[]; totalBusyUsd: number; totalMeasuredUsd: number } {
-  const gbSeconds = (ms: number) => ((ms / 1000) * INSTANCE_MEMORY_GB * MILLION);
+  const gbSeconds = (ms: number) => (ms / 1000) * INSTANCE_MEMORY_GB * MILLION;
   const per10k = (count: number, price: number) => ({ quantity: count * MILLION, usd: ((count * MILLION) / 10_000) * price });
   const busy = gbSeconds(m.cpuMs);
   const measured = gbSeconds(m.wallMs);
   const lines: CostLine[] = [
-    { item: 'Flex execution time, busy instance (CPU per message)', quantity: busy, unit: 'GB-s', unitPrice: `$${FLEX_ON_DEMAND_USD_PER_GB_SECOND}/GB-s`, usd: busy * FLEX_ON_DEMAND_USD_PER_GB_SECOND },
-    { item: 'Flex execution time, as measured (wall time per message, one mailbox)', quantity: measured, unit: 'GB-s', unitPrice: `$${FLEX_ON_DEMAND_USD_PER_GB_SECOND}/GB-s`, usd: measured * FLEX_ON_DEMAND_USD_PER_GB_SECOND },
-    { item: 'Flex executions', quantity: m.executions * MILLION, unit: 'executions', unitPrice: `$${FLEX_USD_PER_MILLION_EXECUTIONS}/million`, usd: m.executions * FLEX_USD_PER_MILLION_EXECUTIONS },
+    {
+      item: 'Flex execution time, busy instance (CPU per message)',
+      quantity: busy,
+      unit: 'GB-s',
+      unitPrice: `$${FLEX_ON_DEMAND_USD_PER_GB_SECOND}/GB-s`,
+      usd: busy * FLEX_ON_DEMAND_USD_PER_GB_SECOND,
+    },
+    {
+      item: 'Flex execution time, as measured (wall time per message, one mailbox)',
+      quantity: measured,
+      unit: 'GB-s',
+      unitPrice: `$${FLEX_ON_DEMAND_USD_PER_GB_SECOND}/GB-s`,
+      usd: measured * FLEX_ON_DEMAND_USD_PER_GB_SECOND,
+    },
+    {
+      item: 'Flex executions',
+      quantity: m.executions * MILLION,
+      unit: 'executions',
+      unitPrice: `$${FLEX_USD_PER_MILLION_EXECUTIONS}/million`,
+      usd: m.executions * FLEX_USD_PER_MILLION_EXECUTIONS,
+    },
     { item: 'Queue Storage requests', ...per10k(m.queue, QUEUE_USD_PER_10K), unit: 'requests', unitPrice: `$${QUEUE_USD_PER_10K}/10k` },
     { item: 'Table Storage requests', ...per10k(m.table, TABLE_USD_PER_10K), unit: 'requests', unitPrice: `$${TABLE_USD_PER_10K}/10k` },
-    { item: 'Blob Storage requests (priced as writes)', ...per10k(m.blob, BLOB_USD_PER_10K), unit: 'requests', unitPrice: `$${BLOB_USD_PER_10K}/10k` },
-    { item: 'Key Vault operations', ...per10k(m.keyVault, KEY_VAULT_USD_PER_10K), unit: 'operations', unitPrice: `$${KEY_VAULT_USD_PER_10K}/10k` },
+    {
+      item: 'Blob Storage requests (priced as writes)',
+      ...per10k(m.blob, BLOB_USD_PER_10K),
+      unit: 'requests',
+      unitPrice: `$${BLOB_USD_PER_10K}/10k`,
+    },
+    {
+      item: 'Key Vault operations',
+      ...per10k(m.keyVault, KEY_VAULT_USD_PER_10K),
+      unit: 'operations',
+      unitPrice: `$${KEY_VAULT_USD_PER_10K}/10k`,
+    },
   ];
   const rest = lines.slice(2).reduce((sum, line) => sum + line.usd, 0);
   return { lines, totalBusyUsd: lines[0].usd + rest, totalMeasuredUsd: lines[1].usd + rest };

@@ -30,7 +30,7 @@ export interface SelfTimeItem {
 export const AREAS = ['app', 'storage-sdk', 'provider-sdk', 'host', 'bench', 'node', 'native'] as const;
 export type Area = (typeof AREAS)[number];
 export const AREA_LABELS: Record<Area, string> = {
-  app: 'the app\'s own code (shared/, functions/)',
+  app: "the app's own code (shared/, functions/)",
   'storage-sdk': 'Azure SDK HTTP, Storage and XML packages (@azure/*, @typespec/*, fast-xml-*)',
   'provider-sdk': 'other packages (Graph client, zod, lru-cache, ...)',
   host: 'the local Functions host (dev/host: queue polling and completion)',
@@ -91,7 +91,10 @@ function originalFile(frame: ProfileNode['callFrame']): string {
 const isJs = (item: SelfTimeItem) => !item.file.startsWith('(') && !item.file.startsWith('node:');
 
 /** Self time per (function, file), highest first, all frames and JavaScript only; `(idle)` samples are left out. */
-export function topSelfTime(profile: Profile, count = 5): { top: SelfTimeItem[]; topJs: SelfTimeItem[]; sampledMs: number; areas: Record<Area, number> } {
+export function topSelfTime(
+  profile: Profile,
+  count = 5,
+): { top: SelfTimeItem[]; topJs: SelfTimeItem[]; sampledMs: number; areas: Record<Area, number> } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, ProfileNode>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);

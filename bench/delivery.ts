@@ -17,7 +17,18 @@ import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../dev/sa
 import { loadConfig } from '@shared/config';
 import { authorityOptions, GRAPH_DEFAULT_SCOPE } from '@shared/providers/microsoft/credentials';
 import { isAzureVaultHost } from '@shared/store/secretStore';
-import { callCounts, CallCounts, clearRequestLog, connectSender, enqueue, graphBody, MAILBOXES, newOrgId, prepareSandbox, sandboxControl } from './app';
+import {
+  callCounts,
+  CallCounts,
+  clearRequestLog,
+  connectSender,
+  enqueue,
+  graphBody,
+  MAILBOXES,
+  newOrgId,
+  prepareSandbox,
+  sandboxControl,
+} from './app';
 import { CpuProfileSummary, startCpuProfile } from './cpuProfile';
 import { countStorageRequests, inParallel, sleep, startMeter, Usage, waitFor } from './measure';
 import type { LatencyProfile } from './profiles';
@@ -88,8 +99,14 @@ async function freshSenderToken(secret: string): Promise<string> {
 /** The app's own identity for Key Vault (locally a service principal, AZURE_CLIENT_SECRET). */
 function vaultClient(): SecretClient {
   const { azureIdentity, keyVaultUrl } = config();
-  if (azureIdentity.kind !== 'servicePrincipal') throw new Error('the benchmark needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET');
-  const credential = new ClientSecretCredential(azureIdentity.tenantId, azureIdentity.clientId, azureIdentity.clientSecret, authorityOptions(config()));
+  if (azureIdentity.kind !== 'servicePrincipal')
+    throw new Error('the benchmark needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET');
+  const credential = new ClientSecretCredential(
+    azureIdentity.tenantId,
+    azureIdentity.clientId,
+    azureIdentity.clientSecret,
+    authorityOptions(config()),
+  );
   return new SecretClient(keyVaultUrl, credential, { disableChallengeResourceVerification: !isAzureVaultHost(keyVaultUrl) });
 }
 
@@ -169,7 +186,17 @@ async function pipeline(n: number, options: DeliveryOptions): Promise<DeliveryRe
     await worker.close();
   }
   const { sent, ...otherOutcomes } = outcomes;
-  return { variant: 'pipeline', messages: sent ?? 0, usage, calls: await callCounts(), enqueuePerSecond, enqueueCpuMs, otherOutcomes, storageRequests, cpuProfile };
+  return {
+    variant: 'pipeline',
+    messages: sent ?? 0,
+    usage,
+    calls: await callCounts(),
+    enqueuePerSecond,
+    enqueueCpuMs,
+    otherOutcomes,
+    storageRequests,
+    cpuProfile,
+  };
 }
 
 const VARIANTS: Record<DeliveryVariant, (n: number, options: DeliveryOptions) => Promise<DeliveryResult>> = { pipeline, floor, naive };
@@ -181,7 +208,9 @@ export async function benchDelivery(options: DeliveryOptions): Promise<DeliveryR
   // Every variant must really have delivered n messages, or its figures mean nothing.
   const accepted = await sandboxControl<unknown[]>('GET', `messages?provider=microsoft&mailbox=${encodeURIComponent(MAILBOXES.flood)}`);
   if (accepted.length !== n || result.calls.graphSends !== n) {
-    throw new Error(`${variant}: the sandbox accepted ${accepted.length} messages (${result.calls.graphSends} sendMail 202s), expected ${n}`);
+    throw new Error(
+      `${variant}: the sandbox accepted ${accepted.length} messages (${result.calls.graphSends} sendMail 202s), expected ${n}`,
+    );
   }
   return { ...result, messages: n };
 }

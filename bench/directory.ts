@@ -45,7 +45,13 @@ export async function benchDirectory(users: number): Promise<DirectoryBenchResul
   const first = await t.sync.runNow(t.orgId, t.connection.id);
   const usage = meter.stop();
   if (first.outcome !== 'ok') throw new Error(`initial directory sync failed: ${JSON.stringify(first.error)}`);
-  const initial = { usage, graphRequests: sum(await directoryRequests('microsoft')), tableOperations: t.operations.count, writeMs: writing.ms, kind: first.kind ?? '?' };
+  const initial = {
+    usage,
+    graphRequests: sum(await directoryRequests('microsoft')),
+    tableOperations: t.operations.count,
+    writeMs: writing.ms,
+    kind: first.kind ?? '?',
+  };
 
   // 10 changes: 4 joiners, 3 changed, 2 leavers, 1 membership.
   for (let i = 0; i < 4; i++) await sandboxControl('POST', 'directory/contoso/users', { local: `joiner${i}`, displayName: `Joiner ${i}` });
@@ -58,5 +64,15 @@ export async function benchDirectory(users: number): Promise<DirectoryBenchResul
   const second = await t.sync.runNow(t.orgId, t.connection.id);
   const wallMs = Date.now() - started;
   if (second.outcome !== 'ok') throw new Error(`incremental directory sync failed: ${JSON.stringify(second.error)}`);
-  return { users, initial, incremental: { changes: 10, graphRequests: await directoryRequests('microsoft'), wallMs, events: t.events.length, kind: second.kind ?? '?' } };
+  return {
+    users,
+    initial,
+    incremental: {
+      changes: 10,
+      graphRequests: await directoryRequests('microsoft'),
+      wallMs,
+      events: t.events.length,
+      kind: second.kind ?? '?',
+    },
+  };
 }

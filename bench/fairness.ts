@@ -110,12 +110,18 @@ export async function benchFairness(options: FairnessOptions): Promise<FairnessR
       if (!firstRequest.has(orgId)) firstRequest.set(orgId, Date.now());
     });
     const floodEnqueueSeconds = (Date.now() - floodStart) / 1000;
-    progress(`${options.floodOrgs} x ${options.flood} flood messages enqueued in ${floodEnqueueSeconds.toFixed(1)} s; the quiet org sends ${options.quiet}`);
+    progress(
+      `${options.floodOrgs} x ${options.flood} flood messages enqueued in ${floodEnqueueSeconds.toFixed(1)} s; the quiet org sends ${options.quiet}`,
+    );
 
     const quietIds = Array.from({ length: options.quiet }, (_, i) => `quiet-${i}`);
     const enqueuedAt = new Map<string, number>();
     const quietStart = Date.now();
-    await enqueueMany(host, quietIds.map((id) => ({ orgId: quiet, id })), ({ id }) => enqueuedAt.set(id, Date.now()));
+    await enqueueMany(
+      host,
+      quietIds.map((id) => ({ orgId: quiet, id })),
+      ({ id }) => enqueuedAt.set(id, Date.now()),
+    );
     const quietEnqueueMs = Date.now() - quietStart;
     const retryCodes = new Set<string>();
     const rows = await waitForQuiet(deliveries, quiet, quietIds, retryCodes);

@@ -23,8 +23,15 @@ export function addFloodMailboxes(sandbox: Sandbox): void {
     const id = floodUserId(i);
     if (world.users.some((u) => u.id === id)) continue;
     world.users.push({
-      id, tenantId: CONTOSO_TENANT_ID, userPrincipalName: floodMailbox(i), displayName: `Bench flood ${i + 1}`,
-      mailboxEnabled: true, shared: false, globalAdmin: false, sendAs: [], canSignIn: true,
+      id,
+      tenantId: CONTOSO_TENANT_ID,
+      userPrincipalName: floodMailbox(i),
+      displayName: `Bench flood ${i + 1}`,
+      mailboxEnabled: true,
+      shared: false,
+      globalAdmin: false,
+      sendAs: [],
+      canSignIn: true,
     });
     if (grant?.accessPolicyUserIds && !grant.accessPolicyUserIds.includes(id)) grant.accessPolicyUserIds.push(id);
   }

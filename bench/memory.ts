@@ -18,7 +18,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LocalHost } from '../dev/host/localHost';
 import { freePort } from '../dev/stack';
-import { callCounts, CallCounts, clearRequestLog, connectSender, enqueue, MAILBOXES, newOrgId, prepareSandbox, sandboxControl } from './app';
+import {
+  callCounts,
+  CallCounts,
+  clearRequestLog,
+  connectSender,
+  enqueue,
+  MAILBOXES,
+  newOrgId,
+  prepareSandbox,
+  sandboxControl,
+} from './app';
 import { BENCH_RATE_PER_MINUTE, CONCURRENCY } from './delivery';
 import { MiB, progress, statusMiB, waitFor } from './measure';
 import type { LatencyProfile } from './profiles';
@@ -72,7 +82,11 @@ function probeFile(): string {
 const PROBE_LINE = /^(memprobe|memprobe-gc) (\{.*\})$/gm;
 
 const toMiB = (m: Record<keyof MemorySample, number>): MemorySample => ({
-  rss: m.rss / MiB, heapTotal: m.heapTotal / MiB, heapUsed: m.heapUsed / MiB, external: m.external / MiB, arrayBuffers: m.arrayBuffers / MiB,
+  rss: m.rss / MiB,
+  heapTotal: m.heapTotal / MiB,
+  heapUsed: m.heapUsed / MiB,
+  external: m.external / MiB,
+  arrayBuffers: m.arrayBuffers / MiB,
 });
 
 const RATE_ENV = { MICROSOFT_MAILBOX_RATE_PER_MINUTE: String(BENCH_RATE_PER_MINUTE), MAILBOX_CONCURRENCY: String(CONCURRENCY) };
@@ -86,7 +100,8 @@ const readStatus = (pid: number) => {
   }
 };
 
-const accepted = async () => (await sandboxControl<unknown[]>('GET', `messages?provider=microsoft&mailbox=${encodeURIComponent(MAILBOXES.flood)}`)).length;
+const accepted = async () =>
+  (await sandboxControl<unknown[]>('GET', `messages?provider=microsoft&mailbox=${encodeURIComponent(MAILBOXES.flood)}`)).length;
 
 export async function benchMemory(options: MemoryOptions): Promise<MemoryResult> {
   const n = options.messages;
@@ -116,21 +131,35 @@ export async function benchMemory(options: MemoryOptions): Promise<MemoryResult>
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, statusMiB(readStatus(worker.pid!), 'VmRSS') ?? 0)), 50);
   try {
-    await waitFor('the worker process to listen', () => (output.includes('listening on') ? true : worker.exitCode !== null ? Promise.reject(new Error('exited')) : undefined), 60_000, 20);
+    await waitFor(
+      'the worker process to listen',
+      () => (output.includes('listening on') ? true : worker.exitCode !== null ? Promise.reject(new Error('exited')) : undefined),
+      60_000,
+      20,
+    );
     const workerStartRssMiB = statusMiB(readStatus(worker.pid!), 'VmRSS') ?? 0;
     const host = { url: `http://localhost:${port}` } as LocalHost;
     const orgId = newOrgId('mem');
     await connectSender(host, orgId, MAILBOXES.flood);
     await sandboxControl('DELETE', 'messages');
     const started = Date.now();
-    await enqueue(host, orgId, Array.from({ length: n }, (_, i) => `m-${i}`));
+    await enqueue(
+      host,
+      orgId,
+      Array.from({ length: n }, (_, i) => `m-${i}`),
+    );
     progress(`memory: ${n} messages enqueued through the worker process's API in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    await waitFor(`${n} messages sent by the worker process`, async () => ((await accepted()) >= n ? true : undefined), RUN_TIMEOUT_MS, 500);
+    await waitFor(
+      `${n} messages sent by the worker process`,
+      async () => ((await accepted()) >= n ? true : undefined),
+      RUN_TIMEOUT_MS,
+      500,
+    );
     const wallMs = Date.now() - started;
     const status = readStatus(worker.pid!);
     peak = Math.max(peak, statusMiB(status, 'VmRSS') ?? 0);
     worker.kill('SIGUSR2');
-    await waitFor('the probe\'s heap after a full GC', () => (afterGc ? true : undefined), 10_000, 20).catch(() => undefined);
+    await waitFor("the probe's heap after a full GC", () => (afterGc ? true : undefined), 10_000, 20).catch(() => undefined);
     return {
       messages: n,
       workerStartRssMiB,

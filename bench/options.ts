@@ -76,7 +76,8 @@ export const BENCH_USAGE =
 
 function parseOnly(value: string | undefined): BenchPart[] {
   const parts = (value ?? '').split(',');
-  if (!parts.every((p): p is BenchPart => (BENCH_PARTS as readonly string[]).includes(p))) throw new Error(`${BENCH_USAGE}; got --only ${value}`);
+  if (!parts.every((p): p is BenchPart => (BENCH_PARTS as readonly string[]).includes(p)))
+    throw new Error(`${BENCH_USAGE}; got --only ${value}`);
   return parts;
 }
 
@@ -101,7 +102,8 @@ export function parseBenchOptions(args: readonly string[], parseProfile: (value:
     }
     const key = NUMERIC[name as keyof typeof NUMERIC];
     const value = Number(raw);
-    if (!key || !Number.isInteger(value) || value < 1 || value > (MAX[key] ?? 20_000)) throw new Error(`${BENCH_USAGE}; got ${args[i - 1]} ${raw}`);
+    if (!key || !Number.isInteger(value) || value < 1 || value > (MAX[key] ?? 20_000))
+      throw new Error(`${BENCH_USAGE}; got ${args[i - 1]} ${raw}`);
     options[key] = value;
   }
   return only.size ? { ...options, only: BENCH_PARTS.filter((p) => only.has(p)) } : options;

@@ -61,7 +61,8 @@ export const f1 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigi
 export const f2 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** +1.3 / -0.4 / n/a (a rounded zero shows as +0.0, never -0.0). */
-const signed = (n: number | undefined) => (n === undefined ? 'n/a' : `${Math.round(n * 10) < 0 ? '' : '+'}${f1(Math.round(n * 10) / 10 || 0)}`);
+const signed = (n: number | undefined) =>
+  n === undefined ? 'n/a' : `${Math.round(n * 10) < 0 ? '' : '+'}${f1(Math.round(n * 10) / 10 || 0)}`;
 
 const perSecond = (d: DeliveryResult) => d.messages / (d.usage.wallMs / 1000);
 /**
@@ -69,7 +70,8 @@ const perSecond = (d: DeliveryResult) => d.messages / (d.usage.wallMs / 1000);
  * sender for its lifetime (an hour, SECRET_CACHE_TTL_SECONDS), so the figure is per sender and
  * reads against the issue's target (at most 1) only from a run of at least 1,000 messages per sender.
  */
-export const perSenderPer1000 = (count: number, messages: number, senders = 1) => (count / senders) * (1000 / Math.max(1000, messages / senders));
+export const perSenderPer1000 = (count: number, messages: number, senders = 1) =>
+  (count / senders) * (1000 / Math.max(1000, messages / senders));
 const per1000 = (count: number, d: DeliveryResult) => (count * 1000) / d.messages;
 const cpuPerMessage = (cpuMs: number | undefined, d: DeliveryResult) => (cpuMs === undefined ? 'n/a' : `${f2(cpuMs / d.messages)} ms`);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -87,7 +89,8 @@ export interface Row {
   figure: (f: ProfileFigures) => string | undefined;
 }
 
-const withDelivery = (figure: (delivery: Deliveries, f: ProfileFigures) => string) => (f: ProfileFigures) => (f.delivery ? figure(f.delivery, f) : undefined);
+const withDelivery = (figure: (delivery: Deliveries, f: ProfileFigures) => string) => (f: ProfileFigures) =>
+  f.delivery ? figure(f.delivery, f) : undefined;
 
 /** Benchmark 2 from the memory run (the issue's size, one sender) when it ran, and from the delivery runs. */
 function callsRow(f: ProfileFigures, kind: 'token' | 'vault'): string | undefined {
@@ -101,7 +104,10 @@ function callsRow(f: ProfileFigures, kind: 'token' | 'vault'): string | undefine
     parts.push(`**worker process, ${f0(m.messages)} messages: ${calls(m.calls, m.messages / m.senders)}**`);
   }
   if (f.delivery) {
-    const { pipeline: { result: p }, naive: { result: nv } } = f.delivery;
+    const {
+      pipeline: { result: p },
+      naive: { result: nv },
+    } = f.delivery;
     parts.push(`pipeline, ${f0(p.messages)} messages: ${calls(p.calls, p.messages)}`);
     parts.push(
       kind === 'token'
@@ -128,21 +134,29 @@ function fairnessFigure(fair: FairnessResult): string {
 export const ROWS: Row[] = [
   {
     name: '1. delivery throughput, one mailbox, 4 concurrent sends (fastest of the interleaved rounds)',
-    figure: withDelivery(({ pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }, { rounds }) =>
-      `${f0(p.messages)} messages, ${rounds} round(s): pipeline ${f0(perSecond(p))} msg/s · raw floor ${f0(perSecond(fl))} msg/s · naive worker ${f0(perSecond(nv))} msg/s ` +
-      `(**pipeline = ${f2(perSecond(p) / perSecond(fl))}× floor, ${f2(perSecond(p) / perSecond(nv))}× naive**)`),
+    figure: withDelivery(
+      ({ pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }, { rounds }) =>
+        `${f0(p.messages)} messages, ${rounds} round(s): pipeline ${f0(perSecond(p))} msg/s · raw floor ${f0(perSecond(fl))} msg/s · naive worker ${f0(perSecond(nv))} msg/s ` +
+        `(**pipeline = ${f2(perSecond(p) / perSecond(fl))}× floor, ${f2(perSecond(p) / perSecond(nv))}× naive**)`,
+    ),
   },
   {
     name: '1. CPU per message, app process (the pipeline: outbox worker; + its enqueue API)',
-    figure: withDelivery(({ pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }) =>
-      `pipeline ${cpuPerMessage(p.usage.cpuMs, p)} (+ enqueue ${cpuPerMessage(p.enqueueCpuMs, p)}) · floor ${cpuPerMessage(fl.usage.cpuMs, fl)} · naive ${cpuPerMessage(nv.usage.cpuMs, nv)}`),
+    figure: withDelivery(
+      ({ pipeline: { result: p }, floor: { result: fl }, naive: { result: nv } }) =>
+        `pipeline ${cpuPerMessage(p.usage.cpuMs, p)} (+ enqueue ${cpuPerMessage(p.enqueueCpuMs, p)}) · floor ${cpuPerMessage(fl.usage.cpuMs, fl)} · naive ${cpuPerMessage(nv.usage.cpuMs, nv)}`,
+    ),
   },
   {
     name: '1. CPU per message, rest of the stack (sandbox + Storage proxy, Azurite)',
     figure: withDelivery((delivery) =>
       (['pipeline', 'floor', 'naive'] as const)
-        .map((v) => `${v} ${cpuPerMessage(delivery[v].side.sandboxCpuMs, delivery[v].result)} + ${cpuPerMessage(delivery[v].side.azuriteCpuMs, delivery[v].result)}`)
-        .join(' · ')),
+        .map(
+          (v) =>
+            `${v} ${cpuPerMessage(delivery[v].side.sandboxCpuMs, delivery[v].result)} + ${cpuPerMessage(delivery[v].side.azuriteCpuMs, delivery[v].result)}`,
+        )
+        .join(' · '),
+    ),
   },
   {
     name: '1. Storage requests per delivered message, at the proxy (sender set-up + enqueue API + worker)',
@@ -153,16 +167,21 @@ export const ROWS: Row[] = [
   },
   {
     name: '1. Storage requests per message, outbox worker only (by service and method)',
-    figure: withDelivery(({ pipeline: { result: p } }) =>
-      Object.entries(p.storageRequests ?? {})
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([kind, count]) => `${kind} ${f2(count / p.messages)}`)
-        .join(' · ') + ` = ${f2(sum(Object.values(p.storageRequests ?? {})) / p.messages)}`),
+    figure: withDelivery(
+      ({ pipeline: { result: p } }) =>
+        Object.entries(p.storageRequests ?? {})
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([kind, count]) => `${kind} ${f2(count / p.messages)}`)
+          .join(' · ') + ` = ${f2(sum(Object.values(p.storageRequests ?? {})) / p.messages)}`,
+    ),
   },
   {
     name: '1. enqueue API (`POST /api/orgs/{orgId}/messages`, 16 at a time), before the worker run',
-    figure: withDelivery(({ pipeline: { result: p } }) =>
-      `${f0(p.enqueuePerSecond ?? 0)} msg/s` + (Object.keys(p.otherOutcomes ?? {}).length ? ` (worker outcomes besides sent: ${JSON.stringify(p.otherOutcomes)})` : '')),
+    figure: withDelivery(
+      ({ pipeline: { result: p } }) =>
+        `${f0(p.enqueuePerSecond ?? 0)} msg/s` +
+        (Object.keys(p.otherOutcomes ?? {}).length ? ` (worker outcomes besides sent: ${JSON.stringify(p.otherOutcomes)})` : ''),
+    ),
   },
   {
     name: '2. token-endpoint requests per 1,000 messages per sender (target ≤ 1; sender app + app identity for Key Vault), one sender',
@@ -183,7 +202,9 @@ export const ROWS: Row[] = [
       const m = memory.result;
       return (
         `${f0(m.messages)} messages enqueued through its API and sent: **peak ${f0(m.workerPeakRssMiB)} MiB** (VmHWM; sampled peak ${f0(m.workerSampledPeakRssMiB)}, ${f0(m.workerStartRssMiB)} once listening) in ${f1(m.wallMs / 1000)} s` +
-        (m.atPeak ? `; at the peak: V8 heap ${f0(m.atPeak.heapTotal)} (used ${f0(m.atPeak.heapUsed)}), external ${f0(m.atPeak.external)} (array buffers ${f0(m.atPeak.arrayBuffers)}), rest (code, stacks, native) ${f0(m.atPeak.rss - m.atPeak.heapTotal - m.atPeak.external)}` : '') +
+        (m.atPeak
+          ? `; at the peak: V8 heap ${f0(m.atPeak.heapTotal)} (used ${f0(m.atPeak.heapUsed)}), external ${f0(m.atPeak.external)} (array buffers ${f0(m.atPeak.arrayBuffers)}), rest (code, stacks, native) ${f0(m.atPeak.rss - m.atPeak.heapTotal - m.atPeak.external)}`
+          : '') +
         (m.afterGc ? `; heap used after a full GC at the end ${f0(m.afterGc.heapUsed)} MiB, RSS ${f0(m.afterGc.rss)}` : '') +
         `; the measuring bench process meanwhile ${f0(m.benchProcessRssMiB)} MiB`
       );
@@ -197,7 +218,8 @@ export const ROWS: Row[] = [
           const u = delivery[v].result.usage;
           return `${v} ${f0(u.peakRssMiB)} / ${f0(u.peakHeapMiB)} (${f0(u.baseRssMiB)} / ${f0(u.baseHeapMiB)}; ${signed(u.retainedHeapMiB)})`;
         })
-        .join(' · ')),
+        .join(' · '),
+    ),
   },
 ];
 
@@ -218,7 +240,11 @@ export function profileRows(profiles: readonly ProfileFigures[]): string[][] {
 function areaTable(summary: CpuProfileSummary, cpuMsPerMessage: number): string {
   const areas = summary.areas;
   if (!areas || !summary.sampledMs) return '';
-  const rows = AREAS.map((area) => [AREA_LABELS[area], `${f2((cpuMsPerMessage * areas[area]) / summary.sampledMs)} ms`, `${f1((100 * areas[area]) / summary.sampledMs)}%`]);
+  const rows = AREAS.map((area) => [
+    AREA_LABELS[area],
+    `${f2((cpuMsPerMessage * areas[area]) / summary.sampledMs)} ms`,
+    `${f1((100 * areas[area]) / summary.sampledMs)}%`,
+  ]);
   return `\n\nWhere the worker's CPU per message goes (shares of the profile, applied to the unprofiled ${f2(cpuMsPerMessage)} ms):\n\n${table(['area', 'per message', 'share'], rows)}`;
 }
 
@@ -234,7 +260,8 @@ function cpuProfileSection(figures: BenchFigures): string {
     const summary = p.cpuProfile;
     if (!summary) return `\`${profile}\`: no profile`;
     const floor = delivery.floor.result;
-    const rows = (items: typeof summary.top) => items.map((item, i) => [String(i + 1), `\`${item.name}\``, `\`${item.file}\``, `${f0(item.selfMs)} ms`, `${f1(item.percent)}%`]);
+    const rows = (items: typeof summary.top) =>
+      items.map((item, i) => [String(i + 1), `\`${item.name}\``, `\`${item.file}\``, `${f0(item.selfMs)} ms`, `${f1(item.percent)}%`]);
     return (
       `\`${profile}\` profile: ${f0(p.messages)} messages, worker CPU ${cpuPerMessage(p.usage.cpuMs, p)} per message with the profiler on ` +
       `(without it: pipeline ${cpuPerMessage(delivery.pipeline.result.usage.cpuMs, delivery.pipeline.result)}, raw floor ${cpuPerMessage(floor.usage.cpuMs, floor)}); ` +
@@ -245,7 +272,9 @@ function cpuProfileSection(figures: BenchFigures): string {
       areaTable(summary, delivery.pipeline.result.usage.cpuMs / delivery.pipeline.result.messages)
     );
   });
-  return parts.length ? `**3. Top five self-time items of the outbox worker** (V8 CPU profile of the worker window only)\n\n${parts.join('\n\n')}` : '';
+  return parts.length
+    ? `**3. Top five self-time items of the outbox worker** (V8 CPU profile of the worker window only)\n\n${parts.join('\n\n')}`
+    : '';
 }
 
 /** Benchmark 3, also printed alone by `npm run bench -- --only cold`. */
@@ -288,13 +317,19 @@ function costSection(figures: BenchFigures): string {
       `$${f2(line.usd)}`,
       `$${f2(naive.lines[i].usd)}`,
     ]);
-    rows.push(['**total** (busy-instance bound … as-measured bound)', '', '', `**$${f2(pipe.totalBusyUsd)} … $${f2(pipe.totalMeasuredUsd)}**`, `$${f2(naive.totalBusyUsd)} … $${f2(naive.totalMeasuredUsd)}`]);
+    rows.push([
+      '**total** (busy-instance bound … as-measured bound)',
+      '',
+      '',
+      `**$${f2(pipe.totalBusyUsd)} … $${f2(pipe.totalMeasuredUsd)}**`,
+      `$${f2(naive.totalBusyUsd)} … $${f2(naive.totalMeasuredUsd)}`,
+    ]);
     return `\`${f.profile}\` profile, per ${f0(MILLION)} messages:\n\n${table(['item', 'quantity (pipeline)', 'unit price', 'pipeline', 'naive worker'], rows)}`;
   });
   if (!parts.length) return '';
   return (
     '**7. Cost of one million messages on Flex Consumption** (bench/cost.ts: list prices as published, no free grants; ' +
-    'the naive worker\'s Storage is 0 because it has none, and the provider calls themselves are free)\n\n' +
+    "the naive worker's Storage is 0 because it has none, and the provider calls themselves are free)\n\n" +
     parts.join('\n\n')
   );
 }
@@ -320,7 +355,9 @@ export function directorySection({ directory }: Pick<BenchFigures, 'directory'>)
         `${f1(dir.initial.usage.wallMs / 1000)} s (${f1(dir.initial.writeMs / 1000)} s of it Table batch writes), ${f0(dir.initial.graphRequests)} Graph requests, ${f0(dir.initial.tableOperations)} Table operations, ` +
           `peak RSS +${f0(dir.initial.usage.peakRssMiB - dir.initial.usage.baseRssMiB)} MiB (heap retained ${signed(dir.initial.usage.retainedHeapMiB)} MiB) · ` +
           `incremental (${dir.incremental.kind}): ${f0(incremental)} Graph requests ` +
-          `(${Object.entries(dir.incremental.graphRequests).map(([kind, n]) => `${kind} ${n}`).join(', ')}), ${f0(dir.incremental.wallMs)} ms, ${dir.incremental.events} events`,
+          `(${Object.entries(dir.incremental.graphRequests)
+            .map(([kind, n]) => `${kind} ${n}`)
+            .join(', ')}), ${f0(dir.incremental.wallMs)} ms, ${dir.incremental.events} events`,
       ],
     ],
   );
@@ -344,8 +381,19 @@ export function dirsyncSection({ dirsync }: Pick<BenchFigures, 'dirsync'>): stri
 
 const scaleOutSection = (figures: BenchFigures) => (figures.scaleOut ? scaleOutTable(figures.scaleOut) : '');
 
-export const SECTIONS: Array<(figures: BenchFigures) => string> = [profileTable, cpuProfileSection, coldStartSection, costSection, directorySection, dirsyncSection, scaleOutSection, machineLine];
+export const SECTIONS: Array<(figures: BenchFigures) => string> = [
+  profileTable,
+  cpuProfileSection,
+  coldStartSection,
+  costSection,
+  directorySection,
+  dirsyncSection,
+  scaleOutSection,
+  machineLine,
+];
 
 export function benchReport(figures: BenchFigures): string {
-  return SECTIONS.map((section) => section(figures)).filter(Boolean).join('\n\n');
+  return SECTIONS.map((section) => section(figures))
+    .filter(Boolean)
+    .join('\n\n');
 }

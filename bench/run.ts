@@ -72,7 +72,10 @@ async function benchProfile(stack: BenchStack, profile: LatencyProfile, options:
   if (includes(options, 'fairness')) {
     const { floodOrgs, flood, ratePerMinute, quiet } = options;
     step(`[${profile.name}] 4. fairness: ${floodOrgs} orgs flood ${flood} each at ${ratePerMinute}/min, then ${quiet}`);
-    figures.fairness = await stack.run<FairnessResult>({ kind: 'fairness', options: { floodOrgs, flood, ratePerMinute, quiet, profile } }, profile.storageMs);
+    figures.fairness = await stack.run<FairnessResult>(
+      { kind: 'fairness', options: { floodOrgs, flood, ratePerMinute, quiet, profile } },
+      profile.storageMs,
+    );
   }
   return figures;
 }
@@ -97,13 +100,16 @@ async function main(): Promise<void> {
   if (includes(options, 'cold')) step('3. cold start');
   const cold = includes(options, 'cold') ? benchColdStart() : undefined;
   if (options.only?.length === 1 && options.only[0] === 'cold') {
-    console.log(`${coldStartSection({ cold })}\n\nLoad average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end.`);
+    console.log(
+      `${coldStartSection({ cold })}\n\nLoad average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end.`,
+    );
     return;
   }
   const stack = await BenchStack.start((line) => step(`   ${line}`));
   try {
     const profiles: ProfileFigures[] = [];
-    if (perProfile) for (const name of parseProfiles(options.profiles)) profiles.push(await benchProfile(stack, PROFILES[name], options, step));
+    if (perProfile)
+      for (const name of parseProfiles(options.profiles)) profiles.push(await benchProfile(stack, PROFILES[name], options, step));
     let directory: BenchFigures['directory'];
     if (includes(options, 'directory')) {
       step(`6. directory sync: ${options.users} users, then 10 changes`);

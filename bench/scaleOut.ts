@@ -53,7 +53,12 @@ const RATE_WINDOW_MS = 10_000;
 
 const asHost = (h: HostProcess) => ({ url: h.url }) as LocalHost;
 
-async function enqueueVia(hosts: HostProcess[], orgId: string, ids: string[], started: (id: string) => void = () => undefined): Promise<void> {
+async function enqueueVia(
+  hosts: HostProcess[],
+  orgId: string,
+  ids: string[],
+  started: (id: string) => void = () => undefined,
+): Promise<void> {
   let next = 0;
   await inParallel(ids, 16, async (id) => {
     started(id);
@@ -66,7 +71,8 @@ interface Accepted {
   subject: string;
   at: string;
 }
-const accepted = (mailbox: string) => sandboxControl<Accepted[]>('GET', `messages?provider=microsoft&mailbox=${encodeURIComponent(mailbox)}`);
+const accepted = (mailbox: string) =>
+  sandboxControl<Accepted[]>('GET', `messages?provider=microsoft&mailbox=${encodeURIComponent(mailbox)}`);
 
 async function sandboxCounts(hosts: HostProcess[], sentBefore: number[], mailboxes: string[]): Promise<Counts> {
   const highWater = await sandboxControl<Record<string, number>>('GET', 'graph/concurrency');
@@ -111,8 +117,21 @@ async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['deliv
     const before = hosts.map((h) => h.sent());
     const half = Math.ceil(options.messages / 2);
     const started = Date.now();
-    await Promise.all(orgs.map((orgId) => enqueueVia(hosts, orgId, Array.from({ length: half }, (_, i) => `d-${i}`))));
-    await waitFor(`${2 * half} messages sent`, () => (hosts.reduce((n, h, i) => n + h.sent() - before[i], 0) >= 2 * half ? true : undefined), RUN_TIMEOUT_MS, 50);
+    await Promise.all(
+      orgs.map((orgId) =>
+        enqueueVia(
+          hosts,
+          orgId,
+          Array.from({ length: half }, (_, i) => `d-${i}`),
+        ),
+      ),
+    );
+    await waitFor(
+      `${2 * half} messages sent`,
+      () => (hosts.reduce((n, h, i) => n + h.sent() - before[i], 0) >= 2 * half ? true : undefined),
+      RUN_TIMEOUT_MS,
+      50,
+    );
     const perSecond = (2 * half) / ((Date.now() - started) / 1000);
     const counts = await sandboxCounts(hosts, before, [MAILBOXES.flood, MAILBOXES.quiet]);
     progress(`${options.instances} instance(s): ${2 * half} messages sent at ${perSecond.toFixed(1)} msg/s; ${JSON.stringify(counts)}`);
@@ -140,7 +159,11 @@ async function fairness(options: ScaleOutOptions): Promise<ScaleOutResult['fairn
     await connectSender(asHost(hosts[0]), quiet, MAILBOXES.quiet);
     await resetGraph();
     const before = hosts.map((h) => h.sent());
-    await enqueueVia(hosts, flooder, Array.from({ length: options.flood }, (_, i) => `f-${i}`));
+    await enqueueVia(
+      hosts,
+      flooder,
+      Array.from({ length: options.flood }, (_, i) => `f-${i}`),
+    );
     const quietIds = Array.from({ length: options.quiet }, (_, i) => `q-${i}`);
     const enqueuedAt = new Map<string, number>();
     await enqueueVia(hosts, quiet, quietIds, (id) => enqueuedAt.set(id, Date.now()));
@@ -155,9 +178,16 @@ async function fairness(options: ScaleOutOptions): Promise<ScaleOutResult['fairn
     );
     const latencies = rows.map((r) => Date.parse(r.sentAt!) - enqueuedAt.get(r.id)!);
     // The whole flood, so the rate is measured over all of it.
-    await waitFor(`org C's ${options.flood} messages sent`, async () => ((await accepted(MAILBOXES.flood)).length >= options.flood ? true : undefined), RUN_TIMEOUT_MS, 500);
+    await waitFor(
+      `org C's ${options.flood} messages sent`,
+      async () => ((await accepted(MAILBOXES.flood)).length >= options.flood ? true : undefined),
+      RUN_TIMEOUT_MS,
+      500,
+    );
     const { perMinute, maxPerMinute } = rates((await accepted(MAILBOXES.flood)).map((m) => Date.parse(m.at)));
-    progress(`${options.instances} instance(s): org D's p95 ${percentile(latencies, 95)} ms; org C at ${perMinute.toFixed(0)}/min (limit ${options.ratePerMinute})`);
+    progress(
+      `${options.instances} instance(s): org D's p95 ${percentile(latencies, 95)} ms; org C at ${perMinute.toFixed(0)}/min (limit ${options.ratePerMinute})`,
+    );
     return {
       quietP50Ms: percentile(latencies, 50),
       quietP95Ms: percentile(latencies, 95),
@@ -207,10 +237,16 @@ interface ScaleOutRunner {
   run(task: { kind: 'scaleOut'; options: ScaleOutOptions }): Promise<{ result: unknown }>;
 }
 
-export async function runScaleOut(stack: ScaleOutRunner, step: (line: string) => void, sizes: Omit<ScaleOutOptions, 'instances'> = SCALE_OUT_DEFAULTS): Promise<ScaleOutResult[]> {
+export async function runScaleOut(
+  stack: ScaleOutRunner,
+  step: (line: string) => void,
+  sizes: Omit<ScaleOutOptions, 'instances'> = SCALE_OUT_DEFAULTS,
+): Promise<ScaleOutResult[]> {
   const results: ScaleOutResult[] = [];
   for (const instances of SCALE_OUT_INSTANCES) {
-    step(`6. scale-out: ${instances} host process(es), ${sizes.messages} messages; flood ${sizes.flood} at ${sizes.ratePerMinute}/min, then ${sizes.quiet}`);
+    step(
+      `6. scale-out: ${instances} host process(es), ${sizes.messages} messages; flood ${sizes.flood} at ${sizes.ratePerMinute}/min, then ${sizes.quiet}`,
+    );
     results.push((await stack.run({ kind: 'scaleOut', options: { instances, ...sizes } })).result as ScaleOutResult);
   }
   return results;

@@ -53,7 +53,9 @@ function processCpuMs(pid: number | undefined): number | undefined {
  * gets the proxies' ports, so every Storage request is counted per service and, under the `azure`
  * profile, delayed by `delayMs` (bench/profiles.ts) as a request to a real account would be.
  */
-async function freshAzurite(delayMs: number): Promise<{ azurite: ChildProcess; ports: StoragePorts; proxies: Record<StorageService, StorageProxy> }> {
+async function freshAzurite(
+  delayMs: number,
+): Promise<{ azurite: ChildProcess; ports: StoragePorts; proxies: Record<StorageService, StorageProxy> }> {
   const direct: StoragePorts = { blob: await freePort(), queue: await freePort(), table: await freePort() };
   const azurite = await startAzurite(direct);
   const proxies = {} as Record<StorageService, StorageProxy>;
@@ -70,7 +72,10 @@ export class BenchStack {
   ) {}
 
   static async start(onProgress: (line: string) => void): Promise<BenchStack> {
-    return new BenchStack(await startSandbox({ ports: { entra: 0, graph: 0, googleAccounts: 0, googleOAuth: 0, gmail: 0, keyVault: 0 } }), onProgress);
+    return new BenchStack(
+      await startSandbox({ ports: { entra: 0, graph: 0, googleAccounts: 0, googleOAuth: 0, gmail: 0, keyVault: 0 } }),
+      onProgress,
+    );
   }
 
   /** Runs one benchmark in a fresh child process; returns its result and what the stack spent meanwhile. */
@@ -87,7 +92,10 @@ export class BenchStack {
         // The test helpers the bench reuses find the sandbox through this.
         SANDBOX_URLS: JSON.stringify(this.sandbox.urls),
       });
-      const storageRequests = Object.fromEntries(STORAGE_SERVICES.map((service) => [service, proxies[service].forwarded])) as Record<StorageService, number>;
+      const storageRequests = Object.fromEntries(STORAGE_SERVICES.map((service) => [service, proxies[service].forwarded])) as Record<
+        StorageService,
+        number
+      >;
       return { result: measured.result, side: { ...measured.side, storageRequests } };
     } finally {
       await Promise.all(STORAGE_SERVICES.map((service) => proxies[service].close()));
@@ -132,7 +140,9 @@ export class BenchStack {
         resolveReply({ ok: false, error: `exited with code ${code} before answering` });
       });
     });
-    await new Promise<void>((resolveExit) => (child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolveExit()) : resolveExit()));
+    await new Promise<void>((resolveExit) =>
+      child.exitCode === null && child.signalCode === null ? child.once('exit', () => resolveExit()) : resolveExit(),
+    );
     const sandboxUsed = process.cpuUsage(sandboxCpu);
     const azuriteAfter = processCpuMs(azurite.pid);
     if (!reply.ok) throw new Error(`benchmark ${JSON.stringify(task)} failed: ${reply.error}\n--- child output (tail) ---\n${output}`);

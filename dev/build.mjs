@@ -97,7 +97,9 @@ const SDK_FILE = 'dist/sdk.js';
 const requireHere = createRequire(`${process.cwd()}/`);
 
 /** dist/sdk.js: each package behind a getter, so requiring the file runs only the packages read. */
-const sdkEntry = LAZY_PACKAGES.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(name)}) });`).join('\n');
+const sdkEntry = LAZY_PACKAGES.map(
+  (name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(name)}) });`,
+).join('\n');
 
 /**
  * A stand-in module (CommonJS, so esbuild's interop reads its keys without running anything) for
@@ -132,8 +134,11 @@ function lazyPackages(outfile) {
     name: 'lazy-packages',
     setup(builder) {
       builder.onResolve({ filter: /^@/ }, (args) => (names.has(args.path) ? { path: args.path, namespace: 'lazy-package' } : undefined));
-      builder.onResolve({ filter: /^\.\// , namespace: 'lazy-package' }, (args) => ({ path: args.path, external: true }));
-      builder.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ contents: lazyPackageSource(args.path, sdkPath), loader: 'js' }));
+      builder.onResolve({ filter: /^\.\//, namespace: 'lazy-package' }, (args) => ({ path: args.path, external: true }));
+      builder.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({
+        contents: lazyPackageSource(args.path, sdkPath),
+        loader: 'js',
+      }));
     },
   };
 }
@@ -172,14 +177,22 @@ function onTriggerImport(builder, use) {
 /** The shared modules that go to dist/app.js: a first pass over functions/ alone (nothing written). */
 async function appModules() {
   const found = new Set();
-  const plugin = { name: 'find-app-modules', setup: (builder) => onTriggerImport(builder, (path) => (found.add(path), { path, external: true })) };
+  const plugin = {
+    name: 'find-app-modules',
+    setup: (builder) => onTriggerImport(builder, (path) => (found.add(path), { path, external: true })),
+  };
   await build({ ...common, entryPoints: ['functions/index.ts'], write: false, sourcemap: false, packages: 'external', plugins: [plugin] });
   return [...found].sort();
 }
 
 /** dist/app.js: each module behind a getter (keyed by its source path), so requiring the file runs only the modules read. */
 const appEntry = (modules) =>
-  modules.map((path) => `Object.defineProperty(exports, ${JSON.stringify(path)}, { enumerable: true, get: () => require(${JSON.stringify(`./${path}`)}) });`).join('\n');
+  modules
+    .map(
+      (path) =>
+        `Object.defineProperty(exports, ${JSON.stringify(path)}, { enumerable: true, get: () => require(${JSON.stringify(`./${path}`)}) });`,
+    )
+    .join('\n');
 
 /** In main.js, each module of dist/app.js becomes a stand-in whose export names come from the built dist/app.js. */
 function lazyApp(outfile) {
@@ -189,7 +202,10 @@ function lazyApp(outfile) {
     setup(builder) {
       onTriggerImport(builder, (path) => ({ path, namespace: 'lazy-app' }));
       builder.onLoad({ filter: /.*/, namespace: 'lazy-app' }, (args) => ({
-        contents: standInSource(requireHere(`./${APP_FILE}`)[args.path], `require(${JSON.stringify(appPath)})[${JSON.stringify(args.path)}]`),
+        contents: standInSource(
+          requireHere(`./${APP_FILE}`)[args.path],
+          `require(${JSON.stringify(appPath)})[${JSON.stringify(args.path)}]`,
+        ),
         loader: 'js',
       }));
       builder.onResolve({ filter: /^\.\//, namespace: 'lazy-app' }, (args) => ({ path: args.path, external: true }));
@@ -197,7 +213,10 @@ function lazyApp(outfile) {
   };
 }
 
-const appEntries = { 'dist/main.js': 'functions/index.ts', ...Object.fromEntries(Object.entries(APP_FILES).map(([source, file]) => [file, source])) };
+const appEntries = {
+  'dist/main.js': 'functions/index.ts',
+  ...Object.fromEntries(Object.entries(APP_FILES).map(([source, file]) => [file, source])),
+};
 
 const entries = {
   'dist/dev/start.js': 'dev/start.ts',
@@ -215,7 +234,11 @@ Object.assign(entries, appEntries);
 
 /** App files: `import()` of another file becomes a lazy `require`, so the app stays plain CommonJS; main.js and app.js use the SDKs' stand-ins. */
 const appOptions = (outfile) => ({
-  plugins: [...(outfile === 'dist/main.js' || outfile === APP_FILE ? [lazyPackages(outfile)] : []), ...(outfile === 'dist/main.js' ? [lazyApp(outfile)] : []), appFiles(outfile)],
+  plugins: [
+    ...(outfile === 'dist/main.js' || outfile === APP_FILE ? [lazyPackages(outfile)] : []),
+    ...(outfile === 'dist/main.js' ? [lazyApp(outfile)] : []),
+    appFiles(outfile),
+  ],
   supported: { 'dynamic-import': false },
 });
 const bundle = (outfile) =>
@@ -223,11 +246,20 @@ const bundle = (outfile) =>
 
 // dist/sdk.js first: the stand-ins read their export names from it. Then dist/app.js (with
 // dist/errors.js, which it requires at load): main.js's stand-ins read theirs from it.
-await build({ ...common, stdin: { contents: sdkEntry, resolveDir: process.cwd(), loader: 'js', sourcefile: 'sdk-entry.js' }, outfile: SDK_FILE });
+await build({
+  ...common,
+  stdin: { contents: sdkEntry, resolveDir: process.cwd(), loader: 'js', sourcefile: 'sdk-entry.js' },
+  outfile: SDK_FILE,
+});
 const appSource = appEntry(await appModules());
 await Promise.all([
   bundle('dist/errors.js'),
-  build({ ...common, stdin: { contents: appSource, resolveDir: process.cwd(), loader: 'js', sourcefile: 'app-entry.js' }, outfile: APP_FILE, ...appOptions(APP_FILE) }),
+  build({
+    ...common,
+    stdin: { contents: appSource, resolveDir: process.cwd(), loader: 'js', sourcefile: 'app-entry.js' },
+    outfile: APP_FILE,
+    ...appOptions(APP_FILE),
+  }),
 ]);
 await Promise.all(
   Object.keys(entries)

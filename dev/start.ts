@@ -23,7 +23,17 @@ import { createServices } from '@shared/services';
 import { ensureCertificates } from './sandbox/ca';
 import { DEFAULT_PORTS, Sandbox, SERVICE_NAMES, ServiceName } from './sandbox/server';
 import { seedDemo, seedReal } from './seed';
-import { azuriteConnectionString, DEFAULT_STORAGE_PORTS, hasOwnStorage, localSettingsFile, readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from './stack';
+import {
+  azuriteConnectionString,
+  DEFAULT_STORAGE_PORTS,
+  hasOwnStorage,
+  localSettingsFile,
+  readLocalSettings,
+  stackSettings,
+  startAzurite,
+  startSandbox,
+  StoragePorts,
+} from './stack';
 
 const DEFAULT_API_PORT = 7071;
 const HEALTH_DEADLINE_MS = 60_000;
@@ -50,7 +60,8 @@ function parseArgs(args: string[]): StartOptions {
 
 function settingsFileOf(options: StartOptions): string | undefined {
   const file = localSettingsFile(options.settingsFile);
-  if (options.settingsFile && (!file || !existsSync(file))) throw new StartError(`The settings file ${options.settingsFile} does not exist.`);
+  if (options.settingsFile && (!file || !existsSync(file)))
+    throw new StartError(`The settings file ${options.settingsFile} does not exist.`);
   return file;
 }
 
@@ -58,7 +69,9 @@ function settingsFileOf(options: StartOptions): string | undefined {
 function realSettingsFile(options: StartOptions): string {
   const file = settingsFileOf(options);
   if (!file || (!options.settingsFile && file.endsWith('local.settings.sample.json'))) {
-    throw new StartError('npm start -- --real needs a local.settings.json: copy local.settings.sample.json and put in your tenant\'s URLs and credentials.');
+    throw new StartError(
+      "npm start -- --real needs a local.settings.json: copy local.settings.sample.json and put in your tenant's URLs and credentials.",
+    );
   }
   return file;
 }
@@ -76,7 +89,9 @@ function sandboxPorts(): Record<ServiceName, number> {
   if (!raw) return { ...DEFAULT_PORTS };
   const list = raw === '0' ? SERVICE_NAMES.map(() => 0) : raw.split(',').map((p) => Number(p.trim()));
   if (list.length !== SERVICE_NAMES.length || list.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) {
-    throw new StartError(`ORG_MAILER_SANDBOX_PORTS must be "0" or ${SERVICE_NAMES.length} comma-separated ports (${SERVICE_NAMES.join(',')}).`);
+    throw new StartError(
+      `ORG_MAILER_SANDBOX_PORTS must be "0" or ${SERVICE_NAMES.length} comma-separated ports (${SERVICE_NAMES.join(',')}).`,
+    );
   }
   return Object.fromEntries(SERVICE_NAMES.map((s, i) => [s, list[i]])) as Record<ServiceName, number>;
 }
@@ -194,7 +209,15 @@ async function run(options: StartOptions): Promise<void> {
     await waitForHealth(`${apiUrl}/api/health`, host);
     const services = createServices(config);
     if (!sandbox) {
-      console.log(realBanner(apiUrl, config.publicBaseUrl, settings, withAzurite, await seedReal({ services, apiUrl, functionKey: settings.LOCAL_FUNCTION_KEY })));
+      console.log(
+        realBanner(
+          apiUrl,
+          config.publicBaseUrl,
+          settings,
+          withAzurite,
+          await seedReal({ services, apiUrl, functionKey: settings.LOCAL_FUNCTION_KEY }),
+        ),
+      );
       return;
     }
     const extra = await seedDemo({ services, sandbox, apiUrl, functionKey: settings.LOCAL_FUNCTION_KEY });
@@ -219,10 +242,16 @@ async function run(options: StartOptions): Promise<void> {
 }
 
 /** What a real run prints: which services it talks to, and the redirect URIs to register for them. */
-function realBanner(apiUrl: string, publicBaseUrl: string, settings: Record<string, string>, withAzurite: boolean, extra: string[]): string {
+function realBanner(
+  apiUrl: string,
+  publicBaseUrl: string,
+  settings: Record<string, string>,
+  withAzurite: boolean,
+  extra: string[],
+): string {
   return [
     '',
-    'org-mailer is running in real mode (local.settings.json\'s URLs and credentials, no sandbox). Ctrl-C stops everything.',
+    "org-mailer is running in real mode (local.settings.json's URLs and credentials, no sandbox). Ctrl-C stops everything.",
     `  API              ${apiUrl}/api   (function key: LOCAL_FUNCTION_KEY)`,
     `  Health           ${apiUrl}/api/health`,
     `  Storage          ${withAzurite ? 'Azurite (in memory), started for this run' : 'the account named by AzureWebJobsStorage'}`,

@@ -17,7 +17,9 @@ function argument(name: string): string | undefined {
 
 function table(title: string, rows: [string, string | number][]): string {
   const width = Math.max(title.length, ...rows.map(([k]) => k.length));
-  return [title, ...(rows.length ? rows : [['(none)', '']] as [string, string][]).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+  return [title, ...(rows.length ? rows : ([['(none)', '']] as [string, string][])).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join(
+    '\n',
+  );
 }
 
 export function formatSummary(s: OperatorSummary): string {
@@ -25,10 +27,25 @@ export function formatSummary(s: OperatorSummary): string {
   const q = s.queues.outbox;
   return [
     `org-mailer status at ${s.generatedAt}${s.deliveries.truncated ? ' (counts are lower bounds: the scan stopped)' : ''}`,
-    table('deliveries            last hour / last day', statuses.map((st) => [st, `${s.deliveries.lastHour[st as keyof typeof s.deliveries.lastHour] ?? 0} / ${s.deliveries.lastDay[st as keyof typeof s.deliveries.lastDay] ?? 0}`])),
-    table('orgs with most failures (last day)', s.deliveries.topFailingOrgs.map((o) => [o.orgId, `${o.failed}${o.topCode ? ` (mostly ${o.topCode})` : ''}`])),
-    table('senders by status', Object.entries(s.senders.byStatus).map(([k, v]) => [k, v ?? 0])),
-    table('needs-attention codes', s.senders.topCodes.map((c) => [c.code, c.count])),
+    table(
+      'deliveries            last hour / last day',
+      statuses.map((st) => [
+        st,
+        `${s.deliveries.lastHour[st as keyof typeof s.deliveries.lastHour] ?? 0} / ${s.deliveries.lastDay[st as keyof typeof s.deliveries.lastDay] ?? 0}`,
+      ]),
+    ),
+    table(
+      'orgs with most failures (last day)',
+      s.deliveries.topFailingOrgs.map((o) => [o.orgId, `${o.failed}${o.topCode ? ` (mostly ${o.topCode})` : ''}`]),
+    ),
+    table(
+      'senders by status',
+      Object.entries(s.senders.byStatus).map(([k, v]) => [k, v ?? 0]),
+    ),
+    table(
+      'needs-attention codes',
+      s.senders.topCodes.map((c) => [c.code, c.count]),
+    ),
     table('queues', [
       ['outbox length', q.length],
       ['outbox oldest visible', q.oldestAgeSeconds === undefined ? '-' : `${q.oldestAgeSeconds} s`],
@@ -53,7 +70,9 @@ async function main(): Promise<number> {
     signal: AbortSignal.timeout(30_000),
   });
   if (!response.ok) {
-    console.error(`status: ${url} answered ${response.status}${response.status === 401 ? ' (an admin-level key is needed: --key or ORG_MAILER_KEY)' : ''}`);
+    console.error(
+      `status: ${url} answered ${response.status}${response.status === 401 ? ' (an admin-level key is needed: --key or ORG_MAILER_KEY)' : ''}`,
+    );
     return 1;
   }
   console.log(formatSummary((await response.json()) as OperatorSummary));

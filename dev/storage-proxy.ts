@@ -65,12 +65,15 @@ export async function startStorageProxy(targetPort: number, options: StorageProx
   }
 
   function send(req: IncomingMessage, res: ServerResponse): void {
-    const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      const headers = { ...answer.headers };
-      if (isDown) headers.connection = 'close';
-      res.writeHead(answer.statusCode ?? 502, headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        const headers = { ...answer.headers };
+        if (isDown) headers.connection = 'close';
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   }

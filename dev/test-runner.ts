@@ -12,9 +12,13 @@ async function main(): Promise<number> {
   if (!jestArgs.includes('--no-typecheck')) {
     // The Node project, then the settings page's browser script (DOM types: a project of its own).
     for (const project of ['tsconfig.json', 'shared/adminLinks/page/client/tsconfig.json']) {
-      const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [process.cwd()] }), '--noEmit', '-p', project], {
-        stdio: 'inherit',
-      });
+      const tsc = spawnSync(
+        process.execPath,
+        [require.resolve('typescript/bin/tsc', { paths: [process.cwd()] }), '--noEmit', '-p', project],
+        {
+          stdio: 'inherit',
+        },
+      );
       if (tsc.status !== 0) {
         console.error(`type check failed (${project})`);
         return 1;

@@ -10,7 +10,9 @@ import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 
-export const adminLinks: HttpHandler = handle(async (request) => json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request))));
+export const adminLinks: HttpHandler = handle(async (request) =>
+  json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request))),
+);
 
 defineHttp({
   name: 'adminLinks',

@@ -25,26 +25,65 @@ defineHttp({ name: 'adminSenders', route: 'manage/senders', methods: ['GET', 'PO
 
 export const adminNamedSender: HttpHandler = asAdmin(async ({ orgId }, request) => answerNamedSender(orgId, request));
 
-defineHttp({ name: 'adminNamedSender', route: 'manage/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'anonymous', handler: adminNamedSender });
+defineHttp({
+  name: 'adminNamedSender',
+  route: 'manage/senders/{senderKey}',
+  methods: ['GET', 'PUT', 'DELETE'],
+  authLevel: 'anonymous',
+  handler: adminNamedSender,
+});
 
 /** Consent from the page comes back to the page, whatever `returnUrl` the body names. */
 export const adminNamedSenderConsentLink: HttpHandler = asAdmin(async (session, request) =>
-  json(200, await named().consentLink(session.orgId, keyFrom(request), pageConsentRequest(await readJson(request), getServices().config, session))),
+  json(
+    200,
+    await named().consentLink(session.orgId, keyFrom(request), pageConsentRequest(await readJson(request), getServices().config, session)),
+  ),
 );
 
-defineHttp({ name: 'adminNamedSenderConsentLink', route: 'manage/senders/{senderKey}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderConsentLink });
+defineHttp({
+  name: 'adminNamedSenderConsentLink',
+  route: 'manage/senders/{senderKey}/consent-link',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: adminNamedSenderConsentLink,
+});
 
-export const adminNamedSenderVerify: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().verify(orgId, keyFrom(request))));
+export const adminNamedSenderVerify: HttpHandler = asAdmin(async ({ orgId }, request) =>
+  json(200, await named().verify(orgId, keyFrom(request))),
+);
 
-defineHttp({ name: 'adminNamedSenderVerify', route: 'manage/senders/{senderKey}/verify', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderVerify });
+defineHttp({
+  name: 'adminNamedSenderVerify',
+  route: 'manage/senders/{senderKey}/verify',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: adminNamedSenderVerify,
+});
 
-export const adminNamedSenderTest: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().test(orgId, keyFrom(request), await readJson(request))));
+export const adminNamedSenderTest: HttpHandler = asAdmin(async ({ orgId }, request) =>
+  json(200, await named().test(orgId, keyFrom(request), await readJson(request))),
+);
 
-defineHttp({ name: 'adminNamedSenderTest', route: 'manage/senders/{senderKey}/test', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderTest });
+defineHttp({
+  name: 'adminNamedSenderTest',
+  route: 'manage/senders/{senderKey}/test',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: adminNamedSenderTest,
+});
 
-export const adminNamedSenderReset: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().reset(orgId, keyFrom(request))));
+export const adminNamedSenderReset: HttpHandler = asAdmin(async ({ orgId }, request) =>
+  json(200, await named().reset(orgId, keyFrom(request))),
+);
 
-defineHttp({ name: 'adminNamedSenderReset', route: 'manage/senders/{senderKey}/reset', methods: ['POST'], authLevel: 'anonymous', handler: adminNamedSenderReset });
+defineHttp({
+  name: 'adminNamedSenderReset',
+  route: 'manage/senders/{senderKey}/reset',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: adminNamedSenderReset,
+});
 
 export const adminRouting: HttpHandler = asAdmin(async ({ orgId }, request) => {
   if (request.method === 'PUT') return json(200, await named().putRouting(orgId, await readJson(request)));
@@ -53,6 +92,14 @@ export const adminRouting: HttpHandler = asAdmin(async ({ orgId }, request) => {
 
 defineHttp({ name: 'adminRouting', route: 'manage/routing', methods: ['GET', 'PUT'], authLevel: 'anonymous', handler: adminRouting });
 
-export const adminRoutingExplain: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await named().explain(orgId, await readJson(request))));
+export const adminRoutingExplain: HttpHandler = asAdmin(async ({ orgId }, request) =>
+  json(200, await named().explain(orgId, await readJson(request))),
+);
 
-defineHttp({ name: 'adminRoutingExplain', route: 'manage/routing/explain', methods: ['POST'], authLevel: 'anonymous', handler: adminRoutingExplain });
+defineHttp({
+  name: 'adminRoutingExplain',
+  route: 'manage/routing/explain',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: adminRoutingExplain,
+});

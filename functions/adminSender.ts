@@ -65,7 +65,9 @@ defineHttp({
   handler: adminSenderVerify,
 });
 
-export const adminSenderTest: HttpHandler = asAdmin(async ({ orgId }, request) => json(200, await senders().test(orgId, await readJson(request))));
+export const adminSenderTest: HttpHandler = asAdmin(async ({ orgId }, request) =>
+  json(200, await senders().test(orgId, await readJson(request))),
+);
 
 defineHttp({
   name: 'adminSenderTest',

@@ -46,19 +46,57 @@ const consentLink = async (orgId: string, request: HttpRequest, consentBody: (bo
 const asGiven = (body: unknown) => body;
 
 export const directoryConnectionList: HttpHandler = handle((request) => collection(orgIdFrom(request), request, asGiven));
-defineHttp({ name: 'directoryConnectionList', route: 'orgs/{orgId}/directory/connections', methods: ['GET', 'POST'], authLevel: 'function', handler: directoryConnectionList });
+defineHttp({
+  name: 'directoryConnectionList',
+  route: 'orgs/{orgId}/directory/connections',
+  methods: ['GET', 'POST'],
+  authLevel: 'function',
+  handler: directoryConnectionList,
+});
 
 export const directoryConnection: HttpHandler = handle((request) => item(orgIdFrom(request), request));
-defineHttp({ name: 'directoryConnection', route: 'orgs/{orgId}/directory/connections/{id}', methods: ['GET', 'DELETE'], authLevel: 'function', handler: directoryConnection });
+defineHttp({
+  name: 'directoryConnection',
+  route: 'orgs/{orgId}/directory/connections/{id}',
+  methods: ['GET', 'DELETE'],
+  authLevel: 'function',
+  handler: directoryConnection,
+});
 
 export const directoryConnectionConsentLink: HttpHandler = handle((request) => consentLink(orgIdFrom(request), request, asGiven));
-defineHttp({ name: 'directoryConnectionConsentLink', route: 'orgs/{orgId}/directory/connections/{id}/consent-link', methods: ['POST'], authLevel: 'function', handler: directoryConnectionConsentLink });
+defineHttp({
+  name: 'directoryConnectionConsentLink',
+  route: 'orgs/{orgId}/directory/connections/{id}/consent-link',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: directoryConnectionConsentLink,
+});
 
 export const adminDirectoryConnectionList: HttpHandler = asAdmin((session, request) => collection(session.orgId, request, page(session)));
-defineHttp({ name: 'adminDirectoryConnectionList', route: 'manage/directory/connections', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionList });
+defineHttp({
+  name: 'adminDirectoryConnectionList',
+  route: 'manage/directory/connections',
+  methods: ['GET', 'POST'],
+  authLevel: 'anonymous',
+  handler: adminDirectoryConnectionList,
+});
 
 export const adminDirectoryConnection: HttpHandler = asAdmin(({ orgId }, request) => item(orgId, request));
-defineHttp({ name: 'adminDirectoryConnection', route: 'manage/directory/connections/{id}', methods: ['GET', 'DELETE'], authLevel: 'anonymous', handler: adminDirectoryConnection });
+defineHttp({
+  name: 'adminDirectoryConnection',
+  route: 'manage/directory/connections/{id}',
+  methods: ['GET', 'DELETE'],
+  authLevel: 'anonymous',
+  handler: adminDirectoryConnection,
+});
 
-export const adminDirectoryConnectionConsentLink: HttpHandler = asAdmin((session, request) => consentLink(session.orgId, request, page(session)));
-defineHttp({ name: 'adminDirectoryConnectionConsentLink', route: 'manage/directory/connections/{id}/consent-link', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionConsentLink });
+export const adminDirectoryConnectionConsentLink: HttpHandler = asAdmin((session, request) =>
+  consentLink(session.orgId, request, page(session)),
+);
+defineHttp({
+  name: 'adminDirectoryConnectionConsentLink',
+  route: 'manage/directory/connections/{id}/consent-link',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: adminDirectoryConnectionConsentLink,
+});

@@ -22,12 +22,24 @@ const requestSync = async (orgId: string, request: HttpRequest) => json(202, awa
 
 export const directoryConnectionSync: HttpHandler = handle((request) => requestSync(orgIdFrom(request), request));
 
-defineHttp({ name: 'directoryConnectionSync', route: 'orgs/{orgId}/directory/connections/{id}/sync', methods: ['POST'], authLevel: 'function', handler: directoryConnectionSync });
+defineHttp({
+  name: 'directoryConnectionSync',
+  route: 'orgs/{orgId}/directory/connections/{id}/sync',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: directoryConnectionSync,
+});
 
 /** The settings page's "Sync now" (the org is the admin link's). */
 export const adminDirectoryConnectionSync: HttpHandler = asAdmin(({ orgId }, request) => requestSync(orgId, request));
 
-defineHttp({ name: 'adminDirectoryConnectionSync', route: 'manage/directory/connections/{id}/sync', methods: ['POST'], authLevel: 'anonymous', handler: adminDirectoryConnectionSync });
+defineHttp({
+  name: 'adminDirectoryConnectionSync',
+  route: 'manage/directory/connections/{id}/sync',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: adminDirectoryConnectionSync,
+});
 
 export const directorySyncTimer: TimerHandler = async (_timer, context) => {
   const requested = await sync().tick();

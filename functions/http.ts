@@ -70,7 +70,8 @@ export async function readJson(request: HttpRequest, maxBytes: number = MAX_JSON
   } catch {
     throw new MailerError('BAD_REQUEST', 'The request body is not valid JSON.');
   }
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new MailerError('BAD_REQUEST', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw new MailerError('BAD_REQUEST', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   return value;
 }
 
@@ -81,7 +82,8 @@ function nestsDeeperThan(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

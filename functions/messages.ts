@@ -14,7 +14,10 @@ export const messages: HttpHandler = handle(async (request) => {
   const orgId = orgIdFrom(request);
   if (request.method === 'GET') {
     const { query } = request;
-    return json(200, await delivery().statuses.list(orgId, { status: query.get('status'), limit: query.get('limit'), cursor: query.get('cursor') }));
+    return json(
+      200,
+      await delivery().statuses.list(orgId, { status: query.get('status'), limit: query.get('limit'), cursor: query.get('cursor') }),
+    );
   }
   // A body a little over the message limit still parses, so the answer names the size, not "too large".
   const result = await delivery().enqueuer.enqueue(orgId, await readJson(request, MAX_MESSAGE_BYTES + 64 * 1024));
@@ -33,7 +36,9 @@ defineHttp({
   handler: messages,
 });
 
-export const message: HttpHandler = handle(async (request) => json(200, await delivery().statuses.get(orgIdFrom(request), request.params.id ?? '')));
+export const message: HttpHandler = handle(async (request) =>
+  json(200, await delivery().statuses.get(orgIdFrom(request), request.params.id ?? '')),
+);
 
 defineHttp({
   name: 'message',

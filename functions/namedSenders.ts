@@ -33,25 +33,61 @@ export async function answerNamedSender(orgId: string, request: HttpRequest): Pr
 
 export const namedSender: HttpHandler = handle(async (request) => answerNamedSender(orgIdFrom(request), request));
 
-defineHttp({ name: 'namedSender', route: 'orgs/{orgId}/senders/{senderKey}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'function', handler: namedSender });
+defineHttp({
+  name: 'namedSender',
+  route: 'orgs/{orgId}/senders/{senderKey}',
+  methods: ['GET', 'PUT', 'DELETE'],
+  authLevel: 'function',
+  handler: namedSender,
+});
 
 export const namedSenderConsentLink: HttpHandler = handle(async (request) =>
   json(200, await named().consentLink(orgIdFrom(request), keyFrom(request), await readJson(request))),
 );
 
-defineHttp({ name: 'namedSenderConsentLink', route: 'orgs/{orgId}/senders/{senderKey}/consent-link', methods: ['POST'], authLevel: 'function', handler: namedSenderConsentLink });
+defineHttp({
+  name: 'namedSenderConsentLink',
+  route: 'orgs/{orgId}/senders/{senderKey}/consent-link',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: namedSenderConsentLink,
+});
 
-export const namedSenderVerify: HttpHandler = handle(async (request) => json(200, await named().verify(orgIdFrom(request), keyFrom(request))));
+export const namedSenderVerify: HttpHandler = handle(async (request) =>
+  json(200, await named().verify(orgIdFrom(request), keyFrom(request))),
+);
 
-defineHttp({ name: 'namedSenderVerify', route: 'orgs/{orgId}/senders/{senderKey}/verify', methods: ['POST'], authLevel: 'function', handler: namedSenderVerify });
+defineHttp({
+  name: 'namedSenderVerify',
+  route: 'orgs/{orgId}/senders/{senderKey}/verify',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: namedSenderVerify,
+});
 
-export const namedSenderTest: HttpHandler = handle(async (request) => json(200, await named().test(orgIdFrom(request), keyFrom(request), await readJson(request))));
+export const namedSenderTest: HttpHandler = handle(async (request) =>
+  json(200, await named().test(orgIdFrom(request), keyFrom(request), await readJson(request))),
+);
 
-defineHttp({ name: 'namedSenderTest', route: 'orgs/{orgId}/senders/{senderKey}/test', methods: ['POST'], authLevel: 'function', handler: namedSenderTest });
+defineHttp({
+  name: 'namedSenderTest',
+  route: 'orgs/{orgId}/senders/{senderKey}/test',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: namedSenderTest,
+});
 
-export const namedSenderReset: HttpHandler = handle(async (request) => json(200, await named().reset(orgIdFrom(request), keyFrom(request))));
+export const namedSenderReset: HttpHandler = handle(async (request) =>
+  json(200, await named().reset(orgIdFrom(request), keyFrom(request))),
+);
 
-defineHttp({ name: 'namedSenderReset', route: 'orgs/{orgId}/senders/{senderKey}/reset', methods: ['POST'], authLevel: 'function', handler: namedSenderReset });
+defineHttp({
+  name: 'namedSenderReset',
+  route: 'orgs/{orgId}/senders/{senderKey}/reset',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: namedSenderReset,
+});
 
 export const routing: HttpHandler = handle(async (request) => {
   const orgId = orgIdFrom(request);
@@ -61,6 +97,14 @@ export const routing: HttpHandler = handle(async (request) => {
 
 defineHttp({ name: 'routing', route: 'orgs/{orgId}/routing', methods: ['GET', 'PUT'], authLevel: 'function', handler: routing });
 
-export const routingExplain: HttpHandler = handle(async (request) => json(200, await named().explain(orgIdFrom(request), await readJson(request))));
+export const routingExplain: HttpHandler = handle(async (request) =>
+  json(200, await named().explain(orgIdFrom(request), await readJson(request))),
+);
 
-defineHttp({ name: 'routingExplain', route: 'orgs/{orgId}/routing/explain', methods: ['POST'], authLevel: 'function', handler: routingExplain });
+defineHttp({
+  name: 'routingExplain',
+  route: 'orgs/{orgId}/routing/explain',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: routingExplain,
+});

@@ -46,9 +46,21 @@ async function formParams(request: HttpRequest): Promise<URLSearchParams> {
 /** The result as the browser gets it: our page, or a 303 to the provider or the return URL. */
 function answerOf(result: ConsentResult, event: string): HttpResponseInit {
   const { config } = getServices();
-  logEvent(result.error ? 'consent.failed' : event, { orgId: result.orgId, provider: result.provider, mode: result.mode, code: result.error?.code });
+  logEvent(result.error ? 'consent.failed' : event, {
+    orgId: result.orgId,
+    provider: result.provider,
+    mode: result.mode,
+    code: result.error?.code,
+  });
   if (result.confirmation && !result.error) {
-    const page = confirmPage({ confirmation: result.confirmation, provider: result.provider, mode: result.mode, purpose: result.purpose, platform: new URL(config.publicBaseUrl).host, formOrigins: config.returnUrlAllowlist });
+    const page = confirmPage({
+      confirmation: result.confirmation,
+      provider: result.provider,
+      mode: result.mode,
+      purpose: result.purpose,
+      platform: new URL(config.publicBaseUrl).host,
+      formOrigins: config.returnUrlAllowlist,
+    });
     return { status: 200, headers: page.headers, body: page.html };
   }
   const answer = consentAnswer({ ...result, ...result.applied });
@@ -59,7 +71,8 @@ function answerOf(result: ConsentResult, event: string): HttpResponseInit {
 
 export const oauthStart: HttpHandler = handle(async (request) => {
   const failed = (error: MailerError) => answerOf({ provider: '', error }, 'consent.failed');
-  if (FRAMED_DESTINATIONS.has(request.headers.get('sec-fetch-dest') ?? '')) return failed(new MailerError('CONSENT_FRAMED', 'Consent cannot run inside a frame.'));
+  if (FRAMED_DESTINATIONS.has(request.headers.get('sec-fetch-dest') ?? ''))
+    return failed(new MailerError('CONSENT_FRAMED', 'Consent cannot run inside a frame.'));
   const secret = cookieOf(request) ?? newBrowserSecret();
   try {
     const location = await getServices().consent.start(request.query.get('state'), secret);
@@ -84,5 +97,11 @@ export const oauthConfirm: HttpHandler = handle(async (request) => {
 });
 
 defineHttp({ name: 'oauthStart', route: 'oauth/start', methods: ['GET'], authLevel: 'anonymous', handler: oauthStart });
-defineHttp({ name: 'oauthCallback', route: 'oauth/{provider}/callback', methods: ['GET', 'POST'], authLevel: 'anonymous', handler: oauthCallback });
+defineHttp({
+  name: 'oauthCallback',
+  route: 'oauth/{provider}/callback',
+  methods: ['GET', 'POST'],
+  authLevel: 'anonymous',
+  handler: oauthCallback,
+});
 defineHttp({ name: 'oauthConfirm', route: 'oauth/confirm', methods: ['POST'], authLevel: 'anonymous', handler: oauthConfirm });

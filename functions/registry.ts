@@ -87,7 +87,9 @@ function remember(definition: FunctionDefinition): void {
  */
 function logged<A, R>(handler: (input: A, context: InvocationContext) => R): (input: A, context: InvocationContext) => R {
   return (input, context) =>
-    withInvocationLog({ invocationId: context.invocationId, log: (line) => context.log(line), warn: (line) => context.warn(line) }, () => handler(input, context));
+    withInvocationLog({ invocationId: context.invocationId, log: (line) => context.log(line), warn: (line) => context.warn(line) }, () =>
+      handler(input, context),
+    );
 }
 
 const invocations = new WeakMap<FunctionDefinition, FunctionDefinition['handler']>();
@@ -98,7 +100,11 @@ const invocations = new WeakMap<FunctionDefinition, FunctionDefinition['handler'
  */
 export function invocationOf<D extends FunctionDefinition>(definition: D): D['handler'] {
   let invoke = invocations.get(definition);
-  if (!invoke) invocations.set(definition, (invoke = logged(definition.handler as (input: unknown, context: InvocationContext) => unknown) as D['handler']));
+  if (!invoke)
+    invocations.set(
+      definition,
+      (invoke = logged(definition.handler as (input: unknown, context: InvocationContext) => unknown) as D['handler']),
+    );
   return invoke as D['handler'];
 }
 

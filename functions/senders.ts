@@ -29,7 +29,9 @@ defineHttp({
   handler: sender,
 });
 
-export const senderConsentLink: HttpHandler = handle(async (request) => json(200, await senders().consentLink(orgIdFrom(request), await readJson(request))));
+export const senderConsentLink: HttpHandler = handle(async (request) =>
+  json(200, await senders().consentLink(orgIdFrom(request), await readJson(request))),
+);
 
 defineHttp({
   name: 'senderConsentLink',
@@ -49,7 +51,9 @@ defineHttp({
   handler: senderVerify,
 });
 
-export const senderTest: HttpHandler = handle(async (request) => json(200, await senders().test(orgIdFrom(request), await readJson(request))));
+export const senderTest: HttpHandler = handle(async (request) =>
+  json(200, await senders().test(orgIdFrom(request), await readJson(request))),
+);
 
 defineHttp({
   name: 'senderTest',

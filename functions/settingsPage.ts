@@ -25,7 +25,9 @@ defineHttp({
  * came back as `?consent=failed&code=...`, possibly in a tab without the token). Static registry
  * text, like the page itself: nothing org-specific, so no token.
  */
-export const settingsErrorHint: HttpHandler = handle(async (request) => json(200, explainCode(request.params.code ?? ''), { 'Cache-Control': 'public, max-age=300' }));
+export const settingsErrorHint: HttpHandler = handle(async (request) =>
+  json(200, explainCode(request.params.code ?? ''), { 'Cache-Control': 'public, max-age=300' }),
+);
 
 defineHttp({
   name: 'settingsErrorHint',

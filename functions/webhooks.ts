@@ -28,17 +28,51 @@ export const webhookHandler = handle(async (request) => {
   return json(200, await webhooks().get(orgOf(request), idOf(request)));
 });
 
-export const webhookRotateSecretHandler = handle(async (request) => json(200, await webhooks().rotateSecret(orgOf(request), idOf(request))));
+export const webhookRotateSecretHandler = handle(async (request) =>
+  json(200, await webhooks().rotateSecret(orgOf(request), idOf(request))),
+);
 export const webhookTestHandler = handle(async (request) => json(202, await webhooks().sendTest(orgOf(request), idOf(request))));
 export const webhookAttemptsHandler = handle(async (request) => json(200, await webhooks().attempts(orgOf(request), idOf(request))));
-export const webhookReplayHandler = handle(async (request) => json(202, await webhooks().replay(orgOf(request), idOf(request), await readJson(request))));
+export const webhookReplayHandler = handle(async (request) =>
+  json(202, await webhooks().replay(orgOf(request), idOf(request), await readJson(request))),
+);
 
 defineHttp({ name: 'webhooks', route: 'webhooks', methods: ['POST', 'GET'], authLevel: 'function', handler: webhooksHandler });
-defineHttp({ name: 'webhook', route: 'webhooks/{webhookId}', methods: ['GET', 'PATCH', 'DELETE'], authLevel: 'function', handler: webhookHandler });
-defineHttp({ name: 'webhookRotateSecret', route: 'webhooks/{webhookId}/rotate-secret', methods: ['POST'], authLevel: 'function', handler: webhookRotateSecretHandler });
-defineHttp({ name: 'webhookTest', route: 'webhooks/{webhookId}/test', methods: ['POST'], authLevel: 'function', handler: webhookTestHandler });
-defineHttp({ name: 'webhookAttempts', route: 'webhooks/{webhookId}/attempts', methods: ['GET'], authLevel: 'function', handler: webhookAttemptsHandler });
-defineHttp({ name: 'webhookReplay', route: 'webhooks/{webhookId}/replay', methods: ['POST'], authLevel: 'function', handler: webhookReplayHandler });
+defineHttp({
+  name: 'webhook',
+  route: 'webhooks/{webhookId}',
+  methods: ['GET', 'PATCH', 'DELETE'],
+  authLevel: 'function',
+  handler: webhookHandler,
+});
+defineHttp({
+  name: 'webhookRotateSecret',
+  route: 'webhooks/{webhookId}/rotate-secret',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: webhookRotateSecretHandler,
+});
+defineHttp({
+  name: 'webhookTest',
+  route: 'webhooks/{webhookId}/test',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: webhookTestHandler,
+});
+defineHttp({
+  name: 'webhookAttempts',
+  route: 'webhooks/{webhookId}/attempts',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: webhookAttemptsHandler,
+});
+defineHttp({
+  name: 'webhookReplay',
+  route: 'webhooks/{webhookId}/replay',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: webhookReplayHandler,
+});
 
 function logOf(context: InvocationContext) {
   // The dequeue count shows that failing receivers never make the host retry a message.

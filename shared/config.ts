@@ -8,7 +8,11 @@
  */
 
 export class ConfigError extends Error {
-  constructor(readonly setting: string, expected: string, found?: string) {
+  constructor(
+    readonly setting: string,
+    expected: string,
+    found?: string,
+  ) {
     super(`Setting ${setting} ${found === undefined ? 'is missing' : `is malformed (${found})`}: expected ${expected}.`);
     this.name = 'ConfigError';
   }
@@ -27,8 +31,7 @@ export type StorageConfig =
 
 /** Credentials the app itself uses for Key Vault (and identity-based Storage). */
 export type AzureIdentityConfig =
-  | { kind: 'servicePrincipal'; tenantId: string; clientId: string; clientSecret: string }
-  | { kind: 'managedIdentity'; clientId?: string };
+  { kind: 'servicePrincipal'; tenantId: string; clientId: string; clientSecret: string } | { kind: 'managedIdentity'; clientId?: string };
 
 export interface Config {
   storage: StorageConfig;
@@ -84,7 +87,11 @@ function read(env: Env, name: string): string | undefined {
   // unreadable STATE_SIGNING_KEY would otherwise become a publicly known key.
   // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#troubleshooting-key-vault-references
   if (raw?.startsWith('@Microsoft.KeyVault(')) {
-    throw new ConfigError(name, 'the secret value: the app identity needs read access to the vault and the secret must exist', 'an unresolved Key Vault reference');
+    throw new ConfigError(
+      name,
+      'the secret value: the app identity needs read access to the vault and the secret must exist',
+      'an unresolved Key Vault reference',
+    );
   }
   if (raw) return raw;
   if (spec.default !== undefined) return spec.default;
@@ -186,7 +193,8 @@ function directoryApp(env: Env): { directoryApp?: { clientId: string; clientSecr
   const clientId = read(env, 'MICROSOFT_DIRECTORY_CLIENT_ID');
   const clientSecret = read(env, 'MICROSOFT_DIRECTORY_CLIENT_SECRET');
   if (!clientId && !clientSecret) return {};
-  if (!clientSecret) throw new ConfigError('MICROSOFT_DIRECTORY_CLIENT_SECRET', 'the directory app client secret (set with MICROSOFT_DIRECTORY_CLIENT_ID)');
+  if (!clientSecret)
+    throw new ConfigError('MICROSOFT_DIRECTORY_CLIENT_SECRET', 'the directory app client secret (set with MICROSOFT_DIRECTORY_CLIENT_ID)');
   return { directoryApp: Object.freeze({ clientId: guid(env, 'MICROSOFT_DIRECTORY_CLIENT_ID'), clientSecret }) };
 }
 
@@ -256,7 +264,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowHttpLocalhost: flag(env, 'WEBHOOK_ALLOW_HTTP_LOCALHOST'),
     }),
     providerCallTimeoutMs: integer(env, 'PROVIDER_CALL_TIMEOUT_SECONDS', 1, 60) * 1000,
-    dns: Object.freeze({ servers: Object.freeze(dnsServers(env)), checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000 }),
+    dns: Object.freeze({
+      servers: Object.freeze(dnsServers(env)),
+      checkTimeoutMs: integer(env, 'DNS_CHECK_TIMEOUT_SECONDS', 1, 60) * 1000,
+    }),
     keepAliveIdleMs: integer(env, 'SENDER_KEEPALIVE_IDLE_DAYS', 1, 80) * 24 * 3600 * 1000,
     directorySyncIntervalMs: integer(env, 'DIRECTORY_SYNC_INTERVAL_HOURS', 1, 168) * 3600 * 1000,
     // At most 240 s: host.json's functionTimeout (5 min) must leave room for the page in flight and the sweep.
@@ -272,11 +283,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 function dnsServers(env: Env): string[] {
   const list = read(env, 'DNS_SERVERS');
   if (!list) return [];
-  const servers = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const servers = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const ipv4 = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$/;
   const ipv6 = /^(?:\[[0-9a-f:.]+\](?::\d{1,5})?|[0-9a-f:.]*:[0-9a-f:.]*)$/i;
   const bad = servers.find((s) => !ipv4.test(s) && !ipv6.test(s));
-  if (bad !== undefined) throw new ConfigError('DNS_SERVERS', SETTINGS.find((s) => s.name === 'DNS_SERVERS')!.expected, JSON.stringify(bad));
+  if (bad !== undefined)
+    throw new ConfigError('DNS_SERVERS', SETTINGS.find((s) => s.name === 'DNS_SERVERS')!.expected, JSON.stringify(bad));
   return servers;
 }
 

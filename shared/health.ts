@@ -32,7 +32,11 @@ const timerDeadline: StartDeadline = (ms, expire) => {
 };
 
 /** Runs `check` with a deadline; the abort signal lets SDK calls stop early too. */
-async function within(timeoutMs: number, startDeadline: StartDeadline, check: (signal: AbortSignal) => Promise<void>): Promise<CheckResult> {
+async function within(
+  timeoutMs: number,
+  startDeadline: StartDeadline,
+  check: (signal: AbortSignal) => Promise<void>,
+): Promise<CheckResult> {
   const controller = new AbortController();
   let cancel: () => void = () => undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -92,10 +96,17 @@ export interface HealthAnswer {
 }
 
 /** The health probe of one instance: concurrent and repeated calls within `ttlMs` share one check. */
-export function createHealthProbe(check: () => Promise<HealthReport>, options: { ttlMs?: number; clock?: () => number } = {}): () => Promise<HealthAnswer> {
+export function createHealthProbe(
+  check: () => Promise<HealthReport>,
+  options: { ttlMs?: number; clock?: () => number } = {},
+): () => Promise<HealthAnswer> {
   const clock = options.clock ?? Date.now;
   // One entry (the last check, or the one in flight); checkHealth never rejects, so nothing failed is kept.
-  const last = boundedCache<'health', Promise<{ report: HealthReport; at: number }>>({ max: 1, ttlMs: options.ttlMs ?? HEALTH_CACHE_MS, clock });
+  const last = boundedCache<'health', Promise<{ report: HealthReport; at: number }>>({
+    max: 1,
+    ttlMs: options.ttlMs ?? HEALTH_CACHE_MS,
+    clock,
+  });
   return async () => {
     let entry = last.get('health');
     if (!entry) {

@@ -14,4 +14,3 @@ export function stableMessageId(deliveryId: string, senderAddress: string): stri
   const domain = senderAddress.split('@').pop() || 'org-mailer.invalid';
   return `<${digest}@${domain}>`;
 }
-

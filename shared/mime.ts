@@ -26,7 +26,7 @@ export interface MimeOptions {
 
 /** Builds the raw RFC 822 bytes of `mail` sent as `options.from`. */
 export async function buildMime(mail: OutgoingMail, options: MimeOptions): Promise<Buffer> {
-  const replyTo = mail.replyTo.length > 0 ? mail.replyTo : options.defaultReplyTo ?? [];
+  const replyTo = mail.replyTo.length > 0 ? mail.replyTo : (options.defaultReplyTo ?? []);
   const node = new MailComposer({
     from: address(options.from),
     to: mail.to.map(address),

@@ -96,14 +96,34 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
   const webhooks = createWebhookServices({ config, storage, secrets, bus: events, subscribers });
   // One domain checker per process: the sender service's Test connection and the health run share its resolver.
   const domainChecks = createDomainChecker(config);
-  const services: Omit<Services, 'delivery' | 'events' | 'webhooks' | 'domainChecks' | 'consentCallback' | 'health' | keyof DirectoryConnectionServices | keyof DirectoryCopyServices> = {
+  const services: Omit<
+    Services,
+    | 'delivery'
+    | 'events'
+    | 'webhooks'
+    | 'domainChecks'
+    | 'consentCallback'
+    | 'health'
+    | keyof DirectoryConnectionServices
+    | keyof DirectoryCopyServices
+  > = {
     config,
     credential,
     storage,
     secrets,
     senders,
     // Sender API, consent and the resolver delivery uses (shared/senders/index.ts).
-    ...createSenderServices({ config, storage, secrets, senders, controls, adminLinks: adminLinkGenerations, events, domainChecks, sleep: options.sleep }),
+    ...createSenderServices({
+      config,
+      storage,
+      secrets,
+      senders,
+      controls,
+      adminLinks: adminLinkGenerations,
+      events,
+      domainChecks,
+      sleep: options.sleep,
+    }),
     adminLinkGenerations,
     outbox: queue(QUEUES.outbox),
     outboxPoison: queue(QUEUES.outboxPoison),
@@ -121,7 +141,13 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
     deleteSyncedCopy: (orgId, id) => copy.directorySync.removeCopy(orgId, id),
   });
   // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
-  const copy: DirectoryCopyServices = createDirectoryCopyServices({ config, storage, events, queue, connections: directory.connectionsForSync });
+  const copy: DirectoryCopyServices = createDirectoryCopyServices({
+    config,
+    storage,
+    events,
+    queue,
+    connections: directory.connectionsForSync,
+  });
   return {
     ...services,
     ...directory,
@@ -132,7 +158,17 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
     }),
     // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts);
     // the enqueue-time check and the send-time expansion share one reading of a group's members.
-    delivery: createDeliveryServices({ config, storage, outbox, deliveryEvents, payloads, resolver, events, directory: rememberGroupMembers(copy.directoryReader), clock: Date.now }),
+    delivery: createDeliveryServices({
+      config,
+      storage,
+      outbox,
+      deliveryEvents,
+      payloads,
+      resolver,
+      events,
+      directory: rememberGroupMembers(copy.directoryReader),
+      clock: Date.now,
+    }),
     events,
     webhooks,
     domainChecks,

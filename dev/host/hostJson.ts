@@ -32,7 +32,11 @@ export function parseTimeSpan(value: string | number, setting: string): number {
   const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value.trim());
   if (!match) throw new Error(`host.json: ${setting} "${value}" is not a TimeSpan like 00:00:10`);
   const [, days = '0', hours, minutes, seconds, fraction = '0'] = match;
-  return ((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds) * 1000 + Math.round(Number(`0.${fraction}`) * 1000);
+  return (
+    ((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 +
+    Number(seconds) * 1000 +
+    Math.round(Number(`0.${fraction}`) * 1000)
+  );
 }
 
 export function readHostSettings(path = resolve(process.cwd(), 'host.json')): HostSettings {

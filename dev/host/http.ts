@@ -77,7 +77,12 @@ interface Overflow {
  * (node_modules/@azure/functions/src/http/HttpRequest.ts `createStreamRequest`). The host's limit
  * still applies, counted as the bytes pass.
  */
-function streamedRequest(req: IncomingMessage, init: HttpRequestInit & { url: string; method: string }, limit: number, overflow: Overflow): HttpRequest {
+function streamedRequest(
+  req: IncomingMessage,
+  init: HttpRequestInit & { url: string; method: string },
+  limit: number,
+  overflow: Overflow,
+): HttpRequest {
   let size = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -87,7 +92,8 @@ function streamedRequest(req: IncomingMessage, init: HttpRequestInit & { url: st
       done(new TooLarge());
     },
   });
-  const body = init.method === 'GET' || init.method === 'HEAD' ? undefined : (Readable.toWeb(req.pipe(counted)) as unknown as RequestInit['body']);
+  const body =
+    init.method === 'GET' || init.method === 'HEAD' ? undefined : (Readable.toWeb(req.pipe(counted)) as unknown as RequestInit['body']);
   const nativeRequest = new Request(init.url, { method: init.method, headers: init.headers, body, duplex: 'half' } as RequestInit);
   return new HttpRequest({ ...init, nativeRequest } as HttpRequestInit);
 }
@@ -155,7 +161,7 @@ export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessa
 
     if (route.fn.authLevel !== 'anonymous') {
       const key = req.headers['x-functions-key'];
-      if (!keyMatches(Array.isArray(key) ? key[0] : key ?? url.searchParams.get('code'), options.functionKey)) {
+      if (!keyMatches(Array.isArray(key) ? key[0] : (key ?? url.searchParams.get('code')), options.functionKey)) {
         return sendError(res, 'UNAUTHORIZED', 'A valid function key is required: header x-functions-key or query parameter code.');
       }
     }
@@ -171,7 +177,9 @@ export function createHttpHandler(options: HttpHostOptions): (req: IncomingMessa
     const overflow: Overflow = { hit: false };
     let request: HttpRequest;
     try {
-      request = HTTP_STREAMING ? streamedRequest(req, init, options.maxRequestBytes, overflow) : await bufferedRequest(req, init, options.maxRequestBytes);
+      request = HTTP_STREAMING
+        ? streamedRequest(req, init, options.maxRequestBytes, overflow)
+        : await bufferedRequest(req, init, options.maxRequestBytes);
     } catch (error) {
       if (!(error instanceof TooLarge)) throw error;
       return refuseTooLarge(res, options.maxRequestBytes);

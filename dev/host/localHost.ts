@@ -14,7 +14,14 @@ import { createServer, Server } from 'node:http';
 export const IDLE_KEEP_ALIVE_MS = 120_000;
 import type { AddressInfo } from 'node:net';
 import '../../functions/index';
-import { FunctionDefinition, HttpFunction, listFunctions, listTerminateHooks, QueueFunction, TimerFunction } from '../../functions/registry';
+import {
+  FunctionDefinition,
+  HttpFunction,
+  listFunctions,
+  listTerminateHooks,
+  QueueFunction,
+  TimerFunction,
+} from '../../functions/registry';
 import { getConfig } from '@shared/config';
 import { getServices, resetServicesForTests, useServicesOptionsForTests, type ServicesOptions } from '@shared/services';
 import { HostSettings, QueueSettings, readHostSettings } from './hostJson';
@@ -135,12 +142,19 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const port = (server.address() as AddressInfo).port;
 
   const services = getServices();
-  const pollers = options.queues === false ? [] : functions
-    .filter((f): f is QueueFunction => f.kind === 'queue')
-    .map((fn) => new QueuePoller({ fn, queue: services.queue, settings: settings.queues, functionTimeoutMs: settings.functionTimeoutMs, log }));
-  const timers = options.timers === false ? [] : functions
-    .filter((f): f is TimerFunction => f.kind === 'timer')
-    .map((fn) => new TimerRunner(fn, settings.functionTimeoutMs, log));
+  const pollers =
+    options.queues === false
+      ? []
+      : functions
+          .filter((f): f is QueueFunction => f.kind === 'queue')
+          .map(
+            (fn) =>
+              new QueuePoller({ fn, queue: services.queue, settings: settings.queues, functionTimeoutMs: settings.functionTimeoutMs, log }),
+          );
+  const timers =
+    options.timers === false
+      ? []
+      : functions.filter((f): f is TimerFunction => f.kind === 'timer').map((fn) => new TimerRunner(fn, settings.functionTimeoutMs, log));
   pollers.forEach((p) => p.start());
   timers.forEach((t) => t.start());
 

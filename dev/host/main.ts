@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   // that is expected (this host serves the registry itself), so those lines would only mislead.
   const warn = console.warn.bind(console);
   console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && /^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(args[0])) return;
+    if (
+      typeof args[0] === 'string' &&
+      /^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(args[0])
+    )
+      return;
     warn(...args);
   };
   // Imported only now: the function modules may read the config as they load.

@@ -57,7 +57,8 @@ export class NcrontabSchedule {
 
   constructor(readonly expression: string) {
     const parts = expression.trim().split(/\s+/);
-    if (parts.length !== 6) throw new Error(`NCRONTAB "${expression}": expected 6 fields (second minute hour day month day-of-week), got ${parts.length}`);
+    if (parts.length !== 6)
+      throw new Error(`NCRONTAB "${expression}": expected 6 fields (second minute hour day month day-of-week), got ${parts.length}`);
     this.fields = parts.map((part, i) => parseField(part, FIELDS[i], expression));
   }
 

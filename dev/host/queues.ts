@@ -123,7 +123,8 @@ export class QueuePoller {
     const { fn, settings, log } = this.options;
     const decoded = decodeQueueMessage(entry.messageText);
     if (!decoded.ok) return this.toPoison(entry, 'its text is not Base64');
-    if (entry.dequeueCount > settings.maxDequeueCount) return this.toPoison(entry, `dequeue count ${entry.dequeueCount} exceeds ${settings.maxDequeueCount}`);
+    if (entry.dequeueCount > settings.maxDequeueCount)
+      return this.toPoison(entry, `dequeue count ${entry.dequeueCount} exceeds ${settings.maxDequeueCount}`);
 
     const context = createInvocationContext(fn.name, log, {
       id: entry.id,
@@ -135,13 +136,21 @@ export class QueuePoller {
       queueTrigger: decoded.text,
     });
     try {
-      await withTimeout(Promise.resolve(invocationOf(fn)(decoded.value, context)), this.options.functionTimeoutMs, `${fn.name} invocation ${context.invocationId}`);
+      await withTimeout(
+        Promise.resolve(invocationOf(fn)(decoded.value, context)),
+        this.options.functionTimeoutMs,
+        `${fn.name} invocation ${context.invocationId}`,
+      );
     } catch (error) {
-      log(`[${fn.name}] error: invocation ${context.invocationId} (message ${entry.id}, try ${entry.dequeueCount}) failed: ${describeError(error)}`);
+      log(
+        `[${fn.name}] error: invocation ${context.invocationId} (message ${entry.id}, try ${entry.dequeueCount}) failed: ${describeError(error)}`,
+      );
       await this.afterFailure(entry);
       return;
     }
-    await this.store.delete(entry).catch((error) => log(`[${fn.name}] warning: deleting message ${entry.id} failed: ${describeError(error)}`));
+    await this.store
+      .delete(entry)
+      .catch((error) => log(`[${fn.name}] warning: deleting message ${entry.id} failed: ${describeError(error)}`));
   }
 
   private async afterFailure(entry: QueueEntry): Promise<void> {
@@ -150,7 +159,9 @@ export class QueuePoller {
     }
     await this.store
       .release(entry, this.options.settings.visibilityTimeoutMs / 1000)
-      .catch((error) => this.options.log(`[${this.options.fn.name}] warning: releasing message ${entry.id} failed: ${describeError(error)}`));
+      .catch((error) =>
+        this.options.log(`[${this.options.fn.name}] warning: releasing message ${entry.id} failed: ${describeError(error)}`),
+      );
   }
 
   private async toPoison(entry: QueueEntry, why: string): Promise<void> {

@@ -43,7 +43,10 @@ export class RouteTemplate {
   private readonly segments: Segment[];
 
   constructor(readonly template: string) {
-    this.segments = template.split('/').filter(Boolean).map((s) => parseSegment(s, template));
+    this.segments = template
+      .split('/')
+      .filter(Boolean)
+      .map((s) => parseSegment(s, template));
     this.segments.forEach((segment, i) => {
       const last = i === this.segments.length - 1;
       if (segment.catchAll && !last) throw new Error(`route "${template}": a catch-all must be the last segment`);

@@ -41,4 +41,3 @@ export function streamedParams(url: URL, routeParams: Record<string, string>): R
   for (const [key, value] of Object.entries(routeParams)) put(key, value);
   return Object.fromEntries(entries.values());
 }
-

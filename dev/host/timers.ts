@@ -39,7 +39,10 @@ export class TimerRunner {
   private arm(due: Date): void {
     if (this.stopped) return;
     const wait = due.getTime() - Date.now();
-    this.timer = setTimeout(() => (wait > MAX_TIMEOUT_MS ? this.arm(due) : void this.fire(due)), Math.min(Math.max(wait, 0), MAX_TIMEOUT_MS));
+    this.timer = setTimeout(
+      () => (wait > MAX_TIMEOUT_MS ? this.arm(due) : void this.fire(due)),
+      Math.min(Math.max(wait, 0), MAX_TIMEOUT_MS),
+    );
   }
 
   private async fire(due: Date): Promise<void> {
@@ -52,9 +55,11 @@ export class TimerRunner {
     };
     this.last = due;
     const context = createInvocationContext(this.fn.name, this.log);
-    this.running = withTimeout(Promise.resolve(invocationOf(this.fn)(timer, context)), this.functionTimeoutMs, `${this.fn.name} invocation ${context.invocationId}`).catch(
-      (error) => this.log(`[${this.fn.name}] error: invocation ${context.invocationId} failed: ${describeError(error)}`),
-    );
+    this.running = withTimeout(
+      Promise.resolve(invocationOf(this.fn)(timer, context)),
+      this.functionTimeoutMs,
+      `${this.fn.name} invocation ${context.invocationId}`,
+    ).catch((error) => this.log(`[${this.fn.name}] error: invocation ${context.invocationId} failed: ${describeError(error)}`));
     await this.running;
     this.arm(this.schedule.next(new Date(Math.max(Date.now(), next.getTime() - 1000))));
   }

@@ -24,14 +24,20 @@ export function registerControl(sandbox: Sandbox): void {
   sandbox.route('*', 'GET', '/_sandbox/messages', (req) => {
     const provider = req.url.searchParams.get('provider');
     const mailbox = req.url.searchParams.get('mailbox')?.toLowerCase();
-    const rows = sandbox.messages.filter((m) => (!provider || m.provider === provider) && (!mailbox || m.mailbox.toLowerCase() === mailbox));
+    const rows = sandbox.messages.filter(
+      (m) => (!provider || m.provider === provider) && (!mailbox || m.mailbox.toLowerCase() === mailbox),
+    );
     return { status: 200, body: rows };
   });
   sandbox.route('*', 'DELETE', '/_sandbox/messages', () => {
     sandbox.messages.length = 0;
     return { status: 204 };
   });
-  sandbox.route('*', 'GET', '/_sandbox/outbox', () => ({ status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: outboxPage(sandbox) }));
+  sandbox.route('*', 'GET', '/_sandbox/outbox', () => ({
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8' },
+    body: outboxPage(sandbox),
+  }));
 
   sandbox.route('*', 'GET', '/_sandbox/faults', () => ({ status: 200, body: sandbox.faults }));
   sandbox.route('*', 'POST', '/_sandbox/faults', (req) => {
@@ -55,10 +61,13 @@ export function registerControl(sandbox: Sandbox): void {
   sandbox.route('*', 'GET', '/_sandbox/latency', () => ({ status: 200, body: sandbox.latencyMs }));
   sandbox.route('*', 'POST', '/_sandbox/latency', (req) => {
     const input = req.json();
-    if (!input || typeof input !== 'object' || Array.isArray(input)) return { status: 400, body: { error: 'body must be a JSON object of origin: milliseconds' } };
+    if (!input || typeof input !== 'object' || Array.isArray(input))
+      return { status: 400, body: { error: 'body must be a JSON object of origin: milliseconds' } };
     for (const [service, ms] of Object.entries(input)) {
-      if (!SERVICE_NAMES.includes(service as ServiceName)) return { status: 400, body: { error: `origin must be one of ${SERVICE_NAMES.join(', ')}; got ${service}` } };
-      if (!Number.isInteger(ms) || (ms as number) < 0 || (ms as number) > 60_000) return { status: 400, body: { error: `${service}: a whole number of milliseconds 0-60000` } };
+      if (!SERVICE_NAMES.includes(service as ServiceName))
+        return { status: 400, body: { error: `origin must be one of ${SERVICE_NAMES.join(', ')}; got ${service}` } };
+      if (!Number.isInteger(ms) || (ms as number) < 0 || (ms as number) > 60_000)
+        return { status: 400, body: { error: `${service}: a whole number of milliseconds 0-60000` } };
     }
     sandbox.latencyMs = { ...input };
     return { status: 200, body: sandbox.latencyMs };

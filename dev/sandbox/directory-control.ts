@@ -26,8 +26,26 @@
  */
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import {
-  addGroup, addMember, addUser, changeUser, Directory, directoryOf, DirUser, expireDeltaTokens, exportDirectory, findDirGroup, findDirUser, grow, growGroups, liveGroups, liveUsers,
-  removeGroup, removeMember, removeUser, UserInput, ADMIN_SDK_PROJECTS,
+  addGroup,
+  addMember,
+  addUser,
+  changeUser,
+  Directory,
+  directoryOf,
+  DirUser,
+  expireDeltaTokens,
+  exportDirectory,
+  findDirGroup,
+  findDirUser,
+  grow,
+  growGroups,
+  liveGroups,
+  liveUsers,
+  removeGroup,
+  removeMember,
+  removeUser,
+  UserInput,
+  ADMIN_SDK_PROJECTS,
 } from './directory-world';
 
 const bad = (error: string): SandboxResponse => ({ status: 400, body: { error } });
@@ -35,7 +53,14 @@ const notFound = (what: string): SandboxResponse => ({ status: 404, body: { erro
 const view = (user: DirUser) => ({ ...user, seq: undefined, version: undefined });
 
 const USER_KEYS: Record<string, 'string' | 'boolean'> = {
-  id: 'string', local: 'string', principal: 'string', mail: 'string', displayName: 'string', jobTitle: 'string', department: 'string', enabled: 'boolean',
+  id: 'string',
+  local: 'string',
+  principal: 'string',
+  mail: 'string',
+  displayName: 'string',
+  jobTitle: 'string',
+  department: 'string',
+  enabled: 'boolean',
 };
 
 function userInput(body: unknown): UserInput | string {
@@ -99,91 +124,178 @@ export function registerDirectoryControl(sandbox: Sandbox): void {
     return dir ? handle(req, dir) : notFound(`directory ${req.params.dir}`);
   };
 
-  sandbox.route('*', 'GET', '/_sandbox/directory/:dir', withDir((_req, dir) => ({
-    status: 200,
-    body: { key: dir.key, version: dir.version, users: liveUsers(dir).length, groups: liveGroups(dir).length, adminSdkDisabled: [...dir.adminSdkDisabled] },
-  })));
+  sandbox.route(
+    '*',
+    'GET',
+    '/_sandbox/directory/:dir',
+    withDir((_req, dir) => ({
+      status: 200,
+      body: {
+        key: dir.key,
+        version: dir.version,
+        users: liveUsers(dir).length,
+        groups: liveGroups(dir).length,
+        adminSdkDisabled: [...dir.adminSdkDisabled],
+      },
+    })),
+  );
 
-  sandbox.route('*', 'GET', '/_sandbox/directory/:dir/users/:id', withDir((req, dir) => {
-    const user = findDirUser(dir, req.params.id);
-    return user ? { status: 200, body: view(user) } : notFound('user');
-  }));
-  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/users', withDir((req, dir) => {
-    const input = userInput(req.json());
-    if (typeof input === 'string') return bad(input);
-    const user = addUser(dir, input);
-    return typeof user === 'string' ? bad(user) : { status: 201, body: view(user) };
-  }));
-  sandbox.route('*', 'PATCH', '/_sandbox/directory/:dir/users/:id', withDir((req, dir) => {
-    const user = findDirUser(dir, req.params.id);
-    if (!user) return notFound('user');
-    const input = userInput(req.json());
-    if (typeof input === 'string') return bad(input);
-    if (input.id || input.local || input.principal) return bad('id and principal cannot change');
-    return { status: 200, body: view(changeUser(dir, user, input)) };
-  }));
-  sandbox.route('*', 'DELETE', '/_sandbox/directory/:dir/users/:id', withDir((req, dir) => {
-    const user = findDirUser(dir, req.params.id);
-    if (!user) return notFound('user');
-    removeUser(dir, user, req.url.searchParams.get('permanent') === 'true');
-    return { status: 204 };
-  }));
+  sandbox.route(
+    '*',
+    'GET',
+    '/_sandbox/directory/:dir/users/:id',
+    withDir((req, dir) => {
+      const user = findDirUser(dir, req.params.id);
+      return user ? { status: 200, body: view(user) } : notFound('user');
+    }),
+  );
+  sandbox.route(
+    '*',
+    'POST',
+    '/_sandbox/directory/:dir/users',
+    withDir((req, dir) => {
+      const input = userInput(req.json());
+      if (typeof input === 'string') return bad(input);
+      const user = addUser(dir, input);
+      return typeof user === 'string' ? bad(user) : { status: 201, body: view(user) };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'PATCH',
+    '/_sandbox/directory/:dir/users/:id',
+    withDir((req, dir) => {
+      const user = findDirUser(dir, req.params.id);
+      if (!user) return notFound('user');
+      const input = userInput(req.json());
+      if (typeof input === 'string') return bad(input);
+      if (input.id || input.local || input.principal) return bad('id and principal cannot change');
+      return { status: 200, body: view(changeUser(dir, user, input)) };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'DELETE',
+    '/_sandbox/directory/:dir/users/:id',
+    withDir((req, dir) => {
+      const user = findDirUser(dir, req.params.id);
+      if (!user) return notFound('user');
+      removeUser(dir, user, req.url.searchParams.get('permanent') === 'true');
+      return { status: 204 };
+    }),
+  );
 
-  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/groups', withDir((req, dir) => {
-    const input = req.json() ?? {};
-    if (typeof input.name !== 'string' || (input.mail !== undefined && typeof input.mail !== 'string')) return bad('name (and mail, if given) must be strings');
-    if (input.members !== undefined && !(Array.isArray(input.members) && input.members.every((m: unknown) => typeof m === 'string'))) return bad('members must be a list of ids');
-    const group = addGroup(dir, { id: typeof input.id === 'string' ? input.id : undefined, name: input.name, mail: input.mail, members: input.members });
-    return typeof group === 'string' ? bad(group) : { status: 201, body: { id: group.id, name: group.name, mail: group.mail, members: [...group.members] } };
-  }));
-  sandbox.route('*', 'DELETE', '/_sandbox/directory/:dir/groups/:id', withDir((req, dir) => {
-    const group = findDirGroup(dir, req.params.id);
-    if (!group) return notFound('group');
-    removeGroup(dir, group);
-    return { status: 204 };
-  }));
-  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/groups/:id/members', withDir((req, dir) => {
-    const group = findDirGroup(dir, req.params.id);
-    if (!group) return notFound('group');
-    const id = req.json()?.id;
-    if (typeof id !== 'string') return bad('id must name a user or group');
-    const error = addMember(dir, group, id);
-    return error ? bad(error) : { status: 200, body: { id: group.id, members: [...group.members] } };
-  }));
-  sandbox.route('*', 'DELETE', '/_sandbox/directory/:dir/groups/:id/members/:memberId', withDir((req, dir) => {
-    const group = findDirGroup(dir, req.params.id);
-    if (!group) return notFound('group');
-    const member = findDirUser(dir, req.params.memberId)?.id ?? findDirGroup(dir, req.params.memberId)?.id ?? req.params.memberId;
-    return removeMember(dir, group, member) ? { status: 204 } : notFound('member');
-  }));
+  sandbox.route(
+    '*',
+    'POST',
+    '/_sandbox/directory/:dir/groups',
+    withDir((req, dir) => {
+      const input = req.json() ?? {};
+      if (typeof input.name !== 'string' || (input.mail !== undefined && typeof input.mail !== 'string'))
+        return bad('name (and mail, if given) must be strings');
+      if (input.members !== undefined && !(Array.isArray(input.members) && input.members.every((m: unknown) => typeof m === 'string')))
+        return bad('members must be a list of ids');
+      const group = addGroup(dir, {
+        id: typeof input.id === 'string' ? input.id : undefined,
+        name: input.name,
+        mail: input.mail,
+        members: input.members,
+      });
+      return typeof group === 'string'
+        ? bad(group)
+        : { status: 201, body: { id: group.id, name: group.name, mail: group.mail, members: [...group.members] } };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'DELETE',
+    '/_sandbox/directory/:dir/groups/:id',
+    withDir((req, dir) => {
+      const group = findDirGroup(dir, req.params.id);
+      if (!group) return notFound('group');
+      removeGroup(dir, group);
+      return { status: 204 };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'POST',
+    '/_sandbox/directory/:dir/groups/:id/members',
+    withDir((req, dir) => {
+      const group = findDirGroup(dir, req.params.id);
+      if (!group) return notFound('group');
+      const id = req.json()?.id;
+      if (typeof id !== 'string') return bad('id must name a user or group');
+      const error = addMember(dir, group, id);
+      return error ? bad(error) : { status: 200, body: { id: group.id, members: [...group.members] } };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'DELETE',
+    '/_sandbox/directory/:dir/groups/:id/members/:memberId',
+    withDir((req, dir) => {
+      const group = findDirGroup(dir, req.params.id);
+      if (!group) return notFound('group');
+      const member = findDirUser(dir, req.params.memberId)?.id ?? findDirGroup(dir, req.params.memberId)?.id ?? req.params.memberId;
+      return removeMember(dir, group, member) ? { status: 204 } : notFound('member');
+    }),
+  );
 
-  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/grow', withDir((req, dir) => {
-    const input = req.json() ?? {};
-    if (!Number.isInteger(input.users) || input.users < 0 || input.users > 200_000) return bad('users must be a whole number 0-200000');
-    if (input.group !== undefined && typeof input.group !== 'string') return bad('group must be a group id');
-    const result = grow(dir, input.users, input.group);
-    return typeof result === 'string' ? bad(result) : { status: 200, body: result };
-  }));
-  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/grow-groups', withDir((req, dir) => {
-    const input = req.json() ?? {};
-    if (!Number.isInteger(input.groups) || input.groups < 1 || input.groups > 20_000) return bad('groups must be a whole number 1-20000');
-    if (!Number.isInteger(input.membersPerGroup) || input.membersPerGroup < 0 || input.membersPerGroup > 1000) return bad('membersPerGroup must be a whole number 0-1000');
-    return { status: 200, body: growGroups(dir, input.groups, input.membersPerGroup) };
-  }));
-  sandbox.route('*', 'GET', '/_sandbox/directory/:dir/export', withDir((_req, dir) => ({ status: 200, body: exportDirectory(dir) })));
-  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/expire-delta-tokens', withDir((_req, dir) => {
-    expireDeltaTokens(dir);
-    return { status: 204 };
-  }));
-  sandbox.route('*', 'POST', '/_sandbox/directory/:dir/admin-sdk', withDir((req, dir) => {
-    const input = req.json() ?? {};
-    if (typeof input.enabled !== 'boolean') return bad('enabled must be true or false');
-    const projects = input.project === undefined ? Object.keys(ADMIN_SDK_PROJECTS) : [input.project];
-    if (!projects.every((p) => p in ADMIN_SDK_PROJECTS)) return bad(`project must be one of ${Object.keys(ADMIN_SDK_PROJECTS).join(', ')}`);
-    for (const project of projects) {
-      if (input.enabled) dir.adminSdkDisabled.delete(project);
-      else dir.adminSdkDisabled.add(project);
-    }
-    return { status: 200, body: { adminSdkDisabled: [...dir.adminSdkDisabled] } };
-  }));
+  sandbox.route(
+    '*',
+    'POST',
+    '/_sandbox/directory/:dir/grow',
+    withDir((req, dir) => {
+      const input = req.json() ?? {};
+      if (!Number.isInteger(input.users) || input.users < 0 || input.users > 200_000) return bad('users must be a whole number 0-200000');
+      if (input.group !== undefined && typeof input.group !== 'string') return bad('group must be a group id');
+      const result = grow(dir, input.users, input.group);
+      return typeof result === 'string' ? bad(result) : { status: 200, body: result };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'POST',
+    '/_sandbox/directory/:dir/grow-groups',
+    withDir((req, dir) => {
+      const input = req.json() ?? {};
+      if (!Number.isInteger(input.groups) || input.groups < 1 || input.groups > 20_000) return bad('groups must be a whole number 1-20000');
+      if (!Number.isInteger(input.membersPerGroup) || input.membersPerGroup < 0 || input.membersPerGroup > 1000)
+        return bad('membersPerGroup must be a whole number 0-1000');
+      return { status: 200, body: growGroups(dir, input.groups, input.membersPerGroup) };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'GET',
+    '/_sandbox/directory/:dir/export',
+    withDir((_req, dir) => ({ status: 200, body: exportDirectory(dir) })),
+  );
+  sandbox.route(
+    '*',
+    'POST',
+    '/_sandbox/directory/:dir/expire-delta-tokens',
+    withDir((_req, dir) => {
+      expireDeltaTokens(dir);
+      return { status: 204 };
+    }),
+  );
+  sandbox.route(
+    '*',
+    'POST',
+    '/_sandbox/directory/:dir/admin-sdk',
+    withDir((req, dir) => {
+      const input = req.json() ?? {};
+      if (typeof input.enabled !== 'boolean') return bad('enabled must be true or false');
+      const projects = input.project === undefined ? Object.keys(ADMIN_SDK_PROJECTS) : [input.project];
+      if (!projects.every((p) => p in ADMIN_SDK_PROJECTS))
+        return bad(`project must be one of ${Object.keys(ADMIN_SDK_PROJECTS).join(', ')}`);
+      for (const project of projects) {
+        if (input.enabled) dir.adminSdkDisabled.delete(project);
+        else dir.adminSdkDisabled.add(project);
+      }
+      return { status: 200, body: { adminSdkDisabled: [...dir.adminSdkDisabled] } };
+    }),
+  );
 }

@@ -21,7 +21,13 @@ import { seedContosoDirectory, seedFabrikamDirectory, SeedDirectory, SeedDirecto
 
 /** Delegated Graph scopes that only an administrator can consent to (https://learn.microsoft.com/graph/permissions-reference). */
 export const ADMIN_CONSENT_SCOPES: ReadonlySet<string> = new Set([
-  'User.Read.All', 'User.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All',
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'GroupMember.Read.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
 ]);
 /** Fabrikam's Workspace super admins: only they may call the Admin SDK directory API. */
 export const FABRIKAM_ADMINS: ReadonlySet<string> = new Set([`admin@${FABRIKAM_DOMAIN}`]);
@@ -69,10 +75,27 @@ export interface Directory {
 const worlds = new WeakMap<Sandbox, Map<string, Directory>>();
 
 function build(key: string, domain: string, seed: SeedDirectory): Directory {
-  const dir: Directory = { key, domain, users: new Map(), groups: new Map(), version: 1, generation: randomUUID().slice(0, 8), nextSeq: 1, adminSdkDisabled: new Set() };
+  const dir: Directory = {
+    key,
+    domain,
+    users: new Map(),
+    groups: new Map(),
+    version: 1,
+    generation: randomUUID().slice(0, 8),
+    nextSeq: 1,
+    adminSdkDisabled: new Set(),
+  };
   for (const user of seed.users) dir.users.set(user.id, { ...user, seq: dir.nextSeq++, version: 1 });
   for (const group of seed.groups) {
-    dir.groups.set(group.id, { id: group.id, mail: group.mail, name: group.name, members: new Set(group.members), memberLog: [], seq: dir.nextSeq++, version: 1 });
+    dir.groups.set(group.id, {
+      id: group.id,
+      mail: group.mail,
+      name: group.name,
+      members: new Set(group.members),
+      memberLog: [],
+      seq: dir.nextSeq++,
+      version: 1,
+    });
   }
   return dir;
 }
@@ -80,10 +103,13 @@ function build(key: string, domain: string, seed: SeedDirectory): Directory {
 /** Registers the directories (re-seeded on every reset). */
 export function registerDirectoryWorld(sandbox: Sandbox): void {
   sandbox.onReset(() => {
-    worlds.set(sandbox, new Map([
-      [CONTOSO_TENANT_ID, build(CONTOSO_TENANT_ID, 'contoso.example', seedContosoDirectory())],
-      [FABRIKAM_DOMAIN, build(FABRIKAM_DOMAIN, FABRIKAM_DOMAIN, seedFabrikamDirectory())],
-    ]));
+    worlds.set(
+      sandbox,
+      new Map([
+        [CONTOSO_TENANT_ID, build(CONTOSO_TENANT_ID, 'contoso.example', seedContosoDirectory())],
+        [FABRIKAM_DOMAIN, build(FABRIKAM_DOMAIN, FABRIKAM_DOMAIN, seedFabrikamDirectory())],
+      ]),
+    );
   });
 }
 
@@ -176,7 +202,15 @@ export function addGroup(dir: Directory, input: { id?: string; name?: string; ma
   const id = input.id ?? randomUUID();
   if (dir.groups.has(id)) return `group ${id} exists`;
   if (!input.name) return 'name is required';
-  const group: DirGroup = { id, name: input.name, mail: input.mail, members: new Set(), memberLog: [], seq: dir.nextSeq++, version: bump(dir) };
+  const group: DirGroup = {
+    id,
+    name: input.name,
+    mail: input.mail,
+    members: new Set(),
+    memberLog: [],
+    seq: dir.nextSeq++,
+    version: bump(dir),
+  };
   dir.groups.set(id, group);
   for (const member of input.members ?? []) {
     const error = addMember(dir, group, member);
@@ -229,7 +263,15 @@ export function grow(dir: Directory, total: number, groupId?: string): { added: 
     const id = `99000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     if (dir.users.has(id)) continue;
     dir.users.set(id, {
-      id, principal, mail: principal, displayName: `User ${n}`, jobTitle: 'Staff', department: n % 2 ? 'Sales' : 'Operations', enabled: true, seq: dir.nextSeq++, version,
+      id,
+      principal,
+      mail: principal,
+      displayName: `User ${n}`,
+      jobTitle: 'Staff',
+      department: n % 2 ? 'Sales' : 'Operations',
+      enabled: true,
+      seq: dir.nextSeq++,
+      version,
     });
     if (group) {
       group.members.add(id);
@@ -256,13 +298,24 @@ export function growGroups(dir: Directory, count: number, perGroup: number): { a
     const members = new Set<string>();
     for (let m = 0; m < perGroup && users.length; m++) members.add(users[next++ % users.length].id);
     const tag = String(dir.nextSeq).padStart(5, '0');
-    dir.groups.set(id, { id, name: `Group ${tag}`, mail: `group${tag}@${dir.domain}`, members, memberLog: [...members].map((m) => ({ version, id: m })), seq: dir.nextSeq++, version });
+    dir.groups.set(id, {
+      id,
+      name: `Group ${tag}`,
+      mail: `group${tag}@${dir.domain}`,
+      members,
+      memberLog: [...members].map((m) => ({ version, id: m })),
+      seq: dir.nextSeq++,
+      version,
+    });
   }
   return { added: count, groups: liveGroups(dir).length };
 }
 
 /** Every live user and group, memberships included (the tests compare a synced copy with it). */
-export function exportDirectory(dir: Directory): { users: DirUser[]; groups: Array<{ id: string; name: string; mail?: string; members: string[] }> } {
+export function exportDirectory(dir: Directory): {
+  users: DirUser[];
+  groups: Array<{ id: string; name: string; mail?: string; members: string[] }>;
+} {
   return {
     users: liveUsers(dir),
     groups: liveGroups(dir).map((g) => ({ id: g.id, name: g.name, mail: g.mail, members: [...g.members] })),
@@ -274,7 +327,12 @@ export function exportDirectory(dir: Directory): { users: DirUser[]; groups: Arr
  * more follow. `items` must come in `seq` order (a directory's maps do: insertion order); nothing is
  * copied, so paging 10,000 users allocates only the page (the bench measures RSS with the sandbox in-process).
  */
-export function pageAfter<T extends { seq: number }>(items: Iterable<T>, after: number, size: number, keep: (item: T) => boolean = () => true): { page: T[]; more: boolean } {
+export function pageAfter<T extends { seq: number }>(
+  items: Iterable<T>,
+  after: number,
+  size: number,
+  keep: (item: T) => boolean = () => true,
+): { page: T[]; more: boolean } {
   const page: T[] = [];
   for (const item of items) {
     if (item.seq <= after || !keep(item)) continue;

@@ -26,14 +26,20 @@ export const DNS_RECORDS: Readonly<Record<string, ZoneRecords>> = {
   'selector1._domainkey.contoso.example': { CNAME: 'selector1-contoso-example._domainkey.contoso.onmicrosoft.com' },
   'selector2._domainkey.contoso.example': { CNAME: 'selector2-contoso-example._domainkey.contoso.onmicrosoft.com' },
   '_dmarc.contoso.example': { TXT: [['v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@contoso.example']] },
-  'selector1-contoso-example._domainkey.contoso.onmicrosoft.com': { TXT: [['v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsandbox1']] },
-  'selector2-contoso-example._domainkey.contoso.onmicrosoft.com': { TXT: [['v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsandbox2']] },
+  'selector1-contoso-example._domainkey.contoso.onmicrosoft.com': {
+    TXT: [['v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsandbox1']],
+  },
+  'selector2-contoso-example._domainkey.contoso.onmicrosoft.com': {
+    TXT: [['v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsandbox2']],
+  },
 
   'fabrikam.example': { TXT: [['v=spf1 include:spf.protection.outlook.com ~all'], ['google-site-verification=sandbox']] },
   'google._domainkey.fabrikam.example': { TXT: [['v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsandboxg']] },
 
   // The providers' published SPF records (abridged address lists, real include structure).
-  'spf.protection.outlook.com': { TXT: [['v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/15 ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 -all']] },
+  'spf.protection.outlook.com': {
+    TXT: [['v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/15 ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 -all']],
+  },
   '_spf.google.com': { TXT: [['v=spf1 include:_netblocks.google.com include:_netblocks2.google.com include:_netblocks3.google.com ~all']] },
   '_netblocks.google.com': { TXT: [['v=spf1 ip4:35.190.247.0/24 ip4:64.233.160.0/19 ip4:66.102.0.0/20 ~all']] },
   '_netblocks2.google.com': { TXT: [['v=spf1 ip6:2001:4860:4000::/36 ip6:2404:6800:4000::/36 ~all']] },

@@ -62,7 +62,13 @@ const states = new WeakMap<Sandbox, EntraState>();
 export function entraState(sandbox: Sandbox): EntraState {
   let state = states.get(sandbox);
   if (!state) {
-    const created: EntraState = { codes: new Map(), refreshTokens: new Map(), tokensValidFrom: new Map(), issued: [], replicationDelayMs: 0 };
+    const created: EntraState = {
+      codes: new Map(),
+      refreshTokens: new Map(),
+      tokensValidFrom: new Map(),
+      issued: [],
+      replicationDelayMs: 0,
+    };
     states.set(sandbox, created);
     sandbox.onReset(() => {
       created.codes.clear();
@@ -83,7 +89,12 @@ export const opaqueToken = (prefix: string) => `${prefix}${randomBytes(48).toStr
 export const entraTimestamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ') + 'Z';
 
 /** `AADSTS<code>: <text>` followed by the trace lines Entra appends to every description. */
-export function errorDescription(sandbox: Sandbox, code: number, text: string, ids = { trace: randomUUID(), correlation: randomUUID() }): string {
+export function errorDescription(
+  sandbox: Sandbox,
+  code: number,
+  text: string,
+  ids = { trace: randomUUID(), correlation: randomUUID() },
+): string {
   return `AADSTS${code}: ${text}\r\nTrace ID: ${ids.trace}\r\nCorrelation ID: ${ids.correlation}\r\nTimestamp: ${entraTimestamp(sandbox.now())}`;
 }
 

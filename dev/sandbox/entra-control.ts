@@ -85,7 +85,8 @@ export function registerEntraControl(sandbox: Sandbox): void {
     const app = findApp(sandbox.microsoft, req.params.clientId);
     if (!app) return notFound('app');
     const value = req.json()?.value;
-    if (!['None', 'SecurityGroup', 'DirectoryRole', 'ApplicationGroup', 'All'].includes(value)) return bad('value must be None, SecurityGroup, DirectoryRole, ApplicationGroup or All');
+    if (!['None', 'SecurityGroup', 'DirectoryRole', 'ApplicationGroup', 'All'].includes(value))
+      return bad('value must be None, SecurityGroup, DirectoryRole, ApplicationGroup or All');
     app.groupMembershipClaims = value;
     return { status: 200, body: { groupMembershipClaims: value } };
   });
@@ -95,7 +96,11 @@ export function registerEntraControl(sandbox: Sandbox): void {
     if (!app) return notFound('app');
     const input = req.json() ?? {};
     if (typeof input.issuer !== 'string' || typeof input.subject !== 'string') return bad('issuer and subject are required');
-    const credential = { issuer: input.issuer, subject: input.subject, audience: typeof input.audience === 'string' ? input.audience : TOKEN_EXCHANGE_AUDIENCE };
+    const credential = {
+      issuer: input.issuer,
+      subject: input.subject,
+      audience: typeof input.audience === 'string' ? input.audience : TOKEN_EXCHANGE_AUDIENCE,
+    };
     app.federatedCredentials.push(credential);
     return { status: 201, body: credential };
   });
@@ -142,8 +147,8 @@ export function registerEntraControl(sandbox: Sandbox): void {
   /** Counts of tokens issued (never the tokens), filterable by clientId, tenantId, grantType. */
   sandbox.route('*', 'GET', '/_sandbox/entra/tokens', (req) => {
     const q = req.url.searchParams;
-    const rows = entraState(sandbox).issued.filter(
-      (t) => ['clientId', 'tenantId', 'grantType'].every((k) => !q.get(k) || q.get(k) === t[k as 'clientId' | 'tenantId' | 'grantType']),
+    const rows = entraState(sandbox).issued.filter((t) =>
+      ['clientId', 'tenantId', 'grantType'].every((k) => !q.get(k) || q.get(k) === t[k as 'clientId' | 'tenantId' | 'grantType']),
     );
     const countBy = (key: 'grantType' | 'clientId') =>
       rows.reduce<Record<string, number>>((acc, t) => ({ ...acc, [t[key]]: (acc[t[key]] ?? 0) + 1 }), {});

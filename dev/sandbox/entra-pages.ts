@@ -17,7 +17,19 @@ import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import { AppRegistration, directoryRoles, ensureGrant, findApp, findGrant, Grant, MicrosoftUser, ROLE_IDS } from './world';
 import { ADMIN_CONSENT_SCOPES } from './directory-world';
 import { GRAPH_RESOURCE } from './tokens';
-import { CODE_LIFETIME_MS, entraState, errorDescription, isAnswer, OIDC_SCOPES, opaqueToken, parseScope, ParsedScope, resolveTenantSegment, TenantSegment, TEXT } from './entra-common';
+import {
+  CODE_LIFETIME_MS,
+  entraState,
+  errorDescription,
+  isAnswer,
+  OIDC_SCOPES,
+  opaqueToken,
+  parseScope,
+  ParsedScope,
+  resolveTenantSegment,
+  TenantSegment,
+  TEXT,
+} from './entra-common';
 
 const OWN_PARAMS = new Set(['login_hint', 'sandbox_action']);
 
@@ -54,13 +66,23 @@ function signedInUser(sandbox: Sandbox, ctx: PageContext, extra: Record<string, 
   const user = sandbox.microsoft.users.find((u) => u.userPrincipalName === hint || u.id === hint);
   const tenantLabel = ctx.segment.kind === 'tenant' ? ctx.segment.tenant.name : ctx.segment.alias;
   if (!user) {
-    return errorPage(sandbox, 400, 50034, `The user account {EmailHidden} does not exist in the '${tenantLabel}' directory. To sign into this application, the account must be added to the directory.`);
+    return errorPage(
+      sandbox,
+      400,
+      50034,
+      `The user account {EmailHidden} does not exist in the '${tenantLabel}' directory. To sign into this application, the account must be added to the directory.`,
+    );
   }
   if (!user.canSignIn) return errorPage(sandbox, 400, 50057, 'The user account is disabled.');
   if (ctx.segment.kind === 'tenant' && ctx.segment.tenant.id !== user.tenantId) {
-    return redirectError(sandbox, ctx, 'access_denied', 50020,
+    return redirectError(
+      sandbox,
+      ctx,
+      'access_denied',
+      50020,
       `User account '{EmailHidden}' from identity provider 'https://sts.windows.net/${user.tenantId}/' does not exist in tenant '${tenantLabel}' and cannot access the application '${ctx.app.clientId}'(${ctx.app.displayName}) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`,
-      extra);
+      extra,
+    );
   }
   if (!ctx.app.multiTenant && ctx.app.homeTenantId !== user.tenantId) {
     return errorPage(sandbox, 400, 700016, TEXT.appNotFound(ctx.app.clientId, user.tenantId));
@@ -73,7 +95,13 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest): Promise<Sandbox
   if (isAnswer(ctx)) return ctx;
   const { query, app } = ctx;
   if (query.get('response_type') !== 'code') {
-    return redirectError(sandbox, ctx, 'unsupported_response_type', 70005, `response_type '${query.get('response_type') ?? ''}' is not enabled for the client.`);
+    return redirectError(
+      sandbox,
+      ctx,
+      'unsupported_response_type',
+      70005,
+      `response_type '${query.get('response_type') ?? ''}' is not enabled for the client.`,
+    );
   }
   const method = query.get('code_challenge_method') ?? (query.get('code_challenge') ? 'plain' : undefined);
   if (method !== undefined && method !== 'S256' && method !== 'plain') {
@@ -81,7 +109,13 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest): Promise<Sandbox
   }
   const scope = parseScope(query.get('scope') ?? '');
   if ('error' in scope) {
-    return redirectError(sandbox, ctx, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${query.get('scope')} is not valid.`);
+    return redirectError(
+      sandbox,
+      ctx,
+      'invalid_scope',
+      70011,
+      `The provided value for the input parameter 'scope' is not valid. The scope ${query.get('scope')} is not valid.`,
+    );
   }
   const action = query.get('sandbox_action');
   if (action !== 'approve' && action !== 'deny') {
@@ -96,8 +130,13 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest): Promise<Sandbox
     // Entra shows "Need admin approval"; its "Return to the application without granting consent"
     // comes back like this, with AADSTS90094 saying why
     // (https://learn.microsoft.com/entra/identity/enterprise-apps/application-sign-in-unexpected-user-consent-error).
-    return redirectError(sandbox, ctx, 'access_denied', 90094,
-      `${app.displayName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`);
+    return redirectError(
+      sandbox,
+      ctx,
+      'access_denied',
+      90094,
+      `${app.displayName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`,
+    );
   }
   // Consent creates the app's service principal in the user's tenant and records what was agreed.
   servicePrincipalOf(sandbox, user.tenantId, app.clientId);
@@ -147,12 +186,19 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
   const permissions = [...(app.requiredAppRoles ?? []), ...(app.requiredScopes ?? []).filter((s) => !OIDC_SCOPES.has(s))];
   const action = query.get('sandbox_action');
   if (action !== 'approve' && action !== 'deny') {
-    return formPage(sandbox, req, ctx, 'Permissions requested: accept for your organization',
-      `${app.displayName} asks a Global Administrator to grant, for the whole organization: ${Array.from(new Set(permissions)).join(', ') || 'sign-in only'}.`, true);
+    return formPage(
+      sandbox,
+      req,
+      ctx,
+      'Permissions requested: accept for your organization',
+      `${app.displayName} asks a Global Administrator to grant, for the whole organization: ${Array.from(new Set(permissions)).join(', ') || 'sign-in only'}.`,
+      true,
+    );
   }
   const user = signedInUser(sandbox, ctx, consentFlag);
   if (isAnswer(user)) return user;
-  if (action === 'deny') return redirectError(sandbox, ctx, 'access_denied', 65004, 'User declined to consent to access the app.', consentFlag);
+  if (action === 'deny')
+    return redirectError(sandbox, ctx, 'access_denied', 65004, 'User declined to consent to access the app.', consentFlag);
   if (!mayGrant(user, app)) return errorPage(sandbox, 403, 90094, 'The grant requires admin permission.');
 
   const grant = servicePrincipalOf(sandbox, user.tenantId, app.clientId);
@@ -161,7 +207,9 @@ async function adminConsent(sandbox: Sandbox, req: SandboxRequest): Promise<Sand
   return answer(ctx, {
     ...consentFlag,
     tenant: user.tenantId,
-    scope: Array.from(new Set(permissions)).map((p) => `${GRAPH_RESOURCE}/${p}`).join(' '),
+    scope: Array.from(new Set(permissions))
+      .map((p) => `${GRAPH_RESOURCE}/${p}`)
+      .join(' '),
     state: query.get('state'),
   });
 }
@@ -188,8 +236,12 @@ function mayConsentTo(sandbox: Sandbox, user: MicrosoftUser, app: AppRegistratio
   const tenantWide = findGrant(sandbox.microsoft, user.tenantId, app.clientId)?.delegatedScopes ?? [];
   if (adminOnly.every((p) => tenantWide.includes(p))) return true;
   const roles = directoryRoles(user);
-  return [ROLE_IDS.globalAdministrator, ROLE_IDS.privilegedRoleAdministrator, ROLE_IDS.cloudApplicationAdministrator, ROLE_IDS.applicationAdministrator]
-    .some((r) => roles.includes(r));
+  return [
+    ROLE_IDS.globalAdministrator,
+    ROLE_IDS.privilegedRoleAdministrator,
+    ROLE_IDS.cloudApplicationAdministrator,
+    ROLE_IDS.applicationAdministrator,
+  ].some((r) => roles.includes(r));
 }
 
 const ROLE_LABELS: Record<string, string> = {
@@ -243,7 +295,14 @@ function formPost(action: string, fields: Array<[string, string]>): SandboxRespo
 }
 
 /** The error redirect: `error`, `error_description`, `error_uri`, then any extra flags and `state` (order as captured). */
-function redirectError(sandbox: Sandbox, ctx: PageContext, error: string, code: number, text: string, extra: Record<string, string> = {}): SandboxResponse {
+function redirectError(
+  sandbox: Sandbox,
+  ctx: PageContext,
+  error: string,
+  code: number,
+  text: string,
+  extra: Record<string, string> = {},
+): SandboxResponse {
   return answer(ctx, {
     error,
     error_description: errorDescription(sandbox, code, text),
@@ -271,14 +330,23 @@ function errorPage(sandbox: Sandbox, status: number, code: number, text: string)
 }
 
 /** The form a person uses: pick an account, Accept or Cancel. It re-submits the same query as GET. */
-function formPage(sandbox: Sandbox, req: SandboxRequest, ctx: PageContext, title: string, question: string, adminsOnly = false): SandboxResponse {
+function formPage(
+  sandbox: Sandbox,
+  req: SandboxRequest,
+  ctx: PageContext,
+  title: string,
+  question: string,
+  adminsOnly = false,
+): SandboxResponse {
   const hint = ctx.query.get('login_hint')?.toLowerCase();
   const users = sandbox.microsoft.users.filter(
     (u) => u.canSignIn && (ctx.segment.kind === 'alias' || u.tenantId === ctx.segment.tenant.id),
   );
   const options = users
     .map((u) => {
-      const roles = directoryRoles(u).map((r) => ROLE_LABELS[r]).filter(Boolean);
+      const roles = directoryRoles(u)
+        .map((r) => ROLE_LABELS[r])
+        .filter(Boolean);
       const label = `${u.displayName} <${u.userPrincipalName}>${roles.length ? ` (${roles.join(', ')})` : ''}`;
       return `<option value="${escapeHtml(u.userPrincipalName)}"${u.userPrincipalName === hint ? ' selected' : ''}>${escapeHtml(label)}</option>`;
     })
@@ -287,9 +355,13 @@ function formPage(sandbox: Sandbox, req: SandboxRequest, ctx: PageContext, title
     .filter(([key]) => !OWN_PARAMS.has(key))
     .map(([key, value]) => `<input type="hidden" name="${escapeHtml(key)}" value="${escapeHtml(value)}">`)
     .join('');
-  return html(200, title, `<p>${escapeHtml(question)}</p>
+  return html(
+    200,
+    title,
+    `<p>${escapeHtml(question)}</p>
 <form method="get" action="${escapeHtml(req.path)}">${hidden}
 <label>Account <select name="login_hint">${options}</select></label>
 ${adminsOnly ? '<p><small>Only a Global Administrator of the tenant can accept.</small></p>' : ''}
-<p><button name="sandbox_action" value="approve">Accept</button> <button name="sandbox_action" value="deny">Cancel</button></p></form>`);
+<p><button name="sandbox_action" value="approve">Accept</button> <button name="sandbox_action" value="deny">Cancel</button></p></form>`,
+  );
 }

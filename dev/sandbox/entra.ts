@@ -20,7 +20,16 @@ import {
   primarySmtp,
   servicePrincipalId,
 } from './world';
-import { checkSandboxJwt, GRAPH_APP_ID, GRAPH_RESOURCE, issueAppToken, issueIdToken, issueUserToken, jwks, ACCESS_TOKEN_LIFETIME_SECONDS } from './tokens';
+import {
+  checkSandboxJwt,
+  GRAPH_APP_ID,
+  GRAPH_RESOURCE,
+  issueAppToken,
+  issueIdToken,
+  issueUserToken,
+  jwks,
+  ACCESS_TOKEN_LIFETIME_SECONDS,
+} from './tokens';
 import {
   entraError,
   entraState,
@@ -91,7 +100,27 @@ function metadata(base: string, pathTenant: string, issuerTenant: string) {
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/${pathTenant}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'cloud_instance_name',
+      'cloud_instance_host_name',
+      'cloud_graph_host_name',
+      'msgraph_host',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
     tenant_region_scope: 'EU',
     cloud_instance_name: 'microsoftonline.com',
     cloud_graph_host_name: 'graph.windows.net',
@@ -144,26 +173,41 @@ async function authenticateClient(sandbox: Sandbox, app: AppRegistration, creds:
     const match = app.federatedCredentials.find((f) => f.issuer === iss && f.subject === sub && audiences.includes(f.audience));
     if (!match) {
       return entraError(
-        sandbox, 400, 'invalid_request', 70021,
+        sandbox,
+        400,
+        'invalid_request',
+        70021,
         `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${audiences.join(',')}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`,
       );
     }
     return '2';
   }
   if (creds.secret === undefined) {
-    return entraError(sandbox, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    return entraError(
+      sandbox,
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   }
   const secret = app.secrets.find((s) => sameText(s.value, creds.secret!));
   if (!secret) {
     // Also the answer when the secret's ID is pasted instead of its value.
     return entraError(
-      sandbox, 401, 'invalid_client', 7000215,
+      sandbox,
+      401,
+      'invalid_client',
+      7000215,
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
     );
   }
   if (secret.expiresAt <= sandbox.now()) {
     return entraError(
-      sandbox, 401, 'invalid_client', 7000222,
+      sandbox,
+      401,
+      'invalid_client',
+      7000222,
       `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
     );
   }
@@ -184,7 +228,13 @@ async function tokenEndpoint(sandbox: Sandbox, req: SandboxRequest): Promise<San
 
   if (grantType === 'client_credentials') {
     if (segment.kind === 'alias') {
-      return entraError(sandbox, 400, 'invalid_request', 50059, 'No tenant-identifying information found in either the request or implied by any provided credentials.');
+      return entraError(
+        sandbox,
+        400,
+        'invalid_request',
+        50059,
+        'No tenant-identifying information found in either the request or implied by any provided credentials.',
+      );
     }
     const tenant = segment.tenant;
     if (!app || !hasServicePrincipal(world, tenant.id, app, sandbox.now())) {
@@ -197,10 +247,22 @@ async function tokenEndpoint(sandbox: Sandbox, req: SandboxRequest): Promise<San
     const parsed = parseScope(scope);
     if ('error' in parsed) {
       const resource = 'resource' in parsed ? parsed.resource : scope;
-      return entraError(sandbox, 400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant.name}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+      return entraError(
+        sandbox,
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${resource} was not found in the tenant named ${tenant.name}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      );
     }
     if (parsed.permissions.length !== 1 || parsed.permissions[0] !== '.default' || parsed.oidc.length) {
-      return entraError(sandbox, 400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      return entraError(
+        sandbox,
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     }
     // Key Vault authorizes by RBAC on the object id, so its tokens carry no roles.
     const roles = parsed.resource === GRAPH_RESOURCE ? [...(findGrant(world, tenant.id, app.clientId)?.appRoles ?? [])] : [];
@@ -218,7 +280,12 @@ async function tokenEndpoint(sandbox: Sandbox, req: SandboxRequest): Promise<San
     return {
       status: 200,
       headers: tokenHeaders(),
-      body: { token_type: 'Bearer', expires_in: ACCESS_TOKEN_LIFETIME_SECONDS, ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS, access_token: accessToken },
+      body: {
+        token_type: 'Bearer',
+        expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+        ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+        access_token: accessToken,
+      },
     };
   }
 
@@ -245,16 +312,40 @@ async function redeemCode(sandbox: Sandbox, app: AppRegistration, form: URLSearc
     return entraError(sandbox, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
   }
   if (!tenantMatches(segment, code.tenantId)) {
-    return entraError(sandbox, 400, 'invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.');
+    return entraError(
+      sandbox,
+      400,
+      'invalid_grant',
+      700005,
+      'Provided Authorization Code is intended to use against other tenant, thus rejected.',
+    );
   }
   if (code.redeemed) {
-    return entraError(sandbox, 400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+    return entraError(
+      sandbox,
+      400,
+      'invalid_grant',
+      54005,
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+    );
   }
   if (code.expiresAt <= sandbox.now()) {
-    return entraError(sandbox, 400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+    return entraError(
+      sandbox,
+      400,
+      'invalid_grant',
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    );
   }
   if (form.get('redirect_uri') !== code.redirectUri) {
-    return entraError(sandbox, 400, 'invalid_grant', 70000, "The provided value for 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code.");
+    return entraError(
+      sandbox,
+      400,
+      'invalid_grant',
+      70000,
+      "The provided value for 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code.",
+    );
   }
   if (code.codeChallenge !== undefined) {
     const verifier = form.get('code_verifier') ?? '';
@@ -263,7 +354,13 @@ async function redeemCode(sandbox: Sandbox, app: AppRegistration, form: URLSearc
       // Entra answers S256 mismatches with AADSTS501481 (older captures show AADSTS50148 with the same meaning):
       // https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/7425,
       // https://github.com/MicrosoftDocs/entra-docs/pull/1538 (reference-error-codes lists both).
-      return entraError(sandbox, 400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+      return entraError(
+        sandbox,
+        400,
+        'invalid_grant',
+        501481,
+        'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+      );
     }
   }
   code.redeemed = true;
@@ -272,7 +369,12 @@ async function redeemCode(sandbox: Sandbox, app: AppRegistration, form: URLSearc
   return delegatedTokens(sandbox, app, user, code.scope, 'authorization_code', code.nonce);
 }
 
-async function redeemRefreshToken(sandbox: Sandbox, app: AppRegistration, form: URLSearchParams, segment: Segment): Promise<SandboxResponse> {
+async function redeemRefreshToken(
+  sandbox: Sandbox,
+  app: AppRegistration,
+  form: URLSearchParams,
+  segment: Segment,
+): Promise<SandboxResponse> {
   const state = entraState(sandbox);
   const value = form.get('refresh_token');
   if (!value) return entraError(sandbox, 400, 'invalid_request', 900144, TEXT.missingParameter('refresh_token'));
@@ -283,14 +385,20 @@ async function redeemRefreshToken(sandbox: Sandbox, app: AppRegistration, form: 
   const validFrom = state.tokensValidFrom.get(record.userId);
   if (validFrom !== undefined && record.issuedAt < validFrom) {
     return entraError(
-      sandbox, 400, 'invalid_grant', 50173,
+      sandbox,
+      400,
+      'invalid_grant',
+      50173,
       `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${new Date(record.issuedAt).toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${new Date(validFrom).toISOString()}'.`,
       'bad_token',
     );
   }
   if (sandbox.now() - record.issuedAt > REFRESH_TOKEN_INACTIVITY_MS) {
     return entraError(
-      sandbox, 400, 'invalid_grant', 700082,
+      sandbox,
+      400,
+      'invalid_grant',
+      700082,
       `The refresh token has expired due to inactivity. The token was issued on ${new Date(record.issuedAt).toISOString()} and was inactive for 90.00:00:00.`,
     );
   }
@@ -299,8 +407,19 @@ async function redeemRefreshToken(sandbox: Sandbox, app: AppRegistration, form: 
   const asked = form.get('scope');
   if (asked) {
     const parsed = parseScope(asked);
-    if ('error' in parsed || parsed.resource !== record.scope.resource || parsed.permissions.some((p) => !record.scope.permissions.includes(p))) {
-      return entraError(sandbox, 400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`, 'consent_required');
+    if (
+      'error' in parsed ||
+      parsed.resource !== record.scope.resource ||
+      parsed.permissions.some((p) => !record.scope.permissions.includes(p))
+    ) {
+      return entraError(
+        sandbox,
+        400,
+        'invalid_grant',
+        65001,
+        `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`,
+        'consent_required',
+      );
     }
     scope = { ...parsed, oidc: Array.from(new Set([...parsed.oidc, 'offline_access'])) };
   }
@@ -337,7 +456,13 @@ async function delegatedTokens(
   };
   if (scope.oidc.includes('offline_access')) {
     const refreshToken = opaqueToken('1.AQ');
-    entraState(sandbox).refreshTokens.set(refreshToken, { clientId: app.clientId, tenantId: user.tenantId, userId: user.id, scope, issuedAt: now });
+    entraState(sandbox).refreshTokens.set(refreshToken, {
+      clientId: app.clientId,
+      tenantId: user.tenantId,
+      userId: user.id,
+      scope,
+      issuedAt: now,
+    });
     body.refresh_token = refreshToken;
   }
   if (scope.oidc.includes('openid')) {
@@ -353,5 +478,12 @@ async function delegatedTokens(
 }
 
 function record(sandbox: Sandbox, grantType: string, clientId: string, tenantId: string, audience: string, userId?: string): void {
-  entraState(sandbox).issued.push({ at: new Date(sandbox.now()).toISOString(), grantType, clientId, tenantId, audience, ...(userId ? { userId } : {}) });
+  entraState(sandbox).issued.push({
+    at: new Date(sandbox.now()).toISOString(),
+    grantType,
+    clientId,
+    tenantId,
+    audience,
+    ...(userId ? { userId } : {}),
+  });
 }

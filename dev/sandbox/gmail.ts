@@ -32,7 +32,13 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'INVALID_ARGUMENT',
 };
 
-function gmailError(sandbox: Sandbox, code: number, reason: GmailReason, message: string, extra: { status?: string; headers?: Record<string, string> } = {}) {
+function gmailError(
+  sandbox: Sandbox,
+  code: number,
+  reason: GmailReason,
+  message: string,
+  extra: { status?: string; headers?: Record<string, string> } = {},
+) {
   return googleJson(
     sandbox,
     code,
@@ -59,12 +65,15 @@ function authenticate(sandbox: Sandbox, req: SandboxRequest, allowed: string[]):
   if (!grant) return gmailError(sandbox, 401, 'authError', INVALID_CREDENTIALS, { headers: INVALID_TOKEN_CHALLENGE });
   if (!grant.scopes.some((s) => allowed.includes(s))) {
     return gmailError(sandbox, 403, 'insufficientPermissions', 'Request had insufficient authentication scopes.', {
-      headers: { 'WWW-Authenticate': `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${allowed.join(' ')}"` },
+      headers: {
+        'WWW-Authenticate': `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${allowed.join(' ')}"`,
+      },
     });
   }
   const user = findGoogleUser(googleWorld(sandbox), grant.userEmail);
   // A service account's own token (no `sub`) has no mailbox: Gmail answers failedPrecondition.
-  if (!user || !user.gmailEnabled) return gmailError(sandbox, 400, 'failedPrecondition', 'Precondition check failed.', { status: 'FAILED_PRECONDITION' });
+  if (!user || !user.gmailEnabled)
+    return gmailError(sandbox, 400, 'failedPrecondition', 'Precondition check failed.', { status: 'FAILED_PRECONDITION' });
   const userId = req.params.userId.toLowerCase();
   if (userId !== 'me' && userId !== user.email) return gmailError(sandbox, 403, 'forbidden', `Delegation denied for ${user.email}`);
   return { grant, user };
@@ -81,7 +90,12 @@ export function registerGmail(sandbox: Sandbox): void {
     }
     const raw = req.json<{ raw?: unknown }>()?.raw;
     if (typeof raw !== 'string' || raw.length === 0) {
-      return gmailError(sandbox, 400, 'invalidArgument', "'raw' RFC822 payload message string or uploading message via /upload/* URL required");
+      return gmailError(
+        sandbox,
+        400,
+        'invalidArgument',
+        "'raw' RFC822 payload message string or uploading message via /upload/* URL required",
+      );
     }
     return accept(sandbox, caller, Buffer.from(raw, 'base64url'));
   });
@@ -97,7 +111,8 @@ export function registerGmail(sandbox: Sandbox): void {
     if (uploadType === 'media') message = req.body;
     else if (uploadType === 'multipart') message = multipartMessage(req);
     else return gmailError(sandbox, 400, 'badRequest', `Invalid upload type: ${uploadType ?? ''}`);
-    if (!message) return gmailError(sandbox, 400, 'badRequest', 'Bad multipart/related request: expected JSON metadata and a message/rfc822 part.');
+    if (!message)
+      return gmailError(sandbox, 400, 'badRequest', 'Bad multipart/related request: expected JSON metadata and a message/rfc822 part.');
     return accept(sandbox, caller, message);
   });
 
@@ -165,7 +180,8 @@ async function accept(sandbox: Sandbox, caller: Caller, message: Buffer): Promis
   const { user } = caller;
   const claimed = parsed.from?.value[0];
   const claimedAddress = claimed?.address?.toLowerCase() ?? '';
-  const allowed = claimedAddress === user.email || user.aliases.some((a) => a.sendAsEmail === claimedAddress && a.verificationStatus === 'accepted');
+  const allowed =
+    claimedAddress === user.email || user.aliases.some((a) => a.sendAsEmail === claimedAddress && a.verificationStatus === 'accepted');
   const from = allowed ? { address: claimedAddress, name: claimed?.name || undefined } : { address: user.email, name: user.name };
   // What recipients get: Bcc removed; From replaced when Gmail would not send as the claimed address.
   const delivered = rewriteHeaders(message, (name) => {

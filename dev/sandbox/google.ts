@@ -14,8 +14,20 @@ import { createHash, generateKeyPairSync, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import {
-  ACCESS_TOKEN_LIFETIME_S, AccessGrant, FABRIKAM_DOMAIN, GoogleWorld, TESTING_REFRESH_TOKEN_LIFETIME_MS, findClient, findGoogleUser,
-  findServiceAccount, newAccessToken, newAuthorizationCode, newRefreshToken, normalizeScope, seedGoogleWorld, serviceAccountKeyFile,
+  ACCESS_TOKEN_LIFETIME_S,
+  AccessGrant,
+  FABRIKAM_DOMAIN,
+  GoogleWorld,
+  TESTING_REFRESH_TOKEN_LIFETIME_MS,
+  findClient,
+  findGoogleUser,
+  findServiceAccount,
+  newAccessToken,
+  newAuthorizationCode,
+  newRefreshToken,
+  normalizeScope,
+  seedGoogleWorld,
+  serviceAccountKeyFile,
 } from './google-world';
 
 const worlds = new WeakMap<Sandbox, GoogleWorld>();
@@ -58,7 +70,9 @@ const oauthError = (sandbox: Sandbox, status: number, error: string, description
   googleJson(sandbox, status, { error, error_description: description });
 
 const ID_TOKEN_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const ID_TOKEN_KID = createHash('sha1').update(ID_TOKEN_KEY.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+const ID_TOKEN_KID = createHash('sha1')
+  .update(ID_TOKEN_KEY.publicKey.export({ type: 'spki', format: 'der' }))
+  .digest('hex');
 
 export function registerGoogle(sandbox: Sandbox): void {
   sandbox.onReset(() => worlds.set(sandbox, seedGoogleWorld()));
@@ -75,7 +89,8 @@ export function registerGoogle(sandbox: Sandbox): void {
     const client = findClient(googleWorld(sandbox), req.params.clientId);
     const status = req.json()?.status;
     if (!client) return { status: 404, body: { error: 'no such OAuth client' } };
-    if (status !== 'testing' && status !== 'production') return { status: 400, body: { error: 'status must be "testing" or "production"' } };
+    if (status !== 'testing' && status !== 'production')
+      return { status: 400, body: { error: 'status must be "testing" or "production"' } };
     client.publishingStatus = status;
     return { status: 200, body: { clientId: client.clientId, publishingStatus: status } };
   });
@@ -93,7 +108,15 @@ export function registerGoogle(sandbox: Sandbox): void {
   sandbox.route('*', 'GET', '/_sandbox/google/users/:email/grants', (req) => {
     const email = req.params.email.toLowerCase();
     const grants = [...googleWorld(sandbox).refreshTokens.values()].filter((grant) => grant.userEmail === email);
-    return { status: 200, body: grants.map(({ clientId, scopes, issuedAt, revoked }) => ({ clientId, scopes, issuedAt: new Date(issuedAt).toISOString(), revoked })) };
+    return {
+      status: 200,
+      body: grants.map(({ clientId, scopes, issuedAt, revoked }) => ({
+        clientId,
+        scopes,
+        issuedAt: new Date(issuedAt).toISOString(),
+        revoked,
+      })),
+    };
   });
   // What a user does under myaccount.google.com > Security > Third-party connections > "Remove access".
   sandbox.route('*', 'POST', '/_sandbox/google/users/:email/revoke-grants', (req) => {
@@ -112,7 +135,8 @@ export function registerGoogle(sandbox: Sandbox): void {
   // The Workspace admin editing domain-wide delegation (Admin console > Security > API controls).
   sandbox.route('*', 'PUT', '/_sandbox/google/delegation/:clientId', (req) => {
     const scopes = req.json()?.scopes;
-    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) return { status: 400, body: { error: 'scopes must be a list of strings' } };
+    if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string'))
+      return { status: 400, body: { error: 'scopes must be a list of strings' } };
     googleWorld(sandbox).delegation[req.params.clientId] = scopes;
     return { status: 200, body: { clientId: req.params.clientId, scopes } };
   });
@@ -129,7 +153,11 @@ function authorize(sandbox: Sandbox, req: SandboxRequest): SandboxResponse {
   if (!client) return errorPage(401, 'invalid_client', 'The OAuth client was not found.');
   const redirectUri = q.get('redirect_uri') ?? '';
   if (!client.redirectUris.includes(redirectUri)) {
-    return errorPage(400, 'redirect_uri_mismatch', `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. redirect_uri=${redirectUri}`);
+    return errorPage(
+      400,
+      'redirect_uri_mismatch',
+      `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. redirect_uri=${redirectUri}`,
+    );
   }
   const back = (params: Record<string, string>) => {
     const target = new URL(redirectUri);
@@ -147,7 +175,14 @@ function authorize(sandbox: Sandbox, req: SandboxRequest): SandboxResponse {
 
   const action = q.get('sandbox_action');
   const hint = q.get('login_hint') ?? '';
-  if (action !== 'approve' && action !== 'deny') return consentPage(req.url, client.name, requested, hint, world.users.map((u) => u.email));
+  if (action !== 'approve' && action !== 'deny')
+    return consentPage(
+      req.url,
+      client.name,
+      requested,
+      hint,
+      world.users.map((u) => u.email),
+    );
   if (action === 'deny') return back({ error: 'access_denied', state });
   const user = findGoogleUser(world, hint);
   if (!user) return errorPage(400, 'invalid_request', `Couldn't find your Google Account (${hint}).`);
@@ -246,9 +281,16 @@ function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function issueAccessToken(sandbox: Sandbox, grant: { userEmail: string; clientId: string; scopes: string[]; refreshToken?: string }): string {
+function issueAccessToken(
+  sandbox: Sandbox,
+  grant: { userEmail: string; clientId: string; scopes: string[]; refreshToken?: string },
+): string {
   const accessToken = newAccessToken();
-  googleWorld(sandbox).accessTokens.set(accessToken, { ...grant, expiresAt: sandbox.now() + ACCESS_TOKEN_LIFETIME_S * 1000, revoked: false });
+  googleWorld(sandbox).accessTokens.set(accessToken, {
+    ...grant,
+    expiresAt: sandbox.now() + ACCESS_TOKEN_LIFETIME_S * 1000,
+    revoked: false,
+  });
   return accessToken;
 }
 
@@ -300,7 +342,12 @@ async function authorizationCodeGrant(sandbox: Sandbox, req: SandboxRequest, for
     body.refresh_token = refreshToken;
     if (testing) body.refresh_token_expires_in = TESTING_REFRESH_TOKEN_LIFETIME_MS / 1000 - 1;
   }
-  const accessToken = issueAccessToken(sandbox, { userEmail: code.userEmail, clientId: client.clientId, scopes: code.scopes, refreshToken });
+  const accessToken = issueAccessToken(sandbox, {
+    userEmail: code.userEmail,
+    clientId: client.clientId,
+    scopes: code.scopes,
+    refreshToken,
+  });
   return googleJson(sandbox, 200, {
     access_token: accessToken,
     expires_in: ACCESS_TOKEN_LIFETIME_S,
@@ -320,7 +367,12 @@ async function refreshTokenGrant(sandbox: Sandbox, req: SandboxRequest, form: UR
   if (!grant || grant.revoked || expired || grant.clientId !== auth.client.clientId) {
     return oauthError(sandbox, 400, 'invalid_grant', 'Token has been expired or revoked.');
   }
-  const accessToken = issueAccessToken(sandbox, { userEmail: grant.userEmail, clientId: grant.clientId, scopes: grant.scopes, refreshToken });
+  const accessToken = issueAccessToken(sandbox, {
+    userEmail: grant.userEmail,
+    clientId: grant.clientId,
+    scopes: grant.scopes,
+    refreshToken,
+  });
   return googleJson(sandbox, 200, {
     access_token: accessToken,
     expires_in: ACCESS_TOKEN_LIFETIME_S,
@@ -348,15 +400,28 @@ async function jwtBearerGrant(sandbox: Sandbox, req: SandboxRequest, form: URLSe
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return oauthError(sandbox, 400, 'invalid_grant', 'Invalid JWT Signature.');
-    return oauthError(sandbox, 400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    return oauthError(
+      sandbox,
+      400,
+      'invalid_grant',
+      'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    );
   }
-  if (claims.aud !== `${sandbox.urls.googleOAuth}/token`) return oauthError(sandbox, 400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
+  if (claims.aud !== `${sandbox.urls.googleOAuth}/token`)
+    return oauthError(sandbox, 400, 'invalid_grant', 'Invalid JWT: Failed audience check.');
   const iat = Number(claims.iat);
   const exp = Number(claims.exp);
   if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp - iat > 3600 || exp <= iat) {
-    return oauthError(sandbox, 400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    return oauthError(
+      sandbox,
+      400,
+      'invalid_grant',
+      'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+    );
   }
-  const scopes = String(claims.scope ?? '').split(/\s+/).filter(Boolean);
+  const scopes = String(claims.scope ?? '')
+    .split(/\s+/)
+    .filter(Boolean);
   if (scopes.length === 0) return oauthError(sandbox, 400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
 
   let userEmail = account.clientEmail;
@@ -365,8 +430,12 @@ async function jwtBearerGrant(sandbox: Sandbox, req: SandboxRequest, form: URLSe
     if (!user) return oauthError(sandbox, 400, 'invalid_grant', 'Invalid email or User ID');
     const delegated = world.delegation[account.clientId] ?? [];
     if (!scopes.every((s) => delegated.includes(s))) {
-      return oauthError(sandbox, 401, 'unauthorized_client',
-        'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.');
+      return oauthError(
+        sandbox,
+        401,
+        'unauthorized_client',
+        'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+      );
     }
     userEmail = user.email;
   }

@@ -21,7 +21,18 @@
 import type { Sandbox, SandboxRequest, SandboxResponse } from './server';
 import { answer } from './graph';
 import { Directory, DirGroup, DirUser, pageAfter } from './directory-world';
-import { decodeToken, directoryCaller, encodeToken, graphJson, GROUP_READ, Kind, pageSize, parseSelect, project, USER_READ } from './graph-directory';
+import {
+  decodeToken,
+  directoryCaller,
+  encodeToken,
+  graphJson,
+  GROUP_READ,
+  Kind,
+  pageSize,
+  parseSelect,
+  project,
+  USER_READ,
+} from './graph-directory';
 
 interface DeltaPageToken {
   g: string;
@@ -56,7 +67,11 @@ function renderUser(user: DirUser, select: string[] | undefined): Json {
 
 function renderGroup(dir: Directory, group: DirGroup, select: string[] | undefined, since: number, upto: number): Json {
   if (group.removed) return { id: group.id, '@removed': { reason: group.removed } };
-  const out = project('group', group, select?.filter((s) => s !== 'members'));
+  const out = project(
+    'group',
+    group,
+    select?.filter((s) => s !== 'members'),
+  );
   if (select && !select.includes('members')) return out;
   if (since === 0) {
     out['members@delta'] = [...group.members].map((id) => memberRef(dir, id));
@@ -64,7 +79,9 @@ function renderGroup(dir: Directory, group: DirGroup, select: string[] | undefin
   }
   const touched = new Set(group.memberLog.filter((e) => e.version > since && e.version <= upto).map((e) => e.id));
   if (touched.size) {
-    out['members@delta'] = [...touched].map((id) => (group.members.has(id) ? memberRef(dir, id) : { ...memberRef(dir, id), '@removed': { reason: 'deleted' } }));
+    out['members@delta'] = [...touched].map((id) =>
+      group.members.has(id) ? memberRef(dir, id) : { ...memberRef(dir, id), '@removed': { reason: 'deleted' } },
+    );
   }
   return out;
 }
@@ -86,7 +103,8 @@ function deltaEndpoint(
       if (select) fresh.searchParams.set('$select', select.join(','));
       return answer(sandbox, req, 410, 'syncStateNotFound', RESET_MESSAGE, { Location: fresh.toString() });
     };
-    const parse = (raw: string | null) => parseSelect(raw, [entitySet === 'users' ? 'user' : 'group'], entitySet === 'groups' ? ['members'] : []);
+    const parse = (raw: string | null) =>
+      parseSelect(raw, [entitySet === 'users' ? 'user' : 'group'], entitySet === 'groups' ? ['members'] : []);
     const size = pageSize(req);
     if ('error' in size) return answer(sandbox, req, 400, 'BadRequest', size.error);
 
@@ -98,7 +116,8 @@ function deltaEndpoint(
       round = { ...token, n: q.has('$top') || req.headers['prefer'] ? size.size : token.n };
     } else if (q.has('$deltatoken')) {
       const raw = q.get('$deltatoken');
-      const token = raw === 'latest' ? { g: dir.generation, v: dir.version, latest: true } : decodeToken<DeltaLinkToken & { latest?: boolean }>(raw);
+      const token =
+        raw === 'latest' ? { g: dir.generation, v: dir.version, latest: true } : decodeToken<DeltaLinkToken & { latest?: boolean }>(raw);
       if (!token || typeof token.v !== 'number') return gone();
       if (token.g !== dir.generation) return gone(token.s);
       const select = 'latest' in token ? parse(q.get('$select')) : token.s;
@@ -106,7 +125,11 @@ function deltaEndpoint(
       if ('latest' in token) {
         const link = new URL(fresh);
         link.searchParams.set('$deltatoken', encodeToken({ g: dir.generation, v: dir.version, s: select }));
-        return graphJson(sandbox, req, { '@odata.context': `${sandbox.urls.graph}/v1.0/$metadata#${entitySet}`, '@odata.deltaLink': link.toString(), value: [] });
+        return graphJson(sandbox, req, {
+          '@odata.context': `${sandbox.urls.graph}/v1.0/$metadata#${entitySet}`,
+          '@odata.deltaLink': link.toString(),
+          value: [],
+        });
       }
       round = { g: dir.generation, since: token.v, upto: dir.version, after: 0, s: select, n: size.size };
     } else {
@@ -115,7 +138,8 @@ function deltaEndpoint(
       round = { g: dir.generation, since: 0, upto: dir.version, after: 0, s: select, n: size.size };
     }
 
-    const inRound = (i: DirUser | DirGroup) => (round.since === 0 ? !i.removed && i.version <= round.upto : i.version > round.since && i.version <= round.upto);
+    const inRound = (i: DirUser | DirGroup) =>
+      round.since === 0 ? !i.removed && i.version <= round.upto : i.version > round.since && i.version <= round.upto;
     const { page, more } = pageAfter(items(dir), round.after, round.n, inRound);
     const body: Json = { '@odata.context': `${sandbox.urls.graph}/v1.0/$metadata#${entitySet}${round.s ? `(${round.s.join(',')})` : ''}` };
     const link = new URL(fresh);
@@ -133,6 +157,28 @@ function deltaEndpoint(
 
 /** Registered before graph-directory.ts, so `/users/delta` is never read as a user id. */
 export function registerGraphDelta(sandbox: Sandbox): void {
-  sandbox.route('graph', 'GET', '/v1.0/users/delta', deltaEndpoint(sandbox, 'users', USER_READ, (dir) => dir.users.values(), (_dir, u, s) => renderUser(u as DirUser, s)));
-  sandbox.route('graph', 'GET', '/v1.0/groups/delta', deltaEndpoint(sandbox, 'groups', GROUP_READ, (dir) => dir.groups.values(), (dir, g, s, since, upto) => renderGroup(dir, g as DirGroup, s, since, upto)));
+  sandbox.route(
+    'graph',
+    'GET',
+    '/v1.0/users/delta',
+    deltaEndpoint(
+      sandbox,
+      'users',
+      USER_READ,
+      (dir) => dir.users.values(),
+      (_dir, u, s) => renderUser(u as DirUser, s),
+    ),
+  );
+  sandbox.route(
+    'graph',
+    'GET',
+    '/v1.0/groups/delta',
+    deltaEndpoint(
+      sandbox,
+      'groups',
+      GROUP_READ,
+      (dir) => dir.groups.values(),
+      (dir, g, s, since, upto) => renderGroup(dir, g as DirGroup, s, since, upto),
+    ),
+  );
 }

@@ -23,7 +23,13 @@ import { answer, authenticate } from './graph';
 import { Directory, DirGroup, DirUser, directoryOf, findDirUser, isLive, pageAfter, transitiveMembers } from './directory-world';
 
 export const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-export const GROUP_READ = ['Group.Read.All', 'GroupMember.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+export const GROUP_READ = [
+  'Group.Read.All',
+  'GroupMember.Read.All',
+  'Group.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +48,19 @@ const USER_PROPS: Record<string, (u: DirUser) => unknown> = {
   officeLocation: () => null,
   preferredLanguage: () => null,
 };
-const DEFAULT_USER_PROPS = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const DEFAULT_USER_PROPS = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 
 const GROUP_PROPS: Record<string, (g: DirGroup) => unknown> = {
   id: (g) => g.id,
@@ -55,7 +73,17 @@ const GROUP_PROPS: Record<string, (g: DirGroup) => unknown> = {
   description: () => null,
   visibility: () => null,
 };
-const DEFAULT_GROUP_PROPS = ['id', 'description', 'displayName', 'groupTypes', 'mail', 'mailEnabled', 'mailNickname', 'securityEnabled', 'visibility'];
+const DEFAULT_GROUP_PROPS = [
+  'id',
+  'description',
+  'displayName',
+  'groupTypes',
+  'mail',
+  'mailEnabled',
+  'mailNickname',
+  'securityEnabled',
+  'visibility',
+];
 
 export type Kind = 'user' | 'group';
 const PROPS = { user: USER_PROPS, group: GROUP_PROPS };
@@ -67,7 +95,10 @@ export function parseSelect(raw: string | null, kinds: Kind[], extra: string[] =
   for (const kind of kinds) for (const name of Object.keys(PROPS[kind])) known.set(name.toLowerCase(), name);
   for (const name of extra) known.set(name.toLowerCase(), name);
   const out = new Set<string>(['id']);
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const name = known.get(item.toLowerCase());
     if (!name) return { error: `Could not find a property named '${item}' on type 'microsoft.graph.${kinds[0]}'.` };
     out.add(name);
@@ -89,7 +120,8 @@ export function pageSize(req: SandboxRequest): { size: number; applied?: string 
   const top = req.url.searchParams.get('$top');
   if (top !== null) {
     const n = Number(top);
-    if (!Number.isInteger(n) || n < 1 || n > 999) return { error: `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.` };
+    if (!Number.isInteger(n) || n < 1 || n > 999)
+      return { error: `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.` };
     return { size: n };
   }
   const prefer = /odata\.maxpagesize=(\d+)/i.exec(String(req.headers['prefer'] ?? ''));
@@ -137,7 +169,15 @@ export async function directoryCaller(sandbox: Sandbox, req: SandboxRequest, nee
 
 export const graphJson = (sandbox: Sandbox, req: SandboxRequest, body: Json, headers: Record<string, string> = {}): SandboxResponse => {
   const base = answer(sandbox, req, 200);
-  return { status: 200, headers: { ...base.headers, 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8', ...headers }, body };
+  return {
+    status: 200,
+    headers: {
+      ...base.headers,
+      'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+      ...headers,
+    },
+    body,
+  };
 };
 
 const context = (sandbox: Sandbox, entitySet: string, select: string[] | undefined) =>
@@ -149,7 +189,13 @@ interface ListToken {
 
 /** A keyset-paged collection answer; `items` in creation (`seq`) order, `keep` filters. */
 function listPage<T extends { seq: number }>(
-  sandbox: Sandbox, req: SandboxRequest, entitySet: string, items: Iterable<T>, keep: (item: T) => boolean, render: (item: T, select: string[] | undefined) => Json, kinds: Kind[],
+  sandbox: Sandbox,
+  req: SandboxRequest,
+  entitySet: string,
+  items: Iterable<T>,
+  keep: (item: T) => boolean,
+  render: (item: T, select: string[] | undefined) => Json,
+  kinds: Kind[],
 ): SandboxResponse {
   const select = parseSelect(req.url.searchParams.get('$select'), kinds);
   if (select && 'error' in select) return answer(sandbox, req, 400, 'BadRequest', select.error);
@@ -178,7 +224,13 @@ function memberEntities(dir: Directory, ids: string[]): Array<{ seq: number; kin
 }
 
 const notFound = (sandbox: Sandbox, req: SandboxRequest, id: string) =>
-  answer(sandbox, req, 404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  answer(
+    sandbox,
+    req,
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 
 export function registerGraphDirectory(sandbox: Sandbox): void {
   const get = (path: string, needed: string[], handle: (req: SandboxRequest, caller: DirectoryCaller) => SandboxResponse) =>
@@ -187,14 +239,29 @@ export function registerGraphDirectory(sandbox: Sandbox): void {
       return 'status' in caller ? caller : handle(req, caller);
     });
 
-  get('/v1.0/users', USER_READ, (req, { dir }) => listPage(sandbox, req, 'users', dir.users.values(), isLive, (u, s) => project('user', u, s), ['user']));
-  get('/v1.0/groups', GROUP_READ, (req, { dir }) => listPage(sandbox, req, 'groups', dir.groups.values(), isLive, (g, s) => project('group', g, s), ['group']));
+  get('/v1.0/users', USER_READ, (req, { dir }) =>
+    listPage(sandbox, req, 'users', dir.users.values(), isLive, (u, s) => project('user', u, s), ['user']),
+  );
+  get('/v1.0/groups', GROUP_READ, (req, { dir }) =>
+    listPage(sandbox, req, 'groups', dir.groups.values(), isLive, (g, s) => project('group', g, s), ['group']),
+  );
 
-  for (const [suffix, expand] of [['members', (_dir: Directory, g: DirGroup) => [...g.members]], ['transitiveMembers', transitiveMembers]] as const) {
+  for (const [suffix, expand] of [
+    ['members', (_dir: Directory, g: DirGroup) => [...g.members]],
+    ['transitiveMembers', transitiveMembers],
+  ] as const) {
     get(`/v1.0/groups/:id/${suffix}`, GROUP_READ, (req, { dir }) => {
       const group = dir.groups.get(req.params.id);
       if (!group || group.removed) return notFound(sandbox, req, req.params.id);
-      return listPage(sandbox, req, 'directoryObjects', memberEntities(dir, expand(dir, group)), () => true, (m, s) => project(m.kind, m.entity, s, true), ['user', 'group']);
+      return listPage(
+        sandbox,
+        req,
+        'directoryObjects',
+        memberEntities(dir, expand(dir, group)),
+        () => true,
+        (m, s) => project(m.kind, m.entity, s, true),
+        ['user', 'group'],
+      );
     });
   }
 
@@ -213,6 +280,9 @@ export function registerGraphDirectory(sandbox: Sandbox): void {
     if (select && 'error' in select) return answer(sandbox, req, 400, 'BadRequest', select.error);
     const group = dir.groups.get(req.params.id);
     if (!group || group.removed) return notFound(sandbox, req, req.params.id);
-    return graphJson(sandbox, req, { '@odata.context': `${context(sandbox, 'groups', select)}/$entity`, ...project('group', group, select) });
+    return graphJson(sandbox, req, {
+      '@odata.context': `${context(sandbox, 'groups', select)}/$entity`,
+      ...project('group', group, select),
+    });
   });
 }

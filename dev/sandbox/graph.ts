@@ -58,13 +58,33 @@ interface GraphState {
 const SEND_MAIL_PROPERTIES = new Set(['message', 'saveToSentItems']);
 /** Writable properties of microsoft.graph.message that sendMail accepts. */
 const MESSAGE_PROPERTIES = new Set([
-  'subject', 'body', 'from', 'sender', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo', 'attachments',
-  'internetMessageHeaders', 'importance', 'isDeliveryReceiptRequested', 'isReadReceiptRequested', 'categories', 'flag',
-  'internetMessageId', 'singleValueExtendedProperties', 'multiValueExtendedProperties', 'inferenceClassification',
+  'subject',
+  'body',
+  'from',
+  'sender',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'replyTo',
+  'attachments',
+  'internetMessageHeaders',
+  'importance',
+  'isDeliveryReceiptRequested',
+  'isReadReceiptRequested',
+  'categories',
+  'flag',
+  'internetMessageId',
+  'singleValueExtendedProperties',
+  'multiValueExtendedProperties',
+  'inferenceClassification',
 ]);
 /** RFC 5322 section 3.6.4 msg-id in its common form: one "@", in angle brackets, no spaces. */
 const MSG_ID = /^<[^<>@\s]{1,200}@[^<>@\s]{1,200}>$/;
-const ATTACHMENT_TYPES = new Set(['#microsoft.graph.fileAttachment', '#microsoft.graph.itemAttachment', '#microsoft.graph.referenceAttachment']);
+const ATTACHMENT_TYPES = new Set([
+  '#microsoft.graph.fileAttachment',
+  '#microsoft.graph.itemAttachment',
+  '#microsoft.graph.referenceAttachment',
+]);
 
 interface Recipient {
   emailAddress?: { address?: string; name?: string };
@@ -98,14 +118,27 @@ function ids(req: SandboxRequest): { requestId: string; clientRequestId: string 
   return { requestId: randomUUID(), clientRequestId: (Array.isArray(header) ? header[0] : header) ?? randomUUID() };
 }
 
-export function answer(sandbox: Sandbox, req: SandboxRequest, status: number, code?: string, message?: string, extraHeaders: Record<string, string> = {}): SandboxResponse {
+export function answer(
+  sandbox: Sandbox,
+  req: SandboxRequest,
+  status: number,
+  code?: string,
+  message?: string,
+  extraHeaders: Record<string, string> = {},
+): SandboxResponse {
   const { requestId, clientRequestId } = ids(req);
   const headers = { 'request-id': requestId, 'client-request-id': clientRequestId, ...extraHeaders };
   if (!code) return { status, headers };
   return {
     status,
     headers: { ...headers, 'Content-Type': 'application/json' },
-    body: { error: { code, message, innerError: { date: graphDate(sandbox.now()), 'request-id': requestId, 'client-request-id': clientRequestId } } },
+    body: {
+      error: {
+        code,
+        message,
+        innerError: { date: graphDate(sandbox.now()), 'request-id': requestId, 'client-request-id': clientRequestId },
+      },
+    },
   };
 }
 
@@ -114,7 +147,8 @@ const WWW_AUTHENTICATE =
 
 export async function authenticate(sandbox: Sandbox, req: SandboxRequest): Promise<Caller | SandboxResponse> {
   const token = bearerToken(req.headers);
-  const unauthorized = (message: string) => answer(sandbox, req, 401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': WWW_AUTHENTICATE });
+  const unauthorized = (message: string) =>
+    answer(sandbox, req, 401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': WWW_AUTHENTICATE });
   if (!token) return unauthorized('Access token is empty.');
   const check = await checkSandboxJwt(token, { now: sandbox.now(), audience: GRAPH_RESOURCE });
   if (!check.ok) {
@@ -126,7 +160,15 @@ export async function authenticate(sandbox: Sandbox, req: SandboxRequest): Promi
   const tenantId = String(claims.tid ?? '');
   const clientId = String(claims.appid ?? '');
   if (claims.idtyp === 'user') {
-    return { kind: 'user', tenantId, clientId, userId: String(claims.oid ?? ''), scopes: String(claims.scp ?? '').split(' ').filter(Boolean) };
+    return {
+      kind: 'user',
+      tenantId,
+      clientId,
+      userId: String(claims.oid ?? ''),
+      scopes: String(claims.scp ?? '')
+        .split(' ')
+        .filter(Boolean),
+    };
   }
   return { kind: 'app', tenantId, clientId, roles: Array.isArray(claims.roles) ? (claims.roles as string[]) : [] };
 }
@@ -136,7 +178,8 @@ function readBody(req: SandboxRequest): SendMailBody | string {
   const body = req.json<Record<string, unknown>>();
   if (!body || typeof body !== 'object' || Array.isArray(body)) return 'Empty Payload. JSON content expected.';
   for (const key of Object.keys(body)) {
-    if (!SEND_MAIL_PROPERTIES.has(key)) return `The parameter '${key}' in the request payload is not a valid parameter for the operation 'sendMail'.`;
+    if (!SEND_MAIL_PROPERTIES.has(key))
+      return `The parameter '${key}' in the request payload is not a valid parameter for the operation 'sendMail'.`;
   }
   const message = body.message as Record<string, unknown> | undefined;
   if (!message || typeof message !== 'object') return "The parameter 'Message' in the request payload is missing or invalid.";
@@ -164,25 +207,45 @@ const hasRecipients = (body: SendMailBody) =>
   [body.message.toRecipients, body.message.ccRecipients, body.message.bccRecipients].some((list) => addresses(list).length > 0);
 
 const noRecipients = (sandbox: Sandbox, req: SandboxRequest) =>
-  answer(sandbox, req, 400, 'ErrorInvalidRecipients', "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
+  answer(
+    sandbox,
+    req,
+    400,
+    'ErrorInvalidRecipients',
+    "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
+  );
 
 /**
  * Whose mailbox the call sends from, and as whom, or the refusal: permission (the token's, or an
  * Exchange RBAC for Applications scope), mailbox lookup, application access policy, Send As.
  */
-function authorizeSend(sandbox: Sandbox, req: SandboxRequest, caller: Caller, target: string, body: SendMailBody): { mailbox: MicrosoftUser; from: MicrosoftUser } | SandboxResponse {
+function authorizeSend(
+  sandbox: Sandbox,
+  req: SandboxRequest,
+  caller: Caller,
+  target: string,
+  body: SendMailBody,
+): { mailbox: MicrosoftUser; from: MicrosoftUser } | SandboxResponse {
   const world = sandbox.microsoft;
   const denied = () => answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-  const mailbox = target === 'me' && caller.kind === 'user' ? findUser(world, caller.tenantId, caller.userId) : findUser(world, caller.tenantId, target);
+  const mailbox =
+    target === 'me' && caller.kind === 'user' ? findUser(world, caller.tenantId, caller.userId) : findUser(world, caller.tenantId, target);
   const grant = caller.kind === 'app' ? findGrant(world, caller.tenantId, caller.clientId) : undefined;
   // Without Entra's Mail.Send an app may still send where Exchange RBAC for Applications assigns it
   // "Application Mail.Send" (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
   // Microsoft documents no text for a mailbox outside that scope; the plain access denied below is
   // what community reports show, and is unconfirmed.
-  if (caller.kind === 'app' && !caller.roles.includes('Mail.Send') && !(mailbox && grant?.exchangeMailSendUserIds?.includes(mailbox.id))) return denied();
+  if (caller.kind === 'app' && !caller.roles.includes('Mail.Send') && !(mailbox && grant?.exchangeMailSendUserIds?.includes(mailbox.id)))
+    return denied();
   if (!mailbox) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${target}' is invalid.`);
   if (!mailbox.mailboxEnabled) {
-    return answer(sandbox, req, 404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
+    return answer(
+      sandbox,
+      req,
+      404,
+      'MailboxNotEnabledForRESTAPI',
+      'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
+    );
   }
 
   let actor: MicrosoftUser = mailbox;
@@ -190,7 +253,14 @@ function authorizeSend(sandbox: Sandbox, req: SandboxRequest, caller: Caller, ta
     // An application access policy's refusal, as captured from Exchange Online (its docs name only "Access to OData is disabled"):
     // https://learn.microsoft.com/graph/auth-limit-mailbox-access, https://github.com/microsoftgraph/microsoft-graph-docs/pull/21382
     const policy = grant?.accessPolicyUserIds;
-    if (policy && !policy.includes(mailbox.id)) return answer(sandbox, req, 403, 'ErrorAccessDenied', 'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.');
+    if (policy && !policy.includes(mailbox.id))
+      return answer(
+        sandbox,
+        req,
+        403,
+        'ErrorAccessDenied',
+        'Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings.',
+      );
   } else {
     const me = findUser(world, caller.tenantId, caller.userId);
     if (!me) return answer(sandbox, req, 404, 'ErrorInvalidUser', `The requested user '${caller.userId}' is invalid.`);
@@ -199,16 +269,29 @@ function authorizeSend(sandbox: Sandbox, req: SandboxRequest, caller: Caller, ta
     if (mailbox.id !== me.id && !caller.scopes.includes('Mail.Send.Shared')) return denied();
   }
   const sendAsDenied = () =>
-    answer(sandbox, req, 403, 'ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.');
+    answer(
+      sandbox,
+      req,
+      403,
+      'ErrorSendAsDenied',
+      'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.',
+    );
   if (!maySendAs(actor, mailbox)) return sendAsDenied();
   const fromAddress = body.message.from?.emailAddress?.address;
   const from = fromAddress ? findByAddress(world, caller.tenantId, fromAddress) : mailbox;
-  if (!from || !maySendAs(mailbox, from) && !maySendAs(actor, from)) return sendAsDenied();
+  if (!from || (!maySendAs(mailbox, from) && !maySendAs(actor, from))) return sendAsDenied();
   return { mailbox, from };
 }
 
 export function registerGraph(sandbox: Sandbox): void {
-  const state: GraphState = { limits: { ...DEFAULT_LIMITS }, inFlight: new Map(), accepted: new Map(), highWater: new Map(), recipientsFirst: false, refuseMessageIdTenants: new Set() };
+  const state: GraphState = {
+    limits: { ...DEFAULT_LIMITS },
+    inFlight: new Map(),
+    accepted: new Map(),
+    highWater: new Map(),
+    recipientsFirst: false,
+    refuseMessageIdTenants: new Set(),
+  };
   sandbox.onReset(() => {
     state.limits = { ...DEFAULT_LIMITS };
     state.recipientsFirst = false;
@@ -254,11 +337,23 @@ export function registerGraph(sandbox: Sandbox): void {
       // Exchange refuses anything else when it builds the MIME message.
       const messageId = body.message.internetMessageId;
       if (messageId !== undefined && (typeof messageId !== 'string' || !MSG_ID.test(messageId))) {
-        return answer(sandbox, req, 400, 'ErrorInvalidInternetMessageId', `The internet message id '${String(messageId)}' is not in the format '<id@domain>' (RFC 2822).`);
+        return answer(
+          sandbox,
+          req,
+          400,
+          'ErrorInvalidInternetMessageId',
+          `The internet message id '${String(messageId)}' is not in the format '<id@domain>' (RFC 2822).`,
+        );
       }
       for (const header of body.message.internetMessageHeaders ?? []) {
         if (!/^x-/i.test(header.name ?? '')) {
-          return answer(sandbox, req, 400, 'InvalidInternetMessageHeader', `The internet message header name '${header.name ?? ''}' should start with 'x-' or 'X-'.`);
+          return answer(
+            sandbox,
+            req,
+            400,
+            'InvalidInternetMessageHeader',
+            `The internet message header name '${header.name ?? ''}' should start with 'x-' or 'X-'.`,
+          );
         }
       }
       const to = addresses(body.message.toRecipients);
@@ -294,7 +389,8 @@ export function registerGraph(sandbox: Sandbox): void {
   sandbox.route('*', 'GET', '/_sandbox/graph/limits', () => ({ status: 200, body: state.limits }));
   sandbox.route('*', 'POST', '/_sandbox/graph/refuse-internet-message-id', (req) => {
     const tenantIds = req.json()?.tenantIds;
-    if (!Array.isArray(tenantIds) || !tenantIds.every((t) => typeof t === 'string')) return { status: 400, body: { error: 'tenantIds must be a list of tenant ids' } };
+    if (!Array.isArray(tenantIds) || !tenantIds.every((t) => typeof t === 'string'))
+      return { status: 400, body: { error: 'tenantIds must be a list of tenant ids' } };
     state.refuseMessageIdTenants = new Set(tenantIds as string[]);
     return { status: 200, body: { tenantIds } };
   });

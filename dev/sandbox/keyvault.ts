@@ -76,7 +76,10 @@ export function registerKeyVault(sandbox: Sandbox): void {
   }));
   route('GET', '/deletedsecrets', 'getDeletedSecret', (_req, s) => ({
     status: 200,
-    body: { value: [...s.secrets.values()].filter((x) => x.deleted).map((x) => deletedBundle(vault(), x, s.options, true)), nextLink: null },
+    body: {
+      value: [...s.secrets.values()].filter((x) => x.deleted).map((x) => deletedBundle(vault(), x, s.options, true)),
+      nextLink: null,
+    },
   }));
   route('GET', '/secrets/:name/versions', 'getSecret', (req, s) => {
     const secret = find(s, req.params.name);
@@ -101,7 +104,11 @@ export function registerKeyVault(sandbox: Sandbox): void {
     const secret = findDeleted(s, req.params.name);
     if (!secret) return deletedNotFound();
     if (s.options.purgeProtection) {
-      return kvError(403, 'Forbidden', `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.\r\nVault: ${vaultName(vault())};location=westeurope`);
+      return kvError(
+        403,
+        'Forbidden',
+        `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.\r\nVault: ${vaultName(vault())};location=westeurope`,
+      );
     }
     s.secrets.delete(secret.name.toLowerCase());
     return { status: 204 };
@@ -135,8 +142,10 @@ function registerVaultControl(sandbox: Sandbox, state: VaultState): void {
   sandbox.route('*', 'POST', '/_sandbox/keyvault/options', (req) => {
     const input = req.json() ?? {};
     if (typeof input.purgeProtection === 'boolean') state.options.purgeProtection = input.purgeProtection;
-    if (Number.isInteger(input.retentionDays) && input.retentionDays >= 7 && input.retentionDays <= 90) state.options.retentionDays = input.retentionDays;
-    if (Array.isArray(input.allowedClientIds)) state.options.allowedClientIds = input.allowedClientIds.filter((c: unknown) => typeof c === 'string');
+    if (Number.isInteger(input.retentionDays) && input.retentionDays >= 7 && input.retentionDays <= 90)
+      state.options.retentionDays = input.retentionDays;
+    if (Array.isArray(input.allowedClientIds))
+      state.options.allowedClientIds = input.allowedClientIds.filter((c: unknown) => typeof c === 'string');
     return { status: 200, body: state.options };
   });
 }
@@ -155,19 +164,27 @@ async function authorize(sandbox: Sandbox, req: SandboxRequest, state: VaultStat
   const check = await checkSandboxJwt(token, { now: sandbox.now(), audience: VAULT_RESOURCE });
   if (!check.ok) {
     const message =
-      check.reason === 'expired' ? "[TokenExpired] Error validating token: 'S2S12086'."
-      : check.reason === 'audience' ? `AKV10022: Invalid audience. Expected ${VAULT_RESOURCE}, found: ${String(check.audience)}.`
-      : 'AKV10000: Request is missing a Bearer or PoP token.';
+      check.reason === 'expired'
+        ? "[TokenExpired] Error validating token: 'S2S12086'."
+        : check.reason === 'audience'
+          ? `AKV10022: Invalid audience. Expected ${VAULT_RESOURCE}, found: ${String(check.audience)}.`
+          : 'AKV10000: Request is missing a Bearer or PoP token.';
     return { ...kvError(401, 'Unauthorized', message), headers: challenge };
   }
   const { tid, appid, oid, iss } = check.claims as Record<string, string>;
   if (tid !== PLATFORM_TENANT_ID) {
-    return { ...kvError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of ${v1Issuer(PLATFORM_TENANT_ID)}, found ${iss}.`), headers: challenge };
+    return {
+      ...kvError(401, 'Unauthorized', `AKV10032: Invalid issuer. Expected one of ${v1Issuer(PLATFORM_TENANT_ID)}, found ${iss}.`),
+      headers: challenge,
+    };
   }
   if (!state.options.allowedClientIds.includes(appid)) {
-    return kvError(403, 'Forbidden',
+    return kvError(
+      403,
+      'Forbidden',
       `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: appid=${appid};oid=${oid};iss=${iss}\r\nAction: 'Microsoft.KeyVault/vaults/secrets/${action}/action'\r\nResource: '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-sandbox/providers/microsoft.keyvault/vaults/${vaultName(sandbox.urls.keyVault)}'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: ${vaultName(sandbox.urls.keyVault)};location=westeurope\r\n`,
-      'ForbiddenByRbac');
+      'ForbiddenByRbac',
+    );
   }
   return undefined;
 }
@@ -176,14 +193,22 @@ function setSecret(sandbox: Sandbox, req: SandboxRequest, state: VaultState): Sa
   const input = req.json();
   if (!input || typeof input.value !== 'string') return kvError(400, 'BadParameter', "Property 'value' is required and must be a string.");
   if (input.value.length > MAX_SECRET_LENGTH) {
-    return kvError(400, 'BadParameter', `Secret is beyond the maximum permitted length of ${MAX_SECRET_LENGTH} characters.`, 'SecretTooLarge');
+    return kvError(
+      400,
+      'BadParameter',
+      `Secret is beyond the maximum permitted length of ${MAX_SECRET_LENGTH} characters.`,
+      'SecretTooLarge',
+    );
   }
   const key = req.params.name.toLowerCase();
   const existing = state.secrets.get(key);
   if (existing?.deleted) {
-    return kvError(409, 'Conflict',
+    return kvError(
+      409,
+      'Conflict',
       `Secret ${existing.name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
-      'ObjectIsDeletedButRecoverable');
+      'ObjectIsDeletedButRecoverable',
+    );
   }
   const now = Math.floor(sandbox.now() / 1000);
   const attributes = input.attributes ?? {};
@@ -276,7 +301,11 @@ function kvError(status: number, code: string, message: string, innerCode?: stri
 }
 
 const secretNotFound = (nameOrId: string) =>
-  kvError(404, 'SecretNotFound', `A secret with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
+  kvError(
+    404,
+    'SecretNotFound',
+    `A secret with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+  );
 const deletedNotFound = () => kvError(404, 'SecretNotFound', 'Deleted Secret not found');
 
 function withHeaders(req: SandboxRequest, answer: SandboxResponse): SandboxResponse {

@@ -336,7 +336,10 @@ export class Sandbox {
       }
       return;
     }
-    this.write(res, logEntry, { status: 404, body: { error: { code: 'NotFound', message: `sandbox: no route for ${method} ${path} on ${service}` } } });
+    this.write(res, logEntry, {
+      status: 404,
+      body: { error: { code: 'NotFound', message: `sandbox: no route for ${method} ${path} on ${service}` } },
+    });
   }
 
   private write(res: ServerResponse, logEntry: LoggedRequest, answer: SandboxResponse): void {

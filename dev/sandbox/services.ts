@@ -13,4 +13,17 @@ import { registerGraphDelta } from './graph-delta';
 import { registerGraphDirectory } from './graph-directory';
 import { registerGoogleDirectory } from './google-directory';
 
-export const SERVICE_MODULES: Array<(sandbox: Sandbox) => void> = [registerControl, registerGoogle, registerGmail, registerGraph, registerDirectoryWorld, registerDirectoryControl, registerGraphDelta, registerGraphDirectory, registerGoogleDirectory, registerEntra, registerEntraPages, registerKeyVault];
+export const SERVICE_MODULES: Array<(sandbox: Sandbox) => void> = [
+  registerControl,
+  registerGoogle,
+  registerGmail,
+  registerGraph,
+  registerDirectoryWorld,
+  registerDirectoryControl,
+  registerGraphDelta,
+  registerGraphDirectory,
+  registerGoogleDirectory,
+  registerEntra,
+  registerEntraPages,
+  registerKeyVault,
+];

@@ -45,7 +45,12 @@ function signingKey(): SigningKey {
     // Entra's kid equals x5t (a SHA-1 thumbprint); we have no certificate, so thumbprint the key.
     const kid = createHash('sha1').update(der).digest('base64url');
     const publicJwk = pair.publicKey.export({ format: 'jwk' }) as JWK;
-    key = { privateKey: pair.privateKey, publicKey: pair.publicKey, kid, jwk: { kty: 'RSA', use: 'sig', kid, x5t: kid, n: publicJwk.n, e: publicJwk.e } };
+    key = {
+      privateKey: pair.privateKey,
+      publicKey: pair.publicKey,
+      kid,
+      jwk: { kty: 'RSA', use: 'sig', kid, x5t: kid, n: publicJwk.n, e: publicJwk.e },
+    };
   }
   return key;
 }
@@ -157,7 +162,15 @@ export function issueUserToken(input: UserTokenInput): Promise<string> {
  * `email` (the `email` scope was granted and the user has an address): the primary email address
  * (https://learn.microsoft.com/entra/identity-platform/scopes-oidc#the-email-scope).
  */
-export function issueIdToken(input: { issuerBase: string; user: TokenUser; clientId: string; nonce?: string; wids?: string[]; email?: string; now: number }): Promise<string> {
+export function issueIdToken(input: {
+  issuerBase: string;
+  user: TokenUser;
+  clientId: string;
+  nonce?: string;
+  wids?: string[];
+  email?: string;
+  now: number;
+}): Promise<string> {
   const { user } = input;
   return signJwt(
     {
@@ -186,7 +199,13 @@ function pairwiseSubject(userId: string, clientId: string): string {
  * The stand-in for the token a managed identity gets for `api://AzureADTokenExchange`: what an app
  * with a federated identity credential presents as its client assertion instead of a secret.
  */
-export function issueFederatedAssertion(input: { issuer: string; subject: string; audience: string; tenantId: string; now: number }): Promise<string> {
+export function issueFederatedAssertion(input: {
+  issuer: string;
+  subject: string;
+  audience: string;
+  tenantId: string;
+  now: number;
+}): Promise<string> {
   return signJwt(
     { iss: input.issuer, sub: input.subject, aud: input.audience, oid: input.subject, tid: input.tenantId, idtyp: 'app', ver: '2.0' },
     // Managed identity tokens live about a day.
@@ -195,8 +214,7 @@ export function issueFederatedAssertion(input: { issuer: string; subject: string
 }
 
 export type TokenCheck =
-  | { ok: true; claims: JWTPayload }
-  | { ok: false; reason: 'malformed' | 'signature' | 'expired' | 'audience'; audience?: unknown };
+  { ok: true; claims: JWTPayload } | { ok: false; reason: 'malformed' | 'signature' | 'expired' | 'audience'; audience?: unknown };
 
 /**
  * Verifies a JWT the sandbox signed: signature, time window (sandbox clock) and, when given, the

@@ -54,16 +54,35 @@ export function locateBicep() {
   if (!rid) return { reason: `no Bicep package for ${process.platform}-${process.arch}` };
   const version = pinnedVersion();
   // NuGet's global-packages layout: lower-case id / version / the package's files.
-  const executable = join(PACKAGES, `azure.bicep.commandline.${rid}`, version, 'tools', process.platform === 'win32' ? 'bicep.exe' : 'bicep');
+  const executable = join(
+    PACKAGES,
+    `azure.bicep.commandline.${rid}`,
+    version,
+    'tools',
+    process.platform === 'win32' ? 'bicep.exe' : 'bicep',
+  );
   if (!existsSync(executable)) {
     const dotnet = onPath('dotnet');
     if (!dotnet) return { reason: 'neither bicep nor dotnet is on the PATH' };
-    const restore = spawnSync(dotnet, [
-      'restore', PROJECT, '--packages', PACKAGES, `-p:BicepRuntimeId=${rid}`,
-      // Keep restore's obj/ output out of the source tree too.
-      `-p:MSBuildProjectExtensionsPath=${join(REPO, '.local/bicep-obj')}/`, '--verbosity', 'quiet',
-    ], { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' } });
-    if (restore.status !== 0) return { reason: `dotnet restore of Azure.Bicep.CommandLine.${rid} ${version} failed: ${(restore.stdout + restore.stderr).trim().split('\n').slice(-3).join(' ')}` };
+    const restore = spawnSync(
+      dotnet,
+      [
+        'restore',
+        PROJECT,
+        '--packages',
+        PACKAGES,
+        `-p:BicepRuntimeId=${rid}`,
+        // Keep restore's obj/ output out of the source tree too.
+        `-p:MSBuildProjectExtensionsPath=${join(REPO, '.local/bicep-obj')}/`,
+        '--verbosity',
+        'quiet',
+      ],
+      { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' } },
+    );
+    if (restore.status !== 0)
+      return {
+        reason: `dotnet restore of Azure.Bicep.CommandLine.${rid} ${version} failed: ${(restore.stdout + restore.stderr).trim().split('\n').slice(-3).join(' ')}`,
+      };
     if (!existsSync(executable)) return { reason: `restored Azure.Bicep.CommandLine.${rid} ${version} but found no ${executable}` };
   }
   // NuGet extracts files without their Unix mode on some systems.

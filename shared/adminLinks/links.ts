@@ -51,7 +51,10 @@ export function pageConsentRequest(body: unknown, config: Readonly<Config>, sess
 /** `POST /orgs/{orgId}/admin-links` body; exported for the OpenAPI document (shared/openapi). */
 export const adminLinkInputSchema = z
   .object({
-    returnUrl: z.url({ message: 'returnUrl must be an absolute http(s) URL', protocol: /^https?$/ }).max(2048).optional(),
+    returnUrl: z
+      .url({ message: 'returnUrl must be an absolute http(s) URL', protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
     orgName: orgNameSchema.optional(),
   })
   .strict();
@@ -88,7 +91,10 @@ export function createAdminLinks(deps: AdminLinksDeps) {
     async session(token: string | undefined): Promise<AdminSession> {
       const { session, generation } = await readAdminToken(token, deps.config.stateSigningKey, now());
       if (generation !== (await deps.generations.current(session.orgId))) {
-        throw new MailerError('ADMIN_LINK_INVALID', 'This settings link was revoked: the sender was reset, or the application revoked its links.');
+        throw new MailerError(
+          'ADMIN_LINK_INVALID',
+          'This settings link was revoked: the sender was reset, or the application revoked its links.',
+        );
       }
       return session;
     },

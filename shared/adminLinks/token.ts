@@ -49,7 +49,11 @@ export async function signAdminToken(
 ): Promise<{ token: string; expiresAt: string }> {
   const iat = Math.floor((options.now ?? Date.now()) / 1000);
   const exp = iat + ADMIN_TOKEN_TTL_SECONDS;
-  const token = await new SignJWT({ ...(options.returnUrl ? { ret: options.returnUrl } : {}), ...(options.orgName ? { onm: options.orgName } : {}), gen: options.generation ?? 0 })
+  const token = await new SignJWT({
+    ...(options.returnUrl ? { ret: options.returnUrl } : {}),
+    ...(options.orgName ? { onm: options.orgName } : {}),
+    gen: options.generation ?? 0,
+  })
     .setProtectedHeader({ alg: 'HS256', typ: TYPE })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -90,6 +94,8 @@ export async function readAdminToken(
     return { session, generation: typeof payload.gen === 'number' ? payload.gen : 0 };
   } catch (error) {
     const expired = error instanceof joseErrors.JWTExpired;
-    throw new MailerError('ADMIN_LINK_INVALID', expired ? 'This settings link has expired.' : 'This settings link is not valid.', { cause: error });
+    throw new MailerError('ADMIN_LINK_INVALID', expired ? 'This settings link has expired.' : 'This settings link is not valid.', {
+      cause: error,
+    });
   }
 }

@@ -35,9 +35,20 @@ export interface OrgMailerApiOptions {
 }
 
 export type NewSenderInput = SenderInput & { key: string };
-export interface Link { url: string; expiresAt: string }
-export interface TestSendResult { ok: true; sentTo: string; sender: SenderView }
-export interface Enqueued { id: string; status: string; duplicate?: true }
+export interface Link {
+  url: string;
+  expiresAt: string;
+}
+export interface TestSendResult {
+  ok: true;
+  sentTo: string;
+  sender: SenderView;
+}
+export interface Enqueued {
+  id: string;
+  status: string;
+  duplicate?: true;
+}
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -46,7 +57,15 @@ function errorOf(status: number, body: unknown, retryAfter: string | null): Mail
   const error = (body as { error?: { code?: unknown; message?: unknown; hint?: unknown; fields?: Record<string, string> } } | null)?.error;
   const message = typeof error?.message === 'string' ? error.message : `org-mailer answered HTTP ${status}.`;
   const known = isErrorCode(error?.code);
-  const code: ErrorCode = known ? (error!.code as ErrorCode) : status >= 500 ? 'INTERNAL' : status === 404 ? 'NOT_FOUND' : status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST';
+  const code: ErrorCode = known
+    ? (error!.code as ErrorCode)
+    : status >= 500
+      ? 'INTERNAL'
+      : status === 404
+        ? 'NOT_FOUND'
+        : status === 401
+          ? 'UNAUTHORIZED'
+          : 'BAD_REQUEST';
   const seconds = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
   return new MailerError(code, message, {
     ...(typeof error?.hint === 'string' ? { hint: error.hint } : {}),
@@ -78,14 +97,23 @@ export class OrgMailerApi {
     let response: Response;
     let text: string;
     try {
-      response = await this.fetch(`${this.base}/${path}`, { method, headers, signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      response = await this.fetch(`${this.base}/${path}`, {
+        method,
+        headers,
+        signal,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
       text = await response.text();
     } catch (error) {
       if (timedOut(signal)) throw timeoutError(`org-mailer (${method} /api/${path})`, this.timeoutMs);
       // No cause: a fetch error may carry the request, and with it the function key.
-      throw new MailerError('PROVIDER_UNAVAILABLE', `org-mailer could not be reached (${method} /api/${path}): ${(error as Error)?.message ?? String(error)}.`, {
-        hint: `Check that ${this.base} is the function app's address and that it is running.`,
-      });
+      throw new MailerError(
+        'PROVIDER_UNAVAILABLE',
+        `org-mailer could not be reached (${method} /api/${path}): ${(error as Error)?.message ?? String(error)}.`,
+        {
+          hint: `Check that ${this.base} is the function app's address and that it is running.`,
+        },
+      );
     }
     let parsed: unknown;
     try {
@@ -108,7 +136,8 @@ export class OrgMailerApi {
     get: (orgId: string, key: string) => this.call<SenderView>('GET', this.org(orgId, 'senders', key)),
     save: (orgId: string, key: string, input: SenderInput) => this.call<SenderView>('PUT', this.org(orgId, 'senders', key), input),
     delete: (orgId: string, key: string) => this.call<void>('DELETE', this.org(orgId, 'senders', key)),
-    consentLink: (orgId: string, key: string, input: ConsentLinkInput) => this.call<Link>('POST', this.org(orgId, 'senders', key, 'consent-link'), input),
+    consentLink: (orgId: string, key: string, input: ConsentLinkInput) =>
+      this.call<Link>('POST', this.org(orgId, 'senders', key, 'consent-link'), input),
     verify: (orgId: string, key: string) => this.call<VerifyResult>('POST', this.org(orgId, 'senders', key, 'verify')),
     test: (orgId: string, key: string, to: string) => this.call<TestSendResult>('POST', this.org(orgId, 'senders', key, 'test'), { to }),
     reset: (orgId: string, key: string) => this.call<SenderView>('POST', this.org(orgId, 'senders', key, 'reset')),

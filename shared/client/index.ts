@@ -62,7 +62,9 @@ export class OrgMailerClient {
   /** Validates without sending. Throws MailerError INVALID_MESSAGE with `fields`. */
   static validate(orgId: string, message: MessageInput): Message {
     if (!ORG_ID_PATTERN.test(orgId)) {
-      throw new MailerError('INVALID_MESSAGE', 'The organization id is not valid.', { fields: { orgId: 'must match ^[a-z0-9][a-z0-9-]{0,62}$ (or be _default)' } });
+      throw new MailerError('INVALID_MESSAGE', 'The organization id is not valid.', {
+        fields: { orgId: 'must match ^[a-z0-9][a-z0-9-]{0,62}$ (or be _default)' },
+      });
     }
     return parseMessageInput(orgId, message);
   }

@@ -31,7 +31,12 @@ function header(headers: HeaderBag, name: string): string | undefined {
 
 const invalid = (why: string) => new MailerError('WEBHOOK_SIGNATURE_INVALID', `The webhook did not verify: ${why}.`);
 
-export function verifyWebhook(secret: string, headers: HeaderBag, body: string | Buffer, options: VerifyWebhookOptions = {}): PlatformEvent {
+export function verifyWebhook(
+  secret: string,
+  headers: HeaderBag,
+  body: string | Buffer,
+  options: VerifyWebhookOptions = {},
+): PlatformEvent {
   const tolerance = Math.min(300, options.toleranceSeconds ?? 300);
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
@@ -39,7 +44,8 @@ export function verifyWebhook(secret: string, headers: HeaderBag, body: string |
   if (!id || !timestamp || !signature) throw invalid('a webhook-id, webhook-timestamp or webhook-signature header is missing');
   const seconds = Number(timestamp);
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
-  if (!Number.isInteger(seconds) || Math.abs(nowSeconds - seconds) > tolerance) throw invalid(`the timestamp is more than ${tolerance} s away from now`);
+  if (!Number.isInteger(seconds) || Math.abs(nowSeconds - seconds) > tolerance)
+    throw invalid(`the timestamp is more than ${tolerance} s away from now`);
   try {
     const event = new Webhook(secret).verify(body, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature });
     return event as PlatformEvent;

@@ -92,12 +92,16 @@ function confirmationOf(finished: FinishedConsent, token: string): PendingConfir
  */
 function failureOf(error: unknown, declined?: string | null): MailerError {
   let failure = isMailerError(error) ? error : new MailerError('INTERNAL', 'The consent could not be completed.', { cause: error });
-  if (declined && failure.code === 'STATE_INVALID') failure = new MailerError('CONSENT_DECLINED', 'Consent was declined, so nothing was saved.', { providerCode: declined });
+  if (declined && failure.code === 'STATE_INVALID')
+    failure = new MailerError('CONSENT_DECLINED', 'Consent was declined, so nothing was saved.', { providerCode: declined });
   if (failure.code === 'INTERNAL') throw error;
   return failure;
 }
 
-export function createConsentCallback(consent: ConsentService, appliers: Readonly<Record<ConsentPurposeKind, ConsentApplier>>): ConsentCallback {
+export function createConsentCallback(
+  consent: ConsentService,
+  appliers: Readonly<Record<ConsentPurposeKind, ConsentApplier>>,
+): ConsentCallback {
   return {
     async complete(provider, query, browserSecret) {
       const peeked = await consent.peek(query);

@@ -47,7 +47,9 @@ export function confirmPage(input: ConfirmPageInput): RenderedPage {
 <div class="panel"><dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl></div>
 <p class="warn">${escapeHtml(allows(input, org))} Confirm only if you started this yourself from ${escapeHtml(org)}'s settings. If someone sent you this link, choose Cancel.</p>
 <form method="post" action="${CONFIRM_PATH}">
-${Object.entries(hidden).map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`).join('\n')}
+${Object.entries(hidden)
+  .map(([k, v]) => `<input type="hidden" name="${k}" value="${escapeHtml(v)}">`)
+  .join('\n')}
 <div class="actions"><button class="confirm" type="submit" name="decision" value="confirm">Confirm and connect</button>
 <button class="cancel" type="submit" name="decision" value="cancel">Cancel</button></div>
 </form>`;

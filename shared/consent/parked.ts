@@ -28,9 +28,16 @@ export async function sealParked(parked: ParkedConsent, browserSecret: string, s
 
 export async function openParked(sealed: string, browserSecret: string, serverKey: string, nonce: string): Promise<ParkedConsent> {
   try {
-    const { plaintext } = await compactDecrypt(sealed, parkingKey(browserSecret, serverKey, nonce), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+    const { plaintext } = await compactDecrypt(sealed, parkingKey(browserSecret, serverKey, nonce), {
+      keyManagementAlgorithms: ['dir'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+    });
     return JSON.parse(new TextDecoder().decode(plaintext)) as ParkedConsent;
   } catch (error) {
-    throw new MailerError('CONSENT_BROWSER_MISMATCH', 'This confirmation did not come from the browser that signed in; nothing was saved.', { cause: error });
+    throw new MailerError(
+      'CONSENT_BROWSER_MISMATCH',
+      'This confirmation did not come from the browser that signed in; nothing was saved.',
+      { cause: error },
+    );
   }
 }

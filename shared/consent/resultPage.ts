@@ -9,7 +9,8 @@ import type { ConsentPurposeKind } from './types';
 
 /** What a connected page says comes next, per kind of consent. */
 const NEXT_STEP: Readonly<Record<ConsentPurposeKind, string>> = {
-  sender: 'Next: enter the sender email and alias if needed, then use "Save and test". Until a test send succeeds, messages go out from the default sender.',
+  sender:
+    'Next: enter the sender email and alias if needed, then use "Save and test". Until a test send succeeds, messages go out from the default sender.',
   directory: 'The directory connection is active: its users and groups are read at the next sync (or now, with "Sync now").',
 };
 
@@ -32,8 +33,7 @@ export interface ConsentAnswerInput {
 }
 
 export type ConsentAnswer =
-  | { kind: 'redirect'; location: string }
-  | { kind: 'page'; status: number; html: string; headers: Record<string, string> };
+  { kind: 'redirect'; location: string } | { kind: 'page'; status: number; html: string; headers: Record<string, string> };
 
 function outcome(input: ConsentAnswerInput): 'connected' | 'cancelled' | 'declined' | 'failed' {
   if (input.cancelled) return 'cancelled';
@@ -55,7 +55,12 @@ export function consentAnswer(input: ConsentAnswerInput): ConsentAnswer {
     if (input.error) url.searchParams.set('code', input.error.code);
     return { kind: 'redirect', location: url.toString() };
   }
-  const title = { connected: 'Connected', cancelled: 'Cancelled', declined: 'Consent was declined', failed: 'The connection did not complete' }[result];
+  const title = {
+    connected: 'Connected',
+    cancelled: 'Cancelled',
+    declined: 'Consent was declined',
+    failed: 'The connection did not complete',
+  }[result];
   const details: string[] = [];
   if (result === 'connected') {
     details.push(`The ${input.provider} connection of organization <b>${escapeHtml(input.orgId ?? '')}</b> is saved.`);
@@ -69,6 +74,9 @@ export function consentAnswer(input: ConsentAnswerInput): ConsentAnswer {
     details.push(`<i>${escapeHtml(input.error!.hint)}</i>`);
     details.push(`Code: <code>${escapeHtml(input.error!.code)}</code>`);
   }
-  const page = renderPage(`org-mailer: ${title}`, `<h1>${escapeHtml(title)}</h1>${details.map((d) => `<p>${d}</p>`).join('\n')}<p>You can close this window.</p>`);
+  const page = renderPage(
+    `org-mailer: ${title}`,
+    `<h1>${escapeHtml(title)}</h1>${details.map((d) => `<p>${d}</p>`).join('\n')}<p>You can close this window.</p>`,
+  );
   return { kind: 'page', status: input.error ? input.error.status : 200, html: page.html, headers: page.headers };
 }

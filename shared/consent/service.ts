@@ -17,7 +17,15 @@ import { browserHash, CONFIRM_TTL_SECONDS } from './browser';
 import { openParked, ParkedConsent, sealParked } from './parked';
 import { createPkcePair } from './pkce';
 import { ConsentState, newNonce, signState, STATE_TTL_SECONDS, verifyState } from './state';
-import { purposeKind, type ConsentBinding, type ConsentFlow, type ConsentMode, type ConsentOutcome, type ConsentPurpose, type ConsentPurposeKind } from './types';
+import {
+  purposeKind,
+  type ConsentBinding,
+  type ConsentFlow,
+  type ConsentMode,
+  type ConsentOutcome,
+  type ConsentPurpose,
+  type ConsentPurposeKind,
+} from './types';
 
 export interface ConsentLinkRequest {
   provider: ProviderName;
@@ -66,7 +74,11 @@ export interface ConsentService {
    * Throws STATE_INVALID, CONSENT_BROWSER_MISMATCH, CONSENT_DECLINED, or the flow's provider code;
    * in every case nothing is stored.
    */
-  complete(provider: string, query: URLSearchParams, browserSecret: string | undefined): Promise<FinishedConsent | { state: ConsentState; next: string }>;
+  complete(
+    provider: string,
+    query: URLSearchParams,
+    browserSecret: string | undefined,
+  ): Promise<FinishedConsent | { state: ConsentState; next: string }>;
   /** Holds a finished consent for Confirm; returns the one-time confirmation token. */
   park(finished: FinishedConsent, browserSecret: string): Promise<string>;
   /** Confirm or Cancel: the parked consent, once, for the same browser with the one-time token. */
@@ -87,8 +99,14 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 function refused(refusal: Refusal, step: 'start' | 'callback' | 'confirm'): MailerError {
   if (refusal === 'spent') {
     return step === 'confirm'
-      ? new MailerError('STATE_INVALID', 'This confirmation was already answered or has expired; nothing was saved. Start again from the settings page.')
-      : new MailerError('STATE_INVALID', 'This consent link was already used or has expired; nothing was saved. Start again from the settings page.');
+      ? new MailerError(
+          'STATE_INVALID',
+          'This confirmation was already answered or has expired; nothing was saved. Start again from the settings page.',
+        )
+      : new MailerError(
+          'STATE_INVALID',
+          'This consent link was already used or has expired; nothing was saved. Start again from the settings page.',
+        );
   }
   if (step === 'start') return new MailerError('CONSENT_LINK_CLAIMED', 'This consent link was already opened in another browser.');
   return new MailerError('CONSENT_BROWSER_MISMATCH', 'This consent was started in another browser; nothing was saved.');
@@ -113,9 +131,13 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
   async function flowOf(provider: ProviderName, mode: ConsentMode, purpose: ConsentPurpose | undefined): Promise<ConsentFlow> {
     const flow = await deps.flowFor(provider, mode, purposeKind(purpose));
     if (!flow) {
-      throw new MailerError('VALIDATION_FAILED', `The ${provider} mode ${mode} takes its credentials in the sender configuration, not by consent.`, {
-        fields: { mode: `${mode} has no consent link; save its credentials with PUT` },
-      });
+      throw new MailerError(
+        'VALIDATION_FAILED',
+        `The ${provider} mode ${mode} takes its credentials in the sender configuration, not by consent.`,
+        {
+          fields: { mode: `${mode} has no consent link; save its credentials with PUT` },
+        },
+      );
     }
     return flow;
   }
@@ -140,13 +162,36 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
     const pkce = flow.usesPkce && !binding ? createPkcePair() : undefined;
     const issuedAt = now();
     const expiresAt = new Date(issuedAt + STATE_TTL_SECONDS * 1000).toISOString();
-    const state = await signState({ orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl, ...(purpose ? { purpose } : {}) }, config.stateSigningKey, issuedAt);
+    const state = await signState(
+      { orgId, provider: request.provider, mode: request.mode, nonce, returnUrl: request.returnUrl, ...(purpose ? { purpose } : {}) },
+      config.stateSigningKey,
+      issuedAt,
+    );
     const authorizeUrl = flow.authorizationUrl(
-      { state, nonce, binding, codeChallenge: pkce?.challenge, redirectUri: redirectUri(config, request.provider), loginHint: request.loginHint, aliasCheck: request.aliasCheck },
+      {
+        state,
+        nonce,
+        binding,
+        codeChallenge: pkce?.challenge,
+        redirectUri: redirectUri(config, request.provider),
+        loginHint: request.loginHint,
+        aliasCheck: request.aliasCheck,
+      },
       deps.context,
     );
     // The verifier stays here, server-side; only its challenge goes to the provider.
-    await deps.states.begin({ orgId, nonce, provider: request.provider, mode: request.mode, codeVerifier: pkce?.verifier, returnUrl: request.returnUrl, expiresAt, binding, authorizeUrl, ...carried });
+    await deps.states.begin({
+      orgId,
+      nonce,
+      provider: request.provider,
+      mode: request.mode,
+      codeVerifier: pkce?.verifier,
+      returnUrl: request.returnUrl,
+      expiresAt,
+      binding,
+      authorizeUrl,
+      ...carried,
+    });
     return { state, authorizeUrl, expiresAt };
   }
 
@@ -188,19 +233,34 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
 
     async complete(provider, query, browserSecret) {
       const state = await verified(query.get('state'));
-      if (state.provider !== provider) throw new MailerError('STATE_INVALID', 'The consent answer arrived at the callback of another provider; nothing was saved.');
+      if (state.provider !== provider)
+        throw new MailerError('STATE_INVALID', 'The consent answer arrived at the callback of another provider; nothing was saved.');
       if (!browserSecret) throw refused('other-browser', 'callback');
       const pending = await deps.states.consume(state.orgId, state.nonce, browserHash(browserSecret), now());
       if (typeof pending === 'string') throw refused(pending, 'callback');
       const flow = await flowOf(state.provider, state.mode, state.purpose);
       const outcome = await flow.complete(
-        { query, codeVerifier: pending.codeVerifier, redirectUri: redirectUri(config, provider), orgId: state.orgId, nonce: state.nonce, binding: pending.binding },
+        {
+          query,
+          codeVerifier: pending.codeVerifier,
+          redirectUri: redirectUri(config, provider),
+          orgId: state.orgId,
+          nonce: state.nonce,
+          binding: pending.binding,
+        },
         deps.context,
       );
       if ('continueWith' in outcome) {
         // The proof goes into the NEXT state's server-side row; the browser only carries the new state.
         const carried = { orgName: pending.orgName, browserHash: pending.browserHash };
-        const next = await issue(flow, state.orgId, { provider: state.provider, mode: state.mode, returnUrl: pending.returnUrl }, carried, outcome.continueWith, state.purpose);
+        const next = await issue(
+          flow,
+          state.orgId,
+          { provider: state.provider, mode: state.mode, returnUrl: pending.returnUrl },
+          carried,
+          outcome.continueWith,
+          state.purpose,
+        );
         return { state, next: next.authorizeUrl };
       }
       return { state, outcome, ...(pending.orgName ? { orgName: pending.orgName } : {}) };
@@ -216,7 +276,12 @@ export function createConsentService(deps: ConsentServiceDeps): ConsentService {
 
     async takeParked(orgId, nonce, token, browserSecret) {
       if (!browserSecret) throw refused('other-browser', 'confirm');
-      const taken = await deps.states.takeParked(orgId, nonce, { browserHash: browserHash(browserSecret), confirmHash: tokenHash(token) }, now());
+      const taken = await deps.states.takeParked(
+        orgId,
+        nonce,
+        { browserHash: browserHash(browserSecret), confirmHash: tokenHash(token) },
+        now(),
+      );
       if (typeof taken === 'string') throw refused(taken, 'confirm');
       const parked = await openParked(taken.sealed, browserSecret, config.stateSigningKey, nonce);
       return { ...parked, ...(taken.orgName ? { orgName: taken.orgName } : {}) };

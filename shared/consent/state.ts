@@ -48,7 +48,13 @@ export function newNonce(): string {
 
 export async function signState(state: ConsentState, signingKey: string, now: number = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({ org: state.orgId, prv: state.provider, mode: state.mode, ...(state.returnUrl ? { ret: state.returnUrl } : {}), ...purposeClaims(state.purpose) })
+  return new SignJWT({
+    org: state.orgId,
+    prv: state.provider,
+    mode: state.mode,
+    ...(state.returnUrl ? { ret: state.returnUrl } : {}),
+    ...purposeClaims(state.purpose),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -77,6 +83,8 @@ export async function verifyState(token: string, signingKey: string, now: number
       ...purposeOf(payload),
     };
   } catch (error) {
-    throw new MailerError('STATE_INVALID', 'The consent answer carries an invalid, expired or tampered state; nothing was saved.', { cause: error });
+    throw new MailerError('STATE_INVALID', 'The consent answer carries an invalid, expired or tampered state; nothing was saved.', {
+      cause: error,
+    });
   }
 }

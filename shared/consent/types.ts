@@ -78,7 +78,9 @@ export interface ConsentContinuation {
 }
 
 /** A flow that always finishes in one step (e.g. Google). */
-export type SingleStepConsentFlow = Omit<ConsentFlow, 'complete'> & { complete(request: CallbackRequest, context?: ProviderContext): Promise<ConsentOutcome> };
+export type SingleStepConsentFlow = Omit<ConsentFlow, 'complete'> & {
+  complete(request: CallbackRequest, context?: ProviderContext): Promise<ConsentOutcome>;
+};
 
 export interface ConsentFlow {
   provider: ProviderName;

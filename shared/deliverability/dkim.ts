@@ -29,17 +29,29 @@ export async function checkDkim(domain: string, profile: ProviderDnsProfile, loo
     const targets = await Promise.all(names.map((name) => lookup.cname(name)));
     const missing = names.filter((_, i) => !targets[i]);
     if (!missing.length) {
-      return { present: true, check: { name: 'dkim', ok: true, level: 'warning', message: `${names.join(' and ')} point at the ${profile.label} DKIM keys.` } };
+      return {
+        present: true,
+        check: { name: 'dkim', ok: true, level: 'warning', message: `${names.join(' and ')} point at the ${profile.label} DKIM keys.` },
+      };
     }
     const label = domain.replace(/\./g, '-');
-    const records = profile.dkim.selectors.map((s) => `CNAME ${s}._domainkey.${domain} -> ${s}-${label}._domainkey.<your tenant>.onmicrosoft.com`);
+    const records = profile.dkim.selectors.map(
+      (s) => `CNAME ${s}._domainkey.${domain} -> ${s}-${label}._domainkey.<your tenant>.onmicrosoft.com`,
+    );
     return {
       present: false,
-      check: warningCheck('dkim', new MailerError('DOMAIN_DKIM_MISSING', `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing, so ${profile.label} cannot sign with ${domain}.`, {
-        hint:
-          `Add the two CNAME records ${records.join(' and ')}; copy the exact targets from the Microsoft Defender portal ` +
-          `(Email authentication settings > DKIM > ${domain}) or from Get-DkimSigningConfig -Identity ${domain} | Format-List Selector1CNAME, Selector2CNAME, then enable DKIM signing for ${domain}.`,
-      })),
+      check: warningCheck(
+        'dkim',
+        new MailerError(
+          'DOMAIN_DKIM_MISSING',
+          `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing, so ${profile.label} cannot sign with ${domain}.`,
+          {
+            hint:
+              `Add the two CNAME records ${records.join(' and ')}; copy the exact targets from the Microsoft Defender portal ` +
+              `(Email authentication settings > DKIM > ${domain}) or from Get-DkimSigningConfig -Identity ${domain} | Format-List Selector1CNAME, Selector2CNAME, then enable DKIM signing for ${domain}.`,
+          },
+        ),
+      ),
     };
   }
   const chosen = (selector || profile.dkim.defaultSelector).toLowerCase();
@@ -49,10 +61,13 @@ export async function checkDkim(domain: string, profile: ProviderDnsProfile, loo
   }
   return {
     present: false,
-    check: warningCheck('dkim', new MailerError('DOMAIN_DKIM_MISSING', `${name} publishes no DKIM key, so ${profile.label} does not sign with ${domain}.`, {
-      hint:
-        `In the Google Admin console, Apps > Google Workspace > Gmail > Authenticate email, generate a key for ${domain}, add it as the TXT record ` +
-        `${name} = "v=DKIM1; k=rsa; p=<the key shown there>", then click Start authentication.`,
-    })),
+    check: warningCheck(
+      'dkim',
+      new MailerError('DOMAIN_DKIM_MISSING', `${name} publishes no DKIM key, so ${profile.label} does not sign with ${domain}.`, {
+        hint:
+          `In the Google Admin console, Apps > Google Workspace > Gmail > Authenticate email, generate a key for ${domain}, add it as the TXT record ` +
+          `${name} = "v=DKIM1; k=rsa; p=<the key shown there>", then click Start authentication.`,
+      }),
+    ),
   };
 }

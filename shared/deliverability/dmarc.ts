@@ -36,25 +36,47 @@ export async function checkDmarc(domain: string, lookup: DnsLookup, aligned: { s
     records = dmarcRecords(await lookup.txt(where));
   }
   if (!records.length) {
-    return warningCheck('dmarc', new MailerError('DOMAIN_DMARC_MISSING', `${domain} publishes no DMARC record (_dmarc.${domain}).`, {
-      hint: `Add this TXT record at the DNS host of ${domain}: name _dmarc.${domain}, value "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}" (start with p=none and read the reports, then move to p=quarantine).`,
-    }));
+    return warningCheck(
+      'dmarc',
+      new MailerError('DOMAIN_DMARC_MISSING', `${domain} publishes no DMARC record (_dmarc.${domain}).`, {
+        hint: `Add this TXT record at the DNS host of ${domain}: name _dmarc.${domain}, value "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}" (start with p=none and read the reports, then move to p=quarantine).`,
+      }),
+    );
   }
   const policy = records.length === 1 ? tags(records[0]).get('p')?.toLowerCase() : undefined;
   if (!policy || !POLICIES.has(policy)) {
     const why = records.length > 1 ? `${where} has ${records.length} DMARC records` : `the record at ${where} has no valid p= policy`;
-    return warningCheck('dmarc', new MailerError('DOMAIN_DMARC_INVALID', `The DMARC record of ${domain} is ignored by receivers: ${why}.`, {
-      hint: `Keep one TXT record at ${where}, e.g. "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}".`,
-    }));
+    return warningCheck(
+      'dmarc',
+      new MailerError('DOMAIN_DMARC_INVALID', `The DMARC record of ${domain} is ignored by receivers: ${why}.`, {
+        hint: `Keep one TXT record at ${where}, e.g. "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}".`,
+      }),
+    );
   }
   if (aligned.spf === false && aligned.dkim === false) {
-    return warningCheck('dmarc', new MailerError('DOMAIN_DMARC_NOT_ALIGNED',
-      `${where} sets p=${policy}, but neither SPF nor DKIM passes for this mail provider, so DMARC fails for mail from ${domain}${policy === 'none' ? '' : ` and receivers ${policy} it`}.`));
+    return warningCheck(
+      'dmarc',
+      new MailerError(
+        'DOMAIN_DMARC_NOT_ALIGNED',
+        `${where} sets p=${policy}, but neither SPF nor DKIM passes for this mail provider, so DMARC fails for mail from ${domain}${policy === 'none' ? '' : ` and receivers ${policy} it`}.`,
+      ),
+    );
   }
   if (aligned.spf === undefined && aligned.dkim === undefined) {
-    return { name: 'dmarc', ok: false, skipped: true, level: 'warning', message: `${where} sets p=${policy}; whether SPF or DKIM aligns could not be checked.` };
+    return {
+      name: 'dmarc',
+      ok: false,
+      skipped: true,
+      level: 'warning',
+      message: `${where} sets p=${policy}; whether SPF or DKIM aligns could not be checked.`,
+    };
   }
   const through = [aligned.spf ? 'SPF' : '', aligned.dkim ? 'DKIM' : ''].filter(Boolean).join(' and ');
   const note = policy === 'none' ? ' (p=none only monitors: receivers still deliver mail that fails)' : '';
-  return { name: 'dmarc', ok: true, level: 'warning', message: `${where} sets p=${policy}${note}; DMARC can pass through ${through || 'SPF or DKIM'} aligned with ${domain}.` };
+  return {
+    name: 'dmarc',
+    ok: true,
+    level: 'warning',
+    message: `${where} sets p=${policy}${note}; DMARC can pass through ${through || 'SPF or DKIM'} aligned with ${domain}.`,
+  };
 }

@@ -18,7 +18,10 @@ const TRIES = 2;
 const ABSENT = new Set(['ENODATA', 'ENOTFOUND']);
 
 export class DnsUnavailableError extends Error {
-  constructor(readonly host: string, readonly reason: string) {
+  constructor(
+    readonly host: string,
+    readonly reason: string,
+  ) {
     super(`the DNS lookup of ${host} failed (${reason})`);
     this.name = 'DnsUnavailableError';
   }

@@ -26,7 +26,12 @@ export interface DomainCheckOptions {
   lookup?: DnsLookup;
 }
 
-async function guarded<T>(name: string, what: string, work: () => Promise<T>, toCheck: (value: T) => VerifyCheck): Promise<{ check: VerifyCheck; value?: T }> {
+async function guarded<T>(
+  name: string,
+  what: string,
+  work: () => Promise<T>,
+  toCheck: (value: T) => VerifyCheck,
+): Promise<{ check: VerifyCheck; value?: T }> {
   try {
     const value = await work();
     return { check: toCheck(value), value };
@@ -46,11 +51,25 @@ export async function checkSenderDomain(sender: DomainCheckSender, options: Doma
   timer.unref();
   try {
     const [spf, dkim] = await Promise.all([
-      guarded('spf', `the SPF record of ${domain}`, () => checkSpf(domain, profile, lookup), (r) => r.check),
-      guarded('dkim', `the DKIM record of ${domain}`, () => checkDkim(domain, profile, lookup, sender.dkimSelector), (r) => r.check),
+      guarded(
+        'spf',
+        `the SPF record of ${domain}`,
+        () => checkSpf(domain, profile, lookup),
+        (r) => r.check,
+      ),
+      guarded(
+        'dkim',
+        `the DKIM record of ${domain}`,
+        () => checkDkim(domain, profile, lookup, sender.dkimSelector),
+        (r) => r.check,
+      ),
     ]);
-    const dmarc = await guarded('dmarc', `the DMARC record of ${domain}`, () =>
-      checkDmarc(domain, lookup, { spf: spf.value?.authorised, dkim: dkim.value?.present }), (c) => c);
+    const dmarc = await guarded(
+      'dmarc',
+      `the DMARC record of ${domain}`,
+      () => checkDmarc(domain, lookup, { spf: spf.value?.authorised, dkim: dkim.value?.present }),
+      (c) => c,
+    );
     return [spf.check, dkim.check, dmarc.check];
   } finally {
     clearTimeout(timer);

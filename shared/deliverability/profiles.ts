@@ -20,6 +20,11 @@ export interface ProviderDnsProfile {
 }
 
 export const DNS_PROFILES: Readonly<Record<ProviderName, ProviderDnsProfile>> = {
-  microsoft: { label: 'Microsoft 365', spfInclude: 'spf.protection.outlook.com', spfAll: '-all', dkim: { kind: 'cname', selectors: ['selector1', 'selector2'] } },
+  microsoft: {
+    label: 'Microsoft 365',
+    spfInclude: 'spf.protection.outlook.com',
+    spfAll: '-all',
+    dkim: { kind: 'cname', selectors: ['selector1', 'selector2'] },
+  },
   google: { label: 'Google Workspace', spfInclude: '_spf.google.com', spfAll: '~all', dkim: { kind: 'txt', defaultSelector: 'google' } },
 };

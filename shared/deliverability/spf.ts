@@ -69,17 +69,27 @@ export async function checkSpf(domain: string, profile: ProviderDnsProfile, look
     const add = `v=spf1 include:${include} ${profile.spfAll}`;
     return {
       authorised: false,
-      check: warningCheck('spf', new MailerError('DOMAIN_SPF_MISSING', `${domain} has no SPF record, so ${profile.label} is not authorised to send for it.`, {
-        hint: `Add this TXT record at the DNS host of ${domain} (name "@" or ${domain}): "${add}".`,
-      })),
+      check: warningCheck(
+        'spf',
+        new MailerError('DOMAIN_SPF_MISSING', `${domain} has no SPF record, so ${profile.label} is not authorised to send for it.`, {
+          hint: `Add this TXT record at the DNS host of ${domain} (name "@" or ${domain}): "${add}".`,
+        }),
+      ),
     };
   }
   if (records.length > 1) {
     return {
       authorised: false,
-      check: warningCheck('spf', new MailerError('DOMAIN_SPF_INVALID', `${domain} has ${records.length} SPF records; receivers treat that as an error and SPF fails.`, {
-        hint: `Merge them into one TXT record for ${domain} that starts with "v=spf1 include:${include}" and keeps the other senders' terms, then delete the others.`,
-      })),
+      check: warningCheck(
+        'spf',
+        new MailerError(
+          'DOMAIN_SPF_INVALID',
+          `${domain} has ${records.length} SPF records; receivers treat that as an error and SPF fails.`,
+          {
+            hint: `Merge them into one TXT record for ${domain} that starts with "v=spf1 include:${include}" and keeps the other senders' terms, then delete the others.`,
+          },
+        ),
+      ),
     };
   }
   const state: Walk = { lookups: 0, found: false, visited: new Set([domain.toLowerCase()]) };
@@ -88,21 +98,36 @@ export async function checkSpf(domain: string, profile: ProviderDnsProfile, look
     const why = state.broken ?? `evaluating it needs more than ${SPF_LOOKUP_LIMIT} DNS lookups (RFC 7208 limit)`;
     return {
       authorised: false,
-      check: warningCheck('spf', new MailerError('DOMAIN_SPF_INVALID', `The SPF record of ${domain} is broken: ${why}.`, {
-        hint: `Edit the TXT record "${records[0]}" of ${domain}: remove includes of services you no longer use (or replace them with their ip4:/ip6: ranges) so that at most ${SPF_LOOKUP_LIMIT} lookups remain, keeping include:${include}.`,
-      })),
+      check: warningCheck(
+        'spf',
+        new MailerError('DOMAIN_SPF_INVALID', `The SPF record of ${domain} is broken: ${why}.`, {
+          hint: `Edit the TXT record "${records[0]}" of ${domain}: remove includes of services you no longer use (or replace them with their ip4:/ip6: ranges) so that at most ${SPF_LOOKUP_LIMIT} lookups remain, keeping include:${include}.`,
+        }),
+      ),
     };
   }
   if (!state.found) {
     return {
       authorised: false,
-      check: warningCheck('spf', new MailerError('DOMAIN_SPF_PROVIDER_MISSING', `The SPF record of ${domain} does not authorise ${profile.label} (no include:${include}).`, {
-        hint: `Replace the TXT record "${records[0]}" of ${domain} with "${withInclude(records[0], include)}" (one record only).`,
-      })),
+      check: warningCheck(
+        'spf',
+        new MailerError(
+          'DOMAIN_SPF_PROVIDER_MISSING',
+          `The SPF record of ${domain} does not authorise ${profile.label} (no include:${include}).`,
+          {
+            hint: `Replace the TXT record "${records[0]}" of ${domain} with "${withInclude(records[0], include)}" (one record only).`,
+          },
+        ),
+      ),
     };
   }
   return {
     authorised: true,
-    check: { name: 'spf', ok: true, level: 'warning', message: `The SPF record of ${domain} authorises ${profile.label} (include:${include}; ${state.lookups} of ${SPF_LOOKUP_LIMIT} lookups).` },
+    check: {
+      name: 'spf',
+      ok: true,
+      level: 'warning',
+      message: `The SPF record of ${domain} authorises ${profile.label} (include:${include}; ${state.lookups} of ${SPF_LOOKUP_LIMIT} lookups).`,
+    },
   };
 }

@@ -23,7 +23,12 @@ export interface DeliveryStore extends Pick<DeliveryRows, 'get' | 'create' | 're
 
 /** `clock` is the time of a write made without its own `now`. */
 export function deliveriesOver(rows: DeliveryRows, clock: () => number = Date.now): DeliveryStore {
-  async function transition(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges = {}, options: TransitionOptions = {}): Promise<DeliveryRecord> {
+  async function transition(
+    current: DeliveryRecord,
+    to: DeliveryStatus,
+    changes: DeliveryChanges = {},
+    options: TransitionOptions = {},
+  ): Promise<DeliveryRecord> {
     const next = nextRow(current, to, changes, { ...options, now: options.now ?? clock() });
     const written = await rows.replaceIfMatch(current, next);
     if ('refused' in written) throw new DeliveryTransitionError(written.refused, current.status, to, current);

@@ -98,7 +98,10 @@ export function createEnqueuer(deps: EnqueueDeps) {
     } catch (error) {
       // No sender can ever take it: say so now rather than failing it in the worker.
       if (isMailerError(error) && error.code === 'SENDER_NOT_FOUND') {
-        throw new MailerError('INVALID_MESSAGE', error.message, { fields: { orgId: 'has no active sender and there is no default sender' }, hint: error.hint });
+        throw new MailerError('INVALID_MESSAGE', error.message, {
+          fields: { orgId: 'has no active sender and there is no default sender' },
+          hint: error.hint,
+        });
       }
       // Anything else (a broken sender without fallback, an outage) is the worker's to record.
       return undefined;
@@ -115,7 +118,10 @@ export function createEnqueuer(deps: EnqueueDeps) {
     const { body } = await toQueueMessage(message, deps.payloads);
     if (slot) body.slot = slot;
     body.row = {
-      etag: record.etag, at: record.createdAt, ...(record.parent ? { parent: record.parent } : {}), ...(record.member ? { member: record.member } : {}),
+      etag: record.etag,
+      at: record.createdAt,
+      ...(record.parent ? { parent: record.parent } : {}),
+      ...(record.member ? { member: record.member } : {}),
     } satisfies RowSnapshot;
     const delayMs = slot ? delayUntil(slot.at, now()) : 0;
     // Due at once (its mailbox has no backlog): the express lane, so it never queues behind other
@@ -128,14 +134,24 @@ export function createEnqueuer(deps: EnqueueDeps) {
     async enqueue(orgId: string, body: unknown, copyOf?: CopyOf): Promise<EnqueueResult> {
       const message = parseMessageInput(orgId, body);
       if (groupRefsOf(message).length > 0) {
-        if (!deps.checkGroups) throw new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.');
+        if (!deps.checkGroups)
+          throw new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.');
         await deps.checkGroups(message);
       }
       const slot = await reserveSlot(orgId, { category: message.category, workspace: message.workspace });
       const recipients = message.to.length + message.cc.length + message.bcc.length;
       const hash = contentHash(message);
       // The row first: its insert is the duplicate check, and the queue message then carries its ETag.
-      const { created, record } = await deps.deliveries.create({ orgId, id: message.id, category: message.category, workspace: message.workspace, recipients, contentHash: hash, ...copyOf, now: now() });
+      const { created, record } = await deps.deliveries.create({
+        orgId,
+        id: message.id,
+        category: message.category,
+        workspace: message.workspace,
+        recipients,
+        contentHash: hash,
+        ...copyOf,
+        now: now(),
+      });
       // Same id, other content: refused. A row without a hash (created by the worker for a
       // typed-client message not claimed yet) cannot be compared: a plain duplicate.
       if (!created && record.contentHash !== undefined && record.contentHash !== hash) {

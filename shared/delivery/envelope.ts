@@ -51,10 +51,24 @@ const envelopeSchema = z.looseObject({
   payloadRef: z.string().min(1).max(1024).optional(),
   slot: z.strictObject({ mailbox: z.string().min(1).max(512), at: z.number().int().nonnegative() }).optional(),
   accepted: z
-    .strictObject({ attempt: z.number().int().positive(), owner: z.string().min(1).max(64), at: z.string().max(40), providerMessageId: z.string().max(1024).optional() })
+    .strictObject({
+      attempt: z.number().int().positive(),
+      owner: z.string().min(1).max(64),
+      at: z.string().max(40),
+      providerMessageId: z.string().max(1024).optional(),
+    })
     .optional(),
-  row: z.strictObject({ etag: z.string().min(1).max(256), at: z.string().max(40), parent: z.string().max(256).optional(), member: z.string().max(256).optional() }).optional(),
-  redrive: z.strictObject({ count: z.number().int().positive(), since: z.number().int().nonnegative(), reason: z.string().max(1000) }).optional(),
+  row: z
+    .strictObject({
+      etag: z.string().min(1).max(256),
+      at: z.string().max(40),
+      parent: z.string().max(256).optional(),
+      member: z.string().max(256).optional(),
+    })
+    .optional(),
+  redrive: z
+    .strictObject({ count: z.number().int().positive(), since: z.number().int().nonnegative(), reason: z.string().max(1000) })
+    .optional(),
 });
 
 /** How often, since when and why the poison handler re-drove this message. */
@@ -111,7 +125,19 @@ export function readEnvelope(entry: unknown): ReadEnvelope {
     return { ok: false, raw: entryText(entry), reason: `no readable ${problem?.path.join('.') || 'envelope'} (v, id, orgId)` };
   }
   const { payloadRef, slot, accepted, redrive, row, ...content } = parsed.data;
-  return { ok: true, envelope: { id: parsed.data.id, orgId: parsed.data.orgId, payloadRef, slot, redrive, ...(accepted ? { accepted } : {}), ...(row ? { row } : {}), content } };
+  return {
+    ok: true,
+    envelope: {
+      id: parsed.data.id,
+      orgId: parsed.data.orgId,
+      payloadRef,
+      slot,
+      redrive,
+      ...(accepted ? { accepted } : {}),
+      ...(row ? { row } : {}),
+      content,
+    },
+  };
 }
 
 /** The queue message for a message already claim-checked, or an inline one; `slot` optional; `redrive` kept. */

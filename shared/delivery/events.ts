@@ -70,7 +70,10 @@ const MESSAGE_TYPES: Record<MessageStatus, EventType> = {
 
 /** The event of a delivery row's new status; undefined for internal states (`sending`). */
 export function messageEventOf(
-  record: Pick<DeliveryRecord, 'orgId' | 'id' | 'attempts' | 'updatedAt' | 'category' | 'via' | 'code' | 'nextAttemptAt' | 'parent' | 'group'> & { status: string },
+  record: Pick<
+    DeliveryRecord,
+    'orgId' | 'id' | 'attempts' | 'updatedAt' | 'category' | 'via' | 'code' | 'nextAttemptAt' | 'parent' | 'group'
+  > & { status: string },
 ): PlatformEvent | undefined {
   const status = record.status as MessageStatus;
   const type = Object.prototype.hasOwnProperty.call(MESSAGE_TYPES, status) ? MESSAGE_TYPES[status] : undefined;
@@ -87,17 +90,32 @@ export function messageEventOf(
     ...(record.parent ? { parentId: record.parent } : {}),
     ...(record.group ? { group: groupSummary(record.group) } : {}),
   };
-  return { id: stableEventId(record.orgId, record.id, status, record.attempts, record.updatedAt), type, timestamp: record.updatedAt, orgId: record.orgId, data };
+  return {
+    id: stableEventId(record.orgId, record.id, status, record.attempts, record.updatedAt),
+    type,
+    timestamp: record.updatedAt,
+    orgId: record.orgId,
+    data,
+  };
 }
 
 /** A group message's expansion and outcomes in counts (never member ids or addresses). */
-export function groupSummary(group: GroupSend): { expandedCount: number; sent: number; failed: number; uncertain: number; pending: number } {
+export function groupSummary(group: GroupSend): {
+  expandedCount: number;
+  sent: number;
+  failed: number;
+  uncertain: number;
+  pending: number;
+} {
   const { sent, failed, uncertain, pending } = group.outcomes;
   return { expandedCount: group.expandedCount, sent, failed, uncertain, pending };
 }
 
 /** Wraps the delivery pipeline's publisher so every transition is also a platform event. */
-export function alsoAsPlatformEvents<R extends Parameters<typeof messageEventOf>[0]>(publish: (record: R) => Promise<void>, sink: PlatformEventSink) {
+export function alsoAsPlatformEvents<R extends Parameters<typeof messageEventOf>[0]>(
+  publish: (record: R) => Promise<void>,
+  sink: PlatformEventSink,
+) {
   return async (record: R): Promise<void> => {
     await publish(record);
     const event = messageEventOf(record);

@@ -9,8 +9,12 @@ import type { Message } from './schema';
 import type { Outcome, WorkerLog } from './workerTypes';
 
 export const newDelivery = (message: Message, hash: string): NewDelivery => ({
-  orgId: message.orgId, id: message.id, category: message.category, workspace: message.workspace,
-  recipients: message.to.length + message.cc.length + message.bcc.length, contentHash: hash,
+  orgId: message.orgId,
+  id: message.id,
+  category: message.category,
+  workspace: message.workspace,
+  recipients: message.to.length + message.cc.length + message.bcc.length,
+  contentHash: hash,
 });
 
 /**
@@ -25,9 +29,14 @@ export function guessRow(envelope: Envelope, message: Message, hash: string, now
 }
 
 export function finish(outcome: Outcome, where: string, log: WorkerLog): Outcome {
-  if (outcome === 'conflict') log.warn(`outbox: ${where}: IDEMPOTENCY_CONFLICT: a copy with other content than the first one seen under this id was dropped, not sent`);
-  else if (outcome === 'uncertain') log.warn(`outbox: ${where}: DELIVERY_UNCERTAIN: an attempt ended without a recorded answer; not sent again`);
-  else if (outcome === 'unrecorded') log.warn(`outbox: ${where}: accepted by the provider, not recorded yet (Storage); a follow-up records it`);
+  if (outcome === 'conflict')
+    log.warn(
+      `outbox: ${where}: IDEMPOTENCY_CONFLICT: a copy with other content than the first one seen under this id was dropped, not sent`,
+    );
+  else if (outcome === 'uncertain')
+    log.warn(`outbox: ${where}: DELIVERY_UNCERTAIN: an attempt ended without a recorded answer; not sent again`);
+  else if (outcome === 'unrecorded')
+    log.warn(`outbox: ${where}: accepted by the provider, not recorded yet (Storage); a follow-up records it`);
   else log.info(`outbox: ${where} ${outcome}`);
   return outcome;
 }

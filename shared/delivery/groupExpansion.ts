@@ -39,7 +39,11 @@ const displayName = (name: string): string | undefined => name.replace(CONTROL_C
  * DIRECTORY_GROUP_NOT_FOUND for a group the copy does not hold, DIRECTORY_GROUP_TOO_LARGE past `limit` (the reader stops a group past it; the distinct
  * total is held to it too), and lets the reader's transient errors (Storage) through.
  */
-export async function expandRecipients(message: Pick<Message, 'orgId' | 'to' | 'cc' | 'bcc'>, reader: DirectoryReader, limit: number): Promise<Expansion> {
+export async function expandRecipients(
+  message: Pick<Message, 'orgId' | 'to' | 'cc' | 'bcc'>,
+  reader: DirectoryReader,
+  limit: number,
+): Promise<Expansion> {
   const entries = [...message.to, ...message.cc, ...message.bcc];
   const seen = new Set<string>();
   const recipients: FinalRecipient[] = [];
@@ -49,7 +53,8 @@ export async function expandRecipients(message: Pick<Message, 'orgId' | 'to' | '
     seen.add(key);
     recipients.push(recipient);
   };
-  for (const entry of entries) if (!isGroupRef(entry)) add({ address: (entry as AddressEntry).address, name: (entry as AddressEntry).name });
+  for (const entry of entries)
+    if (!isGroupRef(entry)) add({ address: (entry as AddressEntry).address, name: (entry as AddressEntry).name });
 
   const groups: ResolvedGroup[] = [];
   const disabled = new Set<string>();
@@ -57,7 +62,10 @@ export async function expandRecipients(message: Pick<Message, 'orgId' | 'to' | '
   for (const entry of distinctGroupRefs(message)) {
     const found = await reader.findGroup(message.orgId, entry.group, entry.connection);
     if (!found) {
-      throw new MailerError('DIRECTORY_GROUP_NOT_FOUND', `The group "${entry.group.slice(0, 100)}" is not in the organization's synced directory${entry.connection ? ` (connection ${entry.connection})` : ''}.`);
+      throw new MailerError(
+        'DIRECTORY_GROUP_NOT_FOUND',
+        `The group "${entry.group.slice(0, 100)}" is not in the organization's synced directory${entry.connection ? ` (connection ${entry.connection})` : ''}.`,
+      );
     }
     // The same group named by id and by mail: expanded once.
     if (groups.some((g) => g.connection === found.connectionId && g.groupId === found.group.id)) continue;
@@ -74,12 +82,20 @@ export async function expandRecipients(message: Pick<Message, 'orgId' | 'to' | '
   return {
     groups,
     recipients,
-    skipped: { disabled: disabled.size, noMail: noMail.size, disabledIds: [...disabled].slice(0, MAX_SKIPPED_IDS), noMailIds: [...noMail].slice(0, MAX_SKIPPED_IDS) },
+    skipped: {
+      disabled: disabled.size,
+      noMail: noMail.size,
+      disabledIds: [...disabled].slice(0, MAX_SKIPPED_IDS),
+      noMailIds: [...noMail].slice(0, MAX_SKIPPED_IDS),
+    },
   };
 }
 
 function tooLarge(name: string, count: number, limit: number): MailerError {
-  return new MailerError('DIRECTORY_GROUP_TOO_LARGE', `The message would reach ${count} members of ${name.slice(0, 200)}; the limit is ${limit} (DIRECTORY_GROUP_MAX_RECIPIENTS).`);
+  return new MailerError(
+    'DIRECTORY_GROUP_TOO_LARGE',
+    `The message would reach ${count} members of ${name.slice(0, 200)}; the limit is ${limit} (DIRECTORY_GROUP_MAX_RECIPIENTS).`,
+  );
 }
 
 /**

@@ -56,13 +56,19 @@ export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtE
   const iso = (ms: number) => new Date(ms).toISOString();
 
   async function later(envelope: Envelope, atMs: number): Promise<void> {
-    await deps.outbox.send(buildEnvelope(envelope), { visibilityDelaySeconds: Math.max(1, Math.ceil((atMs - now()) / 1000)), timeToLiveSeconds: -1 });
+    await deps.outbox.send(buildEnvelope(envelope), {
+      visibilityDelaySeconds: Math.max(1, Math.ceil((atMs - now()) / 1000)),
+      timeToLiveSeconds: -1,
+    });
   }
 
   async function expand(message: Message): Promise<Expansion> {
     const expansion = await expandRecipients(message, deps.reader, deps.limit);
     if (expansion.recipients.length === 0) {
-      throw new MailerError('DIRECTORY_GROUP_EMPTY', `No one is left to send to: ${expansion.skipped.disabled} disabled and ${expansion.skipped.noMail} without mail.`);
+      throw new MailerError(
+        'DIRECTORY_GROUP_EMPTY',
+        `No one is left to send to: ${expansion.skipped.disabled} disabled and ${expansion.skipped.noMail} without mail.`,
+      );
     }
     return expansion;
   }
@@ -77,13 +83,23 @@ export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtE
       Array.from({ length: Math.min(COPY_PARALLELISM, todo.length) }, async () => {
         for (let r = todo.shift(); r; r = todo.shift()) {
           const to = [{ address: r.address, ...(r.name ? { name: r.name } : {}) }];
-          await deps.enqueue(orgId, { ...content, id: childId(id, r.address), to, cc: [], bcc: [] }, { parent: id, ...(r.member ? { member: r.member } : {}) });
+          await deps.enqueue(
+            orgId,
+            { ...content, id: childId(id, r.address), to, cc: [], bcc: [] },
+            { parent: id, ...(r.member ? { member: r.member } : {}) },
+          );
         }
       }),
     );
   }
 
-  async function firstClaim(envelope: Envelope, current: DeliveryRecord, message: Message, hash: string, steps: WorkerSteps): Promise<Outcome | 'race'> {
+  async function firstClaim(
+    envelope: Envelope,
+    current: DeliveryRecord,
+    message: Message,
+    hash: string,
+    steps: WorkerSteps,
+  ): Promise<Outcome | 'race'> {
     const owner = randomUUID();
     let claimed: DeliveryRecord;
     try {
@@ -99,12 +115,17 @@ export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtE
       await makeCopies(message, expansion);
     } catch (error) {
       if (!isMailerError(error)) throw error; // a bug: the host re-delivers; the lease then lets a copy take over
-      if (!error.retryable || shouldGiveUp(deps.policy, claimed.attempts, Date.parse(claimed.createdAt), now())) return steps.fail(claimed, error, envelope, owner);
+      if (!error.retryable || shouldGiveUp(deps.policy, claimed.attempts, Date.parse(claimed.createdAt), now()))
+        return steps.fail(claimed, error, envelope, owner);
       return steps.retry(claimed, error, envelope, retryDelayMs(deps.policy, claimed.attempts, error.retryAfterSeconds), {}, owner);
     }
     const { groups, recipients, skipped } = expansion;
     const group: GroupSend = {
-      groups, expandedCount: recipients.length, skipped, expandedAt: iso(now()), checks: 0,
+      groups,
+      expandedCount: recipients.length,
+      skipped,
+      expandedAt: iso(now()),
+      checks: 0,
       outcomes: { sent: 0, failed: 0, uncertain: 0, pending: recipients.length, reasons: {} },
     };
     const checkAt = now() + nextCheckDelayMs(0);
@@ -128,13 +149,21 @@ export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtE
       if (outcomes.pending > 0) {
         // Progress only: written without an event (the copies have their own).
         const checkAt = now() + nextCheckDelayMs(next.checks);
-        await deps.deliveries.transition(current, 'sending', { group: next, leaseOwner: randomUUID(), leaseUntil: iso(checkAt) }, { now: now() });
+        await deps.deliveries.transition(
+          current,
+          'sending',
+          { group: next, leaseOwner: randomUUID(), leaseUntil: iso(checkAt) },
+          { now: now() },
+        );
         await later(envelope, checkAt);
         return 'deferred';
       }
       const final = finalOf(outcomes);
       const at = iso(now());
-      const ended = final.status === 'sent' ? { sentAt: at, code: undefined, message: undefined, hint: undefined } : { failedAt: at, code: final.code, message: final.message, hint: final.code && ERROR_CODES[final.code].hint };
+      const ended =
+        final.status === 'sent'
+          ? { sentAt: at, code: undefined, message: undefined, hint: undefined }
+          : { failedAt: at, code: final.code, message: final.message, hint: final.code && ERROR_CODES[final.code].hint };
       await steps.record(current, final.status, { group: next, ...ended });
       await steps.dropPayload(envelope);
       return final.status;
@@ -157,7 +186,13 @@ export function createGroupFanout(deps: GroupFanoutDeps): GroupStep & { checkAtE
     },
 
     /** The worker's step for a message with `{ group }` recipients (its row as read, content hash checked). */
-    async deliver(envelope: Envelope, current: DeliveryRecord, message: Message, hash: string, steps: WorkerSteps): Promise<Outcome | 'race'> {
+    async deliver(
+      envelope: Envelope,
+      current: DeliveryRecord,
+      message: Message,
+      hash: string,
+      steps: WorkerSteps,
+    ): Promise<Outcome | 'race'> {
       if (current.group) return rollup(envelope, current as DeliveryRecord & { group: GroupSend }, steps);
       return firstClaim(envelope, current, message, hash, steps);
     },

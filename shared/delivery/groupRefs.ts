@@ -11,14 +11,18 @@ import { groupRefsOf, type GroupRef, type Message } from './schema';
 export const MAX_GROUP_ENTRIES = 20;
 
 /** Mails compare case-insensitively (RFC 5321 domains; directory mails are matched that way too); ids exactly. */
-const refKey = (ref: GroupRef): string => JSON.stringify([ref.connection ?? '', ref.group.includes('@') ? ref.group.toLowerCase() : ref.group]);
+const refKey = (ref: GroupRef): string =>
+  JSON.stringify([ref.connection ?? '', ref.group.includes('@') ? ref.group.toLowerCase() : ref.group]);
 
 /** The message's group references, first occurrence of each; DIRECTORY_TOO_MANY_GROUPS past the cap. */
 export function distinctGroupRefs(message: Pick<Message, 'to' | 'cc' | 'bcc'>): GroupRef[] {
   const byKey = new Map<string, GroupRef>();
   for (const ref of groupRefsOf(message)) if (!byKey.has(refKey(ref))) byKey.set(refKey(ref), ref);
   if (byKey.size > MAX_GROUP_ENTRIES) {
-    throw new MailerError('DIRECTORY_TOO_MANY_GROUPS', `The message names ${byKey.size} different groups; at most ${MAX_GROUP_ENTRIES} are allowed.`);
+    throw new MailerError(
+      'DIRECTORY_TOO_MANY_GROUPS',
+      `The message names ${byKey.size} different groups; at most ${MAX_GROUP_ENTRIES} are allowed.`,
+    );
   }
   return [...byKey.values()];
 }

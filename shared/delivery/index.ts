@@ -53,7 +53,10 @@ export interface DeliveryServices {
 }
 
 export interface DeliveryInputs {
-  config: Readonly<Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'> & Partial<Pick<Config, 'providerCallTimeoutMs' | 'directoryGroupMaxRecipients'>>>;
+  config: Readonly<
+    Pick<Config, 'mailboxConcurrency' | 'mailboxRatePerMinute' | 'retryBaseMs'> &
+      Partial<Pick<Config, 'providerCallTimeoutMs' | 'directoryGroupMaxRecipients'>>
+  >;
   storage: StorageClients;
   outbox: QueueStore;
   deliveryEvents: QueueStore;
@@ -79,42 +82,83 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const publish = alsoAsPlatformEvents(toQueue, events);
   const ratePerMinute = config.mailboxRatePerMinute;
   const policy = retryPolicy(config.retryBaseMs);
-  const poison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxPoison, clock });
-  const expressPoison = createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName: QUEUES.outboxExpressPoison, clock });
-  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map((name) =>
-    createQueueStore(storage, name),
+  const poison = createPoisonHandler({
+    deliveries,
+    payloads,
+    poisonArchive,
+    publish,
+    outbox,
+    policy,
+    queueName: QUEUES.outboxPoison,
+    clock,
+  });
+  const expressPoison = createPoisonHandler({
+    deliveries,
+    payloads,
+    poisonArchive,
+    publish,
+    outbox,
+    policy,
+    queueName: QUEUES.outboxExpressPoison,
+    clock,
+  });
+  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map(
+    (name) => createQueueStore(storage, name),
   );
   const express = createQueueStore(storage, QUEUES.outboxExpress);
   const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
   // The concurrency limit holds across instances: permits are leased rows every instance respects.
-  const permits = createLeasedPermits(createMailboxPermitStore(storage), { max: config.mailboxConcurrency, leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs });
+  const permits = createLeasedPermits(createMailboxPermitStore(storage), {
+    max: config.mailboxConcurrency,
+    leaseMs: timing.leaseMs,
+    sendBudgetMs: timing.sendBudgetMs,
+  });
   const limiter = new MailboxLimiter(config.mailboxConcurrency, { source: permits });
   // The fan-out enqueues each copy through the enqueuer, which asks the fan-out to check groups.
   const groups = inputs.directory
     ? createGroupFanout({
-        reader: inputs.directory, limit: config.directoryGroupMaxRecipients ?? 1000, deliveries, children: createGroupChildren(storage), outbox,
-        enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf), publish, policy, leaseMs: timing.leaseMs, clock,
+        reader: inputs.directory,
+        limit: config.directoryGroupMaxRecipients ?? 1000,
+        deliveries,
+        children: createGroupChildren(storage),
+        outbox,
+        enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf),
+        publish,
+        policy,
+        leaseMs: timing.leaseMs,
+        clock,
       })
     : undefined;
-  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute, events, clock, checkGroups: groups?.checkAtEnqueue });
+  const enqueuer = createEnqueuer({
+    deliveries,
+    outbox,
+    express,
+    payloads,
+    resolver,
+    scheduler,
+    ratePerMinute,
+    events,
+    clock,
+    checkGroups: groups?.checkAtEnqueue,
+  });
   const workerDeps = (queueName: string): WorkerDeps => ({
-      deliveries,
-      outbox,
-      payloads,
-      poisonArchive,
-      resolver,
-      scheduler,
-      limiter,
-      publish,
-      policy,
-      ratePerMinute,
-      leaseMs: timing.leaseMs,
-      sendBudgetMs: timing.sendBudgetMs,
-      queueName,
-      events,
-      clock,
-      groups,
-    });
+    deliveries,
+    outbox,
+    payloads,
+    poisonArchive,
+    resolver,
+    scheduler,
+    limiter,
+    publish,
+    policy,
+    ratePerMinute,
+    leaseMs: timing.leaseMs,
+    sendBudgetMs: timing.sendBudgetMs,
+    queueName,
+    events,
+    clock,
+    groups,
+  });
   return {
     deliveries,
     statuses: createStatusReader(deliveries),

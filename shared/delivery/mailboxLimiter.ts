@@ -153,7 +153,11 @@ export class MailboxLimiter {
     const late = state.waiting.filter((w) => now - w.since >= ADMIT_WAIT_MS);
     if (late.length === 0) return;
     state.waiting = state.waiting.filter((w) => !late.includes(w));
-    const error = new MailerError('STORAGE_UNAVAILABLE', `No permit of mailbox ${key} could be kept (Azure Storage); the message is retried.`, { cause });
+    const error = new MailerError(
+      'STORAGE_UNAVAILABLE',
+      `No permit of mailbox ${key} could be kept (Azure Storage); the message is retried.`,
+      { cause },
+    );
     late.forEach((w) => w.reject(error));
     this.forgetIfIdle(key, state);
   }
@@ -166,7 +170,8 @@ export class MailboxLimiter {
   private takeMore(key: string, state: MailboxState): Promise<boolean> {
     if (state.taking) return state.taking;
     const now = this.clock();
-    if (!this.source || state.permits.length >= Math.min(this.limit, this.source.max) || now < state.holdOffUntil) return Promise.resolve(false);
+    if (!this.source || state.permits.length >= Math.min(this.limit, this.source.max) || now < state.holdOffUntil)
+      return Promise.resolve(false);
     const taking = this.source.take(key, state.permits, now).then((permit) => {
       if (!permit) return false;
       state.permits.push(permit);
@@ -223,7 +228,8 @@ export class MailboxLimiter {
   }
 
   private forgetIfIdle(key: string, state: MailboxState, now: number = this.clock()): void {
-    const idle = state.permits.length === 0 && state.waiting.length === 0 && !state.taking && state.pausedUntil <= now && state.pinnedUntil <= now;
+    const idle =
+      state.permits.length === 0 && state.waiting.length === 0 && !state.taking && state.pausedUntil <= now && state.pinnedUntil <= now;
     if (idle && this.mailboxes.get(key) === state) this.mailboxes.delete(key);
   }
 

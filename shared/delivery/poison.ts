@@ -93,7 +93,9 @@ export function createPoisonHandler(deps: PoisonDeps) {
             visibilityDelaySeconds: decision.delayMs / 1000,
             timeToLiveSeconds: -1,
           });
-          log.warn(`${queueName}: ${where} re-driven (${decision.redrive.count}) in ${Math.round(decision.delayMs / 1000)} s: ${decision.redrive.reason}`);
+          log.warn(
+            `${queueName}: ${where} re-driven (${decision.redrive.count}) in ${Math.round(decision.delayMs / 1000)} s: ${decision.redrive.reason}`,
+          );
           return 'redriven';
         case 'fail': {
           const outcome = await fail(envelope, decision.reason);

@@ -39,7 +39,9 @@ export function createPoisonSweep(deps: PoisonSweepDeps) {
           try {
             batch = await queue.receive(Math.min(32, budget), RECEIVE_VISIBILITY_SECONDS);
           } catch (error) {
-            log.warn(`poison sweep: reading ${queue.name} failed (${isMailerError(error) ? error.message : 'unexpected error'}); next run tries again`);
+            log.warn(
+              `poison sweep: reading ${queue.name} failed (${isMailerError(error) ? error.message : 'unexpected error'}); next run tries again`,
+            );
             break;
           }
           if (batch.length === 0) break;
@@ -58,7 +60,9 @@ export function createPoisonSweep(deps: PoisonSweepDeps) {
               counts[outcome] += 1;
             } catch (error) {
               counts.left += 1;
-              log.warn(`poison sweep: ${queue.name} message ${entry.id} left for the next run (${isMailerError(error) ? error.message : 'unexpected error'})`);
+              log.warn(
+                `poison sweep: ${queue.name} message ${entry.id} left for the next run (${isMailerError(error) ? error.message : 'unexpected error'})`,
+              );
             }
           }
         }

@@ -54,7 +54,13 @@ export function decidePoison(row: RowRead, previous: Redrive | undefined, nowMs:
   const count = (previous?.count ?? 0) + 1;
   if (count > MAX_REDRIVES || nowMs - since >= MAX_REDRIVE_AGE_MS) {
     const bound = `re-driven ${previous?.count ?? 0} time(s) since ${new Date(since).toISOString()}`;
-    return row.kind === 'unreadable' ? { action: 'archive', reason: `${bound}; ${reason}` } : { action: 'fail', reason: `${bound}; ${reason}` };
+    return row.kind === 'unreadable'
+      ? { action: 'archive', reason: `${bound}; ${reason}` }
+      : { action: 'fail', reason: `${bound}; ${reason}` };
   }
-  return { action: 'redrive', delayMs: Math.max(1000, retryDelayMs(policy, count)), redrive: { count, since, reason: reason.slice(0, 1000) } };
+  return {
+    action: 'redrive',
+    delayMs: Math.max(1000, retryDelayMs(policy, count)),
+    redrive: { count, since, reason: reason.slice(0, 1000) },
+  };
 }

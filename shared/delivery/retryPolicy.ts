@@ -34,7 +34,12 @@ export function shouldGiveUp(policy: RetryPolicy, attempts: number, createdAtMs:
 }
 
 /** Milliseconds to wait before attempt `attempts + 1`, given the failure of attempt `attempts`. */
-export function retryDelayMs(policy: RetryPolicy, attempts: number, retryAfterSeconds?: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  policy: RetryPolicy,
+  attempts: number,
+  retryAfterSeconds?: number,
+  random: () => number = Math.random,
+): number {
   if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0) {
     const asked = Math.max(1000, retryAfterSeconds * 1000);
     return Math.min(MAX_VISIBILITY_DELAY_MS, Math.round(asked * (1 + 0.2 * random())));

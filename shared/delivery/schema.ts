@@ -52,7 +52,10 @@ const isBase64 = (s: string) => s.length % 4 === 0 && BASE64_CHARS.test(s);
 
 /** A single-line header value: no CR/LF or other control characters. */
 const headerText = (max: number) =>
-  z.string().max(max).refine((s) => !CONTROL_CHARS.test(s), 'must not contain CR, LF or other control characters');
+  z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain CR, LF or other control characters');
 
 const address = z.strictObject({
   address: z
@@ -77,7 +80,10 @@ const groupRef = z.strictObject({
     .string()
     .min(1)
     .max(256)
-    .refine((s) => !CONTROL_CHARS.test(s) && s.trim() === s, 'must be a group id or group mail without spaces around it or control characters'),
+    .refine(
+      (s) => !CONTROL_CHARS.test(s) && s.trim() === s,
+      'must be a group id or group mail without spaces around it or control characters',
+    ),
   connection: z.string().regex(CONNECTION_ID_PATTERN, 'must be a directory connection id (dc + 10 characters)').optional(),
 });
 export type GroupRef = z.output<typeof groupRef>;
@@ -85,7 +91,10 @@ export type AddressEntry = z.output<typeof address>;
 export type RecipientEntry = AddressEntry | GroupRef;
 export const isGroupRef = (entry: RecipientEntry): entry is GroupRef => 'group' in entry;
 
-const recipients = z.array(z.union([address, groupRef])).max(MAX_RECIPIENTS).default([]);
+const recipients = z
+  .array(z.union([address, groupRef]))
+  .max(MAX_RECIPIENTS)
+  .default([]);
 
 /** The fields a caller supplies (the HTTP body is exactly this; the queue message adds orgId). */
 const contentShape = {
@@ -128,7 +137,9 @@ function crossChecks(message: Refinable, ctx: z.RefinementCtx): void {
 /** The HTTP body and the typed client's input: a message without orgId. */
 export const messageInputSchema = z.strictObject(contentShape).superRefine(crossChecks);
 /** A complete v1 message (the queue message, or the blob behind a claim check). */
-export const messageSchema = z.strictObject({ ...contentShape, orgId: z.string().regex(ORG_ID_PATTERN, 'must be an org id') }).superRefine(crossChecks);
+export const messageSchema = z
+  .strictObject({ ...contentShape, orgId: z.string().regex(ORG_ID_PATTERN, 'must be an org id') })
+  .superRefine(crossChecks);
 
 export type MessageInput = z.input<typeof messageInputSchema>;
 export type Message = z.output<typeof messageSchema>;
@@ -221,7 +232,11 @@ export function toOutgoingMail(message: Message): OutgoingMail {
     subject: message.subject,
     text: message.text,
     html: message.html,
-    attachments: message.attachments.map((a) => ({ name: a.name, contentType: a.contentType, content: Buffer.from(a.contentBase64, 'base64') })),
+    attachments: message.attachments.map((a) => ({
+      name: a.name,
+      contentType: a.contentType,
+      content: Buffer.from(a.contentBase64, 'base64'),
+    })),
     headers: message.headers,
   };
 }

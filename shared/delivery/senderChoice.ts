@@ -48,11 +48,22 @@ export async function chooseSender(
   if (previous.via === 'default' && previous.viaReason && orgId !== DEFAULT_ORG_ID) {
     const fallback = await resolver.resolveDefault();
     if (!fallback) throw noSender(orgId);
-    return { sender: fallback, via: 'default', viaReason: previous.viaReason, senderKey: fallback.senderKey, ...(previous.hops ? { hops: previous.hops } : {}) };
+    return {
+      sender: fallback,
+      via: 'default',
+      viaReason: previous.viaReason,
+      senderKey: fallback.senderKey,
+      ...(previous.hops ? { hops: previous.hops } : {}),
+    };
   }
   const resolved = await resolver.resolve(orgId, message);
   if (!resolved) throw noSender(orgId);
   const route = { senderKey: resolved.senderKey, ...(resolved.hops.length ? { hops: resolved.hops } : {}) };
   if (resolved.via === 'org' || orgId === DEFAULT_ORG_ID) return { sender: resolved, via: resolved.via, ...route };
-  return { sender: resolved, via: 'default', viaReason: resolved.fallbackReason?.code ?? resolved.hops[0]?.reason ?? 'NO_ACTIVE_SENDER', ...route };
+  return {
+    sender: resolved,
+    via: 'default',
+    viaReason: resolved.fallbackReason?.code ?? resolved.hops[0]?.reason ?? 'NO_ACTIVE_SENDER',
+    ...route,
+  };
 }

@@ -62,7 +62,12 @@ export interface TransitionOptions {
 }
 
 /** The row `current -> to` writes (ETag still the one read), or a refusal (`illegal`, `leased`). */
-export function nextRow(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges = {}, options: TransitionOptions = {}): DeliveryRecord {
+export function nextRow(
+  current: DeliveryRecord,
+  to: DeliveryStatus,
+  changes: DeliveryChanges = {},
+  options: TransitionOptions = {},
+): DeliveryRecord {
   const from = current.status;
   if (!NEXT[from].includes(to)) throw new DeliveryTransitionError('illegal', from, to, current);
   const now = options.now ?? Date.now();
@@ -84,7 +89,9 @@ export function nextRow(current: DeliveryRecord, to: DeliveryStatus, changes: De
 
 /** What a claim changes: one more attempt, and the lease for `owner` until `now + leaseMs`. */
 export const claimChanges = (attempts: number, owner: string, leaseMs: number, now: number): DeliveryChanges => ({
-  attempts: attempts + 1, leaseOwner: owner, leaseUntil: new Date(now + leaseMs).toISOString(),
+  attempts: attempts + 1,
+  leaseOwner: owner,
+  leaseUntil: new Date(now + leaseMs).toISOString(),
 });
 
 /** The row a claim of a message without a row inserts: `sending`, attempt 1, with the lease. */

@@ -35,9 +35,17 @@ export function createUnknownOutcomes(deps: UnknownOutcomeDeps) {
   return {
     /** A `sending` row whose lease ran out, for a message that does not opt into a resend. */
     async markUncertain(current: DeliveryRecord, envelope: Envelope): Promise<'uncertain' | 'race'> {
-      const error = new MailerError('DELIVERY_UNCERTAIN', `Attempt ${current.attempts} ended without a recorded answer from the provider; the message may have been delivered.`);
+      const error = new MailerError(
+        'DELIVERY_UNCERTAIN',
+        `Attempt ${current.attempts} ended without a recorded answer from the provider; the message may have been delivered.`,
+      );
       try {
-        await deps.record(current, 'uncertain', { code: error.code, message: error.message, hint: error.hint, uncertainAt: new Date(deps.clock()).toISOString() });
+        await deps.record(current, 'uncertain', {
+          code: error.code,
+          message: error.message,
+          hint: error.hint,
+          uncertainAt: new Date(deps.clock()).toISOString(),
+        });
       } catch (e) {
         if (isLostRace(e)) return 'race';
         throw e;
@@ -48,7 +56,14 @@ export function createUnknownOutcomes(deps: UnknownOutcomeDeps) {
 
     /** The follow-up copy of an accepted send: records `sent` from its proof. */
     async recordAccepted(current: DeliveryRecord, accepted: Accepted, envelope: Envelope): Promise<'sent' | 'race'> {
-      const changes: DeliveryChanges = { sentAt: accepted.at, providerMessageId: accepted.providerMessageId, code: undefined, message: undefined, hint: undefined, uncertainAt: undefined };
+      const changes: DeliveryChanges = {
+        sentAt: accepted.at,
+        providerMessageId: accepted.providerMessageId,
+        code: undefined,
+        message: undefined,
+        hint: undefined,
+        uncertainAt: undefined,
+      };
       try {
         await deps.record(current, 'sent', changes, accepted.owner);
       } catch (e) {
@@ -62,7 +77,10 @@ export function createUnknownOutcomes(deps: UnknownOutcomeDeps) {
     /** Accepted, `sent` not writable: queue the proof; if even that fails, the original error goes to the host. */
     async unrecorded(envelope: Envelope, accepted: Accepted, error: unknown): Promise<'unrecorded'> {
       try {
-        await deps.outbox.send(buildEnvelope(envelope, envelope.slot, accepted), { visibilityDelaySeconds: UNRECORDED_RECHECK_SECONDS, timeToLiveSeconds: -1 });
+        await deps.outbox.send(buildEnvelope(envelope, envelope.slot, accepted), {
+          visibilityDelaySeconds: UNRECORDED_RECHECK_SECONDS,
+          timeToLiveSeconds: -1,
+        });
       } catch {
         throw error;
       }

@@ -49,7 +49,12 @@ export function createOutboxWorker(deps: WorkerDeps) {
   }
 
   /** Writes a transition, retrying briefly on a Storage outage: losing `sent` means sending twice. */
-  async function record(current: DeliveryRecord, to: DeliveryRecord['status'], changes: DeliveryChanges, owner?: string): Promise<DeliveryRecord> {
+  async function record(
+    current: DeliveryRecord,
+    to: DeliveryRecord['status'],
+    changes: DeliveryChanges,
+    owner?: string,
+  ): Promise<DeliveryRecord> {
     for (let attempt = 1; ; attempt++) {
       try {
         const next = await deps.deliveries.transition(current, to, changes, { owner, now: now() });
@@ -75,7 +80,12 @@ export function createOutboxWorker(deps: WorkerDeps) {
   }
 
   const errorFields = (error: MailerError): DeliveryChanges => ({ code: error.code, message: error.message, hint: error.hint });
-  const { markUncertain, recordAccepted, unrecorded } = createUnknownOutcomes({ record, dropPayload: (e) => dropPayload(e), outbox: deps.outbox, clock: now });
+  const { markUncertain, recordAccepted, unrecorded } = createUnknownOutcomes({
+    record,
+    dropPayload: (e) => dropPayload(e),
+    outbox: deps.outbox,
+    clock: now,
+  });
 
   async function fail(current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string): Promise<Outcome> {
     await record(current, 'failed', { ...errorFields(error), failedAt: new Date(now()).toISOString() }, owner);
@@ -83,7 +93,14 @@ export function createOutboxWorker(deps: WorkerDeps) {
     return 'failed';
   }
 
-  async function retry(current: DeliveryRecord, error: MailerError, envelope: Envelope, delayMs: number, changes: DeliveryChanges = {}, owner?: string): Promise<Outcome> {
+  async function retry(
+    current: DeliveryRecord,
+    error: MailerError,
+    envelope: Envelope,
+    delayMs: number,
+    changes: DeliveryChanges = {},
+    owner?: string,
+  ): Promise<Outcome> {
     await record(current, 'retrying', { ...errorFields(error), ...changes, nextAttemptAt: new Date(now() + delayMs).toISOString() }, owner);
     // The row says `retrying` before the new message exists: if this send fails, the error reaches
     // the host, which re-delivers the current message, and that copy re-enqueues.
@@ -100,7 +117,10 @@ export function createOutboxWorker(deps: WorkerDeps) {
     let content: unknown = envelope.content;
     if (envelope.payloadRef) {
       const blob = await deps.payloads.get(envelope.payloadRef);
-      if (!blob) throw new MailerError('INVALID_MESSAGE', 'The message payload (claim check) was not found.', { fields: { payloadRef: 'no such payload' } });
+      if (!blob)
+        throw new MailerError('INVALID_MESSAGE', 'The message payload (claim check) was not found.', {
+          fields: { payloadRef: 'no such payload' },
+        });
       try {
         content = JSON.parse(blob.toString('utf8'));
       } catch {
@@ -109,7 +129,9 @@ export function createOutboxWorker(deps: WorkerDeps) {
     }
     const message = parseMessage(content);
     if (message.id !== envelope.id || message.orgId !== envelope.orgId) {
-      throw new MailerError('INVALID_MESSAGE', 'The message payload belongs to another message.', { fields: { payloadRef: 'id or orgId differ' } });
+      throw new MailerError('INVALID_MESSAGE', 'The message payload belongs to another message.', {
+        fields: { payloadRef: 'id or orgId differ' },
+      });
     }
     return message;
   }
@@ -119,13 +141,23 @@ export function createOutboxWorker(deps: WorkerDeps) {
     if (!error.retryable) return fail(current, error, envelope);
     const attempted = { ...current, attempts: current.attempts + 1 };
     if (shouldGiveUp(deps.policy, attempted.attempts, Date.parse(current.createdAt), now())) return fail(current, error, envelope);
-    return retry(current, error, envelope, retryDelayMs(deps.policy, attempted.attempts, error.retryAfterSeconds), { attempts: attempted.attempts });
+    return retry(current, error, envelope, retryDelayMs(deps.policy, attempted.attempts, error.retryAfterSeconds), {
+      attempts: attempted.attempts,
+    });
   }
 
   /** The provider (or resolving the sender) failed after the claim. */
-  async function afterSendFailure(claimed: DeliveryRecord, error: MailerError, choice: SenderChoice, key: string, envelope: Envelope, owner: string): Promise<Outcome> {
+  async function afterSendFailure(
+    claimed: DeliveryRecord,
+    error: MailerError,
+    choice: SenderChoice,
+    key: string,
+    envelope: Envelope,
+    owner: string,
+  ): Promise<Outcome> {
     if (error.retryable) {
-      if (error.category === 'throttle' && error.retryAfterSeconds !== undefined) deps.limiter.pause(key, now() + error.retryAfterSeconds * 1000);
+      if (error.category === 'throttle' && error.retryAfterSeconds !== undefined)
+        deps.limiter.pause(key, now() + error.retryAfterSeconds * 1000);
       if (shouldGiveUp(deps.policy, claimed.attempts, Date.parse(claimed.createdAt), now())) return fail(claimed, error, envelope, owner);
       return retry(claimed, error, envelope, retryDelayMs(deps.policy, claimed.attempts, error.retryAfterSeconds), {}, owner);
     }
@@ -134,13 +166,35 @@ export function createOutboxWorker(deps: WorkerDeps) {
       // With the config version used, so a config the admin fixed meanwhile is left alone.
       const named = choice.via === 'org' && choice.senderKey !== DEFAULT_SENDER_KEY;
       await deps.resolver
-        .markNeedsAttention(choice.via === 'org' ? claimed.orgId : DEFAULT_ORG_ID, error, choice.sender.config.version, named ? choice.senderKey : undefined)
+        .markNeedsAttention(
+          choice.via === 'org' ? claimed.orgId : DEFAULT_ORG_ID,
+          error,
+          choice.sender.config.version,
+          named ? choice.senderKey : undefined,
+        )
         .catch(() => undefined);
       // A named sender falls back to the org's default sender first: the next attempt routes again
       // (the sender now needs attention, so the route passes it over and records the hop).
-      if (named && choice.sender.config.fallbackToDefault && choice.sender.config.status === 'active') return retry(claimed, error, envelope, 0, {}, owner);
-      if (choice.via === 'org' && choice.sender.config.fallbackToDefault && claimed.orgId !== DEFAULT_ORG_ID && (await deps.resolver.resolveDefault())) {
-        return retry(claimed, error, envelope, 0, { via: 'default', viaReason: error.code, hops: [...(choice.hops ?? []), { sender: DEFAULT_SENDER_KEY, status: 'needs_attention', reason: error.code }] }, owner);
+      if (named && choice.sender.config.fallbackToDefault && choice.sender.config.status === 'active')
+        return retry(claimed, error, envelope, 0, {}, owner);
+      if (
+        choice.via === 'org' &&
+        choice.sender.config.fallbackToDefault &&
+        claimed.orgId !== DEFAULT_ORG_ID &&
+        (await deps.resolver.resolveDefault())
+      ) {
+        return retry(
+          claimed,
+          error,
+          envelope,
+          0,
+          {
+            via: 'default',
+            viaReason: error.code,
+            hops: [...(choice.hops ?? []), { sender: DEFAULT_SENDER_KEY, status: 'needs_attention', reason: error.code }],
+          },
+          owner,
+        );
       }
     }
     return fail(claimed, error, envelope, owner);
@@ -173,7 +227,11 @@ export function createOutboxWorker(deps: WorkerDeps) {
       // A group send is no hot path: its fan-out works from the row as read.
       if (!read) return 'race';
       if (deps.groups) return deps.groups.deliver(envelope, current, message, hash, { record, fail, retry, dropPayload });
-      return failEarly(current, new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.'), envelope);
+      return failEarly(
+        current,
+        new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.'),
+        envelope,
+      );
     }
     let choice: SenderChoice;
     try {
@@ -202,11 +260,17 @@ export function createOutboxWorker(deps: WorkerDeps) {
 
     // A permit of the mailbox, shared by all instances (permitLeases.ts), before the claim: when none
     // can be had (other instances hold them all, or Storage failed), nothing is claimed or attempted.
-    if (!(await deps.limiter.admit(key))) return deferUnclaimed(now() + PERMIT_RETRY_MS * (1 + Math.random()), { mailbox: key, at: slotAt });
+    if (!(await deps.limiter.admit(key)))
+      return deferUnclaimed(now() + PERMIT_RETRY_MS * (1 + Math.random()), { mailbox: key, at: slotAt });
     const owner = randomUUID();
     const changes: DeliveryChanges = {
-      via: choice.via, viaReason: choice.viaReason, provider: choice.sender.config.provider, sender: choice.sender.config.senderEmail,
-      senderKey: choice.senderKey, hops: choice.hops, contentHash: current.contentHash ?? hash,
+      via: choice.via,
+      viaReason: choice.viaReason,
+      provider: choice.sender.config.provider,
+      sender: choice.sender.config.senderEmail,
+      senderKey: choice.senderKey,
+      hops: choice.hops,
+      contentHash: current.contentHash ?? hash,
     };
     let claimed: DeliveryRecord;
     try {
@@ -224,19 +288,36 @@ export function createOutboxWorker(deps: WorkerDeps) {
     let receipt: SendReceipt;
     try {
       receipt = await deps.limiter.run(key, () =>
-        withDeadline(deps.sendBudgetMs ?? deps.leaseMs, 'Sending through the provider', () => choice.sender.provider.send(toOutgoingMail(message))),
+        withDeadline(deps.sendBudgetMs ?? deps.leaseMs, 'Sending through the provider', () =>
+          choice.sender.provider.send(toOutgoingMail(message)),
+        ),
       );
     } catch (error) {
       if (isMailerError(error)) return afterSendFailure(claimed, error, choice, key, envelope, owner);
       // A bug, not a provider answer: free the row for the host's re-delivery, then let it see the error.
       await deps.deliveries
-        .transition(claimed, 'retrying', { code: 'INTERNAL', message: 'Unexpected error while sending.', nextAttemptAt: new Date(now()).toISOString() }, { owner, now: now() })
+        .transition(
+          claimed,
+          'retrying',
+          { code: 'INTERNAL', message: 'Unexpected error while sending.', nextAttemptAt: new Date(now()).toISOString() },
+          { owner, now: now() },
+        )
         .catch(() => undefined);
       throw error;
     }
-    const accepted: Accepted = { attempt: claimed.attempts, owner, at: new Date(now()).toISOString(), providerMessageId: receipt.providerMessageId };
+    const accepted: Accepted = {
+      attempt: claimed.attempts,
+      owner,
+      at: new Date(now()).toISOString(),
+      providerMessageId: receipt.providerMessageId,
+    };
     try {
-      await record(claimed, 'sent', { sentAt: accepted.at, providerMessageId: receipt.providerMessageId, code: undefined, message: undefined, hint: undefined }, owner);
+      await record(
+        claimed,
+        'sent',
+        { sentAt: accepted.at, providerMessageId: receipt.providerMessageId, code: undefined, message: undefined, hint: undefined },
+        owner,
+      );
     } catch (error) {
       // Storage failed, or our lease ran out during a very slow send and another worker marked the
       // row `uncertain` (or resent it): either way the proof of OUR acceptance goes on the queue.
@@ -266,9 +347,7 @@ export function createOutboxWorker(deps: WorkerDeps) {
           if (outcome !== 'race') return finish(outcome, where, log);
           continue;
         }
-        const current =
-          (await deps.deliveries.get(envelope.orgId, envelope.id)) ??
-          (await createRow(envelope.orgId, envelope.id));
+        const current = (await deps.deliveries.get(envelope.orgId, envelope.id)) ?? (await createRow(envelope.orgId, envelope.id));
         const accepted = envelope.accepted;
         if (accepted && !(current.attempts === accepted.attempt && (current.status === 'sending' || current.status === 'uncertain'))) {
           // A proof about an attempt the row has moved past (recorded, or resent on request): nothing to do.
@@ -292,7 +371,8 @@ export function createOutboxWorker(deps: WorkerDeps) {
           log.info(`outbox: ${where} is already ${current.status}; duplicate dropped`);
           return 'duplicate';
         }
-        const leaseUntil = current.status === 'sending' && current.leaseUntil ? Math.min(Date.parse(current.leaseUntil), now() + LEASE_RECHECK_MS) : 0;
+        const leaseUntil =
+          current.status === 'sending' && current.leaseUntil ? Math.min(Date.parse(current.leaseUntil), now() + LEASE_RECHECK_MS) : 0;
         const dueAt = current.status === 'retrying' && current.nextAttemptAt ? Date.parse(current.nextAttemptAt) : 0;
         const waitUntil = Math.max(leaseUntil, dueAt);
         if (delayUntil(waitUntil, now()) > 0) {

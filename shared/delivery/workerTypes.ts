@@ -48,7 +48,14 @@ export interface WorkerDeps {
 export interface WorkerSteps {
   record(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges, owner?: string): Promise<DeliveryRecord>;
   fail(current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string): Promise<Outcome>;
-  retry(current: DeliveryRecord, error: MailerError, envelope: Envelope, delayMs: number, changes?: DeliveryChanges, owner?: string): Promise<Outcome>;
+  retry(
+    current: DeliveryRecord,
+    error: MailerError,
+    envelope: Envelope,
+    delayMs: number,
+    changes?: DeliveryChanges,
+    owner?: string,
+  ): Promise<Outcome>;
   dropPayload(envelope: Envelope): Promise<void>;
 }
 

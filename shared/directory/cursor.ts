@@ -40,7 +40,13 @@ export function createCursorCodec(signingKey: string, clock: () => number = Date
     async verify(orgId, listing, cursor) {
       if (cursor.length > 4096) throw invalid();
       try {
-        const { payload } = await jwtVerify(cursor, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, subject: orgId, currentDate: new Date(clock()) });
+        const { payload } = await jwtVerify(cursor, key, {
+          algorithms: ['HS256'],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          subject: orgId,
+          currentDate: new Date(clock()),
+        });
         const position = payload.pos as Record<string, unknown> | undefined;
         if (payload.lst !== listing || !position || typeof position !== 'object') throw invalid();
         const out: Record<string, string> = {};

@@ -33,7 +33,11 @@ export type ListedMember = ({ kind: 'user' } & DirectoryUser) | ({ kind: 'group'
 export interface DirectoryReadService extends DirectoryReader {
   users(orgId: string, query: Record<string, string | undefined>): Promise<{ users: ListedUser[]; nextCursor?: string }>;
   groups(orgId: string, query: Record<string, string | undefined>): Promise<{ groups: ListedGroup[]; nextCursor?: string }>;
-  members(orgId: string, groupRef: string, query: Record<string, string | undefined>): Promise<{ group: ListedGroup; members: ListedMember[]; nextCursor?: string }>;
+  members(
+    orgId: string,
+    groupRef: string,
+    query: Record<string, string | undefined>,
+  ): Promise<{ group: ListedGroup; members: ListedMember[]; nextCursor?: string }>;
 }
 
 const listQuery = z.object({
@@ -74,7 +78,8 @@ export function createDirectoryReader(store: DirectoryStore, cursors: CursorCode
       scanned++;
       last = row.position;
       const value = row.value as DirectoryUser & DirectoryGroup;
-      if (matches(needle, kind === 'user' ? value.displayName : value.name, value.mail)) items.push({ ...row.value, connectionId: row.connectionId });
+      if (matches(needle, kind === 'user' ? value.displayName : value.name, value.mail))
+        items.push({ ...row.value, connectionId: row.connectionId });
     }
     return { items, nextCursor: more && last ? await cursors.sign(orgId, name, last) : undefined };
   }
@@ -96,7 +101,13 @@ export function createDirectoryReader(store: DirectoryStore, cursors: CursorCode
   }
 
   /** User ids reachable from the group, each once; stops past `max`. */
-  async function reachableUserIds(orgId: string, connectionId: string, groupId: string, max: number, tooLarge: () => MailerError): Promise<string[]> {
+  async function reachableUserIds(
+    orgId: string,
+    connectionId: string,
+    groupId: string,
+    max: number,
+    tooLarge: () => MailerError,
+  ): Promise<string[]> {
     const users = new Set<string>();
     const seen = new Set<string>([groupId]);
     const queue = [groupId];
@@ -150,12 +161,24 @@ export function createDirectoryReader(store: DirectoryStore, cursors: CursorCode
       const { connectionId, group } = found;
       const name = `members?${connectionId}~${group.id}~${transitive === 'true' ? 't' : 'd'}`;
       const after = cursor ? (await cursors.verify(orgId, name, cursor)).id : undefined;
-      const direct = transitive === 'true'
-        ? (await reachableUserIds(orgId, connectionId, group.id, TRANSITIVE_MAX, tooLarge(group.id, TRANSITIVE_MAX))).map((id) => ({ id, kind: 'user' as const }))
-        : (await store.members(orgId, connectionId, group.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const direct =
+        transitive === 'true'
+          ? (await reachableUserIds(orgId, connectionId, group.id, TRANSITIVE_MAX, tooLarge(group.id, TRANSITIVE_MAX))).map((id) => ({
+              id,
+              kind: 'user' as const,
+            }))
+          : (await store.members(orgId, connectionId, group.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const rest = after === undefined ? direct : direct.filter((m) => m.id > after);
       const page = rest.slice(0, limit);
-      const users = new Map((await usersOf(orgId, connectionId, page.filter((m) => m.kind === 'user').map((m) => m.id))).map((u) => [u.id, u]));
+      const users = new Map(
+        (
+          await usersOf(
+            orgId,
+            connectionId,
+            page.filter((m) => m.kind === 'user').map((m) => m.id),
+          )
+        ).map((u) => [u.id, u]),
+      );
       const members: ListedMember[] = [];
       for (const member of page) {
         if (member.kind === 'user') {

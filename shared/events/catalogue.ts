@@ -22,9 +22,15 @@ const messageData = z.object({
   via: z.enum(['org', 'default']).optional().describe("Which sender the last attempt used: the org's own or the default sender"),
   code: code.optional().describe('Why it is retrying, failed or uncertain'),
   nextAttemptAt: instant.optional(),
-  parentId: z.string().optional().describe('a per-recipient copy of a message to directory groups: that message\'s id'),
+  parentId: z.string().optional().describe("a per-recipient copy of a message to directory groups: that message's id"),
   group: z
-    .object({ expandedCount: z.number().int(), sent: z.number().int(), failed: z.number().int(), uncertain: z.number().int(), pending: z.number().int() })
+    .object({
+      expandedCount: z.number().int(),
+      sent: z.number().int(),
+      failed: z.number().int(),
+      uncertain: z.number().int(),
+      pending: z.number().int(),
+    })
     .optional()
     .describe('a message to directory groups: recipients expanded, and its copies by outcome'),
 });
@@ -51,11 +57,18 @@ const secretExpiringData = z.object({
 
 const connectionId = z.string().optional().describe('The directory connection the change was synced from');
 const directoryUserData = z.object({ userId: z.string(), email: z.string().optional(), displayName: z.string().optional(), connectionId });
-const directoryGroupData = z.object({ groupId: z.string(), email: z.string().optional(), displayName: z.string().optional(), connectionId });
+const directoryGroupData = z.object({
+  groupId: z.string(),
+  email: z.string().optional(),
+  displayName: z.string().optional(),
+  connectionId,
+});
 const directoryMembersData = z.object({
   groupId: z.string(),
   connectionId,
-  added: z.array(z.string()).describe('ids of users or groups that joined the group (at most 100 per event; a larger change is several events)'),
+  added: z
+    .array(z.string())
+    .describe('ids of users or groups that joined the group (at most 100 per event; a larger change is several events)'),
   removed: z.array(z.string()).describe('ids of users or groups that left the group (at most 100 per event)'),
 });
 
@@ -84,7 +97,10 @@ export const EVENT_CATALOGUE = {
   'directory.user.created': entry('A user appeared in the org directory', directoryUserData),
   'directory.user.updated': entry('A user of the org directory changed', directoryUserData),
   'directory.user.deleted': entry('A user left the org directory', directoryUserData),
-  'directory.user.disabled': entry('A user of the org directory was disabled (Entra accountEnabled false, Google suspended)', directoryUserData),
+  'directory.user.disabled': entry(
+    'A user of the org directory was disabled (Entra accountEnabled false, Google suspended)',
+    directoryUserData,
+  ),
   'directory.group.created': entry('A group appeared in the org directory', directoryGroupData),
   'directory.group.updated': entry('A group of the org directory changed', directoryGroupData),
   'directory.group.deleted': entry('A group left the org directory', directoryGroupData),

@@ -20,6 +20,8 @@ export function senderEvent(type: SenderEventType, config: SenderConfig): Platfo
     ...(type === 'sender.needs_attention' && config.lastError ? { code: config.lastError.code, hint: config.lastError.hint } : {}),
   };
   // A named sender's key joins the id (the default sender's ids stay what they were).
-  const id = config.senderKey ? stableEventId(type, config.orgId, config.senderKey, config.version, config.updatedAt) : stableEventId(type, config.orgId, config.version, config.updatedAt);
+  const id = config.senderKey
+    ? stableEventId(type, config.orgId, config.senderKey, config.version, config.updatedAt)
+    : stableEventId(type, config.orgId, config.version, config.updatedAt);
   return { id, type, timestamp: config.updatedAt, orgId: config.orgId, data };
 }

@@ -67,6 +67,5 @@ export interface NewDelivery {
   member?: string;
 }
 
-
 /** What a transition may change besides the status (the key, creation time and ETag never change). */
 export type DeliveryChanges = Partial<Omit<DeliveryRecord, 'orgId' | 'id' | 'status' | 'createdAt' | 'etag'>>;

@@ -10,9 +10,24 @@ const create: OperationDoc = {
   answers: { 201: { description: 'The connection, and for consent-based modes its consent link', schema: 'DirectoryConnectionCreated' } },
   errors: [400, 413, 422],
 };
-const list: OperationDoc = { summary: "The org's directory connections (never a secret)", tag: 'directory', answers: { 200: { description: 'Oldest first', schema: 'DirectoryConnectionList' } }, errors: [] };
-const get: OperationDoc = { summary: 'One connection: status, last sync, counts, last error with hint', tag: 'directory', answers: { 200: { description: 'The connection', schema: 'DirectoryConnection' } }, errors: [404] };
-const remove: OperationDoc = { summary: 'Delete the connection, its Key Vault secrets and its synced users and groups', tag: 'directory', answers: { 204: { description: 'Deleted' } }, errors: [404] };
+const list: OperationDoc = {
+  summary: "The org's directory connections (never a secret)",
+  tag: 'directory',
+  answers: { 200: { description: 'Oldest first', schema: 'DirectoryConnectionList' } },
+  errors: [],
+};
+const get: OperationDoc = {
+  summary: 'One connection: status, last sync, counts, last error with hint',
+  tag: 'directory',
+  answers: { 200: { description: 'The connection', schema: 'DirectoryConnection' } },
+  errors: [404],
+};
+const remove: OperationDoc = {
+  summary: 'Delete the connection, its Key Vault secrets and its synced users and groups',
+  tag: 'directory',
+  answers: { 204: { description: 'Deleted' } },
+  errors: [404],
+};
 const consentLink: OperationDoc = {
   summary: 'A new consent link for the connection (reconnect after needs_attention)',
   tag: 'directory',

@@ -7,7 +7,6 @@ import { describes } from './webhookSchemas';
 
 const instant = z.string().describe('ISO 8601 instant');
 
-
 const modes = [...new Set(Object.values(DIRECTORY_MODES).flat())] as [string, ...string[]];
 const connectionView = describes<ConnectionView>()(
   z.object({
@@ -34,7 +33,10 @@ export const DIRECTORY_CONNECTION_SCHEMAS = {
   DirectoryConnectionCreate: connectionInputSchema,
   DirectoryConnectionCreated: z.object({
     connection: connectionView,
-    consentUrl: z.string().optional().describe('delegated, application, oauth: open it as an administrator; the connection is `connecting` until then'),
+    consentUrl: z
+      .string()
+      .optional()
+      .describe('delegated, application, oauth: open it as an administrator; the connection is `connecting` until then'),
   }),
   DirectoryConnection: z.object({ connection: connectionView }),
   DirectoryConnectionList: z.object({ connections: z.array(connectionView) }),

@@ -3,13 +3,17 @@ import type { OperationDoc } from './operationTypes';
 
 const page = [
   { name: 'search', description: 'Case-insensitive part of the name or mail', schema: { type: 'string', maxLength: 256 } },
-  { name: 'cursor', description: 'The `nextCursor` of the previous page (a cursor not handed out answers 400 INVALID_CURSOR)', schema: { type: 'string' } },
+  {
+    name: 'cursor',
+    description: 'The `nextCursor` of the previous page (a cursor not handed out answers 400 INVALID_CURSOR)',
+    schema: { type: 'string' },
+  },
   { name: 'limit', description: 'Page size (default 50)', schema: { type: 'integer', minimum: 1, maximum: 200 } },
 ];
 
 const syncNow: OperationDoc = {
   summary: 'Sync the connection now (one sync per connection at a time)',
-  description: 'Answers 409 DIRECTORY_SYNC_RUNNING with `runningSince` (the running sync\'s start) while one runs.',
+  description: "Answers 409 DIRECTORY_SYNC_RUNNING with `runningSince` (the running sync's start) while one runs.",
   tag: 'directory',
   answers: { 202: { description: 'The sync is queued and holds the lease', schema: 'DirectorySyncStarted' } },
   errors: [404, 409],
@@ -18,7 +22,8 @@ const syncNow: OperationDoc = {
 export const DIRECTORY_COPY_OPERATIONS: Record<string, OperationDoc> = {
   'GET orgs/{orgId}/directory/users': {
     summary: "Users of the org's synced directories (every connection), paged",
-    description: 'From the synced copy only (never a live provider call). A page may hold fewer than `limit` users while searching a large directory; follow `nextCursor`.',
+    description:
+      'From the synced copy only (never a live provider call). A page may hold fewer than `limit` users while searching a large directory; follow `nextCursor`.',
     tag: 'directory',
     query: page,
     answers: { 200: { description: 'One page of users', schema: 'DirectoryUserPage' } },
@@ -35,8 +40,16 @@ export const DIRECTORY_COPY_OPERATIONS: Record<string, OperationDoc> = {
     summary: 'Members of a group (by id or mail): direct, or every user reached through nested groups (cycles are safe)',
     tag: 'directory',
     query: [
-      { name: 'transitive', description: '`true`: users of nested groups too, each once', schema: { type: 'string', enum: ['true', 'false'] } },
-      { name: 'connection', description: 'The directory connection holding the group (default: the first that has it)', schema: { type: 'string' } },
+      {
+        name: 'transitive',
+        description: '`true`: users of nested groups too, each once',
+        schema: { type: 'string', enum: ['true', 'false'] },
+      },
+      {
+        name: 'connection',
+        description: 'The directory connection holding the group (default: the first that has it)',
+        schema: { type: 'string' },
+      },
       ...page.slice(1),
     ],
     answers: { 200: { description: 'One page of members', schema: 'DirectoryMemberPage' } },

@@ -6,7 +6,11 @@ const instant = z.string().describe('ISO 8601 instant');
 const nextCursor = z.string().optional().describe('pass as ?cursor= for the next page; absent on the last page');
 
 /** Same contract as schemas.ts `describes`: tsc fails when the view and its document drift. */
-type Conforms<T, D> = [T] extends [D] ? ([Exclude<keyof T, keyof D>] extends [never] ? unknown : { undocumentedFields: Exclude<keyof T, keyof D> }) : { doesNotFit: T };
+type Conforms<T, D> = [T] extends [D]
+  ? [Exclude<keyof T, keyof D>] extends [never]
+    ? unknown
+    : { undocumentedFields: Exclude<keyof T, keyof D> }
+  : { doesNotFit: T };
 const describes =
   <T>() =>
   <S extends z.ZodType>(schema: S & Conforms<T, z.output<S>>): S =>
@@ -32,6 +36,15 @@ const listedMember = describes<ListedMember>()(
 export const DIRECTORY_COPY_SCHEMAS = {
   DirectoryUserPage: z.object({ users: z.array(listedUser), nextCursor }),
   DirectoryGroupPage: z.object({ groups: z.array(listedGroup), nextCursor }),
-  DirectoryMemberPage: z.object({ group: listedGroup, members: z.array(listedMember).describe('transitive=true: every user reached through nested groups, once'), nextCursor }),
-  DirectorySyncStarted: z.object({ sync: z.object({ startedAt: instant, kind: z.enum(['full', 'delta']).describe('full on the first sync (and for Google); delta after') }) }),
+  DirectoryMemberPage: z.object({
+    group: listedGroup,
+    members: z.array(listedMember).describe('transitive=true: every user reached through nested groups, once'),
+    nextCursor,
+  }),
+  DirectorySyncStarted: z.object({
+    sync: z.object({
+      startedAt: instant,
+      kind: z.enum(['full', 'delta']).describe('full on the first sync (and for Google); delta after'),
+    }),
+  }),
 };

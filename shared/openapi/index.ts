@@ -28,14 +28,21 @@ export interface RouteInfo {
 export type OpenApiDocument = JsonSchema & { openapi: string; paths: Record<string, Record<string, JsonSchema>> };
 
 const ref = (kind: 'schemas' | 'responses', name: string) => ({ $ref: `#/components/${kind}/${name}` });
-const pascal = (text: string) => text.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+const pascal = (text: string) =>
+  text.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
 
 const PATH_PARAMETERS: Record<string, { description: string; schema: JsonSchema }> = {
-  orgId: { description: 'The organization, or `_default` for the default sender', schema: { type: 'string', pattern: ORG_ID_PATTERN.source } },
+  orgId: {
+    description: 'The organization, or `_default` for the default sender',
+    schema: { type: 'string', pattern: ORG_ID_PATTERN.source },
+  },
   id: { description: 'The message id chosen at enqueue', schema: { type: 'string', pattern: MESSAGE_ID_PATTERN.source } },
   provider: { description: 'The mail provider', schema: { type: 'string', enum: Object.keys(PROVIDER_MODES) } },
   code: { description: 'An error code', schema: { type: 'string', enum: Object.keys(ERROR_CODES) } },
-  senderKey: { description: "One of the org's senders (`default` is the one the /sender routes mean)", schema: { type: 'string', pattern: SENDER_KEY_PATTERN.source } },
+  senderKey: {
+    description: "One of the org's senders (`default` is the one the /sender routes mean)",
+    schema: { type: 'string', pattern: SENDER_KEY_PATTERN.source },
+  },
   webhookId: { description: 'The webhook endpoint id', schema: { type: 'string', pattern: ENDPOINT_ID_PATTERN.source } },
 };
 
@@ -73,7 +80,9 @@ function answer({ description, schema, text, anyJson, headers }: Answer): JsonSc
       : text && Object.fromEntries(text.map((type) => [type, { schema: { type: 'string' } }]));
   return {
     description,
-    ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, d]) => [name, { description: d, schema: { type: 'string' } }])) } : {}),
+    ...(headers
+      ? { headers: Object.fromEntries(Object.entries(headers).map(([name, d]) => [name, { description: d, schema: { type: 'string' } }])) }
+      : {}),
     ...(content ? { content } : {}),
   };
 }
@@ -102,8 +111,12 @@ function operation(route: RouteInfo, method: string, path: string, variant: numb
     ...(doc?.description ? { description: doc.description } : {}),
     ...(doc ? { tags: [doc.tag] } : {}),
     security: SECURITY[access],
-    ...(pathParams.length || doc?.query ? { parameters: [...pathParams, ...(doc?.query ?? []).map((q) => ({ ...q, in: 'query', required: false }))] } : {}),
-    ...(doc?.body ? { requestBody: { required: doc.body.required, content: { 'application/json': { schema: ref('schemas', doc.body.schema) } } } } : {}),
+    ...(pathParams.length || doc?.query
+      ? { parameters: [...pathParams, ...(doc?.query ?? []).map((q) => ({ ...q, in: 'query', required: false }))] }
+      : {}),
+    ...(doc?.body
+      ? { requestBody: { required: doc.body.required, content: { 'application/json': { schema: ref('schemas', doc.body.schema) } } } }
+      : {}),
     responses,
   };
 }
@@ -118,7 +131,10 @@ function errorResponses(): Record<string, JsonSchema> {
   });
   const responses: Record<string, JsonSchema> = {
     FunctionKeyRequired: { description: 'No valid function key. Azure answers before the function runs, possibly with an empty body.' },
-    Unexpected: errorAnswer('A server or dependency fault; retry later (honour Retry-After when present).', [...byStatus].filter(([s]) => s >= 500).flatMap(([, c]) => c)),
+    Unexpected: errorAnswer(
+      'A server or dependency fault; retry later (honour Retry-After when present).',
+      [...byStatus].filter(([s]) => s >= 500).flatMap(([, c]) => c),
+    ),
   };
   for (const [status, codes] of byStatus) if (status < 500) responses[`Error${status}`] = errorAnswer(`HTTP ${status}.`, codes);
   return responses;
@@ -152,7 +168,12 @@ export function buildOpenApiDocument(options: { routes: readonly RouteInfo[]; pu
       securitySchemes: {
         functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'A function key of the app' },
         functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'The same key as a query parameter' },
-        adminToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "The token in the fragment of an admin link's URL (60 minutes, one org)" },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "The token in the fragment of an admin link's URL (60 minutes, one org)",
+        },
       },
     },
   };

@@ -17,7 +17,8 @@ const LOCATION = { Location: 'Where the delivery status of the message can be re
 
 const putSender = (summary: string): OperationDoc => ({
   summary,
-  description: 'Flat JSON per provider and mode (docs/senders.md). Saving makes the sender a draft; a locked (active) sender answers 409 until reset. Secrets go to Key Vault and are never returned.',
+  description:
+    'Flat JSON per provider and mode (docs/senders.md). Saving makes the sender a draft; a locked (active) sender answers 409 until reset. Secrets go to Key Vault and are never returned.',
   tag: 'sender',
   body: { schema: 'SenderInput', required: true },
   answers: { 200: senderView('The saved configuration (status draft)') },
@@ -58,7 +59,8 @@ const consentLink = (description: string): OperationDoc => ({
 });
 const createSender: OperationDoc = {
   summary: 'Create a named sender: `{ key, ...the sender configuration }` (at most 20 per org)',
-  description: 'The body is a SenderInput plus `key` (^[a-z0-9][a-z0-9-]{0,31}$). A taken key answers 409, the 21st sender 422; nothing is written then.',
+  description:
+    'The body is a SenderInput plus `key` (^[a-z0-9][a-z0-9-]{0,31}$). A taken key answers 409, the 21st sender 422; nothing is written then.',
   tag: 'sender',
   body: { schema: 'NewSender', required: true },
   answers: { 201: senderView('The new sender (status draft)') },
@@ -103,7 +105,9 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     answers: { 204: { description: 'Removed, or there was nothing to remove' } },
     errors: [409],
   },
-  'POST orgs/{orgId}/sender/consent-link': consentLink('The admin comes back to `returnUrl` (which must be allowed by RETURN_URL_ALLOWLIST) or to a result page.'),
+  'POST orgs/{orgId}/sender/consent-link': consentLink(
+    'The admin comes back to `returnUrl` (which must be allowed by RETURN_URL_ALLOWLIST) or to a result page.',
+  ),
   'POST orgs/{orgId}/sender/verify': verify,
   'POST orgs/{orgId}/sender/test': test,
   'POST orgs/{orgId}/sender/reset': reset,
@@ -118,7 +122,10 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET orgs/{orgId}/senders/{senderKey}': { ...getSender, errors: [404, 422] },
   'PUT orgs/{orgId}/senders/{senderKey}': { ...putSender('Save one sender of the org'), errors: [400, 404, 409, 413, 422] },
   'DELETE orgs/{orgId}/senders/{senderKey}': removeNamed,
-  'POST orgs/{orgId}/senders/{senderKey}/consent-link': { ...consentLink('The consent is stored into this sender (its key travels in the signed state).'), errors: [400, 404, 409, 413, 422] },
+  'POST orgs/{orgId}/senders/{senderKey}/consent-link': {
+    ...consentLink('The consent is stored into this sender (its key travels in the signed state).'),
+    errors: [400, 404, 409, 413, 422],
+  },
   'POST orgs/{orgId}/senders/{senderKey}/verify': verify,
   'POST orgs/{orgId}/senders/{senderKey}/test': test,
   'POST orgs/{orgId}/senders/{senderKey}/reset': { ...reset, errors: [404, 409, 422] },
@@ -128,10 +135,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
 
   'POST orgs/{orgId}/messages': {
     summary: 'Enqueue one message; the same id twice is the same message, not a second one',
-    description: 'There is no `from`: the sender comes from the org\'s saved configuration. At most 500 recipients in to + cc + bcc, 3.5 MiB as JSON.',
+    description:
+      "There is no `from`: the sender comes from the org's saved configuration. At most 500 recipients in to + cc + bcc, 3.5 MiB as JSON.",
     tag: 'messages',
     body: { schema: 'MessageInput', required: true },
-    answers: { 202: { description: 'Queued (or already known with the same content: `duplicate`)', schema: 'Enqueued', headers: LOCATION } },
+    answers: {
+      202: { description: 'Queued (or already known with the same content: `duplicate`)', schema: 'Enqueued', headers: LOCATION },
+    },
     errors: [400, 409, 413, 422],
   },
   'GET orgs/{orgId}/messages': {
@@ -183,14 +193,19 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET manage/senders/{senderKey}': { ...getSender, errors: [404, 422] },
   'PUT manage/senders/{senderKey}': { ...putSender("Save one sender of the token's org"), errors: [400, 404, 409, 413, 422] },
   'DELETE manage/senders/{senderKey}': { ...removeNamed, tag: 'settings page' },
-  'POST manage/senders/{senderKey}/consent-link': { ...consentLink('Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.'), errors: [400, 404, 409, 413, 422] },
+  'POST manage/senders/{senderKey}/consent-link': {
+    ...consentLink('Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.'),
+    errors: [400, 404, 409, 413, 422],
+  },
   'POST manage/senders/{senderKey}/verify': verify,
   'POST manage/senders/{senderKey}/test': test,
   'POST manage/senders/{senderKey}/reset': { ...reset, errors: [404, 409, 422] },
   'GET manage/routing': { ...getRouting, tag: 'settings page' },
   'PUT manage/routing': { ...putRouting, tag: 'settings page' },
   'POST manage/routing/explain': { ...explain, tag: 'settings page' },
-  'POST manage/sender/consent-link': consentLink('Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.'),
+  'POST manage/sender/consent-link': consentLink(
+    'Consent started from the settings page comes back to the page: a `returnUrl` in the body is ignored.',
+  ),
   'POST manage/sender/verify': verify,
   'POST manage/sender/test': test,
   'POST manage/sender/reset': reset,
@@ -209,7 +224,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
 
   'GET oauth/start': {
     summary: 'Where a consent link starts (open it in the browser; not called by API clients)',
-    description: 'Binds the consent to this browser (an HttpOnly cookie; the first browser that opens a link claims it) and redirects to the provider. See docs/security.md.',
+    description:
+      'Binds the consent to this browser (an HttpOnly cookie; the first browser that opens a link claims it) and redirects to the provider. See docs/security.md.',
     tag: 'consent',
     answers: {
       303: { description: 'On to the provider', headers: { Location: "The provider's sign-in or consent page" } },
@@ -220,11 +236,15 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'GET oauth/{provider}/callback': {
     summary: 'Where Microsoft and Google send the admin back after consent (not called by API clients)',
-    description: 'Parameters are the provider\'s (`code`, `state`, `error`, `admin_consent`, `tenant`, ...). Only the browser that opened the link is answered: a signed-in consent shows the confirmation page (nothing stored yet); a failure redirects to the signed return URL with `consent=declined|failed` or shows an HTML result page whose status is the outcome\'s.',
+    description:
+      "Parameters are the provider's (`code`, `state`, `error`, `admin_consent`, `tenant`, ...). Only the browser that opened the link is answered: a signed-in consent shows the confirmation page (nothing stored yet); a failure redirects to the signed return URL with `consent=declined|failed` or shows an HTML result page whose status is the outcome's.",
     tag: 'consent',
     answers: {
       200: pageText('Confirmation page: connect this account to this org?'),
-      303: { description: 'On to the next provider step, or back to the return URL', headers: { Location: 'The provider step, or the return URL with the outcome' } },
+      303: {
+        description: 'On to the next provider step, or back to the return URL',
+        headers: { Location: 'The provider step, or the return URL with the outcome' },
+      },
       400: pageText('Result page: invalid, expired or used state, or consent declined'),
       403: pageText('Result page: another browser started this consent (CONSENT_BROWSER_MISMATCH)'),
       422: pageText('Result page: the provider refused (the code and its hint are shown)'),
@@ -236,7 +256,10 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     tag: 'consent',
     answers: {
       200: pageText('Confirmation page: connect this account to this org?'),
-      303: { description: 'On to the next provider step, or back to the return URL', headers: { Location: 'The provider step, or the return URL with the outcome' } },
+      303: {
+        description: 'On to the next provider step, or back to the return URL',
+        headers: { Location: 'The provider step, or the return URL with the outcome' },
+      },
       403: pageText('Result page: another browser started this consent (CONSENT_BROWSER_MISMATCH)'),
       422: pageText('Result page: the provider refused (the code and its hint are shown)'),
     },
@@ -244,7 +267,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'POST oauth/confirm': {
     summary: "The confirmation page's Confirm or Cancel (not called by API clients)",
-    description: 'A form with the one-time token of the confirmation page, from the same browser. Only Confirm stores; Cancel stores nothing.',
+    description:
+      'A form with the one-time token of the confirmation page, from the same browser. Only Confirm stores; Cancel stores nothing.',
     tag: 'consent',
     answers: {
       200: pageText('Result page: connected, or cancelled'),

@@ -89,7 +89,10 @@ const errorBody = describes<{ error: ReturnType<MailerError['toJSON']> }>()(
 const senderView = describes<SenderView>()(
   z.object({
     orgId: z.string(),
-    senderKey: z.string().optional().describe('which of the org\'s senders (on the /senders/{key} routes; the /sender routes mean `default`)'),
+    senderKey: z
+      .string()
+      .optional()
+      .describe("which of the org's senders (on the /senders/{key} routes; the /sender routes mean `default`)"),
     provider: z.enum(PROVIDERS),
     mode: z.enum(MODES),
     senderEmail: z.string(),
@@ -119,7 +122,15 @@ const senderView = describes<SenderView>()(
     sendingVia: z.enum(['org', 'default']).describe("where this org's messages go out from right now"),
     notice: z.string(),
     warnings: z
-      .array(z.object({ code: errorCode, message: z.string(), hint: z.string(), expiresOn: z.string().optional(), checkedAt: instant.optional() }))
+      .array(
+        z.object({
+          code: errorCode,
+          message: z.string(),
+          hint: z.string(),
+          expiresOn: z.string().optional(),
+          checkedAt: instant.optional(),
+        }),
+      )
       .optional()
       .describe('what to fix before messages start failing, e.g. a client secret expiring within 30 days; computed when read'),
     createdAt: instant,
@@ -132,11 +143,17 @@ const link = describes<AdminLink>()(z.object({ url: z.string(), expiresAt: insta
 const verifyResult = describes<VerifyResult>()(
   z.object({
     ok: z.boolean(),
-    checks: z.array(z.object({
-      name: z.string(), ok: z.boolean(), code: errorCode.optional(), message: z.string().optional(), hint: z.string().optional(),
-      skipped: z.boolean().optional().describe('not checked: the reason is in message (e.g. it cannot be told without sending)'),
-      level: z.literal('warning').optional().describe('a warning (sender domain SPF, DKIM, DMARC): never blocks activation'),
-    })),
+    checks: z.array(
+      z.object({
+        name: z.string(),
+        ok: z.boolean(),
+        code: errorCode.optional(),
+        message: z.string().optional(),
+        hint: z.string().optional(),
+        skipped: z.boolean().optional().describe('not checked: the reason is in message (e.g. it cannot be told without sending)'),
+        level: z.literal('warning').optional().describe('a warning (sender domain SPF, DKIM, DMARC): never blocks activation'),
+      }),
+    ),
   }),
 );
 
@@ -145,7 +162,11 @@ const testResult = describes<Awaited<ReturnType<SenderService['test']>>>()(
 );
 
 const hop = describes<Hop>()(
-  z.object({ sender: z.string(), status: z.enum(['draft', 'active', 'needs_attention', 'missing']), reason: z.string().describe('its last error code, or NO_ACTIVE_SENDER') }),
+  z.object({
+    sender: z.string(),
+    status: z.enum(['draft', 'active', 'needs_attention', 'missing']),
+    reason: z.string().describe('its last error code, or NO_ACTIVE_SENDER'),
+  }),
 );
 
 const routeExplanation = describes<RouteExplanation>()(
@@ -161,13 +182,21 @@ const routeExplanation = describes<RouteExplanation>()(
 
 const groupSend = describes<GroupSend>()(
   z.object({
-    groups: z.array(z.object({ ref: z.string().describe('as the message named it'), connection: z.string(), groupId: z.string(), name: z.string() })),
+    groups: z.array(
+      z.object({ ref: z.string().describe('as the message named it'), connection: z.string(), groupId: z.string(), name: z.string() }),
+    ),
     expandedCount: z.number().int().describe('distinct final recipients, each sent a copy of its own (explicit addresses included)'),
     skipped: z
       .object({ disabled: z.number().int(), noMail: z.number().int(), disabledIds: z.array(z.string()), noMailIds: z.array(z.string()) })
       .describe(`members not sent to, counted, with their directory user ids (at most ${MAX_SKIPPED_IDS} ids each)`),
     outcomes: z
-      .object({ sent: z.number().int(), failed: z.number().int(), uncertain: z.number().int(), pending: z.number().int(), reasons: z.record(z.string(), z.number().int()).describe('error code -> copies not sent for it') })
+      .object({
+        sent: z.number().int(),
+        failed: z.number().int(),
+        uncertain: z.number().int(),
+        pending: z.number().int(),
+        reasons: z.record(z.string(), z.number().int()).describe('error code -> copies not sent for it'),
+      })
       .describe("the copies' outcomes at the last rollup"),
     expandedAt: instant,
     checks: z.number().int().describe('rollup checks so far'),
@@ -189,15 +218,20 @@ const deliveryView = describes<DeliveryView>()(
     viaReason: z.string().optional(),
     provider: z.enum(PROVIDERS).optional(),
     sender: z.string().optional().describe('the mailbox address used'),
-    senderKey: z.string().optional().describe("which of the org's senders took it (routing rules), or `_platform` for the platform's default sender"),
+    senderKey: z
+      .string()
+      .optional()
+      .describe("which of the org's senders took it (routing rules), or `_platform` for the platform's default sender"),
     hops: z.array(hop).optional().describe('the senders the route passed over first, and why (fallback)'),
     nextAttemptAt: instant.optional(),
     sentAt: instant.optional(),
     failedAt: instant.optional(),
-    uncertainAt: instant.optional().describe('status uncertain: the outcome of an attempt is unknown (the provider may have accepted it); it is not sent again'),
+    uncertainAt: instant
+      .optional()
+      .describe('status uncertain: the outcome of an attempt is unknown (the provider may have accepted it); it is not sent again'),
     providerMessageId: z.string().optional(),
     group: groupSend.optional().describe('a message to directory groups: the groups, the expansion and how the per-recipient copies ended'),
-    parent: z.string().optional().describe('a per-recipient copy of a message to groups: that message\'s id'),
+    parent: z.string().optional().describe("a per-recipient copy of a message to groups: that message's id"),
     member: z.string().optional().describe('a per-recipient copy for a group member: the directory user id'),
     error: z.object({ code: errorCode, message: z.string().optional(), hint: z.string().optional() }).optional(),
   }),
@@ -235,12 +269,25 @@ const operatorSummary = describes<OperatorSummary>()(
       outbox: z.object({ length: z.number().int(), oldestAgeSeconds: z.number().int().optional() }),
       poison: z.record(z.string(), z.number().int()).describe('poison queue -> approximate length'),
     }),
-    platformSecretDaysLeft: z.number().int().optional().describe('days until the platform client secret expires (MICROSOFT_CLIENT_SECRET_EXPIRES_ON)'),
+    platformSecretDaysLeft: z
+      .number()
+      .int()
+      .optional()
+      .describe('days until the platform client secret expires (MICROSOFT_CLIENT_SECRET_EXPIRES_ON)'),
   }),
 );
 
-const adminSession = describes<AdminSession>()(z.object({ orgId: z.string(), returnUrl: z.string().optional(), orgName: z.string().optional().describe("the org's display name, as given with the admin link"), expiresAt: instant }));
-const adminLinksRevoked = describes<AdminLinksRevoked>()(z.object({ orgId: z.string(), revokedAt: instant.describe('links issued before this instant no longer work') }));
+const adminSession = describes<AdminSession>()(
+  z.object({
+    orgId: z.string(),
+    returnUrl: z.string().optional(),
+    orgName: z.string().optional().describe("the org's display name, as given with the admin link"),
+    expiresAt: instant,
+  }),
+);
+const adminLinksRevoked = describes<AdminLinksRevoked>()(
+  z.object({ orgId: z.string(), revokedAt: instant.describe('links issued before this instant no longer work') }),
+);
 
 /** Component name -> zod schema. Request bodies first; `SenderInput` is filled in below. */
 export const SCHEMAS = {

@@ -8,16 +8,25 @@ import { EVENT_CATALOGUE } from '../events/catalogue';
 import type { OperationDoc } from './operationTypes';
 import type { JsonSchema } from './schemas';
 
-const scope = [{ name: 'orgId', description: "The endpoint's org; absent for an all-orgs endpoint (an id of another org answers 404)", schema: { type: 'string' } }];
+const scope = [
+  {
+    name: 'orgId',
+    description: "The endpoint's org; absent for an all-orgs endpoint (an id of another org answers 404)",
+    schema: { type: 'string' },
+  },
+];
 const view = (description: string) => ({ description, schema: 'WebhookView' as const });
 
 export const WEBHOOK_OPERATIONS: Record<string, OperationDoc> = {
   'POST webhooks': {
     summary: 'Register a webhook endpoint for one org (orgId) or all orgs; the answer shows its signing secret, once',
-    description: 'The URL must be https without credentials and resolve only to public addresses. At most 20 endpoints per org (and for all orgs). Deliveries are signed per Standard Webhooks, at least once and unordered: de-duplicate on `webhook-id`.',
+    description:
+      'The URL must be https without credentials and resolve only to public addresses. At most 20 endpoints per org (and for all orgs). Deliveries are signed per Standard Webhooks, at least once and unordered: de-duplicate on `webhook-id`.',
     tag: 'webhooks',
     body: { schema: 'WebhookCreate', required: true },
-    answers: { 201: { description: 'Registered; `secret` is shown only here', schema: 'WebhookWithSecret', headers: { Location: 'The endpoint' } } },
+    answers: {
+      201: { description: 'Registered; `secret` is shown only here', schema: 'WebhookWithSecret', headers: { Location: 'The endpoint' } },
+    },
     errors: [400, 413, 422],
   },
   'GET webhooks': {
@@ -27,7 +36,13 @@ export const WEBHOOK_OPERATIONS: Record<string, OperationDoc> = {
     answers: { 200: { description: 'The endpoints', schema: 'WebhookList' } },
     errors: [400],
   },
-  'GET webhooks/{webhookId}': { summary: 'One endpoint (never its secret)', tag: 'webhooks', query: scope, answers: { 200: view('The endpoint') }, errors: [400, 404] },
+  'GET webhooks/{webhookId}': {
+    summary: 'One endpoint (never its secret)',
+    tag: 'webhooks',
+    query: scope,
+    answers: { 200: view('The endpoint') },
+    errors: [400, 404],
+  },
   'PATCH webhooks/{webhookId}': {
     summary: 'Change the URL, events, description, or enable / disable the endpoint',
     tag: 'webhooks',
@@ -36,7 +51,13 @@ export const WEBHOOK_OPERATIONS: Record<string, OperationDoc> = {
     answers: { 200: view('The changed endpoint') },
     errors: [400, 404, 413, 422],
   },
-  'DELETE webhooks/{webhookId}': { summary: 'Delete the endpoint, its secrets and attempts log', tag: 'webhooks', query: scope, answers: { 204: { description: 'Deleted' } }, errors: [400, 404] },
+  'DELETE webhooks/{webhookId}': {
+    summary: 'Delete the endpoint, its secrets and attempts log',
+    tag: 'webhooks',
+    query: scope,
+    answers: { 204: { description: 'Deleted' } },
+    errors: [400, 404],
+  },
   'POST webhooks/{webhookId}/rotate-secret': {
     summary: 'A new signing secret (shown once); the old one keeps signing, as a second signature, for 24 hours',
     tag: 'webhooks',

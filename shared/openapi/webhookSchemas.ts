@@ -8,7 +8,11 @@ import { webhookCreateSchema, webhookPatchSchema, webhookReplaySchema } from '..
 const instant = z.string().describe('ISO 8601 instant');
 
 /** Same contract as schemas.ts `describes`: tsc fails when the view and its document drift. */
-type Conforms<T, D> = [T] extends [D] ? ([Exclude<keyof T, keyof D>] extends [never] ? unknown : { undocumentedFields: Exclude<keyof T, keyof D> }) : { doesNotFit: T };
+type Conforms<T, D> = [T] extends [D]
+  ? [Exclude<keyof T, keyof D>] extends [never]
+    ? unknown
+    : { undocumentedFields: Exclude<keyof T, keyof D> }
+  : { doesNotFit: T };
 export const describes =
   <T>() =>
   <S extends z.ZodType>(schema: S & Conforms<T, z.output<S>>): S =>

@@ -118,11 +118,17 @@ async function senderCounts(store: SenderStore): Promise<OperatorSummary['sender
 
 function recordGauges(summary: OperatorSummary): void {
   const telemetry = getTelemetry();
+  telemetry.gauge('mailer.queue.oldest_age_seconds', [
+    { attributes: { queue: QUEUES.outbox }, value: summary.queues.outbox.oldestAgeSeconds ?? 0 },
+  ]);
   telemetry.gauge(
-    'mailer.queue.oldest_age_seconds',
-    [{ attributes: { queue: QUEUES.outbox }, value: summary.queues.outbox.oldestAgeSeconds ?? 0 }],
+    'mailer.queue.poison_length',
+    Object.entries(summary.queues.poison).map(([queue, value]) => ({ attributes: { queue }, value })),
   );
-  telemetry.gauge('mailer.queue.poison_length', Object.entries(summary.queues.poison).map(([queue, value]) => ({ attributes: { queue }, value })));
-  telemetry.gauge('mailer.senders.by_status', Object.entries(summary.senders.byStatus).map(([status, value]) => ({ attributes: { status }, value: value ?? 0 })));
-  if (summary.platformSecretDaysLeft !== undefined) telemetry.gauge('mailer.platform_secret.days_left', [{ attributes: {}, value: summary.platformSecretDaysLeft }]);
+  telemetry.gauge(
+    'mailer.senders.by_status',
+    Object.entries(summary.senders.byStatus).map(([status, value]) => ({ attributes: { status }, value: value ?? 0 })),
+  );
+  if (summary.platformSecretDaysLeft !== undefined)
+    telemetry.gauge('mailer.platform_secret.days_left', [{ attributes: {}, value: summary.platformSecretDaysLeft }]);
 }

@@ -31,7 +31,9 @@ const loaded = new Map<ProviderName, Promise<ProviderModule>>();
 export function loadProviderModule(name: ProviderName): Promise<ProviderModule> {
   const load = Object.prototype.hasOwnProperty.call(LOADERS, name) ? LOADERS[name] : undefined;
   if (!load) {
-    const error = new MailerError('VALIDATION_FAILED', `Unknown provider ${String(name)}.`, { fields: { provider: `must be one of ${Object.keys(LOADERS).join(', ')}` } });
+    const error = new MailerError('VALIDATION_FAILED', `Unknown provider ${String(name)}.`, {
+      fields: { provider: `must be one of ${Object.keys(LOADERS).join(', ')}` },
+    });
     return Promise.reject(error);
   }
   let module = loaded.get(name);
@@ -51,10 +53,12 @@ export function loadProviderModule(name: ProviderName): Promise<ProviderModule> 
 export function createProvider(sender: SenderConfig, context: ProviderContext): MailProvider {
   let inner: Promise<MailProvider> | undefined;
   const provider = () =>
-    (inner ??= loadProviderModule(sender.provider).then((module) => module.create(sender, context)).catch((error: unknown) => {
-      inner = undefined;
-      throw error;
-    }));
+    (inner ??= loadProviderModule(sender.provider)
+      .then((module) => module.create(sender, context))
+      .catch((error: unknown) => {
+        inner = undefined;
+        throw error;
+      }));
   return {
     sender: { address: sender.senderEmail, name: sender.senderName },
     verify: async () => (await provider()).verify(),
@@ -73,7 +77,11 @@ const FLOW_LISTS: Readonly<Record<ConsentPurposeKind, 'consentFlows' | 'director
 };
 
 /** The consent flow of a consent-based mode, or undefined when the mode takes its credentials by PUT. */
-export async function consentFlow(provider: ProviderName, mode: ConsentMode, kind: ConsentPurposeKind = 'sender'): Promise<ConsentFlow | undefined> {
+export async function consentFlow(
+  provider: ProviderName,
+  mode: ConsentMode,
+  kind: ConsentPurposeKind = 'sender',
+): Promise<ConsentFlow | undefined> {
   return (await loadProviderModule(provider))[FLOW_LISTS[kind]].find((flow) => flow.mode === mode);
 }
 
@@ -84,9 +92,15 @@ export async function consentFlow(provider: ProviderName, mode: ConsentMode, kin
 export function createDirectoryAccess(connection: DirectoryConnection, context: ProviderContext, customer?: string): DirectoryAccess {
   let inner: Promise<DirectoryAccess> | undefined;
   const access = () =>
-    (inner ??= loadProviderModule(connection.provider).then((module) => module.directoryAccess(connection, context)).catch((error: unknown) => {
-      inner = undefined;
-      throw error;
-    }));
-  return { provider: connection.provider, ...(customer ? { customer } : {}), accessToken: async (signal) => (await access()).accessToken(signal) };
+    (inner ??= loadProviderModule(connection.provider)
+      .then((module) => module.directoryAccess(connection, context))
+      .catch((error: unknown) => {
+        inner = undefined;
+        throw error;
+      }));
+  return {
+    provider: connection.provider,
+    ...(customer ? { customer } : {}),
+    accessToken: async (signal) => (await access()).accessToken(signal),
+  };
 }

@@ -115,7 +115,11 @@ async function checkOne(deps: SenderHealthDeps, { config }: StoredSender, timeou
   const failure = firstFailure(checks);
   if (!failure?.code) return { outcome: 'healthy', ...refreshed };
   const code: ErrorCode = failure.code;
-  const error = new MailerError(code, failure.message ?? `The daily check of this sender failed (${failure.name}).`, failure.hint ? { hint: failure.hint } : {});
+  const error = new MailerError(
+    code,
+    failure.message ?? `The daily check of this sender failed (${failure.name}).`,
+    failure.hint ? { hint: failure.hint } : {},
+  );
   return { ...(await judge(deps, config, error)), ...refreshed };
 }
 
@@ -158,7 +162,9 @@ export async function checkSenderHealth(deps: SenderHealthDeps): Promise<SenderH
     const page = await deps.store.list({ continuationToken });
     report.scanned += page.items.length;
     for (const stored of page.items) {
-      await notifyExpiry(deps, stored.config, report.events).catch((error) => deps.log(`sender-health: ${stored.config.orgId} expiry notice failed (${isMailerError(error) ? error.code : 'INTERNAL'})`));
+      await notifyExpiry(deps, stored.config, report.events).catch((error) =>
+        deps.log(`sender-health: ${stored.config.orgId} expiry notice failed (${isMailerError(error) ? error.code : 'INTERNAL'})`),
+      );
     }
     const active = page.items.filter((stored) => stored.config.status === 'active');
     await eachLimited(active, concurrency, async (stored) => {
@@ -176,7 +182,10 @@ export async function checkSenderHealth(deps: SenderHealthDeps): Promise<SenderH
     });
     continuationToken = page.continuationToken;
   } while (continuationToken);
-  const counts = Object.values(report.results).reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
+  const counts = Object.values(report.results).reduce<Record<string, number>>(
+    (acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }),
+    {},
+  );
   deps.log(`sender-health: scanned ${report.scanned} senders; ${JSON.stringify(counts)}`);
   return report;
 }

@@ -50,18 +50,41 @@ export interface SenderServicesDeps {
 }
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
-  const context: ProviderContext = { config: deps.config, secrets: deps.secrets, microsoftClientAssertion: deps.microsoftClientAssertion, sleep: deps.sleep };
+  const context: ProviderContext = {
+    config: deps.config,
+    secrets: deps.secrets,
+    microsoftClientAssertion: deps.microsoftClientAssertion,
+    sleep: deps.sleep,
+  };
   const providers = new ProviderCache(context);
-  const consent = createConsentService({ config: deps.config, states: createConsentStateStore(deps.storage), context, flowFor: consentFlow });
+  const consent = createConsentService({
+    config: deps.config,
+    states: createConsentStateStore(deps.storage),
+    context,
+    flowFor: consentFlow,
+  });
   const senderService = guardSenderService(
-    createSenderService({ config: deps.config, store: deps.senders, secrets: deps.secrets, providers, consent, events: deps.events, domainChecks: deps.domainChecks }),
+    createSenderService({
+      config: deps.config,
+      store: deps.senders,
+      secrets: deps.secrets,
+      providers,
+      consent,
+      events: deps.events,
+      domainChecks: deps.domainChecks,
+    }),
     {
       testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit),
       connectionTests: createTestConnectionLimiter(deps.controls, deps.config.testConnectionLimit),
       adminLinks: deps.adminLinks,
     },
   );
-  const senderResolver = createSenderResolver({ store: deps.senders, providers, events: deps.events, recordUse: createUsageRecorder(deps.senders) });
+  const senderResolver = createSenderResolver({
+    store: deps.senders,
+    providers,
+    events: deps.events,
+    recordUse: createUsageRecorder(deps.senders),
+  });
   return {
     providers,
     consent,

@@ -24,7 +24,8 @@ export function rememberOrgListings(store: SenderStore, clock: () => number = Da
     generation.set(orgId, (generation.get(orgId) ?? 0) + 1);
     if (generation.size > 10_000) generation.clear();
   };
-  const after = <A extends unknown[], R>(write: (...args: A) => Promise<R>, orgOf: (...args: A) => string) =>
+  const after =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>, orgOf: (...args: A) => string) =>
     async (...args: A): Promise<R> => {
       try {
         return await write(...args);

@@ -31,7 +31,15 @@ export function credentialKey(config: SenderConfig): string {
   const secrets = Object.entries(config.secretRefs)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([purpose, name]) => `${purpose}=${name}`);
-  return JSON.stringify([config.orgId, senderKeyOf(config), config.provider, config.mode, config.version, config.secretGeneration, secrets]);
+  return JSON.stringify([
+    config.orgId,
+    senderKeyOf(config),
+    config.provider,
+    config.mode,
+    config.version,
+    config.secretGeneration,
+    secrets,
+  ]);
 }
 
 /** A sender a message's route passed over, and why (`reason`: its last error code, or NO_ACTIVE_SENDER). */

@@ -38,20 +38,29 @@ export function createNamedSenders(deps: { store: SenderStore; service: SenderSe
   /** Named senders come into being only through `create`; `default` keeps its create-on-PUT. */
   async function requireExisting(orgId: string, key: string): Promise<void> {
     if (key !== DEFAULT_SENDER_KEY && !(await store.get(orgId, key))) {
-      throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender "${key}".`, { hint: 'Create it first with POST /api/orgs/{orgId}/senders.' });
+      throw new MailerError('SENDER_NOT_FOUND', `Organization ${orgId} has no sender "${key}".`, {
+        hint: 'Create it first with POST /api/orgs/{orgId}/senders.',
+      });
     }
   }
 
   async function refuseIfRouted(orgId: string, key: string): Promise<void> {
     const { routing } = await store.listOrg(orgId);
     const index = ((routing?.rules ?? []) as RoutingRule[]).findIndex((rule) => rule.sender === key);
-    if (index >= 0) throw new MailerError('SENDER_IN_USE', `Routing rule ${index + 1} of ${orgId} sends messages to "${key}".`, { fields: { key: `named by rules.${index}.sender` } });
+    if (index >= 0)
+      throw new MailerError('SENDER_IN_USE', `Routing rule ${index + 1} of ${orgId} sends messages to "${key}".`, {
+        fields: { key: `named by rules.${index}.sender` },
+      });
   }
 
   return {
     async list(orgId: string): Promise<{ senders: SenderView[] }> {
       const { senders } = await store.listOrg(orgId);
-      return { senders: await Promise.all(senders.map(async ({ config }) => withKey(await service.get(orgId, senderKeyOf(config)), senderKeyOf(config)))) };
+      return {
+        senders: await Promise.all(
+          senders.map(async ({ config }) => withKey(await service.get(orgId, senderKeyOf(config)), senderKeyOf(config))),
+        ),
+      };
     },
 
     /** POST /senders `{ key, ...sender input }`: a bad key 422, a taken key 409, the 21st sender 422; nothing written then. */
@@ -59,15 +68,20 @@ export function createNamedSenders(deps: { store: SenderStore; service: SenderSe
       const { key: rawKey, ...input } = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
       const key = senderKeyFrom(typeof rawKey === 'string' ? rawKey : undefined);
       const { senders } = await store.listOrg(orgId);
-      if (senders.some((s) => senderKeyOf(s.config) === key)) throw new MailerError('SENDER_EXISTS', `Organization ${orgId} already has a sender "${key}".`, { fields: { key: 'is taken' } });
+      if (senders.some((s) => senderKeyOf(s.config) === key))
+        throw new MailerError('SENDER_EXISTS', `Organization ${orgId} already has a sender "${key}".`, { fields: { key: 'is taken' } });
       if (senders.length >= MAX_SENDERS_PER_ORG) {
-        throw new MailerError('TOO_MANY_SENDERS', `Organization ${orgId} has ${senders.length} senders already (at most ${MAX_SENDERS_PER_ORG}).`);
+        throw new MailerError(
+          'TOO_MANY_SENDERS',
+          `Organization ${orgId} has ${senders.length} senders already (at most ${MAX_SENDERS_PER_ORG}).`,
+        );
       }
       try {
         return withKey(await service.save(orgId, input, key), key);
       } catch (error) {
         // Created by someone else between our read and our write.
-        if (error instanceof MailerError && error.code === 'CONCURRENT_UPDATE') throw new MailerError('SENDER_EXISTS', `Organization ${orgId} already has a sender "${key}".`, { fields: { key: 'is taken' } });
+        if (error instanceof MailerError && error.code === 'CONCURRENT_UPDATE')
+          throw new MailerError('SENDER_EXISTS', `Organization ${orgId} already has a sender "${key}".`, { fields: { key: 'is taken' } });
         throw error;
       }
     },
@@ -98,7 +112,10 @@ export function createNamedSenders(deps: { store: SenderStore; service: SenderSe
     /** PUT /routing: at most 50 rules, each naming a sender the org has (422 otherwise, nothing written). */
     async putRouting(orgId: string, body: unknown): Promise<{ rules: RoutingRule[] }> {
       const { senders, routing } = await store.listOrg(orgId);
-      const rules = parseRoutingInput(body, senders.map((s) => senderKeyOf(s.config)));
+      const rules = parseRoutingInput(
+        body,
+        senders.map((s) => senderKeyOf(s.config)),
+      );
       await store.putRouting(orgId, rules, routing?.etag);
       return { rules };
     },

@@ -59,7 +59,15 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
     const stored = await deps.store.get(DEFAULT_ORG_ID);
     if (!stored || stored.config.status === 'draft') return undefined;
     const reason = "the platform's default sender";
-    return { orgId: DEFAULT_ORG_ID, config: stored.config, provider: deps.providers.get(stored.config), via: 'default', senderKey: PLATFORM_SENDER, reason, hops: [] };
+    return {
+      orgId: DEFAULT_ORG_ID,
+      config: stored.config,
+      provider: deps.providers.get(stored.config),
+      via: 'default',
+      senderKey: PLATFORM_SENDER,
+      reason,
+      hops: [],
+    };
   }
 
   return {
@@ -78,9 +86,19 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
       );
       if (!decision) return undefined;
       const { config, via, reason, hops, sender } = decision;
-      const resolved: ResolvedSender = { orgId: via === 'org' ? orgId : DEFAULT_ORG_ID, config, provider: deps.providers.get(config), via, senderKey: sender, reason, hops };
+      const resolved: ResolvedSender = {
+        orgId: via === 'org' ? orgId : DEFAULT_ORG_ID,
+        config,
+        provider: deps.providers.get(config),
+        via,
+        senderKey: sender,
+        reason,
+        hops,
+      };
       // The error of the first sender passed over that needs attention (the status shows its code).
-      const broken = org.senders.find((s) => s.config.status === 'needs_attention' && (s.config.senderKey ?? DEFAULT_SENDER_KEY) === hops[0]?.sender);
+      const broken = org.senders.find(
+        (s) => s.config.status === 'needs_attention' && (s.config.senderKey ?? DEFAULT_SENDER_KEY) === hops[0]?.sender,
+      );
       if (via === 'default' && broken?.config.lastError) resolved.fallbackReason = broken.config.lastError;
       return resolved;
     },

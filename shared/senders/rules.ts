@@ -33,7 +33,9 @@ const ruleSchema = z
   .strict();
 
 /** PUT /orgs/{orgId}/routing. Exported for the OpenAPI document. */
-export const routingInputSchema = z.object({ rules: z.array(ruleSchema).max(MAX_ROUTING_RULES, `at most ${MAX_ROUTING_RULES} rules`) }).strict();
+export const routingInputSchema = z
+  .object({ rules: z.array(ruleSchema).max(MAX_ROUTING_RULES, `at most ${MAX_ROUTING_RULES} rules`) })
+  .strict();
 /** POST /orgs/{orgId}/routing/explain: the routing-relevant fields of a message. */
 export const explainInputSchema = z.object({ category: category.optional(), workspace: category.optional() }).strict();
 
@@ -69,7 +71,8 @@ export function parseRoutingInput(body: unknown, senderKeys: readonly string[]):
   rules.forEach((rule, i) => {
     if (!senderKeys.includes(rule.sender)) fields[`rules.${i}.sender`] = `the org has no sender "${rule.sender}"`;
   });
-  if (Object.keys(fields).length) throw new MailerError('VALIDATION_FAILED', `The routing names unknown senders: ${Object.keys(fields).join(', ')}.`, { fields });
+  if (Object.keys(fields).length)
+    throw new MailerError('VALIDATION_FAILED', `The routing names unknown senders: ${Object.keys(fields).join(', ')}.`, { fields });
   return rules;
 }
 
@@ -86,7 +89,11 @@ export function ruleMatches(rule: RoutingRule, message: RoutedMessage): boolean 
 
 function hopOf(key: string, config: SenderConfig | undefined): Hop {
   if (!config) return { sender: key, status: 'missing', reason: 'NO_ACTIVE_SENDER' };
-  return { sender: key, status: config.status, reason: config.status === 'needs_attention' && config.lastError ? config.lastError.code : 'NO_ACTIVE_SENDER' };
+  return {
+    sender: key,
+    status: config.status,
+    reason: config.status === 'needs_attention' && config.lastError ? config.lastError.code : 'NO_ACTIVE_SENDER',
+  };
 }
 
 /**
@@ -101,7 +108,7 @@ export async function decideRoute(
   const byKey = new Map(org.senders.map((config) => [senderKeyOf(config), config]));
   const index = org.rules.findIndex((rule) => ruleMatches(rule, message));
   const target = index >= 0 ? org.rules[index].sender : DEFAULT_SENDER_KEY;
-  const matched = index >= 0 ? `rule ${index + 1} matched` : 'no rule matched: the org\'s default sender';
+  const matched = index >= 0 ? `rule ${index + 1} matched` : "no rule matched: the org's default sender";
   const hops: Hop[] = [];
   for (const key of target === DEFAULT_SENDER_KEY ? [target] : [target, DEFAULT_SENDER_KEY]) {
     const config = byKey.get(key);
@@ -115,9 +122,17 @@ export async function decideRoute(
   }
   const fallback = await platform();
   const passed = `${matched}; ${hops.map((h) => `${h.sender} is ${h.status}`).join(', ')}`;
-  if (fallback) return { sender: PLATFORM_SENDER, via: 'default', reason: `${passed}: the platform's default sender`, hops, config: fallback };
+  if (fallback)
+    return { sender: PLATFORM_SENDER, via: 'default', reason: `${passed}: the platform's default sender`, hops, config: fallback };
   // No platform sender either: a sender that needs attention is still better than nothing.
   const broken = hops.find((hop) => hop.status === 'needs_attention');
-  if (broken) return { sender: broken.sender, via: 'org', reason: `${passed}; no platform default sender, so ${broken.sender} is tried`, hops: hops.filter((h) => h !== broken), config: byKey.get(broken.sender)! };
+  if (broken)
+    return {
+      sender: broken.sender,
+      via: 'org',
+      reason: `${passed}; no platform default sender, so ${broken.sender} is tried`,
+      hops: hops.filter((h) => h !== broken),
+      config: byKey.get(broken.sender)!,
+    };
   return undefined;
 }

@@ -51,7 +51,10 @@ const dkimSelector = z
 const clientSecret = z
   .string({ message: 'clientSecret must be a string' })
   .min(1, 'clientSecret is empty')
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_SECRET_BYTES, `clientSecret is over ${MAX_SECRET_BYTES} bytes: paste only the secret's Value`)
+  .refine(
+    (s) => Buffer.byteLength(s, 'utf8') <= MAX_SECRET_BYTES,
+    `clientSecret is over ${MAX_SECRET_BYTES} bytes: paste only the secret's Value`,
+  )
   .refine(noLineBreaks, 'clientSecret must not contain line breaks');
 
 /** Per mode: the fields it takes besides the common ones. Anything else is refused by name. */
@@ -65,7 +68,9 @@ const MODE_FIELDS: Record<SenderMode, z.ZodRawShape> = {
     // Optional on a re-save of a draft that already has a secret in Key Vault.
     clientSecret: clientSecret.optional(),
     clientSecretExpiresOn: z
-      .union([z.iso.date(), z.iso.datetime({ offset: true })], { message: 'clientSecretExpiresOn must be an ISO date (2027-05-31) or date-time' })
+      .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+        message: 'clientSecretExpiresOn must be an ISO date (2027-05-31) or date-time',
+      })
       .optional(),
     mailboxObjectId: guid('mailboxObjectId').optional(),
   },
@@ -73,7 +78,9 @@ const MODE_FIELDS: Record<SenderMode, z.ZodRawShape> = {
     dkimSelector,
     // Optional on a re-save when a key is already saved for the org.
     serviceAccountKey: z
-      .union([z.string(), z.record(z.string(), z.unknown())], { message: 'serviceAccountKey must be the JSON key (as text or as an object)' })
+      .union([z.string(), z.record(z.string(), z.unknown())], {
+        message: 'serviceAccountKey must be the JSON key (as text or as an object)',
+      })
       .optional(),
   },
 };
@@ -144,7 +151,8 @@ export function parseSenderInput(body: unknown): SenderInput {
   const key = input.serviceAccountKey;
   if (mode === 'service_account' && key !== undefined) {
     const text = typeof key === 'string' ? key : JSON.stringify(key);
-    if (Buffer.byteLength(text, 'utf8') > MAX_KEY_BYTES) throw invalid({ serviceAccountKey: `is over ${MAX_KEY_BYTES / 1024} KB; upload the JSON key file itself` });
+    if (Buffer.byteLength(text, 'utf8') > MAX_KEY_BYTES)
+      throw invalid({ serviceAccountKey: `is over ${MAX_KEY_BYTES / 1024} KB; upload the JSON key file itself` });
     const parsedKey = parseServiceAccountKey(text); // throws VALIDATION_FAILED with fields.serviceAccountKey
     input.serviceAccountKey = text;
     input.serviceAccount = { clientEmail: parsedKey.clientEmail, clientId: parsedKey.clientId, projectId: parsedKey.projectId };
@@ -182,9 +190,14 @@ const ALIAS_CHECK_MODES: readonly SenderMode[] = ['oauth'];
 /** `POST .../sender/consent-link` body (the allowlist check of returnUrl is the consent module's). */
 export const consentLinkInputSchema = z
   .object({
-    provider: z.enum(Object.keys(PROVIDER_MODES) as [ProviderName, ...ProviderName[]], { message: `provider must be one of ${Object.keys(PROVIDER_MODES).join(', ')}` }),
+    provider: z.enum(Object.keys(PROVIDER_MODES) as [ProviderName, ...ProviderName[]], {
+      message: `provider must be one of ${Object.keys(PROVIDER_MODES).join(', ')}`,
+    }),
     mode: z.string({ message: 'mode is required' }),
-    returnUrl: z.url({ message: 'returnUrl must be an absolute URL', protocol: /^https?$/ }).max(2048).optional(),
+    returnUrl: z
+      .url({ message: 'returnUrl must be an absolute URL', protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
     loginHint: z.string().max(256).refine(noLineBreaks, 'loginHint must not contain line breaks').optional(),
     aliasCheck: z.boolean({ message: 'aliasCheck must be true or false' }).optional(),
     orgName: orgNameSchema.optional(),

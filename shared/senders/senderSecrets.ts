@@ -15,7 +15,12 @@ export const unreferenced = (before: SenderConfig | undefined, after: SenderConf
 export function createSenderSecrets(store: SecretStore) {
   return {
     /** Writes each secret under this generation's name (a new VERSION when the name exists). */
-    async putSecrets(orgId: string, generation: number, secrets: Record<string, string>, senderKey: string): Promise<Record<string, string>> {
+    async putSecrets(
+      orgId: string,
+      generation: number,
+      secrets: Record<string, string>,
+      senderKey: string,
+    ): Promise<Record<string, string>> {
       const refs: Record<string, string> = {};
       for (const [key, value] of Object.entries(secrets)) {
         const name = secretName(orgId, purposeOf(key), generation, senderKey);

@@ -66,7 +66,8 @@ export function createSenderService(deps: SenderServiceDeps) {
   function secretHints(input: SenderInput, at: string): Record<string, string> {
     const day = at.slice(0, 10);
     const hints: Record<string, string> = {};
-    if (input.clientSecret) hints.clientSecret = `saved ${day}${input.clientSecretExpiresOn ? `, expires ${input.clientSecretExpiresOn.slice(0, 10)}` : ''}`;
+    if (input.clientSecret)
+      hints.clientSecret = `saved ${day}${input.clientSecretExpiresOn ? `, expires ${input.clientSecretExpiresOn.slice(0, 10)}` : ''}`;
     if (input.serviceAccount) hints.serviceAccountKey = `key of ${input.serviceAccount.clientEmail}, saved ${day}`;
     return hints;
   }
@@ -85,7 +86,9 @@ export function createSenderService(deps: SenderServiceDeps) {
       const sameKind = !!before && before.provider === input.provider && before.mode === input.mode;
       const secret = SENDER_MODE_RULES[input.mode].secret;
       if (secret && !input[secret.field] && !(sameKind && before?.secretRefs[secret.field])) {
-        throw new MailerError('VALIDATION_FAILED', `The sender configuration is invalid: ${secret.field}.`, { fields: { [secret.field]: secret.missing } });
+        throw new MailerError('VALIDATION_FAILED', `The sender configuration is invalid: ${secret.field}.`, {
+          fields: { [secret.field]: secret.missing },
+        });
       }
       // Switching provider or mode retires the old secrets: a new generation keeps names unambiguous.
       const generation = before ? before.secretGeneration + (sameKind ? 0 : 1) : 1;
@@ -114,12 +117,19 @@ export function createSenderService(deps: SenderServiceDeps) {
         // Consent results survive a re-save of the same mode (seed 000: consent first, then the alias).
         ...(kept && SENDER_MODE_RULES[input.mode].consent ? pick(kept, CONSENT_FIELDS) : {}),
         ...(input.mode === 'app_registration'
-          ? { tenantId: input.tenantId, clientId: input.clientId, clientSecretExpiresOn: input.clientSecretExpiresOn, mailboxObjectId: input.mailboxObjectId }
+          ? {
+              tenantId: input.tenantId,
+              clientId: input.clientId,
+              clientSecretExpiresOn: input.clientSecretExpiresOn,
+              mailboxObjectId: input.mailboxObjectId,
+            }
           : {}),
         // What the key says about itself: from the new key, or kept with the saved one.
         ...(input.serviceAccount
           ? { accountEmail: input.serviceAccount.clientEmail, clientId: input.serviceAccount.clientId }
-          : kept && input.mode === 'service_account' ? { accountEmail: kept.accountEmail, clientId: kept.clientId } : {}),
+          : kept && input.mode === 'service_account'
+            ? { accountEmail: kept.accountEmail, clientId: kept.clientId }
+            : {}),
         secretRefs: { ...(kept?.secretRefs ?? {}), ...refs },
         secretHints: { ...(kept?.secretHints ?? {}), ...secretHints(input, at) },
         createdAt: before?.createdAt ?? at,
@@ -205,12 +215,21 @@ export function createSenderService(deps: SenderServiceDeps) {
       try {
         await provider.send(testMessage(stored.config, to));
       } catch (error) {
-        const failure = isMailerError(error) ? error : new MailerError('PROVIDER_UNAVAILABLE', 'The test send failed unexpectedly.', { cause: error });
+        const failure = isMailerError(error)
+          ? error
+          : new MailerError('PROVIDER_UNAVAILABLE', 'The test send failed unexpectedly.', { cause: error });
         await recordFailedTest(orgId, key, stored.config.version, failure, to).catch(() => undefined);
         throw failure;
       }
       const at = now();
-      const config: SenderConfig = { ...stored.config, status: 'active', locked: true, lastTest: { ok: true, at, to }, lastUsedAt: at, updatedAt: at };
+      const config: SenderConfig = {
+        ...stored.config,
+        status: 'active',
+        locked: true,
+        lastTest: { ok: true, at, to },
+        lastUsedAt: at,
+        updatedAt: at,
+      };
       delete config.lastError;
       // Status and lock only: the credential is unchanged, so `version` (the cache key) stays.
       await deps.store.replace(config, stored.etag);
@@ -233,7 +252,8 @@ export function createSenderService(deps: SenderServiceDeps) {
       updatedAt: at,
     };
     await deps.store.replace(config, stored.etag);
-    if (config.status === 'needs_attention' && stored.config.status !== 'needs_attention') await deps.events?.(senderEvent('sender.needs_attention', config));
+    if (config.status === 'needs_attention' && stored.config.status !== 'needs_attention')
+      await deps.events?.(senderEvent('sender.needs_attention', config));
   }
 
   /**
@@ -248,11 +268,20 @@ export function createSenderService(deps: SenderServiceDeps) {
     }
     const { senders } = await deps.store.listOrg(orgId);
     if (senders.length >= MAX_SENDERS_PER_ORG) {
-      throw new MailerError('TOO_MANY_SENDERS', `Organization ${orgId} has ${senders.length} senders already (at most ${MAX_SENDERS_PER_ORG}), so this consent was not saved.`);
+      throw new MailerError(
+        'TOO_MANY_SENDERS',
+        `Organization ${orgId} has ${senders.length} senders already (at most ${MAX_SENDERS_PER_ORG}), so this consent was not saved.`,
+      );
     }
   }
 
-  async function applyConsent(orgId: string, key: string, provider: ProviderName, mode: SenderMode, outcome: ConsentOutcome): Promise<SenderView> {
+  async function applyConsent(
+    orgId: string,
+    key: string,
+    provider: ProviderName,
+    mode: SenderMode,
+    outcome: ConsentOutcome,
+  ): Promise<SenderView> {
     const previous = await deps.store.get(orgId, key);
     if (!previous) await refuseCreatingByConsent(orgId, key);
     const before = previous?.config;
@@ -280,7 +309,10 @@ export function createSenderService(deps: SenderServiceDeps) {
       ...pick(outcome.fields, CONSENT_FIELDS),
       secretRefs: refs,
       secretHints: Object.fromEntries(
-        Object.keys(refs).map((key) => [key, `from the sign-in${outcome.fields.accountEmail ? ` of ${outcome.fields.accountEmail}` : ''}, ${at.slice(0, 10)}`]),
+        Object.keys(refs).map((key) => [
+          key,
+          `from the sign-in${outcome.fields.accountEmail ? ` of ${outcome.fields.accountEmail}` : ''}, ${at.slice(0, 10)}`,
+        ]),
       ),
       createdAt: before?.createdAt ?? at,
       updatedAt: at,

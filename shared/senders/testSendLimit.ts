@@ -75,5 +75,10 @@ export function createTestSendLimiter(store: OrgControlStore, limit: TestSendLim
 
 /** Test connection (verify) of any of the org's senders; TEST_CONNECTION_LIMIT when the window is full. */
 export function createTestConnectionLimiter(store: OrgControlStore, limit: TestSendLimit, clock: () => number = Date.now): TestSendLimiter {
-  return createOrgWindowLimiter({ row: CONTROL_ROWS.verifies, code: 'TEST_CONNECTION_LIMIT', noun: 'connection tests' }, store, limit, clock);
+  return createOrgWindowLimiter(
+    { row: CONTROL_ROWS.verifies, code: 'TEST_CONNECTION_LIMIT', noun: 'connection tests' },
+    store,
+    limit,
+    clock,
+  );
 }

@@ -20,7 +20,8 @@ export type SenderView = Omit<SenderConfig, 'secretRefs' | 'secretHints' | 'secr
 };
 
 function notice(config: SenderConfig, via: Route): string {
-  if (config.status === 'active') return `Active and locked: messages go out from ${config.senderEmail}. Reset to change the configuration.`;
+  if (config.status === 'active')
+    return `Active and locked: messages go out from ${config.senderEmail}. Reset to change the configuration.`;
   if (config.status === 'needs_attention') {
     return via === 'default'
       ? 'Needs attention: messages go out from the default sender until the problem below is fixed and a test send succeeds.'
@@ -33,7 +34,8 @@ function notice(config: SenderConfig, via: Route): string {
 export function toView(config: SenderConfig, now: Date = new Date()): SenderView {
   const via = routeFor(config);
   const warnings = senderWarnings(config, now);
-  const optional = <K extends keyof SenderConfig>(key: K) => (config[key] === undefined || config[key] === '' ? {} : { [key]: config[key] });
+  const optional = <K extends keyof SenderConfig>(key: K) =>
+    config[key] === undefined || config[key] === '' ? {} : { [key]: config[key] };
   return {
     orgId: config.orgId,
     ...optional('senderKey'),

@@ -34,7 +34,12 @@ export function expiryInstant(expiresOn: string): number {
 }
 
 export function senderWarnings(config: SenderConfig, now: Date): SenderWarning[] {
-  const domain = (config.domainCheck?.findings ?? []).map(({ code, message, hint }) => ({ code, message, hint, checkedAt: config.domainCheck!.at }));
+  const domain = (config.domainCheck?.findings ?? []).map(({ code, message, hint }) => ({
+    code,
+    message,
+    hint,
+    checkedAt: config.domainCheck!.at,
+  }));
   return [...secretWarnings(config, now), ...domain];
 }
 
@@ -50,7 +55,9 @@ export function verifyPassed(checks: VerifyCheck[]): boolean {
 export function domainCheckRecord(checks: VerifyCheck[], at: string): DomainCheckRecord | undefined {
   const seen = checks.filter((check) => !check.skipped);
   if (!seen.length) return undefined;
-  const findings = seen.filter((check) => !check.ok && check.code).map((check) => ({ name: check.name, code: check.code!, message: check.message ?? '', hint: check.hint ?? '' }));
+  const findings = seen
+    .filter((check) => !check.ok && check.code)
+    .map((check) => ({ name: check.name, code: check.code!, message: check.message ?? '', hint: check.hint ?? '' }));
   return { at, findings };
 }
 

@@ -9,7 +9,13 @@
  * One instance per identity per process: @azure/identity caches tokens per credential instance,
  * and a new instance fetches metadata and a token again (docs/providers.md).
  */
-import { AzureAuthorityHosts, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential, type TokenCredentialOptions } from '@azure/identity';
+import {
+  AzureAuthorityHosts,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+  type TokenCredentialOptions,
+} from '@azure/identity';
 import type { Config } from '../config';
 
 /**
@@ -67,7 +73,10 @@ export function createAppCredential(config: Readonly<Config>): TokenCredential {
             disableInstanceDiscovery: !isKnownAuthorityHost(authorityHost),
             ...callDeadlineOptions(config.providerCallTimeoutMs),
           })
-        : new ManagedIdentityCredential({ ...(identity.clientId ? { clientId: identity.clientId } : {}), ...callDeadlineOptions(config.providerCallTimeoutMs) });
+        : new ManagedIdentityCredential({
+            ...(identity.clientId ? { clientId: identity.clientId } : {}),
+            ...callDeadlineOptions(config.providerCallTimeoutMs),
+          });
     credentials.set(key, credential);
   }
   return credential;

@@ -109,9 +109,17 @@ function rowOf(pending: PendingConsent): Row {
     authorizeUrl: pending.authorizeUrl,
     orgName: pending.orgName,
     browserHash: pending.browserHash,
-    ...(pending.binding ? { boundTenantId: pending.binding.tenantId, boundOid: pending.binding.oid, boundUsername: pending.binding.username } : {}),
+    ...(pending.binding
+      ? { boundTenantId: pending.binding.tenantId, boundOid: pending.binding.oid, boundUsername: pending.binding.username }
+      : {}),
   };
-  const row: Row = { partitionKey: pending.orgId, rowKey: pending.nonce, provider: pending.provider, mode: pending.mode, expiresAt: pending.expiresAt };
+  const row: Row = {
+    partitionKey: pending.orgId,
+    rowKey: pending.nonce,
+    provider: pending.provider,
+    mode: pending.mode,
+    expiresAt: pending.expiresAt,
+  };
   for (const [name, value] of Object.entries(optional)) if (value) (row as unknown as Record<string, string>)[name] = value;
   return row;
 }
@@ -139,7 +147,8 @@ export function createConsentStateStore(storage: StorageClients): ConsentStateSt
     }
   }
 
-  const spent = (row: Row | undefined, now: number): row is undefined => !row || Boolean(row.consumedAt) || Date.parse(row.expiresAt) <= now;
+  const spent = (row: Row | undefined, now: number): row is undefined =>
+    !row || Boolean(row.consumedAt) || Date.parse(row.expiresAt) <= now;
 
   return {
     async begin(pending) {
@@ -169,7 +178,12 @@ export function createConsentStateStore(storage: StorageClients): ConsentStateSt
 
     async park(orgId, nonce, parked) {
       try {
-        await (await table()).updateEntity({ partitionKey: orgId, rowKey: nonce, parked: parked.sealed, confirmHash: parked.confirmHash, confirmBy: parked.confirmBy }, 'Merge');
+        await (
+          await table()
+        ).updateEntity(
+          { partitionKey: orgId, rowKey: nonce, parked: parked.sealed, confirmHash: parked.confirmHash, confirmBy: parked.confirmBy },
+          'Merge',
+        );
       } catch (error) {
         throw storageFailure(error, `hold consent for confirmation for ${orgId}`);
       }
@@ -179,7 +193,8 @@ export function createConsentStateStore(storage: StorageClients): ConsentStateSt
       const row = await read(orgId, nonce);
       if (!row?.parked || row.confirmedAt || !row.confirmBy || Date.parse(row.confirmBy) <= now) return 'spent';
       if (!sameHash(row.browserHash, proof.browserHash) || !sameHash(row.confirmHash, proof.confirmHash)) return 'other-browser';
-      if (!(await mergeIf(row, { confirmedAt: new Date(now).toISOString(), parked: '', confirmHash: '' }, 'take parked consent'))) return 'spent';
+      if (!(await mergeIf(row, { confirmedAt: new Date(now).toISOString(), parked: '', confirmHash: '' }, 'take parked consent')))
+        return 'spent';
       return { sealed: row.parked, ...(row.orgName ? { orgName: row.orgName } : {}) };
     },
   };

@@ -19,8 +19,15 @@ export function decodeCursor(cursor: string): string {
     parsed = undefined;
   }
   const next = parsed as { nextPartitionKey?: unknown; nextRowKey?: unknown } | undefined;
-  if (!next || typeof next !== 'object' || typeof next.nextPartitionKey !== 'string' || !['string', 'undefined'].includes(typeof next.nextRowKey)) {
-    throw new MailerError('BAD_REQUEST', 'The cursor is not one this list gave out.', { fields: { cursor: 'pass the cursor of the previous page unchanged' } });
+  if (
+    !next ||
+    typeof next !== 'object' ||
+    typeof next.nextPartitionKey !== 'string' ||
+    !['string', 'undefined'].includes(typeof next.nextRowKey)
+  ) {
+    throw new MailerError('BAD_REQUEST', 'The cursor is not one this list gave out.', {
+      fields: { cursor: 'pass the cursor of the previous page unchanged' },
+    });
   }
   return token;
 }

@@ -11,7 +11,18 @@ export { DELIVERY_STATUSES } from '../model/delivery';
 export function queuedRecord(init: NewDelivery, createdAt: string, etag: string): DeliveryRecord {
   const { orgId, id, category, workspace, recipients, contentHash, parent, member } = init;
   return {
-    orgId, id, status: 'queued', attempts: 0, createdAt, updatedAt: createdAt, category, ...(workspace ? { workspace } : {}), recipients, contentHash,
-    ...(parent ? { parent } : {}), ...(member ? { member } : {}), etag,
+    orgId,
+    id,
+    status: 'queued',
+    attempts: 0,
+    createdAt,
+    updatedAt: createdAt,
+    category,
+    ...(workspace ? { workspace } : {}),
+    recipients,
+    contentHash,
+    ...(parent ? { parent } : {}),
+    ...(member ? { member } : {}),
+    etag,
   };
 }

@@ -47,13 +47,38 @@ const MAX_TIME = 9_999_999_999_999;
 export const indexKey = (createdAt: string, id: string) => `~${String(MAX_TIME - Date.parse(createdAt)).padStart(13, '0')}~${id}`;
 
 const FIELDS = [
-  'status', 'attempts', 'createdAt', 'updatedAt', 'category', 'recipients', 'via', 'viaReason', 'provider', 'sender',
-  'code', 'message', 'hint', 'leaseOwner', 'leaseUntil', 'nextAttemptAt', 'sentAt', 'failedAt', 'providerMessageId',
-  'contentHash', 'uncertainAt', 'senderKey', 'workspace', 'parent', 'member',
+  'status',
+  'attempts',
+  'createdAt',
+  'updatedAt',
+  'category',
+  'recipients',
+  'via',
+  'viaReason',
+  'provider',
+  'sender',
+  'code',
+  'message',
+  'hint',
+  'leaseOwner',
+  'leaseUntil',
+  'nextAttemptAt',
+  'sentAt',
+  'failedAt',
+  'providerMessageId',
+  'contentHash',
+  'uncertainAt',
+  'senderKey',
+  'workspace',
+  'parent',
+  'member',
 ] as const;
 const JSON_FIELDS = ['hops', 'group'] as const; // entities hold flat values only
 
-function toEntity(record: Omit<DeliveryRecord, 'etag'>, rowKey: string): Record<string, unknown> & { partitionKey: string; rowKey: string } {
+function toEntity(
+  record: Omit<DeliveryRecord, 'etag'>,
+  rowKey: string,
+): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: record.orgId, rowKey, id: record.id };
   for (const field of FIELDS) if (record[field] !== undefined) entity[field] = record[field];
   if (record.hops?.length) entity.hops = JSON.stringify(record.hops);
@@ -131,7 +156,8 @@ export function createDeliveryRows(storage: StorageClients): DeliveryRows {
       try {
         return { created: true, record: { ...row, etag: await insertRows(row) } };
       } catch (error) {
-        if (storageStatus(error) !== 409 && storageErrorCode(error) !== 'EntityAlreadyExists') throw storageFailure(error, `create delivery ${orgId}/${id}`);
+        if (storageStatus(error) !== 409 && storageErrorCode(error) !== 'EntityAlreadyExists')
+          throw storageFailure(error, `create delivery ${orgId}/${id}`);
         const existing = await get(orgId, id);
         if (!existing) throw storageFailure(error, `create delivery ${orgId}/${id}`);
         return { created: false, record: existing };

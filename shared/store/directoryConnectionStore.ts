@@ -73,7 +73,9 @@ export function fromConnectionEntity(entity: Record<string, unknown>): Directory
 }
 
 const conflict = (orgId: string, id: string, cause: unknown) =>
-  new MailerError('CONCURRENT_UPDATE', `The directory connection ${id} of ${orgId} was changed by someone else in the meantime.`, { cause });
+  new MailerError('CONCURRENT_UPDATE', `The directory connection ${id} of ${orgId} was changed by someone else in the meantime.`, {
+    cause,
+  });
 
 export function createDirectoryConnectionStore(storage: StorageClients): DirectoryConnectionStore {
   const table = (): Promise<TableClient> => storage.table(TABLES.directoryConnections);
@@ -125,9 +127,14 @@ export function createDirectoryConnectionStore(storage: StorageClients): Directo
         const result = await client.updateEntity(toConnectionEntity(connection), 'Replace', { etag });
         return { connection, etag: result.etag! };
       } catch (error) {
-        if (storageStatus(error) === 412 || storageErrorCode(error) === 'UpdateConditionNotSatisfied') throw conflict(connection.orgId, connection.id, error);
+        if (storageStatus(error) === 412 || storageErrorCode(error) === 'UpdateConditionNotSatisfied')
+          throw conflict(connection.orgId, connection.id, error);
         if (storageStatus(error) === 404) {
-          throw new MailerError('DIRECTORY_CONNECTION_NOT_FOUND', `The directory connection ${connection.id} was deleted in the meantime.`, { cause: error });
+          throw new MailerError(
+            'DIRECTORY_CONNECTION_NOT_FOUND',
+            `The directory connection ${connection.id} was deleted in the meantime.`,
+            { cause: error },
+          );
         }
         throw storageFailure(error, `update directory connection ${connection.orgId}`);
       }

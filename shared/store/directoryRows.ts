@@ -12,7 +12,9 @@ import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../director
 export type RowKind = 'user' | 'group';
 
 export function keyPart(id: string): string {
-  return id.replace(/[^A-Za-z0-9._@+=-]/gu, (c) => Array.from(Buffer.from(c, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+  return id.replace(/[^A-Za-z0-9._@+=-]/gu, (c) =>
+    Array.from(Buffer.from(c, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 export const partitionOf = (orgId: string, connectionId: string) => `${orgId}~${connectionId}`;
@@ -45,7 +47,14 @@ export function userEntity(partitionKey: string, user: DirectoryUser, hash: stri
 }
 
 export function groupEntity(partitionKey: string, group: DirectoryGroup, hash: string): Entity {
-  return { partitionKey, rowKey: objectRowKey('group', group.id), id: group.id, name: group.name, h: hash, ...(group.mail ? { mail: group.mail } : {}) };
+  return {
+    partitionKey,
+    rowKey: objectRowKey('group', group.id),
+    id: group.id,
+    name: group.name,
+    h: hash,
+    ...(group.mail ? { mail: group.mail } : {}),
+  };
 }
 
 export function memberEntity(partitionKey: string, groupId: string, member: DirectoryMember): Entity {

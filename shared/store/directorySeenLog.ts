@@ -67,7 +67,12 @@ export function createDirectorySeenLog(storage: StorageClients): DirectorySeenLo
       const parts = chunks(keys);
       const actions: TransactionAction[] = parts.map((k, i) => [
         'upsert',
-        { partitionKey: pk, rowKey: `${pagePrefix(generation)}${page}~${String(i).padStart(4, '0')}`, k, ...(i === 0 ? { n: parts.length } : {}) },
+        {
+          partitionKey: pk,
+          rowKey: `${pagePrefix(generation)}${page}~${String(i).padStart(4, '0')}`,
+          k,
+          ...(i === 0 ? { n: parts.length } : {}),
+        },
         'Replace',
       ]);
       try {
@@ -94,12 +99,16 @@ export function createDirectorySeenLog(storage: StorageClients): DirectorySeenLo
       const pk = partitionOf(orgId, connectionId);
       try {
         const actions: TransactionAction[] = [];
-        for await (const row of range(pk, SEEN_PREFIX, ['RowKey'])) actions.push(['delete', { partitionKey: pk, rowKey: String(row.rowKey) }]);
+        for await (const row of range(pk, SEEN_PREFIX, ['RowKey']))
+          actions.push(['delete', { partitionKey: pk, rowKey: String(row.rowKey) }]);
         await inBatches(await table(), actions).catch(async (error: unknown) => {
           // Another clear took some rows first (a batch is all-or-nothing): delete one by one, gone rows ignored.
           if (storageStatus(error) !== 404) throw error;
           const client = await table();
-          for (const [, entity] of actions) await client.deleteEntity(entity.partitionKey, entity.rowKey).catch((e: unknown) => { if (storageStatus(e) !== 404) throw e; });
+          for (const [, entity] of actions)
+            await client.deleteEntity(entity.partitionKey, entity.rowKey).catch((e: unknown) => {
+              if (storageStatus(e) !== 404) throw e;
+            });
         });
       } catch (error) {
         throw storageFailure(error, `clear the listed pages of ${connectionId}`);

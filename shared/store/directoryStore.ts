@@ -11,8 +11,20 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../directory/model';
 import {
-  connectionOf, groupEntity, groupFrom, memberEntity, memberFrom, memberPrefix, memberRowKey, objectRowKey,
-  partitionOf, prefixEnd, ROW_PREFIX, RowKind, userEntity, userFrom,
+  connectionOf,
+  groupEntity,
+  groupFrom,
+  memberEntity,
+  memberFrom,
+  memberPrefix,
+  memberRowKey,
+  objectRowKey,
+  partitionOf,
+  prefixEnd,
+  ROW_PREFIX,
+  RowKind,
+  userEntity,
+  userFrom,
 } from './directoryRows';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
@@ -50,7 +62,11 @@ export interface DirectoryStore {
    * Users or groups of the org (every connection, or one), in key order, from after `after`.
    * A generator: the caller stops when it has a page, so only one Table page is held at a time.
    */
-  scan<K extends RowKind>(orgId: string, kind: K, options?: { after?: { pk: string; rk: string }; connectionId?: string }): AsyncIterable<StoredObject<K extends 'user' ? DirectoryUser : DirectoryGroup>>;
+  scan<K extends RowKind>(
+    orgId: string,
+    kind: K,
+    options?: { after?: { pk: string; rk: string }; connectionId?: string },
+  ): AsyncIterable<StoredObject<K extends 'user' ? DirectoryUser : DirectoryGroup>>;
   /** The connections of the org that hold the object (a group id's lookup across connections). */
   findObject(orgId: string, kind: RowKind, id: string): Promise<string[]>;
   /** Deletes every row of the connection's partition (the connection was deleted). */
@@ -83,8 +99,7 @@ function actionOf(pk: string, write: DirectoryWrite): Action {
   }
 }
 
-const rangeFilter = (pk: string, prefix: string) =>
-  odata`PartitionKey eq ${pk} and RowKey ge ${prefix} and RowKey lt ${prefixEnd(prefix)}`;
+const rangeFilter = (pk: string, prefix: string) => odata`PartitionKey eq ${pk} and RowKey ge ${prefix} and RowKey lt ${prefixEnd(prefix)}`;
 
 export function createDirectoryStore(storage: StorageClients, options: DirectoryStoreOptions = {}): DirectoryStore {
   const table = () => storage.table(TABLES.directory);
@@ -112,7 +127,9 @@ export function createDirectoryStore(storage: StorageClients, options: Directory
   async function* rows(filter: string, select?: string[]): AsyncGenerator<Record<string, unknown>> {
     const client = await table();
     try {
-      const pages = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(select ? { select } : {}) } }).byPage({ maxPageSize: 1000 });
+      const pages = client
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(select ? { select } : {}) } })
+        .byPage({ maxPageSize: 1000 });
       for await (const page of pages) {
         count(1);
         for (const row of page) yield row;
@@ -175,12 +192,14 @@ export function createDirectoryStore(storage: StorageClients, options: Directory
     },
     async hashes(orgId, connectionId, kind) {
       const out = new Map<string, string>();
-      for await (const row of rows(rangeFilter(partitionOf(orgId, connectionId), ROW_PREFIX[kind]), ['id', 'h'])) out.set(String(row.id), String(row.h ?? ''));
+      for await (const row of rows(rangeFilter(partitionOf(orgId, connectionId), ROW_PREFIX[kind]), ['id', 'h']))
+        out.set(String(row.id), String(row.h ?? ''));
       return out;
     },
     async memberships(orgId, connectionId) {
       const out = new Set<string>();
-      for await (const row of rows(rangeFilter(partitionOf(orgId, connectionId), 'm~'), ['groupId', 'memberId'])) out.add(`${row.groupId}${MEMBER_KEY_SEPARATOR}${row.memberId}`);
+      for await (const row of rows(rangeFilter(partitionOf(orgId, connectionId), 'm~'), ['groupId', 'memberId']))
+        out.add(`${row.groupId}${MEMBER_KEY_SEPARATOR}${row.memberId}`);
       return out;
     },
     async count(orgId, connectionId, kind) {
@@ -200,11 +219,15 @@ export function createDirectoryStore(storage: StorageClients, options: Directory
       const prefix = ROW_PREFIX[kind];
       const low = scanOptions.connectionId ? partitionOf(orgId, scanOptions.connectionId) : `${orgId}~`;
       const high = scanOptions.connectionId ? low : `${orgId}~~`;
-      const partitions = scanOptions.connectionId ? odata`PartitionKey eq ${low}` : odata`PartitionKey ge ${low} and PartitionKey lt ${high}`;
+      const partitions = scanOptions.connectionId
+        ? odata`PartitionKey eq ${low}`
+        : odata`PartitionKey ge ${low} and PartitionKey lt ${high}`;
       const keys = odata`RowKey ge ${prefix} and RowKey lt ${prefixEnd(prefix)}`;
       const after = scanOptions.after;
       // Rows come sorted by PartitionKey then RowKey, so "after" is: later in the same partition, or a later partition.
-      const resume = after ? ` and ((${odata`PartitionKey eq ${after.pk} and RowKey gt ${after.rk}`}) or ${odata`PartitionKey gt ${after.pk}`})` : '';
+      const resume = after
+        ? ` and ((${odata`PartitionKey eq ${after.pk} and RowKey gt ${after.rk}`}) or ${odata`PartitionKey gt ${after.pk}`})`
+        : '';
       const from = (row: Record<string, unknown>) => (kind === 'user' ? userFrom(row) : groupFrom(row));
       for await (const row of rows(`${partitions} and ${keys}${resume}`)) {
         const pk = String(row.partitionKey);
@@ -213,7 +236,10 @@ export function createDirectoryStore(storage: StorageClients, options: Directory
     },
     async findObject(orgId, kind, id) {
       const found: string[] = [];
-      for await (const row of rows(odata`PartitionKey ge ${`${orgId}~`} and PartitionKey lt ${`${orgId}~~`} and RowKey eq ${objectRowKey(kind, id)}`, ['PartitionKey'])) {
+      for await (const row of rows(
+        odata`PartitionKey ge ${`${orgId}~`} and PartitionKey lt ${`${orgId}~~`} and RowKey eq ${objectRowKey(kind, id)}`,
+        ['PartitionKey'],
+      )) {
         found.push(connectionOf(String(row.partitionKey)));
       }
       return found;

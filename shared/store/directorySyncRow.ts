@@ -42,7 +42,8 @@ function toEntity(pk: string, state: DirectorySyncState): Record<string, string 
 
 function fromEntity(entity: Record<string, unknown>): DirectorySyncState {
   const state: Record<string, unknown> = {};
-  for (const key of ['lastSyncAt', 'lastSyncOutcome', 'lastSyncKind', 'generation'] as const) if (entity[key] !== undefined && entity[key] !== null) state[key] = entity[key];
+  for (const key of ['lastSyncAt', 'lastSyncOutcome', 'lastSyncKind', 'generation'] as const)
+    if (entity[key] !== undefined && entity[key] !== null) state[key] = entity[key];
   for (const key of JSON_FIELDS) if (typeof entity[key] === 'string' && entity[key]) state[key] = JSON.parse(String(entity[key]));
   return state as DirectorySyncState;
 }
@@ -65,8 +66,12 @@ export function createDirectorySyncRowStore(storage: StorageClients): DirectoryS
     },
     async takeLease(orgId, connectionId, owner, ttlMs, now = new Date()) {
       const { state, etag } = await store.read(orgId, connectionId);
-      if (state.lease && state.lease.owner !== owner && Date.parse(state.lease.expiresAt) > now.getTime()) return { taken: false, lease: state.lease };
-      const next: DirectorySyncState = { ...state, lease: { owner, startedAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlMs).toISOString() } };
+      if (state.lease && state.lease.owner !== owner && Date.parse(state.lease.expiresAt) > now.getTime())
+        return { taken: false, lease: state.lease };
+      const next: DirectorySyncState = {
+        ...state,
+        lease: { owner, startedAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlMs).toISOString() },
+      };
       const client = await table();
       const pk = partitionOf(orgId, connectionId);
       try {

@@ -13,8 +13,7 @@ import { CONTAINERS, QUEUES } from './names';
 import type { StorageClients } from './storageClients';
 
 export type ExternalStorageOptions =
-  | { connectionString: string }
-  | { queueServiceUrl: string; blobServiceUrl: string; credential: TokenCredential };
+  { connectionString: string } | { queueServiceUrl: string; blobServiceUrl: string; credential: TokenCredential };
 
 const RETRY = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 };
 

@@ -25,7 +25,8 @@ export function createGroupChildren(storage: StorageClients): GroupChildren {
       const filter = odata`PartitionKey eq ${orgId} and RowKey ge ${prefix} and RowKey lt ${end} and parent eq ${parentId}`;
       try {
         const rows: DeliveryRecord[] = [];
-        for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) rows.push(fromEntity(entity));
+        for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
+          rows.push(fromEntity(entity));
         return rows;
       } catch (error) {
         throw storageFailure(error, `list the copies of ${orgId}/${parentId}`);

@@ -73,9 +73,17 @@ export function createMailboxPermitStore(storage: StorageClients): MailboxPermit
 
     async put(key, index, row, etag) {
       const client = await table();
-      const entity = { partitionKey: partitionKey(key), rowKey: rowKey(index), holder: row.holder, leaseUntil: row.leaseUntil, wantedAt: 0 };
+      const entity = {
+        partitionKey: partitionKey(key),
+        rowKey: rowKey(index),
+        holder: row.holder,
+        leaseUntil: row.leaseUntil,
+        wantedAt: 0,
+      };
       try {
-        const written = etag ? await client.updateEntity(entity, 'Replace', { etag, ...deadline() }) : await client.createEntity(entity, deadline());
+        const written = etag
+          ? await client.updateEntity(entity, 'Replace', { etag, ...deadline() })
+          : await client.createEntity(entity, deadline());
         return written.etag;
       } catch (error) {
         const status = storageStatus(error);
@@ -87,7 +95,10 @@ export function createMailboxPermitStore(storage: StorageClients): MailboxPermit
     async want(key, index, etag, now) {
       const client = await table();
       try {
-        await client.updateEntity({ partitionKey: partitionKey(key), rowKey: rowKey(index), wantedAt: now }, 'Merge', { etag, ...deadline() });
+        await client.updateEntity({ partitionKey: partitionKey(key), rowKey: rowKey(index), wantedAt: now }, 'Merge', {
+          etag,
+          ...deadline(),
+        });
       } catch (error) {
         if (storageStatus(error) === 412 || storageStatus(error) === 404) return; // it moved meanwhile: the next list sees it
         throw storageFailure(error, `ask for a mailbox permit ${key}`);

@@ -21,13 +21,19 @@ export interface RecentDelivery {
  * Delivery rows created since `sinceMs`, newest first per org. Reads the index rows (RowKey
  * `~<inverted time>~<id>`), so the time bound is a RowKey range the service can apply.
  */
-export async function scanRecentDeliveries(storage: StorageClients, sinceMs: number, maxRows: number): Promise<{ rows: RecentDelivery[]; truncated: boolean }> {
+export async function scanRecentDeliveries(
+  storage: StorageClients,
+  sinceMs: number,
+  maxRows: number,
+): Promise<{ rows: RecentDelivery[]; truncated: boolean }> {
   const client = await storage.table(TABLES.deliveries);
   const upper = indexKey(new Date(sinceMs).toISOString(), '');
   const filter = odata`RowKey gt ${'~'} and RowKey lt ${upper}`;
   const rows: RecentDelivery[] = [];
   try {
-    for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'status', 'code', 'createdAt'] } })) {
+    for await (const entity of client.listEntities<Record<string, unknown>>({
+      queryOptions: { filter, select: ['PartitionKey', 'status', 'code', 'createdAt'] },
+    })) {
       if (rows.length >= maxRows) return { rows, truncated: true };
       rows.push({
         orgId: String(entity.partitionKey),

@@ -45,7 +45,8 @@ export function createOrgControlStore(storage: StorageClients): OrgControlStore 
     try {
       const entity = await client.getEntity<ControlValues>(orgId, row);
       const values: ControlValues = {};
-      for (const [key, value] of Object.entries(entity)) if (!OWN_FIELDS.has(key) && value !== null && value !== undefined) values[key] = value;
+      for (const [key, value] of Object.entries(entity))
+        if (!OWN_FIELDS.has(key) && value !== null && value !== undefined) values[key] = value;
       return { values, etag: entity.etag };
     } catch (error) {
       if (storageStatus(error) === 404) return {};

@@ -85,7 +85,10 @@ export function createQueueStore(storage: StorageClients, name: string): QueueSt
   async function sendEncoded(messageText: string, options: SendOptions = {}): Promise<{ id: string }> {
     if (Buffer.byteLength(messageText) > MAX_MESSAGE_TEXT_BYTES) {
       // A caller bug (large messages go through the payload store, docs/delivery.md), not bad input.
-      throw new MailerError('INTERNAL', `A queue message of ${Buffer.byteLength(messageText)} bytes exceeds Storage's ${MAX_MESSAGE_TEXT_BYTES}; it should have been claim-checked.`);
+      throw new MailerError(
+        'INTERNAL',
+        `A queue message of ${Buffer.byteLength(messageText)} bytes exceeds Storage's ${MAX_MESSAGE_TEXT_BYTES}; it should have been claim-checked.`,
+      );
     }
     const client = await queue();
     try {

@@ -20,9 +20,16 @@ export interface PayloadStore {
 /** Blob names are chosen by our code (e.g. `<orgId>/<message id>`), but ids come from clients: refuse anything odd. */
 function checkName(name: string): string {
   // Blob names: 1-1024 characters; no control characters, no backslash (rewritten to "/" by some tools), no dot segments.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what a blob name may not hold
-  if (!name || name.length > 1024 || /[\u0000-\u001f\u007f\\]/.test(name) || name.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-    throw new MailerError('INVALID_MESSAGE', 'The payload reference is not a valid blob name.', { fields: { payloadRef: 'not a valid blob name' } });
+  if (
+    !name ||
+    name.length > 1024 ||
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what a blob name may not hold
+    /[\u0000-\u001f\u007f\\]/.test(name) ||
+    name.split('/').some((s) => s === '' || s === '.' || s === '..')
+  ) {
+    throw new MailerError('INVALID_MESSAGE', 'The payload reference is not a valid blob name.', {
+      fields: { payloadRef: 'not a valid blob name' },
+    });
   }
   return name;
 }

@@ -30,7 +30,17 @@ export interface PoisonArchive {
 }
 
 /** The record kept for a raw text: keyed by day and time, cut to MAX_ARCHIVED_CHARS (and saying so). */
-export function archiveRecord({ queue, raw, reason, now = Date.now() }: { queue: string; raw: string; reason: string; now?: number }): PoisonRecord {
+export function archiveRecord({
+  queue,
+  raw,
+  reason,
+  now = Date.now(),
+}: {
+  queue: string;
+  raw: string;
+  reason: string;
+  now?: number;
+}): PoisonRecord {
   const at = new Date(now).toISOString();
   return {
     day: at.slice(0, 10),
@@ -62,8 +72,19 @@ export function createPoisonArchive(storage: StorageClients): PoisonArchive {
       const rows: PoisonRecord[] = [];
       try {
         const client = await table();
-        for await (const e of client.listEntities<Omit<PoisonRecord, 'day' | 'key'>>({ queryOptions: { filter: `PartitionKey eq '${day.replace(/'/g, "''")}'` } })) {
-          rows.push({ day: e.partitionKey ?? day, key: e.rowKey ?? '', queue: e.queue, reason: e.reason, raw: e.raw, rawLength: e.rawLength, truncated: e.truncated, at: e.at });
+        for await (const e of client.listEntities<Omit<PoisonRecord, 'day' | 'key'>>({
+          queryOptions: { filter: `PartitionKey eq '${day.replace(/'/g, "''")}'` },
+        })) {
+          rows.push({
+            day: e.partitionKey ?? day,
+            key: e.rowKey ?? '',
+            queue: e.queue,
+            reason: e.reason,
+            raw: e.raw,
+            rawLength: e.rawLength,
+            truncated: e.truncated,
+            at: e.at,
+          });
         }
       } catch (error) {
         throw storageFailure(error, 'list archived poison messages');

@@ -64,7 +64,9 @@ export function secretNamePrefix(orgId: string, senderKey: string = DEFAULT_SEND
 const NAMED_PREFIX = 'snd';
 
 /** The parts of a name built by `secretName`, or undefined for any other name. */
-export function parseSecretName(name: string): { orgId: string; senderKey?: string; purpose: SecretPurpose; generation: number } | undefined {
+export function parseSecretName(
+  name: string,
+): { orgId: string; senderKey?: string; purpose: SecretPurpose; generation: number } | undefined {
   const named = /^snd(\d{1,2})-(.+)$/.exec(name);
   if (named) return parseNamed(Number(named[1]), named[2]);
   const match = /^org-(.+)-(\d+)$/.exec(name);
@@ -79,7 +81,10 @@ export function parseSecretName(name: string): { orgId: string; senderKey?: stri
   return { orgId, purpose, generation };
 }
 
-function parseNamed(length: number, rest: string): { orgId: string; senderKey: string; purpose: SecretPurpose; generation: number } | undefined {
+function parseNamed(
+  length: number,
+  rest: string,
+): { orgId: string; senderKey: string; purpose: SecretPurpose; generation: number } | undefined {
   const segment = rest.slice(0, length);
   const tail = /^-(.+)-(\d+)$/.exec(rest.slice(length));
   if (!tail) return undefined;
@@ -88,7 +93,13 @@ function parseNamed(length: number, rest: string): { orgId: string; senderKey: s
   const senderKey = tail[1].slice(0, -(purpose.length + 1));
   const orgId = segment === DEFAULT_ORG_SEGMENT ? DEFAULT_ORG_ID : segment;
   const generation = Number(tail[2]);
-  if (!ORG_ID_PATTERN.test(orgId) || !SENDER_KEY_PATTERN.test(senderKey) || senderKey === DEFAULT_SENDER_KEY || String(generation) !== tail[2]) return undefined;
+  if (
+    !ORG_ID_PATTERN.test(orgId) ||
+    !SENDER_KEY_PATTERN.test(senderKey) ||
+    senderKey === DEFAULT_SENDER_KEY ||
+    String(generation) !== tail[2]
+  )
+    return undefined;
   return { orgId, senderKey, purpose, generation };
 }
 

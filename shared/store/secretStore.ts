@@ -27,7 +27,13 @@ const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 export const MAX_SECRET_VALUE_LENGTH = 25600;
 
 /** Vault DNS suffixes of the Azure clouds; for any other host the SDK's challenge check must be off. */
-const VAULT_HOST_SUFFIXES = ['.vault.azure.net', '.vault.azure.cn', '.vault.usgovcloudapi.net', '.vault.microsoftazure.de', '.managedhsm.azure.net'];
+const VAULT_HOST_SUFFIXES = [
+  '.vault.azure.net',
+  '.vault.azure.cn',
+  '.vault.usgovcloudapi.net',
+  '.vault.microsoftazure.de',
+  '.managedhsm.azure.net',
+];
 
 /**
  * Short SDK retries (default: 3 with exponential back-off from 800 ms): an outage must surface as
@@ -61,7 +67,12 @@ export function createSecretStore(
     disableChallengeResourceVerification: !isAzureVaultHost(config.keyVaultUrl),
     retryOptions: RETRY_OPTIONS,
   });
-  return new KeyVaultSecretStore(client, config.secretCacheTtlMs, options.clock ?? Date.now, options.timeoutMs ?? config.providerCallTimeoutMs);
+  return new KeyVaultSecretStore(
+    client,
+    config.secretCacheTtlMs,
+    options.clock ?? Date.now,
+    options.timeoutMs ?? config.providerCallTimeoutMs,
+  );
 }
 
 class KeyVaultSecretStore implements SecretStore {
@@ -104,9 +115,13 @@ class KeyVaultSecretStore implements SecretStore {
   async set(name: string, value: string): Promise<void> {
     checkName(name);
     if (value.length > MAX_SECRET_VALUE_LENGTH) {
-      throw new MailerError('VALIDATION_FAILED', `Secret ${name} is longer than Key Vault's limit of ${MAX_SECRET_VALUE_LENGTH} characters.`, {
-        fields: { value: `at most ${MAX_SECRET_VALUE_LENGTH} characters` },
-      });
+      throw new MailerError(
+        'VALIDATION_FAILED',
+        `Secret ${name} is longer than Key Vault's limit of ${MAX_SECRET_VALUE_LENGTH} characters.`,
+        {
+          fields: { value: `at most ${MAX_SECRET_VALUE_LENGTH} characters` },
+        },
+      );
     }
     this.invalidate(name);
     try {
@@ -186,26 +201,47 @@ export function classifyVaultError(error: unknown, action: string, name: string)
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkError;
   const status = e.statusCode;
   const retryAfter = Number(e.response?.headers?.get('retry-after'));
-  const options = { cause: error, providerCode: e.code, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}) };
+  const options = {
+    cause: error,
+    providerCode: e.code,
+    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+  };
 
   if (status === 404) return new MailerError('SECRET_NOT_FOUND', `Secret ${name} was not found in Key Vault.`, options);
   // The only conflict a write meets is a name that is deleted (or being deleted) but recoverable:
   // 409 Conflict, innererror ObjectIsDeletedButRecoverable (the SDK keeps only `Conflict`).
   if (status === 409 && action === 'writing') {
-    return new MailerError('SECRET_NAME_DELETED', `Secret ${name} was deleted and Key Vault keeps its name reserved; write it under a new generation.`, options);
+    return new MailerError(
+      'SECRET_NAME_DELETED',
+      `Secret ${name} was deleted and Key Vault keeps its name reserved; write it under a new generation.`,
+      options,
+    );
   }
-  if (status === 400) return new MailerError('VALIDATION_FAILED', `Key Vault refused ${action} secret ${name} as invalid (${e.code ?? 'BadParameter'}).`, options);
+  if (status === 400)
+    return new MailerError(
+      'VALIDATION_FAILED',
+      `Key Vault refused ${action} secret ${name} as invalid (${e.code ?? 'BadParameter'}).`,
+      options,
+    );
   if (status === 401 || status === 403) {
     // https://learn.microsoft.com/azure/key-vault/general/rbac-guide#azure-built-in-roles-for-key-vault-data-plane-operations
-    return new MailerError('KEY_VAULT_ACCESS_DENIED', `Key Vault refused ${action} secret ${name} (HTTP ${status}${e.code ? ` ${e.code}` : ''}).`, options);
+    return new MailerError(
+      'KEY_VAULT_ACCESS_DENIED',
+      `Key Vault refused ${action} secret ${name} (HTTP ${status}${e.code ? ` ${e.code}` : ''}).`,
+      options,
+    );
   }
   if (isCredentialError(e)) {
     const aadsts = /AADSTS\d+/.exec(e.message ?? '')?.[0];
-    return new MailerError('SECRET_STORE_UNAVAILABLE', `Could not get a Key Vault token for the function app's identity${aadsts ? ` (${aadsts})` : ''}.`, {
-      ...options,
-      providerCode: aadsts ?? e.name,
-      hint: "Check the function app's identity settings (AZURE_CLIENT_ID; locally AZURE_TENANT_ID and AZURE_CLIENT_SECRET). Messages are retried automatically.",
-    });
+    return new MailerError(
+      'SECRET_STORE_UNAVAILABLE',
+      `Could not get a Key Vault token for the function app's identity${aadsts ? ` (${aadsts})` : ''}.`,
+      {
+        ...options,
+        providerCode: aadsts ?? e.name,
+        hint: "Check the function app's identity settings (AZURE_CLIENT_ID; locally AZURE_TENANT_ID and AZURE_CLIENT_SECRET). Messages are retried automatically.",
+      },
+    );
   }
   // 429, 5xx, 409 "being deleted", no answer, timeout: transient.
   const why = status ? `HTTP ${status}` : e.name === 'AbortError' || e.name === 'TimeoutError' ? 'timed out' : 'unreachable';
@@ -213,5 +249,10 @@ export function classifyVaultError(error: unknown, action: string, name: string)
 }
 
 function isCredentialError(e: SdkError): boolean {
-  return e.name === 'AuthenticationError' || e.name === 'CredentialUnavailableError' || e.name === 'AggregateAuthenticationError' || e.name === 'AuthenticationRequiredError';
+  return (
+    e.name === 'AuthenticationError' ||
+    e.name === 'CredentialUnavailableError' ||
+    e.name === 'AggregateAuthenticationError' ||
+    e.name === 'AuthenticationRequiredError'
+  );
 }

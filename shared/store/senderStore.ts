@@ -206,7 +206,9 @@ export function createSenderStore(storage: StorageClients): SenderStore {
         // The Table service pages by itself (at most 1,000 rows, or 5 s of work, per answer): one answer per call.
         const pages = client.listEntities<Record<string, unknown>>().byPage({ maxPageSize: pageSize, continuationToken });
         for await (const page of pages) {
-          const items = page.filter((entity) => isSenderRow(entity.rowKey)).map((entity) => ({ config: fromEntity(entity), etag: entity.etag }));
+          const items = page
+            .filter((entity) => isSenderRow(entity.rowKey))
+            .map((entity) => ({ config: fromEntity(entity), etag: entity.etag }));
           return { items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
         }
         return { items: [] };
@@ -222,10 +224,17 @@ export function createSenderStore(storage: StorageClients): SenderStore {
         let routing: StoredRouting | undefined;
         const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${orgId}` } });
         for await (const entity of rows) {
-          if (entity.rowKey === ROUTING_ROW_KEY) routing = { rules: JSON.parse(String(entity.rules ?? '[]')) as unknown[], etag: entity.etag };
+          if (entity.rowKey === ROUTING_ROW_KEY)
+            routing = { rules: JSON.parse(String(entity.rules ?? '[]')) as unknown[], etag: entity.etag };
           else if (isSenderRow(entity.rowKey)) senders.push({ config: fromEntity(entity), etag: entity.etag });
         }
-        senders.sort((a, b) => (a.config.senderKey === undefined ? -1 : b.config.senderKey === undefined ? 1 : senderKeyOf(a.config).localeCompare(senderKeyOf(b.config))));
+        senders.sort((a, b) =>
+          a.config.senderKey === undefined
+            ? -1
+            : b.config.senderKey === undefined
+              ? 1
+              : senderKeyOf(a.config).localeCompare(senderKeyOf(b.config)),
+        );
         return { senders, ...(routing ? { routing } : {}) };
       } catch (error) {
         throw storageFailure(error, `list senders of ${orgId}`);
@@ -241,7 +250,9 @@ export function createSenderStore(storage: StorageClients): SenderStore {
       } catch (error) {
         const status = storageStatus(error);
         if (status === 409 || status === 412 || storageErrorCode(error) === 'UpdateConditionNotSatisfied') {
-          throw new MailerError('CONCURRENT_UPDATE', `The routing rules of ${orgId} were changed by someone else in the meantime.`, { cause: error });
+          throw new MailerError('CONCURRENT_UPDATE', `The routing rules of ${orgId} were changed by someone else in the meantime.`, {
+            cause: error,
+          });
         }
         throw storageFailure(error, `write routing rules of ${orgId}`);
       }

@@ -30,7 +30,12 @@ export interface StorageClients {
  * caller's own policy (message re-delivery, health) takes over, instead of the SDK default of
  * 4 tries with up to 2 minutes of back-off.
  */
-const STORAGE_RETRY: StoragePipelineOptions['retryOptions'] = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 };
+const STORAGE_RETRY: StoragePipelineOptions['retryOptions'] = {
+  maxTries: 3,
+  retryDelayInMs: 200,
+  maxRetryDelayInMs: 2000,
+  tryTimeoutInMs: 30_000,
+};
 const TABLE_RETRY: TableServiceClientOptions['retryOptions'] = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000 };
 
 /**
@@ -71,7 +76,9 @@ export function tableTryTimeoutPolicy(timeoutMs: number): TablePolicy {
   };
 }
 
-const TABLE_POLICIES: TableServiceClientOptions['additionalPolicies'] = [{ policy: tableTryTimeoutPolicy(TABLE_TRY_TIMEOUT_MS), position: 'perRetry' }];
+const TABLE_POLICIES: TableServiceClientOptions['additionalPolicies'] = [
+  { policy: tableTryTimeoutPolicy(TABLE_TRY_TIMEOUT_MS), position: 'perRetry' },
+];
 
 /** Connection string fields, keys compared case-insensitively as the SDKs do. */
 function parseConnectionString(connectionString: string): Map<string, string> {
@@ -104,7 +111,11 @@ interface ServiceFactories {
 function factories(storage: StorageConfig, credential: () => TokenCredential): ServiceFactories {
   if (storage.kind === 'connectionString') {
     const cs = storage.connectionString;
-    const tableOptions: TableServiceClientOptions = { retryOptions: TABLE_RETRY, additionalPolicies: TABLE_POLICIES, allowInsecureConnection: tableEndpointIsHttp(cs) };
+    const tableOptions: TableServiceClientOptions = {
+      retryOptions: TABLE_RETRY,
+      additionalPolicies: TABLE_POLICIES,
+      allowInsecureConnection: tableEndpointIsHttp(cs),
+    };
     const queues = QueueServiceClient.fromConnectionString(cs, { retryOptions: STORAGE_RETRY });
     const blobs = BlobServiceClient.fromConnectionString(cs, { retryOptions: STORAGE_RETRY });
     return {
@@ -116,7 +127,8 @@ function factories(storage: StorageConfig, credential: () => TokenCredential): S
   const queues = new QueueServiceClient(storage.queueServiceUri, credential(), { retryOptions: STORAGE_RETRY });
   const blobs = new BlobServiceClient(storage.blobServiceUri, credential(), { retryOptions: STORAGE_RETRY });
   return {
-    table: (name) => new TableClient(storage.tableServiceUri, name, credential(), { retryOptions: TABLE_RETRY, additionalPolicies: TABLE_POLICIES }),
+    table: (name) =>
+      new TableClient(storage.tableServiceUri, name, credential(), { retryOptions: TABLE_RETRY, additionalPolicies: TABLE_POLICIES }),
     queue: (name) => queues.getQueueClient(name),
     container: (name) => blobs.getContainerClient(name),
   };
@@ -176,7 +188,10 @@ export function createStorageClients(config: Readonly<Pick<Config, 'storage'>>, 
       ]);
       await Promise.all([
         queue.getProperties({ abortSignal: signal }),
-        table.listEntities({ queryOptions: { select: ['PartitionKey'] }, abortSignal: signal }).byPage({ maxPageSize: 1 }).next(),
+        table
+          .listEntities({ queryOptions: { select: ['PartitionKey'] }, abortSignal: signal })
+          .byPage({ maxPageSize: 1 })
+          .next(),
         container.getProperties({ abortSignal: signal }),
       ]);
     },

@@ -32,7 +32,13 @@ function fromEntity(entity: Record<string, unknown>): WebhookEndpoint {
   const out: Record<string, unknown> = { scope: entity.partitionKey, id: entity.rowKey };
   for (const [key, value] of Object.entries(entity)) {
     // '' is how `merge` clears a column (Merge cannot remove one).
-    if (['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata'].includes(key) || value === null || value === undefined || value === '') continue;
+    if (
+      ['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata'].includes(key) ||
+      value === null ||
+      value === undefined ||
+      value === ''
+    )
+      continue;
     out[key] = JSON_FIELDS.has(key) ? JSON.parse(String(value)) : value;
   }
   return out as unknown as WebhookEndpoint;
@@ -43,7 +49,11 @@ export interface WebhookEndpointStore {
   list(scope: string): Promise<WebhookEndpoint[]>;
   put(endpoint: WebhookEndpoint): Promise<void>;
   /** Merges only these fields (the dispatcher's bookkeeping, so it never reverts an API change); `null` clears one. Missing row: no-op. */
-  merge(scope: string, id: string, fields: { [K in 'enabled' | 'failingSince' | 'disabledAt' | 'notice' | 'updatedAt']?: WebhookEndpoint[K] | null }): Promise<void>;
+  merge(
+    scope: string,
+    id: string,
+    fields: { [K in 'enabled' | 'failingSince' | 'disabledAt' | 'notice' | 'updatedAt']?: WebhookEndpoint[K] | null },
+  ): Promise<void>;
   delete(scope: string, id: string): Promise<void>;
 }
 
@@ -63,7 +73,8 @@ export interface WebhookEventStore {
 async function listPartition(client: TableClient, partitionKey: string): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = [];
   const escaped = partitionKey.replace(/'/g, "''");
-  for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${escaped}'` } })) rows.push(row);
+  for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${escaped}'` } }))
+    rows.push(row);
   return rows;
 }
 
@@ -162,7 +173,8 @@ export function createWebhookAttemptStore(storage: StorageClients): WebhookAttem
     async deleteAll(endpointId) {
       const client = await table();
       try {
-        for (const row of await listPartition(client, endpointId)) await client.deleteEntity(endpointId, String(row.rowKey)).catch(() => undefined);
+        for (const row of await listPartition(client, endpointId))
+          await client.deleteEntity(endpointId, String(row.rowKey)).catch(() => undefined);
       } catch (error) {
         throw storageFailure(error, `delete webhook attempts of ${endpointId}`);
       }
@@ -176,7 +188,10 @@ export function createWebhookEventStore(storage: StorageClients): WebhookEventSt
     async put(event) {
       const client = await table();
       try {
-        await client.upsertEntity({ partitionKey: event.id, rowKey: 'event', orgId: event.orgId, type: event.type, event: JSON.stringify(event) }, 'Replace');
+        await client.upsertEntity(
+          { partitionKey: event.id, rowKey: 'event', orgId: event.orgId, type: event.type, event: JSON.stringify(event) },
+          'Replace',
+        );
       } catch (error) {
         throw storageFailure(error, `keep event ${event.id}`);
       }

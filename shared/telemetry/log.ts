@@ -26,7 +26,19 @@ export interface LogFields {
   targetId?: string;
 }
 
-export const LOG_FIELDS = ['orgId', 'messageId', 'provider', 'mode', 'code', 'attempt', 'durationMs', 'status', 'via', 'delayMs', 'targetId'] as const satisfies readonly (keyof LogFields)[];
+export const LOG_FIELDS = [
+  'orgId',
+  'messageId',
+  'provider',
+  'mode',
+  'code',
+  'attempt',
+  'durationMs',
+  'status',
+  'via',
+  'delayMs',
+  'targetId',
+] as const satisfies readonly (keyof LogFields)[];
 
 export type LogLevel = 'info' | 'warn';
 

@@ -36,7 +36,8 @@ export function createTelemetry(readers: MetricReader[] = []): Telemetry {
   for (const [name, spec] of Object.entries(METRICS) as [MetricName, (typeof METRICS)[MetricName]][]) {
     const options = { unit: spec.unit, description: spec.description };
     if (spec.kind === 'counter') counters.set(name, meter.createCounter(name, options));
-    else if (spec.kind === 'histogram') histograms.set(name, meter.createHistogram(name, { ...options, advice: { explicitBucketBoundaries: MS_BUCKETS } }));
+    else if (spec.kind === 'histogram')
+      histograms.set(name, meter.createHistogram(name, { ...options, advice: { explicitBucketBoundaries: MS_BUCKETS } }));
     else {
       meter.createObservableGauge(name, options).addCallback((result) => {
         for (const { value, attributes } of gauges.get(name) ?? []) result.observe(value, attributes);

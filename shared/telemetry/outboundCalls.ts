@@ -81,8 +81,12 @@ function finished(key: object, status: number | undefined): void {
     if (status !== 401) telemetry.count('mailer.keyvault_reads');
     return;
   }
-  const outcome = status === undefined ? 'error' : status < 300 ? 'accepted' : status === 429 ? 'throttled' : status >= 500 ? 'unavailable' : 'refused';
-  telemetry.record('mailer.provider_call_ms', Date.now() - call.startedAt, { provider: call.role === 'graph' ? 'microsoft' : 'google', outcome });
+  const outcome =
+    status === undefined ? 'error' : status < 300 ? 'accepted' : status === 429 ? 'throttled' : status >= 500 ? 'unavailable' : 'refused';
+  telemetry.record('mailer.provider_call_ms', Date.now() - call.startedAt, {
+    provider: call.role === 'graph' ? 'microsoft' : 'google',
+    outcome,
+  });
 }
 
 interface NodeClientRequest {

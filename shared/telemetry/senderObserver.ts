@@ -9,7 +9,13 @@ import type { SenderStore } from '../store/senderStore';
 import { logEvent } from './log';
 
 function logWrite(config: SenderConfig): void {
-  logEvent('sender.state', { orgId: config.orgId, provider: config.provider, mode: config.mode, status: config.status, code: config.lastError?.code });
+  logEvent('sender.state', {
+    orgId: config.orgId,
+    provider: config.provider,
+    mode: config.mode,
+    status: config.status,
+    code: config.lastError?.code,
+  });
 }
 
 export function observeSenderWrites(store: SenderStore): SenderStore {

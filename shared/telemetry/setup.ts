@@ -12,7 +12,13 @@
  * - Otherwise (tests, tools): nothing is exported unless a test installs its own reader.
  */
 import type { TokenCredential } from '@azure/identity';
-import { AggregationTemporality, DataPointType, PeriodicExportingMetricReader, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  PeriodicExportingMetricReader,
+  PushMetricExporter,
+  ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { AzureMonitorMetricExporter } from '@azure/monitor-opentelemetry-exporter';
 import { createTelemetry, useTelemetry } from './meter';
 

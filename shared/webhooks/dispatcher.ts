@@ -17,7 +17,14 @@ import type { PlatformEvent } from '../events/types';
 import type { WebhookDeps } from './deps';
 import { eventOrgOf } from './endpoints';
 import {
-  ATTEMPTS_KEPT, DeliveryTask, DISABLE_AFTER_MS, ENDPOINT_ID_PATTERN, MAX_RETRY_DELAY_MS, RETRY_WINDOW_MS, WebhookAttempt, WebhookEndpoint,
+  ATTEMPTS_KEPT,
+  DeliveryTask,
+  DISABLE_AFTER_MS,
+  ENDPOINT_ID_PATTERN,
+  MAX_RETRY_DELAY_MS,
+  RETRY_WINDOW_MS,
+  WebhookAttempt,
+  WebhookEndpoint,
 } from './model';
 import { signedHeaders } from './signing';
 import { createSubscriberLookup } from './subscribers';
@@ -77,12 +84,16 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
   /** The signing secrets: the current one, and the previous one during a rotation's overlap. */
   async function secretsOf(endpoint: WebhookEndpoint): Promise<string[]> {
     const names = [endpoint.secretName];
-    if (endpoint.previousSecretName && endpoint.previousSecretUntil && Date.parse(endpoint.previousSecretUntil) > now()) names.push(endpoint.previousSecretName);
+    if (endpoint.previousSecretName && endpoint.previousSecretUntil && Date.parse(endpoint.previousSecretUntil) > now())
+      names.push(endpoint.previousSecretName);
     return Promise.all(names.map((name) => deps.secrets.get(name)));
   }
 
   /** One try: never throws for the target's faults; the result says what happened. */
-  async function attemptOnce(endpoint: WebhookEndpoint, event: PlatformEvent): Promise<Omit<WebhookAttempt, 'eventId' | 'eventType' | 'at' | 'attempt'>> {
+  async function attemptOnce(
+    endpoint: WebhookEndpoint,
+    event: PlatformEvent,
+  ): Promise<Omit<WebhookAttempt, 'eventId' | 'eventType' | 'at' | 'attempt'>> {
     const started = performance.now();
     const failed = (error: string) => ({ delivered: false, error, durationMs: Math.round(performance.now() - started) });
     let url: URL;
@@ -109,14 +120,25 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
     };
     const result = await deps.poster({ url, address: addresses[0], headers, body, timeoutMs: deps.settings.timeoutMs, ca: deps.ca });
     const delivered = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;
-    return { delivered, ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}), ...(result.error ? { error: result.error } : {}), durationMs: result.durationMs };
+    return {
+      delivered,
+      ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      durationMs: result.durationMs,
+    };
   }
 
   async function disable(endpoint: WebhookEndpoint, failingSince: string, lastError: string): Promise<void> {
     const at = new Date(now()).toISOString();
     const reason = `Every attempt failed for 5 days (since ${failingSince}); last: ${lastError}.`;
     deps.scopeCache.delete(endpoint.scope);
-    await deps.endpoints.merge(endpoint.scope, endpoint.id, { enabled: false, failingSince, disabledAt: at, notice: { type: 'webhook.disabled', at, reason }, updatedAt: at });
+    await deps.endpoints.merge(endpoint.scope, endpoint.id, {
+      enabled: false,
+      failingSince,
+      disabledAt: at,
+      notice: { type: 'webhook.disabled', at, reason },
+      updatedAt: at,
+    });
     await deps.bus({
       id: stableEventId('webhook.disabled', endpoint.id, at),
       type: 'webhook.disabled',
@@ -150,7 +172,13 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
     // The structured line of every attempt (docs/operations.md): ids, outcome and duration, never the URL or a body.
     logEvent(
       'webhook.attempt',
-      { orgId: event.orgId, targetId: endpoint.id, attempt: task.attempt, durationMs: result.durationMs, status: result.delivered ? 'delivered' : what },
+      {
+        orgId: event.orgId,
+        targetId: endpoint.id,
+        attempt: task.attempt,
+        durationMs: result.durationMs,
+        status: result.delivered ? 'delivered' : what,
+      },
       result.delivered ? 'info' : 'warn',
     );
     if (result.delivered) {
@@ -171,7 +199,13 @@ export function createWebhookDispatcher(deps: WebhookDeps) {
       log.warn(`${where}: ${what}; gave up after 24 hours of tries`);
       return 'gave-up';
     }
-    const next: DeliveryTask = { endpointId: endpoint.id, scope: endpoint.scope, eventId: event.id, attempt: task.attempt + 1, firstAttemptAt: first };
+    const next: DeliveryTask = {
+      endpointId: endpoint.id,
+      scope: endpoint.scope,
+      eventId: event.id,
+      attempt: task.attempt + 1,
+      firstAttemptAt: first,
+    };
     await deps.deliveries.send(next, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
     log.info(`${where}: ${what}; retry in ${Math.ceil(delayMs / 1000)} s`);
     return 'retrying';

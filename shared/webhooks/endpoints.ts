@@ -11,8 +11,16 @@ import { DEFAULT_ORG_ID, ORG_ID_PATTERN } from '../senders/model';
 import { secretName } from '../store/secretNames';
 import type { WebhookDeps } from './deps';
 import {
-  ALL_ORGS, ATTEMPTS_KEPT, DeliveryTask, ENDPOINT_ID_PATTERN, MAX_ENDPOINTS_PER_SCOPE, ROTATION_OVERLAP_MS, toWebhookView, WebhookAttempt,
-  WebhookEndpoint, WebhookView,
+  ALL_ORGS,
+  ATTEMPTS_KEPT,
+  DeliveryTask,
+  ENDPOINT_ID_PATTERN,
+  MAX_ENDPOINTS_PER_SCOPE,
+  ROTATION_OVERLAP_MS,
+  toWebhookView,
+  WebhookAttempt,
+  WebhookEndpoint,
+  WebhookView,
 } from './model';
 import { parseWebhookCreate, parseWebhookPatch, parseWebhookReplay } from './schema';
 import { generateSecret } from './signing';
@@ -24,7 +32,9 @@ export type WebhookWithSecret = WebhookView & { secret: string };
 export function scopeOf(orgId: string | null | undefined): string {
   if (orgId === null || orgId === undefined || orgId === '') return ALL_ORGS;
   if (!ORG_ID_PATTERN.test(orgId)) {
-    throw new MailerError('BAD_REQUEST', 'The organization id is not valid.', { fields: { orgId: 'must match ^[a-z0-9][a-z0-9-]{0,62}$ (or be _default)' } });
+    throw new MailerError('BAD_REQUEST', 'The organization id is not valid.', {
+      fields: { orgId: 'must match ^[a-z0-9][a-z0-9-]{0,62}$ (or be _default)' },
+    });
   }
   return orgId;
 }
@@ -139,7 +149,11 @@ export function createWebhookEndpointService(deps: WebhookDeps) {
       const endpoint = await load(scopeOf(orgId), id);
       await deps.endpoints.delete(endpoint.scope, endpoint.id);
       deps.scopeCache.delete(endpoint.scope);
-      await Promise.all([dropSecret(endpoint.secretName), dropSecret(endpoint.previousSecretName), deps.attempts.deleteAll(endpoint.id).catch(() => undefined)]);
+      await Promise.all([
+        dropSecret(endpoint.secretName),
+        dropSecret(endpoint.previousSecretName),
+        deps.attempts.deleteAll(endpoint.id).catch(() => undefined),
+      ]);
     },
 
     /** A new secret; the previous one keeps signing (a second signature) for 24 hours. */

@@ -56,7 +56,8 @@ export const postWebhook: Poster = (options) =>
     };
     const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
       const { address, family } = options.address;
-      if ((lookupOptions as { all?: boolean }).all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [{ address, family }]);
+      if ((lookupOptions as { all?: boolean }).all)
+        (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [{ address, family }]);
       else callback(null, address, family);
     };
     const { url } = options;

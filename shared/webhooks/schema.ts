@@ -23,7 +23,12 @@ export const webhookCreateSchema = z
   .strict();
 
 export const webhookPatchSchema = z
-  .object({ url: url.optional(), events: events.optional(), description: description.optional(), enabled: z.boolean().optional().describe('true re-enables a disabled endpoint') })
+  .object({
+    url: url.optional(),
+    events: events.optional(),
+    description: description.optional(),
+    enabled: z.boolean().optional().describe('true re-enables a disabled endpoint'),
+  })
   .strict();
 
 export const webhookReplaySchema = z.object({ eventId: z.string().min(1).max(100) }).strict();
@@ -36,9 +41,16 @@ function parse<S extends z.ZodType>(schema: S, body: unknown, what: string): z.o
   if (Array.isArray(unknown)) {
     const bad = unknown.filter((t) => !isEventType(t));
     if (bad.length) {
-      throw new MailerError('WEBHOOK_EVENT_UNKNOWN', `Unknown event type: ${bad.map((t) => JSON.stringify(t)).join(', ').slice(0, 300)}.`, {
-        fields: { events: `unknown: ${bad.map(String).join(', ').slice(0, 300)}` },
-      });
+      throw new MailerError(
+        'WEBHOOK_EVENT_UNKNOWN',
+        `Unknown event type: ${bad
+          .map((t) => JSON.stringify(t))
+          .join(', ')
+          .slice(0, 300)}.`,
+        {
+          fields: { events: `unknown: ${bad.map(String).join(', ').slice(0, 300)}` },
+        },
+      );
     }
   }
   const parsed = schema.safeParse(body ?? {});

@@ -75,7 +75,10 @@ function mappedIpv4(address: string): string | undefined {
   if (isIP(address) !== 6 || !MAPPED.check(address, 'ipv6')) return undefined;
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
   if (dotted) return dotted;
-  const [high, low] = address.split(':').slice(-2).map((h) => parseInt(h, 16));
+  const [high, low] = address
+    .split(':')
+    .slice(-2)
+    .map((h) => parseInt(h, 16));
   return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
@@ -94,7 +97,8 @@ export function checkUrlForm(raw: string, policy: TargetPolicy): URL {
   }
   if (url.username || url.password) throw refuse(raw, 'it contains credentials (user:password@); use the signature to authenticate us');
   if (url.protocol === 'http:') {
-    if (!(policy.allowHttpLocalhost && isLocalhost(url.hostname))) throw refuse(raw, 'it is not https (plain http is allowed only for localhost in local runs)');
+    if (!(policy.allowHttpLocalhost && isLocalhost(url.hostname)))
+      throw refuse(raw, 'it is not https (plain http is allowed only for localhost in local runs)');
   } else if (url.protocol !== 'https:') {
     throw refuse(raw, `protocol ${url.protocol} is not https`);
   }
@@ -125,7 +129,8 @@ export async function resolveTarget(url: URL, policy: TargetPolicy, resolver: Re
   if (policy.allowPrivateTargets) return addresses;
   for (const { address } of addresses) {
     const reason = refusedAddressReason(address);
-    if (reason) throw refuse(url.href, literal ? `its host is ${reason} (${address})` : `its host ${host} resolves to ${reason} (${address})`);
+    if (reason)
+      throw refuse(url.href, literal ? `its host is ${reason} (${address})` : `its host ${host} resolves to ${reason} (${address})`);
   }
   return addresses;
 }

@@ -25,7 +25,11 @@ let contextA: BrowserContext;
 let contextB: BrowserContext;
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${host.url}/api/${path}`, { method, headers: { 'x-functions-key': KEY, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${host.url}/api/${path}`, {
+    method,
+    headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -86,7 +90,9 @@ it('a consent link: browser B is refused once A opened it; A sees whose org it j
   await a.getByRole('button', { name: 'Accept' }).click();
   const heading = a.getByRole('heading', { level: 1 });
   await heading.waitFor();
-  await expect(heading.textContent()).resolves.toBe(`Connect admin@contoso.example to ${ORG_NAME} (${orgId}) in ${new URL(host.url).host}?`);
+  await expect(heading.textContent()).resolves.toBe(
+    `Connect admin@contoso.example to ${ORG_NAME} (${orgId}) in ${new URL(host.url).host}?`,
+  );
   expect(await fitsWidth(a)).toBeLessThanOrEqual(360);
   await a.screenshot({ path: join(SCREENSHOTS, 'consent-confirm-360.png'), fullPage: true });
   expect((await api('GET', `orgs/${orgId}/sender`)).status).toBe(404);

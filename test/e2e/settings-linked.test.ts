@@ -35,7 +35,11 @@ beforeAll(async () => {
   chromium = await launchBrowser();
   // The sandbox's sign-in pages use the sandbox's own CA, which this throw-away profile does not know.
   browser = await chromium.newContext({ ignoreHTTPSErrors: true });
-  const link = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, { method: 'POST', headers: { 'x-functions-key': KEY, 'content-type': 'application/json' }, body: '{}' });
+  const link = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, {
+    method: 'POST',
+    headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
+    body: '{}',
+  });
   page = await browser.newPage();
   await page.setViewportSize({ width: 360, height: 800 });
   await page.goto(((await link.json()) as { url: string }).url);
@@ -73,7 +77,13 @@ describe('Linked accounts, at 360 px', () => {
     await expect(item.locator('.badge').textContent()).resolves.toBe('Active');
     await expect(item.textContent()).resolves.toContain(`tenant ${CONTOSO_TENANT_ID} · by admin@contoso.example · not synced yet`);
     const [connection] = await connections();
-    expect(connection).toMatchObject({ name: 'Contoso Germany', provider: 'microsoft', mode: 'delegated', status: 'active', tenantId: CONTOSO_TENANT_ID });
+    expect(connection).toMatchObject({
+      name: 'Contoso Germany',
+      provider: 'microsoft',
+      mode: 'delegated',
+      status: 'active',
+      tenantId: CONTOSO_TENANT_ID,
+    });
     await expect(page.evaluate<number>('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(360);
   });
 

@@ -64,7 +64,10 @@ async function fillContoso(page: Page, secret: string): Promise<void> {
 }
 
 async function saveAndTest(page: Page, to: string): Promise<void> {
-  await page.getByRole('button', { name: /Save and test|Send test message/ }).first().click();
+  await page
+    .getByRole('button', { name: /Save and test|Send test message/ })
+    .first()
+    .click();
   const dialog = page.getByRole('dialog', { name: 'Send a test message' });
   await dialog.getByLabel('Send the test message to', { exact: true }).fill(to);
   await dialog.getByRole('button', { name: 'Send test message' }).click();
@@ -83,7 +86,9 @@ async function framingSite(): Promise<FramingSite> {
   const server = createServer((req, res) => {
     const link = new URL(req.url ?? '/', 'http://x').searchParams.get('link') ?? '';
     const src = link.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>SaaS</title><iframe title="Email settings" src="${src}" style="width:100%;height:900px"></iframe>`);
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<!doctype html><title>SaaS</title><iframe title="Email settings" src="${src}" style="width:100%;height:900px"></iframe>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -203,7 +208,14 @@ describe('a wrong secret', () => {
     const failed = page.locator('#checks li.fail').first();
     await expect(failed.textContent()).resolves.toContain('secret ID was pasted instead of the secret VALUE');
     await expect(failed.textContent()).resolves.toContain('MS_SECRET_INVALID');
-    await expect(page.locator('#checks li .verdict').allTextContents()).resolves.toEqual(['Failed', 'Not checked', 'Not checked', 'OK', 'OK', 'OK']);
+    await expect(page.locator('#checks li .verdict').allTextContents()).resolves.toEqual([
+      'Failed',
+      'Not checked',
+      'Not checked',
+      'OK',
+      'OK',
+      'OK',
+    ]);
 
     await saveAndTest(page, 'it@contoso.example');
     await page.locator('#last-error').waitFor({ state: 'visible' });
@@ -222,8 +234,14 @@ describe('a client secret about to expire', () => {
       method: 'PUT',
       headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
       body: JSON.stringify({
-        provider: 'microsoft', mode: 'app_registration', senderEmail: SENDER, senderName: ALIAS,
-        tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET, clientSecretExpiresOn: expiresOn,
+        provider: 'microsoft',
+        mode: 'app_registration',
+        senderEmail: SENDER,
+        senderName: ALIAS,
+        tenantId: CONTOSO_TENANT_ID,
+        clientId: CONTOSO_APP_ID,
+        clientSecret: CONTOSO_APP_SECRET,
+        clientSecretExpiresOn: expiresOn,
       }),
     });
     expect(saved.status).toBe(200);
@@ -288,7 +306,10 @@ describe('Google sign-in with a send-as alias', () => {
 
   // Google, like Entra, only redirects to registered URIs: register this host's callback.
   beforeAll(() =>
-    sandboxControl('POST', `google/clients/${encodeURIComponent(process.env.GOOGLE_CLIENT_ID!)}/redirect-uris`, { uri: `${process.env.PUBLIC_BASE_URL}/api/oauth/google/callback` }));
+    sandboxControl('POST', `google/clients/${encodeURIComponent(process.env.GOOGLE_CLIENT_ID!)}/redirect-uris`, {
+      uri: `${process.env.PUBLIC_BASE_URL}/api/oauth/google/callback`,
+    }),
+  );
 
   async function allowAsAlerts(page: Page, askedForSettings: boolean): Promise<void> {
     await page.waitForURL(/\/o\/oauth2\/v2\/auth/);
@@ -322,7 +343,9 @@ describe('Google sign-in with a send-as alias', () => {
     await expect(alias.getAttribute('class')).resolves.toBe('ok');
     // fabrikam.example lacks Google's SPF include and DMARC (sandbox DNS): warnings, which block nothing.
     await expect(page.locator('#checks li', { hasText: 'Sender domain: SPF' }).getAttribute('class')).resolves.toBe('warn');
-    await expect(page.locator('#checks-summary').textContent()).resolves.toBe('No check failed; see the warnings and what could not be checked below (Save and test proves the rest). No message was sent.');
+    await expect(page.locator('#checks-summary').textContent()).resolves.toBe(
+      'No check failed; see the warnings and what could not be checked below (Save and test proves the rest). No message was sent.',
+    );
   });
 });
 
@@ -334,7 +357,10 @@ describe('embedded in the SaaS', () => {
     const frame = page.frameLocator('iframe');
     await frame.locator('#workspace').waitFor({ state: 'visible' });
     await expect(frame.locator('#org-id').textContent()).resolves.toBe(orgId);
-    const [tab] = await Promise.all([browser.waitForEvent('page'), frame.getByRole('button', { name: 'Grant admin consent in Microsoft 365' }).click()]);
+    const [tab] = await Promise.all([
+      browser.waitForEvent('page'),
+      frame.getByRole('button', { name: 'Grant admin consent in Microsoft 365' }).click(),
+    ]);
     await tab.waitForURL(/\/organizations\/oauth2\/v2\.0\/authorize/);
     await tab.locator('select[name=login_hint]').selectOption('admin@contoso.example');
     await tab.getByRole('button', { name: 'Accept' }).click();
@@ -354,7 +380,9 @@ describe('embedded in the SaaS', () => {
     const page = await browser.newPage();
     const refused = page.waitForEvent('console', (m) => /frame-ancestors/.test(m.text()));
     await page.goto(`${stranger.origin}/?link=${encodeURIComponent(await adminLink(newOrg('framed')))}`);
-    await expect(refused.then((m) => m.text())).resolves.toMatch(/^Framing '.*' violates the following Content Security Policy directive: "frame-ancestors/);
+    await expect(refused.then((m) => m.text())).resolves.toMatch(
+      /^Framing '.*' violates the following Content Security Policy directive: "frame-ancestors/,
+    );
     expect(page.frames().map((f) => f.url())).toContain('chrome-error://chromewebdata/');
   });
 });

@@ -23,7 +23,9 @@ let page: Page;
 
 async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${host.url}/api/orgs/${orgId}/${path}`, {
-    method, headers: { 'x-functions-key': KEY, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    method,
+    headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   expect(response.status).toBeLessThan(300);
   return (await response.json()) as T;
@@ -53,17 +55,39 @@ const ruleRows = () => page.locator('#rules-body tr.rule');
 beforeAll(async () => {
   await sandboxControl('POST', 'reset');
   const port = await freePort();
-  host = await startLocalHost({ port, queues: false, timers: false, log: () => undefined, env: { PUBLIC_BASE_URL: `http://localhost:${port}` } });
+  host = await startLocalHost({
+    port,
+    queues: false,
+    timers: false,
+    log: () => undefined,
+    env: { PUBLIC_BASE_URL: `http://localhost:${port}` },
+  });
   const at = new Date().toISOString();
   const existing: SenderConfig = {
-    orgId, provider: 'microsoft', mode: 'app_registration', senderEmail: 'notifications@contoso.example', senderName: 'Contoso',
-    fallbackToDefault: true, saveToSentItems: false, status: 'active', locked: true, version: 1, secretGeneration: 1,
-    secretRefs: {}, secretHints: {}, createdAt: at, updatedAt: at,
+    orgId,
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail: 'notifications@contoso.example',
+    senderName: 'Contoso',
+    fallbackToDefault: true,
+    saveToSentItems: false,
+    status: 'active',
+    locked: true,
+    version: 1,
+    secretGeneration: 1,
+    secretRefs: {},
+    secretHints: {},
+    createdAt: at,
+    updatedAt: at,
   };
   await getServices().senders.create(existing);
   chromium = await launchBrowser();
   browser = await chromium.newContext();
-  const link = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, { method: 'POST', headers: { 'x-functions-key': KEY, 'content-type': 'application/json' }, body: '{}' });
+  const link = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, {
+    method: 'POST',
+    headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
+    body: '{}',
+  });
   page = await browser.newPage();
   await page.setViewportSize({ width: 360, height: 800 });
   await page.goto(((await link.json()) as { url: string }).url);
@@ -105,13 +129,22 @@ describe('several senders from the settings page, at 360 px', () => {
     await page.getByLabel('Its sender email', { exact: true }).fill('noreply@fabrikam.example');
     await page.getByRole('button', { name: 'Add sender' }).click();
     await page.locator('#senders-panel').waitFor({ state: 'visible' });
-    await expect(listed()).resolves.toEqual(['Activedefaultnotifications@contoso.example (Microsoft 365)', 'Draftcompliancenoreply@fabrikam.example (Google)']);
+    await expect(listed()).resolves.toEqual([
+      'Activedefaultnotifications@contoso.example (Microsoft 365)',
+      'Draftcompliancenoreply@fabrikam.example (Google)',
+    ]);
     await page.locator('#form-heading', { hasText: /^Sender compliance$/ }).waitFor();
     await expect(page.locator('#status-badge').textContent()).resolves.toBe('Draft');
     await expect(page.getByLabel('Sign in with Google', { exact: true }).isChecked()).resolves.toBe(true);
     await expect(page.getByLabel('Sender email', { exact: true }).inputValue()).resolves.toBe('noreply@fabrikam.example');
     await expect(page.locator('#message-text').textContent()).resolves.toBe('Sender compliance was added.');
-    await expect(api('GET', 'senders/compliance')).resolves.toMatchObject({ senderKey: 'compliance', provider: 'google', mode: 'oauth', status: 'draft', senderName: 'Fabrikam Compliance' });
+    await expect(api('GET', 'senders/compliance')).resolves.toMatchObject({
+      senderKey: 'compliance',
+      provider: 'google',
+      mode: 'oauth',
+      status: 'draft',
+      senderName: 'Fabrikam Compliance',
+    });
 
     await page.getByRole('button', { name: 'Open sender default' }).click();
     await page.locator('#form-heading', { hasText: 'Sender default' }).waitFor();
@@ -145,7 +178,11 @@ describe('several senders from the settings page, at 360 px', () => {
       'Draftcompliancenoreply@fabrikam.example (Google)',
       'Draftsubsidiaryprivacy@contoso.example (Microsoft 365)',
     ]);
-    await expect(api('GET', 'senders/subsidiary')).resolves.toMatchObject({ senderKey: 'subsidiary', mode: 'app_registration', tenantId: CONTOSO_TENANT_ID });
+    await expect(api('GET', 'senders/subsidiary')).resolves.toMatchObject({
+      senderKey: 'subsidiary',
+      mode: 'app_registration',
+      tenantId: CONTOSO_TENANT_ID,
+    });
     await fitsPhone();
   });
 
@@ -173,26 +210,45 @@ describe('several senders from the settings page, at 360 px', () => {
     await page.locator('#rules-message', { hasText: 'Saved 2 rules.' }).waitFor();
     await expect(page.locator('#rule-1-error').count()).resolves.toBe(0);
     await expect(api('GET', 'routing')).resolves.toEqual({
-      rules: [{ match: { workspace: 'subsidiary-de' }, sender: 'subsidiary' }, { match: { category: ['compliance-alert', 'dpo-notice'] }, sender: 'compliance' }],
+      rules: [
+        { match: { workspace: 'subsidiary-de' }, sender: 'subsidiary' },
+        { match: { category: ['compliance-alert', 'dpo-notice'] }, sender: 'compliance' },
+      ],
     });
     await expect(ruleRows().count()).resolves.toBe(2);
     await fitsPhone();
   });
 
   it('explain shows the answer the API gives: the sender, why, and each sender passed over', async () => {
-    const messages: Array<{ category: string; workspace?: string }> = [{ category: 'compliance-alert' }, { category: 'task' }, { category: 'compliance-alert', workspace: 'subsidiary-de' }];
+    const messages: Array<{ category: string; workspace?: string }> = [
+      { category: 'compliance-alert' },
+      { category: 'task' },
+      { category: 'compliance-alert', workspace: 'subsidiary-de' },
+    ];
     for (const message of messages) {
-      const expected = await api<{ sender: string; reason: string; hops: Array<{ sender: string; reason: string }>; senderEmail: string }>('POST', 'routing/explain', message);
+      const expected = await api<{ sender: string; reason: string; hops: Array<{ sender: string; reason: string }>; senderEmail: string }>(
+        'POST',
+        'routing/explain',
+        message,
+      );
       await page.getByLabel('Message category', { exact: true }).fill(message.category);
       await page.getByLabel('Message workspace', { exact: true }).fill(message.workspace ?? '');
       await page.getByRole('button', { name: 'Explain' }).click();
       await page.locator('#explain-reason', { hasText: expected.reason }).waitFor();
       await expect(page.locator('#explain-sender').textContent()).resolves.toContain(`${expected.sender} (${expected.senderEmail}`);
-      await expect(page.locator('#explain-hops li').allTextContents()).resolves.toEqual(expected.hops.map((h) => expect.stringContaining(`Passed over ${h.sender}: `)));
+      await expect(page.locator('#explain-hops li').allTextContents()).resolves.toEqual(
+        expected.hops.map((h) => expect.stringContaining(`Passed over ${h.sender}: `)),
+      );
       if (message.category === 'compliance-alert' && !message.workspace) {
         // compliance is still a draft: the message would go to default, and the page says so.
-        expect(expected).toMatchObject({ sender: 'default', reason: 'rule 2 matched; compliance is draft', hops: [{ sender: 'compliance', reason: 'NO_ACTIVE_SENDER' }] });
-        await expect(page.locator('#explain-hops li').allTextContents()).resolves.toEqual(['Passed over compliance: Draft (NO_ACTIVE_SENDER)']);
+        expect(expected).toMatchObject({
+          sender: 'default',
+          reason: 'rule 2 matched; compliance is draft',
+          hops: [{ sender: 'compliance', reason: 'NO_ACTIVE_SENDER' }],
+        });
+        await expect(page.locator('#explain-hops li').allTextContents()).resolves.toEqual([
+          'Passed over compliance: Draft (NO_ACTIVE_SENDER)',
+        ]);
       }
     }
     await page.getByLabel('Message category', { exact: true }).fill('not valid!');

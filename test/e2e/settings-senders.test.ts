@@ -20,14 +20,32 @@ let browser: BrowserContext;
 function row(orgId: string, senderKey: string | undefined, senderEmail: string, fields: Partial<SenderConfig> = {}): SenderConfig {
   const at = new Date().toISOString();
   return {
-    orgId, ...(senderKey ? { senderKey } : {}), provider: 'microsoft', mode: 'app_registration', senderEmail, senderName: 'Contoso',
-    fallbackToDefault: true, saveToSentItems: false, status: 'active', locked: true, version: 1, secretGeneration: 1,
-    secretRefs: {}, secretHints: {}, createdAt: at, updatedAt: at, ...fields,
+    orgId,
+    ...(senderKey ? { senderKey } : {}),
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail,
+    senderName: 'Contoso',
+    fallbackToDefault: true,
+    saveToSentItems: false,
+    status: 'active',
+    locked: true,
+    version: 1,
+    secretGeneration: 1,
+    secretRefs: {},
+    secretHints: {},
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
   };
 }
 
 async function openSettings(orgId: string, width: number): Promise<Page> {
-  const response = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, { method: 'POST', headers: { 'x-functions-key': KEY, 'content-type': 'application/json' }, body: '{}' });
+  const response = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, {
+    method: 'POST',
+    headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
+    body: '{}',
+  });
   expect(response.status).toBe(200);
   const page = await browser.newPage();
   await page.setViewportSize({ width, height: 800 });
@@ -39,7 +57,13 @@ async function openSettings(orgId: string, width: number): Promise<Page> {
 beforeAll(async () => {
   await sandboxControl('POST', 'reset');
   const port = await freePort();
-  host = await startLocalHost({ port, queues: false, timers: false, log: () => undefined, env: { PUBLIC_BASE_URL: `http://localhost:${port}` } });
+  host = await startLocalHost({
+    port,
+    queues: false,
+    timers: false,
+    log: () => undefined,
+    env: { PUBLIC_BASE_URL: `http://localhost:${port}` },
+  });
   chromium = await launchBrowser();
   browser = await chromium.newContext();
 });
@@ -54,7 +78,9 @@ it('lists every sender of the org with its status badge, also at 360 px', async 
   const orgId = `multi-${randomBytes(4).toString('hex')}`;
   const store = getServices().senders;
   await store.create(row(orgId, undefined, 'notifications@contoso.example'));
-  await store.create(row(orgId, 'compliance', 'noreply@fabrikam.example', { provider: 'google', mode: 'oauth', status: 'needs_attention', locked: false }));
+  await store.create(
+    row(orgId, 'compliance', 'noreply@fabrikam.example', { provider: 'google', mode: 'oauth', status: 'needs_attention', locked: false }),
+  );
   await store.create(row(orgId, 'subsidiary', 'privacy@contoso.example', { status: 'draft', locked: false }));
   for (const width of [1024, 360]) {
     const page = await openSettings(orgId, width);

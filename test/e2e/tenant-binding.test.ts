@@ -51,7 +51,13 @@ beforeAll(async () => {
   await sandboxControl('POST', 'reset');
   const port = await freePort();
   const base = `http://localhost:${port}`;
-  host = await startLocalHost({ port, queues: false, timers: false, log: () => undefined, env: { PUBLIC_BASE_URL: base, RETURN_URL_ALLOWLIST: SAAS } });
+  host = await startLocalHost({
+    port,
+    queues: false,
+    timers: false,
+    log: () => undefined,
+    env: { PUBLIC_BASE_URL: base, RETURN_URL_ALLOWLIST: SAAS },
+  });
   // Entra only redirects to registered URIs: register this host's callback.
   await sandboxControl('POST', `entra/apps/${PLATFORM_APP_ID}/redirect-uris`, { uri: `${base}/api/oauth/microsoft/callback` });
   browser = await launchBrowser();
@@ -65,7 +71,7 @@ afterAll(async () => {
   await host?.close();
 });
 
-describe('admin consent from the settings page binds the signed-in admin\'s tenant', () => {
+describe("admin consent from the settings page binds the signed-in admin's tenant", () => {
   it("Northwind's Global Administrator signs in, consents in Northwind, and the page shows that tenant and who consented", async () => {
     const orgId = newOrg('northwind');
     const page = await openSettings(orgId);
@@ -79,9 +85,14 @@ describe('admin consent from the settings page binds the signed-in admin\'s tena
     await confirmConsent(page);
     await page.locator('#workspace').waitFor({ state: 'visible' });
     await expect(page.locator('#message-text').textContent()).resolves.toContain('Connected to Microsoft 365');
-    await expect(page.locator('#consent-state').textContent()).resolves.toContain(`tenant ${NORTHWIND_TENANT_ID}, by admin@northwind.example`);
+    await expect(page.locator('#consent-state').textContent()).resolves.toContain(
+      `tenant ${NORTHWIND_TENANT_ID}, by admin@northwind.example`,
+    );
     const view = await api('GET', `orgs/${orgId}/sender`);
-    expect(view.body).toMatchObject({ tenantId: NORTHWIND_TENANT_ID, consentedBy: { oid: NORTHWIND_USER_IDS.admin, username: 'admin@northwind.example' } });
+    expect(view.body).toMatchObject({
+      tenantId: NORTHWIND_TENANT_ID,
+      consentedBy: { oid: NORTHWIND_USER_IDS.admin, username: 'admin@northwind.example' },
+    });
   });
 
   it('a Northwind user without an admin role is sent back with the reason and what to do; nothing is saved', async () => {
@@ -93,7 +104,9 @@ describe('admin consent from the settings page binds the signed-in admin\'s tena
     await page.locator('#workspace').waitFor({ state: 'visible' });
     await page.locator('#message.error').waitFor({ state: 'visible' });
     await expect(page.locator('#message-text').textContent()).resolves.toContain('CONSENT_NOT_ADMIN');
-    await expect(page.locator('#message-hint').textContent()).resolves.toContain('Ask a Global Administrator or Privileged Role Administrator');
+    await expect(page.locator('#message-hint').textContent()).resolves.toContain(
+      'Ask a Global Administrator or Privileged Role Administrator',
+    );
     await expect(page.locator('#consent-state').textContent()).resolves.toBe('Not connected yet.');
     expect(page.url()).not.toMatch(/adminconsent/);
     expect((await api('GET', `orgs/${orgId}/sender`)).status).toBe(404);

@@ -140,7 +140,11 @@ describe('the page API (bearer admin token)', () => {
     expect((await asAdmin(tampered, 'PUT', 'sender', contoso())).body.error.code).toBe('ADMIN_LINK_INVALID');
     const old = await signAdminToken(orgId, process.env.STATE_SIGNING_KEY!, { now: Date.now() - 61 * 60 * 1000 });
     const expired = await asAdmin(old.token, 'GET', 'sender');
-    expect([expired.status, expired.body.error.code, expired.body.error.message]).toEqual([401, 'ADMIN_LINK_INVALID', 'This settings link has expired.']);
+    expect([expired.status, expired.body.error.code, expired.body.error.message]).toEqual([
+      401,
+      'ADMIN_LINK_INVALID',
+      'This settings link has expired.',
+    ]);
     expect((await manage('GET', `orgs/${orgId}/sender`)).status).toBe(404); // the tampered PUT stored nothing
   });
 
@@ -163,17 +167,33 @@ describe('the page API (bearer admin token)', () => {
   it('save, Test connection, Save and test: active and locked, one message from the configured sender', async () => {
     const saved = await asAdmin(token, 'PUT', 'sender', contoso());
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ orgId, status: 'draft', locked: false, secrets: { clientSecret: expect.stringMatching(/^saved /) } });
+    expect(saved.body).toMatchObject({
+      orgId,
+      status: 'draft',
+      locked: false,
+      secrets: { clientSecret: expect.stringMatching(/^saved /) },
+    });
     const verify = await asAdmin(token, 'POST', 'sender/verify');
     expect(verify.body.ok).toBe(true);
-    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['token', true], ['permission', true], ['mailbox', true], ['spf', true], ['dkim', true], ['dmarc', true]]);
+    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
+      ['token', true],
+      ['permission', true],
+      ['mailbox', true],
+      ['spf', true],
+      ['dkim', true],
+      ['dmarc', true],
+    ]);
     const before = (await sandboxControl<any[]>('GET', 'messages')).length;
     const test = await asAdmin(token, 'POST', 'sender/test', { to: 'it@contoso.example' });
     expect(test.status).toBe(200);
     expect(test.body.sender).toMatchObject({ status: 'active', locked: true, sendingVia: 'org' });
     const messages = await sandboxControl<any[]>('GET', 'messages');
     expect(messages.length).toBe(before + 1);
-    expect(messages.at(-1)).toMatchObject({ mailbox: 'notifications@contoso.example', from: { address: 'notifications@contoso.example', name: ALIAS }, to: ['it@contoso.example'] });
+    expect(messages.at(-1)).toMatchObject({
+      mailbox: 'notifications@contoso.example',
+      from: { address: 'notifications@contoso.example', name: ALIAS },
+      to: ['it@contoso.example'],
+    });
   });
 
   it('locked: PUT and consent answer 409 with the Reset hint; Reset returns to the default sender', async () => {
@@ -186,19 +206,26 @@ describe('the page API (bearer admin token)', () => {
     expect(reset.body.notice).toMatch(/default sender/);
     // The Reset revoked every link of the org, the one that asked for it included.
     const after = await asAdmin(token, 'GET', 'sender');
-    expect([after.status, after.body.error.code, after.body.error.message]).toEqual([401, 'ADMIN_LINK_INVALID', expect.stringMatching(/revoked/)]);
+    expect([after.status, after.body.error.code, after.body.error.message]).toEqual([
+      401,
+      'ADMIN_LINK_INVALID',
+      expect.stringMatching(/revoked/),
+    ]);
     token = await adminToken(orgId, `${SAAS}/orgs/${orgId}/settings`);
     expect((await asAdmin(token, 'GET', 'sender')).body).toMatchObject({ status: 'draft' });
   });
 
   it('a consent link from the page always comes back to the settings page, whatever the body says', async () => {
-    const link = await asAdmin(token, 'POST', 'sender/consent-link', { provider: 'microsoft', mode: 'admin_consent', returnUrl: `${SAAS}/elsewhere` });
+    const link = await asAdmin(token, 'POST', 'sender/consent-link', {
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      returnUrl: `${SAAS}/elsewhere`,
+    });
     expect(link.status).toBe(200);
     const state = new URL(link.body.url).searchParams.get('state')!;
     const claims = JSON.parse(Buffer.from(state.split('.')[1], 'base64url').toString('utf8'));
     expect([claims.org, claims.ret]).toEqual([orgId, `${base}/api/settings`]);
   });
-
 });
 
 describe('one org per token', () => {
@@ -224,7 +251,12 @@ describe('one org per token', () => {
     const verify = await asAdmin(tokenA, 'POST', 'sender/verify');
     expect(verify.body.ok).toBe(false);
     const pastedId = /secret ID was pasted instead of the secret VALUE/;
-    expect(verify.body.checks[0]).toMatchObject({ name: 'token', ok: false, code: 'MS_SECRET_INVALID', hint: expect.stringMatching(pastedId) });
+    expect(verify.body.checks[0]).toMatchObject({
+      name: 'token',
+      ok: false,
+      code: 'MS_SECRET_INVALID',
+      hint: expect.stringMatching(pastedId),
+    });
     const test = await asAdmin(tokenA, 'POST', 'sender/test', { to: 'it@contoso.example' });
     expect([test.status, test.body.error.code, test.body.error.hint]).toEqual([422, 'MS_SECRET_INVALID', expect.stringMatching(pastedId)]);
     const view = await asAdmin(tokenA, 'GET', 'sender');

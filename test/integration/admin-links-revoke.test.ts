@@ -32,7 +32,8 @@ async function call(method: string, path: string, headers: Record<string, string
   return { status: response.status, body: jsonOrUndefined(text) as any, text, headers: response.headers };
 }
 const manage = (method: string, path: string, body?: unknown) => call(method, path, { 'x-functions-key': KEY }, body);
-const page = (token: string, method: string, path: string, body?: unknown) => call(method, `manage/${path}`, { authorization: `Bearer ${token}` }, body);
+const page = (token: string, method: string, path: string, body?: unknown) =>
+  call(method, `manage/${path}`, { authorization: `Bearer ${token}` }, body);
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 async function adminToken(orgId: string): Promise<string> {
@@ -94,10 +95,16 @@ describe('test-send limit', () => {
     const token = await adminToken(orgId);
     const before = (await sandboxControl<unknown[]>('GET', 'messages')).length;
     for (let i = 0; i < 5; i++) {
-      const answer = i % 2 ? await page(token, 'POST', 'sender/test', { to: 'it@contoso.example' }) : await manage('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
+      const answer =
+        i % 2
+          ? await page(token, 'POST', 'sender/test', { to: 'it@contoso.example' })
+          : await manage('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
       expect([i, answer.status]).toEqual([i, 200]);
     }
-    for (const sixth of [await manage('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' }), await page(token, 'POST', 'sender/test', { to: 'it@contoso.example' })]) {
+    for (const sixth of [
+      await manage('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' }),
+      await page(token, 'POST', 'sender/test', { to: 'it@contoso.example' }),
+    ]) {
       expect([sixth.status, sixth.body.error.code]).toEqual([429, 'TEST_SEND_LIMIT']);
       const retryAfter = Number(sixth.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThan(500);
@@ -111,7 +118,14 @@ describe('test-send limit', () => {
   it('holds across two instances sharing Storage: 12 concurrent takes, exactly 5 succeed', async () => {
     const config = loadConfig();
     const instance = () =>
-      createTestSendLimiter(createOrgControlStore(createStorageClients(config, () => { throw new Error('no credential with a connection string'); })), { count: 5, windowMs: 600_000 });
+      createTestSendLimiter(
+        createOrgControlStore(
+          createStorageClients(config, () => {
+            throw new Error('no credential with a connection string');
+          }),
+        ),
+        { count: 5, windowMs: 600_000 },
+      );
     const [a, b] = [instance(), instance()];
     const orgId = newOrg('shared');
     const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).take(orgId)));

@@ -40,8 +40,13 @@ export function transcriptApi(host: () => LocalHost, transcript: string[], seen?
     return { ...answer, body: jsonOrUndefined(answer.text) };
   };
   async function api(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<Answer> {
-    if (options.key === false && !options.raw && body === undefined) return record(method, path, await browser.request(method, `/api/${path}`, options.form));
-    const contentType = options.form ? 'application/x-www-form-urlencoded' : body !== undefined || options.raw ? 'application/json' : undefined;
+    if (options.key === false && !options.raw && body === undefined)
+      return record(method, path, await browser.request(method, `/api/${path}`, options.form));
+    const contentType = options.form
+      ? 'application/x-www-form-urlencoded'
+      : body !== undefined || options.raw
+        ? 'application/json'
+        : undefined;
     const response = await fetch(`${host().url}/api/${path}`, {
       method,
       redirect: 'manual',
@@ -62,7 +67,10 @@ export function transcriptApi(host: () => LocalHost, transcript: string[], seen?
   /** The browser arriving back at our callback (the sandbox redirects to PUBLIC_BASE_URL; the host listens elsewhere). */
   const callback = async (location: URL, options: BrowserOptions = {}) => {
     remember(location.searchParams.get('code'));
-    return confirmed(await api('GET', `${location.pathname.replace(/^\/api\//, '')}${location.search}`, undefined, { key: false }), options);
+    return confirmed(
+      await api('GET', `${location.pathname.replace(/^\/api\//, '')}${location.search}`, undefined, { key: false }),
+      options,
+    );
   };
   /** The browser posting Entra's form_post form to our callback. */
   const postCallback = async (action: URL, fields: URLSearchParams, options: BrowserOptions = {}) => {

@@ -22,7 +22,11 @@ interface Answer {
   text: string;
 }
 
-async function send(method: string, path: string, init: { key?: boolean; body?: string; type?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function send(
+  method: string,
+  path: string,
+  init: { key?: boolean; body?: string; type?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const response = await fetch(`${host.url}/api/${path}`, {
     method,
     redirect: 'manual',
@@ -64,9 +68,14 @@ describe('sender API', () => {
   it('refuses bodies that are not JSON, not objects, or too large', async () => {
     const orgId = newOrg();
     expectError(await send('PUT', `orgs/${orgId}/sender`, { body: '{"provider":' }), 400, 'BAD_REQUEST');
-    for (const value of [null, [], 'microsoft', 42, true]) expectError(await json('PUT', `orgs/${orgId}/sender`, value), 422, 'VALIDATION_FAILED');
+    for (const value of [null, [], 'microsoft', 42, true])
+      expectError(await json('PUT', `orgs/${orgId}/sender`, value), 422, 'VALIDATION_FAILED');
     expectError(await send('PUT', `orgs/${orgId}/sender`), 422, 'VALIDATION_FAILED');
-    expectError(await send('PUT', `orgs/${orgId}/sender`, { body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await send('PUT', `orgs/${orgId}/sender`, { body: JSON.stringify({ pad: 'x'.repeat(70 * 1024) }) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('refuses a service-account key nested deeper than any JSON key file', async () => {
@@ -95,11 +104,14 @@ describe('sender API', () => {
       clientSecret: 7,
     });
     expectError(answer, 422, 'VALIDATION_FAILED');
-    expect(Object.keys(answer.body.error.fields)).toEqual(expect.arrayContaining(['senderEmail', 'senderName', 'fallbackToDefault', 'tenantId', 'clientId', 'clientSecret']));
+    expect(Object.keys(answer.body.error.fields)).toEqual(
+      expect.arrayContaining(['senderEmail', 'senderName', 'fallbackToDefault', 'tenantId', 'clientId', 'clientSecret']),
+    );
   });
 
   it('answers 400 for an invalid org id and 404 for an org without a sender', async () => {
-    for (const orgId of ['ACME', '-acme', 'a'.repeat(64), '%5F_default']) expectError(await send('GET', `orgs/${orgId}/sender`), 400, 'BAD_REQUEST');
+    for (const orgId of ['ACME', '-acme', 'a'.repeat(64), '%5F_default'])
+      expectError(await send('GET', `orgs/${orgId}/sender`), 400, 'BAD_REQUEST');
     const orgId = newOrg();
     expectError(await send('GET', `orgs/${orgId}/sender`), 404, 'SENDER_NOT_FOUND');
     expectError(await send('POST', `orgs/${orgId}/sender/verify`), 404, 'SENDER_NOT_FOUND');
@@ -112,10 +124,19 @@ describe('sender API', () => {
     const orgId = newOrg();
     expectError(await json('POST', `orgs/${orgId}/sender/test`, { to: 5 }), 422, 'VALIDATION_FAILED');
     expectError(await json('POST', `orgs/${orgId}/sender/test`, ['ann@example.com']), 422, 'VALIDATION_FAILED');
-    for (const body of [{ provider: 'constructor', mode: 'oauth' }, { provider: 'google', mode: 'toString' }, { provider: 'google', mode: 'oauth', returnUrl: 'javascript:alert(1)' }, 'google']) {
+    for (const body of [
+      { provider: 'constructor', mode: 'oauth' },
+      { provider: 'google', mode: 'toString' },
+      { provider: 'google', mode: 'oauth', returnUrl: 'javascript:alert(1)' },
+      'google',
+    ]) {
       expectError(await json('POST', `orgs/${orgId}/sender/consent-link`, body), 422, 'VALIDATION_FAILED');
     }
-    expectError(await json('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'app_registration' }), 422, 'VALIDATION_FAILED');
+    expectError(
+      await json('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'app_registration' }),
+      422,
+      'VALIDATION_FAILED',
+    );
   });
 });
 
@@ -123,18 +144,35 @@ describe('messages API', () => {
   it('refuses bodies that are not JSON, not messages, or too large', async () => {
     const orgId = newOrg();
     expectError(await send('POST', `orgs/${orgId}/messages`, { body: '{"id":' }), 400, 'BAD_REQUEST');
-    for (const value of [null, [], 'hello', { id: 'm-1', to: 'ann@example.com', subject: 'S', text: 'T' }, { id: 'm-1', from: 'ceo@example.com' }]) {
+    for (const value of [
+      null,
+      [],
+      'hello',
+      { id: 'm-1', to: 'ann@example.com', subject: 'S', text: 'T' },
+      { id: 'm-1', from: 'ceo@example.com' },
+    ]) {
       expectError(await json('POST', `orgs/${orgId}/messages`, value), 422, 'INVALID_MESSAGE');
     }
-    const huge = JSON.stringify({ id: 'm-big', to: [{ address: 'ann@example.com' }], subject: 'S', text: 'x'.repeat(MAX_MESSAGE_BYTES + 128 * 1024) });
+    const huge = JSON.stringify({
+      id: 'm-big',
+      to: [{ address: 'ann@example.com' }],
+      subject: 'S',
+      text: 'x'.repeat(MAX_MESSAGE_BYTES + 128 * 1024),
+    });
     expectError(await send('POST', `orgs/${orgId}/messages`, { body: huge }), 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('answers 400 for bad list parameters and 404 for unknown or malformed ids', async () => {
     const orgId = newOrg();
     expectError(await send('GET', `orgs/${orgId}/messages?status=lost`), 400, 'BAD_REQUEST');
-    for (const limit of ['0', '201', 'ten', '1.5']) expectError(await send('GET', `orgs/${orgId}/messages?limit=${limit}`), 400, 'BAD_REQUEST');
-    for (const cursor of ['garbage', '%21%21%21', Buffer.from('not json').toString('base64url'), Buffer.from(Buffer.from('[1]').toString('base64')).toString('base64url')]) {
+    for (const limit of ['0', '201', 'ten', '1.5'])
+      expectError(await send('GET', `orgs/${orgId}/messages?limit=${limit}`), 400, 'BAD_REQUEST');
+    for (const cursor of [
+      'garbage',
+      '%21%21%21',
+      Buffer.from('not json').toString('base64url'),
+      Buffer.from(Buffer.from('[1]').toString('base64')).toString('base64url'),
+    ]) {
       expectError(await send('GET', `orgs/${orgId}/messages?cursor=${cursor}`), 400, 'BAD_REQUEST');
     }
     expect((await send('GET', `orgs/${orgId}/messages`)).status).toBe(200);
@@ -145,7 +183,12 @@ describe('messages API', () => {
 
 describe('OAuth callback', () => {
   it('answers an unknown provider, a missing or forged state with 400 and stores nothing', async () => {
-    for (const path of ['oauth/yahoo/callback?code=abc&state=xyz', 'oauth/constructor/callback', 'oauth/microsoft/callback', 'oauth/google/callback?state=not-a-jwt&code=abc']) {
+    for (const path of [
+      'oauth/yahoo/callback?code=abc&state=xyz',
+      'oauth/constructor/callback',
+      'oauth/microsoft/callback',
+      'oauth/google/callback?state=not-a-jwt&code=abc',
+    ]) {
       const answer = await send('GET', path, { key: false });
       expect(answer.status).toBe(400);
       expect(answer.text).toContain('STATE_INVALID');
@@ -153,7 +196,10 @@ describe('OAuth callback', () => {
   });
 
   it('answers a valid state at the callback of an unknown provider with 400', async () => {
-    const state = await signState({ orgId: newOrg(), provider: 'google', mode: 'oauth', nonce: randomBytes(12).toString('base64url') }, config.stateSigningKey);
+    const state = await signState(
+      { orgId: newOrg(), provider: 'google', mode: 'oauth', nonce: randomBytes(12).toString('base64url') },
+      config.stateSigningKey,
+    );
     const answer = await send('GET', `oauth/yahoo/callback?state=${state}&code=abc`, { key: false });
     expect(answer.status).toBe(400);
     expect(answer.text).toContain('STATE_INVALID');
@@ -162,7 +208,11 @@ describe('OAuth callback', () => {
   it('refuses a POST that is not a form, or is too large', async () => {
     expectError(await send('POST', 'oauth/microsoft/callback', { key: false, body: '{"code":"x"}' }), 400, 'BAD_REQUEST');
     const big = `code=${'x'.repeat(20 * 1024)}&state=y`;
-    expectError(await send('POST', 'oauth/microsoft/callback', { key: false, body: big, type: 'application/x-www-form-urlencoded' }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await send('POST', 'oauth/microsoft/callback', { key: false, body: big, type: 'application/x-www-form-urlencoded' }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 });
 
@@ -177,14 +227,25 @@ describe('admin links and the settings page', () => {
   it('answers 401 without a valid token on every page route', async () => {
     for (const authorization of [undefined, 'Bearer', 'Bearer not-a-jwt', 'Basic abc']) {
       const headers = authorization ? { authorization } : undefined;
-      for (const [method, path] of [['GET', 'manage/session'], ['GET', 'manage/sender'], ['PUT', 'manage/sender'], ['POST', 'manage/sender/reset']]) {
+      for (const [method, path] of [
+        ['GET', 'manage/session'],
+        ['GET', 'manage/sender'],
+        ['PUT', 'manage/sender'],
+        ['POST', 'manage/sender/reset'],
+      ]) {
         expectError(await send(method, path, { key: false, headers }), 401, 'ADMIN_LINK_INVALID');
       }
     }
   });
 
   it('answers 404 for unknown assets and error codes, including names every object has', async () => {
-    for (const path of ['settings/nope.js', 'settings/constructor', 'settings/errors/NOPE', 'settings/errors/constructor', 'settings/errors/__proto__']) {
+    for (const path of [
+      'settings/nope.js',
+      'settings/constructor',
+      'settings/errors/NOPE',
+      'settings/errors/constructor',
+      'settings/errors/__proto__',
+    ]) {
       expectError(await send('GET', path, { key: false }), 404, 'NOT_FOUND');
     }
   });

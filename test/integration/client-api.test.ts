@@ -8,7 +8,16 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { MailerError, OrgMailerApi } from '@shared/client';
-import { KEY, acceptedMessages, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost, waitForFinal } from './delivery-helpers';
+import {
+  KEY,
+  acceptedMessages,
+  microsoftSender,
+  newOrgId,
+  sandboxControl,
+  startWithDefaultSender,
+  TestHost,
+  waitForFinal,
+} from './delivery-helpers';
 
 let t: TestHost;
 let mailer: OrgMailerApi;
@@ -23,12 +32,21 @@ afterAll(async () => {
 });
 
 const privacy = {
-  key: 'compliance', provider: 'microsoft', mode: 'app_registration', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy',
-  tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET,
+  key: 'compliance',
+  provider: 'microsoft',
+  mode: 'app_registration',
+  senderEmail: 'privacy@contoso.example',
+  senderName: 'Contoso Privacy',
+  tenantId: CONTOSO_TENANT_ID,
+  clientId: CONTOSO_APP_ID,
+  clientSecret: CONTOSO_APP_SECRET,
 } as const;
 
 async function refusal(call: Promise<unknown>): Promise<MailerError> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(MailerError);
   return error as MailerError;
 }
@@ -43,21 +61,47 @@ describe('OrgMailerApi', () => {
     expect(created).toMatchObject({ senderKey: 'compliance', status: 'draft', senderEmail: 'privacy@contoso.example' });
     expect(JSON.stringify(created)).not.toContain(CONTOSO_APP_SECRET);
     await expect(mailer.senders.verify(org, 'compliance')).resolves.toMatchObject({ ok: true });
-    await expect(mailer.senders.test(org, 'compliance', 'dpo@example.com')).resolves.toMatchObject({ ok: true, sentTo: 'dpo@example.com', sender: { senderKey: 'compliance', status: 'active', locked: true } });
+    await expect(mailer.senders.test(org, 'compliance', 'dpo@example.com')).resolves.toMatchObject({
+      ok: true,
+      sentTo: 'dpo@example.com',
+      sender: { senderKey: 'compliance', status: 'active', locked: true },
+    });
     const listed = await mailer.senders.list(org);
-    expect(listed.senders.map((s) => [s.senderKey, s.status])).toEqual([['default', 'active'], ['compliance', 'active']]);
+    expect(listed.senders.map((s) => [s.senderKey, s.status])).toEqual([
+      ['default', 'active'],
+      ['compliance', 'active'],
+    ]);
 
     const rules = [{ match: { category: 'compliance-alert' }, sender: 'compliance' }];
     await expect(mailer.routing.put(org, rules)).resolves.toEqual({ rules });
     await expect(mailer.routing.get(org)).resolves.toEqual({ rules });
     const explained = await mailer.routing.explain(org, { category: 'compliance-alert' });
-    expect(explained).toMatchObject({ sender: 'compliance', via: 'org', reason: 'rule 1 matched', hops: [], senderEmail: 'privacy@contoso.example' });
-    await expect(mailer.routing.explain(org, { category: 'task' })).resolves.toMatchObject({ sender: 'default', senderEmail: 'notifications@contoso.example' });
+    expect(explained).toMatchObject({
+      sender: 'compliance',
+      via: 'org',
+      reason: 'rule 1 matched',
+      hops: [],
+      senderEmail: 'privacy@contoso.example',
+    });
+    await expect(mailer.routing.explain(org, { category: 'task' })).resolves.toMatchObject({
+      sender: 'default',
+      senderEmail: 'notifications@contoso.example',
+    });
 
-    await expect(mailer.messages.send(org, { id: 'alert-1', to: [{ address: 'a@example.com' }], subject: `client api ${org}`, text: 'x', category: 'compliance-alert' })).resolves.toEqual({ id: 'alert-1', status: 'queued' });
+    await expect(
+      mailer.messages.send(org, {
+        id: 'alert-1',
+        to: [{ address: 'a@example.com' }],
+        subject: `client api ${org}`,
+        text: 'x',
+        category: 'compliance-alert',
+      }),
+    ).resolves.toEqual({ id: 'alert-1', status: 'queued' });
     await waitForFinal(t.services, org, ['alert-1']);
     await expect(mailer.messages.status(org, 'alert-1')).resolves.toMatchObject({ status: 'sent', senderKey: 'compliance', via: 'org' });
-    expect((await acceptedMessages()).filter((m) => m.subject === `client api ${org}`).map((m) => m.mailbox)).toEqual(['privacy@contoso.example']);
+    expect((await acceptedMessages()).filter((m) => m.subject === `client api ${org}`).map((m) => m.mailbox)).toEqual([
+      'privacy@contoso.example',
+    ]);
   });
 
   it("throws the API's 4xx as MailerError with its code, message, hint and fields", async () => {
@@ -66,11 +110,18 @@ describe('OrgMailerApi', () => {
     await mailer.senders.create(org, privacy);
 
     const taken = await refusal(mailer.senders.create(org, privacy));
-    expect({ code: taken.code, status: taken.status, fields: taken.fields }).toEqual({ code: 'SENDER_EXISTS', status: 409, fields: { key: 'is taken' } });
+    expect({ code: taken.code, status: taken.status, fields: taken.fields }).toEqual({
+      code: 'SENDER_EXISTS',
+      status: 409,
+      fields: { key: 'is taken' },
+    });
     expect(taken.message).toBe(`Organization ${org} already has a sender "compliance".`);
 
     const unknown = await refusal(mailer.routing.put(org, [{ match: { category: 'task' }, sender: 'nobody' }]));
-    expect({ code: unknown.code, fields: unknown.fields }).toEqual({ code: 'VALIDATION_FAILED', fields: { 'rules.0.sender': 'the org has no sender "nobody"' } });
+    expect({ code: unknown.code, fields: unknown.fields }).toEqual({
+      code: 'VALIDATION_FAILED',
+      fields: { 'rules.0.sender': 'the org has no sender "nobody"' },
+    });
 
     await mailer.routing.put(org, [{ match: { category: 'task' }, sender: 'compliance' }]);
     const inUse = await refusal(mailer.senders.delete(org, 'compliance'));
@@ -92,7 +143,11 @@ describe('OrgMailerApi', () => {
     const held: Server = createServer(() => undefined); // accepts, never answers
     await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
     try {
-      const slow = new OrgMailerApi({ baseUrl: `http://127.0.0.1:${(held.address() as AddressInfo).port}`, functionKey: KEY, timeoutMs: 300 });
+      const slow = new OrgMailerApi({
+        baseUrl: `http://127.0.0.1:${(held.address() as AddressInfo).port}`,
+        functionKey: KEY,
+        timeoutMs: 300,
+      });
       const error = await refusal(slow.routing.get('acme'));
       expect({ code: error.code, retryable: error.retryable }).toEqual({ code: 'PROVIDER_TIMEOUT', retryable: true });
       expect(error.message).toContain('/api/orgs/acme/routing');

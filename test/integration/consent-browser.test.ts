@@ -27,7 +27,9 @@ const ORG_NAME = "Contoso & Co's";
 
 beforeAll(async () => {
   await sandboxControl('POST', 'reset');
-  await sandboxControl('POST', `google/clients/${encodeURIComponent(config.google.clientId)}/redirect-uris`, { uri: `${config.publicBaseUrl}/api/oauth/google/callback` });
+  await sandboxControl('POST', `google/clients/${encodeURIComponent(config.google.clientId)}/redirect-uris`, {
+    uri: `${config.publicBaseUrl}/api/oauth/google/callback`,
+  });
   host = await startLocalHost({ port: 0, queues: false, timers: false, log: () => undefined });
 });
 afterAll(() => host?.close());
@@ -36,7 +38,8 @@ const pathOf = (url: URL | string) => {
   const parsed = new URL(url);
   return `${parsed.pathname}${parsed.search}`;
 };
-const senderOf = async (orgId: string, key?: string) => (await api('GET', key ? `orgs/${orgId}/senders/${key}` : `orgs/${orgId}/sender`)).status;
+const senderOf = async (orgId: string, key?: string) =>
+  (await api('GET', key ? `orgs/${orgId}/senders/${key}` : `orgs/${orgId}/sender`)).status;
 const codeOf = (page: PageAnswer) => /<code>([A-Z_]+)<\/code>/.exec(page.text)?.[1];
 
 async function senderLink(orgId: string, body: Record<string, unknown>): Promise<string> {
@@ -79,7 +82,10 @@ describe('the provider answer counts only in the browser that opened the link', 
 
   it('Microsoft admin consent: step 2 refused in B, nothing stored; in A it connects', async () => {
     const orgId = newOrg('admin');
-    const signIn = await followFormPostPage(await a.open(await senderLink(orgId, { provider: 'microsoft', mode: 'admin_consent' })), 'admin@contoso.example');
+    const signIn = await followFormPostPage(
+      await a.open(await senderLink(orgId, { provider: 'microsoft', mode: 'admin_consent' })),
+      'admin@contoso.example',
+    );
     // Step 1 in B is refused as well, and leaves step 1 usable by A.
     expect((await b.request('POST', signIn.action.pathname, signIn.fields)).status).toBe(403);
     const continued = await a.request('POST', signIn.action.pathname, signIn.fields);
@@ -104,7 +110,12 @@ describe('the provider answer counts only in the browser that opened the link', 
 
   it('a directory connection: refused in B, still connecting; in A it becomes active', async () => {
     const orgId = newOrg('dir');
-    const created = await api('POST', `orgs/${orgId}/directory/connections`, { name: 'Contoso', provider: 'microsoft', mode: 'delegated', orgName: ORG_NAME });
+    const created = await api('POST', `orgs/${orgId}/directory/connections`, {
+      name: 'Contoso',
+      provider: 'microsoft',
+      mode: 'delegated',
+      orgName: ORG_NAME,
+    });
     expect(created.status).toBe(201);
     const id = created.body.connection.id;
     const signIn = await followFormPostPage(await a.open(created.body.consentUrl), 'admin@contoso.example');
@@ -112,7 +123,10 @@ describe('the provider answer counts only in the browser that opened the link', 
     expect((await api('GET', `orgs/${orgId}/directory/connections/${id}`)).body.connection.status).toBe('connecting');
     expect(page.text).toContain('read the users and groups');
     expect((await a.answer(page)).status).toBe(200);
-    expect((await api('GET', `orgs/${orgId}/directory/connections/${id}`)).body.connection).toMatchObject({ status: 'active', tenantId: CONTOSO_TENANT_ID });
+    expect((await api('GET', `orgs/${orgId}/directory/connections/${id}`)).body.connection).toMatchObject({
+      status: 'active',
+      tenantId: CONTOSO_TENANT_ID,
+    });
   });
 });
 
@@ -130,7 +144,9 @@ describe('the confirmation page', () => {
     const orgId = newOrg('page');
     const page = await signedIn(orgId);
     expect(page.status).toBe(200);
-    expect(page.text).toContain(`Connect alerts@fabrikam.example to Contoso &amp; Co&#39;s (<code>${orgId}</code>) in ${new URL(config.publicBaseUrl).host}?`);
+    expect(page.text).toContain(
+      `Connect alerts@fabrikam.example to Contoso &amp; Co&#39;s (<code>${orgId}</code>) in ${new URL(config.publicBaseUrl).host}?`,
+    );
     // Markup is not a name: refused when the link is asked for.
     const markup = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'google', mode: 'oauth', orgName: '<b>Contoso</b>' });
     expect(markup.status).toBe(422);
@@ -175,9 +191,19 @@ describe('the confirmation page', () => {
 
   it('a named sender deleted after its consent link was made is not recreated by that link', async () => {
     const orgId = newOrg('deleted');
-    const created = await api('POST', `orgs/${orgId}/senders`, { key: 'alerts', provider: 'google', mode: 'oauth', senderEmail: 'alerts@fabrikam.example', senderName: 'Alerts' });
+    const created = await api('POST', `orgs/${orgId}/senders`, {
+      key: 'alerts',
+      provider: 'google',
+      mode: 'oauth',
+      senderEmail: 'alerts@fabrikam.example',
+      senderName: 'Alerts',
+    });
     expect(created.status).toBe(201);
-    const link = await api('POST', `orgs/${orgId}/senders/alerts/consent-link`, { provider: 'google', mode: 'oauth', loginHint: 'alerts@fabrikam.example' });
+    const link = await api('POST', `orgs/${orgId}/senders/alerts/consent-link`, {
+      provider: 'google',
+      mode: 'oauth',
+      loginHint: 'alerts@fabrikam.example',
+    });
     expect((await api('DELETE', `orgs/${orgId}/senders/alerts`)).status).toBe(204);
     const query = await authorize(await a.open(link.body.url), { sandbox_action: 'approve' });
     const confirmed = await a.answer(await a.request('GET', `/api/oauth/google/callback?${query}`));

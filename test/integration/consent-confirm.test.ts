@@ -33,12 +33,21 @@ function fakeTime(): { ctx: ProviderContext; pauses: number[] } {
 /** Northwind's admin accepts on the sandbox's tenant-specific adminconsent page for `clientId`; the answer's query. */
 async function consentAtEntra(clientId: string): Promise<URLSearchParams> {
   const page = new URL(`${sandboxUrls.entra}/${NORTHWIND_TENANT_ID}/v2.0/adminconsent`);
-  for (const [key, value] of Object.entries({ client_id: clientId, scope: 'https://graph.microsoft.com/.default', redirect_uri: PLATFORM_REDIRECT_URI, state: 's' })) page.searchParams.set(key, value);
+  for (const [key, value] of Object.entries({
+    client_id: clientId,
+    scope: 'https://graph.microsoft.com/.default',
+    redirect_uri: PLATFORM_REDIRECT_URI,
+    state: 's',
+  }))
+    page.searchParams.set(key, value);
   return (await followConsentPage(page.toString(), 'admin@northwind.example')).searchParams;
 }
 
 const step2 = (flow: ConsentFlow, query: URLSearchParams, ctx: ProviderContext) =>
-  flow.complete({ query, binding, orgId: 'org-confirm', redirectUri: PLATFORM_REDIRECT_URI } as CallbackRequest, ctx) as Promise<ConsentOutcome>;
+  flow.complete(
+    { query, binding, orgId: 'org-confirm', redirectUri: PLATFORM_REDIRECT_URI } as CallbackRequest,
+    ctx,
+  ) as Promise<ConsentOutcome>;
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -48,7 +57,11 @@ afterAll(() => sandboxControl('POST', 'reset'));
 describe('admin consent confirmation waits out Entra replication, within a bound', () => {
   it.each([
     ['the sender (platform app, Mail.Send)', adminConsentFlow, PLATFORM_APP_ID],
-    ['the directory application mode (directory app, User.Read.All + Group.Read.All)', directoryApplicationFlow, config.microsoft.directoryApp!.clientId],
+    [
+      'the directory application mode (directory app, User.Read.All + Group.Read.All)',
+      directoryApplicationFlow,
+      config.microsoft.directoryApp!.clientId,
+    ],
   ])('%s: a service principal that appears 20 s after consent completes the consent', async (_name, flow, clientId) => {
     await sandboxControl('POST', 'entra/replication-delay', { seconds: 20 });
     const query = await consentAtEntra(clientId);
@@ -58,7 +71,10 @@ describe('admin consent confirmation waits out Entra replication, within a bound
     // It waited (the first attempts met AADSTS700016) and stopped as soon as the app was visible.
     expect(sum(pauses)).toBeGreaterThanOrEqual(20_000);
     expect(sum(pauses)).toBeLessThan(20_000 + Math.max(...CONFIRM_PAUSES_MS));
-    const tokens = await sandboxControl('GET', `entra/tokens?clientId=${clientId}&tenantId=${NORTHWIND_TENANT_ID}&grantType=client_credentials`);
+    const tokens = await sandboxControl(
+      'GET',
+      `entra/tokens?clientId=${clientId}&tenantId=${NORTHWIND_TENANT_ID}&grantType=client_credentials`,
+    );
     expect(tokens.count).toBe(1); // one token issued: the refused attempts got none
   });
 

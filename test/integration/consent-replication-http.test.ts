@@ -42,7 +42,11 @@ beforeEach(async () => {
 
 /** Northwind's admin goes through both steps of an admin consent link, `delaySeconds` of replication after Accept; the callback's answer. */
 async function consentWithDelay(orgId: string, delaySeconds: number) {
-  const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', orgName: 'Northwind Traders' });
+  const link = await api('POST', `orgs/${orgId}/sender/consent-link`, {
+    provider: 'microsoft',
+    mode: 'admin_consent',
+    orgName: 'Northwind Traders',
+  });
   expect(link.status).toBe(200);
   await sandboxControl('POST', 'entra/replication-delay', { seconds: delaySeconds });
   const { callback: back } = await followAdminConsent(await open(link.body.url as string), 'admin@northwind.example', postCallback);
@@ -76,7 +80,12 @@ describe('admin consent over HTTP under Entra replication delay', () => {
     expect(confirmed.text).toContain('Connected');
     const view = await api('GET', `orgs/${orgId}/sender`);
     expect(view.status).toBe(200);
-    expect(view.body).toMatchObject({ provider: 'microsoft', mode: 'admin_consent', tenantId: NORTHWIND_TENANT_ID, consentedBy: { oid: NORTHWIND_USER_IDS.admin } });
+    expect(view.body).toMatchObject({
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      tenantId: NORTHWIND_TENANT_ID,
+      consentedBy: { oid: NORTHWIND_USER_IDS.admin },
+    });
   });
 
   it('a delay beyond the bound: the callback answers CONSENT_REPLICATION_TIMEOUT after the whole back-off, and nothing is stored or left to confirm', async () => {

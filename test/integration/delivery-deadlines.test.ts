@@ -6,7 +6,18 @@
  * fault is gone; the same mailbox keeps sending other messages meanwhile; no permit is leaked.
  */
 import {
-  acceptedMessages, enqueueAll, googleSender, ids, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitFor, waitForFinal,
+  acceptedMessages,
+  enqueueAll,
+  googleSender,
+  ids,
+  microsoftSender,
+  newOrgId,
+  sandboxControl,
+  startWithDefaultSender,
+  takeEvents,
+  TestHost,
+  waitFor,
+  waitForFinal,
 } from './delivery-helpers';
 
 let t: TestHost;
@@ -69,11 +80,16 @@ describe('a hung provider connection', () => {
   });
 
   it.each([
-    ['the Entra ID token endpoint (an @azure/identity credential)', 'microsoft', { service: 'entra', method: 'POST', path: '/oauth2/v2.0/token$' }],
+    [
+      'the Entra ID token endpoint (an @azure/identity credential)',
+      'microsoft',
+      { service: 'entra', method: 'POST', path: '/oauth2/v2.0/token$' },
+    ],
     ['Gmail messages.send (gaxios)', 'google', { service: 'gmail', method: 'POST', path: '/messages/send$' }],
   ] as const)('%s hanging once: PROVIDER_TIMEOUT, then sent exactly once', async (_what, provider, fault) => {
     const org = newOrgId(`hung-${provider}`);
-    const sender = provider === 'microsoft' ? await microsoftSender(t.services, org) : await googleSender(t.services, org, 'alerts@fabrikam.example');
+    const sender =
+      provider === 'microsoft' ? await microsoftSender(t.services, org) : await googleSender(t.services, org, 'alerts@fabrikam.example');
     await sandboxControl('DELETE', 'messages');
     await takeEvents(t.services);
     await sandboxControl('POST', 'faults', { ...fault, hang: true, count: 1 });

@@ -54,7 +54,9 @@ describe('fairness', () => {
       aSentByThen += page.items.filter((r) => Date.parse(r.sentAt!) <= bDone).length;
       cursor = page.cursor;
     } while (cursor);
-    console.log(`fairness: when org B's ${OTHER} were all sent, org A had ${aSentByThen} of ${FLOOD} sent (${((100 * aSentByThen) / FLOOD).toFixed(1)} %)`);
+    console.log(
+      `fairness: when org B's ${OTHER} were all sent, org A had ${aSentByThen} of ${FLOOD} sent (${((100 * aSentByThen) / FLOOD).toFixed(1)} %)`,
+    );
     expect(aSentByThen).toBeLessThan(FLOOD / 2);
   }, 120_000);
 });
@@ -73,8 +75,12 @@ describe('caching', () => {
     expect([...rows.values()].filter((r) => r.status !== 'sent')).toEqual([]);
 
     const tokenRequests = await sandboxControl<unknown[]>('GET', `requests?service=entra&path=^/${CONTOSO_TENANT_ID}/oauth2/v2.0/token$`);
-    const vaultReads = (await sandboxControl<Array<{ method: string; status: number }>>('GET', `requests?service=keyVault&path=^/secrets/${secretName(org, 'client-secret', 1)}`))
-      .filter((r) => r.method === 'GET' && r.status === 200);
+    const vaultReads = (
+      await sandboxControl<Array<{ method: string; status: number }>>(
+        'GET',
+        `requests?service=keyVault&path=^/secrets/${secretName(org, 'client-secret', 1)}`,
+      )
+    ).filter((r) => r.method === 'GET' && r.status === 200);
     console.log(`caching: ${CACHED_MESSAGES} messages -> ${tokenRequests.length} token request(s), ${vaultReads.length} Key Vault read(s)`);
     expect(tokenRequests).toHaveLength(1);
     expect(vaultReads).toHaveLength(1);

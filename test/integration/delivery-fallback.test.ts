@@ -7,7 +7,16 @@
 import { CONTOSO_EXPIRED_SECRET } from '../../dev/sandbox/world';
 import { secretName } from '@shared/store/secretNames';
 import {
-  acceptedMessages, ids, enqueueAll, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents, TestHost, waitForFinal,
+  acceptedMessages,
+  ids,
+  enqueueAll,
+  microsoftSender,
+  newOrgId,
+  sandboxControl,
+  startWithDefaultSender,
+  takeEvents,
+  TestHost,
+  waitForFinal,
 } from './delivery-helpers';
 
 let t: TestHost;
@@ -19,7 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.host.close();
 });
-
 
 /**
  * The org's secret is now an expired one, and the provider's cached token has reached the end of
@@ -51,7 +59,13 @@ describe('expired client secret mid-stream', () => {
   it('with fallback: needs_attention with MS_SECRET_EXPIRED, and the rest go out via the default sender, saying why', async () => {
     const { org, after, rows, events, accepted } = await expireMidStream(true);
     for (const row of rows.values()) {
-      expect(row).toMatchObject({ status: 'sent', via: 'default', viaReason: 'MS_SECRET_EXPIRED', sender: 'admin@fabrikam.example', provider: 'google' });
+      expect(row).toMatchObject({
+        status: 'sent',
+        via: 'default',
+        viaReason: 'MS_SECRET_EXPIRED',
+        sender: 'admin@fabrikam.example',
+        provider: 'google',
+      });
     }
 
     const sender = (await t.services.senders.get(org))!.config;
@@ -60,7 +74,11 @@ describe('expired client secret mid-stream', () => {
 
     const subjects = (mailbox: string) => accepted.filter((m) => m.mailbox === mailbox).map((m) => m.subject);
     expect(subjects('notifications@contoso.example').filter((s) => s.startsWith('Subject before-'))).toHaveLength(5);
-    expect(subjects('admin@fabrikam.example').filter((s) => s.startsWith('Subject after-')).sort()).toEqual(after.map((id) => `Subject ${id}`).sort());
+    expect(
+      subjects('admin@fabrikam.example')
+        .filter((s) => s.startsWith('Subject after-'))
+        .sort(),
+    ).toEqual(after.map((id) => `Subject ${id}`).sort());
     expect(accepted.filter((m) => m.subject.startsWith('Subject after-') && m.mailbox !== 'admin@fabrikam.example')).toEqual([]);
 
     const sentEvents = events.filter((e) => e.status === 'sent');
@@ -71,11 +89,18 @@ describe('expired client secret mid-stream', () => {
   it('without fallback: needs_attention, and the rest fail with MS_SECRET_EXPIRED; nothing goes out from another mailbox', async () => {
     const { org, rows, events, accepted } = await expireMidStream(false);
     for (const row of rows.values()) {
-      expect(row).toMatchObject({ status: 'failed', via: 'org', error: { code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/Create a new secret/) } });
+      expect(row).toMatchObject({
+        status: 'failed',
+        via: 'org',
+        error: { code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/Create a new secret/) },
+      });
       // Not retried: an auth failure is not transient.
       expect(row.attempts).toBe(1);
     }
-    expect((await t.services.senders.get(org))!.config).toMatchObject({ status: 'needs_attention', lastError: { code: 'MS_SECRET_EXPIRED' } });
+    expect((await t.services.senders.get(org))!.config).toMatchObject({
+      status: 'needs_attention',
+      lastError: { code: 'MS_SECRET_EXPIRED' },
+    });
     const failedEvents = events.filter((e) => e.status === 'failed');
     expect(failedEvents.map((e) => e.code)).toEqual(Array(10).fill('MS_SECRET_EXPIRED'));
     expect(accepted.filter((m) => m.subject.startsWith('Subject before-'))).toHaveLength(5);

@@ -5,8 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  acceptedMessages, ids, dequeueCounts, enqueueAll, googleSender, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost,
-  waitFor, waitForFinal,
+  acceptedMessages,
+  ids,
+  dequeueCounts,
+  enqueueAll,
+  googleSender,
+  microsoftSender,
+  newOrgId,
+  sandboxControl,
+  startWithDefaultSender,
+  TestHost,
+  waitFor,
+  waitForFinal,
 } from './delivery-helpers';
 import { QUEUES } from '@shared/store/names';
 import { buildEnvelope } from '@shared/delivery/envelope';
@@ -32,7 +42,10 @@ const poisonCount = () => t.services.outboxPoison.count();
 
 /** Each accepted message exactly once, from the expected mailbox. */
 async function expectSentOnce(mailbox: string, list: string[]): Promise<void> {
-  const subjects = (await acceptedMessages()).filter((m) => m.mailbox === mailbox).map((m) => m.subject).sort();
+  const subjects = (await acceptedMessages())
+    .filter((m) => m.mailbox === mailbox)
+    .map((m) => m.subject)
+    .sort();
   expect(subjects).toEqual(list.map((id) => `Subject ${id}`).sort());
 }
 
@@ -40,7 +53,14 @@ describe('delivery under faults', () => {
   it('sendMail answering 429 (Retry-After 2) for the first 50 requests: all sent, none poisoned, dequeue counts stay at 1', async () => {
     const org = newOrgId('throttled');
     await microsoftSender(t.services, org);
-    await sandboxControl('POST', 'faults', { service: 'graph', method: 'POST', path: '/sendMail$', status: 429, retryAfter: '2', count: 50 });
+    await sandboxControl('POST', 'faults', {
+      service: 'graph',
+      method: 'POST',
+      path: '/sendMail$',
+      status: 429,
+      retryAfter: '2',
+      count: 50,
+    });
     const list = ids('t', 30);
     await enqueueAll(t.host, org, list);
 
@@ -107,7 +127,9 @@ describe('delivery under faults', () => {
     const again = { v: 1, id: 'once', orgId: org, to: [{ address: 'customer@example.com' }], subject: 'Subject once', text: 'x' };
     await t.services.outbox.send(again);
     await t.services.outbox.send(again);
-    await waitFor('the duplicates to be dropped', async () => (t.logs.filter((l) => l.includes(`${org}/once is already sent; duplicate dropped`)).length === 2 ? true : undefined));
+    await waitFor('the duplicates to be dropped', async () =>
+      t.logs.filter((l) => l.includes(`${org}/once is already sent; duplicate dropped`)).length === 2 ? true : undefined,
+    );
     await expectSentOnce('notifications@contoso.example', ['once']);
   });
 
@@ -119,11 +141,21 @@ describe('delivery under faults', () => {
       const { record } = await deliveries.create({ orgId: org, id });
       // The dead worker's claim, its lease already run out: whether Graph accepted its send is unknown.
       await deliveries.claim(record, 'dead-worker', 1_000, {}, Date.now() - 5_000);
-      const content = { to: [{ address: 'customer@example.com' }], subject: `Subject ${id}`, text: 'x', ...(id === 'resend' ? { resendIfUncertain: true } : {}) };
+      const content = {
+        to: [{ address: 'customer@example.com' }],
+        subject: `Subject ${id}`,
+        text: 'x',
+        ...(id === 'resend' ? { resendIfUncertain: true } : {}),
+      };
       await t.services.outbox.send(buildEnvelope({ id, orgId: org, content }));
     }
     const rows = await waitForFinal(t.services, org, ['stuck', 'resend']);
-    expect(rows.get('stuck')).toMatchObject({ status: 'uncertain', attempts: 1, uncertainAt: expect.any(String), error: { code: 'DELIVERY_UNCERTAIN' } });
+    expect(rows.get('stuck')).toMatchObject({
+      status: 'uncertain',
+      attempts: 1,
+      uncertainAt: expect.any(String),
+      error: { code: 'DELIVERY_UNCERTAIN' },
+    });
     expect(rows.get('resend')).toMatchObject({ status: 'sent', attempts: 2 });
     await t.host.drain();
     await expectSentOnce('notifications@contoso.example', ['resend']);
@@ -133,7 +165,14 @@ describe('delivery under faults', () => {
     const org = newOrgId('poison');
     await microsoftSender(t.services, org);
     // The host moved this one after maxDequeueCount failures, before any attempt: it is re-driven, not failed.
-    await t.services.outboxPoison.send({ v: 1, id: 'gave-up', orgId: org, to: [{ address: 'a@example.com' }], subject: 'Subject gave-up', text: 't' });
+    await t.services.outboxPoison.send({
+      v: 1,
+      id: 'gave-up',
+      orgId: org,
+      to: [{ address: 'a@example.com' }],
+      subject: 'Subject gave-up',
+      text: 't',
+    });
     // Base64 of text without an id: no delivery row to fail, so it is archived with its text.
     const marker = randomBytes(6).toString('hex');
     await t.services.outboxPoison.send(`garbage ${marker}`);
@@ -153,7 +192,10 @@ describe('delivery under faults', () => {
     const swept = await t.services.delivery.poisonSweep.run({ info: () => undefined, warn: () => undefined });
     expect(swept.archived).toBeGreaterThanOrEqual(1);
     expect(swept.left).toBe(0);
-    expect((await today()).find((r) => r.raw === `%%not-base64 ${marker}%%`)).toMatchObject({ queue: QUEUES.outboxPoisonPoison, reason: 'not Base64' });
+    expect((await today()).find((r) => r.raw === `%%not-base64 ${marker}%%`)).toMatchObject({
+      queue: QUEUES.outboxPoisonPoison,
+      reason: 'not Base64',
+    });
     expect(await poisonPoison.count()).toBe(0);
   });
 

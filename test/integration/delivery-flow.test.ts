@@ -5,8 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import {
-  acceptedMessages, api, dequeueCounts, enqueueAll, googleSender, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, takeEvents,
-  TestHost, waitFor, waitForFinal,
+  acceptedMessages,
+  api,
+  dequeueCounts,
+  enqueueAll,
+  googleSender,
+  microsoftSender,
+  newOrgId,
+  sandboxControl,
+  startWithDefaultSender,
+  takeEvents,
+  TestHost,
+  waitFor,
+  waitForFinal,
 } from './delivery-helpers';
 import { createQueueStore } from '@shared/store/outboxQueue';
 import { QUEUES } from '@shared/store/names';
@@ -49,7 +60,10 @@ describe('delivery through the local host', () => {
     const accepted = await acceptedMessages();
     expect(accepted).toHaveLength(200);
     for (const [, list, mailbox] of plan) {
-      const subjects = accepted.filter((m) => m.mailbox === mailbox).map((m) => m.subject).sort();
+      const subjects = accepted
+        .filter((m) => m.mailbox === mailbox)
+        .map((m) => m.subject)
+        .sort();
       expect(subjects).toEqual(list.map((id) => `Subject ${id}`).sort());
       for (const m of accepted.filter((a) => a.mailbox === mailbox)) expect(m.from.address).toBe(mailbox);
     }
@@ -72,12 +86,23 @@ describe('delivery through the local host', () => {
   it('reads one status and lists newest first, paged and filtered', async () => {
     const org = newOrgId('list');
     await microsoftSender(t.services, org);
-    for (const id of ['a1', 'a2', 'a3']) expect((await api(t.host, 'POST', `orgs/${org}/messages`, { id, to: [{ address: 'x@example.com' }], subject: id, text: 'x' })).status).toBe(202);
+    for (const id of ['a1', 'a2', 'a3'])
+      expect(
+        (await api(t.host, 'POST', `orgs/${org}/messages`, { id, to: [{ address: 'x@example.com' }], subject: id, text: 'x' })).status,
+      ).toBe(202);
     await waitForFinal(t.services, org, ['a1', 'a2', 'a3']);
 
     const one = await api(t.host, 'GET', `orgs/${org}/messages/a2`);
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ id: 'a2', orgId: org, status: 'sent', via: 'org', provider: 'microsoft', sender: 'notifications@contoso.example', attempts: 1 });
+    expect(one.body).toMatchObject({
+      id: 'a2',
+      orgId: org,
+      status: 'sent',
+      via: 'org',
+      provider: 'microsoft',
+      sender: 'notifications@contoso.example',
+      attempts: 1,
+    });
     expect(JSON.stringify(one.body)).not.toMatch(/subject|Body of|leaseOwner/);
 
     const page1 = await api(t.host, 'GET', `orgs/${org}/messages?limit=2`);
@@ -94,7 +119,10 @@ describe('delivery through the local host', () => {
     await microsoftSender(t.services, org);
     await sandboxControl('DELETE', 'messages');
     const body = { id: 'once', to: [{ address: 'x@example.com' }], subject: `dup ${org}`, text: 'x' };
-    const [first, second] = await Promise.all([api(t.host, 'POST', `orgs/${org}/messages`, body), api(t.host, 'POST', `orgs/${org}/messages`, body)]);
+    const [first, second] = await Promise.all([
+      api(t.host, 'POST', `orgs/${org}/messages`, body),
+      api(t.host, 'POST', `orgs/${org}/messages`, body),
+    ]);
     expect([first.status, second.status]).toEqual([202, 202]);
     await waitForFinal(t.services, org, ['once']);
     const third = await api(t.host, 'POST', `orgs/${org}/messages`, body);
@@ -112,7 +140,16 @@ describe('delivery through the local host', () => {
     expect(other.status).toBe(409);
     expect(other.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', hint: expect.stringMatching(/new id/) });
     // The same content again, keys in another order: still a plain duplicate.
-    expect((await api(t.host, 'POST', `orgs/${org}/messages`, { text: 'x', subject: `first ${org}`, to: [{ address: 'x@example.com' }], id: 'same-id' })).body.duplicate).toBe(true);
+    expect(
+      (
+        await api(t.host, 'POST', `orgs/${org}/messages`, {
+          text: 'x',
+          subject: `first ${org}`,
+          to: [{ address: 'x@example.com' }],
+          id: 'same-id',
+        })
+      ).body.duplicate,
+    ).toBe(true);
     await waitForFinal(t.services, org, ['same-id']);
     await t.host.drain();
     const sent = (await acceptedMessages()).filter((m) => m.subject.endsWith(org));
@@ -129,7 +166,16 @@ describe('delivery through the local host', () => {
       [{ id: 'b1', to: [], subject: 's', text: 't' }, 'to'],
       [{ id: 'b2', to: [{ address: 'a@example.com' }], subject: 'Hi\r\nBcc: evil@example.com', text: 't' }, 'subject'],
       [{ id: 'b3', to: recipients, subject: 's', text: 't' }, 'to'],
-      [{ id: 'b4', to: [{ address: 'a@example.com' }], subject: 's', text: 't', attachments: [{ name: 'a.pdf', contentBase64: 'not*base64' }] }, 'attachments.0.contentBase64'],
+      [
+        {
+          id: 'b4',
+          to: [{ address: 'a@example.com' }],
+          subject: 's',
+          text: 't',
+          attachments: [{ name: 'a.pdf', contentBase64: 'not*base64' }],
+        },
+        'attachments.0.contentBase64',
+      ],
       [{ id: 'b5', to: [{ address: 'a@example.com' }], subject: 's', text: 't', from: { address: 'ceo@contoso.example' } }, 'from'],
     ];
     for (const [body, field] of cases) {
@@ -144,7 +190,12 @@ describe('delivery through the local host', () => {
     const saved = await t.services.senders.get('_default');
     await t.services.senders.delete('_default');
     try {
-      const unknown = await api(t.host, 'POST', `orgs/${newOrgId('unknown')}/messages`, { id: 'u1', to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
+      const unknown = await api(t.host, 'POST', `orgs/${newOrgId('unknown')}/messages`, {
+        id: 'u1',
+        to: [{ address: 'a@example.com' }],
+        subject: 's',
+        text: 't',
+      });
       expect(unknown.status).toBe(422);
       expect(unknown.body.error.fields).toHaveProperty('orgId');
     } finally {
@@ -159,7 +210,8 @@ describe('delivery through the local host', () => {
     await outbox.send({ v: 1, id: 'after-bad', orgId: org, to: [{ address: 'a@example.com' }], subject: 'good one', text: 't' });
 
     const rows = await waitForFinal(t.services, org, ['b1', 'b2', 'b3', 'b4', 'after-bad']);
-    for (const id of ['b1', 'b2', 'b3', 'b4']) expect(rows.get(id)).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'INVALID_MESSAGE' } });
+    for (const id of ['b1', 'b2', 'b3', 'b4'])
+      expect(rows.get(id)).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'INVALID_MESSAGE' } });
     expect(rows.get('after-bad')).toMatchObject({ status: 'sent' });
     const archived = await waitFor('the archived unreadable message', async () => {
       const list = await t.services.delivery.poisonArchive.list(new Date().toISOString().slice(0, 10));
@@ -175,7 +227,10 @@ describe('delivery through the local host', () => {
     await sandboxControl('DELETE', 'messages');
     const pdf = randomBytes(2 * 1024 * 1024);
     const answer = await api(t.host, 'POST', `orgs/${org}/messages`, {
-      id: 'report', to: [{ address: 'x@example.com' }], subject: `big ${org}`, text: 'see attachment',
+      id: 'report',
+      to: [{ address: 'x@example.com' }],
+      subject: `big ${org}`,
+      text: 'see attachment',
       attachments: [{ name: 'report.pdf', contentType: 'application/pdf', contentBase64: pdf.toString('base64') }],
     });
     expect(answer.status).toBe(202);
@@ -199,7 +254,11 @@ describe('delivery through the local host', () => {
   it('a Google message keeps its headers, alternatives and attachment through the queue', async () => {
     await sandboxControl('DELETE', 'messages');
     const answer = await api(t.host, 'POST', `orgs/${googleOrg}/messages`, {
-      id: 'rich', to: [{ address: 'juergen@example.com', name: 'Jürgen Müller' }], subject: 'Grüße 📄', text: 'Hallo', html: '<p>Hallo</p>',
+      id: 'rich',
+      to: [{ address: 'juergen@example.com', name: 'Jürgen Müller' }],
+      subject: 'Grüße 📄',
+      text: 'Hallo',
+      html: '<p>Hallo</p>',
       attachments: [{ name: 'a.txt', contentType: 'text/plain', contentBase64: Buffer.from('hello').toString('base64') }],
       headers: { 'X-Entity-Ref-ID': 'ref-1' },
     });

@@ -58,9 +58,23 @@ export async function api<T = any>(host: LocalHost, method: string, path: string
 function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
   const now = new Date().toISOString();
   return {
-    orgId, provider: 'microsoft', mode: 'app_registration', senderEmail: 'notifications@contoso.example', senderName: orgId,
-    fallbackToDefault: true, saveToSentItems: false, status: 'active', locked: true, version: 1, secretGeneration: 1,
-    secretRefs: {}, secretHints: {}, lastTest: { ok: true, at: now }, createdAt: now, updatedAt: now, ...fields,
+    orgId,
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail: 'notifications@contoso.example',
+    senderName: orgId,
+    fallbackToDefault: true,
+    saveToSentItems: false,
+    status: 'active',
+    locked: true,
+    version: 1,
+    secretGeneration: 1,
+    secretRefs: {},
+    secretHints: {},
+    lastTest: { ok: true, at: now },
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
   };
 }
 
@@ -68,29 +82,57 @@ function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig 
 export async function microsoftSender(services: Services, orgId: string, fields: Partial<SenderConfig> = {}): Promise<SenderConfig> {
   const name = secretName(orgId, 'client-secret', 1);
   await services.secrets.set(name, CONTOSO_APP_SECRET);
-  const config = baseSender(orgId, { tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, secretRefs: { clientSecret: name }, ...fields });
+  const config = baseSender(orgId, {
+    tenantId: CONTOSO_TENANT_ID,
+    clientId: CONTOSO_APP_ID,
+    secretRefs: { clientSecret: name },
+    ...fields,
+  });
   await services.senders.create(config);
   return config;
 }
 
 /** An active Google service_account sender (domain-wide delegation) acting as `senderEmail`. */
-export async function googleSender(services: Services, orgId: string, senderEmail: string, fields: Partial<SenderConfig> = {}): Promise<SenderConfig> {
-  const key = await sandboxControl<Record<string, string>>('GET', `google/service-accounts/${encodeURIComponent('mailer@fabrikam-project.iam.gserviceaccount.com')}/key`);
+export async function googleSender(
+  services: Services,
+  orgId: string,
+  senderEmail: string,
+  fields: Partial<SenderConfig> = {},
+): Promise<SenderConfig> {
+  const key = await sandboxControl<Record<string, string>>(
+    'GET',
+    `google/service-accounts/${encodeURIComponent('mailer@fabrikam-project.iam.gserviceaccount.com')}/key`,
+  );
   const name = secretName(orgId, 'service-account-key', 1);
   await services.secrets.set(name, JSON.stringify(key));
   const config = baseSender(orgId, {
-    provider: 'google', mode: 'service_account', senderEmail, accountEmail: key.client_email, secretRefs: { serviceAccountKey: name }, ...fields,
+    provider: 'google',
+    mode: 'service_account',
+    senderEmail,
+    accountEmail: key.client_email,
+    secretRefs: { serviceAccountKey: name },
+    ...fields,
   });
   await services.senders.create(config);
   return config;
 }
 
 export const message = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, to: [{ address: 'customer@example.com', name: 'Customer' }], subject: `Subject ${id}`, text: `Body of ${id}`, ...extra,
+  id,
+  to: [{ address: 'customer@example.com', name: 'Customer' }],
+  subject: `Subject ${id}`,
+  text: `Body of ${id}`,
+  ...extra,
 });
 
 /** Enqueues through the API, `parallel` requests at a time; every answer must be 202. */
-export async function enqueueAll(host: LocalHost, orgId: string, ids: string[], parallel = 16, extra: Record<string, unknown> = {}): Promise<void> {
+export async function enqueueAll(
+  host: LocalHost,
+  orgId: string,
+  ids: string[],
+  parallel = 16,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const queue = [...ids];
   const statuses: number[] = [];
   await Promise.all(
@@ -121,7 +163,12 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 /** The delivery rows of `ids`, once every one is final (sent or failed). */
-export async function waitForFinal(services: Services, orgId: string, ids: string[], timeoutMs = 120_000): Promise<Map<string, DeliveryView>> {
+export async function waitForFinal(
+  services: Services,
+  orgId: string,
+  ids: string[],
+  timeoutMs = 120_000,
+): Promise<Map<string, DeliveryView>> {
   const { toView } = await import('@shared/delivery/status');
   return waitFor(
     `${ids.length} deliveries of ${orgId} to end`,
@@ -162,7 +209,9 @@ export const acceptedMessages = () => sandboxControl<AcceptedMessage[]>('GET', '
 
 /** The dequeue counts the outbox worker logged ("(dequeue N)"), one per invocation. */
 export function dequeueCounts(logs: string[]): number[] {
-  return logs.filter((l) => /^\[outbox(Express)?\] /.test(l)).flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
+  return logs
+    .filter((l) => /^\[outbox(Express)?\] /.test(l))
+    .flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
 }
 
 export { sandboxControl };
@@ -178,7 +227,9 @@ export async function setDefaultSender(services: Services, make: (orgId: string)
 export async function startWithDefaultSender(env: Record<string, string> = {}): Promise<TestHost> {
   await sandboxControl('POST', 'reset');
   const started = await startHost(env);
-  await setDefaultSender(started.services, (id) => googleSender(started.services, id, 'admin@fabrikam.example', { version: Date.now() % 1e9 }));
+  await setDefaultSender(started.services, (id) =>
+    googleSender(started.services, id, 'admin@fabrikam.example', { version: Date.now() % 1e9 }),
+  );
   return started;
 }
 
@@ -190,8 +241,11 @@ export async function startWithDefaultSender(env: Record<string, string> = {}): 
 export async function emptyQueues(): Promise<void> {
   const { createStorageClients } = await import('@shared/store/storageClients');
   const { QUEUES } = await import('@shared/store/names');
-  const storage = createStorageClients({ storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } }, () => {
-    throw new Error('unused');
-  });
+  const storage = createStorageClients(
+    { storage: { kind: 'connectionString', connectionString: process.env.AzureWebJobsStorage! } },
+    () => {
+      throw new Error('unused');
+    },
+  );
   for (const name of Object.values(QUEUES)) await (await storage.queue(name)).clearMessages();
 }

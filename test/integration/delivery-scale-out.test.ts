@@ -22,11 +22,15 @@ let hosts: HostProcess[] = [];
 beforeAll(async () => {
   if (!existsSync(resolve(root, 'dist/dev/host.js'))) expect(spawnSync(process.execPath, ['dev/build.mjs'], { cwd: root }).status).toBe(0);
   await sandboxControl('POST', 'reset');
-  hosts = await startHostProcesses(2, {
-    MICROSOFT_MAILBOX_RATE_PER_MINUTE: '6000',
-    DELIVERY_RETRY_BASE_SECONDS: '1',
-    MAILBOX_CONCURRENCY: '4',
-  }, root);
+  hosts = await startHostProcesses(
+    2,
+    {
+      MICROSOFT_MAILBOX_RATE_PER_MINUTE: '6000',
+      DELIVERY_RETRY_BASE_SECONDS: '1',
+      MAILBOX_CONCURRENCY: '4',
+    },
+    root,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -48,7 +52,10 @@ it('two instances, 50 messages to one mailbox: each sent exactly once, at most 4
   await Promise.all(
     list.map(async (id, i) => {
       const answer = await api({ url: hosts[i % 2].url } as LocalHost, 'POST', `orgs/${orgId}/messages`, {
-        id, to: [{ address: 'customer@example.com' }], subject: `Subject ${id}`, text: `Body of ${id}`,
+        id,
+        to: [{ address: 'customer@example.com' }],
+        subject: `Subject ${id}`,
+        text: `Body of ${id}`,
       });
       expect(answer.status).toBe(202);
     }),
@@ -57,7 +64,10 @@ it('two instances, 50 messages to one mailbox: each sent exactly once, at most 4
   const rows = await waitForFinal(services, orgId, list, 180_000);
   for (const row of rows.values()) expect(row).toMatchObject({ status: 'sent', attempts: 1 });
 
-  const subjects = (await acceptedMessages()).filter((m) => m.mailbox === MAILBOX).map((m) => m.subject).sort();
+  const subjects = (await acceptedMessages())
+    .filter((m) => m.mailbox === MAILBOX)
+    .map((m) => m.subject)
+    .sort();
   expect(subjects).toEqual(list.map((id) => `Subject ${id}`).sort());
 
   const highWater = await sandboxControl<Record<string, number>>('GET', 'graph/concurrency');

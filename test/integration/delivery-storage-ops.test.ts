@@ -33,7 +33,10 @@ beforeAll(async () => {
       const port = Number(new RegExp(`${service}Endpoint=http://127\\.0\\.0\\.1:(\\d+)/`).exec(connectionString)?.[1]);
       expect(port).toBeGreaterThan(0);
       const proxy = await startStorageProxy(port);
-      connectionString = connectionString.replace(new RegExp(`${service}Endpoint=http://127\\.0\\.0\\.1:\\d+/`), `${service}Endpoint=http://127.0.0.1:${proxy.port}/`);
+      connectionString = connectionString.replace(
+        new RegExp(`${service}Endpoint=http://127\\.0\\.0\\.1:\\d+/`),
+        `${service}Endpoint=http://127.0.0.1:${proxy.port}/`,
+      );
       return [service, proxy] as const;
     }),
   );
@@ -71,7 +74,8 @@ const EVENT_QUEUES = /^POST (delivery-events|webhook-events)\/messages$/;
 /** The host completing an outbox message, on either lane (`outbox`, `outbox-express`). */
 const COMPLETE = /^DELETE outbox(-express)?\/messages\/\*$/;
 const HOST = new RegExp(`^GET [\\w-]+/messages$|${COMPLETE.source}`);
-const completions = (counts: Record<string, number>) => Object.entries(counts).reduce((sum, [kind, n]) => sum + (COMPLETE.test(kind) ? n : 0), 0);
+const completions = (counts: Record<string, number>) =>
+  Object.entries(counts).reduce((sum, [kind, n]) => sum + (COMPLETE.test(kind) ? n : 0), 0);
 /** Shared by many messages; per message they depend on how long the run takes (cache ages), so they get their own bound. */
 const AMORTIZED = /^(\w+ mailboxslots|GET senders\(\)|PATCH senders|GET webhookendpoints\(\))/;
 
@@ -80,10 +84,19 @@ async function count(org: string, list: string[], send: () => Promise<void>): Pr
   const subjects = new Set(list.map((id) => message(id).subject));
   for (const proxy of Object.values(proxies)) proxy.reset();
   await send();
-  await waitFor(`${list.length} messages of ${org} accepted`, async () => ((await acceptedMessages()).filter((m) => subjects.has(m.subject)).length >= list.length ? true : undefined), 60_000);
+  await waitFor(
+    `${list.length} messages of ${org} accepted`,
+    async () => ((await acceptedMessages()).filter((m) => subjects.has(m.subject)).length >= list.length ? true : undefined),
+    60_000,
+  );
   // The last `sent` is written just after the provider's answer: wait for its log line (no Storage
   // read), then for the host to complete every invocation (its delete comes after the function returns).
-  await waitFor('every outcome logged', async () => (list.every((id) => logs.some((l) => l.includes(`${org}/${id} sent`))) ? true : undefined), 30_000, 50);
+  await waitFor(
+    'every outcome logged',
+    async () => (list.every((id) => logs.some((l) => l.includes(`${org}/${id} sent`))) ? true : undefined),
+    30_000,
+    50,
+  );
   await waitFor('every message completed', async () => (completions(proxies.Queue.counts) >= list.length ? true : undefined), 30_000, 50);
   const perMessage: Record<string, number> = {};
   const counted: Counted = { perMessage, pipeline: 0, events: 0, amortized: 0, hostDeletes: 0 };

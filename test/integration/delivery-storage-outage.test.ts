@@ -40,14 +40,23 @@ beforeAll(async () => {
   host = await startLocalHost({
     port: 0,
     env: {
-      AzureWebJobsStorage: connectionString.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+\//, `TableEndpoint=http://127.0.0.1:${proxy.port}/`),
+      AzureWebJobsStorage: connectionString.replace(
+        /TableEndpoint=http:\/\/127\.0\.0\.1:\d+\//,
+        `TableEndpoint=http://127.0.0.1:${proxy.port}/`,
+      ),
       DELIVERY_RETRY_BASE_SECONDS: '1',
       // 10 a second: the first 150 messages go out over about 15 s.
       MICROSOFT_MAILBOX_RATE_PER_MINUTE: '600',
     },
     timers: false,
     // A wide batch, so the host fetches every copy the outage makes fail.
-    queueSettings: { maxPollingIntervalMs: 250, batchSize: 32, newBatchThreshold: 64, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS },
+    queueSettings: {
+      maxPollingIntervalMs: 250,
+      batchSize: 32,
+      newBatchThreshold: 64,
+      maxDequeueCount: MAX_DEQUEUE_COUNT,
+      visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
+    },
     log: (line) => logs.push(`${new Date().toISOString()} ${line}`),
   });
   services = getServices();
@@ -70,8 +79,10 @@ describe('a Table storage outage during a 200-message run', () => {
     const list = ids('o', 200);
     // Straight onto the queue, as the typed client does (the API's own path is slower than the run):
     // the worker creates each row and paces the messages through the mailbox's slots.
-    const enqueue = (some: string[]) => Promise.all(some.map((id) => services.outbox.send(buildEnvelope({ id, orgId: org, content: message(id) }))));
-    const mine = async () => (await acceptedMessages()).filter((m) => m.subject.startsWith('Subject o-') && m.mailbox === 'notifications@contoso.example');
+    const enqueue = (some: string[]) =>
+      Promise.all(some.map((id) => services.outbox.send(buildEnvelope({ id, orgId: org, content: message(id) }))));
+    const mine = async () =>
+      (await acceptedMessages()).filter((m) => m.subject.startsWith('Subject o-') && m.mailbox === 'notifications@contoso.example');
     await enqueue(list.slice(0, BEFORE_CUT));
     // Every one of them recorded sent: no send is between answer and record when the table goes.
     await waitForFinal(services, org, list.slice(0, BEFORE_CUT), 100_000);

@@ -10,7 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { Answer, transcriptApi } from './api-transcript';
-import { CONTOSO_TENANT_ID, DIRECTORY_APP_SECRET, NORTHWIND_TENANT_ID, PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET } from '../../dev/sandbox/world';
+import {
+  CONTOSO_TENANT_ID,
+  DIRECTORY_APP_SECRET,
+  NORTHWIND_TENANT_ID,
+  PLATFORM_APP_SECRET,
+  VAULT_CLIENT_SECRET,
+} from '../../dev/sandbox/world';
 import { FABRIKAM_PROJECT_ID, GOOGLE_PLATFORM_CLIENT_SECRET, SERVICE_ACCOUNT_EMAILS } from '../../dev/sandbox/google-world';
 import { loadConfig } from '@shared/config';
 import { createServices, type Services } from '@shared/services';
@@ -23,7 +29,14 @@ const KEY = process.env.LOCAL_FUNCTION_KEY!;
 let host: LocalHost;
 let services: Services;
 const transcript: string[] = [];
-const secretsUsed = new Set<string>([PLATFORM_APP_SECRET, DIRECTORY_APP_SECRET, VAULT_CLIENT_SECRET, GOOGLE_PLATFORM_CLIENT_SECRET, config.stateSigningKey, KEY]);
+const secretsUsed = new Set<string>([
+  PLATFORM_APP_SECRET,
+  DIRECTORY_APP_SECRET,
+  VAULT_CLIENT_SECRET,
+  GOOGLE_PLATFORM_CLIENT_SECRET,
+  config.stateSigningKey,
+  KEY,
+]);
 
 const { api, callback, postCallback, open } = transcriptApi(() => host, transcript, secretsUsed);
 const newOrg = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -49,9 +62,16 @@ async function googleConsent(url: string, email: string): Promise<URL> {
 async function delegatedConnection(orgId: string, upn = 'admin@contoso.example'): Promise<{ id: string; answer: Answer }> {
   const created = await create(orgId, { name: 'Contoso Microsoft 365 Germany', provider: 'microsoft', mode: 'delegated', loginHint: upn });
   expect(created.status).toBe(201);
-  expect(created.body.connection).toMatchObject({ status: 'connecting', provider: 'microsoft', mode: 'delegated', sync: { running: false } });
+  expect(created.body.connection).toMatchObject({
+    status: 'connecting',
+    provider: 'microsoft',
+    mode: 'delegated',
+    sync: { running: false },
+  });
   const consentUrl = new URL(await open(created.body.consentUrl));
-  expect(consentUrl.searchParams.get('scope')).toBe('openid profile offline_access https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Group.Read.All');
+  expect(consentUrl.searchParams.get('scope')).toBe(
+    'openid profile offline_access https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/Group.Read.All',
+  );
   const signIn = await followFormPostPage(created.body.consentUrl, upn);
   return { id: created.body.connection.id, answer: await postCallback(signIn.action, signIn.fields) };
 }
@@ -70,7 +90,12 @@ describe('Microsoft delegated', () => {
     expect(answer.status).toBe(200);
     expect(answer.text).toContain('directory connection is active');
     const view = await api('GET', `${connectionsOf(orgId)}/${id}`);
-    expect(view.body.connection).toMatchObject({ id, status: 'active', tenantId: CONTOSO_TENANT_ID, consentedBy: { username: 'admin@contoso.example' } });
+    expect(view.body.connection).toMatchObject({
+      id,
+      status: 'active',
+      tenantId: CONTOSO_TENANT_ID,
+      consentedBy: { username: 'admin@contoso.example' },
+    });
     expect((await api('GET', connectionsOf(orgId))).body.connections.map((c: any) => c.id)).toEqual([id]);
     const [row] = await vaultOf(orgId, id);
     expect(row).toMatchObject({ name: `dir-${orgId}-${id}-refresh-token`, deleted: false });
@@ -110,7 +135,12 @@ describe('Microsoft delegated', () => {
     const connection = (await services.connectionsForSync.get(orgId, id))!;
     const failure = await mailerFailure(services.connectionsForSync.access(connection).accessToken());
     expect(failure.code).toBe('DIRECTORY_REAUTH_REQUIRED');
-    await services.connectionsForSync.markNeedsAttention(orgId, id, { code: failure.code, message: failure.message, hint: failure.hint, at: new Date().toISOString() });
+    await services.connectionsForSync.markNeedsAttention(orgId, id, {
+      code: failure.code,
+      message: failure.message,
+      hint: failure.hint,
+      at: new Date().toISOString(),
+    });
     const view = (await api('GET', `${connectionsOf(orgId)}/${id}`)).body.connection;
     expect(view).toMatchObject({ status: 'needs_attention', lastError: { code: 'DIRECTORY_REAUTH_REQUIRED' } });
     expect(view.lastError.hint).toMatch(/Reconnect.*sign in again/);
@@ -140,7 +170,12 @@ describe('Microsoft application', () => {
     expect(grantUrl.searchParams.get('client_id')).toBe(config.microsoft.directoryApp!.clientId);
     expect((await callback(back)).status).toBe(200);
     const view = (await api('GET', `${connectionsOf(orgId)}/${connection.id}`)).body.connection;
-    expect(view).toMatchObject({ status: 'active', tenantId: CONTOSO_TENANT_ID, mode: 'application', consentedBy: { username: 'admin@contoso.example' } });
+    expect(view).toMatchObject({
+      status: 'active',
+      tenantId: CONTOSO_TENANT_ID,
+      mode: 'application',
+      consentedBy: { username: 'admin@contoso.example' },
+    });
     const token = await services.connectionsForSync.access((await services.connectionsForSync.get(orgId, connection.id))!).accessToken();
     secretsUsed.add(token);
     expect((await fetch(`${sandboxUrls.graph}/v1.0/groups?$top=1`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
@@ -154,7 +189,11 @@ describe('Microsoft application', () => {
     const refused = await postCallback(signIn.action, signIn.fields);
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('CONSENT_NOT_ADMIN');
-    const typed = await callback(new URL(`${host.url}/api/oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(signIn.fields.get('state')!)}`));
+    const typed = await callback(
+      new URL(
+        `${host.url}/api/oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(signIn.fields.get('state')!)}`,
+      ),
+    );
     expect(typed.status).toBe(400);
     const view = (await api('GET', `${connectionsOf(orgId)}/${connection.id}`)).body.connection;
     expect(view.status).toBe('connecting');
@@ -183,11 +222,17 @@ describe('Google', () => {
     const created = await create(orgId, { name: 'Fabrikam Workspace', provider: 'google', mode: 'oauth' });
     expect(created.status).toBe(201);
     const scopes = new URL(await open(created.body.consentUrl)).searchParams.get('scope')!.split(' ');
-    expect(scopes).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/admin.directory.group.member.readonly', 'openid', 'email']));
+    expect(scopes).toEqual(
+      expect.arrayContaining(['https://www.googleapis.com/auth/admin.directory.group.member.readonly', 'openid', 'email']),
+    );
     const answer = await callback(await googleConsent(created.body.consentUrl, 'admin@fabrikam.example'));
     expect(answer.status).toBe(200);
     const id = created.body.connection.id;
-    expect((await api('GET', `${connectionsOf(orgId)}/${id}`)).body.connection).toMatchObject({ status: 'active', adminEmail: 'admin@fabrikam.example', domain: 'fabrikam.example' });
+    expect((await api('GET', `${connectionsOf(orgId)}/${id}`)).body.connection).toMatchObject({
+      status: 'active',
+      adminEmail: 'admin@fabrikam.example',
+      domain: 'fabrikam.example',
+    });
     const [row] = await vaultOf(orgId, id);
     secretsUsed.add(await services.secrets.get(row.name));
     const access = services.connectionsForSync.access((await services.connectionsForSync.get(orgId, id))!);
@@ -204,7 +249,10 @@ describe('Google', () => {
     expect((await api('GET', `${connectionsOf(orgId)}/${created.body.connection.id}`)).body.connection.status).toBe('connecting');
     expect(await vaultOf(orgId, created.body.connection.id)).toEqual([]);
     // The grant Google returned was given back: nothing of it stays usable (Third-party connections is empty).
-    const grants = await sandboxControl<Array<{ clientId: string; scopes: string[]; revoked: boolean }>>('GET', 'google/users/alerts@fabrikam.example/grants');
+    const grants = await sandboxControl<Array<{ clientId: string; scopes: string[]; revoked: boolean }>>(
+      'GET',
+      'google/users/alerts@fabrikam.example/grants',
+    );
     const directoryGrants = grants.filter((g) => g.scopes.includes('https://www.googleapis.com/auth/admin.directory.user.readonly'));
     expect(directoryGrants.length).toBeGreaterThan(0);
     expect(directoryGrants.map((g) => g.revoked)).toEqual(directoryGrants.map(() => true));
@@ -216,7 +264,13 @@ describe('Google', () => {
       key = await sandboxControl('GET', `google/service-accounts/${encodeURIComponent(SERVICE_ACCOUNT_EMAILS.mailer)}/key`);
       secretsUsed.add(key.private_key.split('\n')[1]);
     });
-    const body = (adminEmail: string) => ({ name: 'Fabrikam (service account)', provider: 'google', mode: 'service_account', adminEmail, serviceAccountKey: key });
+    const body = (adminEmail: string) => ({
+      name: 'Fabrikam (service account)',
+      provider: 'google',
+      mode: 'service_account',
+      adminEmail,
+      serviceAccountKey: key,
+    });
 
     it('verified at once (one users.list): active; the key in Key Vault; delete removes it and the row', async () => {
       const orgId = newOrg('fabrikam');
@@ -289,11 +343,16 @@ describe('settings page twins (/api/manage/directory/connections)', () => {
     expect((await api('GET', connectionsOf(orgId))).body.connections).toHaveLength(1);
     expect((await fetch(`${host.url}/api/manage/directory/connections`)).status).toBe(401);
     // Sync now before the consent completed: 409, on both twins, and no sync is queued or leased.
-    for (const answer of [await page('POST', `/${created.body.connection.id}/sync`), await api('POST', `${connectionsOf(orgId)}/${created.body.connection.id}/sync`)]) {
+    for (const answer of [
+      await page('POST', `/${created.body.connection.id}/sync`),
+      await api('POST', `${connectionsOf(orgId)}/${created.body.connection.id}/sync`),
+    ]) {
       expect([answer.status, answer.body.error.code]).toEqual([409, 'DIRECTORY_CONNECTION_NOT_READY']);
       expect(answer.body.error.hint).toMatch(/consent link/);
     }
-    expect((await api('GET', `${connectionsOf(orgId)}/${created.body.connection.id}`)).body.connection.sync).toMatchObject({ running: false });
+    expect((await api('GET', `${connectionsOf(orgId)}/${created.body.connection.id}`)).body.connection.sync).toMatchObject({
+      running: false,
+    });
     expect((await page('DELETE', `/${created.body.connection.id}`)).status).toBe(204);
     expect((await api('GET', connectionsOf(orgId))).body.connections).toEqual([]);
   });

@@ -33,8 +33,16 @@ const user = (id: string, displayName: string, extra: Record<string, unknown> = 
   user: { id, displayName, mail: `${id}@contoso.example`, enabled: true, ...extra },
   hash: `e${id}`,
 });
-const group = (id: string, name: string, mail?: string): DirectoryWrite => ({ op: 'putGroup', group: { id, name, ...(mail ? { mail } : {}) }, hash: id });
-const member = (groupId: string, id: string, kind: 'user' | 'group' = 'user'): DirectoryWrite => ({ op: 'putMember', groupId, member: { id, kind } });
+const group = (id: string, name: string, mail?: string): DirectoryWrite => ({
+  op: 'putGroup',
+  group: { id, name, ...(mail ? { mail } : {}) },
+  hash: id,
+});
+const member = (groupId: string, id: string, kind: 'user' | 'group' = 'user'): DirectoryWrite => ({
+  op: 'putMember',
+  groupId,
+  member: { id, kind },
+});
 
 async function rejection(promise: Promise<unknown>): Promise<MailerError> {
   try {
@@ -83,12 +91,20 @@ describe('directory copy store', () => {
     expect(spent).toBe(4); // the failed batch, then three single operations
     expect(operations - before).toBeGreaterThanOrEqual(4);
     expect((await store.getUser(org, A, 'tmp2'))?.displayName).toBe('T2');
-    await store.apply(org, A, [{ op: 'delete', kind: 'user', id: 'tmp1' }, { op: 'delete', kind: 'user', id: 'tmp2' }]);
+    await store.apply(org, A, [
+      { op: 'delete', kind: 'user', id: 'tmp1' },
+      { op: 'delete', kind: 'user', id: 'tmp2' },
+    ]);
     expect(await store.getUser(org, A, 'tmp1')).toBeUndefined();
   });
 
   it('keeps ids with characters Table keys refuse, and reads them back exactly', async () => {
-    expect(await store.getUser(org, A, 'odd/id#1?~x')).toEqual({ id: 'odd/id#1?~x', displayName: 'Odd Key', mail: 'odd/id#1?~x@contoso.example', enabled: true });
+    expect(await store.getUser(org, A, 'odd/id#1?~x')).toEqual({
+      id: 'odd/id#1?~x',
+      displayName: 'Odd Key',
+      mail: 'odd/id#1?~x@contoso.example',
+      enabled: true,
+    });
   });
 
   it('the sync lease: one holder; a second owner gets the holder start time; an expired lease is taken over; a stale holder cannot write', async () => {
@@ -137,7 +153,10 @@ describe('directory reader', () => {
   it('searches name and mail case-insensitively', async () => {
     expect((await reader.users(org, { search: 'LOVELACE' })).users.map((u) => u.id)).toEqual(['ada']);
     expect((await reader.users(org, { search: 'ben@contoso' })).users.map((u) => u.id)).toEqual(['ben']);
-    expect((await reader.groups(org, { search: 'legal' })).groups.map((g) => [g.connectionId, g.name])).toEqual([[A, 'Legal'], [B, 'Legal (B)']]);
+    expect((await reader.groups(org, { search: 'legal' })).groups.map((g) => [g.connectionId, g.name])).toEqual([
+      [A, 'Legal'],
+      [B, 'Legal (B)'],
+    ]);
   });
 
   it('refuses a cursor it did not hand out: edited, from another search, or from another org (400 INVALID_CURSOR)', async () => {
@@ -158,11 +177,20 @@ describe('directory reader', () => {
 
   it('the users route answers 200 with a page, 400 INVALID_CURSOR, and 422 for a bad limit', async () => {
     const call = (query: string) =>
-      directoryUsers(new HttpRequest({ method: 'GET', url: `http://localhost/api/orgs/${org}/directory/users?${query}`, params: { orgId: org } }), new InvocationContext({ functionName: 'test' }));
+      directoryUsers(
+        new HttpRequest({ method: 'GET', url: `http://localhost/api/orgs/${org}/directory/users?${query}`, params: { orgId: org } }),
+        new InvocationContext({ functionName: 'test' }),
+      );
     const ok = await call('search=grace');
-    expect(ok).toMatchObject({ status: 200, jsonBody: { users: [{ id: 'grace', connectionId: A, displayName: 'Grace Hopper', enabled: true }] } });
+    expect(ok).toMatchObject({
+      status: 200,
+      jsonBody: { users: [{ id: 'grace', connectionId: A, displayName: 'Grace Hopper', enabled: true }] },
+    });
     expect(await call('cursor=abc')).toMatchObject({ status: 400, jsonBody: { error: { code: 'INVALID_CURSOR' } } });
-    expect(await call('limit=0')).toMatchObject({ status: 422, jsonBody: { error: { code: 'VALIDATION_FAILED', fields: { limit: expect.any(String) } } } });
+    expect(await call('limit=0')).toMatchObject({
+      status: 422,
+      jsonBody: { error: { code: 'VALIDATION_FAILED', fields: { limit: expect.any(String) } } },
+    });
   });
 
   it('direct members list users and nested groups; transitive resolves nesting, each user once', async () => {
@@ -184,11 +212,16 @@ describe('directory reader', () => {
     const rest = await reader.members(org, 'privacy', { transitive: 'true', limit: '3', connection: A, cursor: first.nextCursor });
     expect(rest.members.map((m) => m.id)).toEqual(['dan']);
     expect(rest.nextCursor).toBeUndefined();
-    expect((await rejection(reader.members(org, 'legal', { transitive: 'true', connection: A, cursor: first.nextCursor }))).code).toBe('INVALID_CURSOR');
+    expect((await rejection(reader.members(org, 'legal', { transitive: 'true', connection: A, cursor: first.nextCursor }))).code).toBe(
+      'INVALID_CURSOR',
+    );
   });
 
   it('finds a group by mail (any case) or id, in one connection or any; unknown -> DIRECTORY_GROUP_NOT_FOUND; too many users -> DIRECTORY_GROUP_TOO_LARGE', async () => {
-    expect(await reader.findGroup(org, 'privacy-team@CONTOSO.example')).toMatchObject({ connectionId: A, group: { id: 'privacy', name: 'Privacy team' } });
+    expect(await reader.findGroup(org, 'privacy-team@CONTOSO.example')).toMatchObject({
+      connectionId: A,
+      group: { id: 'privacy', name: 'Privacy team' },
+    });
     expect(await reader.findGroup(org, 'legal', B)).toMatchObject({ connectionId: B, group: { name: 'Legal (B)' } });
     expect(await reader.findGroup(org, 'nope')).toBeUndefined();
     expect((await rejection(reader.members(org, 'nope', {}))).code).toBe('DIRECTORY_GROUP_NOT_FOUND');
@@ -197,9 +230,22 @@ describe('directory reader', () => {
 
   it('the members route answers the group and its members', async () => {
     const answer = await directoryGroupMembers(
-      new HttpRequest({ method: 'GET', url: `http://localhost/api/orgs/${org}/directory/groups/legal/members?connection=${A}`, params: { orgId: org, groupId: 'legal' } }),
+      new HttpRequest({
+        method: 'GET',
+        url: `http://localhost/api/orgs/${org}/directory/groups/legal/members?connection=${A}`,
+        params: { orgId: org, groupId: 'legal' },
+      }),
       new InvocationContext({ functionName: 'test' }),
     );
-    expect(answer).toMatchObject({ status: 200, jsonBody: { group: { id: 'legal', connectionId: A }, members: [{ kind: 'user', id: 'ada' }, { kind: 'user', id: 'carla' }] } });
+    expect(answer).toMatchObject({
+      status: 200,
+      jsonBody: {
+        group: { id: 'legal', connectionId: A },
+        members: [
+          { kind: 'user', id: 'ada' },
+          { kind: 'user', id: 'carla' },
+        ],
+      },
+    });
   });
 });

@@ -35,7 +35,11 @@ async function walk(path: string, key: string, token: string): Promise<{ items: 
 }
 
 const adminToken = async () => (await googleOAuthToken('admin@fabrikam.example')).access_token as string;
-const NOT_AUTHORIZED = { code: 403, message: 'Not Authorized to access this resource/api', errors: [{ message: 'Not Authorized to access this resource/api', domain: 'global', reason: 'forbidden' }] };
+const NOT_AUTHORIZED = {
+  code: 403,
+  message: 'Not Authorized to access this resource/api',
+  errors: [{ message: 'Not Authorized to access this resource/api', domain: 'global', reason: 'forbidden' }],
+};
 
 beforeEach(() => sandboxControl('POST', 'reset'));
 
@@ -47,10 +51,22 @@ describe('sandbox Admin SDK directory', () => {
     expect(users.pages).toBe(3);
     expect(users.items).toHaveLength(12);
     const jo = users.items.find((u) => u.id === FU.jo)!;
-    expect(jo).toMatchObject({ kind: 'admin#directory#user', primaryEmail: 'jo@fabrikam.example', name: { fullName: 'Jo Former' }, suspended: true });
+    expect(jo).toMatchObject({
+      kind: 'admin#directory#user',
+      primaryEmail: 'jo@fabrikam.example',
+      name: { fullName: 'Jo Former' },
+      suspended: true,
+    });
     expect(jo.organizations[0]).toMatchObject({ title: 'Privacy Analyst', department: 'Privacy' });
-    const partial = await get('/users?domain=fabrikam.example&maxResults=2&fields=nextPageToken,users(id,primaryEmail,name/fullName)', consent.access_token);
-    expect(partial.body.users[0]).toEqual({ id: FU.alerts, primaryEmail: 'alerts@fabrikam.example', name: { fullName: 'Fabrikam Alerts' } });
+    const partial = await get(
+      '/users?domain=fabrikam.example&maxResults=2&fields=nextPageToken,users(id,primaryEmail,name/fullName)',
+      consent.access_token,
+    );
+    expect(partial.body.users[0]).toEqual({
+      id: FU.alerts,
+      primaryEmail: 'alerts@fabrikam.example',
+      name: { fullName: 'Fabrikam Alerts' },
+    });
     expect(Object.keys(partial.body).sort()).toEqual(['nextPageToken', 'users']);
     const tooMany = await get('/users?customer=my_customer&maxResults=501', consent.access_token);
     expect(tooMany.status).toBe(400);
@@ -60,7 +76,9 @@ describe('sandbox Admin SDK directory', () => {
   it('groups.list and members.list (groupKey id or email; includeDerivedMembership resolves nesting and the cycle)', async () => {
     const token = await adminToken();
     const groups = await walk('/groups?customer=my_customer&maxResults=2', 'groups', token);
-    expect(groups.items.map((g) => g.email).sort()).toEqual(['all-staff', 'legal', 'on-call', 'ops', 'privacy-team'].map((l) => `${l}@fabrikam.example`).sort());
+    expect(groups.items.map((g) => g.email).sort()).toEqual(
+      ['all-staff', 'legal', 'on-call', 'ops', 'privacy-team'].map((l) => `${l}@fabrikam.example`).sort(),
+    );
     const members = await walk('/groups/privacy-team@fabrikam.example/members?maxResults=3', 'members', token);
     expect(members.pages).toBe(2);
     expect(members.items.map((m) => [m.email, m.type, m.status])).toEqual([
@@ -96,7 +114,11 @@ describe('sandbox Admin SDK directory', () => {
   it('401 authError for an unknown token; 403 insufficientPermissions without a directory scope', async () => {
     const unknown = await get('/users?customer=my_customer', 'ya29.not-a-token');
     expect(unknown.status).toBe(401);
-    expect(unknown.body.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED', errors: [expect.objectContaining({ reason: 'authError' })] });
+    expect(unknown.body.error).toMatchObject({
+      code: 401,
+      status: 'UNAUTHENTICATED',
+      errors: [expect.objectContaining({ reason: 'authError' })],
+    });
     const gmailOnly = await googleOAuthToken('admin@fabrikam.example', ['https://www.googleapis.com/auth/gmail.send']);
     const answer = await get('/users?customer=my_customer', gmailOnly.access_token);
     expect(answer.status).toBe(403);
@@ -112,7 +134,9 @@ describe('sandbox Admin SDK directory', () => {
     expect(answer.body.error).toMatchObject({
       code: 403,
       status: 'PERMISSION_DENIED',
-      message: expect.stringMatching(/^Admin SDK API has not been used in project 571234567890 before or it is disabled\. Enable it by visiting https:\/\/console\.developers\.google\.com\/apis\/api\/admin\.googleapis\.com\/overview\?project=571234567890 then retry\./),
+      message: expect.stringMatching(
+        /^Admin SDK API has not been used in project 571234567890 before or it is disabled\. Enable it by visiting https:\/\/console\.developers\.google\.com\/apis\/api\/admin\.googleapis\.com\/overview\?project=571234567890 then retry\./,
+      ),
       errors: [expect.objectContaining({ domain: 'usageLimits', reason: 'accessNotConfigured' })],
     });
     expect(answer.body.error.details[1]).toMatchObject({ reason: 'SERVICE_DISABLED', metadata: { service: 'admin.googleapis.com' } });
@@ -125,7 +149,9 @@ describe('sandbox Admin SDK directory', () => {
     const token = await adminToken();
     await sandboxControl('DELETE', 'requests');
     await sandboxControl('POST', 'directory/throttle', { provider: 'google', count: 1, retryAfter: '3' });
-    const response = await fetch(`${admin}/admin/directory/v1/users?customer=my_customer`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${admin}/admin/directory/v1/users?customer=my_customer`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('3');
     await walk('/users?customer=my_customer&maxResults=5', 'users', token);
@@ -141,7 +167,12 @@ describe('sandbox Admin SDK directory', () => {
     const emails: string[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await api.users.list({ customer: 'my_customer', maxResults: 5, pageToken, fields: 'nextPageToken,users(id,primaryEmail,suspended)' });
+      const page = await api.users.list({
+        customer: 'my_customer',
+        maxResults: 5,
+        pageToken,
+        fields: 'nextPageToken,users(id,primaryEmail,suspended)',
+      });
       emails.push(...(page.data.users ?? []).map((u) => u.primaryEmail!));
       pageToken = page.data.nextPageToken ?? undefined;
     } while (pageToken);
@@ -149,7 +180,10 @@ describe('sandbox Admin SDK directory', () => {
     const members = await api.members.list({ groupKey: FG.legal });
     expect(members.data.members?.map((m) => m.email)).toEqual(['kim@fabrikam.example', 'lee@fabrikam.example']);
     await sandboxControl('POST', 'directory/fabrikam/admin-sdk', { enabled: false });
-    const failure = await api.groups.list({ customer: 'my_customer' }).then(() => undefined, (error: { status?: number; response?: { data?: Json } }) => error);
+    const failure = await api.groups.list({ customer: 'my_customer' }).then(
+      () => undefined,
+      (error: { status?: number; response?: { data?: Json } }) => error,
+    );
     expect(failure?.status).toBe(403);
     expect(failure?.response?.data?.error.errors[0].reason).toBe('accessNotConfigured');
   });

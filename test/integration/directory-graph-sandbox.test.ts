@@ -10,7 +10,13 @@ import { createGraphClient } from '@shared/providers/microsoft/graphClient';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G } from '../../dev/sandbox/directory-seed';
 import { sandboxControl, sandboxUrls } from '../support/env';
 import {
-  consentedDirectoryAppToken, delegatedGraphToken, directoryAdminConsent, directoryAppToken, graphGet, graphWalk, microsoftSignIn,
+  consentedDirectoryAppToken,
+  delegatedGraphToken,
+  directoryAdminConsent,
+  directoryAppToken,
+  graphGet,
+  graphWalk,
+  microsoftSignIn,
 } from './directory-sandbox-helpers';
 
 const SELECT = '$select=id,displayName,mail,jobTitle,department,accountEnabled';
@@ -23,7 +29,9 @@ describe('sandbox Entra: directory permissions', () => {
     const back = await microsoftSignIn('notifications@contoso.example');
     expect(back.get('code')).toBeNull();
     expect(back.get('error')).toBe('access_denied');
-    expect(back.get('error_description')).toMatch(/^AADSTS90094: org-mailer needs permission to access resources in your organization that only an admin can grant/);
+    expect(back.get('error_description')).toMatch(
+      /^AADSTS90094: org-mailer needs permission to access resources in your organization that only an admin can grant/,
+    );
     expect(back.get('state')).toBe('s1');
   });
 
@@ -48,11 +56,17 @@ describe('sandbox Entra: directory permissions', () => {
   });
 
   it('403 Authorization_RequestDenied for a token with neither the scope nor the role', async () => {
-    const mailOnly = await delegatedGraphToken('notifications@contoso.example', 'openid offline_access https://graph.microsoft.com/Mail.Send');
+    const mailOnly = await delegatedGraphToken(
+      'notifications@contoso.example',
+      'openid offline_access https://graph.microsoft.com/Mail.Send',
+    );
     for (const path of ['/v1.0/users', '/v1.0/groups', '/v1.0/users/delta', `/v1.0/groups/${G.legal}/members`]) {
       const answer = await graphGet(path, mailOnly.access_token);
       expect(answer.status).toBe(403);
-      expect(answer.body.error).toMatchObject({ code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+      expect(answer.body.error).toMatchObject({
+        code: 'Authorization_RequestDenied',
+        message: 'Insufficient privileges to complete the operation.',
+      });
     }
   });
 });
@@ -64,7 +78,12 @@ describe('sandbox Graph directory reads', () => {
     expect(walk.pages).toBe(3);
     expect(walk.items).toHaveLength(13);
     expect(walk.items.find((u) => u.id === U.dan)).toEqual({
-      id: U.dan, displayName: 'Dan Former', mail: 'dan@contoso.example', jobTitle: 'Privacy Analyst', department: 'Privacy', accountEnabled: false,
+      id: U.dan,
+      displayName: 'Dan Former',
+      mail: 'dan@contoso.example',
+      jobTitle: 'Privacy Analyst',
+      department: 'Privacy',
+      accountEnabled: false,
     });
     expect(walk.items.find((u) => u.id === U.sam)!.mail).toBeNull();
     const plain = await graphGet('/v1.0/users', token);
@@ -112,7 +131,11 @@ describe('sandbox Graph delta queries', () => {
       { '@odata.type': '#microsoft.graph.user', id: U.erin },
     ]);
 
-    const joiner = await sandboxControl('POST', 'directory/contoso/users', { local: 'hal', displayName: 'Hal Newman', department: 'Legal' });
+    const joiner = await sandboxControl('POST', 'directory/contoso/users', {
+      local: 'hal',
+      displayName: 'Hal Newman',
+      department: 'Legal',
+    });
     await sandboxControl('DELETE', `directory/contoso/users/${U.frank}`);
     await sandboxControl('POST', `directory/contoso/groups/${G.legal}/members`, { id: joiner.id });
 
@@ -125,13 +148,21 @@ describe('sandbox Graph delta queries', () => {
     const byId = Object.fromEntries(groupChanges.items.map((g) => [g.id, g]));
     expect(Object.keys(byId).sort()).toEqual([G.legal, G.allStaff, G.sales].sort());
     expect(byId[G.legal]['members@delta']).toEqual([{ '@odata.type': '#microsoft.graph.user', id: joiner.id }]);
-    expect(byId[G.sales]['members@delta']).toEqual([{ '@odata.type': '#microsoft.graph.user', id: U.frank, '@removed': { reason: 'deleted' } }]);
+    expect(byId[G.sales]['members@delta']).toEqual([
+      { '@odata.type': '#microsoft.graph.user', id: U.frank, '@removed': { reason: 'deleted' } },
+    ]);
 
     const quiet = await graphWalk(userChanges.deltaLink!, token);
     expect(quiet.items).toEqual([]);
 
     const counts = await sandboxControl('GET', 'directory/requests?provider=microsoft');
-    expect(counts.byKind).toMatchObject({ 'users/delta:initial': 1, 'users/delta:next': 4, 'users/delta:delta': 2, 'groups/delta:initial': 1, 'groups/delta:delta': 1 });
+    expect(counts.byKind).toMatchObject({
+      'users/delta:initial': 1,
+      'users/delta:next': 4,
+      'users/delta:delta': 2,
+      'groups/delta:initial': 1,
+      'groups/delta:delta': 1,
+    });
   });
 
   it('410 syncStateNotFound with a fresh Location after a reset, after expire-delta-tokens, and for a corrupted token', async () => {
@@ -140,7 +171,10 @@ describe('sandbox Graph delta queries', () => {
     await sandboxControl('POST', 'directory/contoso/expire-delta-tokens');
     const expired = await graphGet(deltaLink!, token);
     expect(expired.status).toBe(410);
-    expect(expired.body.error).toMatchObject({ code: 'syncStateNotFound', message: 'The sync state generation is not found. The delta token is expired and data must be synchronized again.' });
+    expect(expired.body.error).toMatchObject({
+      code: 'syncStateNotFound',
+      message: 'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
+    });
     const restart = await graphWalk(expired.headers.get('location')!, token);
     expect(restart.items).toHaveLength(13);
     expect(Object.keys(restart.items[0]).sort()).toEqual(['id', 'mail']);
@@ -149,7 +183,10 @@ describe('sandbox Graph delta queries', () => {
     corrupted.searchParams.set('$deltatoken', 'not-a-token');
     expect((await graphGet(corrupted.toString(), token)).status).toBe(410);
 
-    const fresh = await consentedDirectoryAppToken().then(async (t) => ({ t, link: (await graphWalk('/v1.0/groups/delta', t)).deltaLink! }));
+    const fresh = await consentedDirectoryAppToken().then(async (t) => ({
+      t,
+      link: (await graphWalk('/v1.0/groups/delta', t)).deltaLink!,
+    }));
     await sandboxControl('POST', 'reset');
     await directoryAdminConsent();
     const afterReset = await graphGet(fresh.link, (await directoryAppToken()).body.access_token);
@@ -164,7 +201,11 @@ describe('sandbox Graph delta queries', () => {
     expect((await graphWalk(latest.body['@odata.deltaLink'], token)).items).toEqual([{ id: U.ada, displayName: 'Ada King' }]);
     const byUpn = await graphGet('/v1.0/users/carla@contoso.example?$select=id,jobTitle', token);
     expect(byUpn.body).toMatchObject({ id: U.carla, jobTitle: 'Counsel' });
-    expect((await graphGet(`/v1.0/groups/${G.onCall}?$select=id,displayName,mail`, token)).body).toMatchObject({ id: G.onCall, displayName: 'On-call', mail: null });
+    expect((await graphGet(`/v1.0/groups/${G.onCall}?$select=id,displayName,mail`, token)).body).toMatchObject({
+      id: G.onCall,
+      displayName: 'On-call',
+      mail: null,
+    });
     expect((await graphGet('/v1.0/users/ghost@contoso.example', token)).body.error.code).toBe('Request_ResourceNotFound');
   });
 

@@ -25,7 +25,12 @@ describe('Google directory sync (Admin SDK listings)', () => {
     expect(firstRun).toMatchObject({ outcome: 'ok', kind: 'full', counts: { users: 12, groups: 5 } });
     expect(t.events).toEqual([]);
     expect((await t.store.getUser(t.orgId, t.connection.id, FU.jo))?.enabled).toBe(false);
-    expect(await t.store.getUser(t.orgId, t.connection.id, FU.hana)).toMatchObject({ mail: 'hana@fabrikam.example', displayName: 'Hana Sato', jobTitle: 'Privacy Lead', department: 'Privacy' });
+    expect(await t.store.getUser(t.orgId, t.connection.id, FU.hana)).toMatchObject({
+      mail: 'hana@fabrikam.example',
+      displayName: 'Hana Sato',
+      jobTitle: 'Privacy Lead',
+      department: 'Privacy',
+    });
     const privacy = await t.reader.members(t.orgId, 'privacy-team@fabrikam.example', { transitive: 'true' });
     expect(privacy.members.map((m) => m.id).sort()).toEqual([FU.hana, FU.ivan, FU.jo, FU.kim, FU.lee].sort());
     const ops = await t.reader.members(t.orgId, FG.ops, { transitive: 'true' });
@@ -40,19 +45,24 @@ describe('Google directory sync (Admin SDK listings)', () => {
     expect(requests['users.list:initial']).toBe(1);
     expect(requests['groups.list:initial']).toBe(1);
     expect(requests['members.list:initial']).toBe(5);
-    expect(eventLines(t.events)).toEqual([
-      `directory.group.members_changed ${FG.allStaff} +[] -[${FU.pia}]`,
-      `directory.group.members_changed ${FG.legal} +[${FU.hana}] -[]`,
-      `directory.user.deleted ${FU.pia}`,
-      `directory.user.disabled ${FU.otto}`,
-    ].sort());
+    expect(eventLines(t.events)).toEqual(
+      [
+        `directory.group.members_changed ${FG.allStaff} +[] -[${FU.pia}]`,
+        `directory.group.members_changed ${FG.legal} +[${FU.hana}] -[]`,
+        `directory.user.deleted ${FU.pia}`,
+        `directory.user.disabled ${FU.otto}`,
+      ].sort(),
+    );
   });
 
   it('a non-admin account: DIRECTORY_NOT_ADMIN with its hint, the connection needs attention', async () => {
     const t = syncHarness('google');
     t.token.value = (await googleOAuthToken('alerts@fabrikam.example')).access_token;
     const result = await t.sync.runNow(t.orgId, t.connection.id);
-    expect(result).toMatchObject({ outcome: 'failed', error: { code: 'DIRECTORY_NOT_ADMIN', hint: expect.stringMatching(/administrator/i) } });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'DIRECTORY_NOT_ADMIN', hint: expect.stringMatching(/administrator/i) },
+    });
     expect(t.attention.map((e) => e.code)).toEqual(['DIRECTORY_NOT_ADMIN']);
   });
 
@@ -62,7 +72,10 @@ describe('Google directory sync (Admin SDK listings)', () => {
     await sandboxControl('POST', 'directory/fabrikam/admin-sdk', { enabled: false, project: 'platform' });
     try {
       const result = await t.sync.runNow(t.orgId, t.connection.id);
-      expect(result).toMatchObject({ outcome: 'failed', error: { code: 'DIRECTORY_API_DISABLED', hint: expect.stringMatching(/Admin SDK API/) } });
+      expect(result).toMatchObject({
+        outcome: 'failed',
+        error: { code: 'DIRECTORY_API_DISABLED', hint: expect.stringMatching(/Admin SDK API/) },
+      });
       expect(t.attention.map((e) => e.code)).toEqual(['DIRECTORY_API_DISABLED']);
     } finally {
       await sandboxControl('POST', 'directory/fabrikam/admin-sdk', { enabled: true });

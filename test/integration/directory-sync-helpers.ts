@@ -55,7 +55,11 @@ export function syncHarness(provider: DirectoryProvider, options: HarnessOptions
   const orgId = `sync-${randomBytes(4).toString('hex')}`;
   const connection: DirectoryConnection = {
     orgId,
-    id: `dc${randomBytes(5).toString('hex').replace(/[0189]/g, 'a').slice(0, 10).padEnd(10, 'b')}`,
+    id: `dc${randomBytes(5)
+      .toString('hex')
+      .replace(/[0189]/g, 'a')
+      .slice(0, 10)
+      .padEnd(10, 'b')}`,
     name: 'Test directory',
     provider,
     mode: provider === 'microsoft' ? 'application' : 'service_account',
@@ -84,7 +88,10 @@ export function syncHarness(provider: DirectoryProvider, options: HarnessOptions
       connection.status = 'active';
     },
   };
-  const queue = { name: 'directory-sync', send: async (value: unknown) => (queued.push(value), { id: String(queued.length) }) } as unknown as QueueStore;
+  const queue = {
+    name: 'directory-sync',
+    send: async (value: unknown) => (queued.push(value), { id: String(queued.length) }),
+  } as unknown as QueueStore;
   const sync = createDirectorySyncService({
     store,
     rows: (options.rows ?? ((rows) => rows))(createDirectorySyncRowStore(storage)),
@@ -100,7 +107,19 @@ export function syncHarness(provider: DirectoryProvider, options: HarnessOptions
     budget: options.budget,
     clock: options.clock,
   });
-  return { orgId, connection, events, queued, waits, attention, token, store, sync, reader: createDirectoryReader(base, createCursorCodec(config.stateSigningKey)), operations };
+  return {
+    orgId,
+    connection,
+    events,
+    queued,
+    waits,
+    attention,
+    token,
+    store,
+    sync,
+    reader: createDirectoryReader(base, createCursorCodec(config.stateSigningKey)),
+    operations,
+  };
 }
 
 /** A store whose next non-empty write, once armed, fails with STORAGE_UNAVAILABLE. */

@@ -34,11 +34,19 @@ describe('Microsoft directory sync (Graph delta)', () => {
     expect(t.events).toEqual([]);
     const { users } = await t.reader.users(t.orgId, { limit: '200' });
     expect(users.map((u) => u.id).sort()).toEqual(Object.values(U).sort());
-    expect(users.find((u) => u.id === U.dan)).toMatchObject({ enabled: false, displayName: 'Dan Former', department: 'Privacy', jobTitle: 'Privacy Analyst' });
+    expect(users.find((u) => u.id === U.dan)).toMatchObject({
+      enabled: false,
+      displayName: 'Dan Former',
+      department: 'Privacy',
+      jobTitle: 'Privacy Analyst',
+    });
     expect(users.find((u) => u.id === U.sam)?.mail).toBeUndefined();
     const privacy = await t.reader.members(t.orgId, G.privacyTeam, { transitive: 'true' });
     expect(privacy.members.map((m) => m.id).sort()).toEqual([U.ada, U.ben, U.carla, U.dan, U.erin].sort());
-    expect((await t.sync.status(t.orgId, t.connection.id)).deltaLinks).toEqual({ users: expect.stringMatching(/deltatoken=/), groups: expect.stringMatching(/deltatoken=/) });
+    expect((await t.sync.status(t.orgId, t.connection.id)).deltaLinks).toEqual({
+      users: expect.stringMatching(/deltatoken=/),
+      groups: expect.stringMatching(/deltatoken=/),
+    });
 
     await sandboxControl('DELETE', 'requests');
     const zoe = await added('zoe', 'Zoe Newcomer');
@@ -48,14 +56,21 @@ describe('Microsoft directory sync (Graph delta)', () => {
     expect(second).toMatchObject({ outcome: 'ok', kind: 'delta', counts: { users: 13, groups: 6 } });
     const requests = await directoryRequests('microsoft');
     expect(Object.keys(requests).sort()).toEqual(['groups/delta:delta', 'users/delta:delta']);
-    expect(eventLines(t.events)).toEqual([
-      `directory.group.members_changed ${G.allStaff} +[] -[${U.frank}]`,
-      `directory.group.members_changed ${G.legal} +[${U.ben}] -[]`,
-      `directory.group.members_changed ${G.sales} +[] -[${U.frank}]`,
-      `directory.user.created ${zoe}`,
-      `directory.user.deleted ${U.frank}`,
-    ].sort());
-    expect(t.events.find((e) => e.type === 'directory.user.created')?.data).toEqual({ userId: zoe, connectionId: t.connection.id, email: 'zoe@contoso.example', displayName: 'Zoe Newcomer' });
+    expect(eventLines(t.events)).toEqual(
+      [
+        `directory.group.members_changed ${G.allStaff} +[] -[${U.frank}]`,
+        `directory.group.members_changed ${G.legal} +[${U.ben}] -[]`,
+        `directory.group.members_changed ${G.sales} +[] -[${U.frank}]`,
+        `directory.user.created ${zoe}`,
+        `directory.user.deleted ${U.frank}`,
+      ].sort(),
+    );
+    expect(t.events.find((e) => e.type === 'directory.user.created')?.data).toEqual({
+      userId: zoe,
+      connectionId: t.connection.id,
+      email: 'zoe@contoso.example',
+      displayName: 'Zoe Newcomer',
+    });
     expect(await t.store.getUser(t.orgId, t.connection.id, U.frank)).toBeUndefined();
     expect((await t.reader.members(t.orgId, G.legal, {})).members.map((m) => m.id).sort()).toEqual([U.ben, U.carla, U.erin].sort());
 
@@ -144,7 +159,10 @@ describe('Microsoft directory sync (Graph delta)', () => {
     const t = syncHarness('microsoft');
     t.token.value = await appToken(); // the sender app: Mail.Send only
     const result = await t.sync.runNow(t.orgId, t.connection.id);
-    expect(result).toMatchObject({ outcome: 'failed', error: { code: 'DIRECTORY_CONSENT_DENIED', hint: expect.stringMatching(/User\.Read\.All/) } });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'DIRECTORY_CONSENT_DENIED', hint: expect.stringMatching(/User\.Read\.All/) },
+    });
     expect(t.attention).toEqual([expect.objectContaining({ code: 'DIRECTORY_CONSENT_DENIED', hint: expect.stringMatching(/consent/i) })]);
     expect(JSON.stringify(result)).not.toContain(t.token.value);
     expect((await t.reader.users(t.orgId, {})).users).toEqual([]);
@@ -163,7 +181,13 @@ describe('Microsoft directory sync (Graph delta)', () => {
     }
     const answer = errorResponse(second as MailerError);
     expect(answer.status).toBe(409);
-    expect(answer.jsonBody).toEqual({ error: expect.objectContaining({ code: 'DIRECTORY_SYNC_RUNNING', runningSince: started.sync.startedAt, hint: expect.stringContaining(started.sync.startedAt) }) });
+    expect(answer.jsonBody).toEqual({
+      error: expect.objectContaining({
+        code: 'DIRECTORY_SYNC_RUNNING',
+        runningSince: started.sync.startedAt,
+        hint: expect.stringContaining(started.sync.startedAt),
+      }),
+    });
     expect(t.queued).toHaveLength(1);
     expect(await t.sync.run(t.queued[0])).toMatchObject({ outcome: 'ok', kind: 'full' });
     // The lease is released: the timer finds the connection synced just now (not due), a request works again.

@@ -19,7 +19,15 @@ const GROUPS = 1_000;
 const MEMBERS_PER_GROUP = 3;
 
 interface Exported {
-  users: Array<{ id: string; principal: string; mail?: string; displayName: string; jobTitle?: string; department?: string; enabled: boolean }>;
+  users: Array<{
+    id: string;
+    principal: string;
+    mail?: string;
+    displayName: string;
+    jobTitle?: string;
+    department?: string;
+    enabled: boolean;
+  }>;
   groups: Array<{ id: string; name: string; mail?: string; members: string[] }>;
 }
 
@@ -66,7 +74,12 @@ function dyingInstance() {
  * is redelivered at once (the sync is still marked as running: deferred) and again once the mark's
  * time is up. Returns each message's outcome and the invocations that ran the sync.
  */
-async function drain(t: SyncHarness, crash: ReturnType<typeof dyingInstance>['crash'], clock: { now: number }, plan: { duplicateOf: number; crashAt: number; anyPage: boolean }) {
+async function drain(
+  t: SyncHarness,
+  crash: ReturnType<typeof dyingInstance>['crash'],
+  clock: { now: number },
+  plan: { duplicateOf: number; crashAt: number; anyPage: boolean },
+) {
   const outcomes: string[] = [];
   let invocation = 0;
   let crashed = 0;
@@ -105,7 +118,14 @@ async function expectExactCopy(t: SyncHarness, provider: DirectoryProvider): Pro
   for (const u of world.users) {
     // Google's primaryEmail is the principal when there is no separate mail.
     const mail = provider === 'google' ? (u.mail ?? u.principal) : u.mail;
-    expected.set(u.id, { id: u.id, displayName: u.displayName, enabled: u.enabled, ...(mail ? { mail } : {}), ...(u.jobTitle ? { jobTitle: u.jobTitle } : {}), ...(u.department ? { department: u.department } : {}) });
+    expected.set(u.id, {
+      id: u.id,
+      displayName: u.displayName,
+      enabled: u.enabled,
+      ...(mail ? { mail } : {}),
+      ...(u.jobTitle ? { jobTitle: u.jobTitle } : {}),
+      ...(u.department ? { department: u.department } : {}),
+    });
   }
   const stored = new Map<string, DirectoryUser>();
   for await (const row of t.store.scan(t.orgId, 'user', { connectionId: t.connection.id })) stored.set(row.value.id, row.value);
@@ -126,7 +146,8 @@ async function change(provider: DirectoryProvider): Promise<string[]> {
   const [a, b, c, gone] = [grown[10], grown[500], grown[990], grown[700]];
   const [changed, disabled, leaver, joinerOfB] = [a.members[0], b.members[1], c.members[2], grown[300].members[0]];
   const leaverOf = world.groups.filter((g) => g.members.includes(leaver)).map((g) => g.id);
-  const newcomer = (await sandboxControl<{ id: string }>('POST', `directory/${dir}/users`, { local: 'newcomer', displayName: 'New Comer' })).id;
+  const newcomer = (await sandboxControl<{ id: string }>('POST', `directory/${dir}/users`, { local: 'newcomer', displayName: 'New Comer' }))
+    .id;
   await sandboxControl('POST', `directory/${dir}/groups/${a.id}/members`, { id: newcomer });
   await sandboxControl('PATCH', `directory/${dir}/users/${changed}`, { jobTitle: 'Team Lead' });
   await sandboxControl('PATCH', `directory/${dir}/users/${disabled}`, { enabled: false });
@@ -147,45 +168,52 @@ async function change(provider: DirectoryProvider): Promise<string[]> {
   ].sort();
 }
 
-describe.each(['microsoft', 'google'] as const)('a %s directory of 10,000 users and 1,000 groups, a few pages per invocation', (provider) => {
-  it('completes over many invocations with the exact copy, through a duplicate delivery and a dying instance; the next sync announces exactly the changes, each once', async () => {
-    const clock = { now: Date.parse('2026-12-07T04:00:00Z') };
-    const { crash, wrap } = dyingInstance();
-    const pages = { perInvocation: BUDGET[provider] };
-    const t = syncHarness(provider, {
-      customer: provider === 'google' ? 'my_customer' : undefined,
-      clock: () => new Date(clock.now),
-      budget: () => pageBudget(pages.perInvocation)(),
-      rows: wrap,
-    });
-    t.token.value = tokens[provider];
-    crash.events = t.events;
+describe.each(['microsoft', 'google'] as const)(
+  'a %s directory of 10,000 users and 1,000 groups, a few pages per invocation',
+  (provider) => {
+    it('completes over many invocations with the exact copy, through a duplicate delivery and a dying instance; the next sync announces exactly the changes, each once', async () => {
+      const clock = { now: Date.parse('2026-12-07T04:00:00Z') };
+      const { crash, wrap } = dyingInstance();
+      const pages = { perInvocation: BUDGET[provider] };
+      const t = syncHarness(provider, {
+        customer: provider === 'google' ? 'my_customer' : undefined,
+        clock: () => new Date(clock.now),
+        budget: () => pageBudget(pages.perInvocation)(),
+        rows: wrap,
+      });
+      t.token.value = tokens[provider];
+      crash.events = t.events;
 
-    await t.sync.request(t.orgId, t.connection.id);
-    const first = await drain(t, crash, clock, { duplicateOf: 1, crashAt: 3, anyPage: true });
-    expect(crash.crashes).toBe(1);
-    expect(first.outcomes.length).toBeGreaterThan(4);
-    expect(first.outcomes.slice(0, -1).every((o) => o === 'continued')).toBe(true);
-    expect(first.result).toMatchObject({ outcome: 'ok', kind: 'full', invocations: first.invocations });
-    expect(first.result.counts!.users).toBeGreaterThanOrEqual(USERS);
-    expect(first.result.counts!.groups).toBeGreaterThan(GROUPS);
-    expect(t.events).toEqual([]);
-    await expectExactCopy(t, provider);
-    const synced = await t.sync.status(t.orgId, t.connection.id);
-    expect(synced).not.toHaveProperty('progress');
-    expect(synced).not.toHaveProperty('lease');
+      await t.sync.request(t.orgId, t.connection.id);
+      const first = await drain(t, crash, clock, { duplicateOf: 1, crashAt: 3, anyPage: true });
+      expect(crash.crashes).toBe(1);
+      expect(first.outcomes.length).toBeGreaterThan(4);
+      expect(first.outcomes.slice(0, -1).every((o) => o === 'continued')).toBe(true);
+      expect(first.result).toMatchObject({ outcome: 'ok', kind: 'full', invocations: first.invocations });
+      expect(first.result.counts!.users).toBeGreaterThanOrEqual(USERS);
+      expect(first.result.counts!.groups).toBeGreaterThan(GROUPS);
+      expect(t.events).toEqual([]);
+      await expectExactCopy(t, provider);
+      const synced = await t.sync.status(t.orgId, t.connection.id);
+      expect(synced).not.toHaveProperty('progress');
+      expect(synced).not.toHaveProperty('lease');
 
-    const expected = await change(provider);
-    clock.now += 7 * 3600_000;
-    await t.sync.request(t.orgId, t.connection.id);
-    // Microsoft's delta round is two pages (users, groups): one per invocation, so the groups page, with its membership events, dies.
-    if (provider === 'microsoft') pages.perInvocation = 1;
-    const second = await drain(t, crash, clock, { duplicateOf: 1, crashAt: 2, anyPage: false });
-    expect(crash.crashes).toBe(2);
-    expect(second.result).toMatchObject({ outcome: 'ok', kind: provider === 'microsoft' ? 'delta' : 'full', invocations: second.invocations });
-    expect(second.outcomes.length).toBeGreaterThan(1);
-    expect(eventLines(t.events)).toEqual(expected);
-    expect(new Set(t.events.map((e) => e.id)).size).toBe(t.events.length);
-    await expectExactCopy(t, provider);
-  }, 1_200_000);
-});
+      const expected = await change(provider);
+      clock.now += 7 * 3600_000;
+      await t.sync.request(t.orgId, t.connection.id);
+      // Microsoft's delta round is two pages (users, groups): one per invocation, so the groups page, with its membership events, dies.
+      if (provider === 'microsoft') pages.perInvocation = 1;
+      const second = await drain(t, crash, clock, { duplicateOf: 1, crashAt: 2, anyPage: false });
+      expect(crash.crashes).toBe(2);
+      expect(second.result).toMatchObject({
+        outcome: 'ok',
+        kind: provider === 'microsoft' ? 'delta' : 'full',
+        invocations: second.invocations,
+      });
+      expect(second.outcomes.length).toBeGreaterThan(1);
+      expect(eventLines(t.events)).toEqual(expected);
+      expect(new Set(t.events.map((e) => e.id)).size).toBe(t.events.length);
+      await expectExactCopy(t, provider);
+    }, 1_200_000);
+  },
+);

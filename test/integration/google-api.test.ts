@@ -60,7 +60,12 @@ async function consentThroughBrowser(url: string, email: string, action: 'approv
 /** Saves an oauth sender, then alerts@ consents through the link (`aliasCheck`: the consent-link option). */
 async function oauthSender(orgId: string, senderEmail: string, senderName: string, options: { aliasCheck?: boolean } = {}) {
   expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'google', mode: 'oauth', senderEmail, senderName })).status).toBe(200);
-  const link = await api<{ url: string }>('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'google', mode: 'oauth', loginHint: 'alerts@fabrikam.example', ...options });
+  const link = await api<{ url: string }>('POST', `orgs/${orgId}/sender/consent-link`, {
+    provider: 'google',
+    mode: 'oauth',
+    loginHint: 'alerts@fabrikam.example',
+    ...options,
+  });
   expect(link.status).toBe(200);
   return consentThroughBrowser(link.body.url, 'alerts@fabrikam.example');
 }
@@ -76,7 +81,13 @@ describe('Google senders through the HTTP API', () => {
     expect(first.text).toContain('Signed in as alerts@fabrikam.example');
 
     const view = await api('GET', `orgs/${orgId}/sender`);
-    expect(view.body).toMatchObject({ provider: 'google', mode: 'oauth', senderEmail: 'alerts@fabrikam.example', accountEmail: 'alerts@fabrikam.example', status: 'draft' });
+    expect(view.body).toMatchObject({
+      provider: 'google',
+      mode: 'oauth',
+      senderEmail: 'alerts@fabrikam.example',
+      accountEmail: 'alerts@fabrikam.example',
+      status: 'draft',
+    });
     expect(view.body.secrets.refreshToken).toMatch(/sign-in of alerts@fabrikam\.example/);
 
     // The callback's state is single-use: replaying it changes nothing.
@@ -88,10 +99,17 @@ describe('Google senders through the HTTP API', () => {
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
     // No check failed (ok), but the mailbox is not claimed: gmail.send cannot read it. fabrikam.example's
     // DNS (sandbox) lacks Google's SPF include and a DMARC record: warnings with the records to add.
-    expect(verify.body).toMatchObject({ ok: true, checks: [
-      { name: 'token', ok: true }, { name: 'scope', ok: true }, { name: 'mailbox', ok: false, skipped: true },
-      { name: 'spf', ok: false, level: 'warning', code: 'DOMAIN_SPF_PROVIDER_MISSING' }, { name: 'dkim', ok: true }, { name: 'dmarc', ok: false, level: 'warning', code: 'DOMAIN_DMARC_MISSING' },
-    ] });
+    expect(verify.body).toMatchObject({
+      ok: true,
+      checks: [
+        { name: 'token', ok: true },
+        { name: 'scope', ok: true },
+        { name: 'mailbox', ok: false, skipped: true },
+        { name: 'spf', ok: false, level: 'warning', code: 'DOMAIN_SPF_PROVIDER_MISSING' },
+        { name: 'dkim', ok: true },
+        { name: 'dmarc', ok: false, level: 'warning', code: 'DOMAIN_DMARC_MISSING' },
+      ],
+    });
     const warnings = (await api('GET', `orgs/${orgId}/sender`)).body.warnings;
     expect(warnings.map((w: { code: string }) => w.code)).toEqual(['DOMAIN_SPF_PROVIDER_MISSING', 'DOMAIN_DMARC_MISSING']);
     expect(warnings[0].hint).toContain('include:_spf.google.com');
@@ -138,7 +156,12 @@ describe('Google senders through the HTTP API', () => {
 
   it('a declined consent is reported and saves nothing', async () => {
     const orgId = newOrgId('declined');
-    await api('PUT', `orgs/${orgId}/sender`, { provider: 'google', mode: 'oauth', senderEmail: 'alerts@fabrikam.example', senderName: 'Alerts' });
+    await api('PUT', `orgs/${orgId}/sender`, {
+      provider: 'google',
+      mode: 'oauth',
+      senderEmail: 'alerts@fabrikam.example',
+      senderName: 'Alerts',
+    });
     const link = await api<{ url: string }>('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'google', mode: 'oauth' });
     const before = (await api('GET', `orgs/${orgId}/sender`)).body;
     const { first } = await consentThroughBrowser(link.body.url, 'alerts@fabrikam.example', 'deny');
@@ -161,20 +184,32 @@ describe('Google senders through the HTTP API', () => {
     expect(test.status).toBe(422);
     expect(test.body.error.code).toBe('GOOGLE_ALIAS_NOT_VERIFIED');
     expect(await acceptedMessages()).toHaveLength(0);
-    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({ status: 'draft', locked: false, lastError: { code: 'GOOGLE_ALIAS_NOT_VERIFIED' } });
+    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({
+      status: 'draft',
+      locked: false,
+      lastError: { code: 'GOOGLE_ALIAS_NOT_VERIFIED' },
+    });
   });
 
   it('aliasCheck: the consent asks for gmail.settings.basic; Test connection sees noreply@ verified and Save and test sends as it', async () => {
     const orgId = newOrgId('alias');
     const { link, first } = await oauthSender(orgId, 'noreply@fabrikam.example', 'Fabrikam', { aliasCheck: true });
-    expect(link.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/gmail.send', SETTINGS_SCOPE]));
+    expect(link.searchParams.get('scope')?.split(' ')).toEqual(
+      expect.arrayContaining(['https://www.googleapis.com/auth/gmail.send', SETTINGS_SCOPE]),
+    );
     expect(link.searchParams.get('include_granted_scopes')).toBe('true');
     expect(first.status).toBe(200);
-    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({ senderEmail: 'noreply@fabrikam.example', accountEmail: 'alerts@fabrikam.example' });
+    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({
+      senderEmail: 'noreply@fabrikam.example',
+      accountEmail: 'alerts@fabrikam.example',
+    });
 
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
     expect(verify.body.ok).toBe(true);
-    expect(checkNamed(verify.body.checks, 'alias')).toMatchObject({ ok: true, message: expect.stringContaining('noreply@fabrikam.example is a verified send-as alias') });
+    expect(checkNamed(verify.body.checks, 'alias')).toMatchObject({
+      ok: true,
+      message: expect.stringContaining('noreply@fabrikam.example is a verified send-as alias'),
+    });
 
     const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@example.com' });
     expect(test.status).toBe(200);
@@ -204,7 +239,11 @@ describe('Google senders through the HTTP API', () => {
     const notBoolean = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'google', mode: 'oauth', aliasCheck: 'yes' });
     expect(notBoolean.status).toBe(422);
     expect(notBoolean.body.error.fields).toHaveProperty('aliasCheck');
-    const microsoft = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', aliasCheck: true });
+    const microsoft = await api('POST', `orgs/${orgId}/sender/consent-link`, {
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      aliasCheck: true,
+    });
     expect(microsoft.status).toBe(422);
     expect(microsoft.body.error.fields).toHaveProperty('aliasCheck');
   });
@@ -216,7 +255,10 @@ describe('Google senders through the HTTP API', () => {
     expect(first.status).toBe(422);
     expect(first.body.error.fields.serviceAccountKey).toMatch(/required/);
 
-    const key = await sandboxControl<Record<string, string>>('GET', 'google/service-accounts/mailer@fabrikam-project.iam.gserviceaccount.com/key');
+    const key = await sandboxControl<Record<string, string>>(
+      'GET',
+      'google/service-accounts/mailer@fabrikam-project.iam.gserviceaccount.com/key',
+    );
     const saved = (await api('PUT', `orgs/${orgId}/sender`, { ...sender, serviceAccountKey: key })).body;
     const resaved = await api('PUT', `orgs/${orgId}/sender`, { ...sender, senderName: 'Fabrikam Notices' });
     expect(resaved.status).toBe(200);
@@ -228,7 +270,9 @@ describe('Google senders through the HTTP API', () => {
       secrets: saved.secrets,
     });
     expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@example.com' })).status).toBe(200);
-    expect((await acceptedMessages()).map((m) => m.parsed.from?.value[0])).toEqual([{ address: 'alerts@fabrikam.example', name: 'Fabrikam Notices' }]);
+    expect((await acceptedMessages()).map((m) => m.parsed.from?.value[0])).toEqual([
+      { address: 'alerts@fabrikam.example', name: 'Fabrikam Notices' },
+    ]);
 
     await api('POST', `orgs/${orgId}/sender/reset`);
     const wrongKey = await api('PUT', `orgs/${orgId}/sender`, { ...sender, serviceAccountKey: { ...key, type: 'authorized_user' } });
@@ -242,7 +286,10 @@ describe('Google senders through the HTTP API', () => {
     const key = (email: string) => sandboxControl<Record<string, string>>('GET', `google/service-accounts/${email}/key`);
     const delegated = newOrgId('sa');
     const put = await api('PUT', `orgs/${delegated}/sender`, {
-      provider: 'google', mode: 'service_account', senderEmail: 'alerts@fabrikam.example', senderName: 'Fabrikam Alerts',
+      provider: 'google',
+      mode: 'service_account',
+      senderEmail: 'alerts@fabrikam.example',
+      senderName: 'Fabrikam Alerts',
       serviceAccountKey: await key('mailer@fabrikam-project.iam.gserviceaccount.com'),
     });
     expect(put.status).toBe(200);
@@ -252,7 +299,10 @@ describe('Google senders through the HTTP API', () => {
 
     const undelegated = newOrgId('sa');
     await api('PUT', `orgs/${undelegated}/sender`, {
-      provider: 'google', mode: 'service_account', senderEmail: 'alerts@fabrikam.example', senderName: 'Fabrikam Alerts',
+      provider: 'google',
+      mode: 'service_account',
+      senderEmail: 'alerts@fabrikam.example',
+      senderName: 'Fabrikam Alerts',
       serviceAccountKey: JSON.stringify(await key('nodelegation@fabrikam-project.iam.gserviceaccount.com')),
     });
     const verify = await api('POST', `orgs/${undelegated}/sender/verify`);
@@ -264,7 +314,10 @@ describe('Google senders through the HTTP API', () => {
 
     const wrong = newOrgId('sa');
     const refused = await api('PUT', `orgs/${wrong}/sender`, {
-      provider: 'google', mode: 'service_account', senderEmail: 'alerts@fabrikam.example', senderName: 'x',
+      provider: 'google',
+      mode: 'service_account',
+      senderEmail: 'alerts@fabrikam.example',
+      senderName: 'x',
       serviceAccountKey: { type: 'authorized_user', client_id: 'x', client_secret: 'y', refresh_token: 'z' },
     });
     expect(refused.status).toBe(422);

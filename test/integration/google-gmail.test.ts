@@ -6,8 +6,19 @@ import { randomBytes } from 'node:crypto';
 import { createGmailProvider } from '@shared/providers/google/gmailProvider';
 import type { SenderConfig } from '@shared/senders/model';
 import {
-  acceptedMessages, config, consent, failure, gmailRequests, grantEarlier, mail, oauthSender, sandboxControl, secrets, serviceAccountSender,
-  SETTINGS_SCOPE, tokenRequestCount,
+  acceptedMessages,
+  config,
+  consent,
+  failure,
+  gmailRequests,
+  grantEarlier,
+  mail,
+  oauthSender,
+  sandboxControl,
+  secrets,
+  serviceAccountSender,
+  SETTINGS_SCOPE,
+  tokenRequestCount,
 } from './google-helpers';
 
 const provider = (sender: SenderConfig) => createGmailProvider(sender, { config, secrets });
@@ -24,19 +35,25 @@ describe('Gmail provider, oauth mode', () => {
     const gmail = provider(await alertsSender({ replyTo: 'support@fabrikam.example' }));
     const checks = await gmail.verify();
     // gmail.send alone cannot read the mailbox: the mailbox check says so instead of claiming ok.
-    expect(checks.map((c) => [c.name, c.ok, c.skipped])).toEqual([['token', true, undefined], ['scope', true, undefined], ['mailbox', false, true]]);
+    expect(checks.map((c) => [c.name, c.ok, c.skipped])).toEqual([
+      ['token', true, undefined],
+      ['scope', true, undefined],
+      ['mailbox', false, true],
+    ]);
 
     const pdf = randomBytes(20_000);
-    const receipt = await gmail.send(mail({
-      id: 'welcome-1',
-      to: [{ address: 'jürgen@example.com', name: 'Jürgen Müller' }],
-      bcc: [{ address: 'audit@example.com' }],
-      subject: 'Willkommen bei Fabrikam – Ihre Rechnung 📄',
-      text: 'Hallo Jürgen, anbei die Rechnung.',
-      html: '<p>Hallo <b>Jürgen</b>, anbei die Rechnung.</p>',
-      attachments: [{ name: 'rechnung.pdf', contentType: 'application/pdf', content: pdf }],
-      headers: { 'X-Entity-Ref-ID': 'invoice-77' },
-    }));
+    const receipt = await gmail.send(
+      mail({
+        id: 'welcome-1',
+        to: [{ address: 'jürgen@example.com', name: 'Jürgen Müller' }],
+        bcc: [{ address: 'audit@example.com' }],
+        subject: 'Willkommen bei Fabrikam – Ihre Rechnung 📄',
+        text: 'Hallo Jürgen, anbei die Rechnung.',
+        html: '<p>Hallo <b>Jürgen</b>, anbei die Rechnung.</p>',
+        attachments: [{ name: 'rechnung.pdf', contentType: 'application/pdf', content: pdf }],
+        headers: { 'X-Entity-Ref-ID': 'invoice-77' },
+      }),
+    );
     expect(receipt.providerMessageId).toMatch(/^[0-9a-f]{16}$/);
 
     const [message, ...others] = await acceptedMessages();
@@ -95,9 +112,16 @@ describe('Gmail provider, oauth mode', () => {
     const token = await fetch(config.google.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: (await complete()).secrets.refreshToken, client_id: config.google.clientId, client_secret: config.google.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: (await complete()).secrets.refreshToken,
+        client_id: config.google.clientId,
+        client_secret: config.google.clientSecret,
+      }),
     }).then((r) => r.json() as Promise<{ access_token: string }>);
-    const raw = Buffer.from('From: Someone <unverified@fabrikam.example>\r\nTo: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n').toString('base64url');
+    const raw = Buffer.from('From: Someone <unverified@fabrikam.example>\r\nTo: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n').toString(
+      'base64url',
+    );
     const response = await fetch(`${config.google.gmailApiUrl}/gmail/v1/users/me/messages/send`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
@@ -170,8 +194,18 @@ describe('Gmail provider, oauth mode', () => {
 
     const retryAt = new Date(Date.now() + 120_000).toISOString();
     await sandboxControl('POST', 'faults', {
-      service: 'gmail', path: '/messages/send$', status: 429, count: 1,
-      body: { error: { code: 429, message: `User-rate limit exceeded.  Retry after ${retryAt}`, errors: [{ message: `User-rate limit exceeded.  Retry after ${retryAt}`, domain: 'usageLimits', reason: 'rateLimitExceeded' }], status: 'RESOURCE_EXHAUSTED' } },
+      service: 'gmail',
+      path: '/messages/send$',
+      status: 429,
+      count: 1,
+      body: {
+        error: {
+          code: 429,
+          message: `User-rate limit exceeded.  Retry after ${retryAt}`,
+          errors: [{ message: `User-rate limit exceeded.  Retry after ${retryAt}`, domain: 'usageLimits', reason: 'rateLimitExceeded' }],
+          status: 'RESOURCE_EXHAUSTED',
+        },
+      },
     });
     const limit = await failure(gmail.send(mail()));
     expect(limit.code).toBe('GOOGLE_SENDING_LIMIT');
@@ -187,7 +221,19 @@ describe('Gmail provider, oauth mode', () => {
     const { complete } = await consent('alerts@fabrikam.example');
     const outcome = await complete();
     const gmail = provider(await oauthSender(outcome));
-    await sandboxControl('POST', 'faults', { service: 'gmail', status: 403, count: 1, body: { error: { code: 403, message: 'Request had insufficient authentication scopes.', errors: [{ reason: 'insufficientPermissions' }], status: 'PERMISSION_DENIED' } } });
+    await sandboxControl('POST', 'faults', {
+      service: 'gmail',
+      status: 403,
+      count: 1,
+      body: {
+        error: {
+          code: 403,
+          message: 'Request had insufficient authentication scopes.',
+          errors: [{ reason: 'insufficientPermissions' }],
+          status: 'PERMISSION_DENIED',
+        },
+      },
+    });
     const error = await failure(gmail.send(mail()));
     expect(error.code).toBe('GOOGLE_SCOPE_MISSING');
     await sandboxControl('POST', 'google/users/alerts@fabrikam.example/revoke-grants');
@@ -201,7 +247,10 @@ describe('Gmail provider, oauth mode', () => {
 describe('Gmail provider, service_account mode', () => {
   it('mailer@ (delegated for gmail.send) sends as alerts@ with one token request', async () => {
     const gmail = provider(await serviceAccountSender('mailer@fabrikam-project.iam.gserviceaccount.com', 'alerts@fabrikam.example'));
-    expect(await gmail.verify()).toEqual([expect.objectContaining({ name: 'token', ok: true }), expect.objectContaining({ name: 'mailbox', ok: false, skipped: true })]);
+    expect(await gmail.verify()).toEqual([
+      expect.objectContaining({ name: 'token', ok: true }),
+      expect.objectContaining({ name: 'mailbox', ok: false, skipped: true }),
+    ]);
     await gmail.send(mail({ subject: 'From the service account' }));
     await gmail.send(mail({ subject: 'Again' }));
     const messages = await acceptedMessages();

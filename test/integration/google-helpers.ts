@@ -44,13 +44,23 @@ export async function consent(email: string, options: { deselect?: string; actio
     sandbox_action: options.action ?? 'approve',
     ...(options.deselect ? { sandbox_deselect: options.deselect } : {}),
   });
-  return { query, codeVerifier: pkce.verifier, complete: () => flow.complete({ query, codeVerifier: pkce.verifier, redirectUri, orgId: 'fabrikam' }) };
+  return {
+    query,
+    codeVerifier: pkce.verifier,
+    complete: () => flow.complete({ query, codeVerifier: pkce.verifier, redirectUri, orgId: 'fabrikam' }),
+  };
 }
 
 /** What an admin did earlier with the same platform client: granted `scope` (incremental authorization brings it back). */
 export async function grantEarlier(email: string, scope: string): Promise<void> {
   const url = new URL(config.google.authUrl);
-  url.search = new URLSearchParams({ client_id: config.google.clientId, redirect_uri: redirectUri, response_type: 'code', scope, state: 'x' }).toString();
+  url.search = new URLSearchParams({
+    client_id: config.google.clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope,
+    state: 'x',
+  }).toString();
   await authorize(url.toString(), { login_hint: email, sandbox_action: 'approve' });
 }
 
@@ -90,7 +100,12 @@ export async function serviceAccountSender(account: string, senderEmail: string)
   const orgId = newOrgId('sa');
   const name = `org-${orgId}-service-account-key-1`;
   await secrets.set(name, JSON.stringify(key));
-  return baseSender(orgId, { mode: 'service_account', senderEmail, accountEmail: key.client_email, secretRefs: { serviceAccountKey: name } });
+  return baseSender(orgId, {
+    mode: 'service_account',
+    senderEmail,
+    accountEmail: key.client_email,
+    secretRefs: { serviceAccountKey: name },
+  });
 }
 
 export function mail(overrides: Partial<OutgoingMail> = {}): OutgoingMail {

@@ -32,8 +32,17 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 describe('honest mailbox checks', () => {
   it('nogmail@ via a service account: Test connection does not say ok for the mailbox; Save and test fails GOOGLE_GMAIL_DISABLED', async () => {
     const orgId = newOrgId('nogmail');
-    const key = await sandboxControl<Record<string, string>>('GET', 'google/service-accounts/mailer@fabrikam-project.iam.gserviceaccount.com/key');
-    const put = await api('PUT', `orgs/${orgId}/sender`, { provider: 'google', mode: 'service_account', senderEmail: 'nogmail@fabrikam.example', senderName: 'No Gmail', serviceAccountKey: key });
+    const key = await sandboxControl<Record<string, string>>(
+      'GET',
+      'google/service-accounts/mailer@fabrikam-project.iam.gserviceaccount.com/key',
+    );
+    const put = await api('PUT', `orgs/${orgId}/sender`, {
+      provider: 'google',
+      mode: 'service_account',
+      senderEmail: 'nogmail@fabrikam.example',
+      senderName: 'No Gmail',
+      serviceAccountKey: key,
+    });
     expect(put.status).toBe(200);
 
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
@@ -42,17 +51,25 @@ describe('honest mailbox checks', () => {
     expect(token).toMatchObject({ name: 'token', ok: true });
     expect(mailbox).toMatchObject({ name: 'mailbox', ok: false, skipped: true });
     expect(mailbox.message).toMatch(/^Not checked: .*gmail\.send only.*Save and test/);
-    expect(verify.body.checks.filter((c: { ok: boolean; skipped?: boolean; level?: string }) => !c.ok && !c.skipped && !c.level)).toEqual([]);
+    expect(verify.body.checks.filter((c: { ok: boolean; skipped?: boolean; level?: string }) => !c.ok && !c.skipped && !c.level)).toEqual(
+      [],
+    );
 
     const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@example.com' });
     expect(test.status).toBe(422);
     expect(test.body.error.code).toBe('GOOGLE_GMAIL_DISABLED');
-    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({ status: 'draft', lastTest: { ok: false, code: 'GOOGLE_GMAIL_DISABLED' } });
+    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({
+      status: 'draft',
+      lastTest: { ok: false, code: 'GOOGLE_GMAIL_DISABLED' },
+    });
   });
 
   it('with gmail.settings.basic granted, the mailbox check reads Gmail: ok for alerts@, GOOGLE_GMAIL_DISABLED for nogmail@', async () => {
     for (const [email, expected] of [
-      ['alerts@fabrikam.example', { name: 'mailbox', ok: true, message: expect.stringContaining('Gmail answered for alerts@fabrikam.example') }],
+      [
+        'alerts@fabrikam.example',
+        { name: 'mailbox', ok: true, message: expect.stringContaining('Gmail answered for alerts@fabrikam.example') },
+      ],
       ['nogmail@fabrikam.example', { name: 'mailbox', ok: false, code: 'GOOGLE_GMAIL_DISABLED' }],
     ] as const) {
       await grantEarlier(email, SETTINGS_SCOPE);
@@ -80,7 +97,10 @@ describe('Google keep-alive', () => {
 
   it('a service account has no refresh token to keep alive', async () => {
     const { serviceAccountSender } = await import('./google-helpers');
-    const gmail = createGmailProvider(await serviceAccountSender('mailer@fabrikam-project.iam.gserviceaccount.com', 'alerts@fabrikam.example'), { config, secrets });
+    const gmail = createGmailProvider(
+      await serviceAccountSender('mailer@fabrikam-project.iam.gserviceaccount.com', 'alerts@fabrikam.example'),
+      { config, secrets },
+    );
     await expect(gmail.keepAlive!()).resolves.toBe(false);
   });
 });

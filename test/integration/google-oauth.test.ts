@@ -6,12 +6,13 @@ import { decodeJwt } from 'jose';
 import { GOOGLE_OAUTH_SCOPES } from '@shared/providers/google/oauthFlow';
 import { config, consent, failure, flow, redirectUri, sandboxControl } from './google-helpers';
 
-
 beforeEach(() => sandboxControl('POST', 'reset'));
 
 describe('Google oauth consent', () => {
   it('asks Google for offline gmail.send + openid email with PKCE S256, the state and the login hint', () => {
-    const url = new URL(flow.authorizationUrl({ state: 'st-1', codeChallenge: 'challenge-abc', redirectUri, loginHint: 'alerts@fabrikam.example' }));
+    const url = new URL(
+      flow.authorizationUrl({ state: 'st-1', codeChallenge: 'challenge-abc', redirectUri, loginHint: 'alerts@fabrikam.example' }),
+    );
     expect(url.origin + url.pathname).toBe(config.google.authUrl);
     const q = url.searchParams;
     expect(q.get('client_id')).toBe(config.google.clientId);
@@ -26,7 +27,7 @@ describe('Google oauth consent', () => {
     expect(q.get('login_hint')).toBe('alerts@fabrikam.example');
   });
 
-  it('completes: the account from the ID token, the refresh token as a secret, issue time on Google\'s clock', async () => {
+  it("completes: the account from the ID token, the refresh token as a secret, issue time on Google's clock", async () => {
     await sandboxControl('POST', 'clock', { advanceSeconds: 3 * 24 * 3600 });
     const { query, complete } = await consent('alerts@fabrikam.example');
     expect(query.get('state')).toBe('signed-state');
@@ -78,14 +79,24 @@ describe('Google oauth consent', () => {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
-        grant_type: 'authorization_code', code: query.get('code')!, code_verifier: codeVerifier, redirect_uri: redirectUri,
-        client_id: config.google.clientId, client_secret: config.google.clientSecret,
+        grant_type: 'authorization_code',
+        code: query.get('code')!,
+        code_verifier: codeVerifier,
+        redirect_uri: redirectUri,
+        client_id: config.google.clientId,
+        client_secret: config.google.clientSecret,
       }),
     });
     const body = (await response.json()) as { access_token: string; scope: string; id_token: string };
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3599 });
     expect(body.access_token).toMatch(/^ya29\./);
     expect(body.scope.split(' ')).toContain('https://www.googleapis.com/auth/userinfo.email');
-    expect(decodeJwt(body.id_token)).toMatchObject({ iss: 'https://accounts.google.com', aud: config.google.clientId, email: 'alerts@fabrikam.example', email_verified: true, hd: 'fabrikam.example' });
+    expect(decodeJwt(body.id_token)).toMatchObject({
+      iss: 'https://accounts.google.com',
+      aud: config.google.clientId,
+      email: 'alerts@fabrikam.example',
+      email_verified: true,
+      hd: 'fabrikam.example',
+    });
   });
 });

@@ -36,10 +36,12 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/organizations/v2.0/.well-known/openid-configuration') {
       metadataRequests += 1;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-        issuer: `${authority}/{tenantid}/v2.0`,
-        jwks_uri: `${authority}/organizations/discovery/v2.0/keys`,
-      }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer: `${authority}/{tenantid}/v2.0`,
+          jwks_uri: `${authority}/organizations/discovery/v2.0/keys`,
+        }),
+      );
     } else if (req.url === '/organizations/discovery/v2.0/keys') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
     } else res.writeHead(404).end();
@@ -57,7 +59,16 @@ const contextFor = (authorityHost: string): ProviderContext => {
 
 function sign(claims: JWTPayload, options: { signer?: KeyObject; alg?: string; kid?: string; expiresIn?: number } = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ aud: CLIENT_ID, iss: `${authority}/${TENANT}/v2.0`, tid: TENANT, oid: USER, nonce: 'n-1', preferred_username: 'Admin@Example.test', wids: ['62E90394-69F5-4237-9190-012177145E10'], ...claims })
+  return new SignJWT({
+    aud: CLIENT_ID,
+    iss: `${authority}/${TENANT}/v2.0`,
+    tid: TENANT,
+    oid: USER,
+    nonce: 'n-1',
+    preferred_username: 'Admin@Example.test',
+    wids: ['62E90394-69F5-4237-9190-012177145E10'],
+    ...claims,
+  })
     .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'k1' })
     .setIssuedAt(now - 60)
     .setExpirationTime(now + (options.expiresIn ?? 3600))
@@ -70,7 +81,12 @@ const verify = (token: string | undefined, ...nonce: [string | undefined] | []) 
 describe('verifyIdToken', () => {
   it('accepts a token of its own tenant, for our app and this nonce; fetches the metadata once per authority', async () => {
     const before = metadataRequests;
-    expect(await verify(await sign({}))).toEqual({ tenantId: TENANT, oid: USER, username: 'admin@example.test', roles: ['62e90394-69f5-4237-9190-012177145e10'] });
+    expect(await verify(await sign({}))).toEqual({
+      tenantId: TENANT,
+      oid: USER,
+      username: 'admin@example.test',
+      roles: ['62e90394-69f5-4237-9190-012177145e10'],
+    });
     await verify(await sign({}));
     expect(metadataRequests - before).toBeLessThanOrEqual(1);
   });
@@ -115,19 +131,38 @@ describe('verifyIdToken', () => {
     const authorize = new URL(`${sandboxUrls.entra}/organizations/oauth2/v2.0/authorize`);
     const config = loadConfig();
     for (const [k, v] of Object.entries({
-      client_id: CLIENT_ID, response_type: 'code', redirect_uri: `${config.publicBaseUrl}/api/oauth/microsoft/callback`, scope: 'openid profile',
-      state: 's', nonce: 'sandbox-nonce', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-      login_hint: 'admin@northwind.example', sandbox_action: 'approve',
-    })) authorize.searchParams.set(k, v);
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: `${config.publicBaseUrl}/api/oauth/microsoft/callback`,
+      scope: 'openid profile',
+      state: 's',
+      nonce: 'sandbox-nonce',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      login_hint: 'admin@northwind.example',
+      sandbox_action: 'approve',
+    }))
+      authorize.searchParams.set(k, v);
     const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
     const response = await fetch(`${sandboxUrls.entra}/organizations/oauth2/v2.0/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: CLIENT_ID, client_secret: config.microsoft.clientSecret!, code, redirect_uri: `${config.publicBaseUrl}/api/oauth/microsoft/callback`, code_verifier: verifier, scope: 'openid profile' }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: CLIENT_ID,
+        client_secret: config.microsoft.clientSecret!,
+        code,
+        redirect_uri: `${config.publicBaseUrl}/api/oauth/microsoft/callback`,
+        code_verifier: verifier,
+        scope: 'openid profile',
+      }),
     });
     const { id_token } = (await response.json()) as { id_token: string };
     const identity = await verifyIdToken(contextFor(config.microsoft.authorityHost), id_token, { nonce: 'sandbox-nonce' });
     expect(identity).toMatchObject({ tenantId: NORTHWIND_TENANT_ID, oid: NORTHWIND_USER_IDS.admin, username: 'admin@northwind.example' });
     expect(identity.roles).toContain('62e90394-69f5-4237-9190-012177145e10');
-    await expectMailerError(verifyIdToken(contextFor(config.microsoft.authorityHost), id_token, { nonce: 'other' }), 'CONSENT_ID_TOKEN_INVALID');
+    await expectMailerError(
+      verifyIdToken(contextFor(config.microsoft.authorityHost), id_token, { nonce: 'other' }),
+      'CONSENT_ID_TOKEN_INVALID',
+    );
   });
 });

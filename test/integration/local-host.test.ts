@@ -161,11 +161,15 @@ describe('HTTP routes', () => {
   test('a repeated header reaches the handler as the host passes it, one value joined with ","; a repeated query key as the mode gives it', async () => {
     // node:http sends an array value as two header lines (fetch would fold them into one).
     const echoed = await new Promise<any>((resolve, reject) => {
-      get(`${host.url}/api/orgs/acme/echo?status=failed&status=sent&empty=`, { headers: { 'x-functions-key': KEY, 'x-tag': ['a', 'b'] } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-      }).on('error', reject);
+      get(
+        `${host.url}/api/orgs/acme/echo?status=failed&status=sent&empty=`,
+        { headers: { 'x-functions-key': KEY, 'x-tag': ['a', 'b'] } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+        },
+      ).on('error', reject);
     });
     // Streamed, the query comes from the URL (every value); otherwise from the host's map (joined).
     expect(echoed.statuses).toEqual(HTTP_STREAMING ? ['failed', 'sent'] : ['failed,sent']);

@@ -3,7 +3,14 @@
  * as a client would), scripted consent pages (`login_hint` + `sandbox_action`), and sandbox counters.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET, PLATFORM_REDIRECT_URI } from '../../dev/sandbox/world';
+import {
+  CONTOSO_APP_ID,
+  CONTOSO_APP_SECRET,
+  CONTOSO_TENANT_ID,
+  PLATFORM_APP_ID,
+  PLATFORM_APP_SECRET,
+  PLATFORM_REDIRECT_URI,
+} from '../../dev/sandbox/world';
 import type { AcceptedMessage, LoggedRequest } from '../../dev/sandbox/server';
 import { defaultBrowser } from '../support/consentBrowser';
 import { sandboxControl, sandboxUrls } from '../support/env';
@@ -27,7 +34,12 @@ export const contosoAppRegistration = (overrides: Record<string, unknown> = {}) 
 export async function appToken(clientId = CONTOSO_APP_ID, secret = CONTOSO_APP_SECRET, tenantId = CONTOSO_TENANT_ID): Promise<string> {
   const response = await fetch(`${sandboxUrls.entra}/${tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'https://graph.microsoft.com/.default' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret,
+      scope: 'https://graph.microsoft.com/.default',
+    }),
   });
   const body = (await response.json()) as any;
   if (!response.ok) throw new Error(`token: ${response.status} ${JSON.stringify(body)}`);
@@ -41,7 +53,8 @@ export async function followConsentPage(url: string, upn: string, action: 'appro
   page.searchParams.set('sandbox_action', action);
   const response = await fetch(page, { redirect: 'manual' });
   const location = response.headers.get('location');
-  if (response.status !== 302 || !location) throw new Error(`consent page answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
+  if (response.status !== 302 || !location)
+    throw new Error(`consent page answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
   return new URL(location);
 }
 
@@ -53,12 +66,17 @@ export function formPostOf(html: string): { action: URL; fields: URLSearchParams
   const form = /<form method="POST" name="hiddenform" action="([^"]*)">/.exec(html);
   if (!form) throw new Error(`not a form_post page: ${html.slice(0, 300)}`);
   const fields = new URLSearchParams();
-  for (const input of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)" \/>/g)) fields.append(decodeHtml(input[1]), decodeHtml(input[2]));
+  for (const input of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)" \/>/g))
+    fields.append(decodeHtml(input[1]), decodeHtml(input[2]));
   return { action: new URL(decodeHtml(form[1])), fields };
 }
 
 /** Like `followConsentPage`, for a sign-in with response_mode=form_post: returns the form the page auto-submits. */
-export async function followFormPostPage(url: string, upn: string, action: 'approve' | 'deny' = 'approve'): Promise<{ action: URL; fields: URLSearchParams }> {
+export async function followFormPostPage(
+  url: string,
+  upn: string,
+  action: 'approve' | 'deny' = 'approve',
+): Promise<{ action: URL; fields: URLSearchParams }> {
   const page = new URL(await defaultBrowser.open(url));
   page.searchParams.set('login_hint', upn);
   page.searchParams.set('sandbox_action', action);
@@ -102,7 +120,10 @@ export async function delegatedToken(upn: string, scope?: string): Promise<strin
   return (await delegatedTokens(upn, scope)).access_token;
 }
 
-export async function delegatedTokens(upn: string, scope = 'openid profile offline_access Mail.Send Mail.Send.Shared'): Promise<{ access_token: string; refresh_token: string }> {
+export async function delegatedTokens(
+  upn: string,
+  scope = 'openid profile offline_access Mail.Send Mail.Send.Shared',
+): Promise<{ access_token: string; refresh_token: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const authorize = new URL(`${sandboxUrls.entra}/organizations/oauth2/v2.0/authorize`);
   for (const [k, v] of Object.entries({
@@ -113,7 +134,8 @@ export async function delegatedTokens(upn: string, scope = 'openid profile offli
     state: 's',
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
-  })) authorize.searchParams.set(k, v);
+  }))
+    authorize.searchParams.set(k, v);
   const callback = await followConsentPage(authorize.toString(), upn);
   const response = await fetch(`${sandboxUrls.entra}/organizations/oauth2/v2.0/token`, {
     method: 'POST',
@@ -136,7 +158,9 @@ export const sandboxMessages = (mailbox?: string): Promise<AcceptedMessage[]> =>
   sandboxControl('GET', `messages?provider=microsoft${mailbox ? `&mailbox=${encodeURIComponent(mailbox)}` : ''}`);
 
 export const tokenRequests = async (): Promise<LoggedRequest[]> =>
-  (await sandboxControl<LoggedRequest[]>('GET', 'requests?service=entra')).filter((r) => r.method === 'POST' && r.path.endsWith('/oauth2/v2.0/token'));
+  (await sandboxControl<LoggedRequest[]>('GET', 'requests?service=entra')).filter(
+    (r) => r.method === 'POST' && r.path.endsWith('/oauth2/v2.0/token'),
+  );
 
 export interface VaultRow {
   name: string;

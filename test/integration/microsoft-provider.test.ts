@@ -13,7 +13,14 @@ import type { OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import { secretName } from '@shared/store/secretNames';
 import { createSecretStore } from '@shared/store/secretStore';
-import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, CONTOSO_TENANT_ID, CONTOSO_USER_IDS, PLATFORM_APP_ID } from '../../dev/sandbox/world';
+import {
+  CONTOSO_APP_ID,
+  CONTOSO_APP_SECRET,
+  CONTOSO_EXPIRED_SECRET,
+  CONTOSO_TENANT_ID,
+  CONTOSO_USER_IDS,
+  PLATFORM_APP_ID,
+} from '../../dev/sandbox/world';
 import type { LoggedRequest } from '../../dev/sandbox/server';
 import { sandboxControl } from '../support/env';
 import { mailerFailure as failure } from '../support/mailer-error';
@@ -70,7 +77,10 @@ beforeAll(async () => {
 
 describe('sending through Graph (app registration)', () => {
   it('sends the Graph JSON message: from = address + alias, reply-to, to/cc/bcc, HTML preferred, attachments, X- headers, saveToSentItems', async () => {
-    const provider = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { replyTo: 'support@contoso.example', saveToSentItems: true }), context);
+    const provider = microsoftProvider.create(
+      await appSender(CONTOSO_APP_SECRET, { replyTo: 'support@contoso.example', saveToSentItems: true }),
+      context,
+    );
     const pdf = randomBytes(2048);
     await provider.send(
       mail({
@@ -94,16 +104,22 @@ describe('sending through Graph (app registration)', () => {
     expect(body.message.toRecipients).toEqual([{ emailAddress: { address: 'a@example.com', name: 'Ä Person' } }]);
     expect(body.message.internetMessageHeaders).toEqual([{ name: 'X-Entity-Ref-ID', value: 'ref-42' }]);
     expect(body.message.attachments).toHaveLength(1);
-    expect(body.message.attachments[0]).toMatchObject({ '@odata.type': '#microsoft.graph.fileAttachment', name: 'report.pdf', contentType: 'application/pdf' });
+    expect(body.message.attachments[0]).toMatchObject({
+      '@odata.type': '#microsoft.graph.fileAttachment',
+      name: 'report.pdf',
+      contentType: 'application/pdf',
+    });
     expect(Buffer.from(body.message.attachments[0].contentBytes, 'base64').equals(pdf)).toBe(true);
   });
 
-  it('sets internetMessageId to the stable Message-ID of the delivery (the same derivation as Gmail\'s), identical on a resend', async () => {
+  it("sets internetMessageId to the stable Message-ID of the delivery (the same derivation as Gmail's), identical on a resend", async () => {
     const provider = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET), context);
     const once = mail();
     await provider.send(once);
     await provider.send(once);
-    const [first, second] = (await sandboxMessages('notifications@contoso.example')).slice(-2).map((m) => JSON.parse(m.raw).message.internetMessageId);
+    const [first, second] = (await sandboxMessages('notifications@contoso.example'))
+      .slice(-2)
+      .map((m) => JSON.parse(m.raw).message.internetMessageId);
     expect(first).toBe(stableMessageId(once.id, 'notifications@contoso.example'));
     expect(first).toMatch(/^<[0-9a-f]{32}@contoso\.example>$/);
     expect(second).toBe(first);
@@ -121,7 +137,10 @@ describe('sending through Graph (app registration)', () => {
   });
 
   it('uses the mailbox object id for the send path when one is configured', async () => {
-    const provider = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { mailboxObjectId: CONTOSO_USER_IDS.notifications }), context);
+    const provider = microsoftProvider.create(
+      await appSender(CONTOSO_APP_SECRET, { mailboxObjectId: CONTOSO_USER_IDS.notifications }),
+      context,
+    );
     await provider.send(mail());
     const paths = (await graphRequests()).map((r) => r.path);
     expect(paths[paths.length - 1]).toBe(`/v1.0/users/${CONTOSO_USER_IDS.notifications}/sendMail`);
@@ -132,7 +151,11 @@ describe('sending through Graph (app registration)', () => {
     await provider.send(mail()); // warm: token fetched
     const before = (await graphRequests()).length;
     expect((await failure(provider.send(mail({ headers: { 'In-Reply-To': '<x@y>' } })))).code).toBe('INVALID_MESSAGE');
-    const big = await failure(provider.send(mail({ attachments: [{ name: 'big.bin', contentType: 'application/octet-stream', content: Buffer.alloc(3_200_000) }] })));
+    const big = await failure(
+      provider.send(
+        mail({ attachments: [{ name: 'big.bin', contentType: 'application/octet-stream', content: Buffer.alloc(3_200_000) }] }),
+      ),
+    );
     expect(big.code).toBe('MS_MESSAGE_TOO_LARGE');
     expect((await graphRequests()).length).toBe(before);
   });
@@ -152,24 +175,38 @@ describe('classified failures, each with its hint (issue 3 acceptance)', () => {
   });
 
   it('a wrong client id -> MS_APP_NOT_IN_TENANT; a wrong tenant -> MS_TENANT_NOT_FOUND', async () => {
-    const wrongClient = await failure(microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { clientId: '33333333-3333-4333-8333-333333333333' }), context).send(mail()));
+    const wrongClient = await failure(
+      microsoftProvider
+        .create(await appSender(CONTOSO_APP_SECRET, { clientId: '33333333-3333-4333-8333-333333333333' }), context)
+        .send(mail()),
+    );
     expect(wrongClient.code).toBe('MS_APP_NOT_IN_TENANT');
     expect(wrongClient.hint).toMatch(/consent/);
-    const wrongTenant = await failure(microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { tenantId: '99999999-9999-4999-8999-999999999999' }), context).send(mail()));
+    const wrongTenant = await failure(
+      microsoftProvider
+        .create(await appSender(CONTOSO_APP_SECRET, { tenantId: '99999999-9999-4999-8999-999999999999' }), context)
+        .send(mail()),
+    );
     expect(wrongTenant.code).toBe('MS_TENANT_NOT_FOUND');
     expect(wrongTenant.hint).toMatch(/tenant/);
   });
 
   it('restricted@ -> MS_MAILBOX_ACCESS_DENIED naming the mailbox; unknown object id -> MS_MAILBOX_NOT_FOUND; unlicensed@ -> MS_MAILBOX_NOT_ENABLED', async () => {
-    const restricted = await failure(microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'restricted@contoso.example' }), context).send(mail()));
+    const restricted = await failure(
+      microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'restricted@contoso.example' }), context).send(mail()),
+    );
     expect(restricted.code).toBe('MS_MAILBOX_ACCESS_DENIED');
     expect(restricted.hint).toContain('restricted@contoso.example');
     const unknown = await failure(
-      microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { mailboxObjectId: 'c0000000-0000-4000-8000-00000000ffff' }), context).send(mail()),
+      microsoftProvider
+        .create(await appSender(CONTOSO_APP_SECRET, { mailboxObjectId: 'c0000000-0000-4000-8000-00000000ffff' }), context)
+        .send(mail()),
     );
     expect(unknown.code).toBe('MS_MAILBOX_NOT_FOUND');
     expect(unknown.hint).toContain('c0000000-0000-4000-8000-00000000ffff');
-    const unlicensed = await failure(microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'unlicensed@contoso.example' }), context).send(mail()));
+    const unlicensed = await failure(
+      microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'unlicensed@contoso.example' }), context).send(mail()),
+    );
     expect(unlicensed.code).toBe('MS_MAILBOX_NOT_ENABLED');
     expect(unlicensed.hint).toMatch(/licence/);
   });
@@ -193,25 +230,50 @@ describe('Test connection (verify) checks, no mail sent', () => {
   it('a good sender: token, Mail.Send role, mailbox reachable; nothing delivered', async () => {
     const before = (await sandboxMessages()).length;
     const checks = await microsoftProvider.create(await appSender(CONTOSO_APP_SECRET), context).verify();
-    expect(checks.map((c) => [c.name, c.ok])).toEqual([['token', true], ['permission', true], ['mailbox', true]]);
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ['token', true],
+      ['permission', true],
+      ['mailbox', true],
+    ]);
     expect((await sandboxMessages()).length).toBe(before);
   });
 
   it('a restricted mailbox fails the mailbox check with its code and hint; a bad secret fails the token check', async () => {
-    const restricted = await microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'restricted@contoso.example' }), context).verify();
-    expect(restricted[2]).toMatchObject({ name: 'mailbox', ok: false, code: 'MS_MAILBOX_ACCESS_DENIED', hint: expect.stringContaining('restricted@contoso.example') });
+    const restricted = await microsoftProvider
+      .create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'restricted@contoso.example' }), context)
+      .verify();
+    expect(restricted[2]).toMatchObject({
+      name: 'mailbox',
+      ok: false,
+      code: 'MS_MAILBOX_ACCESS_DENIED',
+      hint: expect.stringContaining('restricted@contoso.example'),
+    });
     const expired = await microsoftProvider.create(await appSender(CONTOSO_EXPIRED_SECRET), context).verify();
     expect(expired[0]).toMatchObject({ name: 'token', ok: false, code: 'MS_SECRET_EXPIRED' });
     expect(expired.slice(1).every((c) => !c.ok && !c.code)).toBe(true);
   });
 
-  it('a token without the Mail.Send role only warns on the claims (Exchange RBAC may grant it); the mailbox\'s refusal fails the mailbox check, naming both fixes', async () => {
-    const app = await sandboxControl('POST', 'entra/apps', { displayName: 'No Mail.Send', homeTenantId: CONTOSO_TENANT_ID, secret: 'no-mail-send' });
+  it("a token without the Mail.Send role only warns on the claims (Exchange RBAC may grant it); the mailbox's refusal fails the mailbox check, naming both fixes", async () => {
+    const app = await sandboxControl('POST', 'entra/apps', {
+      displayName: 'No Mail.Send',
+      homeTenantId: CONTOSO_TENANT_ID,
+      secret: 'no-mail-send',
+    });
     const checks = await microsoftProvider.create(await appSender('no-mail-send', { clientId: app.clientId }), context).verify();
     expect(checks[0].ok).toBe(true);
-    expect(checks[1]).toMatchObject({ name: 'permission', ok: false, level: 'warning', message: expect.stringContaining('not granted in Entra ID') });
+    expect(checks[1]).toMatchObject({
+      name: 'permission',
+      ok: false,
+      level: 'warning',
+      message: expect.stringContaining('not granted in Entra ID'),
+    });
     expect(checks[1].code).toBeUndefined();
-    expect(checks[2]).toMatchObject({ name: 'mailbox', ok: false, code: 'MS_RBAC_SCOPE_DENIED', hint: expect.stringMatching(/RBAC for Applications.*or grant Mail\.Send in Entra ID/) });
+    expect(checks[2]).toMatchObject({
+      name: 'mailbox',
+      ok: false,
+      code: 'MS_RBAC_SCOPE_DENIED',
+      hint: expect.stringMatching(/RBAC for Applications.*or grant Mail\.Send in Entra ID/),
+    });
   });
 });
 
@@ -221,14 +283,20 @@ describe('caching', () => {
     const provider = microsoftProvider.create(config, context);
     secrets.forget(config.secretRefs.clientSecret); // count the read this provider makes
     const tokensBefore = (await tokenRequests()).length;
-    const vaultBefore = (await sandboxControl<LoggedRequest[]>('GET', 'requests?service=keyVault')).filter((r) => r.method === 'GET' && r.path.includes(config.secretRefs.clientSecret)).length;
+    const vaultBefore = (await sandboxControl<LoggedRequest[]>('GET', 'requests?service=keyVault')).filter(
+      (r) => r.method === 'GET' && r.path.includes(config.secretRefs.clientSecret),
+    ).length;
     const messagesBefore = (await sandboxMessages('admin@contoso.example')).length;
     // Four lanes: the mailbox's concurrency limit (a burst on a cold provider shares one token request).
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let i = 0; i < 250; i++) await provider.send(mail());
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < 250; i++) await provider.send(mail());
+      }),
+    );
     expect((await tokenRequests()).length - tokensBefore).toBe(1);
-    const vaultAfter = (await sandboxControl<LoggedRequest[]>('GET', 'requests?service=keyVault')).filter((r) => r.method === 'GET' && r.path.includes(config.secretRefs.clientSecret)).length;
+    const vaultAfter = (await sandboxControl<LoggedRequest[]>('GET', 'requests?service=keyVault')).filter(
+      (r) => r.method === 'GET' && r.path.includes(config.secretRefs.clientSecret),
+    ).length;
     expect(vaultAfter - vaultBefore).toBeLessThanOrEqual(1);
     expect((await sandboxMessages('admin@contoso.example')).length - messagesBefore).toBe(1000);
   });
@@ -253,7 +321,12 @@ describe('delegated sender (refresh token in Key Vault)', () => {
     const row = (await vaultRows()).find((r) => r.name === config.secretRefs.refreshToken)!;
     expect(row.versions).toHaveLength(2);
     const checks = await provider.verify();
-    expect(checks.map((c) => [c.name, c.ok, c.skipped ?? false])).toEqual([['sign-in', true, false], ['permission', true, false], ['mailbox', true, false], ['send-as', false, true]]);
+    expect(checks.map((c) => [c.name, c.ok, c.skipped ?? false])).toEqual([
+      ['sign-in', true, false],
+      ['permission', true, false],
+      ['mailbox', true, false],
+      ['send-as', false, true],
+    ]);
     expect(checks[0].message).toContain('admin@contoso.example');
   });
 
@@ -294,7 +367,10 @@ describe('delegated sender (refresh token in Key Vault)', () => {
 
 describe('platform app with a managed identity as federated credential (MICROSOFT_CREDENTIAL=managed-identity)', () => {
   const miConfig = loadConfig({ ...process.env, MICROSOFT_CREDENTIAL: 'managed-identity', MICROSOFT_CLIENT_SECRET: '' });
-  const assertion = (body: Record<string, string> = {}) => async () => (await sandboxControl<{ assertion: string }>('POST', 'entra/federated-assertion', body)).assertion;
+  const assertion =
+    (body: Record<string, string> = {}) =>
+    async () =>
+      (await sandboxControl<{ assertion: string }>('POST', 'entra/federated-assertion', body)).assertion;
 
   beforeAll(async () => {
     // What admin consent leaves behind: the platform app's service principal in Contoso with Mail.Send.
@@ -303,7 +379,11 @@ describe('platform app with a managed identity as federated credential (MICROSOF
 
   it('sends with no platform secret at all: the managed identity token is the client assertion', async () => {
     expect(miConfig.microsoft.clientSecret).toBeUndefined();
-    const provider = microsoftProvider.create(sender({ mode: 'admin_consent', clientId: undefined }), { config: miConfig, secrets, microsoftClientAssertion: assertion() });
+    const provider = microsoftProvider.create(sender({ mode: 'admin_consent', clientId: undefined }), {
+      config: miConfig,
+      secrets,
+      microsoftClientAssertion: assertion(),
+    });
     await provider.send(mail({ subject: 'via federated credential' }));
     expect((await sandboxMessages('notifications@contoso.example')).slice(-1)[0].subject).toBe('via federated credential');
   });
@@ -325,7 +405,14 @@ describe('internetMessageId refused by sendMail (sandbox fault): send without it
 
   it('a 400 that does not name the property is not retried (nothing remembered yet)', async () => {
     const provider = microsoftProvider.create(await appSender(CONTOSO_APP_SECRET, { senderEmail: 'admin@contoso.example' }), context);
-    await sandboxControl('POST', 'faults', { service: 'graph', method: 'POST', path: '/sendMail$', status: 400, body: { error: { code: 'ErrorInvalidRecipients', message: "At least one recipient isn't valid." } }, count: 1 });
+    await sandboxControl('POST', 'faults', {
+      service: 'graph',
+      method: 'POST',
+      path: '/sendMail$',
+      status: 400,
+      body: { error: { code: 'ErrorInvalidRecipients', message: "At least one recipient isn't valid." } },
+      count: 1,
+    });
     const sendMails = async () => (await graphRequests()).filter((r) => r.method === 'POST' && r.path.endsWith('/sendMail')).length;
     const before = await sendMails();
     const error = await failure(provider.send(mail()));

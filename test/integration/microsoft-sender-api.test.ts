@@ -21,7 +21,14 @@ import { loadConfig } from '@shared/config';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { createAppCredential } from '@shared/store/azureCredential';
 import { sandboxControl } from '../support/env';
-import { followAdminConsent, followFormPostPage, sandboxMessages, vaultRows, CONTOSO_ALIAS, contosoAppRegistration } from './microsoft-helpers';
+import {
+  followAdminConsent,
+  followFormPostPage,
+  sandboxMessages,
+  vaultRows,
+  CONTOSO_ALIAS,
+  contosoAppRegistration,
+} from './microsoft-helpers';
 
 const config = loadConfig();
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
@@ -32,7 +39,14 @@ let host: LocalHost;
 /** Everything that left the app during this file: API answers and log lines. */
 const transcript: string[] = [];
 /** Every secret value this file used or caused to exist (refresh tokens are read back at the end). */
-const secretsUsed = new Set<string>([CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, PLATFORM_APP_SECRET, VAULT_CLIENT_SECRET, config.stateSigningKey, KEY]);
+const secretsUsed = new Set<string>([
+  CONTOSO_APP_SECRET,
+  CONTOSO_EXPIRED_SECRET,
+  PLATFORM_APP_SECRET,
+  VAULT_CLIENT_SECRET,
+  config.stateSigningKey,
+  KEY,
+]);
 const refreshTokenNames = new Set<string>();
 
 const { api, callback, postCallback, open } = transcriptApi(() => host, transcript);
@@ -67,14 +81,23 @@ describe('admin consent end to end (Contoso)', () => {
     // The attacker's own browser opened the link (so it is bound to it), then types step 2.
     const state = new URL(await open(link.body.url)).searchParams.get('state')!;
     // What an attacker (or a confused admin) could type: admin_consent=True for Contoso, with nobody signed in.
-    const page = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
+    const page = await api(
+      'GET',
+      `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`,
+      undefined,
+      { key: false },
+    );
     expect(page.status).toBe(400);
     expect(page.text).toContain('CONSENT_ID_TOKEN_INVALID');
     expect((await api('GET', `orgs/${forgedOrg}/sender`)).status).toBe(404);
   });
 
-  it('the consent link is an OpenID Connect sign-in (code + PKCE, nonce, form_post) for the platform app, then the tenant\'s own adminconsent', async () => {
-    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', returnUrl: RETURN_URL });
+  it("the consent link is an OpenID Connect sign-in (code + PKCE, nonce, form_post) for the platform app, then the tenant's own adminconsent", async () => {
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, {
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      returnUrl: RETURN_URL,
+    });
     expect(link.status).toBe(200);
     expect(link.body.url).toMatch(new RegExp(`^${config.publicBaseUrl}/api/oauth/start\\?state=eyJ`));
     const url = new URL(await open(link.body.url));
@@ -102,10 +125,21 @@ describe('admin consent end to end (Contoso)', () => {
     expect(answer.status).toBe(303);
     const back = new URL(answer.headers.get('location')!);
     expect(`${back.origin}${back.pathname}`).toBe(`${config.publicBaseUrl}/settings`);
-    expect(Object.fromEntries(back.searchParams)).toEqual({ tab: 'mail', consent: 'connected', provider: 'microsoft', orgId, mode: 'admin_consent' });
+    expect(Object.fromEntries(back.searchParams)).toEqual({
+      tab: 'mail',
+      consent: 'connected',
+      provider: 'microsoft',
+      orgId,
+      mode: 'admin_consent',
+    });
     const view = await api('GET', `orgs/${orgId}/sender`);
     expect(view.body).toMatchObject({
-      provider: 'microsoft', mode: 'admin_consent', tenantId: CONTOSO_TENANT_ID, status: 'draft', locked: false, sendingVia: 'default',
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      tenantId: CONTOSO_TENANT_ID,
+      status: 'draft',
+      locked: false,
+      sendingVia: 'default',
       consentedBy: { oid: CONTOSO_USER_IDS.admin, username: 'admin@contoso.example' },
     });
   });
@@ -119,23 +153,44 @@ describe('admin consent end to end (Contoso)', () => {
   });
 
   it('save the sender email and alias, Test connection, then Save and test: exactly one message, from address and name as configured', async () => {
-    const saved = await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'notifications@contoso.example', senderName: ALIAS });
+    const saved = await api('PUT', `orgs/${orgId}/sender`, {
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      senderEmail: 'notifications@contoso.example',
+      senderName: ALIAS,
+    });
     expect(saved.status).toBe(200);
     expect(saved.body.tenantId).toBe(CONTOSO_TENANT_ID); // the consent survives the save
     expect(saved.body.consentedBy).toEqual({ oid: CONTOSO_USER_IDS.admin, username: 'admin@contoso.example' });
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
     expect(verify.status).toBe(200);
-    expect(verify.body).toEqual({ ok: true, checks: [expect.objectContaining({ name: 'token', ok: true }), expect.objectContaining({ name: 'permission', ok: true }), expect.objectContaining({ name: 'mailbox', ok: true }),
-      // contoso.example's DNS (the sandbox DNS server) is complete: the sender-domain warnings all pass.
-      ...['spf', 'dkim', 'dmarc'].map((name) => expect.objectContaining({ name, ok: true, level: 'warning' }))] });
+    expect(verify.body).toEqual({
+      ok: true,
+      checks: [
+        expect.objectContaining({ name: 'token', ok: true }),
+        expect.objectContaining({ name: 'permission', ok: true }),
+        expect.objectContaining({ name: 'mailbox', ok: true }),
+        // contoso.example's DNS (the sandbox DNS server) is complete: the sender-domain warnings all pass.
+        ...['spf', 'dkim', 'dmarc'].map((name) => expect.objectContaining({ name, ok: true, level: 'warning' })),
+      ],
+    });
 
     await sandboxControl('DELETE', 'messages');
     const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
     expect(test.status).toBe(200);
-    expect(test.body.sender).toMatchObject({ status: 'active', locked: true, sendingVia: 'org', lastTest: { ok: true, to: 'it@contoso.example' } });
+    expect(test.body.sender).toMatchObject({
+      status: 'active',
+      locked: true,
+      sendingVia: 'org',
+      lastTest: { ok: true, to: 'it@contoso.example' },
+    });
     const messages = await sandboxMessages();
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ mailbox: 'notifications@contoso.example', from: { address: 'notifications@contoso.example', name: ALIAS }, to: ['it@contoso.example'] });
+    expect(messages[0]).toMatchObject({
+      mailbox: 'notifications@contoso.example',
+      from: { address: 'notifications@contoso.example', name: ALIAS },
+      to: ['it@contoso.example'],
+    });
     expect(messages[0].subject).toContain('org-mailer test');
     expect(messages[0].subject).toContain(ALIAS);
     const body = JSON.parse(messages[0].raw).message.body.content;
@@ -144,28 +199,47 @@ describe('admin consent end to end (Contoso)', () => {
   });
 
   it('the active config is locked: PUT and a new consent link answer 409 SENDER_LOCKED', async () => {
-    const put = await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'admin@contoso.example', senderName: 'Other' });
+    const put = await api('PUT', `orgs/${orgId}/sender`, {
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      senderEmail: 'admin@contoso.example',
+      senderName: 'Other',
+    });
     expect(put.status).toBe(409);
     expect(put.body.error.code).toBe('SENDER_LOCKED');
     expect(put.body.error.hint).toMatch(/Reset/);
-    expect((await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' })).body.error.code).toBe('SENDER_LOCKED');
+    expect((await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' })).body.error.code).toBe(
+      'SENDER_LOCKED',
+    );
   });
 
   it('reset unlocks and returns the org to the default sender (the view says so)', async () => {
     const reset = await api('POST', `orgs/${orgId}/sender/reset`);
     expect(reset.status).toBe(200);
-    expect(reset.body).toMatchObject({ status: 'draft', locked: false, sendingVia: 'default', senderEmail: 'notifications@contoso.example' });
+    expect(reset.body).toMatchObject({
+      status: 'draft',
+      locked: false,
+      sendingVia: 'default',
+      senderEmail: 'notifications@contoso.example',
+    });
     expect(reset.body.notice).toMatch(/default sender/);
     expect(reset.body.tenantId).toBeUndefined();
     expect(reset.body.consentedBy).toBeUndefined();
-    expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { consent: expect.any(String) } });
+    expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' })).body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: { consent: expect.any(String) },
+    });
   });
 });
 
 describe('own app registration', () => {
   it('saves with the secret only in Key Vault, tests, locks; reset deletes the secret (the sandbox shows it gone)', async () => {
     const orgId = newOrg('app');
-    const saved = await api('PUT', `orgs/${orgId}/sender`, appRegistration({ clientSecretExpiresOn: '2027-05-31', mailboxObjectId: CONTOSO_USER_IDS.notifications }));
+    const saved = await api(
+      'PUT',
+      `orgs/${orgId}/sender`,
+      appRegistration({ clientSecretExpiresOn: '2027-05-31', mailboxObjectId: CONTOSO_USER_IDS.notifications }),
+    );
     expect(saved.status).toBe(200);
     expect(saved.body.secrets).toEqual({ clientSecret: expect.stringMatching(/^saved \d{4}-\d\d-\d\d, expires 2027-05-31$/) });
     expect(saved.text).not.toContain(CONTOSO_APP_SECRET);
@@ -203,7 +277,12 @@ describe('own app registration', () => {
     expect(test.body.error.code).toBe(code);
     expect(test.body.error.hint).toMatch(hint);
     const view = await api('GET', `orgs/${orgId}/sender`);
-    expect(view.body).toMatchObject({ status: 'draft', locked: false, lastError: { code, hint: expect.stringMatching(hint) }, lastTest: { ok: false, code } });
+    expect(view.body).toMatchObject({
+      status: 'draft',
+      locked: false,
+      lastError: { code, hint: expect.stringMatching(hint) },
+      lastTest: { ok: false, code },
+    });
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
     expect(verify.body.ok).toBe(false);
     expect(verify.body.checks.find((c: { ok: boolean }) => !c.ok).code).toBe(code);
@@ -213,7 +292,12 @@ describe('own app registration', () => {
 describe('delegated sign-in, sending as a shared mailbox', () => {
   /** The consent link's sign-in as `upn`, answered by form_post: what the browser would POST to our callback. */
   async function signInForm(orgId: string, upn: string, options: { action?: 'approve' | 'deny'; returnUrl?: string } = {}) {
-    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'delegated', loginHint: upn, ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}) });
+    const link = await api('POST', `orgs/${orgId}/sender/consent-link`, {
+      provider: 'microsoft',
+      mode: 'delegated',
+      loginHint: upn,
+      ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}),
+    });
     expect(link.status).toBe(200);
     const url = new URL(await open(link.body.url));
     expect(url.pathname).toBe('/organizations/oauth2/v2.0/authorize');
@@ -246,10 +330,22 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
     const replay = await postCallback(action, fields);
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('STATE_INVALID');
-    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({ mode: 'delegated', accountEmail: 'admin@contoso.example', version: 1 });
+    expect((await api('GET', `orgs/${orgId}/sender`)).body).toMatchObject({
+      mode: 'delegated',
+      accountEmail: 'admin@contoso.example',
+      version: 1,
+    });
     // The sign-in works: Test connection refreshes it (and rotates the refresh token).
-    await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'admin@contoso.example', senderName: 'Contoso' });
-    expect((await api('POST', `orgs/${orgId}/sender/verify`)).body).toMatchObject({ ok: true, checks: [{ name: 'sign-in', ok: true }, {}, {}, { name: 'spf' }, { name: 'dkim' }, { name: 'dmarc' }] });
+    await api('PUT', `orgs/${orgId}/sender`, {
+      provider: 'microsoft',
+      mode: 'delegated',
+      senderEmail: 'admin@contoso.example',
+      senderName: 'Contoso',
+    });
+    expect((await api('POST', `orgs/${orgId}/sender/verify`)).body).toMatchObject({
+      ok: true,
+      checks: [{ name: 'sign-in', ok: true }, {}, {}, { name: 'spf' }, { name: 'dkim' }, { name: 'dmarc' }],
+    });
     refreshTokenNames.add(`org-${orgId}-refresh-token-1`);
     secretsUsed.add(fields.get('code')!); // the final test holds every answer and log line against it
   });
@@ -280,15 +376,42 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
     expect(page.text).toContain('Connected');
     expect(page.text).toContain('admin@contoso.example');
     const view = await api('GET', `orgs/${orgId}/sender`);
-    expect(view.body).toMatchObject({ mode: 'delegated', accountEmail: 'admin@contoso.example', senderEmail: 'admin@contoso.example', tenantId: CONTOSO_TENANT_ID });
+    expect(view.body).toMatchObject({
+      mode: 'delegated',
+      accountEmail: 'admin@contoso.example',
+      senderEmail: 'admin@contoso.example',
+      tenantId: CONTOSO_TENANT_ID,
+    });
     expect(view.body.secrets.refreshToken).toMatch(/sign-in of admin@contoso.example/);
     refreshTokenNames.add(`org-${orgId}-refresh-token-1`);
 
-    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
+    expect(
+      (
+        await api('PUT', `orgs/${orgId}/sender`, {
+          provider: 'microsoft',
+          mode: 'delegated',
+          senderEmail: 'privacy@contoso.example',
+          senderName: 'Contoso Privacy',
+        })
+      ).status,
+    ).toBe(200);
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
-    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([['sign-in', true], ['permission', true], ['mailbox', true], ['send-as', false], ['spf', true], ['dkim', true], ['dmarc', true]]);
+    expect(verify.body.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual([
+      ['sign-in', true],
+      ['permission', true],
+      ['mailbox', true],
+      ['send-as', false],
+      ['spf', true],
+      ['dkim', true],
+      ['dmarc', true],
+    ]);
     // Send As cannot be proven without sending: skipped, saying why and what proves it.
-    expect(verify.body.checks.find((c: { name: string }) => c.name === 'send-as')).toMatchObject({ skipped: true, message: expect.stringMatching(/^Not checked: whether admin@contoso\.example may send as privacy@contoso\.example shows only when a message is sent.*Save and test/) });
+    expect(verify.body.checks.find((c: { name: string }) => c.name === 'send-as')).toMatchObject({
+      skipped: true,
+      message: expect.stringMatching(
+        /^Not checked: whether admin@contoso\.example may send as privacy@contoso\.example shows only when a message is sent.*Save and test/,
+      ),
+    });
     expect(verify.body.ok).toBe(true);
     await sandboxControl('DELETE', 'messages');
     expect((await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' })).status).toBe(200);
@@ -301,8 +424,22 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
     expect((await signIn(orgId, 'j.doe@contoso.onmicrosoft.example')).status).toBe(200);
     refreshTokenNames.add(`org-${orgId}-refresh-token-1`);
     const view = await api('GET', `orgs/${orgId}/sender`);
-    expect(view.body).toMatchObject({ mode: 'delegated', senderEmail: 'jane.doe@contoso.example', accountEmail: 'jane.doe@contoso.example', consentedBy: { username: 'j.doe@contoso.onmicrosoft.example' } });
-    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: view.body.senderEmail, senderName: 'Jane Doe' })).status).toBe(200);
+    expect(view.body).toMatchObject({
+      mode: 'delegated',
+      senderEmail: 'jane.doe@contoso.example',
+      accountEmail: 'jane.doe@contoso.example',
+      consentedBy: { username: 'j.doe@contoso.onmicrosoft.example' },
+    });
+    expect(
+      (
+        await api('PUT', `orgs/${orgId}/sender`, {
+          provider: 'microsoft',
+          mode: 'delegated',
+          senderEmail: view.body.senderEmail,
+          senderName: 'Jane Doe',
+        })
+      ).status,
+    ).toBe(200);
     const verify = await api('POST', `orgs/${orgId}/sender/verify`);
     expect(verify.body.checks.map((c: { name: string }) => c.name)).not.toContain('send-as'); // her own mailbox
     expect(verify.body.checks.find((c: { name: string }) => c.name === 'mailbox')).toMatchObject({ ok: true });
@@ -310,12 +447,24 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
     const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@contoso.example' });
     expect(test.status).toBe(200);
     const [message] = await sandboxMessages();
-    expect(message).toMatchObject({ mailbox: 'j.doe@contoso.onmicrosoft.example', from: { address: 'jane.doe@contoso.example', name: 'Jane Doe' } });
+    expect(message).toMatchObject({
+      mailbox: 'j.doe@contoso.onmicrosoft.example',
+      from: { address: 'jane.doe@contoso.example', name: 'Jane Doe' },
+    });
   });
 
   it('a user without Send As on privacy@ -> MS_SEND_AS_DENIED with a hint naming both', async () => {
     const orgId = newOrg('deleg');
-    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
+    expect(
+      (
+        await api('PUT', `orgs/${orgId}/sender`, {
+          provider: 'microsoft',
+          mode: 'delegated',
+          senderEmail: 'privacy@contoso.example',
+          senderName: 'Contoso Privacy',
+        })
+      ).status,
+    ).toBe(200);
     expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
     expect((await api('GET', `orgs/${orgId}/sender`)).body.senderEmail).toBe('privacy@contoso.example'); // the saved address wins
     refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
@@ -327,7 +476,16 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
 
   it('where Exchange refuses a recipient-less message before checking Send As, Test connection claims nothing (send-as skipped) and Save and test still finds ErrorSendAsDenied', async () => {
     const orgId = newOrg('deleg');
-    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'delegated', senderEmail: 'privacy@contoso.example', senderName: 'Contoso Privacy' })).status).toBe(200);
+    expect(
+      (
+        await api('PUT', `orgs/${orgId}/sender`, {
+          provider: 'microsoft',
+          mode: 'delegated',
+          senderEmail: 'privacy@contoso.example',
+          senderName: 'Contoso Privacy',
+        })
+      ).status,
+    ).toBe(200);
     expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
     refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
     await sandboxControl('POST', 'graph/check-order', { recipientsFirst: true });
@@ -380,7 +538,11 @@ describe('bad input gets a clear error and changes nothing', () => {
 
   it('a return URL outside the allowlist -> 400; a mode without consent -> 422', async () => {
     const orgId = newOrg('link');
-    const outside = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent', returnUrl: 'https://evil.example/steal' });
+    const outside = await api('POST', `orgs/${orgId}/sender/consent-link`, {
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      returnUrl: 'https://evil.example/steal',
+    });
     expect(outside.status).toBe(400);
     expect(outside.body.error.code).toBe('RETURN_URL_NOT_ALLOWED');
     const noConsent = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'app_registration' });
@@ -409,13 +571,23 @@ describe('bad input gets a clear error and changes nothing', () => {
     const [header, payload, signature] = state.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     const forged = new URL(location);
-    forged.searchParams.set('state', `${header}.${Buffer.from(JSON.stringify({ ...claims, org: newOrg('victim') })).toString('base64url')}.${signature}`);
+    forged.searchParams.set(
+      'state',
+      `${header}.${Buffer.from(JSON.stringify({ ...claims, org: newOrg('victim') })).toString('base64url')}.${signature}`,
+    );
     const tampered = await callback(forged);
     expect(tampered.status).toBe(400);
     expect(tampered.text).toContain('STATE_INVALID');
 
     const expired = new URL(location);
-    expired.searchParams.set('state', await signState({ orgId, provider: 'microsoft', mode: 'admin_consent', nonce: claims.jti }, config.stateSigningKey, Date.now() - 20 * 60 * 1000));
+    expired.searchParams.set(
+      'state',
+      await signState(
+        { orgId, provider: 'microsoft', mode: 'admin_consent', nonce: claims.jti },
+        config.stateSigningKey,
+        Date.now() - 20 * 60 * 1000,
+      ),
+    );
     expect((await callback(expired)).status).toBe(400);
 
     const missing = new URL(location);
@@ -427,7 +599,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect((await api('GET', `orgs/${orgId}/sender`)).body.tenantId).toBe(CONTOSO_TENANT_ID);
   });
 
-  it('a state for another provider\'s callback is refused', async () => {
+  it("a state for another provider's callback is refused", async () => {
     const orgId = newOrg('cross');
     const link = await api('POST', `orgs/${orgId}/sender/consent-link`, { provider: 'microsoft', mode: 'admin_consent' });
     const { callback: location } = await followAdminConsent(link.body.url, 'admin@contoso.example', postCallback);

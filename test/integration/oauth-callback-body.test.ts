@@ -22,7 +22,10 @@ const BODY_BYTES = 1024 * 1024;
 
 it('a chunked 1 MB form body at the callback is refused with 413 before the body ends', async () => {
   const url = new URL(`${host.url}/api/oauth/microsoft/callback`);
-  const call = request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' } });
+  const call = request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' },
+  });
   const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
     call.on('response', (response) => {
       let body = '';

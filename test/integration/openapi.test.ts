@@ -34,7 +34,12 @@ async function call(method: string, path: string, options: { key?: boolean; toke
   if (options.key) headers['x-functions-key'] = KEY;
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${host.url}/api${path}`, { method, headers, redirect: 'manual', body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const response = await fetch(`${host.url}/api${path}`, {
+    method,
+    headers,
+    redirect: 'manual',
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await response.text();
   const isJson = (response.headers.get('content-type') ?? '').includes('json');
   return { status: response.status, body: isJson && text ? JSON.parse(text) : text, headers: response.headers };
@@ -45,16 +50,31 @@ function expectDocumented(method: string, template: string, answer: Answer): voi
   const operation = document.paths[template]?.[method.toLowerCase()] as any;
   expect({ method, template, documented: operation !== undefined }).toEqual({ method, template, documented: true });
   let response = operation.responses[String(answer.status)];
-  expect({ method, template, status: answer.status, documented: response !== undefined }).toEqual({ method, template, status: answer.status, documented: true });
+  expect({ method, template, status: answer.status, documented: response !== undefined }).toEqual({
+    method,
+    template,
+    status: answer.status,
+    documented: true,
+  });
   if (response.$ref) response = (document.components as any).responses[response.$ref.split('/').pop()];
   const schemaRef: string | undefined = response.content?.['application/json']?.schema?.$ref;
   if (!schemaRef) return;
   const result = documentValidator(document, schemaRef.split('/').pop()!).safeParse(answer.body);
-  expect({ method, template, status: answer.status, issues: result.error?.issues }).toEqual({ method, template, status: answer.status, issues: undefined });
+  expect({ method, template, status: answer.status, issues: result.error?.issues }).toEqual({
+    method,
+    template,
+    status: answer.status,
+    issues: undefined,
+  });
 }
 
 /** Calls a route and holds the answer against the document; returns it for further checks. */
-async function documented(method: string, template: string, values: Record<string, string>, options: Parameters<typeof call>[2] = {}): Promise<Answer> {
+async function documented(
+  method: string,
+  template: string,
+  values: Record<string, string>,
+  options: Parameters<typeof call>[2] = {},
+): Promise<Answer> {
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]));
   const answer = await call(method, path, options);
   expectDocumented(method, template, answer);
@@ -67,7 +87,9 @@ test('GET /api/openapi.json answers 200 JSON without a key, with the server unde
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   expect(answer.body.openapi).toBe('3.1.0');
   expect(answer.body.servers).toEqual([{ url: `${loadConfig().publicBaseUrl}/api` }]);
-  expect(Object.keys(answer.body.paths)).toEqual(expect.arrayContaining(['/orgs/{orgId}/sender', '/orgs/{orgId}/messages', '/manage/sender', '/openapi.json']));
+  expect(Object.keys(answer.body.paths)).toEqual(
+    expect.arrayContaining(['/orgs/{orgId}/sender', '/orgs/{orgId}/messages', '/manage/sender', '/openapi.json']),
+  );
 });
 
 test('every operation that documents a credential answers 401 without it', async () => {
@@ -88,14 +110,25 @@ test('real answers of the management, settings-page and public routes are the do
   const org = { orgId };
   const key = { key: true };
   // Contoso's app in the sandbox: a real token and a real test send, so the sender becomes active.
-  const sender = { provider: 'microsoft', mode: 'app_registration', senderEmail: 'admin@contoso.example', senderName: 'Contoso', tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET };
+  const sender = {
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail: 'admin@contoso.example',
+    senderName: 'Contoso',
+    tenantId: CONTOSO_TENANT_ID,
+    clientId: CONTOSO_APP_ID,
+    clientSecret: CONTOSO_APP_SECRET,
+  };
 
   await documented('GET', '/orgs/{orgId}/sender', org, key); // 404 before any save
   expect((await documented('PUT', '/orgs/{orgId}/sender', org, { ...key, body: sender })).status).toBe(200);
   expect((await documented('PUT', '/orgs/{orgId}/sender', org, { ...key, body: { ...sender, tenantId: 'nope' } })).status).toBe(422);
   expect((await documented('GET', '/orgs/{orgId}/sender', { orgId: 'Not Valid' }, key)).status).toBe(400);
   expect((await documented('GET', '/orgs/{orgId}/sender', org, key)).status).toBe(200);
-  expect((await documented('POST', '/orgs/{orgId}/sender/consent-link', org, { ...key, body: { provider: 'microsoft', mode: 'admin_consent' } })).status).toBe(200);
+  expect(
+    (await documented('POST', '/orgs/{orgId}/sender/consent-link', org, { ...key, body: { provider: 'microsoft', mode: 'admin_consent' } }))
+      .status,
+  ).toBe(200);
   expect((await documented('POST', '/orgs/{orgId}/sender/verify', org, key)).body.ok).toBe(true);
   expect((await documented('POST', '/orgs/{orgId}/sender/test', org, { ...key, body: { to: 'it@contoso.example' } })).status).toBe(200);
   expect((await documented('PUT', '/orgs/{orgId}/sender', org, { ...key, body: sender })).status).toBe(409);
@@ -105,12 +138,20 @@ test('real answers of the management, settings-page and public routes are the do
   expect((await documented('GET', '/manage/session', {}, { token })).status).toBe(200);
   expect((await documented('GET', '/manage/sender', {}, { token })).status).toBe(200);
 
-  const message = { id: 'welcome-1', to: [{ address: 'ann@example.com' }], subject: 'Welcome', text: 'Hello', headers: { 'x-entity-ref-id': 'r1' } };
+  const message = {
+    id: 'welcome-1',
+    to: [{ address: 'ann@example.com' }],
+    subject: 'Welcome',
+    text: 'Hello',
+    headers: { 'x-entity-ref-id': 'r1' },
+  };
   const queued = await documented('POST', '/orgs/{orgId}/messages', org, { ...key, body: message });
   expect(queued.status).toBe(202);
   expect(queued.headers.get('location')).toBe(`/api/orgs/${orgId}/messages/welcome-1`);
   expect((await documented('POST', '/orgs/{orgId}/messages', org, { ...key, body: message })).body.duplicate).toBe(true);
-  expect((await documented('POST', '/orgs/{orgId}/messages', org, { ...key, body: { ...message, from: 'ceo@acme.example' } })).status).toBe(422);
+  expect((await documented('POST', '/orgs/{orgId}/messages', org, { ...key, body: { ...message, from: 'ceo@acme.example' } })).status).toBe(
+    422,
+  );
   expect((await documented('GET', '/orgs/{orgId}/messages/{id}', { orgId, id: 'welcome-1' }, key)).status).toBe(200);
   expect((await documented('GET', '/orgs/{orgId}/messages/{id}', { orgId, id: 'unknown' }, key)).status).toBe(404);
 

@@ -54,12 +54,15 @@ describe('operator telemetry and summary', () => {
     expect(lines('message.claimed').filter((f) => f.orgId === good).length).toBeGreaterThanOrEqual(3);
     const failed = lines('message.failed').filter((f) => f.orgId === broken);
     expect(failed.map((f) => f.code)).toEqual(['MS_SECRET_INVALID', 'MS_SECRET_INVALID']);
-    expect(lines('sender.state').some((f) => f.orgId === broken && f.status === 'needs_attention' && f.code === 'MS_SECRET_INVALID')).toBe(true);
+    expect(lines('sender.state').some((f) => f.orgId === broken && f.status === 'needs_attention' && f.code === 'MS_SECRET_INVALID')).toBe(
+      true,
+    );
   });
 
   it('no log line carries an address, a body or a secret', () => {
     const all = t.logs.join('\n');
-    for (const needle of ['customer@example.com', 'Body of ok-0', CONTOSO_APP_SECRET, 'not-the-secret-value', 'eyJ']) expect(all).not.toContain(needle);
+    for (const needle of ['customer@example.com', 'Body of ok-0', CONTOSO_APP_SECRET, 'not-the-secret-value', 'eyJ'])
+      expect(all).not.toContain(needle);
   });
 
   it('records the delivery, token, Key Vault and provider-call metrics', async () => {

@@ -122,7 +122,9 @@ describe('OpenID metadata and keys', () => {
     expect(response.status).toBe(400);
     const body = await json(response);
     expect(body.error_codes).toEqual([90002]);
-    expect(body.error_description).toMatch(/^AADSTS90002: Tenant 'nowhere.example' not found\..*\r\nTrace ID: .+\r\nCorrelation ID: .+\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s);
+    expect(body.error_description).toMatch(
+      /^AADSTS90002: Tenant 'nowhere.example' not found\..*\r\nTrace ID: .+\r\nCorrelation ID: .+\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s,
+    );
     expect(body.trace_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -137,19 +139,25 @@ describe('OpenID metadata and keys', () => {
 
 describe('client credentials with ClientSecretCredential', () => {
   it('reports a wrong secret as AADSTS7000215, also when the secret ID is sent as the value', async () => {
-    expect(await failure(secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, 'not-the-secret').getToken(GRAPH_SCOPE))).toMatch(/AADSTS7000215/);
+    expect(await failure(secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, 'not-the-secret').getToken(GRAPH_SCOPE))).toMatch(
+      /AADSTS7000215/,
+    );
     const secretId = 'c2c2c2c2-0000-4000-8000-000000000001';
     expect(await failure(secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, secretId).getToken(GRAPH_SCOPE))).toMatch(/AADSTS7000215/);
   });
 
   it('reports an expired secret as AADSTS7000222', async () => {
-    expect(await failure(secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, CONTOSO_EXPIRED_SECRET).getToken(GRAPH_SCOPE))).toMatch(/AADSTS7000222/);
+    expect(await failure(secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, CONTOSO_EXPIRED_SECRET).getToken(GRAPH_SCOPE))).toMatch(
+      /AADSTS7000222/,
+    );
   });
 
   it('reports an unknown client, and an app without a service principal in the tenant, as AADSTS700016', async () => {
     const unknown = '99999999-9999-4999-8999-999999999999';
     expect(await failure(secretCredential(CONTOSO_TENANT_ID, unknown, 'x').getToken(GRAPH_SCOPE))).toMatch(/AADSTS700016/);
-    expect(await failure(secretCredential(CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET).getToken(GRAPH_SCOPE))).toMatch(/AADSTS700016/);
+    expect(await failure(secretCredential(CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET).getToken(GRAPH_SCOPE))).toMatch(
+      /AADSTS700016/,
+    );
   });
 
   it('reports an unknown tenant as AADSTS90002', async () => {
@@ -180,7 +188,11 @@ describe('client credentials with ClientSecretCredential', () => {
     for (let i = 0; i < 5; i++) await credential.getToken(GRAPH_SCOPE);
     const issued = await sandboxControl('GET', `entra/tokens?clientId=${CONTOSO_APP_ID}`);
     expect(issued.count).toBe(1);
-    expect(issued.tokens[0]).toMatchObject({ grantType: 'client_credentials', tenantId: CONTOSO_TENANT_ID, audience: 'https://graph.microsoft.com' });
+    expect(issued.tokens[0]).toMatchObject({
+      grantType: 'client_credentials',
+      tenantId: CONTOSO_TENANT_ID,
+      audience: 'https://graph.microsoft.com',
+    });
   });
 
   it('leaves the roles claim out when the app has a service principal but no granted role', async () => {
@@ -190,7 +202,9 @@ describe('client credentials with ClientSecretCredential', () => {
   });
 
   it('issues Key Vault tokens for the vault audience, without roles', async () => {
-    const token = await secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, CONTOSO_APP_SECRET).getToken('https://vault.azure.net/.default');
+    const token = await secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, CONTOSO_APP_SECRET).getToken(
+      'https://vault.azure.net/.default',
+    );
     const claims = decodeJwt(token!.token);
     expect(claims.aud).toBe('https://vault.azure.net');
     expect(claims.roles).toBeUndefined();
@@ -207,7 +221,12 @@ describe('client credentials with ClientSecretCredential', () => {
     expect(ok.headers.get('cache-control')).toBe('no-store, no-cache');
     expect(Object.keys(await json(ok)).sort()).toEqual(['access_token', 'expires_in', 'ext_expires_in', 'token_type']);
     const bad = await postToken(
-      { grant_type: 'client_credentials', client_id: CONTOSO_APP_ID, client_secret: CONTOSO_APP_SECRET, scope: 'https://graph.microsoft.com/Mail.Send' },
+      {
+        grant_type: 'client_credentials',
+        client_id: CONTOSO_APP_ID,
+        client_secret: CONTOSO_APP_SECRET,
+        scope: 'https://graph.microsoft.com/Mail.Send',
+      },
       CONTOSO_TENANT_ID,
     );
     expect(bad.status).toBe(400);
@@ -228,8 +247,17 @@ describe('a second tenant (Northwind): ID tokens with wids, tenant-specific admi
     const metadata = await metadataOf('northwind.example');
     expect(metadata.issuer).toBe(`${entra}/${NORTHWIND_TENANT_ID}/v2.0`);
     const keys = createRemoteJWKSet(new URL(metadata.jwks_uri));
-    const { payload } = await jwtVerify(await idTokenOf('admin@northwind.example', 'nonce-1'), keys, { issuer: metadata.issuer, audience: PLATFORM_APP_ID });
-    expect(payload).toMatchObject({ tid: NORTHWIND_TENANT_ID, oid: NORTHWIND_USER_IDS.admin, preferred_username: 'admin@northwind.example', nonce: 'nonce-1', ver: '2.0' });
+    const { payload } = await jwtVerify(await idTokenOf('admin@northwind.example', 'nonce-1'), keys, {
+      issuer: metadata.issuer,
+      audience: PLATFORM_APP_ID,
+    });
+    expect(payload).toMatchObject({
+      tid: NORTHWIND_TENANT_ID,
+      oid: NORTHWIND_USER_IDS.admin,
+      preferred_username: 'admin@northwind.example',
+      nonce: 'nonce-1',
+      ver: '2.0',
+    });
     expect(payload.wids).toEqual([ROLE_IDS.globalAdministrator, ROLE_IDS.user]);
     const staff = decodeJwt(await idTokenOf('staff@northwind.example', 'nonce-2'));
     expect(staff).toMatchObject({ tid: NORTHWIND_TENANT_ID, oid: NORTHWIND_USER_IDS.staff, wids: [ROLE_IDS.user] });
@@ -238,12 +266,21 @@ describe('a second tenant (Northwind): ID tokens with wids, tenant-specific admi
   it('leaves wids out unless the app registration asks for directory roles (groupMembershipClaims)', async () => {
     await sandboxControl('POST', `entra/apps/${PLATFORM_APP_ID}/group-membership-claims`, { value: 'None' });
     expect(decodeJwt(await idTokenOf('admin@northwind.example', 'n')).wids).toBeUndefined();
-    expect((await sandboxControl<Json[]>('GET', 'entra/apps')).find((a) => a.clientId === PLATFORM_APP_ID)?.groupMembershipClaims).toBe('None');
+    expect((await sandboxControl<Json[]>('GET', 'entra/apps')).find((a) => a.clientId === PLATFORM_APP_ID)?.groupMembershipClaims).toBe(
+      'None',
+    );
   });
 
   it("Northwind's adminconsent: its Global Administrator grants there; a Contoso admin is refused (AADSTS50020); a non-admin gets AADSTS90094", async () => {
     const consentAt = (user: string) =>
-      page(`/${NORTHWIND_TENANT_ID}/v2.0/adminconsent`, { client_id: PLATFORM_APP_ID, scope: GRAPH_SCOPE, redirect_uri: PLATFORM_REDIRECT_URI, state: 's', login_hint: user, sandbox_action: 'approve' });
+      page(`/${NORTHWIND_TENANT_ID}/v2.0/adminconsent`, {
+        client_id: PLATFORM_APP_ID,
+        scope: GRAPH_SCOPE,
+        redirect_uri: PLATFORM_REDIRECT_URI,
+        state: 's',
+        login_hint: user,
+        sandbox_action: 'approve',
+      });
     const stranger = redirectParams(await consentAt('admin@contoso.example'));
     expect(stranger.get('error')).toBe('access_denied');
     expect(stranger.get('error_description')).toMatch(/^AADSTS50020: /);
@@ -267,7 +304,9 @@ describe('admin consent', () => {
     });
 
   it("grants Mail.Send in the admin's tenant, after which the platform app gets a Mail.Send token there", async () => {
-    expect(await failure(secretCredential(CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET).getToken(GRAPH_SCOPE))).toMatch(/AADSTS700016/);
+    expect(await failure(secretCredential(CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET).getToken(GRAPH_SCOPE))).toMatch(
+      /AADSTS700016/,
+    );
     const response = await consent({ login_hint: 'admin@contoso.example', sandbox_action: 'approve' });
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location')!);
@@ -303,11 +342,17 @@ describe('admin consent', () => {
     expect(response.status).toBe(403);
     expect(response.headers.get('location')).toBeNull();
     expect(await response.text()).toContain('AADSTS90094');
-    expect(await failure(secretCredential(CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET).getToken(GRAPH_SCOPE))).toMatch(/AADSTS700016/);
+    expect(await failure(secretCredential(CONTOSO_TENANT_ID, PLATFORM_APP_ID, PLATFORM_APP_SECRET).getToken(GRAPH_SCOPE))).toMatch(
+      /AADSTS700016/,
+    );
   });
 
   it('shows the AADSTS error on the page, without redirecting, for an unregistered redirect URI or an unknown app', async () => {
-    const wrongRedirect = await consent({ redirect_uri: 'https://evil.example/callback', login_hint: 'admin@contoso.example', sandbox_action: 'approve' });
+    const wrongRedirect = await consent({
+      redirect_uri: 'https://evil.example/callback',
+      login_hint: 'admin@contoso.example',
+      sandbox_action: 'approve',
+    });
     expect(wrongRedirect.status).toBe(400);
     expect(wrongRedirect.headers.get('location')).toBeNull();
     expect(await wrongRedirect.text()).toContain('AADSTS50011');
@@ -318,7 +363,11 @@ describe('admin consent', () => {
 
   it('accepts a redirect URI added through the control API', async () => {
     await sandboxControl('POST', `entra/apps/${PLATFORM_APP_ID}/redirect-uris`, { uri: 'https://app.example/callback' });
-    const response = await consent({ redirect_uri: 'https://app.example/callback', login_hint: 'admin@contoso.example', sandbox_action: 'approve' });
+    const response = await consent({
+      redirect_uri: 'https://app.example/callback',
+      login_hint: 'admin@contoso.example',
+      sandbox_action: 'approve',
+    });
     expect(response.headers.get('location')).toMatch(/^https:\/\/app\.example\/callback\?admin_consent=True&tenant=/);
   });
 
@@ -354,8 +403,14 @@ describe('federated client assertion (managed identity, no secret)', () => {
   });
 
   it('accepts a federated credential added through the control API', async () => {
-    await sandboxControl('POST', `entra/apps/${CONTOSO_APP_ID}/federated-credentials`, { issuer: 'https://issuer.example', subject: 'workload-1' });
-    const { assertion } = await sandboxControl('POST', 'entra/federated-assertion', { issuer: 'https://issuer.example', subject: 'workload-1' });
+    await sandboxControl('POST', `entra/apps/${CONTOSO_APP_ID}/federated-credentials`, {
+      issuer: 'https://issuer.example',
+      subject: 'workload-1',
+    });
+    const { assertion } = await sandboxControl('POST', 'entra/federated-assertion', {
+      issuer: 'https://issuer.example',
+      subject: 'workload-1',
+    });
     const response = await postToken(
       {
         grant_type: 'client_credentials',
@@ -389,7 +444,12 @@ describe('delegated sign-in: authorization code + PKCE, refresh rotation', () =>
       oid: 'c0000000-0000-4000-8000-000000000001',
     });
     expect(String(access.scp).split(' ')).toEqual(expect.arrayContaining(['Mail.Send', 'Mail.Send.Shared']));
-    expect(decodeJwt(body.id_token)).toMatchObject({ aud: PLATFORM_APP_ID, nonce: 'nonce-1', preferred_username: 'admin@contoso.example', tid: CONTOSO_TENANT_ID });
+    expect(decodeJwt(body.id_token)).toMatchObject({
+      aud: PLATFORM_APP_ID,
+      nonce: 'nonce-1',
+      preferred_username: 'admin@contoso.example',
+      tid: CONTOSO_TENANT_ID,
+    });
     expect(JSON.parse(Buffer.from(body.client_info, 'base64url').toString())).toEqual({ uid: access.oid, utid: CONTOSO_TENANT_ID });
     expect(body.refresh_token).toEqual(expect.any(String));
 
@@ -531,13 +591,28 @@ describe('request log', () => {
     const { body } = await redeem(code, verifier);
     const { assertion } = await sandboxControl('POST', 'entra/federated-assertion', {});
     await postToken(
-      { grant_type: 'client_credentials', client_id: PLATFORM_APP_ID, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope: GRAPH_SCOPE },
+      {
+        grant_type: 'client_credentials',
+        client_id: PLATFORM_APP_ID,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+        scope: GRAPH_SCOPE,
+      },
       PLATFORM_TENANT_ID,
     );
     await secretCredential(CONTOSO_TENANT_ID, CONTOSO_APP_ID, CONTOSO_APP_SECRET).getToken(GRAPH_SCOPE);
     const log = JSON.stringify(await sandboxControl('GET', 'requests?service=entra'));
     expect(log).toContain('/oauth2/v2.0/token');
-    for (const secret of [PLATFORM_APP_SECRET, CONTOSO_APP_SECRET, code, verifier, challenge, body.refresh_token, body.access_token, assertion]) {
+    for (const secret of [
+      PLATFORM_APP_SECRET,
+      CONTOSO_APP_SECRET,
+      code,
+      verifier,
+      challenge,
+      body.refresh_token,
+      body.access_token,
+      assertion,
+    ]) {
       expect(log).not.toContain(secret);
     }
   });

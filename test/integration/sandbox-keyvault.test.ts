@@ -47,7 +47,9 @@ describe('sandbox Key Vault: authentication', () => {
   it('challenges an unauthenticated request with the tenant and the vault resource', async () => {
     const { status, headers, body } = await call('GET', '/secrets/anything');
     expect(status).toBe(401);
-    expect(headers.get('www-authenticate')).toBe(`Bearer authorization="${sandboxUrls.entra}/${PLATFORM_TENANT_ID}", resource="https://vault.azure.net"`);
+    expect(headers.get('www-authenticate')).toBe(
+      `Bearer authorization="${sandboxUrls.entra}/${PLATFORM_TENANT_ID}", resource="https://vault.azure.net"`,
+    );
     expect(body).toEqual({ error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } });
   });
 
@@ -102,7 +104,13 @@ describe('sandbox Key Vault: secrets', () => {
     const second = await client.setSecret(name, 'two');
     expect(first.properties.version).toMatch(/^[0-9a-f]{32}$/);
     expect(first.properties.id).toBe(`${vault}/secrets/${name}/${first.properties.version}`);
-    expect(first.properties).toMatchObject({ contentType: 'text/plain', tags: { org: 'acme' }, enabled: true, recoveryLevel: 'Recoverable', recoverableDays: 90 });
+    expect(first.properties).toMatchObject({
+      contentType: 'text/plain',
+      tags: { org: 'acme' },
+      enabled: true,
+      recoveryLevel: 'Recoverable',
+      recoverableDays: 90,
+    });
     expect((await client.getSecret(name)).value).toBe('two');
     expect((await client.getSecret(name, { version: first.properties.version })).value).toBe('one');
     const versions = [];

@@ -165,7 +165,16 @@ describe('SecretStore failures', () => {
     await sandboxControl('POST', 'faults', { service: 'keyVault', drop: true });
     expect((await failure(store.get(name))).code).toBe('SECRET_STORE_UNAVAILABLE');
     await sandboxControl('DELETE', 'faults');
-    await sandboxControl('POST', 'faults', { service: 'keyVault', status: 429, body: { error: { code: 'Throttled', message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached' } } });
+    await sandboxControl('POST', 'faults', {
+      service: 'keyVault',
+      status: 429,
+      body: {
+        error: {
+          code: 'Throttled',
+          message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
+        },
+      },
+    });
     expect((await failure(store.get(name))).code).toBe('SECRET_STORE_UNAVAILABLE');
   });
 
@@ -188,9 +197,10 @@ describe('SecretStore failures', () => {
     expect(error.providerCode).toBe('Forbidden');
     expect(error.hint).toMatch(/Key Vault Secrets Officer/);
     // The health probe says so in plain words.
-    expect((await checkHealth({ storage: { ping: async () => undefined } as never, secrets: createSecretStore(config, outsider) })).checks.keyVault).toMatch(
-      /^access denied: HTTP 403.*Key Vault Secrets Officer/,
-    );
+    expect(
+      (await checkHealth({ storage: { ping: async () => undefined } as never, secrets: createSecretStore(config, outsider) })).checks
+        .keyVault,
+    ).toMatch(/^access denied: HTTP 403.*Key Vault Secrets Officer/);
   });
 
   it('classifies a credential Entra refuses as SECRET_STORE_UNAVAILABLE naming the AADSTS code, never the secret', async () => {

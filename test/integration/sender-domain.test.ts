@@ -18,7 +18,11 @@ describe('sender domain checks over the sandbox DNS', () => {
 
   it('contoso.example passes SPF, DKIM and DMARC for Microsoft 365', async () => {
     const checks = await checkSenderDomain({ provider: 'microsoft', senderEmail: 'notifications@contoso.example' }, options);
-    expect(checks.map((c) => [c.name, c.ok, c.level])).toEqual([['spf', true, 'warning'], ['dkim', true, 'warning'], ['dmarc', true, 'warning']]);
+    expect(checks.map((c) => [c.name, c.ok, c.level])).toEqual([
+      ['spf', true, 'warning'],
+      ['dkim', true, 'warning'],
+      ['dmarc', true, 'warning'],
+    ]);
     expect(checks[0].message).toContain('include:spf.protection.outlook.com; 1 of 10 lookups');
     expect(checks[2].message).toContain('p=quarantine');
   });
@@ -33,8 +37,15 @@ describe('sender domain checks over the sandbox DNS', () => {
   });
 
   it('Google with a selector named in the sender options reads that selector', async () => {
-    const [, dkim] = await checkSenderDomain({ provider: 'google', senderEmail: 'alerts@fabrikam.example', dkimSelector: 'mail2026' }, options);
-    expect(dkim).toMatchObject({ ok: false, code: 'DOMAIN_DKIM_MISSING', hint: expect.stringContaining('mail2026._domainkey.fabrikam.example = "v=DKIM1; k=rsa; p=') });
+    const [, dkim] = await checkSenderDomain(
+      { provider: 'google', senderEmail: 'alerts@fabrikam.example', dkimSelector: 'mail2026' },
+      options,
+    );
+    expect(dkim).toMatchObject({
+      ok: false,
+      code: 'DOMAIN_DKIM_MISSING',
+      hint: expect.stringContaining('mail2026._domainkey.fabrikam.example = "v=DKIM1; k=rsa; p='),
+    });
   });
 
   it('a domain the DNS never answers reads "could not check" (never ok) within the deadline', async () => {
@@ -58,7 +69,16 @@ describe('sender domain checks over the sandbox DNS', () => {
     const dnsPacket = await import('dns-packet');
     const [host, port] = config.dns.servers[0].split(':');
     const answer = await new Promise<import('dns-packet').Packet>((resolve, reject) => {
-      const socket = connect(Number(port), host, () => socket.write(dnsPacket.streamEncode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'TXT', name: '_dmarc.contoso.example' }] })));
+      const socket = connect(Number(port), host, () =>
+        socket.write(
+          dnsPacket.streamEncode({
+            type: 'query',
+            id: 7,
+            flags: dnsPacket.RECURSION_DESIRED,
+            questions: [{ type: 'TXT', name: '_dmarc.contoso.example' }],
+          }),
+        ),
+      );
       let data = Buffer.alloc(0);
       socket.on('data', (chunk) => {
         data = Buffer.concat([data, chunk]);
@@ -69,7 +89,9 @@ describe('sender domain checks over the sandbox DNS', () => {
       });
       socket.on('error', reject);
     });
-    expect(answer.answers?.map((a) => (a.type === 'TXT' ? Buffer.concat(a.data as Buffer[]).toString() : ''))).toEqual(['v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@contoso.example']);
+    expect(answer.answers?.map((a) => (a.type === 'TXT' ? Buffer.concat(a.data as Buffer[]).toString() : ''))).toEqual([
+      'v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@contoso.example',
+    ]);
     // And an unknown name in a served zone is NXDOMAIN over UDP.
     const resolver = new Resolver();
     resolver.setServers([...config.dns.servers]);

@@ -8,7 +8,14 @@
  */
 import type { Timer } from '@azure/functions';
 import { createInvocationContext } from '../../dev/host/invocation';
-import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_EXPIRED_SECRET, CONTOSO_TENANT_ID, CONTOSO_USER_IDS, PLATFORM_APP_ID } from '../../dev/sandbox/world';
+import {
+  CONTOSO_APP_ID,
+  CONTOSO_APP_SECRET,
+  CONTOSO_EXPIRED_SECRET,
+  CONTOSO_TENANT_ID,
+  CONTOSO_USER_IDS,
+  PLATFORM_APP_ID,
+} from '../../dev/sandbox/world';
 import { listFunctions, TimerFunction } from '../../functions/registry';
 import { secretName } from '@shared/store/secretNames';
 import { api, microsoftSender, newOrgId, sandboxControl, startHost, TestHost } from './delivery-helpers';
@@ -34,7 +41,10 @@ async function runHealthTimer(): Promise<string[]> {
   expect(fn?.schedule).toBe('0 0 6 * * *');
   const lines: string[] = [];
   const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-  await fn!.handler(timer, createInvocationContext(fn!.name, (line) => lines.push(line)));
+  await fn!.handler(
+    timer,
+    createInvocationContext(fn!.name, (line) => lines.push(line)),
+  );
   return lines;
 }
 
@@ -58,7 +68,10 @@ describe('daily sender health check', () => {
     expect((await t.services.senders.get(healthy))!.config).toMatchObject({ status: 'active', locked: true });
     expect((await t.services.senders.get(healthy))!.config.lastError).toBeUndefined();
     const broken = (await t.services.senders.get(expired))!.config;
-    expect(broken).toMatchObject({ status: 'needs_attention', lastError: { code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/Create a new secret/) } });
+    expect(broken).toMatchObject({
+      status: 'needs_attention',
+      lastError: { code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/Create a new secret/) },
+    });
     // Not even looked at: same row, same ETag.
     expect((await t.services.senders.get(draft))!.etag).toBe(draftBefore.etag);
     // The healthy sender's check asked Entra for a fresh token (the expired one was refused, so issued none).
@@ -102,13 +115,24 @@ describe('daily sender health check', () => {
   it('the GET view warns about a client secret that expires in 10 days', async () => {
     const orgId = newOrgId('expiring');
     const saved = await api(t.host, 'PUT', `orgs/${orgId}/sender`, {
-      provider: 'microsoft', mode: 'app_registration', senderEmail: 'notifications@contoso.example', senderName: 'Contoso',
-      tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET, clientSecretExpiresOn: day(10),
+      provider: 'microsoft',
+      mode: 'app_registration',
+      senderEmail: 'notifications@contoso.example',
+      senderName: 'Contoso',
+      tenantId: CONTOSO_TENANT_ID,
+      clientId: CONTOSO_APP_ID,
+      clientSecret: CONTOSO_APP_SECRET,
+      clientSecretExpiresOn: day(10),
     });
     expect(saved.status).toBe(200);
     const view = await api(t.host, 'GET', `orgs/${orgId}/sender`);
     expect(view.body.warnings).toEqual([
-      { code: 'MS_SECRET_EXPIRING', expiresOn: day(10), message: expect.stringMatching(/expires on .* \(in 1[01] days\)/), hint: expect.stringMatching(/create a new client secret/) },
+      {
+        code: 'MS_SECRET_EXPIRING',
+        expiresOn: day(10),
+        message: expect.stringMatching(/expires on .* \(in 1[01] days\)/),
+        hint: expect.stringMatching(/create a new client secret/),
+      },
     ]);
     // After Reset the secret is gone, and so is the warning.
     const reset = await api(t.host, 'POST', `orgs/${orgId}/sender/reset`);
@@ -118,13 +142,28 @@ describe('daily sender health check', () => {
 
 describe('least privilege: the platform app has no Mail.Send in Entra ID, only an Exchange RBAC for Applications role for notifications@', () => {
   beforeAll(() =>
-    sandboxControl('POST', 'entra/grants', { tenantId: CONTOSO_TENANT_ID, clientId: PLATFORM_APP_ID, appRoles: [], exchangeMailSendUserIds: [CONTOSO_USER_IDS.notifications] }));
+    sandboxControl('POST', 'entra/grants', {
+      tenantId: CONTOSO_TENANT_ID,
+      clientId: PLATFORM_APP_ID,
+      appRoles: [],
+      exchangeMailSendUserIds: [CONTOSO_USER_IDS.notifications],
+    }),
+  );
 
   /** An admin_consent sender of the platform app in Contoso (consent done), as a draft to test. */
   const consentedSender = (orgId: string, senderEmail: string, fields = {}) =>
-    microsoftSender(t.services, orgId, { mode: 'admin_consent', clientId: undefined, secretRefs: {}, senderEmail, status: 'draft', locked: false, lastTest: undefined, ...fields });
+    microsoftSender(t.services, orgId, {
+      mode: 'admin_consent',
+      clientId: undefined,
+      secretRefs: {},
+      senderEmail,
+      status: 'draft',
+      locked: false,
+      lastTest: undefined,
+      ...fields,
+    });
 
-  it('Test connection warns that Mail.Send is not granted in Entra ID and passes on the mailbox\'s own answer; Save and test sends; two health runs leave it active', async () => {
+  it("Test connection warns that Mail.Send is not granted in Entra ID and passes on the mailbox's own answer; Save and test sends; two health runs leave it active", async () => {
     const orgId = newOrgId('rbac');
     await consentedSender(orgId, 'notifications@contoso.example');
     const verify = await api(t.host, 'POST', `orgs/${orgId}/sender/verify`);
@@ -163,6 +202,9 @@ describe('least privilege: the platform app has no Mail.Send in Entra ID, only a
     const active = newOrgId('rbac-active-out');
     await consentedSender(active, 'admin@contoso.example', { status: 'active', locked: true });
     await runHealthTimer();
-    expect((await t.services.senders.get(active))!.config).toMatchObject({ status: 'needs_attention', lastError: { code: 'MS_RBAC_SCOPE_DENIED' } });
+    expect((await t.services.senders.get(active))!.config).toMatchObject({
+      status: 'needs_attention',
+      lastError: { code: 'MS_RBAC_SCOPE_DENIED' },
+    });
   });
 });

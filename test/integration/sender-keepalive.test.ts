@@ -12,7 +12,17 @@ import { CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { listFunctions, TimerFunction } from '../../functions/registry';
 import { secretName } from '@shared/store/secretNames';
 import { delegatedTokens } from './microsoft-helpers';
-import { acceptedMessages, api, message, microsoftSender, newOrgId, sandboxControl, startHost, TestHost, waitForFinal } from './delivery-helpers';
+import {
+  acceptedMessages,
+  api,
+  message,
+  microsoftSender,
+  newOrgId,
+  sandboxControl,
+  startHost,
+  TestHost,
+  waitForFinal,
+} from './delivery-helpers';
 
 let t: TestHost;
 const DAY = 24 * 3600 * 1000;
@@ -32,7 +42,10 @@ async function runHealthTimer(): Promise<string[]> {
   const fn = listFunctions().find((d): d is TimerFunction => d.kind === 'timer' && d.name === 'senderHealth')!;
   const lines: string[] = [];
   const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-  await fn.handler(timer, createInvocationContext(fn.name, (line) => lines.push(line)));
+  await fn.handler(
+    timer,
+    createInvocationContext(fn.name, (line) => lines.push(line)),
+  );
   return lines;
 }
 
@@ -48,7 +61,18 @@ async function advanceDays(days: number): Promise<void> {
   jest.useFakeTimers({
     now: realNow() + offsetMs,
     advanceTimers: true,
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
   });
 }
 const realNow = Date.now;
@@ -63,8 +87,14 @@ describe('keep-alive of idle delegated sign-ins', () => {
     const name = secretName(orgId, 'refresh-token', 1);
     await t.services.secrets.set(name, refresh_token);
     await microsoftSender(t.services, orgId, {
-      mode: 'delegated', tenantId: CONTOSO_TENANT_ID, clientId: undefined, senderEmail: 'admin@contoso.example', accountEmail: 'admin@contoso.example',
-      secretRefs: { refreshToken: name }, lastUsedAt: ago(80), updatedAt: ago(80),
+      mode: 'delegated',
+      tenantId: CONTOSO_TENANT_ID,
+      clientId: undefined,
+      senderEmail: 'admin@contoso.example',
+      accountEmail: 'admin@contoso.example',
+      secretRefs: { refreshToken: name },
+      lastUsedAt: ago(80),
+      updatedAt: ago(80),
     });
     await advanceDays(80);
     const before = await refreshGrants();
@@ -93,7 +123,10 @@ describe('keep-alive of idle delegated sign-ins', () => {
     await sandboxControl('POST', 'entra/users/admin@contoso.example/revoke-sessions');
     const lines = await runHealthTimer();
     expect(lines.join('\n')).toContain(`sender-health: ${orgId} needs_attention (MS_REAUTH_REQUIRED)`);
-    expect((await t.services.senders.get(orgId))!.config).toMatchObject({ status: 'needs_attention', lastError: { code: 'MS_REAUTH_REQUIRED' } });
+    expect((await t.services.senders.get(orgId))!.config).toMatchObject({
+      status: 'needs_attention',
+      lastError: { code: 'MS_REAUTH_REQUIRED' },
+    });
   });
 });
 
@@ -116,7 +149,13 @@ describe('secret expiry notices', () => {
       t.services.events = bus;
     }
     const mine = events.filter((e) => e.orgId === orgId);
-    expect(mine).toEqual([expect.objectContaining({ type: 'sender.secret_expiring', id: expect.stringMatching(/^[0-9a-f]{32}$/), data: expect.objectContaining({ provider: 'microsoft', daysBefore: 30, expiresOn }) })]);
+    expect(mine).toEqual([
+      expect.objectContaining({
+        type: 'sender.secret_expiring',
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        data: expect.objectContaining({ provider: 'microsoft', daysBefore: 30, expiresOn }),
+      }),
+    ]);
     expect((await t.services.senders.get(orgId))!.config.secretExpiryNotified).toEqual([`${expiresOn}:30`]);
   });
 });

@@ -66,7 +66,17 @@ describe('sender resolver', () => {
     for (let i = 0; i < 20; i++) {
       const again = await services.senderResolver.resolve(orgId);
       expect(again!.provider).toBe(first!.provider);
-      await again!.provider.send({ id: `m${i}`, to: [{ address: 'x@example.com' }], cc: [], bcc: [], replyTo: [], subject: 's', text: 't', attachments: [], headers: {} });
+      await again!.provider.send({
+        id: `m${i}`,
+        to: [{ address: 'x@example.com' }],
+        cc: [],
+        bcc: [],
+        replyTo: [],
+        subject: 's',
+        text: 't',
+        attachments: [],
+        headers: {},
+      });
     }
     expect((await tokenRequests()).length).toBe(tokensBefore);
   });
@@ -89,7 +99,12 @@ describe('sender resolver', () => {
     await activate(orgId, 'notifications@contoso.example');
     await services.senderResolver.markNeedsAttention(orgId, expired());
     const view = await services.senderService.get(orgId);
-    expect(view).toMatchObject({ status: 'needs_attention', locked: true, sendingVia: 'default', lastError: { code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/expired/) } });
+    expect(view).toMatchObject({
+      status: 'needs_attention',
+      locked: true,
+      sendingVia: 'default',
+      lastError: { code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/expired/) },
+    });
     const resolved = await services.senderResolver.resolve(orgId);
     expect(resolved).toMatchObject({ via: 'default', orgId: DEFAULT_ORG_ID, fallbackReason: { code: 'MS_SECRET_EXPIRED' } });
     await services.senderService.test(orgId, { to: 'it@contoso.example' });

@@ -9,7 +9,16 @@ import type { SenderConfig } from '@shared/senders/model';
 import { toView } from '@shared/senders/view';
 import { secretName } from '@shared/store/secretNames';
 import {
-  acceptedMessages, api, enqueueAll, ids, microsoftSender, newOrgId, sandboxControl, startWithDefaultSender, TestHost, waitForFinal,
+  acceptedMessages,
+  api,
+  enqueueAll,
+  ids,
+  microsoftSender,
+  newOrgId,
+  sandboxControl,
+  startWithDefaultSender,
+  TestHost,
+  waitForFinal,
 } from './delivery-helpers';
 import { defaultBrowser, useConsentHost } from '../support/consentBrowser';
 import { consent, grantEarlier, SETTINGS_SCOPE } from './google-helpers';
@@ -44,10 +53,24 @@ async function complianceSender(org: string, fields: Partial<SenderConfig> = {})
   await t.services.secrets.set(name, outcome.secrets.refreshToken);
   const now = new Date().toISOString();
   const config: SenderConfig = {
-    orgId: org, senderKey: 'compliance', provider: 'google', mode: 'oauth', ...outcome.fields,
-    senderEmail: 'noreply@fabrikam.example', senderName: 'Fabrikam Compliance',
-    fallbackToDefault: true, saveToSentItems: false, status: 'active', locked: true, version: 1, secretGeneration: 1,
-    secretRefs: { refreshToken: name }, secretHints: {}, createdAt: now, updatedAt: now, ...fields,
+    orgId: org,
+    senderKey: 'compliance',
+    provider: 'google',
+    mode: 'oauth',
+    ...outcome.fields,
+    senderEmail: 'noreply@fabrikam.example',
+    senderName: 'Fabrikam Compliance',
+    fallbackToDefault: true,
+    saveToSentItems: false,
+    status: 'active',
+    locked: true,
+    version: 1,
+    secretGeneration: 1,
+    secretRefs: { refreshToken: name },
+    secretHints: {},
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
   };
   await t.services.senders.create(config);
   return config;
@@ -77,17 +100,33 @@ describe('routing among several senders', () => {
       { id: 'comp-2', fields: { category: 'dpo-notice' }, key: 'compliance', provider: 'google', from: 'noreply@fabrikam.example' },
       { id: 'task-1', fields: { category: 'task' }, key: 'default', provider: 'microsoft', from: 'notifications@contoso.example' },
       { id: 'none-1', fields: {}, key: 'default', provider: 'microsoft', from: 'notifications@contoso.example' },
-      { id: 'sub-1', fields: { category: 'compliance-alert', workspace: 'subsidiary-de' }, key: 'subsidiary', provider: 'microsoft', from: 'privacy@contoso.example' },
+      {
+        id: 'sub-1',
+        fields: { category: 'compliance-alert', workspace: 'subsidiary-de' },
+        key: 'subsidiary',
+        provider: 'microsoft',
+        from: 'privacy@contoso.example',
+      },
     ];
     for (const c of cases) await enqueueAll(t.host, org, [c.id], 1, c.fields);
-    const rows = await waitForFinal(t.services, org, cases.map((c) => c.id));
+    const rows = await waitForFinal(
+      t.services,
+      org,
+      cases.map((c) => c.id),
+    );
     const accepted = await acceptedMessages();
     for (const c of cases) {
       const explained = await api(t.host, 'POST', `orgs/${org}/routing/explain`, c.fields);
       expect(explained.status).toBe(200);
       expect(explained.body).toMatchObject({ sender: c.key, via: 'org', hops: [], provider: c.provider, senderEmail: c.from });
       // What explain said is what the worker did.
-      expect(rows.get(c.id)).toMatchObject({ status: 'sent', via: 'org', senderKey: explained.body.sender, sender: explained.body.senderEmail, provider: c.provider });
+      expect(rows.get(c.id)).toMatchObject({
+        status: 'sent',
+        via: 'org',
+        senderKey: explained.body.sender,
+        sender: explained.body.senderEmail,
+        provider: c.provider,
+      });
       expect(rows.get(c.id)!.hops).toBeUndefined();
       expect(rows.get(c.id)!.workspace).toBe((c.fields as { workspace?: string }).workspace);
       const sent = accepted.filter((m) => m.subject === `Subject ${c.id}`);
@@ -104,24 +143,48 @@ describe('routing among several senders', () => {
     const stored = (await t.services.senders.get(org, 'compliance'))!;
     const at = new Date().toISOString();
     await t.services.senders.replace(
-      { ...stored.config, status: 'needs_attention', lastError: { code: 'GOOGLE_REAUTH_REQUIRED', message: 'revoked', hint: 'sign in again', at } },
+      {
+        ...stored.config,
+        status: 'needs_attention',
+        lastError: { code: 'GOOGLE_REAUTH_REQUIRED', message: 'revoked', hint: 'sign in again', at },
+      },
       stored.etag,
     );
     const hop = { sender: 'compliance', status: 'needs_attention', reason: 'GOOGLE_REAUTH_REQUIRED' };
     const explained = await api(t.host, 'POST', `orgs/${org}/routing/explain`, { category: 'compliance-alert' });
-    expect(explained.body).toMatchObject({ sender: 'default', via: 'org', hops: [hop], senderEmail: 'notifications@contoso.example', reason: expect.stringMatching(/rule 2 matched; compliance is needs_attention/) });
+    expect(explained.body).toMatchObject({
+      sender: 'default',
+      via: 'org',
+      hops: [hop],
+      senderEmail: 'notifications@contoso.example',
+      reason: expect.stringMatching(/rule 2 matched; compliance is needs_attention/),
+    });
     await enqueueAll(t.host, org, ['fb-1'], 1, { category: 'compliance-alert' });
     const row = (await waitForFinal(t.services, org, ['fb-1'])).get('fb-1')!;
     expect(row).toMatchObject({ status: 'sent', via: 'org', senderKey: 'default', sender: 'notifications@contoso.example', hops: [hop] });
 
     // The org's default sender breaks too: the platform's default sender, both hops shown.
     const own = (await t.services.senders.get(org))!;
-    await t.services.senders.replace({ ...own.config, status: 'needs_attention', lastError: { code: 'MS_SECRET_EXPIRED', message: 'expired', hint: 'new secret', at } }, own.etag);
+    await t.services.senders.replace(
+      { ...own.config, status: 'needs_attention', lastError: { code: 'MS_SECRET_EXPIRED', message: 'expired', hint: 'new secret', at } },
+      own.etag,
+    );
     const hops = [hop, { sender: 'default', status: 'needs_attention', reason: 'MS_SECRET_EXPIRED' }];
-    expect((await api(t.host, 'POST', `orgs/${org}/routing/explain`, { category: 'compliance-alert' })).body).toMatchObject({ sender: '_platform', via: 'default', hops });
+    expect((await api(t.host, 'POST', `orgs/${org}/routing/explain`, { category: 'compliance-alert' })).body).toMatchObject({
+      sender: '_platform',
+      via: 'default',
+      hops,
+    });
     await enqueueAll(t.host, org, ['fb-2'], 1, { category: 'compliance-alert' });
     const second = (await waitForFinal(t.services, org, ['fb-2'])).get('fb-2')!;
-    expect(second).toMatchObject({ status: 'sent', via: 'default', viaReason: 'GOOGLE_REAUTH_REQUIRED', senderKey: '_platform', sender: 'admin@fabrikam.example', hops });
+    expect(second).toMatchObject({
+      status: 'sent',
+      via: 'default',
+      viaReason: 'GOOGLE_REAUTH_REQUIRED',
+      senderKey: '_platform',
+      sender: 'admin@fabrikam.example',
+      hops,
+    });
   });
 
   it('a named sender that fails with an auth error is marked needs_attention and the message goes out from the default sender', async () => {
@@ -130,13 +193,22 @@ describe('routing among several senders', () => {
     // A secret Entra does not know: the token request fails with MS_SECRET_INVALID (auth).
     const name = secretName(org, 'client-secret', 1, 'broken');
     await t.services.secrets.set(name, 'not-the-secret');
-    await microsoftSender(t.services, org, { senderKey: 'broken', senderEmail: 'privacy@contoso.example', secretRefs: { clientSecret: name } });
+    await microsoftSender(t.services, org, {
+      senderKey: 'broken',
+      senderEmail: 'privacy@contoso.example',
+      secretRefs: { clientSecret: name },
+    });
     await api(t.host, 'PUT', `orgs/${org}/routing`, { rules: [{ match: { category: 'x' }, sender: 'broken' }] });
     await enqueueAll(t.host, org, ['live-1'], 1, { category: 'x' });
     const row = (await waitForFinal(t.services, org, ['live-1'])).get('live-1')!;
     const broken = (await t.services.senders.get(org, 'broken'))!.config;
     expect(broken).toMatchObject({ status: 'needs_attention', lastError: { code: expect.stringMatching(/^MS_/) } });
-    expect(row).toMatchObject({ status: 'sent', senderKey: 'default', sender: 'notifications@contoso.example', hops: [{ sender: 'broken', status: 'needs_attention', reason: broken.lastError!.code }] });
+    expect(row).toMatchObject({
+      status: 'sent',
+      senderKey: 'default',
+      sender: 'notifications@contoso.example',
+      hops: [{ sender: 'broken', status: 'needs_attention', reason: broken.lastError!.code }],
+    });
   });
 });
 
@@ -165,8 +237,13 @@ describe('the sender API with keys', () => {
   it('creates a named sender with its own Key Vault names; duplicate 409, bad key 422, 21st 422, unknown rule sender 422, routed delete 409', async () => {
     const org = newOrgId('create');
     const input = {
-      provider: 'microsoft', mode: 'app_registration', senderEmail: 'privacy@contoso.example', senderName: 'Privacy',
-      tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET,
+      provider: 'microsoft',
+      mode: 'app_registration',
+      senderEmail: 'privacy@contoso.example',
+      senderName: 'Privacy',
+      tenantId: CONTOSO_TENANT_ID,
+      clientId: CONTOSO_APP_ID,
+      clientSecret: CONTOSO_APP_SECRET,
     };
     const created = await api(t.host, 'POST', `orgs/${org}/senders`, { key: 'privacy', ...input });
     expect(created.status).toBe(201);
@@ -183,7 +260,10 @@ describe('the sender API with keys', () => {
     expect((await api(t.host, 'GET', `orgs/${org}/senders/nope`)).status).toBe(404);
 
     const unknown = await api(t.host, 'PUT', `orgs/${org}/routing`, { rules: [{ match: { category: 'a' }, sender: 'ghost' }] });
-    expect(unknown).toMatchObject({ status: 422, body: { error: { code: 'VALIDATION_FAILED', fields: { 'rules.0.sender': expect.any(String) } } } });
+    expect(unknown).toMatchObject({
+      status: 422,
+      body: { error: { code: 'VALIDATION_FAILED', fields: { 'rules.0.sender': expect.any(String) } } },
+    });
     const tooMany = Array.from({ length: 51 }, () => ({ match: {}, sender: 'privacy' }));
     expect((await api(t.host, 'PUT', `orgs/${org}/routing`, { rules: tooMany })).status).toBe(422);
     expect((await api(t.host, 'GET', `orgs/${org}/routing`)).body).toEqual({ rules: [] }); // nothing written
@@ -204,7 +284,13 @@ describe('the sender API with keys', () => {
 
   it('a consent link for a named sender carries its key in the signed state, and the callback stores into that sender', async () => {
     const org = newOrgId('consent');
-    const created = await api(t.host, 'POST', `orgs/${org}/senders`, { key: 'alerts', provider: 'google', mode: 'oauth', senderEmail: 'alerts@fabrikam.example', senderName: 'Alerts' });
+    const created = await api(t.host, 'POST', `orgs/${org}/senders`, {
+      key: 'alerts',
+      provider: 'google',
+      mode: 'oauth',
+      senderEmail: 'alerts@fabrikam.example',
+      senderName: 'Alerts',
+    });
     expect(created.status).toBe(201);
     const link = await api(t.host, 'POST', `orgs/${org}/senders/alerts/consent-link`, { provider: 'google', mode: 'oauth' });
     expect(link.status).toBe(200);
@@ -213,7 +299,9 @@ describe('the sender API with keys', () => {
     expect(claims).toMatchObject({ org, snd: 'alerts' });
     // The old route's state has no key (it means `default`), as before.
     const old = await api(t.host, 'POST', `orgs/${org}/sender/consent-link`, { provider: 'google', mode: 'oauth' });
-    expect(JSON.parse(Buffer.from(new URL(old.body.url).searchParams.get('state')!.split('.')[1], 'base64url').toString('utf8'))).not.toHaveProperty('snd');
+    expect(
+      JSON.parse(Buffer.from(new URL(old.body.url).searchParams.get('state')!.split('.')[1], 'base64url').toString('utf8')),
+    ).not.toHaveProperty('snd');
 
     // alerts@ approves; the callback stores the sign-in into `alerts`, not into `default`.
     useConsentHost(() => t.host.url);
@@ -226,7 +314,11 @@ describe('the sender API with keys', () => {
     const confirmation = await defaultBrowser.request('GET', callback.pathname + callback.search);
     expect((await defaultBrowser.answer(confirmation)).status).toBeLessThan(400);
     const alerts = (await t.services.senders.get(org, 'alerts'))!.config;
-    expect(alerts).toMatchObject({ senderKey: 'alerts', accountEmail: 'alerts@fabrikam.example', secretRefs: { refreshToken: `snd${org.length}-${org}-alerts-refresh-token-2` } });
+    expect(alerts).toMatchObject({
+      senderKey: 'alerts',
+      accountEmail: 'alerts@fabrikam.example',
+      secretRefs: { refreshToken: `snd${org.length}-${org}-alerts-refresh-token-2` },
+    });
     expect(await t.services.senders.get(org)).toBeUndefined();
     expect((await api(t.host, 'POST', `orgs/${org}/senders/alerts/verify`)).body).toMatchObject({ ok: true });
   });

@@ -78,21 +78,33 @@ test('npm start serves /api/health with 200 within 60 s, and SIGINT stops it and
 
 test('the local host process refuses a missing setting with one line naming it, exit code 1', async () => {
   const { KEY_VAULT_URL: _removed, ...env } = process.env;
-  const host = spawn(process.execPath, ['dist/dev/host.js'], { cwd: root, env: { ...env, ORG_MAILER_PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = spawn(process.execPath, ['dist/dev/host.js'], {
+    cwd: root,
+    env: { ...env, ORG_MAILER_PORT: String(await freePort()) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = collect(host);
   expect(await exitOf(host)).toBe(1);
   expect(output().trim().split('\n')).toEqual([expect.stringMatching(/^Setting KEY_VAULT_URL is missing: expected /)]);
 });
 
 test('npm start refuses a malformed port override before starting anything', async () => {
-  const start = spawn(process.execPath, ['dist/dev/start.js'], { cwd: root, env: { ...process.env, ORG_MAILER_PORT: 'seventy' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = spawn(process.execPath, ['dist/dev/start.js'], {
+    cwd: root,
+    env: { ...process.env, ORG_MAILER_PORT: 'seventy' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = collect(start);
   expect(await exitOf(start)).toBe(1);
   expect(output().trim()).toBe('ORG_MAILER_PORT must be a port number, not "seventy".');
 });
 
 /** Polls until /api/health answers 200 (or the process exits, or 60 s pass); then waits for the banner. */
-async function healthAndBanner(start: ChildProcess, output: () => string, apiPort: number): Promise<{ status: number; body: unknown } | undefined> {
+async function healthAndBanner(
+  start: ChildProcess,
+  output: () => string,
+  apiPort: number,
+): Promise<{ status: number; body: unknown } | undefined> {
   const deadline = Date.now() + 60_000;
   let health: { status: number; body: unknown } | undefined;
   while (!health && Date.now() < deadline && start.exitCode === null) {
@@ -118,14 +130,27 @@ describe('npm start -- --real', () => {
   /** The sample's values, with this run's sandbox URLs and Storage in place of the fixed local ports. */
   function settingsFile(apiPort: number, storage: Record<string, string>): string {
     const sample = JSON.parse(readFileSync(resolve(root, 'local.settings.sample.json'), 'utf8'));
-    const names = ['KEY_VAULT_URL', 'MICROSOFT_AUTHORITY_HOST', 'MICROSOFT_GRAPH_URL', 'GOOGLE_AUTH_URL', 'GOOGLE_TOKEN_URL', 'GMAIL_API_URL', 'GOOGLE_ADMIN_API_URL'];
-    const values = { ...sample.Values, ...Object.fromEntries(names.map((n) => [n, process.env[n]!])), PUBLIC_BASE_URL: `http://localhost:${apiPort}`, ...storage };
+    const names = [
+      'KEY_VAULT_URL',
+      'MICROSOFT_AUTHORITY_HOST',
+      'MICROSOFT_GRAPH_URL',
+      'GOOGLE_AUTH_URL',
+      'GOOGLE_TOKEN_URL',
+      'GMAIL_API_URL',
+      'GOOGLE_ADMIN_API_URL',
+    ];
+    const values = {
+      ...sample.Values,
+      ...Object.fromEntries(names.map((n) => [n, process.env[n]!])),
+      PUBLIC_BASE_URL: `http://localhost:${apiPort}`,
+      ...storage,
+    };
     const file = join(dir, `local.settings.${apiPort}.json`);
     writeFileSync(file, JSON.stringify({ IsEncrypted: false, Values: values }, null, 2));
     return file;
   }
 
-  test('with the sandbox\'s URLs and a Storage connection of its own, it works like the default: health, connect, test send', async () => {
+  test("with the sandbox's URLs and a Storage connection of its own, it works like the default: health, connect, test send", async () => {
     const apiPort = await freePort();
     const file = settingsFile(apiPort, { AzureWebJobsStorage: process.env.AzureWebJobsStorage! });
     // The operator's own CA bundle (here: this run's sandbox CA) is passed through as it is.
@@ -136,7 +161,10 @@ describe('npm start -- --real', () => {
     });
     const output = collect(start);
     try {
-      expect(await healthAndBanner(start, output, apiPort)).toEqual({ status: 200, body: { status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } } });
+      expect(await healthAndBanner(start, output, apiPort)).toEqual({
+        status: 200,
+        body: { status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } },
+      });
       expect(output()).toContain('org-mailer is running in real mode');
       expect(output()).toMatch(/Storage\s+the account named by AzureWebJobsStorage/);
       expect(output()).toContain(`Key Vault        ${process.env.KEY_VAULT_URL}`);
@@ -153,8 +181,13 @@ describe('npm start -- --real', () => {
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       const saved = await api('PUT', '', {
-        provider: 'microsoft', mode: 'app_registration', senderEmail: 'notifications@contoso.example', senderName: 'Real mode',
-        tenantId: CONTOSO_TENANT_ID, clientId: CONTOSO_APP_ID, clientSecret: CONTOSO_APP_SECRET,
+        provider: 'microsoft',
+        mode: 'app_registration',
+        senderEmail: 'notifications@contoso.example',
+        senderName: 'Real mode',
+        tenantId: CONTOSO_TENANT_ID,
+        clientId: CONTOSO_APP_ID,
+        clientSecret: CONTOSO_APP_SECRET,
       });
       expect(saved.status).toBe(200);
       const tested = await api('POST', '/test', { to: 'real-mode@contoso.example' });
@@ -173,12 +206,21 @@ describe('npm start -- --real', () => {
     const file = settingsFile(ports.api, { AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
     const start = spawn(process.execPath, ['dist/dev/start.js', '--real', '--settings', file], {
       cwd: root,
-      env: { ...process.env, ORG_MAILER_PORT: String(ports.api), ORG_MAILER_BLOB_PORT: String(ports.blob), ORG_MAILER_QUEUE_PORT: String(ports.queue), ORG_MAILER_TABLE_PORT: String(ports.table) },
+      env: {
+        ...process.env,
+        ORG_MAILER_PORT: String(ports.api),
+        ORG_MAILER_BLOB_PORT: String(ports.blob),
+        ORG_MAILER_QUEUE_PORT: String(ports.queue),
+        ORG_MAILER_TABLE_PORT: String(ports.table),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = collect(start);
     try {
-      expect(await healthAndBanner(start, output, ports.api)).toEqual({ status: 200, body: { status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } } });
+      expect(await healthAndBanner(start, output, ports.api)).toEqual({
+        status: 200,
+        body: { status: 'ok', checks: { storage: 'ok', keyVault: 'ok' } },
+      });
       expect(output()).toMatch(/Storage\s+Azurite \(in memory\), started for this run/);
       expect(await isListening(ports.table)).toBe(true);
     } finally {
@@ -189,7 +231,11 @@ describe('npm start -- --real', () => {
   });
 
   test('a settings file that does not exist is refused in one line', async () => {
-    const start = spawn(process.execPath, ['dist/dev/start.js', '--real', '--settings', join(dir, 'missing.json')], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const start = spawn(process.execPath, ['dist/dev/start.js', '--real', '--settings', join(dir, 'missing.json')], {
+      cwd: root,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output = collect(start);
     expect(await exitOf(start)).toBe(1);
     expect(output().trim()).toBe(`The settings file ${join(dir, 'missing.json')} does not exist.`);

@@ -44,7 +44,12 @@ function fullSender(orgId: string): SenderConfig {
     secretRefs: { clientSecret: `org-${orgId}-client-secret-3` },
     secretHints: { clientSecret: 'set 2026-01-02, ends …abc' },
     lastTest: { ok: false, at: '2026-01-03T00:00:00.000Z', to: 'it@contoso.example', code: 'MS_SECRET_EXPIRED' },
-    lastError: { code: 'MS_SECRET_EXPIRED', message: 'The client secret has expired.', hint: 'Create a new secret.', at: '2026-01-03T00:00:00.000Z' },
+    lastError: {
+      code: 'MS_SECRET_EXPIRED',
+      message: 'The client secret has expired.',
+      hint: 'Create a new secret.',
+      at: '2026-01-03T00:00:00.000Z',
+    },
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-03T00:00:00.000Z',
   };
@@ -240,7 +245,10 @@ describe('create on first use, and Storage down', () => {
   test('an unreachable Storage is STORAGE_UNAVAILABLE (retryable), for every adapter', async () => {
     const port = await freePort();
     const closed = { blob: port, queue: port, table: port };
-    const down = createStorageClients({ storage: { kind: 'connectionString', connectionString: azuriteConnectionString(closed) } }, noCredential);
+    const down = createStorageClients(
+      { storage: { kind: 'connectionString', connectionString: azuriteConnectionString(closed) } },
+      noCredential,
+    );
     const errors = [
       await expectCode(createSenderStore(down).get('acme'), 'STORAGE_UNAVAILABLE'),
       await expectCode(createQueueStore(down, 'outbox').send({ id: 'x' }), 'STORAGE_UNAVAILABLE'),

@@ -36,10 +36,12 @@ describe('Table per-try timeout', () => {
     );
 
   it('a silent server fails the call with the policy, classified STORAGE_UNAVAILABLE', async () => {
-    const error = await client(true).getEntity('org', 'sender').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await client(true)
+      .getEntity('org', 'sender')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeDefined();
     expect(storageFailure(error, 'read the sender').code).toBe('STORAGE_UNAVAILABLE');
   });
@@ -49,7 +51,10 @@ describe('Table per-try timeout', () => {
     const abort = new AbortController();
     const pending = client(false)
       .getEntity('org', 'sender', { abortSignal: abort.signal })
-      .then(() => undefined, () => undefined)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 1000));
     expect(settled).toBe(false);

@@ -63,17 +63,27 @@ beforeAll(async () => {
 afterAll(() => host?.close());
 
 describe('Microsoft admin consent binds the tenant of a verified admin sign-in', () => {
-  it('(a) the forged callback `admin_consent=True&tenant=<Contoso>&state=<B\'s state>` without any sign-in is refused, although Contoso consented earlier', async () => {
+  it("(a) the forged callback `admin_consent=True&tenant=<Contoso>&state=<B's state>` without any sign-in is refused, although Contoso consented earlier", async () => {
     await contosoConsented();
     const orgB = newOrg('forger');
     const state = new URL(await consentLink(orgB)).searchParams.get('state')!;
-    const forged = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
+    const forged = await api(
+      'GET',
+      `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`,
+      undefined,
+      { key: false },
+    );
     expect(forged.status).toBe(400);
     expect(forged.text).toContain('CONSENT_ID_TOKEN_INVALID');
     expect(forged.text).toContain('did not come from a Microsoft sign-in');
     expect((await senderOf(orgB)).status).toBe(404);
     // The state was consumed: the same link cannot be finished later, not even by a real sign-in.
-    const again = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
+    const again = await api(
+      'GET',
+      `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`,
+      undefined,
+      { key: false },
+    );
     expect(again.text).toContain('STATE_INVALID');
   });
 
@@ -109,18 +119,21 @@ describe('Microsoft admin consent binds the tenant of a verified admin sign-in',
   it.each([
     ['staff@northwind.example', 'northwind'],
     ['notifications@contoso.example', 'contoso'],
-  ])('(c) the sign-in of %s, who holds no admin role, is refused with CONSENT_NOT_ADMIN in plain words; nothing stored', async (upn, prefix) => {
-    const orgId = newOrg(prefix);
-    const signIn = await followFormPostPage(await consentLink(orgId), upn);
-    const answer = await postCallback(signIn.action, signIn.fields);
-    expect(answer.status).toBe(400);
-    expect(answer.headers.get('content-type')).toMatch(/text\/html/);
-    expect(answer.text).toContain('CONSENT_NOT_ADMIN');
-    expect(answer.text).toContain(`${upn} is not an active Global Administrator or Privileged Role Administrator`);
-    expect(answer.text).toContain('Privileged Identity Management');
-    expect((await senderOf(orgId)).status).toBe(404);
-    expect((await postCallback(signIn.action, signIn.fields)).text).toContain('STATE_INVALID');
-  });
+  ])(
+    '(c) the sign-in of %s, who holds no admin role, is refused with CONSENT_NOT_ADMIN in plain words; nothing stored',
+    async (upn, prefix) => {
+      const orgId = newOrg(prefix);
+      const signIn = await followFormPostPage(await consentLink(orgId), upn);
+      const answer = await postCallback(signIn.action, signIn.fields);
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get('content-type')).toMatch(/text\/html/);
+      expect(answer.text).toContain('CONSENT_NOT_ADMIN');
+      expect(answer.text).toContain(`${upn} is not an active Global Administrator or Privileged Role Administrator`);
+      expect(answer.text).toContain('Privileged Identity Management');
+      expect((await senderOf(orgId)).status).toBe(404);
+      expect((await postCallback(signIn.action, signIn.fields)).text).toContain('STATE_INVALID');
+    },
+  );
 
   it('an Application Administrator cannot bind a tenant: step 1 refuses the role (CONSENT_NOT_ADMIN, PIM hint), and step 2 typed by hand with any state the flow gave out stores nothing', async () => {
     await contosoConsented(); // the platform app already has a service principal in Contoso
@@ -135,7 +148,12 @@ describe('Microsoft admin consent binds the tenant of a verified admin sign-in',
     expect(refused.headers.get('location')).toBeNull(); // no continuation: no state for step 2
     // Step 2 typed with the state of step 1 (spent), or of a fresh link (no sign-in behind it).
     for (const state of [signIn.fields.get('state')!, new URL(await consentLink(orgId)).searchParams.get('state')!]) {
-      const typed = await api('GET', `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`, undefined, { key: false });
+      const typed = await api(
+        'GET',
+        `oauth/microsoft/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}&state=${encodeURIComponent(state)}`,
+        undefined,
+        { key: false },
+      );
       expect(typed.status).toBe(400);
       expect(typed.text).toMatch(/STATE_INVALID|CONSENT_ID_TOKEN_INVALID/);
     }
@@ -178,7 +196,7 @@ describe('Microsoft admin consent binds the tenant of a verified admin sign-in',
     expect((await senderOf(orgId)).status).toBe(404);
   });
 
-  it('(d) the legitimate flow: Northwind\'s admin consents, the view says who and when, and Save and test sends from Northwind', async () => {
+  it("(d) the legitimate flow: Northwind's admin consents, the view says who and when, and Save and test sends from Northwind", async () => {
     const orgId = newOrg('northwind');
     const { callback: back } = await followAdminConsent(await consentLink(orgId), 'admin@northwind.example', postCallback);
     const page = await callback(back);
@@ -186,16 +204,32 @@ describe('Microsoft admin consent binds the tenant of a verified admin sign-in',
     expect(page.text).toContain('Connected');
     expect(page.text).toContain(NORTHWIND_TENANT_ID);
     const view = (await senderOf(orgId)).body;
-    expect(view).toMatchObject({ mode: 'admin_consent', tenantId: NORTHWIND_TENANT_ID, consentedBy: { oid: NORTHWIND_USER_IDS.admin, username: 'admin@northwind.example' } });
+    expect(view).toMatchObject({
+      mode: 'admin_consent',
+      tenantId: NORTHWIND_TENANT_ID,
+      consentedBy: { oid: NORTHWIND_USER_IDS.admin, username: 'admin@northwind.example' },
+    });
     expect(Math.abs(Date.parse(view.consentedAt) - Date.now())).toBeLessThan(60_000);
 
-    expect((await api('PUT', `orgs/${orgId}/sender`, { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'admin@northwind.example', senderName: 'Northwind' })).status).toBe(200);
+    expect(
+      (
+        await api('PUT', `orgs/${orgId}/sender`, {
+          provider: 'microsoft',
+          mode: 'admin_consent',
+          senderEmail: 'admin@northwind.example',
+          senderName: 'Northwind',
+        })
+      ).status,
+    ).toBe(200);
     await sandboxControl('DELETE', 'messages');
     const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'it@northwind.example' });
     expect(test.status).toBe(200);
     const messages = await sandboxMessages();
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ mailbox: 'admin@northwind.example', from: { address: 'admin@northwind.example', name: 'Northwind' } });
+    expect(messages[0]).toMatchObject({
+      mailbox: 'admin@northwind.example',
+      from: { address: 'admin@northwind.example', name: 'Northwind' },
+    });
   });
 
   it('(d) several orgs may share one tenant, each through its own proven consent', async () => {
@@ -232,7 +266,9 @@ describe('Microsoft delegated sign-in: the tenant comes from the verified ID tok
     const signIn = await followFormPostPage(signInUrl, 'staff@northwind.example');
     expect((await postCallback(signIn.action, signIn.fields)).status).toBe(200);
     expect((await senderOf(orgId)).body).toMatchObject({
-      mode: 'delegated', tenantId: NORTHWIND_TENANT_ID, accountEmail: 'staff@northwind.example',
+      mode: 'delegated',
+      tenantId: NORTHWIND_TENANT_ID,
+      accountEmail: 'staff@northwind.example',
       consentedBy: { oid: NORTHWIND_USER_IDS.staff, username: 'staff@northwind.example' },
     });
   });
@@ -240,7 +276,10 @@ describe('Microsoft delegated sign-in: the tenant comes from the verified ID tok
 
 describe('Google: a state is single use and bound to its org', () => {
   beforeAll(() =>
-    sandboxControl('POST', `google/clients/${encodeURIComponent(config.google.clientId)}/redirect-uris`, { uri: `${config.publicBaseUrl}/api/oauth/google/callback` }));
+    sandboxControl('POST', `google/clients/${encodeURIComponent(config.google.clientId)}/redirect-uris`, {
+      uri: `${config.publicBaseUrl}/api/oauth/google/callback`,
+    }),
+  );
 
   /** The sandbox's Google page as alerts@, approved: the callback URL it sends the browser to. */
   async function googleAnswer(orgId: string): Promise<URL> {
@@ -289,7 +328,10 @@ describe('Google: a state is single use and bound to its org', () => {
     const [header, payload, signature] = back.searchParams.get('state')!.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     const forged = new URL(back);
-    forged.searchParams.set('state', `${header}.${Buffer.from(JSON.stringify({ ...claims, org: orgB })).toString('base64url')}.${signature}`);
+    forged.searchParams.set(
+      'state',
+      `${header}.${Buffer.from(JSON.stringify({ ...claims, org: orgB })).toString('base64url')}.${signature}`,
+    );
     const answer = await callback(forged);
     expect(answer.status).toBe(400);
     expect(answer.text).toContain('STATE_INVALID');

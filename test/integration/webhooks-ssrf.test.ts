@@ -17,7 +17,11 @@ import { Receiver, startReceiver } from './webhook-helpers';
 const outside: string[] = [];
 const isLoopback = (address: string) => /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
 
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Array<{ address: string; family: number }>, family?: number) => void;
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | Array<{ address: string; family: number }>,
+  family?: number,
+) => void;
 type Lookup = (hostname: string, options: object, callback: LookupCallback) => void;
 
 /** Wraps Socket#connect: an IP outside loopback, or a lookup answering one, fails before any packet. */
@@ -25,7 +29,11 @@ function guardLoopbackOnly(): () => void {
   const original = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function guarded(this: net.Socket, ...args: unknown[]) {
     const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-    const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { host?: string; path?: string; lookup?: Lookup };
+    const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as {
+      host?: string;
+      path?: string;
+      lookup?: Lookup;
+    };
     if (!options.path) {
       const host = options.host ?? 'localhost';
       if (net.isIP(host) && !isLoopback(host)) {
@@ -70,7 +78,11 @@ afterAll(async () => {
 describe('webhook SSRF refusals', () => {
   it('the guard itself refuses an outside address, given directly or by a lookup, before any packet', async () => {
     expect(() => net.connect({ host: '10.255.255.1', port: 9 })).toThrow(/test guard/);
-    const socket = net.connect({ host: 'guard.example.test', port: 9, lookup: (_h, _o, cb) => (cb as LookupCallback)(null, '192.0.2.1', 4) });
+    const socket = net.connect({
+      host: 'guard.example.test',
+      port: 9,
+      lookup: (_h, _o, cb) => (cb as LookupCallback)(null, '192.0.2.1', 4),
+    });
     const error = await new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve));
     expect(error.code).toBe('EGUARD');
     expect(outside.splice(0)).toEqual(['10.255.255.1', '192.0.2.1']);
@@ -134,10 +146,19 @@ describe('webhook SSRF refusals', () => {
     const own = servicesWith(async () => answers);
     const hook = await own.endpoints.create({ url: 'https://hooks.example.test/in', events: ['webhook.test'], orgId: org });
     answers = [{ address, family: address.includes(':') ? 6 : 4 }];
-    const event: PlatformEvent = { id: `evt_rebind${Date.now()}`, type: 'webhook.test', timestamp: new Date().toISOString(), orgId: org, data: {} };
+    const event: PlatformEvent = {
+      id: `evt_rebind${Date.now()}`,
+      type: 'webhook.test',
+      timestamp: new Date().toISOString(),
+      orgId: org,
+      data: {},
+    };
     await own.deps.events.put(event);
     const before = posted.length;
-    const outcome = await own.dispatcher.deliver({ endpointId: hook.id, scope: org, eventId: event.id, attempt: 1 }, { info: () => undefined, warn: () => undefined });
+    const outcome = await own.dispatcher.deliver(
+      { endpointId: hook.id, scope: org, eventId: event.id, attempt: 1 },
+      { info: () => undefined, warn: () => undefined },
+    );
     expect(outcome).toBe('retrying');
     expect(posted.length).toBe(before);
     const [attempt] = (await own.endpoints.attempts(org, hook.id)).items;
@@ -153,7 +174,13 @@ describe('webhook SSRF refusals', () => {
     const own = servicesWith(async () => pinnedTo.map((a) => ({ address: a, family: 4 as const })), true);
     const port = new URL(receiver.url('/')).port;
     const hook = await own.endpoints.create({ url: `https://localhost:${port}/pinned`, events: ['webhook.test'], orgId: org });
-    const event: PlatformEvent = { id: `evt_pin${Date.now()}`, type: 'webhook.test', timestamp: new Date().toISOString(), orgId: org, data: {} };
+    const event: PlatformEvent = {
+      id: `evt_pin${Date.now()}`,
+      type: 'webhook.test',
+      timestamp: new Date().toISOString(),
+      orgId: org,
+      data: {},
+    };
     await own.deps.events.put(event);
     const log = { info: () => undefined, warn: () => undefined };
     const task = { endpointId: hook.id, scope: org, eventId: event.id, attempt: 1 };
@@ -162,7 +189,10 @@ describe('webhook SSRF refusals', () => {
     pinnedTo[0] = '127.0.0.1';
     expect(await own.dispatcher.deliver(task, log)).toBe('delivered');
     const attempts = (await own.endpoints.attempts(org, hook.id)).items.reverse();
-    expect(attempts.map((a) => [a.error, a.statusCode])).toEqual([['connection refused', undefined], [undefined, 200]]);
+    expect(attempts.map((a) => [a.error, a.statusCode])).toEqual([
+      ['connection refused', undefined],
+      [undefined, 200],
+    ]);
     expect(receiver.received('/pinned')).toHaveLength(1);
     await own.endpoints.remove(org, hook.id);
   });

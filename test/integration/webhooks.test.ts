@@ -70,22 +70,35 @@ describe('webhooks', () => {
     // Producers that are other issues' (or statuses this flow cannot reach here), through the same bus.
     const at = new Date().toISOString();
     const row = { orgId: org, id: 'w-2', attempts: 1, updatedAt: at };
-    for (const status of ['retrying', 'failed', 'uncertain', 'partly_failed']) await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
+    for (const status of ['retrying', 'failed', 'uncertain', 'partly_failed'])
+      await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
     const samples: Record<string, Record<string, unknown>> = {
-      'sender.secret_expiring': { provider: 'microsoft', senderEmail: 'notifications@contoso.example', expiresOn: at, daysBefore: 7, daysLeft: 7 },
+      'sender.secret_expiring': {
+        provider: 'microsoft',
+        senderEmail: 'notifications@contoso.example',
+        expiresOn: at,
+        daysBefore: 7,
+        daysLeft: 7,
+      },
       'webhook.disabled': { endpointId: hook.id, url: receiver.url('/all'), failingSince: at, disabledAt: at },
       'directory.group.members_changed': { groupId: 'g-1', connectionId: 'dcaaaaaaaaaa', added: ['u-1'], removed: [] },
     };
     for (const type of EVENT_TYPES.filter((ty) => ty.startsWith('directory.') || ty in samples)) {
-      const data = samples[type] ?? (type.startsWith('directory.user.') ? { userId: 'u-1', email: 'ann@contoso.example' } : { groupId: 'g-1', displayName: 'Sales' });
+      const data =
+        samples[type] ??
+        (type.startsWith('directory.user.') ? { userId: 'u-1', email: 'ann@contoso.example' } : { groupId: 'g-1', displayName: 'Sales' });
       await t.services.events({ id: `evt_${type.replace(/\W/g, '')}${Date.now()}`, type, timestamp: at, orgId: org, data });
     }
 
-    const hooks = await waitFor('every event type at the receiver', async () => {
-      const got = receiver.received('/all');
-      const types = new Set(got.map((h) => JSON.parse(h.body).type));
-      return EVENT_TYPES.every((type) => types.has(type)) ? got : undefined;
-    }, 60_000);
+    const hooks = await waitFor(
+      'every event type at the receiver',
+      async () => {
+        const got = receiver.received('/all');
+        const types = new Set(got.map((h) => JSON.parse(h.body).type));
+        return EVENT_TYPES.every((type) => types.has(type)) ? got : undefined;
+      },
+      60_000,
+    );
     const document = (await api(t.host, 'GET', 'openapi.json')).body;
     for (const h of hooks) {
       const event = verified(hook.secret, h);
@@ -104,7 +117,11 @@ describe('webhooks', () => {
     const sent = bodies.find((e) => e.type === 'message.sent' && e.data.messageId === 'w-1');
     expect(sent.data).toMatchObject({ messageId: 'w-1', status: 'sent', via: 'org' });
     await waitFor('the typed message events', async () => {
-      const types = receiver.received('/all').map((h) => JSON.parse(h.body)).filter((e) => e.data.messageId === 'w-typed').map((e) => e.type);
+      const types = receiver
+        .received('/all')
+        .map((h) => JSON.parse(h.body))
+        .filter((e) => e.data.messageId === 'w-typed')
+        .map((e) => e.type);
       return types.includes('message.queued') && types.includes('message.sent') ? true : undefined;
     });
     const attention = hooks.map((h) => JSON.parse(h.body)).find((e) => e.type === 'sender.needs_attention');
@@ -117,7 +134,8 @@ describe('webhooks', () => {
       ['WebhookAttempts', (await api(t.host, 'GET', `webhooks/${hook.id}/attempts?orgId=${org}`)).body],
       ['WebhookWithSecret', hook],
     ];
-    for (const [name, body] of answers) expect({ name, ok: documentValidator(document, name).safeParse(body).success }).toEqual({ name, ok: true });
+    for (const [name, body] of answers)
+      expect({ name, ok: documentValidator(document, name).safeParse(body).success }).toEqual({ name, ok: true });
   });
 
   it("fan-out: an org's endpoint hears only its org, an all-orgs endpoint every org, each only the types it subscribed to", async () => {
@@ -159,7 +177,12 @@ describe('webhooks', () => {
       const items = await attemptsOf(hook.id);
       return items.length >= 4 ? items : undefined;
     });
-    expect(attempts.map((a) => [a.attempt, a.statusCode, a.delivered])).toEqual([[4, 200, true], [3, 500, false], [2, 500, false], [1, 500, false]]);
+    expect(attempts.map((a) => [a.attempt, a.statusCode, a.delivered])).toEqual([
+      [4, 200, true],
+      [3, 500, false],
+      [2, 500, false],
+      [1, 500, false],
+    ]);
     expect(attempts.every((a) => a.eventId === body.eventId)).toBe(true);
     // Each retry waited its back-off (1 s, 2 s, 4 s, each -20 %).
     const times = attempts.map((a) => Date.parse(a.at)).reverse();
@@ -167,12 +190,23 @@ describe('webhooks', () => {
     expect(times[3] - times[2]).toBeGreaterThanOrEqual(3200);
     const received = receiver.received('/flaky');
     expect(new Set(received.map((r) => r.headers['webhook-id']))).toEqual(new Set([body.eventId]));
-    const counts = t.logs.slice(from).filter((l) => l.startsWith('[webhookDelivery] ')).flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
+    const counts = t.logs
+      .slice(from)
+      .filter((l) => l.startsWith('[webhookDelivery] '))
+      .flatMap((l) => [...l.matchAll(/\(dequeue (\d+)\)/g)].map((m) => Number(m[1])));
     expect(counts.length).toBeGreaterThanOrEqual(4);
     expect(new Set(counts)).toEqual(new Set([1]));
     // One structured line per attempt (docs/operations.md), with the endpoint id but never its URL.
-    const lines = t.logs.slice(from).filter((l) => l.includes('mailer.webhook.attempt {')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
-    expect(lines.filter((f) => f.targetId === hook.id).map((f) => [f.attempt, f.status])).toEqual([[1, 'HTTP 500'], [2, 'HTTP 500'], [3, 'HTTP 500'], [4, 'delivered']]);
+    const lines = t.logs
+      .slice(from)
+      .filter((l) => l.includes('mailer.webhook.attempt {'))
+      .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+    expect(lines.filter((f) => f.targetId === hook.id).map((f) => [f.attempt, f.status])).toEqual([
+      [1, 'HTTP 500'],
+      [2, 'HTTP 500'],
+      [3, 'HTTP 500'],
+      [4, 'delivered'],
+    ]);
     expect(t.logs.slice(from).some((l) => l.includes(receiver.url('/flaky')))).toBe(false);
     expect((await api(t.host, 'GET', `webhooks/${hook.id}`)).body.failingSince).toBeUndefined();
   });
@@ -207,24 +241,41 @@ describe('webhooks', () => {
     expect(rotated.body.secret).not.toBe(hook.secret);
     expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23 * 3600_000);
     const { body } = await api(t.host, 'POST', `webhooks/${hook.id}/test?orgId=${org}`);
-    const [h] = await waitFor('the test event', async () => (receiver.received('/rotate').length ? receiver.received('/rotate') : undefined));
+    const [h] = await waitFor('the test event', async () =>
+      receiver.received('/rotate').length ? receiver.received('/rotate') : undefined,
+    );
     expect(h.headers['webhook-signature'].split(' ')).toHaveLength(2);
     expect(verified(hook.secret, h).id).toBe(body.eventId);
     expect(verified(rotated.body.secret, h).id).toBe(body.eventId);
 
     expect((await api(t.host, 'POST', `webhooks/${hook.id}/replay?orgId=${org}`, { eventId: body.eventId })).status).toBe(202);
-    const again = await waitFor('the replay', async () => (receiver.received('/rotate').length >= 2 ? receiver.received('/rotate') : undefined));
+    const again = await waitFor('the replay', async () =>
+      receiver.received('/rotate').length >= 2 ? receiver.received('/rotate') : undefined,
+    );
     expect(again[1].headers['webhook-id']).toBe(body.eventId);
-    expect((await api(t.host, 'POST', `webhooks/${hook.id}/replay?orgId=${org}`, { eventId: 'evt_nope' })).body.error.code).toBe('WEBHOOK_EVENT_NOT_FOUND');
+    expect((await api(t.host, 'POST', `webhooks/${hook.id}/replay?orgId=${org}`, { eventId: 'evt_nope' })).body.error.code).toBe(
+      'WEBHOOK_EVENT_NOT_FOUND',
+    );
   });
 
-  it('bad input: unknown event type, too many endpoints, another org\'s id, bad fields; nothing stored', async () => {
+  it("bad input: unknown event type, too many endpoints, another org's id, bad fields; nothing stored", async () => {
     const org = newOrgId('limits');
-    const unknown = await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: ['message.sent', 'message.bounced'], orgId: org });
+    const unknown = await api(t.host, 'POST', 'webhooks', {
+      url: receiver.url('/x'),
+      events: ['message.sent', 'message.bounced'],
+      orgId: org,
+    });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.error).toMatchObject({ code: 'WEBHOOK_EVENT_UNKNOWN', fields: { events: expect.stringContaining('message.bounced') } });
-    expect((await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: [], orgId: org })).body.error.code).toBe('VALIDATION_FAILED');
-    expect((await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: ['message.sent'], orgId: org, extra: 1 })).status).toBe(422);
+    expect(unknown.body.error).toMatchObject({
+      code: 'WEBHOOK_EVENT_UNKNOWN',
+      fields: { events: expect.stringContaining('message.bounced') },
+    });
+    expect((await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: [], orgId: org })).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(
+      (await api(t.host, 'POST', 'webhooks', { url: receiver.url('/x'), events: ['message.sent'], orgId: org, extra: 1 })).status,
+    ).toBe(422);
     expect((await api(t.host, 'GET', `webhooks?orgId=${org}`)).body.items).toEqual([]);
 
     const ids: string[] = [];
@@ -235,9 +286,26 @@ describe('webhooks', () => {
     expect((await api(t.host, 'GET', `webhooks?orgId=${org}`)).body.items).toHaveLength(20);
 
     const other = newOrgId('other');
-    for (const [method, path] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['POST', '/rotate-secret'], ['POST', '/test'], ['GET', '/attempts']] as const) {
-      const answer = await api(t.host, method, `webhooks/${ids[0]}${path}?orgId=${other}`, method === 'PATCH' ? { description: 'x' } : undefined);
-      expect({ method, path, status: answer.status, code: answer.body?.error?.code }).toEqual({ method, path, status: 404, code: 'WEBHOOK_NOT_FOUND' });
+    for (const [method, path] of [
+      ['GET', ''],
+      ['PATCH', ''],
+      ['DELETE', ''],
+      ['POST', '/rotate-secret'],
+      ['POST', '/test'],
+      ['GET', '/attempts'],
+    ] as const) {
+      const answer = await api(
+        t.host,
+        method,
+        `webhooks/${ids[0]}${path}?orgId=${other}`,
+        method === 'PATCH' ? { description: 'x' } : undefined,
+      );
+      expect({ method, path, status: answer.status, code: answer.body?.error?.code }).toEqual({
+        method,
+        path,
+        status: 404,
+        code: 'WEBHOOK_NOT_FOUND',
+      });
     }
     expect((await api(t.host, 'GET', `webhooks/${ids[0]}`)).status).toBe(404); // not in the all-orgs scope either
     expect((await api(t.host, 'GET', `webhooks/${ids[0]}?orgId=${org}`)).status).toBe(200);
@@ -264,7 +332,13 @@ describe('webhooks', () => {
     secrets.push(hook.secret);
     receiver.script('/dead', Array(10).fill(503));
     const log = { info: () => undefined, warn: () => undefined };
-    const event: PlatformEvent = { id: `evt_dead${Date.now()}`, type: 'webhook.test', timestamp: new Date(now).toISOString(), orgId: org, data: {} };
+    const event: PlatformEvent = {
+      id: `evt_dead${Date.now()}`,
+      type: 'webhook.test',
+      timestamp: new Date(now).toISOString(),
+      orgId: org,
+      data: {},
+    };
     await own.deps.events.put(event);
     const task = { endpointId: hook.id, scope: org, eventId: event.id, attempt: 1 };
     expect(await own.dispatcher.deliver(task, log)).toBe('retrying');
@@ -275,8 +349,18 @@ describe('webhooks', () => {
     now += 4 * 24 * 3600_000;
     expect(await own.dispatcher.deliver(task, log)).toBe('disabled');
     const view = await own.endpoints.get(org, hook.id);
-    expect(view).toMatchObject({ enabled: false, failingSince, notice: { type: 'webhook.disabled', reason: expect.stringContaining('HTTP 503') } });
-    expect(published).toEqual([expect.objectContaining({ type: 'webhook.disabled', orgId: org, data: expect.objectContaining({ endpointId: hook.id, failingSince }) })]);
+    expect(view).toMatchObject({
+      enabled: false,
+      failingSince,
+      notice: { type: 'webhook.disabled', reason: expect.stringContaining('HTTP 503') },
+    });
+    expect(published).toEqual([
+      expect.objectContaining({
+        type: 'webhook.disabled',
+        orgId: org,
+        data: expect.objectContaining({ endpointId: hook.id, failingSince }),
+      }),
+    ]);
     expect(await own.dispatcher.deliver(task, log)).toBe('dropped');
     const enabled = await own.endpoints.update(org, hook.id, { enabled: true });
     expect(enabled).toMatchObject({ enabled: true });
@@ -291,11 +375,15 @@ describe('webhooks', () => {
     receiver.script('/redirect', 'redirect');
     await api(t.host, 'POST', `webhooks/${endless.id}/test?orgId=${org}`);
     await api(t.host, 'POST', `webhooks/${moved.id}/test?orgId=${org}`);
-    const [read] = await waitFor('the endless attempt', async () => ((await attemptsOf(endless.id, org)).length ? attemptsOf(endless.id, org) : undefined));
+    const [read] = await waitFor('the endless attempt', async () =>
+      (await attemptsOf(endless.id, org)).length ? attemptsOf(endless.id, org) : undefined,
+    );
     // Without the cap the 1 s deadline would end it as a timeout.
     expect(read).toMatchObject({ delivered: true, statusCode: 200 });
     expect(read.error).toBeUndefined();
-    const [redirected] = await waitFor('the redirect attempt', async () => ((await attemptsOf(moved.id, org)).length ? attemptsOf(moved.id, org) : undefined));
+    const [redirected] = await waitFor('the redirect attempt', async () =>
+      (await attemptsOf(moved.id, org)).length ? attemptsOf(moved.id, org) : undefined,
+    );
     expect(redirected).toMatchObject({ delivered: false, statusCode: 302 });
     expect(receiver.received('/redirect-moved')).toEqual([]);
     for (const id of [endless.id, moved.id]) await api(t.host, 'DELETE', `webhooks/${id}?orgId=${org}`);
@@ -306,7 +394,19 @@ describe('webhooks', () => {
     const endpointId = `wh_${'0'.repeat(12)}${Date.now().toString(16).padStart(12, '0').slice(-12)}`;
     const base = Date.parse('2026-12-01T00:00:00.000Z');
     for (let i = 1; i <= 104; i++) {
-      await store.add(endpointId, { eventId: `evt_${i}`, eventType: 'webhook.test', at: new Date(base + i * 1000).toISOString(), attempt: 1, delivered: true, statusCode: 200, durationMs: 3 }, 100);
+      await store.add(
+        endpointId,
+        {
+          eventId: `evt_${i}`,
+          eventType: 'webhook.test',
+          at: new Date(base + i * 1000).toISOString(),
+          attempt: 1,
+          delivered: true,
+          statusCode: 200,
+          durationMs: 3,
+        },
+        100,
+      );
     }
     const kept = await store.list(endpointId, 1000);
     expect(kept).toHaveLength(100);
@@ -326,13 +426,20 @@ describe('webhooks', () => {
     expect(t.logs.length).toBeGreaterThan(50);
     const answers = JSON.stringify([
       (await api(t.host, 'GET', 'webhooks')).body,
-      ...(await Promise.all(receiver.received().slice(0, 5).map((h) => h.body))),
+      ...(await Promise.all(
+        receiver
+          .received()
+          .slice(0, 5)
+          .map((h) => h.body),
+      )),
     ]);
     for (const secret of secrets) {
       expect(answers.includes(secret)).toBe(false);
       expect(answers.includes(secret.slice(6))).toBe(false);
       expect(t.logs.some((l) => l.includes(secret.slice(6, 30)))).toBe(false);
     }
-    expect((await api(t.host, 'GET', 'webhooks')).body.items.every((i: Record<string, unknown>) => !('secret' in i) && !('secretName' in i))).toBe(true);
+    expect(
+      (await api(t.host, 'GET', 'webhooks')).body.items.every((i: Record<string, unknown>) => !('secret' in i) && !('secretName' in i)),
+    ).toBe(true);
   });
 });

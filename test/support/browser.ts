@@ -25,7 +25,14 @@ const SYSTEM_BROWSERS = [
  * Needed on a closed build network: nothing may try to reach Google's update or sync services.
  * Flags from https://peter.sh/experiments/chromium-command-line-switches/.
  */
-const QUIET_FLAGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const QUIET_FLAGS = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * `@sparticuz/chromium`'s recommended flags, minus those that would change what the tests check:
@@ -45,7 +52,8 @@ export interface BrowserChoice {
 export async function chooseBrowser(env: NodeJS.ProcessEnv = process.env): Promise<BrowserChoice> {
   const base = ['--no-sandbox', ...QUIET_FLAGS];
   if (env.ORG_MAILER_NPM_CHROMIUM !== '1') {
-    if (env.CHROMIUM_PATH && existsSync(env.CHROMIUM_PATH)) return { executablePath: env.CHROMIUM_PATH, args: base, source: 'CHROMIUM_PATH' };
+    if (env.CHROMIUM_PATH && existsSync(env.CHROMIUM_PATH))
+      return { executablePath: env.CHROMIUM_PATH, args: base, source: 'CHROMIUM_PATH' };
     const system = SYSTEM_BROWSERS.find((path) => existsSync(path));
     if (system) return { executablePath: system, args: base, source: 'system' };
   }

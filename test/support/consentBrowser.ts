@@ -16,7 +16,8 @@ export function useConsentHost(url: () => string): void {
   hostUrl = url;
 }
 
-const decodeHtml = (text: string) => text.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+const decodeHtml = (text: string) =>
+  text.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
 
 export interface PageAnswer {
   status: number;
@@ -45,7 +46,10 @@ export class ConsentBrowser {
     const response = await fetch(this.url(pathAndQuery), {
       method,
       redirect: 'manual',
-      headers: { ...(this.cookie ? { cookie: `${CONSENT_COOKIE}=${this.cookie}` } : {}), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: {
+        ...(this.cookie ? { cookie: `${CONSENT_COOKIE}=${this.cookie}` } : {}),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
       body: form?.toString(),
     });
     const set = response.headers.getSetCookie().find((c) => c.startsWith(`${CONSENT_COOKIE}=`));

@@ -15,7 +15,11 @@ import { createHash } from 'node:crypto';
 import type { ArmTemplate } from './infra-compiler';
 
 type Json = unknown;
-type Ast = { kind: 'lit'; value: Json } | { kind: 'call'; name: string; args: Ast[] } | { kind: 'prop'; target: Ast; name: string } | { kind: 'index'; target: Ast; index: Ast };
+type Ast =
+  | { kind: 'lit'; value: Json }
+  | { kind: 'call'; name: string; args: Ast[] }
+  | { kind: 'prop'; target: Ast; name: string }
+  | { kind: 'index'; target: Ast; index: Ast };
 
 /** A value only Azure knows at deployment time: a property of a deployed resource. */
 class Runtime {
@@ -60,8 +64,7 @@ function parse(source: string): Ast {
         if (source[i] === "'" && source[i + 1] === "'") {
           value += "'";
           i += 2;
-        }
-        else if (source[i] === "'") break;
+        } else if (source[i] === "'") break;
         else value += source[i++];
       }
       i++;
@@ -110,7 +113,8 @@ function parse(source: string): Ast {
 }
 
 const isExpression = (s: string) => s.startsWith('[') && s.endsWith(']') && !s.startsWith('[[');
-const str = (v: Json): string => (v instanceof Runtime ? v.toString() : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const str = (v: Json): string =>
+  v instanceof Runtime ? v.toString() : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 const hash = (parts: Json[]) => createHash('sha256').update(parts.map(str).join('\0')).digest('hex');
 const known = (v: Json, fn: string): Json => {
   if (v instanceof Runtime) throw new Error(`${fn}() of a runtime value ${v}: not known before deployment`);
@@ -133,16 +137,23 @@ function resourceId(scope: Scope, type: string, names: string[]): string {
   const [namespace, ...types] = type.split('/');
   const segments = types.flatMap((t, k) => [t, names[k]]);
   // Outside any resource group (the subscription-scope main template) ids are subscription-level.
-  const base = type === 'Microsoft.Resources/resourceGroups' || !scope.resourceGroup ? `/subscriptions/${SUBSCRIPTION_ID}` : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${scope.resourceGroup}`;
-  return type === 'Microsoft.Resources/resourceGroups' ? `${base}/resourceGroups/${names[0]}` : `${base}/providers/${namespace}/${segments.join('/')}`;
+  const base =
+    type === 'Microsoft.Resources/resourceGroups' || !scope.resourceGroup
+      ? `/subscriptions/${SUBSCRIPTION_ID}`
+      : `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${scope.resourceGroup}`;
+  return type === 'Microsoft.Resources/resourceGroups'
+    ? `${base}/resourceGroups/${names[0]}`
+    : `${base}/providers/${namespace}/${segments.join('/')}`;
 }
 
-const isObject = (v: Json): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Runtime);
+const isObject = (v: Json): v is Record<string, Json> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Runtime);
 function union(a: Json, b: Json): Json {
   if (Array.isArray(a) && Array.isArray(b)) return [...new Map([...a, ...b].map((v) => [JSON.stringify(v), v])).values()];
   if (!isObject(a) || !isObject(b)) throw new Error('union() of values that are not both objects or both arrays');
   const merged: Record<string, Json> = { ...a };
-  for (const [k, v] of Object.entries(b)) merged[k] = k in a && ((isObject(a[k]) && isObject(v)) || (Array.isArray(a[k]) && Array.isArray(v))) ? union(a[k], v) : v;
+  for (const [k, v] of Object.entries(b))
+    merged[k] = k in a && ((isObject(a[k]) && isObject(v)) || (Array.isArray(a[k]) && Array.isArray(v))) ? union(a[k], v) : v;
   return merged;
 }
 
@@ -160,14 +171,22 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
       if (!(key in scope.variables)) throw new Error(`no variable ${key}`);
       return scope.variables[key];
     }
-    case 'if': return known(ev(0), 'if') ? ev(1) : ev(2);
-    case 'equals': return JSON.stringify(known(ev(0), 'equals')) === JSON.stringify(known(ev(1), 'equals'));
-    case 'not': return !known(ev(0), 'not');
-    case 'and': return all().every((v) => known(v, 'and'));
-    case 'or': return all().some((v) => known(v, 'or'));
-    case 'true': return true;
-    case 'false': return false;
-    case 'null': return null;
+    case 'if':
+      return known(ev(0), 'if') ? ev(1) : ev(2);
+    case 'equals':
+      return JSON.stringify(known(ev(0), 'equals')) === JSON.stringify(known(ev(1), 'equals'));
+    case 'not':
+      return !known(ev(0), 'not');
+    case 'and':
+      return all().every((v) => known(v, 'and'));
+    case 'or':
+      return all().some((v) => known(v, 'or'));
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'null':
+      return null;
     case 'empty': {
       const v = known(ev(0), 'empty');
       return v === null || v === '' || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.keys(v as object).length === 0);
@@ -190,31 +209,54 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
       for (let k = 0; k < values.length; k += 2) result[str(values[k])] = values[k + 1];
       return result;
     }
-    case 'createarray': return all();
+    case 'createarray':
+      return all();
     // Objects merge recursively (later keys win), arrays keep each distinct element once.
-    case 'union': return all().reduce((merged, next) => union(merged, next));
-    case 'flatten': return (known(ev(0), 'flatten') as Json[][]).flat();
-    case 'tolower': return str(known(ev(0), 'toLower')).toLowerCase();
-    case 'toupper': return str(known(ev(0), 'toUpper')).toUpperCase();
-    case 'string': return str(ev(0));
-    case 'int': return Number(known(ev(0), 'int'));
-    case 'add': return (known(ev(0), 'add') as number) + (known(ev(1), 'add') as number);
-    case 'sub': return (known(ev(0), 'sub') as number) - (known(ev(1), 'sub') as number);
-    case 'mul': return (known(ev(0), 'mul') as number) * (known(ev(1), 'mul') as number);
-    case 'div': return Math.trunc((known(ev(0), 'div') as number) / (known(ev(1), 'div') as number));
+    case 'union':
+      return all().reduce((merged, next) => union(merged, next));
+    case 'flatten':
+      return (known(ev(0), 'flatten') as Json[][]).flat();
+    case 'tolower':
+      return str(known(ev(0), 'toLower')).toLowerCase();
+    case 'toupper':
+      return str(known(ev(0), 'toUpper')).toUpperCase();
+    case 'string':
+      return str(ev(0));
+    case 'int':
+      return Number(known(ev(0), 'int'));
+    case 'add':
+      return (known(ev(0), 'add') as number) + (known(ev(1), 'add') as number);
+    case 'sub':
+      return (known(ev(0), 'sub') as number) - (known(ev(1), 'sub') as number);
+    case 'mul':
+      return (known(ev(0), 'mul') as number) * (known(ev(1), 'mul') as number);
+    case 'div':
+      return Math.trunc((known(ev(0), 'div') as number) / (known(ev(1), 'div') as number));
     case 'contains': {
       const [container, item] = [known(ev(0), 'contains'), ev(1)];
-      return typeof container === 'string' ? container.includes(str(item)) : Array.isArray(container) ? container.some((v) => JSON.stringify(v) === JSON.stringify(item)) : str(item) in (container as object);
+      return typeof container === 'string'
+        ? container.includes(str(item))
+        : Array.isArray(container)
+          ? container.some((v) => JSON.stringify(v) === JSON.stringify(item))
+          : str(item) in (container as object);
     }
-    case 'uniquestring': return BigInt(`0x${hash(all()).slice(0, 16)}`).toString(36).padStart(13, 'a').slice(0, 13);
+    case 'uniquestring':
+      return BigInt(`0x${hash(all()).slice(0, 16)}`)
+        .toString(36)
+        .padStart(13, 'a')
+        .slice(0, 13);
     case 'guid': {
       const h = hash(all());
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
     }
-    case 'subscription': return { id: `/subscriptions/${SUBSCRIPTION_ID}`, subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
-    case 'tenant': return { tenantId: TENANT_ID };
-    case 'resourcegroup': return { name: scope.resourceGroup, id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${scope.resourceGroup}` };
-    case 'deployment': return { name: scope.deployment || 'main' };
+    case 'subscription':
+      return { id: `/subscriptions/${SUBSCRIPTION_ID}`, subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+    case 'tenant':
+      return { tenantId: TENANT_ID };
+    case 'resourcegroup':
+      return { name: scope.resourceGroup, id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${scope.resourceGroup}` };
+    case 'deployment':
+      return { name: scope.deployment || 'main' };
     case 'resourceid': {
       const values = all().map(str);
       const typeAt = values.findIndex((v) => /^[A-Za-z]+\.[A-Za-z.]+\/.+/.test(v));
@@ -232,25 +274,36 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
       if (index === undefined) throw new Error(`copyIndex(${loop ?? ''}) outside its loop`);
       return index + offset;
     }
-    case 'lambda': return { lambda: args.slice(0, -1).map((a) => str(evaluate(scope, a))), body: args[args.length - 1], scope };
-    case 'lambdavariables': return scope.lambda[str(ev(0))];
+    case 'lambda':
+      return { lambda: args.slice(0, -1).map((a) => str(evaluate(scope, a))), body: args[args.length - 1], scope };
+    case 'lambdavariables':
+      return scope.lambda[str(ev(0))];
     case 'map':
     case 'filter': {
       const items = known(ev(0), name) as Json[];
       const fn = ev(1) as { lambda: string[]; body: Ast; scope: Scope };
-      const apply = (item: Json, k: number) => evaluate({ ...fn.scope, lambda: { ...fn.scope.lambda, [fn.lambda[0]]: item, ...(fn.lambda[1] ? { [fn.lambda[1]]: k } : {}) } }, fn.body);
+      const apply = (item: Json, k: number) =>
+        evaluate(
+          { ...fn.scope, lambda: { ...fn.scope.lambda, [fn.lambda[0]]: item, ...(fn.lambda[1] ? { [fn.lambda[1]]: k } : {}) } },
+          fn.body,
+        );
       return name.toLowerCase() === 'map' ? items.map(apply) : items.filter((item, k) => apply(item, k));
     }
     // items(): an object as [{ key, value }]; toObject(): back, with lambdas choosing key and value.
     // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-object#items
     // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-lambda#toobject
-    case 'items': return Object.entries(known(ev(0), 'items') as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value }));
+    case 'items':
+      return Object.entries(known(ev(0), 'items') as Record<string, Json>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, value]) => ({ key, value }));
     // https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string#join
-    case 'join': return (known(ev(0), 'join') as Json[]).map(str).join(str(ev(1)));
+    case 'join':
+      return (known(ev(0), 'join') as Json[]).map(str).join(str(ev(1)));
     case 'toobject': {
       const entries = known(ev(0), 'toObject') as Json[];
       const [key, value] = [ev(1), args[2] ? ev(2) : undefined] as Array<{ lambda: string[]; body: Ast; scope: Scope } | undefined>;
-      const apply = (fn: { lambda: string[]; body: Ast; scope: Scope }, item: Json) => evaluate({ ...fn.scope, lambda: { ...fn.scope.lambda, [fn.lambda[0]]: item } }, fn.body);
+      const apply = (fn: { lambda: string[]; body: Ast; scope: Scope }, item: Json) =>
+        evaluate({ ...fn.scope, lambda: { ...fn.scope.lambda, [fn.lambda[0]]: item } }, fn.body);
       return Object.fromEntries(entries.map((item) => [str(apply(key!, item)), value ? apply(value, item) : item]));
     }
     case 'reference': {
@@ -272,12 +325,15 @@ function call(scope: Scope, name: string, args: Ast[]): Json {
 
 function evaluate(scope: Scope, ast: Ast): Json {
   switch (ast.kind) {
-    case 'lit': return ast.value;
-    case 'call': return call(scope, ast.name, ast.args);
+    case 'lit':
+      return ast.value;
+    case 'call':
+      return call(scope, ast.name, ast.args);
     case 'prop': {
       const target = evaluate(scope, ast.target);
       if (target instanceof Runtime) return new Runtime(`${target.path}.${ast.name}`);
-      if (target === null || typeof target !== 'object' || !(ast.name in target)) throw new Error(`no property ${ast.name} in ${str(target)}`);
+      if (target === null || typeof target !== 'object' || !(ast.name in target))
+        throw new Error(`no property ${ast.name} in ${str(target)}`);
       return (target as Record<string, Json>)[ast.name];
     }
     case 'index': {
@@ -303,7 +359,9 @@ function evaluateValue(scope: Scope, value: Json): Json {
         // Property loops: { copy: [{ name, count, input }] } makes the property `name` an array.
         for (const loop of v as Array<{ name: string; count: Json; input: Json }>) {
           const count = evaluateValue(scope, loop.count) as number;
-          result[loop.name] = Array.from({ length: count }, (_, k) => evaluateValue({ ...scope, copy: { ...scope.copy, [loop.name]: k } }, loop.input));
+          result[loop.name] = Array.from({ length: count }, (_, k) =>
+            evaluateValue({ ...scope, copy: { ...scope.copy, [loop.name]: k } }, loop.input),
+          );
         }
       } else result[str(evaluateValue(scope, key))] = evaluateValue(scope, v);
     }
@@ -319,7 +377,9 @@ function resourceIdOf(scope: Scope, resource: Record<string, Json>): string {
 
 function deploymentOutputs(scope: Scope, target: string): Deployment | undefined {
   const resources = scope.template.resources;
-  const entries: Array<[string, Record<string, Json>]> = Array.isArray(resources) ? resources.map((r, k) => [String(k), r]) : Object.entries(resources ?? {});
+  const entries: Array<[string, Record<string, Json>]> = Array.isArray(resources)
+    ? resources.map((r, k) => [String(k), r])
+    : Object.entries(resources ?? {});
   for (const [symbol, resource] of entries) {
     if (resource.type !== 'Microsoft.Resources/deployments') continue;
     if (symbol === target || resourceIdOf(scope, resource) === target) return nestedDeployment(scope, symbol, resource);
@@ -339,9 +399,14 @@ function nestedDeployment(scope: Scope, symbol: string, resource: Record<string,
   return result;
 }
 
-function run(template: ArmTemplate, given: Record<string, Json>, context: Pick<Scope, 'resourceGroup' | 'deployment' | 'deployments'>): Deployment {
+function run(
+  template: ArmTemplate,
+  given: Record<string, Json>,
+  context: Pick<Scope, 'resourceGroup' | 'deployment' | 'deployments'>,
+): Deployment {
   const scope: Scope = { ...context, template, parameters: {}, variables: {}, copy: {}, lambda: {}, userFunctions: {} };
-  for (const ns of template.functions ?? []) for (const [k, f] of Object.entries(ns.members)) scope.userFunctions[`${ns.namespace}.${k}`] = f as Scope['userFunctions'][string];
+  for (const ns of template.functions ?? [])
+    for (const [k, f] of Object.entries(ns.members)) scope.userFunctions[`${ns.namespace}.${k}`] = f as Scope['userFunctions'][string];
   for (const [name, spec] of Object.entries(template.parameters ?? {}) as Array<[string, { defaultValue?: Json }]>) {
     if (name in given) scope.parameters[name] = given[name];
     else if ('defaultValue' in spec) scope.parameters[name] = evaluateValue(scope, spec.defaultValue);
@@ -361,7 +426,9 @@ function run(template: ArmTemplate, given: Record<string, Json>, context: Pick<S
   });
   const deployed: DeployedResource[] = [];
   const resources = template.resources;
-  const entries: Array<[string, Record<string, Json>]> = Array.isArray(resources) ? resources.map((r, k) => [String(k), r]) : Object.entries(resources ?? {});
+  const entries: Array<[string, Record<string, Json>]> = Array.isArray(resources)
+    ? resources.map((r, k) => [String(k), r])
+    : Object.entries(resources ?? {});
   for (const [symbol, resource] of entries) {
     if (resource.existing) continue;
     const loop = resource.copy as { name: string; count: Json } | undefined;
@@ -377,12 +444,19 @@ function run(template: ArmTemplate, given: Record<string, Json>, context: Pick<S
       const { copy: _copy, condition: _condition, dependsOn: _dependsOn, ...rest } = resource;
       const body = finalize(evaluateValue(inner, rest)) as Record<string, Json>;
       deployed.push({
-        type: body.type as string, name: body.name as string, id: resourceIdOf(inner, resource), deployment: context.deployment,
-        scope: body.scope as string | undefined, properties: (body.properties ?? {}) as Record<string, Json>, body,
+        type: body.type as string,
+        name: body.name as string,
+        id: resourceIdOf(inner, resource),
+        deployment: context.deployment,
+        scope: body.scope as string | undefined,
+        properties: (body.properties ?? {}) as Record<string, Json>,
+        body,
       });
     }
   }
-  const outputs = Object.fromEntries(Object.entries(template.outputs ?? {}).map(([k, o]) => [k, finalize(evaluateValue(scope, (o as { value: Json }).value))]));
+  const outputs = Object.fromEntries(
+    Object.entries(template.outputs ?? {}).map(([k, o]) => [k, finalize(evaluateValue(scope, (o as { value: Json }).value))]),
+  );
   return { resources: deployed, outputs };
 }
 

@@ -74,7 +74,12 @@ function toNode(serialized: SerializedNode, parent: Node | null): Node {
 
 /** Parses Bicep sources with tree-sitter-bicep (one child process for the whole batch). */
 export function parseBicepSources(sources: string[]): Node[] {
-  const result = spawnSync(process.execPath, ['-e', PARSE_SCRIPT], { cwd: REPO_DIR, input: JSON.stringify(sources), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, ['-e', PARSE_SCRIPT], {
+    cwd: REPO_DIR,
+    input: JSON.stringify(sources),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`tree-sitter-bicep failed: ${result.stderr}`);
   return (JSON.parse(result.stdout) as SerializedNode[]).map((tree) => toNode(tree, null));
 }

@@ -5,12 +5,30 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { INFRA_DIR, REPO_DIR } from './infra-bicep';
 
-export interface Diagnostic { file: string; line: number; column: number; level: 'Error' | 'Warning' | 'Info'; code: string; message: string }
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  level: 'Error' | 'Warning' | 'Info';
+  code: string;
+  message: string;
+}
 
 export interface Compiled {
   ok: true;
@@ -24,7 +42,10 @@ export interface Compiled {
   /** use-recent-api-versions with maxAgeInDays 0 (the CLI's name; the docs say maxAllowedAgeInDays): every API version is the newest non-preview one. */
   newest: Diagnostic[];
 }
-export interface Unavailable { ok: false; reason: string }
+export interface Unavailable {
+  ok: false;
+  reason: string;
+}
 export type ArmTemplate = Record<string, any>;
 
 let located: { path: string } | { reason: string } | undefined;
@@ -40,9 +61,18 @@ export function locateCompiler(): { path: string } | { reason: string } {
 const DIAGNOSTIC = /^(.+?)\((\d+),(\d+)\) : (Error|Warning|Info) ([^:]+): (.*)$/;
 
 export function parseDiagnostics(output: string, baseDir: string): Diagnostic[] {
-  return output.split('\n').map((line) => DIAGNOSTIC.exec(line.trim())).filter((m): m is RegExpExecArray => m !== null).map((m) => ({
-    file: relative(baseDir, m[1]), line: Number(m[2]), column: Number(m[3]), level: m[4] as Diagnostic['level'], code: m[5], message: m[6],
-  }));
+  return output
+    .split('\n')
+    .map((line) => DIAGNOSTIC.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({
+      file: relative(baseDir, m[1]),
+      line: Number(m[2]),
+      column: Number(m[3]),
+      level: m[4] as Diagnostic['level'],
+      code: m[5],
+      message: m[6],
+    }));
 }
 
 function run(compiler: string, args: string[], cwd: string): { status: number; output: string } {
@@ -64,7 +94,11 @@ function sourceHash(compiler: string): string {
   const hash = createHash('sha256');
   const stat = statSync(compiler);
   hash.update(`${compiler}\0${stat.size}\0${stat.mtimeMs}\0`);
-  for (const file of filesUnder(INFRA_DIR).sort()) hash.update(`${relative(INFRA_DIR, file)}\0`).update(readFileSync(file)).update('\0');
+  for (const file of filesUnder(INFRA_DIR).sort())
+    hash
+      .update(`${relative(INFRA_DIR, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   return hash.digest('hex').slice(0, 24);
 }
 
@@ -84,15 +118,32 @@ export function compiledInfra(): Compiled | Unavailable {
       const built = build(found.path, INFRA_DIR, workDir);
       if (built.status !== 0 || !existsSync(join(workDir, 'main.json'))) {
         // Not cached: a failing build is reported in full by the test that reads it.
-        return (compiled = { ok: true, version, template: {}, build: built.diagnostics.length ? built.diagnostics : [{ file: 'main.bicep', line: 0, column: 0, level: 'Error', code: 'build', message: built.output }], lint: [], newest: [] });
+        return (compiled = {
+          ok: true,
+          version,
+          template: {},
+          build: built.diagnostics.length
+            ? built.diagnostics
+            : [{ file: 'main.bicep', line: 0, column: 0, level: 'Error', code: 'build', message: built.output }],
+          lint: [],
+          newest: [],
+        });
       }
       const linted = run(found.path, ['lint', '--pattern', '**/*.bicep'], INFRA_DIR);
       const strict = join(workDir, 'bicepconfig.json');
-      writeFileSync(strict, JSON.stringify({ analyzers: { core: { enabled: true, rules: { 'use-recent-api-versions': { level: 'error', maxAgeInDays: 0 } } } } }));
+      writeFileSync(
+        strict,
+        JSON.stringify({
+          analyzers: { core: { enabled: true, rules: { 'use-recent-api-versions': { level: 'error', maxAgeInDays: 0 } } } },
+        }),
+      );
       const newest = run(found.path, ['lint', '--pattern', '**/*.bicep', '--config', strict], INFRA_DIR);
       const result = {
-        version, template: JSON.parse(readFileSync(join(workDir, 'main.json'), 'utf8')), build: built.diagnostics,
-        lint: parseDiagnostics(linted.output, INFRA_DIR), newest: parseDiagnostics(newest.output, INFRA_DIR).filter((d) => d.code === 'use-recent-api-versions'),
+        version,
+        template: JSON.parse(readFileSync(join(workDir, 'main.json'), 'utf8')),
+        build: built.diagnostics,
+        lint: parseDiagnostics(linted.output, INFRA_DIR),
+        newest: parseDiagnostics(newest.output, INFRA_DIR).filter((d) => d.code === 'use-recent-api-versions'),
       };
       mkdirSync(cacheDir, { recursive: true });
       writeFileSync(join(workDir, 'result.json'), JSON.stringify(result));
@@ -109,7 +160,11 @@ export function compiledInfra(): Compiled | Unavailable {
  * Copies infra/ to a scratch dir, lets `edit` change it, then builds it (or lints every .bicep file
  * in it with its bicepconfig.json), never cached, and cleans up.
  */
-export function scratchCopy(compiler: string, edit: (dir: string) => void, command: 'build' | 'lint' = 'build'): { status: number; output: string; diagnostics: Diagnostic[] } {
+export function scratchCopy(
+  compiler: string,
+  edit: (dir: string) => void,
+  command: 'build' | 'lint' = 'build',
+): { status: number; output: string; diagnostics: Diagnostic[] } {
   const dir = mkdtempSync(join(tmpdir(), 'org-mailer-infra-'));
   try {
     cpSync(INFRA_DIR, dir, { recursive: true });
@@ -160,7 +215,9 @@ export const AZD_SUBSTITUTION = /^\$\{([A-Z0-9_]+)(?:=([^}]*))?\}$/;
  * the sample value given here for an environment value without one.
  */
 export function azdParameters(samples: Record<string, unknown>): Record<string, unknown> {
-  const file = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+  const file = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as {
+    parameters: Record<string, { value: unknown }>;
+  };
   // azd substitutes the file's whole text, so a substitution inside an object parameter counts too.
   const substitute = (value: unknown): unknown => {
     if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));

@@ -18,7 +18,22 @@ type Ast =
   | { kind: 'in'; left: Ast; list: Ast[] };
 
 const TOKEN = /\s*("(?:[^"\\]|\\.)*"|\d+(?:\.\d+)?|[A-Za-z_][\w.]*|==|!=|>=|<=|[-+*/(),<>=])/y;
-const PRECEDENCE: Record<string, number> = { or: 1, and: 2, '==': 3, '!=': 3, '<': 3, '<=': 3, '>': 3, '>=': 3, in: 3, endswith: 3, '+': 4, '-': 4, '*': 5, '/': 5 };
+const PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  '==': 3,
+  '!=': 3,
+  '<': 3,
+  '<=': 3,
+  '>': 3,
+  '>=': 3,
+  in: 3,
+  endswith: 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+};
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -81,17 +96,28 @@ function binary(op: string, a: unknown, b: unknown): unknown {
   if (op === 'or') return a === true || b === true;
   if (isNull(a) || isNull(b)) return ['+', '-', '*', '/'].includes(op) ? null : false;
   switch (op) {
-    case '==': return a === b;
-    case '!=': return a !== b;
-    case '<': return (a as number) < (b as number);
-    case '<=': return (a as number) <= (b as number);
-    case '>': return (a as number) > (b as number);
-    case '>=': return (a as number) >= (b as number);
-    case 'endswith': return String(a).toLowerCase().endsWith(String(b).toLowerCase());
-    case '+': return (a as number) + (b as number);
-    case '-': return (a as number) - (b as number);
-    case '*': return (a as number) * (b as number);
-    case '/': return (b as number) === 0 ? null : (a as number) / (b as number);
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return (a as number) < (b as number);
+    case '<=':
+      return (a as number) <= (b as number);
+    case '>':
+      return (a as number) > (b as number);
+    case '>=':
+      return (a as number) >= (b as number);
+    case 'endswith':
+      return String(a).toLowerCase().endsWith(String(b).toLowerCase());
+    case '+':
+      return (a as number) + (b as number);
+    case '-':
+      return (a as number) - (b as number);
+    case '*':
+      return (a as number) * (b as number);
+    case '/':
+      return (b as number) === 0 ? null : (a as number) / (b as number);
   }
   throw new Error(`kql: operator ${op}`);
 }
@@ -99,10 +125,14 @@ function binary(op: string, a: unknown, b: unknown): unknown {
 /** The value of an expression for one row (scalar functions only). */
 export function evaluate(ast: Ast, row: Row): unknown {
   switch (ast.kind) {
-    case 'lit': return ast.value;
-    case 'col': return ast.path.reduce<unknown>((v, key) => (isNull(v) ? null : ((v as Row)[key] ?? null)), row);
-    case 'in': return ast.list.map((x) => evaluate(x, row)).includes(evaluate(ast.left, row));
-    case 'bin': return binary(ast.op, evaluate(ast.left, row), evaluate(ast.right, row));
+    case 'lit':
+      return ast.value;
+    case 'col':
+      return ast.path.reduce<unknown>((v, key) => (isNull(v) ? null : ((v as Row)[key] ?? null)), row);
+    case 'in':
+      return ast.list.map((x) => evaluate(x, row)).includes(evaluate(ast.left, row));
+    case 'bin':
+      return binary(ast.op, evaluate(ast.left, row), evaluate(ast.right, row));
     case 'call': {
       const [arg] = ast.args.map((a) => evaluate(a, row));
       if (ast.name === 'tostring') return isNull(arg) ? '' : typeof arg === 'object' ? JSON.stringify(arg) : String(arg);
@@ -119,12 +149,17 @@ function aggregate(ast: Ast, rows: Row[]): unknown {
   const chosen = predicate ? rows.filter((r) => evaluate(predicate, r) === true) : rows;
   const values = value ? chosen.map((r) => evaluate(value, r)).filter((v) => !isNull(v)) : [];
   switch (ast.name) {
-    case 'count': return rows.length;
-    case 'max': return values.length ? Math.max(...(values as number[])) : null;
-    case 'min': return values.length ? Math.min(...(values as number[])) : null;
+    case 'count':
+      return rows.length;
+    case 'max':
+      return values.length ? Math.max(...(values as number[])) : null;
+    case 'min':
+      return values.length ? Math.min(...(values as number[])) : null;
     case 'sum':
-    case 'sumif': return (values as number[]).reduce((a, b) => a + b, 0);
-    case 'dcountif': return new Set(values).size;
+    case 'sumif':
+      return (values as number[]).reduce((a, b) => a + b, 0);
+    case 'dcountif':
+      return new Set(values).size;
   }
   throw new Error(`kql: aggregation ${ast.name}()`);
 }

@@ -34,8 +34,19 @@ class ExporterTemporalityReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
 }
 
-export interface WireMetric { name: string; kind?: string; value: number; count?: number; min?: number; max?: number; stdDev?: number }
-export interface WireItem { name: string; data: { baseType: string; baseData: { metrics: WireMetric[]; properties?: Record<string, string> } } }
+export interface WireMetric {
+  name: string;
+  kind?: string;
+  value: number;
+  count?: number;
+  min?: number;
+  max?: number;
+  stdDev?: number;
+}
+export interface WireItem {
+  name: string;
+  data: { baseType: string; baseData: { metrics: WireMetric[]; properties?: Record<string, string> } };
+}
 
 /** Records through the app's meter, then returns the items one export would send, as JSON on the wire. */
 export async function exportedItems(record: (telemetry: Telemetry) => void): Promise<WireItem[]> {
@@ -53,14 +64,18 @@ export async function exportedItems(record: (telemetry: Telemetry) => void): Pro
 
 /** The `customMetrics` rows of the items, one per metric data point. */
 export function customMetricsRows(items: WireItem[]): Row[] {
-  return items.filter((i) => i.data.baseType === 'MetricData').flatMap((item) => item.data.baseData.metrics.map((m) => ({
-    name: m.name,
-    value: m.value,
-    valueSum: m.value,
-    valueCount: m.count ?? null,
-    valueMin: m.min ?? null,
-    valueMax: m.max ?? null,
-    valueStdDev: m.stdDev ?? null,
-    customDimensions: item.data.baseData.properties ?? {},
-  })));
+  return items
+    .filter((i) => i.data.baseType === 'MetricData')
+    .flatMap((item) =>
+      item.data.baseData.metrics.map((m) => ({
+        name: m.name,
+        value: m.value,
+        valueSum: m.value,
+        valueCount: m.count ?? null,
+        valueMin: m.min ?? null,
+        valueMax: m.max ?? null,
+        valueStdDev: m.stdDev ?? null,
+        customDimensions: item.data.baseData.properties ?? {},
+      })),
+    );
 }

@@ -35,8 +35,6 @@ const generations = {
 };
 const links = createAdminLinks({ config, returnUrlAllowed: allowed, generations, now: () => NOW });
 
-
-
 const tokenOf = (url: string) => new URL(url).hash.replace(/^#token=/, '');
 
 describe('admin token', () => {
@@ -44,7 +42,11 @@ describe('admin token', () => {
     const { token, expiresAt } = await signAdminToken('acme', KEY, { returnUrl: 'https://app.example.com/settings', now: NOW });
     expect(expiresAt).toBe(new Date(NOW + ADMIN_TOKEN_TTL_SECONDS * 1000).toISOString());
     expect(ADMIN_TOKEN_TTL_SECONDS).toBe(3600);
-    await expect(verifyAdminToken(token, KEY, NOW + 59 * 60 * 1000)).resolves.toEqual({ orgId: 'acme', returnUrl: 'https://app.example.com/settings', expiresAt });
+    await expect(verifyAdminToken(token, KEY, NOW + 59 * 60 * 1000)).resolves.toEqual({
+      orgId: 'acme',
+      returnUrl: 'https://app.example.com/settings',
+      expiresAt,
+    });
   });
 
   it('is refused once expired, with a 401 that says so', async () => {
@@ -115,7 +117,11 @@ describe('admin links', () => {
 
   it('refuses a return URL outside the allowlist, a non-URL and unknown fields, each by field', async () => {
     const outside = await mailerFailure(links.create('acme', { returnUrl: 'https://evil.example.org/x' }));
-    expect([outside.code, outside.status, outside.fields]).toEqual(['RETURN_URL_NOT_ALLOWED', 400, { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' }]);
+    expect([outside.code, outside.status, outside.fields]).toEqual([
+      'RETURN_URL_NOT_ALLOWED',
+      400,
+      { returnUrl: 'origin is not in RETURN_URL_ALLOWLIST' },
+    ]);
     const scheme = await mailerFailure(links.create('acme', { returnUrl: 'javascript:alert(1)' }));
     expect([scheme.code, Object.keys(scheme.fields ?? {})]).toEqual(['VALIDATION_FAILED', ['returnUrl']]);
     const extra = await mailerFailure(links.create('acme', { orgId: 'other' }));
@@ -144,10 +150,14 @@ describe('settings page assets', () => {
   it('every text input, file input and checkbox has a label', () => {
     const html = settingsPageResponse(undefined, config).body;
     const ids = [...html.matchAll(/<input id="([^"]+)"/g)].map((m) => m[1]);
-    expect(ids).toEqual(expect.arrayContaining(['senderEmail', 'senderName', 'tenantId', 'clientId', 'clientSecret', 'serviceAccountKey', 'to']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['senderEmail', 'senderName', 'tenantId', 'clientId', 'clientSecret', 'serviceAccountKey', 'to']),
+    );
     for (const id of ids) expect(html).toContain(`<label for="${id}"`);
     // Radios are wrapped in their label.
-    expect([...html.matchAll(/<input type="radio"/g)].length).toBe([...html.matchAll(/<label class="choice"[^>]*><input type="radio"/g)].length);
+    expect([...html.matchAll(/<input type="radio"/g)].length).toBe(
+      [...html.matchAll(/<label class="choice"[^>]*><input type="radio"/g)].length,
+    );
     expect(html).not.toMatch(/https?:\/\//); // no external fonts, scripts or CDNs
   });
 });

@@ -21,13 +21,17 @@ describe('inParallel', () => {
     let running = 0;
     let most = 0;
     const seen: number[] = [];
-    await inParallel(Array.from({ length: 25 }, (_, i) => i), 4, async (item) => {
-      running += 1;
-      most = Math.max(most, running);
-      await new Promise((r) => setImmediate(r));
-      seen.push(item);
-      running -= 1;
-    });
+    await inParallel(
+      Array.from({ length: 25 }, (_, i) => i),
+      4,
+      async (item) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setImmediate(r));
+        seen.push(item);
+        running -= 1;
+      },
+    );
     expect(most).toBe(4);
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
   });
@@ -35,11 +39,15 @@ describe('inParallel', () => {
   it('stops taking new items after a failure and rejects with it', async () => {
     const started: number[] = [];
     await expect(
-      inParallel(Array.from({ length: 50 }, (_, i) => i), 2, async (item) => {
-        started.push(item);
-        if (item === 3) throw new Error('boom');
-        await new Promise((r) => setImmediate(r));
-      }),
+      inParallel(
+        Array.from({ length: 50 }, (_, i) => i),
+        2,
+        async (item) => {
+          started.push(item);
+          if (item === 3) throw new Error('boom');
+          await new Promise((r) => setImmediate(r));
+        },
+      ),
     ).rejects.toThrow('boom');
     expect(started.length).toBeLessThan(10);
   });
@@ -82,7 +90,9 @@ describe('countStorageRequests', () => {
 
   const call = (method: string, targetPort = port) =>
     new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: targetPort, method, path: '/devstoreaccount1/x' }, (res) => res.resume().on('end', resolve));
+      const req = request({ host: '127.0.0.1', port: targetPort, method, path: '/devstoreaccount1/x' }, (res) =>
+        res.resume().on('end', resolve),
+      );
       req.on('error', reject).end();
     });
 
@@ -91,7 +101,9 @@ describe('countStorageRequests', () => {
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
     const otherPort = (other.address() as AddressInfo).port;
     try {
-      const counter = countStorageRequests(`DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`);
+      const counter = countStorageRequests(
+        `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1`,
+      );
       await call('GET');
       await call('POST');
       await call('POST');

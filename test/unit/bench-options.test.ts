@@ -22,8 +22,31 @@ describe('npm run bench options (bench/options.ts)', () => {
   });
 
   it('takes the flood options beside --rate, and every numeric one', () => {
-    const options = parse('--flood-orgs', '3', '--flood', '40', '--quiet', '7', '--rate', '120', '--users', '10000', '--memory-messages', '50', '--profile', 'azure');
-    expect(options).toMatchObject({ floodOrgs: 3, flood: 40, quiet: 7, ratePerMinute: 120, users: 10000, memoryMessages: 50, profiles: 'azure' });
+    const options = parse(
+      '--flood-orgs',
+      '3',
+      '--flood',
+      '40',
+      '--quiet',
+      '7',
+      '--rate',
+      '120',
+      '--users',
+      '10000',
+      '--memory-messages',
+      '50',
+      '--profile',
+      'azure',
+    );
+    expect(options).toMatchObject({
+      floodOrgs: 3,
+      flood: 40,
+      quiet: 7,
+      ratePerMinute: 120,
+      users: 10000,
+      memoryMessages: 50,
+      profiles: 'azure',
+    });
   });
 
   it('--only selects parts (comma list or repeated), and --scale-out-only still means the scale-out alone', () => {
@@ -33,7 +56,11 @@ describe('npm run bench options (bench/options.ts)', () => {
     expect(parse('--scale-out-only').only).toEqual(['scaleout']);
     expect(parse('--only', 'cold').only).toEqual(['cold']);
     const fairnessOnly = parse('--only', 'fairness');
-    expect([includes(fairnessOnly, 'fairness'), includes(fairnessOnly, 'delivery'), includes(fairnessOnly, 'directory')]).toEqual([true, false, false]);
+    expect([includes(fairnessOnly, 'fairness'), includes(fairnessOnly, 'delivery'), includes(fairnessOnly, 'directory')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('refuses unknown options, unknown parts, bad numbers and values over their bounds', () => {
@@ -50,7 +77,17 @@ describe('npm run bench options (bench/options.ts)', () => {
       ['--flood-orgs', String(MAX_FLOOD_MAILBOXES + 1)],
       ['--messages', '20001'],
     ]) {
-      expect({ bad, threw: (() => { try { parse(...bad); return false; } catch (error) { return /usage: npm run bench/.test(String(error)); } })() }).toEqual({ bad, threw: true });
+      expect({
+        bad,
+        threw: (() => {
+          try {
+            parse(...bad);
+            return false;
+          } catch (error) {
+            return /usage: npm run bench/.test(String(error));
+          }
+        })(),
+      }).toEqual({ bad, threw: true });
     }
     expect(() => parse('--profile', 'fast')).toThrow(/zero, azure or both/);
     expect(parse('--flood-orgs', String(MAX_FLOOD_MAILBOXES)).floodOrgs).toBe(MAX_FLOOD_MAILBOXES);
@@ -58,13 +95,13 @@ describe('npm run bench options (bench/options.ts)', () => {
 });
 
 describe('fairness arithmetic (bench/measure.ts)', () => {
-  it('p95 of the quiet org\'s ten latencies is its slowest (nearest rank), p50 the fifth', () => {
+  it("p95 of the quiet org's ten latencies is its slowest (nearest rank), p50 the fifth", () => {
     const latencies = [900, 1100, 1300, 1500, 1700, 1900, 2100, 2300, 2500, 2700];
     expect(percentile(latencies, 95)).toBe(2700);
     expect(percentile(latencies, 50)).toBe(1700);
   });
 
-  it('the FIFO estimate drains the unsent floods at the mailboxes\' combined rate, or the worker\'s throughput when lower', () => {
+  it("the FIFO estimate drains the unsent floods at the mailboxes' combined rate, or the worker's throughput when lower", () => {
     // 10 mailboxes at 300/min: 50 per second.
     expect(fifoWaitSeconds({ unsent: 1000, mailboxes: 10, ratePerMinute: 300 })).toBe(20);
     expect(fifoWaitSeconds({ unsent: 1000, mailboxes: 10, ratePerMinute: 300, workerPerSecond: 25 })).toBe(40);
@@ -73,7 +110,7 @@ describe('fairness arithmetic (bench/measure.ts)', () => {
     expect(fifoWaitSeconds({ unsent: 0, mailboxes: 1, ratePerMinute: 30 })).toBe(0);
   });
 
-  it('the quiet org\'s own rate puts its last message (q - 1) slots after its first', () => {
+  it("the quiet org's own rate puts its last message (q - 1) slots after its first", () => {
     expect(ownRateFloorMs(10, 300)).toBe(1800);
     expect(ownRateFloorMs(10, 30)).toBe(18_000);
     expect(ownRateFloorMs(1, 30)).toBe(0);
@@ -88,11 +125,15 @@ describe('fairness arithmetic (bench/measure.ts)', () => {
     expect(dueByRate(60_000, 100, 300)).toBe(100);
   });
 
-  it('interleaves the floods org by org, each org\'s ids once and in order', () => {
+  it("interleaves the floods org by org, each org's ids once and in order", () => {
     const items = interleavedFlood(['a', 'b', 'c'], 2);
     expect(items).toEqual([
-      { orgId: 'a', id: 'flood-0' }, { orgId: 'b', id: 'flood-0' }, { orgId: 'c', id: 'flood-0' },
-      { orgId: 'a', id: 'flood-1' }, { orgId: 'b', id: 'flood-1' }, { orgId: 'c', id: 'flood-1' },
+      { orgId: 'a', id: 'flood-0' },
+      { orgId: 'b', id: 'flood-0' },
+      { orgId: 'c', id: 'flood-0' },
+      { orgId: 'a', id: 'flood-1' },
+      { orgId: 'b', id: 'flood-1' },
+      { orgId: 'c', id: 'flood-1' },
     ]);
   });
 
@@ -121,10 +162,25 @@ describe('per-sender and memory figures', () => {
 
 describe('the report table (bench/report.ts)', () => {
   const fairness: FairnessResult = {
-    floodOrgs: 10, flood: 200, ratePerMinute: 300, quiet: 10, profile: { name: 'zero', origins: {}, graphSendMs: 0, storageMs: 0 },
-    floodEnqueueSeconds: 90, quietEnqueueMs: 500, quietAttempts: 10, quietRetryCodes: [], quietP50Ms: 1500, quietP95Ms: 2500, quietMaxMs: 2500,
-    quietOwnRateFloorMs: 1800, floodSentByThen: 1500, floodSentByThenPerOrg: { min: 140, max: 160 }, floodSentBeforeQuiet: 1400,
-    floodDueUnsentAtQuiet: 30, workerPerSecond: 20, fifoWaitSeconds: 30,
+    floodOrgs: 10,
+    flood: 200,
+    ratePerMinute: 300,
+    quiet: 10,
+    profile: { name: 'zero', origins: {}, graphSendMs: 0, storageMs: 0 },
+    floodEnqueueSeconds: 90,
+    quietEnqueueMs: 500,
+    quietAttempts: 10,
+    quietRetryCodes: [],
+    quietP50Ms: 1500,
+    quietP95Ms: 2500,
+    quietMaxMs: 2500,
+    quietOwnRateFloorMs: 1800,
+    floodSentByThen: 1500,
+    floodSentByThenPerOrg: { min: 140, max: 160 },
+    floodSentBeforeQuiet: 1400,
+    floodDueUnsentAtQuiet: 30,
+    workerPerSecond: 20,
+    fifoWaitSeconds: 30,
   };
   const side = { sandboxCpuMs: 0, storageRequests: { queue: 0, table: 0, blob: 0 } };
 

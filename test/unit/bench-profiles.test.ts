@@ -8,7 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { startSandbox } from '../../dev/stack';
 import type { Sandbox } from '../../dev/sandbox/server';
 import { startStorageProxy } from '../../dev/storage-proxy';
-import { costPerMillion, QUEUE_USD_PER_10K, TABLE_USD_PER_10K, KEY_VAULT_USD_PER_10K, FLEX_ON_DEMAND_USD_PER_GB_SECOND, INSTANCE_MEMORY_GB } from '../../bench/cost';
+import {
+  costPerMillion,
+  QUEUE_USD_PER_10K,
+  TABLE_USD_PER_10K,
+  KEY_VAULT_USD_PER_10K,
+  FLEX_ON_DEMAND_USD_PER_GB_SECOND,
+  INSTANCE_MEMORY_GB,
+} from '../../bench/cost';
 import { areaOf, topSelfTime } from '../../bench/cpuProfile';
 import { parseProfiles, PROFILES } from '../../bench/profiles';
 
@@ -33,7 +40,9 @@ describe('the Storage proxy (dev/storage-proxy.ts)', () => {
   beforeAll(async () => {
     target = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => res.end(`${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`));
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => res.end(`${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`));
     });
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
     targetPort = (target.address() as AddressInfo).port;
@@ -64,7 +73,10 @@ describe('the Storage proxy (dev/storage-proxy.ts)', () => {
 describe('the sandbox per-origin latency (Sandbox.latencyMs, /_sandbox/latency)', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ ports: { entra: 0, graph: 0, googleAccounts: 0, googleOAuth: 0, gmail: 0, keyVault: 0 }, latencyMs: { entra: 2 } });
+    sandbox = await startSandbox({
+      ports: { entra: 0, graph: 0, googleAccounts: 0, googleOAuth: 0, gmail: 0, keyVault: 0 },
+      latencyMs: { entra: 2 },
+    });
   });
   afterAll(() => sandbox.close());
 
@@ -159,7 +171,15 @@ describe('topSelfTime (bench/cpuProfile.ts)', () => {
 
 describe('costPerMillion (bench/cost.ts)', () => {
   it('prices each measured use per message at its unit price', () => {
-    const { lines, totalBusyUsd, totalMeasuredUsd } = costPerMillion({ cpuMs: 3, wallMs: 10, executions: 2, queue: 3, table: 2, blob: 0, keyVault: 0.001 });
+    const { lines, totalBusyUsd, totalMeasuredUsd } = costPerMillion({
+      cpuMs: 3,
+      wallMs: 10,
+      executions: 2,
+      queue: 3,
+      table: 2,
+      blob: 0,
+      keyVault: 0.001,
+    });
     const usd = Object.fromEntries(lines.map((line) => [line.item.split(' ').slice(0, 3).join(' '), line.usd]));
     expect(lines[0].quantity).toBeCloseTo(3e-3 * INSTANCE_MEMORY_GB * 1e6);
     expect(lines[0].usd).toBeCloseTo(3e-3 * INSTANCE_MEMORY_GB * 1e6 * FLEX_ON_DEMAND_USD_PER_GB_SECOND);

@@ -59,7 +59,9 @@ describe('config', () => {
 
   it('malformed URLs, GUIDs, numbers and enums are named with what was found', () => {
     expect(errorFor({ ...valid, KEY_VAULT_URL: 'not a url' })).toMatch(/^Setting KEY_VAULT_URL is malformed \(not a URL\)/);
-    expect(errorFor({ ...valid, MICROSOFT_GRAPH_URL: 'http://graph.local' })).toMatch(/^Setting MICROSOFT_GRAPH_URL is malformed \(protocol http:\)/);
+    expect(errorFor({ ...valid, MICROSOFT_GRAPH_URL: 'http://graph.local' })).toMatch(
+      /^Setting MICROSOFT_GRAPH_URL is malformed \(protocol http:\)/,
+    );
     expect(errorFor({ ...valid, MICROSOFT_CLIENT_ID: 'abc' })).toMatch(/^Setting MICROSOFT_CLIENT_ID is malformed \(not a GUID\)/);
     expect(errorFor({ ...valid, SECRET_CACHE_TTL_SECONDS: '-1' })).toMatch(/^Setting SECRET_CACHE_TTL_SECONDS is malformed/);
     expect(errorFor({ ...valid, MICROSOFT_CREDENTIAL: 'cert' })).toMatch(/^Setting MICROSOFT_CREDENTIAL is malformed/);
@@ -69,9 +71,9 @@ describe('config', () => {
 
   it('the platform secret is required only for MICROSOFT_CREDENTIAL=secret', () => {
     expect(errorFor({ ...valid, MICROSOFT_CLIENT_SECRET: undefined })).toMatch(/^Setting MICROSOFT_CLIENT_SECRET is missing/);
-    expect(loadConfig({ ...valid, MICROSOFT_CLIENT_SECRET: undefined, MICROSOFT_CREDENTIAL: 'managed-identity' }).microsoft.credential).toBe(
-      'managed-identity',
-    );
+    expect(
+      loadConfig({ ...valid, MICROSOFT_CLIENT_SECRET: undefined, MICROSOFT_CREDENTIAL: 'managed-identity' }).microsoft.credential,
+    ).toBe('managed-identity');
   });
 
   it('a local service principal needs a GUID tenant', () => {

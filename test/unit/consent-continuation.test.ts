@@ -10,7 +10,11 @@ import type { AuthorizationRequest, CallbackRequest, ConsentFlow } from '@shared
 import type { ConsentStateStore, PendingConsent } from '@shared/store/consentStates';
 import { mailerFailure } from '../support/mailer-error';
 
-const config = { stateSigningKey: 'k'.repeat(40), publicBaseUrl: 'https://mailer.example', returnUrlAllowlist: ['https://mailer.example'] } as unknown as Config;
+const config = {
+  stateSigningKey: 'k'.repeat(40),
+  publicBaseUrl: 'https://mailer.example',
+  returnUrlAllowlist: ['https://mailer.example'],
+} as unknown as Config;
 
 const BROWSER = 'b'.repeat(43);
 
@@ -19,7 +23,9 @@ function memoryStates(): ConsentStateStore & { rows: Map<string, PendingConsent 
   const rows = new Map<string, PendingConsent & { consumed?: boolean }>();
   return {
     rows,
-    async begin(pending) { rows.set(`${pending.orgId}/${pending.nonce}`, { ...pending }); },
+    async begin(pending) {
+      rows.set(`${pending.orgId}/${pending.nonce}`, { ...pending });
+    },
     async claim(orgId, nonce, hash) {
       const row = rows.get(`${orgId}/${nonce}`);
       if (!row || row.consumed) return 'spent';
@@ -34,7 +40,9 @@ function memoryStates(): ConsentStateStore & { rows: Map<string, PendingConsent 
       return row;
     },
     async park() {},
-    async takeParked() { return 'spent'; },
+    async takeParked() {
+      return 'spent';
+    },
   };
 }
 
@@ -51,21 +59,30 @@ const flow: ConsentFlow = {
   async complete(request) {
     answered.push(request);
     if (!request.binding) return { continueWith: { tenantId: 'tenant-1', oid: 'user-1', username: 'admin@one.example' } };
-    return { fields: { tenantId: request.binding.tenantId, consentedBy: { oid: request.binding.oid, username: request.binding.username } }, secrets: {} };
+    return {
+      fields: { tenantId: request.binding.tenantId, consentedBy: { oid: request.binding.oid, username: request.binding.username } },
+      secrets: {},
+    };
   },
 };
 
 it('carries the proof of step 1 server-side into step 2, with its own state, and spends each state once', async () => {
   const states = memoryStates();
   const service = createConsentService({ config, states, context: {} as never, flowFor: async () => flow });
-  const link = await service.createLink('acme', { provider: 'microsoft', mode: 'admin_consent', returnUrl: 'https://mailer.example/settings' });
+  const link = await service.createLink('acme', {
+    provider: 'microsoft',
+    mode: 'admin_consent',
+    returnUrl: 'https://mailer.example/settings',
+  });
   expect(link.url.startsWith('https://mailer.example/api/oauth/start?state=')).toBe(true);
   const signIn = new URL(await service.start(new URL(link.url).searchParams.get('state'), BROWSER));
   expect(asked[0]).toMatchObject({ binding: undefined, codeChallenge: expect.any(String) });
   expect(asked[0].nonce).toBe(decodeJwt(signIn.searchParams.get('state')!).jti);
 
   const first = new URLSearchParams({ state: signIn.searchParams.get('state')!, code: 'c' });
-  await expect(mailerFailure(service.complete('microsoft', first, 'x'.repeat(43)))).resolves.toMatchObject({ code: 'CONSENT_BROWSER_MISMATCH' });
+  await expect(mailerFailure(service.complete('microsoft', first, 'x'.repeat(43)))).resolves.toMatchObject({
+    code: 'CONSENT_BROWSER_MISMATCH',
+  });
   const step = await service.complete('microsoft', first, BROWSER);
   if (!('next' in step)) throw new Error('expected a continuation');
   const next = new URL(step.next);
@@ -79,10 +96,14 @@ it('carries the proof of step 1 server-side into step 2, with its own state, and
 
   await expect(mailerFailure(service.complete('microsoft', first, BROWSER))).resolves.toMatchObject({ code: 'STATE_INVALID' });
   // The continuation is bound to the same browser without another start.
-  await expect(mailerFailure(service.complete('microsoft', new URLSearchParams({ state: secondState }), undefined))).resolves.toMatchObject({ code: 'CONSENT_BROWSER_MISMATCH' });
+  await expect(mailerFailure(service.complete('microsoft', new URLSearchParams({ state: secondState }), undefined))).resolves.toMatchObject(
+    { code: 'CONSENT_BROWSER_MISMATCH' },
+  );
   const done = await service.complete('microsoft', new URLSearchParams({ state: secondState }), BROWSER);
   if (!('outcome' in done)) throw new Error('expected an outcome');
   expect(done.outcome.fields).toEqual({ tenantId: 'tenant-1', consentedBy: { oid: 'user-1', username: 'admin@one.example' } });
   expect(answered[1]).toMatchObject({ binding: { tenantId: 'tenant-1', oid: 'user-1' }, codeVerifier: undefined });
-  await expect(mailerFailure(service.complete('microsoft', new URLSearchParams({ state: secondState }), BROWSER))).resolves.toMatchObject({ code: 'STATE_INVALID' });
+  await expect(mailerFailure(service.complete('microsoft', new URLSearchParams({ state: secondState }), BROWSER))).resolves.toMatchObject({
+    code: 'STATE_INVALID',
+  });
 });

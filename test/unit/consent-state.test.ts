@@ -7,7 +7,13 @@ import { consentAnswer } from '@shared/consent/resultPage';
 import { MailerError } from '@shared/errors';
 
 const KEY = 'unit-test-state-signing-key-0123456789abcdef';
-const state = { orgId: 'acme', provider: 'microsoft' as const, mode: 'admin_consent' as const, nonce: 'n-1', returnUrl: 'https://app.example.com/settings' };
+const state = {
+  orgId: 'acme',
+  provider: 'microsoft' as const,
+  mode: 'admin_consent' as const,
+  nonce: 'n-1',
+  returnUrl: 'https://app.example.com/settings',
+};
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -86,12 +92,23 @@ describe('PKCE S256', () => {
 
 describe('consent result', () => {
   it('redirects to the return URL with the outcome and never a code or token', () => {
-    const answer = consentAnswer({ provider: 'microsoft', orgId: 'acme', mode: 'admin_consent', returnUrl: 'https://app.example.com/settings?tab=mail' });
-    expect(answer).toEqual({ kind: 'redirect', location: 'https://app.example.com/settings?tab=mail&consent=connected&provider=microsoft&orgId=acme&mode=admin_consent' });
+    const answer = consentAnswer({
+      provider: 'microsoft',
+      orgId: 'acme',
+      mode: 'admin_consent',
+      returnUrl: 'https://app.example.com/settings?tab=mail',
+    });
+    expect(answer).toEqual({
+      kind: 'redirect',
+      location: 'https://app.example.com/settings?tab=mail&consent=connected&provider=microsoft&orgId=acme&mode=admin_consent',
+    });
   });
 
   it('shows a plain "declined" page (400) with the hint when there is no return URL', () => {
-    const answer = consentAnswer({ provider: 'microsoft', error: new MailerError('CONSENT_DECLINED', 'Consent was declined in Microsoft Entra ID, so nothing was saved.') });
+    const answer = consentAnswer({
+      provider: 'microsoft',
+      error: new MailerError('CONSENT_DECLINED', 'Consent was declined in Microsoft Entra ID, so nothing was saved.'),
+    });
     expect(answer.kind).toBe('page');
     if (answer.kind !== 'page') return;
     expect(answer.status).toBe(400);

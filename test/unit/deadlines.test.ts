@@ -31,7 +31,10 @@ describe('withDeadline', () => {
 
   it('a call that honours the signal and rejects with its own abort error is still PROVIDER_TIMEOUT (not the classifier)', async () => {
     const classify = jest.fn((e: unknown) => e);
-    const call = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
+    const call = (signal: AbortSignal) =>
+      new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+      );
     await expect(withDeadline(30, 'Gmail', call, classify)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
     expect(classify).not.toHaveBeenCalled();
   });
@@ -39,7 +42,14 @@ describe('withDeadline', () => {
   it('answers in time pass through; other failures go through the classifier', async () => {
     expect(await withDeadline(1000, 'x', async () => 42)).toBe(42);
     const classified = new MailerError('PROVIDER_UNAVAILABLE', 'down');
-    await expect(withDeadline(1000, 'x', async () => Promise.reject(new Error('boom')), () => classified)).rejects.toBe(classified);
+    await expect(
+      withDeadline(
+        1000,
+        'x',
+        async () => Promise.reject(new Error('boom')),
+        () => classified,
+      ),
+    ).rejects.toBe(classified);
   });
 });
 
@@ -68,11 +78,23 @@ describe('timing: deadline < send budget < lease < functionTimeout', () => {
   });
 
   it('the config refuses a deadline above the largest the chain was checked for', () => {
-    const base = { KEY_VAULT_URL: 'https://kv.vault.azure.net', PUBLIC_BASE_URL: 'https://app.example', MICROSOFT_CLIENT_ID: '00000000-0000-4000-8000-000000000001',
-      MICROSOFT_CLIENT_SECRET: 's', GOOGLE_CLIENT_ID: 'g', GOOGLE_CLIENT_SECRET: 'g', STATE_SIGNING_KEY: 'k'.repeat(32), AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+    const base = {
+      KEY_VAULT_URL: 'https://kv.vault.azure.net',
+      PUBLIC_BASE_URL: 'https://app.example',
+      MICROSOFT_CLIENT_ID: '00000000-0000-4000-8000-000000000001',
+      MICROSOFT_CLIENT_SECRET: 's',
+      GOOGLE_CLIENT_ID: 'g',
+      GOOGLE_CLIENT_SECRET: 'g',
+      STATE_SIGNING_KEY: 'k'.repeat(32),
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    };
     expect(loadConfig(base).providerCallTimeoutMs).toBe(30_000);
-    expect(loadConfig({ ...base, PROVIDER_CALL_TIMEOUT_SECONDS: String(MAX_CALL_TIMEOUT_MS / 1000) }).providerCallTimeoutMs).toBe(MAX_CALL_TIMEOUT_MS);
-    expect(() => loadConfig({ ...base, PROVIDER_CALL_TIMEOUT_SECONDS: String(MAX_CALL_TIMEOUT_MS / 1000 + 1) })).toThrow(/PROVIDER_CALL_TIMEOUT_SECONDS/);
+    expect(loadConfig({ ...base, PROVIDER_CALL_TIMEOUT_SECONDS: String(MAX_CALL_TIMEOUT_MS / 1000) }).providerCallTimeoutMs).toBe(
+      MAX_CALL_TIMEOUT_MS,
+    );
+    expect(() => loadConfig({ ...base, PROVIDER_CALL_TIMEOUT_SECONDS: String(MAX_CALL_TIMEOUT_MS / 1000 + 1) })).toThrow(
+      /PROVIDER_CALL_TIMEOUT_SECONDS/,
+    );
     expect(() => loadConfig({ ...base, PROVIDER_CALL_TIMEOUT_SECONDS: '0' })).toThrow(/PROVIDER_CALL_TIMEOUT_SECONDS/);
   });
 
@@ -87,32 +109,52 @@ describe('timing: deadline < send budget < lease < functionTimeout', () => {
 describe('Entra token endpoint, in three testable parts', () => {
   it('the sender cut by its signal leaves the naming to withDeadline; the processor classifies answers', async () => {
     const aborted = AbortSignal.abort();
-    await expect(sendTokenRequest({ url: 'https://127.0.0.1:9/token', body: new URLSearchParams() }, aborted)).rejects.not.toBeInstanceOf(MailerError);
-    const ok = await processTokenResponse(new Response(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: 'a' }), { status: 200 }), { federated: false });
+    await expect(sendTokenRequest({ url: 'https://127.0.0.1:9/token', body: new URLSearchParams() }, aborted)).rejects.not.toBeInstanceOf(
+      MailerError,
+    );
+    const ok = await processTokenResponse(
+      new Response(JSON.stringify({ token_type: 'Bearer', expires_in: 3600, access_token: 'a' }), { status: 200 }),
+      { federated: false },
+    );
     expect(ok.access_token).toBe('a');
-    await expect(processTokenResponse(new Response('{}', { status: 200 }), { federated: false })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
-    await expect(processTokenResponse(new Response('busy', { status: 503 }), { federated: false })).rejects.toMatchObject({ retryable: true });
+    await expect(processTokenResponse(new Response('{}', { status: 200 }), { federated: false })).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+    });
+    await expect(processTokenResponse(new Response('busy', { status: 503 }), { federated: false })).rejects.toMatchObject({
+      retryable: true,
+    });
   });
 });
 
 describe('classification: Key Vault 401/403 and unknown provider 403s', () => {
   const BROKEN = new Set(['auth', 'permission', 'mailbox']);
 
-  it.each([401, 403])('Key Vault %d is KEY_VAULT_ACCESS_DENIED: a deployment fault with the role in the hint, not transient', (statusCode) => {
-    const error = classifyVaultError({ name: 'RestError', statusCode, code: 'Forbidden', message: 'Caller is not authorized' }, 'reading', 'org-acme-client-secret-1');
-    expect(error).toMatchObject({ code: 'KEY_VAULT_ACCESS_DENIED', retryable: true, category: 'state' });
-    expect(error.message).toContain(`HTTP ${statusCode}`);
-    expect(error.hint).toMatch(/Key Vault Secrets Officer/);
-  });
+  it.each([401, 403])(
+    'Key Vault %d is KEY_VAULT_ACCESS_DENIED: a deployment fault with the role in the hint, not transient',
+    (statusCode) => {
+      const error = classifyVaultError(
+        { name: 'RestError', statusCode, code: 'Forbidden', message: 'Caller is not authorized' },
+        'reading',
+        'org-acme-client-secret-1',
+      );
+      expect(error).toMatchObject({ code: 'KEY_VAULT_ACCESS_DENIED', retryable: true, category: 'state' });
+      expect(error.message).toContain(`HTTP ${statusCode}`);
+      expect(error.hint).toMatch(/Key Vault Secrets Officer/);
+    },
+  );
 
   async function graphError(status: number, code: string, message: string) {
     const body = { error: { code, message } };
     return GraphErrorHandler.getError(body, status, undefined, new Response(JSON.stringify(body), { status }));
   }
 
-  it('Graph: recognised 403s keep their codes; an unknown one is PROVIDER_FORBIDDEN_UNKNOWN carrying Graph\'s code', async () => {
-    expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')).code).toBe('MS_CONSENT_MISSING');
-    expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.')).code).toBe('MS_MAILBOX_ACCESS_DENIED');
+  it("Graph: recognised 403s keep their codes; an unknown one is PROVIDER_FORBIDDEN_UNKNOWN carrying Graph's code", async () => {
+    expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')).code).toBe(
+      'MS_CONSENT_MISSING',
+    );
+    expect(classifyGraphError(await graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.')).code).toBe(
+      'MS_MAILBOX_ACCESS_DENIED',
+    );
     expect(classifyGraphError(await graphError(403, 'ErrorSendAsDenied', 'no')).code).toBe('MS_SEND_AS_DENIED');
     const unknown = classifyGraphError(await graphError(403, 'ErrorSomethingNew', 'A new reason.'), { mailbox: 'a@contoso.example' });
     expect(unknown.code).toBe('PROVIDER_FORBIDDEN_UNKNOWN');

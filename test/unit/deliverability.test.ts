@@ -20,18 +20,24 @@ const check = (dns: DnsLookup, provider: 'microsoft' | 'google' = 'microsoft', d
 
 describe('SPF', () => {
   it('finds the provider include through nested includes and counts every lookup', async () => {
-    const dns = fakeDns({
-      'acme.example': ['v=spf1 mx include:_spf.acme.example -all'],
-      '_spf.acme.example': ['v=spf1 include:spf.protection.outlook.com ~all'],
-      'spf.protection.outlook.com': ['v=spf1 ip4:40.92.0.0/15 -all'],
-    }, MS_DKIM);
+    const dns = fakeDns(
+      {
+        'acme.example': ['v=spf1 mx include:_spf.acme.example -all'],
+        '_spf.acme.example': ['v=spf1 include:spf.protection.outlook.com ~all'],
+        'spf.protection.outlook.com': ['v=spf1 ip4:40.92.0.0/15 -all'],
+      },
+      MS_DKIM,
+    );
     const [spf] = await check(dns);
     expect(spf).toMatchObject({ ok: true, message: expect.stringContaining('3 of 10 lookups') });
   });
 
   it('more than 10 lookups is a broken record (RFC 7208 4.6.4), even with the include present', async () => {
     const includes = Array.from({ length: 10 }, (_, i) => `include:s${i}.example`).join(' ');
-    const txt: Record<string, string[]> = { 'acme.example': [`v=spf1 include:spf.protection.outlook.com ${includes} -all`], 'spf.protection.outlook.com': ['v=spf1 -all'] };
+    const txt: Record<string, string[]> = {
+      'acme.example': [`v=spf1 include:spf.protection.outlook.com ${includes} -all`],
+      'spf.protection.outlook.com': ['v=spf1 -all'],
+    };
     for (let i = 0; i < 10; i++) txt[`s${i}.example`] = ['v=spf1 -all'];
     const [spf] = await check(fakeDns(txt, MS_DKIM));
     expect(spf).toMatchObject({ ok: false, code: 'DOMAIN_SPF_INVALID', message: expect.stringContaining('more than 10 DNS lookups') });
@@ -45,7 +51,9 @@ describe('SPF', () => {
   });
 
   it('an include loop terminates', async () => {
-    const [spf] = await check(fakeDns({ 'acme.example': ['v=spf1 include:x.example -all'], 'x.example': ['v=spf1 include:acme.example -all'] }));
+    const [spf] = await check(
+      fakeDns({ 'acme.example': ['v=spf1 include:x.example -all'], 'x.example': ['v=spf1 include:acme.example -all'] }),
+    );
     expect(spf.code).toBe('DOMAIN_SPF_PROVIDER_MISSING');
   });
 });
@@ -53,12 +61,19 @@ describe('SPF', () => {
 describe('DKIM', () => {
   it('Microsoft needs both selector CNAMEs; the hint names both records', async () => {
     const [, dkim] = await check(fakeDns({}, { 'selector1._domainkey.acme.example': 'x' }));
-    expect(dkim).toMatchObject({ ok: false, code: 'DOMAIN_DKIM_MISSING', message: expect.stringContaining('selector2._domainkey.acme.example is missing') });
+    expect(dkim).toMatchObject({
+      ok: false,
+      code: 'DOMAIN_DKIM_MISSING',
+      message: expect.stringContaining('selector2._domainkey.acme.example is missing'),
+    });
     expect(dkim.hint).toContain('CNAME selector1._domainkey.acme.example -> selector1-acme-example._domainkey.');
   });
 
   it('Google reads the named selector; a revoked key (empty p=) does not count', async () => {
-    const dns = fakeDns({ 'mail2026._domainkey.acme.example': ['v=DKIM1; k=rsa; p=MIIBIj'], 'google._domainkey.acme.example': ['v=DKIM1; k=rsa; p='] });
+    const dns = fakeDns({
+      'mail2026._domainkey.acme.example': ['v=DKIM1; k=rsa; p=MIIBIj'],
+      'google._domainkey.acme.example': ['v=DKIM1; k=rsa; p='],
+    });
     expect((await check(dns, 'google', 'mail2026'))[1]).toMatchObject({ ok: true });
     expect((await check(dns, 'google'))[1]).toMatchObject({ ok: false, code: 'DOMAIN_DKIM_MISSING' });
   });
@@ -66,8 +81,15 @@ describe('DKIM', () => {
 
 describe('DMARC', () => {
   it('falls back to the organizational domain and reports the policy', async () => {
-    const dns = fakeDns({ 'mail.acme.example': ['v=spf1 include:spf.protection.outlook.com -all'], 'spf.protection.outlook.com': ['v=spf1 -all'], '_dmarc.acme.example': ['v=DMARC1; p=reject'] });
-    const checks = await checkSenderDomain({ provider: 'microsoft', senderEmail: 'n@mail.acme.example' }, { servers: [], timeoutMs: 1000, lookup: dns });
+    const dns = fakeDns({
+      'mail.acme.example': ['v=spf1 include:spf.protection.outlook.com -all'],
+      'spf.protection.outlook.com': ['v=spf1 -all'],
+      '_dmarc.acme.example': ['v=DMARC1; p=reject'],
+    });
+    const checks = await checkSenderDomain(
+      { provider: 'microsoft', senderEmail: 'n@mail.acme.example' },
+      { servers: [], timeoutMs: 1000, lookup: dns },
+    );
     expect(checks[2]).toMatchObject({ ok: true, message: expect.stringContaining('_dmarc.acme.example sets p=reject') });
   });
 
@@ -79,7 +101,11 @@ describe('DMARC', () => {
   });
 
   it('a DNS failure on one record reads "could not check" for that check only', async () => {
-    const dns = fakeDns({ 'acme.example': ['v=spf1 include:spf.protection.outlook.com -all'], 'spf.protection.outlook.com': ['v=spf1 -all'] }, MS_DKIM, ['_dmarc.acme.example']);
+    const dns = fakeDns(
+      { 'acme.example': ['v=spf1 include:spf.protection.outlook.com -all'], 'spf.protection.outlook.com': ['v=spf1 -all'] },
+      MS_DKIM,
+      ['_dmarc.acme.example'],
+    );
     const [spf, dkim, dmarc] = await check(dns);
     expect([spf.ok, dkim.ok]).toEqual([true, true]);
     expect(dmarc).toMatchObject({ ok: false, skipped: true, code: 'DOMAIN_CHECK_UNAVAILABLE' });

@@ -35,7 +35,7 @@ describe('retry policy', () => {
 });
 
 describe('slot maths', () => {
-  it('spaces one mailbox\'s messages at its rate, starting now when idle', () => {
+  it("spaces one mailbox's messages at its rate, starting now when idle", () => {
     expect(slotIntervalMs(30)).toBe(2000);
     expect(reserveSlots(0, 10_000, 3, 2000)).toEqual({ slots: [10_000, 12_000, 14_000], nextFreeAt: 16_000 });
     expect(reserveSlots(50_000, 10_000, 2, 2000)).toEqual({ slots: [50_000, 52_000], nextFreeAt: 54_000 });

@@ -38,7 +38,9 @@ describe('message schema v1', () => {
 
   it('refuses missing recipients, and more than 500 in to + cc + bcc', () => {
     expect(fieldsOf(good({ to: [] })).to).toMatch(/at least one recipient/);
-    expect(fieldsOf(good({ to: addresses(300), cc: addresses(200), bcc: addresses(100) })).to).toMatch(/at most 500 recipients in to \+ cc \+ bcc \(found 600\)/);
+    expect(fieldsOf(good({ to: addresses(300), cc: addresses(200), bcc: addresses(100) })).to).toMatch(
+      /at most 500 recipients in to \+ cc \+ bcc \(found 600\)/,
+    );
     expect(parseMessageInput('acme', good({ to: [], bcc: addresses(500) })).bcc).toHaveLength(500);
   });
 
@@ -95,7 +97,9 @@ describe('message schema v1', () => {
   });
 
   it('decodes attachments once for the provider', () => {
-    const mail = toOutgoingMail(parseMessageInput('acme', good({ attachments: [{ name: 'a.txt', contentType: 'text/plain', contentBase64: 'aGVsbG8=' }] })));
+    const mail = toOutgoingMail(
+      parseMessageInput('acme', good({ attachments: [{ name: 'a.txt', contentType: 'text/plain', contentBase64: 'aGVsbG8=' }] })),
+    );
     expect(mail.attachments[0].content.toString()).toBe('hello');
     expect(mail).not.toHaveProperty('from');
   });
@@ -110,18 +114,34 @@ describe('message schema v1', () => {
 describe('queue envelope', () => {
   it('reads id and orgId of a message without judging its content', () => {
     const read = readEnvelope({ v: 1, id: 'm1', orgId: 'acme', subject: 'x\r\ny', slot: { mailbox: 'microsoft:a@b.c', at: 5 } });
-    expect(read).toEqual({ ok: true, envelope: { id: 'm1', orgId: 'acme', slot: { mailbox: 'microsoft:a@b.c', at: 5 }, payloadRef: undefined, content: { v: 1, id: 'm1', orgId: 'acme', subject: 'x\r\ny' } } });
+    expect(read).toEqual({
+      ok: true,
+      envelope: {
+        id: 'm1',
+        orgId: 'acme',
+        slot: { mailbox: 'microsoft:a@b.c', at: 5 },
+        payloadRef: undefined,
+        content: { v: 1, id: 'm1', orgId: 'acme', subject: 'x\r\ny' },
+      },
+    });
   });
 
   it('reports unreadable entries with their raw text', () => {
     expect(readEnvelope('{not json')).toEqual({ ok: false, raw: '{not json', reason: 'not JSON' });
     expect(readEnvelope({ v: 1, orgId: 'acme' })).toMatchObject({ ok: false, reason: expect.stringMatching(/id/) });
-    expect(readEnvelope(JSON.stringify({ v: 1, id: 'm', orgId: 'UPPER' }))).toMatchObject({ ok: false, reason: expect.stringMatching(/orgId/) });
+    expect(readEnvelope(JSON.stringify({ v: 1, id: 'm', orgId: 'UPPER' }))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/orgId/),
+    });
   });
 
   it('rebuilds a claim-checked envelope without the content', () => {
     expect(buildEnvelope({ id: 'm', orgId: 'o', payloadRef: 'o/x.json', content: { subject: 's' } }, { mailbox: 'k', at: 1 })).toEqual({
-      v: 1, id: 'm', orgId: 'o', payloadRef: 'o/x.json', slot: { mailbox: 'k', at: 1 },
+      v: 1,
+      id: 'm',
+      orgId: 'o',
+      payloadRef: 'o/x.json',
+      slot: { mailbox: 'k', at: 1 },
     });
   });
 });

@@ -121,9 +121,7 @@ describe('mailbox slot rows', () => {
     const key = `microsoft:${randomUUID()}@contoso.example`;
     const instanceA = createMailboxScheduler(createMailboxSlotStore(storage()));
     const instanceB = createMailboxScheduler(createMailboxSlotStore(storage()));
-    const slots = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => (i % 2 ? instanceA : instanceB).reserve(key, 600)),
-    );
+    const slots = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? instanceA : instanceB).reserve(key, 600)));
     expect(new Set(slots).size).toBe(40);
     const sorted = [...slots].sort((a, b) => a - b);
     for (let i = 1; i < sorted.length; i++) expect(sorted[i] - sorted[i - 1]).toBeGreaterThanOrEqual(99);

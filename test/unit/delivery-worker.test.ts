@@ -37,7 +37,10 @@ function senderConfig(orgId: string, email: string, extra: Partial<SenderConfig>
 /** A provider that answers from a script: each call takes the next step (undefined = accept). */
 class ScriptedProvider implements MailProvider {
   readonly sent: OutgoingMail[] = [];
-  constructor(readonly sender: { address: string }, readonly script: Array<Error | undefined> = []) {}
+  constructor(
+    readonly sender: { address: string },
+    readonly script: Array<Error | undefined> = [],
+  ) {}
   async verify() {
     return [];
   }
@@ -49,7 +52,19 @@ class ScriptedProvider implements MailProvider {
   }
 }
 
-function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: number; orgStatus?: SenderConfig['status']; retryBaseMs?: number; deliveries?: DeliveryStore; leaseMs?: number; sendBudgetMs?: number; express?: boolean } = {}) {
+function setup(
+  options: {
+    orgFallback?: boolean;
+    noDefault?: boolean;
+    rate?: number;
+    orgStatus?: SenderConfig['status'];
+    retryBaseMs?: number;
+    deliveries?: DeliveryStore;
+    leaseMs?: number;
+    sendBudgetMs?: number;
+    express?: boolean;
+  } = {},
+) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
   const orgMailbox = `${orgId}@contoso.example`;
   const defaultMailbox = `default-${orgId}@platform.example`;
@@ -74,7 +89,9 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
     patch: async () => undefined,
     list: async () => ({ items: Object.values(configs).map((config) => ({ config, etag: String(config.version) })) }),
     listOrg: async (id) => ({ senders: configs[id] ? [{ config: configs[id], etag: String(configs[id].version) }] : [] }),
-    putRouting: async () => { throw new Error('not used'); },
+    putRouting: async () => {
+      throw new Error('not used');
+    },
   };
   const providers = { get: (config: SenderConfig) => (config.orgId === orgId ? org : fallback) } as unknown as ProviderCache;
   const resolver = createSenderResolver({ store: senders, providers });
@@ -83,7 +100,12 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
   const scheduler = createMailboxScheduler(fakeMailboxSlotStore());
   const ratePerMinute = { microsoft: options.rate ?? 6000, google: 6000 };
   const worker = createOutboxWorker({
-    deliveries: options.deliveries ?? deliveries, outbox, payloads, poisonArchive, resolver, scheduler,
+    deliveries: options.deliveries ?? deliveries,
+    outbox,
+    payloads,
+    poisonArchive,
+    resolver,
+    scheduler,
     limiter: new MailboxLimiter(4),
     publish: async (record) => void events.push(eventOf(record)),
     policy: retryPolicy(options.retryBaseMs ?? 1000),
@@ -95,7 +117,13 @@ function setup(options: { orgFallback?: boolean; noDefault?: boolean; rate?: num
   const express = options.express ? fakeQueueStore(`express-${randomUUID().slice(0, 8)}`) : undefined;
   const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute });
   const poison = createPoisonHandler({
-    deliveries, payloads, poisonArchive, publish: async (r) => void events.push(eventOf(r)), outbox, policy: retryPolicy(options.retryBaseMs ?? 1000), queueName: 'outbox-poison',
+    deliveries,
+    payloads,
+    poisonArchive,
+    publish: async (r) => void events.push(eventOf(r)),
+    outbox,
+    policy: retryPolicy(options.retryBaseMs ?? 1000),
+    queueName: 'outbox-poison',
   });
   return { orgId, org, fallback, attention, outbox, express, events, worker, enqueuer, poison, configs };
 }
@@ -112,7 +140,13 @@ function spyOnQueue(outbox: QueueStore) {
 }
 
 const message = (id: string, orgId: string, extra: Record<string, unknown> = {}) => ({
-  v: 1, id, orgId, to: [{ address: 'ann@example.com' }], subject: 'Hello', text: 'Hi', ...extra,
+  v: 1,
+  id,
+  orgId,
+  to: [{ address: 'ann@example.com' }],
+  subject: 'Hello',
+  text: 'Hi',
+  ...extra,
 });
 
 const throttled = (seconds: number) => new MailerError('PROVIDER_THROTTLED', 'throttled', { retryAfterSeconds: seconds });
@@ -124,7 +158,14 @@ describe('outbox worker', () => {
     const t = setup();
     expect(await t.worker.process(message('m1', t.orgId), log)).toBe('sent');
     expect(t.org.sent.map((m) => m.id)).toEqual(['m1']);
-    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'sent', attempts: 1, via: 'org', provider: 'microsoft', sender: `${t.orgId}@contoso.example`, providerMessageId: 'pm-1' });
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      via: 'org',
+      provider: 'microsoft',
+      sender: `${t.orgId}@contoso.example`,
+      providerMessageId: 'pm-1',
+    });
     expect(t.events.map((e) => e.status)).toEqual(['sending', 'sent']);
     expect(t.events[1]).toEqual({ id: 'm1', orgId: t.orgId, status: 'sent', at: expect.any(String), via: 'org' });
   });
@@ -184,7 +225,12 @@ describe('outbox worker', () => {
     expect(t.attention).toEqual([[t.orgId, 'MS_SECRET_EXPIRED']]);
     expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'retrying', via: 'default', viaReason: 'MS_SECRET_EXPIRED' });
     expect(await t.worker.process(message('m1', t.orgId), log)).toBe('sent');
-    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'sent', via: 'default', viaReason: 'MS_SECRET_EXPIRED', attempts: 2 });
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({
+      status: 'sent',
+      via: 'default',
+      viaReason: 'MS_SECRET_EXPIRED',
+      attempts: 2,
+    });
     expect(t.fallback.sent.map((m) => m.id)).toEqual(['m1']);
     // Later messages of the org go straight to the default sender while it needs attention.
     expect(await t.worker.process(message('m2', t.orgId), log)).toBe('sent');
@@ -211,8 +257,12 @@ describe('outbox worker', () => {
 
   it('with no sender anywhere: 422 at enqueue, SENDER_NOT_FOUND in the worker', async () => {
     const t = setup({ orgStatus: 'draft', noDefault: true });
-    await expect(t.enqueuer.enqueue(t.orgId, { id: 'm1', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).rejects.toMatchObject({
-      code: 'INVALID_MESSAGE', status: 422, fields: { orgId: expect.any(String) },
+    await expect(
+      t.enqueuer.enqueue(t.orgId, { id: 'm1', to: [{ address: 'a@example.com' }], subject: 's', text: 't' }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_MESSAGE',
+      status: 422,
+      fields: { orgId: expect.any(String) },
     });
     expect(await t.worker.process(message('m2', t.orgId), log)).toBe('failed');
     expect(await deliveries.get(t.orgId, 'm2')).toMatchObject({ status: 'failed', code: 'SENDER_NOT_FOUND' });
@@ -221,7 +271,11 @@ describe('outbox worker', () => {
   it('fails invalid messages at once with INVALID_MESSAGE, and archives unreadable ones', async () => {
     const t = setup();
     expect(await t.worker.process(message('bad', t.orgId, { subject: 'a\r\nBcc: x@example.com' }), log)).toBe('failed');
-    expect(await deliveries.get(t.orgId, 'bad')).toMatchObject({ status: 'failed', code: 'INVALID_MESSAGE', message: expect.stringMatching(/subject/) });
+    expect(await deliveries.get(t.orgId, 'bad')).toMatchObject({
+      status: 'failed',
+      code: 'INVALID_MESSAGE',
+      message: expect.stringMatching(/subject/),
+    });
     expect(await t.worker.process('{"v":1,"id":', log)).toBe('archived');
     expect(await t.worker.process(message('good', t.orgId), log)).toBe('sent');
   });
@@ -239,21 +293,27 @@ describe('outbox worker', () => {
   it('the enqueue API schedules at enqueue time: a flood gets increasing visibility delays', async () => {
     const t = setup({ rate: 30 }); // one per 2 s
     const queued = spyOnQueue(t.outbox);
-    for (let i = 0; i < 4; i++) await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
+    for (let i = 0; i < 4; i++)
+      await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
     // The first at once (its row is written before its queue message), then one slot every 2 s.
     expect(queued.map((q) => Math.round(q.delaySeconds))).toEqual([0, 2, 4, 6]);
     // Each carries the row's snapshot, so the worker claims without reading the row.
     expect(queued[0].value.row).toEqual({ etag: expect.any(String), at: expect.any(String) });
     // A second POST of an id still queued answers with the existing message; the extra queue copy
     // it writes (the first request's may have failed) is dropped by the worker.
-    expect(await t.enqueuer.enqueue(t.orgId, { id: 'm0', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).toEqual({ id: 'm0', status: 'queued', created: false });
+    expect(await t.enqueuer.enqueue(t.orgId, { id: 'm0', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).toEqual({
+      id: 'm0',
+      status: 'queued',
+      created: false,
+    });
   });
 
   it('the express lane takes what is due within 2 s of its acceptance; the rest of a flood stays on outbox', async () => {
     const t = setup({ rate: 30, express: true }); // one per 2 s
     const regular = spyOnQueue(t.outbox);
     const express = spyOnQueue(t.express!);
-    for (let i = 0; i < 4; i++) await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
+    for (let i = 0; i < 4; i++)
+      await t.enqueuer.enqueue(t.orgId, { id: `m${i}`, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
     // Slots at 0, 2, 4, 6 s (less the time the enqueues took): within the window go express, a backlog does not.
     expect(express.map((q) => q.value.id)).toEqual(['m0', 'm1']);
     expect(regular.map((q) => q.value.id)).toEqual(['m2', 'm3']);
@@ -277,7 +337,11 @@ describe('outbox worker', () => {
     await expect(t.worker.process(message('m1', t.orgId), log)).rejects.toThrow('bug');
     expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'retrying', code: 'INTERNAL' });
     expect(await t.poison.process(message('m1', t.orgId), log)).toBe('failed');
-    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', code: 'POISON', message: expect.stringContaining('INTERNAL') });
+    expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({
+      status: 'failed',
+      code: 'POISON',
+      message: expect.stringContaining('INTERNAL'),
+    });
     expect(t.events.at(-1)).toMatchObject({ status: 'failed', code: 'POISON' });
   });
 
@@ -296,13 +360,30 @@ describe('outbox worker', () => {
   it('the poison handler re-drives while the row cannot be read (Storage down), and never fails it', async () => {
     const t = setup();
     const sent = spyOnQueue(t.outbox);
-    const down = createStorageClients({ storage: { kind: 'connectionString', connectionString: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1' } }, () => {
-      throw new Error('unused');
-    });
+    const down = createStorageClients(
+      {
+        storage: {
+          kind: 'connectionString',
+          connectionString:
+            'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1',
+        },
+      },
+      () => {
+        throw new Error('unused');
+      },
+    );
     const poison = createPoisonHandler({
-      deliveries: createDeliveryStore(down), payloads, poisonArchive, publish: async () => undefined, outbox: t.outbox, policy: retryPolicy(1000), queueName: 'outbox-poison',
+      deliveries: createDeliveryStore(down),
+      payloads,
+      poisonArchive,
+      publish: async () => undefined,
+      outbox: t.outbox,
+      policy: retryPolicy(1000),
+      queueName: 'outbox-poison',
     });
-    expect(await poison.process(message('m1', t.orgId, { redrive: { count: 2, since: Date.now() - 1000, reason: 'x' } }), log)).toBe('redriven');
+    expect(await poison.process(message('m1', t.orgId, { redrive: { count: 2, since: Date.now() - 1000, reason: 'x' } }), log)).toBe(
+      'redriven',
+    );
     expect(sent[0].value).toMatchObject({ redrive: { count: 3, reason: expect.stringContaining('unavailable') } });
   });
 
@@ -328,12 +409,18 @@ describe('outbox worker', () => {
     const first = { id: 'idem', to: [{ address: 'a@example.com' }], subject: 'First', text: 'one' };
     expect((await t.enqueuer.enqueue(t.orgId, first)).created).toBe(true);
     // The same content, keys in another order: a plain duplicate.
-    expect(await t.enqueuer.enqueue(t.orgId, { text: 'one', subject: 'First', to: [{ address: 'a@example.com' }], id: 'idem' })).toMatchObject({ created: false });
+    expect(
+      await t.enqueuer.enqueue(t.orgId, { text: 'one', subject: 'First', to: [{ address: 'a@example.com' }], id: 'idem' }),
+    ).toMatchObject({ created: false });
     const refused = await t.enqueuer.enqueue(t.orgId, { ...first, subject: 'Second' }).catch((e: MailerError) => e);
     expect(refused).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', status: 409 });
-    expect(await t.worker.process(message('idem', t.orgId, { subject: 'Second', text: 'one', to: [{ address: 'a@example.com' }] }), log)).toBe('conflict');
+    expect(
+      await t.worker.process(message('idem', t.orgId, { subject: 'Second', text: 'one', to: [{ address: 'a@example.com' }] }), log),
+    ).toBe('conflict');
     expect(t.org.sent).toHaveLength(0);
-    expect(await t.worker.process(message('idem', t.orgId, { subject: 'First', text: 'one', to: [{ address: 'a@example.com' }] }), log)).toBe('sent');
+    expect(
+      await t.worker.process(message('idem', t.orgId, { subject: 'First', text: 'one', to: [{ address: 'a@example.com' }] }), log),
+    ).toBe('sent');
     expect(t.org.sent.map((m) => m.subject)).toEqual(['First']);
   });
 
@@ -355,7 +442,12 @@ describe('outbox worker', () => {
     // The dead worker's claim, its lease already run out (claimed 5 s ago for 1 s): no waiting for it to expire.
     await deliveries.claim(record, 'dead-worker', 1_000, {}, Date.now() - 5_000);
     expect(await t.worker.process(message('u1', t.orgId), log)).toBe('uncertain');
-    expect(await deliveries.get(t.orgId, 'u1')).toMatchObject({ status: 'uncertain', attempts: 1, code: 'DELIVERY_UNCERTAIN', uncertainAt: expect.any(String) });
+    expect(await deliveries.get(t.orgId, 'u1')).toMatchObject({
+      status: 'uncertain',
+      attempts: 1,
+      code: 'DELIVERY_UNCERTAIN',
+      uncertainAt: expect.any(String),
+    });
     expect(t.events.at(-1)).toMatchObject({ id: 'u1', status: 'uncertain', code: 'DELIVERY_UNCERTAIN' });
     expect(await t.worker.process(message('u1', t.orgId), log)).toBe('duplicate');
     expect(t.org.sent).toHaveLength(0);
@@ -430,7 +522,9 @@ describe('outbox worker', () => {
 
   it('an unknown provider 403 fails the message with its code but does not mark the sender needs_attention', async () => {
     const t = setup();
-    t.org.script.push(new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', 'Microsoft Graph refused the request with HTTP 403 ErrorSomethingNew: new.'));
+    t.org.script.push(
+      new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', 'Microsoft Graph refused the request with HTTP 403 ErrorSomethingNew: new.'),
+    );
     expect(await t.worker.process(message('m1', t.orgId), log)).toBe('failed');
     expect(await deliveries.get(t.orgId, 'm1')).toMatchObject({ status: 'failed', code: 'PROVIDER_FORBIDDEN_UNKNOWN', via: 'org' });
     expect(t.attention).toEqual([]);

@@ -31,8 +31,16 @@ function setup(directoryApp: boolean = true) {
   const store = memoryStore();
   const written: string[] = [];
   const links: unknown[] = [];
-  const secrets = { set: async (name: string) => void written.push(name), get: async () => '', delete: async () => undefined, forget: () => undefined, ping: async () => undefined } as SecretStore;
-  const consent = { createLink: async (...args: unknown[]) => (links.push(args), { url: 'https://idp.example/authorize?state=s', expiresAt: '' }) } as unknown as ConsentService;
+  const secrets = {
+    set: async (name: string) => void written.push(name),
+    get: async () => '',
+    delete: async () => undefined,
+    forget: () => undefined,
+    ping: async () => undefined,
+  } as SecretStore;
+  const consent = {
+    createLink: async (...args: unknown[]) => (links.push(args), { url: 'https://idp.example/authorize?state=s', expiresAt: '' }),
+  } as unknown as ConsentService;
   const config = { microsoft: directoryApp ? { directoryApp: { clientId: 'x', clientSecret: 'y' } } : {} } as unknown as Config;
   const service = createDirectoryConnectionService({
     store,
@@ -75,7 +83,11 @@ describe('directory connection input', () => {
     expect(created.connection).toMatchObject({ name: 'ä'.repeat(64), status: 'connecting', provider: 'microsoft', mode: 'delegated' });
     expect(created.consentUrl).toBe('https://idp.example/authorize?state=s');
     expect(created.connection.id).toMatch(CONNECTION_ID_PATTERN);
-    expect(links[0]).toEqual(['acme', expect.objectContaining({ provider: 'microsoft', mode: 'delegated' }), { kind: 'directory', connectionId: created.connection.id }]);
+    expect(links[0]).toEqual([
+      'acme',
+      expect.objectContaining({ provider: 'microsoft', mode: 'delegated' }),
+      { kind: 'directory', connectionId: created.connection.id },
+    ]);
     expect(store.rows.size).toBe(1);
   });
 
@@ -98,18 +110,34 @@ describe('directory connection input', () => {
 
   it('GET of an unknown id is 404 DIRECTORY_CONNECTION_NOT_FOUND', async () => {
     const { service } = setup();
-    await expect(mailerFailure(service.get('acme', newConnectionId()))).resolves.toMatchObject({ code: 'DIRECTORY_CONNECTION_NOT_FOUND', status: 404 });
+    await expect(mailerFailure(service.get('acme', newConnectionId()))).resolves.toMatchObject({
+      code: 'DIRECTORY_CONNECTION_NOT_FOUND',
+      status: 404,
+    });
   });
 
   it('the view shows no secret names, and a running lease as sync.running with its start', () => {
     const connection: DirectoryConnection = {
-      orgId: 'acme', id: newConnectionId(), name: 'n', provider: 'google', mode: 'service_account', status: 'active',
-      secretRefs: { serviceAccountKey: 'dir-acme-dcaaaaaaaaaa-service-account-key' }, createdAt: '2026-12-01T00:00:00Z', updatedAt: '2026-12-01T00:00:00Z',
+      orgId: 'acme',
+      id: newConnectionId(),
+      name: 'n',
+      provider: 'google',
+      mode: 'service_account',
+      status: 'active',
+      secretRefs: { serviceAccountKey: 'dir-acme-dcaaaaaaaaaa-service-account-key' },
+      createdAt: '2026-12-01T00:00:00Z',
+      updatedAt: '2026-12-01T00:00:00Z',
     };
     const now = new Date('2026-12-01T10:00:00Z');
-    const view = toConnectionView(connection, { lease: { owner: 'w', startedAt: '2026-12-01T09:59:00Z', expiresAt: '2026-12-01T10:05:00Z' }, counts: { users: 3, groups: 1 } }, now);
+    const view = toConnectionView(
+      connection,
+      { lease: { owner: 'w', startedAt: '2026-12-01T09:59:00Z', expiresAt: '2026-12-01T10:05:00Z' }, counts: { users: 3, groups: 1 } },
+      now,
+    );
     expect(JSON.stringify(view)).not.toMatch(/secret|dir-acme/);
     expect(view).toMatchObject({ sync: { running: true, startedAt: '2026-12-01T09:59:00Z' }, counts: { users: 3, groups: 1 } });
-    expect(toConnectionView(connection, { lease: { owner: 'w', startedAt: 'a', expiresAt: '2026-12-01T09:00:00Z' } }, now).sync).toEqual({ running: false });
+    expect(toConnectionView(connection, { lease: { owner: 'w', startedAt: 'a', expiresAt: '2026-12-01T09:00:00Z' } }, now).sync).toEqual({
+      running: false,
+    });
   });
 });

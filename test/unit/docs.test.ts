@@ -35,7 +35,9 @@ describe('docs', () => {
 /** Lines `git grep -nE` finds under the given paths of the tracked tree; exit status 1 means none. */
 function gitGrep(pattern: string, paths: string[]): string[] {
   try {
-    return execFileSync('git', ['grep', '-nE', pattern, '--', ...paths], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+    return execFileSync('git', ['grep', '-nE', pattern, '--', ...paths], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
   } catch (error) {
     if ((error as { status?: number }).status === 1) return [];
     throw error;

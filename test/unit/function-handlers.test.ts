@@ -16,7 +16,10 @@ const get = (url: string, params: Record<string, string> = {}, headers: Record<s
 
 describe('exported handlers', () => {
   it('settingsErrorHint answers the registry hint of a code, and 404 NOT_FOUND for anything else', async () => {
-    const known = await settingsErrorHint(get('http://localhost/api/settings/errors/MS_SECRET_INVALID', { code: 'MS_SECRET_INVALID' }), context());
+    const known = await settingsErrorHint(
+      get('http://localhost/api/settings/errors/MS_SECRET_INVALID', { code: 'MS_SECRET_INVALID' }),
+      context(),
+    );
     expect(known).toMatchObject({ status: 200, jsonBody: { code: 'MS_SECRET_INVALID', hint: ERROR_CODES.MS_SECRET_INVALID.hint } });
     const unknown = await settingsErrorHint(get('http://localhost/api/settings/errors/nope', { code: 'nope' }), context());
     expect(unknown).toMatchObject({ status: 404, jsonBody: { error: { code: 'NOT_FOUND' } } });

@@ -26,11 +26,18 @@ describe('function registrations in the Azure host', () => {
       switch (definition.kind) {
         case 'http':
           expect(trigger).toEqual(
-            expect.objectContaining({ type: 'httpTrigger', route: definition.route, authLevel: definition.authLevel, methods: definition.methods }),
+            expect.objectContaining({
+              type: 'httpTrigger',
+              route: definition.route,
+              authLevel: definition.authLevel,
+              methods: definition.methods,
+            }),
           );
           break;
         case 'queue':
-          expect(trigger).toEqual(expect.objectContaining({ type: 'queueTrigger', queueName: definition.queueName, connection: 'AzureWebJobsStorage' }));
+          expect(trigger).toEqual(
+            expect.objectContaining({ type: 'queueTrigger', queueName: definition.queueName, connection: 'AzureWebJobsStorage' }),
+          );
           break;
         case 'timer':
           expect(trigger).toEqual(expect.objectContaining({ type: 'timerTrigger', schedule: definition.schedule }));

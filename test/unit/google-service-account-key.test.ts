@@ -40,10 +40,18 @@ describe('parseServiceAccountKey', () => {
 
   it.each([
     ['not JSON', 'not json at all', /not JSON/],
-    ['an OAuth client file', JSON.stringify({ web: { client_id: 'x.apps.googleusercontent.com', client_secret: 's' } }), /missing or invalid/],
+    [
+      'an OAuth client file',
+      JSON.stringify({ web: { client_id: 'x.apps.googleusercontent.com', client_secret: 's' } }),
+      /missing or invalid/,
+    ],
     ['an authorized-user file', keyFile({ type: 'authorized_user' }), /not "service_account"/],
     ['a key mixing two projects', keyFile({ project_id: 'other-project' }), /does not belong to project "other-project"/],
-    ['a broken private key', keyFile({ private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }), /not a readable RSA/],
+    [
+      'a broken private key',
+      keyFile({ private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }),
+      /not a readable RSA/,
+    ],
     ['a non-RSA key', keyFile({ private_key: ec }), /not a readable RSA/],
     ['a missing client_email', keyFile({ client_email: undefined }), /client_email/],
   ])('refuses %s with VALIDATION_FAILED on serviceAccountKey', (_label, json, why) => {

@@ -16,8 +16,13 @@ import { MailerError } from '@shared/errors';
 import { CONTOSO_GROUP_IDS as G, seedContosoDirectory } from '../../dev/sandbox/directory-seed';
 import { fakeDirectory } from '../support/fake-directory';
 
-const msg = (to: unknown[], extra: Record<string, unknown> = {}) => parseMessageInput('contoso', { id: 'g1', to, subject: 'Hi', text: 'Hello', ...extra });
-const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: MailerError) => error);
+const msg = (to: unknown[], extra: Record<string, unknown> = {}) =>
+  parseMessageInput('contoso', { id: 'g1', to, subject: 'Hi', text: 'Hello', ...extra });
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: MailerError) => error,
+  );
 
 describe('group references per message', () => {
   it('a message naming the same group 40 times (id and mail, any case, to/cc/bcc) expands it once', async () => {
@@ -36,10 +41,16 @@ describe('group references per message', () => {
     const reader = fakeDirectory(seedContosoDirectory());
     const groups = (n: number) => Array.from({ length: n }, (_, i) => ({ group: `group-${i}@contoso.example` }));
     const error = await refusal(expandRecipients(msg(groups(MAX_GROUP_ENTRIES + 1)), reader, 1000));
-    expect(error).toMatchObject({ code: 'DIRECTORY_TOO_MANY_GROUPS', status: 422, message: expect.stringContaining('21 different groups') });
+    expect(error).toMatchObject({
+      code: 'DIRECTORY_TOO_MANY_GROUPS',
+      status: 422,
+      message: expect.stringContaining('21 different groups'),
+    });
     expect(reader.asked).toEqual([]);
     // Twenty are within the cap (these are simply not in the copy).
-    expect(await refusal(expandRecipients(msg(groups(MAX_GROUP_ENTRIES)), reader, 1000))).toMatchObject({ code: 'DIRECTORY_GROUP_NOT_FOUND' });
+    expect(await refusal(expandRecipients(msg(groups(MAX_GROUP_ENTRIES)), reader, 1000))).toMatchObject({
+      code: 'DIRECTORY_GROUP_NOT_FOUND',
+    });
   });
 
   it('the enqueue-time check and the send-time expansion share one reading of the members', async () => {
@@ -63,7 +74,12 @@ describe('group references per message', () => {
 
 describe('members read by key', () => {
   it('a group of 300 in a connection of 3,000 users: 300 point reads, no scan of the users', async () => {
-    const users = new Map<string, DirectoryUser>(Array.from({ length: 3000 }, (_, i) => [`u${i}`, { id: `u${i}`, displayName: `User ${i}`, mail: `u${i}@contoso.example`, enabled: true }]));
+    const users = new Map<string, DirectoryUser>(
+      Array.from({ length: 3000 }, (_, i) => [
+        `u${i}`,
+        { id: `u${i}`, displayName: `User ${i}`, mail: `u${i}@contoso.example`, enabled: true },
+      ]),
+    );
     const members: DirectoryMember[] = Array.from({ length: 300 }, (_, i) => ({ id: `u${i * 10}`, kind: 'user' }));
     let pointReads = 0;
     let inFlight = 0;

@@ -10,16 +10,23 @@ import { MailerError } from '@shared/errors';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G, seedContosoDirectory } from '../../dev/sandbox/directory-seed';
 import { fakeDirectory } from '../support/fake-directory';
 
-const msg = (to: unknown[], extra: Record<string, unknown> = {}) => parseMessageInput('contoso', { id: 'g1', to, subject: 'Hi', text: 'Hello', ...extra });
+const msg = (to: unknown[], extra: Record<string, unknown> = {}) =>
+  parseMessageInput('contoso', { id: 'g1', to, subject: 'Hi', text: 'Hello', ...extra });
 const addresses = (e: { recipients: Array<{ address: string }> }) => e.recipients.map((r) => r.address);
 
 describe('group expansion', () => {
   it('Privacy team: nested Legal resolved, each enabled member once, disabled Dan skipped and reported', async () => {
     const e = await expandRecipients(msg([{ group: 'Privacy-Team@contoso.example' }]), fakeDirectory(seedContosoDirectory()), 1000);
     expect(addresses(e).sort()).toEqual(['ada@contoso.example', 'ben@contoso.example', 'carla@contoso.example', 'erin@contoso.example']);
-    expect(e.recipients.find((r) => r.address === 'ada@contoso.example')).toEqual({ address: 'ada@contoso.example', name: 'Ada Lovelace', member: U.ada });
+    expect(e.recipients.find((r) => r.address === 'ada@contoso.example')).toEqual({
+      address: 'ada@contoso.example',
+      name: 'Ada Lovelace',
+      member: U.ada,
+    });
     expect(e.skipped).toEqual({ disabled: 1, noMail: 0, disabledIds: [U.dan], noMailIds: [] });
-    expect(e.groups).toEqual([{ ref: 'Privacy-Team@contoso.example', connection: 'dcaaaaaaaaaa', groupId: G.privacyTeam, name: 'Privacy team' }]);
+    expect(e.groups).toEqual([
+      { ref: 'Privacy-Team@contoso.example', connection: 'dcaaaaaaaaaa', groupId: G.privacyTeam, name: 'Privacy team' },
+    ]);
   });
 
   it('skips a member without mail and counts it', async () => {
@@ -31,8 +38,21 @@ describe('group expansion', () => {
   it('dedupes across explicit addresses (case-insensitive, explicit first), overlapping groups and a reader that repeats users', async () => {
     const reader = fakeDirectory(seedContosoDirectory());
     reader.duplicates = true;
-    const e = await expandRecipients(msg([{ address: 'ADA@contoso.example', name: 'Ada (explicit)' }, { group: G.privacyTeam }], { cc: [{ group: G.legal }], bcc: [{ address: 'outside@example.com' }] }), reader, 1000);
-    expect(addresses(e)).toEqual(['ADA@contoso.example', 'outside@example.com', 'ben@contoso.example', 'carla@contoso.example', 'erin@contoso.example']);
+    const e = await expandRecipients(
+      msg([{ address: 'ADA@contoso.example', name: 'Ada (explicit)' }, { group: G.privacyTeam }], {
+        cc: [{ group: G.legal }],
+        bcc: [{ address: 'outside@example.com' }],
+      }),
+      reader,
+      1000,
+    );
+    expect(addresses(e)).toEqual([
+      'ADA@contoso.example',
+      'outside@example.com',
+      'ben@contoso.example',
+      'carla@contoso.example',
+      'erin@contoso.example',
+    ]);
     expect(e.recipients[0]).toEqual({ address: 'ADA@contoso.example', name: 'Ada (explicit)' });
     // Dan is in the list twice (repeats) but counted once.
     expect(e.skipped.disabled).toBe(1);
@@ -45,9 +65,13 @@ describe('group expansion', () => {
 
   it('a group that is not in the copy, or not in the named connection: DIRECTORY_GROUP_NOT_FOUND', async () => {
     const reader = fakeDirectory(seedContosoDirectory());
-    await expect(expandRecipients(msg([{ group: 'nobody@contoso.example' }]), reader, 1000)).rejects.toMatchObject({ code: 'DIRECTORY_GROUP_NOT_FOUND', status: 422 });
+    await expect(expandRecipients(msg([{ group: 'nobody@contoso.example' }]), reader, 1000)).rejects.toMatchObject({
+      code: 'DIRECTORY_GROUP_NOT_FOUND',
+      status: 422,
+    });
     await expect(expandRecipients(msg([{ group: G.legal, connection: 'dcbbbbbbbbbb' }]), reader, 1000)).rejects.toMatchObject({
-      code: 'DIRECTORY_GROUP_NOT_FOUND', message: expect.stringContaining('dcbbbbbbbbbb'),
+      code: 'DIRECTORY_GROUP_NOT_FOUND',
+      message: expect.stringContaining('dcbbbbbbbbbb'),
     });
   });
 
@@ -56,14 +80,20 @@ describe('group expansion', () => {
     await expect(expandRecipients(msg([{ group: G.allStaff }]), reader, 5)).rejects.toMatchObject({ code: 'DIRECTORY_GROUP_TOO_LARGE' });
     // Legal (2) + Sales (1 sendable) + 2 addresses = 5 > 4, though each group alone fits.
     const mixed = msg([{ group: G.legal }, { group: G.sales }, { address: 'a@example.com' }, { address: 'b@example.com' }]);
-    await expect(expandRecipients(mixed, reader, 4)).rejects.toMatchObject({ code: 'DIRECTORY_GROUP_TOO_LARGE', message: expect.stringMatching(/reach 5 .*limit is 4/) });
+    await expect(expandRecipients(mixed, reader, 4)).rejects.toMatchObject({
+      code: 'DIRECTORY_GROUP_TOO_LARGE',
+      message: expect.stringMatching(/reach 5 .*limit is 4/),
+    });
     expect((await expandRecipients(mixed, reader, 5)).recipients).toHaveLength(5);
   });
 
   it('lets a transient reader error through (the caller retries)', async () => {
     const reader = fakeDirectory(seedContosoDirectory());
     reader.failNext = new MailerError('STORAGE_UNAVAILABLE', 'down');
-    await expect(expandRecipients(msg([{ group: G.legal }]), reader, 10)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });
+    await expect(expandRecipients(msg([{ group: G.legal }]), reader, 10)).rejects.toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      retryable: true,
+    });
   });
 
   it('a display name with control characters becomes a clean header value', async () => {
@@ -93,17 +123,37 @@ describe('rollup arithmetic', () => {
   const rows = (...statuses: Array<[string, string?]>) => statuses.map(([status, code]) => ({ status, code }) as never);
 
   it('counts outcomes, reasons of the copies not sent, and copies without a row yet as pending', () => {
-    const outcomes = tally(rows(['sent'], ['sent'], ['failed', 'MS_MAILBOX_NOT_FOUND'], ['uncertain', 'DELIVERY_UNCERTAIN'], ['retrying', 'PROVIDER_THROTTLED'], ['queued']), 8);
+    const outcomes = tally(
+      rows(
+        ['sent'],
+        ['sent'],
+        ['failed', 'MS_MAILBOX_NOT_FOUND'],
+        ['uncertain', 'DELIVERY_UNCERTAIN'],
+        ['retrying', 'PROVIDER_THROTTLED'],
+        ['queued'],
+      ),
+      8,
+    );
     expect(outcomes).toEqual({ sent: 2, failed: 1, uncertain: 1, pending: 4, reasons: { MS_MAILBOX_NOT_FOUND: 1, DELIVERY_UNCERTAIN: 1 } });
   });
 
   it('all sent -> sent; none -> failed with the commonest reason; some -> partly_failed with per-reason counts', () => {
     expect(finalOf(tally(rows(['sent'], ['sent']), 2))).toEqual({ status: 'sent' });
-    expect(finalOf(tally(rows(['failed', 'MS_MAILBOX_NOT_FOUND'], ['failed', 'PROVIDER_UNAVAILABLE'], ['failed', 'PROVIDER_UNAVAILABLE']), 3))).toEqual({
-      status: 'failed', code: 'PROVIDER_UNAVAILABLE', message: '0 of 3 copies were sent; not sent: PROVIDER_UNAVAILABLE x2, MS_MAILBOX_NOT_FOUND x1.',
+    expect(
+      finalOf(tally(rows(['failed', 'MS_MAILBOX_NOT_FOUND'], ['failed', 'PROVIDER_UNAVAILABLE'], ['failed', 'PROVIDER_UNAVAILABLE']), 3)),
+    ).toEqual({
+      status: 'failed',
+      code: 'PROVIDER_UNAVAILABLE',
+      message: '0 of 3 copies were sent; not sent: PROVIDER_UNAVAILABLE x2, MS_MAILBOX_NOT_FOUND x1.',
     });
-    const partly = finalOf(tally(rows(['sent'], ['sent'], ['sent'], ['failed', 'MS_MAILBOX_NOT_FOUND'], ['uncertain', 'DELIVERY_UNCERTAIN']), 5));
-    expect(partly).toEqual({ status: 'partly_failed', code: 'DELIVERY_UNCERTAIN', message: '3 of 5 copies were sent; not sent: DELIVERY_UNCERTAIN x1, MS_MAILBOX_NOT_FOUND x1.' });
+    const partly = finalOf(
+      tally(rows(['sent'], ['sent'], ['sent'], ['failed', 'MS_MAILBOX_NOT_FOUND'], ['uncertain', 'DELIVERY_UNCERTAIN']), 5),
+    );
+    expect(partly).toEqual({
+      status: 'partly_failed',
+      code: 'DELIVERY_UNCERTAIN',
+      message: '3 of 5 copies were sent; not sent: DELIVERY_UNCERTAIN x1, MS_MAILBOX_NOT_FOUND x1.',
+    });
   });
 
   it('giving up counts the pending copies as uncertain', () => {
@@ -119,7 +169,9 @@ describe('rollup arithmetic', () => {
 
 describe('message schema: group entries', () => {
   it('accepts { group, connection? } in to, cc and bcc beside addresses', () => {
-    const m = msg([{ group: 'privacy-team@contoso.example' }, { address: 'a@example.com' }], { cc: [{ group: G.legal, connection: 'dcaaaaaaaaaa' }] });
+    const m = msg([{ group: 'privacy-team@contoso.example' }, { address: 'a@example.com' }], {
+      cc: [{ group: G.legal, connection: 'dcaaaaaaaaaa' }],
+    });
     expect(m.to).toEqual([{ group: 'privacy-team@contoso.example' }, { address: 'a@example.com' }]);
     expect(m.cc).toEqual([{ group: G.legal, connection: 'dcaaaaaaaaaa' }]);
   });

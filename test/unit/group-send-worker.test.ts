@@ -19,7 +19,14 @@ import type { SenderConfig } from '@shared/senders/model';
 import type { SenderResolver } from '@shared/senders/resolve';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G, seedContosoDirectory } from '../../dev/sandbox/directory-seed';
 import { FakeDirectory, fakeDirectory } from '../support/fake-directory';
-import { fakeDeliveryStore, fakeGroupChildren, fakeMailboxSlotStore, fakePayloadStore, fakePoisonArchive, fakeQueueStore } from '../support/fakes';
+import {
+  fakeDeliveryStore,
+  fakeGroupChildren,
+  fakeMailboxSlotStore,
+  fakePayloadStore,
+  fakePoisonArchive,
+  fakeQueueStore,
+} from '../support/fakes';
 
 const deliveries = fakeDeliveryStore();
 const children = fakeGroupChildren(deliveries);
@@ -49,7 +56,13 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
   const senderEmail = `notifications-${orgId}@contoso.example`;
   const provider = new RecordingProvider({ address: senderEmail });
   const config = {
-    orgId, provider: 'microsoft', mode: 'app_registration', senderEmail, status: 'active', fallbackToDefault: false, version: 1,
+    orgId,
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail,
+    status: 'active',
+    fallbackToDefault: false,
+    version: 1,
   } as SenderConfig;
   const resolver: SenderResolver = {
     resolve: async () => ({ orgId, config, provider, via: 'org', senderKey: 'default', reason: 'test', hops: [] }),
@@ -70,16 +83,45 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
   const copyFaults = { failAfter: Infinity };
   let copies = 0;
   const groups = createGroupFanout({
-    reader, limit: options.limit ?? 1000, deliveries, children, outbox, publish, policy, leaseMs: LEASE_MS, clock,
+    reader,
+    limit: options.limit ?? 1000,
+    deliveries,
+    children,
+    outbox,
+    publish,
+    policy,
+    leaseMs: LEASE_MS,
+    clock,
     enqueue: async (org, body, copyOf) => {
       if (copies++ >= copyFaults.failAfter) throw new Error('the instance died mid fan-out');
       return enqueuer.enqueue(org, body, copyOf);
     },
   });
-  const enqueuer = createEnqueuer({ deliveries, outbox, payloads, resolver, scheduler, ratePerMinute, clock, checkGroups: groups.checkAtEnqueue });
+  const enqueuer = createEnqueuer({
+    deliveries,
+    outbox,
+    payloads,
+    resolver,
+    scheduler,
+    ratePerMinute,
+    clock,
+    checkGroups: groups.checkAtEnqueue,
+  });
   const worker = createOutboxWorker({
-    deliveries, outbox, payloads, poisonArchive: fakePoisonArchive(), resolver, scheduler, limiter: new MailboxLimiter(4), publish, policy,
-    ratePerMinute, leaseMs: LEASE_MS, queueName: 'outbox', clock, groups,
+    deliveries,
+    outbox,
+    payloads,
+    poisonArchive: fakePoisonArchive(),
+    resolver,
+    scheduler,
+    limiter: new MailboxLimiter(4),
+    publish,
+    policy,
+    ratePerMinute,
+    leaseMs: LEASE_MS,
+    queueName: 'outbox',
+    clock,
+    groups,
   });
 
   /** Hands every queued message to the worker, moving the clock 3 s per round, until the queue is empty. */
@@ -97,14 +139,23 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
   return { orgId, provider, queued, events, enqueuer, worker, drain, advance, reader, copyFaults };
 }
 
-const body = (id: string, to: unknown[], extra: Record<string, unknown> = {}) => ({ id, to, subject: `Subject ${id}`, text: 'Hello team', ...extra });
+const body = (id: string, to: unknown[], extra: Record<string, unknown> = {}) => ({
+  id,
+  to,
+  subject: `Subject ${id}`,
+  text: 'Hello team',
+  ...extra,
+});
 const sentTo = (p: RecordingProvider) => p.sent.map((m) => m.to.map((t) => t.address).join(',')).sort();
 const PRIVACY_TEAM = ['ada@contoso.example', 'ben@contoso.example', 'carla@contoso.example', 'erin@contoso.example'];
 
 describe('group send through the worker', () => {
   it('Privacy team: one copy per enabled member, each addressed to them alone; Dan skipped and reported; parent rolls up to sent', async () => {
     const t = setup();
-    await t.enqueuer.enqueue(t.orgId, body('team-1', [{ group: 'privacy-team@contoso.example' }], { cc: [{ address: 'ada@contoso.example' }] }));
+    await t.enqueuer.enqueue(
+      t.orgId,
+      body('team-1', [{ group: 'privacy-team@contoso.example' }], { cc: [{ address: 'ada@contoso.example' }] }),
+    );
     const outcomes = await t.drain();
     expect(outcomes.filter((o) => o === 'expanded')).toHaveLength(1);
 
@@ -143,7 +194,9 @@ describe('group send through the worker', () => {
     await t.drain();
     expect(sentTo(t.provider)).toEqual(['ada@contoso.example', 'ben@contoso.example', 'erin@contoso.example']);
     expect(await deliveries.get(t.orgId, 'team-2')).toMatchObject({
-      status: 'partly_failed', code: 'MS_MESSAGE_TOO_LARGE', message: '3 of 4 copies were sent; not sent: MS_MESSAGE_TOO_LARGE x1.',
+      status: 'partly_failed',
+      code: 'MS_MESSAGE_TOO_LARGE',
+      message: '3 of 4 copies were sent; not sent: MS_MESSAGE_TOO_LARGE x1.',
       group: { outcomes: { sent: 3, failed: 1, pending: 0, reasons: { MS_MESSAGE_TOO_LARGE: 1 } } },
     });
     expect(t.events.filter((e) => e.id === 'team-2').at(-1)).toMatchObject({ status: 'partly_failed', code: 'MS_MESSAGE_TOO_LARGE' });
@@ -178,7 +231,12 @@ describe('group send through the worker', () => {
     await t.enqueuer.enqueue(t.orgId, body('gone', [{ group: G.legal }]));
     await t.enqueuer.enqueue(t.orgId, body('grew', [{ group: G.privacyTeam }]));
     const seed = seedContosoDirectory();
-    t.reader.seed = { ...seed, groups: seed.groups.filter((g) => g.id !== G.legal).map((g) => (g.id === G.privacyTeam ? { ...g, members: [...g.members, U.frank, U.grace, U.admin] } : g)) };
+    t.reader.seed = {
+      ...seed,
+      groups: seed.groups
+        .filter((g) => g.id !== G.legal)
+        .map((g) => (g.id === G.privacyTeam ? { ...g, members: [...g.members, U.frank, U.grace, U.admin] } : g)),
+    };
     await t.drain();
     expect(await deliveries.get(t.orgId, 'gone')).toMatchObject({ status: 'failed', code: 'DIRECTORY_GROUP_NOT_FOUND' });
     expect(await deliveries.get(t.orgId, 'grew')).toMatchObject({ status: 'failed', code: 'DIRECTORY_GROUP_TOO_LARGE' });
@@ -202,7 +260,10 @@ describe('group send through the worker', () => {
       expect(await deliveries.get(t.orgId, id)).toBeUndefined();
       return error;
     };
-    expect(await refused('u1', [{ group: 'no-such-group@contoso.example' }])).toMatchObject({ code: 'DIRECTORY_GROUP_NOT_FOUND', status: 422 });
+    expect(await refused('u1', [{ group: 'no-such-group@contoso.example' }])).toMatchObject({
+      code: 'DIRECTORY_GROUP_NOT_FOUND',
+      status: 422,
+    });
     expect(await refused('u2', [{ group: G.privacyTeam }])).toMatchObject({ code: 'DIRECTORY_GROUP_TOO_LARGE', status: 422 });
     const seed = seedContosoDirectory();
     t.reader.seed = { ...seed, groups: [...seed.groups, { id: 'nobody', name: 'Former staff', members: [U.dan, U.sam] }] };

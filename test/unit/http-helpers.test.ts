@@ -4,11 +4,21 @@ import { handle, MAX_JSON_DEPTH, orgIdFrom, readJson, redact } from '../../funct
 import { MailerError } from '@shared/errors';
 
 function context(lines: string[]): InvocationContext {
-  return new InvocationContext({ invocationId: 'inv-1', functionName: 'demo', logHandler: (_level, ...args) => lines.push(args.join(' ')) });
+  return new InvocationContext({
+    invocationId: 'inv-1',
+    functionName: 'demo',
+    logHandler: (_level, ...args) => lines.push(args.join(' ')),
+  });
 }
 
 const request = (body?: string, params: Record<string, string> = {}) =>
-  new HttpRequest({ method: 'POST', url: 'http://localhost/api/demo', body: body === undefined ? undefined : { string: body }, params, headers: { 'content-type': 'application/json' } });
+  new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost/api/demo',
+    body: body === undefined ? undefined : { string: body },
+    params,
+    headers: { 'content-type': 'application/json' },
+  });
 
 describe('functions/http', () => {
   it('a MailerError becomes its status and { error: { code, message, hint, fields } }, with Retry-After when known', async () => {
@@ -21,7 +31,10 @@ describe('functions/http', () => {
     const invalid = await handle(async () => {
       throw new MailerError('VALIDATION_FAILED', 'Bad.', { fields: { to: 'must be an email address' } });
     })(request(), context([]));
-    expect(invalid).toMatchObject({ status: 422, jsonBody: { error: { code: 'VALIDATION_FAILED', fields: { to: 'must be an email address' } } } });
+    expect(invalid).toMatchObject({
+      status: 422,
+      jsonBody: { error: { code: 'VALIDATION_FAILED', fields: { to: 'must be an email address' } } },
+    });
   });
 
   it('anything unexpected is a generic 500 that reveals nothing, logged with secrets masked', async () => {
@@ -30,7 +43,9 @@ describe('functions/http', () => {
       throw new Error('request failed: Authorization: Bearer abc.def.ghi client_secret=hunter2 token eyJhbGciOi.eyJzdWIiOi.c2ln');
     })(request(), context(lines))) as HttpResponseInit;
     expect(answer.status).toBe(500);
-    expect(answer.jsonBody).toEqual({ error: { code: 'INTERNAL', message: 'An unexpected error occurred (invocation inv-1).', hint: expect.any(String) } });
+    expect(answer.jsonBody).toEqual({
+      error: { code: 'INTERNAL', message: 'An unexpected error occurred (invocation inv-1).', hint: expect.any(String) },
+    });
     const logged = lines.join('\n');
     expect(logged).toContain('request failed');
     for (const leaked of ['abc.def.ghi', 'hunter2', 'eyJhbGciOi.eyJzdWIiOi.c2ln']) expect(logged).not.toContain(leaked);
@@ -40,7 +55,10 @@ describe('functions/http', () => {
     await expect(readJson(request(''))).resolves.toBeUndefined();
     await expect(readJson(request('{"a":1}'))).resolves.toEqual({ a: 1 });
     await expect(readJson(request('{"a":'))).rejects.toMatchObject({ code: 'BAD_REQUEST', status: 400 });
-    await expect(readJson(request(JSON.stringify({ a: 'x'.repeat(100) }), {}), 50)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 });
+    await expect(readJson(request(JSON.stringify({ a: 'x'.repeat(100) }), {}), 50)).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      status: 413,
+    });
   });
 
   it('readJson refuses JSON nested deeper than MAX_JSON_DEPTH with 400, counting brackets in strings as text', async () => {
@@ -48,7 +66,9 @@ describe('functions/http', () => {
     await expect(readJson(request(nested(MAX_JSON_DEPTH)))).resolves.toBeDefined();
     await expect(readJson(request(nested(MAX_JSON_DEPTH + 1)))).rejects.toMatchObject({ code: 'BAD_REQUEST', status: 400 });
     await expect(readJson(request(nested(10_000)))).rejects.toMatchObject({ code: 'BAD_REQUEST', status: 400 });
-    await expect(readJson(request(JSON.stringify({ text: '{['.repeat(500) + '\\"[' })))).resolves.toEqual({ text: '{['.repeat(500) + '\\"[' });
+    await expect(readJson(request(JSON.stringify({ text: '{['.repeat(500) + '\\"[' })))).resolves.toEqual({
+      text: '{['.repeat(500) + '\\"[',
+    });
   });
 
   it('orgIdFrom accepts org ids and _default, and refuses anything else with 400', () => {
@@ -77,7 +97,16 @@ describe('functions/http', () => {
       'AccountKey=Eby8vdM02xNOcqFl==;',
     ].join('\n');
     const masked = redact(text);
-    for (const leaked of ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'BKcwggSjAgEAAoIBAQC7', 'a0AfB_byC-xyz', '0gLq-secretish', 'dXNlcjpwYXNz', 'verif123', 'c2lnbmF0dXJl', 'Eby8vdM02xNOcqFl']) {
+    for (const leaked of [
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+      'BKcwggSjAgEAAoIBAQC7',
+      'a0AfB_byC-xyz',
+      '0gLq-secretish',
+      'dXNlcjpwYXNz',
+      'verif123',
+      'c2lnbmF0dXJl',
+      'Eby8vdM02xNOcqFl',
+    ]) {
       expect(masked).not.toContain(leaked);
     }
     expect(masked).toContain('a@p.iam.gserviceaccount.com');

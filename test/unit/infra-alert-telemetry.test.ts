@@ -11,19 +11,40 @@ import { azdParameters, describeCompiled } from '../support/infra-compiler';
 import { columnsRead, Row, runQuery } from '../support/infra-kql';
 import { customMetricsRows, exportedItems } from '../support/infra-telemetry';
 
-interface Criterion { query: string; metricMeasureColumn: string; operator: string; threshold: number; dimensions: Array<{ name: string }> }
-interface Alert { key: string; criterion: Criterion }
+interface Criterion {
+  query: string;
+  metricMeasureColumn: string;
+  operator: string;
+  threshold: number;
+  dimensions: Array<{ name: string }>;
+}
+interface Alert {
+  key: string;
+  criterion: Criterion;
+}
 
-const AZD_ENV = { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', AZURE_PRINCIPAL_ID: '', MICROSOFT_CLIENT_ID: 'ms-app-id', GOOGLE_CLIENT_ID: 'google-client-id' };
+const AZD_ENV = {
+  AZURE_ENV_NAME: 'prod',
+  AZURE_LOCATION: 'westeurope',
+  AZURE_PRINCIPAL_ID: '',
+  MICROSOFT_CLIENT_ID: 'ms-app-id',
+  GOOGLE_CLIENT_ID: 'google-client-id',
+};
 
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
-  GreaterThan: (a, b) => a > b, GreaterThanOrEqual: (a, b) => a >= b, LessThan: (a, b) => a < b, LessThanOrEqual: (a, b) => a <= b, Equal: (a, b) => a === b,
+  GreaterThan: (a, b) => a > b,
+  GreaterThanOrEqual: (a, b) => a >= b,
+  LessThan: (a, b) => a < b,
+  LessThanOrEqual: (a, b) => a <= b,
+  Equal: (a, b) => a === b,
 };
 
 /** The result rows of an alert's query that would fire it (a null measure never does). */
 function firing(alert: Alert, rows: Row[]): Row[] {
   const { query, metricMeasureColumn, operator, threshold } = alert.criterion;
-  return runQuery(query, { customMetrics: rows }).filter((r) => typeof r[metricMeasureColumn] === 'number' && COMPARE[operator](r[metricMeasureColumn] as number, threshold));
+  return runQuery(query, { customMetrics: rows }).filter(
+    (r) => typeof r[metricMeasureColumn] === 'number' && COMPARE[operator](r[metricMeasureColumn] as number, threshold),
+  );
 }
 
 /** Metric names a query filters on: `name == "..."` and `name in (...)`. */
@@ -45,10 +66,12 @@ function recordEveryMetric(telemetry: Telemetry): void {
 
 describeCompiled('infra: alert queries against the telemetry the exporter sends', ({ template }) => {
   const resources = dryRun(template, { ...azdParameters(AZD_ENV), microsoftCredential: 'secret' }).resources;
-  const alerts: Alert[] = resources.filter((r) => r.type === 'Microsoft.Insights/scheduledQueryRules').map((r) => ({
-    key: r.name.replace(/^org-mailer-[a-z0-9]+-/, ''),
-    criterion: (r.properties.criteria as { allOf: Criterion[] }).allOf[0],
-  }));
+  const alerts: Alert[] = resources
+    .filter((r) => r.type === 'Microsoft.Insights/scheduledQueryRules')
+    .map((r) => ({
+      key: r.name.replace(/^org-mailer-[a-z0-9]+-/, ''),
+      criterion: (r.properties.criteria as { allOf: Criterion[] }).allOf[0],
+    }));
   const metricAlerts = alerts.filter((a) => a.criterion.query.startsWith('customMetrics'));
   const alert = (key: string) => {
     const found = alerts.find((a) => a.key === key);
@@ -56,7 +79,7 @@ describeCompiled('infra: alert queries against the telemetry the exporter sends'
     return found!;
   };
 
-  it('every customMetrics alert reads only columns that the exporter\'s items for its metrics fill', async () => {
+  it("every customMetrics alert reads only columns that the exporter's items for its metrics fill", async () => {
     const rows = customMetricsRows(await exportedItems(recordEveryMetric));
     expect(metricAlerts.map((a) => a.key).sort()).toEqual(['failure-ratio', 'platform-secret-expiry', 'poison-queue', 'queue-backlog']);
     for (const a of metricAlerts) {
@@ -69,25 +92,92 @@ describeCompiled('infra: alert queries against the telemetry the exporter sends'
   });
 
   it('the exporter sends a gauge as value + count 1 without min/max: a query of valueMax would never fire', async () => {
-    const rows = customMetricsRows(await exportedItems((t) => t.gauge('mailer.queue.poison_length', [{ attributes: { queue: 'outbox-poison' }, value: 4 }])));
+    const rows = customMetricsRows(
+      await exportedItems((t) => t.gauge('mailer.queue.poison_length', [{ attributes: { queue: 'outbox-poison' }, value: 4 }])),
+    );
     expect(rows).toEqual([expect.objectContaining({ valueSum: 4, valueCount: 1, valueMin: null, valueMax: null })]);
     const poison = alert('poison-queue');
-    const withValueMax = { ...poison, criterion: { ...poison.criterion, query: poison.criterion.query.replace('valueSum / valueCount', 'valueMax') } };
+    const withValueMax = {
+      ...poison,
+      criterion: { ...poison.criterion, query: poison.criterion.query.replace('valueSum / valueCount', 'valueMax') },
+    };
     expect(withValueMax.criterion.query).not.toBe(poison.criterion.query);
     expect(firing(withValueMax, rows)).toEqual([]);
     expect(firing(poison, rows)).toEqual([{ queue: 'outbox-poison', poisonLength: 4 }]);
   });
 
   it.each([
-    ['poison-queue', 'a message in outbox-poison', (t: Telemetry) => t.gauge('mailer.queue.poison_length', [{ attributes: { queue: 'outbox-poison' }, value: 1 }, { attributes: { queue: 'outbox-express-poison' }, value: 0 }]), [{ queue: 'outbox-poison', poisonLength: 1 }]],
-    ['poison-queue', 'empty poison queues', (t: Telemetry) => t.gauge('mailer.queue.poison_length', [{ attributes: { queue: 'outbox-poison' }, value: 0 }]), []],
-    ['queue-backlog', 'outbox 30 min + 1 s old (a poison queue is left to its own alert)', (t: Telemetry) => t.gauge('mailer.queue.oldest_age_seconds', [{ attributes: { queue: 'outbox' }, value: 1801 }, { attributes: { queue: 'outbox-poison' }, value: 99_999 }]), [{ queue: 'outbox', oldestAgeSeconds: 1801 }]],
-    ['queue-backlog', 'outbox exactly 30 min old', (t: Telemetry) => t.gauge('mailer.queue.oldest_age_seconds', [{ attributes: { queue: 'outbox' }, value: 1800 }]), []],
-    ['platform-secret-expiry', '30 days left', (t: Telemetry) => t.gauge('mailer.platform_secret.days_left', [{ attributes: {}, value: 30 }]), [{ daysLeft: 30 }]],
-    ['platform-secret-expiry', '31 days left', (t: Telemetry) => t.gauge('mailer.platform_secret.days_left', [{ attributes: {}, value: 31 }]), []],
-    ['failure-ratio', '3 failed of 20 (15 %)', (t: Telemetry) => { t.count('mailer.messages.sent', { provider: 'microsoft', via: 'queue' }, 17); t.count('mailer.messages.failed', { provider: 'google', code: 'X' }, 3); }, [{ failurePercent: 15 }]],
-    ['failure-ratio', '2 failed of 20 (10 %, not over)', (t: Telemetry) => { t.count('mailer.messages.sent', { provider: 'microsoft', via: 'queue' }, 18); t.count('mailer.messages.failed', { provider: 'google', code: 'X' }, 2); }, []],
-    ['failure-ratio', '5 failed of 10 (too few messages)', (t: Telemetry) => { t.count('mailer.messages.sent', {}, 5); t.count('mailer.messages.failed', {}, 5); }, []],
+    [
+      'poison-queue',
+      'a message in outbox-poison',
+      (t: Telemetry) =>
+        t.gauge('mailer.queue.poison_length', [
+          { attributes: { queue: 'outbox-poison' }, value: 1 },
+          { attributes: { queue: 'outbox-express-poison' }, value: 0 },
+        ]),
+      [{ queue: 'outbox-poison', poisonLength: 1 }],
+    ],
+    [
+      'poison-queue',
+      'empty poison queues',
+      (t: Telemetry) => t.gauge('mailer.queue.poison_length', [{ attributes: { queue: 'outbox-poison' }, value: 0 }]),
+      [],
+    ],
+    [
+      'queue-backlog',
+      'outbox 30 min + 1 s old (a poison queue is left to its own alert)',
+      (t: Telemetry) =>
+        t.gauge('mailer.queue.oldest_age_seconds', [
+          { attributes: { queue: 'outbox' }, value: 1801 },
+          { attributes: { queue: 'outbox-poison' }, value: 99_999 },
+        ]),
+      [{ queue: 'outbox', oldestAgeSeconds: 1801 }],
+    ],
+    [
+      'queue-backlog',
+      'outbox exactly 30 min old',
+      (t: Telemetry) => t.gauge('mailer.queue.oldest_age_seconds', [{ attributes: { queue: 'outbox' }, value: 1800 }]),
+      [],
+    ],
+    [
+      'platform-secret-expiry',
+      '30 days left',
+      (t: Telemetry) => t.gauge('mailer.platform_secret.days_left', [{ attributes: {}, value: 30 }]),
+      [{ daysLeft: 30 }],
+    ],
+    [
+      'platform-secret-expiry',
+      '31 days left',
+      (t: Telemetry) => t.gauge('mailer.platform_secret.days_left', [{ attributes: {}, value: 31 }]),
+      [],
+    ],
+    [
+      'failure-ratio',
+      '3 failed of 20 (15 %)',
+      (t: Telemetry) => {
+        t.count('mailer.messages.sent', { provider: 'microsoft', via: 'queue' }, 17);
+        t.count('mailer.messages.failed', { provider: 'google', code: 'X' }, 3);
+      },
+      [{ failurePercent: 15 }],
+    ],
+    [
+      'failure-ratio',
+      '2 failed of 20 (10 %, not over)',
+      (t: Telemetry) => {
+        t.count('mailer.messages.sent', { provider: 'microsoft', via: 'queue' }, 18);
+        t.count('mailer.messages.failed', { provider: 'google', code: 'X' }, 2);
+      },
+      [],
+    ],
+    [
+      'failure-ratio',
+      '5 failed of 10 (too few messages)',
+      (t: Telemetry) => {
+        t.count('mailer.messages.sent', {}, 5);
+        t.count('mailer.messages.failed', {}, 5);
+      },
+      [],
+    ],
   ])('%s: %s', async (key, _case, record, expected) => {
     const rows = customMetricsRows(await exportedItems(record));
     expect(rows.length).toBeGreaterThan(0);
@@ -99,14 +189,23 @@ describeCompiled('infra: alert queries against the telemetry the exporter sends'
       for (const a of metricAlerts) {
         for (const name of metricsRead(a.criterion.query)) {
           const spec = METRICS[name as MetricName] as { alerts?: readonly string[] } | undefined;
-          expect({ alert: a.key, metric: name, listed: spec?.alerts?.includes(a.key) ?? false }).toEqual({ alert: a.key, metric: name, listed: true });
+          expect({ alert: a.key, metric: name, listed: spec?.alerts?.includes(a.key) ?? false }).toEqual({
+            alert: a.key,
+            metric: name,
+            listed: true,
+          });
         }
       }
     });
 
     it('every metric the catalog says an alert reads is read by that compiled alert', () => {
       for (const [name, spec] of Object.entries(METRICS) as Array<[string, { alerts?: readonly string[] }]>) {
-        for (const key of spec.alerts ?? []) expect({ metric: name, alert: key, read: metricsRead(alert(key).criterion.query).includes(name) }).toEqual({ metric: name, alert: key, read: true });
+        for (const key of spec.alerts ?? [])
+          expect({ metric: name, alert: key, read: metricsRead(alert(key).criterion.query).includes(name) }).toEqual({
+            metric: name,
+            alert: key,
+            read: true,
+          });
       }
     });
 
@@ -116,7 +215,11 @@ describeCompiled('infra: alert queries against the telemetry the exporter sends'
         const split = a.criterion.dimensions.map((d) => d.name);
         for (const name of metricsRead(a.criterion.query)) {
           const declared: readonly string[] = METRICS[name as MetricName].dimensions;
-          expect({ alert: a.key, metric: name, unknown: [...dimensions, ...split].filter((d) => !declared.includes(d)) }).toEqual({ alert: a.key, metric: name, unknown: [] });
+          expect({ alert: a.key, metric: name, unknown: [...dimensions, ...split].filter((d) => !declared.includes(d)) }).toEqual({
+            alert: a.key,
+            metric: name,
+            unknown: [],
+          });
         }
         // A split column must come from the query's own customDimensions reads.
         expect({ alert: a.key, split: split.filter((d) => !dimensions.has(d)) }).toEqual({ alert: a.key, split: [] });

@@ -12,7 +12,12 @@ import { azdParameters, describeCompiled } from '../support/infra-compiler';
 const operations = readFileSync(join(REPO_DIR, 'docs/operations.md'), 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, '')
+    .replace(/ /g, '-');
 
 /** Anchors of the headings inside the "## Alerts" section. */
 function alertAnchors(): string[] {
@@ -21,9 +26,21 @@ function alertAnchors(): string[] {
   return [...section!.matchAll(/^### (.+)$/gm)].map((m) => slug(m[1]));
 }
 
-interface Criterion { query: string; metricMeasureColumn: string; operator: string; threshold: number; dimensions: Array<{ name: string }> }
+interface Criterion {
+  query: string;
+  metricMeasureColumn: string;
+  operator: string;
+  threshold: number;
+  dimensions: Array<{ name: string }>;
+}
 
-const AZD_ENV = { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', AZURE_PRINCIPAL_ID: '', MICROSOFT_CLIENT_ID: 'ms-app-id', GOOGLE_CLIENT_ID: 'google-client-id' };
+const AZD_ENV = {
+  AZURE_ENV_NAME: 'prod',
+  AZURE_LOCATION: 'westeurope',
+  AZURE_PRINCIPAL_ID: '',
+  MICROSOFT_CLIENT_ID: 'ms-app-id',
+  GOOGLE_CLIENT_ID: 'google-client-id',
+};
 
 describeCompiled('infra: alerts, from the compiled template', ({ template }) => {
   const deploy = (overrides: Record<string, unknown> = {}) => dryRun(template, { ...azdParameters(AZD_ENV), ...overrides });
@@ -48,8 +65,16 @@ describeCompiled('infra: alerts, from the compiled template', ({ template }) => 
     const { properties, criterion } = rule(suffix);
     expect(criterion.query).toContain(source.startsWith('mailer.') ? `name == "${source}"` : source);
     expect(criterion.query).toMatch(new RegExp(`\\b${measure} = `));
-    expect({ measure: criterion.metricMeasureColumn, operator: criterion.operator, threshold: criterion.threshold }).toEqual({ measure, operator, threshold });
-    expect({ windowSize: properties.windowSize, enabled: properties.enabled, scopes: properties.scopes }).toEqual({ windowSize: window, enabled: true, scopes: [component.id] });
+    expect({ measure: criterion.metricMeasureColumn, operator: criterion.operator, threshold: criterion.threshold }).toEqual({
+      measure,
+      operator,
+      threshold,
+    });
+    expect({ windowSize: properties.windowSize, enabled: properties.enabled, scopes: properties.scopes }).toEqual({
+      windowSize: window,
+      enabled: true,
+      scopes: [component.id],
+    });
   });
 
   it('the failure ratio compares failed with sent + failed, and ignores quiet windows', () => {
@@ -77,11 +102,16 @@ describeCompiled('infra: alerts, from the compiled template', ({ template }) => 
     expect(rules.length).toBe(5);
   });
 
-  it('the health alert watches the availability test that calls the app\'s /api/health', () => {
+  it("the health alert watches the availability test that calls the app's /api/health", () => {
     const tests = withSecret.resources.filter((r) => r.type === 'Microsoft.Insights/webtests');
     expect(tests).toHaveLength(1);
     const site = withSecret.resources.find((r) => r.type === 'Microsoft.Web/sites')!;
-    expect(tests[0].properties).toMatchObject({ Kind: 'standard', Enabled: true, Request: { RequestUrl: `https://{{${site.id}.defaultHostName}}/api/health`, HttpVerb: 'GET' }, ValidationRules: { ExpectedHttpStatusCode: 200 } });
+    expect(tests[0].properties).toMatchObject({
+      Kind: 'standard',
+      Enabled: true,
+      Request: { RequestUrl: `https://{{${site.id}.defaultHostName}}/api/health`, HttpVerb: 'GET' },
+      ValidationRules: { ExpectedHttpStatusCode: 200 },
+    });
     expect((tests[0].properties.Locations as unknown[]).length).toBeGreaterThanOrEqual(2);
     expect(tests[0].body.tags).toMatchObject({ [`hidden-link:${component.id}`]: 'Resource' });
     expect(rule('health').criterion.query).toContain(`where name == "${tests[0].name}"`);
@@ -104,12 +134,19 @@ describeCompiled('infra: alerts, from the compiled template', ({ template }) => 
   });
 
   it('the thresholds are main.bicep parameters, and a runbook base URL makes the links absolute', () => {
-    const tuned = deploy({ alertFailureRatioPercent: 25, alertOldestMessageMinutes: 5, runbookBaseUrl: 'https://github.com/example/org-mailer/blob/main/' });
-    const criterion = (suffix: string) => (rulesOf(tuned.resources).find((r) => r.name.endsWith(`-${suffix}`))!.properties.criteria as { allOf: Criterion[] }).allOf[0];
+    const tuned = deploy({
+      alertFailureRatioPercent: 25,
+      alertOldestMessageMinutes: 5,
+      runbookBaseUrl: 'https://github.com/example/org-mailer/blob/main/',
+    });
+    const criterion = (suffix: string) =>
+      (rulesOf(tuned.resources).find((r) => r.name.endsWith(`-${suffix}`))!.properties.criteria as { allOf: Criterion[] }).allOf[0];
     expect(criterion('failure-ratio').threshold).toBe(25);
     expect(criterion('queue-backlog').threshold).toBe(300);
     for (const r of rulesOf(tuned.resources)) {
-      expect((r.properties.actions as { customProperties: { runbook: string } }).customProperties.runbook).toMatch(/^https:\/\/github\.com\/example\/org-mailer\/blob\/main\/docs\/operations\.md#/);
+      expect((r.properties.actions as { customProperties: { runbook: string } }).customProperties.runbook).toMatch(
+        /^https:\/\/github\.com\/example\/org-mailer\/blob\/main\/docs\/operations\.md#/,
+      );
     }
   });
 });

@@ -29,13 +29,25 @@ describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
 
   // Only the pinned compiler's list of API versions is fixed; a newer bicep on the PATH knows newer ones.
   const pinned = /Version="([^"]+)"/.exec(readFileSync(join(REPO_DIR, 'dev/tools/bicep/bicep.csproj'), 'utf8'))![1];
-  (infra.version.includes(` ${pinned} `) ? it : it.skip)(`uses the newest non-preview API version compiler ${pinned} knows for every resource (so use-recent-api-versions cannot start failing with time)`, () => {
-    expect(infra.newest).toEqual([]);
-  });
+  (infra.version.includes(` ${pinned} `) ? it : it.skip)(
+    `uses the newest non-preview API version compiler ${pinned} knows for every resource (so use-recent-api-versions cannot start failing with time)`,
+    () => {
+      expect(infra.newest).toEqual([]);
+    },
+  );
 
   it('infra/bicepconfig.json makes the rules that matter here errors', () => {
-    const rules = JSON.parse(readFileSync(join(INFRA_DIR, 'bicepconfig.json'), 'utf8')).analyzers.core.rules as Record<string, { level: string }>;
-    for (const rule of ['no-hardcoded-env-urls', 'secure-secrets-in-params', 'outputs-should-not-contain-secrets', 'use-recent-api-versions', 'no-unused-params']) {
+    const rules = JSON.parse(readFileSync(join(INFRA_DIR, 'bicepconfig.json'), 'utf8')).analyzers.core.rules as Record<
+      string,
+      { level: string }
+    >;
+    for (const rule of [
+      'no-hardcoded-env-urls',
+      'secure-secrets-in-params',
+      'outputs-should-not-contain-secrets',
+      'use-recent-api-versions',
+      'no-unused-params',
+    ]) {
       expect({ rule, level: rules[rule]?.level }).toEqual({ rule, level: 'error' });
     }
   });
@@ -50,7 +62,7 @@ describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
     }
   });
 
-  it('fails on a storage account without its required kind, with the compiler\'s message', () => {
+  it("fails on a storage account without its required kind, with the compiler's message", () => {
     const result = scratchCopy(compiler(), (dir) => {
       const path = join(dir, 'app/storage.bicep');
       const source = readFileSync(path, 'utf8');
@@ -59,30 +71,53 @@ describeCompiled('infra: compiled and linted by the Bicep CLI', (infra) => {
     });
     // A warning to the compiler (the build still writes JSON; Azure would reject the deployment), and
     // the zero-diagnostics test above fails on any warning.
-    expect(result.diagnostics).toEqual(expect.arrayContaining([
-      expect.objectContaining({ file: 'app/storage.bicep', code: 'BCP035', message: expect.stringMatching(/missing the following required properties: "kind"/) }),
-    ]));
+    expect(result.diagnostics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: 'app/storage.bicep',
+          code: 'BCP035',
+          message: expect.stringMatching(/missing the following required properties: "kind"/),
+        }),
+      ]),
+    );
   });
 
-  it('flags a misspelled property, with the compiler\'s message', () => {
+  it("flags a misspelled property, with the compiler's message", () => {
     const result = scratchCopy(compiler(), (dir) => {
       const path = join(dir, 'app/storage.bicep');
       writeFileSync(path, readFileSync(path, 'utf8').replace('allowSharedKeyAccess: false', 'allowSharedKeyAcess: false'));
     });
-    expect(result.diagnostics).toEqual(expect.arrayContaining([
-      expect.objectContaining({ file: 'app/storage.bicep', code: expect.stringMatching(/^BCP0(37|89)$/), message: expect.stringContaining('The property "allowSharedKeyAcess" is not allowed') }),
-    ]));
+    expect(result.diagnostics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: 'app/storage.bicep',
+          code: expect.stringMatching(/^BCP0(37|89)$/),
+          message: expect.stringContaining('The property "allowSharedKeyAcess" is not allowed'),
+        }),
+      ]),
+    );
   });
 
   it('the linter reads infra/bicepconfig.json and reaches the modules: an old API version in one fails the lint', () => {
-    const result = scratchCopy(compiler(), (dir) => {
-      const path = join(dir, 'app/identity.bicep');
-      writeFileSync(path, readFileSync(path, 'utf8').replace(/userAssignedIdentities@[\w-]+/, 'userAssignedIdentities@2018-11-30'));
-    }, 'lint');
+    const result = scratchCopy(
+      compiler(),
+      (dir) => {
+        const path = join(dir, 'app/identity.bicep');
+        writeFileSync(path, readFileSync(path, 'utf8').replace(/userAssignedIdentities@[\w-]+/, 'userAssignedIdentities@2018-11-30'));
+      },
+      'lint',
+    );
     // Linting main.bicep reports the module's finding again, plus BCP104 ("the referenced module has errors").
-    expect(result.diagnostics).toEqual(expect.arrayContaining([
-      expect.objectContaining({ file: 'app/identity.bicep', level: 'Error', code: 'use-recent-api-versions', message: expect.stringContaining("'2018-11-30'") }),
-    ]));
+    expect(result.diagnostics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: 'app/identity.bicep',
+          level: 'Error',
+          code: 'use-recent-api-versions',
+          message: expect.stringContaining("'2018-11-30'"),
+        }),
+      ]),
+    );
     expect(result.diagnostics.filter((d) => d.code !== 'BCP104' && d.file !== 'app/identity.bicep')).toEqual([]);
   });
 });

@@ -56,7 +56,9 @@ describe('postprovision hook', () => {
     expect(key).toMatch(/^[A-Za-z0-9+/]{64}$/);
     expect(run.stdout).not.toContain(key);
     expect(azure.calls().join('\n')).not.toContain(key);
-    expect(azure.calls()).toContainEqual(expect.stringMatching(new RegExp(`^keyvault secret set --vault-name kv-abc --name ${secretNames.stateSigningKey} --file \\S+ `)));
+    expect(azure.calls()).toContainEqual(
+      expect.stringMatching(new RegExp(`^keyvault secret set --vault-name kv-abc --name ${secretNames.stateSigningKey} --file \\S+ `)),
+    );
     expect(azure.calls()).toContainEqual(expect.stringMatching(/ --output none$/));
     expect(azure.calls()).toContain('functionapp restart --name func-api-abc --resource-group rg-prod --output none');
     // The temp file is gone: only the fake's own files are left.
@@ -125,12 +127,17 @@ describe('postprovision hook', () => {
     azure = vaultWithClientSecrets();
     expect(azure.run(HOOK, azdEnvironment()).stdout).not.toContain('Directory app');
     azure.setSecret(secretNames.microsoftDirectoryClientSecret, 'd');
-    const run = azure.run(HOOK, azdEnvironment({
-      MICROSOFT_DIRECTORY_CLIENT_ID: '00000000-0000-4000-8000-0000000000dd',
-      KEY_VAULT_REFERENCES: `${azdEnvironment().KEY_VAULT_REFERENCES} MICROSOFT_DIRECTORY_CLIENT_SECRET=${secretNames.microsoftDirectoryClientSecret}`,
-    }));
+    const run = azure.run(
+      HOOK,
+      azdEnvironment({
+        MICROSOFT_DIRECTORY_CLIENT_ID: '00000000-0000-4000-8000-0000000000dd',
+        KEY_VAULT_REFERENCES: `${azdEnvironment().KEY_VAULT_REFERENCES} MICROSOFT_DIRECTORY_CLIENT_SECRET=${secretNames.microsoftDirectoryClientSecret}`,
+      }),
+    );
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/Directory app 00000000-0000-4000-8000-0000000000dd[\s\S]*multi-tenant[\s\S]*User\.Read\.All and Group\.Read\.All[\s\S]*AADSTS50011\):\n\s+https:\/\/func-api-abc\.azurewebsites\.net\/api\/oauth\/microsoft\/callback/);
+    expect(run.stdout).toMatch(
+      /Directory app 00000000-0000-4000-8000-0000000000dd[\s\S]*multi-tenant[\s\S]*User\.Read\.All and Group\.Read\.All[\s\S]*AADSTS50011\):\n\s+https:\/\/func-api-abc\.azurewebsites\.net\/api\/oauth\/microsoft\/callback/,
+    );
   });
 
   it('prints what the platform Google project needs for oauth directory connections (Admin SDK API, the directory scopes)', () => {
@@ -143,7 +150,13 @@ describe('postprovision hook', () => {
   it('with microsoftCredential=managed-identity: prints the federated credential and asks for no Microsoft secret', () => {
     azure = new FakeAzure();
     azure.setSecret(secretNames.googleClientSecret, 'g');
-    const run = azure.run(HOOK, azdEnvironment({ MICROSOFT_CREDENTIAL: 'managed-identity', KEY_VAULT_REFERENCES: `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret} STATE_SIGNING_KEY=${secretNames.stateSigningKey}` }));
+    const run = azure.run(
+      HOOK,
+      azdEnvironment({
+        MICROSOFT_CREDENTIAL: 'managed-identity',
+        KEY_VAULT_REFERENCES: `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret} STATE_SIGNING_KEY=${secretNames.stateSigningKey}`,
+      }),
+    );
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('"issuer": "https://login.microsoftonline.com/11111111-2222-4333-8444-555555555555/v2.0"');
     expect(run.stdout).toContain('"subject": "99999999-8888-4777-8666-555555555555"');
@@ -156,14 +169,14 @@ describe('postprovision hook', () => {
     azure = new FakeAzure({ withAz: false });
     const missing = azure.run(HOOK, azdEnvironment());
     expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toContain("the Azure CLI (az) is not installed");
+    expect(missing.stderr).toContain('the Azure CLI (az) is not installed');
     expect(missing.stderr).toContain('azd hooks run postprovision');
     azure.cleanup();
     azure = new FakeAzure();
     azure.signOut();
     const signedOut = azure.run(HOOK, azdEnvironment());
     expect(signedOut.status).not.toBe(0);
-    expect(signedOut.stderr).toContain("az login --tenant 11111111-2222-4333-8444-555555555555");
+    expect(signedOut.stderr).toContain('az login --tenant 11111111-2222-4333-8444-555555555555');
   });
 
   it('stops, creating nothing, when KEY_VAULT_REFERENCES names no state-signing key (an older deployment)', () => {
@@ -178,13 +191,19 @@ describe('postprovision hook', () => {
     azure = new FakeAzure();
     const run = azure.run(HOOK, azdEnvironment({ AZURE_KEY_VAULT_NAME: '' }));
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain("AZURE_KEY_VAULT_NAME is not set");
+    expect(run.stderr).toContain('AZURE_KEY_VAULT_NAME is not set');
     expect(azure.calls()).toEqual([]);
   });
 });
 
 describeCompiled('postprovision hook, fed the outputs of the compiled template', ({ template }) => {
-  const AZD_ENV = { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', AZURE_PRINCIPAL_ID: '', MICROSOFT_CLIENT_ID: 'ms-app-id', GOOGLE_CLIENT_ID: 'google-client-id' };
+  const AZD_ENV = {
+    AZURE_ENV_NAME: 'prod',
+    AZURE_LOCATION: 'westeurope',
+    AZURE_PRINCIPAL_ID: '',
+    MICROSOFT_CLIENT_ID: 'ms-app-id',
+    GOOGLE_CLIENT_ID: 'google-client-id',
+  };
   const directoryApp = '00000000-0000-4000-8000-0000000000dd';
   /** What azd hands the hook after provisioning: the environment's values and the deployment's outputs (as text). */
   const hookEnvironment = (overrides: Record<string, unknown>): Record<string, string> => {
@@ -197,14 +216,20 @@ describeCompiled('postprovision hook, fed the outputs of the compiled template',
   it('checks every Key Vault reference of the app settings: the directory app set, its secret missing, fails naming it and the command', () => {
     const env = hookEnvironment({ microsoftDirectoryClientId: directoryApp });
     expect(env.KEY_VAULT_REFERENCES.split(' ').sort()).toEqual([
-      `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret}`, `MICROSOFT_CLIENT_SECRET=${secretNames.microsoftClientSecret}`,
-      `MICROSOFT_DIRECTORY_CLIENT_SECRET=${secretNames.microsoftDirectoryClientSecret}`, `STATE_SIGNING_KEY=${secretNames.stateSigningKey}`,
+      `GOOGLE_CLIENT_SECRET=${secretNames.googleClientSecret}`,
+      `MICROSOFT_CLIENT_SECRET=${secretNames.microsoftClientSecret}`,
+      `MICROSOFT_DIRECTORY_CLIENT_SECRET=${secretNames.microsoftDirectoryClientSecret}`,
+      `STATE_SIGNING_KEY=${secretNames.stateSigningKey}`,
     ]);
     azure = vaultWithClientSecrets();
     const run = azure.run(HOOK, env);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${secretNames.microsoftDirectoryClientSecret} (MICROSOFT_DIRECTORY_CLIENT_SECRET: client secret of the directory app ${directoryApp}`);
-    expect(run.stderr).toContain(`az keyvault secret set --vault-name ${env.AZURE_KEY_VAULT_NAME} --name ${secretNames.microsoftDirectoryClientSecret} --file`);
+    expect(run.stderr).toContain(
+      `${secretNames.microsoftDirectoryClientSecret} (MICROSOFT_DIRECTORY_CLIENT_SECRET: client secret of the directory app ${directoryApp}`,
+    );
+    expect(run.stderr).toContain(
+      `az keyvault secret set --vault-name ${env.AZURE_KEY_VAULT_NAME} --name ${secretNames.microsoftDirectoryClientSecret} --file`,
+    );
     expect(run.stderr).not.toContain(`--name ${secretNames.googleClientSecret}`);
     azure.setSecret(secretNames.microsoftDirectoryClientSecret, 'd');
     expect(azure.run(HOOK, env).status).toBe(0);

@@ -10,7 +10,7 @@ import { REPO_DIR } from '../support/infra-bicep';
 const readRepoFile = (path: string): string => readFileSync(join(REPO_DIR, path), 'utf8');
 const infraReadme = readRepoFile('infra/README.md');
 
-describe('azure.yaml and packaging: the project\'s real build', () => {
+describe("azure.yaml and packaging: the project's real build", () => {
   const azureYaml = readRepoFile('azure.yaml');
   const packageJson = JSON.parse(readRepoFile('package.json'));
 
@@ -33,10 +33,29 @@ describe('azure.yaml and packaging: the project\'s real build', () => {
   it('.funcignore keeps host.json, package.json and the bundle, and leaves out node_modules and the dev tools', () => {
     const ignored = funcignoreMatcher(readRepoFile('.funcignore'));
     // dist/errors.js, dist/app.js, dist/providers/*.js and dist/sdk.js: the files dist/main.js requires (dev/build.mjs APP_FILES, APP_FILE, LAZY_PACKAGES).
-    for (const kept of ['host.json', 'package.json', 'dist/main.js', 'dist/main.js.map', 'dist/errors.js', 'dist/app.js', 'dist/app.js.map', 'dist/providers/google.js', 'dist/providers/microsoft.js', 'dist/sdk.js']) {
+    for (const kept of [
+      'host.json',
+      'package.json',
+      'dist/main.js',
+      'dist/main.js.map',
+      'dist/errors.js',
+      'dist/app.js',
+      'dist/app.js.map',
+      'dist/providers/google.js',
+      'dist/providers/microsoft.js',
+      'dist/sdk.js',
+    ]) {
       expect({ kept, ignored: ignored(kept) }).toEqual({ kept, ignored: false });
     }
-    for (const dropped of ['node_modules/@azure/functions/package.json', 'dist/dev/sandbox.js', 'dist/bench/run.js', 'dist/bench-profiles/pipeline-zero-1000.cpuprofile', 'shared/config.ts', 'local.settings.json', 'infra/main.bicep']) {
+    for (const dropped of [
+      'node_modules/@azure/functions/package.json',
+      'dist/dev/sandbox.js',
+      'dist/bench/run.js',
+      'dist/bench-profiles/pipeline-zero-1000.cpuprofile',
+      'shared/config.ts',
+      'local.settings.json',
+      'infra/main.bicep',
+    ]) {
       expect({ dropped, ignored: ignored(dropped) }).toEqual({ dropped, ignored: true });
     }
   });
@@ -44,7 +63,10 @@ describe('azure.yaml and packaging: the project\'s real build', () => {
 
 /** The subset of gitignore syntax .funcignore uses: `dir/`, `name`, `*.ext`, `a/b/` (anchored when it has a slash). */
 function funcignoreMatcher(content: string): (path: string) => boolean {
-  const patterns = content.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const patterns = content
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
   return (path) => {
     const parts = path.split('/');
@@ -93,8 +115,18 @@ describe('local.settings.sample.json: every setting, with sandbox values', () =>
 describe('infra/README.md', () => {
   it('covers what an operator needs for "Deploy to Azure"', () => {
     for (const topic of [
-      'azd up', 'Mail.Send', 'redirect URI', 'Publishing status', 'az keyvault secret set', 'Rotat', 'managed-identity',
-      'api://AzureADTokenExchange', 'https://login.microsoftonline.com/<tenant>/v2.0', 'RBAC for Applications', 'host.json',
-    ]) expect({ topic, found: infraReadme.includes(topic) }).toEqual({ topic, found: true });
+      'azd up',
+      'Mail.Send',
+      'redirect URI',
+      'Publishing status',
+      'az keyvault secret set',
+      'Rotat',
+      'managed-identity',
+      'api://AzureADTokenExchange',
+      'https://login.microsoftonline.com/<tenant>/v2.0',
+      'RBAC for Applications',
+      'host.json',
+    ])
+      expect({ topic, found: infraReadme.includes(topic) }).toEqual({ topic, found: true });
   });
 });

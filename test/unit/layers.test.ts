@@ -44,7 +44,8 @@ function violations(files: Map<string, string>): string[] {
     const layer = Object.keys(LAYERS).find((prefix) => from.startsWith(prefix));
     if (!layer) continue;
     for (const target of relativeImports(file, text).map((t) => relative(root, t))) {
-      if (!LAYERS[layer].some((allowed) => target === allowed || (allowed.endsWith('/') && target.startsWith(allowed)))) found.push(`${from} -> ${target}`);
+      if (!LAYERS[layer].some((allowed) => target === allowed || (allowed.endsWith('/') && target.startsWith(allowed))))
+        found.push(`${from} -> ${target}`);
     }
   }
   return found.sort();

@@ -75,15 +75,34 @@ describe('host.json', () => {
   test('queue settings come from extensions.queues, with the Functions defaults for what is absent', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hostjson-'));
     const file = join(dir, 'host.json');
-    writeFileSync(file, JSON.stringify({ extensions: { queues: { batchSize: 4, maxDequeueCount: 3, visibilityTimeout: '00:00:30', maxPollingInterval: '00:00:02' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        extensions: { queues: { batchSize: 4, maxDequeueCount: 3, visibilityTimeout: '00:00:30', maxPollingInterval: '00:00:02' } },
+      }),
+    );
     expect(readHostSettings(file)).toEqual({
-      queues: { batchSize: 4, newBatchThreshold: 2, maxDequeueCount: 3, visibilityTimeoutMs: 30_000, maxPollingIntervalMs: 2_000, messageEncoding: 'base64' },
+      queues: {
+        batchSize: 4,
+        newBatchThreshold: 2,
+        maxDequeueCount: 3,
+        visibilityTimeoutMs: 30_000,
+        maxPollingIntervalMs: 2_000,
+        messageEncoding: 'base64',
+      },
       routePrefix: 'api',
       functionTimeoutMs: 300_000,
     });
     writeFileSync(file, JSON.stringify({ version: '2.0', functionTimeout: '00:10:00', extensions: { http: { routePrefix: '' } } }));
     expect(readHostSettings(file)).toEqual({
-      queues: { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 60_000, messageEncoding: 'base64' },
+      queues: {
+        batchSize: 16,
+        newBatchThreshold: 8,
+        maxDequeueCount: 5,
+        visibilityTimeoutMs: 0,
+        maxPollingIntervalMs: 60_000,
+        messageEncoding: 'base64',
+      },
       routePrefix: '',
       functionTimeoutMs: 600_000,
     });
@@ -106,4 +125,3 @@ describe('streamed request parameters', () => {
     expect(streamedParams(new URL('http://localhost/api/x'), { id: 'a%2Fb' })).toEqual({ id: 'a%2Fb' });
   });
 });
-

@@ -23,7 +23,12 @@ let base: string;
 
 beforeAll(async () => {
   const handle = createHttpHandler({
-    functions: [answering('zLiteral', 'x/special'), answering('aParameter', 'x/{id}'), answering('mOther', 'y/special'), answering('Bparameter', 'y/{id}')],
+    functions: [
+      answering('zLiteral', 'x/special'),
+      answering('aParameter', 'x/{id}'),
+      answering('mOther', 'y/special'),
+      answering('Bparameter', 'y/{id}'),
+    ],
     routePrefix: 'api',
     maxRequestBytes: 1024,
     log: () => undefined,

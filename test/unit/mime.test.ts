@@ -64,7 +64,9 @@ describe('buildMime', () => {
   });
 
   it('refuses to smuggle headers through CR/LF in a subject or header value', async () => {
-    const raw = (await buildMime(mail({ subject: 'Hi\r\nBcc: victim@example.com', headers: { 'X-Ref': 'a\r\nX-Evil: 1' } }), { from })).toString();
+    const raw = (
+      await buildMime(mail({ subject: 'Hi\r\nBcc: victim@example.com', headers: { 'X-Ref': 'a\r\nX-Evil: 1' } }), { from })
+    ).toString();
     const parsed = await simpleParser(raw);
     expect(parsed.headers.has('x-evil')).toBe(false);
     expect(raw).not.toMatch(/^Bcc: victim/m);

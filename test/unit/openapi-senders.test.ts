@@ -34,32 +34,59 @@ const SENDER_ROUTES: Array<[string, string, string | undefined, number, string |
 ];
 
 describe('senders and routing in the OpenAPI document', () => {
-  test.each(SENDER_ROUTES)('%s %s is documented under /orgs/{orgId}/ and /manage/ with its body and answer', (path, method, body, status, answer) => {
-    for (const prefix of ['/orgs/{orgId}/', '/manage/']) {
-      const op = document.paths[prefix + path]?.[method];
-      expect({ path: prefix + path, method, documented: op !== undefined }).toEqual({ path: prefix + path, method, documented: true });
-      expect(bodyOf(op)).toBe(body && ref(body));
-      expect(op.responses[status]).toBeDefined();
-      expect(answerOf(op, status)).toBe(answer && ref(answer));
-      expect(op.security).toEqual(prefix === '/manage/' ? [{ adminToken: [] }] : [{ functionKey: [] }, { functionKeyQuery: [] }]);
-    }
-  });
+  test.each(SENDER_ROUTES)(
+    '%s %s is documented under /orgs/{orgId}/ and /manage/ with its body and answer',
+    (path, method, body, status, answer) => {
+      for (const prefix of ['/orgs/{orgId}/', '/manage/']) {
+        const op = document.paths[prefix + path]?.[method];
+        expect({ path: prefix + path, method, documented: op !== undefined }).toEqual({ path: prefix + path, method, documented: true });
+        expect(bodyOf(op)).toBe(body && ref(body));
+        expect(op.responses[status]).toBeDefined();
+        expect(answerOf(op, status)).toBe(answer && ref(answer));
+        expect(op.security).toEqual(prefix === '/manage/' ? [{ adminToken: [] }] : [{ functionKey: [] }, { functionKeyQuery: [] }]);
+      }
+    },
+  );
 
   test('messages take `workspace` with the same characters as `category`; the status names senderKey, via, viaReason and hops', () => {
     const message = documentValidator(document, 'MessageInput');
     const base = { id: 'm1', to: [{ address: 'a@example.com' }], subject: 'S', text: 'x' };
     expect(message.safeParse({ ...base, workspace: 'subsidiary-de' }).success).toBe(true);
     expect(message.safeParse({ ...base, workspace: 'no spaces' }).success).toBe(false);
-    expect(Object.keys(schemas.DeliveryView.properties)).toEqual(expect.arrayContaining(['workspace', 'senderKey', 'via', 'viaReason', 'hops']));
+    expect(Object.keys(schemas.DeliveryView.properties)).toEqual(
+      expect.arrayContaining(['workspace', 'senderKey', 'via', 'viaReason', 'hops']),
+    );
     expect(schemas.SenderView.properties.senderKey).toBeDefined();
     const status = documentValidator(document, 'DeliveryView');
-    const row = { orgId: 'acme', id: 'm1', status: 'sent', attempts: 1, createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z' };
+    const row = {
+      orgId: 'acme',
+      id: 'm1',
+      status: 'sent',
+      attempts: 1,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+    };
     const hops = [{ sender: 'compliance', status: 'needs_attention', reason: 'GOOGLE_REAUTH_REQUIRED' }];
-    expect(status.safeParse({ ...row, senderKey: 'default', via: 'org', viaReason: 'rule 1 matched; compliance is needs_attention', hops }).success).toBe(true);
+    expect(
+      status.safeParse({ ...row, senderKey: 'default', via: 'org', viaReason: 'rule 1 matched; compliance is needs_attention', hops })
+        .success,
+    ).toBe(true);
     expect(status.safeParse({ ...row, via: 'somewhere' }).success).toBe(false);
     const explanation = documentValidator(document, 'RouteExplanation');
-    expect(explanation.safeParse({ sender: 'default', via: 'org', reason: 'r', hops, provider: 'microsoft', senderEmail: 'a@contoso.example' }).success).toBe(true);
-    expect(explanation.safeParse({ sender: 'default', via: 'org', reason: 'r', hops: [{ sender: 'x', status: 'gone', reason: 'r' }], provider: 'microsoft', senderEmail: 'a' }).success).toBe(false);
+    expect(
+      explanation.safeParse({ sender: 'default', via: 'org', reason: 'r', hops, provider: 'microsoft', senderEmail: 'a@contoso.example' })
+        .success,
+    ).toBe(true);
+    expect(
+      explanation.safeParse({
+        sender: 'default',
+        via: 'org',
+        reason: 'r',
+        hops: [{ sender: 'x', status: 'gone', reason: 'r' }],
+        provider: 'microsoft',
+        senderEmail: 'a',
+      }).success,
+    ).toBe(false);
   });
 });
 
@@ -76,11 +103,20 @@ describe('the typed client and the document', () => {
     });
     const sender = { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'a@acme.example', senderName: 'A' } as const;
     await Promise.all([
-      api.senders.list('acme'), api.senders.create('acme', { key: 'k2', ...sender }), api.senders.get('acme', 'k2'), api.senders.save('acme', 'k2', sender),
-      api.senders.delete('acme', 'k2'), api.senders.consentLink('acme', 'k2', { provider: 'microsoft', mode: 'admin_consent' }), api.senders.verify('acme', 'k2'),
-      api.senders.test('acme', 'k2', 'a@example.com'), api.senders.reset('acme', 'k2'),
-      api.routing.get('acme'), api.routing.put('acme', []), api.routing.explain('acme', { category: 'task' }),
-      api.messages.send('acme', { id: 'm1', to: [{ address: 'a@example.com' }], subject: 'S', text: 'x' }), api.messages.status('acme', 'm 1'),
+      api.senders.list('acme'),
+      api.senders.create('acme', { key: 'k2', ...sender }),
+      api.senders.get('acme', 'k2'),
+      api.senders.save('acme', 'k2', sender),
+      api.senders.delete('acme', 'k2'),
+      api.senders.consentLink('acme', 'k2', { provider: 'microsoft', mode: 'admin_consent' }),
+      api.senders.verify('acme', 'k2'),
+      api.senders.test('acme', 'k2', 'a@example.com'),
+      api.senders.reset('acme', 'k2'),
+      api.routing.get('acme'),
+      api.routing.put('acme', []),
+      api.routing.explain('acme', { category: 'task' }),
+      api.messages.send('acme', { id: 'm1', to: [{ address: 'a@example.com' }], subject: 'S', text: 'x' }),
+      api.messages.status('acme', 'm 1'),
     ]);
     expect(calls).toHaveLength(14);
     const templates = Object.keys(document.paths).map((path) => ({ path, regex: new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`) }));

@@ -43,8 +43,13 @@ describe('the OpenAPI document and the function registry', () => {
 
   test('every path and method in the document is answered by a real route, as the host matches them', () => {
     for (const { path, method } of operations) {
-      const segments = path.split('/').filter(Boolean).map((s) => (s.startsWith('{') ? 'x' : s));
-      const matching = routes.filter((fn) => fn.methods.includes(method.toUpperCase() as never) && new RouteTemplate(fn.route).match(segments));
+      const segments = path
+        .split('/')
+        .filter(Boolean)
+        .map((s) => (s.startsWith('{') ? 'x' : s));
+      const matching = routes.filter(
+        (fn) => fn.methods.includes(method.toUpperCase() as never) && new RouteTemplate(fn.route).match(segments),
+      );
       expect({ path, method, routes: matching.length }).toEqual({ path, method, routes: 1 });
     }
   });
@@ -67,7 +72,10 @@ describe('the OpenAPI document and the function registry', () => {
     expect(byPath('/openapi.json', 'get').security).toEqual([]);
     for (const fn of routes) {
       const op = byPath(openApiPaths(fn.route).at(-1)!, fn.methods[0].toLowerCase());
-      expect({ route: fn.route, open: op.security.length === 0 }).toEqual({ route: fn.route, open: fn.authLevel === 'anonymous' && !fn.route.startsWith('manage/') });
+      expect({ route: fn.route, open: op.security.length === 0 }).toEqual({
+        route: fn.route,
+        open: fn.authLevel === 'anonymous' && !fn.route.startsWith('manage/'),
+      });
     }
   });
 });
@@ -89,14 +97,29 @@ const REQUESTS: Array<{ schema: string; parse: (body: unknown) => boolean; good:
     schema: 'SenderInput',
     parse: accepts(parseSenderInput),
     good: [
-      { provider: 'microsoft', mode: 'app_registration', senderEmail: 'no-reply@acme.example', senderName: 'Acme', tenantId: guid, clientId: guid, clientSecret: 's3cret~value' },
+      {
+        provider: 'microsoft',
+        mode: 'app_registration',
+        senderEmail: 'no-reply@acme.example',
+        senderName: 'Acme',
+        tenantId: guid,
+        clientId: guid,
+        clientSecret: 's3cret~value',
+      },
       { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'no-reply@acme.example', senderName: 'Acme', fallbackToDefault: false },
       { provider: 'google', mode: 'oauth', senderEmail: 'team@acme.example', senderName: 'Acme Team', replyTo: 'help@acme.example' },
     ],
     bad: [
       { provider: 'google', mode: 'app_registration', senderEmail: 'a@acme.example', senderName: 'A', tenantId: guid, clientId: guid },
       { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'a@acme.example', senderName: 'A', clientSecret: 'not for this mode' },
-      { provider: 'microsoft', mode: 'app_registration', senderEmail: 'a@acme.example', senderName: 'A', tenantId: 'not-a-guid', clientId: guid },
+      {
+        provider: 'microsoft',
+        mode: 'app_registration',
+        senderEmail: 'a@acme.example',
+        senderName: 'A',
+        tenantId: 'not-a-guid',
+        clientId: guid,
+      },
       { provider: 'microsoft', mode: 'admin_consent', senderEmail: 'a@acme.example' },
       { provider: 'yahoo', mode: 'oauth', senderEmail: 'a@acme.example', senderName: 'A' },
       { provider: 'google', mode: 'oauth', senderEmail: 'not an address', senderName: 'A' },
@@ -105,8 +128,16 @@ const REQUESTS: Array<{ schema: string; parse: (body: unknown) => boolean; good:
   {
     schema: 'ConsentLinkRequest',
     parse: accepts(parseConsentLinkInput),
-    good: [{ provider: 'google', mode: 'oauth', returnUrl: 'https://app.example.com/settings', aliasCheck: true }, { provider: 'microsoft', mode: 'delegated' }],
-    bad: [{ provider: 'yahoo', mode: 'oauth' }, { provider: 'google' }, { provider: 'google', mode: 'oauth', state: 'x' }, { provider: 'google', mode: 'oauth', aliasCheck: 'yes' }],
+    good: [
+      { provider: 'google', mode: 'oauth', returnUrl: 'https://app.example.com/settings', aliasCheck: true },
+      { provider: 'microsoft', mode: 'delegated' },
+    ],
+    bad: [
+      { provider: 'yahoo', mode: 'oauth' },
+      { provider: 'google' },
+      { provider: 'google', mode: 'oauth', state: 'x' },
+      { provider: 'google', mode: 'oauth', aliasCheck: 'yes' },
+    ],
   },
   {
     schema: 'TestRequest',
@@ -120,7 +151,16 @@ const REQUESTS: Array<{ schema: string; parse: (body: unknown) => boolean; good:
     good: [
       { id: 'invite-42', to: [{ address: 'ann@example.com', name: 'Ann' }], subject: 'Welcome', text: 'Hello' },
       // Custom header names are case-insensitive in the code: the document must not refuse lower case.
-      { v: 1, id: 'm:1', bcc: [{ address: 'b@example.com' }], subject: 'S', html: '<p>x</p>', headers: { 'x-entity-ref-id': 'abc' }, category: 'invitation', attachments: [{ name: 'a.txt', contentBase64: 'aGk=' }] },
+      {
+        v: 1,
+        id: 'm:1',
+        bcc: [{ address: 'b@example.com' }],
+        subject: 'S',
+        html: '<p>x</p>',
+        headers: { 'x-entity-ref-id': 'abc' },
+        category: 'invitation',
+        attachments: [{ name: 'a.txt', contentBase64: 'aGk=' }],
+      },
     ],
     bad: [
       { id: 'm1', from: 'ceo@acme.example', to: [{ address: 'a@example.com' }], subject: 'S', text: 'x' },
@@ -141,24 +181,43 @@ const REQUESTS: Array<{ schema: string; parse: (body: unknown) => boolean; good:
 
 describe('request schemas in the document', () => {
   test.each(REQUESTS)('$schema accepts and refuses what the handler does', ({ schema, parse, good, bad }) => {
-    expect(operations.some(({ op }) => op.requestBody?.content['application/json'].schema.$ref === `#/components/schemas/${schema}`)).toBe(true);
+    expect(operations.some(({ op }) => op.requestBody?.content['application/json'].schema.$ref === `#/components/schemas/${schema}`)).toBe(
+      true,
+    );
     const validator = documentValidator(document, schema);
-    for (const body of good) expect({ body, document: validator.safeParse(body).success, handler: parse(body) }).toEqual({ body, document: true, handler: true });
-    for (const body of bad) expect({ body, document: validator.safeParse(body).success, handler: parse(body) }).toEqual({ body, document: false, handler: false });
+    for (const body of good)
+      expect({ body, document: validator.safeParse(body).success, handler: parse(body) }).toEqual({ body, document: true, handler: true });
+    for (const body of bad)
+      expect({ body, document: validator.safeParse(body).success, handler: parse(body) }).toEqual({
+        body,
+        document: false,
+        handler: false,
+      });
   });
 
   test('a case-insensitive pattern keeps its meaning without the flag JSON Schema lacks', () => {
     const samples = ['X-Ref', 'x-ref-1', 'x-', 'Subject', 'X-a_b', 'AbC9', 'abc9', 'ABD7', 'abz1'];
     for (const regex of [/^X-[A-Za-z0-9-]{1,74}$/i, /^ab[c-e]\d$/i, /^[^a-c]+$/i]) {
       const spelled = new RegExp(caseInsensitiveSource(regex.source)!);
-      for (const sample of samples) expect({ regex: String(regex), sample, matches: spelled.test(sample) }).toEqual({ regex: String(regex), sample, matches: regex.test(sample) });
+      for (const sample of samples)
+        expect({ regex: String(regex), sample, matches: spelled.test(sample) }).toEqual({
+          regex: String(regex),
+          sample,
+          matches: regex.test(sample),
+        });
     }
     expect(caseInsensitiveSource('^\\u0041$')).toBeUndefined();
   });
 
   test('the PUT sender body names each mode once, with its provider', () => {
     const input = (document.components as any).schemas.SenderInput;
-    expect(Object.keys(input.discriminator.mapping).sort()).toEqual(['admin_consent', 'app_registration', 'delegated', 'oauth', 'service_account']);
+    expect(Object.keys(input.discriminator.mapping).sort()).toEqual([
+      'admin_consent',
+      'app_registration',
+      'delegated',
+      'oauth',
+      'service_account',
+    ]);
     const appRegistration = (document.components as any).schemas.MicrosoftAppRegistrationSender;
     expect(appRegistration.properties.provider.const).toBe('microsoft');
     expect(appRegistration.required).toEqual(expect.arrayContaining(['senderEmail', 'senderName', 'tenantId', 'clientId']));
@@ -181,7 +240,9 @@ describe('errors in the document', () => {
     for (const { op } of operations) {
       for (const [status, answer] of Object.entries<any>(op.responses)) {
         if (!answer.$ref?.startsWith('#/components/responses/Error')) continue;
-        const codes = Object.entries(ERROR_CODES).filter(([, spec]) => String(spec.status) === status).map(([code]) => code);
+        const codes = Object.entries(ERROR_CODES)
+          .filter(([, spec]) => String(spec.status) === status)
+          .map(([code]) => code);
         expect(codes.length).toBeGreaterThan(0);
         for (const code of codes) expect(responses[`Error${status}`].description).toContain(code);
       }
@@ -203,7 +264,10 @@ describe('OpenAPI 3.1 structure', () => {
     for (const { path, op } of operations) {
       expect(Object.keys(op.responses).length).toBeGreaterThan(1);
       const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-      const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name).sort();
+      const declared = (op.parameters ?? [])
+        .filter((p: any) => p.in === 'path')
+        .map((p: any) => p.name)
+        .sort();
       expect({ path, declared }).toEqual({ path, declared: inPath });
     }
   });
@@ -214,6 +278,7 @@ describe('OpenAPI 3.1 structure', () => {
       expect({ kind, name, exists: (document.components as any)[kind]?.[name] !== undefined }).toEqual({ kind, name, exists: true });
     }
     const schemes = Object.keys((document.components as any).securitySchemes);
-    for (const { op } of operations) for (const requirement of op.security) expect(schemes).toEqual(expect.arrayContaining(Object.keys(requirement)));
+    for (const { op } of operations)
+      for (const requirement of op.security) expect(schemes).toEqual(expect.arrayContaining(Object.keys(requirement)));
   });
 });

@@ -46,12 +46,19 @@ function memoryStore() {
 function cluster(instances: number) {
   let now = 1_000_000;
   const table = memoryStore();
-  const limiters = Array.from({ length: instances }, (_, i) =>
-    new MailboxLimiter(4, {
-      source: createLeasedPermits(table.store, { max: 4, leaseMs: TIMING.leaseMs, sendBudgetMs: TIMING.sendBudgetMs, holder: `instance-${i}` }),
-      clock: () => now,
-      upkeep: false,
-    }),
+  const limiters = Array.from(
+    { length: instances },
+    (_, i) =>
+      new MailboxLimiter(4, {
+        source: createLeasedPermits(table.store, {
+          max: 4,
+          leaseMs: TIMING.leaseMs,
+          sendBudgetMs: TIMING.sendBudgetMs,
+          holder: `instance-${i}`,
+        }),
+        clock: () => now,
+        upkeep: false,
+      }),
   );
   // Every send of every instance: how many run at once, across the cluster.
   let running = 0;
@@ -65,7 +72,10 @@ function cluster(instances: number) {
     });
   const settle = () => new Promise((r) => setImmediate(r));
   return {
-    table, limiters, send, settle,
+    table,
+    limiters,
+    send,
+    settle,
     advance: (ms: number) => (now += ms),
     now: () => now,
     highWater: () => highWater,

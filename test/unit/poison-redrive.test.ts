@@ -12,7 +12,10 @@ const NOW = Date.parse('2026-12-01T12:00:00Z');
 
 function row(fields: Partial<DeliveryRecord>): RowRead {
   const at = new Date(NOW - 60_000).toISOString();
-  return { kind: 'row', record: { orgId: 'acme', id: 'm1', status: 'queued', attempts: 0, createdAt: at, updatedAt: at, etag: '"1"', ...fields } };
+  return {
+    kind: 'row',
+    record: { orgId: 'acme', id: 'm1', status: 'queued', attempts: 0, createdAt: at, updatedAt: at, etag: '"1"', ...fields },
+  };
 }
 const unreadable: RowRead = { kind: 'unreadable', reason: 'Azure Storage is unavailable (read delivery: connection refused).' };
 
@@ -20,7 +23,10 @@ describe('poison re-drive decisions', () => {
   it('a never-attempted message (queued row, or no row yet) is re-driven, first re-drive counted from now', () => {
     for (const read of [row({}), { kind: 'missing' } as RowRead]) {
       const decision = decidePoison(read, undefined, NOW, policy);
-      expect(decision).toMatchObject({ action: 'redrive', redrive: { count: 1, since: NOW, reason: expect.stringContaining('before any attempt') } });
+      expect(decision).toMatchObject({
+        action: 'redrive',
+        redrive: { count: 1, since: NOW, reason: expect.stringContaining('before any attempt') },
+      });
       if (decision.action !== 'redrive') throw new Error('unreachable');
       expect(decision.delayMs).toBeGreaterThanOrEqual(15_000);
       expect(decision.delayMs).toBeLessThanOrEqual(30_000);
@@ -48,18 +54,31 @@ describe('poison re-drive decisions', () => {
 
   it('an attempted message in sending, or retrying on a transient cause, is re-driven: the worker lease and retry policy judge it', () => {
     expect(decidePoison(row({ status: 'sending', attempts: 1 }), undefined, NOW, policy).action).toBe('redrive');
-    expect(decidePoison(row({ status: 'retrying', attempts: 2, code: 'STORAGE_UNAVAILABLE' }), undefined, NOW, policy).action).toBe('redrive');
+    expect(decidePoison(row({ status: 'retrying', attempts: 2, code: 'STORAGE_UNAVAILABLE' }), undefined, NOW, policy).action).toBe(
+      'redrive',
+    );
   });
 
   it('an attempt that itself threw (retrying / INTERNAL) fails POISON with the reason of that attempt', () => {
-    const decision = decidePoison(row({ status: 'retrying', attempts: 1, code: 'INTERNAL', message: 'Unexpected error while sending.' }), undefined, NOW, policy);
+    const decision = decidePoison(
+      row({ status: 'retrying', attempts: 1, code: 'INTERNAL', message: 'Unexpected error while sending.' }),
+      undefined,
+      NOW,
+      policy,
+    );
     expect(decision).toEqual({ action: 'fail', reason: expect.stringContaining('INTERNAL: Unexpected error while sending.') });
   });
 
   it('over the bound (24 h since the first re-drive, or the count cap): failed with the last reason, or archived when still unreadable', () => {
     const old = { count: 3, since: NOW - MAX_REDRIVE_AGE_MS, reason: 'x' };
-    expect(decidePoison(row({}), old, NOW, policy)).toEqual({ action: 'fail', reason: expect.stringMatching(/re-driven 3 time\(s\).*before any attempt/) });
-    expect(decidePoison(unreadable, old, NOW, policy)).toEqual({ action: 'archive', reason: expect.stringContaining('connection refused') });
+    expect(decidePoison(row({}), old, NOW, policy)).toEqual({
+      action: 'fail',
+      reason: expect.stringMatching(/re-driven 3 time\(s\).*before any attempt/),
+    });
+    expect(decidePoison(unreadable, old, NOW, policy)).toEqual({
+      action: 'archive',
+      reason: expect.stringContaining('connection refused'),
+    });
     const many = { count: MAX_REDRIVES, since: NOW - 60_000, reason: 'x' };
     expect(decidePoison(row({}), many, NOW, policy).action).toBe('fail');
     expect(decidePoison(row({}), { ...many, count: MAX_REDRIVES - 1 }, NOW, policy).action).toBe('redrive');
@@ -68,7 +87,9 @@ describe('poison re-drive decisions', () => {
   it('a sent or failed row stays as it is, whatever the re-drive count', () => {
     for (const status of ['sent', 'failed'] as const) {
       expect(decidePoison(row({ status, attempts: 1 }), undefined, NOW, policy)).toEqual({ action: 'final' });
-      expect(decidePoison(row({ status, attempts: 1 }), { count: MAX_REDRIVES, since: 0, reason: 'x' }, NOW, policy)).toEqual({ action: 'final' });
+      expect(decidePoison(row({ status, attempts: 1 }), { count: MAX_REDRIVES, since: 0, reason: 'x' }, NOW, policy)).toEqual({
+        action: 'final',
+      });
     }
   });
 });

@@ -20,7 +20,15 @@ function setup() {
   const outbox = fakeQueueStore(`outbox-${suffix()}`);
   const poison = fakeQueueStore(`outbox-poison-${suffix()}`);
   const poisonPoison = fakeQueueStore(`outbox-pp-${suffix()}`);
-  const handler = createPoisonHandler({ deliveries, payloads, poisonArchive, publish: async () => undefined, outbox, policy: retryPolicy(1000), queueName: poison.name });
+  const handler = createPoisonHandler({
+    deliveries,
+    payloads,
+    poisonArchive,
+    publish: async () => undefined,
+    outbox,
+    policy: retryPolicy(1000),
+    queueName: poison.name,
+  });
   const sweep = createPoisonSweep({ queues: [poison, poisonPoison], handler, poisonArchive });
   return { outbox, poison, poisonPoison, handler, sweep };
 }
@@ -30,7 +38,15 @@ describe('poison sweep', () => {
     const t = setup();
     const orgId = `org-${suffix()}`;
     await t.poison.send({ v: 1, id: 'a', orgId, to: [{ address: 'ann@example.com' }], subject: 's', text: 't' });
-    await t.poisonPoison.send({ v: 1, id: 'b', orgId, to: [{ address: 'ann@example.com' }], subject: 's', text: 't', redrive: { count: 1, since: Date.now(), reason: 'x' } });
+    await t.poisonPoison.send({
+      v: 1,
+      id: 'b',
+      orgId,
+      to: [{ address: 'ann@example.com' }],
+      subject: 's',
+      text: 't',
+      redrive: { count: 1, since: Date.now(), reason: 'x' },
+    });
     const marker = suffix();
     await t.poisonPoison.sendEncoded(`%%${marker}%%`);
 

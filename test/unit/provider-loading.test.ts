@@ -17,7 +17,16 @@ const dist = join(root, 'dist');
 const GOOGLE_SDKS = ['node_modules/@googleapis/gmail/', 'node_modules/google-auth-library/', 'node_modules/nodemailer/'];
 const MICROSOFT_SDKS = ['node_modules/@microsoft/microsoft-graph-client/'];
 /** The SDKs the app uses, which live in dist/sdk.js and load on first use (dev/build.mjs LAZY_PACKAGES). */
-const LAZY_SDKS = ['@azure/data-tables', '@azure/storage-queue', '@azure/storage-blob', '@azure/keyvault-secrets', '@azure/identity', '@azure/msal-node', '@azure/monitor-opentelemetry-exporter', '@opentelemetry/sdk-metrics'];
+const LAZY_SDKS = [
+  '@azure/data-tables',
+  '@azure/storage-queue',
+  '@azure/storage-blob',
+  '@azure/keyvault-secrets',
+  '@azure/identity',
+  '@azure/msal-node',
+  '@azure/monitor-opentelemetry-exporter',
+  '@opentelemetry/sdk-metrics',
+];
 
 /** Loads dist/main.js in a child Node, invokes a handler, then loads each provider file; reports which dist files were required when. */
 const PROBE = `
@@ -78,7 +87,11 @@ beforeAll(() => {
   if (!existsSync(join(dist, 'providers/google.js')) || !existsSync(join(dist, 'app.js'))) {
     expect(spawnSync(process.execPath, ['dev/build.mjs'], { cwd: root }).status).toBe(0);
   }
-  const run = spawnSync(process.execPath, ['-e', PROBE, dist], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1' } });
+  const run = spawnSync(process.execPath, ['-e', PROBE, dist], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1' },
+  });
   const line = /PROBE=(.*)/.exec(run.stdout);
   if (!line) throw new Error(`probe failed (${run.status}): ${run.stdout.slice(0, 1000)} ${run.stderr.slice(0, 1000)}`);
   probe = JSON.parse(line[1]);
@@ -98,17 +111,23 @@ describe('the deployed app loads provider code only on first use', () => {
     expect(probe.atStart).toEqual(['main.js -> ./errors.js']);
   });
 
-  it('the app\'s own code and zod are in dist/app.js, not in dist/main.js, which holds the triggers', () => {
+  it("the app's own code and zod are in dist/app.js, not in dist/main.js, which holds the triggers", () => {
     const main = source('main.js');
     const app = source('app.js');
-    for (const marker of ['node_modules/zod/', '// shared/services.ts', '// shared/delivery/schema.ts', '// shared/adminLinks/page/script.ts']) {
+    for (const marker of [
+      'node_modules/zod/',
+      '// shared/services.ts',
+      '// shared/delivery/schema.ts',
+      '// shared/adminLinks/page/script.ts',
+    ]) {
       expect({ marker, inMain: main.includes(marker), inApp: app.includes(marker) }).toEqual({ marker, inMain: false, inApp: true });
     }
-    for (const marker of ['// functions/registry.ts', '// functions/messages.ts', '// shared/store/names.ts']) expect(main).toContain(marker);
+    for (const marker of ['// functions/registry.ts', '// functions/messages.ts', '// shared/store/names.ts'])
+      expect(main).toContain(marker);
     expect(main).toContain('require("./app.js")');
   });
 
-  it('a handler invoked after the load requires dist/app.js and answers; a MailerError from dist/app.js is main.js\'s MailerError', () => {
+  it("a handler invoked after the load requires dist/app.js and answers; a MailerError from dist/app.js is main.js's MailerError", () => {
     expect(probe.invocation.required).toEqual(['app.js -> ./errors.js', 'main.js -> ./app.js']);
     expect(probe.invocation.answers).toEqual([
       { status: 200, code: 'BAD_REQUEST' },
@@ -123,12 +142,17 @@ describe('the deployed app loads provider code only on first use', () => {
     const sdk = source('sdk.js');
     for (const name of LAZY_SDKS) {
       const marker = `node_modules/${name}/`;
-      expect({ name, inMain: main.includes(marker), inApp: app.includes(marker), inSdk: sdk.includes(marker) }).toEqual({ name, inMain: false, inApp: false, inSdk: true });
+      expect({ name, inMain: main.includes(marker), inApp: app.includes(marker), inSdk: sdk.includes(marker) }).toEqual({
+        name,
+        inMain: false,
+        inApp: false,
+        inSdk: true,
+      });
     }
     expect(app).toContain('require("./sdk.js")');
   });
 
-  it('the provider files share dist/errors.js with the app: their MailerError is the app\'s', () => {
+  it("the provider files share dist/errors.js with the app: their MailerError is the app's", () => {
     expect(probe.providerFiles).toEqual(['providers/google.js -> ../errors.js', 'providers/microsoft.js -> ../errors.js']);
     expect(probe.google).toBe('function');
     expect(probe.error).toEqual({ code: 'MS_REAUTH_REQUIRED', sameClass: true });

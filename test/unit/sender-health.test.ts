@@ -13,8 +13,21 @@ const now = new Date().toISOString();
 const row = (orgId: string, status: SenderStatus = 'active'): StoredSender => ({
   etag: 'e',
   config: {
-    orgId, provider: 'microsoft', mode: 'app_registration', senderEmail: `${orgId}@x.example`, senderName: orgId, fallbackToDefault: true,
-    saveToSentItems: false, status, locked: status === 'active', version: 7, secretGeneration: 1, secretRefs: {}, secretHints: {}, createdAt: now, updatedAt: now,
+    orgId,
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail: `${orgId}@x.example`,
+    senderName: orgId,
+    fallbackToDefault: true,
+    saveToSentItems: false,
+    status,
+    locked: status === 'active',
+    version: 7,
+    secretGeneration: 1,
+    secretRefs: {},
+    secretHints: {},
+    createdAt: now,
+    updatedAt: now,
   } satisfies SenderConfig,
 });
 const failed = (code: MailerError['code']): VerifyCheck[] => [
@@ -103,7 +116,10 @@ describe('checkSenderHealth', () => {
       },
       log: () => undefined,
     });
-    expect(report.results).toEqual({ a: { outcome: 'transient', code: 'STORAGE_UNAVAILABLE' }, b: { outcome: 'needs_attention', code: 'MS_SECRET_EXPIRED' } });
+    expect(report.results).toEqual({
+      a: { outcome: 'transient', code: 'STORAGE_UNAVAILABLE' },
+      b: { outcome: 'needs_attention', code: 'MS_SECRET_EXPIRED' },
+    });
     expect(marked).toEqual(['b']);
   });
 });

@@ -11,9 +11,23 @@ import { OrgMailerClient, type MessageInput } from '@shared/client';
 const at = '2026-12-01T00:00:00.000Z';
 function sender(key: string | undefined, fields: Partial<SenderConfig> = {}): SenderConfig {
   return {
-    orgId: 'acme', ...(key ? { senderKey: key } : {}), provider: 'microsoft', mode: 'app_registration', senderEmail: `${key ?? 'default'}@acme.example`,
-    senderName: 'Acme', fallbackToDefault: true, saveToSentItems: false, status: 'active', locked: true, version: 1, secretGeneration: 1,
-    secretRefs: {}, secretHints: {}, createdAt: at, updatedAt: at, ...fields,
+    orgId: 'acme',
+    ...(key ? { senderKey: key } : {}),
+    provider: 'microsoft',
+    mode: 'app_registration',
+    senderEmail: `${key ?? 'default'}@acme.example`,
+    senderName: 'Acme',
+    fallbackToDefault: true,
+    saveToSentItems: false,
+    status: 'active',
+    locked: true,
+    version: 1,
+    secretGeneration: 1,
+    secretRefs: {},
+    secretHints: {},
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
   };
 }
 const broken = (key: string | undefined, fields: Partial<SenderConfig> = {}) =>
@@ -27,25 +41,50 @@ const rules = [
 describe('decideRoute', () => {
   it('the first matching rule wins; no match is the default sender', async () => {
     const org = { rules, senders: [sender(undefined), sender('compliance'), sender('sub')] };
-    expect(await decideRoute({ category: 'alert' }, org, async () => platform)).toMatchObject({ sender: 'compliance', via: 'org', hops: [], reason: 'rule 2 matched' });
-    expect(await decideRoute({ category: 'alert', workspace: 'sub-de' }, org, async () => platform)).toMatchObject({ sender: 'sub', reason: 'rule 1 matched' });
+    expect(await decideRoute({ category: 'alert' }, org, async () => platform)).toMatchObject({
+      sender: 'compliance',
+      via: 'org',
+      hops: [],
+      reason: 'rule 2 matched',
+    });
+    expect(await decideRoute({ category: 'alert', workspace: 'sub-de' }, org, async () => platform)).toMatchObject({
+      sender: 'sub',
+      reason: 'rule 1 matched',
+    });
     expect(await decideRoute({ category: 'task' }, org, async () => platform)).toMatchObject({ sender: 'default', via: 'org', hops: [] });
   });
 
   it('a broken sender with fallback hands over to default, then to the platform, recording each hop', async () => {
     const platformRead = jest.fn(async () => platform);
     const one = await decideRoute({ category: 'dpo' }, { rules, senders: [sender(undefined), broken('compliance')] }, platformRead);
-    expect(one).toMatchObject({ sender: 'default', via: 'org', hops: [{ sender: 'compliance', status: 'needs_attention', reason: 'MS_SECRET_EXPIRED' }] });
+    expect(one).toMatchObject({
+      sender: 'default',
+      via: 'org',
+      hops: [{ sender: 'compliance', status: 'needs_attention', reason: 'MS_SECRET_EXPIRED' }],
+    });
     expect(platformRead).not.toHaveBeenCalled(); // read only when the org's own senders cannot take it
-    const two = await decideRoute({ category: 'dpo' }, { rules, senders: [sender(undefined, { status: 'draft' }), broken('compliance')] }, async () => platform);
+    const two = await decideRoute(
+      { category: 'dpo' },
+      { rules, senders: [sender(undefined, { status: 'draft' }), broken('compliance')] },
+      async () => platform,
+    );
     expect(two).toMatchObject({
-      sender: '_platform', via: 'default', config: { orgId: '_default' },
-      hops: [{ sender: 'compliance', status: 'needs_attention', reason: 'MS_SECRET_EXPIRED' }, { sender: 'default', status: 'draft', reason: 'NO_ACTIVE_SENDER' }],
+      sender: '_platform',
+      via: 'default',
+      config: { orgId: '_default' },
+      hops: [
+        { sender: 'compliance', status: 'needs_attention', reason: 'MS_SECRET_EXPIRED' },
+        { sender: 'default', status: 'draft', reason: 'NO_ACTIVE_SENDER' },
+      ],
     });
   });
 
   it('without fallback a broken sender stays; with no platform sender a broken one is still tried; nothing at all is undefined', async () => {
-    const noFallback = await decideRoute({ category: 'alert' }, { rules, senders: [sender(undefined), broken('compliance', { fallbackToDefault: false })] }, async () => platform);
+    const noFallback = await decideRoute(
+      { category: 'alert' },
+      { rules, senders: [sender(undefined), broken('compliance', { fallbackToDefault: false })] },
+      async () => platform,
+    );
     expect(noFallback).toMatchObject({ sender: 'compliance', via: 'org', hops: [] });
     const lastResort = await decideRoute({ category: 'alert' }, { rules, senders: [broken('compliance')] }, async () => undefined);
     expect(lastResort).toMatchObject({ sender: 'compliance', via: 'org', hops: [{ sender: 'default', status: 'missing' }] });
@@ -79,7 +118,9 @@ describe('messages gain workspace', () => {
   it('the typed client (same schema as the API) takes a workspace with the characters of category, and refuses others', () => {
     const base = { id: 'w-1', to: [{ address: 'a@example.com' }], subject: 'Hi', text: 'x' };
     expect(OrgMailerClient.validate('acme', { ...base, workspace: 'subsidiary-de' } as MessageInput).workspace).toBe('subsidiary-de');
-    expect(() => OrgMailerClient.validate('acme', { ...base, workspace: 'no spaces' } as MessageInput)).toThrow(expect.objectContaining({ fields: { workspace: expect.any(String) } }));
+    expect(() => OrgMailerClient.validate('acme', { ...base, workspace: 'no spaces' } as MessageInput)).toThrow(
+      expect.objectContaining({ fields: { workspace: expect.any(String) } }),
+    );
   });
 });
 
@@ -95,7 +136,12 @@ describe('Key Vault names of named senders', () => {
     expect(one).not.toBe(two);
     expect(parseSecretName(one)).toEqual({ orgId: 'a-b', senderKey: 'c', purpose: 'client-secret', generation: 1 });
     expect(parseSecretName(two)).toEqual({ orgId: 'a', senderKey: 'b-c', purpose: 'client-secret', generation: 1 });
-    expect(parseSecretName(secretName('_default', 'refresh-token', 1, 'b'))).toEqual({ orgId: '_default', senderKey: 'b', purpose: 'refresh-token', generation: 1 });
+    expect(parseSecretName(secretName('_default', 'refresh-token', 1, 'b'))).toEqual({
+      orgId: '_default',
+      senderKey: 'b',
+      purpose: 'refresh-token',
+      generation: 1,
+    });
     expect(secretNamePrefix('acme', 'hello')).toBe('snd4-acme-hello-');
     expect(() => secretName('acme', 'client-secret', 1, 'Bad_Key')).toThrow(MailerError);
   });

@@ -27,12 +27,28 @@ function fieldsOf(body: unknown, parse: (b: unknown) => unknown = parseSenderInp
 
 describe('sender schema', () => {
   it('accepts a complete app registration and normalizes ids and address case', () => {
-    const input = parseSenderInput({ ...appRegistration, senderEmail: 'Notifications@Contoso.example', tenantId: appRegistration.tenantId.toUpperCase() });
-    expect(input).toMatchObject({ provider: 'microsoft', mode: 'app_registration', senderEmail: 'notifications@contoso.example', tenantId: '11111111-1111-4111-8111-111111111111' });
+    const input = parseSenderInput({
+      ...appRegistration,
+      senderEmail: 'Notifications@Contoso.example',
+      tenantId: appRegistration.tenantId.toUpperCase(),
+    });
+    expect(input).toMatchObject({
+      provider: 'microsoft',
+      mode: 'app_registration',
+      senderEmail: 'notifications@contoso.example',
+      tenantId: '11111111-1111-4111-8111-111111111111',
+    });
   });
 
   it('accepts admin consent with just the common fields', () => {
-    expect(parseSenderInput({ provider: 'microsoft', mode: 'admin_consent', senderEmail: 'notifications@contoso.example', senderName: 'Contoso' }).mode).toBe('admin_consent');
+    expect(
+      parseSenderInput({
+        provider: 'microsoft',
+        mode: 'admin_consent',
+        senderEmail: 'notifications@contoso.example',
+        senderName: 'Contoso',
+      }).mode,
+    ).toBe('admin_consent');
   });
 
   it('unknown provider and unknown mode', () => {
@@ -65,17 +81,28 @@ describe('sender schema', () => {
 
   it('a secret over 1 KB is refused (a paste error, and it must not be stored)', () => {
     expect(fieldsOf({ ...appRegistration, clientSecret: 'x'.repeat(MAX_SECRET_BYTES + 1) }).clientSecret).toMatch(/over 1024 bytes/);
-    expect(parseSenderInput({ ...appRegistration, clientSecret: 'x'.repeat(MAX_SECRET_BYTES) }).clientSecret).toHaveLength(MAX_SECRET_BYTES);
+    expect(parseSenderInput({ ...appRegistration, clientSecret: 'x'.repeat(MAX_SECRET_BYTES) }).clientSecret).toHaveLength(
+      MAX_SECRET_BYTES,
+    );
   });
 
   it('the expiry date must be ISO', () => {
     expect(fieldsOf({ ...appRegistration, clientSecretExpiresOn: '31/05/2027' }).clientSecretExpiresOn).toMatch(/ISO date/);
     expect(parseSenderInput({ ...appRegistration, clientSecretExpiresOn: '2027-05-31' }).clientSecretExpiresOn).toBe('2027-05-31');
-    expect(parseSenderInput({ ...appRegistration, clientSecretExpiresOn: '2027-05-31T00:00:00Z' }).clientSecretExpiresOn).toBe('2027-05-31T00:00:00Z');
+    expect(parseSenderInput({ ...appRegistration, clientSecretExpiresOn: '2027-05-31T00:00:00Z' }).clientSecretExpiresOn).toBe(
+      '2027-05-31T00:00:00Z',
+    );
   });
 
   it('fields of another mode are refused by name, so nothing is silently dropped', () => {
-    const fields = fieldsOf({ provider: 'microsoft', mode: 'admin_consent', senderEmail: 'a@contoso.example', senderName: 'A', clientSecret: 's', tenantId: '11111111-1111-4111-8111-111111111111' });
+    const fields = fieldsOf({
+      provider: 'microsoft',
+      mode: 'admin_consent',
+      senderEmail: 'a@contoso.example',
+      senderName: 'A',
+      clientSecret: 's',
+      tenantId: '11111111-1111-4111-8111-111111111111',
+    });
     expect(fields).toEqual({ clientSecret: expect.stringMatching(/not a field/), tenantId: expect.stringMatching(/not a field/) });
   });
 
@@ -94,7 +121,11 @@ describe('sender schema', () => {
       client_id: '123456789012345678901',
     };
     const input = parseSenderInput({ ...base, serviceAccountKey: key });
-    expect(input.serviceAccount).toEqual({ clientEmail: 'mailer@fabrikam-project.iam.gserviceaccount.com', clientId: '123456789012345678901', projectId: 'fabrikam-project' });
+    expect(input.serviceAccount).toEqual({
+      clientEmail: 'mailer@fabrikam-project.iam.gserviceaccount.com',
+      clientId: '123456789012345678901',
+      projectId: 'fabrikam-project',
+    });
     expect(JSON.parse(input.serviceAccountKey!)).toEqual(key);
   });
 
@@ -112,10 +143,14 @@ describe('other sender API bodies', () => {
   });
 
   it('consent-link needs a provider and one of its modes; returnUrl must be an http(s) URL', () => {
-    expect(parseConsentLinkInput({ provider: 'microsoft', mode: 'delegated', loginHint: 'admin@contoso.example' })).toMatchObject({ mode: 'delegated' });
+    expect(parseConsentLinkInput({ provider: 'microsoft', mode: 'delegated', loginHint: 'admin@contoso.example' })).toMatchObject({
+      mode: 'delegated',
+    });
     expect(fieldsOf({ provider: 'microsoft', mode: 'oauth' }, parseConsentLinkInput)).toHaveProperty('mode');
     expect(fieldsOf({ provider: 'aol', mode: 'oauth' }, parseConsentLinkInput)).toHaveProperty('provider');
-    expect(fieldsOf({ provider: 'microsoft', mode: 'admin_consent', returnUrl: 'javascript:alert(1)' }, parseConsentLinkInput)).toHaveProperty('returnUrl');
+    expect(
+      fieldsOf({ provider: 'microsoft', mode: 'admin_consent', returnUrl: 'javascript:alert(1)' }, parseConsentLinkInput),
+    ).toHaveProperty('returnUrl');
     expect(fieldsOf({ provider: 'microsoft', mode: 'delegated', loginHint: 'a\r\nb' }, parseConsentLinkInput)).toHaveProperty('loginHint');
   });
 });
@@ -125,8 +160,11 @@ describe('dkimSelector (Google sender options)', () => {
   const base = { provider: 'google', mode: 'oauth', senderEmail: 'a@fabrikam.example', senderName: 'A' };
   it('takes a DNS label for Google modes and refuses anything else', () => {
     expect(parseSenderInput({ ...base, dkimSelector: 'mail2026' }).dkimSelector).toBe('mail2026');
-    expect(() => parseSenderInput({ ...base, dkimSelector: 'bad selector.' })).toThrow(expect.objectContaining({ fields: { dkimSelector: expect.stringContaining('DNS label') } }));
-    expect(() => parseSenderInput({ provider: 'microsoft', mode: 'delegated', senderEmail: 'a@contoso.example', senderName: 'A', dkimSelector: 'x' }))
-      .toThrow(expect.objectContaining({ fields: { dkimSelector: 'is not a field of this provider and mode' } }));
+    expect(() => parseSenderInput({ ...base, dkimSelector: 'bad selector.' })).toThrow(
+      expect.objectContaining({ fields: { dkimSelector: expect.stringContaining('DNS label') } }),
+    );
+    expect(() =>
+      parseSenderInput({ provider: 'microsoft', mode: 'delegated', senderEmail: 'a@contoso.example', senderName: 'A', dkimSelector: 'x' }),
+    ).toThrow(expect.objectContaining({ fields: { dkimSelector: 'is not a field of this provider and mode' } }));
   });
 });

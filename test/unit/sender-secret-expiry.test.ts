@@ -17,7 +17,14 @@ const at = (daysBefore: number) => new Date(Date.parse(EXPIRES) - daysBefore * D
 
 function world(fields: Partial<SenderConfig> = {}) {
   const config = senderConfig({
-    senderEmail: 'n@acme.example', version: 2, tenantId: 't', clientId: 'app-1', clientSecretExpiresOn: EXPIRES, createdAt: EXPIRES, updatedAt: EXPIRES, ...fields,
+    senderEmail: 'n@acme.example',
+    version: 2,
+    tenantId: 't',
+    clientId: 'app-1',
+    clientSecretExpiresOn: EXPIRES,
+    createdAt: EXPIRES,
+    updatedAt: EXPIRES,
+    ...fields,
   });
   const events: PlatformEvent[] = [];
   let now = new Date();
@@ -26,7 +33,9 @@ function world(fields: Partial<SenderConfig> = {}) {
       list: async () => ({ items: [{ config: { ...config }, etag: 'e' }] }),
       patch: async (_orgId: string, patch: SenderPatch) => void Object.assign(config, patch),
     },
-    providers: { get: () => ({ sender: { address: config.senderEmail }, send: async () => ({}), verify: async () => [{ name: 'token', ok: true }] }) },
+    providers: {
+      get: () => ({ sender: { address: config.senderEmail }, send: async () => ({}), verify: async () => [{ name: 'token', ok: true }] }),
+    },
     resolver: { markNeedsAttention: async () => undefined },
     log: () => undefined,
     events: async (event) => void events.push(event),
@@ -44,9 +53,17 @@ describe('secret expiry notices', () => {
     const { events, runAt, config } = world();
     const days = [45, 31, 30, 29.5, 20, 7.5, 7, 6, 2, 1, 0.5, 0.1, -1];
     for (const d of days) await runAt(at(d));
-    expect(events.map((e) => [e.type, e.data.daysBefore])).toEqual([['sender.secret_expiring', 30], ['sender.secret_expiring', 7], ['sender.secret_expiring', 1]]);
+    expect(events.map((e) => [e.type, e.data.daysBefore])).toEqual([
+      ['sender.secret_expiring', 30],
+      ['sender.secret_expiring', 7],
+      ['sender.secret_expiring', 1],
+    ]);
     expect(events.map((e) => e.id)).toEqual([30, 7, 1].map((d) => secretExpiringEventId('acme', EXPIRES, d)));
-    expect(events[0]).toMatchObject({ orgId: 'acme', timestamp: at(30).toISOString(), data: { senderEmail: 'n@acme.example', clientId: 'app-1', expiresOn: EXPIRES, daysLeft: 30 } });
+    expect(events[0]).toMatchObject({
+      orgId: 'acme',
+      timestamp: at(30).toISOString(),
+      data: { senderEmail: 'n@acme.example', clientId: 'app-1', expiresOn: EXPIRES, daysLeft: 30 },
+    });
     expect(config.secretExpiryNotified).toEqual([`${EXPIRES}:30`, `${EXPIRES}:7`, `${EXPIRES}:1`]);
   });
 
@@ -57,7 +74,10 @@ describe('secret expiry notices', () => {
     expect(events.map((e) => e.data.daysBefore)).toEqual([7]);
     config.clientSecretExpiresOn = '2027-09-01';
     await runAt(new Date(Date.parse('2027-09-01T23:59:59.999Z') - 30 * DAY));
-    expect(events.map((e) => [e.data.expiresOn, e.data.daysBefore])).toEqual([[EXPIRES, 7], ['2027-09-01', 30]]);
+    expect(events.map((e) => [e.data.expiresOn, e.data.daysBefore])).toEqual([
+      [EXPIRES, 7],
+      ['2027-09-01', 30],
+    ]);
     expect(config.secretExpiryNotified).toEqual(['2027-09-01:30']);
   });
 

@@ -8,17 +8,36 @@ const NOW = new Date('2026-11-22T06:00:00.000Z');
 const DAY = 24 * 3600 * 1000;
 
 const sender = (fields: Partial<SenderConfig> = {}): SenderConfig => ({
-  orgId: 'acme', provider: 'microsoft', mode: 'app_registration', senderEmail: 'notifications@acme.example', senderName: 'Acme',
-  fallbackToDefault: true, saveToSentItems: false, status: 'active', locked: true, version: 3, secretGeneration: 1,
-  tenantId: 't', clientId: 'c', secretRefs: { clientSecret: 'org-acme-client-secret-1' }, secretHints: {},
-  createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(), ...fields,
+  orgId: 'acme',
+  provider: 'microsoft',
+  mode: 'app_registration',
+  senderEmail: 'notifications@acme.example',
+  senderName: 'Acme',
+  fallbackToDefault: true,
+  saveToSentItems: false,
+  status: 'active',
+  locked: true,
+  version: 3,
+  secretGeneration: 1,
+  tenantId: 't',
+  clientId: 'c',
+  secretRefs: { clientSecret: 'org-acme-client-secret-1' },
+  secretHints: {},
+  createdAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+  ...fields,
 });
 const inDays = (days: number) => new Date(NOW.getTime() + days * DAY).toISOString();
 
 describe('secret expiry warnings', () => {
   it('warns at exactly 30 days left, not a millisecond later', () => {
     const [warning] = senderWarnings(sender({ clientSecretExpiresOn: inDays(30) }), NOW);
-    expect(warning).toEqual({ code: 'MS_SECRET_EXPIRING', message: expect.stringContaining('in 30 days'), hint: ERROR_CODES.MS_SECRET_EXPIRING.hint, expiresOn: inDays(30) });
+    expect(warning).toEqual({
+      code: 'MS_SECRET_EXPIRING',
+      message: expect.stringContaining('in 30 days'),
+      hint: ERROR_CODES.MS_SECRET_EXPIRING.hint,
+      expiresOn: inDays(30),
+    });
     const later = new Date(NOW.getTime() + 30 * DAY + 1).toISOString();
     expect(senderWarnings(sender({ clientSecretExpiresOn: later }), NOW)).toEqual([]);
   });
@@ -46,6 +65,8 @@ describe('secret expiry warnings', () => {
   it('the view carries warnings only when there are some, computed with the clock it is given', () => {
     const config = sender({ clientSecretExpiresOn: inDays(40) });
     expect(toView(config, NOW)).not.toHaveProperty('warnings');
-    expect(toView(config, new Date(NOW.getTime() + 15 * DAY)).warnings).toEqual([expect.objectContaining({ code: 'MS_SECRET_EXPIRING', expiresOn: inDays(40) })]);
+    expect(toView(config, new Date(NOW.getTime() + 15 * DAY)).warnings).toEqual([
+      expect.objectContaining({ code: 'MS_SECRET_EXPIRING', expiresOn: inDays(40) }),
+    ]);
   });
 });

@@ -20,10 +20,13 @@ test.each([
 });
 
 test('a refusal that retrying cannot fix (a missing role) is INTERNAL, naming status and service code only', () => {
-  const error = new RestError('This request is not authorized to perform this operation using this permission. RequestId:abc https://acct.queue.core.windows.net/outbox?sig=SECRET', {
-    statusCode: 403,
-    code: 'AuthorizationPermissionMismatch',
-  });
+  const error = new RestError(
+    'This request is not authorized to perform this operation using this permission. RequestId:abc https://acct.queue.core.windows.net/outbox?sig=SECRET',
+    {
+      statusCode: 403,
+      code: 'AuthorizationPermissionMismatch',
+    },
+  );
   const classified = storageFailure(error, 'send to queue outbox');
   expect(classified.code).toBe('INTERNAL');
   expect(classified.message).toBe('Azure Storage refused send to queue outbox (HTTP 403 AuthorizationPermissionMismatch).');

@@ -54,8 +54,16 @@ describe('outbound call classification', () => {
 
 describe('metrics', () => {
   const record = (status: DeliveryRecord['status'], extra: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
-    orgId: 'acme', id: 'm1', status, attempts: 1, createdAt: '2026-12-01T10:00:00.000Z', updatedAt: '2026-12-01T10:00:02.000Z',
-    provider: 'microsoft', via: 'org', etag: '', ...extra,
+    orgId: 'acme',
+    id: 'm1',
+    status,
+    attempts: 1,
+    createdAt: '2026-12-01T10:00:00.000Z',
+    updatedAt: '2026-12-01T10:00:02.000Z',
+    provider: 'microsoft',
+    via: 'org',
+    etag: '',
+    ...extra,
   });
 
   it('delivery transitions become counters, the enqueue-to-sent histogram and log lines', async () => {
@@ -66,14 +74,23 @@ describe('metrics', () => {
     try {
       observeDelivery(record('sending', { via: 'default', viaReason: 'MS_SECRET_EXPIRED' }));
       observeDelivery(record('sent', { sentAt: '2026-12-01T10:00:02.500Z' }));
-      observeDelivery(record('retrying', { code: 'PROVIDER_THROTTLED', nextAttemptAt: '2026-12-01T10:00:32.000Z' }), Date.parse('2026-12-01T10:00:02.000Z'));
+      observeDelivery(
+        record('retrying', { code: 'PROVIDER_THROTTLED', nextAttemptAt: '2026-12-01T10:00:32.000Z' }),
+        Date.parse('2026-12-01T10:00:02.000Z'),
+      );
       observeDelivery(record('failed', { code: 'MS_CONSENT_MISSING' }));
       const series = await collectSeries(reader);
       expect(total(series.get('mailer.messages.sent'), { provider: 'microsoft', via: 'org' })).toBe(1);
       expect(total(series.get('mailer.messages.retried'), { code: 'PROVIDER_THROTTLED' })).toBe(1);
       expect(total(series.get('mailer.messages.failed'), { code: 'MS_CONSENT_MISSING' })).toBe(1);
       expect(total(series.get('mailer.enqueue_to_sent_ms'))).toBe(1);
-      expect(lines.map((l) => l.split(' ')[0])).toEqual(['mailer.message.claimed', 'mailer.message.fallback', 'mailer.message.sent', 'mailer.message.retrying', 'mailer.message.failed']);
+      expect(lines.map((l) => l.split(' ')[0])).toEqual([
+        'mailer.message.claimed',
+        'mailer.message.fallback',
+        'mailer.message.sent',
+        'mailer.message.retrying',
+        'mailer.message.failed',
+      ]);
       expect(lines[2]).toContain('"durationMs":2500');
       expect(lines[3]).toContain('"delayMs":30000');
     } finally {

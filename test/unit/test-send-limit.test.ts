@@ -34,7 +34,9 @@ describe('content hash', () => {
     const two = parseMessageInput('acme', { text: 't', subject: 'Hi', to: [{ name: 'A', address: 'a@example.com' }], id: 'x' });
     expect(contentHash(one)).toBe(contentHash(two));
     expect(contentHash(one)).toMatch(/^[0-9a-f]{64}$/);
-    expect(contentHash(parseMessageInput('acme', { id: 'x', to: [{ address: 'a@example.com', name: 'A' }], subject: 'Hi', text: 't ' }))).not.toBe(contentHash(one));
+    expect(
+      contentHash(parseMessageInput('acme', { id: 'x', to: [{ address: 'a@example.com', name: 'A' }], subject: 'Hi', text: 't ' })),
+    ).not.toBe(contentHash(one));
     // The parsed message hashes the same after a round trip through the queue (JSON), as the worker sees it.
     expect(contentHash(JSON.parse(JSON.stringify(one)))).toBe(contentHash(one));
   });

@@ -8,11 +8,13 @@ import { MAX_RETRY_DELAY_MS } from '@shared/webhooks/model';
 import { checkUrlForm, refusedAddressReason, Resolver, resolveTarget } from '@shared/webhooks/urlSafety';
 
 const strict = { allowPrivateTargets: false, allowHttpLocalhost: false };
-const table = (answers: Record<string, string[]>): Resolver => async (host) => {
-  const list = answers[host];
-  if (!list) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-  return list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const table =
+  (answers: Record<string, string[]>): Resolver =>
+  async (host) => {
+    const list = answers[host];
+    if (!list) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+    return list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 async function refusal(url: string, resolver: Resolver = table({}), policy = strict): Promise<MailerError> {
   try {
@@ -64,7 +66,11 @@ describe('webhook target addresses', () => {
   });
 
   test('a name is judged by every address it resolves to', async () => {
-    const resolver = table({ 'localhost.example': ['127.0.0.1'], 'sneaky.example': ['93.184.216.34', '10.1.2.3'], 'meta.example': ['169.254.169.254'] });
+    const resolver = table({
+      'localhost.example': ['127.0.0.1'],
+      'sneaky.example': ['93.184.216.34', '10.1.2.3'],
+      'meta.example': ['169.254.169.254'],
+    });
     expect((await refusal('https://localhost.example/', resolver)).message).toMatch(/localhost\.example resolves to a loopback address/);
     expect((await refusal('https://sneaky.example/', resolver)).message).toMatch(/private address \(10\.1\.2\.3\)/);
     expect((await refusal('https://meta.example/', resolver)).message).toMatch(/metadata/);
@@ -77,7 +83,9 @@ describe('webhook target addresses', () => {
       { address: '93.184.216.34', family: 4 },
       { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 },
     ]);
-    expect(await resolveTarget(new URL('https://inside.example/'), { ...strict, allowPrivateTargets: true }, resolver)).toEqual([{ address: '10.0.0.7', family: 4 }]);
+    expect(await resolveTarget(new URL('https://inside.example/'), { ...strict, allowPrivateTargets: true }, resolver)).toEqual([
+      { address: '10.0.0.7', family: 4 },
+    ]);
     expect(refusedAddressReason('8.8.8.8')).toBeUndefined();
     expect(refusedAddressReason('2001:4860:4860::8888')).toBeUndefined();
   });

@@ -76,8 +76,21 @@ describe('webhook signatures', () => {
 
 describe('event catalogue and produced events', () => {
   test('names every type of issue 14, each with a data schema', () => {
-    for (const type of ['message.queued', 'message.sent', 'message.retrying', 'message.failed', 'message.uncertain', 'sender.activated',
-      'sender.needs_attention', 'sender.reset', 'sender.secret_expiring', 'directory.user.created', 'directory.group.deleted', 'webhook.test', 'webhook.disabled']) {
+    for (const type of [
+      'message.queued',
+      'message.sent',
+      'message.retrying',
+      'message.failed',
+      'message.uncertain',
+      'sender.activated',
+      'sender.needs_attention',
+      'sender.reset',
+      'sender.secret_expiring',
+      'directory.user.created',
+      'directory.group.deleted',
+      'webhook.test',
+      'webhook.disabled',
+    ]) {
       expect(isEventType(type)).toBe(true);
     }
     for (const type of EVENT_TYPES) expect(typeof EVENT_CATALOGUE[type].data.safeParse).toBe('function');
@@ -89,11 +102,19 @@ describe('event catalogue and produced events', () => {
 
   test('a delivery transition gives one message.* event with a stable id; `sending` gives none', () => {
     const sent = messageEventOf({ ...row, status: 'sent' })!;
-    expect(sent).toMatchObject({ type: 'message.sent', orgId: 'acme', timestamp: row.updatedAt, data: { messageId: 'm-1', status: 'sent', attempts: 1, via: 'org' } });
+    expect(sent).toMatchObject({
+      type: 'message.sent',
+      orgId: 'acme',
+      timestamp: row.updatedAt,
+      data: { messageId: 'm-1', status: 'sent', attempts: 1, via: 'org' },
+    });
     expect(messageEventOf({ ...row, status: 'sent' })!.id).toBe(sent.id);
     expect(sent.id).toMatch(/^evt_[0-9a-f]{32}$/);
     const retrying = messageEventOf({ ...row, status: 'retrying', code: 'PROVIDER_THROTTLED', nextAttemptAt: '2026-12-01T10:01:00.000Z' })!;
-    expect(retrying).toMatchObject({ type: 'message.retrying', data: { code: 'PROVIDER_THROTTLED', nextAttemptAt: '2026-12-01T10:01:00.000Z' } });
+    expect(retrying).toMatchObject({
+      type: 'message.retrying',
+      data: { code: 'PROVIDER_THROTTLED', nextAttemptAt: '2026-12-01T10:01:00.000Z' },
+    });
     expect(retrying.id).not.toBe(sent.id);
     expect(messageEventOf({ ...row, status: 'uncertain' })!.type).toBe('message.uncertain');
     expect(messageEventOf({ ...row, status: 'partly_failed' })!.type).toBe('message.partly_failed');
@@ -106,11 +127,21 @@ describe('event catalogue and produced events', () => {
 
   test('sender events carry status and version, and the code and hint when attention is needed', () => {
     const config = {
-      orgId: 'acme', provider: 'microsoft', mode: 'app_registration', senderEmail: 'n@acme.example', status: 'needs_attention', version: 3,
-      lastError: { code: 'MS_SECRET_EXPIRED', message: 'expired', hint: 'Create a new secret', at: row.updatedAt }, updatedAt: row.updatedAt,
+      orgId: 'acme',
+      provider: 'microsoft',
+      mode: 'app_registration',
+      senderEmail: 'n@acme.example',
+      status: 'needs_attention',
+      version: 3,
+      lastError: { code: 'MS_SECRET_EXPIRED', message: 'expired', hint: 'Create a new secret', at: row.updatedAt },
+      updatedAt: row.updatedAt,
     } as unknown as SenderConfig;
     const e = senderEvent('sender.needs_attention', config);
-    expect(e).toMatchObject({ type: 'sender.needs_attention', orgId: 'acme', data: { status: 'needs_attention', version: 3, code: 'MS_SECRET_EXPIRED', hint: 'Create a new secret' } });
+    expect(e).toMatchObject({
+      type: 'sender.needs_attention',
+      orgId: 'acme',
+      data: { status: 'needs_attention', version: 3, code: 'MS_SECRET_EXPIRED', hint: 'Create a new secret' },
+    });
     expect(EVENT_CATALOGUE['sender.needs_attention'].data.safeParse(e.data).success).toBe(true);
     expect(senderEvent('sender.needs_attention', config).id).toBe(e.id);
     expect(senderEvent('sender.reset', config).id).not.toBe(e.id);

@@ -53,13 +53,25 @@ function ownViolations(fn: HttpFunctionRoute, routePrefix: string): Violation[] 
   const violations: Violation[] = [];
   const reserved = trimSlashes(fn.route).toLowerCase();
   if (reserved.startsWith('admin') || reserved.startsWith('runtime')) {
-    violations.push({ functionName: fn.name, rule: 'reserved-route', message: 'The specified route conflicts with one or more built in routes.' });
+    violations.push({
+      functionName: fn.name,
+      rule: 'reserved-route',
+      message: 'The specified route conflicts with one or more built in routes.',
+    });
   }
   const level = typeof fn.authLevel === 'string' ? fn.authLevel.toLowerCase() : 'function';
   if (!HOST_AUTH_LEVELS.includes(level)) {
-    violations.push({ functionName: fn.name, rule: 'auth-level', message: "Error parsing function.json: Invalid value specified for binding property 'authLevel' of enum type AuthorizationLevel." });
+    violations.push({
+      functionName: fn.name,
+      rule: 'auth-level',
+      message: "Error parsing function.json: Invalid value specified for binding property 'authLevel' of enum type AuthorizationLevel.",
+    });
   } else if (!SERVED_AUTH_LEVELS.includes(level)) {
-    violations.push({ functionName: fn.name, rule: 'auth-level', message: `authLevel '${level}' is valid for the host but not served locally (anonymous, function or admin).` });
+    violations.push({
+      functionName: fn.name,
+      rule: 'auth-level',
+      message: `authLevel '${level}' is valid for the host but not served locally (anonymous, function or admin).`,
+    });
   }
   const problem = routeTemplateProblem(routePrefix, fn.route);
   if (problem) violations.push({ functionName: fn.name, rule: 'route-template', message: problem });
@@ -68,11 +80,19 @@ function ownViolations(fn: HttpFunctionRoute, routePrefix: string): Violation[] 
 
 /** A path that only this template (of its shape) matches: literals as written, parameters as samples. */
 function samplePath(route: string): string[] {
-  const samples: Record<string, string> = { int: '7', long: '7', guid: '00000000-0000-4000-8000-000000000007', alpha: 'sampleparameter', bool: 'true' };
-  return trimSlashes(route).split('/').map((segment) => {
-    const param = /^\{\*?[A-Za-z_]\w*(?::([a-z]+))?\??\}$/.exec(segment);
-    return param ? (samples[param[1] ?? ''] ?? 'sample-parameter-value') : segment;
-  });
+  const samples: Record<string, string> = {
+    int: '7',
+    long: '7',
+    guid: '00000000-0000-4000-8000-000000000007',
+    alpha: 'sampleparameter',
+    bool: 'true',
+  };
+  return trimSlashes(route)
+    .split('/')
+    .map((segment) => {
+      const param = /^\{\*?[A-Za-z_]\w*(?::([a-z]+))?\??\}$/.exec(segment);
+      return param ? (samples[param[1] ?? ''] ?? 'sample-parameter-value') : segment;
+    });
 }
 
 function matches(template: string, path: string[]): boolean {
@@ -86,7 +106,11 @@ function matches(template: string, path: string[]): boolean {
 function pairViolation(earlier: HttpFunctionRoute, later: HttpFunctionRoute): Violation | undefined {
   if (!methodsMeet(earlier.methods, later.methods)) return undefined;
   if (trimSlashes(earlier.route).toLowerCase() === trimSlashes(later.route).toLowerCase()) {
-    return { functionName: later.name, rule: 'route-conflict', message: `The route specified conflicts with the route defined by function '${earlier.name}'.` };
+    return {
+      functionName: later.name,
+      rule: 'route-conflict',
+      message: `The route specified conflicts with the route defined by function '${earlier.name}'.`,
+    };
   }
   if (!matches(earlier.route, samplePath(later.route))) return undefined;
   return {
@@ -100,7 +124,10 @@ export function httpViolations(functions: readonly FunctionMetadata[], routePref
   const routes = httpRoutesOf(functions).sort(byHostOrder);
   const violations = routes.flatMap((fn) => ownViolations(fn, routePrefix));
   routes.forEach((later, i) => {
-    const found = routes.slice(0, i).map((earlier) => pairViolation(earlier, later)).find((v) => v !== undefined);
+    const found = routes
+      .slice(0, i)
+      .map((earlier) => pairViolation(earlier, later))
+      .find((v) => v !== undefined);
     if (found) violations.push(found);
   });
   return violations;

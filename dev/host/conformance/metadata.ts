@@ -8,12 +8,7 @@
  * test/unit/function-registrations.test.ts proves it equal to what the real library registers.
  */
 import { output, trigger } from '@azure/functions';
-import {
-  FunctionDefinition,
-  httpTriggerOptions,
-  queueTriggerOptions,
-  timerTriggerOptions,
-} from '../../../functions/registry';
+import { FunctionDefinition, httpTriggerOptions, queueTriggerOptions, timerTriggerOptions } from '../../../functions/registry';
 
 export interface BindingMetadata {
   name: string;

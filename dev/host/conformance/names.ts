@@ -27,7 +27,8 @@ function duplicateViolations(functions: readonly FunctionMetadata[]): Violation[
   const violations: Violation[] = [];
   for (const fn of functions) {
     const key = fn.name.toLowerCase();
-    if (seen.has(key)) violations.push({ functionName: fn.name, rule: 'unique-name', message: `Found duplicate FunctionMetadata with the name ${fn.name}` });
+    if (seen.has(key))
+      violations.push({ functionName: fn.name, rule: 'unique-name', message: `Found duplicate FunctionMetadata with the name ${fn.name}` });
     seen.add(key);
   }
   return violations;
@@ -40,13 +41,21 @@ function bindingViolations(fn: FunctionMetadata): Violation[] {
   if (names.length === 0) violations.push({ functionName: fn.name, rule: 'binding', message: 'At least one binding must be declared.' });
   for (const name of names) {
     if (!BINDING_NAME.test(name)) {
-      violations.push({ functionName: fn.name, rule: 'binding', message: `The binding name ${name} is invalid. Please assign a valid name to the binding.` });
+      violations.push({
+        functionName: fn.name,
+        rule: 'binding',
+        message: `The binding name ${name} is invalid. Please assign a valid name to the binding.`,
+      });
     }
     if (name === '$return' && fn.bindings[name].direction !== 'out') {
       violations.push({ functionName: fn.name, rule: 'binding', message: "$return bindings must specify a direction of 'out'." });
     }
     if (seen.has(name.toLowerCase())) {
-      violations.push({ functionName: fn.name, rule: 'binding', message: `Multiple bindings with name '${name}' discovered. Binding names must be unique.` });
+      violations.push({
+        functionName: fn.name,
+        rule: 'binding',
+        message: `Multiple bindings with name '${name}' discovered. Binding names must be unique.`,
+      });
     }
     seen.add(name.toLowerCase());
   }

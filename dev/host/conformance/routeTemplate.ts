@@ -10,12 +10,16 @@
 import { RouteTemplate } from '../routes';
 
 export const ASPNET = {
-  consecutiveSeparators: "The route template separator character '/' cannot appear consecutively. It must be separated by either a parameter or a literal value.",
-  incompleteParameter: "There is an incomplete parameter in the route template. Check that each '{' character has a matching '}' character.",
-  catchAllMultiSection: 'A path segment that contains more than one section, such as a literal section or a parameter, cannot contain a catch-all parameter.',
+  consecutiveSeparators:
+    "The route template separator character '/' cannot appear consecutively. It must be separated by either a parameter or a literal value.",
+  incompleteParameter:
+    "There is an incomplete parameter in the route template. Check that each '{' character has a matching '}' character.",
+  catchAllMultiSection:
+    'A path segment that contains more than one section, such as a literal section or a parameter, cannot contain a catch-all parameter.',
   catchAllNotLast: 'A catch-all parameter can only appear as the last segment of the route template.',
   catchAllOptional: 'A catch-all parameter cannot be marked optional.',
-  consecutiveParameters: "A path segment cannot contain two consecutive parameters. They must be separated by a '/' or by a literal string.",
+  consecutiveParameters:
+    "A path segment cannot contain two consecutive parameters. They must be separated by a '/' or by a literal string.",
   repeatedParameter: (name: string) => `The route parameter name '${name}' appears more than one time in the route template.`,
   invalidParameterName: (name: string) =>
     `The route parameter name '${name}' is invalid. Route parameter names must be non-empty and cannot contain these characters: '{', '}', '/'. The '?' character marks a parameter as optional, and can occur only at the end of the parameter. The '*' character marks a parameter as catch-all, and can occur only at the start of the parameter.`,
@@ -25,7 +29,27 @@ export const ASPNET = {
 };
 
 /** ASP.NET Core's built-in inline constraints (https://learn.microsoft.com/aspnet/core/fundamentals/routing#route-constraints). */
-const ASPNET_CONSTRAINTS = new Set(['int', 'bool', 'datetime', 'decimal', 'double', 'float', 'guid', 'long', 'minlength', 'maxlength', 'length', 'min', 'max', 'range', 'alpha', 'regex', 'required', 'nonfile', 'file']);
+const ASPNET_CONSTRAINTS = new Set([
+  'int',
+  'bool',
+  'datetime',
+  'decimal',
+  'double',
+  'float',
+  'guid',
+  'long',
+  'minlength',
+  'maxlength',
+  'length',
+  'min',
+  'max',
+  'range',
+  'alpha',
+  'regex',
+  'required',
+  'nonfile',
+  'file',
+]);
 
 interface Part {
   literal?: string;

@@ -49,7 +49,11 @@ export function queueViolations(functions: readonly FunctionMetadata[], settings
     if (problem) violations.push({ functionName: fn.name, rule: 'queue-name', message: problem });
     const connection = typeof binding.connection === 'string' && binding.connection ? binding.connection : DEFAULT_CONNECTION;
     if (!connectionResolves(connection, settings)) {
-      violations.push({ functionName: fn.name, rule: 'connection', message: `Storage account connection string '${connection}' does not exist. Make sure that it is a defined App Setting.` });
+      violations.push({
+        functionName: fn.name,
+        rule: 'connection',
+        message: `Storage account connection string '${connection}' does not exist. Make sure that it is a defined App Setting.`,
+      });
     }
     return violations;
   });

@@ -12,7 +12,8 @@ import { NcrontabSchedule } from '../ncrontab';
 import { FunctionMetadata, triggerBinding } from './metadata';
 import type { Violation } from './violation';
 
-const hostMessage = (schedule: string) => `The schedule expression '${schedule}' was not recognized as a valid cron expression or timespan string.`;
+const hostMessage = (schedule: string) =>
+  `The schedule expression '${schedule}' was not recognized as a valid cron expression or timespan string.`;
 
 export function scheduleProblem(schedule: string): string | undefined {
   try {
@@ -20,8 +21,10 @@ export function scheduleProblem(schedule: string): string | undefined {
     return undefined;
   } catch {
     const fields = schedule.trim().split(/\s+/).length;
-    if (fields === 5) return `The schedule expression '${schedule}' has five fields: use the six-field form with seconds first, which the local host runs.`;
-    if (/^(\d+\.)?\d{1,2}:\d{2}(:\d{2})?$/.test(schedule.trim())) return `The schedule expression '${schedule}' is a TimeSpan (App Service plans only): use a six-field NCRONTAB expression.`;
+    if (fields === 5)
+      return `The schedule expression '${schedule}' has five fields: use the six-field form with seconds first, which the local host runs.`;
+    if (/^(\d+\.)?\d{1,2}:\d{2}(:\d{2})?$/.test(schedule.trim()))
+      return `The schedule expression '${schedule}' is a TimeSpan (App Service plans only): use a six-field NCRONTAB expression.`;
     return hostMessage(schedule);
   }
 }

@@ -15,7 +15,12 @@ import { settingsScript } from './script';
 
 const ASSETS: Record<string, { contentType: string; body: string }> = {
   '': { contentType: 'text/html; charset=utf-8', body: SETTINGS_HTML },
-  'app.js': { contentType: 'text/javascript; charset=utf-8', get body() { return settingsScript(); } },
+  'app.js': {
+    contentType: 'text/javascript; charset=utf-8',
+    get body() {
+      return settingsScript();
+    },
+  },
   'app.css': { contentType: 'text/css; charset=utf-8', body: SETTINGS_CSS },
 };
 

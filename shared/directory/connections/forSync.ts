@@ -11,8 +11,16 @@ import type { DirectoryConnectionStore } from '../../store/directoryConnectionSt
 import type { ConnectionsForSync, DirectoryConnection, DirectoryError } from '../model';
 import { modeRules } from './modes';
 
-export function createConnectionsForSync(store: DirectoryConnectionStore, context: ProviderContext, now: () => Date = () => new Date()): ConnectionsForSync {
-  async function update(orgId: string, id: string, change: (connection: DirectoryConnection) => DirectoryConnection | undefined): Promise<void> {
+export function createConnectionsForSync(
+  store: DirectoryConnectionStore,
+  context: ProviderContext,
+  now: () => Date = () => new Date(),
+): ConnectionsForSync {
+  async function update(
+    orgId: string,
+    id: string,
+    change: (connection: DirectoryConnection) => DirectoryConnection | undefined,
+  ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const stored = await store.get(orgId, id);
       if (!stored) return; // deleted meanwhile: nothing to mark
@@ -32,7 +40,11 @@ export function createConnectionsForSync(store: DirectoryConnectionStore, contex
     listActive: async () => (await store.listActive()).map((stored) => stored.connection),
     access: (connection) => createDirectoryAccess(connection, context, modeRules(connection.provider, connection.mode)?.customer),
     markNeedsAttention: (orgId, id, error: DirectoryError) =>
-      update(orgId, id, (connection) => ({ ...connection, status: 'needs_attention', lastError: { code: error.code, message: error.message, hint: error.hint, at: error.at } })),
+      update(orgId, id, (connection) => ({
+        ...connection,
+        status: 'needs_attention',
+        lastError: { code: error.code, message: error.message, hint: error.hint, at: error.at },
+      })),
     markActive: (orgId, id) =>
       update(orgId, id, (connection) => {
         if (connection.status === 'active' && !connection.lastError) return undefined;

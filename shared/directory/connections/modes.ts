@@ -32,7 +32,10 @@ export const SECRET_PURPOSE: Readonly<Record<string, SecretPurpose>> = {
 
 const always = () => true;
 const domainOf = (email: string | undefined) => (email?.includes('@') ? email.split('@')[1] : undefined);
-const microsoftConsent = (fields: ConsentOutcome['fields']): Partial<DirectoryConnection> => ({ tenantId: fields.tenantId, consentedBy: fields.consentedBy });
+const microsoftConsent = (fields: ConsentOutcome['fields']): Partial<DirectoryConnection> => ({
+  tenantId: fields.tenantId,
+  consentedBy: fields.consentedBy,
+});
 
 export const CONNECTION_MODES: ReadonlyArray<ConnectionModeRules> = [
   { provider: 'microsoft', mode: 'delegated', consent: true, available: always, requires: [], fromConsent: microsoftConsent },
@@ -52,9 +55,20 @@ export const CONNECTION_MODES: ReadonlyArray<ConnectionModeRules> = [
     available: always,
     requires: [],
     customer: MY_CUSTOMER,
-    fromConsent: (fields) => ({ adminEmail: fields.accountEmail, domain: domainOf(fields.accountEmail), ...(fields.accountEmail ? { consentedBy: { username: fields.accountEmail } } : {}) }),
+    fromConsent: (fields) => ({
+      adminEmail: fields.accountEmail,
+      domain: domainOf(fields.accountEmail),
+      ...(fields.accountEmail ? { consentedBy: { username: fields.accountEmail } } : {}),
+    }),
   },
-  { provider: 'google', mode: 'service_account', consent: false, available: always, requires: ['serviceAccountKey', 'adminEmail'], customer: MY_CUSTOMER },
+  {
+    provider: 'google',
+    mode: 'service_account',
+    consent: false,
+    available: always,
+    requires: ['serviceAccountKey', 'adminEmail'],
+    customer: MY_CUSTOMER,
+  },
 ];
 
 export function modeRules(provider: string, mode: string): ConnectionModeRules | undefined {

@@ -48,11 +48,14 @@ export const connectionInputSchema = z.strictObject({
 });
 
 function invalid(fields: Record<string, string>): MailerError {
-  return new MailerError('DIRECTORY_INVALID_CONNECTION', `The directory connection is invalid: ${Object.keys(fields).join(', ')}.`, { fields });
+  return new MailerError('DIRECTORY_INVALID_CONNECTION', `The directory connection is invalid: ${Object.keys(fields).join(', ')}.`, {
+    fields,
+  });
 }
 
 export function parseConnectionInput(body: unknown): ConnectionInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MailerError('BAD_REQUEST', 'The body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new MailerError('BAD_REQUEST', 'The body must be a JSON object.');
   const parsed = connectionInputSchema.safeParse(body);
   const fields: Record<string, string> = {};
   if (!parsed.success) {
@@ -65,7 +68,8 @@ export function parseConnectionInput(body: unknown): ConnectionInput {
   const providers = Object.keys(DIRECTORY_MODES);
   if (typeof raw.provider === 'string' && !providers.includes(raw.provider)) fields.provider = `must be one of ${providers.join(', ')}`;
   const modes = DIRECTORY_MODES[raw.provider as DirectoryProvider];
-  if (modes && typeof raw.mode === 'string' && !modes.includes(raw.mode as DirectoryMode)) fields.mode = `${raw.provider} modes are ${modes.join(', ')}`;
+  if (modes && typeof raw.mode === 'string' && !modes.includes(raw.mode as DirectoryMode))
+    fields.mode = `${raw.provider} modes are ${modes.join(', ')}`;
   const rules = modeRules(String(raw.provider), String(raw.mode));
   if (rules) {
     for (const need of rules.requires) if (raw[need] === undefined) fields[need] ??= `is required for ${rules.provider} ${rules.mode}`;
@@ -75,5 +79,10 @@ export function parseConnectionInput(body: unknown): ConnectionInput {
   }
   if (Object.keys(fields).length || !parsed.success) throw invalid(fields);
   const input = parsed.data;
-  return { ...input, provider: input.provider as DirectoryProvider, mode: input.mode as DirectoryMode, ...(input.adminEmail ? { adminEmail: input.adminEmail.toLowerCase() } : {}) };
+  return {
+    ...input,
+    provider: input.provider as DirectoryProvider,
+    mode: input.mode as DirectoryMode,
+    ...(input.adminEmail ? { adminEmail: input.adminEmail.toLowerCase() } : {}),
+  };
 }

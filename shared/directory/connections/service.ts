@@ -81,7 +81,13 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
   function consentLinkFor(connection: DirectoryConnection, request: { returnUrl?: string; loginHint?: string; orgName?: string }) {
     return deps.consent.createLink(
       connection.orgId,
-      { provider: connection.provider, mode: connection.mode, returnUrl: request.returnUrl, loginHint: request.loginHint, orgName: request.orgName },
+      {
+        provider: connection.provider,
+        mode: connection.mode,
+        returnUrl: request.returnUrl,
+        loginHint: request.loginHint,
+        orgName: request.orgName,
+      },
       { kind: 'directory', connectionId: connection.id },
     );
   }
@@ -117,10 +123,16 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
       const input = parseConnectionInput(body);
       const rules = rulesOf(input);
       if (!rules.available(deps.context.config)) {
-        throw new MailerError('DIRECTORY_MODE_UNAVAILABLE', `Directory connections of mode ${input.provider} ${input.mode} are not set up on this platform.`);
+        throw new MailerError(
+          'DIRECTORY_MODE_UNAVAILABLE',
+          `Directory connections of mode ${input.provider} ${input.mode} are not set up on this platform.`,
+        );
       }
       if ((await deps.store.listOrg(orgId)).length >= MAX_CONNECTIONS_PER_ORG) {
-        throw new MailerError('TOO_MANY_DIRECTORY_CONNECTIONS', `Organization ${orgId} already has ${MAX_CONNECTIONS_PER_ORG} directory connections.`);
+        throw new MailerError(
+          'TOO_MANY_DIRECTORY_CONNECTIONS',
+          `Organization ${orgId} already has ${MAX_CONNECTIONS_PER_ORG} directory connections.`,
+        );
       }
       const at = clock().toISOString();
       const connection: DirectoryConnection = {
@@ -165,14 +177,24 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
     async consentLink(orgId: string, id: string, body: unknown): Promise<{ consentUrl: string }> {
       const { connection } = await load(orgId, id);
       if (!rulesOf(connection).consent) {
-        throw new MailerError('DIRECTORY_INVALID_CONNECTION', `A ${connection.provider} ${connection.mode} connection has no consent link: delete it and create it again with a new key.`, {
-          fields: { mode: `${connection.mode} is verified with its key, not by consent` },
-        });
+        throw new MailerError(
+          'DIRECTORY_INVALID_CONNECTION',
+          `A ${connection.provider} ${connection.mode} connection has no consent link: delete it and create it again with a new key.`,
+          {
+            fields: { mode: `${connection.mode} is verified with its key, not by consent` },
+          },
+        );
       }
-      const request = (typeof body === 'object' && body !== null ? body : {}) as { returnUrl?: unknown; loginHint?: unknown; orgName?: unknown };
+      const request = (typeof body === 'object' && body !== null ? body : {}) as {
+        returnUrl?: unknown;
+        loginHint?: unknown;
+        orgName?: unknown;
+      };
       const orgName = request.orgName === undefined ? undefined : orgNameSchema.safeParse(request.orgName);
       if (orgName && !orgName.success) {
-        throw new MailerError('VALIDATION_FAILED', 'The orgName of the consent link request is not valid.', { fields: { orgName: orgName.error.issues[0]?.message ?? 'is not valid' } });
+        throw new MailerError('VALIDATION_FAILED', 'The orgName of the consent link request is not valid.', {
+          fields: { orgName: orgName.error.issues[0]?.message ?? 'is not valid' },
+        });
       }
       const link = await consentLinkFor(connection, {
         returnUrl: typeof request.returnUrl === 'string' ? request.returnUrl : undefined,
@@ -187,17 +209,26 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
       const id = state.purpose?.kind === 'directory' ? state.purpose.connectionId : '';
       const stored = await load(state.orgId, id);
       const before = stored.connection;
-      if (before.provider !== state.provider || before.mode !== state.mode) throw new MailerError('STATE_INVALID', 'This consent link belongs to another kind of connection; nothing was saved.');
+      if (before.provider !== state.provider || before.mode !== state.mode)
+        throw new MailerError('STATE_INVALID', 'This consent link belongs to another kind of connection; nothing was saved.');
       const fields = rulesOf(before).fromConsent?.(outcome.fields) ?? {};
       // A reconnect must link the same directory: another tenant would mix two directories' copies.
       if (before.tenantId && fields.tenantId && fields.tenantId !== before.tenantId) {
-        throw new MailerError('CONSENT_TENANT_MISMATCH', `The sign-in proved tenant ${fields.tenantId}, but this connection reads tenant ${before.tenantId}. Nothing was saved.`);
+        throw new MailerError(
+          'CONSENT_TENANT_MISMATCH',
+          `The sign-in proved tenant ${fields.tenantId}, but this connection reads tenant ${before.tenantId}. Nothing was saved.`,
+        );
       }
       const candidate: DirectoryConnection = { ...before, ...fields };
       // Google: one directory read with the new grant proves the account is an admin before anything is kept.
       if (Object.keys(outcome.secrets).length) await verifyOrGiveBack(candidate, outcome.secrets);
       const refs = await putSecrets(before, outcome.secrets);
-      const connection: DirectoryConnection = { ...candidate, status: 'active', secretRefs: { ...before.secretRefs, ...refs }, updatedAt: clock().toISOString() };
+      const connection: DirectoryConnection = {
+        ...candidate,
+        status: 'active',
+        secretRefs: { ...before.secretRefs, ...refs },
+        updatedAt: clock().toISOString(),
+      };
       delete connection.lastError;
       await deps.store.replace(connection, stored.etag);
       return { tenantId: connection.tenantId, accountEmail: connection.adminEmail ?? connection.consentedBy?.username };

@@ -4,13 +4,20 @@
  */
 import type { DirectoryConnection, DirectorySyncState } from '../model';
 
-export type ConnectionView = Pick<DirectoryConnection, 'id' | 'name' | 'provider' | 'mode' | 'status' | 'tenantId' | 'domain' | 'adminEmail' | 'consentedBy' | 'createdAt' | 'lastError'> &
+export type ConnectionView = Pick<
+  DirectoryConnection,
+  'id' | 'name' | 'provider' | 'mode' | 'status' | 'tenantId' | 'domain' | 'adminEmail' | 'consentedBy' | 'createdAt' | 'lastError'
+> &
   Pick<DirectorySyncState, 'lastSyncAt' | 'lastSyncOutcome' | 'lastSyncKind' | 'counts'> & {
     /** A sync holds the connection's lease right now (since `startedAt`). */
     sync: { running: boolean; startedAt?: string };
   };
 
-export function toConnectionView(connection: DirectoryConnection, sync: DirectorySyncState | undefined, now: Date = new Date()): ConnectionView {
+export function toConnectionView(
+  connection: DirectoryConnection,
+  sync: DirectorySyncState | undefined,
+  now: Date = new Date(),
+): ConnectionView {
   const running = !!sync?.lease && Date.parse(sync.lease.expiresAt) > now.getTime();
   const lastError = connection.lastError ?? sync?.lastError;
   const view: ConnectionView = {
@@ -22,7 +29,14 @@ export function toConnectionView(connection: DirectoryConnection, sync: Director
     ...(connection.tenantId ? { tenantId: connection.tenantId } : {}),
     ...(connection.domain ? { domain: connection.domain } : {}),
     ...(connection.adminEmail ? { adminEmail: connection.adminEmail } : {}),
-    ...(connection.consentedBy ? { consentedBy: { ...(connection.consentedBy.oid ? { oid: connection.consentedBy.oid } : {}), username: connection.consentedBy.username } } : {}),
+    ...(connection.consentedBy
+      ? {
+          consentedBy: {
+            ...(connection.consentedBy.oid ? { oid: connection.consentedBy.oid } : {}),
+            username: connection.consentedBy.username,
+          },
+        }
+      : {}),
     createdAt: connection.createdAt,
     ...(sync?.lastSyncAt ? { lastSyncAt: sync.lastSyncAt } : {}),
     ...(sync?.lastSyncOutcome ? { lastSyncOutcome: sync.lastSyncOutcome } : {}),

@@ -46,7 +46,12 @@ function event<T extends EventType>(scope: EventScope, type: T, subject: string,
 }
 
 /** `user` is the new state (or, for deleted, the last known one; only the id when nothing more is known). */
-export function userEvent(scope: EventScope, type: UserType, user: Partial<DirectoryUser> & { id: string }, version: string): PlatformEvent {
+export function userEvent(
+  scope: EventScope,
+  type: UserType,
+  user: Partial<DirectoryUser> & { id: string },
+  version: string,
+): PlatformEvent {
   return event(scope, type, user.id, version, {
     userId: user.id,
     connectionId: scope.connectionId,
@@ -55,7 +60,12 @@ export function userEvent(scope: EventScope, type: UserType, user: Partial<Direc
   });
 }
 
-export function groupEvent(scope: EventScope, type: GroupType, group: Partial<DirectoryGroup> & { id: string }, version: string): PlatformEvent {
+export function groupEvent(
+  scope: EventScope,
+  type: GroupType,
+  group: Partial<DirectoryGroup> & { id: string },
+  version: string,
+): PlatformEvent {
   return event(scope, type, group.id, version, {
     groupId: group.id,
     connectionId: scope.connectionId,
@@ -71,7 +81,9 @@ export function membersEvents(scope: EventScope, groupId: string, added: string[
   const out: PlatformEvent[] = [];
   for (let i = 0; i < Math.max(a.length, r.length); i += MEMBERS_PER_EVENT) {
     const chunk = { added: a.slice(i, i + MEMBERS_PER_EVENT), removed: r.slice(i, i + MEMBERS_PER_EVENT) };
-    out.push(event(scope, 'directory.group.members_changed', groupId, digest(chunk), { groupId, connectionId: scope.connectionId, ...chunk }));
+    out.push(
+      event(scope, 'directory.group.members_changed', groupId, digest(chunk), { groupId, connectionId: scope.connectionId, ...chunk }),
+    );
   }
   return out;
 }

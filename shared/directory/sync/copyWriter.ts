@@ -25,7 +25,9 @@ import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../model';
 import { groupEvent, groupHash, membersEvents, userEvent, userHash, wasEnabled, type EventScope } from './changeEvents';
 
 /** A provider's user: absent field = unchanged (delta), null = cleared. */
-export type UserPatch = { id: string } & { [K in 'mail' | 'displayName' | 'jobTitle' | 'department']?: string | null } & { enabled?: boolean };
+export type UserPatch = { id: string } & { [K in 'mail' | 'displayName' | 'jobTitle' | 'department']?: string | null } & {
+  enabled?: boolean;
+};
 export type GroupPatch = { id: string } & { [K in 'mail' | 'name']?: string | null };
 
 export interface CopyWriterOptions {
@@ -84,7 +86,10 @@ export class CopyWriter {
     return this.known[kind]!.get(id);
   }
 
-  private async previous<T extends DirectoryUser | DirectoryGroup>(key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  private async previous<T extends DirectoryUser | DirectoryGroup>(
+    key: string,
+    read: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     return this.overlay.has(key) ? ((this.overlay.get(key) as T | null) ?? undefined) : read();
   }
 
@@ -93,7 +98,13 @@ export class CopyWriter {
    * fields (Graph splits a large group's members over several pages, repeating the group on each):
    * such a repeat only counts as listed.
    */
-  private async merge<T extends DirectoryUser | DirectoryGroup>(kind: Kind, patch: { id: string }, base: T, named: string, read: () => Promise<T | undefined>): Promise<{ next: T; prevHash?: string } | undefined> {
+  private async merge<T extends DirectoryUser | DirectoryGroup>(
+    kind: Kind,
+    patch: { id: string },
+    base: T,
+    named: string,
+    read: () => Promise<T | undefined>,
+  ): Promise<{ next: T; prevHash?: string } | undefined> {
     const key = `${kind === 'user' ? 'u' : 'g'}${patch.id}`;
     if (this.options.mode === 'full') {
       this.listed.push(key);
@@ -108,7 +119,9 @@ export class CopyWriter {
 
   async user(patch: UserPatch): Promise<void> {
     const { scope, store } = this.options;
-    const merged = await this.merge<DirectoryUser>('user', patch, { id: patch.id, displayName: '', enabled: true }, 'displayName', () => store.getUser(scope.orgId, scope.connectionId, patch.id));
+    const merged = await this.merge<DirectoryUser>('user', patch, { id: patch.id, displayName: '', enabled: true }, 'displayName', () =>
+      store.getUser(scope.orgId, scope.connectionId, patch.id),
+    );
     if (!merged) return;
     const { next: user, prevHash } = merged;
     user.displayName ??= '';
@@ -116,14 +129,20 @@ export class CopyWriter {
     if (hash === prevHash) return;
     this.known.user?.set(user.id, hash);
     this.writes.push({ op: 'putUser', user, hash });
-    const type = !prevHash ? 'directory.user.created' : wasEnabled(prevHash) && !user.enabled ? 'directory.user.disabled' : 'directory.user.updated';
+    const type = !prevHash
+      ? 'directory.user.created'
+      : wasEnabled(prevHash) && !user.enabled
+        ? 'directory.user.disabled'
+        : 'directory.user.updated';
     this.event(() => userEvent(scope, type, user, hash));
     await this.maybeFlush();
   }
 
   async group(patch: GroupPatch): Promise<void> {
     const { scope, store } = this.options;
-    const merged = await this.merge<DirectoryGroup>('group', patch, { id: patch.id, name: '' }, 'name', () => store.getGroup(scope.orgId, scope.connectionId, patch.id));
+    const merged = await this.merge<DirectoryGroup>('group', patch, { id: patch.id, name: '' }, 'name', () =>
+      store.getGroup(scope.orgId, scope.connectionId, patch.id),
+    );
     if (!merged) return;
     const { next: group, prevHash } = merged;
     group.name ??= '';
@@ -139,7 +158,9 @@ export class CopyWriter {
   async removed(kind: Kind, id: string): Promise<void> {
     const { scope, store } = this.options;
     const key = `${kind === 'user' ? 'u' : 'g'}${id}`;
-    const prev = await this.previous<DirectoryUser | DirectoryGroup>(key, () => (kind === 'user' ? store.getUser(scope.orgId, scope.connectionId, id) : store.getGroup(scope.orgId, scope.connectionId, id)));
+    const prev = await this.previous<DirectoryUser | DirectoryGroup>(key, () =>
+      kind === 'user' ? store.getUser(scope.orgId, scope.connectionId, id) : store.getGroup(scope.orgId, scope.connectionId, id),
+    );
     this.overlay.set(key, null);
     if (!prev) return;
     await this.remove(kind, prev);
@@ -171,7 +192,8 @@ export class CopyWriter {
   private async membersOf(groupId: string): Promise<Set<string>> {
     const { scope, store } = this.options;
     let stored = this.storedMembers.get(groupId);
-    if (!stored) this.storedMembers.set(groupId, (stored = new Set((await store.members(scope.orgId, scope.connectionId, groupId)).map((m) => m.id))));
+    if (!stored)
+      this.storedMembers.set(groupId, (stored = new Set((await store.members(scope.orgId, scope.connectionId, groupId)).map((m) => m.id))));
     return stored;
   }
 

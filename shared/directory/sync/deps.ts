@@ -39,4 +39,3 @@ export interface SyncOutcome {
   /** Queue invocations the whole sync took (the bench's figure). */
   invocations?: number;
 }
-

@@ -50,7 +50,12 @@ export interface DirectorySyncService {
   removeCopy(orgId: string, connectionId: string): Promise<void>;
 }
 
-const messageSchema = z.object({ orgId: z.string().min(1), connectionId: z.string().min(1), owner: z.string().min(1), step: z.number().int().min(0).default(0) });
+const messageSchema = z.object({
+  orgId: z.string().min(1),
+  connectionId: z.string().min(1),
+  owner: z.string().min(1),
+  step: z.number().int().min(0).default(0),
+});
 
 export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySyncService {
   const clock = deps.clock ?? (() => new Date());
@@ -79,7 +84,11 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
     const { lease } = row.state;
     if (!row.etag || !lease || (lease.owner !== message.owner && Date.parse(lease.expiresAt) > now.getTime())) return undefined;
     const progress = claim(row.state.progress ?? startProgress(row.state, message.owner, message.step), message, randomUUID(), now);
-    const state = { ...row.state, lease: { ...lease, owner: message.owner, expiresAt: new Date(now.getTime() + LEASE_MS).toISOString() }, progress };
+    const state = {
+      ...row.state,
+      lease: { ...lease, owner: message.owner, expiresAt: new Date(now.getTime() + LEASE_MS).toISOString() },
+      progress,
+    };
     let etag: string;
     try {
       etag = await deps.rows.write(message.orgId, message.connectionId, state, row.etag);
@@ -98,7 +107,10 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
       const connection = await connectionOf(orgId, connectionId);
       // Before its consent completes a connection holds no credential: a sync could only fail later.
       if (connection.status === 'connecting') {
-        throw new MailerError('DIRECTORY_CONNECTION_NOT_READY', `Directory connection ${connectionId} is still waiting for its consent; there is nothing to sync yet.`);
+        throw new MailerError(
+          'DIRECTORY_CONNECTION_NOT_READY',
+          `Directory connection ${connectionId} is still waiting for its consent; there is nothing to sync yet.`,
+        );
       }
       const owner = randomUUID();
       const row = await take(orgId, connectionId, owner);
@@ -126,7 +138,8 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
       const connection = await connectionOf(orgId, connectionId);
       const owner = randomUUID();
       const claimed = await claimRow({ orgId, connectionId, owner, step: 0 }, await take(orgId, connectionId, owner));
-      if (!claimed) throw new MailerError('CONCURRENT_UPDATE', `The sync of directory connection ${connectionId} was taken by another instance.`);
+      if (!claimed)
+        throw new MailerError('CONCURRENT_UPDATE', `The sync of directory connection ${connectionId} was taken by another instance.`);
       return execute(connection, claimed, UNLIMITED_BUDGET, false);
     },
     async tick() {

@@ -50,7 +50,8 @@ async function listingPage(directory: Directory, writer: CopyWriter, progress: S
     return page.next;
   }
   const page = await directory.groupsPage(progress.next);
-  for (const group of page.items) if (group.id) await writer.group({ id: group.id, mail: group.email ?? null, name: group.name ?? group.email ?? '' });
+  for (const group of page.items)
+    if (group.id) await writer.group({ id: group.id, mail: group.email ?? null, name: group.name ?? group.email ?? '' });
   return page.next;
 }
 
@@ -92,7 +93,9 @@ export const googleSource: DirectorySource = {
     while (progress.phase === 'users' || progress.phase === 'groups') {
       const next = await listingPage(directory, writer, progress);
       await writer.endPage(pageKey(progress));
-      progress = next ? { ...progress, page: progress.page + 1, next } : { ...progress, phase: NEXT_PHASE[progress.phase], page: 0, next: undefined };
+      progress = next
+        ? { ...progress, page: progress.page + 1, next }
+        : { ...progress, phase: NEXT_PHASE[progress.phase], page: 0, next: undefined };
       if (await context.saved(progress)) return { done: false, progress };
     }
     if (progress.phase === 'members') return advanceMembers(context, directory, writer, progress);

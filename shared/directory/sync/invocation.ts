@@ -31,7 +31,11 @@ export interface ClaimedRow {
   etag: string;
 }
 
-type InvocationDeps = DirectorySyncDeps & { clock: () => Date; log: (line: string) => void; sources: Readonly<Record<string, DirectorySource>> };
+type InvocationDeps = DirectorySyncDeps & {
+  clock: () => Date;
+  log: (line: string) => void;
+  sources: Readonly<Record<string, DirectorySource>>;
+};
 
 /** One invocation's hold on the sync row: its ETag, the state it claimed, and the position saved last. */
 class Invocation {
@@ -42,7 +46,12 @@ class Invocation {
   private progress: SyncProgress;
 
   /** `redeliverable`: a queue invocation, whose message the host delivers again when it throws. */
-  constructor(private readonly deps: InvocationDeps, private readonly connection: DirectoryConnection, row: ClaimedRow, private readonly redeliverable: boolean) {
+  constructor(
+    private readonly deps: InvocationDeps,
+    private readonly connection: DirectoryConnection,
+    row: ClaimedRow,
+    private readonly redeliverable: boolean,
+  ) {
     this.orgId = connection.orgId;
     this.connectionId = connection.id;
     this.base = row.state;
@@ -57,7 +66,11 @@ class Invocation {
   /** The position after a page, with the lease renewed. */
   private async save(next: SyncProgress): Promise<void> {
     this.progress = next;
-    await this.write({ ...this.base, lease: { ...this.base.lease!, expiresAt: new Date(this.deps.clock().getTime() + LEASE_MS).toISOString() }, progress: next });
+    await this.write({
+      ...this.base,
+      lease: { ...this.base.lease!, expiresAt: new Date(this.deps.clock().getTime() + LEASE_MS).toISOString() },
+      progress: next,
+    });
   }
 
   private openWriter = async (at: SyncProgress) =>
@@ -85,7 +98,8 @@ class Invocation {
         await this.save(next);
         return budget.spent();
       },
-      listedGroups: async (at) => (await deps.seen.read(orgId, connectionId, at.generation, 'groups')).filter((k) => k.startsWith('g')).map((k) => k.slice(1)),
+      listedGroups: async (at) =>
+        (await deps.seen.read(orgId, connectionId, at.generation, 'groups')).filter((k) => k.startsWith('g')).map((k) => k.slice(1)),
       forgetListed: () => deps.seen.clear(orgId, connectionId),
     };
   }
@@ -116,20 +130,38 @@ class Invocation {
   private async finish(): Promise<SyncOutcome> {
     const { deps, orgId, connectionId, progress } = this;
     const writer = await this.openWriter(progress);
-    if (progress.kind === 'full') await writer.sweep(new Set(await deps.seen.read(orgId, connectionId, progress.generation)), deps.sources[this.connection.provider].sweepsMemberships);
-    const [users, groups] = await Promise.all([deps.store.count(orgId, connectionId, 'user'), deps.store.count(orgId, connectionId, 'group')]);
+    if (progress.kind === 'full')
+      await writer.sweep(
+        new Set(await deps.seen.read(orgId, connectionId, progress.generation)),
+        deps.sources[this.connection.provider].sweepsMemberships,
+      );
+    const [users, groups] = await Promise.all([
+      deps.store.count(orgId, connectionId, 'user'),
+      deps.store.count(orgId, connectionId, 'group'),
+    ]);
     const counts = { users, groups };
     const deltaLinks = progress.deltaLinks ?? this.base.deltaLinks;
-    await this.write({ generation: progress.generation, lastSyncAt: deps.clock().toISOString(), lastSyncOutcome: 'ok', lastSyncKind: progress.kind, counts, ...(deltaLinks ? { deltaLinks } : {}) });
+    await this.write({
+      generation: progress.generation,
+      lastSyncAt: deps.clock().toISOString(),
+      lastSyncOutcome: 'ok',
+      lastSyncKind: progress.kind,
+      counts,
+      ...(deltaLinks ? { deltaLinks } : {}),
+    });
     await deps.seen.clear(orgId, connectionId).catch(() => undefined); // the next sync clears it too
     if (this.connection.status !== 'active') await deps.connections.markActive(orgId, connectionId);
-    deps.log(`directory sync ${orgId}/${connectionId}: ok ${progress.kind} users=${users} groups=${groups} invocations=${progress.invocations}`);
+    deps.log(
+      `directory sync ${orgId}/${connectionId}: ok ${progress.kind} users=${users} groups=${groups} invocations=${progress.invocations}`,
+    );
     return { outcome: 'ok', kind: progress.kind, counts, operations: writer.operations, invocations: progress.invocations };
   }
 
   private async failed(failure: unknown): Promise<SyncOutcome> {
     const { deps, orgId, connectionId } = this;
-    const error = isMailerError(failure) ? failure : new MailerError('INTERNAL', 'The directory sync failed unexpectedly.', { cause: failure });
+    const error = isMailerError(failure)
+      ? failure
+      : new MailerError('INTERNAL', 'The directory sync failed unexpectedly.', { cause: failure });
     const lastError: DirectoryError = { code: error.code, message: error.message, hint: error.hint, at: deps.clock().toISOString() };
     deps.log(`directory sync ${orgId}/${connectionId}: failed ${error.code}`);
     // Lost lease: the newer holder owns the row now; write nothing.
@@ -142,7 +174,8 @@ class Invocation {
     }
     const { lease: _released, progress: _dropped, ...kept } = this.base;
     await this.write({ ...kept, lastSyncAt: lastError.at, lastSyncOutcome: 'failed', lastError }).catch(() => undefined);
-    if (ATTENTION_CATEGORIES.has(error.category) || ATTENTION_CODES.has(error.code)) await deps.connections.markNeedsAttention(orgId, connectionId, lastError);
+    if (ATTENTION_CATEGORIES.has(error.category) || ATTENTION_CODES.has(error.code))
+      await deps.connections.markNeedsAttention(orgId, connectionId, lastError);
     return { outcome: 'failed', error: lastError };
   }
 }

@@ -44,7 +44,10 @@ const userPatch = (item: GraphItem): UserPatch => ({
   ...(typeof item.accountEnabled === 'boolean' ? { enabled: item.accountEnabled } : {}),
 });
 
-const groupPatch = (item: GraphItem): GroupPatch => ({ id: String(item.id), ...present<GroupPatch>(item, { mail: 'mail', displayName: 'name' }) });
+const groupPatch = (item: GraphItem): GroupPatch => ({
+  id: String(item.id),
+  ...present<GroupPatch>(item, { mail: 'mail', displayName: 'name' }),
+});
 
 async function users(item: GraphItem, writer: CopyWriter): Promise<void> {
   if (item['@removed']) await writer.removed('user', String(item.id));
@@ -74,7 +77,13 @@ const RESOURCES = {
 function after(progress: SyncProgress, page: GraphPage): SyncProgress {
   if (page.nextLink) return { ...progress, page: progress.page + 1, next: page.nextLink };
   const resource = progress.phase as keyof typeof RESOURCES;
-  return { ...progress, phase: RESOURCES[resource].then, page: 0, next: undefined, deltaLinks: { ...progress.deltaLinks, [resource]: page.deltaLink } };
+  return {
+    ...progress,
+    phase: RESOURCES[resource].then,
+    page: 0,
+    next: undefined,
+    deltaLinks: { ...progress.deltaLinks, [resource]: page.deltaLink },
+  };
 }
 
 /** Pages from `progress` on; throws GraphSyncReset on a 410. */

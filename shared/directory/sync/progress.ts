@@ -34,7 +34,8 @@ export function admit(progress: SyncProgress | undefined, message: Pick<SyncMess
   if (!progress) return { action: 'run' };
   // A later step already ran (or was handed on): this is a redelivered earlier message.
   if (progress.owner === message.owner && message.step < progress.step) return { action: 'stale' };
-  if (progress.runner && progress.runUntil && Date.parse(progress.runUntil) > now.getTime()) return { action: 'wait', until: new Date(progress.runUntil) };
+  if (progress.runner && progress.runUntil && Date.parse(progress.runUntil) > now.getTime())
+    return { action: 'wait', until: new Date(progress.runUntil) };
   return { action: 'run' };
 }
 
@@ -51,7 +52,14 @@ export function restartFull(progress: SyncProgress): SyncProgress {
 }
 
 export function claim(progress: SyncProgress, message: Pick<SyncMessage, 'owner' | 'step'>, runner: string, now: Date): SyncProgress {
-  return { ...progress, owner: message.owner, step: message.step, runner, runUntil: new Date(now.getTime() + RUN_LIMIT_MS).toISOString(), invocations: progress.invocations + 1 };
+  return {
+    ...progress,
+    owner: message.owner,
+    step: message.step,
+    runner,
+    runUntil: new Date(now.getTime() + RUN_LIMIT_MS).toISOString(),
+    invocations: progress.invocations + 1,
+  };
 }
 
 /** After the next step's message is sent: that message (and no earlier one) continues. */

@@ -51,7 +51,13 @@ const SOURCES: Partial<Record<DirectoryMode, Source>> = {
       if (!source) {
         const key = parseServiceAccountKey(await context.secrets.get(secretRef(connection, 'serviceAccountKey')));
         errors.serviceAccountClientId = key.clientId;
-        source = new ServiceAccountTokenSource(key, errors.account, DIRECTORY_SCOPES, context.config.google.tokenUrl, context.config.providerCallTimeoutMs);
+        source = new ServiceAccountTokenSource(
+          key,
+          errors.account,
+          DIRECTORY_SCOPES,
+          context.config.google.tokenUrl,
+          context.config.providerCallTimeoutMs,
+        );
       }
       return (await source.get()).access_token;
     };
@@ -61,7 +67,10 @@ const SOURCES: Partial<Record<DirectoryMode, Source>> = {
 export function googleDirectoryAccess(connection: DirectoryConnection, context: ProviderContext): DirectoryAccess {
   const build = SOURCES[connection.mode];
   if (!build) throw new Error(`internal: ${connection.mode} is not a Google directory mode`);
-  const errors: DirectoryErrorContext = { mode: connection.mode as DirectoryErrorContext['mode'], account: connection.adminEmail ?? 'the Google account' };
+  const errors: DirectoryErrorContext = {
+    mode: connection.mode as DirectoryErrorContext['mode'],
+    account: connection.adminEmail ?? 'the Google account',
+  };
   const token = build(connection, context, errors);
   // The service-account source caches its token itself; the OAuth one is cached here (one sync, one token).
   let cached: { token: string; until: number } | undefined;

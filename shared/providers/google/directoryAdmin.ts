@@ -55,15 +55,26 @@ export function adminDirectory(access: DirectoryAccess, options: AdminListingOpt
 
   function page<T>(list: Listing<T>, pageToken: string | undefined, notFoundIsEmpty = false): Promise<AdminPage<T>> {
     return withThrottleWait(options.throttle, () =>
-      withDeadline(options.timeoutMs, 'The Google Admin SDK', async (signal) => {
-        const bearer = await access.accessToken(signal);
-        try {
-          return await list(api, pageToken, { headers: { authorization: `Bearer ${bearer}` }, signal, timeout: options.timeoutMs, retry: false, fetchImplementation: fetch });
-        } catch (error) {
-          if (notFoundIsEmpty && isAdminNotFound(error)) return { items: [] as T[] };
-          throw error;
-        }
-      }, (error) => classifyAdminDirectoryError(error, access.googleProject)),
+      withDeadline(
+        options.timeoutMs,
+        'The Google Admin SDK',
+        async (signal) => {
+          const bearer = await access.accessToken(signal);
+          try {
+            return await list(api, pageToken, {
+              headers: { authorization: `Bearer ${bearer}` },
+              signal,
+              timeout: options.timeoutMs,
+              retry: false,
+              fetchImplementation: fetch,
+            });
+          } catch (error) {
+            if (notFoundIsEmpty && isAdminNotFound(error)) return { items: [] as T[] };
+            throw error;
+          }
+        },
+        (error) => classifyAdminDirectoryError(error, access.googleProject),
+      ),
     );
   }
 

@@ -23,9 +23,16 @@ function inMemory(values: Record<string, string>): SecretStore {
   };
 }
 
-export async function verifyGoogleDirectory(connection: DirectoryConnection, context: ProviderContext, secrets: Record<string, string>): Promise<void> {
+export async function verifyGoogleDirectory(
+  connection: DirectoryConnection,
+  context: ProviderContext,
+  secrets: Record<string, string>,
+): Promise<void> {
   // The connection's refs name the in-memory values by purpose, so the same token code runs as the sync's.
-  const probe: DirectoryConnection = { ...connection, secretRefs: Object.fromEntries(Object.keys(secrets).map((purpose) => [purpose, purpose])) };
+  const probe: DirectoryConnection = {
+    ...connection,
+    secretRefs: Object.fromEntries(Object.keys(secrets).map((purpose) => [purpose, purpose])),
+  };
   const access = googleDirectoryAccess(probe, { ...context, secrets: inMemory({ ...secrets }) });
   const token = await access.accessToken();
   const timeoutMs = context.config.providerCallTimeoutMs;
@@ -35,6 +42,9 @@ export async function verifyGoogleDirectory(connection: DirectoryConnection, con
   try {
     await api.users.list({ customer: access.customer, maxResults: 1 }, { timeout: timeoutMs });
   } catch (error) {
-    throw classifyDirectoryError(error, { mode: connection.mode === 'service_account' ? 'service_account' : 'oauth', account: connection.adminEmail ?? 'the Google account' });
+    throw classifyDirectoryError(error, {
+      mode: connection.mode === 'service_account' ? 'service_account' : 'oauth',
+      account: connection.adminEmail ?? 'the Google account',
+    });
   }
 }

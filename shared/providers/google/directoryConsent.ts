@@ -14,9 +14,13 @@ const DIRECTORY_OAUTH: GoogleOAuthSpec = {
   scopes: () => [...DIRECTORY_SCOPES, 'openid', 'email'],
   granted: (scopes) => DIRECTORY_SCOPES.every((scope) => scopes.includes(scope)),
   scopeMissing: () =>
-    new MailerError('GOOGLE_SCOPE_MISSING', 'The Google sign-in did not grant read access to the users and groups of the domain; nothing was saved.', {
-      hint: 'Sign in again as a Workspace administrator and allow org-mailer to see users, groups and group members.',
-    }),
+    new MailerError(
+      'GOOGLE_SCOPE_MISSING',
+      'The Google sign-in did not grant read access to the users and groups of the domain; nothing was saved.',
+      {
+        hint: 'Sign in again as a Workspace administrator and allow org-mailer to see users, groups and group members.',
+      },
+    ),
   noRefreshToken: () =>
     new MailerError('DIRECTORY_REAUTH_REQUIRED', 'Google returned no refresh token for this sign-in; nothing was saved.', {
       hint: 'Remove org-mailer under myaccount.google.com > Security > Third-party connections, then reconnect.',

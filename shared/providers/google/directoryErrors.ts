@@ -70,7 +70,8 @@ function delegationHint(context: DirectoryErrorContext): string {
 
 function adminSdkReason(error: unknown): { reason: string; message: string } | undefined {
   const data = error instanceof GoogleHttpFailure ? error.data : (error as { response?: { data?: unknown } } | null)?.response?.data;
-  const body = (typeof data === 'string' ? safeJson(data) : data) as { error?: { message?: string; errors?: Array<{ reason?: string }>; details?: Array<{ reason?: string }> } } | undefined;
+  const body = (typeof data === 'string' ? safeJson(data) : data) as
+    { error?: { message?: string; errors?: Array<{ reason?: string }>; details?: Array<{ reason?: string }> } } | undefined;
   if (!body?.error || typeof body.error !== 'object') return undefined;
   const reasons = [...(body.error.errors ?? []).map((e) => e.reason), ...(body.error.details ?? []).map((d) => d.reason)];
   const reason = reasons.find((r): r is string => !!r && Object.hasOwn(ADMIN_SDK_REASONS, r));
@@ -92,17 +93,32 @@ export function classifyDirectoryError(error: unknown, context: DirectoryErrorCo
   if (sdk) {
     const code = ADMIN_SDK_REASONS[sdk.reason];
     const who = context.mode === 'service_account' ? `the impersonated admin ${context.account}` : context.account;
-    const message = code === 'DIRECTORY_NOT_ADMIN'
-      ? `Google refused to list the directory for ${who}: not a Workspace administrator with read access to users and groups (${sdk.reason}).`
-      : `Google refused the directory request: the Admin SDK API is not enabled in the Cloud project (${sdk.reason}).`;
-    return new MailerError(code, message, { providerCode: sdk.reason, hint: code === 'DIRECTORY_API_DISABLED' ? directoryApiDisabledHint(projectOfMode(context.mode)) : undefined });
-  }
-  const classified = classifyGoogleError(error, { mode: context.mode, senderEmail: context.account, serviceAccountClientId: context.serviceAccountClientId });
-  if (classified.code === 'GOOGLE_DELEGATION_NOT_AUTHORIZED' || classified.code === 'GOOGLE_SCOPE_MISSING') {
-    return new MailerError(classified.code, classified.message.replace(/gmail\.send|https:\/\/www\.googleapis\.com\/auth\/gmail\.send/g, 'the directory scopes'), {
-      providerCode: classified.providerCode,
-      hint: context.mode === 'service_account' ? delegationHint(context) : 'Sign in again and allow org-mailer to see the users and groups of your domain.',
+    const message =
+      code === 'DIRECTORY_NOT_ADMIN'
+        ? `Google refused to list the directory for ${who}: not a Workspace administrator with read access to users and groups (${sdk.reason}).`
+        : `Google refused the directory request: the Admin SDK API is not enabled in the Cloud project (${sdk.reason}).`;
+    return new MailerError(code, message, {
+      providerCode: sdk.reason,
+      hint: code === 'DIRECTORY_API_DISABLED' ? directoryApiDisabledHint(projectOfMode(context.mode)) : undefined,
     });
+  }
+  const classified = classifyGoogleError(error, {
+    mode: context.mode,
+    senderEmail: context.account,
+    serviceAccountClientId: context.serviceAccountClientId,
+  });
+  if (classified.code === 'GOOGLE_DELEGATION_NOT_AUTHORIZED' || classified.code === 'GOOGLE_SCOPE_MISSING') {
+    return new MailerError(
+      classified.code,
+      classified.message.replace(/gmail\.send|https:\/\/www\.googleapis\.com\/auth\/gmail\.send/g, 'the directory scopes'),
+      {
+        providerCode: classified.providerCode,
+        hint:
+          context.mode === 'service_account'
+            ? delegationHint(context)
+            : 'Sign in again and allow org-mailer to see the users and groups of your domain.',
+      },
+    );
   }
   const code = DIRECTORY_TOKEN_CODES[classified.code];
   if (!code) return classified;
@@ -130,7 +146,7 @@ export function classifyAdminDirectoryError(error: unknown, project?: GoogleProj
   if (isMailerError(error)) return error;
   const failure = failureOf(error);
   if (!failure) {
-    const reason = isNetworkError(error) ? 'no answer' : (error as Error)?.name ?? 'error';
+    const reason = isNetworkError(error) ? 'no answer' : ((error as Error)?.name ?? 'error');
     return new MailerError('PROVIDER_UNAVAILABLE', `The Google Admin SDK could not be reached (${reason}).`, { providerCode: 'network' });
   }
   const status = failure.status ?? 0;
@@ -140,13 +156,32 @@ export function classifyAdminDirectoryError(error: unknown, project?: GoogleProj
   const detail = `${reasons[0] ?? body?.error?.status ?? `HTTP ${status}`}${message ? `: ${message}` : ''}`;
   const providerCode = reasons[0] ?? body?.error?.status ?? String(status);
   if (status === 429 || reasons.some((r) => THROTTLE_REASONS.has(r))) {
-    return new MailerError('DIRECTORY_THROTTLED', `The Google Admin SDK asked to slow down (${detail}).`, { retryAfterSeconds: retryAfterSeconds(failure, message), providerCode });
+    return new MailerError('DIRECTORY_THROTTLED', `The Google Admin SDK asked to slow down (${detail}).`, {
+      retryAfterSeconds: retryAfterSeconds(failure, message),
+      providerCode,
+    });
   }
   const known = reasons.find((r) => Object.hasOwn(ADMIN_SDK_REASONS, r));
   const code = known ? ADMIN_SDK_REASONS[known] : status === 403 && /not authorized/i.test(message) ? 'DIRECTORY_NOT_ADMIN' : undefined;
-  if (code === 'DIRECTORY_API_DISABLED') return new MailerError(code, `The Admin SDK API is not enabled for the Google Cloud project (${detail}).`, { providerCode, hint: directoryApiDisabledHint(project) });
-  if (code) return new MailerError(code, `Google refused to list the directory: the account is not an administrator (${detail}).`, { providerCode });
-  if (status === 401) return new MailerError('DIRECTORY_REAUTH_REQUIRED', `Google did not accept the directory connection's token (${detail}).`, { providerCode });
-  if (status === 403) return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `The Google Admin SDK refused the request with HTTP 403 (${detail}).`, { providerCode });
-  return new MailerError('PROVIDER_UNAVAILABLE', `The Google Admin SDK answered HTTP ${status} (${detail}).`, { retryAfterSeconds: retryAfterSeconds(failure, message), providerCode });
+  if (code === 'DIRECTORY_API_DISABLED')
+    return new MailerError(code, `The Admin SDK API is not enabled for the Google Cloud project (${detail}).`, {
+      providerCode,
+      hint: directoryApiDisabledHint(project),
+    });
+  if (code)
+    return new MailerError(code, `Google refused to list the directory: the account is not an administrator (${detail}).`, {
+      providerCode,
+    });
+  if (status === 401)
+    return new MailerError('DIRECTORY_REAUTH_REQUIRED', `Google did not accept the directory connection's token (${detail}).`, {
+      providerCode,
+    });
+  if (status === 403)
+    return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `The Google Admin SDK refused the request with HTTP 403 (${detail}).`, {
+      providerCode,
+    });
+  return new MailerError('PROVIDER_UNAVAILABLE', `The Google Admin SDK answered HTTP ${status} (${detail}).`, {
+    retryAfterSeconds: retryAfterSeconds(failure, message),
+    providerCode,
+  });
 }

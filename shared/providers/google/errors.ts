@@ -23,7 +23,11 @@ type HeaderBag = Headers | Record<string, string | string[] | undefined> | undef
 
 /** What a failed HTTP exchange with Google looks like, whichever client made it. */
 export class GoogleHttpFailure extends Error {
-  constructor(readonly status: number | undefined, readonly data: unknown, readonly headers?: HeaderBag) {
+  constructor(
+    readonly status: number | undefined,
+    readonly data: unknown,
+    readonly headers?: HeaderBag,
+  ) {
     super(`Google answered ${status ?? 'nothing'}`);
     this.name = 'GoogleHttpFailure';
   }
@@ -55,7 +59,8 @@ function header(headers: HeaderBag, name: string): string | undefined {
 
 /** Pulls status, body and headers out of a gaxios error or a GoogleHttpFailure; undefined when there was no answer. */
 export function failureOf(error: unknown): Failure | undefined {
-  if (error instanceof GoogleHttpFailure) return error.status === undefined ? undefined : { status: error.status, data: error.data, headers: error.headers };
+  if (error instanceof GoogleHttpFailure)
+    return error.status === undefined ? undefined : { status: error.status, data: error.data, headers: error.headers };
   const response = (error as { response?: { status?: number; data?: unknown; headers?: HeaderBag } } | null)?.response;
   if (!response || typeof response.status !== 'number') return undefined;
   let data = response.data;
@@ -118,16 +123,24 @@ function reauthRequired(failure: Failure, context: GoogleErrorContext, descripti
   const ageMs = serverNow(failure) - issuedAt;
   if (!Number.isNaN(issuedAt) && ageMs >= TESTING_TOKEN_AGE_MS - TESTING_TOKEN_SLACK_MS) {
     const days = Math.floor(ageMs / (24 * 3600 * 1000));
-    return new MailerError('GOOGLE_REAUTH_REQUIRED', `Google no longer accepts the sign-in of ${context.senderEmail}: the token expired after ${days} days.`, {
-      providerCode: 'invalid_grant',
-      hint:
-        'Google expires the refresh tokens of apps in "Testing" publishing status after 7 days. The platform operator must publish the OAuth app ' +
-        '(Google Cloud console > Google Auth Platform > Audience > Publish app); then Reset this sender and sign in again.',
-    });
+    return new MailerError(
+      'GOOGLE_REAUTH_REQUIRED',
+      `Google no longer accepts the sign-in of ${context.senderEmail}: the token expired after ${days} days.`,
+      {
+        providerCode: 'invalid_grant',
+        hint:
+          'Google expires the refresh tokens of apps in "Testing" publishing status after 7 days. The platform operator must publish the OAuth app ' +
+          '(Google Cloud console > Google Auth Platform > Audience > Publish app); then Reset this sender and sign in again.',
+      },
+    );
   }
-  return new MailerError('GOOGLE_REAUTH_REQUIRED', `Google no longer accepts the sign-in of ${context.senderEmail} (${description || 'invalid_grant'}).`, {
-    providerCode: 'invalid_grant',
-  });
+  return new MailerError(
+    'GOOGLE_REAUTH_REQUIRED',
+    `Google no longer accepts the sign-in of ${context.senderEmail} (${description || 'invalid_grant'}).`,
+    {
+      providerCode: 'invalid_grant',
+    },
+  );
 }
 
 /** Token endpoint errors: `{error, error_description}`. */
@@ -137,10 +150,14 @@ function classifyTokenError(failure: Failure, context: GoogleErrorContext, error
     case 'invalid_grant':
       if (!serviceAccount) return reauthRequired(failure, context, description);
       if (/Invalid email or User ID/i.test(description)) {
-        return new MailerError('GOOGLE_DELEGATION_NOT_AUTHORIZED', `Google Workspace has no user ${context.senderEmail} for the service account to act as.`, {
-          providerCode: error,
-          hint: 'A service account can only send as a user\'s primary address in the Workspace that granted the delegation. Check the sender email.',
-        });
+        return new MailerError(
+          'GOOGLE_DELEGATION_NOT_AUTHORIZED',
+          `Google Workspace has no user ${context.senderEmail} for the service account to act as.`,
+          {
+            providerCode: error,
+            hint: "A service account can only send as a user's primary address in the Workspace that granted the delegation. Check the sender email.",
+          },
+        );
       }
       return new MailerError('GOOGLE_REAUTH_REQUIRED', `Google refused the service-account key (${description || error}).`, {
         providerCode: error,
@@ -148,11 +165,15 @@ function classifyTokenError(failure: Failure, context: GoogleErrorContext, error
       });
     case 'unauthorized_client':
       if (!serviceAccount) break;
-      return new MailerError('GOOGLE_DELEGATION_NOT_AUTHORIZED',
+      return new MailerError(
+        'GOOGLE_DELEGATION_NOT_AUTHORIZED',
         `The service account is not authorized to send as ${context.senderEmail}: domain-wide delegation of ${GMAIL_SEND_SCOPE} is missing.`,
-        { providerCode: error, hint: delegationHint(context) });
+        { providerCode: error, hint: delegationHint(context) },
+      );
     case 'invalid_scope':
-      return new MailerError('GOOGLE_SCOPE_MISSING', `Google refused the requested scope (${description || error}).`, { providerCode: error });
+      return new MailerError('GOOGLE_SCOPE_MISSING', `Google refused the requested scope (${description || error}).`, {
+        providerCode: error,
+      });
     case 'invalid_client':
       if (serviceAccount) {
         return new MailerError('GOOGLE_REAUTH_REQUIRED', 'Google does not know this service account any more.', {
@@ -161,13 +182,19 @@ function classifyTokenError(failure: Failure, context: GoogleErrorContext, error
         });
       }
       // The platform's own OAuth client is wrong: an operator problem, not the org's.
-      return new MailerError('INTERNAL', 'Google rejected the platform OAuth client: check GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.', { providerCode: error });
+      return new MailerError('INTERNAL', 'Google rejected the platform OAuth client: check GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.', {
+        providerCode: error,
+      });
   }
   return new MailerError('GOOGLE_REAUTH_REQUIRED', `Google refused the token request (${error}).`, { providerCode: error });
 }
 
 /** Gmail API errors: `{error: {code, message, errors: [{reason}], status}}`. */
-function classifyGmailError(failure: Failure, context: GoogleErrorContext, body: { message?: string; errors?: Array<{ reason?: string }>; status?: string }): MailerError {
+function classifyGmailError(
+  failure: Failure,
+  context: GoogleErrorContext,
+  body: { message?: string; errors?: Array<{ reason?: string }>; status?: string },
+): MailerError {
   const reason = body.errors?.[0]?.reason ?? body.status ?? '';
   const message = body.message ?? '';
   const providerCode = reason || String(failure.status ?? 0);
@@ -175,10 +202,14 @@ function classifyGmailError(failure: Failure, context: GoogleErrorContext, body:
   // "User-rate limit exceeded.  Retry after <time>" (docs/providers.md): all are the mailbox's limit, not a burst.
   const sendingLimit = reason === 'dailyLimitExceeded' || reason === 'userRateLimitExceeded' || /User-rate limit exceeded/i.test(message);
   if (sendingLimit) {
-    return new MailerError('GOOGLE_SENDING_LIMIT', `Google refused to send for ${context.senderEmail}: ${message || 'sending limit reached'}.`, {
-      providerCode,
-      retryAfterSeconds: retryAfterSeconds(failure, message),
-    });
+    return new MailerError(
+      'GOOGLE_SENDING_LIMIT',
+      `Google refused to send for ${context.senderEmail}: ${message || 'sending limit reached'}.`,
+      {
+        providerCode,
+        retryAfterSeconds: retryAfterSeconds(failure, message),
+      },
+    );
   }
   switch (reason) {
     case 'insufficientPermissions':
@@ -188,14 +219,20 @@ function classifyGmailError(failure: Failure, context: GoogleErrorContext, body:
         ...(context.mode === 'service_account' ? { hint: delegationHint(context) } : {}),
       });
     case 'failedPrecondition':
-      return new MailerError('GOOGLE_GMAIL_DISABLED', `Gmail refused the request for ${context.senderEmail} (failedPrecondition): Gmail is not enabled for this user.`, { providerCode });
+      return new MailerError(
+        'GOOGLE_GMAIL_DISABLED',
+        `Gmail refused the request for ${context.senderEmail} (failedPrecondition): Gmail is not enabled for this user.`,
+        { providerCode },
+      );
     case 'rateLimitExceeded':
       return new MailerError('PROVIDER_THROTTLED', 'Gmail asked us to slow down (rateLimitExceeded).', {
         providerCode,
         retryAfterSeconds: retryAfterSeconds(failure, message),
       });
     case 'authError':
-      return new MailerError('GOOGLE_REAUTH_REQUIRED', `Gmail did not accept the access token for ${context.senderEmail}.`, { providerCode });
+      return new MailerError('GOOGLE_REAUTH_REQUIRED', `Gmail did not accept the access token for ${context.senderEmail}.`, {
+        providerCode,
+      });
     case 'invalidArgument':
     case 'badRequest':
     case 'invalid':
@@ -207,14 +244,26 @@ function classifyGmailError(failure: Failure, context: GoogleErrorContext, body:
 
 function byStatus(failure: Failure, providerCode: string, message: string): MailerError {
   const status = failure.status ?? 0;
-  if (status === 429) return new MailerError('PROVIDER_THROTTLED', 'Google asked us to slow down.', { providerCode, retryAfterSeconds: retryAfterSeconds(failure, message) });
-  if (status >= 500 || status === 408) return new MailerError('PROVIDER_UNAVAILABLE', `Google answered ${status}.`, { providerCode, retryAfterSeconds: retryAfterSeconds(failure, message) });
+  if (status === 429)
+    return new MailerError('PROVIDER_THROTTLED', 'Google asked us to slow down.', {
+      providerCode,
+      retryAfterSeconds: retryAfterSeconds(failure, message),
+    });
+  if (status >= 500 || status === 408)
+    return new MailerError('PROVIDER_UNAVAILABLE', `Google answered ${status}.`, {
+      providerCode,
+      retryAfterSeconds: retryAfterSeconds(failure, message),
+    });
   if (status === 413) return new MailerError('INVALID_MESSAGE', 'Gmail refused the message as too large.', { providerCode });
   if (status === 401) return new MailerError('GOOGLE_REAUTH_REQUIRED', 'Google did not accept the credentials.', { providerCode });
   // Every 403 Google documents as needing the admin's fix is matched by reason above; any other one
   // must not mark a working sender broken (https://developers.google.com/workspace/gmail/api/guides/handle-errors).
   if (status === 403) {
-    return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `Google refused the request with HTTP 403 ${providerCode}${message ? `: ${message}` : ''}.`, { providerCode });
+    return new MailerError(
+      'PROVIDER_FORBIDDEN_UNKNOWN',
+      `Google refused the request with HTTP 403 ${providerCode}${message ? `: ${message}` : ''}.`,
+      { providerCode },
+    );
   }
   return new MailerError('INVALID_MESSAGE', `Google refused the request (${status} ${providerCode}).`, { providerCode });
 }

@@ -42,7 +42,11 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
   const from: MailAddress = { address: sender.senderEmail, name: sender.senderName };
   const account = (sender.mode === 'oauth' ? sender.accountEmail : sender.senderEmail)?.toLowerCase();
   const isAlias = account !== sender.senderEmail.toLowerCase();
-  const errorContext = (): GoogleErrorContext => ({ mode: sender.mode, senderEmail: sender.senderEmail, refreshTokenIssuedAt: sender.refreshTokenIssuedAt });
+  const errorContext = (): GoogleErrorContext => ({
+    mode: sender.mode,
+    senderEmail: sender.senderEmail,
+    refreshTokenIssuedAt: sender.refreshTokenIssuedAt,
+  });
 
   /**
    * Runs a Gmail call under its deadline (gaxios `signal`, the token refresh included); on 401 forgets
@@ -68,7 +72,12 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
       const { data } = await call(s, (signal) => s.api.users.settings.sendAs.list({ userId: 'me' }, { signal }));
       const entry = (data.sendAs ?? []).find((a) => a.sendAsEmail?.toLowerCase() === sender.senderEmail.toLowerCase());
       if (entry && (entry.isPrimary || entry.verificationStatus === 'accepted')) return { state: 'verified' };
-      return { state: 'unverified', detail: entry ? `its verification is ${entry.verificationStatus ?? 'not complete'}` : 'it is not in the account\'s "Send mail as" list' };
+      return {
+        state: 'unverified',
+        detail: entry
+          ? `its verification is ${entry.verificationStatus ?? 'not complete'}`
+          : 'it is not in the account\'s "Send mail as" list',
+      };
     } catch (error) {
       if ((error as MailerError).code === 'GOOGLE_SCOPE_MISSING') return { state: 'unknown' };
       throw error;
@@ -87,27 +96,37 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
   function aliasError(status: Exclude<AliasStatus, { state: 'verified' }>): MailerError {
     const owner = account ?? 'the signed-in account';
     if (status.state === 'unverified') {
-      return new MailerError('GOOGLE_ALIAS_NOT_VERIFIED', `${sender.senderEmail} is not a verified send-as alias of ${owner}: ${status.detail}.`);
+      return new MailerError(
+        'GOOGLE_ALIAS_NOT_VERIFIED',
+        `${sender.senderEmail} is not a verified send-as alias of ${owner}: ${status.detail}.`,
+      );
     }
-    return new MailerError('GOOGLE_ALIAS_NOT_VERIFIED',
-      `Could not check that ${sender.senderEmail} is a verified send-as alias of ${owner}: the granted Google permissions cannot list aliases.`, {
+    return new MailerError(
+      'GOOGLE_ALIAS_NOT_VERIFIED',
+      `Could not check that ${sender.senderEmail} is a verified send-as alias of ${owner}: the granted Google permissions cannot list aliases.`,
+      {
         hint:
           `Gmail silently replaces an unverified From with ${owner}, so org-mailer sends as an alias only after it has seen the alias verified. ` +
           `Listing aliases needs the scope ${GMAIL_SETTINGS_SCOPE}, which this sign-in did not grant (gmail.send alone cannot list them). ` +
           `Use ${owner} itself as the sender email, or sign in with Google again allowing org-mailer to check send-as aliases ` +
           '(the "Check send-as aliases" box on the settings page; consent link option aliasCheck: true); Reset first if the sender is locked.',
-      });
+      },
+    );
   }
 
   /** The strongest no-send probe the granted scopes allow (mailboxCheck.ts), else skipped with the reason. */
   function mailboxCheck(s: Session, probe: (name: string, request: () => Promise<unknown>) => Promise<VerifyCheck>): Promise<VerifyCheck> {
     const granted = sender.mode === 'oauth' ? (s.client.credentials.scope ?? '').split(/\s+/).filter(Boolean) : [GMAIL_SEND_SCOPE];
-    return mailboxProbe(sender.senderEmail, sender.mode, granted, () => probe('mailbox', () => s.api.users.settings.sendAs.list({ userId: 'me' })));
+    return mailboxProbe(sender.senderEmail, sender.mode, granted, () =>
+      probe('mailbox', () => s.api.users.settings.sendAs.list({ userId: 'me' })),
+    );
   }
 
   async function sendRaw(s: Session, raw: Buffer): Promise<gmail_v1.Schema$Message> {
     if (raw.length <= GMAIL_JSON_RAW_LIMIT) {
-      const { data } = await call(s, (signal) => s.api.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, { signal }));
+      const { data } = await call(s, (signal) =>
+        s.api.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, { signal }),
+      );
       return data;
     }
     // A fresh stream per attempt: a retried request cannot reuse a consumed one.
@@ -136,9 +155,10 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
         checks.push({
           name: 'token',
           ok: true,
-          message: sender.mode === 'service_account'
-            ? `Google issued a gmail.send token for ${sender.senderEmail} to the service account (domain-wide delegation works).`
-            : `Google accepted the saved sign-in of ${account ?? 'the account'}.`,
+          message:
+            sender.mode === 'service_account'
+              ? `Google issued a gmail.send token for ${sender.senderEmail} to the service account (domain-wide delegation works).`
+              : `Google accepted the saved sign-in of ${account ?? 'the account'}.`,
         });
       } catch (error) {
         return [fail('token', error)];
@@ -154,14 +174,23 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
       if (isAlias) {
         try {
           const status = await aliasStatus(s);
-          checks.push(status.state === 'verified'
-            ? { name: 'alias', ok: true, message: `${sender.senderEmail} is a verified send-as alias of ${account}.` }
-            : fail('alias', aliasError(status)));
+          checks.push(
+            status.state === 'verified'
+              ? { name: 'alias', ok: true, message: `${sender.senderEmail} is a verified send-as alias of ${account}.` }
+              : fail('alias', aliasError(status)),
+          );
         } catch (error) {
           checks.push(fail('alias', error));
         }
       }
-      checks.push(await mailboxCheck(s, (name, request) => call(s, request).then(() => ({ name, ok: true }) as VerifyCheck, (error) => fail(name, error))));
+      checks.push(
+        await mailboxCheck(s, (name, request) =>
+          call(s, request).then(
+            () => ({ name, ok: true }) as VerifyCheck,
+            (error) => fail(name, error),
+          ),
+        ),
+      );
       return checks;
     },
 
@@ -188,11 +217,18 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
 
     async send(mail: OutgoingMail): Promise<SendReceipt> {
       const recipients = mail.to.length + mail.cc.length + mail.bcc.length;
-      if (recipients === 0) throw new MailerError('INVALID_MESSAGE', 'The message has no recipients.', { fields: { to: 'at least one recipient is required' } });
-      if (recipients > GMAIL_MAX_RECIPIENTS) {
-        throw new MailerError('INVALID_MESSAGE', `Gmail accepts at most ${GMAIL_MAX_RECIPIENTS} recipients per message (To, Cc and Bcc together); this one has ${recipients}.`, {
-          fields: { to: `at most ${GMAIL_MAX_RECIPIENTS} recipients in total for a Google sender; send several messages instead` },
+      if (recipients === 0)
+        throw new MailerError('INVALID_MESSAGE', 'The message has no recipients.', {
+          fields: { to: 'at least one recipient is required' },
         });
+      if (recipients > GMAIL_MAX_RECIPIENTS) {
+        throw new MailerError(
+          'INVALID_MESSAGE',
+          `Gmail accepts at most ${GMAIL_MAX_RECIPIENTS} recipients per message (To, Cc and Bcc together); this one has ${recipients}.`,
+          {
+            fields: { to: `at most ${GMAIL_MAX_RECIPIENTS} recipients in total for a Google sender; send several messages instead` },
+          },
+        );
       }
       let s: Session;
       try {
@@ -211,11 +247,13 @@ export function createGmailProvider(sender: SenderConfig, context: GoogleProvide
         keepBcc: true,
       });
       if (raw.length > GMAIL_MAX_MESSAGE_BYTES) {
-        throw new MailerError('INVALID_MESSAGE', `The message is ${(raw.length / 1048576).toFixed(1)} MB; Gmail accepts at most 35 MB, attachments included.`);
+        throw new MailerError(
+          'INVALID_MESSAGE',
+          `The message is ${(raw.length / 1048576).toFixed(1)} MB; Gmail accepts at most 35 MB, attachments included.`,
+        );
       }
       const data = await sendRaw(s, raw);
       return { providerMessageId: data.id ?? undefined };
     },
   };
 }
-

@@ -18,14 +18,20 @@ import { GMAIL_SETTINGS_SCOPE } from './errors';
 
 const FULL_ACCESS = 'https://mail.google.com/';
 
-export async function mailboxProbe(senderEmail: string, mode: string, granted: string[], readSettings: () => Promise<VerifyCheck>): Promise<VerifyCheck> {
+export async function mailboxProbe(
+  senderEmail: string,
+  mode: string,
+  granted: string[],
+  readSettings: () => Promise<VerifyCheck>,
+): Promise<VerifyCheck> {
   if (mode === 'oauth' && (granted.includes(GMAIL_SETTINGS_SCOPE) || granted.includes(FULL_ACCESS))) {
     const seen = await readSettings();
     return seen.ok ? { ...seen, message: `Gmail answered for ${senderEmail} (its send-as settings were read; no mail sent).` } : seen;
   }
-  const why = mode === 'service_account'
-    ? 'the service account is delegated gmail.send only, which cannot read the mailbox (users.getProfile needs a read scope, drafts.create needs gmail.compose)'
-    : 'the sign-in granted gmail.send only, which cannot read the mailbox (users.getProfile needs a read scope, drafts.create needs gmail.compose)';
+  const why =
+    mode === 'service_account'
+      ? 'the service account is delegated gmail.send only, which cannot read the mailbox (users.getProfile needs a read scope, drafts.create needs gmail.compose)'
+      : 'the sign-in granted gmail.send only, which cannot read the mailbox (users.getProfile needs a read scope, drafts.create needs gmail.compose)';
   return {
     name: 'mailbox',
     ok: false,

@@ -23,7 +23,11 @@ export type AuthUrlOptions = NonNullable<Parameters<OAuth2Client['generateAuthUr
 const transporterOptions = (timeoutMs: number) => ({ fetchImplementation: fetch, timeout: timeoutMs });
 
 /** The platform's OAuth client (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET) against the configured endpoints. */
-export function platformOAuthClient(google: Config['google'], redirectUri?: string, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS): OAuth2Client {
+export function platformOAuthClient(
+  google: Config['google'],
+  redirectUri?: string,
+  timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
+): OAuth2Client {
   return new auth.OAuth2({
     clientId: google.clientId,
     clientSecret: google.clientSecret,
@@ -38,7 +42,10 @@ export function platformOAuthClient(google: Config['google'], redirectUri?: stri
 }
 
 /** An OAuth2Client that gets its access tokens from `refreshHandler` (the service-account JWT grant). */
-export function handlerOAuthClient(refreshHandler: () => Promise<{ access_token: string; expiry_date: number }>, timeoutMs: number): OAuth2Client {
+export function handlerOAuthClient(
+  refreshHandler: () => Promise<{ access_token: string; expiry_date: number }>,
+  timeoutMs: number,
+): OAuth2Client {
   const client = new auth.OAuth2({ transporterOptions: transporterOptions(timeoutMs) });
   client.refreshHandler = refreshHandler;
   return client;

@@ -15,7 +15,12 @@ import { platformOAuthClient, type AuthUrlOptions, type OAuth2Client } from './o
 /** gmail.send to send; `openid email` so the ID token names the account that consented. */
 export const GOOGLE_OAUTH_SCOPES = [GMAIL_SEND_SCOPE, 'openid', 'email'] as const;
 /** Scopes that include sending (developers.google.com/gmail/api/reference/rest/v1/users.messages/send#authorization-scopes). */
-export const SEND_CAPABLE_SCOPES = [GMAIL_SEND_SCOPE, 'https://www.googleapis.com/auth/gmail.compose', 'https://www.googleapis.com/auth/gmail.modify', 'https://mail.google.com/'];
+export const SEND_CAPABLE_SCOPES = [
+  GMAIL_SEND_SCOPE,
+  'https://www.googleapis.com/auth/gmail.compose',
+  'https://www.googleapis.com/auth/gmail.modify',
+  'https://mail.google.com/',
+];
 const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 
 /** What differs between the sender's Google consent and the directory connection's. */
@@ -58,7 +63,10 @@ export const SENDER_OAUTH: GoogleOAuthSpec = {
   }),
 };
 
-export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = getConfig, spec: GoogleOAuthSpec = SENDER_OAUTH): SingleStepConsentFlow {
+export function createGoogleOAuthFlow(
+  defaultConfig: () => Readonly<Config> = getConfig,
+  spec: GoogleOAuthSpec = SENDER_OAUTH,
+): SingleStepConsentFlow {
   // The consent machinery passes its context; without one (a caller outside it) the process settings apply.
   const googleSettings = (context?: ProviderContext) => (context?.config ?? defaultConfig()).google;
   return {
@@ -78,7 +86,9 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
         include_granted_scopes: true,
         state: request.state,
         redirect_uri: request.redirectUri,
-        ...(request.codeChallenge ? { code_challenge: request.codeChallenge, code_challenge_method: 'S256' as AuthUrlOptions['code_challenge_method'] } : {}),
+        ...(request.codeChallenge
+          ? { code_challenge: request.codeChallenge, code_challenge_method: 'S256' as AuthUrlOptions['code_challenge_method'] }
+          : {}),
         ...(request.loginHint ? { login_hint: request.loginHint } : {}),
       };
       return platformOAuthClient(googleSettings(context)).generateAuthUrl(options);
@@ -89,7 +99,8 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       // `error` first: a declined consent carries no code (and must never be mistaken for success).
       const error = query.get('error');
       if (error) {
-        const message = error === 'access_denied' ? 'Consent was declined in Google.' : `Google did not grant access (${error.slice(0, 64)}).`;
+        const message =
+          error === 'access_denied' ? 'Consent was declined in Google.' : `Google did not grant access (${error.slice(0, 64)}).`;
         throw new MailerError('CONSENT_DECLINED', message, { providerCode: error.slice(0, 64) });
       }
       const code = query.get('code');
@@ -98,12 +109,15 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       const google = googleSettings(context);
       const client = platformOAuthClient(google, request.redirectUri);
       const errorContext = { mode: 'oauth' as const, senderEmail: 'the Google account' };
-      const exchange = await client.getToken({ code, codeVerifier: request.codeVerifier, redirect_uri: request.redirectUri }).catch((failure: unknown) => {
-        const classified = classifyGoogleError(failure, errorContext);
-        // A code Google refuses was reused, expired or belongs to another flow: the link, not the account, is at fault.
-        if (['invalid_grant', 'invalid_request', 'redirect_uri_mismatch'].includes(classified.providerCode ?? '')) throw codeRefused(failure, classified.providerCode);
-        throw classified;
-      });
+      const exchange = await client
+        .getToken({ code, codeVerifier: request.codeVerifier, redirect_uri: request.redirectUri })
+        .catch((failure: unknown) => {
+          const classified = classifyGoogleError(failure, errorContext);
+          // A code Google refuses was reused, expired or belongs to another flow: the link, not the account, is at fault.
+          if (['invalid_grant', 'invalid_request', 'redirect_uri_mismatch'].includes(classified.providerCode ?? ''))
+            throw codeRefused(failure, classified.providerCode);
+          throw classified;
+        });
       const tokens = exchange.tokens;
       const granted = (tokens.scope ?? '').split(/\s+/).filter(Boolean);
       if (!spec.granted(granted)) {
@@ -117,9 +131,13 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
       const accountEmail = accountFromIdToken(tokens.id_token ?? undefined, google.clientId);
       if (!accountEmail) {
         await revokeQuietly(client, tokens.refresh_token);
-        throw new MailerError('GOOGLE_SCOPE_MISSING', 'Google did not say which account signed in (the "email" permission was not granted).', {
-          hint: 'Sign in again and allow org-mailer to see your email address.',
-        });
+        throw new MailerError(
+          'GOOGLE_SCOPE_MISSING',
+          'Google did not say which account signed in (the "email" permission was not granted).',
+          {
+            hint: 'Sign in again and allow org-mailer to see your email address.',
+          },
+        );
       }
       // Issue time on Google's clock (its Date header): the 7-day Testing-status expiry runs on that clock.
       const serverDate = Date.parse(exchange.res?.headers?.get('date') ?? '');
@@ -137,7 +155,9 @@ export function createGoogleOAuthFlow(defaultConfig: () => Readonly<Config> = ge
  */
 function codeRefused(failure: unknown, providerCode: string | undefined): MailerError {
   const description = String((failureOf(failure)?.data as { error_description?: unknown } | undefined)?.error_description ?? '');
-  const why = /code verifier/i.test(description) ? 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)' : 'it was already used or has expired';
+  const why = /code verifier/i.test(description)
+    ? 'it was issued to a sign-in that this consent link did not start (the PKCE proof does not match)'
+    : 'it was already used or has expired';
   return new MailerError('STATE_INVALID', `Google refused the authorization code: ${why}. Nothing was saved.`, { providerCode });
 }
 

@@ -95,7 +95,11 @@ async function readTokenResponse(response: Response): Promise<AccessToken> {
   if (!response.ok) throw new GoogleHttpFailure(response.status, data, response.headers);
   const body = data as { access_token?: unknown; expires_in?: unknown };
   if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-    throw new GoogleHttpFailure(502, { error: 'invalid_response', error_description: 'token response without access_token' }, response.headers);
+    throw new GoogleHttpFailure(
+      502,
+      { error: 'invalid_response', error_description: 'token response without access_token' },
+      response.headers,
+    );
   }
   return { access_token: body.access_token, expiry_date: Date.now() + body.expires_in * 1000 };
 }

@@ -45,9 +45,17 @@ async function proveAdmin(ctx: ProviderContext, request: CallbackRequest): Promi
   const code = request.query.get('code');
   if (!code || !request.codeVerifier) {
     // Includes the forged `admin_consent=True&tenant=...` aimed at a first-step state: no sign-in happened.
-    throw new MailerError('CONSENT_ID_TOKEN_INVALID', 'This consent answer did not come from a Microsoft sign-in, so it does not prove which tenant you administer. Nothing was saved.');
+    throw new MailerError(
+      'CONSENT_ID_TOKEN_INVALID',
+      'This consent answer did not come from a Microsoft sign-in, so it does not prove which tenant you administer. Nothing was saved.',
+    );
   }
-  const tokens = await redeemAuthorizationCode(ctx, { code, codeVerifier: request.codeVerifier, redirectUri: request.redirectUri, scopes: ADMIN_SIGN_IN_SCOPES });
+  const tokens = await redeemAuthorizationCode(ctx, {
+    code,
+    codeVerifier: request.codeVerifier,
+    redirectUri: request.redirectUri,
+    scopes: ADMIN_SIGN_IN_SCOPES,
+  });
   const identity = await verifyIdToken(ctx, tokens.id_token, { nonce: request.nonce });
   if (!identity.roles.some((role) => Object.hasOwn(CONSENT_ADMIN_ROLES, role))) {
     const who = identity.username || 'The account that signed in';
@@ -55,8 +63,8 @@ async function proveAdmin(ctx: ProviderContext, request: CallbackRequest): Promi
       'CONSENT_NOT_ADMIN',
       identity.roles.length
         ? `${who} is not an active Global Administrator or Privileged Role Administrator of its tenant, the roles that can grant Microsoft Graph application permissions for the organization. Nothing was saved.`
-        // No `wids` at all: either a plain user, or the platform app does not ask Entra for the claim.
-        : `${who} holds no administrator role in its tenant (the sign-in carries no directory roles), so it cannot grant consent for the organization. Nothing was saved.`,
+        : // No `wids` at all: either a plain user, or the platform app does not ask Entra for the claim.
+          `${who} holds no administrator role in its tenant (the sign-in carries no directory roles), so it cannot grant consent for the organization. Nothing was saved.`,
     );
   }
   return { continueWith: { tenantId: identity.tenantId, oid: identity.oid, username: identity.username } };
@@ -102,7 +110,10 @@ export function createAdminConsentFlow(spec: AdminConsentSpec): ConsentFlow {
         throw new MailerError('BAD_REQUEST', 'The admin consent answer names no tenant; nothing was saved.');
       }
       if (tenant !== binding.tenantId) {
-        throw new MailerError('CONSENT_TENANT_MISMATCH', `The consent answer names tenant ${tenant}, but the administrator signed in to tenant ${binding.tenantId}. Nothing was saved.`);
+        throw new MailerError(
+          'CONSENT_TENANT_MISMATCH',
+          `The consent answer names tenant ${tenant}, but the administrator signed in to tenant ${binding.tenantId}. Nothing was saved.`,
+        );
       }
       await spec.confirm(ctx, tenant);
       return {
@@ -119,5 +130,9 @@ export const adminConsentFlow: ConsentFlow = createAdminConsentFlow({
   clientId: (ctx) => ctx.config.microsoft.clientId,
   // The grant itself: the platform app's token in that tenant carries Mail.Send (consentConfirm.ts).
   confirm: (ctx, tenant) =>
-    confirmGrant(ctx, tenant, { credential: () => platformAppCredential(ctx, tenant), needs: ['Mail.Send'], clientId: ctx.config.microsoft.clientId }),
+    confirmGrant(ctx, tenant, {
+      credential: () => platformAppCredential(ctx, tenant),
+      needs: ['Mail.Send'],
+      clientId: ctx.config.microsoft.clientId,
+    }),
 });

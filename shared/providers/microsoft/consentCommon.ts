@@ -23,7 +23,12 @@ export function required(context: ProviderContext | undefined): ProviderContext 
  * Connect nonce), for `scopes`, by the platform app unless `clientId` names another
  * (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code).
  */
-export function authorizeUrl(context: ProviderContext, request: AuthorizationRequest, scopes: readonly string[], clientId?: string): string {
+export function authorizeUrl(
+  context: ProviderContext,
+  request: AuthorizationRequest,
+  scopes: readonly string[],
+  clientId?: string,
+): string {
   return withQuery(`${context.config.microsoft.authorityHost}/organizations/oauth2/v2.0/authorize`, {
     client_id: clientId ?? context.config.microsoft.clientId,
     response_type: 'code',
@@ -55,7 +60,12 @@ export function throwIfDeclined(query: URLSearchParams, refusals?: (error: strin
   if (!error) return;
   const description = (query.get('error_description') ?? '').split(/\r?\n/)[0].slice(0, 300);
   const own = refusals?.(error, description);
-  if (own) throw new MailerError(own, `Microsoft Entra ID refused the consent (${error})${description ? `: ${description}` : ''}. Nothing was saved.`, { providerCode: error });
+  if (own)
+    throw new MailerError(
+      own,
+      `Microsoft Entra ID refused the consent (${error})${description ? `: ${description}` : ''}. Nothing was saved.`,
+      { providerCode: error },
+    );
   const declined = error === 'access_denied' || error === 'consent_required';
   throw new MailerError(
     'CONSENT_DECLINED',

@@ -63,9 +63,13 @@ export function refusalAfterWaiting(attempt: Attempt, needs: readonly string[], 
     );
   }
   if (NOT_YET_VISIBLE.has(attempt.error.providerCode ?? '')) {
-    return new MailerError('CONSENT_REPLICATION_TIMEOUT', `After about two minutes Entra ID still did not know the app in tenant ${tenantId} (${attempt.error.providerCode}). Nothing was saved.`, {
-      providerCode: attempt.error.providerCode,
-    });
+    return new MailerError(
+      'CONSENT_REPLICATION_TIMEOUT',
+      `After about two minutes Entra ID still did not know the app in tenant ${tenantId} (${attempt.error.providerCode}). Nothing was saved.`,
+      {
+        providerCode: attempt.error.providerCode,
+      },
+    );
   }
   return attempt.error;
 }
@@ -82,7 +86,9 @@ function rolesOf(token: string): string[] {
 async function attemptOnce(ctx: ProviderContext, check: GrantCheck): Promise<Attempt> {
   try {
     const credential = check.credential();
-    const token = await withDeadline(ctx.config.providerCallTimeoutMs, 'The Entra ID token endpoint', (abortSignal) => credential.getToken(GRAPH_DEFAULT_SCOPE, { abortSignal }));
+    const token = await withDeadline(ctx.config.providerCallTimeoutMs, 'The Entra ID token endpoint', (abortSignal) =>
+      credential.getToken(GRAPH_DEFAULT_SCOPE, { abortSignal }),
+    );
     if (!token) return { error: new MailerError('PROVIDER_UNAVAILABLE', 'Entra ID returned no token.') };
     return { roles: rolesOf(token.token) };
   } catch (error) {

@@ -32,8 +32,14 @@ export function createDelegatedFlow(spec: DelegatedFlowSpec): ConsentFlow {
       const ctx = required(context);
       throwIfDeclined(request.query, spec.refusals);
       const code = request.query.get('code');
-      if (!code || !request.codeVerifier) throw new MailerError('BAD_REQUEST', 'The sign-in answer carries no authorization code; nothing was saved.');
-      const tokens = await redeemAuthorizationCode(ctx, { code, codeVerifier: request.codeVerifier, redirectUri: request.redirectUri, scopes: spec.scopes });
+      if (!code || !request.codeVerifier)
+        throw new MailerError('BAD_REQUEST', 'The sign-in answer carries no authorization code; nothing was saved.');
+      const tokens = await redeemAuthorizationCode(ctx, {
+        code,
+        codeVerifier: request.codeVerifier,
+        redirectUri: request.redirectUri,
+        scopes: spec.scopes,
+      });
       const granted = (tokens.scope ?? '').split(' ').map((s) => s.replace(/^https:\/\/graph\.microsoft\.com\//i, ''));
       const missing = spec.needs.find((scope) => !granted.includes(scope));
       if (missing) throw spec.refuse(missing);
@@ -41,7 +47,8 @@ export function createDelegatedFlow(spec: DelegatedFlowSpec): ConsentFlow {
       // Who signed in, and so the tenant, comes only from the VERIFIED ID token (signature, issuer of
       // its own tenant, audience, expiry, this link's nonce): see idToken.ts.
       const identity = await verifyIdToken(ctx, tokens.id_token, { nonce: request.nonce });
-      if (!identity.username) throw new MailerError('CONSENT_ID_TOKEN_INVALID', 'The ID token of this sign-in names no account; nothing was saved.');
+      if (!identity.username)
+        throw new MailerError('CONSENT_ID_TOKEN_INVALID', 'The ID token of this sign-in names no account; nothing was saved.');
       return spec.outcome({ ...identity, username: identity.username }, tokens.refresh_token, new Date().toISOString());
     },
   };
@@ -57,9 +64,13 @@ export const delegatedFlow: ConsentFlow = createDelegatedFlow({
       ? new MailerError('MS_CONSENT_MISSING', 'The sign-in did not grant Mail.Send; nothing was saved.', {
           hint: 'Sign in again and accept the "Send mail as you" permission, or ask an administrator to grant it for the organization.',
         })
-      : new MailerError('MS_CONSENT_MISSING', 'The sign-in returned no refresh token (offline_access was not granted); nothing was saved.', {
-          hint: 'Sign in again and accept "Maintain access to data you have given it access to".',
-        }),
+      : new MailerError(
+          'MS_CONSENT_MISSING',
+          'The sign-in returned no refresh token (offline_access was not granted); nothing was saved.',
+          {
+            hint: 'Sign in again and accept "Maintain access to data you have given it access to".',
+          },
+        ),
   // The mailbox's own address is its primary SMTP address (the ID token's `email`), not the sign-in
   // name: where the UPN differs, a `from` of the UPN does not match the mailbox and Graph refuses it.
   outcome: (identity, refreshToken, now) => ({

@@ -23,7 +23,9 @@ const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-b
  * Options for every credential. Without `disableInstanceDiscovery` MSAL asks the public cloud about an
  * unknown authority host and fails after seconds (docs/providers.md); for the real hosts it stays on.
  */
-export function authorityOptions(config: Readonly<Config>): { authorityHost: string; disableInstanceDiscovery: boolean } & ReturnType<typeof callDeadlineOptions> {
+export function authorityOptions(
+  config: Readonly<Config>,
+): { authorityHost: string; disableInstanceDiscovery: boolean } & ReturnType<typeof callDeadlineOptions> {
   return {
     authorityHost: config.microsoft.authorityHost,
     disableInstanceDiscovery: !isKnownAuthorityHost(config.microsoft.authorityHost),

@@ -26,20 +26,31 @@ const reauth = (message: string) => () => new MailerError('DIRECTORY_REAUTH_REQU
 /** The directory app's credential for one tenant; DIRECTORY_MODE_UNAVAILABLE when it is not configured. */
 export function directoryAppCredential(context: ProviderContext, tenantId: string): ClientSecretCredential {
   const app = context.config.microsoft.directoryApp;
-  if (!app) throw new MailerError('DIRECTORY_MODE_UNAVAILABLE', 'The directory app registration (MICROSOFT_DIRECTORY_CLIENT_ID) is not configured.');
+  if (!app)
+    throw new MailerError(
+      'DIRECTORY_MODE_UNAVAILABLE',
+      'The directory app registration (MICROSOFT_DIRECTORY_CLIENT_ID) is not configured.',
+    );
   return new ClientSecretCredential(tenantId, app.clientId, app.clientSecret, authorityOptions(context.config));
 }
 
 const SOURCES: Partial<Record<DirectoryMode, Source>> = {
   delegated: (connection, context) =>
     refreshTokenSource(
-      { ref: connection.secretRefs.refreshToken, tenantId: connection.tenantId, scopes: DIRECTORY_DELEGATED_SCOPES, missing: reauth('No administrator sign-in is saved for this directory connection.') },
+      {
+        ref: connection.secretRefs.refreshToken,
+        tenantId: connection.tenantId,
+        scopes: DIRECTORY_DELEGATED_SCOPES,
+        missing: reauth('No administrator sign-in is saved for this directory connection.'),
+      },
       context,
     ),
   application: (connection, context) => async () => {
     if (!connection.tenantId) throw reauth('Admin consent has not been completed for this directory connection.')();
     const credential = directoryAppCredential(context, connection.tenantId);
-    return withDeadline(context.config.providerCallTimeoutMs, 'The Entra ID token endpoint', (abortSignal) => credential.getToken(GRAPH_DEFAULT_SCOPE, { abortSignal }));
+    return withDeadline(context.config.providerCallTimeoutMs, 'The Entra ID token endpoint', (abortSignal) =>
+      credential.getToken(GRAPH_DEFAULT_SCOPE, { abortSignal }),
+    );
   },
 };
 

@@ -31,10 +31,18 @@ export const directoryDelegatedFlow: ConsentFlow = createDelegatedFlow({
   refuse: (missing) =>
     new MailerError(
       'DIRECTORY_CONSENT_DENIED',
-      missing ? `The sign-in did not grant ${missing}; nothing was saved.` : 'The sign-in returned no refresh token (offline_access was not granted); nothing was saved.',
+      missing
+        ? `The sign-in did not grant ${missing}; nothing was saved.`
+        : 'The sign-in returned no refresh token (offline_access was not granted); nothing was saved.',
     ),
   outcome: (identity, refreshToken, now) => ({
-    fields: { tenantId: identity.tenantId, accountEmail: identity.username, refreshTokenIssuedAt: now, consentedAt: now, consentedBy: { oid: identity.oid, username: identity.username } },
+    fields: {
+      tenantId: identity.tenantId,
+      accountEmail: identity.username,
+      refreshTokenIssuedAt: now,
+      consentedAt: now,
+      consentedBy: { oid: identity.oid, username: identity.username },
+    },
     secrets: { refreshToken },
   }),
 });
@@ -46,14 +54,22 @@ export const directoryApplicationFlow: ConsentFlow = createAdminConsentFlow({
   mode: 'application',
   clientId: (ctx) => {
     const app = ctx.config.microsoft.directoryApp;
-    if (!app) throw new MailerError('DIRECTORY_MODE_UNAVAILABLE', 'The directory app registration (MICROSOFT_DIRECTORY_CLIENT_ID) is not configured.');
+    if (!app)
+      throw new MailerError(
+        'DIRECTORY_MODE_UNAVAILABLE',
+        'The directory app registration (MICROSOFT_DIRECTORY_CLIENT_ID) is not configured.',
+      );
     return app.clientId;
   },
   refusals: needsAdmin,
   // The directory app's token in the proven tenant carries both read roles (consentConfirm.ts).
   async confirm(ctx, tenant) {
     try {
-      await confirmGrant(ctx, tenant, { credential: () => directoryAppCredential(ctx, tenant), needs: DIRECTORY_APP_ROLES, clientId: ctx.config.microsoft.directoryApp?.clientId });
+      await confirmGrant(ctx, tenant, {
+        credential: () => directoryAppCredential(ctx, tenant),
+        needs: DIRECTORY_APP_ROLES,
+        clientId: ctx.config.microsoft.directoryApp?.clientId,
+      });
     } catch (error) {
       throw isMailerError(error) ? directoryTokenError(error) : error;
     }

@@ -29,7 +29,11 @@ export const DIRECTORY_TOKEN_CODES: Readonly<Partial<Record<ErrorCode, ErrorCode
 export function directoryTokenError(error: MailerError): MailerError {
   const code = DIRECTORY_TOKEN_CODES[error.code];
   if (!code) return error;
-  return new MailerError(code, error.message, { hint: ERROR_CODES[code].hint, providerCode: error.providerCode, retryAfterSeconds: error.retryAfterSeconds });
+  return new MailerError(code, error.message, {
+    hint: ERROR_CODES[code].hint,
+    providerCode: error.providerCode,
+    retryAfterSeconds: error.retryAfterSeconds,
+  });
 }
 
 /** The delta token or nextLink is no longer valid: restart the delta query without a token. */
@@ -56,24 +60,39 @@ export function classifyGraphDirectoryError(answer: GraphAnswer): MailerError | 
   const code = answer.body?.error?.code ?? '';
   const detail = `${code || `HTTP ${answer.status}`}${answer.body?.error?.message ? `: ${firstLine(answer.body.error.message)}` : ''}`;
   const retryAfterSeconds = parseRetryAfter(answer.retryAfter);
-  if (answer.status === 410 || code === 'syncStateNotFound' || code === 'resyncRequired' || code === 'syncStateInvalid') return new GraphSyncReset(code || 'HTTP 410');
+  if (answer.status === 410 || code === 'syncStateNotFound' || code === 'resyncRequired' || code === 'syncStateInvalid')
+    return new GraphSyncReset(code || 'HTTP 410');
   if (answer.status === 403 && DENIED.has(code)) {
-    return new MailerError('DIRECTORY_CONSENT_DENIED', `Microsoft Graph refused to read the directory (${detail}).`, { providerCode: code });
+    return new MailerError('DIRECTORY_CONSENT_DENIED', `Microsoft Graph refused to read the directory (${detail}).`, {
+      providerCode: code,
+    });
   }
   if (answer.status === 401) {
-    return new MailerError('DIRECTORY_REAUTH_REQUIRED', `Microsoft Graph did not accept the directory connection's token (${detail}).`, { providerCode: code || '401' });
+    return new MailerError('DIRECTORY_REAUTH_REQUIRED', `Microsoft Graph did not accept the directory connection's token (${detail}).`, {
+      providerCode: code || '401',
+    });
   }
   if (answer.status === 429 || answer.status === 503 || answer.status === 504) {
-    return new MailerError('DIRECTORY_THROTTLED', `Microsoft Graph asked to slow down (${detail}).`, { retryAfterSeconds, providerCode: code || String(answer.status) });
+    return new MailerError('DIRECTORY_THROTTLED', `Microsoft Graph asked to slow down (${detail}).`, {
+      retryAfterSeconds,
+      providerCode: code || String(answer.status),
+    });
   }
   if (answer.status === 403) {
-    return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `Microsoft Graph refused the directory read with HTTP 403 (${detail}).`, { providerCode: code });
+    return new MailerError('PROVIDER_FORBIDDEN_UNKNOWN', `Microsoft Graph refused the directory read with HTTP 403 (${detail}).`, {
+      providerCode: code,
+    });
   }
-  return new MailerError('PROVIDER_UNAVAILABLE', `Microsoft Graph answered the directory read with HTTP ${answer.status} (${detail}).`, { retryAfterSeconds, providerCode: code || String(answer.status) });
+  return new MailerError('PROVIDER_UNAVAILABLE', `Microsoft Graph answered the directory read with HTTP ${answer.status} (${detail}).`, {
+    retryAfterSeconds,
+    providerCode: code || String(answer.status),
+  });
 }
 
 /** A network failure (no answer). */
 export function graphUnreachable(error: unknown): MailerError {
   const reason = (error as { cause?: { code?: string } })?.cause?.code ?? (error as Error)?.name ?? 'error';
-  return new MailerError('PROVIDER_UNAVAILABLE', `Microsoft Graph could not be reached for the directory read (${reason}).`, { providerCode: reason });
+  return new MailerError('PROVIDER_UNAVAILABLE', `Microsoft Graph could not be reached for the directory read (${reason}).`, {
+    providerCode: reason,
+  });
 }

@@ -33,7 +33,9 @@ export interface GraphPagingOptions {
 
 function checkedLink(link: string, graphUrl: string): string {
   if (new URL(link).origin !== new URL(graphUrl).origin) {
-    throw new MailerError('PROVIDER_UNAVAILABLE', 'Microsoft Graph answered with a paging link to another host; the sync stopped.', { providerCode: 'foreignLink' });
+    throw new MailerError('PROVIDER_UNAVAILABLE', 'Microsoft Graph answered with a paging link to another host; the sync stopped.', {
+      providerCode: 'foreignLink',
+    });
   }
   return link;
 }
@@ -43,7 +45,10 @@ async function fetchPage(url: string, access: DirectoryAccess, options: GraphPag
     const token = await access.accessToken(signal);
     let response: Response;
     try {
-      response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json', prefer: `odata.maxpagesize=${options.pageSize}` }, signal });
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', prefer: `odata.maxpagesize=${options.pageSize}` },
+        signal,
+      });
     } catch (error) {
       if (signal.aborted) throw error;
       throw graphUnreachable(error);
@@ -55,12 +60,21 @@ async function fetchPage(url: string, access: DirectoryAccess, options: GraphPag
     } catch {
       body = undefined;
     }
-    if (!response.ok) throw classifyGraphDirectoryError({ status: response.status, body: body as GraphAnswer['body'], retryAfter: response.headers.get('retry-after') });
+    if (!response.ok)
+      throw classifyGraphDirectoryError({
+        status: response.status,
+        body: body as GraphAnswer['body'],
+        retryAfter: response.headers.get('retry-after'),
+      });
     const page = (body ?? {}) as { value?: unknown; '@odata.nextLink'?: unknown; '@odata.deltaLink'?: unknown };
-    if (!Array.isArray(page.value)) throw new MailerError('PROVIDER_UNAVAILABLE', 'Microsoft Graph answered a delta page without `value`.', { providerCode: 'noValue' });
+    if (!Array.isArray(page.value))
+      throw new MailerError('PROVIDER_UNAVAILABLE', 'Microsoft Graph answered a delta page without `value`.', { providerCode: 'noValue' });
     const next = typeof page['@odata.nextLink'] === 'string' ? checkedLink(page['@odata.nextLink'], options.graphUrl) : undefined;
     const delta = typeof page['@odata.deltaLink'] === 'string' ? checkedLink(page['@odata.deltaLink'], options.graphUrl) : undefined;
-    if (!next && !delta) throw new MailerError('PROVIDER_UNAVAILABLE', 'Microsoft Graph answered a delta page with neither a nextLink nor a deltaLink.', { providerCode: 'noLink' });
+    if (!next && !delta)
+      throw new MailerError('PROVIDER_UNAVAILABLE', 'Microsoft Graph answered a delta page with neither a nextLink nor a deltaLink.', {
+        providerCode: 'noLink',
+      });
     return { value: page.value as GraphItem[], ...(next ? { nextLink: next } : { deltaLink: delta }) };
   });
 }

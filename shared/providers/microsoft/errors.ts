@@ -71,7 +71,7 @@ const FEDERATED_CODES = new Set([70021, 700024, 700027, 700211, 700213]);
 const FEDERATED_HINT =
   "Entra ID refused the platform's federated credential (the managed identity used as client assertion). " +
   'On the platform app registration, under Certificates & secrets > Federated credentials, check issuer ' +
-  '(https://login.microsoftonline.com/<tenant>/v2.0), subject (the managed identity\'s object id) and audience api://AzureADTokenExchange.';
+  "(https://login.microsoftonline.com/<tenant>/v2.0), subject (the managed identity's object id) and audience api://AzureADTokenExchange.";
 
 /** The first line of an AADSTS description: drops the Trace ID / Correlation ID / Timestamp lines. */
 function firstLine(text: string): string {
@@ -197,7 +197,9 @@ const CODE_REFUSALS: Readonly<Record<string, string>> = {
 export function classifyCodeRedemptionError(error: MailerError): MailerError {
   if (error.code !== 'MS_REAUTH_REQUIRED') return error;
   const why = CODE_REFUSALS[error.providerCode ?? ''] ?? 'Entra ID does not accept it for this consent link';
-  return new MailerError('STATE_INVALID', `The sign-in answer cannot be used: ${why}. Nothing was saved.`, { providerCode: error.providerCode });
+  return new MailerError('STATE_INVALID', `The sign-in answer cannot be used: ${why}. Nothing was saved.`, {
+    providerCode: error.providerCode,
+  });
 }
 
 /** Errors thrown by @azure/identity credentials (ClientSecretCredential, ClientAssertionCredential). */
@@ -225,7 +227,12 @@ export function classifyCredentialError(error: unknown, context: MicrosoftErrorC
  * Graph's 403 codes for a token without the permission the call needs
  * (https://learn.microsoft.com/graph/errors#code-property, https://learn.microsoft.com/graph/resolve-auth-errors#403-forbidden-error).
  */
-const CONSENT_MISSING_CODES: ReadonlySet<string> = new Set(['ErrorAccessDenied', 'NoPermissionsInAccessToken', 'Authorization_RequestDenied', 'AccessDenied']);
+const CONSENT_MISSING_CODES: ReadonlySet<string> = new Set([
+  'ErrorAccessDenied',
+  'NoPermissionsInAccessToken',
+  'Authorization_RequestDenied',
+  'AccessDenied',
+]);
 
 /** The parts of a GraphError (from @microsoft/microsoft-graph-client) this classifier reads. */
 export interface GraphErrorLike {
@@ -281,7 +288,8 @@ export function classifyGraphError(error: unknown, context: MicrosoftErrorContex
   if (code === 'ErrorSendAsDenied') return make('MS_SEND_AS_DENIED', `Send as refused${mailbox}: ${detail}`);
   if (code === 'ErrorQuotaExceeded') return make('MS_MAILBOX_FULL', `The mailbox is full${mailbox}: ${detail}`);
   // Exchange's own submission limits (about 30 messages/minute, 10,000 recipients/day per mailbox).
-  if (code === 'ErrorSubmissionQuotaExceeded') return make('PROVIDER_THROTTLED', `Exchange Online sending limit reached${mailbox}: ${detail}`);
+  if (code === 'ErrorSubmissionQuotaExceeded')
+    return make('PROVIDER_THROTTLED', `Exchange Online sending limit reached${mailbox}: ${detail}`);
   if (TRANSIENT_CODES.has(code)) return make('PROVIDER_UNAVAILABLE', `Microsoft Graph is busy${mailbox}: ${detail}`);
   if (status === 413 || code === 'ErrorMessageSizeExceeded' || /maximum request length/i.test(text)) {
     return make('MS_MESSAGE_TOO_LARGE', `The message is too large for Microsoft Graph: ${detail}`);
@@ -294,13 +302,22 @@ export function classifyGraphError(error: unknown, context: MicrosoftErrorContex
     // for a token without Entra's Mail.Send, so the token tells it apart from missing consent.
     if (/OData is disabled/i.test(text)) return make('MS_MAILBOX_ACCESS_DENIED', `Access to the mailbox was refused${mailbox}: ${detail}`);
     if (context.entraMailSend === false && CONSENT_MISSING_CODES.has(code)) {
-      return make('MS_RBAC_SCOPE_DENIED', `Exchange Online refused the mailbox${mailbox} to this app, which has no Mail.Send in Entra ID and no RBAC for Applications role covering it: ${detail}`);
+      return make(
+        'MS_RBAC_SCOPE_DENIED',
+        `Exchange Online refused the mailbox${mailbox} to this app, which has no Mail.Send in Entra ID and no RBAC for Applications role covering it: ${detail}`,
+      );
     }
     if (CONSENT_MISSING_CODES.has(code)) {
-      return make('MS_CONSENT_MISSING', `Microsoft Graph refused the request${mailbox}: the token carries no Mail.Send permission. ${detail}`);
+      return make(
+        'MS_CONSENT_MISSING',
+        `Microsoft Graph refused the request${mailbox}: the token carries no Mail.Send permission. ${detail}`,
+      );
     }
     // Any other 403 is not known to need an admin's fix: it must not mark a working sender broken.
-    return make('PROVIDER_FORBIDDEN_UNKNOWN', `Microsoft Graph refused the request${mailbox} with HTTP 403 ${code || 'and no error code'}: ${text || 'no message'}`);
+    return make(
+      'PROVIDER_FORBIDDEN_UNKNOWN',
+      `Microsoft Graph refused the request${mailbox} with HTTP 403 ${code || 'and no error code'}: ${text || 'no message'}`,
+    );
   }
   if (status === 404 || code === 'ErrorInvalidUser' || code === 'ResourceNotFound' || code === 'Request_ResourceNotFound') {
     return make('MS_MAILBOX_NOT_FOUND', `The mailbox was not found${mailbox}: ${detail}`);

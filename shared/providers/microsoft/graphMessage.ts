@@ -29,7 +29,9 @@ export interface GraphSendMailBody {
   saveToSentItems: boolean;
 }
 
-const recipient = (a: MailAddress): GraphRecipient => ({ emailAddress: a.name ? { address: a.address, name: a.name } : { address: a.address } });
+const recipient = (a: MailAddress): GraphRecipient => ({
+  emailAddress: a.name ? { address: a.address, name: a.name } : { address: a.address },
+});
 
 export interface GraphMessageOptions {
   from: MailAddress;
@@ -44,17 +46,22 @@ export function toGraphSendMail(mail: OutgoingMail, options: GraphMessageOptions
   // A Graph message has ONE body (itemBody: Text or HTML). When the caller gave both, HTML wins:
   // it is what people see, and Exchange Online derives the text/plain alternative from it when it
   // builds the outgoing MIME, so text-only clients still get readable text.
-  const body = mail.html !== undefined
-    ? { contentType: 'HTML' as const, content: mail.html }
-    : { contentType: 'Text' as const, content: mail.text ?? '' };
+  const body =
+    mail.html !== undefined
+      ? { contentType: 'HTML' as const, content: mail.html }
+      : { contentType: 'Text' as const, content: mail.text ?? '' };
 
   const headers = Object.entries(mail.headers ?? {});
   for (const [name] of headers) {
     // Graph answers 400 InvalidInternetMessageHeader for any other name (docs/providers.md).
     if (!/^x-/i.test(name)) {
-      throw new MailerError('INVALID_MESSAGE', `Custom header "${name}" is not allowed: Microsoft Graph accepts only headers starting with X-.`, {
-        fields: { headers: name },
-      });
+      throw new MailerError(
+        'INVALID_MESSAGE',
+        `Custom header "${name}" is not allowed: Microsoft Graph accepts only headers starting with X-.`,
+        {
+          fields: { headers: name },
+        },
+      );
     }
   }
 

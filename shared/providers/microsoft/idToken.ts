@@ -60,10 +60,15 @@ async function loadAuthority(authorityHost: string): Promise<Authority> {
     if (!response.ok) throw new Error(`metadata answered ${response.status}`);
     metadata = (await response.json()) as typeof metadata;
   } catch (error) {
-    throw new MailerError('PROVIDER_UNAVAILABLE', 'Could not read the OpenID metadata of Microsoft Entra ID; nothing was saved.', { cause: error });
+    throw new MailerError('PROVIDER_UNAVAILABLE', 'Could not read the OpenID metadata of Microsoft Entra ID; nothing was saved.', {
+      cause: error,
+    });
   }
   if (typeof metadata.issuer !== 'string' || typeof metadata.jwks_uri !== 'string' || !metadata.issuer.includes('{tenantid}')) {
-    throw new MailerError('PROVIDER_UNAVAILABLE', 'The OpenID metadata of Microsoft Entra ID is not the multi-tenant document expected; nothing was saved.');
+    throw new MailerError(
+      'PROVIDER_UNAVAILABLE',
+      'The OpenID metadata of Microsoft Entra ID is not the multi-tenant document expected; nothing was saved.',
+    );
   }
   return { issuerTemplate: metadata.issuer, keys: createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS }) };
 }
@@ -89,7 +94,11 @@ const invalid = (message: string, cause?: unknown) =>
  * The verified identity of an ID token, or CONSENT_ID_TOKEN_INVALID (400). PROVIDER_UNAVAILABLE when
  * the authority's metadata or keys cannot be read. Never logs or returns the token.
  */
-export async function verifyIdToken(context: ProviderContext, token: string | undefined, expected: { nonce: string | undefined }): Promise<VerifiedIdentity> {
+export async function verifyIdToken(
+  context: ProviderContext,
+  token: string | undefined,
+  expected: { nonce: string | undefined },
+): Promise<VerifiedIdentity> {
   if (!token) throw invalid('Microsoft Entra ID returned no ID token for this sign-in, so we cannot tell who signed in.');
   const { issuerTemplate, keys } = await authorityFor(context.config.microsoft.authorityHost);
   let payload: JWTPayload;
@@ -103,17 +112,22 @@ export async function verifyIdToken(context: ProviderContext, token: string | un
   } catch (error) {
     // Not a JOSE verdict on the token (a network failure fetching the keys), or the keys could not be read.
     if (!(error instanceof joseErrors.JOSEError) || error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
-      throw new MailerError('PROVIDER_UNAVAILABLE', 'Could not read the signing keys of Microsoft Entra ID; nothing was saved.', { cause: error });
+      throw new MailerError('PROVIDER_UNAVAILABLE', 'Could not read the signing keys of Microsoft Entra ID; nothing was saved.', {
+        cause: error,
+      });
     }
     throw invalid('The ID token of this sign-in did not verify (signature, audience or expiry).', error);
   }
   const tid = typeof payload.tid === 'string' ? payload.tid.toLowerCase() : '';
   if (!GUID.test(tid)) throw invalid('The ID token names no tenant.');
   if (payload.iss !== issuerTemplate.replace('{tenantid}', tid)) throw invalid('The ID token was not issued by the tenant it names.');
-  if (!expected.nonce || payload.nonce !== expected.nonce) throw invalid('The ID token belongs to another sign-in (its nonce does not match this consent link).');
+  if (!expected.nonce || payload.nonce !== expected.nonce)
+    throw invalid('The ID token belongs to another sign-in (its nonce does not match this consent link).');
   const oid = typeof payload.oid === 'string' ? payload.oid.toLowerCase() : '';
   if (!GUID.test(oid)) throw invalid('The ID token names no user.');
-  const roles = Array.isArray(payload.wids) ? payload.wids.filter((w): w is string => typeof w === 'string').map((w) => w.toLowerCase()) : [];
+  const roles = Array.isArray(payload.wids)
+    ? payload.wids.filter((w): w is string => typeof w === 'string').map((w) => w.toLowerCase())
+    : [];
   const username = typeof payload.preferred_username === 'string' ? payload.preferred_username.toLowerCase() : '';
   const email = typeof payload.email === 'string' && payload.email.includes('@') ? payload.email.toLowerCase() : undefined;
   return { tenantId: tid, oid, username, roles, ...(email ? { email } : {}) };

@@ -34,7 +34,10 @@ const PERMISSION_HINTS = {
  * instance). `fresh` builds a new instance, re-reading the secret: MSAL would otherwise answer from
  * its cache and never show that the secret was deleted or expired since.
  */
-function appOnlyTokenSource(build: (fresh: boolean) => Promise<TokenCredential>, timeoutMs: number): (fresh: boolean) => Promise<AccessToken | null> {
+function appOnlyTokenSource(
+  build: (fresh: boolean) => Promise<TokenCredential>,
+  timeoutMs: number,
+): (fresh: boolean) => Promise<AccessToken | null> {
   let credential: Promise<TokenCredential> | undefined;
   return async (fresh) => {
     if (fresh) credential = undefined;
@@ -57,13 +60,21 @@ function tokenSource(sender: SenderConfig, context: ProviderContext): (fresh: bo
   switch (sender.mode) {
     case 'admin_consent':
       if (!sender.tenantId) {
-        return missing('MS_APP_NOT_IN_TENANT', 'Admin consent has not been completed for this sender.', 'Open the consent link as a Global Administrator of the tenant and accept.');
+        return missing(
+          'MS_APP_NOT_IN_TENANT',
+          'Admin consent has not been completed for this sender.',
+          'Open the consent link as a Global Administrator of the tenant and accept.',
+        );
       }
       return appOnlyTokenSource(async () => platformAppCredential(context, sender.tenantId!), context.config.providerCallTimeoutMs);
     case 'app_registration': {
       const ref = sender.secretRefs.clientSecret;
       if (!sender.tenantId || !sender.clientId || !ref) {
-        return missing('MS_SECRET_INVALID', 'No client secret is saved for this sender.', 'Save the tenant ID, client ID and client secret of the app registration.');
+        return missing(
+          'MS_SECRET_INVALID',
+          'No client secret is saved for this sender.',
+          'Save the tenant ID, client ID and client secret of the app registration.',
+        );
       }
       return appOnlyTokenSource(async (fresh) => {
         if (fresh) context.secrets.forget(ref);

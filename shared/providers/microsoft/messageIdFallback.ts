@@ -22,7 +22,9 @@ export function refusesMessageId(error: MailerError): boolean {
   return error.code === 'INVALID_MESSAGE' && /internet\s*message\s*id/i.test(`${error.providerCode ?? ''} ${error.message}`);
 }
 
-export function createMessageIdRefusals(cache: BoundedCache<string, true> = boundedCache({ max: 10_000, ttlMs: DAY_MS })): MessageIdRefusals {
+export function createMessageIdRefusals(
+  cache: BoundedCache<string, true> = boundedCache({ max: 10_000, ttlMs: DAY_MS }),
+): MessageIdRefusals {
   return {
     refuses: (tenantId) => !!tenantId && cache.has(tenantId),
     remember: (tenantId) => {

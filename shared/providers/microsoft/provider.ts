@@ -90,9 +90,15 @@ export class MicrosoftMailProvider implements MailProvider {
     const account = claims?.upn ?? claims?.preferred_username ?? claims?.unique_name;
     const facts = { kind: this.options.kind, sender: this.sender.address, account, accountEmail: this.options.errorContext.account };
     const of = account ? ` of ${account}` : '';
-    const signIn = fetched ? `Refreshed the saved sign-in${of}.` : `The saved sign-in${of} holds a valid access token from its last refresh (not redeemed again).`;
+    const signIn = fetched
+      ? `Refreshed the saved sign-in${of}.`
+      : `The saved sign-in${of} holds a valid access token from its last refresh (not redeemed again).`;
     return [
-      { name: tokenCheck, ok: true, message: delegated ? signIn : `Entra ID issued a token${claims?.tid ? ` for tenant ${claims.tid}` : ''}.` },
+      {
+        name: tokenCheck,
+        ok: true,
+        message: delegated ? signIn : `Entra ID issued a token${claims?.tid ? ` for tenant ${claims.tid}` : ''}.`,
+      },
       permissionCheck(claims, { ...facts, hint: this.options.permissionHint }),
       ...mailboxChecks(await this.probeMailbox(), facts),
     ];
@@ -128,7 +134,10 @@ export class MicrosoftMailProvider implements MailProvider {
     // keep their Entra code instead of arriving wrapped in a GraphError.
     const token = await this.options.tokens.get();
     // An app token without Entra's Mail.Send sends only through Exchange RBAC for Applications: a refusal is about its scope.
-    const errorContext = this.options.kind === 'app' ? { ...this.options.errorContext, entraMailSend: !!readClaims(token)?.roles?.includes('Mail.Send') } : this.options.errorContext;
+    const errorContext =
+      this.options.kind === 'app'
+        ? { ...this.options.errorContext, entraMailSend: !!readClaims(token)?.roles?.includes('Mail.Send') }
+        : this.options.errorContext;
     // GraphRequest.option() passes `signal` to fetch, so the deadline also closes the connection.
     await withDeadline(
       this.options.callTimeoutMs,
@@ -151,5 +160,7 @@ function readClaims(token: string): TokenClaims | undefined {
 }
 
 function asMailerError(error: unknown): MailerError {
-  return isMailerError(error) ? error : new MailerError('PROVIDER_UNAVAILABLE', 'Unexpected failure talking to Microsoft.', { cause: error });
+  return isMailerError(error)
+    ? error
+    : new MailerError('PROVIDER_UNAVAILABLE', 'Unexpected failure talking to Microsoft.', { cause: error });
 }

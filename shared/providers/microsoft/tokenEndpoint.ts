@@ -28,7 +28,11 @@ export const ADMIN_SIGN_IN_SCOPES = ['openid', 'profile'];
  * Delegated directory reads: Graph's User.Read.All and Group.Read.All (both need admin consent,
  * docs/providers.md "Directory connections") and offline_access for the refresh token.
  */
-export const DIRECTORY_DELEGATED_SCOPES = ['offline_access', 'https://graph.microsoft.com/User.Read.All', 'https://graph.microsoft.com/Group.Read.All'];
+export const DIRECTORY_DELEGATED_SCOPES = [
+  'offline_access',
+  'https://graph.microsoft.com/User.Read.All',
+  'https://graph.microsoft.com/Group.Read.All',
+];
 export const DIRECTORY_SIGN_IN_SCOPES = ['openid', 'profile', ...DIRECTORY_DELEGATED_SCOPES];
 
 export interface EntraTokenResponse {
@@ -49,13 +53,21 @@ export interface TokenRequest {
 /** Request builder: the form of one grant plus the platform app's client authentication. */
 export async function buildTokenRequest(context: ProviderContext, tenant: string, form: Record<string, string>): Promise<TokenRequest> {
   const url = `${context.config.microsoft.authorityHost}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
-  return { url, body: new URLSearchParams({ client_id: context.config.microsoft.clientId, ...form, ...(await platformClientAuthentication(context)) }) };
+  return {
+    url,
+    body: new URLSearchParams({ client_id: context.config.microsoft.clientId, ...form, ...(await platformClientAuthentication(context)) }),
+  };
 }
 
 /** Sender: one POST, cut by `signal`. Network failures are classified here; answers are not. */
 export async function sendTokenRequest(request: TokenRequest, signal: AbortSignal): Promise<Response> {
   try {
-    return await fetch(request.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: request.body, signal });
+    return await fetch(request.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: request.body,
+      signal,
+    });
   } catch (error) {
     if (timedOut(signal)) throw error; // withDeadline names it PROVIDER_TIMEOUT
     throw new MailerError('PROVIDER_UNAVAILABLE', 'Could not reach the Entra ID token endpoint.', { cause: error });
@@ -109,6 +121,11 @@ export async function redeemAuthorizationCode(
 }
 
 /** Exchanges a refresh token; Entra usually returns a NEW refresh token (rotation) that replaces it. */
-export function redeemRefreshToken(context: ProviderContext, tenantId: string, refreshToken: string, scopes: readonly string[] = DELEGATED_SCOPES): Promise<EntraTokenResponse> {
+export function redeemRefreshToken(
+  context: ProviderContext,
+  tenantId: string,
+  refreshToken: string,
+  scopes: readonly string[] = DELEGATED_SCOPES,
+): Promise<EntraTokenResponse> {
   return post(context, tenantId, { grant_type: 'refresh_token', refresh_token: refreshToken, scope: scopes.join(' ') });
 }

@@ -15,16 +15,22 @@ export async function run(action: () => Promise<void>): Promise<void> {
   if (state.busy) return;
   state.busy = true;
   $('app').setAttribute('aria-busy', 'true');
-  document.querySelectorAll<HTMLButtonElement>(ACTION_BUTTONS).forEach((b) => { b.dataset.wasDisabled = b.disabled ? '1' : ''; b.disabled = true; });
+  document.querySelectorAll<HTMLButtonElement>(ACTION_BUTTONS).forEach((b) => {
+    b.dataset.wasDisabled = b.disabled ? '1' : '';
+    b.disabled = true;
+  });
   quiet();
   clearFieldErrors();
   try {
     await action();
   } catch (error) {
-    if (error instanceof ApiError) { if (error.code !== 'ADMIN_LINK_INVALID') sayError(error); }
-    else say('error', 'Something went wrong in this page.', String((error as { message?: string } | null)?.message || error));
+    if (error instanceof ApiError) {
+      if (error.code !== 'ADMIN_LINK_INVALID') sayError(error);
+    } else say('error', 'Something went wrong in this page.', String((error as { message?: string } | null)?.message || error));
   } finally {
-    document.querySelectorAll<HTMLButtonElement>(ACTION_BUTTONS).forEach((b) => { b.disabled = b.dataset.wasDisabled === '1'; });
+    document.querySelectorAll<HTMLButtonElement>(ACTION_BUTTONS).forEach((b) => {
+      b.disabled = b.dataset.wasDisabled === '1';
+    });
     renderStatus();
     state.busy = false;
     $('app').setAttribute('aria-busy', 'false');
@@ -69,7 +75,11 @@ export function sendTest(to: string): Promise<void> {
       const result = await api<{ sender: SenderView; sentTo: string }>('POST', senderPath('/test'), { to });
       applySender(result.sender);
       $('checks-panel').hidden = true;
-      say('ok', 'A test message was sent to ' + result.sentTo + '. The sender is active.', 'Check that it arrived, and look in the sent items or logs of the mailbox if needed.');
+      say(
+        'ok',
+        'A test message was sent to ' + result.sentTo + '. The sender is active.',
+        'Check that it arrived, and look in the sent items or logs of the mailbox if needed.',
+      );
     } catch (error) {
       const code = (error as Partial<ApiError>).code;
       if (code === 'VALIDATION_FAILED' || code === 'ADMIN_LINK_INVALID') throw error;
@@ -138,10 +148,17 @@ function consentMark(v: SenderView | null): string {
 function watchConsent(): void {
   const before = consentMark(state.sender);
   const timer = setInterval(async () => {
-    if (!state.consentPending) { clearInterval(timer); return; }
+    if (!state.consentPending) {
+      clearInterval(timer);
+      return;
+    }
     if (state.busy) return;
     let v: SenderView | null = null;
-    try { v = await api<SenderView>('GET', senderPath()); } catch { return; }
+    try {
+      v = await api<SenderView>('GET', senderPath());
+    } catch {
+      return;
+    }
     if (!state.consentPending || consentMark(v) === before) return;
     clearInterval(timer);
     state.consentPending = false;
@@ -156,4 +173,3 @@ export function refreshAfterConsent(): void {
     void run(loadSender);
   }
 }
-

@@ -31,27 +31,44 @@ export class ApiError implements ErrorBody {
   fields?: Record<string, string>;
   status: number;
   constructor(error: ErrorBody, status: number) {
-    this.code = error.code; this.message = error.message; this.hint = error.hint; this.fields = error.fields; this.status = status;
+    this.code = error.code;
+    this.message = error.message;
+    this.hint = error.hint;
+    this.fields = error.fields;
+    this.status = status;
   }
 }
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
   const init: RequestInit = { method, cache: 'no-store', headers };
-  if (body !== undefined) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
   let response: Response;
   try {
     response = await fetch(new URL('manage/' + path, location.href), init);
   } catch {
-    throw new ApiError({ code: 'NETWORK', message: 'The server could not be reached.', hint: 'Check the network connection and try again.' }, 0);
+    throw new ApiError(
+      { code: 'NETWORK', message: 'The server could not be reached.', hint: 'Check the network connection and try again.' },
+      0,
+    );
   }
   const raw = await response.text();
   let data: unknown = null;
-  try { data = raw ? JSON.parse(raw) : null; } catch { data = null; }
+  try {
+    data = raw ? JSON.parse(raw) : null;
+  } catch {
+    data = null;
+  }
   if (response.ok) return data as T;
   // The server's error envelope; anything else (a proxy's page) gets a generic error.
   const envelope = (data as { error?: ErrorBody } | null)?.error;
-  const error = new ApiError(envelope || { code: 'HTTP_' + response.status, message: 'The server answered ' + response.status + '.' }, response.status);
+  const error = new ApiError(
+    envelope || { code: 'HTTP_' + response.status, message: 'The server answered ' + response.status + '.' },
+    response.status,
+  );
   if (error.code === 'ADMIN_LINK_INVALID') showFatal(error);
   throw error;
 }

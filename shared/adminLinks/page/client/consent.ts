@@ -18,7 +18,12 @@ export async function describeConsent(query: URLSearchParams): Promise<ConsentOu
   if (!outcome) return null;
   const provider = PROVIDER_LABELS[query.get('provider') || ''] || 'the provider';
   if (outcome === 'connected') {
-    return { ok: true, title: 'Connected', message: 'Connected to ' + provider + '.', hint: 'Check the sender email and alias, then use "Test connection" or "Save and test".' };
+    return {
+      ok: true,
+      title: 'Connected',
+      message: 'Connected to ' + provider + '.',
+      hint: 'Check the sender email and alias, then use "Test connection" or "Save and test".',
+    };
   }
   if (outcome === 'cancelled') return { ok: false, title: 'Cancelled', message: 'The connection was cancelled, so nothing was changed.' };
   const code = query.get('code');
@@ -33,7 +38,12 @@ export async function describeConsent(query: URLSearchParams): Promise<ConsentOu
   }
   return outcome === 'declined'
     ? { ok: false, title: 'Consent was declined', message: 'Consent was declined, so nothing was changed.', hint }
-    : { ok: false, title: 'Not connected', message: 'The connection to ' + provider + ' did not complete' + (code ? ' (' + code + ')' : '') + '.', hint };
+    : {
+        ok: false,
+        title: 'Not connected',
+        message: 'The connection to ' + provider + ' did not complete' + (code ? ' (' + code + ')' : '') + '.',
+        hint,
+      };
 }
 
 /** A consent finished in a tab of its own (no token there): say how it went and to close the tab. */

@@ -17,7 +17,9 @@ export function radioValue(name: string): string {
 }
 
 export function setRadio(name: string, value: string): void {
-  radios(name).forEach((r) => { r.checked = r.value === value; });
+  radios(name).forEach((r) => {
+    r.checked = r.value === value;
+  });
 }
 
 export function text(id: string, value: string | null | undefined): void {

@@ -9,14 +9,18 @@ const MODES = PROVIDER_MODES as Readonly<Record<string, readonly string[]>>;
 
 export function showModes(): void {
   const provider = radioValue('provider');
-  document.querySelectorAll<HTMLElement>('#mode-choices .choice').forEach((choice) => { choice.hidden = choice.getAttribute('data-provider') !== provider; });
+  document.querySelectorAll<HTMLElement>('#mode-choices .choice').forEach((choice) => {
+    choice.hidden = choice.getAttribute('data-provider') !== provider;
+  });
   if (MODES[provider] && MODES[provider].indexOf(radioValue('mode')) < 0) setRadio('mode', MODES[provider][0]);
   showModePanel();
 }
 
 export function showModePanel(): void {
   const mode = radioValue('mode');
-  document.querySelectorAll<HTMLElement>('.mode-panel').forEach((panel) => { panel.hidden = (panel.getAttribute('data-modes') || '').split(' ').indexOf(mode) < 0; });
+  document.querySelectorAll<HTMLElement>('.mode-panel').forEach((panel) => {
+    panel.hidden = (panel.getAttribute('data-modes') || '').split(' ').indexOf(mode) < 0;
+  });
   if (CONSENT_BUTTONS[mode]) {
     text('consent-button', CONSENT_BUTTONS[mode]);
     text('consent-help', CONSENT_HELP[mode]);
@@ -38,7 +42,13 @@ export function consentState(mode: string): string {
 
 /** The PUT body, exactly the API's flat JSON. Empty secrets are left out: the saved ones stay. */
 export function formBody(): SenderForm {
-  const body: SenderForm = { provider: radioValue('provider'), mode: radioValue('mode'), senderEmail: value('senderEmail'), senderName: value('senderName'), fallbackToDefault: input('fallbackToDefault').checked };
+  const body: SenderForm = {
+    provider: radioValue('provider'),
+    mode: radioValue('mode'),
+    senderEmail: value('senderEmail'),
+    senderName: value('senderName'),
+    fallbackToDefault: input('fallbackToDefault').checked,
+  };
   if (value('replyTo')) body.replyTo = value('replyTo');
   if (body.mode === 'app_registration') {
     body.tenantId = value('tenantId');
@@ -59,7 +69,9 @@ export function fillForm(v: SenderView | null): void {
   setRadio('provider', v ? v.provider : 'microsoft');
   setRadio('mode', v ? v.mode : 'admin_consent');
   showModes();
-  (['senderEmail', 'senderName', 'replyTo', 'tenantId', 'clientId', 'mailboxObjectId'] as const).forEach((id) => { input(id).value = (v && v[id]) || ''; });
+  (['senderEmail', 'senderName', 'replyTo', 'tenantId', 'clientId', 'mailboxObjectId'] as const).forEach((id) => {
+    input(id).value = (v && v[id]) || '';
+  });
   input('clientSecretExpiresOn').value = v && v.clientSecretExpiresOn ? v.clientSecretExpiresOn.slice(0, 10) : '';
   input('fallbackToDefault').checked = v ? v.fallbackToDefault !== false : true;
   input('clientSecret').value = '';
@@ -67,7 +79,11 @@ export function fillForm(v: SenderView | null): void {
   state.keyText = null;
   const secrets = (v && v.secrets) || {};
   savedHint('clientSecret', secrets.clientSecret, 'A secret is on file (' + secrets.clientSecret + '). Leave this empty to keep it.');
-  savedHint('serviceAccountKey', secrets.serviceAccountKey, 'A key is on file (' + secrets.serviceAccountKey + '). Choose a file only to replace it.');
+  savedHint(
+    'serviceAccountKey',
+    secrets.serviceAccountKey,
+    'A key is on file (' + secrets.serviceAccountKey + '). Choose a file only to replace it.',
+  );
   state.savedForm = v ? JSON.stringify(formBody()) : null;
   state.aliasCheckTouched = false;
   suggestAliasCheck();

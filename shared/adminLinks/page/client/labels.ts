@@ -17,8 +17,10 @@ export const CONSENT_BUTTONS: Record<string, string> = {
 };
 
 export const CONSENT_HELP: Record<string, string> = {
-  admin_consent: 'Opens Microsoft\'s sign-in, then its consent page for your tenant. Sign in as a Global Administrator (or Privileged Role Administrator) and accept; you come back here afterwards.',
-  delegated: 'Opens Microsoft\'s sign-in page. For a shared mailbox, sign in as a user with "Send as" rights and enter the shared address as sender email.',
+  admin_consent:
+    "Opens Microsoft's sign-in, then its consent page for your tenant. Sign in as a Global Administrator (or Privileged Role Administrator) and accept; you come back here afterwards.",
+  delegated:
+    'Opens Microsoft\'s sign-in page. For a shared mailbox, sign in as a user with "Send as" rights and enter the shared address as sender email.',
   oauth: 'Opens Google\'s sign-in page. Allow "Send email on your behalf"; you come back here afterwards.',
 };
 

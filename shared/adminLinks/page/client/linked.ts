@@ -29,7 +29,11 @@ const LINKS: Record<string, { provider: string; mode: string }> = {
   'link-google': { provider: 'google', mode: 'oauth' },
 };
 
-const CONNECTION_STATUS: Record<string, string> = { connecting: 'Waiting for sign-in', active: STATUS.active, needs_attention: STATUS.needs_attention };
+const CONNECTION_STATUS: Record<string, string> = {
+  connecting: 'Waiting for sign-in',
+  active: STATUS.active,
+  needs_attention: STATUS.needs_attention,
+};
 
 function tell(kind: 'saved' | 'field-error' | '', message: string): void {
   $('linked-message').className = kind;
@@ -40,7 +44,13 @@ function describe(c: ConnectionView): string {
   const parts = [PROVIDER_LABELS[c.provider] || c.provider];
   if (c.tenantId || c.domain) parts.push(c.domain || 'tenant ' + c.tenantId);
   if (c.consentedBy) parts.push('by ' + c.consentedBy.username);
-  parts.push(c.sync.running ? 'syncing now' : c.lastSyncAt ? 'last sync ' + when(c.lastSyncAt) + (c.lastSyncOutcome === 'failed' ? ' (failed)' : '') : 'not synced yet');
+  parts.push(
+    c.sync.running
+      ? 'syncing now'
+      : c.lastSyncAt
+        ? 'last sync ' + when(c.lastSyncAt) + (c.lastSyncOutcome === 'failed' ? ' (failed)' : '')
+        : 'not synced yet',
+  );
   if (c.counts) parts.push(c.counts.users + ' users, ' + c.counts.groups + ' groups');
   return parts.join(' · ');
 }
@@ -85,9 +95,21 @@ export async function loadConnections(): Promise<void> {
     }
     const path = 'directory/connections/' + encodeURIComponent(c.id);
     if (c.status !== 'connecting') {
-      li.appendChild(actionButton('Sync now', 'Sync ' + c.name + ' now', async () => { await api('POST', path + '/sync'); tell('saved', 'The sync of ' + c.name + ' started.'); await loadConnections(); }));
+      li.appendChild(
+        actionButton('Sync now', 'Sync ' + c.name + ' now', async () => {
+          await api('POST', path + '/sync');
+          tell('saved', 'The sync of ' + c.name + ' started.');
+          await loadConnections();
+        }),
+      );
     }
-    li.appendChild(actionButton('Remove', 'Remove ' + c.name, async () => { await api('DELETE', path); tell('saved', c.name + ' was removed.'); await loadConnections(); }));
+    li.appendChild(
+      actionButton('Remove', 'Remove ' + c.name, async () => {
+        await api('DELETE', path);
+        tell('saved', c.name + ' was removed.');
+        await loadConnections();
+      }),
+    );
   });
   $('connections-empty').hidden = connections.length > 0;
 }
@@ -97,7 +119,10 @@ async function link(button: string): Promise<void> {
   $('connection-name-error').hidden = true;
   input('connection-name').removeAttribute('aria-invalid');
   try {
-    const created = await api<{ connection: ConnectionView; consentUrl?: string }>('POST', 'directory/connections', { name: value('connection-name'), ...LINKS[button] });
+    const created = await api<{ connection: ConnectionView; consentUrl?: string }>('POST', 'directory/connections', {
+      name: value('connection-name'),
+      ...LINKS[button],
+    });
     if (created.consentUrl) location.assign(created.consentUrl);
     else await loadConnections();
   } catch (error) {

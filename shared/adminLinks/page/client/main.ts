@@ -22,13 +22,26 @@ async function loadSession(): Promise<void> {
   const session = await api<Session>('GET', 'session');
   text('org-id', session.orgId);
   // The SaaS's name for the org, as text: the admin sees at once whose settings these are.
-  if (session.orgName) { text('org-name', session.orgName); $('org-name').hidden = false; }
+  if (session.orgName) {
+    text('org-name', session.orgName);
+    $('org-name').hidden = false;
+  }
   const expires = new Date(session.expiresAt);
   text('link-expiry', 'This link works until ' + expires.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
-  if (session.returnUrl) { $<HTMLAnchorElement>('back-link').href = session.returnUrl; $('back-link').hidden = false; }
+  if (session.returnUrl) {
+    $<HTMLAnchorElement>('back-link').href = session.returnUrl;
+    $('back-link').hidden = false;
+  }
   const left = expires.getTime() - Date.now();
   if (left > 0 && left < 2147483647) {
-    setTimeout(() => showFatal({ message: 'This settings link has expired.', hint: 'Open the email settings again from the application to get a new link.' }), left);
+    setTimeout(
+      () =>
+        showFatal({
+          message: 'This settings link has expired.',
+          hint: 'Open the email settings again from the application to get a new link.',
+        }),
+      left,
+    );
   }
 }
 
@@ -40,17 +53,26 @@ function wire(): void {
   // Each action reports its own failure on the page (run() in actions.ts), so its promise is not awaited.
   $('verify-button').addEventListener('click', () => void verify());
   $('test-button').addEventListener('click', askTestRecipient);
-  $('reset-button').addEventListener('click', () => { dialog('reset-dialog').returnValue = ''; dialog('reset-dialog').showModal(); });
+  $('reset-button').addEventListener('click', () => {
+    dialog('reset-dialog').returnValue = '';
+    dialog('reset-dialog').showModal();
+  });
   $('consent-button').addEventListener('click', () => void startConsent());
   $('senderEmail').addEventListener('input', suggestAliasCheck);
-  $('aliasCheck').addEventListener('change', () => { state.aliasCheckTouched = true; });
+  $('aliasCheck').addEventListener('change', () => {
+    state.aliasCheckTouched = true;
+  });
   $('sender-form').addEventListener('submit', (event) => event.preventDefault());
   input('serviceAccountKey').addEventListener('change', function (this: HTMLInputElement) {
     const file = this.files && this.files[0];
     // A file the browser cannot read counts as none chosen: saving then asks for the key again.
     void (file ? file.text() : Promise.resolve(null)).then(
-      (keyText) => { state.keyText = keyText; },
-      () => { state.keyText = null; },
+      (keyText) => {
+        state.keyText = keyText;
+      },
+      () => {
+        state.keyText = null;
+      },
     );
   });
   dialog('test-dialog').addEventListener('close', () => {
@@ -82,7 +104,10 @@ async function start(): Promise<void> {
     return;
   }
   if (!state.token) {
-    showFatal({ message: 'This page opens from a settings link, and this address carries none.', hint: 'Open the email settings from the application: it gives you a link that works for 60 minutes.' });
+    showFatal({
+      message: 'This page opens from a settings link, and this address carries none.',
+      hint: 'Open the email settings from the application: it gives you a link that works for 60 minutes.',
+    });
     return;
   }
   try {
@@ -91,7 +116,9 @@ async function start(): Promise<void> {
     await loadSenders();
     await loadSender();
     // Linked accounts are a section of their own: the sender settings work without them.
-    await loadConnections().catch((error: { message?: string }) => { text('linked-message', 'The linked accounts could not be loaded: ' + (error.message || String(error))); });
+    await loadConnections().catch((error: { message?: string }) => {
+      text('linked-message', 'The linked accounts could not be loaded: ' + (error.message || String(error)));
+    });
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== 'ADMIN_LINK_INVALID') {
       showFatal({ message: 'The settings could not be loaded.', hint: (error as { message?: string } | null)?.message || String(error) });

@@ -10,7 +10,11 @@ export function say(kind: 'ok' | 'info' | 'error', message: string, hint?: strin
   text('message-hint', hint);
   const ul = $('message-list');
   ul.textContent = '';
-  (list || []).forEach((line) => { const li = document.createElement('li'); li.textContent = line; ul.appendChild(li); });
+  (list || []).forEach((line) => {
+    const li = document.createElement('li');
+    li.textContent = line;
+    ul.appendChild(li);
+  });
   box.hidden = false;
 }
 
@@ -27,7 +31,10 @@ export function showFatal(error: { message: string; hint?: string }): void {
 }
 
 export function clearFieldErrors(): void {
-  document.querySelectorAll<HTMLElement>('.field-error').forEach((slot) => { slot.textContent = ''; slot.hidden = true; });
+  document.querySelectorAll<HTMLElement>('.field-error').forEach((slot) => {
+    slot.textContent = '';
+    slot.hidden = true;
+  });
   document.querySelectorAll('[aria-invalid]').forEach((field) => field.removeAttribute('aria-invalid'));
 }
 
@@ -40,11 +47,17 @@ export function showFieldErrors(fields: Record<string, string> | undefined): str
     const slot = document.getElementById(name + '-error');
     const message = all[name].indexOf(name + ' ') === 0 ? all[name].slice(name.length + 1) : all[name];
     // A field not on screen (another mode's panel, a closed dialog) is listed in the message instead.
-    if (!slot || slot.parentElement!.closest('[hidden], dialog:not([open])')) { unplaced.push(name + ': ' + all[name]); return; }
+    if (!slot || slot.parentElement!.closest('[hidden], dialog:not([open])')) {
+      unplaced.push(name + ': ' + all[name]);
+      return;
+    }
     slot.textContent = sentence(message);
     slot.hidden = false;
     const field = document.getElementById(name) as HTMLInputElement | null;
-    if (field) { field.setAttribute('aria-invalid', 'true'); first = first || field; }
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      first = first || field;
+    }
   });
   const focus = first as HTMLInputElement | null;
   if (focus && !focus.disabled) focus.focus();

@@ -14,12 +14,19 @@ const COLUMNS: Record<string, string> = { category: 'Category', workspace: 'Work
 
 function toRow(rule: RoutingRule): RuleRow {
   const category = rule.match.category;
-  return { category: typeof category === 'string' ? category : (category || []).join(', '), workspace: rule.match.workspace || '', sender: rule.sender };
+  return {
+    category: typeof category === 'string' ? category : (category || []).join(', '),
+    workspace: rule.match.workspace || '',
+    sender: rule.sender,
+  };
 }
 
 /** The PUT body of one row: one category as a string, several as a list, empty fields left out. */
 function toRule(row: RuleRow): RoutingRule {
-  const categories = row.category.split(',').map((c) => c.trim()).filter(Boolean);
+  const categories = row.category
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const match: RoutingRule['match'] = {};
   if (categories.length) match.category = categories.length === 1 ? categories[0] : categories;
   if (row.workspace.trim()) match.workspace = row.workspace.trim();
@@ -65,17 +72,28 @@ export function renderRules(errors: Record<number, string[]> = {}): void {
       input.autocomplete = 'off';
       input.spellcheck = false;
       input.setAttribute('aria-label', COLUMNS[field] + ' of rule ' + n);
-      input.addEventListener('input', () => { row[field] = input.value; });
+      input.addEventListener('input', () => {
+        row[field] = input.value;
+      });
     });
     const select = cell(tr, COLUMNS.sender).appendChild(document.createElement('select'));
     select.setAttribute('aria-label', 'Sender of rule ' + n);
-    (keys.indexOf(row.sender) < 0 ? keys.concat(row.sender) : keys).forEach((key) => select.appendChild(new Option(key, key, false, key === row.sender)));
-    select.addEventListener('change', () => { row.sender = select.value; });
+    (keys.indexOf(row.sender) < 0 ? keys.concat(row.sender) : keys).forEach((key) =>
+      select.appendChild(new Option(key, key, false, key === row.sender)),
+    );
+    select.addEventListener('change', () => {
+      row.sender = select.value;
+    });
     const order = cell(tr);
     order.className = 'order';
     order.appendChild(button('↑', 'Move rule ' + n + ' up', i === 0, () => move(i, i - 1)));
     order.appendChild(button('↓', 'Move rule ' + n + ' down', i === state.rules.length - 1, () => move(i, i + 1)));
-    order.appendChild(button('✕', 'Remove rule ' + n, false, () => { state.rules.splice(i, 1); renderRules(); }));
+    order.appendChild(
+      button('✕', 'Remove rule ' + n, false, () => {
+        state.rules.splice(i, 1);
+        renderRules();
+      }),
+    );
     if (errors[i]) {
       const tr2 = body.appendChild(document.createElement('tr'));
       const td = cell(tr2);
@@ -84,7 +102,10 @@ export function renderRules(errors: Record<number, string[]> = {}): void {
       td.id = 'rule-' + n + '-error';
       td.setAttribute('role', 'alert');
       td.textContent = errors[i].join(' ');
-      tr.querySelectorAll('input, select').forEach((field) => { field.setAttribute('aria-invalid', 'true'); field.setAttribute('aria-describedby', td.id); });
+      tr.querySelectorAll('input, select').forEach((field) => {
+        field.setAttribute('aria-invalid', 'true');
+        field.setAttribute('aria-describedby', td.id);
+      });
     }
   });
   $('rules').hidden = !state.rules.length;
@@ -102,7 +123,10 @@ function rowErrors(fields: Record<string, string>): { rows: Record<number, strin
   const rest: string[] = [];
   Object.keys(fields).forEach((path) => {
     const m = /^rules\.(\d+)\.(?:match\.)?(\w+)/.exec(path);
-    if (!m || !state.rules[Number(m[1])]) { rest.push(sentence(fields[path])); return; }
+    if (!m || !state.rules[Number(m[1])]) {
+      rest.push(sentence(fields[path]));
+      return;
+    }
     (rows[Number(m[1])] ||= []).push((COLUMNS[m[2]] || sentence(m[2])) + ': ' + fields[path] + '.');
   });
   return { rows, rest };
@@ -116,24 +140,36 @@ async function saveRules(): Promise<void> {
     state.rules = saved.rules.map(toRow);
     renderRules();
     box.className = 'saved';
-    text('rules-message', saved.rules.length ? 'Saved ' + saved.rules.length + (saved.rules.length === 1 ? ' rule.' : ' rules.') : 'Saved: no rules, every message goes out from default.');
+    text(
+      'rules-message',
+      saved.rules.length
+        ? 'Saved ' + saved.rules.length + (saved.rules.length === 1 ? ' rule.' : ' rules.')
+        : 'Saved: no rules, every message goes out from default.',
+    );
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     const { rows, rest } = rowErrors(error.fields || {});
     renderRules(rows);
     box.className = 'field-error';
     const count = Object.keys(rows).length;
-    text('rules-message', 'The rules were not saved' + (count ? ': see the marked ' + (count === 1 ? 'rule' : 'rules') + '. ' : '. ') + (rest.length ? rest.join(' ') : count ? '' : error.message));
+    text(
+      'rules-message',
+      'The rules were not saved' +
+        (count ? ': see the marked ' + (count === 1 ? 'rule' : 'rules') + '. ' : '. ') +
+        (rest.length ? rest.join(' ') : count ? '' : error.message),
+    );
   }
 }
 
 function senderWords(answer: RouteExplanation): string {
-  const name = answer.sender === '_platform' ? 'the platform\'s default sender' : answer.sender;
+  const name = answer.sender === '_platform' ? "the platform's default sender" : answer.sender;
   return name + ' (' + answer.senderEmail + ', ' + (PROVIDER_LABELS[answer.provider] || answer.provider) + ')';
 }
 
 async function explain(): Promise<void> {
-  ['category', 'workspace'].forEach((field) => { $('explain-' + field + '-error').hidden = true; });
+  ['category', 'workspace'].forEach((field) => {
+    $('explain-' + field + '-error').hidden = true;
+  });
   const body: { category?: string; workspace?: string } = {};
   if (value('explain-category')) body.category = value('explain-category');
   if (value('explain-workspace')) body.workspace = value('explain-workspace');
@@ -153,8 +189,14 @@ async function explain(): Promise<void> {
     $('explain-result').hidden = true;
     const fields = error.fields || {};
     const placed = Object.keys(fields).filter((f) => f === 'category' || f === 'workspace');
-    placed.forEach((f) => { text('explain-' + f + '-error', sentence(fields[f])); $('explain-' + f + '-error').hidden = false; });
-    if (!placed.length) { text('explain-category-error', error.message); $('explain-category-error').hidden = false; }
+    placed.forEach((f) => {
+      text('explain-' + f + '-error', sentence(fields[f]));
+      $('explain-' + f + '-error').hidden = false;
+    });
+    if (!placed.length) {
+      text('explain-category-error', error.message);
+      $('explain-category-error').hidden = false;
+    }
   }
 }
 

@@ -18,12 +18,20 @@ const MODES = PROVIDER_MODES as Readonly<Record<string, readonly string[]>>;
 const select = (id: string) => $<HTMLSelectElement>(id);
 
 function remember(key: string): void {
-  try { sessionStorage.setItem(SENDER_KEY_KEY, key); } catch { /* storage blocked: the default sender after a round trip */ }
+  try {
+    sessionStorage.setItem(SENDER_KEY_KEY, key);
+  } catch {
+    /* storage blocked: the default sender after a round trip */
+  }
 }
 
 /** The sender whose form was open before a consent round trip in this tab, else `default`. */
 export function rememberedSender(): string {
-  try { return sessionStorage.getItem(SENDER_KEY_KEY) || DEFAULT_SENDER; } catch { return DEFAULT_SENDER; }
+  try {
+    return sessionStorage.getItem(SENDER_KEY_KEY) || DEFAULT_SENDER;
+  } catch {
+    return DEFAULT_SENDER;
+  }
 }
 
 function renderList(): void {
@@ -59,7 +67,8 @@ function renderList(): void {
 export async function loadSenders(): Promise<void> {
   state.listed = (await api<{ senders: ListedSender[] }>('GET', 'senders')).senders;
   // A sender removed meanwhile (e.g. in another tab): back to the default one.
-  if (!state.creating && state.senderKey !== DEFAULT_SENDER && !state.listed.some((s) => s.senderKey === state.senderKey)) state.senderKey = DEFAULT_SENDER;
+  if (!state.creating && state.senderKey !== DEFAULT_SENDER && !state.listed.some((s) => s.senderKey === state.senderKey))
+    state.senderKey = DEFAULT_SENDER;
   renderList();
   if (state.listed.length > 1) await loadRouting();
 }
@@ -104,10 +113,19 @@ function addError(field: string, message: string): boolean {
 /** "Add sender": consent modes are created at once; modes with secrets open the form to fill them first. */
 async function addSender(): Promise<void> {
   if (state.busy) return;
-  document.querySelectorAll<HTMLElement>('#add-sender .field-error, #add-sender-message').forEach((slot) => { slot.hidden = true; slot.textContent = ''; });
+  document.querySelectorAll<HTMLElement>('#add-sender .field-error, #add-sender-message').forEach((slot) => {
+    slot.hidden = true;
+    slot.textContent = '';
+  });
   document.querySelectorAll('#add-sender [aria-invalid]').forEach((field) => field.removeAttribute('aria-invalid'));
   const key = value('new-key');
-  const body = { key, provider: select('new-provider').value, mode: select('new-mode').value, senderEmail: value('new-senderEmail'), senderName: value('new-senderName') };
+  const body = {
+    key,
+    provider: select('new-provider').value,
+    mode: select('new-mode').value,
+    senderEmail: value('new-senderEmail'),
+    senderName: value('new-senderName'),
+  };
   if (FORM_FIRST_MODES.indexOf(body.mode) >= 0 && /^[a-z0-9][a-z0-9-]{0,31}$/.test(key) && !state.listed.some((s) => s.senderKey === key)) {
     state.senderKey = key;
     state.creating = true;
@@ -122,7 +140,9 @@ async function addSender(): Promise<void> {
   $<HTMLButtonElement>('add-sender-button').disabled = true;
   try {
     const created = await api<SenderView>('POST', 'senders', body);
-    ['new-key', 'new-senderEmail', 'new-senderName'].forEach((id) => { input(id).value = ''; });
+    ['new-key', 'new-senderEmail', 'new-senderName'].forEach((id) => {
+      input(id).value = '';
+    });
     $<HTMLDetailsElement>('add-sender').open = false;
     state.busy = false;
     await openSender(created.senderKey || key);
@@ -130,7 +150,9 @@ async function addSender(): Promise<void> {
     say('ok', 'Sender ' + key + ' was added.', 'Connect it below, then use Save and test; add a routing rule to send messages from it.');
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    const unplaced = Object.keys(error.fields || {}).filter((field) => !addError(field, error.fields![field])).map((field) => field + ': ' + error.fields![field]);
+    const unplaced = Object.keys(error.fields || {})
+      .filter((field) => !addError(field, error.fields![field]))
+      .map((field) => field + ': ' + error.fields![field]);
     text('add-sender-message', [error.message].concat(unplaced).join(' '));
     $('add-sender-message').hidden = false;
   } finally {

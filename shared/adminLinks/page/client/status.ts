@@ -12,12 +12,28 @@ export function renderStatus(): void {
   const badge = $('status-badge');
   badge.textContent = STATUS[key] || key;
   badge.className = 'badge badge-' + key;
-  text('status-notice', v ? v.notice : 'No sender is set up: notifications go out from the default sender. Choose a provider below to send from your own mailbox.');
+  text(
+    'status-notice',
+    v
+      ? v.notice
+      : 'No sender is set up: notifications go out from the default sender. Choose a provider below to send from your own mailbox.',
+  );
   $('locked-note').hidden = !(v && v.locked);
   const test = v && v.lastTest;
-  text('last-test', !test ? '' : test.ok
-    ? 'Last test: sent to ' + test.to + ' on ' + when(test.at) + '.'
-    : 'Last test' + (test.to ? ' to ' + test.to : '') + ' on ' + when(test.at) + ' failed' + (test.code ? ' (' + test.code + ')' : '') + '.');
+  text(
+    'last-test',
+    !test
+      ? ''
+      : test.ok
+        ? 'Last test: sent to ' + test.to + ' on ' + when(test.at) + '.'
+        : 'Last test' +
+          (test.to ? ' to ' + test.to : '') +
+          ' on ' +
+          when(test.at) +
+          ' failed' +
+          (test.code ? ' (' + test.code + ')' : '') +
+          '.',
+  );
   const problem = v && v.lastError;
   $('last-error').hidden = !problem;
   if (problem) {
@@ -88,9 +104,13 @@ export function renderChecks(result: VerifyResult): void {
     head.appendChild(verdict);
     li.appendChild(head);
     // Plain words first; the provider's own text is a detail for whoever digs deeper.
-    const parts: Array<[string | undefined, string]> = kind === 'fail' || kind === 'warn'
-      ? [[check.hint, ''], [check.message ? 'Details: ' + check.message : '', 'detail']]
-      : [[check.message, '']];
+    const parts: Array<[string | undefined, string]> =
+      kind === 'fail' || kind === 'warn'
+        ? [
+            [check.hint, ''],
+            [check.message ? 'Details: ' + check.message : '', 'detail'],
+          ]
+        : [[check.message, '']];
     parts.push([check.code ? 'Code ' + check.code : '', 'detail']);
     parts.forEach((part) => {
       if (!part[0]) return;
