@@ -7,5 +7,6 @@ module.exports = {
   testTimeout: 60000,
   // The `@shared/*` import alias of tsconfig.json.
   moduleNameMapper: { '^@shared/(.*)$': '<rootDir>/shared/$1' },
+  testSequencer: '<rootDir>/test/support/shard-sequencer.js',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
