@@ -312,10 +312,7 @@ export function growGroups(dir: Directory, count: number, perGroup: number): { a
 }
 
 /** Every live user and group, memberships included (the tests compare a synced copy with it). */
-export function exportDirectory(dir: Directory): {
-  users: DirUser[];
-  groups: Array<{ id: string; name: string; mail?: string; members: string[] }>;
-} {
+export function exportDirectory(dir: Directory): SeedDirectory & { users: DirUser[] } {
   return {
     users: liveUsers(dir),
     groups: liveGroups(dir).map((g) => ({ id: g.id, name: g.name, mail: g.mail, members: [...g.members] })),

@@ -82,26 +82,11 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
   const publish = alsoAsPlatformEvents(toQueue, events);
   const ratePerMinute = config.mailboxRatePerMinute;
   const policy = retryPolicy(config.retryBaseMs);
-  const poison = createPoisonHandler({
-    deliveries,
-    payloads,
-    poisonArchive,
-    publish,
-    outbox,
-    policy,
-    queueName: QUEUES.outboxPoison,
-    clock,
-  });
-  const expressPoison = createPoisonHandler({
-    deliveries,
-    payloads,
-    poisonArchive,
-    publish,
-    outbox,
-    policy,
-    queueName: QUEUES.outboxExpressPoison,
-    clock,
-  });
+  // One poison handler per lane's poison queue; everything else they share.
+  const poisonHandlerFor = (queueName: string) =>
+    createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName, clock });
+  const poison = poisonHandlerFor(QUEUES.outboxPoison);
+  const expressPoison = poisonHandlerFor(QUEUES.outboxExpressPoison);
   const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map(
     (name) => createQueueStore(storage, name),
   );

@@ -10,6 +10,7 @@ import { RUN_LIMIT_MS } from '@shared/directory/sync/progress';
 import type { DirectoryProvider, DirectoryUser } from '@shared/directory/model';
 import { MEMBER_KEY_SEPARATOR } from '@shared/store/directoryStore';
 import type { DirectorySyncRowStore } from '@shared/store/directorySyncRow';
+import type { SeedDirectory } from '../../dev/sandbox/directory-seed';
 import { sandboxControl } from '../support/env';
 import { consentedDirectoryAppToken, serviceAccountToken } from './directory-sandbox-helpers';
 import { eventLines, pageBudget, syncHarness, type SyncHarness } from './directory-sync-helpers';
@@ -17,19 +18,6 @@ import { eventLines, pageBudget, syncHarness, type SyncHarness } from './directo
 const USERS = 10_000;
 const GROUPS = 1_000;
 const MEMBERS_PER_GROUP = 3;
-
-interface Exported {
-  users: Array<{
-    id: string;
-    principal: string;
-    mail?: string;
-    displayName: string;
-    jobTitle?: string;
-    department?: string;
-    enabled: boolean;
-  }>;
-  groups: Array<{ id: string; name: string; mail?: string; members: string[] }>;
-}
 
 const DIRS: Record<DirectoryProvider, string> = { microsoft: 'contoso', google: 'fabrikam' };
 /** Pages per invocation: Google's members phase counts one page per window of groups. */
@@ -113,7 +101,7 @@ async function drain(
 }
 
 async function expectExactCopy(t: SyncHarness, provider: DirectoryProvider): Promise<void> {
-  const world = await sandboxControl<Exported>('GET', `directory/${DIRS[provider]}/export`);
+  const world = await sandboxControl<SeedDirectory>('GET', `directory/${DIRS[provider]}/export`);
   const expected = new Map<string, DirectoryUser>();
   for (const u of world.users) {
     // Google's primaryEmail is the principal when there is no separate mail.
@@ -141,7 +129,7 @@ async function expectExactCopy(t: SyncHarness, provider: DirectoryProvider): Pro
 /** Changes between the two syncs; returns the events they must give, as eventLines. */
 async function change(provider: DirectoryProvider): Promise<string[]> {
   const dir = DIRS[provider];
-  const world = await sandboxControl<Exported>('GET', `directory/${dir}/export`);
+  const world = await sandboxControl<SeedDirectory>('GET', `directory/${dir}/export`);
   const grown = world.groups.filter((g) => g.name.startsWith('Group '));
   const [a, b, c, gone] = [grown[10], grown[500], grown[990], grown[700]];
   const [changed, disabled, leaver, joinerOfB] = [a.members[0], b.members[1], c.members[2], grown[300].members[0]];
