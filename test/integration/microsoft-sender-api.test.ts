@@ -316,6 +316,24 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
     return postCallback(action, fields);
   }
 
+  /** A delegated sender saved for privacy@, signed in as notifications@ (who has no Send As on it). */
+  async function privacySenderSignedInAsNotifications(): Promise<string> {
+    const orgId = newOrg('deleg');
+    expect(
+      (
+        await api('PUT', `orgs/${orgId}/sender`, {
+          provider: 'microsoft',
+          mode: 'delegated',
+          senderEmail: 'privacy@contoso.example',
+          senderName: 'Contoso Privacy',
+        })
+      ).status,
+    ).toBe(200);
+    expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
+    refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
+    return orgId;
+  }
+
   it('the code comes back by form_post: the callback takes the POST once, refuses a replay and a body that is not a form', async () => {
     const orgId = newOrg('formpost');
     const { action, fields } = await signInForm(orgId, 'admin@contoso.example');
@@ -454,20 +472,8 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
   });
 
   it('a user without Send As on privacy@ -> MS_SEND_AS_DENIED with a hint naming both', async () => {
-    const orgId = newOrg('deleg');
-    expect(
-      (
-        await api('PUT', `orgs/${orgId}/sender`, {
-          provider: 'microsoft',
-          mode: 'delegated',
-          senderEmail: 'privacy@contoso.example',
-          senderName: 'Contoso Privacy',
-        })
-      ).status,
-    ).toBe(200);
-    expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
+    const orgId = await privacySenderSignedInAsNotifications();
     expect((await api('GET', `orgs/${orgId}/sender`)).body.senderEmail).toBe('privacy@contoso.example'); // the saved address wins
-    refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
     const test = await api('POST', `orgs/${orgId}/sender/test`, { to: 'dpo@example.com' });
     expect(test.status).toBe(422);
     expect(test.body.error.code).toBe('MS_SEND_AS_DENIED');
@@ -475,19 +481,7 @@ describe('delegated sign-in, sending as a shared mailbox', () => {
   });
 
   it('where Exchange refuses a recipient-less message before checking Send As, Test connection claims nothing (send-as skipped) and Save and test still finds ErrorSendAsDenied', async () => {
-    const orgId = newOrg('deleg');
-    expect(
-      (
-        await api('PUT', `orgs/${orgId}/sender`, {
-          provider: 'microsoft',
-          mode: 'delegated',
-          senderEmail: 'privacy@contoso.example',
-          senderName: 'Contoso Privacy',
-        })
-      ).status,
-    ).toBe(200);
-    expect((await signIn(orgId, 'notifications@contoso.example')).status).toBe(200);
-    refreshTokenNames.add(`org-${orgId}-refresh-token-2`);
+    const orgId = await privacySenderSignedInAsNotifications();
     await sandboxControl('POST', 'graph/check-order', { recipientsFirst: true });
     try {
       const verify = await api('POST', `orgs/${orgId}/sender/verify`);
