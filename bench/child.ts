@@ -10,20 +10,25 @@ import { benchDirectory, DirectoryBenchResult } from './directory';
 import { benchDirsync, DirsyncBenchResult } from './dirsync';
 import { benchMemory, MemoryOptions, MemoryResult } from './memory';
 import { benchScaleOut, ScaleOutOptions, ScaleOutResult } from './scaleOut';
+import { benchTypedClient, TypedClientOptions, TypedClientResult } from './typedClient';
 
 export type ChildTask =
   | { kind: 'delivery'; options: DeliveryOptions }
+  | { kind: 'typed'; options: TypedClientOptions }
   | { kind: 'fairness'; options: FairnessOptions }
   | { kind: 'memory'; options: MemoryOptions }
   | { kind: 'directory'; users: number }
   | { kind: 'dirsync'; users: number; groups: number }
   | { kind: 'scaleOut'; options: ScaleOutOptions };
-export type ChildResult = DeliveryResult | FairnessResult | MemoryResult | DirectoryBenchResult | DirsyncBenchResult | ScaleOutResult;
+export type ChildResult =
+  DeliveryResult | TypedClientResult | FairnessResult | MemoryResult | DirectoryBenchResult | DirsyncBenchResult | ScaleOutResult;
 
 function run(task: ChildTask): Promise<ChildResult> {
   switch (task.kind) {
     case 'delivery':
       return benchDelivery(task.options);
+    case 'typed':
+      return benchTypedClient(task.options);
     case 'fairness':
       return benchFairness(task.options);
     case 'memory':

@@ -67,7 +67,8 @@ export const CONCURRENCY = 4;
  * apart: the benchmark measures the code, not the (real, 30/min) Exchange throttle.
  */
 export const BENCH_RATE_PER_MINUTE = 10_000;
-const RATE_ENV = { MICROSOFT_MAILBOX_RATE_PER_MINUTE: String(BENCH_RATE_PER_MINUTE), MAILBOX_CONCURRENCY: String(CONCURRENCY) };
+/** The worker's settings in every delivery benchmark (the typed-client and memory runs too). */
+export const RATE_ENV = { MICROSOFT_MAILBOX_RATE_PER_MINUTE: String(BENCH_RATE_PER_MINUTE), MAILBOX_CONCURRENCY: String(CONCURRENCY) };
 /** Upper bound of any one delivery run; a slower run is a failure, not a figure. */
 const RUN_TIMEOUT_MS = 180_000;
 

@@ -29,7 +29,7 @@ import {
   prepareSandbox,
   sandboxControl,
 } from './app';
-import { BENCH_RATE_PER_MINUTE, CONCURRENCY } from './delivery';
+import { RATE_ENV } from './delivery';
 import { MiB, progress, statusMiB, waitFor } from './measure';
 import type { LatencyProfile } from './profiles';
 
@@ -89,7 +89,6 @@ const toMiB = (m: Record<keyof MemorySample, number>): MemorySample => ({
   arrayBuffers: m.arrayBuffers / MiB,
 });
 
-const RATE_ENV = { MICROSOFT_MAILBOX_RATE_PER_MINUTE: String(BENCH_RATE_PER_MINUTE), MAILBOX_CONCURRENCY: String(CONCURRENCY) };
 const RUN_TIMEOUT_MS = 420_000;
 
 const readStatus = (pid: number) => {

@@ -31,6 +31,11 @@ export interface BenchOptions {
   dirsyncGroups: number;
   /** Undefined: every part. */
   only?: BenchPart[];
+  /**
+   * A git revision (e.g. `30161ab`) to measure beside this tree: its own bench runs the compared
+   * parts with the same options in a temporary worktree, alternating with this one (bench/baseline.ts).
+   */
+  baseline?: string;
 }
 
 export const BENCH_DEFAULTS: BenchOptions = {
@@ -72,7 +77,14 @@ const MAX: Partial<Record<NumericKey, number>> = { ratePerMinute: 10_000, rounds
 export const BENCH_USAGE =
   'usage: npm run bench -- [--profile zero|azure|both] [--messages N] [--azure-messages N] [--rounds N (max 5)] ' +
   `[--flood-orgs N (max ${MAX_FLOOD_MAILBOXES})] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--memory-messages N] [--users N] [--dirsync-users N] [--dirsync-groups N] ` +
-  `[--only ${BENCH_PARTS.join('|')}[,...]] [--scale-out-only] (whole numbers 1-20000)`;
+  `[--only ${BENCH_PARTS.join('|')}[,...]] [--scale-out-only] [--baseline GIT_REVISION] (whole numbers 1-20000)`;
+
+/** A commit or ref name; never starting with `-`, so git cannot read it as an option. */
+const GIT_REVISION = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
+
+/** The parts a `--baseline` run measures on both trees (the acceptance figures); the others run on this tree only. */
+export const COMPARED_PARTS = ['delivery', 'memory', 'fairness'] as const satisfies readonly BenchPart[];
+export type ComparedPart = (typeof COMPARED_PARTS)[number];
 
 function parseOnly(value: string | undefined): BenchPart[] {
   const parts = (value ?? '').split(',');
@@ -95,6 +107,11 @@ export function parseBenchOptions(args: readonly string[], parseProfile: (value:
       for (const part of parseOnly(raw)) only.add(part);
       continue;
     }
+    if (name === 'baseline') {
+      if (!GIT_REVISION.test(raw ?? '')) throw new Error(`${BENCH_USAGE}; got --baseline ${raw}`);
+      options.baseline = raw;
+      continue;
+    }
     if (name === 'profile') {
       parseProfile(raw ?? '');
       options.profiles = raw;
@@ -107,6 +124,17 @@ export function parseBenchOptions(args: readonly string[], parseProfile: (value:
     options[key] = value;
   }
   return only.size ? { ...options, only: BENCH_PARTS.filter((p) => only.has(p)) } : options;
+}
+
+/**
+ * The arguments of the baseline's own `dist/bench/run.js` for one compared part under one profile:
+ * the same sizes as this run, so both trees measure the same work.
+ */
+export function baselineArgs(options: BenchOptions, part: ComparedPart, profile: string): string[] {
+  const sizes = (['messages', 'azure-messages', 'rounds', 'flood-orgs', 'flood', 'rate', 'quiet', 'memory-messages'] as const).flatMap(
+    (flag) => [`--${flag}`, String(options[NUMERIC[flag]])],
+  );
+  return ['--only', part, '--profile', profile, ...sizes];
 }
 
 /** Does this run include `part`? */

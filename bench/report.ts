@@ -5,6 +5,7 @@
  * `SECTIONS`. Ratios first: the machine is shared and noisy, absolute numbers move between runs.
  */
 import type { ColdStartResult } from './coldStart';
+import type { ComparisonRow } from './comparison';
 import { AREA_LABELS, AREAS, CpuProfileSummary } from './cpuProfile';
 import { costPerMillion, MILLION, PerMessage } from './cost';
 import type { DeliveryResult, DeliveryVariant } from './delivery';
@@ -15,6 +16,7 @@ import type { MemoryResult } from './memory';
 import type { BenchOptions } from './options';
 import type { ProfileName } from './profiles';
 import type { SideCosts } from './stack';
+import type { TypedClientResult } from './typedClient';
 import { scaleOutTable } from './scaleOut';
 
 type ScaleOutResults = Parameters<typeof scaleOutTable>[0];
@@ -29,6 +31,8 @@ export interface ProfileFigures {
   profile: ProfileName;
   rounds: number;
   delivery?: Record<DeliveryVariant, Measured<DeliveryResult>>;
+  /** The typed-client path (bench/typedClient.ts), part of `delivery`; absent from results of trees without it. */
+  typed?: Measured<TypedClientResult>;
   fairness?: Measured<FairnessResult>;
   /** A separate pipeline run with the CPU profiler on (bench/cpuProfile.ts). */
   cpuProfiled?: Measured<DeliveryResult>;
@@ -54,6 +58,9 @@ export interface BenchFigures {
   dirsync?: Measured<DirsyncBenchResult>;
   /** 8. scale-out (bench/scaleOut.ts), printed as its own table. */
   scaleOut?: ScaleOutResults;
+  /** `--baseline`: the other tree's figures of the compared parts (bench/baseline.ts), and the side-by-side rows (bench/comparison.ts). */
+  baseline?: { revision: string; commit: string; profiles: ProfileFigures[] };
+  comparison?: ComparisonRow[];
 }
 
 export const f0 = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -64,7 +71,7 @@ export const f2 = (n: number) => n.toLocaleString('en-US', { minimumFractionDigi
 const signed = (n: number | undefined) =>
   n === undefined ? 'n/a' : `${Math.round(n * 10) < 0 ? '' : '+'}${f1(Math.round(n * 10) / 10 || 0)}`;
 
-const perSecond = (d: DeliveryResult) => d.messages / (d.usage.wallMs / 1000);
+const perSecond = (d: DeliveryResult | TypedClientResult) => d.messages / (('usage' in d ? d.usage.wallMs : d.wallMs) / 1000);
 /**
  * Requests per 1,000 messages per sender: a token or a secret read serves every message of one
  * sender for its lifetime (an hour, SECRET_CACHE_TTL_SECONDS), so the figure is per sender and
@@ -77,7 +84,12 @@ const cpuPerMessage = (cpuMs: number | undefined, d: DeliveryResult) => (cpuMs =
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** Storage requests per delivered message, at the proxy, over the pipeline child's whole run (sender set-up, enqueue API, worker). */
-export function storagePerMessage(m: Measured<DeliveryResult>): { queue: number; table: number; blob: number; total: number } {
+export function storagePerMessage(m: { result: { messages: number }; side: Pick<SideCosts, 'storageRequests'> }): {
+  queue: number;
+  table: number;
+  blob: number;
+  total: number;
+} {
   const { queue, table, blob } = m.side.storageRequests;
   const n = m.result.messages;
   return { queue: queue / n, table: table / n, blob: blob / n, total: (queue + table + blob) / n };
@@ -166,6 +178,14 @@ export const ROWS: Row[] = [
     }),
   },
   {
+    name: '1b. typed-client path (`OrgMailerClient.send` straight onto `outbox`): Storage requests per delivered message, at the proxy (sender set-up + client send + worker)',
+    figure: ({ typed }) => {
+      if (!typed) return undefined;
+      const s = storagePerMessage(typed);
+      return `**${f2(s.total)}**: queue ${f2(s.queue)} · table ${f2(s.table)} · blob ${f2(s.blob)} (${f0(typed.result.messages)} messages, ${f0(perSecond(typed.result))} msg/s from the first send)`;
+    },
+  },
+  {
     name: '1. Storage requests per message, outbox worker only (by service and method)',
     figure: withDelivery(
       ({ pipeline: { result: p } }) =>
@@ -248,10 +268,13 @@ function areaTable(summary: CpuProfileSummary, cpuMsPerMessage: number): string 
   return `\n\nWhere the worker's CPU per message goes (shares of the profile, applied to the unprofiled ${f2(cpuMsPerMessage)} ms):\n\n${table(['area', 'per message', 'share'], rows)}`;
 }
 
-function profileTable(figures: BenchFigures): string {
-  const rows = profileRows(figures.profiles);
-  return rows.length ? table(['benchmark', ...figures.profiles.map((f) => `\`${f.profile}\` profile`)], rows) : '';
+/** The main table of some profiles' figures (this tree's, or a `--baseline` tree's). */
+export function profileTableOf(profiles: readonly ProfileFigures[]): string {
+  const rows = profileRows(profiles);
+  return rows.length ? table(['benchmark', ...profiles.map((f) => `\`${f.profile}\` profile`)], rows) : '';
 }
+
+const profileTable = (figures: BenchFigures) => profileTableOf(figures.profiles);
 
 function cpuProfileSection(figures: BenchFigures): string {
   const parts = figures.profiles.flatMap(({ profile, cpuProfiled, delivery }) => {

@@ -21,6 +21,8 @@
  * each benchmark in a child process (`child.ts`), which is what measures.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { BaselineTree, checkOutBaseline, removeOnSignal } from './baseline';
+import { comparisonRows, comparisonTable } from './comparison';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchColdStart } from './coldStart';
@@ -29,11 +31,12 @@ import type { DirectoryBenchResult } from './directory';
 import type { DirsyncBenchResult } from './dirsync';
 import type { FairnessResult } from './fairness';
 import type { MemoryResult } from './memory';
-import { BenchOptions, includes, parseBenchOptions } from './options';
+import { baselineArgs, BenchOptions, COMPARED_PARTS, includes, parseBenchOptions } from './options';
 import { LatencyProfile, parseProfiles, PROFILES } from './profiles';
-import { benchReport, BenchFigures, coldStartSection, Measured, ProfileFigures } from './report';
+import { benchReport, BenchFigures, coldStartSection, Measured, ProfileFigures, profileTableOf } from './report';
 import { runScaleOut } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
+import type { TypedClientResult } from './typedClient';
 
 type Step = (what: string) => void;
 
@@ -58,6 +61,8 @@ async function benchProfile(stack: BenchStack, profile: LatencyProfile, options:
       }
     }
     figures.delivery = best;
+    step(`[${profile.name}] 1b. typed-client path, ${messages} messages`);
+    figures.typed = await typedClientRun(stack, profile, messages, process.cwd());
     // Under `azure` the worker waits on latency, so a profile of fewer messages shows the same code.
     const profiled = profile.name === 'zero' ? messages : Math.min(messages, AZURE_CPU_PROFILE_MESSAGES);
     step(`[${profile.name}] 3. CPU profile of the pipeline worker, ${profiled} messages`);
@@ -78,6 +83,54 @@ async function benchProfile(stack: BenchStack, profile: LatencyProfile, options:
     );
   }
   return figures;
+}
+
+const typedClientRun = (stack: BenchStack, profile: LatencyProfile, messages: number, appDir: string) =>
+  stack.run<TypedClientResult>({ kind: 'typed', options: { appDir, messages, profile } }, profile.storageMs);
+
+/**
+ * One profile on both trees: each compared part on the baseline (its own bench, its own stack),
+ * then on this tree, or the other way round, alternating part by part so that load on the
+ * machine falls on both alike. The typed-client path of both runs on this tree's stack.
+ */
+async function compareProfile(
+  stack: BenchStack,
+  tree: BaselineTree,
+  profile: LatencyProfile,
+  options: BenchOptions,
+  step: Step,
+  turn: number,
+): Promise<{ now: ProfileFigures; baseline: ProfileFigures }> {
+  const now = { profile: profile.name, rounds: 1 } as ProfileFigures;
+  const baseline = { profile: profile.name, rounds: 1 } as ProfileFigures;
+  const parts = COMPARED_PARTS.filter((part) => includes(options, part));
+  for (const [i, part] of parts.entries()) {
+    const here = async () => Object.assign(now, await benchProfile(stack, profile, { ...options, only: [part] }, step));
+    const there = async () => {
+      step(`[${profile.name}] baseline ${tree.revision}: ${part}`);
+      const theirs = await tree.run(baselineArgs(options, part, profile.name), (line) => step(`   baseline ${line}`));
+      Object.assign(
+        baseline,
+        theirs.profiles.find((f) => f.profile === profile.name),
+      );
+      if (part !== 'delivery') return;
+      step(`[${profile.name}] baseline ${tree.revision}: 1b. typed-client path`);
+      const messages = profile.name === 'zero' ? options.messages : options.azureMessages;
+      baseline.typed = await typedClientRun(stack, profile, messages, tree.dir);
+    };
+    for (const run of (turn + i) % 2 === 0 ? [there, here] : [here, there]) await run();
+  }
+  return { now, baseline };
+}
+
+/** With `--baseline`: the side-by-side table, then the baseline's own figures in this run's rows (this tree's follow). */
+function baselineSections({ baseline, comparison, loadAverage }: BenchFigures): string {
+  if (!baseline || !comparison) return '';
+  const label = `${baseline.revision}`;
+  return (
+    `**Baseline ${label} (${baseline.commit.slice(0, 12)}) and this tree, in one run** (load average ${loadAverage[0].toFixed(1)} at the start, ${loadAverage[1].toFixed(1)} at the end)\n\n` +
+    `${comparisonTable(comparison, label)}\n\n**The baseline's figures** (its own bench, same options)\n\n${profileTableOf(baseline.profiles)}\n\n**This tree's figures**`
+  );
 }
 
 /** bench/results/<date>.json: every figure of this run (bench/README.md shows some of them). */
@@ -105,11 +158,23 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const stack = await BenchStack.start((line) => step(`   ${line}`));
+  const tree = options.baseline ? checkOutBaseline(options.baseline, process.cwd(), step) : undefined;
+  const keepSignals = tree ? removeOnSignal(tree) : () => undefined;
+  let stack: BenchStack | undefined;
   try {
+    stack = await BenchStack.start((line) => step(`   ${line}`));
     const profiles: ProfileFigures[] = [];
-    if (perProfile)
-      for (const name of parseProfiles(options.profiles)) profiles.push(await benchProfile(stack, PROFILES[name], options, step));
+    const baselineProfiles: ProfileFigures[] = [];
+    for (const [turn, name] of (perProfile ? parseProfiles(options.profiles) : []).entries()) {
+      if (!tree) {
+        profiles.push(await benchProfile(stack, PROFILES[name], options, step));
+        continue;
+      }
+      const both = await compareProfile(stack, tree, PROFILES[name], options, step, turn);
+      profiles.push(both.now);
+      baselineProfiles.push(both.baseline);
+    }
+    // The parts not compared (directory, dirsync, scale-out; cold above) run on this tree alone.
     let directory: BenchFigures['directory'];
     if (includes(options, 'directory')) {
       step(`6. directory sync: ${options.users} users, then 10 changes`);
@@ -133,11 +198,17 @@ async function main(): Promise<void> {
       directory,
       dirsync,
       scaleOut,
+      ...(tree && {
+        baseline: { revision: tree.revision, commit: tree.commit, profiles: baselineProfiles },
+        comparison: comparisonRows(baselineProfiles, profiles),
+      }),
     };
     step(`done in ${durationSeconds.toFixed(0)} s (${(durationSeconds / 60).toFixed(1)} min); figures in ${writeResults(figures)}`);
-    console.log(benchReport(figures));
+    console.log([baselineSections(figures), benchReport(figures)].filter(Boolean).join('\n\n'));
   } finally {
-    await stack.close();
+    await stack?.close();
+    tree?.remove();
+    keepSignals();
   }
 }
 
