@@ -27,12 +27,7 @@ import { delayUntil } from './slotMath';
 import type { RowSnapshot, Slot } from './envelope';
 import { messageEventOf } from './events';
 import type { PlatformEventSink } from '../events/types';
-
-/**
- * A message whose slot comes within this long of its acceptance takes the express lane. So the lane
- * holds at most this much of any one mailbox's sending, and a flood's backlog stays in `outbox`.
- */
-export const EXPRESS_WINDOW_MS = 2_000;
+import { createExpressLane } from './expressLane';
 
 export interface EnqueueDeps {
   deliveries: DeliveryStore;
@@ -78,6 +73,7 @@ export function createEnqueuer(deps: EnqueueDeps) {
   const now = deps.clock ?? Date.now;
   // Bounded by count and age (MAILBOX_MEMORY_MS): a flood over many orgs cannot grow it without end.
   const mailboxes = boundedCache<string, Mailbox>({ max: 10_000, ttlMs: MAILBOX_MEMORY_MS, clock: now });
+  const expressLane = createExpressLane(now);
 
   /** Per org AND routing fields: an org's messages may go out from several senders (routing rules). */
   async function mailboxOfOrg(orgId: string, routed: RoutedMessage): Promise<Mailbox> {
@@ -124,9 +120,9 @@ export function createEnqueuer(deps: EnqueueDeps) {
       ...(record.member ? { member: record.member } : {}),
     } satisfies RowSnapshot;
     const delayMs = slot ? delayUntil(slot.at, now()) : 0;
-    // Due at once (its mailbox has no backlog): the express lane, so it never queues behind other
-    // mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
-    const lane = deps.express && slot && delayMs <= EXPRESS_WINDOW_MS ? deps.express : deps.outbox;
+    // Due at once and its mailbox not flooding (expressLane.ts): the express lane, so it never queues
+    // behind other mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
+    const lane = deps.express && slot && expressLane.admits(slot, delayMs) ? deps.express : deps.outbox;
     await lane.send(body, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
   }
 
