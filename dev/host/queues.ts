@@ -3,8 +3,9 @@
  * polls Storage (QueuesOptions:
  * https://learn.microsoft.com/dotnet/api/microsoft.azure.webjobs.host.queuesoptions):
  * - fetch `batchSize` messages; fetch again while fewer than `newBatchThreshold` are running;
- * - an empty queue is polled with exponential back-off up to `maxPollingInterval`, and at once
- *   again when a poll found work;
+ * - a poll that found work is followed by the next at once; an empty queue is polled again after the
+ *   extension's back-off, up to `maxPollingInterval` (pollDelay.ts); a finished invocation does not
+ *   cut a back-off short (the extension wakes early only for messages its own bindings added);
  * - on success the message is deleted; on failure it is made visible again after
  *   `visibilityTimeout`, unless its dequeue count reached `maxDequeueCount`: then its text goes
  *   unchanged to `<queue>-poison` and it is deleted. So a handler that always throws runs exactly
@@ -16,8 +17,7 @@ import { decodeQueueMessage, QueueEntry, QueueStore } from '@shared/store/outbox
 import { poisonQueueName } from '@shared/store/names';
 import type { QueueSettings } from './hostJson';
 import { createInvocationContext, describeError, HostLog, withTimeout } from './invocation';
-
-const MIN_POLLING_INTERVAL_MS = 50;
+import { FRESH_BACKOFF, nextPollDelay } from './pollDelay';
 
 export interface QueuePollerOptions {
   fn: QueueFunction;
@@ -87,7 +87,8 @@ export class QueuePoller {
 
   private async run(): Promise<void> {
     const { batchSize, newBatchThreshold, maxPollingIntervalMs } = this.options.settings;
-    let backoff = MIN_POLLING_INTERVAL_MS;
+    let backoff = FRESH_BACKOFF;
+    let foundSinceLastDelay = false;
     while (this.running) {
       if (this.inFlight > newBatchThreshold) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
@@ -102,18 +103,19 @@ export class QueuePoller {
       }
       if (batch.length === 0) {
         if (this.inFlight === 0) this.resolveIdle();
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, Math.max(MIN_POLLING_INTERVAL_MS, maxPollingIntervalMs));
+        backoff = nextPollDelay(backoff, foundSinceLastDelay, maxPollingIntervalMs);
+        foundSinceLastDelay = false;
+        await this.sleep(backoff.delayMs);
         continue;
       }
-      backoff = MIN_POLLING_INTERVAL_MS;
+      foundSinceLastDelay = true;
       for (const entry of batch) {
         this.inFlight += 1;
         void this.process(entry).finally(() => {
           this.inFlight -= 1;
           this.slotFreed?.();
-          // A freed slot means there may be capacity for more right away.
-          this.wake?.();
+          // Only someone waiting for idle (whenIdle) gets a poll at once when the last invocation ends.
+          if (this.inFlight === 0 && this.idleWaiters.length > 0) this.wake?.();
         });
       }
     }

@@ -27,7 +27,7 @@ import { delayUntil } from './slotMath';
 import type { RowSnapshot, Slot } from './envelope';
 import { messageEventOf } from './events';
 import type { PlatformEventSink } from '../events/types';
-import { createExpressLane } from './expressLane';
+import { createExpressLane, expressHiddenMs } from './expressLane';
 
 export interface EnqueueDeps {
   deliveries: DeliveryStore;
@@ -122,8 +122,9 @@ export function createEnqueuer(deps: EnqueueDeps) {
     const delayMs = slot ? delayUntil(slot.at, now()) : 0;
     // Due at once and its mailbox not flooding (expressLane.ts): the express lane, so it never queues
     // behind other mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
-    const lane = deps.express && slot && expressLane.admits(slot, delayMs) ? deps.express : deps.outbox;
-    await lane.send(body, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
+    const express = deps.express && slot && expressLane.admits(slot, delayMs) ? deps.express : undefined;
+    const hiddenMs = express ? expressHiddenMs(delayMs) : delayMs;
+    await (express ?? deps.outbox).send(body, { visibilityDelaySeconds: hiddenMs / 1000, timeToLiveSeconds: -1 });
   }
 
   return {

@@ -13,11 +13,20 @@
  */
 import { boundedCache } from '../cache/bounded';
 import type { Slot } from './envelope';
+import { EARLY_TOLERANCE_MS } from './slotMath';
 
 export const EXPRESS_WINDOW_MS = 2_000;
 export const EXPRESS_PERIOD_MS = 60_000;
 /** Mailboxes remembered at once; a forgotten one only gets a fresh burst. */
 const MAX_MAILBOXES = 10_000;
+
+/**
+ * How long an express message stays hidden: until the worker would first take it, EARLY_TOLERANCE_MS
+ * before its slot (slotMath.ts). Hidden for its whole delay, it would come out up to a second after
+ * its slot (a queue hides in whole seconds, rounded up: outboxQueue.ts) and then wait for the host's
+ * next poll of a lane that was idle meanwhile (its back-off grows to 0.9 s within 2 s: dev/host/pollDelay.ts).
+ */
+export const expressHiddenMs = (delayMs: number) => Math.max(0, delayMs - EARLY_TOLERANCE_MS);
 
 export interface ExpressLane {
   /** Whether the message reserved for `slot`, hidden for `delayMs`, takes the express lane (and counts against its mailbox's burst). */

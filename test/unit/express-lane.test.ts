@@ -6,7 +6,8 @@
  * injected clock: nothing waits.
  */
 import { createEnqueuer } from '@shared/delivery/enqueue';
-import { createExpressLane, EXPRESS_PERIOD_MS, EXPRESS_WINDOW_MS } from '@shared/delivery/expressLane';
+import { createExpressLane, EXPRESS_PERIOD_MS, EXPRESS_WINDOW_MS, expressHiddenMs } from '@shared/delivery/expressLane';
+import { EARLY_TOLERANCE_MS } from '@shared/delivery/slotMath';
 import { createMailboxScheduler } from '@shared/delivery/scheduler';
 import type { ResolvedSender, SenderResolver } from '@shared/senders/resolve';
 import { fakeDeliveryStore, fakeMailboxSlotStore, fakePayloadStore, fakeQueueStore } from '../support/fakes';
@@ -38,6 +39,10 @@ describe('express lane admission', () => {
     expect(lane.admits({ mailbox: 'm', at: now + EXPRESS_WINDOW_MS + 1 }, EXPRESS_WINDOW_MS + 1)).toBe(false);
     expect(lane.admits({ mailbox: 'm', at: now }, 0)).toBe(true);
   });
+});
+
+it('an express message is hidden until a second before its slot, the earliest the worker sends it', () => {
+  expect([0, 800, 1000, 1200, 2000].map(expressHiddenMs)).toEqual([0, 0, 0, 200, 1000]);
 });
 
 describe('enqueue with the express lane', () => {
@@ -80,5 +85,8 @@ describe('enqueue with the express lane', () => {
 
     for (let i = 0; i < 10; i++) await send('quiet', `q${i}`);
     expect(lanes()).toEqual({ express: afterFloods.express + 10, outbox: afterFloods.outbox });
+    // Slots 0 .. 1,800 ms from now; each visible from when the worker would take it (a second before its slot).
+    const quietHidden = express.messages.slice(-10).map((m) => m.visibleAt - now);
+    expect(quietHidden).toEqual(Array.from({ length: 10 }, (_, i) => Math.max(0, i * INTERVAL_MS - EARLY_TOLERANCE_MS)));
   });
 });

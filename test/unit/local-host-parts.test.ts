@@ -1,4 +1,4 @@
-/** The local host's parsers: NCRONTAB schedules, route templates, host.json TimeSpans. */
+/** The local host's parsers: NCRONTAB schedules, route templates, host.json TimeSpans; its queue polling back-off. */
 import { NcrontabSchedule } from '../../dev/host/ncrontab';
 import { RouteTemplate } from '../../dev/host/routes';
 import { byHostOrder } from '../../dev/host/conformance';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseTimeSpan, readHostSettings } from '../../dev/host/hostJson';
 import { AZURE_MAX_REQUEST_BYTES, requestBodyLimit } from '../../dev/host/http';
 import { streamedParams } from '../../dev/host/rpcHttp';
+import { FRESH_BACKOFF, nextPollDelay, PollBackoff } from '../../dev/host/pollDelay';
 
 const at = (iso: string) => new Date(iso);
 const next = (expression: string, after: string) => new NcrontabSchedule(expression).next(at(after)).toISOString();
@@ -61,6 +62,26 @@ describe('route templates', () => {
 
   test.each(['a/{b?}/c', 'a/{*rest}/c', 'a/{b:nope}', 'a/x{b}'])('refuses "%s"', (template) => {
     expect(() => new RouteTemplate(template)).toThrow(/route/);
+  });
+});
+
+describe("queue polling back-off (the extension's RandomizedExponentialBackoffStrategy, at its middle factor)", () => {
+  const delays = (found: boolean[], maxMs: number) => {
+    let backoff: PollBackoff = FRESH_BACKOFF;
+    return found.map((f) => (backoff = nextPollDelay(backoff, f, maxMs)).delayMs);
+  };
+
+  test('empty polls wait 100 ms, then the minimum plus 2^(n-1) minimums, up to maxPollingInterval, and stay there', () => {
+    expect(delays(Array(9).fill(false), 2000)).toEqual([100, 200, 300, 500, 900, 1700, 2000, 2000, 2000]);
+    expect(delays(Array(12).fill(false), 60_000).slice(-3)).toEqual([25_700, 51_300, 60_000]);
+  });
+
+  test('a message found since the last delay starts it over at the minimum', () => {
+    expect(delays([false, false, false, false, true, false, false], 2000)).toEqual([100, 200, 300, 500, 100, 200, 300]);
+  });
+
+  test('a maxPollingInterval under the minimum polls at the minimum', () => {
+    expect(delays([false, false, true], 50)).toEqual([100, 100, 100]);
   });
 });
 
