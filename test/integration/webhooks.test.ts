@@ -64,7 +64,7 @@ describe('webhooks', () => {
     await new OrgMailerClient({ connectionString: process.env.AzureWebJobsStorage! }).send(org, message('w-typed'));
     await waitForFinal(t.services, org, ['w-1', 'w-typed']);
     expect((await api(t.host, 'POST', `orgs/${org}/sender/test`, { to: 'it@contoso.example' })).status).toBe(200);
-    await t.services.senderResolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
+    await t.services.senders.resolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
     expect((await api(t.host, 'POST', `orgs/${org}/sender/reset`)).status).toBe(200);
     expect((await api(t.host, 'POST', `webhooks/${hook.id}/test?orgId=${org}`)).status).toBe(202);
     // Producers that are other issues' (or statuses this flow cannot reach here), through the same bus.
