@@ -92,7 +92,7 @@ export interface Services extends Platform {
 export interface ServicesOptions {
   /** The pauses of bounded back-offs (ProviderContext.sleep); tests move the sandbox clock instead of waiting. */
   sleep?: (ms: number) => Promise<void>;
-  /** The process's clock: delivery decisions and the health probe's cache window; default `Date.now`. */
+  /** The process's one clock, handed to every capability (delivery decisions, links, leases, the health probe's window); default `Date.now`. */
   clock?: () => number;
 }
 
@@ -152,7 +152,7 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
   const domainChecks = createDomainChecker(config);
   // One provider context per process: senders, consent and directory connections reach providers through it.
   const context: ProviderContext = { config, secrets, sleep: options.sleep };
-  const consent = createConsentService({ config, states: createConsentStateStore(storage), context, flowFor: consentFlow });
+  const consent = createConsentService({ config, states: createConsentStateStore(storage), context, flowFor: consentFlow, now: clock });
   const controls = createOrgControlStore(storage);
   const generations = createAdminLinkGenerations(controls);
   const senderStore = rememberOrgListings(observeSenderWrites(createSenderStore(storage)));
@@ -165,8 +165,17 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
     adminLinks: generations,
     events,
     domainChecks,
+    clock,
   });
-  const directory = createDirectoryServices({ config, storage, context, consent, events, syncQueue: queues.named(QUEUES.directorySync) });
+  const directory = createDirectoryServices({
+    config,
+    storage,
+    context,
+    consent,
+    events,
+    syncQueue: queues.named(QUEUES.directorySync),
+    clock,
+  });
   const appliers = { sender: senders.service.applyConsent, directory: directory.connections.applyConsent };
   return {
     config,
@@ -176,11 +185,11 @@ export function createServices(config: Readonly<Config>, options: ServicesOption
     queues,
     events,
     domainChecks,
-    adminLinks: createAdminLinks({ config, returnUrlAllowed: consent.returnUrlAllowed, generations }),
+    adminLinks: createAdminLinks({ config, returnUrlAllowed: consent.returnUrlAllowed, generations, now: clock }),
     consent: { service: consent, callback: createConsentCallback(consent, appliers) },
     senders,
     directory,
-    webhooks: createWebhookServices({ config, storage, secrets, bus: events, subscribers }),
+    webhooks: createWebhookServices({ config, storage, secrets, bus: events, subscribers, clock }),
     delivery: createDelivery(platform, { resolver: senders.resolver, events, directory: directory.reader, clock }),
     health: createHealthProbe(() => checkHealth(platform), { clock }),
   };

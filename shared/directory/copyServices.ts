@@ -52,6 +52,7 @@ export interface DirectoryCopyInputs {
   /** Queue `directory-sync`. */
   syncQueue: QueueStore;
   connections: ConnectionsForSync;
+  clock: () => Date;
 }
 
 export function syncEndpoints(config: Readonly<Config>): SyncEndpoints {
@@ -78,6 +79,7 @@ export function createDirectoryCopyServices(inputs: DirectoryCopyInputs): Direct
       endpoints: syncEndpoints(config),
       intervalMs: config.directorySyncIntervalMs,
       budgetMs: config.directorySyncBudgetMs,
+      clock: inputs.clock,
     }),
   };
 }

@@ -31,16 +31,20 @@ export interface DirectoryInputs {
   events: PlatformEventSink;
   /** Queue `directory-sync`. */
   syncQueue: QueueStore;
+  /** The composition root's clock. */
+  clock: () => number;
 }
 
 export function createDirectoryServices(inputs: DirectoryInputs): DirectoryServices {
   const { config, storage } = inputs;
+  const now = () => new Date(inputs.clock());
   const tables = createDirectoryCopyTables(storage);
   const { connections, forSync } = createDirectoryConnectionServices({
     store: createDirectoryConnectionStore(storage),
     consent: inputs.consent,
     context: inputs.context,
     copy: syncedCopyOf(tables),
+    now,
   });
   const { reader, sync } = createDirectoryCopyServices({
     config,
@@ -49,6 +53,7 @@ export function createDirectoryServices(inputs: DirectoryInputs): DirectoryServi
     events: inputs.events,
     syncQueue: inputs.syncQueue,
     connections: forSync,
+    clock: now,
   });
   return { connections, forSync, store: tables.store, syncRows: tables.syncRows, reader, sync };
 }

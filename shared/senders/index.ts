@@ -44,10 +44,13 @@ export interface SenderServicesDeps {
   events: PlatformEventSink;
   /** SPF / DKIM / DMARC checks, built once by the composition root (shared/services.ts). */
   domainChecks: DomainChecker;
+  /** The composition root's clock. */
+  clock: () => number;
 }
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
   const { store, events } = deps;
+  const now = () => new Date(deps.clock());
   const providers = new ProviderCache(deps.context);
   const service = guardSenderService(
     createSenderService({
@@ -58,6 +61,7 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
       consent: deps.consent,
       events,
       domainChecks: deps.domainChecks,
+      now,
     }),
     {
       testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit),
@@ -65,6 +69,6 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
       adminLinks: deps.adminLinks,
     },
   );
-  const resolver = createSenderResolver({ store, providers, events, recordUse: createUsageRecorder(store) });
+  const resolver = createSenderResolver({ store, providers, events, now, recordUse: createUsageRecorder(store) });
   return { store, providers, service, resolver, named: createNamedSenders({ store, service, resolver }) };
 }

@@ -325,7 +325,8 @@ describe('webhooks', () => {
       storage: t.services.storage,
       secrets: t.services.secrets,
       bus: async (e) => void published.push(e),
-      overrides: { clock: () => now, ca: receiver.ca },
+      clock: () => now,
+      overrides: { ca: receiver.ca },
     });
     const org = newOrgId('dead');
     const hook = await own.endpoints.create({ url: receiver.url('/dead'), events: ['webhook.test'], orgId: org });

@@ -20,6 +20,7 @@ import { createEnqueuer } from '@shared/delivery/enqueue';
 import type { DeliveryEvent } from '@shared/delivery/events';
 import { eventOf } from '@shared/delivery/events';
 import { createSenderResolver } from '@shared/senders/resolve';
+import { noEvents } from '@shared/events/bus';
 import type { ProviderCache } from '@shared/senders/providerCache';
 import { fakeDeliveryStore, fakeMailboxSlotStore, fakePayloadStore, fakePoisonArchive, fakeQueueStore } from '../support/fakes';
 import { senderConfig as buildSenderConfig } from '../support/builders';
@@ -94,7 +95,7 @@ function setup(
     },
   };
   const providers = { get: (config: SenderConfig) => (config.orgId === orgId ? org : fallback) } as unknown as ProviderCache;
-  const resolver = createSenderResolver({ store: senders, providers });
+  const resolver = createSenderResolver({ store: senders, providers, events: noEvents, now: () => new Date() });
   const outbox = fakeQueueStore(`outbox-${randomUUID().slice(0, 8)}`);
   const events: DeliveryEvent[] = [];
   const scheduler = createMailboxScheduler(fakeMailboxSlotStore());

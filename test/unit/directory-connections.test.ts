@@ -48,6 +48,7 @@ function setup(directoryApp: boolean = true) {
     context: { config, secrets },
     loadModule: async () => ({ verifyDirectory: async () => undefined }) as never,
     copy: { syncState: async () => ({}), remove: async () => undefined },
+    now: () => new Date(),
   });
   return { service, store, written, links };
 }

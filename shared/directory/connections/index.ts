@@ -26,11 +26,13 @@ export interface DirectoryConnectionServicesDeps {
   context: ProviderContext;
   /** The synced copy's tables, built before the connections (shared/directory/copyServices.ts). */
   copy: SyncedCopy;
+  /** The composition root's clock. */
+  now: () => Date;
 }
 
 export function createDirectoryConnectionServices(deps: DirectoryConnectionServicesDeps): DirectoryConnectionServices {
   return {
     connections: createDirectoryConnectionService({ ...deps, loadModule: loadProviderModule }),
-    forSync: createConnectionsForSync(deps.store, deps.context),
+    forSync: createConnectionsForSync(deps.store, deps.context, deps.now),
   };
 }

@@ -32,7 +32,8 @@ export interface DirectoryConnectionDeps {
   loadModule(provider: DirectoryConnection['provider']): Promise<ProviderModule>;
   /** The connection's synced copy: its sync state for the view, deleted with the connection. */
   copy: SyncedCopy;
-  now?: () => Date;
+  /** The composition root's clock. */
+  now: () => Date;
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -42,7 +43,7 @@ export function newConnectionId(): string {
 }
 
 export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) {
-  const clock = deps.now ?? (() => new Date());
+  const clock = deps.now;
   const secrets = deps.context.secrets;
 
   async function load(orgId: string, id: string): Promise<StoredConnection> {

@@ -56,7 +56,7 @@ const messageSchema = z.object({
 });
 
 export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySyncService {
-  const clock = deps.clock ?? (() => new Date());
+  const { clock } = deps;
   const log = deps.log ?? (() => undefined);
   const execute = createInvocation({ ...deps, clock, log, sources: deps.sources ?? SOURCES });
   const budget = deps.budget ?? (() => timeBudget(deps.budgetMs, clock));
