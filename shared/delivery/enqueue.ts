@@ -25,8 +25,8 @@ import type { RoutedMessage } from '../senders/rules';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
 import type { RowSnapshot, Slot } from './envelope';
-import { messageEventOf } from './events';
-import type { PlatformEventSink } from '../events/types';
+import type { DeliveryEventSink } from './events';
+import { newDeliveryOf } from './knownRow';
 
 /**
  * A message whose slot comes within this long of its acceptance takes the express lane. So the lane
@@ -43,12 +43,12 @@ export interface EnqueueDeps {
   resolver: SenderResolver;
   scheduler: MailboxScheduler;
   ratePerMinute: MailboxRates;
-  clock?: () => number;
-  /** `message.queued` for each new message (webhooks). */
-  events?: PlatformEventSink;
+  clock: () => number;
+  /** Each new row (`queued`) is published here (events.ts: webhooks' `message.queued`). */
+  publish: DeliveryEventSink;
   /**
    * Checks a message's `{ group }` recipients against the synced directory before anything is
-   * written (DIRECTORY_GROUP_NOT_FOUND, DIRECTORY_GROUP_TOO_LARGE); groupFanout.ts. Without it a
+   * written (DIRECTORY_GROUP_NOT_FOUND, DIRECTORY_GROUP_TOO_LARGE); groupExpansion.ts. Without it a
    * message naming a group is refused.
    */
   checkGroups?: (message: Message) => Promise<void>;
@@ -75,7 +75,7 @@ export interface EnqueueResult {
 const MAILBOX_MEMORY_MS = 10_000;
 
 export function createEnqueuer(deps: EnqueueDeps) {
-  const now = deps.clock ?? Date.now;
+  const now = deps.clock;
   // Bounded by count and age (MAILBOX_MEMORY_MS): a flood over many orgs cannot grow it without end.
   const mailboxes = boundedCache<string, Mailbox>({ max: 10_000, ttlMs: MAILBOX_MEMORY_MS, clock: now });
 
@@ -113,16 +113,11 @@ export function createEnqueuer(deps: EnqueueDeps) {
     }
   }
 
-  /** The queue message, hidden until its slot; it carries the row's snapshot so the worker claims without a read. */
+  /** The queue message, hidden until its slot; it carries the row as inserted, so the worker claims without a read (knownRow.ts). */
   async function queue(message: Message, record: DeliveryRecord, slot: Slot | undefined): Promise<void> {
     const { body } = await toQueueMessage(message, deps.payloads);
     if (slot) body.slot = slot;
-    body.row = {
-      etag: record.etag,
-      at: record.createdAt,
-      ...(record.parent ? { parent: record.parent } : {}),
-      ...(record.member ? { member: record.member } : {}),
-    } satisfies RowSnapshot;
+    body.row = rowSnapshot(record);
     const delayMs = slot ? delayUntil(slot.at, now()) : 0;
     // Due at once (its mailbox has no backlog): the express lane, so it never queues behind other
     // mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
@@ -139,19 +134,9 @@ export function createEnqueuer(deps: EnqueueDeps) {
         await deps.checkGroups(message);
       }
       const slot = await reserveSlot(orgId, { category: message.category, workspace: message.workspace });
-      const recipients = message.to.length + message.cc.length + message.bcc.length;
       const hash = contentHash(message);
       // The row first: its insert is the duplicate check, and the queue message then carries its ETag.
-      const { created, record } = await deps.deliveries.create({
-        orgId,
-        id: message.id,
-        category: message.category,
-        workspace: message.workspace,
-        recipients,
-        contentHash: hash,
-        ...copyOf,
-        now: now(),
-      });
+      const { created, record } = await deps.deliveries.create({ ...newDeliveryOf(message, hash), ...copyOf, now: now() });
       // Same id, other content: refused. A row without a hash (created by the worker for a
       // typed-client message not claimed yet) cannot be compared: a plain duplicate.
       if (!created && record.contentHash !== undefined && record.contentHash !== hash) {
@@ -172,10 +157,17 @@ export function createEnqueuer(deps: EnqueueDeps) {
         await deps.deliveries.remove(record).catch(() => undefined);
         throw error;
       }
-      await deps.events?.(messageEventOf(record)!);
+      await deps.publish(record);
       return { id: message.id, status: record.status, created };
     },
   };
 }
 
 export type Enqueuer = ReturnType<typeof createEnqueuer>;
+
+/** Every field the row was inserted with, and its ETag (envelope.ts `RowSnapshot`). */
+function rowSnapshot(record: DeliveryRecord): RowSnapshot {
+  const { etag, createdAt: at, category, workspace, recipients, contentHash: hash, parent, member } = record;
+  const optional = { category, workspace, recipients, contentHash: hash, parent, member };
+  return { etag, at, ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)) };
+}

@@ -15,9 +15,12 @@ import { createEnqueuer, Enqueuer } from './enqueue';
 import type { DirectoryReader } from '../directory/model';
 import { createGroupChildren } from '../store/groupChildren';
 import { createGroupFanout } from './groupFanout';
-import { createEventPublisher, EventPublisher } from './events';
+import { platformEvents, statusQueueEvents, subscribers } from './events';
 import { observeDelivery } from '../telemetry/deliveryObserver';
-import { alsoAsPlatformEvents } from './events';
+import type { DeliveryRecord } from '../model/delivery';
+import { createRecorder } from './recorder';
+import { requeueOn } from './requeue';
+import { groupCheckAtEnqueue } from './groupExpansion';
 import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
 import { createLeasedPermits } from './permitLeases';
@@ -28,7 +31,7 @@ import { retryPolicy } from './retryPolicy';
 import { createMailboxScheduler } from './scheduler';
 import { createStatusReader, StatusReader } from './status';
 import type { SenderResolver } from '../senders/resolve';
-import { sendTiming } from './timing';
+import { sendTiming, SendTiming } from './timing';
 import { createOutboxWorker, OutboxWorker, WorkerDeps } from './worker';
 
 /** A claim holds a message in `sending` this long at the default deadline (30 s): derived in timing.ts. */
@@ -73,47 +76,22 @@ export interface DeliveryInputs {
 }
 
 export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
-  const { config, storage, outbox, payloads, resolver } = inputs;
-  const { clock, events } = inputs;
+  const { config, storage, outbox, payloads, resolver, clock } = inputs;
   const deliveries = createDeliveryStore(storage);
   const poisonArchive = createPoisonArchive(storage);
   const scheduler = createMailboxScheduler(createMailboxSlotStore(storage), clock);
-  const toQueue = observed(createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m))));
-  const publish = alsoAsPlatformEvents(toQueue, events);
+  const warn = inputs.warn ?? ((m: string) => console.warn(m));
+  // One sink for every row delivery writes; the status queue, webhooks and telemetry subscribe.
+  const publish = subscribers(observed, statusQueueEvents(inputs.deliveryEvents, warn), platformEvents(inputs.events));
+  const requeue = requeueOn(outbox);
+  const recorder = createRecorder({ deliveries, publish, requeue, payloads, clock });
   const ratePerMinute = config.mailboxRatePerMinute;
   const policy = retryPolicy(config.retryBaseMs);
-  // One poison handler per lane's poison queue; everything else they share.
-  const poisonHandlerFor = (queueName: string) =>
-    createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName, clock });
-  const poison = poisonHandlerFor(QUEUES.outboxPoison);
-  const expressPoison = poisonHandlerFor(QUEUES.outboxExpressPoison);
-  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map(
-    (name) => createQueueStore(storage, name),
-  );
-  const express = createQueueStore(storage, QUEUES.outboxExpress);
   const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
-  // The concurrency limit holds across instances: permits are leased rows every instance respects.
-  const permits = createLeasedPermits(createMailboxPermitStore(storage), {
-    max: config.mailboxConcurrency,
-    leaseMs: timing.leaseMs,
-    sendBudgetMs: timing.sendBudgetMs,
-  });
-  const limiter = new MailboxLimiter(config.mailboxConcurrency, { source: permits });
-  // The fan-out enqueues each copy through the enqueuer, which asks the fan-out to check groups.
-  const groups = inputs.directory
-    ? createGroupFanout({
-        reader: inputs.directory,
-        limit: config.directoryGroupMaxRecipients ?? 1000,
-        deliveries,
-        children: createGroupChildren(storage),
-        outbox,
-        enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf),
-        publish,
-        policy,
-        leaseMs: timing.leaseMs,
-        clock,
-      })
-    : undefined;
+  const limiter = createLimiter(storage, config.mailboxConcurrency, timing);
+  const groupLimit = config.directoryGroupMaxRecipients ?? 1000;
+  const express = createQueueStore(storage, QUEUES.outboxExpress);
+  const checkGroups = inputs.directory ? groupCheckAtEnqueue(inputs.directory, groupLimit) : undefined;
   const enqueuer = createEnqueuer({
     deliveries,
     outbox,
@@ -122,28 +100,43 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
     resolver,
     scheduler,
     ratePerMinute,
-    events,
+    publish,
     clock,
-    checkGroups: groups?.checkAtEnqueue,
+    checkGroups,
   });
+  // The fan-out calls down into the enqueuer for each copy; nothing calls back up into it.
+  const groups = inputs.directory
+    ? createGroupFanout({
+        reader: inputs.directory,
+        limit: groupLimit,
+        children: createGroupChildren(storage),
+        enqueuer,
+        recorder,
+        policy,
+        leaseMs: timing.leaseMs,
+      })
+    : undefined;
   const workerDeps = (queueName: string): WorkerDeps => ({
-    deliveries,
-    outbox,
+    recorder,
     payloads,
     poisonArchive,
     resolver,
     scheduler,
     limiter,
-    publish,
     policy,
     ratePerMinute,
     leaseMs: timing.leaseMs,
     sendBudgetMs: timing.sendBudgetMs,
     queueName,
-    events,
-    clock,
     groups,
   });
+  // One poison handler per lane's poison queue; everything else they share.
+  const poisonHandlerFor = (queueName: string) =>
+    createPoisonHandler({ deliveries, payloads, poisonArchive, publish, requeue, policy, queueName, clock });
+  const poison = poisonHandlerFor(QUEUES.outboxPoison);
+  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map(
+    (name) => createQueueStore(storage, name),
+  );
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
@@ -151,21 +144,29 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
     enqueuer,
     worker: createOutboxWorker(workerDeps(QUEUES.outbox)),
     expressWorker: createOutboxWorker(workerDeps(QUEUES.outboxExpress)),
-    expressPoison,
+    expressPoison: poisonHandlerFor(QUEUES.outboxExpressPoison),
     poison,
     limiter,
     poisonSweep: createPoisonSweep({ queues: poisonQueues, handler: poison, poisonArchive }),
   };
 }
 
+/** The concurrency limit holds across instances: permits are leased rows every instance respects. */
+function createLimiter(storage: StorageClients, concurrency: number, timing: SendTiming): MailboxLimiter {
+  const permits = createLeasedPermits(createMailboxPermitStore(storage), {
+    max: concurrency,
+    leaseMs: timing.leaseMs,
+    sendBudgetMs: timing.sendBudgetMs,
+  });
+  return new MailboxLimiter(concurrency, { source: permits });
+}
+
 /** Every published transition also becomes a log line and metrics (shared/telemetry); telemetry never fails a delivery. */
-function observed(publish: EventPublisher): EventPublisher {
-  return async (record) => {
-    try {
-      observeDelivery(record);
-    } catch {
-      // A telemetry fault must not touch the message.
-    }
-    await publish(record);
-  };
+async function observed(record: DeliveryRecord): Promise<void> {
+  if (record.status === 'queued') return; // the enqueue request's own log line says it
+  try {
+    observeDelivery(record);
+  } catch {
+    // A telemetry fault must not touch the message.
+  }
 }

@@ -8,11 +8,11 @@
 import { isMailerError, MailerError } from '../errors';
 import type { DeliveryStore } from './deliveries';
 import { isFinal, isLostRace } from './states';
-import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';
-import { buildEnvelope, entryText, Envelope, readEnvelope } from './envelope';
-import type { EventPublisher } from './events';
+import { entryText, Envelope, readEnvelope } from './envelope';
+import type { DeliveryEventSink } from './events';
+import type { Requeue } from './requeue';
 import { decidePoison, RowRead } from './redrive';
 import type { RetryPolicy } from './retryPolicy';
 
@@ -20,20 +20,20 @@ export interface PoisonDeps {
   deliveries: DeliveryStore;
   payloads: PayloadStore;
   poisonArchive: PoisonArchive;
-  publish: EventPublisher;
-  /** Where re-driven messages go. */
-  outbox: QueueStore;
+  publish: DeliveryEventSink;
+  /** Puts re-driven messages back on `outbox` (requeue.ts). */
+  requeue: Requeue;
   /** The delivery retry policy: re-drive delays grow like retries. */
   policy: RetryPolicy;
   /** Names the queue in archived records when the caller does not. */
   queueName: string;
-  clock?: () => number;
+  clock: () => number;
 }
 
 export type PoisonOutcome = 'redriven' | 'failed' | 'final' | 'archived';
 
 export function createPoisonHandler(deps: PoisonDeps) {
-  const now = deps.clock ?? Date.now;
+  const now = deps.clock;
 
   async function readRow(envelope: Envelope): Promise<RowRead> {
     try {
@@ -89,10 +89,7 @@ export function createPoisonHandler(deps: PoisonDeps) {
           return 'final';
         case 'redrive':
           // Without its old slot: the worker reserves a fresh one, so a re-driven crowd keeps the mailbox's pace.
-          await deps.outbox.send(buildEnvelope({ ...envelope, redrive: decision.redrive }), {
-            visibilityDelaySeconds: decision.delayMs / 1000,
-            timeToLiveSeconds: -1,
-          });
+          await deps.requeue({ ...envelope, redrive: decision.redrive }, decision.delayMs);
           log.warn(
             `${queueName}: ${where} re-driven (${decision.redrive.count}) in ${Math.round(decision.delayMs / 1000)} s: ${decision.redrive.reason}`,
           );
