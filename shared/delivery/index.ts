@@ -32,7 +32,7 @@ import { createMailboxScheduler } from './scheduler';
 import { createStatusReader, StatusReader } from './status';
 import type { SenderResolver } from '../senders/resolve';
 import { sendTiming, SendTiming } from './timing';
-import { createOutboxWorker, OutboxWorker, WorkerDeps } from './worker';
+import { createOutboxWorker, OutboxWorker } from './worker';
 
 /** A claim holds a message in `sending` this long at the default deadline (30 s): derived in timing.ts. */
 export const LEASE_MS = sendTiming(30_000).leaseMs;
@@ -77,18 +77,9 @@ export interface DeliveryInputs {
 
 export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
   const { config, storage, outbox, payloads, resolver, clock } = inputs;
-  const deliveries = createDeliveryStore(storage);
-  const poisonArchive = createPoisonArchive(storage);
-  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage), clock);
-  const warn = inputs.warn ?? ((m: string) => console.warn(m));
-  // One sink for every row delivery writes; the status queue, webhooks and telemetry subscribe.
-  const publish = subscribers(observed, statusQueueEvents(inputs.deliveryEvents, warn), platformEvents(inputs.events));
-  const requeue = requeueOn(outbox);
-  const recorder = createRecorder({ deliveries, publish, requeue, payloads, clock });
+  const core = createCore(inputs);
+  const { deliveries, recorder, publish, scheduler, poisonArchive, policy, timing } = core;
   const ratePerMinute = config.mailboxRatePerMinute;
-  const policy = retryPolicy(config.retryBaseMs);
-  const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
-  const limiter = createLimiter(storage, config.mailboxConcurrency, timing);
   const groupLimit = config.directoryGroupMaxRecipients ?? 1000;
   const express = createQueueStore(storage, QUEUES.outboxExpress);
   const checkGroups = inputs.directory ? groupCheckAtEnqueue(inputs.directory, groupLimit) : undefined;
@@ -116,38 +107,51 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
         leaseMs: timing.leaseMs,
       })
     : undefined;
-  const workerDeps = (queueName: string): WorkerDeps => ({
-    recorder,
-    payloads,
-    poisonArchive,
-    resolver,
-    scheduler,
-    limiter,
-    policy,
-    ratePerMinute,
-    leaseMs: timing.leaseMs,
-    sendBudgetMs: timing.sendBudgetMs,
-    queueName,
-    groups,
-  });
+  const worker = (queueName: string) =>
+    createOutboxWorker({
+      ...{ recorder, payloads, poisonArchive, resolver, scheduler, limiter: core.limiter, policy, ratePerMinute, queueName, groups },
+      ...{ leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs },
+    });
   // One poison handler per lane's poison queue; everything else they share.
   const poisonHandlerFor = (queueName: string) =>
-    createPoisonHandler({ deliveries, payloads, poisonArchive, publish, requeue, policy, queueName, clock });
+    createPoisonHandler({ deliveries, payloads, poisonArchive, publish, requeue: core.requeue, policy, queueName, clock });
   const poison = poisonHandlerFor(QUEUES.outboxPoison);
-  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map(
-    (name) => createQueueStore(storage, name),
-  );
+  const poisonQueues = POISON_QUEUES.map((name) => createQueueStore(storage, name));
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
     poisonArchive,
     enqueuer,
-    worker: createOutboxWorker(workerDeps(QUEUES.outbox)),
-    expressWorker: createOutboxWorker(workerDeps(QUEUES.outboxExpress)),
+    worker: worker(QUEUES.outbox),
+    expressWorker: worker(QUEUES.outboxExpress),
     expressPoison: poisonHandlerFor(QUEUES.outboxExpressPoison),
     poison,
-    limiter,
+    limiter: core.limiter,
     poisonSweep: createPoisonSweep({ queues: poisonQueues, handler: poison, poisonArchive }),
+  };
+}
+
+const POISON_QUEUES = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison];
+
+/** What every part of delivery shares: rows, the one event sink, the recorder, the mailbox limits, the timing. */
+function createCore(inputs: DeliveryInputs) {
+  const { config, storage, clock } = inputs;
+  const deliveries = createDeliveryStore(storage);
+  const warn = inputs.warn ?? ((m: string) => console.warn(m));
+  // One sink for every row delivery writes; the status queue, webhooks and telemetry subscribe.
+  const publish = subscribers(observed, statusQueueEvents(inputs.deliveryEvents, warn), platformEvents(inputs.events));
+  const requeue = requeueOn(inputs.outbox);
+  const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
+  return {
+    deliveries,
+    publish,
+    requeue,
+    recorder: createRecorder({ deliveries, publish, requeue, payloads: inputs.payloads, clock }),
+    poisonArchive: createPoisonArchive(storage),
+    scheduler: createMailboxScheduler(createMailboxSlotStore(storage), clock),
+    limiter: createLimiter(storage, config.mailboxConcurrency, timing),
+    policy: retryPolicy(config.retryBaseMs),
+    timing,
   };
 }
 

@@ -32,41 +32,37 @@ export interface PoisonDeps {
 
 export type PoisonOutcome = 'redriven' | 'failed' | 'final' | 'archived';
 
+async function readRow(deps: PoisonDeps, envelope: Envelope): Promise<RowRead> {
+  try {
+    const record = await deps.deliveries.get(envelope.orgId, envelope.id);
+    return record ? { kind: 'row', record } : { kind: 'missing' };
+  } catch (error) {
+    // Storage errors are classified with safe texts (operation and status only).
+    return { kind: 'unreadable', reason: isMailerError(error) ? error.message : 'unexpected error' };
+  }
+}
+
+/** Ends the message `failed` POISON whatever its lease (the worker that held it is gone); a final row is left alone. */
+async function failPoisoned(deps: PoisonDeps, envelope: Envelope, reason: string): Promise<PoisonOutcome> {
+  const { orgId, id, payloadRef } = envelope;
+  const error = new MailerError('POISON', `Delivery was set aside: ${reason}.`.slice(0, 1000));
+  const changes = { code: error.code, message: error.message, hint: error.hint, failedAt: new Date(deps.clock()).toISOString() };
+  for (let race = 0; ; race++) {
+    const current = (await deps.deliveries.get(orgId, id)) ?? (await deps.deliveries.create({ orgId, id })).record;
+    if (isFinal(current.status)) return 'final';
+    try {
+      await deps.publish(await deps.deliveries.transition(current, 'failed', changes, { ignoreLease: true }));
+      break;
+    } catch (e) {
+      if (!isLostRace(e) || race >= 5) throw e;
+    }
+  }
+  if (payloadRef) await deps.payloads.delete(payloadRef).catch(() => undefined);
+  return 'failed';
+}
+
 export function createPoisonHandler(deps: PoisonDeps) {
   const now = deps.clock;
-
-  async function readRow(envelope: Envelope): Promise<RowRead> {
-    try {
-      const record = await deps.deliveries.get(envelope.orgId, envelope.id);
-      return record ? { kind: 'row', record } : { kind: 'missing' };
-    } catch (error) {
-      // Storage errors are classified with safe texts (operation and status only).
-      return { kind: 'unreadable', reason: isMailerError(error) ? error.message : 'unexpected error' };
-    }
-  }
-
-  async function fail(envelope: Envelope, reason: string): Promise<PoisonOutcome> {
-    const { orgId, id, payloadRef } = envelope;
-    const error = new MailerError('POISON', `Delivery was set aside: ${reason}.`.slice(0, 1000));
-    for (let race = 0; ; race++) {
-      const current = (await deps.deliveries.get(orgId, id)) ?? (await deps.deliveries.create({ orgId, id })).record;
-      if (isFinal(current.status)) return 'final';
-      try {
-        const failed = await deps.deliveries.transition(
-          current,
-          'failed',
-          { code: error.code, message: error.message, hint: error.hint, failedAt: new Date(now()).toISOString() },
-          { ignoreLease: true },
-        );
-        await deps.publish(failed);
-        break;
-      } catch (e) {
-        if (!isLostRace(e) || race >= 5) throw e;
-      }
-    }
-    if (payloadRef) await deps.payloads.delete(payloadRef).catch(() => undefined);
-    return 'failed';
-  }
 
   return {
     /**
@@ -83,7 +79,7 @@ export function createPoisonHandler(deps: PoisonDeps) {
       }
       const envelope = read.envelope;
       const where = `${envelope.orgId}/${envelope.id}`;
-      const decision = decidePoison(await readRow(envelope), envelope.redrive, now(), deps.policy);
+      const decision = decidePoison(await readRow(deps, envelope), envelope.redrive, now(), deps.policy);
       switch (decision.action) {
         case 'final':
           return 'final';
@@ -95,7 +91,7 @@ export function createPoisonHandler(deps: PoisonDeps) {
           );
           return 'redriven';
         case 'fail': {
-          const outcome = await fail(envelope, decision.reason);
+          const outcome = await failPoisoned(deps, envelope, decision.reason);
           if (outcome === 'failed') log.warn(`${queueName}: ${where} recorded failed (POISON): ${decision.reason}`);
           return outcome;
         }

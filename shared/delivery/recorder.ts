@@ -29,77 +29,81 @@ export interface RecorderDeps {
 export type Recorder = ReturnType<typeof createRecorder>;
 
 export function createRecorder(deps: RecorderDeps) {
-  const iso = () => new Date(deps.clock()).toISOString();
-  const errorFields = (error: MailerError): DeliveryChanges => ({ code: error.code, message: error.message, hint: error.hint });
-
-  /** Writes `current -> to`; a row never written yet (etag '') is inserted, and its `queued` is published first. */
-  async function record(current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges, owner?: string): Promise<DeliveryRecord> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const next = await deps.deliveries.transition(current, to, changes, { owner, now: deps.clock() });
-        if (!current.etag) await deps.publish(current);
-        await deps.publish(next);
-        return next;
-      } catch (error) {
-        if (!(isMailerError(error) && error.code === 'STORAGE_UNAVAILABLE') || attempt >= RECORD_TRIES) throw error;
-        await new Promise((r) => setTimeout(r, RECORD_BACKOFF_MS * attempt));
-      }
-    }
-  }
-
-  async function dropPayload(envelope: Envelope): Promise<void> {
-    if (envelope.payloadRef) await deps.payloads.delete(envelope.payloadRef).catch(() => undefined);
-  }
-
-  async function fail(current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string): Promise<'failed'> {
-    await record(current, 'failed', { ...errorFields(error), failedAt: iso() }, owner);
-    await dropPayload(envelope);
-    return 'failed';
-  }
-
-  async function retry(
-    current: DeliveryRecord,
-    error: MailerError,
-    envelope: Envelope,
-    step: { delayMs: number; changes: DeliveryChanges },
-    owner?: string,
-  ): Promise<'retrying'> {
-    const nextAttemptAt = new Date(deps.clock() + step.delayMs).toISOString();
-    await record(current, 'retrying', { ...errorFields(error), ...step.changes, nextAttemptAt }, owner);
-    // The row says `retrying` before the new message exists: if the requeue fails, the error reaches
-    // the host, which re-delivers the current message, and that copy requeues.
-    await deps.requeue(envelope, step.delayMs);
-    return 'retrying';
-  }
-
-  /** `sending` for `owner` (one more attempt, the lease): one conditional write, no retry (the host re-delivers). */
-  async function claim(current: DeliveryRecord, owner: string, leaseMs: number, changes: DeliveryChanges): Promise<DeliveryRecord> {
-    const claimed = await deps.deliveries.claim(current, owner, leaseMs, changes, deps.clock());
-    if (!current.etag) await deps.publish(current);
-    await deps.publish(claimed);
-    return claimed;
-  }
-
-  /** Inserts a row never written, as it is (`queued`): a message about to wait shows in the status meanwhile. */
-  async function insertQueued(current: DeliveryRecord): Promise<void> {
-    const { created, record: inserted } = await deps.deliveries.create({ ...current, now: Date.parse(current.createdAt) });
-    if (created) await deps.publish(inserted);
-  }
-
-  /** Carries out a failure decision (failure.ts). */
-  const afterFailure = (current: DeliveryRecord, error: MailerError, envelope: Envelope, step: FailureStep, owner?: string) =>
-    step.act === 'fail' ? fail(current, error, envelope, owner) : retry(current, error, envelope, step, owner);
-
   return {
-    record,
-    claim,
-    insertQueued,
-    dropPayload,
-    fail,
-    retry,
-    afterFailure,
+    record: (current: DeliveryRecord, to: DeliveryStatus, changes: DeliveryChanges, owner?: string) =>
+      record(deps, current, to, changes, owner),
+    claim: (current: DeliveryRecord, owner: string, leaseMs: number, changes: DeliveryChanges) =>
+      claim(deps, current, owner, leaseMs, changes),
+    insertQueued: (current: DeliveryRecord) => insertQueued(deps, current),
+    dropPayload: (envelope: Envelope) => dropPayload(deps, envelope),
+    /** Carries out a failure decision (failure.ts): `failed` (payload dropped), or `retrying` and a requeue. */
+    afterFailure: (current: DeliveryRecord, error: MailerError, envelope: Envelope, step: FailureStep, owner?: string) =>
+      step.act === 'fail' ? fail(deps, current, error, envelope, owner) : retry(deps, current, error, envelope, step, owner),
     requeue: deps.requeue,
     clock: deps.clock,
     deliveries: deps.deliveries,
   };
+}
+
+const errorFields = (error: MailerError): DeliveryChanges => ({ code: error.code, message: error.message, hint: error.hint });
+
+/** Writes `current -> to`; a row never written yet (etag '') is inserted, and its `queued` is published first. */
+async function record(
+  deps: RecorderDeps,
+  current: DeliveryRecord,
+  to: DeliveryStatus,
+  changes: DeliveryChanges,
+  owner?: string,
+): Promise<DeliveryRecord> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const next = await deps.deliveries.transition(current, to, changes, { owner, now: deps.clock() });
+      if (!current.etag) await deps.publish(current);
+      await deps.publish(next);
+      return next;
+    } catch (error) {
+      if (!(isMailerError(error) && error.code === 'STORAGE_UNAVAILABLE') || attempt >= RECORD_TRIES) throw error;
+      await new Promise((r) => setTimeout(r, RECORD_BACKOFF_MS * attempt));
+    }
+  }
+}
+
+/** `sending` for `owner` (one more attempt, the lease): one conditional write, no retry (the host re-delivers). */
+async function claim(deps: RecorderDeps, current: DeliveryRecord, owner: string, leaseMs: number, changes: DeliveryChanges) {
+  const claimed = await deps.deliveries.claim(current, owner, leaseMs, changes, deps.clock());
+  if (!current.etag) await deps.publish(current);
+  await deps.publish(claimed);
+  return claimed;
+}
+
+/** Inserts a row never written, as it is (`queued`): a message about to wait shows in the status meanwhile. */
+async function insertQueued(deps: RecorderDeps, current: DeliveryRecord): Promise<void> {
+  const { created, record: inserted } = await deps.deliveries.create({ ...current, now: Date.parse(current.createdAt) });
+  if (created) await deps.publish(inserted);
+}
+
+async function dropPayload(deps: RecorderDeps, envelope: Envelope): Promise<void> {
+  if (envelope.payloadRef) await deps.payloads.delete(envelope.payloadRef).catch(() => undefined);
+}
+
+async function fail(deps: RecorderDeps, current: DeliveryRecord, error: MailerError, envelope: Envelope, owner?: string) {
+  await record(deps, current, 'failed', { ...errorFields(error), failedAt: new Date(deps.clock()).toISOString() }, owner);
+  await dropPayload(deps, envelope);
+  return 'failed' as const;
+}
+
+async function retry(
+  deps: RecorderDeps,
+  current: DeliveryRecord,
+  error: MailerError,
+  envelope: Envelope,
+  step: { delayMs: number; changes: DeliveryChanges },
+  owner?: string,
+) {
+  const nextAttemptAt = new Date(deps.clock() + step.delayMs).toISOString();
+  await record(deps, current, 'retrying', { ...errorFields(error), ...step.changes, nextAttemptAt }, owner);
+  // The row says `retrying` before the new message exists: if the requeue fails, the error reaches
+  // the host, which re-delivers the current message, and that copy requeues.
+  await deps.requeue(envelope, step.delayMs);
+  return 'retrying' as const;
 }
