@@ -4,10 +4,10 @@
  * dependencies passed in), and the worker file stays under 200 lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
 
-const dir = resolve(__dirname, '../../shared/delivery');
+const dir = join(__dirname, '..', '..', 'shared', 'delivery');
 const MAX_FUNCTION_LINES = 60;
 const MAX_WORKER_LINES = 200;
 
