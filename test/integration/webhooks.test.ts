@@ -70,7 +70,7 @@ describe('webhooks', () => {
     // Producers that are other issues' (or statuses this flow cannot reach here), through the same bus.
     const at = new Date().toISOString();
     const row = { orgId: org, id: 'w-2', attempts: 1, updatedAt: at };
-    for (const status of ['retrying', 'failed', 'uncertain', 'partly_failed'])
+    for (const status of ['retrying', 'failed', 'uncertain', 'expanded', 'partly_failed'])
       await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
     const samples: Record<string, Record<string, unknown>> = {
       'sender.secret_expiring': {
