@@ -39,7 +39,7 @@ function parse(file: string, text: string): { source: ts.SourceFile; checker: ts
 const lineOf = (source: ts.SourceFile, at: number) => source.getLineAndCharacterOfPosition(at).line + 1;
 
 /** Every use of a name of this file before that name is ready, as `name line N (ready at line M)`. */
-export function forwardReferences(file: string, text: string): string[] {
+function forwardReferences(file: string, text: string): string[] {
   const { source, checker } = parse(file, text);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
@@ -60,7 +60,7 @@ export function forwardReferences(file: string, text: string): string[] {
 }
 
 /** Object spreads (`{ ...a, ...b }`): a result merged from bags instead of built field by field. */
-export function spreads(file: string, text: string): string[] {
+function spreads(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
