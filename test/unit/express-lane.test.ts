@@ -72,6 +72,7 @@ describe('enqueue with the express lane', () => {
       scheduler: createMailboxScheduler(fakeMailboxSlotStore(), clock),
       ratePerMinute: { microsoft: RATE, google: RATE },
       clock,
+      publish: async () => undefined,
     });
     const send = (orgId: string, id: string) =>
       enqueuer.enqueue(orgId, { id, to: [{ address: 'a@example.com' }], subject: 's', text: 't' });
