@@ -12,6 +12,7 @@ import { createQueueStore, decodeQueueMessage } from '@shared/store/outboxQueue'
 import { createPayloadStore } from '@shared/store/payloadStore';
 import { createSenderStore } from '@shared/store/senderStore';
 import { createStorageClients } from '@shared/store/storageClients';
+import { googleSenderConfig, senderConfig } from '../support/builders';
 import { freePort } from '../support/ports';
 
 const config = loadConfig();
@@ -21,21 +22,16 @@ const noCredential = () => {
 const storage = createStorageClients(config, noCredential);
 
 function fullSender(orgId: string): SenderConfig {
-  return {
+  return senderConfig({
     orgId,
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: 'notifications@contoso.example',
     senderName: 'Contoso Notifications – Ünïcode',
     replyTo: 'support@contoso.example',
     fallbackToDefault: false,
     saveToSentItems: true,
     status: 'needs_attention',
-    locked: true,
     version: 7,
     secretGeneration: 3,
-    tenantId: '11111111-1111-4111-8111-111111111111',
-    clientId: '22222222-2222-4222-8222-222222222222',
     clientSecretExpiresOn: '2027-01-31',
     mailboxObjectId: '33333333-3333-4333-8333-333333333333',
     accountEmail: 'admin@contoso.example',
@@ -50,29 +46,13 @@ function fullSender(orgId: string): SenderConfig {
       hint: 'Create a new secret.',
       at: '2026-01-03T00:00:00.000Z',
     },
-    createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-03T00:00:00.000Z',
-  };
+  });
 }
 
 function minimalSender(orgId: string): SenderConfig {
-  return {
-    orgId,
-    provider: 'google',
-    mode: 'oauth',
-    senderEmail: 'alerts@fabrikam.example',
-    senderName: 'Alerts',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'draft',
-    locked: false,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
-    createdAt: '2026-02-01T00:00:00.000Z',
-    updatedAt: '2026-02-01T00:00:00.000Z',
-  };
+  const created = '2026-02-01T00:00:00.000Z';
+  return googleSenderConfig({ orgId, senderName: 'Alerts', status: 'draft', locked: false, createdAt: created, updatedAt: created });
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<MailerError> {
