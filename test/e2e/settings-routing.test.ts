@@ -70,7 +70,7 @@ beforeAll(async () => {
     createdAt: at,
     updatedAt: at,
   });
-  await getServices().senders.create(existing);
+  await getServices().senders.store.create(existing);
   chromium = await launchBrowser();
   browser = await chromium.newContext();
   const link = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, {

@@ -59,7 +59,7 @@ afterAll(async () => {
 
 it('lists every sender of the org with its status badge, also at 360 px', async () => {
   const orgId = `multi-${randomBytes(4).toString('hex')}`;
-  const store = getServices().senders;
+  const store = getServices().senders.store;
   await store.create(row(orgId, undefined, 'notifications@contoso.example'));
   await store.create(
     row(orgId, 'compliance', 'noreply@fabrikam.example', { provider: 'google', mode: 'oauth', status: 'needs_attention', locked: false }),
@@ -84,7 +84,7 @@ it('lists every sender of the org with its status badge, also at 360 px', async 
 
 it('an org with a single sender sees no list: the page it always had', async () => {
   const orgId = `single-${randomBytes(4).toString('hex')}`;
-  await getServices().senders.create(row(orgId, undefined, 'notifications@contoso.example'));
+  await getServices().senders.store.create(row(orgId, undefined, 'notifications@contoso.example'));
   const page = await openSettings(orgId, 1024);
   await expect(page.locator('#status-badge').textContent()).resolves.toBe('Active');
   await expect(page.locator('#senders-panel').isHidden()).resolves.toBe(true);

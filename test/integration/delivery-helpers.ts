@@ -79,7 +79,7 @@ export async function microsoftSender(services: Services, orgId: string, fields:
     secretRefs: { clientSecret: name },
     ...fields,
   });
-  await services.senders.create(config);
+  await services.senders.store.create(config);
   return config;
 }
 
@@ -104,7 +104,7 @@ export async function googleSender(
     secretRefs: { serviceAccountKey: name },
     ...fields,
   });
-  await services.senders.create(config);
+  await services.senders.store.create(config);
   return config;
 }
 
@@ -177,12 +177,12 @@ export async function waitForFinal(
 export async function takeEvents(services: Services): Promise<DeliveryEvent[]> {
   const events: DeliveryEvent[] = [];
   for (;;) {
-    const batch = await services.deliveryEvents.receive(32, 30);
+    const batch = await services.queues.deliveryEvents.receive(32, 30);
     if (batch.length === 0) return events;
     for (const entry of batch) {
       const decoded = decodeQueueMessage(entry.messageText);
       if (decoded.ok) events.push(decoded.value as DeliveryEvent);
-      await services.deliveryEvents.delete(entry);
+      await services.queues.deliveryEvents.delete(entry);
     }
   }
 }
@@ -209,8 +209,8 @@ export { sandboxControl };
 
 /** Makes `config` the operator's default sender (`_default`), replacing any earlier one. */
 export async function setDefaultSender(services: Services, make: (orgId: string) => Promise<SenderConfig>): Promise<SenderConfig> {
-  const existing = await services.senders.get('_default');
-  if (existing) await services.senders.delete('_default');
+  const existing = await services.senders.store.get('_default');
+  if (existing) await services.senders.store.delete('_default');
   return make('_default');
 }
 

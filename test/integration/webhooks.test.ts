@@ -66,13 +66,13 @@ describe('webhooks', () => {
     await new OrgMailerClient({ connectionString: process.env.AzureWebJobsStorage! }).send(org, message('w-typed'));
     await waitForFinal(t.services, org, ['w-1', 'w-typed']);
     expect((await api(t.host, 'POST', `orgs/${org}/sender/test`, { to: 'it@contoso.example' })).status).toBe(200);
-    await t.services.senderResolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
+    await t.services.senders.resolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
     expect((await api(t.host, 'POST', `orgs/${org}/sender/reset`)).status).toBe(200);
     expect((await api(t.host, 'POST', `webhooks/${hook.id}/test?orgId=${org}`)).status).toBe(202);
     // Producers that are other issues' (or statuses this flow cannot reach here), through the same bus.
     const at = new Date().toISOString();
     const row = { orgId: org, id: 'w-2', attempts: 1, updatedAt: at };
-    for (const status of ['retrying', 'failed', 'uncertain', 'partly_failed'])
+    for (const status of ['retrying', 'failed', 'uncertain', 'expanded', 'partly_failed'])
       await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
     const samples: Record<string, Record<string, unknown>> = {
       'sender.secret_expiring': {
@@ -359,7 +359,8 @@ describe('webhooks', () => {
       storage: t.services.storage,
       secrets: t.services.secrets,
       bus: async (e) => void published.push(e),
-      overrides: { clock: () => now, ca: receiver.ca },
+      clock: () => now,
+      overrides: { ca: receiver.ca },
     });
     const org = newOrgId('dead');
     const hook = await own.endpoints.create({ url: receiver.url('/dead'), events: ['webhook.test'], orgId: org });
