@@ -9,6 +9,7 @@ import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import type { SenderConfig } from '@shared/senders/model';
 import { getServices } from '@shared/services';
 import { launchBrowser } from '../support/browser';
+import { senderWithoutApp } from '../support/builders';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -19,25 +20,7 @@ let browser: BrowserContext;
 
 function row(orgId: string, senderKey: string | undefined, senderEmail: string, fields: Partial<SenderConfig> = {}): SenderConfig {
   const at = new Date().toISOString();
-  return {
-    orgId,
-    ...(senderKey ? { senderKey } : {}),
-    provider: 'microsoft',
-    mode: 'app_registration',
-    senderEmail,
-    senderName: 'Contoso',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
-    createdAt: at,
-    updatedAt: at,
-    ...fields,
-  };
+  return senderWithoutApp({ orgId, senderKey, senderEmail, senderName: 'Contoso', createdAt: at, updatedAt: at, ...fields });
 }
 
 async function openSettings(orgId: string, width: number): Promise<Page> {

@@ -13,6 +13,7 @@ import { decodeQueueMessage } from '@shared/store/outboxQueue';
 import type { DeliveryEvent } from '@shared/delivery/events';
 import type { DeliveryView } from '@shared/delivery/status';
 import { sandboxControl } from '../support/env';
+import { senderWithoutApp } from '../support/builders';
 
 export const KEY = process.env.LOCAL_FUNCTION_KEY!;
 export const newOrgId = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
@@ -57,25 +58,15 @@ export async function api<T = any>(host: LocalHost, method: string, path: string
 
 function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
   const now = new Date().toISOString();
-  return {
+  return senderWithoutApp({
     orgId,
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: 'notifications@contoso.example',
     senderName: orgId,
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
     lastTest: { ok: true, at: now },
     createdAt: now,
     updatedAt: now,
     ...fields,
-  };
+  });
 }
 
 /** An active Microsoft app_registration sender of Contoso's app, its secret in the sandbox Key Vault. */

@@ -11,6 +11,7 @@ import { createInvocationContext } from '../../dev/host/invocation';
 import { CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { listFunctions, TimerFunction } from '../../functions/registry';
 import { secretName } from '@shared/store/secretNames';
+import { fakeOnly } from '../support/fake-clock';
 import { delegatedTokens } from './microsoft-helpers';
 import {
   acceptedMessages,
@@ -58,22 +59,7 @@ let offsetMs = 0;
 async function advanceDays(days: number): Promise<void> {
   await sandboxControl('POST', 'clock', { advanceSeconds: days * 24 * 3600 });
   offsetMs += days * DAY;
-  jest.useFakeTimers({
-    now: realNow() + offsetMs,
-    advanceTimers: true,
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
+  fakeOnly(['Date'], { now: realNow() + offsetMs, advanceTimers: true });
 }
 const realNow = Date.now;
 

@@ -8,6 +8,7 @@ import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev
 import type { SenderConfig } from '@shared/senders/model';
 import { toView } from '@shared/senders/view';
 import { secretName } from '@shared/store/secretNames';
+import { googleSenderConfig } from '../support/builders';
 import {
   acceptedMessages,
   api,
@@ -52,26 +53,17 @@ async function complianceSender(org: string, fields: Partial<SenderConfig> = {})
   const name = secretName(org, 'refresh-token', 1, 'compliance');
   await t.services.secrets.set(name, outcome.secrets.refreshToken);
   const now = new Date().toISOString();
-  const config: SenderConfig = {
+  const config = googleSenderConfig({
     orgId: org,
     senderKey: 'compliance',
-    provider: 'google',
-    mode: 'oauth',
     ...outcome.fields,
     senderEmail: 'noreply@fabrikam.example',
     senderName: 'Fabrikam Compliance',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
     secretRefs: { refreshToken: name },
-    secretHints: {},
     createdAt: now,
     updatedAt: now,
     ...fields,
-  };
+  });
   await t.services.senders.store.create(config);
   return config;
 }

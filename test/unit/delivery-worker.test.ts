@@ -67,6 +67,7 @@ function setup(
     leaseMs?: number;
     sendBudgetMs?: number;
     express?: boolean;
+    clock?: () => number;
   } = {},
 ) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
@@ -105,7 +106,7 @@ function setup(
   const ratePerMinute = { microsoft: options.rate ?? 6000, google: 6000 };
   // Every transition the worker publishes; `queued` is the enqueue's own answer (events.ts `statusQueueEvents` skips it too).
   const publish = async (record: DeliveryRecord) => void (record.status !== 'queued' && events.push(eventOf(record)));
-  const clock = Date.now;
+  const clock = options.clock ?? Date.now;
   const recorder = createRecorder({ deliveries: options.deliveries ?? deliveries, publish, requeue: requeueOn(outbox), payloads, clock });
   const leaseMs = options.leaseMs ?? 60_000;
   const worker = createOutboxWorker({
@@ -509,14 +510,16 @@ describe('outbox worker', () => {
         return deliveries.transition(current, to, changes, options);
       },
     };
-    const t = setup({ deliveries: failing, leaseMs: 50 });
+    // The lease runs out on the worker's clock, moved by the test rather than waited out.
+    let now = Date.now();
+    const t = setup({ deliveries: failing, leaseMs: 50, clock: () => now });
     const send = t.outbox.send.bind(t.outbox);
     t.outbox.send = async () => {
       throw new MailerError('STORAGE_UNAVAILABLE', 'queue down (injected)');
     };
     await expect(t.worker.process(message('lost', t.orgId), log)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     t.outbox.send = send;
-    await new Promise((r) => setTimeout(r, 80));
+    now += 80;
     expect(await t.worker.process(message('lost', t.orgId), log)).toBe('uncertain');
     expect(await deliveries.get(t.orgId, 'lost')).toMatchObject({ status: 'uncertain', code: 'DELIVERY_UNCERTAIN' });
     expect(t.org.sent).toHaveLength(1);

@@ -18,7 +18,7 @@ import { requeueOn } from '@shared/delivery/requeue';
 import { groupCheckAtEnqueue } from '@shared/delivery/groupExpansion';
 import { MailerError } from '@shared/errors';
 import type { MailProvider, OutgoingMail } from '@shared/providers/types';
-import type { SenderConfig } from '@shared/senders/model';
+import { senderConfig } from '../support/builders';
 import type { SenderResolver } from '@shared/senders/resolve';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G, seedContosoDirectory } from '../../dev/sandbox/directory-seed';
 import { FakeDirectory, fakeDirectory } from '../support/fake-directory';
@@ -58,15 +58,7 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
   const clock = () => now;
   const senderEmail = `notifications-${orgId}@contoso.example`;
   const provider = new RecordingProvider({ address: senderEmail });
-  const config = {
-    orgId,
-    provider: 'microsoft',
-    mode: 'app_registration',
-    senderEmail,
-    status: 'active',
-    fallbackToDefault: false,
-    version: 1,
-  } as SenderConfig;
+  const config = senderConfig({ orgId, senderEmail, fallbackToDefault: false });
   const resolver: SenderResolver = {
     resolve: async () => ({ orgId, config, provider, via: 'org', senderKey: 'default', reason: 'test', hops: [] }),
     resolveDefault: async () => undefined,
