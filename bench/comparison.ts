@@ -4,8 +4,7 @@
  * their ratio, the target and whether this tree meets it. Pure: figures in, rows and Markdown out
  * (test/unit/bench-comparison.test.ts).
  */
-import type { ProfileFigures } from './report';
-import { perSenderPer1000, storagePerMessage } from './report';
+import { perSenderPer1000, ProfileFigures, storagePerMessage } from './figures';
 
 /**
  * What a figure must do: `atMost`/`atLeast` an absolute value (this tree's figure alone), or

@@ -12,33 +12,12 @@ import type { DeliveryResult, DeliveryVariant } from './delivery';
 import type { DirectoryBenchResult } from './directory';
 import type { DirsyncBenchResult } from './dirsync';
 import type { FairnessResult } from './fairness';
-import type { MemoryResult } from './memory';
 import type { BenchOptions } from './options';
-import type { ProfileName } from './profiles';
-import type { SideCosts } from './stack';
 import type { TypedClientResult } from './typedClient';
 import { scaleOutTable } from './scaleOut';
+import { Measured, perSenderPer1000, ProfileFigures, storagePerMessage } from './figures';
 
 type ScaleOutResults = Parameters<typeof scaleOutTable>[0];
-
-export interface Measured<T> {
-  result: T;
-  side: SideCosts;
-}
-
-/** Everything measured under one latency profile (a part left out by `--only` is absent). */
-export interface ProfileFigures {
-  profile: ProfileName;
-  rounds: number;
-  delivery?: Record<DeliveryVariant, Measured<DeliveryResult>>;
-  /** The typed-client path (bench/typedClient.ts), part of `delivery`; absent from results of trees without it. */
-  typed?: Measured<TypedClientResult>;
-  fairness?: Measured<FairnessResult>;
-  /** A separate pipeline run with the CPU profiler on (bench/cpuProfile.ts). */
-  cpuProfiled?: Measured<DeliveryResult>;
-  /** The worker as a process of its own, at the issue's size (bench/memory.ts). */
-  memory?: Measured<MemoryResult>;
-}
 
 type Deliveries = Record<DeliveryVariant, Measured<DeliveryResult>>;
 
@@ -72,28 +51,9 @@ const signed = (n: number | undefined) =>
   n === undefined ? 'n/a' : `${Math.round(n * 10) < 0 ? '' : '+'}${f1(Math.round(n * 10) / 10 || 0)}`;
 
 const perSecond = (d: DeliveryResult | TypedClientResult) => d.messages / (('usage' in d ? d.usage.wallMs : d.wallMs) / 1000);
-/**
- * Requests per 1,000 messages per sender: a token or a secret read serves every message of one
- * sender for its lifetime (an hour, SECRET_CACHE_TTL_SECONDS), so the figure is per sender and
- * reads against the issue's target (at most 1) only from a run of at least 1,000 messages per sender.
- */
-export const perSenderPer1000 = (count: number, messages: number, senders = 1) =>
-  (count / senders) * (1000 / Math.max(1000, messages / senders));
 const per1000 = (count: number, d: DeliveryResult) => (count * 1000) / d.messages;
 const cpuPerMessage = (cpuMs: number | undefined, d: DeliveryResult) => (cpuMs === undefined ? 'n/a' : `${f2(cpuMs / d.messages)} ms`);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-
-/** Storage requests per delivered message, at the proxy, over the pipeline child's whole run (sender set-up, enqueue API, worker). */
-export function storagePerMessage(m: { result: { messages: number }; side: Pick<SideCosts, 'storageRequests'> }): {
-  queue: number;
-  table: number;
-  blob: number;
-  total: number;
-} {
-  const { queue, table, blob } = m.side.storageRequests;
-  const n = m.result.messages;
-  return { queue: queue / n, table: table / n, blob: blob / n, total: (queue + table + blob) / n };
-}
 
 /** One row of the main table: a name, and its figure under one profile (undefined: that part did not run). */
 export interface Row {

@@ -5,7 +5,7 @@
 import { baselineArgs, BENCH_DEFAULTS, parseBenchOptions } from '../../bench/options';
 import { parseProfiles } from '../../bench/profiles';
 import { comparisonRows, comparisonTable, meets } from '../../bench/comparison';
-import type { ProfileFigures } from '../../bench/report';
+import type { ProfileFigures } from '../../bench/figures';
 
 const parse = (...args: string[]) => parseBenchOptions(args, parseProfiles);
 

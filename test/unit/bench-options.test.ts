@@ -7,7 +7,8 @@ import { BENCH_DEFAULTS, includes, parseBenchOptions } from '../../bench/options
 import { dueByRate, fifoWaitSeconds, interleavedFlood, ownRateFloorMs, percentile, statusMiB } from '../../bench/measure';
 import { floodMailbox, MAX_FLOOD_MAILBOXES } from '../../bench/mailboxes';
 import { parseProfiles } from '../../bench/profiles';
-import { perSenderPer1000, profileRows, ProfileFigures, ROWS } from '../../bench/report';
+import { profileRows, ROWS } from '../../bench/report';
+import { perSenderPer1000, ProfileFigures } from '../../bench/figures';
 import type { FairnessResult } from '../../bench/fairness';
 
 const parse = (...args: string[]) => parseBenchOptions(args, parseProfiles);
