@@ -32,7 +32,7 @@ import type { MemoryResult } from './memory';
 import { BenchOptions, includes, parseBenchOptions } from './options';
 import { LatencyProfile, parseProfiles, PROFILES } from './profiles';
 import { benchReport, BenchFigures, coldStartSection, Measured, ProfileFigures } from './report';
-import { runScaleOut } from './scaleOut';
+import { runScaleOut, scaleOutSizes } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
 
 type Step = (what: string) => void;
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       step(`6b. resumable directory sync: first sync of ${options.dirsyncUsers} users, ${options.dirsyncGroups} groups, through the queue`);
       dirsync = await stack.run<DirsyncBenchResult>({ kind: 'dirsync', users: options.dirsyncUsers, groups: options.dirsyncGroups });
     }
-    const scaleOut = includes(options, 'scaleout') ? await runScaleOut(stack, step) : undefined;
+    const scaleOut = includes(options, 'scaleout') ? await runScaleOut(stack, step, scaleOutSizes(options)) : undefined;
     const durationSeconds = (Date.now() - started) / 1000;
     const figures: BenchFigures = {
       date,
