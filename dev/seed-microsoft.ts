@@ -7,7 +7,7 @@ import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from './sandbox
 import type { DemoSeeder } from './seed-types';
 
 export const seedMicrosoftDemo: DemoSeeder = async ({ services, apiUrl }) => {
-  const senders = services.senderService;
+  const senders = services.senders.service;
   try {
     const existing = await senders.get('_default').catch(() => undefined);
     if (existing?.status !== 'active') {

@@ -5,13 +5,12 @@
  * stops working (a Reset does the same).
  */
 import type { HttpHandler } from '@azure/functions';
-import { adminLinksOf } from '@shared/adminLinks';
 import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 
 export const adminLinks: HttpHandler = handle(async (request) =>
-  json(200, await adminLinksOf(getServices()).create(orgIdFrom(request), await readJson(request))),
+  json(200, await getServices().adminLinks.create(orgIdFrom(request), await readJson(request))),
 );
 
 defineHttp({
@@ -27,5 +26,5 @@ defineHttp({
   route: 'orgs/{orgId}/admin-links/revoke',
   methods: ['POST'],
   authLevel: 'function',
-  handler: handle(async (request) => json(200, await adminLinksOf(getServices()).revoke(orgIdFrom(request)))),
+  handler: handle(async (request) => json(200, await getServices().adminLinks.revoke(orgIdFrom(request)))),
 });

@@ -13,7 +13,7 @@ import { json, readJson } from './http';
 import { answerNamedSender } from './namedSenders';
 import { defineHttp } from './registry';
 
-const named = () => getServices().namedSenders;
+const named = () => getServices().senders.named;
 const keyFrom = (request: HttpRequest) => senderKeyFrom(request.params.senderKey);
 
 export const adminSenders: HttpHandler = asAdmin(async ({ orgId }, request) => {

@@ -5,12 +5,12 @@
  * same sender service as the management routes in senders.ts.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
-import { adminLinksOf, AdminSession, pageConsentRequest } from '@shared/adminLinks';
+import { AdminSession, pageConsentRequest } from '@shared/adminLinks';
 import { getServices } from '@shared/services';
 import { handle, json, readJson } from './http';
 import { defineHttp } from './registry';
 
-const senders = () => getServices().senderService;
+const senders = () => getServices().senders.service;
 
 function bearer(request: HttpRequest): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '')?.[1];
@@ -18,7 +18,7 @@ function bearer(request: HttpRequest): string | undefined {
 
 /** Wraps a page route: no valid token -> 401 ADMIN_LINK_INVALID before anything else runs. */
 export function asAdmin(action: (session: AdminSession, request: HttpRequest) => Promise<HttpResponseInit>) {
-  return handle(async (request) => action(await adminLinksOf(getServices()).session(bearer(request)), request));
+  return handle(async (request) => action(await getServices().adminLinks.session(bearer(request)), request));
 }
 
 export const adminSession: HttpHandler = asAdmin(async (session) => json(200, session));

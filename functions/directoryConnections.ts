@@ -14,7 +14,7 @@ import { asAdmin } from './adminSender';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 
-const connections = () => getServices().directoryConnections;
+const connections = () => getServices().directory.connections;
 
 /** `{id}`: a generated id, else 404 (nothing else can name a connection). */
 function idFrom(request: HttpRequest): string {

@@ -7,7 +7,7 @@ import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom } from './http';
 import { defineHttp } from './registry';
 
-const reader = () => getServices().directoryReader;
+const reader = () => getServices().directory.reader;
 const queryOf = (request: HttpRequest, names: string[]) =>
   Object.fromEntries(names.map((name) => [name, request.query.get(name) ?? undefined]));
 const LIST = ['search', 'cursor', 'limit'];

@@ -16,7 +16,7 @@ import { defineHttp, defineQueue, defineTimer, type QueueHandler, type TimerHand
 /** Every 15 minutes: each run queues only connections whose last sync is older than the interval. */
 export const DIRECTORY_SYNC_SCHEDULE = '0 */15 * * * *';
 
-const sync = () => getServices().directorySync;
+const sync = () => getServices().directory.sync;
 
 const requestSync = async (orgId: string, request: HttpRequest) => json(202, await sync().request(orgId, request.params.id ?? ''));
 

@@ -9,7 +9,7 @@ import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 
-const named = () => getServices().namedSenders;
+const named = () => getServices().senders.named;
 const keyFrom = (request: HttpRequest) => senderKeyFrom(request.params.senderKey);
 
 export const senderList: HttpHandler = handle(async (request) => {

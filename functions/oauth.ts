@@ -75,7 +75,7 @@ export const oauthStart: HttpHandler = handle(async (request) => {
     return failed(new MailerError('CONSENT_FRAMED', 'Consent cannot run inside a frame.'));
   const secret = cookieOf(request) ?? newBrowserSecret();
   try {
-    const location = await getServices().consent.start(request.query.get('state'), secret);
+    const location = await getServices().consent.service.start(request.query.get('state'), secret);
     return { status: 303, headers: { ...NO_STORE, Location: location, 'Set-Cookie': browserCookie(secret) } };
   } catch (error) {
     if (error instanceof MailerError && error.code !== 'INTERNAL') return failed(error);
@@ -86,13 +86,13 @@ export const oauthStart: HttpHandler = handle(async (request) => {
 export const oauthCallback: HttpHandler = handle(async (request) => {
   const provider = request.params.provider ?? '';
   const params = request.method === 'POST' ? await formParams(request) : new URLSearchParams(request.query);
-  const result = await getServices().consentCallback.complete(provider, params, cookieOf(request));
+  const result = await getServices().consent.callback.complete(provider, params, cookieOf(request));
   return answerOf(result, result.next ? 'consent.continued' : 'consent.signed_in');
 });
 
 export const oauthConfirm: HttpHandler = handle(async (request) => {
   const answer = parseConfirmation(await formParams(request));
-  const result = await getServices().consentCallback.confirm(answer, cookieOf(request));
+  const result = await getServices().consent.callback.confirm(answer, cookieOf(request));
   return answerOf(result, result.cancelled ? 'consent.cancelled' : 'consent.completed');
 });
 

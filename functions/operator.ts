@@ -15,7 +15,7 @@ export const OPERATOR_GAUGES_SCHEDULE = '0 */5 * * * *';
 
 function summaryDeps() {
   const { config, storage, senders } = getServices();
-  return { config, storage, senders };
+  return { config, storage, senders: senders.store };
 }
 
 export const operatorSummary = handle(async (_request: HttpRequest) => json(200, await summarize(summaryDeps())));

@@ -7,9 +7,9 @@ import { defineTimer, TimerHandler } from './registry';
 export const senderHealth: TimerHandler = async (_timer, context) => {
   const services = getServices();
   await checkSenderHealth({
-    store: services.senders,
-    providers: services.providers,
-    resolver: services.senderResolver,
+    store: services.senders.store,
+    providers: services.senders.providers,
+    resolver: services.senders.resolver,
     log: (line) => context.log(line),
     keepAliveIdleMs: services.config.keepAliveIdleMs,
     domainChecks: services.domainChecks,

@@ -8,14 +8,14 @@ import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';
 
-const senders = () => getServices().senderService;
+const senders = () => getServices().senders.service;
 
 export const sender: HttpHandler = handle(async (request: HttpRequest) => {
   const orgId = orgIdFrom(request);
   if (request.method === 'PUT') return json(200, await senders().save(orgId, await readJson(request)));
   if (request.method === 'DELETE') {
     // The `default` sender: refused (409) while a routing rule names it, like any named sender.
-    await getServices().namedSenders.remove(orgId, DEFAULT_SENDER_KEY);
+    await getServices().senders.named.remove(orgId, DEFAULT_SENDER_KEY);
     return { status: 204 };
   }
   return json(200, await senders().get(orgId));

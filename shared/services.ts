@@ -1,25 +1,31 @@
 /**
- * The composition root: every long-lived object of the app (config, credential, stores, and later
- * the sender and delivery services), built once per process from the settings. Triggers call
- * `getServices()`; tests build their own with `createServices(config)` (e.g. pointing Storage at a
- * closed port) without touching the process-wide one.
+ * The composition root: every long-lived object of the app, built once per process from the
+ * settings. Triggers call `getServices()`; tests build their own with `createServices(config)`
+ * (e.g. pointing Storage at a closed port) without touching the process-wide one.
  *
- * To add a service: add a field to `Services` and one line in `createServices`, after what it
- * needs. Keep it a plain object: no container, no decorators.
+ * Built in dependency order: each line uses only what the lines above it built (no forward
+ * reference, no closure over something built later; test/unit/services-order.test.ts checks it),
+ * and every capability gets each dependency it uses handed down, never a callback that climbs back.
+ * The result is nested per capability. To add a service: add a field to its capability (or a new
+ * capability to `Services`) and one line below what it needs. A plain object: no container.
  */
 import type { TokenCredential } from '@azure/identity';
 import { Config, getConfig, resetConfigForTests } from './config';
-import { AdminLinkGenerations, createAdminLinkGenerations } from './adminLinks/generations';
+import { createAdminLinkGenerations, createAdminLinks, type AdminLinks } from './adminLinks';
 import { createAppCredential } from './store/azureCredential';
 import { QUEUES } from './store/names';
 import { createOrgControlStore } from './store/orgControls';
 import { createQueueStore, QueueStore } from './store/outboxQueue';
-import { createPayloadStore, PayloadStore } from './store/payloadStore';
+import { createPayloadStore } from './store/payloadStore';
 import { createSecretStore } from './store/secretStore';
-import { createSenderStore, SenderStore } from './store/senderStore';
+import { createSenderStore } from './store/senderStore';
+import { createConsentStateStore } from './store/consentStates';
 import { createStorageClients, StorageClients } from './store/storageClients';
 import type { SecretStore } from './store/types';
+import { consentFlow } from './providers';
+import type { ProviderContext } from './providers/module';
 import { createSenderServices, SenderServices } from './senders';
+import type { SenderResolver } from './senders/resolve';
 import { createDeliveryServices, DeliveryServices } from './delivery';
 import { observeOutboundCalls } from './telemetry/outboundCalls';
 import { startAzureMonitorTelemetry } from './telemetry/setup';
@@ -30,37 +36,54 @@ import type { PlatformEventSink } from './events/types';
 import { createWebhookServices, createWebhookSubscribers, WebhookServices } from './webhooks';
 import { createDomainChecker, DomainChecker } from './deliverability';
 import { createConsentCallback, type ConsentCallback } from './consent/callback';
-import { createDirectoryConnectionServices, type DirectoryConnectionServices } from './directory/connections';
-import { createDirectoryConnectionStore } from './store/directoryConnectionStore';
-import { createDirectoryCopyServices, DirectoryCopyServices } from './directory/copyServices';
+import { createConsentService, type ConsentService } from './consent/service';
+import type { DirectoryReader } from './directory/model';
+import { createDirectoryServices, type DirectoryServices } from './directory/services';
 import { rememberGroupMembers } from './directory/memberMemo';
 import { checkHealth, createHealthProbe, type HealthAnswer } from './health';
 
-export interface Services extends SenderServices, DirectoryConnectionServices, DirectoryCopyServices {
+/** The app's queues: the outbox's, by field, and any other by name (the local host's triggers and their poison queues). */
+export interface Queues {
+  outbox: QueueStore;
+  outboxPoison: QueueStore;
+  deliveryEvents: QueueStore;
+  /** One store per queue name, made on first use. */
+  named(name: string): QueueStore;
+}
+
+/** What every capability stands on: the settings, the app's own identity, Storage, Key Vault and the queues. */
+export interface Platform {
   config: Readonly<Config>;
   /** The app's own identity (Key Vault, identity-based Storage). */
   credential: TokenCredential;
   storage: StorageClients;
   secrets: SecretStore;
-  senders: SenderStore;
-  outbox: QueueStore;
-  outboxPoison: QueueStore;
-  deliveryEvents: QueueStore;
-  payloads: PayloadStore;
-  /** The per-org admin-link generation (revoke, Reset), checked on every `/api/manage/*` call. */
-  adminLinkGenerations: AdminLinkGenerations;
-  /** A queue store for any other queue (the local host's triggers and their poison queues). */
-  queue(name: string): QueueStore;
-  /** Enqueue, the outbox worker, the poison handler and the delivery rows (shared/delivery/index.ts). */
-  delivery: DeliveryServices;
+  queues: Queues;
+}
+
+/** Consent links and their states, and the OAuth callback that stores into what a consent was for. */
+export interface ConsentServices {
+  service: ConsentService;
+  /** Verifies the state, then applies the consent to a sender or a directory connection. */
+  callback: ConsentCallback;
+}
+
+export interface Services extends Platform {
   /** Platform events (message.*, sender.*, ...) onto queue `webhook-events`. */
   events: PlatformEventSink;
-  /** Webhook endpoints API and dispatcher (shared/webhooks/index.ts). */
-  webhooks: WebhookServices;
   /** The sender domain's SPF, DKIM and DMARC checks (DNS_SERVERS, DNS_CHECK_TIMEOUT_SECONDS). */
   domainChecks: DomainChecker;
-  /** The OAuth callback: verifies the state, then stores into what the consent was for (a sender or a directory connection). */
-  consentCallback: ConsentCallback;
+  /** Admin links and the sessions they grant; each `/api/manage/*` call checks the org's link generation. */
+  adminLinks: AdminLinks;
+  consent: ConsentServices;
+  /** Sender API, named senders and routing, and the resolver delivery uses (shared/senders/index.ts). */
+  senders: SenderServices;
+  /** Directory connections, the synced copy, its reader and its sync (shared/directory/services.ts). */
+  directory: DirectoryServices;
+  /** Webhook endpoints API and dispatcher (shared/webhooks/index.ts). */
+  webhooks: WebhookServices;
+  /** Enqueue, the outbox worker, the poison handler and the delivery rows (shared/delivery/index.ts). */
+  delivery: DeliveryServices;
   /** `GET /api/health`: this instance's last Storage and Key Vault check, at most HEALTH_CACHE_MS old. */
   health: () => Promise<HealthAnswer>;
 }
@@ -69,110 +92,106 @@ export interface Services extends SenderServices, DirectoryConnectionServices, D
 export interface ServicesOptions {
   /** The pauses of bounded back-offs (ProviderContext.sleep); tests move the sandbox clock instead of waiting. */
   sleep?: (ms: number) => Promise<void>;
-  /** The health probe's clock (its per-instance cache window); default `Date.now`. */
-  healthClock?: () => number;
+  /** The process's one clock, handed to every capability (delivery decisions, links, leases, the health probe's window); default `Date.now`. */
+  clock?: () => number;
 }
 
-export function createServices(config: Readonly<Config>, options: ServicesOptions = {}): Services {
+function createQueues(storage: StorageClients): Queues {
+  const stores = new Map<string, QueueStore>();
+  const named = (name: string): QueueStore => {
+    const store = stores.get(name) ?? createQueueStore(storage, name);
+    stores.set(name, store);
+    return store;
+  };
+  return { outbox: named(QUEUES.outbox), outboxPoison: named(QUEUES.outboxPoison), deliveryEvents: named(QUEUES.deliveryEvents), named };
+}
+
+function createPlatform(config: Readonly<Config>): Platform {
   // One credential per process: it caches its tokens (docs/providers.md).
   const credential = createAppCredential(config);
   const storage = createStorageClients(config, () => credential);
-  const queues = new Map<string, QueueStore>();
-  const queue = (name: string): QueueStore => {
-    let store = queues.get(name);
-    if (!store) queues.set(name, (store = createQueueStore(storage, name)));
-    return store;
-  };
+  return { config, credential, storage, secrets: createSecretStore(config, credential), queues: createQueues(storage) };
+}
 
-  const secrets = createSecretStore(config, credential);
-  const senders = rememberOrgListings(observeSenderWrites(createSenderStore(storage)));
+/** What delivery sends through, built before it by the capabilities it stands on. */
+interface DeliveryParts {
+  resolver: SenderResolver;
+  events: PlatformEventSink;
+  directory: DirectoryReader;
+  clock: () => number;
+}
+
+/** The one call of `createDeliveryServices`, so a change of its inputs is made in one place. */
+function createDelivery(platform: Platform, parts: DeliveryParts): DeliveryServices {
+  const { config, storage, queues } = platform;
+  return createDeliveryServices({
+    config,
+    storage,
+    outbox: queues.outbox,
+    deliveryEvents: queues.deliveryEvents,
+    payloads: createPayloadStore(storage),
+    resolver: parts.resolver,
+    events: parts.events,
+    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts);
+    // the enqueue-time check and the send-time expansion share one reading of a group's members.
+    directory: rememberGroupMembers(parts.directory),
+    clock: parts.clock,
+  });
+}
+
+export function createServices(config: Readonly<Config>, options: ServicesOptions = {}): Services {
+  const clock = options.clock ?? Date.now;
+  const platform = createPlatform(config);
+  const { credential, storage, secrets, queues } = platform;
   // Token requests, Key Vault reads and send durations are measured where they leave the process.
   observeOutboundCalls(config);
-  const controls = createOrgControlStore(storage);
-  const adminLinkGenerations = createAdminLinkGenerations(controls);
   // The bus asks the subscribers which events anyone listens to; the webhooks publish `webhook.disabled` on it.
   const subscribers = createWebhookSubscribers(storage);
-  const events: PlatformEventSink = createEventBus(queue(QUEUES.webhookEvents), { wanted: subscribers.wanted });
-  const webhooks = createWebhookServices({ config, storage, secrets, bus: events, subscribers });
+  const events = createEventBus(queues.named(QUEUES.webhookEvents), { wanted: subscribers.wanted });
   // One domain checker per process: the sender service's Test connection and the health run share its resolver.
   const domainChecks = createDomainChecker(config);
-  const services: Omit<
-    Services,
-    | 'delivery'
-    | 'events'
-    | 'webhooks'
-    | 'domainChecks'
-    | 'consentCallback'
-    | 'health'
-    | keyof DirectoryConnectionServices
-    | keyof DirectoryCopyServices
-  > = {
+  // One provider context per process: senders, consent and directory connections reach providers through it.
+  const context: ProviderContext = { config, secrets, sleep: options.sleep };
+  const consent = createConsentService({ config, states: createConsentStateStore(storage), context, flowFor: consentFlow, now: clock });
+  const controls = createOrgControlStore(storage);
+  const generations = createAdminLinkGenerations(controls);
+  const senderStore = rememberOrgListings(observeSenderWrites(createSenderStore(storage)));
+  const senders = createSenderServices({
+    config,
+    store: senderStore,
+    context,
+    consent,
+    controls,
+    adminLinks: generations,
+    events,
+    domainChecks,
+    clock,
+  });
+  const directory = createDirectoryServices({
+    config,
+    storage,
+    context,
+    consent,
+    events,
+    syncQueue: queues.named(QUEUES.directorySync),
+    clock,
+  });
+  const appliers = { sender: senders.service.applyConsent, directory: directory.connections.applyConsent };
+  return {
     config,
     credential,
     storage,
     secrets,
-    senders,
-    // Sender API, consent and the resolver delivery uses (shared/senders/index.ts).
-    ...createSenderServices({
-      config,
-      storage,
-      secrets,
-      senders,
-      controls,
-      adminLinks: adminLinkGenerations,
-      events,
-      domainChecks,
-      sleep: options.sleep,
-    }),
-    adminLinkGenerations,
-    outbox: queue(QUEUES.outbox),
-    outboxPoison: queue(QUEUES.outboxPoison),
-    deliveryEvents: queue(QUEUES.deliveryEvents),
-    payloads: createPayloadStore(storage),
-    queue,
-  };
-  const { outbox, deliveryEvents, payloads, senderResolver: resolver } = services;
-  const directory = createDirectoryConnectionServices({
-    store: createDirectoryConnectionStore(storage),
-    consent: services.consent,
-    context: { config, secrets, sleep: options.sleep },
-    // The synced copy (built just below, from these connections) tells each connection's sync state and deletes its rows.
-    readSyncState: (orgId, id) => copy.directorySync.status(orgId, id),
-    deleteSyncedCopy: (orgId, id) => copy.directorySync.removeCopy(orgId, id),
-  });
-  // The synced directory copy: reader, sync service, store (shared/directory/copyServices.ts).
-  const copy: DirectoryCopyServices = createDirectoryCopyServices({
-    config,
-    storage,
+    queues,
     events,
-    queue,
-    connections: directory.connectionsForSync,
-  });
-  return {
-    ...services,
-    ...directory,
-    ...copy,
-    consentCallback: createConsentCallback(services.consent, {
-      sender: services.senderService.applyConsent,
-      directory: directory.directoryConnections.applyConsent,
-    }),
-    // Messages to directory groups are expanded from the synced copy (shared/delivery/groupFanout.ts);
-    // the enqueue-time check and the send-time expansion share one reading of a group's members.
-    delivery: createDeliveryServices({
-      config,
-      storage,
-      outbox,
-      deliveryEvents,
-      payloads,
-      resolver,
-      events,
-      directory: rememberGroupMembers(copy.directoryReader),
-      clock: Date.now,
-    }),
-    events,
-    webhooks,
     domainChecks,
-    health: createHealthProbe(() => checkHealth(services), { clock: options.healthClock }),
+    adminLinks: createAdminLinks({ config, returnUrlAllowed: consent.returnUrlAllowed, generations, now: clock }),
+    consent: { service: consent, callback: createConsentCallback(consent, appliers) },
+    senders,
+    directory,
+    webhooks: createWebhookServices({ config, storage, secrets, bus: events, subscribers, clock }),
+    delivery: createDelivery(platform, { resolver: senders.resolver, events, directory: directory.reader, clock }),
+    health: createHealthProbe(() => checkHealth(platform), { clock }),
   };
 }
 

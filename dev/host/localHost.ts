@@ -149,7 +149,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
           .filter((f): f is QueueFunction => f.kind === 'queue')
           .map(
             (fn) =>
-              new QueuePoller({ fn, queue: services.queue, settings: settings.queues, functionTimeoutMs: settings.functionTimeoutMs, log }),
+              new QueuePoller({
+                fn,
+                queue: services.queues.named,
+                settings: settings.queues,
+                functionTimeoutMs: settings.functionTimeoutMs,
+                log,
+              }),
           );
   const timers =
     options.timers === false

@@ -16,7 +16,8 @@ export interface AdminLinksDeps {
   returnUrlAllowed(url: string): boolean;
   /** The org's link generation: a revoke or a Reset moves it on and old links stop working. */
   generations: AdminLinkGenerations;
-  now?: () => number;
+  /** The time links are signed and checked at (the composition root's clock). */
+  now: () => number;
 }
 
 export interface AdminLinksRevoked {
@@ -71,7 +72,7 @@ function parseLinkInput(body: unknown): { returnUrl?: string; orgName?: string }
 }
 
 export function createAdminLinks(deps: AdminLinksDeps) {
-  const now = deps.now ?? Date.now;
+  const now = deps.now;
   return {
     /** A link to the settings page for `orgId`, valid for 60 minutes. The token rides in the fragment. */
     async create(orgId: string, body: unknown): Promise<AdminLink> {

@@ -47,7 +47,8 @@ export interface ConsentServiceDeps {
    * Async: a provider's module (and its SDKs) loads on first use (shared/providers/index.ts).
    */
   flowFor(provider: ProviderName, mode: ConsentMode, kind: ConsentPurposeKind): Promise<ConsentFlow | undefined>;
-  now?: () => number;
+  /** The time links are issued and checked at (the composition root's clock). */
+  now: () => number;
 }
 
 /** A consent that signed in and waits for the admin's Confirm. */
@@ -118,7 +119,7 @@ export function redirectUri(config: Readonly<Config>, provider: string): string 
 
 export function createConsentService(deps: ConsentServiceDeps): ConsentService {
   const { config } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now;
 
   function returnUrlAllowed(url: string): boolean {
     try {

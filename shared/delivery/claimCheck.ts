@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PayloadStore } from '../store/payloadStore';
 import { buildEnvelope } from './envelope';
-import { CLAIM_CHECK_THRESHOLD_BYTES, Message } from './schema';
+import { CLAIM_CHECK_THRESHOLD_BYTES, groupRefsOf, Message } from './schema';
 
 /** Base64 of the JSON: what the queue actually stores. */
 export function encodedSize(value: unknown): number {
@@ -25,5 +25,10 @@ export async function toQueueMessage(
   // that an earlier queue message of the same id may still point to.
   const payloadRef = `${message.orgId}/${randomUUID()}.json`;
   await payloads.put(payloadRef, JSON.stringify(message));
-  return { body: buildEnvelope({ id: message.id, orgId: message.orgId, payloadRef }), payloadRef };
+  // What the worker decides on before loading the payload (decide.ts) travels beside it.
+  const facts = {
+    resendIfUncertain: message.resendIfUncertain || undefined,
+    toGroups: groupRefsOf(message).length > 0 || undefined,
+  } as const;
+  return { body: buildEnvelope({ id: message.id, orgId: message.orgId, payloadRef, ...facts }), payloadRef };
 }

@@ -2,22 +2,16 @@
  * Delivery rows with the state machine's rules (states.ts) applied to every write: what the rest of
  * delivery calls `deliveries`. Each write is one conditional Storage call (replace-if-match or insert).
  */
-import type { DeliveryChanges, DeliveryRecord, DeliveryStatus, NewDelivery } from '../model/delivery';
+import type { DeliveryChanges, DeliveryRecord, DeliveryStatus } from '../model/delivery';
 import { createDeliveryRows, DeliveryRows, ListOptions } from '../store/deliveryStore';
 import type { StorageClients } from '../store/storageClients';
-import { claimChanges, DeliveryTransitionError, newSendingRow, nextRow, TransitionOptions } from './states';
+import { claimChanges, DeliveryTransitionError, nextRow, TransitionOptions } from './states';
 
 export interface DeliveryStore extends Pick<DeliveryRows, 'get' | 'create' | 'remove' | 'list'> {
-  /** Moves `current` (as read, with its ETag) to `to`. */
+  /** Moves `current` (as read, with its ETag; or never written, etag '': then inserted) to `to`. */
   transition(current: DeliveryRecord, to: DeliveryStatus, changes?: DeliveryChanges, options?: TransitionOptions): Promise<DeliveryRecord>;
   /** `queued|retrying|sending-with-expired-lease -> sending`, attempts + 1, lease for `owner`. */
   claim(current: DeliveryRecord, owner: string, leaseMs: number, changes?: DeliveryChanges, now?: number): Promise<DeliveryRecord>;
-  /**
-   * Claims a message that has no row yet (the typed client's): inserts it straight as `sending`,
-   * attempt 1, with the lease. The insert is the condition: a row that exists already refuses it
-   * (`stale`), and the caller reads that row and decides again.
-   */
-  claimNew(init: NewDelivery, owner: string, leaseMs: number, changes?: DeliveryChanges, now?: number): Promise<DeliveryRecord>;
   list(orgId: string, options?: ListOptions): Promise<{ items: DeliveryRecord[]; cursor?: string }>;
 }
 
@@ -30,8 +24,12 @@ export function deliveriesOver(rows: DeliveryRows, clock: () => number = Date.no
     options: TransitionOptions = {},
   ): Promise<DeliveryRecord> {
     const next = nextRow(current, to, changes, { ...options, now: options.now ?? clock() });
-    const written = await rows.replaceIfMatch(current, next);
-    if ('refused' in written) throw new DeliveryTransitionError(written.refused, current.status, to, current);
+    // A row never written (etag ''): the insert is the condition; a row that exists refuses it (`stale`).
+    const written = current.etag ? await rows.replaceIfMatch(current, next) : await rows.insert(next);
+    if ('refused' in written) {
+      const reason = written.refused === 'exists' ? 'stale' : written.refused;
+      throw new DeliveryTransitionError(reason, current.status, to, current);
+    }
     return { ...next, etag: written.etag };
   }
 
@@ -43,12 +41,6 @@ export function deliveriesOver(rows: DeliveryRows, clock: () => number = Date.no
     transition,
     claim: (current, owner, leaseMs, changes = {}, now = clock()) =>
       transition(current, 'sending', { ...changes, ...claimChanges(current.attempts, owner, leaseMs, now) }, { owner, now }),
-    async claimNew(init, owner, leaseMs, changes = {}, now = clock()) {
-      const row = newSendingRow(init, owner, leaseMs, changes, now);
-      const written = await rows.insert(row);
-      if ('refused' in written) throw new DeliveryTransitionError('stale', undefined, 'sending');
-      return { ...row, etag: written.etag };
-    },
   };
 }
 

@@ -10,7 +10,7 @@
  * the same id finds the row `queued`, never attempted, and queues it. If two requests with the same
  * id race, only one inserts the row, and the worker's ETag-conditioned claim lets only one copy send.
  */
-import { boundedCache } from '../cache/bounded';
+import { BoundedCache, boundedCache } from '../cache/bounded';
 import { isMailerError, MailerError } from '../errors';
 import type { DeliveryRecord, DeliveryStatus } from '../model/delivery';
 import type { DeliveryStore } from './deliveries';
@@ -25,8 +25,8 @@ import type { RoutedMessage } from '../senders/rules';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
 import type { RowSnapshot, Slot } from './envelope';
-import { messageEventOf } from './events';
-import type { PlatformEventSink } from '../events/types';
+import type { DeliveryEventSink } from './events';
+import { newDeliveryOf } from './knownRow';
 
 /**
  * A message whose slot comes within this long of its acceptance takes the express lane. So the lane
@@ -43,12 +43,12 @@ export interface EnqueueDeps {
   resolver: SenderResolver;
   scheduler: MailboxScheduler;
   ratePerMinute: MailboxRates;
-  clock?: () => number;
-  /** `message.queued` for each new message (webhooks). */
-  events?: PlatformEventSink;
+  clock: () => number;
+  /** Each new row (`queued`) is published here (events.ts: webhooks' `message.queued`). */
+  publish: DeliveryEventSink;
   /**
    * Checks a message's `{ group }` recipients against the synced directory before anything is
-   * written (DIRECTORY_GROUP_NOT_FOUND, DIRECTORY_GROUP_TOO_LARGE); groupFanout.ts. Without it a
+   * written (DIRECTORY_GROUP_NOT_FOUND, DIRECTORY_GROUP_TOO_LARGE); groupExpansion.ts. Without it a
    * message naming a group is refused.
    */
   checkGroups?: (message: Message) => Promise<void>;
@@ -75,107 +75,103 @@ export interface EnqueueResult {
 const MAILBOX_MEMORY_MS = 10_000;
 
 export function createEnqueuer(deps: EnqueueDeps) {
-  const now = deps.clock ?? Date.now;
   // Bounded by count and age (MAILBOX_MEMORY_MS): a flood over many orgs cannot grow it without end.
-  const mailboxes = boundedCache<string, Mailbox>({ max: 10_000, ttlMs: MAILBOX_MEMORY_MS, clock: now });
+  const mailboxes = boundedCache<string, Mailbox>({ max: 10_000, ttlMs: MAILBOX_MEMORY_MS, clock: deps.clock });
+  const context: Enqueuing = { ...deps, mailboxes };
+  return { enqueue: (orgId: string, body: unknown, copyOf?: CopyOf) => enqueue(context, orgId, body, copyOf) };
+}
 
-  /** Per org AND routing fields: an org's messages may go out from several senders (routing rules). */
-  async function mailboxOfOrg(orgId: string, routed: RoutedMessage): Promise<Mailbox> {
-    const memo = `${orgId}\n${routed.category ?? ''}\n${routed.workspace ?? ''}`;
-    const known = mailboxes.get(memo);
-    if (known) return known;
-    const { sender } = await chooseSender(deps.resolver, orgId, {}, routed);
-    const mailbox = mailboxOf(sender.config, deps.ratePerMinute);
-    mailboxes.set(memo, mailbox);
-    return mailbox;
+interface Enqueuing extends EnqueueDeps {
+  /** Which mailbox an org's messages use, per org and routing fields (MAILBOX_MEMORY_MS). */
+  mailboxes: BoundedCache<string, Mailbox>;
+}
+
+async function enqueue(context: Enqueuing, orgId: string, body: unknown, copyOf?: CopyOf): Promise<EnqueueResult> {
+  const message = parseMessageInput(orgId, body);
+  if (groupRefsOf(message).length > 0) {
+    if (!context.checkGroups)
+      throw new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.');
+    await context.checkGroups(message);
   }
-
-  /** The slot of the mailbox the message will use; undefined leaves scheduling to the worker. */
-  async function reserveSlot(orgId: string, routed: RoutedMessage): Promise<Slot | undefined> {
-    let mailbox: Mailbox;
-    try {
-      mailbox = await mailboxOfOrg(orgId, routed);
-    } catch (error) {
-      // No sender can ever take it: say so now rather than failing it in the worker.
-      if (isMailerError(error) && error.code === 'SENDER_NOT_FOUND') {
-        throw new MailerError('INVALID_MESSAGE', error.message, {
-          fields: { orgId: 'has no active sender and there is no default sender' },
-          hint: error.hint,
-        });
-      }
-      // Anything else (a broken sender without fallback, an outage) is the worker's to record.
-      return undefined;
-    }
-    try {
-      return { mailbox: mailbox.key, at: await deps.scheduler.reserve(mailbox.key, mailbox.ratePerMinute) };
-    } catch {
-      return undefined;
-    }
+  const slot = await reserveSlot(context, orgId, { category: message.category, workspace: message.workspace });
+  const hash = contentHash(message);
+  // The row first: its insert is the duplicate check, and the queue message then carries its ETag.
+  const { created, record } = await context.deliveries.create({ ...newDeliveryOf(message, hash), ...copyOf, now: context.clock() });
+  // Same id, other content: refused. A row without a hash (inserted by the worker for a queue
+  // message it could not read) cannot be compared: a plain duplicate.
+  if (!created && record.contentHash !== undefined && record.contentHash !== hash) {
+    throw new MailerError('IDEMPOTENCY_CONFLICT', `A message with id ${message.id} was already accepted with different content.`);
   }
-
-  /** The queue message, hidden until its slot; it carries the row's snapshot so the worker claims without a read. */
-  async function queue(message: Message, record: DeliveryRecord, slot: Slot | undefined): Promise<void> {
-    const { body } = await toQueueMessage(message, deps.payloads);
-    if (slot) body.slot = slot;
-    body.row = {
-      etag: record.etag,
-      at: record.createdAt,
-      ...(record.parent ? { parent: record.parent } : {}),
-      ...(record.member ? { member: record.member } : {}),
-    } satisfies RowSnapshot;
-    const delayMs = slot ? delayUntil(slot.at, now()) : 0;
-    // Due at once (its mailbox has no backlog): the express lane, so it never queues behind other
-    // mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
-    const lane = deps.express && slot && delayMs <= EXPRESS_WINDOW_MS ? deps.express : deps.outbox;
-    await lane.send(body, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
+  if (!created) {
+    // A row still `queued` and never attempted may be one whose queue message was never written
+    // (the request that created it failed after the row): the retried request queues it. Any
+    // extra copy is dropped by the worker (its claim finds the row moved on).
+    if (record.status === 'queued' && record.attempts === 0) await queue(context, message, record, slot);
+    return { id: message.id, status: record.status, created };
   }
+  try {
+    await queue(context, message, record, slot);
+  } catch (error) {
+    // Not accepted: take the row back so the status does not show a message nobody will send;
+    // if even that fails, the client's retry (same id) queues it (above).
+    await context.deliveries.remove(record).catch(() => undefined);
+    throw error;
+  }
+  await context.publish(record);
+  return { id: message.id, status: record.status, created };
+}
 
-  return {
-    async enqueue(orgId: string, body: unknown, copyOf?: CopyOf): Promise<EnqueueResult> {
-      const message = parseMessageInput(orgId, body);
-      if (groupRefsOf(message).length > 0) {
-        if (!deps.checkGroups)
-          throw new MailerError('DIRECTORY_GROUP_NOT_FOUND', 'This deployment reads no directory, so a message cannot name a group.');
-        await deps.checkGroups(message);
-      }
-      const slot = await reserveSlot(orgId, { category: message.category, workspace: message.workspace });
-      const recipients = message.to.length + message.cc.length + message.bcc.length;
-      const hash = contentHash(message);
-      // The row first: its insert is the duplicate check, and the queue message then carries its ETag.
-      const { created, record } = await deps.deliveries.create({
-        orgId,
-        id: message.id,
-        category: message.category,
-        workspace: message.workspace,
-        recipients,
-        contentHash: hash,
-        ...copyOf,
-        now: now(),
+/** Per org AND routing fields: an org's messages may go out from several senders (routing rules). */
+async function mailboxOfOrg(context: Enqueuing, orgId: string, routed: RoutedMessage): Promise<Mailbox> {
+  const memo = `${orgId}\n${routed.category ?? ''}\n${routed.workspace ?? ''}`;
+  const known = context.mailboxes.get(memo);
+  if (known) return known;
+  const { sender } = await chooseSender(context.resolver, orgId, {}, routed);
+  const mailbox = mailboxOf(sender.config, context.ratePerMinute);
+  context.mailboxes.set(memo, mailbox);
+  return mailbox;
+}
+
+/** The slot of the mailbox the message will use; undefined leaves scheduling to the worker. */
+async function reserveSlot(context: Enqueuing, orgId: string, routed: RoutedMessage): Promise<Slot | undefined> {
+  let mailbox: Mailbox;
+  try {
+    mailbox = await mailboxOfOrg(context, orgId, routed);
+  } catch (error) {
+    // No sender can ever take it: say so now rather than failing it in the worker.
+    if (isMailerError(error) && error.code === 'SENDER_NOT_FOUND') {
+      throw new MailerError('INVALID_MESSAGE', error.message, {
+        fields: { orgId: 'has no active sender and there is no default sender' },
+        hint: error.hint,
       });
-      // Same id, other content: refused. A row without a hash (created by the worker for a
-      // typed-client message not claimed yet) cannot be compared: a plain duplicate.
-      if (!created && record.contentHash !== undefined && record.contentHash !== hash) {
-        throw new MailerError('IDEMPOTENCY_CONFLICT', `A message with id ${message.id} was already accepted with different content.`);
-      }
-      if (!created) {
-        // A row still `queued` and never attempted may be one whose queue message was never written
-        // (the request that created it failed after the row): the retried request queues it. Any
-        // extra copy is dropped by the worker (its claim finds the row moved on).
-        if (record.status === 'queued' && record.attempts === 0) await queue(message, record, slot);
-        return { id: message.id, status: record.status, created };
-      }
-      try {
-        await queue(message, record, slot);
-      } catch (error) {
-        // Not accepted: take the row back so the status does not show a message nobody will send;
-        // if even that fails, the client's retry (same id) queues it (above).
-        await deps.deliveries.remove(record).catch(() => undefined);
-        throw error;
-      }
-      await deps.events?.(messageEventOf(record)!);
-      return { id: message.id, status: record.status, created };
-    },
-  };
+    }
+    // Anything else (a broken sender without fallback, an outage) is the worker's to record.
+    return undefined;
+  }
+  try {
+    return { mailbox: mailbox.key, at: await context.scheduler.reserve(mailbox.key, mailbox.ratePerMinute) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The queue message, hidden until its slot; it carries the row as inserted, so the worker claims without a read (knownRow.ts). */
+async function queue(context: Enqueuing, message: Message, record: DeliveryRecord, slot: Slot | undefined): Promise<void> {
+  const { body } = await toQueueMessage(message, context.payloads);
+  if (slot) body.slot = slot;
+  body.row = rowSnapshot(record);
+  const delayMs = slot ? delayUntil(slot.at, context.clock()) : 0;
+  // Due at once (its mailbox has no backlog): the express lane, so it never queues behind other
+  // mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
+  const lane = context.express && slot && delayMs <= EXPRESS_WINDOW_MS ? context.express : context.outbox;
+  await lane.send(body, { visibilityDelaySeconds: delayMs / 1000, timeToLiveSeconds: -1 });
 }
 
 export type Enqueuer = ReturnType<typeof createEnqueuer>;
+
+/** Every field the row was inserted with, and its ETag (envelope.ts `RowSnapshot`). */
+function rowSnapshot(record: DeliveryRecord): RowSnapshot {
+  const { etag, createdAt: at, category, workspace, recipients, contentHash: hash, parent, member } = record;
+  const optional = { category, workspace, recipients, contentHash: hash, parent, member };
+  return { etag, at, ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)) };
+}

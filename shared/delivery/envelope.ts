@@ -24,15 +24,20 @@ export interface Accepted {
 }
 
 /**
- * The delivery row as the enqueue API wrote it (`queued`): its ETag and creation time. With it the
- * worker claims by a conditional update without reading the row first; a row that moved on since
- * (a duplicate, a re-delivery) fails that condition and is then read. Never re-sent on later copies.
+ * The delivery row as the enqueue API inserted it (`queued`): every field it wrote and its ETag. With
+ * it the worker has the row without reading it, and its first write is conditioned on that ETag; a
+ * row that moved on since (a duplicate, a re-delivery) refuses the write and is then read. Only the
+ * copy the enqueue API queued carries it.
  */
 export interface RowSnapshot {
   etag: string;
   /** The row's createdAt (ISO). */
   at: string;
-  /** A group send's copy: the row's `parent` and `member`, so the row rebuilt for the claim keeps them. */
+  category?: string;
+  workspace?: string;
+  recipients?: number;
+  contentHash?: string;
+  /** A group send's copy: its parent message and directory member. */
   parent?: string;
   member?: string;
 }
@@ -62,10 +67,18 @@ const envelopeSchema = z.looseObject({
     .strictObject({
       etag: z.string().min(1).max(256),
       at: z.string().max(40),
+      category: z.string().max(256).optional(),
+      workspace: z.string().max(256).optional(),
+      recipients: z.number().int().nonnegative().optional(),
+      contentHash: z.string().max(128).optional(),
       parent: z.string().max(256).optional(),
       member: z.string().max(256).optional(),
     })
     .optional(),
+  seen: z.literal(true).optional(),
+  // The message's own field; a claim-checked body carries it beside `payloadRef` (claimCheck.ts).
+  resendIfUncertain: z.boolean().optional(),
+  toGroups: z.literal(true).optional(),
   redrive: z
     .strictObject({ count: z.number().int().positive(), since: z.number().int().nonnegative(), reason: z.string().max(1000) })
     .optional(),
@@ -89,7 +102,12 @@ export interface Envelope {
   redrive?: Redrive;
   /** Only on the copy the enqueue API queued. */
   row?: RowSnapshot;
-  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `accepted`, `redrive`, `row`). */
+  /** Put back on the queue by org-mailer (requeue.ts): its row exists and is read. */
+  seen?: true;
+  /** The message's `resendIfUncertain` and whether it names `{ group }` recipients: readable without loading a claim-checked payload. */
+  resendIfUncertain?: true;
+  toGroups?: true;
+  /** The message fields without the envelope-only ones (`payloadRef`, `slot`, `accepted`, `redrive`, `row`, `seen`). */
   content: Record<string, unknown>;
 }
 
@@ -124,7 +142,7 @@ export function readEnvelope(entry: unknown): ReadEnvelope {
     const problem = parsed.error.issues[0];
     return { ok: false, raw: entryText(entry), reason: `no readable ${problem?.path.join('.') || 'envelope'} (v, id, orgId)` };
   }
-  const { payloadRef, slot, accepted, redrive, row, ...content } = parsed.data;
+  const { payloadRef, slot, accepted, redrive, row, seen, toGroups, ...content } = parsed.data;
   return {
     ok: true,
     envelope: {
@@ -135,22 +153,34 @@ export function readEnvelope(entry: unknown): ReadEnvelope {
       redrive,
       ...(accepted ? { accepted } : {}),
       ...(row ? { row } : {}),
+      ...(seen ? { seen } : {}),
+      ...(content.resendIfUncertain === true ? { resendIfUncertain: true as const } : {}),
+      ...(toGroups || namesGroups(content) ? { toGroups: true as const } : {}),
       content,
     },
   };
 }
 
-/** The queue message for a message already claim-checked, or an inline one; `slot` optional; `redrive` kept. */
-export function buildEnvelope(
-  base: { id: string; orgId: string; payloadRef?: string; content?: Record<string, unknown>; redrive?: Redrive },
-  slot?: Slot,
-  accepted?: Accepted,
-): Record<string, unknown> {
+const namesGroups = (content: Record<string, unknown>): boolean =>
+  [content.to, content.cc, content.bcc].some(
+    (list) => Array.isArray(list) && list.some((e) => typeof e === 'object' && e !== null && 'group' in e),
+  );
+
+type EnvelopeBase = Pick<Envelope, 'id' | 'orgId' | 'payloadRef' | 'redrive' | 'resendIfUncertain' | 'toGroups'> & {
+  content?: Record<string, unknown>;
+};
+
+/** What a queue message carries besides the message: each optional. */
+export type EnvelopeExtras = Partial<Pick<Envelope, 'slot' | 'accepted' | 'row' | 'seen'>>;
+
+/** The queue message for a message already claim-checked, or an inline one; `redrive` and `resendIfUncertain` kept. */
+export function buildEnvelope(base: EnvelopeBase, extras: EnvelopeExtras = {}): Record<string, unknown> {
   const body: Record<string, unknown> = base.payloadRef
     ? { v: MESSAGE_VERSION, id: base.id, orgId: base.orgId, payloadRef: base.payloadRef }
     : { ...(base.content ?? {}), v: MESSAGE_VERSION, id: base.id, orgId: base.orgId };
-  if (slot) body.slot = slot;
-  if (accepted) body.accepted = accepted;
+  if (base.payloadRef && base.resendIfUncertain) body.resendIfUncertain = true;
+  if (base.payloadRef && base.toGroups) body.toGroups = true;
   if (base.redrive) body.redrive = base.redrive;
+  for (const [key, value] of Object.entries(extras)) if (value !== undefined) body[key] = value;
   return body;
 }

@@ -1,15 +1,17 @@
 /**
- * Status events for the SaaS backend: every transition is also put on queue `delivery-events` as
- * `{id, orgId, status, at, code?, via?}` (Base64 JSON, like every queue the Functions host reads),
- * except `sending`: an internal state that lasts one provider call (the platform events skip it
- * too), whose event cost every message a queue write for nothing the backend can act on.
+ * Delivery events: every row delivery writes goes to ONE sink (`DeliveryEventSink`), and what listens
+ * subscribes to it (delivery/index.ts wires them):
+ *
+ * - the status queue for the SaaS backend: each transition on queue `delivery-events` as
+ *   `{id, orgId, status, at, code?, via?}` (Base64 JSON, like every queue the Functions host reads),
+ *   except `queued` (the enqueue's own answer says it) and `sending` (an internal state that lasts
+ *   one provider call), which would cost every message a queue write for nothing the backend can act on;
+ * - platform events (`message.*`, for webhooks), with ids that are stable (org + message id +
+ *   status + attempt + row time), so a retried publish is the same event;
+ * - telemetry (shared/telemetry/deliveryObserver.ts).
  *
  * Publishing is best effort AFTER the row is written: the row is the truth (GET .../messages/{id}),
  * and failing a delivery because its event could not be queued would be worse than a missed event.
- *
- * The same transitions are platform events (`message.*`, for webhooks): built here too, with ids
- * that are stable (org + message id + status + attempt + row time), so a retried publish is the
- * same event.
  */
 import type { DeliveryRecord, DeliveryStatus } from '../model/delivery';
 import type { GroupSend } from '../model/group';
@@ -44,11 +46,20 @@ export function eventOf(record: DeliveryRecord): DeliveryEvent {
   };
 }
 
-export type EventPublisher = (record: DeliveryRecord) => Promise<void>;
+/** Where delivery publishes each row it wrote (the new status); subscribers decide what to do with it. */
+export type DeliveryEventSink = (record: DeliveryRecord) => Promise<void>;
 
-export function createEventPublisher(queue: QueueStore, warn: (message: string) => void): EventPublisher {
+/** Publishes to each subscriber in turn. */
+export const subscribers =
+  (...sinks: DeliveryEventSink[]): DeliveryEventSink =>
+  async (record) => {
+    for (const sink of sinks) await sink(record);
+  };
+
+/** The status queue's subscriber (`delivery-events`). */
+export function statusQueueEvents(queue: QueueStore, warn: (message: string) => void): DeliveryEventSink {
   return async (record) => {
-    if (record.status === 'sending') return;
+    if (record.status === 'sending' || record.status === 'queued') return;
     try {
       await queue.send(eventOf(record));
     } catch (error) {
@@ -65,6 +76,7 @@ const MESSAGE_TYPES: Record<MessageStatus, EventType> = {
   retrying: 'message.retrying',
   failed: 'message.failed',
   uncertain: 'message.uncertain',
+  expanded: 'message.expanded',
   partly_failed: 'message.partly_failed',
 };
 
@@ -111,13 +123,9 @@ export function groupSummary(group: GroupSend): {
   return { expandedCount: group.expandedCount, sent, failed, uncertain, pending };
 }
 
-/** Wraps the delivery pipeline's publisher so every transition is also a platform event. */
-export function alsoAsPlatformEvents<R extends Parameters<typeof messageEventOf>[0]>(
-  publish: (record: R) => Promise<void>,
-  sink: PlatformEventSink,
-) {
-  return async (record: R): Promise<void> => {
-    await publish(record);
+/** The platform events' subscriber (webhooks): each status with an event type becomes `message.<status>`. */
+export function platformEvents(sink: PlatformEventSink): DeliveryEventSink {
+  return async (record) => {
     const event = messageEventOf(record);
     if (event) await sink(event);
   };

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DirectoryReader, DirectoryUser } from '../directory/model';
-import { MailerError } from '../errors';
+import { isMailerError, MailerError } from '../errors';
 import { MAX_SKIPPED_IDS, ResolvedGroup } from '../model/group';
 import { distinctGroupRefs } from './groupRefs';
 import { AddressEntry, isGroupRef, Message } from './schema';
@@ -88,6 +88,32 @@ export async function expandRecipients(
       disabledIds: [...disabled].slice(0, MAX_SKIPPED_IDS),
       noMailIds: [...noMail].slice(0, MAX_SKIPPED_IDS),
     },
+  };
+}
+
+/** The expansion a group message is sent with: refused (DIRECTORY_GROUP_EMPTY) when no one is left to send to. */
+export async function expandGroupMessage(message: Message, reader: DirectoryReader, limit: number): Promise<Expansion> {
+  const expansion = await expandRecipients(message, reader, limit);
+  if (expansion.recipients.length === 0) {
+    const { disabled, noMail } = expansion.skipped;
+    throw new MailerError('DIRECTORY_GROUP_EMPTY', `No one is left to send to: ${disabled} disabled and ${noMail} without mail.`);
+  }
+  return expansion;
+}
+
+/**
+ * The enqueue API's check of a message's `{ group }` recipients, before anything is written: a group
+ * the synced copy does not hold, or one too large, is refused at once. When Storage cannot be read
+ * now, the worker expands at send time and decides then.
+ */
+export function groupCheckAtEnqueue(reader: DirectoryReader, limit: number): (message: Message) => Promise<void> {
+  return async (message) => {
+    try {
+      await expandGroupMessage(message, reader, limit);
+    } catch (error) {
+      if (!isMailerError(error) || error.retryable) return;
+      throw error;
+    }
   };
 }
 

@@ -15,9 +15,12 @@ import { createEnqueuer, Enqueuer } from './enqueue';
 import type { DirectoryReader } from '../directory/model';
 import { createGroupChildren } from '../store/groupChildren';
 import { createGroupFanout } from './groupFanout';
-import { createEventPublisher, EventPublisher } from './events';
+import { platformEvents, statusQueueEvents, subscribers } from './events';
 import { observeDelivery } from '../telemetry/deliveryObserver';
-import { alsoAsPlatformEvents } from './events';
+import type { DeliveryRecord } from '../model/delivery';
+import { createRecorder } from './recorder';
+import { requeueOn } from './requeue';
+import { groupCheckAtEnqueue } from './groupExpansion';
 import type { PlatformEventSink } from '../events/types';
 import { MailboxLimiter } from './mailboxLimiter';
 import { createLeasedPermits } from './permitLeases';
@@ -28,8 +31,8 @@ import { retryPolicy } from './retryPolicy';
 import { createMailboxScheduler } from './scheduler';
 import { createStatusReader, StatusReader } from './status';
 import type { SenderResolver } from '../senders/resolve';
-import { sendTiming } from './timing';
-import { createOutboxWorker, OutboxWorker, WorkerDeps } from './worker';
+import { sendTiming, SendTiming } from './timing';
+import { createOutboxWorker, OutboxWorker } from './worker';
 
 /** A claim holds a message in `sending` this long at the default deadline (30 s): derived in timing.ts. */
 export const LEASE_MS = sendTiming(30_000).leaseMs;
@@ -73,47 +76,13 @@ export interface DeliveryInputs {
 }
 
 export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices {
-  const { config, storage, outbox, payloads, resolver } = inputs;
-  const { clock, events } = inputs;
-  const deliveries = createDeliveryStore(storage);
-  const poisonArchive = createPoisonArchive(storage);
-  const scheduler = createMailboxScheduler(createMailboxSlotStore(storage), clock);
-  const toQueue = observed(createEventPublisher(inputs.deliveryEvents, inputs.warn ?? ((m) => console.warn(m))));
-  const publish = alsoAsPlatformEvents(toQueue, events);
+  const { config, storage, outbox, payloads, resolver, clock } = inputs;
+  const core = createCore(inputs);
+  const { deliveries, recorder, publish, scheduler, poisonArchive, policy, timing } = core;
   const ratePerMinute = config.mailboxRatePerMinute;
-  const policy = retryPolicy(config.retryBaseMs);
-  // One poison handler per lane's poison queue; everything else they share.
-  const poisonHandlerFor = (queueName: string) =>
-    createPoisonHandler({ deliveries, payloads, poisonArchive, publish, outbox, policy, queueName, clock });
-  const poison = poisonHandlerFor(QUEUES.outboxPoison);
-  const expressPoison = poisonHandlerFor(QUEUES.outboxExpressPoison);
-  const poisonQueues = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison].map(
-    (name) => createQueueStore(storage, name),
-  );
+  const groupLimit = config.directoryGroupMaxRecipients ?? 1000;
   const express = createQueueStore(storage, QUEUES.outboxExpress);
-  const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
-  // The concurrency limit holds across instances: permits are leased rows every instance respects.
-  const permits = createLeasedPermits(createMailboxPermitStore(storage), {
-    max: config.mailboxConcurrency,
-    leaseMs: timing.leaseMs,
-    sendBudgetMs: timing.sendBudgetMs,
-  });
-  const limiter = new MailboxLimiter(config.mailboxConcurrency, { source: permits });
-  // The fan-out enqueues each copy through the enqueuer, which asks the fan-out to check groups.
-  const groups = inputs.directory
-    ? createGroupFanout({
-        reader: inputs.directory,
-        limit: config.directoryGroupMaxRecipients ?? 1000,
-        deliveries,
-        children: createGroupChildren(storage),
-        outbox,
-        enqueue: (orgId, body, copyOf) => enqueuer.enqueue(orgId, body, copyOf),
-        publish,
-        policy,
-        leaseMs: timing.leaseMs,
-        clock,
-      })
-    : undefined;
+  const checkGroups = inputs.directory ? groupCheckAtEnqueue(inputs.directory, groupLimit) : undefined;
   const enqueuer = createEnqueuer({
     deliveries,
     outbox,
@@ -122,50 +91,86 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
     resolver,
     scheduler,
     ratePerMinute,
-    events,
-    clock,
-    checkGroups: groups?.checkAtEnqueue,
-  });
-  const workerDeps = (queueName: string): WorkerDeps => ({
-    deliveries,
-    outbox,
-    payloads,
-    poisonArchive,
-    resolver,
-    scheduler,
-    limiter,
     publish,
-    policy,
-    ratePerMinute,
-    leaseMs: timing.leaseMs,
-    sendBudgetMs: timing.sendBudgetMs,
-    queueName,
-    events,
     clock,
-    groups,
+    checkGroups,
   });
+  // The fan-out calls down into the enqueuer for each copy; nothing calls back up into it.
+  const groups = inputs.directory
+    ? createGroupFanout({
+        reader: inputs.directory,
+        limit: groupLimit,
+        children: createGroupChildren(storage),
+        enqueuer,
+        recorder,
+        policy,
+        leaseMs: timing.leaseMs,
+      })
+    : undefined;
+  const worker = (queueName: string) =>
+    createOutboxWorker({
+      ...{ recorder, payloads, poisonArchive, resolver, scheduler, limiter: core.limiter, policy, ratePerMinute, queueName, groups },
+      ...{ leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs },
+    });
+  // One poison handler per lane's poison queue; everything else they share.
+  const poisonHandlerFor = (queueName: string) =>
+    createPoisonHandler({ deliveries, payloads, poisonArchive, publish, requeue: core.requeue, policy, queueName, clock });
+  const poison = poisonHandlerFor(QUEUES.outboxPoison);
+  const poisonQueues = POISON_QUEUES.map((name) => createQueueStore(storage, name));
   return {
     deliveries,
     statuses: createStatusReader(deliveries),
     poisonArchive,
     enqueuer,
-    worker: createOutboxWorker(workerDeps(QUEUES.outbox)),
-    expressWorker: createOutboxWorker(workerDeps(QUEUES.outboxExpress)),
-    expressPoison,
+    worker: worker(QUEUES.outbox),
+    expressWorker: worker(QUEUES.outboxExpress),
+    expressPoison: poisonHandlerFor(QUEUES.outboxExpressPoison),
     poison,
-    limiter,
+    limiter: core.limiter,
     poisonSweep: createPoisonSweep({ queues: poisonQueues, handler: poison, poisonArchive }),
   };
 }
 
-/** Every published transition also becomes a log line and metrics (shared/telemetry); telemetry never fails a delivery. */
-function observed(publish: EventPublisher): EventPublisher {
-  return async (record) => {
-    try {
-      observeDelivery(record);
-    } catch {
-      // A telemetry fault must not touch the message.
-    }
-    await publish(record);
+const POISON_QUEUES = [QUEUES.outboxPoison, QUEUES.outboxPoisonPoison, QUEUES.outboxExpressPoison, QUEUES.outboxExpressPoisonPoison];
+
+/** What every part of delivery shares: rows, the one event sink, the recorder, the mailbox limits, the timing. */
+function createCore(inputs: DeliveryInputs) {
+  const { config, storage, clock } = inputs;
+  const deliveries = createDeliveryStore(storage);
+  const warn = inputs.warn ?? ((m: string) => console.warn(m));
+  // One sink for every row delivery writes; the status queue, webhooks and telemetry subscribe.
+  const publish = subscribers(observed, statusQueueEvents(inputs.deliveryEvents, warn), platformEvents(inputs.events));
+  const requeue = requeueOn(inputs.outbox);
+  const timing = sendTiming(config.providerCallTimeoutMs ?? 30_000);
+  return {
+    deliveries,
+    publish,
+    requeue,
+    recorder: createRecorder({ deliveries, publish, requeue, payloads: inputs.payloads, clock }),
+    poisonArchive: createPoisonArchive(storage),
+    scheduler: createMailboxScheduler(createMailboxSlotStore(storage), clock),
+    limiter: createLimiter(storage, config.mailboxConcurrency, timing),
+    policy: retryPolicy(config.retryBaseMs),
+    timing,
   };
+}
+
+/** The concurrency limit holds across instances: permits are leased rows every instance respects. */
+function createLimiter(storage: StorageClients, concurrency: number, timing: SendTiming): MailboxLimiter {
+  const permits = createLeasedPermits(createMailboxPermitStore(storage), {
+    max: concurrency,
+    leaseMs: timing.leaseMs,
+    sendBudgetMs: timing.sendBudgetMs,
+  });
+  return new MailboxLimiter(concurrency, { source: permits });
+}
+
+/** Every published transition also becomes a log line and metrics (shared/telemetry); telemetry never fails a delivery. */
+async function observed(record: DeliveryRecord): Promise<void> {
+  if (record.status === 'queued') return; // the enqueue request's own log line says it
+  try {
+    observeDelivery(record);
+  } catch {
+    // A telemetry fault must not touch the message.
+  }
 }

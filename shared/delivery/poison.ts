@@ -8,11 +8,11 @@
 import { isMailerError, MailerError } from '../errors';
 import type { DeliveryStore } from './deliveries';
 import { isFinal, isLostRace } from './states';
-import type { QueueStore } from '../store/outboxQueue';
 import type { PayloadStore } from '../store/payloadStore';
 import type { PoisonArchive } from '../store/poisonArchive';
-import { buildEnvelope, entryText, Envelope, readEnvelope } from './envelope';
-import type { EventPublisher } from './events';
+import { entryText, Envelope, readEnvelope } from './envelope';
+import type { DeliveryEventSink } from './events';
+import type { Requeue } from './requeue';
 import { decidePoison, RowRead } from './redrive';
 import type { RetryPolicy } from './retryPolicy';
 
@@ -20,53 +20,49 @@ export interface PoisonDeps {
   deliveries: DeliveryStore;
   payloads: PayloadStore;
   poisonArchive: PoisonArchive;
-  publish: EventPublisher;
-  /** Where re-driven messages go. */
-  outbox: QueueStore;
+  publish: DeliveryEventSink;
+  /** Puts re-driven messages back on `outbox` (requeue.ts). */
+  requeue: Requeue;
   /** The delivery retry policy: re-drive delays grow like retries. */
   policy: RetryPolicy;
   /** Names the queue in archived records when the caller does not. */
   queueName: string;
-  clock?: () => number;
+  clock: () => number;
 }
 
 export type PoisonOutcome = 'redriven' | 'failed' | 'final' | 'archived';
 
-export function createPoisonHandler(deps: PoisonDeps) {
-  const now = deps.clock ?? Date.now;
+async function readRow(deps: PoisonDeps, envelope: Envelope): Promise<RowRead> {
+  try {
+    const record = await deps.deliveries.get(envelope.orgId, envelope.id);
+    return record ? { kind: 'row', record } : { kind: 'missing' };
+  } catch (error) {
+    // Storage errors are classified with safe texts (operation and status only).
+    return { kind: 'unreadable', reason: isMailerError(error) ? error.message : 'unexpected error' };
+  }
+}
 
-  async function readRow(envelope: Envelope): Promise<RowRead> {
+/** Ends the message `failed` POISON whatever its lease (the worker that held it is gone); a final row is left alone. */
+async function failPoisoned(deps: PoisonDeps, envelope: Envelope, reason: string): Promise<PoisonOutcome> {
+  const { orgId, id, payloadRef } = envelope;
+  const error = new MailerError('POISON', `Delivery was set aside: ${reason}.`.slice(0, 1000));
+  const changes = { code: error.code, message: error.message, hint: error.hint, failedAt: new Date(deps.clock()).toISOString() };
+  for (let race = 0; ; race++) {
+    const current = (await deps.deliveries.get(orgId, id)) ?? (await deps.deliveries.create({ orgId, id })).record;
+    if (isFinal(current.status)) return 'final';
     try {
-      const record = await deps.deliveries.get(envelope.orgId, envelope.id);
-      return record ? { kind: 'row', record } : { kind: 'missing' };
-    } catch (error) {
-      // Storage errors are classified with safe texts (operation and status only).
-      return { kind: 'unreadable', reason: isMailerError(error) ? error.message : 'unexpected error' };
+      await deps.publish(await deps.deliveries.transition(current, 'failed', changes, { ignoreLease: true }));
+      break;
+    } catch (e) {
+      if (!isLostRace(e) || race >= 5) throw e;
     }
   }
+  if (payloadRef) await deps.payloads.delete(payloadRef).catch(() => undefined);
+  return 'failed';
+}
 
-  async function fail(envelope: Envelope, reason: string): Promise<PoisonOutcome> {
-    const { orgId, id, payloadRef } = envelope;
-    const error = new MailerError('POISON', `Delivery was set aside: ${reason}.`.slice(0, 1000));
-    for (let race = 0; ; race++) {
-      const current = (await deps.deliveries.get(orgId, id)) ?? (await deps.deliveries.create({ orgId, id })).record;
-      if (isFinal(current.status)) return 'final';
-      try {
-        const failed = await deps.deliveries.transition(
-          current,
-          'failed',
-          { code: error.code, message: error.message, hint: error.hint, failedAt: new Date(now()).toISOString() },
-          { ignoreLease: true },
-        );
-        await deps.publish(failed);
-        break;
-      } catch (e) {
-        if (!isLostRace(e) || race >= 5) throw e;
-      }
-    }
-    if (payloadRef) await deps.payloads.delete(payloadRef).catch(() => undefined);
-    return 'failed';
-  }
+export function createPoisonHandler(deps: PoisonDeps) {
+  const now = deps.clock;
 
   return {
     /**
@@ -83,22 +79,19 @@ export function createPoisonHandler(deps: PoisonDeps) {
       }
       const envelope = read.envelope;
       const where = `${envelope.orgId}/${envelope.id}`;
-      const decision = decidePoison(await readRow(envelope), envelope.redrive, now(), deps.policy);
+      const decision = decidePoison(await readRow(deps, envelope), envelope.redrive, now(), deps.policy);
       switch (decision.action) {
         case 'final':
           return 'final';
         case 'redrive':
           // Without its old slot: the worker reserves a fresh one, so a re-driven crowd keeps the mailbox's pace.
-          await deps.outbox.send(buildEnvelope({ ...envelope, redrive: decision.redrive }), {
-            visibilityDelaySeconds: decision.delayMs / 1000,
-            timeToLiveSeconds: -1,
-          });
+          await deps.requeue({ ...envelope, redrive: decision.redrive }, decision.delayMs);
           log.warn(
             `${queueName}: ${where} re-driven (${decision.redrive.count}) in ${Math.round(decision.delayMs / 1000)} s: ${decision.redrive.reason}`,
           );
           return 'redriven';
         case 'fail': {
-          const outcome = await fail(envelope, decision.reason);
+          const outcome = await failPoisoned(deps, envelope, decision.reason);
           if (outcome === 'failed') log.warn(`${queueName}: ${where} recorded failed (POISON): ${decision.reason}`);
           return outcome;
         }

@@ -9,24 +9,27 @@
  *   (queued | retrying) -> retrying | failed   (a failure before the provider was called)
  *   sending -> sending                         (only when the previous worker's lease has run out)
  *   sending -> uncertain -> sent               (the outcome of an attempt is unknown; proven sent later)
- *   sending -> partly_failed                   (a message to a group: some copies sent, some not)
+ *   sending -> expanded -> expanded ... -> sent | failed | partly_failed
+ *                                              (a message to directory groups: its copies queued, then rolled up)
  *
+ * A row never written yet (etag '': a queue message from the typed client) is `queued`; its first
+ * transition is its insert.
  * `sent`, `failed`, `partly_failed` and `uncertain` are final for the worker: nothing sends an
  * `uncertain` message again; only proof of the provider's acceptance may still move it to `sent`.
  * Leaving `sending` needs the lease owner while the lease lives; a refused transition throws
  * `DeliveryTransitionError` with the reason (`illegal`, `stale`, `leased`, `missing`), never overwrites.
  */
 import { MailerError } from '../errors';
-import type { DeliveryChanges, DeliveryRecord, DeliveryStatus, NewDelivery } from '../model/delivery';
-import { queuedRecord } from '../store/deliveryRecord';
+import type { DeliveryChanges, DeliveryRecord, DeliveryStatus } from '../model/delivery';
 
 const NEXT: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
   queued: ['sending', 'retrying', 'failed'],
   retrying: ['sending', 'retrying', 'failed'],
-  sending: ['sending', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed'],
+  sending: ['sending', 'sent', 'retrying', 'failed', 'uncertain', 'expanded'],
   sent: [],
   failed: [],
   uncertain: ['sent'],
+  expanded: ['expanded', 'sent', 'failed', 'partly_failed'],
   partly_failed: [],
 };
 
@@ -52,6 +55,16 @@ export class DeliveryTransitionError extends MailerError {
 /** A transition that another writer got to first (the ETag moved, or a live lease is someone else's). */
 export const isLostRace = (error: unknown): error is DeliveryTransitionError =>
   error instanceof DeliveryTransitionError && (error.reason === 'stale' || error.reason === 'leased');
+
+/** Runs a write; `race` when another writer moved the row first (the caller reads it and decides again). */
+export async function unlessLostRace<T>(write: () => Promise<T>): Promise<T | 'race'> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isLostRace(error)) return 'race';
+    throw error;
+  }
+}
 
 export interface TransitionOptions {
   /** The worker making the change; must hold the lease to leave `sending`. */
@@ -83,7 +96,7 @@ export function nextRow(
     delete next.leaseOwner;
     delete next.leaseUntil;
   }
-  if (to !== 'retrying') delete next.nextAttemptAt;
+  if (to !== 'retrying' && to !== 'expanded') delete next.nextAttemptAt;
   return next;
 }
 
@@ -93,9 +106,3 @@ export const claimChanges = (attempts: number, owner: string, leaseMs: number, n
   leaseOwner: owner,
   leaseUntil: new Date(now + leaseMs).toISOString(),
 });
-
-/** The row a claim of a message without a row inserts: `sending`, attempt 1, with the lease. */
-export function newSendingRow(init: NewDelivery, owner: string, leaseMs: number, changes: DeliveryChanges, now: number): DeliveryRecord {
-  const queued = queuedRecord(init, new Date(now).toISOString(), '');
-  return { ...queued, ...changes, status: 'sending', ...claimChanges(0, owner, leaseMs, now) };
-}

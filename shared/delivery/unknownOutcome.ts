@@ -15,76 +15,56 @@
  *   `uncertain`.
  */
 import { MailerError } from '../errors';
-import type { DeliveryChanges, DeliveryRecord } from '../store/deliveryStore';
-import { isLostRace } from './states';
-import type { QueueStore } from '../store/outboxQueue';
-import { Accepted, buildEnvelope, Envelope } from './envelope';
+import type { DeliveryChanges, DeliveryRecord } from '../model/delivery';
+import type { Accepted, Envelope } from './envelope';
+import type { Recorder } from './recorder';
+import { unlessLostRace } from './states';
 
 /** When the follow-up of an accepted but unrecorded send is looked at: after a short Storage hiccup. */
 export const UNRECORDED_RECHECK_SECONDS = 10;
 
-export interface UnknownOutcomeDeps {
-  /** The worker's transition writer (retries a Storage outage briefly, publishes the event). */
-  record(current: DeliveryRecord, to: DeliveryRecord['status'], changes: DeliveryChanges, owner?: string): Promise<DeliveryRecord>;
-  dropPayload(envelope: Envelope): Promise<void>;
-  outbox: Pick<QueueStore, 'send'>;
-  clock: () => number;
+/** A `sending` row whose lease ran out, for a message that does not opt into a resend. */
+export async function markUncertain(recorder: Recorder, current: DeliveryRecord, envelope: Envelope): Promise<'uncertain' | 'race'> {
+  const error = new MailerError(
+    'DELIVERY_UNCERTAIN',
+    `Attempt ${current.attempts} ended without a recorded answer from the provider; the message may have been delivered.`,
+  );
+  const uncertainAt = new Date(recorder.clock()).toISOString();
+  const written = await unlessLostRace(() =>
+    recorder.record(current, 'uncertain', { code: error.code, message: error.message, hint: error.hint, uncertainAt }),
+  );
+  if (written === 'race') return 'race';
+  await recorder.dropPayload(envelope);
+  return 'uncertain';
 }
 
-export function createUnknownOutcomes(deps: UnknownOutcomeDeps) {
-  return {
-    /** A `sending` row whose lease ran out, for a message that does not opt into a resend. */
-    async markUncertain(current: DeliveryRecord, envelope: Envelope): Promise<'uncertain' | 'race'> {
-      const error = new MailerError(
-        'DELIVERY_UNCERTAIN',
-        `Attempt ${current.attempts} ended without a recorded answer from the provider; the message may have been delivered.`,
-      );
-      try {
-        await deps.record(current, 'uncertain', {
-          code: error.code,
-          message: error.message,
-          hint: error.hint,
-          uncertainAt: new Date(deps.clock()).toISOString(),
-        });
-      } catch (e) {
-        if (isLostRace(e)) return 'race';
-        throw e;
-      }
-      await deps.dropPayload(envelope);
-      return 'uncertain';
-    },
-
-    /** The follow-up copy of an accepted send: records `sent` from its proof. */
-    async recordAccepted(current: DeliveryRecord, accepted: Accepted, envelope: Envelope): Promise<'sent' | 'race'> {
-      const changes: DeliveryChanges = {
-        sentAt: accepted.at,
-        providerMessageId: accepted.providerMessageId,
-        code: undefined,
-        message: undefined,
-        hint: undefined,
-        uncertainAt: undefined,
-      };
-      try {
-        await deps.record(current, 'sent', changes, accepted.owner);
-      } catch (e) {
-        if (isLostRace(e)) return 'race';
-        throw e;
-      }
-      await deps.dropPayload(envelope);
-      return 'sent';
-    },
-
-    /** Accepted, `sent` not writable: queue the proof; if even that fails, the original error goes to the host. */
-    async unrecorded(envelope: Envelope, accepted: Accepted, error: unknown): Promise<'unrecorded'> {
-      try {
-        await deps.outbox.send(buildEnvelope(envelope, envelope.slot, accepted), {
-          visibilityDelaySeconds: UNRECORDED_RECHECK_SECONDS,
-          timeToLiveSeconds: -1,
-        });
-      } catch {
-        throw error;
-      }
-      return 'unrecorded';
-    },
+/** The follow-up copy of an accepted send: records `sent` from its proof. */
+export async function recordAccepted(
+  recorder: Recorder,
+  current: DeliveryRecord,
+  envelope: Envelope,
+  accepted: Accepted,
+): Promise<'sent' | 'race'> {
+  const changes: DeliveryChanges = {
+    sentAt: accepted.at,
+    providerMessageId: accepted.providerMessageId,
+    code: undefined,
+    message: undefined,
+    hint: undefined,
+    uncertainAt: undefined,
   };
+  const written = await unlessLostRace(() => recorder.record(current, 'sent', changes, accepted.owner));
+  if (written === 'race') return 'race';
+  await recorder.dropPayload(envelope);
+  return 'sent';
+}
+
+/** Accepted, `sent` not writable: queue the proof; if even that fails, the original error goes to the host. */
+export async function unrecorded(recorder: Recorder, envelope: Envelope, accepted: Accepted, error: unknown): Promise<'unrecorded'> {
+  try {
+    await recorder.requeue(envelope, UNRECORDED_RECHECK_SECONDS * 1000, { slot: envelope.slot, accepted });
+  } catch {
+    throw error;
+  }
+  return 'unrecorded';
 }

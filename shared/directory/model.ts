@@ -151,6 +151,18 @@ export interface ConnectionsForSync {
   markActive(orgId: string, id: string): Promise<void>;
 }
 
+/**
+ * What the connections need from a connection's synced copy: its sync state (shown with the
+ * connection) and its removal (with the connection). Built from the copy's tables, below both the
+ * connections and the sync, so neither has to reach the other.
+ */
+export interface SyncedCopy {
+  /** The sync's bookkeeping row of a connection (dirsync); empty until its first sync. */
+  syncState(orgId: string, connectionId: string): Promise<DirectorySyncState>;
+  /** Deletes the connection's synced rows and its sync row. */
+  remove(orgId: string, connectionId: string): Promise<void>;
+}
+
 /** What group sends and the reading API need from the synced copy. */
 export interface DirectoryReader {
   /** A group by id or mail (case-insensitive) in the named connection, or in any of the org's connections. */

@@ -15,7 +15,7 @@ const code = z.string().describe('An error code of the API (see the Error schema
 
 const messageData = z.object({
   messageId: z.string().describe('The id chosen at enqueue'),
-  status: z.enum(['queued', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed']),
+  status: z.enum(['queued', 'sent', 'retrying', 'failed', 'uncertain', 'expanded', 'partly_failed']),
   attempts: z.number().int().describe('Provider attempts so far'),
   at: instant,
   category: z.string().optional(),
@@ -89,6 +89,7 @@ export const EVENT_CATALOGUE = {
   'message.retrying': entry('A transient failure; the message is retried later', messageData),
   'message.failed': entry('The message will not be sent (final)', messageData),
   'message.uncertain': entry('The provider may or may not have sent the message (no answer after sending began)', messageData),
+  'message.expanded': entry('A message to directory groups was expanded: one copy per recipient is queued', messageData),
   'message.partly_failed': entry('A message to directory groups ended with some copies sent and some not (final)', messageData),
   'sender.activated': entry("A test send succeeded: the org's own sender is active and locked", senderData),
   'sender.needs_attention': entry("The org's sender failed for a reason an admin must fix", senderData),

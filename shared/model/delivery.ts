@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors';
 import type { GroupSend } from './group';
 import type { Hop, ProviderName } from '../senders/model';
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'partly_failed'] as const;
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'expanded', 'partly_failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryRecord {
@@ -38,7 +38,7 @@ export interface DeliveryRecord {
   /** The worker holding the message in `sending`, and until when (ISO). */
   leaseOwner?: string;
   leaseUntil?: string;
-  /** When a `retrying` message is due (ISO). */
+  /** When a `retrying` message is due, or an `expanded` one's copies are looked at next (ISO). */
   nextAttemptAt?: string;
   sentAt?: string;
   failedAt?: string;

@@ -1,18 +1,14 @@
 /**
- * Builds the sender-side services (provider cache, consent, sender API logic, resolver) from the
- * stores; `shared/services.ts` calls this once per process.
+ * Builds the sender capability (provider cache, sender API logic, resolver, named senders) from the
+ * sender store and the consent service; `shared/services.ts` calls this once per process.
  */
 import type { AdminLinkGenerations } from '../adminLinks/generations';
 import type { Config } from '../config';
 import type { PlatformEventSink } from '../events/types';
-import { createConsentService, ConsentService } from '../consent/service';
-import { consentFlow } from '../providers';
+import type { ConsentService } from '../consent/service';
 import type { ProviderContext } from '../providers/module';
-import { createConsentStateStore } from '../store/consentStates';
 import type { OrgControlStore } from '../store/orgControls';
 import type { SenderStore } from '../store/senderStore';
-import type { StorageClients } from '../store/storageClients';
-import type { SecretStore } from '../store/types';
 import type { DomainChecker } from '../deliverability';
 import { ProviderCache } from './providerCache';
 import { createUsageRecorder } from './usage';
@@ -23,55 +19,49 @@ import { createNamedSenders, NamedSenders } from './named';
 import { createTestConnectionLimiter, createTestSendLimiter } from './testSendLimit';
 
 export interface SenderServices {
+  /** The sender rows (Table `senders`), as the rest of the app reads and writes them. */
+  store: SenderStore;
   providers: ProviderCache;
-  consent: ConsentService;
-  senderService: SenderService;
-  senderResolver: SenderResolver;
+  /** The sender API's logic (connect, consent, test, delete), behind its limits and admin-link checks. */
+  service: SenderService;
+  /** Which sender and mailbox a message goes out through (delivery). */
+  resolver: SenderResolver;
   /** Several senders per org: the list, named senders, routing rules and explain. */
-  namedSenders: NamedSenders;
+  named: NamedSenders;
 }
 
 export interface SenderServicesDeps {
   config: Readonly<Config>;
-  storage: StorageClients;
-  secrets: SecretStore;
-  senders: SenderStore;
+  store: SenderStore;
+  /** What provider code gets (settings, secrets, test seams); one per process, shared with the directory. */
+  context: ProviderContext;
+  /** Consent links and their states, shared with directory connections. */
+  consent: ConsentService;
   /** Per-org control rows (test-send window) and the admin-link generations a Reset revokes. */
   controls: OrgControlStore;
   adminLinks: AdminLinkGenerations;
-  /** Test seam for `MICROSOFT_CREDENTIAL=managed-identity` (see ProviderContext). */
-  microsoftClientAssertion?: () => Promise<string>;
-  /** Test seam for the pauses of bounded back-offs (see ProviderContext). */
-  sleep?: (ms: number) => Promise<void>;
-  /** Where sender status changes are published (webhooks). */
-  events?: PlatformEventSink;
+  /** Where sender status changes are published (webhooks); `noEvents` where nobody listens. */
+  events: PlatformEventSink;
   /** SPF / DKIM / DMARC checks, built once by the composition root (shared/services.ts). */
   domainChecks: DomainChecker;
+  /** The composition root's clock. */
+  clock: () => number;
 }
 
 export function createSenderServices(deps: SenderServicesDeps): SenderServices {
-  const context: ProviderContext = {
-    config: deps.config,
-    secrets: deps.secrets,
-    microsoftClientAssertion: deps.microsoftClientAssertion,
-    sleep: deps.sleep,
-  };
-  const providers = new ProviderCache(context);
-  const consent = createConsentService({
-    config: deps.config,
-    states: createConsentStateStore(deps.storage),
-    context,
-    flowFor: consentFlow,
-  });
-  const senderService = guardSenderService(
+  const { store, events } = deps;
+  const now = () => new Date(deps.clock());
+  const providers = new ProviderCache(deps.context);
+  const service = guardSenderService(
     createSenderService({
       config: deps.config,
-      store: deps.senders,
-      secrets: deps.secrets,
+      store,
+      secrets: deps.context.secrets,
       providers,
-      consent,
-      events: deps.events,
+      consent: deps.consent,
+      events,
       domainChecks: deps.domainChecks,
+      now,
     }),
     {
       testSends: createTestSendLimiter(deps.controls, deps.config.testSendLimit),
@@ -79,17 +69,6 @@ export function createSenderServices(deps: SenderServicesDeps): SenderServices {
       adminLinks: deps.adminLinks,
     },
   );
-  const senderResolver = createSenderResolver({
-    store: deps.senders,
-    providers,
-    events: deps.events,
-    recordUse: createUsageRecorder(deps.senders),
-  });
-  return {
-    providers,
-    consent,
-    senderService,
-    senderResolver,
-    namedSenders: createNamedSenders({ store: deps.senders, service: senderService, resolver: senderResolver }),
-  };
+  const resolver = createSenderResolver({ store, providers, events, now, recordUse: createUsageRecorder(store) });
+  return { store, providers, service, resolver, named: createNamedSenders({ store, service, resolver }) };
 }

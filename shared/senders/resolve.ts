@@ -32,9 +32,10 @@ export interface SenderResolverDeps {
   providers: ProviderCache;
   /** Records a successful send as the sender's `lastUsedAt` (usage.ts: at most hourly). */
   recordUse?: (config: SenderConfig) => void;
-  now?: () => Date;
-  /** `sender.*` platform events (webhooks); best effort. */
-  events?: PlatformEventSink;
+  /** The composition root's clock. */
+  now: () => Date;
+  /** `sender.*` platform events (webhooks), best effort: the bus, or `noEvents` where nobody listens. */
+  events: PlatformEventSink;
 }
 
 export interface SenderResolver {
@@ -53,7 +54,7 @@ export interface SenderResolver {
 }
 
 export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now;
 
   async function resolveDefault(): Promise<ResolvedSender | undefined> {
     const stored = await deps.store.get(DEFAULT_ORG_ID);
@@ -117,7 +118,7 @@ export function createSenderResolver(deps: SenderResolverDeps): SenderResolver {
         };
         try {
           await deps.store.replace(config, stored.etag);
-          if (stored.config.status !== 'needs_attention') await deps.events?.(senderEvent('sender.needs_attention', config));
+          if (stored.config.status !== 'needs_attention') await deps.events(senderEvent('sender.needs_attention', config));
           return;
         } catch (failure) {
           // Someone else changed the row: read it again and decide again.

@@ -33,7 +33,7 @@ export type { ConsentResult, SenderServiceDeps, VerifyResult } from './serviceTy
 import type { SenderServiceDeps, VerifyResult } from './serviceTypes';
 
 export function createSenderService(deps: SenderServiceDeps) {
-  const clock = deps.now ?? (() => new Date());
+  const clock = deps.now;
   const now = () => clock().toISOString();
   const view = (config: SenderConfig) => toView(config, clock());
 
@@ -177,7 +177,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       delete config.lastTest;
       delete config.lastError;
       await write(config, previous);
-      await deps.events?.(senderEvent('sender.reset', config));
+      await deps.events(senderEvent('sender.reset', config));
       return view(config);
     },
 
@@ -233,7 +233,7 @@ export function createSenderService(deps: SenderServiceDeps) {
       delete config.lastError;
       // Status and lock only: the credential is unchanged, so `version` (the cache key) stays.
       await deps.store.replace(config, stored.etag);
-      await deps.events?.(senderEvent('sender.activated', config));
+      await deps.events(senderEvent('sender.activated', config));
       return { ok: true, sentTo: to, sender: view(config) };
     },
   };
@@ -253,7 +253,7 @@ export function createSenderService(deps: SenderServiceDeps) {
     };
     await deps.store.replace(config, stored.etag);
     if (config.status === 'needs_attention' && stored.config.status !== 'needs_attention')
-      await deps.events?.(senderEvent('sender.needs_attention', config));
+      await deps.events(senderEvent('sender.needs_attention', config));
   }
 
   /**

@@ -16,9 +16,10 @@ export interface SenderServiceDeps {
   consent: ConsentService;
   /** The sender domain's SPF, DKIM and DMARC checks (warnings), added to Test connection. */
   domainChecks?: (config: SenderConfig) => Promise<VerifyCheck[]>;
-  now?: () => Date;
-  /** `sender.*` platform events (webhooks); best effort. */
-  events?: PlatformEventSink;
+  /** The composition root's clock. */
+  now: () => Date;
+  /** `sender.*` platform events (webhooks), best effort: the bus, or `noEvents` where nobody listens. */
+  events: PlatformEventSink;
 }
 
 export interface VerifyResult {

@@ -46,8 +46,10 @@ export interface WebhookInputs {
   bus: PlatformEventSink;
   /** The subscribers the bus already asks (one endpoint cache for both); built here when not given. */
   subscribers?: WebhookSubscribers;
+  /** The time attempts are scheduled and endpoints disabled at (the composition root's clock). */
+  clock: () => number;
   /** Test seams. */
-  overrides?: Partial<Omit<WebhookDeps, 'endpoints' | 'attempts' | 'events'>>;
+  overrides?: Partial<Omit<WebhookDeps, 'endpoints' | 'attempts' | 'events' | 'clock'>>;
 }
 
 export function createWebhookServices(inputs: WebhookInputs): WebhookServices {
@@ -62,7 +64,7 @@ export function createWebhookServices(inputs: WebhookInputs): WebhookServices {
     settings: inputs.config.webhooks,
     resolver: systemResolver,
     poster: postWebhook,
-    clock: Date.now,
+    clock: inputs.clock,
     scopeCache: subscribers.scopeCache,
     ...inputs.overrides,
   };

@@ -24,6 +24,8 @@ export interface PostOptions {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Ends the POST as a `timeout` when it aborts, in place of `timeoutMs` (tests: a deadline they fire). */
+  deadline?: AbortSignal;
   /** Extra trusted CA certificates (PEM): tests only, for a receiver with a locally issued certificate. */
   ca?: string | string[];
 }
@@ -51,7 +53,7 @@ export const postWebhook: Poster = (options) =>
     const finish = (result: Omit<PostResult, 'durationMs'>) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadline.removeEventListener('abort', onDeadline);
       resolve({ ...result, durationMs: Math.round(performance.now() - started) });
     };
     const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
@@ -73,11 +75,13 @@ export const postWebhook: Poster = (options) =>
       agent: false,
       ...(options.ca ? { ca: options.ca } : {}),
     });
-    const timer = setTimeout(() => {
+    const deadline = options.deadline ?? AbortSignal.timeout(options.timeoutMs);
+    function onDeadline() {
       finish({ error: 'timeout' });
       req.destroy();
-    }, options.timeoutMs);
-    timer.unref();
+    }
+    if (deadline.aborted) onDeadline();
+    else deadline.addEventListener('abort', onDeadline);
     req.on('response', (res) => {
       let read = 0;
       res.on('data', (chunk: Buffer) => {

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
-import type { SenderConfig } from '@shared/senders/model';
 import { getServices } from '@shared/services';
 import { launchBrowser } from '../support/browser';
+import { senderWithoutApp } from '../support/builders';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -63,24 +63,14 @@ beforeAll(async () => {
     env: { PUBLIC_BASE_URL: `http://localhost:${port}` },
   });
   const at = new Date().toISOString();
-  const existing: SenderConfig = {
+  const existing = senderWithoutApp({
     orgId,
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: 'notifications@contoso.example',
     senderName: 'Contoso',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
     createdAt: at,
     updatedAt: at,
-  };
-  await getServices().senders.create(existing);
+  });
+  await getServices().senders.store.create(existing);
   chromium = await launchBrowser();
   browser = await chromium.newContext();
   const link = await fetch(`${host.url}/api/orgs/${orgId}/admin-links`, {

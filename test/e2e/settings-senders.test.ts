@@ -9,6 +9,7 @@ import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import type { SenderConfig } from '@shared/senders/model';
 import { getServices } from '@shared/services';
 import { launchBrowser } from '../support/browser';
+import { senderWithoutApp } from '../support/builders';
 import { sandboxControl } from '../support/env';
 import { freePort } from '../support/ports';
 
@@ -19,25 +20,7 @@ let browser: BrowserContext;
 
 function row(orgId: string, senderKey: string | undefined, senderEmail: string, fields: Partial<SenderConfig> = {}): SenderConfig {
   const at = new Date().toISOString();
-  return {
-    orgId,
-    ...(senderKey ? { senderKey } : {}),
-    provider: 'microsoft',
-    mode: 'app_registration',
-    senderEmail,
-    senderName: 'Contoso',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
-    createdAt: at,
-    updatedAt: at,
-    ...fields,
-  };
+  return senderWithoutApp({ orgId, senderKey, senderEmail, senderName: 'Contoso', createdAt: at, updatedAt: at, ...fields });
 }
 
 async function openSettings(orgId: string, width: number): Promise<Page> {
@@ -76,7 +59,7 @@ afterAll(async () => {
 
 it('lists every sender of the org with its status badge, also at 360 px', async () => {
   const orgId = `multi-${randomBytes(4).toString('hex')}`;
-  const store = getServices().senders;
+  const store = getServices().senders.store;
   await store.create(row(orgId, undefined, 'notifications@contoso.example'));
   await store.create(
     row(orgId, 'compliance', 'noreply@fabrikam.example', { provider: 'google', mode: 'oauth', status: 'needs_attention', locked: false }),
@@ -101,7 +84,7 @@ it('lists every sender of the org with its status badge, also at 360 px', async 
 
 it('an org with a single sender sees no list: the page it always had', async () => {
   const orgId = `single-${randomBytes(4).toString('hex')}`;
-  await getServices().senders.create(row(orgId, undefined, 'notifications@contoso.example'));
+  await getServices().senders.store.create(row(orgId, undefined, 'notifications@contoso.example'));
   const page = await openSettings(orgId, 1024);
   await expect(page.locator('#status-badge').textContent()).resolves.toBe('Active');
   await expect(page.locator('#senders-panel').isHidden()).resolves.toBe(true);

@@ -47,7 +47,7 @@ it(`a quiet org's messages are sent while another org's due backlog of ${FLOOD} 
   });
   const services = getServices();
   // A's first 2 s of slots took the express lane: let the worker finish those first, so B's lane is empty.
-  const express = services.queue(QUEUES.outboxExpress);
+  const express = services.queues.named(QUEUES.outboxExpress);
   await waitFor('the express lane drained', async () => ((await express.count()) === 0 ? true : undefined), 60_000, 100);
   const quietStart = Date.now();
   const quietIds = ids('b', 3);

@@ -35,7 +35,7 @@ afterAll(async () => {
  */
 async function expireSecret(orgId: string): Promise<void> {
   await t.services.secrets.set(secretName(orgId, 'client-secret', 1), CONTOSO_EXPIRED_SECRET);
-  t.services.providers.forget(orgId);
+  t.services.senders.providers.forget(orgId);
 }
 
 /** A sender whose first 5 messages go out, then its secret expires and 10 more are enqueued; returns their final rows. */
@@ -68,7 +68,7 @@ describe('expired client secret mid-stream', () => {
       });
     }
 
-    const sender = (await t.services.senders.get(org))!.config;
+    const sender = (await t.services.senders.store.get(org))!.config;
     expect(sender.status).toBe('needs_attention');
     expect(sender.lastError).toMatchObject({ code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/Create a new secret/) });
 
@@ -97,7 +97,7 @@ describe('expired client secret mid-stream', () => {
       // Not retried: an auth failure is not transient.
       expect(row.attempts).toBe(1);
     }
-    expect((await t.services.senders.get(org))!.config).toMatchObject({
+    expect((await t.services.senders.store.get(org))!.config).toMatchObject({
       status: 'needs_attention',
       lastError: { code: 'MS_SECRET_EXPIRED' },
     });

@@ -38,7 +38,7 @@ beforeEach(async () => {
   t.logs.length = 0;
 });
 
-const poisonCount = () => t.services.outboxPoison.count();
+const poisonCount = () => t.services.queues.outboxPoison.count();
 
 /** Each accepted message exactly once, from the expected mailbox. */
 async function expectSentOnce(mailbox: string, list: string[]): Promise<void> {
@@ -125,8 +125,8 @@ describe('delivery under faults', () => {
     await waitForFinal(t.services, org, ['once']);
     // What the host does when a worker dies after recording `sent` but before the message is deleted.
     const again = { v: 1, id: 'once', orgId: org, to: [{ address: 'customer@example.com' }], subject: 'Subject once', text: 'x' };
-    await t.services.outbox.send(again);
-    await t.services.outbox.send(again);
+    await t.services.queues.outbox.send(again);
+    await t.services.queues.outbox.send(again);
     await waitFor('the duplicates to be dropped', async () =>
       t.logs.filter((l) => l.includes(`${org}/once is already sent; duplicate dropped`)).length === 2 ? true : undefined,
     );
@@ -147,7 +147,7 @@ describe('delivery under faults', () => {
         text: 'x',
         ...(id === 'resend' ? { resendIfUncertain: true } : {}),
       };
-      await t.services.outbox.send(buildEnvelope({ id, orgId: org, content }));
+      await t.services.queues.outbox.send(buildEnvelope({ id, orgId: org, content }));
     }
     const rows = await waitForFinal(t.services, org, ['stuck', 'resend']);
     expect(rows.get('stuck')).toMatchObject({
@@ -165,7 +165,7 @@ describe('delivery under faults', () => {
     const org = newOrgId('poison');
     await microsoftSender(t.services, org);
     // The host moved this one after maxDequeueCount failures, before any attempt: it is re-driven, not failed.
-    await t.services.outboxPoison.send({
+    await t.services.queues.outboxPoison.send({
       v: 1,
       id: 'gave-up',
       orgId: org,
@@ -175,10 +175,10 @@ describe('delivery under faults', () => {
     });
     // Base64 of text without an id: no delivery row to fail, so it is archived with its text.
     const marker = randomBytes(6).toString('hex');
-    await t.services.outboxPoison.send(`garbage ${marker}`);
+    await t.services.queues.outboxPoison.send(`garbage ${marker}`);
     // Not even Base64: no trigger can decode it (Functions neither); the host sets it aside in
     // outbox-poison-poison, which only the poison sweep (a timer) reads.
-    await t.services.queue(QUEUES.outbox).sendEncoded(`%%not-base64 ${marker}%%`);
+    await t.services.queues.named(QUEUES.outbox).sendEncoded(`%%not-base64 ${marker}%%`);
 
     const rows = await waitForFinal(t.services, org, ['gave-up']);
     expect(rows.get('gave-up')).toMatchObject({ status: 'sent', attempts: 1 });
@@ -186,7 +186,7 @@ describe('delivery under faults', () => {
     const today = () => t.services.delivery.poisonArchive.list(new Date().toISOString().slice(0, 10));
     const archived = await waitFor('the archived raw text', async () => (await today()).find((r) => r.raw.includes(marker)));
     expect(archived).toMatchObject({ queue: 'outbox-poison', raw: `garbage ${marker}` });
-    const poisonPoison = t.services.queue(QUEUES.outboxPoisonPoison);
+    const poisonPoison = t.services.queues.named(QUEUES.outboxPoisonPoison);
     await waitFor('the undecodable text in outbox-poison-poison', async () => ((await poisonPoison.count()) > 0 ? true : undefined));
 
     const swept = await t.services.delivery.poisonSweep.run({ info: () => undefined, warn: () => undefined });

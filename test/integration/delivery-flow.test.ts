@@ -187,8 +187,8 @@ describe('delivery through the local host', () => {
     expect((await api(t.host, 'POST', `orgs/Not_An_Org/messages`, cases[0][0])).status).toBe(400);
     expect((await api(t.host, 'POST', `orgs/${org}/messages`, '{"id": "broken json')).status).toBe(400);
     // An org with no sender while no default sender exists cannot be delivered to: 422 at once.
-    const saved = await t.services.senders.get('_default');
-    await t.services.senders.delete('_default');
+    const saved = await t.services.senders.store.get('_default');
+    await t.services.senders.store.delete('_default');
     try {
       const unknown = await api(t.host, 'POST', `orgs/${newOrgId('unknown')}/messages`, {
         id: 'u1',
@@ -199,7 +199,7 @@ describe('delivery through the local host', () => {
       expect(unknown.status).toBe(422);
       expect(unknown.body.error.fields).toHaveProperty('orgId');
     } finally {
-      await t.services.senders.create(saved!.config);
+      await t.services.senders.store.create(saved!.config);
     }
 
     // The same mistakes put straight on the queue (as a buggy backend would), plus text that is not JSON.

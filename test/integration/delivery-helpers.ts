@@ -13,6 +13,7 @@ import { decodeQueueMessage } from '@shared/store/outboxQueue';
 import type { DeliveryEvent } from '@shared/delivery/events';
 import type { DeliveryView } from '@shared/delivery/status';
 import { sandboxControl } from '../support/env';
+import { senderWithoutApp } from '../support/builders';
 
 export const KEY = process.env.LOCAL_FUNCTION_KEY!;
 export const newOrgId = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
@@ -57,25 +58,15 @@ export async function api<T = any>(host: LocalHost, method: string, path: string
 
 function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
   const now = new Date().toISOString();
-  return {
+  return senderWithoutApp({
     orgId,
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: 'notifications@contoso.example',
     senderName: orgId,
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
     lastTest: { ok: true, at: now },
     createdAt: now,
     updatedAt: now,
     ...fields,
-  };
+  });
 }
 
 /** An active Microsoft app_registration sender of Contoso's app, its secret in the sandbox Key Vault. */
@@ -88,7 +79,7 @@ export async function microsoftSender(services: Services, orgId: string, fields:
     secretRefs: { clientSecret: name },
     ...fields,
   });
-  await services.senders.create(config);
+  await services.senders.store.create(config);
   return config;
 }
 
@@ -113,7 +104,7 @@ export async function googleSender(
     secretRefs: { serviceAccountKey: name },
     ...fields,
   });
-  await services.senders.create(config);
+  await services.senders.store.create(config);
   return config;
 }
 
@@ -186,12 +177,12 @@ export async function waitForFinal(
 export async function takeEvents(services: Services): Promise<DeliveryEvent[]> {
   const events: DeliveryEvent[] = [];
   for (;;) {
-    const batch = await services.deliveryEvents.receive(32, 30);
+    const batch = await services.queues.deliveryEvents.receive(32, 30);
     if (batch.length === 0) return events;
     for (const entry of batch) {
       const decoded = decodeQueueMessage(entry.messageText);
       if (decoded.ok) events.push(decoded.value as DeliveryEvent);
-      await services.deliveryEvents.delete(entry);
+      await services.queues.deliveryEvents.delete(entry);
     }
   }
 }
@@ -218,8 +209,8 @@ export { sandboxControl };
 
 /** Makes `config` the operator's default sender (`_default`), replacing any earlier one. */
 export async function setDefaultSender(services: Services, make: (orgId: string) => Promise<SenderConfig>): Promise<SenderConfig> {
-  const existing = await services.senders.get('_default');
-  if (existing) await services.senders.delete('_default');
+  const existing = await services.senders.store.get('_default');
+  if (existing) await services.senders.store.delete('_default');
   return make('_default');
 }
 

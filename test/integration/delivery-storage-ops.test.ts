@@ -133,7 +133,7 @@ describe('Storage operations per delivered message (happy path)', () => {
     await microsoftSender(services, org);
     const list = ids(org, N);
     const counted = await count(org, list, async () => {
-      await Promise.all(list.map((id) => services.outbox.send(buildEnvelope({ id, orgId: org, content: message(id) }))));
+      await Promise.all(list.map((id) => services.queues.outbox.send(buildEnvelope({ id, orgId: org, content: message(id) }))));
     });
     console.log(`Storage requests per message, typed client:\n${JSON.stringify(counted.perMessage, null, 2)}`);
     expect(counted.hostDeletes).toBe(1);

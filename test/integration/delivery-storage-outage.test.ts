@@ -80,7 +80,7 @@ describe('a Table storage outage during a 200-message run', () => {
     // Straight onto the queue, as the typed client does (the API's own path is slower than the run):
     // the worker creates each row and paces the messages through the mailbox's slots.
     const enqueue = (some: string[]) =>
-      Promise.all(some.map((id) => services.outbox.send(buildEnvelope({ id, orgId: org, content: message(id) }))));
+      Promise.all(some.map((id) => services.queues.outbox.send(buildEnvelope({ id, orgId: org, content: message(id) }))));
     const mine = async () =>
       (await acceptedMessages()).filter((m) => m.subject.startsWith('Subject o-') && m.mailbox === 'notifications@contoso.example');
     await enqueue(list.slice(0, BEFORE_CUT));
@@ -117,8 +117,8 @@ describe('a Table storage outage during a 200-message run', () => {
     expect(new Set(subjects).size).toBe(200);
 
     // Nothing stranded: no poison queue holds anything, and the sweep finds nothing to do.
-    expect(await services.outboxPoison.count()).toBe(0);
-    expect(await services.queue(QUEUES.outboxPoisonPoison).count()).toBe(0);
+    expect(await services.queues.outboxPoison.count()).toBe(0);
+    expect(await services.queues.named(QUEUES.outboxPoisonPoison).count()).toBe(0);
     const swept = await services.delivery.poisonSweep.run({ info: () => undefined, warn: () => undefined });
     expect(swept).toEqual({ redriven: 0, failed: 0, final: 0, archived: 0, left: 0 });
   }, 300_000);

@@ -102,10 +102,10 @@ describe('Microsoft delegated', () => {
     expect(row.versions).toHaveLength(1);
 
     // The sync's view: a DirectoryAccess that reads Graph, and a rotated refresh token replaces the stored one.
-    const connection = (await services.connectionsForSync.get(orgId, id))!;
+    const connection = (await services.directory.forSync.get(orgId, id))!;
     const stored = await services.secrets.get(row.name);
     secretsUsed.add(stored);
-    const token = await services.connectionsForSync.access(connection).accessToken();
+    const token = await services.directory.forSync.access(connection).accessToken();
     secretsUsed.add(token);
     const users = await fetch(`${sandboxUrls.graph}/v1.0/users?$top=1`, { headers: { authorization: `Bearer ${token}` } });
     expect(users.status).toBe(200);
@@ -132,10 +132,10 @@ describe('Microsoft delegated', () => {
     const { id, answer } = await delegatedConnection(orgId);
     expect(answer.status).toBe(200);
     await sandboxControl('POST', 'entra/users/admin@contoso.example/revoke-sessions');
-    const connection = (await services.connectionsForSync.get(orgId, id))!;
-    const failure = await mailerFailure(services.connectionsForSync.access(connection).accessToken());
+    const connection = (await services.directory.forSync.get(orgId, id))!;
+    const failure = await mailerFailure(services.directory.forSync.access(connection).accessToken());
     expect(failure.code).toBe('DIRECTORY_REAUTH_REQUIRED');
-    await services.connectionsForSync.markNeedsAttention(orgId, id, {
+    await services.directory.forSync.markNeedsAttention(orgId, id, {
       code: failure.code,
       message: failure.message,
       hint: failure.hint,
@@ -176,7 +176,7 @@ describe('Microsoft application', () => {
       mode: 'application',
       consentedBy: { username: 'admin@contoso.example' },
     });
-    const token = await services.connectionsForSync.access((await services.connectionsForSync.get(orgId, connection.id))!).accessToken();
+    const token = await services.directory.forSync.access((await services.directory.forSync.get(orgId, connection.id))!).accessToken();
     secretsUsed.add(token);
     expect((await fetch(`${sandboxUrls.graph}/v1.0/groups?$top=1`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect(await vaultOf(orgId, connection.id)).toEqual([]); // no user token, nothing to keep
@@ -235,7 +235,7 @@ describe('Google', () => {
     });
     const [row] = await vaultOf(orgId, id);
     secretsUsed.add(await services.secrets.get(row.name));
-    const access = services.connectionsForSync.access((await services.connectionsForSync.get(orgId, id))!);
+    const access = services.directory.forSync.access((await services.directory.forSync.get(orgId, id))!);
     expect(access.customer).toBe('my_customer');
     secretsUsed.add(await access.accessToken());
   });
@@ -281,7 +281,7 @@ describe('Google', () => {
       expect(created.body.connection).toMatchObject({ status: 'active', adminEmail: 'admin@fabrikam.example', domain: 'fabrikam.example' });
       const [row] = await vaultOf(orgId, id);
       expect(row).toMatchObject({ name: `dir-${orgId}-${id}-service-account-key`, deleted: false });
-      const access = services.connectionsForSync.access((await services.connectionsForSync.get(orgId, id))!);
+      const access = services.directory.forSync.access((await services.directory.forSync.get(orgId, id))!);
       secretsUsed.add(await access.accessToken());
 
       expect((await api('DELETE', `${connectionsOf(orgId)}/${id}`)).status).toBe(204);

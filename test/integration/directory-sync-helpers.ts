@@ -105,7 +105,7 @@ export function syncHarness(provider: DirectoryProvider, options: HarnessOptions
     intervalMs: 6 * 3600_000,
     budgetMs: config.directorySyncBudgetMs,
     budget: options.budget,
-    clock: options.clock,
+    clock: options.clock ?? (() => new Date()),
   });
   return {
     orgId,

@@ -13,6 +13,7 @@ import { createGoogleOAuthFlow } from '@shared/providers/google/oauthFlow';
 import type { OutgoingMail } from '@shared/providers/types';
 import type { SenderConfig } from '@shared/senders/model';
 import { createSecretStore } from '@shared/store/secretStore';
+import { googleSenderConfig } from '../support/builders';
 import { defaultBrowser } from '../support/consentBrowser';
 import { sandboxControl, sandboxUrls } from '../support/env';
 
@@ -66,24 +67,7 @@ export async function grantEarlier(email: string, scope: string): Promise<void> 
 
 export function baseSender(orgId: string, fields: Partial<SenderConfig>): SenderConfig {
   const now = new Date().toISOString();
-  return {
-    orgId,
-    provider: 'google',
-    mode: 'oauth',
-    senderEmail: 'alerts@fabrikam.example',
-    senderName: 'Fabrikam Alerts',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'draft',
-    locked: false,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
-    createdAt: now,
-    updatedAt: now,
-    ...fields,
-  };
+  return googleSenderConfig({ orgId, status: 'draft', locked: false, createdAt: now, updatedAt: now, ...fields });
 }
 
 /** An `oauth` sender from a completed consent, its refresh token stored in the sandbox Key Vault. */

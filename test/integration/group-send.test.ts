@@ -32,7 +32,7 @@ beforeAll(async () => {
   await microsoftSender(t.services, org);
   directory.token.value = await consentedDirectoryAppToken();
   expect(await directory.sync.runNow(org, CONNECTION)).toMatchObject({ outcome: 'ok', kind: 'full' });
-  expect(await t.services.directoryReader.findGroup(org, 'privacy-team@contoso.example')).toMatchObject({
+  expect(await t.services.directory.reader.findGroup(org, 'privacy-team@contoso.example')).toMatchObject({
     connectionId: CONNECTION,
     group: { id: G.privacyTeam },
   });
@@ -73,7 +73,7 @@ describe('sending to a directory group', () => {
       headers: {},
       resendIfUncertain: false,
     };
-    await Promise.all([1, 2, 3].map(() => t.services.outbox.send(envelope, { visibilityDelaySeconds: 1, timeToLiveSeconds: -1 })));
+    await Promise.all([1, 2, 3].map(() => t.services.queues.outbox.send(envelope, { visibilityDelaySeconds: 1, timeToLiveSeconds: -1 })));
 
     const parent = (await waitForFinal(t.services, org, ['team-1'])).get('team-1')!;
     expect(parent).toMatchObject({

@@ -43,7 +43,7 @@ describe('GET /api/health', () => {
     resetServicesForTests();
     // The probe's clock is the test's: the second 25 calls come 9.999 s after the first, however slow the machine.
     let now = 1_000_000;
-    host = await startLocalHost({ port: 0, queues: false, timers: false, log: () => undefined, services: { healthClock: () => now } });
+    host = await startLocalHost({ port: 0, queues: false, timers: false, log: () => undefined, services: { clock: () => now } });
     await sandboxControl('DELETE', 'requests');
     const call = () => Promise.all(Array.from({ length: 25 }, () => fetch(`${host!.url}/api/health`)));
     const first = await call();

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { get } from 'node:http';
 import type { HttpRequest, InvocationContext, Timer } from '@azure/functions';
-import { HTTP_STREAMING, type FunctionDefinition } from '../../functions/registry';
+import { HTTP_STREAMING, type FunctionDefinition, type TimerFunction } from '../../functions/registry';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { readHostSettings } from '../../dev/host/hostJson';
+import { TimerRunner } from '../../dev/host/timers';
 import { loadConfig } from '@shared/config';
 import { createStorageClients } from '@shared/store/storageClients';
 import { createQueueStore, encodeQueueMessage } from '@shared/store/outboxQueue';
+import { fakeOnly } from '../support/fake-clock';
 
 const KEY = process.env.LOCAL_FUNCTION_KEY!;
 const suffix = randomUUID().slice(0, 8);
@@ -211,6 +213,8 @@ describe('queue triggers', () => {
 
     const poison = await storage.queue(`${FAILING_QUEUE}-poison`);
     while ((await poison.peekMessages()).peekedMessageItems.length === 0) await new Promise((r) => setTimeout(r, 100));
+    // The copy reaches the poison queue before the original is deleted and the move is logged.
+    await host.drain();
 
     expect(failingCalls).toEqual(Array.from({ length: maxDequeueCount }, (_, i) => i + 1));
     expect((await poison.peekMessages()).peekedMessageItems[0].messageText).toBe(text);
@@ -240,8 +244,31 @@ describe('timer triggers', () => {
   test('a timer function runs on its NCRONTAB schedule with the Timer object the host passes', async () => {
     while (timerCalls.length < 2) await new Promise((r) => setTimeout(r, 100));
     const [first, second] = timerCalls;
-    expect(first.isPastDue).toBe(false);
     expect(new Date(second.scheduleStatus.last).getTime()).toBeGreaterThan(0);
     expect(new Date(first.scheduleStatus.next).getTime() % 1000).toBe(0);
+  });
+
+  test('a run on time is not past due, one held up over a second is (on Jest clock, not a loaded machine)', async () => {
+    const calls: Timer[] = [];
+    const fn: TimerFunction = {
+      kind: 'timer',
+      name: 'jestClock',
+      schedule: '* * * * * *',
+      handler: async (timer) => void calls.push(timer),
+    };
+    fakeOnly(['Date', 'setTimeout', 'clearTimeout'], { now: Date.parse('2026-12-07T00:00:00.500Z') });
+    const runner = new TimerRunner(fn, 60_000, (line) => logs.push(line));
+    try {
+      runner.start();
+      await jest.advanceTimersByTimeAsync(500); // due at 00:00:01
+      expect(calls.map((timer) => timer.isPastDue)).toEqual([false]);
+      // The clock jumps 2 s with no timer firing (a blocked loop): the 00:00:02 run starts 2 s late.
+      jest.setSystemTime(Date.parse('2026-12-07T00:00:03.000Z'));
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(calls.map((timer) => timer.isPastDue)).toEqual([false, true]);
+    } finally {
+      await runner.stop();
+      jest.useRealTimers();
+    }
   });
 });

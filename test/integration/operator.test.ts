@@ -31,7 +31,7 @@ describe('operator telemetry and summary', () => {
     await waitForFinal(t.services, good, ids('ok', 3));
     await waitForFinal(t.services, broken, ids('bad', 2));
     // A message the host gave up on twice: nothing reads this queue, the summary must show it.
-    await t.services.queue('outbox-poison-poison').send({ v: 1, id: 'lost', orgId: good });
+    await t.services.queues.named('outbox-poison-poison').send({ v: 1, id: 'lost', orgId: good });
   });
 
   afterAll(async () => {

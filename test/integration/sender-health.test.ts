@@ -57,23 +57,23 @@ describe('daily sender health check', () => {
     await microsoftSender(t.services, expired, { clientSecretExpiresOn: day(-1) });
     // The secret ran out after the sender was activated: Key Vault now holds one Entra refuses.
     await t.services.secrets.set(secretName(expired, 'client-secret', 1), CONTOSO_EXPIRED_SECRET);
-    t.services.providers.forget(expired);
+    t.services.senders.providers.forget(expired);
     await microsoftSender(t.services, draft, { status: 'draft', locked: false });
     await t.services.secrets.set(secretName(draft, 'client-secret', 1), CONTOSO_EXPIRED_SECRET);
-    const draftBefore = (await t.services.senders.get(draft))!;
+    const draftBefore = (await t.services.senders.store.get(draft))!;
     const tokensBefore = (await sandboxControl('GET', `entra/tokens?clientId=${CONTOSO_APP_ID}`)).count;
 
     const lines = await runHealthTimer();
 
-    expect((await t.services.senders.get(healthy))!.config).toMatchObject({ status: 'active', locked: true });
-    expect((await t.services.senders.get(healthy))!.config.lastError).toBeUndefined();
-    const broken = (await t.services.senders.get(expired))!.config;
+    expect((await t.services.senders.store.get(healthy))!.config).toMatchObject({ status: 'active', locked: true });
+    expect((await t.services.senders.store.get(healthy))!.config.lastError).toBeUndefined();
+    const broken = (await t.services.senders.store.get(expired))!.config;
     expect(broken).toMatchObject({
       status: 'needs_attention',
       lastError: { code: 'MS_SECRET_EXPIRED', hint: expect.stringMatching(/Create a new secret/) },
     });
     // Not even looked at: same row, same ETag.
-    expect((await t.services.senders.get(draft))!.etag).toBe(draftBefore.etag);
+    expect((await t.services.senders.store.get(draft))!.etag).toBe(draftBefore.etag);
     // The healthy sender's check asked Entra for a fresh token (the expired one was refused, so issued none).
     expect((await sandboxControl('GET', `entra/tokens?clientId=${CONTOSO_APP_ID}`)).count).toBeGreaterThan(tokensBefore);
 
@@ -100,7 +100,7 @@ describe('daily sender health check', () => {
     let pages = 0;
     let continuationToken: string | undefined;
     do {
-      const page = await t.services.senders.list({ continuationToken, pageSize: 2 });
+      const page = await t.services.senders.store.list({ continuationToken, pageSize: 2 });
       expect(page.items.length).toBeLessThanOrEqual(2);
       // A row is one sender of one org (an org may have several named senders besides `default`).
       seen.push(...page.items.map((item) => `${item.config.orgId}/${item.config.senderKey ?? 'default'}`));
@@ -182,7 +182,7 @@ describe('least privilege: the platform app has no Mail.Send in Entra ID, only a
 
     for (const run of [1, 2]) {
       const lines = await runHealthTimer();
-      const row = (await t.services.senders.get(orgId))!.config;
+      const row = (await t.services.senders.store.get(orgId))!.config;
       expect({ run, status: row.status, lastError: row.lastError }).toEqual({ run, status: 'active', lastError: undefined });
       expect(lines.join('\n')).not.toContain(`${orgId} needs_attention`);
     }
@@ -202,7 +202,7 @@ describe('least privilege: the platform app has no Mail.Send in Entra ID, only a
     const active = newOrgId('rbac-active-out');
     await consentedSender(active, 'admin@contoso.example', { status: 'active', locked: true });
     await runHealthTimer();
-    expect((await t.services.senders.get(active))!.config).toMatchObject({
+    expect((await t.services.senders.store.get(active))!.config).toMatchObject({
       status: 'needs_attention',
       lastError: { code: 'MS_RBAC_SCOPE_DENIED' },
     });

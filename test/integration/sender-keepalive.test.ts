@@ -11,6 +11,7 @@ import { createInvocationContext } from '../../dev/host/invocation';
 import { CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { listFunctions, TimerFunction } from '../../functions/registry';
 import { secretName } from '@shared/store/secretNames';
+import { fakeOnly } from '../support/fake-clock';
 import { delegatedTokens } from './microsoft-helpers';
 import {
   acceptedMessages,
@@ -58,22 +59,7 @@ let offsetMs = 0;
 async function advanceDays(days: number): Promise<void> {
   await sandboxControl('POST', 'clock', { advanceSeconds: days * 24 * 3600 });
   offsetMs += days * DAY;
-  jest.useFakeTimers({
-    now: realNow() + offsetMs,
-    advanceTimers: true,
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
+  fakeOnly(['Date'], { now: realNow() + offsetMs, advanceTimers: true });
 }
 const realNow = Date.now;
 
@@ -102,7 +88,7 @@ describe('keep-alive of idle delegated sign-ins', () => {
     const lines = await runHealthTimer();
     expect(lines.join('\n')).toContain(`sender-health: ${orgId} keep-alive refreshed the sign-in`);
     expect(await refreshGrants()).toBeGreaterThan(before);
-    const row = (await t.services.senders.get(orgId))!.config;
+    const row = (await t.services.senders.store.get(orgId))!.config;
     expect(row).toMatchObject({ status: 'active' });
     expect(Date.parse(row.lastUsedAt!)).toBeGreaterThan(Date.now() - 60_000);
     // The rotated refresh token was saved (a new Key Vault version), not the one we started with.
@@ -119,11 +105,11 @@ describe('keep-alive of idle delegated sign-ins', () => {
   });
 
   it('with its sessions revoked, the run marks it needs_attention with MS_REAUTH_REQUIRED', async () => {
-    await t.services.senders.patch(orgId, { lastUsedAt: ago(30) });
+    await t.services.senders.store.patch(orgId, { lastUsedAt: ago(30) });
     await sandboxControl('POST', 'entra/users/admin@contoso.example/revoke-sessions');
     const lines = await runHealthTimer();
     expect(lines.join('\n')).toContain(`sender-health: ${orgId} needs_attention (MS_REAUTH_REQUIRED)`);
-    expect((await t.services.senders.get(orgId))!.config).toMatchObject({
+    expect((await t.services.senders.store.get(orgId))!.config).toMatchObject({
       status: 'needs_attention',
       lastError: { code: 'MS_REAUTH_REQUIRED' },
     });
@@ -156,6 +142,6 @@ describe('secret expiry notices', () => {
         data: expect.objectContaining({ provider: 'microsoft', daysBefore: 30, expiresOn }),
       }),
     ]);
-    expect((await t.services.senders.get(orgId))!.config.secretExpiryNotified).toEqual([`${expiresOn}:30`]);
+    expect((await t.services.senders.store.get(orgId))!.config.secretExpiryNotified).toEqual([`${expiresOn}:30`]);
   });
 });

@@ -8,6 +8,7 @@ import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev
 import type { SenderConfig } from '@shared/senders/model';
 import { toView } from '@shared/senders/view';
 import { secretName } from '@shared/store/secretNames';
+import { googleSenderConfig } from '../support/builders';
 import {
   acceptedMessages,
   api,
@@ -52,27 +53,18 @@ async function complianceSender(org: string, fields: Partial<SenderConfig> = {})
   const name = secretName(org, 'refresh-token', 1, 'compliance');
   await t.services.secrets.set(name, outcome.secrets.refreshToken);
   const now = new Date().toISOString();
-  const config: SenderConfig = {
+  const config = googleSenderConfig({
     orgId: org,
     senderKey: 'compliance',
-    provider: 'google',
-    mode: 'oauth',
     ...outcome.fields,
     senderEmail: 'noreply@fabrikam.example',
     senderName: 'Fabrikam Compliance',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
     secretRefs: { refreshToken: name },
-    secretHints: {},
     createdAt: now,
     updatedAt: now,
     ...fields,
-  };
-  await t.services.senders.create(config);
+  });
+  await t.services.senders.store.create(config);
   return config;
 }
 
@@ -140,9 +132,9 @@ describe('routing among several senders', () => {
 
   it('the compliance sender needs attention: its messages fall back to the default sender, and the status shows the hop', async () => {
     const org = await threeSenderOrg('hops');
-    const stored = (await t.services.senders.get(org, 'compliance'))!;
+    const stored = (await t.services.senders.store.get(org, 'compliance'))!;
     const at = new Date().toISOString();
-    await t.services.senders.replace(
+    await t.services.senders.store.replace(
       {
         ...stored.config,
         status: 'needs_attention',
@@ -164,8 +156,8 @@ describe('routing among several senders', () => {
     expect(row).toMatchObject({ status: 'sent', via: 'org', senderKey: 'default', sender: 'notifications@contoso.example', hops: [hop] });
 
     // The org's default sender breaks too: the platform's default sender, both hops shown.
-    const own = (await t.services.senders.get(org))!;
-    await t.services.senders.replace(
+    const own = (await t.services.senders.store.get(org))!;
+    await t.services.senders.store.replace(
       { ...own.config, status: 'needs_attention', lastError: { code: 'MS_SECRET_EXPIRED', message: 'expired', hint: 'new secret', at } },
       own.etag,
     );
@@ -201,7 +193,7 @@ describe('routing among several senders', () => {
     await api(t.host, 'PUT', `orgs/${org}/routing`, { rules: [{ match: { category: 'x' }, sender: 'broken' }] });
     await enqueueAll(t.host, org, ['live-1'], 1, { category: 'x' });
     const row = (await waitForFinal(t.services, org, ['live-1'])).get('live-1')!;
-    const broken = (await t.services.senders.get(org, 'broken'))!.config;
+    const broken = (await t.services.senders.store.get(org, 'broken'))!.config;
     expect(broken).toMatchObject({ status: 'needs_attention', lastError: { code: expect.stringMatching(/^MS_/) } });
     expect(row).toMatchObject({
       status: 'sent',
@@ -248,9 +240,9 @@ describe('the sender API with keys', () => {
     const created = await api(t.host, 'POST', `orgs/${org}/senders`, { key: 'privacy', ...input });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ senderKey: 'privacy', status: 'draft', senderEmail: 'privacy@contoso.example' });
-    const row = (await t.services.senders.get(org, 'privacy'))!.config;
+    const row = (await t.services.senders.store.get(org, 'privacy'))!.config;
     expect(row.secretRefs.clientSecret).toBe(`snd${org.length}-${org}-privacy-client-secret-1`);
-    expect(await t.services.senders.get(org)).toBeUndefined(); // the default sender is untouched
+    expect(await t.services.senders.store.get(org)).toBeUndefined(); // the default sender is untouched
     expect((await api(t.host, 'POST', `orgs/${org}/senders/privacy/verify`)).body).toMatchObject({ ok: true });
 
     expect((await api(t.host, 'POST', `orgs/${org}/senders`, { key: 'privacy', ...input })).body.error.code).toBe('SENDER_EXISTS');
@@ -273,13 +265,13 @@ describe('the sender API with keys', () => {
     expect(routed).toMatchObject({ status: 409, body: { error: { code: 'SENDER_IN_USE' } } });
     await api(t.host, 'PUT', `orgs/${org}/routing`, { rules: [] });
     expect((await api(t.host, 'DELETE', `orgs/${org}/senders/privacy`)).status).toBe(204);
-    expect(await t.services.senders.get(org, 'privacy')).toBeUndefined();
+    expect(await t.services.senders.store.get(org, 'privacy')).toBeUndefined();
 
     // At most 20 senders: 20 rows exist, the 21st is refused and nothing is written.
     for (let i = 0; i < 20; i++) await namedMicrosoft(org, `s${i}`, 'privacy@contoso.example', { status: 'draft' });
     const twentyFirst = await api(t.host, 'POST', `orgs/${org}/senders`, { key: 'one-more', ...input });
     expect(twentyFirst).toMatchObject({ status: 422, body: { error: { code: 'TOO_MANY_SENDERS' } } });
-    expect(await t.services.senders.get(org, 'one-more')).toBeUndefined();
+    expect(await t.services.senders.store.get(org, 'one-more')).toBeUndefined();
   });
 
   it('a consent link for a named sender carries its key in the signed state, and the callback stores into that sender', async () => {
@@ -313,13 +305,13 @@ describe('the sender API with keys', () => {
     const callback = new URL(toCallback.headers.get('location')!);
     const confirmation = await defaultBrowser.request('GET', callback.pathname + callback.search);
     expect((await defaultBrowser.answer(confirmation)).status).toBeLessThan(400);
-    const alerts = (await t.services.senders.get(org, 'alerts'))!.config;
+    const alerts = (await t.services.senders.store.get(org, 'alerts'))!.config;
     expect(alerts).toMatchObject({
       senderKey: 'alerts',
       accountEmail: 'alerts@fabrikam.example',
       secretRefs: { refreshToken: `snd${org.length}-${org}-alerts-refresh-token-2` },
     });
-    expect(await t.services.senders.get(org)).toBeUndefined();
+    expect(await t.services.senders.store.get(org)).toBeUndefined();
     expect((await api(t.host, 'POST', `orgs/${org}/senders/alerts/verify`)).body).toMatchObject({ ok: true });
   });
 });

@@ -6,12 +6,15 @@ import { createServer, Socket } from 'node:net';
 import { TableClient } from '@azure/data-tables';
 import { tableTryTimeoutPolicy } from '@shared/store/storageClients';
 import { storageFailure } from '@shared/store/storageErrors';
+import { fakeOnly } from '../support/fake-clock';
 
 describe('Table per-try timeout', () => {
   const sockets = new Set<Socket>();
+  let requestArrived: () => void = () => undefined;
+  const nextRequest = () => new Promise<void>((resolve) => (requestArrived = resolve));
   const silent = createServer((socket) => {
     sockets.add(socket); // accept, read, never answer
-    socket.on('data', () => undefined);
+    socket.on('data', () => requestArrived());
   });
   let port = 0;
 
@@ -47,18 +50,26 @@ describe('Table per-try timeout', () => {
   });
 
   it('without it the same call is still pending after the policy would have fired', async () => {
-    let settled = false;
-    const abort = new AbortController();
-    const pending = client(false)
-      .getEntity('org', 'sender', { abortSignal: abort.signal })
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(settled).toBe(false);
-    abort.abort();
-    await pending;
+    // A second passes on Jest's clock once the request has reached the server, not on the wall clock.
+    fakeOnly(['setTimeout', 'clearTimeout']);
+    try {
+      let settled = false;
+      const abort = new AbortController();
+      const arrived = nextRequest();
+      const pending = client(false)
+        .getEntity('org', 'sender', { abortSignal: abort.signal })
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => (settled = true));
+      await arrived;
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(settled).toBe(false);
+      abort.abort();
+      await pending;
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

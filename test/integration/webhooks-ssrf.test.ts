@@ -131,6 +131,7 @@ describe('webhook SSRF refusals', () => {
       storage: t.services.storage,
       secrets: t.services.secrets,
       bus: async () => undefined,
+      clock: Date.now,
       overrides: { resolver, poster, ca: receiver.ca },
     });
   }

@@ -1,8 +1,9 @@
 /**
  * Signed webhooks end to end, through the local host (its queue triggers, Azurite, the sandbox Key
  * Vault) and a local HTTPS receiver on 127.0.0.1 (so WEBHOOK_ALLOW_PRIVATE_TARGETS is on here; the
- * refusals are in webhooks-ssrf.test.ts). Retries start at 1 s and the POST deadline is 1 s, so
- * back-off and "never answers" take seconds.
+ * refusals are in webhooks-ssrf.test.ts). Retries start at 1 s, so back-off takes seconds. The POST
+ * deadline is 30 s, which an answering receiver never reaches however loaded the machine; the
+ * "never answers" case fires its own deadline (after 1 s and after the other endpoint has its answer).
  */
 import { spawnSync } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
@@ -14,7 +15,8 @@ import { EVENT_TYPES } from '@shared/events/catalogue';
 import { messageEventOf } from '@shared/delivery/events';
 import type { PlatformEvent } from '@shared/events/types';
 import { QUEUES } from '@shared/store/names';
-import { api, enqueueAll, message, microsoftSender, newOrgId, startHost, TestHost, waitFor, waitForFinal } from './delivery-helpers';
+import { postWebhook, Poster } from '@shared/webhooks/poster';
+import { api, enqueueAll, message, microsoftSender, newOrgId, sleep, startHost, TestHost, waitFor, waitForFinal } from './delivery-helpers';
 import { Receiver, ReceivedHook, startReceiver } from './webhook-helpers';
 
 let t: TestHost;
@@ -23,7 +25,7 @@ const secrets: string[] = [];
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  t = await startHost({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_TIMEOUT_SECONDS: '1' });
+  t = await startHost({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_TIMEOUT_SECONDS: '30' });
   // Events left by earlier test files would only delay ours.
   await (await t.services.storage.queue(QUEUES.webhookEvents)).clearMessages();
 });
@@ -64,13 +66,13 @@ describe('webhooks', () => {
     await new OrgMailerClient({ connectionString: process.env.AzureWebJobsStorage! }).send(org, message('w-typed'));
     await waitForFinal(t.services, org, ['w-1', 'w-typed']);
     expect((await api(t.host, 'POST', `orgs/${org}/sender/test`, { to: 'it@contoso.example' })).status).toBe(200);
-    await t.services.senderResolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
+    await t.services.senders.resolver.markNeedsAttention(org, new MailerError('MS_SECRET_EXPIRED', 'The client secret has expired.'));
     expect((await api(t.host, 'POST', `orgs/${org}/sender/reset`)).status).toBe(200);
     expect((await api(t.host, 'POST', `webhooks/${hook.id}/test?orgId=${org}`)).status).toBe(202);
     // Producers that are other issues' (or statuses this flow cannot reach here), through the same bus.
     const at = new Date().toISOString();
     const row = { orgId: org, id: 'w-2', attempts: 1, updatedAt: at };
-    for (const status of ['retrying', 'failed', 'uncertain', 'partly_failed'])
+    for (const status of ['retrying', 'failed', 'uncertain', 'expanded', 'partly_failed'])
       await t.services.events(messageEventOf({ ...row, status, code: 'PROVIDER_UNAVAILABLE' })!);
     const samples: Record<string, Record<string, unknown>> = {
       'sender.secret_expiring': {
@@ -177,6 +179,8 @@ describe('webhooks', () => {
       const items = await attemptsOf(hook.id);
       return items.length >= 4 ? items : undefined;
     });
+    // The fourth attempt's row is written before its invocation logs and clears failingSince.
+    await t.host.drain();
     expect(attempts.map((a) => [a.attempt, a.statusCode, a.delivered])).toEqual([
       [4, 200, true],
       [3, 500, false],
@@ -212,24 +216,54 @@ describe('webhooks', () => {
   });
 
   it('a receiver that never answers: each attempt ends at the deadline, and another endpoint gets the same event meanwhile', async () => {
+    const HANG_DEADLINE_MS = 1000;
     const org = newOrgId('hang');
     const slow = await register({ url: receiver.url('/hang'), events: ['sender.reset'], orgId: org });
     const fast = await register({ url: receiver.url('/fast'), events: ['sender.reset'], orgId: org });
     receiver.script('/hang', 'hang');
-    const at = new Date().toISOString();
-    await t.services.events({ id: `evt_hang${Date.now()}`, type: 'sender.reset', timestamp: at, orgId: org, data: {} });
-    const [first] = await waitFor('a timed-out attempt', async () => {
-      const items = await attemptsOf(slow.id, org);
-      return items.length ? items.reverse() : undefined;
-    });
-    expect(first).toMatchObject({ attempt: 1, delivered: false, error: 'timeout' });
-    expect(first.statusCode).toBeUndefined();
-    expect(first.durationMs).toBeGreaterThanOrEqual(950);
-    const [delivered] = await attemptsOf(fast.id, org);
-    expect(delivered).toMatchObject({ delivered: true, statusCode: 200 });
-    // The other endpoint's POST arrived before the hanging one's deadline passed.
-    expect(receiver.received('/fast')[0].at).toBeLessThan(Date.parse(first.at) + first.durationMs);
+    // The hanging POST's deadline fires once it has run 1 s AND the other endpoint has its answer, so
+    // "meanwhile" holds however slowly a loaded machine picks up the second delivery.
+    let fastAnswered!: () => void;
+    const fastDone = new Promise<void>((resolve) => (fastAnswered = resolve));
+    const { deps } = t.services.webhooks;
+    const realPoster = deps.poster;
+    const poster: Poster = async (options) => {
+      if (options.url.pathname === '/fast') return realPoster(options).finally(fastAnswered);
+      if (options.url.pathname !== '/hang') return realPoster(options);
+      const deadline = new AbortController();
+      void Promise.all([fastDone, sleep(HANG_DEADLINE_MS)]).then(() => deadline.abort());
+      return realPoster({ ...options, deadline: deadline.signal });
+    };
+    deps.poster = poster;
+    try {
+      const at = new Date().toISOString();
+      await t.services.events({ id: `evt_hang${Date.now()}`, type: 'sender.reset', timestamp: at, orgId: org, data: {} });
+      const [first] = await waitFor('a timed-out attempt', async () => {
+        const items = await attemptsOf(slow.id, org);
+        return items.length ? items.reverse() : undefined;
+      });
+      expect(first).toMatchObject({ attempt: 1, delivered: false, error: 'timeout' });
+      expect(first.statusCode).toBeUndefined();
+      expect(first.durationMs).toBeGreaterThanOrEqual(HANG_DEADLINE_MS - 50);
+      const [delivered] = await attemptsOf(fast.id, org);
+      expect(delivered).toMatchObject({ delivered: true, statusCode: 200 });
+      // The other endpoint's POST arrived before the hanging one's deadline passed.
+      expect(receiver.received('/fast')[0].at).toBeLessThan(Date.parse(first.at) + first.durationMs);
+    } finally {
+      deps.poster = realPoster;
+    }
     await api(t.host, 'DELETE', `webhooks/${slow.id}?orgId=${org}`);
+  });
+
+  it('without a deadline of its own, a POST to a receiver that never answers ends at timeoutMs as a timeout', async () => {
+    receiver.script('/hang-direct', 'hang');
+    const url = new URL(receiver.url('/hang-direct'));
+    const address = { address: url.hostname, family: 4 as const };
+    const result = await postWebhook({ url, address, headers: {}, body: '{}', timeoutMs: 1000, ca: receiver.ca });
+    expect(result).toMatchObject({ error: 'timeout' });
+    expect(result.statusCode).toBeUndefined();
+    expect(result.durationMs).toBeGreaterThanOrEqual(950);
+    expect(receiver.received('/hang-direct')).toHaveLength(1);
   });
 
   it('rotate-secret: during the overlap both signatures are sent and either secret verifies; replay re-sends with the same id', async () => {
@@ -325,7 +359,8 @@ describe('webhooks', () => {
       storage: t.services.storage,
       secrets: t.services.secrets,
       bus: async (e) => void published.push(e),
-      overrides: { clock: () => now, ca: receiver.ca },
+      clock: () => now,
+      overrides: { ca: receiver.ca },
     });
     const org = newOrgId('dead');
     const hook = await own.endpoints.create({ url: receiver.url('/dead'), events: ['webhook.test'], orgId: org });
@@ -378,7 +413,7 @@ describe('webhooks', () => {
     const [read] = await waitFor('the endless attempt', async () =>
       (await attemptsOf(endless.id, org)).length ? attemptsOf(endless.id, org) : undefined,
     );
-    // Without the cap the 1 s deadline would end it as a timeout.
+    // Without the cap the POST deadline would end it as a timeout.
     expect(read).toMatchObject({ delivered: true, statusCode: 200 });
     expect(read.error).toBeUndefined();
     const [redirected] = await waitFor('the redirect attempt', async () =>

@@ -1,6 +1,7 @@
 /**
  * Builders for the objects many tests write by hand: a valid value with every required field, and
  * the fields a test cares about given as overrides, so a new required field is added here once.
+ * A field overridden with `undefined` is left out, as in a stored row that has none.
  */
 import type { SenderConfig } from '@shared/senders/model';
 
@@ -8,7 +9,7 @@ const CREATED = '2026-01-01T00:00:00.000Z';
 
 /** An active, locked Microsoft `app_registration` sender of org `acme`, unless overridden. */
 export function senderConfig(overrides: Partial<SenderConfig> = {}): SenderConfig {
-  return {
+  const config: SenderConfig = {
     orgId: 'acme',
     provider: 'microsoft',
     mode: 'app_registration',
@@ -28,4 +29,19 @@ export function senderConfig(overrides: Partial<SenderConfig> = {}): SenderConfi
     updatedAt: CREATED,
     ...overrides,
   };
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)) as SenderConfig;
 }
+
+/** As `senderConfig`, but without an app registration or secret: a Microsoft sender whose test sets its own credential. */
+export const senderWithoutApp = (overrides: Partial<SenderConfig> = {}): SenderConfig =>
+  senderConfig({ tenantId: undefined, clientId: undefined, secretRefs: {}, ...overrides });
+
+/** An active Google `oauth` sender of org `acme` as alerts@fabrikam.example (no tenant, app or secret). */
+export const googleSenderConfig = (overrides: Partial<SenderConfig> = {}): SenderConfig =>
+  senderWithoutApp({
+    provider: 'google',
+    mode: 'oauth',
+    senderEmail: 'alerts@fabrikam.example',
+    senderName: 'Fabrikam Alerts',
+    ...overrides,
+  });

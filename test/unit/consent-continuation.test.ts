@@ -68,7 +68,7 @@ const flow: ConsentFlow = {
 
 it('carries the proof of step 1 server-side into step 2, with its own state, and spends each state once', async () => {
   const states = memoryStates();
-  const service = createConsentService({ config, states, context: {} as never, flowFor: async () => flow });
+  const service = createConsentService({ config, states, context: {} as never, flowFor: async () => flow, now: Date.now });
   const link = await service.createLink('acme', {
     provider: 'microsoft',
     mode: 'admin_consent',

@@ -136,7 +136,9 @@ describe('queue envelope', () => {
   });
 
   it('rebuilds a claim-checked envelope without the content', () => {
-    expect(buildEnvelope({ id: 'm', orgId: 'o', payloadRef: 'o/x.json', content: { subject: 's' } }, { mailbox: 'k', at: 1 })).toEqual({
+    expect(
+      buildEnvelope({ id: 'm', orgId: 'o', payloadRef: 'o/x.json', content: { subject: 's' } }, { slot: { mailbox: 'k', at: 1 } }),
+    ).toEqual({
       v: 1,
       id: 'm',
       orgId: 'o',

@@ -15,11 +15,15 @@ import { createMailboxScheduler } from '@shared/delivery/scheduler';
 import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
 import { retryPolicy } from '@shared/delivery/retryPolicy';
 import { createOutboxWorker } from '@shared/delivery/worker';
+import { createRecorder } from '@shared/delivery/recorder';
+import { requeueOn } from '@shared/delivery/requeue';
+import type { DeliveryRecord } from '@shared/model/delivery';
 import { createPoisonHandler } from '@shared/delivery/poison';
 import { createEnqueuer } from '@shared/delivery/enqueue';
 import type { DeliveryEvent } from '@shared/delivery/events';
 import { eventOf } from '@shared/delivery/events';
 import { createSenderResolver } from '@shared/senders/resolve';
+import { noEvents } from '@shared/events/bus';
 import type { ProviderCache } from '@shared/senders/providerCache';
 import { fakeDeliveryStore, fakeMailboxSlotStore, fakePayloadStore, fakePoisonArchive, fakeQueueStore } from '../support/fakes';
 import { senderConfig as buildSenderConfig } from '../support/builders';
@@ -63,6 +67,7 @@ function setup(
     leaseMs?: number;
     sendBudgetMs?: number;
     express?: boolean;
+    clock?: () => number;
   } = {},
 ) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
@@ -94,36 +99,40 @@ function setup(
     },
   };
   const providers = { get: (config: SenderConfig) => (config.orgId === orgId ? org : fallback) } as unknown as ProviderCache;
-  const resolver = createSenderResolver({ store: senders, providers });
+  const resolver = createSenderResolver({ store: senders, providers, events: noEvents, now: () => new Date() });
   const outbox = fakeQueueStore(`outbox-${randomUUID().slice(0, 8)}`);
   const events: DeliveryEvent[] = [];
   const scheduler = createMailboxScheduler(fakeMailboxSlotStore());
   const ratePerMinute = { microsoft: options.rate ?? 6000, google: 6000 };
+  // Every transition the worker publishes; `queued` is the enqueue's own answer (events.ts `statusQueueEvents` skips it too).
+  const publish = async (record: DeliveryRecord) => void (record.status !== 'queued' && events.push(eventOf(record)));
+  const clock = options.clock ?? Date.now;
+  const recorder = createRecorder({ deliveries: options.deliveries ?? deliveries, publish, requeue: requeueOn(outbox), payloads, clock });
+  const leaseMs = options.leaseMs ?? 60_000;
   const worker = createOutboxWorker({
-    deliveries: options.deliveries ?? deliveries,
-    outbox,
+    recorder,
     payloads,
     poisonArchive,
     resolver,
     scheduler,
     limiter: new MailboxLimiter(4),
-    publish: async (record) => void events.push(eventOf(record)),
     policy: retryPolicy(options.retryBaseMs ?? 1000),
     ratePerMinute,
-    leaseMs: options.leaseMs ?? 60_000,
-    sendBudgetMs: options.sendBudgetMs,
+    leaseMs,
+    sendBudgetMs: options.sendBudgetMs ?? leaseMs,
     queueName: 'outbox',
   });
   const express = options.express ? fakeQueueStore(`express-${randomUUID().slice(0, 8)}`) : undefined;
-  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute });
+  const enqueuer = createEnqueuer({ deliveries, outbox, express, payloads, resolver, scheduler, ratePerMinute, publish, clock });
   const poison = createPoisonHandler({
     deliveries,
     payloads,
     poisonArchive,
-    publish: async (r) => void events.push(eventOf(r)),
-    outbox,
+    publish,
+    requeue: requeueOn(outbox),
     policy: retryPolicy(options.retryBaseMs ?? 1000),
     queueName: 'outbox-poison',
+    clock,
   });
   return { orgId, org, fallback, attention, outbox, express, events, worker, enqueuer, poison, configs };
 }
@@ -298,7 +307,12 @@ describe('outbox worker', () => {
     // The first at once (its row is written before its queue message), then one slot every 2 s.
     expect(queued.map((q) => Math.round(q.delaySeconds))).toEqual([0, 2, 4, 6]);
     // Each carries the row's snapshot, so the worker claims without reading the row.
-    expect(queued[0].value.row).toEqual({ etag: expect.any(String), at: expect.any(String) });
+    expect(queued[0].value.row).toEqual({
+      etag: expect.any(String),
+      at: expect.any(String),
+      recipients: 1,
+      contentHash: expect.any(String),
+    });
     // A second POST of an id still queued answers with the existing message; the extra queue copy
     // it writes (the first request's may have failed) is dropped by the worker.
     expect(await t.enqueuer.enqueue(t.orgId, { id: 'm0', to: [{ address: 'a@example.com' }], subject: 's', text: 't' })).toEqual({
@@ -377,9 +391,10 @@ describe('outbox worker', () => {
       payloads,
       poisonArchive,
       publish: async () => undefined,
-      outbox: t.outbox,
+      requeue: requeueOn(t.outbox),
       policy: retryPolicy(1000),
       queueName: 'outbox-poison',
+      clock: Date.now,
     });
     expect(await poison.process(message('m1', t.orgId, { redrive: { count: 2, since: Date.now() - 1000, reason: 'x' } }), log)).toBe(
       'redriven',
@@ -495,14 +510,16 @@ describe('outbox worker', () => {
         return deliveries.transition(current, to, changes, options);
       },
     };
-    const t = setup({ deliveries: failing, leaseMs: 50 });
+    // The lease runs out on the worker's clock, moved by the test rather than waited out.
+    let now = Date.now();
+    const t = setup({ deliveries: failing, leaseMs: 50, clock: () => now });
     const send = t.outbox.send.bind(t.outbox);
     t.outbox.send = async () => {
       throw new MailerError('STORAGE_UNAVAILABLE', 'queue down (injected)');
     };
     await expect(t.worker.process(message('lost', t.orgId), log)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     t.outbox.send = send;
-    await new Promise((r) => setTimeout(r, 80));
+    now += 80;
     expect(await t.worker.process(message('lost', t.orgId), log)).toBe('uncertain');
     expect(await deliveries.get(t.orgId, 'lost')).toMatchObject({ status: 'uncertain', code: 'DELIVERY_UNCERTAIN' });
     expect(t.org.sent).toHaveLength(1);

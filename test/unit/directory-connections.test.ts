@@ -47,8 +47,8 @@ function setup(directoryApp: boolean = true) {
     consent,
     context: { config, secrets },
     loadModule: async () => ({ verifyDirectory: async () => undefined }) as never,
-    readSyncState: async () => undefined,
-    deleteSyncedCopy: async () => undefined,
+    copy: { syncState: async () => ({}), remove: async () => undefined },
+    now: () => new Date(),
   });
   return { service, store, written, links };
 }

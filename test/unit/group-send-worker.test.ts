@@ -13,9 +13,12 @@ import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
 import { retryPolicy } from '@shared/delivery/retryPolicy';
 import { createMailboxScheduler } from '@shared/delivery/scheduler';
 import { createOutboxWorker } from '@shared/delivery/worker';
+import { createRecorder } from '@shared/delivery/recorder';
+import { requeueOn } from '@shared/delivery/requeue';
+import { groupCheckAtEnqueue } from '@shared/delivery/groupExpansion';
 import { MailerError } from '@shared/errors';
 import type { MailProvider, OutgoingMail } from '@shared/providers/types';
-import type { SenderConfig } from '@shared/senders/model';
+import { senderConfig } from '../support/builders';
 import type { SenderResolver } from '@shared/senders/resolve';
 import { CONTOSO_DIRECTORY_USER_IDS as U, CONTOSO_GROUP_IDS as G, seedContosoDirectory } from '../../dev/sandbox/directory-seed';
 import { FakeDirectory, fakeDirectory } from '../support/fake-directory';
@@ -55,15 +58,7 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
   const clock = () => now;
   const senderEmail = `notifications-${orgId}@contoso.example`;
   const provider = new RecordingProvider({ address: senderEmail });
-  const config = {
-    orgId,
-    provider: 'microsoft',
-    mode: 'app_registration',
-    senderEmail,
-    status: 'active',
-    fallbackToDefault: false,
-    version: 1,
-  } as SenderConfig;
+  const config = senderConfig({ orgId, senderEmail, fallbackToDefault: false });
   const resolver: SenderResolver = {
     resolve: async () => ({ orgId, config, provider, via: 'org', senderKey: 'default', reason: 'test', hops: [] }),
     resolveDefault: async () => undefined,
@@ -75,28 +70,16 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
   outbox.send = async (value) => (queued.push(value), { id: String(queued.length) });
   const payloads = fakePayloadStore();
   const events: DeliveryEvent[] = [];
-  const publish = async (record: Parameters<typeof eventOf>[0]) => void events.push(eventOf(record));
+  // The status queue's events (events.ts `statusQueueEvents` leaves `queued` to the enqueue's answer).
+  const publish = async (record: Parameters<typeof eventOf>[0]) => void (record.status !== 'queued' && events.push(eventOf(record)));
   const scheduler = createMailboxScheduler(fakeMailboxSlotStore(), clock);
   const ratePerMinute = { microsoft: 6000, google: 6000 };
   const policy = retryPolicy(1000);
   const reader = options.reader ?? fakeDirectory(seedContosoDirectory());
   const copyFaults = { failAfter: Infinity };
   let copies = 0;
-  const groups = createGroupFanout({
-    reader,
-    limit: options.limit ?? 1000,
-    deliveries,
-    children,
-    outbox,
-    publish,
-    policy,
-    leaseMs: LEASE_MS,
-    clock,
-    enqueue: async (org, body, copyOf) => {
-      if (copies++ >= copyFaults.failAfter) throw new Error('the instance died mid fan-out');
-      return enqueuer.enqueue(org, body, copyOf);
-    },
-  });
+  const limit = options.limit ?? 1000;
+  const recorder = createRecorder({ deliveries, publish, requeue: requeueOn(outbox), payloads, clock });
   const enqueuer = createEnqueuer({
     deliveries,
     outbox,
@@ -104,23 +87,36 @@ function setup(options: { reader?: FakeDirectory; limit?: number } = {}) {
     resolver,
     scheduler,
     ratePerMinute,
+    publish,
     clock,
-    checkGroups: groups.checkAtEnqueue,
+    checkGroups: groupCheckAtEnqueue(reader, limit),
+  });
+  const groups = createGroupFanout({
+    reader,
+    limit,
+    children,
+    recorder,
+    policy,
+    leaseMs: LEASE_MS,
+    enqueuer: {
+      enqueue: async (org, body, copyOf) => {
+        if (copies++ >= copyFaults.failAfter) throw new Error('the instance died mid fan-out');
+        return enqueuer.enqueue(org, body, copyOf);
+      },
+    },
   });
   const worker = createOutboxWorker({
-    deliveries,
-    outbox,
+    recorder,
     payloads,
     poisonArchive: fakePoisonArchive(),
     resolver,
     scheduler,
     limiter: new MailboxLimiter(4),
-    publish,
     policy,
     ratePerMinute,
     leaseMs: LEASE_MS,
+    sendBudgetMs: LEASE_MS,
     queueName: 'outbox',
-    clock,
     groups,
   });
 
@@ -182,7 +178,7 @@ describe('group send through the worker', () => {
     expect(copies.map((c) => c?.member ?? 'explicit').sort()).toEqual([U.ben, U.carla, U.erin, 'explicit'].sort());
     // Events: the parent's claim, its expansion (with counts) and its rollup; each copy its own.
     const parentEvents = t.events.filter((e) => e.id === 'team-1');
-    expect(parentEvents.map((e) => e.status)).toEqual(['sending', 'sending', 'sent']);
+    expect(parentEvents.map((e) => e.status)).toEqual(['sending', 'expanded', 'sent']);
     expect(parentEvents[2].group).toEqual({ expandedCount: 4, sent: 4, failed: 0, uncertain: 0, pending: 0 });
     expect(t.events.filter((e) => e.parentId === 'team-1' && e.status === 'sent')).toHaveLength(4);
   });

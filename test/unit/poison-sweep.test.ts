@@ -3,6 +3,7 @@
  * re-driven, archived or left for the next run when Storage refuses the way out; handled entries
  * leave the queue.
  */
+import { requeueOn } from '@shared/delivery/requeue';
 import { randomUUID } from 'node:crypto';
 import { fakeDeliveryStore, fakePayloadStore, fakePoisonArchive, fakeQueueStore } from '../support/fakes';
 import { createPoisonHandler } from '@shared/delivery/poison';
@@ -25,9 +26,10 @@ function setup() {
     payloads,
     poisonArchive,
     publish: async () => undefined,
-    outbox,
+    requeue: requeueOn(outbox),
     policy: retryPolicy(1000),
     queueName: poison.name,
+    clock: Date.now,
   });
   const sweep = createPoisonSweep({ queues: [poison, poisonPoison], handler, poisonArchive });
   return { outbox, poison, poisonPoison, handler, sweep };

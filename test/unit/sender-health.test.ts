@@ -6,29 +6,23 @@
 import { MailerError } from '@shared/errors';
 import type { VerifyCheck } from '@shared/providers/types';
 import { checkSenderHealth, SenderHealthDeps } from '@shared/senders/health';
-import type { SenderConfig, SenderStatus } from '@shared/senders/model';
+import type { SenderStatus } from '@shared/senders/model';
 import type { StoredSender } from '@shared/store/senderStore';
+import { senderWithoutApp } from '../support/builders';
 
 const now = new Date().toISOString();
 const row = (orgId: string, status: SenderStatus = 'active'): StoredSender => ({
   etag: 'e',
-  config: {
+  config: senderWithoutApp({
     orgId,
-    provider: 'microsoft',
-    mode: 'app_registration',
     senderEmail: `${orgId}@x.example`,
     senderName: orgId,
-    fallbackToDefault: true,
-    saveToSentItems: false,
     status,
     locked: status === 'active',
     version: 7,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
     createdAt: now,
     updatedAt: now,
-  } satisfies SenderConfig,
+  }),
 });
 const failed = (code: MailerError['code']): VerifyCheck[] => [
   { name: 'token', ok: false, code, message: `failed: ${code}`, hint: 'do this' },

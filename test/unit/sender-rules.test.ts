@@ -7,28 +7,11 @@ import type { SenderConfig } from '@shared/senders/model';
 import { parseSecretName, secretName, secretNamePrefix } from '@shared/store/secretNames';
 import { MailerError } from '@shared/errors';
 import { OrgMailerClient, type MessageInput } from '@shared/client';
+import { senderWithoutApp } from '../support/builders';
 
 const at = '2026-12-01T00:00:00.000Z';
 function sender(key: string | undefined, fields: Partial<SenderConfig> = {}): SenderConfig {
-  return {
-    orgId: 'acme',
-    ...(key ? { senderKey: key } : {}),
-    provider: 'microsoft',
-    mode: 'app_registration',
-    senderEmail: `${key ?? 'default'}@acme.example`,
-    senderName: 'Acme',
-    fallbackToDefault: true,
-    saveToSentItems: false,
-    status: 'active',
-    locked: true,
-    version: 1,
-    secretGeneration: 1,
-    secretRefs: {},
-    secretHints: {},
-    createdAt: at,
-    updatedAt: at,
-    ...fields,
-  };
+  return senderWithoutApp({ senderKey: key, senderEmail: `${key ?? 'default'}@acme.example`, createdAt: at, updatedAt: at, ...fields });
 }
 const broken = (key: string | undefined, fields: Partial<SenderConfig> = {}) =>
   sender(key, { status: 'needs_attention', lastError: { code: 'MS_SECRET_EXPIRED', message: 'x', hint: 'y', at }, ...fields });

@@ -3,30 +3,13 @@ import type { SenderConfig } from '@shared/senders/model';
 import { toView } from '@shared/senders/view';
 import { senderWarnings } from '@shared/senders/warnings';
 import { ERROR_CODES } from '@shared/errors';
+import { senderConfig } from '../support/builders';
 
 const NOW = new Date('2026-11-22T06:00:00.000Z');
 const DAY = 24 * 3600 * 1000;
 
-const sender = (fields: Partial<SenderConfig> = {}): SenderConfig => ({
-  orgId: 'acme',
-  provider: 'microsoft',
-  mode: 'app_registration',
-  senderEmail: 'notifications@acme.example',
-  senderName: 'Acme',
-  fallbackToDefault: true,
-  saveToSentItems: false,
-  status: 'active',
-  locked: true,
-  version: 3,
-  secretGeneration: 1,
-  tenantId: 't',
-  clientId: 'c',
-  secretRefs: { clientSecret: 'org-acme-client-secret-1' },
-  secretHints: {},
-  createdAt: NOW.toISOString(),
-  updatedAt: NOW.toISOString(),
-  ...fields,
-});
+const sender = (fields: Partial<SenderConfig> = {}): SenderConfig =>
+  senderConfig({ version: 3, tenantId: 't', clientId: 'c', createdAt: NOW.toISOString(), updatedAt: NOW.toISOString(), ...fields });
 const inDays = (days: number) => new Date(NOW.getTime() + days * DAY).toISOString();
 
 describe('secret expiry warnings', () => {

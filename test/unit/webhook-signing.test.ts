@@ -10,7 +10,7 @@ import { MailerError } from '@shared/errors';
 import { EVENT_CATALOGUE, EVENT_TYPES, isEventType } from '@shared/events/catalogue';
 import { messageEventOf } from '@shared/delivery/events';
 import { senderEvent } from '@shared/events/producers';
-import type { SenderConfig } from '@shared/senders/model';
+import { senderConfig } from '../support/builders';
 import { generateSecret, signedHeaders } from '@shared/webhooks/signing';
 
 const event = { id: 'evt_1', type: 'message.sent', timestamp: '2026-12-01T10:00:00.000Z', orgId: 'acme', data: { messageId: 'm-1' } };
@@ -126,16 +126,13 @@ describe('event catalogue and produced events', () => {
   });
 
   test('sender events carry status and version, and the code and hint when attention is needed', () => {
-    const config = {
-      orgId: 'acme',
-      provider: 'microsoft',
-      mode: 'app_registration',
+    const config = senderConfig({
       senderEmail: 'n@acme.example',
       status: 'needs_attention',
       version: 3,
       lastError: { code: 'MS_SECRET_EXPIRED', message: 'expired', hint: 'Create a new secret', at: row.updatedAt },
       updatedAt: row.updatedAt,
-    } as unknown as SenderConfig;
+    });
     const e = senderEvent('sender.needs_attention', config);
     expect(e).toMatchObject({
       type: 'sender.needs_attention',

@@ -11,11 +11,7 @@ import type { DirectoryConnectionStore } from '../../store/directoryConnectionSt
 import type { ConnectionsForSync, DirectoryConnection, DirectoryError } from '../model';
 import { modeRules } from './modes';
 
-export function createConnectionsForSync(
-  store: DirectoryConnectionStore,
-  context: ProviderContext,
-  now: () => Date = () => new Date(),
-): ConnectionsForSync {
+export function createConnectionsForSync(store: DirectoryConnectionStore, context: ProviderContext, now: () => Date): ConnectionsForSync {
   async function update(
     orgId: string,
     id: string,

@@ -1,12 +1,12 @@
 /**
  * Builds the directory connections' services (API logic, the sync's ConnectionsForSync) from the
- * stores; `shared/services.ts` calls this once per process.
+ * stores; the directory capability (shared/directory/services.ts) calls this once per process.
  */
 import type { ConsentService } from '../../consent/service';
 import { loadProviderModule } from '../../providers';
 import type { ProviderContext } from '../../providers/module';
 import type { DirectoryConnectionStore } from '../../store/directoryConnectionStore';
-import type { ConnectionsForSync, DirectorySyncState } from '../model';
+import type { ConnectionsForSync, SyncedCopy } from '../model';
 import { createConnectionsForSync } from './forSync';
 import { createDirectoryConnectionService, DirectoryConnectionService } from './service';
 
@@ -14,21 +14,25 @@ export type { ConnectionView } from './view';
 export type { DirectoryConnectionService } from './service';
 
 export interface DirectoryConnectionServices {
-  directoryConnections: DirectoryConnectionService;
-  connectionsForSync: ConnectionsForSync;
+  /** The API's logic: create, list, get, delete, consent links and the consent callback's applier. */
+  connections: DirectoryConnectionService;
+  /** What the sync reads and marks (shared/directory/model.ts). */
+  forSync: ConnectionsForSync;
 }
 
 export interface DirectoryConnectionServicesDeps {
   store: DirectoryConnectionStore;
   consent: ConsentService;
   context: ProviderContext;
-  readSyncState(orgId: string, id: string): Promise<DirectorySyncState | undefined>;
-  deleteSyncedCopy(orgId: string, id: string): Promise<void>;
+  /** The synced copy's tables, built before the connections (shared/directory/copyServices.ts). */
+  copy: SyncedCopy;
+  /** The composition root's clock. */
+  now: () => Date;
 }
 
 export function createDirectoryConnectionServices(deps: DirectoryConnectionServicesDeps): DirectoryConnectionServices {
   return {
-    directoryConnections: createDirectoryConnectionService({ ...deps, loadModule: loadProviderModule }),
-    connectionsForSync: createConnectionsForSync(deps.store, deps.context),
+    connections: createDirectoryConnectionService({ ...deps, loadModule: loadProviderModule }),
+    forSync: createConnectionsForSync(deps.store, deps.context, deps.now),
   };
 }

@@ -20,7 +20,7 @@ import { MailerError } from '../../errors';
 import type { ProviderContext, ProviderModule } from '../../providers/module';
 import type { DirectoryConnectionStore, StoredConnection } from '../../store/directoryConnectionStore';
 import { directorySecretName } from '../../store/secretNames';
-import { MAX_CONNECTIONS_PER_ORG, type DirectoryConnection, type DirectorySyncState } from '../model';
+import { MAX_CONNECTIONS_PER_ORG, type DirectoryConnection, type SyncedCopy } from '../model';
 import { modeRules, SECRET_PURPOSE, type ConnectionModeRules } from './modes';
 import { parseConnectionInput } from './schema';
 import { toConnectionView, type ConnectionView } from './view';
@@ -30,11 +30,10 @@ export interface DirectoryConnectionDeps {
   consent: ConsentService;
   context: ProviderContext;
   loadModule(provider: DirectoryConnection['provider']): Promise<ProviderModule>;
-  /** The sync's bookkeeping row of a connection (dirsync); absent = never synced. */
-  readSyncState(orgId: string, id: string): Promise<DirectorySyncState | undefined>;
-  /** Deletes the connection's synced copy (dirsync). */
-  deleteSyncedCopy(orgId: string, id: string): Promise<void>;
-  now?: () => Date;
+  /** The connection's synced copy: its sync state for the view, deleted with the connection. */
+  copy: SyncedCopy;
+  /** The composition root's clock. */
+  now: () => Date;
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -44,7 +43,7 @@ export function newConnectionId(): string {
 }
 
 export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) {
-  const clock = deps.now ?? (() => new Date());
+  const clock = deps.now;
   const secrets = deps.context.secrets;
 
   async function load(orgId: string, id: string): Promise<StoredConnection> {
@@ -69,7 +68,7 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
   }
 
   async function view(connection: DirectoryConnection): Promise<ConnectionView> {
-    return toConnectionView(connection, await deps.readSyncState(connection.orgId, connection.id), clock());
+    return toConnectionView(connection, await deps.copy.syncState(connection.orgId, connection.id), clock());
   }
 
   function rulesOf(connection: Pick<DirectoryConnection, 'provider' | 'mode'>): ConnectionModeRules {
@@ -169,7 +168,7 @@ export function createDirectoryConnectionService(deps: DirectoryConnectionDeps) 
     async remove(orgId: string, id: string): Promise<void> {
       const stored = await load(orgId, id);
       await dropSecrets(Object.values(stored.connection.secretRefs));
-      await deps.deleteSyncedCopy(orgId, id);
+      await deps.copy.remove(orgId, id);
       await deps.store.delete(orgId, id);
     },
 

@@ -24,7 +24,8 @@ export interface DirectorySyncDeps {
   endpoints: SyncEndpoints;
   intervalMs: number;
   sources?: Readonly<Record<DirectoryProvider, DirectorySource>>;
-  clock?: () => Date;
+  /** The composition root's clock (tests: their own). */
+  clock: () => Date;
   log?: (line: string) => void;
 }
 

@@ -46,8 +46,6 @@ export interface DirectorySyncService {
   /** The timer: requests a sync of every active connection whose last sync is older than the interval. */
   tick(): Promise<number>;
   status(orgId: string, connectionId: string): Promise<DirectorySyncState>;
-  /** The connection was deleted: its synced rows and sync row go. */
-  removeCopy(orgId: string, connectionId: string): Promise<void>;
 }
 
 const messageSchema = z.object({
@@ -58,7 +56,7 @@ const messageSchema = z.object({
 });
 
 export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySyncService {
-  const clock = deps.clock ?? (() => new Date());
+  const { clock } = deps;
   const log = deps.log ?? (() => undefined);
   const execute = createInvocation({ ...deps, clock, log, sources: deps.sources ?? SOURCES });
   const budget = deps.budget ?? (() => timeBudget(deps.budgetMs, clock));
@@ -159,9 +157,6 @@ export function createDirectorySyncService(deps: DirectorySyncDeps): DirectorySy
     },
     async status(orgId, connectionId) {
       return (await deps.rows.read(orgId, connectionId)).state;
-    },
-    async removeCopy(orgId, connectionId) {
-      await deps.store.deletePartition(orgId, connectionId);
     },
   };
   return service;

@@ -1,0 +1,34 @@
+/**
+ * Before a claim: may this message use its sender mailbox now? The mailbox may be paused (the
+ * provider throttled it), its next slot may lie ahead (the rate, scheduler.ts), or every permit may
+ * be busy on other instances (the concurrency, mailboxLimiter.ts). A message that may not go now
+ * waits, unclaimed and unattempted, until the time this answers.
+ */
+import type { Slot } from './envelope';
+import type { MailboxLimiter } from './mailboxLimiter';
+import type { MailboxScheduler } from './scheduler';
+import type { Mailbox } from './senderChoice';
+import { delayUntil } from './slotMath';
+
+/** A message that got no mailbox permit looks again this soon (plus up to as much jitter). */
+export const PERMIT_RETRY_MS = 5_000;
+
+export type GateAnswer = { go: true } | { go: false; until: number; slot?: Slot };
+
+export interface GateDeps {
+  limiter: Pick<MailboxLimiter, 'pausedUntil' | 'admit'>;
+  scheduler: MailboxScheduler;
+  clock: () => number;
+}
+
+/** `held`: the slot the message reserved earlier (enqueue or an earlier look), kept when still its mailbox's. */
+export async function passGate(deps: GateDeps, mailbox: Mailbox, held: Slot | undefined): Promise<GateAnswer> {
+  const paused = deps.limiter.pausedUntil(mailbox.key, deps.clock());
+  if (paused) return { go: false, until: paused };
+  const at = held?.mailbox === mailbox.key ? held.at : await deps.scheduler.reserve(mailbox.key, mailbox.ratePerMinute);
+  const slot = { mailbox: mailbox.key, at };
+  if (delayUntil(at, deps.clock()) > 0) return { go: false, until: at, slot };
+  // A permit shared by all instances, before the claim: without one nothing is claimed or attempted.
+  if (!(await deps.limiter.admit(mailbox.key))) return { go: false, until: deps.clock() + PERMIT_RETRY_MS * (1 + Math.random()), slot };
+  return { go: true };
+}
