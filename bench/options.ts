@@ -29,6 +29,10 @@ export interface BenchOptions {
   /** The resumable sync's first sync (`dirsync`): users and groups of the grown directory (the issue's 10,000 / 1,000). */
   dirsyncUsers: number;
   dirsyncGroups: number;
+  /** Scale-out (bench/scaleOut.ts): mailboxes its delivery part spreads over (one org each), and its message counts. */
+  scaleMailboxes: number;
+  scaleMessages: number;
+  scaleFlood: number;
   /** Undefined: every part. */
   only?: BenchPart[];
   /**
@@ -54,6 +58,9 @@ export const BENCH_DEFAULTS: BenchOptions = {
   users: 2000,
   dirsyncUsers: 10_000,
   dirsyncGroups: 1000,
+  scaleMailboxes: MAX_FLOOD_MAILBOXES,
+  scaleMessages: 100,
+  scaleFlood: 60,
 };
 
 const NUMERIC = {
@@ -68,15 +75,24 @@ const NUMERIC = {
   users: 'users',
   'dirsync-users': 'dirsyncUsers',
   'dirsync-groups': 'dirsyncGroups',
+  'scale-mailboxes': 'scaleMailboxes',
+  'scale-messages': 'scaleMessages',
+  'scale-flood': 'scaleFlood',
 } as const;
 type NumericKey = (typeof NUMERIC)[keyof typeof NUMERIC];
 
 /** Upper bounds besides the general 20,000; the rate's is MICROSOFT_MAILBOX_RATE_PER_MINUTE's (shared/config.ts). */
-const MAX: Partial<Record<NumericKey, number>> = { ratePerMinute: 10_000, rounds: 5, floodOrgs: MAX_FLOOD_MAILBOXES };
+const MAX: Partial<Record<NumericKey, number>> = {
+  ratePerMinute: 10_000,
+  rounds: 5,
+  floodOrgs: MAX_FLOOD_MAILBOXES,
+  scaleMailboxes: MAX_FLOOD_MAILBOXES,
+};
 
 export const BENCH_USAGE =
   'usage: npm run bench -- [--profile zero|azure|both] [--messages N] [--azure-messages N] [--rounds N (max 5)] ' +
   `[--flood-orgs N (max ${MAX_FLOOD_MAILBOXES})] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--memory-messages N] [--users N] [--dirsync-users N] [--dirsync-groups N] ` +
+  `[--scale-mailboxes N (max ${MAX_FLOOD_MAILBOXES})] [--scale-messages N] [--scale-flood N] ` +
   `[--only ${BENCH_PARTS.join('|')}[,...]] [--scale-out-only] [--baseline GIT_REVISION] (whole numbers 1-20000)`;
 
 /** A commit or ref name; never starting with `-`, so git cannot read it as an option. */

@@ -35,7 +35,7 @@ import { baselineArgs, BenchOptions, COMPARED_PARTS, includes, parseBenchOptions
 import { LatencyProfile, parseProfiles, PROFILES } from './profiles';
 import { benchReport, BenchFigures, coldStartSection, profileTableOf } from './report';
 import type { Measured, ProfileFigures } from './figures';
-import { runScaleOut } from './scaleOut';
+import { runScaleOut, scaleOutSizes } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
 import type { TypedClientResult } from './typedClient';
 
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       step(`6b. resumable directory sync: first sync of ${options.dirsyncUsers} users, ${options.dirsyncGroups} groups, through the queue`);
       dirsync = await stack.run<DirsyncBenchResult>({ kind: 'dirsync', users: options.dirsyncUsers, groups: options.dirsyncGroups });
     }
-    const scaleOut = includes(options, 'scaleout') ? await runScaleOut(stack, step) : undefined;
+    const scaleOut = includes(options, 'scaleout') ? await runScaleOut(stack, step, scaleOutSizes(options)) : undefined;
     const durationSeconds = (Date.now() - started) / 1000;
     const figures: BenchFigures = {
       date,

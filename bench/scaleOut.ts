@@ -3,23 +3,29 @@
  * Consumption scales out), so the same work runs on 1 and on 3 local host PROCESSES
  * (dev/host/processes.ts) sharing one Azurite and one sandbox, each instance count in a fresh child
  * with a fresh Azurite (stack.ts):
- * - delivery: two orgs on two mailboxes, `messages` in all, enqueued round-robin through every
- *   instance's API while the workers run; Graph answers after SEND_LATENCY_MS, so the 4-per-mailbox
- *   limit binds at 4 / latency per mailbox whatever the instance count.
+ * - delivery: one org per mailbox (`mailboxes` of them, default 20), `messages` in all, enqueued
+ *   round-robin through every instance's API while the workers run; the rate is raised so it never
+ *   binds, and Graph answers after SEND_LATENCY_MS. Each instance has its own Storage proxies, so its
+ *   Storage requests per message are counted apart.
  * - fairness and the cross-instance rate: org C floods one mailbox (`flood` at `ratePerMinute`, slots
  *   reserved by every instance on the one shared slot row), then org D (another mailbox) sends `quiet`.
  * Counted in the sandbox: copies accepted twice (must be 0), the most sendMail calls in flight at
  * once per mailbox across all instances (must be <= 4), 429s, and each instance's share.
  */
 import type { LocalHost } from '../dev/host/localHost';
-import { HostProcess, startHostProcesses } from '../dev/host/processes';
+import { HostProcess, startHostProcess } from '../dev/host/processes';
+import { azuriteConnectionString, StoragePorts } from '../dev/stack';
+import { startStorageProxy, StorageProxy } from '../dev/storage-proxy';
 import { getServices } from '@shared/services';
 import type { DeliveryRecord } from '@shared/store/deliveryStore';
 import { api, connectSender, MAILBOXES, message, newOrgId, sandboxControl } from './app';
 import { inParallel, percentile, progress, waitFor } from './measure';
+import { floodMailbox } from './mailboxes';
 
 export interface ScaleOutOptions {
   instances: number;
+  /** Delivery part: messages spread evenly over this many mailboxes, one org each. */
+  mailboxes: number;
   messages: number;
   flood: number;
   ratePerMinute: number;
@@ -38,8 +44,14 @@ interface Counts {
   other: Record<string, number>;
 }
 
+interface StorageCounts {
+  total: number;
+  byKind: Record<string, number>;
+}
+
 export interface ScaleOutResult extends ScaleOutOptions {
-  delivery: Counts & { perSecond: number };
+  /** `storageRequests`: one entry per instance, from its own Storage proxies (delivery part, enqueue included). */
+  delivery: Counts & { perSecond: number; storageRequests: StorageCounts[] };
   fairness: Counts & { quietP50Ms: number; quietP95Ms: number; floodPerMinute: number; floodMaxPerMinute: number };
 }
 
@@ -99,8 +111,14 @@ async function resetGraph(): Promise<void> {
   await Promise.all(['messages', 'requests', 'graph/concurrency'].map((path) => sandboxControl('DELETE', path)));
 }
 
-async function withHosts<T>(count: number, ratePerMinute: number, run: (hosts: HostProcess[]) => Promise<T>): Promise<T> {
-  const hosts = await startHostProcesses(count, { MICROSOFT_MAILBOX_RATE_PER_MINUTE: String(ratePerMinute), MAILBOX_CONCURRENCY: '4' });
+async function withHosts<T>(
+  count: number,
+  ratePerMinute: number,
+  perHostEnv: Array<Record<string, string>>,
+  run: (hosts: HostProcess[]) => Promise<T>,
+): Promise<T> {
+  const env = { MICROSOFT_MAILBOX_RATE_PER_MINUTE: String(ratePerMinute), MAILBOX_CONCURRENCY: '4' };
+  const hosts = await Promise.all(Array.from({ length: count }, (_, i) => startHostProcess({ ...env, ...perHostEnv[i] })));
   try {
     return await run(hosts);
   } finally {
@@ -108,35 +126,86 @@ async function withHosts<T>(count: number, ratePerMinute: number, run: (hosts: H
   }
 }
 
-async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['delivery']> {
-  return withHosts(options.instances, UNPACED_RATE_PER_MINUTE, async (hosts) => {
-    const orgs = [newOrgId('scale-a'), newOrgId('scale-b')];
-    await connectSender(asHost(hosts[0]), orgs[0], MAILBOXES.flood);
-    await connectSender(asHost(hosts[0]), orgs[1], MAILBOXES.quiet);
-    await resetGraph();
-    const before = hosts.map((h) => h.sent());
-    const half = Math.ceil(options.messages / 2);
-    const started = Date.now();
-    await Promise.all(
-      orgs.map((orgId) =>
-        enqueueVia(
-          hosts,
-          orgId,
-          Array.from({ length: half }, (_, i) => `d-${i}`),
-        ),
-      ),
-    );
-    await waitFor(
-      `${2 * half} messages sent`,
-      () => (hosts.reduce((n, h, i) => n + h.sent() - before[i], 0) >= 2 * half ? true : undefined),
-      RUN_TIMEOUT_MS,
-      50,
-    );
-    const perSecond = (2 * half) / ((Date.now() - started) / 1000);
-    const counts = await sandboxCounts(hosts, before, [MAILBOXES.flood, MAILBOXES.quiet]);
-    progress(`${options.instances} instance(s): ${2 * half} messages sent at ${perSecond.toFixed(1)} msg/s; ${JSON.stringify(counts)}`);
-    return { perSecond, ...counts };
+/**
+ * Each host process behind its own Storage proxies (dev/storage-proxy.ts, in front of the stack's
+ * Azurite), so every instance's Storage requests are counted apart: requests per message per instance.
+ */
+async function meteredStorage(count: number): Promise<{ env: Array<Record<string, string>>; proxies: StorageProxy[][] }> {
+  const ports = storagePorts(process.env.AzureWebJobsStorage ?? '');
+  const proxies: StorageProxy[][] = [];
+  for (let i = 0; i < count; i++) proxies.push(await Promise.all(STORAGE_SERVICES.map((service) => startStorageProxy(ports[service]))));
+  const env = proxies.map(([queue, table, blob]) => ({
+    AzureWebJobsStorage: azuriteConnectionString({ queue: queue.port, table: table.port, blob: blob.port }),
+  }));
+  return { env, proxies };
+}
+
+const STORAGE_SERVICES = ['queue', 'table', 'blob'] as const;
+
+function storagePorts(connectionString: string): StoragePorts {
+  const port = (service: string) => Number(new RegExp(`${service}Endpoint=https?://[^:;]+:(\\d+)`, 'i').exec(connectionString)?.[1]);
+  return { queue: port('Queue'), table: port('Table'), blob: port('Blob') };
+}
+
+/** One request count per instance and per `METHOD resource`, from its proxies since the last reset. */
+function storageCounts(proxies: StorageProxy[][]): StorageCounts[] {
+  return proxies.map((services) => {
+    const byKind: Record<string, number> = {};
+    for (const proxy of services) for (const [kind, n] of Object.entries(proxy.counts)) byKind[kind] = (byKind[kind] ?? 0) + n;
+    return { total: services.reduce((n, p) => n + p.forwarded, 0), byKind };
   });
+}
+
+/** Orgs of the delivery part, one per mailbox: `bench/mailboxes.ts`'s flood mailboxes. */
+async function connectOrgs(host: HostProcess, mailboxes: number): Promise<Array<{ orgId: string; mailbox: string }>> {
+  const orgs = Array.from({ length: mailboxes }, (_, i) => ({ orgId: newOrgId(`scale-${i}`), mailbox: floodMailbox(i) }));
+  await inParallel(orgs, 4, ({ orgId, mailbox }) => connectSender(asHost(host), orgId, mailbox));
+  return orgs;
+}
+
+async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['delivery']> {
+  const storage = await meteredStorage(options.instances);
+  try {
+    return await withHosts(options.instances, UNPACED_RATE_PER_MINUTE, storage.env, async (hosts) => {
+      const orgs = await connectOrgs(hosts[0], options.mailboxes);
+      await resetGraph();
+      storage.proxies.flat().forEach((p) => p.reset());
+      const before = hosts.map((h) => h.sent());
+      const perOrg = Math.ceil(options.messages / orgs.length);
+      const total = perOrg * orgs.length;
+      const started = Date.now();
+      await Promise.all(
+        orgs.map(({ orgId }) =>
+          enqueueVia(
+            hosts,
+            orgId,
+            Array.from({ length: perOrg }, (_, i) => `d-${i}`),
+          ),
+        ),
+      );
+      await waitFor(
+        `${total} messages sent`,
+        () => (hosts.reduce((n, h, i) => n + h.sent() - before[i], 0) >= total ? true : undefined),
+        RUN_TIMEOUT_MS,
+        50,
+      );
+      const perSecond = total / ((Date.now() - started) / 1000);
+      const storageRequests = storageCounts(storage.proxies);
+      const counts = await sandboxCounts(
+        hosts,
+        before,
+        orgs.map((o) => o.mailbox),
+      );
+      const perMessage = storageRequests.map((s, i) => (s.total / Math.max(1, counts.perInstance[i])).toFixed(1));
+      progress(
+        `${options.instances} instance(s): ${total} messages on ${orgs.length} mailboxes sent at ${perSecond.toFixed(1)} msg/s; ` +
+          `Storage requests per message per instance ${perMessage.join(' / ')}; ${JSON.stringify(counts)}`,
+      );
+      return { perSecond, storageRequests, ...counts };
+    });
+  } finally {
+    await Promise.all(storage.proxies.flat().map((p) => p.close()));
+  }
 }
 
 /** Accepted messages per minute over the run, and the most in any RATE_WINDOW_MS window (scaled to a minute). */
@@ -152,7 +221,7 @@ function rates(times: number[]): { perMinute: number; maxPerMinute: number } {
 }
 
 async function fairness(options: ScaleOutOptions): Promise<ScaleOutResult['fairness']> {
-  return withHosts(options.instances, options.ratePerMinute, async (hosts) => {
+  return withHosts(options.instances, options.ratePerMinute, [], async (hosts) => {
     const deliveries = getServices().delivery.deliveries;
     const [flooder, quiet] = [newOrgId('scale-c'), newOrgId('scale-d')];
     await connectSender(asHost(hosts[0]), flooder, MAILBOXES.flood);
@@ -210,17 +279,18 @@ export function scaleOutTable(results: ScaleOutResult[]): string {
     const d = r.delivery;
     const f = r.fairness;
     const growth = one ? ` (×${(d.perSecond / one.delivery.perSecond).toFixed(2)})` : '';
+    const perMessage = (d.storageRequests ?? []).map((s, i) => (s.total / Math.max(1, d.perInstance[i])).toFixed(1)).join(' / ');
     return (
-      `| ${r.instances} | ${d.perSecond.toFixed(1)} msg/s${growth} | ${d.perInstance.join(' / ')} | ${JSON.stringify(d.other)} | ${d.duplicates} / ${f.duplicates} | ${d.maxConcurrent} / ${f.maxConcurrent} | ${d.throttled + f.throttled} ` +
+      `| ${r.instances} | ${d.perSecond.toFixed(1)} msg/s${growth} | ${d.perInstance.join(' / ')} | ${perMessage} | ${JSON.stringify(d.other)} | ${d.duplicates} / ${f.duplicates} | ${d.maxConcurrent} / ${f.maxConcurrent} | ${d.throttled + f.throttled} ` +
       `| ${f.floodPerMinute.toFixed(0)}/min (max ${f.floodMaxPerMinute.toFixed(0)} in ${RATE_WINDOW_MS / 1000} s ×${60_000 / RATE_WINDOW_MS}; limit ${r.ratePerMinute}) | ${f.quietP50Ms} / ${f.quietP95Ms} ms |`
     );
   };
   const first = results[0];
   return [
-    `6. scale-out: delivery ${first?.messages} messages on 2 mailboxes (Graph ${SEND_LATENCY_MS} ms); fairness: org C floods ${first?.flood} at ${first?.ratePerMinute}/min, then org D sends ${first?.quiet}. Same Azurite, same sandbox, N host processes.`,
+    `6. scale-out: delivery ${first?.messages} messages on ${first?.mailboxes} mailboxes (Graph ${SEND_LATENCY_MS} ms); fairness: org C floods ${first?.flood} at ${first?.ratePerMinute}/min, then org D sends ${first?.quiet}. Same Azurite, same sandbox, N host processes.`,
     '',
-    '| instances | delivery throughput | sent per instance | other worker outcomes (delivery) | sent twice (delivery / fairness) | max concurrent sendMail per mailbox, all instances | 429s | org C rate across instances | org D to sent p50 / p95 |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| instances | delivery throughput | sent per instance | Storage requests per message sent, per instance (enqueue included) | other worker outcomes (delivery) | sent twice (delivery / fairness) | max concurrent sendMail per mailbox, all instances | 429s | org C rate across instances | org D to sent p50 / p95 |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(row),
   ].join('\n');
 }
@@ -228,24 +298,32 @@ export function scaleOutTable(results: ScaleOutResult[]): string {
 /** Instance counts benchmark 6 compares. */
 export const SCALE_OUT_INSTANCES = [1, 3] as const;
 
-/** The sizes `npm run bench` uses unless told otherwise (`--scale-messages`, `--scale-flood`). */
-export const SCALE_OUT_DEFAULTS = { messages: 100, flood: 60, ratePerMinute: 600, quiet: 5 } as const;
+/** The fairness part's rate and quiet messages; the other sizes are options (`--scale-mailboxes`, `--scale-messages`, `--scale-flood`). */
+const FAIRNESS_SIZES = { ratePerMinute: 600, quiet: 5 } as const;
 
-/** Benchmark 6 from `run.ts`: one fresh child (and Azurite) per instance count. */
+/** The sizes of the run from `npm run bench`'s options (bench/options.ts). */
+export const scaleOutSizes = (options: { scaleMailboxes: number; scaleMessages: number; scaleFlood: number }) => ({
+  ...FAIRNESS_SIZES,
+  mailboxes: options.scaleMailboxes,
+  messages: options.scaleMessages,
+  flood: options.scaleFlood,
+});
+
 /** What runScaleOut needs of the bench stack (bench/stack.ts), without importing it: stack.ts imports the child's task types. */
 interface ScaleOutRunner {
   run(task: { kind: 'scaleOut'; options: ScaleOutOptions }): Promise<{ result: unknown }>;
 }
 
+/** Benchmark 6 from `run.ts`: one fresh child (and Azurite) per instance count. */
 export async function runScaleOut(
   stack: ScaleOutRunner,
   step: (line: string) => void,
-  sizes: Omit<ScaleOutOptions, 'instances'> = SCALE_OUT_DEFAULTS,
+  sizes: Omit<ScaleOutOptions, 'instances'>,
 ): Promise<ScaleOutResult[]> {
   const results: ScaleOutResult[] = [];
   for (const instances of SCALE_OUT_INSTANCES) {
     step(
-      `6. scale-out: ${instances} host process(es), ${sizes.messages} messages; flood ${sizes.flood} at ${sizes.ratePerMinute}/min, then ${sizes.quiet}`,
+      `6. scale-out: ${instances} host process(es), ${sizes.messages} messages on ${sizes.mailboxes} mailboxes; flood ${sizes.flood} at ${sizes.ratePerMinute}/min, then ${sizes.quiet}`,
     );
     results.push((await stack.run({ kind: 'scaleOut', options: { instances, ...sizes } })).result as ScaleOutResult);
   }

@@ -8,11 +8,13 @@
  * Each call runs on a permit. With a `PermitSource` (production: `permitLeases.ts`) permits are leased
  * rows shared by all instances, so the limit holds across instances; this class is the fast path in
  * front of them: a held permit serves one send after another with no Storage request, and waiting is
- * in memory. Without one, permits are in-process only (unit tests).
+ * in memory. An instance keeps one permit per busy mailbox (given back after IDLE_MS unused) and any
+ * more only while its own sends wait for them, so a permit it does not need is free for the others
+ * at once. Without a source, permits are in-process only (unit tests).
  */
 import { MailerError } from '../errors';
 import type { Permit, PermitSource } from './permitLeases';
-import { HOLD_OFF_MS, IDLE_MS } from './permitLeases';
+import { IDLE_MS } from './permitLeases';
 
 interface Waiter {
   resolve(permit: Permit): void;
@@ -24,10 +26,6 @@ interface MailboxState {
   permits: Permit[];
   waiting: Waiter[];
   pausedUntil: number;
-  /** `admit` told a message it will get a permit: keep the ones held until then. */
-  pinnedUntil: number;
-  /** No permit is taken before this (one was just handed to another instance). */
-  holdOffUntil: number;
   taking?: Promise<boolean>;
 }
 
@@ -37,8 +35,6 @@ interface MailboxState {
  * (Not an LRU: evicting a mailbox with running calls would lose its permits.)
  */
 const SWEEP_ABOVE = 1000;
-/** How long `admit` keeps the permits for the message it admitted (its claim comes within ms). */
-const PIN_MS = IDLE_MS;
 /** `admit` asks Storage for a permit about this often while other instances hold them all. */
 const ADMIT_POLL_MS = 500;
 /** How long `admit` waits for a permit before the worker defers the message instead. */
@@ -67,7 +63,7 @@ export class MailboxLimiter {
   private state(key: string): MailboxState {
     let state = this.mailboxes.get(key);
     if (!state) {
-      state = { permits: [], waiting: [], pausedUntil: 0, pinnedUntil: 0, holdOffUntil: 0 };
+      state = { permits: [], waiting: [], pausedUntil: 0 };
       this.mailboxes.set(key, state);
     }
     return state;
@@ -83,8 +79,12 @@ export class MailboxLimiter {
     const until = this.clock() + waitMs;
     for (;;) {
       const state = this.state(key);
-      state.pinnedUntil = Math.max(state.pinnedUntil, this.clock() + PIN_MS);
-      if (state.permits.some((p) => this.source!.usable(p, this.clock()))) return true;
+      const held = state.permits.find((p) => this.source!.usable(p, this.clock()));
+      // Counts as a use: the admitted message's send comes within ms, so the permit is not idle.
+      if (held) {
+        held.lastUsedAt = this.clock();
+        return true;
+      }
       try {
         if (await this.takeMore(key, state)) return true;
       } catch {
@@ -110,7 +110,8 @@ export class MailboxLimiter {
     } finally {
       permit.busy = false;
       permit.lastUsedAt = this.clock();
-      if (!this.source || permit.retiring) void this.drop(key, state, permit);
+      const spare = state.waiting.length === 0 && state.permits.length > 1;
+      if (!this.source || permit.retiring || spare) void this.drop(key, state, permit);
       this.serve(key, state);
     }
   }
@@ -170,8 +171,7 @@ export class MailboxLimiter {
   private takeMore(key: string, state: MailboxState): Promise<boolean> {
     if (state.taking) return state.taking;
     const now = this.clock();
-    if (!this.source || state.permits.length >= Math.min(this.limit, this.source.max) || now < state.holdOffUntil)
-      return Promise.resolve(false);
+    if (!this.source || state.permits.length >= Math.min(this.limit, this.source.max)) return Promise.resolve(false);
     const taking = this.source.take(key, state.permits, now).then((permit) => {
       if (!permit) return false;
       state.permits.push(permit);
@@ -183,14 +183,14 @@ export class MailboxLimiter {
     return state.taking;
   }
 
-  /** Renews leased permits that are due, gives back those retired or idle, and asks again for waiters. Runs every second while any is held or awaited. */
+  /** Renews leased permits that are due, gives back those retired, spare or idle, and asks again for waiters. Runs every second while any is held or awaited. */
   upkeep(): void {
     const now = this.clock();
     for (const [key, state] of this.mailboxes) {
       if (state.waiting.length > 0) this.serve(key, state);
       for (const permit of [...state.permits]) {
         if (permit.renewing) continue;
-        const idle = state.waiting.length === 0 && now > state.pinnedUntil && now - permit.lastUsedAt >= IDLE_MS;
+        const idle = state.waiting.length === 0 && (state.permits.length > 1 || now - permit.lastUsedAt >= IDLE_MS);
         if (!permit.busy && (permit.retiring || idle || permit.leaseUntil <= now)) {
           void this.drop(key, state, permit);
         } else if (!permit.retiring && this.source!.due(permit, now)) {
@@ -199,7 +199,6 @@ export class MailboxLimiter {
             .then((kept) => {
               if (kept) return;
               permit.retiring = true;
-              state.holdOffUntil = this.clock() + HOLD_OFF_MS;
               if (!permit.busy) void this.drop(key, state, permit);
             })
             // Storage failed: tried again next second; the permit starts no send once its window closes.
@@ -228,8 +227,7 @@ export class MailboxLimiter {
   }
 
   private forgetIfIdle(key: string, state: MailboxState, now: number = this.clock()): void {
-    const idle =
-      state.permits.length === 0 && state.waiting.length === 0 && !state.taking && state.pausedUntil <= now && state.pinnedUntil <= now;
+    const idle = state.permits.length === 0 && state.waiting.length === 0 && !state.taking && state.pausedUntil <= now;
     if (idle && this.mailboxes.get(key) === state) this.mailboxes.delete(key);
   }
 

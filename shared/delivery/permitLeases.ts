@@ -15,12 +15,11 @@
  * instance whose clock is CLOCK_SKEW_MS behind. An instance that dies loses its permits when their lease
  * ends; others count a row as free only CLOCK_SKEW_MS after that.
  *
- * Fairness between instances: an instance that finds every permit held stamps `wantedAt` on one; that
- * changes the row's ETag, so the holder's next renewal fails (412): it retires that permit (no new
- * send, given back when its send ends) and takes none for HOLD_OFF_MS, and the asker gets it.
+ * Sharing between instances needs no protocol of its own: an instance keeps a permit beyond its first
+ * only while a send of its own waits for one (`mailboxLimiter.ts`), so what it does not use goes back
+ * at once; at Exchange's 30 messages a minute a mailbox rarely has two sends in flight anyway.
  */
 import { randomUUID } from 'node:crypto';
-import { boundedCache } from '../cache/bounded';
 import type { MailboxPermitStore } from '../store/mailboxPermits';
 
 export interface Permit {
@@ -29,7 +28,7 @@ export interface Permit {
   leaseUntil: number;
   /** A send runs on it. */
   busy: boolean;
-  /** No new send starts on it: it is given back once free (another instance asked, or it was lost). */
+  /** No new send starts on it: it is given back once free (its renewal found it lost). */
   retiring: boolean;
   lastUsedAt: number;
   renewing?: boolean;
@@ -41,7 +40,7 @@ export interface PermitSource {
   readonly max: number;
   /** One more permit of mailbox `key` for this instance, or undefined when other instances hold them all. */
   take(key: string, held: readonly Permit[], now: number): Promise<Permit | undefined>;
-  /** Extends the lease; false when another instance asked for a permit or took this one (the caller retires it). */
+  /** Extends the lease; false when the row is no longer ours (the caller retires it). */
   renew(key: string, permit: Permit, now: number): Promise<boolean>;
   give(key: string, permit: Permit, now: number): Promise<void>;
   /** May a send start on it now? */
@@ -54,12 +53,8 @@ export interface PermitSource {
 export const CLOCK_SKEW_MS = 10_000;
 /** A permit is renewed this long before it stops being usable for new sends. */
 export const RENEW_LEAD_MS = 10_000;
-/** A permit unused this long, with no message waiting for it, is given back. */
+/** An instance's last permit of a mailbox, unused this long, is given back (a steady stream keeps it). */
 export const IDLE_MS = 5_000;
-/** After handing a permit to another instance, take none for this long (so the asker gets it). */
-export const HOLD_OFF_MS = 3_000;
-/** Ask a holder for a permit at most this often per mailbox (each ask is one Table write). */
-const WANT_EVERY_MS = 5_000;
 
 export interface LeasedPermitOptions {
   max: number;
@@ -75,7 +70,6 @@ export function createLeasedPermits(store: MailboxPermitStore, options: LeasedPe
   const holder = options.holder ?? randomUUID();
   if (leaseMs - sendBudgetMs - CLOCK_SKEW_MS <= RENEW_LEAD_MS) throw new Error('permit lease too short for the send budget');
   const startBy = sendBudgetMs + CLOCK_SKEW_MS;
-  const askedAt = boundedCache<string, number>({ max: 10_000, ttlMs: WANT_EVERY_MS });
   const free = (row: { holder: string; leaseUntil: number }, now: number) => !row.holder || row.leaseUntil + CLOCK_SKEW_MS < now;
 
   return {
@@ -94,12 +88,6 @@ export function createLeasedPermits(store: MailboxPermitStore, options: LeasedPe
         const etag = await store.put(key, index, { holder, leaseUntil: now + leaseMs }, rows.get(index)?.etag);
         if (etag) return { index, etag, leaseUntil: now + leaseMs, busy: false, retiring: false, lastUsedAt: now };
       }
-      const others = [...rows.values()].filter((row) => row.index < max && row.holder !== holder && !free(row, now));
-      if (candidates.length === 0 && others.length > 0 && !askedAt.has(key)) {
-        askedAt.set(key, now);
-        const row = others[Math.floor(Math.random() * others.length)];
-        await store.want(key, row.index, row.etag, now);
-      }
       return undefined;
     },
     async renew(key, permit, now) {
@@ -110,8 +98,8 @@ export function createLeasedPermits(store: MailboxPermitStore, options: LeasedPe
       return true;
     },
     async give(key, permit, now) {
-      // Only while the lease is surely live: then no other instance can hold the row, and '*' also
-      // overwrites an asker's stamp. A lease past that is left to run out.
+      // Only while the lease is surely live: then no other instance can hold the row. A lease past
+      // that is left to run out.
       if (permit.leaseUntil - CLOCK_SKEW_MS > now) await store.put(key, permit.index, { holder: '', leaseUntil: 0 }, '*');
     },
     usable: (permit, now) => !permit.retiring && permit.leaseUntil - now >= startBy,

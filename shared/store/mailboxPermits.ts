@@ -18,8 +18,6 @@ export interface PermitRow {
   holder: string;
   /** Ms since epoch; 0 once given back. */
   leaseUntil: number;
-  /** When another instance last asked for a permit of this mailbox (the holder then hands one over). */
-  wantedAt: number;
   etag: string;
 }
 
@@ -32,8 +30,6 @@ export interface MailboxPermitStore {
    * wrote first (409 / 412).
    */
   put(key: string, index: number, row: { holder: string; leaseUntil: number }, etag?: string): Promise<string | undefined>;
-  /** Stamps `wantedAt` on a row held by another instance (its next renewal then fails and it hands the permit over). */
-  want(key: string, index: number, etag: string, now: number): Promise<void>;
 }
 
 /** Every permit call has this deadline: a slow Storage only defers the message (the worker re-queues it). */
@@ -61,7 +57,6 @@ export function createMailboxPermitStore(storage: StorageClients): MailboxPermit
             index: Number(String(e.rowKey).slice(PREFIX.length)),
             holder: String(e.holder ?? ''),
             leaseUntil: Number(e.leaseUntil) || 0,
-            wantedAt: Number(e.wantedAt) || 0,
             etag: String(e.etag),
           });
         }
@@ -78,7 +73,6 @@ export function createMailboxPermitStore(storage: StorageClients): MailboxPermit
         rowKey: rowKey(index),
         holder: row.holder,
         leaseUntil: row.leaseUntil,
-        wantedAt: 0,
       };
       try {
         const written = etag
@@ -89,19 +83,6 @@ export function createMailboxPermitStore(storage: StorageClients): MailboxPermit
         const status = storageStatus(error);
         if (status === 409 || status === 412) return undefined;
         throw storageFailure(error, `write mailbox permit ${key}`);
-      }
-    },
-
-    async want(key, index, etag, now) {
-      const client = await table();
-      try {
-        await client.updateEntity({ partitionKey: partitionKey(key), rowKey: rowKey(index), wantedAt: now }, 'Merge', {
-          etag,
-          ...deadline(),
-        });
-      } catch (error) {
-        if (storageStatus(error) === 412 || storageStatus(error) === 404) return; // it moved meanwhile: the next list sees it
-        throw storageFailure(error, `ask for a mailbox permit ${key}`);
       }
     },
   };

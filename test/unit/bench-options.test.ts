@@ -50,6 +50,17 @@ describe('npm run bench options (bench/options.ts)', () => {
     });
   });
 
+  it('the scale-out takes its mailboxes (default 20, at most the sandbox has) and its message counts', () => {
+    expect(parse()).toMatchObject({ scaleMailboxes: 20, scaleMessages: 100, scaleFlood: 60 });
+    expect(parse('--scale-mailboxes', '5', '--scale-messages', '40', '--scale-flood', '12')).toMatchObject({
+      scaleMailboxes: 5,
+      scaleMessages: 40,
+      scaleFlood: 12,
+    });
+    expect(() => parse('--scale-mailboxes', String(MAX_FLOOD_MAILBOXES + 1))).toThrow(/usage: npm run bench/);
+    expect(() => parse('--scale-mailboxes', '0')).toThrow(/usage: npm run bench/);
+  });
+
   it('--only selects parts (comma list or repeated), and --scale-out-only still means the scale-out alone', () => {
     expect(parse('--only', 'directory').only).toEqual(['directory']);
     expect(parse('--only', 'fairness,memory', '--flood', '10').only).toEqual(['memory', 'fairness']);

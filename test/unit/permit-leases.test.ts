@@ -3,11 +3,12 @@
  * with real ETag semantics, several limiters standing for several instances, and a fake clock:
  * the limit holds across instances, a held permit costs no Storage request per send, idle permits
  * go back, a dead instance's permits come free at lease end (never earlier), a send never starts on
- * a lease too short for it, Storage failures only defer, and an instance that asks gets a permit.
+ * a lease too short for it, Storage failures only defer, and permits an instance no longer waits for
+ * are free for the others at once.
  */
 import type { MailboxPermitStore, PermitRow } from '@shared/store/mailboxPermits';
 import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
-import { CLOCK_SKEW_MS, createLeasedPermits, HOLD_OFF_MS, IDLE_MS } from '@shared/delivery/permitLeases';
+import { CLOCK_SKEW_MS, createLeasedPermits, IDLE_MS } from '@shared/delivery/permitLeases';
 import { sendTiming } from '@shared/delivery/timing';
 
 const KEY = 'microsoft:notifications@contoso.example';
@@ -17,7 +18,7 @@ const TIMING = sendTiming(30_000);
 function memoryStore() {
   const rows = new Map<number, PermitRow>();
   let etags = 0;
-  const calls = { list: 0, put: 0, want: 0 };
+  const calls = { list: 0, put: 0 };
   let down = false;
   const store: MailboxPermitStore = {
     async list() {
@@ -30,14 +31,9 @@ function memoryStore() {
       if (down) throw Object.assign(new Error('down'), { code: 'ECONNREFUSED' });
       const current = rows.get(index);
       if (!etag ? current : !current || (etag !== '*' && current.etag !== etag)) return undefined;
-      const written = { index, holder: row.holder, leaseUntil: row.leaseUntil, wantedAt: 0, etag: `e${++etags}` };
+      const written = { index, holder: row.holder, leaseUntil: row.leaseUntil, etag: `e${++etags}` };
       rows.set(index, written);
       return written.etag;
-    },
-    async want(_key, index, etag, now) {
-      calls.want++;
-      const current = rows.get(index);
-      if (current && current.etag === etag) rows.set(index, { ...current, wantedAt: now, etag: `e${++etags}` });
     },
   };
   return { store, rows, calls, setDown: (value: boolean) => (down = value) };
@@ -80,6 +76,11 @@ function cluster(instances: number) {
     now: () => now,
     highWater: () => highWater,
     running: () => running,
+    /** Lets the sends running now finish (the ones they free a permit for then start). */
+    releaseRunning: async () => {
+      gates.splice(0).forEach((g) => g());
+      await settle();
+    },
     /** Lets every running send finish. */
     releaseAll: async () => {
       while (gates.length) {
@@ -186,26 +187,24 @@ describe('permit leases across instances', () => {
     expect(await live.admit(KEY, 0)).toBe(true);
   });
 
-  it('an instance that finds every permit held asks for one; the holder hands it over when its send ends', async () => {
+  it('an instance that finds every permit held gets one as soon as the holder no longer has sends waiting for them', async () => {
     const c = cluster(2);
-    const [busy, asker] = c.limiters;
-    for (let i = 0; i < 8; i++) void c.send(busy);
+    const [busy, other] = c.limiters;
+    const sends = Array.from({ length: 8 }, () => c.send(busy));
     for (let i = 0; i < 4; i++) await c.settle();
     expect(busy.held(KEY)).toBe(4);
-    expect(await asker.admit(KEY, 0)).toBe(false);
-    expect(c.table.calls.want).toBe(1);
-    // The holder's next renewal meets the changed ETag: that permit retires.
-    c.advance(12_000);
-    busy.upkeep();
-    await c.settle();
-    await c.releaseAll(); // the running sends end; the waiting ones take the other 3 permits
-    await c.settle();
-    expect(busy.held(KEY)).toBe(3);
-    expect(await asker.admit(KEY, 0)).toBe(true);
-    expect(asker.held(KEY)).toBe(1);
-    // The holder takes none during its hold-off, then may ask again like anyone.
-    c.advance(HOLD_OFF_MS);
+    expect(await other.admit(KEY, 0)).toBe(false);
+    // The first four end: the four waiting sends run on the same permits, nothing goes back.
+    const puts = c.table.calls.put;
+    await c.releaseRunning();
+    for (let i = 0; i < 4; i++) await c.settle();
+    expect([busy.held(KEY), c.running(), c.table.calls.put]).toEqual([4, 4, puts]);
+    // Those end with nothing waiting: the spares go back at once (no IDLE_MS), the last one is kept.
     await c.releaseAll();
+    await Promise.all(sends);
+    await c.settle();
+    expect(busy.held(KEY)).toBe(1);
+    expect(await other.admit(KEY, 0)).toBe(true);
     expect(c.highWater()).toBe(4);
   });
 });
