@@ -7,7 +7,7 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { AdminSession, pageConsentRequest } from '@shared/adminLinks';
-import { CONNECTION_ID_PATTERN } from '@shared/directory/model';
+import { CONNECTION_ID_PATTERN } from '@shared/model/directory';
 import { MailerError } from '@shared/errors';
 import { getServices } from '@shared/services';
 import { asAdmin } from './adminSender';

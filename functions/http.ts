@@ -6,7 +6,7 @@
 import type { ReadableStream } from 'node:stream/web';
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { MailerError, isMailerError } from '@shared/errors';
-import { ORG_ID_PATTERN } from '@shared/senders/model';
+import { ORG_ID_PATTERN } from '@shared/model/sender';
 
 /** Management request bodies are small JSON; a service-account key is the biggest (~2.3 KB). */
 export const MAX_JSON_BYTES = 64 * 1024;

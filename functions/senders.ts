@@ -3,7 +3,7 @@
  * calls the sender service (shared/senders/service.ts) and answers JSON.
  */
 import type { HttpHandler, HttpRequest } from '@azure/functions';
-import { DEFAULT_SENDER_KEY } from '@shared/senders/model';
+import { DEFAULT_SENDER_KEY } from '@shared/model/sender';
 import { getServices } from '@shared/services';
 import { handle, json, orgIdFrom, readJson } from './http';
 import { defineHttp } from './registry';

@@ -37,7 +37,7 @@ import { createWebhookServices, createWebhookSubscribers, WebhookServices } from
 import { createDomainChecker, DomainChecker } from './deliverability';
 import { createConsentCallback, type ConsentCallback } from './consent/callback';
 import { createConsentService, type ConsentService } from './consent/service';
-import type { DirectoryReader } from './directory/model';
+import type { DirectoryReader } from './model/directory';
 import { createDirectoryServices, type DirectoryServices } from './directory/services';
 import { rememberGroupMembers } from './directory/memberMemo';
 import { checkHealth, createHealthProbe, type HealthAnswer } from './health';

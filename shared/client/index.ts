@@ -17,7 +17,7 @@
 import { toQueueMessage } from '../delivery/claimCheck';
 import { Message, MessageInput, parseMessageInput } from '../delivery/schema';
 import { MailerError } from '../errors';
-import { ORG_ID_PATTERN } from '../senders/model';
+import { ORG_ID_PATTERN } from '../model/sender';
 import { ExternalStorageOptions, createExternalStorageClients } from '../store/externalStorage';
 import { QUEUES } from '../store/names';
 import { createQueueStore, QueueStore } from '../store/outboxQueue';
@@ -37,7 +37,7 @@ export type { PlatformEvent } from '../events/types';
 /** Several senders per org: the rules `PUT /routing` takes and what `POST /routing/explain` answers. */
 export type { RoutingRule, RoutedMessage } from '../senders/rules';
 export type { RouteExplanation } from '../senders/named';
-export type { Hop } from '../senders/model';
+export type { Hop } from '../model/sender';
 
 /** A connection string, or the account's queue and blob URLs with a `TokenCredential`. */
 export type OrgMailerClientOptions = ExternalStorageOptions;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { MailerError } from '../errors';
-import { ORG_ID_PATTERN } from '../senders/model';
+import { ORG_ID_PATTERN } from '../model/sender';
 import type { ConfirmationAnswer } from './callback';
 
 const confirmationSchema = z.object({

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import { MailerError } from '../errors';
 import type { ProviderContext } from '../providers/module';
-import type { ProviderName } from '../senders/model';
+import type { ProviderName } from '../model/sender';
 import type { ConsentStateStore, PendingConsent, Refusal } from '../store/consentStates';
 import { browserHash, CONFIRM_TTL_SECONDS } from './browser';
 import { openParked, ParkedConsent, sealParked } from './parked';

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { MailerError } from '../errors';
-import type { ProviderName } from '../senders/model';
+import type { ProviderName } from '../model/sender';
 import type { ConsentMode, ConsentPurpose } from './types';
 
 export const STATE_TTL_SECONDS = 15 * 60;

@@ -3,8 +3,8 @@
  * allowlist, the callback route) and each provider's consent flows. Each provider module exports
  * its flows; `shared/consent/` never branches on provider name.
  */
-import type { ProviderName, SenderConfig, SenderMode } from '../senders/model';
-import type { DirectoryMode } from '../directory/model';
+import type { ProviderName, SenderConfig, SenderMode } from '../model/sender';
+import type { DirectoryMode } from '../model/directory';
 import type { ProviderContext } from '../providers/context';
 
 /** A consent is for a sender or for a directory connection; each kind has its own flows and applier. */

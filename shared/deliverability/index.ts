@@ -9,7 +9,7 @@
  */
 import type { Config } from '../config';
 import type { VerifyCheck } from '../providers/types';
-import type { SenderConfig } from '../senders/model';
+import type { SenderConfig } from '../model/sender';
 import { checkDkim } from './dkim';
 import { checkDmarc } from './dmarc';
 import { createDnsSession, DnsLookup, DnsUnavailableError } from './dnsLookup';

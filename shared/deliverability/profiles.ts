@@ -10,7 +10,7 @@
  * Both send with the sender's own address as the envelope sender (Return-Path) and, once DKIM is set
  * up, sign with d= the sender's domain, so either one passing is DMARC-aligned for the From domain.
  */
-import type { ProviderName } from '../senders/model';
+import type { ProviderName } from '../model/sender';
 
 export interface ProviderDnsProfile {
   label: string;

@@ -7,7 +7,7 @@
  * on re-drives holds however often the worker re-enqueues in between.
  */
 import { z } from 'zod';
-import { ORG_ID_PATTERN } from '../senders/model';
+import { ORG_ID_PATTERN } from '../model/sender';
 import { MESSAGE_ID_PATTERN, MESSAGE_VERSION } from './schema';
 
 /**

@@ -2,7 +2,7 @@
  * What a failed attempt leads to, decided purely (the worker and the group fan-out act on it):
  * `fail` with the error, or `retry` after a delay with the row changes that go with it.
  */
-import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY } from '../senders/model';
+import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY } from '../model/sender';
 import type { MailerError } from '../errors';
 import type { DeliveryChanges, DeliveryRecord } from '../model/delivery';
 import { retryDelayMs, RetryPolicy, shouldGiveUp } from './retryPolicy';

@@ -9,7 +9,7 @@
  * members without mail are skipped and counted, never sent to.
  */
 import { createHash } from 'node:crypto';
-import type { DirectoryReader, DirectoryUser } from '../directory/model';
+import type { DirectoryReader, DirectoryUser } from '../model/directory';
 import { isMailerError, MailerError } from '../errors';
 import { MAX_SKIPPED_IDS, ResolvedGroup } from '../model/group';
 import { distinctGroupRefs } from './groupRefs';

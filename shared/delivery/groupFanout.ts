@@ -18,7 +18,7 @@
  * parent is final, because every parent copy re-reads the message.
  */
 import { randomUUID } from 'node:crypto';
-import type { DirectoryReader } from '../directory/model';
+import type { DirectoryReader } from '../model/directory';
 import { ERROR_CODES, isMailerError } from '../errors';
 import type { DeliveryRecord } from '../model/delivery';
 import type { GroupSend } from '../model/group';

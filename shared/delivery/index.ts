@@ -12,7 +12,7 @@ import type { PayloadStore } from '../store/payloadStore';
 import { createPoisonArchive, PoisonArchive } from '../store/poisonArchive';
 import type { StorageClients } from '../store/storageClients';
 import { createEnqueuer, Enqueuer } from './enqueue';
-import type { DirectoryReader } from '../directory/model';
+import type { DirectoryReader } from '../model/directory';
 import { createGroupChildren } from '../store/groupChildren';
 import { createGroupFanout } from './groupFanout';
 import { platformEvents, statusQueueEvents, subscribers } from './events';

@@ -23,8 +23,8 @@
 import { z } from 'zod';
 import { MailerError } from '../errors';
 import { CATEGORY } from '../model/patterns';
-import { ORG_ID_PATTERN } from '../senders/model';
-import { CONNECTION_ID_PATTERN } from '../directory/model';
+import { ORG_ID_PATTERN } from '../model/sender';
+import { CONNECTION_ID_PATTERN } from '../model/directory';
 import type { OutgoingMail } from '../providers/types';
 
 export const MESSAGE_VERSION = 1;

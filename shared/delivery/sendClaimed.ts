@@ -7,7 +7,7 @@ import { isMailerError, MailerError } from '../errors';
 import type { DeliveryRecord } from '../model/delivery';
 import { withDeadline } from '../providers/deadline';
 import type { SendReceipt } from '../providers/types';
-import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY } from '../senders/model';
+import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY } from '../model/sender';
 import type { SenderResolver } from '../senders/resolve';
 import type { Accepted, Envelope } from './envelope';
 import { isSenderFault, retryOrFail, senderFallback } from './failure';

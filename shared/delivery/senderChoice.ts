@@ -5,7 +5,7 @@
  * default sender (`via: default` on its row) stays there, and the reason travels to the status.
  */
 import { MailerError } from '../errors';
-import { DEFAULT_ORG_ID, Hop, ProviderName, SenderConfig } from '../senders/model';
+import { DEFAULT_ORG_ID, Hop, ProviderName, SenderConfig } from '../model/sender';
 import type { ResolvedSender, SenderResolver } from '../senders/resolve';
 import type { RoutedMessage } from '../senders/rules';
 

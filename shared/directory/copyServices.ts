@@ -13,7 +13,7 @@ import { createDirectorySyncRowStore, type DirectorySyncRowStore } from '../stor
 import type { QueueStore } from '../store/outboxQueue';
 import type { StorageClients } from '../store/storageClients';
 import { createCursorCodec } from './cursor';
-import type { ConnectionsForSync, SyncedCopy } from './model';
+import type { ConnectionsForSync, SyncedCopy } from '../model/directory';
 import { createDirectoryReader, type DirectoryReadService } from './reader';
 import { createDirectorySyncService, type DirectorySyncService } from './sync/engine';
 import type { SyncEndpoints } from './sync/types';

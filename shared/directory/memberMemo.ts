@@ -6,7 +6,7 @@
  * the group lookup itself is never remembered, so a deleted connection's groups vanish at once.
  */
 import { boundedCache } from '../cache/bounded';
-import type { DirectoryReader, DirectoryUser } from './model';
+import type { DirectoryReader, DirectoryUser } from '../model/directory';
 
 /** At most 100 groups, each of at most 1,000 users (larger ones are read again), for a minute. */
 export const MEMBER_MEMO = { max: 100, ttlMs: 60_000, maxUsers: 1000 };

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { MailerError } from '../errors';
 import type { DirectoryStore } from '../store/directoryStore';
 import type { CursorCodec } from './cursor';
-import { CONNECTION_ID_PATTERN, type DirectoryGroup, type DirectoryReader, type DirectoryUser } from './model';
+import { CONNECTION_ID_PATTERN, type DirectoryGroup, type DirectoryReader, type DirectoryUser } from '../model/directory';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;

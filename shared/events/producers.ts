@@ -3,7 +3,7 @@
  * stable (hash of what happened), so a retried publish is the same event: type + org + config
  * version + row time. The delivery pipeline builds its own (delivery/events.ts).
  */
-import type { SenderConfig } from '../senders/model';
+import type { SenderConfig } from '../model/sender';
 import { EventData, stableEventId } from './catalogue';
 import type { PlatformEvent } from './types';
 

@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from '../errors';
 import type { GroupSend } from './group';
-import type { Hop, ProviderName } from '../senders/model';
+import type { Hop, ProviderName } from './sender';
 
 export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'failed', 'uncertain', 'expanded', 'partly_failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ConnectionView } from '../directory/connections/view';
 import { connectionInputSchema } from '../directory/connections/schema';
-import { DIRECTORY_MODES } from '../directory/model';
+import { DIRECTORY_MODES } from '../model/directory';
 import { describes } from './webhookSchemas';
 
 const instant = z.string().describe('ISO 8601 instant');

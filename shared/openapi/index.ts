@@ -9,7 +9,7 @@ import { version } from '../../package.json';
 import { ERROR_CODES } from '../errors';
 import { MESSAGE_ID_PATTERN } from '../delivery/schema';
 import { PROVIDER_MODES } from '../providers';
-import { ORG_ID_PATTERN, SENDER_KEY_PATTERN } from '../senders/model';
+import { ORG_ID_PATTERN, SENDER_KEY_PATTERN } from '../model/sender';
 import { Answer, OperationDoc, OPERATIONS } from './operations';
 import { componentSchemas, JsonSchema } from './schemas';
 import { webhooksSection } from './webhookOperations';

@@ -6,7 +6,7 @@
  * (mailer.queue.*, mailer.senders.by_status, mailer.platform_secret.days_left).
  */
 import type { Config } from '../config';
-import type { SenderStatus } from '../senders/model';
+import type { SenderStatus } from '../model/sender';
 import type { DeliveryStatus } from '../store/deliveryStore';
 import { QUEUES, poisonQueueName } from '../store/names';
 import { queueDepth, scanRecentDeliveries } from '../store/operatorStats';

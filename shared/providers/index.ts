@@ -12,8 +12,8 @@
  */
 import { MailerError } from '../errors';
 import type { ConsentFlow, ConsentMode, ConsentPurposeKind } from '../consent/types';
-import type { DirectoryAccess, DirectoryConnection } from '../directory/model';
-import type { ProviderName, SenderConfig } from '../senders/model';
+import type { DirectoryAccess, DirectoryConnection } from '../model/directory';
+import type { ProviderName, SenderConfig } from '../model/sender';
 import type { ProviderContext, ProviderModule } from './module';
 import type { MailProvider } from './types';
 

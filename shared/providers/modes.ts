@@ -5,7 +5,7 @@
  * No prototype: callers look names up with `in` and `[]`, and "constructor" or "__proto__" from a
  * request body must not find Object.prototype's members there.
  */
-import type { ProviderName, SenderMode } from '../senders/model';
+import type { ProviderName, SenderMode } from '../model/sender';
 
 export const PROVIDER_MODES: Readonly<Record<ProviderName, readonly SenderMode[]>> = Object.freeze(
   Object.assign(Object.create(null) as Record<ProviderName, readonly SenderMode[]>, {

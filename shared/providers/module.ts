@@ -4,8 +4,8 @@
  * name to its module; senders, consent and delivery never branch on the provider name.
  */
 import type { ConsentFlow } from '../consent/types';
-import type { DirectoryAccess, DirectoryConnection } from '../directory/model';
-import type { SenderConfig, ProviderName } from '../senders/model';
+import type { DirectoryAccess, DirectoryConnection } from '../model/directory';
+import type { SenderConfig, ProviderName } from '../model/sender';
 import type { ProviderContext } from './context';
 import type { MailProvider } from './types';
 

@@ -1,5 +1,5 @@
 /** The shape of one sender mode's rules (each provider's senderModes.ts fills it; ./senderModes.ts joins them). */
-import type { SenderConfig } from '../senders/model';
+import type { SenderConfig } from '../model/sender';
 
 export interface SenderModeRules {
   /** A consent (sign-in or admin consent) fills this mode's tenant/account fields. */

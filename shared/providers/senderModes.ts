@@ -2,7 +2,7 @@
  * One table of every sender mode's rules, assembled from each provider's own (microsoft/, google/),
  * so the sender service has no per-mode `if`s: it asks this table.
  */
-import type { SenderMode } from '../senders/model';
+import type { SenderMode } from '../model/sender';
 import { GOOGLE_SENDER_MODES } from './google/senderModes';
 import { MICROSOFT_SENDER_MODES } from './microsoft/senderModes';
 

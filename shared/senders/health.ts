@@ -19,7 +19,7 @@ import type { VerifyCheck } from '../providers/types';
 import type { PlatformEventSink } from '../events/types';
 import type { SenderStore, StoredSender } from '../store/senderStore';
 import { needsKeepAlive } from './keepAlive';
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 import type { ProviderCache } from './providerCache';
 import type { SenderResolver } from './resolve';
 import { dueSecretNotice } from './secretExpiry';

@@ -7,7 +7,7 @@
  * that has not been used (`lastUsedAt`, else `updatedAt`) for SENDER_KEEPALIVE_IDLE_DAYS; the
  * provider saves a rotated refresh token (a new Key Vault version).
  */
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 
 /** Modes whose credential is a user's refresh token. */
 const REFRESH_TOKEN_MODES: ReadonlySet<string> = new Set(['delegated', 'oauth']);

@@ -5,7 +5,7 @@
  */
 import { MailerError } from '../errors';
 import type { SenderStore } from '../store/senderStore';
-import { DEFAULT_SENDER_KEY, Hop, MAX_SENDERS_PER_ORG, senderKeyOf, SENDER_KEY_PATTERN } from './model';
+import { DEFAULT_SENDER_KEY, Hop, MAX_SENDERS_PER_ORG, senderKeyOf, SENDER_KEY_PATTERN } from '../model/sender';
 import type { SenderResolver } from './resolve';
 import { parseExplainInput, parseRoutingInput, RoutingRule } from './rules';
 import type { SenderService } from './service';

@@ -8,7 +8,7 @@ import { boundedCache } from '../cache/bounded';
 import { createProvider } from '../providers';
 import type { ProviderContext } from '../providers/module';
 import type { MailProvider } from '../providers/types';
-import { credentialKey, DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from './model';
+import { credentialKey, DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from '../model/sender';
 
 /** One entry per sender: an org's named senders each hold their own credential. */
 const entryKey = (orgId: string, senderKey: string) => `${orgId}/${senderKey}`;

@@ -8,7 +8,7 @@ import type { PlatformEventSink } from '../events/types';
 import { MailerError } from '../errors';
 import type { MailProvider } from '../providers/types';
 import type { SenderStore } from '../store/senderStore';
-import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY, SenderConfig, SenderError } from './model';
+import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY, SenderConfig, SenderError } from '../model/sender';
 import type { ProviderCache } from './providerCache';
 import { decideRoute, Hop, PLATFORM_SENDER, RoutedMessage, RoutingRule } from './rules';
 

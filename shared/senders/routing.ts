@@ -10,7 +10,7 @@
  *   fail with the real code (or go out again as soon as the admin fixed the tenant side).
  * - `draft` (saved or reset, not tested) or no config: the default sender.
  */
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 
 export type Route = 'org' | 'default';
 

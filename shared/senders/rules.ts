@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { CATEGORY } from '../model/patterns';
 import { MailerError } from '../errors';
-import { DEFAULT_SENDER_KEY, Hop, senderKeyOf, SENDER_KEY_PATTERN, SenderConfig } from './model';
+import { DEFAULT_SENDER_KEY, Hop, senderKeyOf, SENDER_KEY_PATTERN, SenderConfig } from '../model/sender';
 import { routeFor } from './routing';
 import { fieldsOf } from './schema';
 

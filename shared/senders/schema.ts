@@ -8,7 +8,7 @@ import { orgNameSchema } from '../consent/orgName';
 import { MailerError } from '../errors';
 import { PROVIDER_MODES } from '../providers';
 import { parseServiceAccountKey, type ServiceAccountKey } from '../providers/google/serviceAccountKey';
-import type { ProviderName, SenderMode } from './model';
+import type { ProviderName, SenderMode } from '../model/sender';
 
 /** Client secrets are short (Entra: 40 characters); anything over 1 KB is a paste error. */
 export const MAX_SECRET_BYTES = 1024;

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PlatformEvent } from '../events/types';
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 import { expiryInstant } from './warnings';
 
 export const SECRET_NOTICE_DAYS = [30, 7, 1] as const;

@@ -5,7 +5,7 @@
  */
 import { secretName, secretNamePrefix } from '../store/secretNames';
 import type { SecretStore } from '../store/types';
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 import { purposeOf } from './serviceParts';
 
 /** The secret names `before` referenced that `after` no longer does. */

@@ -19,7 +19,7 @@ import type { ConsentState } from '../consent/state';
 import { senderEvent } from '../events/producers';
 import { MailerError, isMailerError } from '../errors';
 import type { StoredSender } from '../store/senderStore';
-import { DEFAULT_SENDER_KEY, MAX_SENDERS_PER_ORG, ProviderName, SenderConfig, SenderMode } from './model';
+import { DEFAULT_SENDER_KEY, MAX_SENDERS_PER_ORG, ProviderName, SenderConfig, SenderMode } from '../model/sender';
 import { parseConsentLinkInput, parseSenderInput, parseTestInput, SenderInput } from './schema';
 import { testMessage } from './testMessage';
 import { toView, SenderView } from './view';

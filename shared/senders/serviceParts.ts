@@ -6,7 +6,7 @@
 import { MailerError } from '../errors';
 import { SENDER_MODE_RULES } from '../providers/senderModes';
 import type { SecretPurpose } from '../store/secretNames';
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 
 /** `secretRefs` keys (camelCase, as the providers read them) -> Key Vault name purposes. */
 const PURPOSES: Record<string, SecretPurpose> = {

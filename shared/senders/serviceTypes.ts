@@ -5,7 +5,7 @@ import type { PlatformEventSink } from '../events/types';
 import type { VerifyCheck } from '../providers/types';
 import type { SenderStore } from '../store/senderStore';
 import type { SecretStore } from '../store/types';
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 import type { ProviderCache } from './providerCache';
 
 export interface SenderServiceDeps {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OutgoingMail } from '../providers/types';
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 
 const MODE_LABELS: Record<SenderConfig['mode'], string> = {
   admin_consent: 'Microsoft 365, admin consent',

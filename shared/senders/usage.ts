@@ -6,7 +6,7 @@
  * only makes the keep-alive refresh a sign-in one day early.
  */
 import type { SenderStore } from '../store/senderStore';
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 
 export const USAGE_WRITE_INTERVAL_MS = 3600 * 1000;
 const MAX_TRACKED = 10_000;

@@ -3,7 +3,7 @@
  * see, and by construction nothing secret: it is built field by field from the row, which holds
  * only Key Vault references and hints, and the references themselves are not shown either.
  */
-import type { SenderConfig } from './model';
+import type { SenderConfig } from '../model/sender';
 import { routeFor, Route } from './routing';
 import { senderWarnings, SenderWarning } from './warnings';
 

@@ -13,7 +13,7 @@
  */
 import { ERROR_CODES, ErrorCode } from '../errors';
 import type { VerifyCheck } from '../providers/types';
-import type { DomainCheckRecord, SenderConfig } from './model';
+import type { DomainCheckRecord, SenderConfig } from '../model/sender';
 
 export const SECRET_WARNING_DAYS = 30;
 const DAY_MS = 24 * 3600 * 1000;

@@ -13,7 +13,7 @@
  */
 import type { ConsentBinding, ConsentMode } from '../consent/types';
 import { sameHash } from '../consent/browser';
-import type { ProviderName } from '../senders/model';
+import type { ProviderName } from '../model/sender';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageFailure, storageStatus } from './storageErrors';

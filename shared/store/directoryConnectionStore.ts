@@ -1,6 +1,6 @@
 /**
  * Directory connections in Table `directoryconnections`: PK = orgId, RK = connection id
- * (shared/directory/model.ts). Updates are conditioned on the ETag read before them (optimistic
+ * (shared/model/directory.ts). Updates are conditioned on the ETag read before them (optimistic
  * concurrency), so a consent callback racing a sync marking the connection `needs_attention` cannot
  * silently overwrite it: the stale writer gets CONCURRENT_UPDATE and re-reads.
  *
@@ -9,7 +9,7 @@
  */
 import { odata, TableClient, TableEntityResult } from '@azure/data-tables';
 import { MailerError } from '../errors';
-import type { DirectoryConnection } from '../directory/model';
+import type { DirectoryConnection } from '../model/directory';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';

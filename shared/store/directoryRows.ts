@@ -7,7 +7,7 @@
  * `~` separates the parts, and keeping every encoded character below `~` lets a range
  * `[prefix, prefix + '~')` select exactly the rows of one prefix.
  */
-import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../directory/model';
+import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../model/directory';
 
 export type RowKind = 'user' | 'group';
 

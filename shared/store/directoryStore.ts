@@ -9,7 +9,7 @@
  * The sync row (RK `sync`) and its lease are in directorySyncRow.ts.
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../directory/model';
+import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../model/directory';
 import {
   connectionOf,
   groupEntity,

@@ -5,7 +5,7 @@
  * succeeds for one writer only, and a holder whose ETag went stale (another instance took an expired
  * lease over) learns it at its next write instead of overwriting the newer sync's state.
  */
-import type { DirectorySyncState } from '../directory/model';
+import type { DirectorySyncState } from '../model/directory';
 import { MailerError } from '../errors';
 import { partitionOf, SYNC_ROW_KEY } from './directoryRows';
 import { TABLES } from './names';

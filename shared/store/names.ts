@@ -51,7 +51,7 @@ export const TABLES = {
   webhookAttempts: 'webhookattempts',
   /** Events handed to webhooks, for replay: PK event id, RK "event". */
   webhookEvents: 'webhookevents',
-  /** Directory connections: PK orgId, RK connection id (shared/directory/model.ts). */
+  /** Directory connections: PK orgId, RK connection id (shared/model/directory.ts). */
   directoryConnections: 'directoryconnections',
   /** Synced directory copies: PK `${orgId}~${connectionId}`, RK `u~<id>`, `g~<id>`, `m~<group>~<member>`, `sync`. */
   directory: 'directory',

@@ -20,7 +20,7 @@
  *   so reset and re-consent move the generation forward instead of reusing a name.
  */
 import { MailerError } from '../errors';
-import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY, ORG_ID_PATTERN, SENDER_KEY_PATTERN } from '../senders/model';
+import { DEFAULT_ORG_ID, DEFAULT_SENDER_KEY, ORG_ID_PATTERN, SENDER_KEY_PATTERN } from '../model/sender';
 
 /** What a secret is for. Add new purposes here (and keep none a dash-suffix of another). */
 export const SECRET_PURPOSES = ['client-secret', 'refresh-token', 'service-account-key', 'webhook-signing-secret'] as const;
@@ -103,7 +103,7 @@ function parseNamed(
   return { orgId, senderKey, purpose, generation };
 }
 
-/** Directory connection ids (shared/directory/model.ts): `dc` + 10 base32 characters, so never a dash inside. */
+/** Directory connection ids (shared/model/directory.ts): `dc` + 10 base32 characters, so never a dash inside. */
 const CONNECTION_ID = /^dc[a-z2-7]{10}$/;
 
 /**

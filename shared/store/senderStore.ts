@@ -14,7 +14,7 @@
  */
 import { odata, TableClient, TableEntityResult } from '@azure/data-tables';
 import { MailerError } from '../errors';
-import { DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from '../senders/model';
+import { DEFAULT_SENDER_KEY, senderKeyOf, SenderConfig } from '../model/sender';
 import { TABLES } from './names';
 import type { StorageClients } from './storageClients';
 import { storageErrorCode, storageFailure, storageStatus } from './storageErrors';

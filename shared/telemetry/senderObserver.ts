@@ -4,7 +4,7 @@
  * sees them all without a line in each service method. Only ids, provider, mode, status and the
  * error code are logged: never the sender email, a secret reference or a hint text.
  */
-import type { SenderConfig } from '../senders/model';
+import type { SenderConfig } from '../model/sender';
 import type { SenderStore } from '../store/senderStore';
 import { logEvent } from './log';
 

@@ -7,7 +7,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { MailerError } from '../errors';
 import type { PlatformEvent } from '../events/types';
-import { DEFAULT_ORG_ID, ORG_ID_PATTERN } from '../senders/model';
+import { DEFAULT_ORG_ID, ORG_ID_PATTERN } from '../model/sender';
 import { secretName } from '../store/secretNames';
 import type { WebhookDeps } from './deps';
 import {

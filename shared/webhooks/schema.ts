@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { MailerError } from '../errors';
 import { EVENT_TYPES, EventType, isEventType } from '../events/catalogue';
-import { ORG_ID_PATTERN } from '../senders/model';
+import { ORG_ID_PATTERN } from '../model/sender';
 
 const eventType = z.enum(EVENT_TYPES as [EventType, ...EventType[]]);
 const events = z.array(eventType).min(1).max(EVENT_TYPES.length).describe('The event types to receive');

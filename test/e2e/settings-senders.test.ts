@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { getServices } from '@shared/services';
 import { launchBrowser } from '../support/browser';
 import { senderWithoutApp } from '../support/builders';

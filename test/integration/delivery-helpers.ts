@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { startLocalHost, LocalHost } from '../../dev/host/localHost';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { getServices, Services } from '@shared/services';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { secretName } from '@shared/store/secretNames';
 import { decodeQueueMessage } from '@shared/store/outboxQueue';
 import type { DeliveryEvent } from '@shared/delivery/events';

@@ -9,7 +9,7 @@ import { loadConfig } from '@shared/config';
 import { MailerError } from '@shared/errors';
 import { syncEndpoints } from '@shared/directory/copyServices';
 import { createCursorCodec } from '@shared/directory/cursor';
-import type { ConnectionsForSync, DirectoryConnection, DirectoryError, DirectoryProvider } from '@shared/directory/model';
+import type { ConnectionsForSync, DirectoryConnection, DirectoryError, DirectoryProvider } from '@shared/model/directory';
 import { createDirectoryReader } from '@shared/directory/reader';
 import { createDirectorySyncService } from '@shared/directory/sync/engine';
 import type { SyncBudget } from '@shared/directory/sync/progress';

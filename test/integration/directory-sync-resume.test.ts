@@ -7,7 +7,7 @@
  * the first announces nobody, the second exactly the changes made in between, each event once.
  */
 import { RUN_LIMIT_MS } from '@shared/directory/sync/progress';
-import type { DirectoryProvider, DirectoryUser } from '@shared/directory/model';
+import type { DirectoryProvider, DirectoryUser } from '@shared/model/directory';
 import { MEMBER_KEY_SEPARATOR } from '@shared/store/directoryStore';
 import type { DirectorySyncRowStore } from '@shared/store/directorySyncRow';
 import type { SeedDirectory } from '../../dev/sandbox/directory-seed';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createGmailProvider } from '@shared/providers/google/gmailProvider';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import {
   acceptedMessages,
   config,

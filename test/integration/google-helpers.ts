@@ -11,7 +11,7 @@ import { createPkcePair } from '@shared/consent/pkce';
 import type { ConsentOutcome } from '@shared/consent/types';
 import { createGoogleOAuthFlow } from '@shared/providers/google/oauthFlow';
 import type { OutgoingMail } from '@shared/providers/types';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { createSecretStore } from '@shared/store/secretStore';
 import { googleSenderConfig } from '../support/builders';
 import { defaultBrowser } from '../support/consentBrowser';

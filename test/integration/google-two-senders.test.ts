@@ -5,7 +5,7 @@
  * leave its token usable through the other's session, in either order of first use.
  */
 import { createGmailProvider } from '@shared/providers/google/gmailProvider';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { secretName } from '@shared/store/secretNames';
 import { acceptedMessages, baseSender, config, consent, failure, mail, newOrgId, sandboxControl, secrets } from './google-helpers';
 

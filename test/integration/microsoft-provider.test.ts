@@ -10,7 +10,7 @@ import { loadConfig } from '@shared/config';
 import { microsoftProvider } from '@shared/providers/microsoft';
 import type { ProviderContext } from '@shared/providers/module';
 import type { OutgoingMail } from '@shared/providers/types';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { secretName } from '@shared/store/secretNames';
 import { createSecretStore } from '@shared/store/secretStore';
 import {

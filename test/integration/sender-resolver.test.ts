@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@shared/config';
 import { MailerError } from '@shared/errors';
 import { createServices, Services } from '@shared/services';
-import { DEFAULT_ORG_ID } from '@shared/senders/model';
+import { DEFAULT_ORG_ID } from '@shared/model/sender';
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
 import { sandboxControl } from '../support/env';
 import { tokenRequests } from './microsoft-helpers';

@@ -5,7 +5,7 @@
  * and limits per mailbox whichever sender uses it.
  */
 import { CONTOSO_APP_ID, CONTOSO_APP_SECRET, CONTOSO_TENANT_ID } from '../../dev/sandbox/world';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { toView } from '@shared/senders/view';
 import { secretName } from '@shared/store/secretNames';
 import { googleSenderConfig } from '../support/builders';

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig } from '@shared/config';
 import { MailerError } from '@shared/errors';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { azuriteConnectionString } from '../../dev/stack';
 import { createQueueStore, decodeQueueMessage } from '@shared/store/outboxQueue';
 import { createPayloadStore } from '@shared/store/payloadStore';

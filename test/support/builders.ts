@@ -3,7 +3,7 @@
  * the fields a test cares about given as overrides, so a new required field is added here once.
  * A field overridden with `undefined` is left out, as in a stored row that has none.
  */
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 
 const CREATED = '2026-01-01T00:00:00.000Z';
 

@@ -3,7 +3,7 @@
  * group sends that do not need the synced copy in Table storage. It walks nested groups itself,
  * cycle-safe, and can be told to hand back duplicates (as a naive walk of a cycle would) or to fail.
  */
-import type { DirectoryReader, DirectoryUser } from '@shared/directory/model';
+import type { DirectoryReader, DirectoryUser } from '@shared/model/directory';
 import { MailerError } from '@shared/errors';
 import type { SeedDirectory } from '../../dev/sandbox/directory-seed';
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { MailerError } from '@shared/errors';
 import type { MailProvider, OutgoingMail } from '@shared/providers/types';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { createStorageClients } from '@shared/store/storageClients';
 import { createDeliveryStore, DeliveryStore } from '@shared/delivery/deliveries';
 import type { QueueStore } from '@shared/store/outboxQueue';

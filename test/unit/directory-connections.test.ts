@@ -8,7 +8,7 @@ import type { Config } from '@shared/config';
 import type { ConsentService } from '@shared/consent/service';
 import { createDirectoryConnectionService, newConnectionId } from '@shared/directory/connections/service';
 import { toConnectionView } from '@shared/directory/connections/view';
-import { CONNECTION_ID_PATTERN, type DirectoryConnection } from '@shared/directory/model';
+import { CONNECTION_ID_PATTERN, type DirectoryConnection } from '@shared/model/directory';
 import type { DirectoryConnectionStore, StoredConnection } from '@shared/store/directoryConnectionStore';
 import type { SecretStore } from '@shared/store/types';
 import { mailerFailure } from '../support/mailer-error';

@@ -8,7 +8,7 @@ import { expandRecipients } from '@shared/delivery/groupExpansion';
 import { MAX_GROUP_ENTRIES } from '@shared/delivery/groupRefs';
 import { parseMessageInput } from '@shared/delivery/schema';
 import { rememberGroupMembers } from '@shared/directory/memberMemo';
-import type { DirectoryMember, DirectoryUser } from '@shared/directory/model';
+import type { DirectoryMember, DirectoryUser } from '@shared/model/directory';
 import type { CursorCodec } from '@shared/directory/cursor';
 import { createDirectoryReader } from '@shared/directory/reader';
 import type { DirectoryStore } from '@shared/store/directoryStore';

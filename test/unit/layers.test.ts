@@ -24,9 +24,6 @@ const LAYERS: Record<string, string[]> = {
  * leaves that other work is changing this round; each moves into model/ once that work has landed.
  */
 const KNOWN: Record<string, string> = {
-  'shared/senders/model.ts': 'sender config, provider and hop types, id patterns (a leaf: it imports the error-code type only)',
-  'shared/directory/model.ts': 'directory connection, group and member types (a leaf)',
-  'shared/directory/connections/customer.ts': 'the customer connection id pattern (a leaf)',
   'shared/consent/types.ts': 'consent state and flow types (it imports the provider context type back)',
   'shared/consent/browser.ts': "the constant-time hash comparison the consent state rows use (a rule: it belongs in consent's own store)",
   'shared/webhooks/model.ts': 'webhook endpoint types',

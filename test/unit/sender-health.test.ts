@@ -6,7 +6,7 @@
 import { MailerError } from '@shared/errors';
 import type { VerifyCheck } from '@shared/providers/types';
 import { checkSenderHealth, SenderHealthDeps } from '@shared/senders/health';
-import type { SenderStatus } from '@shared/senders/model';
+import type { SenderStatus } from '@shared/model/sender';
 import type { StoredSender } from '@shared/store/senderStore';
 import { senderWithoutApp } from '../support/builders';
 

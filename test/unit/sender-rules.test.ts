@@ -3,7 +3,7 @@
  * names of named senders (shared/store/secretNames.ts): pure functions, every branch.
  */
 import { decideRoute, parseRoutingInput, ruleMatches } from '@shared/senders/rules';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { parseSecretName, secretName, secretNamePrefix } from '@shared/store/secretNames';
 import { MailerError } from '@shared/errors';
 import { OrgMailerClient, type MessageInput } from '@shared/client';

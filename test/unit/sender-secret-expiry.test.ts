@@ -6,7 +6,7 @@
 import type { PlatformEvent } from '@shared/events/types';
 import { checkSenderHealth, SenderHealthDeps } from '@shared/senders/health';
 import { needsKeepAlive } from '@shared/senders/keepAlive';
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { secretExpiringEventId } from '@shared/senders/secretExpiry';
 import type { SenderPatch } from '@shared/store/senderStore';
 import { senderConfig } from '../support/builders';

@@ -1,5 +1,5 @@
 /** The config view's read-time warnings: a client secret expiring within 30 days, or expired. */
-import type { SenderConfig } from '@shared/senders/model';
+import type { SenderConfig } from '@shared/model/sender';
 import { toView } from '@shared/senders/view';
 import { senderWarnings } from '@shared/senders/warnings';
 import { ERROR_CODES } from '@shared/errors';

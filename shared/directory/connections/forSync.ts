@@ -1,5 +1,5 @@
 /**
- * `ConnectionsForSync` (shared/directory/model.ts): what the sync needs from connections. The sync
+ * `ConnectionsForSync` (shared/model/directory.ts): what the sync needs from connections. The sync
  * never sees a secret: `access()` hands it a DirectoryAccess (tokens only), built by the provider
  * module for the connection's mode. Status changes are ETag-conditioned read-modify-writes, retried
  * once on a concurrent change (a consent callback landing at the same moment).
@@ -8,7 +8,7 @@ import { isMailerError } from '../../errors';
 import { createDirectoryAccess } from '../../providers';
 import type { ProviderContext } from '../../providers/module';
 import type { DirectoryConnectionStore } from '../../store/directoryConnectionStore';
-import type { ConnectionsForSync, DirectoryConnection, DirectoryError } from '../model';
+import type { ConnectionsForSync, DirectoryConnection, DirectoryError } from '../../model/directory';
 import { modeRules } from './modes';
 
 export function createConnectionsForSync(store: DirectoryConnectionStore, context: ProviderContext, now: () => Date): ConnectionsForSync {

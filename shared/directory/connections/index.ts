@@ -6,7 +6,7 @@ import type { ConsentService } from '../../consent/service';
 import { loadProviderModule } from '../../providers';
 import type { ProviderContext } from '../../providers/module';
 import type { DirectoryConnectionStore } from '../../store/directoryConnectionStore';
-import type { ConnectionsForSync, SyncedCopy } from '../model';
+import type { ConnectionsForSync, SyncedCopy } from '../../model/directory';
 import { createConnectionsForSync } from './forSync';
 import { createDirectoryConnectionService, DirectoryConnectionService } from './service';
 
@@ -16,7 +16,7 @@ export type { DirectoryConnectionService } from './service';
 export interface DirectoryConnectionServices {
   /** The API's logic: create, list, get, delete, consent links and the consent callback's applier. */
   connections: DirectoryConnectionService;
-  /** What the sync reads and marks (shared/directory/model.ts). */
+  /** What the sync reads and marks (shared/model/directory.ts). */
   forSync: ConnectionsForSync;
 }
 

@@ -6,8 +6,8 @@
 import type { Config } from '../../config';
 import type { ConsentOutcome } from '../../consent/types';
 import type { SecretPurpose } from '../../store/secretNames';
-import type { DirectoryConnection, DirectoryMode, DirectoryProvider } from '../model';
-import { MY_CUSTOMER } from './customer';
+import type { DirectoryConnection, DirectoryMode, DirectoryProvider } from '../../model/directory';
+import { MY_CUSTOMER } from '../../model/directory';
 
 export interface ConnectionModeRules {
   provider: DirectoryProvider;

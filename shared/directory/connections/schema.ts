@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { orgNameSchema } from '../../consent/orgName';
 import { MailerError } from '../../errors';
-import { CONNECTION_NAME_PATTERN, DIRECTORY_MODES, type DirectoryMode, type DirectoryProvider } from '../model';
+import { CONNECTION_NAME_PATTERN, DIRECTORY_MODES, type DirectoryMode, type DirectoryProvider } from '../../model/directory';
 import { modeRules } from './modes';
 
 /** A service-account JSON key is about 2.3 KB; Key Vault holds at most 25 KB per value. */

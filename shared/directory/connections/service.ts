@@ -20,7 +20,7 @@ import { MailerError } from '../../errors';
 import type { ProviderContext, ProviderModule } from '../../providers/module';
 import type { DirectoryConnectionStore, StoredConnection } from '../../store/directoryConnectionStore';
 import { directorySecretName } from '../../store/secretNames';
-import { MAX_CONNECTIONS_PER_ORG, type DirectoryConnection, type SyncedCopy } from '../model';
+import { MAX_CONNECTIONS_PER_ORG, type DirectoryConnection, type SyncedCopy } from '../../model/directory';
 import { modeRules, SECRET_PURPOSE, type ConnectionModeRules } from './modes';
 import { parseConnectionInput } from './schema';
 import { toConnectionView, type ConnectionView } from './view';

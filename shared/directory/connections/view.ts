@@ -2,7 +2,7 @@
  * ConnectionView (dir-api.md): what an admin sees of a connection. Built field by field, so by
  * construction it holds no secret and no secret NAME (`secretRefs` is never copied).
  */
-import type { DirectoryConnection, DirectorySyncState } from '../model';
+import type { DirectoryConnection, DirectorySyncState } from '../../model/directory';
 
 export type ConnectionView = Pick<
   DirectoryConnection,

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { stableEventId, type EventData, type EventType } from '../../events/catalogue';
 import type { PlatformEvent } from '../../events/types';
-import type { DirectoryGroup, DirectoryUser } from '../model';
+import type { DirectoryGroup, DirectoryUser } from '../../model/directory';
 
 export interface EventScope {
   orgId: string;

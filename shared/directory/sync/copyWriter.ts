@@ -21,7 +21,7 @@
  */
 import type { PlatformEvent, PlatformEventSink } from '../../events/types';
 import { MEMBER_KEY_SEPARATOR, type DirectoryStore, type DirectoryWrite } from '../../store/directoryStore';
-import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../model';
+import type { DirectoryGroup, DirectoryMember, DirectoryUser } from '../../model/directory';
 import { groupEvent, groupHash, membersEvents, userEvent, userHash, wasEnabled, type EventScope } from './changeEvents';
 
 /** A provider's user: absent field = unchanged (delta), null = cleared. */

@@ -4,7 +4,7 @@ import type { DirectoryStore } from '../../store/directoryStore';
 import type { DirectorySyncRowStore } from '../../store/directorySyncRow';
 import type { QueueStore } from '../../store/outboxQueue';
 import type { DirectorySeenLog } from '../../store/directorySeenLog';
-import type { ConnectionsForSync, DirectoryError, DirectoryProvider } from '../model';
+import type { ConnectionsForSync, DirectoryError, DirectoryProvider } from '../../model/directory';
 import type { SyncBudget } from './progress';
 import type { DirectorySource, SyncEndpoints } from './types';
 

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isMailerError, MailerError } from '../../errors';
-import type { DirectoryConnection, DirectorySyncState } from '../model';
+import type { DirectoryConnection, DirectorySyncState } from '../../model/directory';
 import { SOURCES } from './sources';
 import { createInvocation, LEASE_MS, type ClaimedRow } from './invocation';
 import { admit, claim, startProgress, timeBudget, UNLIMITED_BUDGET, type SyncMessage } from './progress';

@@ -11,7 +11,7 @@
  */
 import type { AdminDirectory as Directory, AdminMember, AdminUser } from '../../providers/google/directoryAdmin';
 import { loadProviderModule } from '../../providers';
-import type { DirectoryMember, SyncProgress } from '../model';
+import type { DirectoryMember, SyncProgress } from '../../model/directory';
 import type { CopyWriter, UserPatch } from './copyWriter';
 import { pageKey, type DirectorySource, type SyncContext } from './types';
 

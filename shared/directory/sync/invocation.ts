@@ -13,7 +13,7 @@
  *   host redelivers the message (up to maxDequeueCount, host.json) and the sync resumes from its last saved page.
  */
 import { isMailerError, MailerError, type ErrorCode } from '../../errors';
-import type { DirectoryConnection, DirectoryError, DirectorySyncState, SyncProgress } from '../model';
+import type { DirectoryConnection, DirectoryError, DirectorySyncState, SyncProgress } from '../../model/directory';
 import { CopyWriter } from './copyWriter';
 import { handedOn, released, type SyncBudget } from './progress';
 import type { DirectorySyncDeps, SyncOutcome } from './deps';

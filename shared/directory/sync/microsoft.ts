@@ -18,7 +18,7 @@
  */
 import { GraphSyncReset } from '../../providers/microsoft/directoryErrors';
 import { deltaPage, deltaStart, type GraphItem, type GraphPage } from '../../providers/microsoft/directoryGraph';
-import type { DirectoryMember, SyncProgress } from '../model';
+import type { DirectoryMember, SyncProgress } from '../../model/directory';
 import type { CopyWriter, GroupPatch, UserPatch } from './copyWriter';
 import { restartFull } from './progress';
 import { pageKey, type DirectorySource, type StepResult, type SyncContext } from './types';

@@ -11,7 +11,7 @@
  * https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#poison-messages);
  * the mark keeps a second delivery from running the same sync at the same time as the first.
  */
-import type { DirectorySyncState, SyncProgress } from '../model';
+import type { DirectorySyncState, SyncProgress } from '../../model/directory';
 
 /**
  * How long one invocation may hold the sync: host.json's functionTimeout (5 minutes) ends an

@@ -4,7 +4,7 @@
  * test anywhere else.
  */
 import type { ThrottleBound } from '../../providers/throttleWait';
-import type { DirectoryAccess, SyncProgress } from '../model';
+import type { DirectoryAccess, SyncProgress } from '../../model/directory';
 import type { CopyWriter } from './copyWriter';
 
 export interface SyncEndpoints {

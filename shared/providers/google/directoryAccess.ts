@@ -9,7 +9,7 @@
  * Every token request has the PROVIDER_CALL_TIMEOUT_SECONDS deadline (gaxios `timeout`, withDeadline).
  */
 import { MailerError } from '../../errors';
-import type { DirectoryAccess, DirectoryConnection, DirectoryMode } from '../../directory/model';
+import type { DirectoryAccess, DirectoryConnection, DirectoryMode } from '../../model/directory';
 import { withDeadline } from '../deadline';
 import type { ProviderContext } from '../module';
 import { classifyDirectoryError, DIRECTORY_SCOPES, projectOfMode, type DirectoryErrorContext } from './directoryErrors';
@@ -17,8 +17,8 @@ import { platformOAuthClient } from './oauthClient';
 import { parseServiceAccountKey } from './serviceAccountKey';
 import { ServiceAccountTokenSource } from './serviceAccountToken';
 
-export { MY_CUSTOMER } from '../../directory/connections/customer';
-import { MY_CUSTOMER } from '../../directory/connections/customer';
+export { MY_CUSTOMER } from '../../model/directory';
+import { MY_CUSTOMER } from '../../model/directory';
 
 type Token = () => Promise<string>;
 type Source = (connection: DirectoryConnection, context: ProviderContext, errors: DirectoryErrorContext) => Token;

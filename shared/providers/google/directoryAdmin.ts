@@ -9,7 +9,7 @@
  * waited out within a bound by throttleWait.ts) and the per-call deadline.
  */
 import { admin, type admin_directory_v1 } from '@googleapis/admin';
-import type { DirectoryAccess } from '../../directory/model';
+import type { DirectoryAccess } from '../../model/directory';
 import { withDeadline } from '../deadline';
 import { withThrottleWait, type ThrottleBound } from '../throttleWait';
 import { classifyAdminDirectoryError, isAdminNotFound } from './directoryErrors';

@@ -6,7 +6,7 @@
  * https://developers.google.com/workspace/admin/directory/reference/rest/v1/users/list
  */
 import { admin, auth } from '@googleapis/admin';
-import type { DirectoryConnection } from '../../directory/model';
+import type { DirectoryConnection } from '../../model/directory';
 import type { SecretStore } from '../../store/types';
 import type { ProviderContext } from '../module';
 import { googleDirectoryAccess } from './directoryAccess';

@@ -7,7 +7,7 @@
  * answers `{error: {code, message, errors: [{reason}], status}}`.
  */
 import { isMailerError, MailerError } from '../../errors';
-import type { SenderMode } from '../../senders/model';
+import type { SenderMode } from '../../model/sender';
 import { parseRetryAfter } from '../retryAfter';
 
 export const GMAIL_SEND_SCOPE = 'https://www.googleapis.com/auth/gmail.send';

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import type { gmail_v1 } from '@googleapis/gmail';
 import { MailerError } from '../../errors';
 import { buildMime } from '../../mime';
-import type { SenderConfig } from '../../senders/model';
+import type { SenderConfig } from '../../model/sender';
 import type { MailAddress, MailProvider, OutgoingMail, SendReceipt, VerifyCheck } from '../types';
 import { withDeadline } from '../deadline';
 import { classifyGoogleError, GMAIL_SEND_SCOPE, GMAIL_SETTINGS_SCOPE, isGmailAuthError, type GoogleErrorContext } from './errors';

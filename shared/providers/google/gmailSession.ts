@@ -8,7 +8,7 @@ import type { gmail_v1 } from '@googleapis/gmail';
 import type { Config } from '../../config';
 import { MailerError } from '../../errors';
 import { boundedCache } from '../../cache/bounded';
-import { credentialKey, type SenderConfig } from '../../senders/model';
+import { credentialKey, type SenderConfig } from '../../model/sender';
 import type { SecretStore } from '../../store/types';
 import { GMAIL_SEND_SCOPE, type GoogleErrorContext } from './errors';
 import { gmailClient, handlerOAuthClient, platformOAuthClient, type OAuth2Client } from './oauthClient';
@@ -35,7 +35,7 @@ export interface Session {
   alias?: { status: Promise<AliasStatus>; at: number };
 }
 
-/** Sessions by credential: org, sender, mode, version and secret names (senders/model.ts `credentialKey`). */
+/** Sessions by credential: org, sender, mode, version and secret names (model/sender.ts `credentialKey`). */
 const sessions = boundedCache<string, Promise<Session>>(SESSION_BOUNDS);
 
 function sessionKey(sender: SenderConfig, config: Readonly<Config>): string {

@@ -6,7 +6,7 @@
  */
 import type { AccessToken } from '@azure/identity';
 import { MailerError } from '../../errors';
-import type { SenderConfig } from '../../senders/model';
+import type { SenderConfig } from '../../model/sender';
 import type { ProviderContext } from '../module';
 import { DELEGATED_SCOPES, redeemRefreshToken } from './tokenEndpoint';
 

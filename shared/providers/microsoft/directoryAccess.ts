@@ -9,7 +9,7 @@
 import type { AccessToken } from '@azure/identity';
 import { ClientSecretCredential } from '@azure/identity';
 import { MailerError } from '../../errors';
-import type { DirectoryAccess, DirectoryConnection, DirectoryMode } from '../../directory/model';
+import type { DirectoryAccess, DirectoryConnection, DirectoryMode } from '../../model/directory';
 import { withDeadline } from '../deadline';
 import type { ProviderContext } from '../module';
 import { authorityOptions, GRAPH_DEFAULT_SCOPE } from './credentials';

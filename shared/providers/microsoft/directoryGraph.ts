@@ -9,7 +9,7 @@
  * 410 body for every page, and owns its throttling wait (throttleWait.ts). Each call has its deadline
  * (PROVIDER_CALL_TIMEOUT_SECONDS, deadline.ts).
  */
-import type { DirectoryAccess } from '../../directory/model';
+import type { DirectoryAccess } from '../../model/directory';
 import { MailerError } from '../../errors';
 import { withDeadline } from '../deadline';
 import { withThrottleWait, type ThrottleBound } from '../throttleWait';

@@ -4,7 +4,7 @@
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ERROR_CODES, MailerError } from '../../errors';
-import type { SenderConfig } from '../../senders/model';
+import type { SenderConfig } from '../../model/sender';
 import type { ProviderContext, ProviderModule } from '../module';
 import { adminConsentFlow } from './adminConsent';
 import { delegatedFlow } from './consentFlows';

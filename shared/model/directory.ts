@@ -173,3 +173,9 @@ export interface DirectoryReader {
    */
   transitiveUsers(orgId: string, connectionId: string, groupId: string, limit: number): Promise<DirectoryUser[]>;
 }
+
+/**
+ * The Admin SDK `customer` of a Google connection: `my_customer`, the customer of the admin the
+ * token acts for (https://developers.google.com/workspace/admin/directory/reference/rest/v1/users/list).
+ */
+export const MY_CUSTOMER = 'my_customer';
