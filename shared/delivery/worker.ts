@@ -15,7 +15,7 @@ import type { DeliveryRecord } from '../model/delivery';
 import { Decision, decide } from './decide';
 import { createDeliver } from './deliver';
 import { Envelope, readEnvelope } from './envelope';
-import { rowInEnvelope, unwrittenRow } from './knownRow';
+import { ownSnapshot, rowInEnvelope, unwrittenRow } from './knownRow';
 import { isFinal } from './states';
 import { markUncertain, recordAccepted } from './unknownOutcome';
 import { logOutcome } from './workerLog';
@@ -45,7 +45,8 @@ export function createOutboxWorker(deps: WorkerDeps) {
         if (isFinal(row.status)) await recorder.dropPayload(envelope);
         return 'duplicate';
       case 'wait':
-        await recorder.requeue(envelope, decision.until - now(), { slot: envelope.slot });
+        // Nothing written: the envelope's own snapshot, if the row is still that one, stays true.
+        await recorder.requeue(envelope, decision.until - now(), { slot: envelope.slot, row: ownSnapshot(envelope, row) });
         return 'deferred';
       case 'record-proof':
         return recordAccepted(recorder, row, envelope, decision.accepted);
