@@ -23,6 +23,8 @@ import type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
 
 export type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Looks at one queue message, each after a lost race; past them the message waits RACE_WAIT_MS. */
 const MAX_LOOKS = 4;
 const RACE_WAIT_MS = 5_000;
@@ -30,7 +32,7 @@ const RACE_WAIT_MS = 5_000;
 export function createOutboxWorker(deps: WorkerDeps) {
   const { recorder } = deps;
   const now = recorder.clock;
-  const deliver = createDeliver({ ...deps, gate: { limiter: deps.limiter, scheduler: deps.scheduler } });
+  const deliver = createDeliver({ ...deps, gate: { limiter: deps.limiter, scheduler: deps.scheduler, sleep } });
 
   /** The row as the queue message names it on the first look; read on every later one (or never written yet). */
   async function rowFor(envelope: Envelope, firstLook: boolean): Promise<DeliveryRecord> {
