@@ -17,7 +17,7 @@ import { groupRefsOf, Message } from './schema';
 import { chooseSender, MailboxRates, mailboxOf, SenderChoice } from './senderChoice';
 import { sendClaimed, SendDeps } from './sendClaimed';
 import { unlessLostRace } from './states';
-import { newDeliveryOf } from './knownRow';
+import { newDeliveryOf, ownSnapshot, snapshotOf } from './knownRow';
 import type { GroupStep, Outcome } from './workerTypes';
 
 export interface DeliverDeps extends SendDeps {
@@ -41,21 +41,12 @@ export function createDeliver(deps: DeliverDeps) {
   const failUnclaimed = (row: DeliveryRecord, error: MailerError, envelope: Envelope) =>
     unlessLostRace(() => recorder.afterFailure(row, error, envelope, unclaimedFailure(row, error, deps.policy, now())));
 
-  async function prepare(envelope: Envelope): Promise<{ message: Message; hash: string } | MailerError> {
-    try {
-      const message = await loadMessage(envelope, deps.payloads);
-      return { message, hash: contentHash(message) };
-    } catch (error) {
-      if (isMailerError(error)) return error;
-      throw error;
-    }
-  }
-
   return async function deliver(known: DeliveryRecord, envelope: Envelope): Promise<Outcome | 'race'> {
     let row = known;
-    const loaded = await prepare(envelope);
+    const loaded = await prepare(deps.payloads, envelope, row);
     if (loaded instanceof MailerError) return failUnclaimed(row, loaded, envelope);
-    const { message, hash } = loaded;
+    const { message } = loaded;
+    const hash = loaded.hash ?? row.contentHash!;
     // A row never written takes the message's fields, so its insert is the row the API would have written.
     if (!row.etag) row = { ...row, ...newDeliveryOf(message, hash) };
     if (row.contentHash !== undefined && row.contentHash !== hash) {
@@ -80,11 +71,34 @@ export function createDeliver(deps: DeliverDeps) {
     return sendClaimed(deps, { claimed, owner, choice, mailbox, envelope, message });
   };
 
-  /** Waits before any claim; a row never written is inserted first, so its status shows it `queued` meanwhile. */
+  /**
+   * Waits before any claim; a row never written is inserted first, so its status shows it `queued`
+   * meanwhile. Its content was checked against this body, so the copy carries its snapshot (no read next time).
+   */
   async function waitUnclaimed(row: DeliveryRecord, envelope: Envelope, gate: { until: number; slot?: Envelope['slot'] }) {
-    if (!row.etag) await recorder.insertQueued(row);
-    await recorder.requeue(envelope, gate.until - now(), { slot: gate.slot });
+    const current = row.etag ? row : await recorder.insertQueued(row);
+    const checked = current.contentHash === row.contentHash ? snapshotOf(current) : undefined;
+    await recorder.requeue(envelope, gate.until - now(), { slot: gate.slot, row: checked });
     return 'deferred' as const;
+  }
+}
+
+/**
+ * The message, and its content hash when the row needs it: to be inserted (never written), or
+ * written by someone else. The envelope's own snapshot was inserted for this very body (knownRow.ts).
+ */
+async function prepare(
+  payloads: DeliverDeps['payloads'],
+  envelope: Envelope,
+  row: DeliveryRecord,
+): Promise<{ message: Message; hash?: string } | MailerError> {
+  try {
+    const message = await loadMessage(envelope, payloads);
+    const checked = ownSnapshot(envelope, row)?.contentHash !== undefined;
+    return { message, hash: checked ? undefined : contentHash(message) };
+  } catch (error) {
+    if (isMailerError(error)) return error;
+    throw error;
   }
 }
 

@@ -24,9 +24,9 @@ import type { SenderResolver } from '../senders/resolve';
 import type { RoutedMessage } from '../senders/rules';
 import { chooseSender, Mailbox, MailboxRates, mailboxOf } from './senderChoice';
 import { delayUntil } from './slotMath';
-import type { RowSnapshot, Slot } from './envelope';
+import type { Slot } from './envelope';
 import type { DeliveryEventSink } from './events';
-import { newDeliveryOf } from './knownRow';
+import { newDeliveryOf, snapshotOf } from './knownRow';
 import { createExpressLane, ExpressLane, expressHiddenMs } from './expressLane';
 
 export interface EnqueueDeps {
@@ -156,7 +156,7 @@ async function reserveSlot(context: Enqueuing, orgId: string, routed: RoutedMess
 async function queue(context: Enqueuing, message: Message, record: DeliveryRecord, slot: Slot | undefined): Promise<void> {
   const { body } = await toQueueMessage(message, context.payloads);
   if (slot) body.slot = slot;
-  body.row = rowSnapshot(record);
+  body.row = snapshotOf(record);
   const delayMs = slot ? delayUntil(slot.at, context.clock()) : 0;
   // Due at once and its mailbox not flooding (expressLane.ts): the express lane, so it never queues
   // behind other mailboxes' due messages. A message without a slot is placed by the worker, in `outbox`.
@@ -166,10 +166,3 @@ async function queue(context: Enqueuing, message: Message, record: DeliveryRecor
 }
 
 export type Enqueuer = ReturnType<typeof createEnqueuer>;
-
-/** Every field the row was inserted with, and its ETag (envelope.ts `RowSnapshot`). */
-function rowSnapshot(record: DeliveryRecord): RowSnapshot {
-  const { etag, createdAt: at, category, workspace, recipients, contentHash: hash, parent, member } = record;
-  const optional = { category, workspace, recipients, contentHash: hash, parent, member };
-  return { etag, at, ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)) };
-}

@@ -2,9 +2,10 @@
  * The one rule for rows: every message is decided on its delivery row, and its queue message says
  * where that row is, so the worker never guesses:
  *
- * - `row` (the copy the enqueue API queued): the row exactly as the API inserted it, with its ETag;
- *   known without a read;
- * - `seen` or `accepted` (a copy org-mailer put back on the queue): the row exists; it is read;
+ * - `row`: the row exactly as inserted for this very body (its content hash checked), with its
+ *   ETag; known without a read. The enqueue API writes it, and a message that waits before any
+ *   attempt carries it on (`snapshotOf`);
+ * - `seen` or `accepted` (any other copy org-mailer put back on the queue): the row exists; it is read;
  * - neither (the typed client, which writes no row, or another writer of the queue): no row yet;
  *   the worker's first write inserts it.
  *
@@ -14,7 +15,7 @@
  */
 import type { DeliveryRecord, NewDelivery } from '../model/delivery';
 import { queuedRecord } from '../store/deliveryRecord';
-import type { Envelope } from './envelope';
+import type { Envelope, RowSnapshot } from './envelope';
 import type { Message } from './schema';
 
 /** The row fields a message gives its delivery: the same whoever inserts the row (the API or the worker). */
@@ -34,6 +35,21 @@ export function rowInEnvelope(envelope: Envelope, now: number): DeliveryRecord |
   if (envelope.seen || envelope.accepted) return undefined;
   return unwrittenRow(envelope, now);
 }
+
+/**
+ * The snapshot a queue message carries of its row: only of a row still exactly as inserted
+ * (`queued`, never attempted), as the snapshot stands for nothing else; undefined otherwise.
+ */
+export function snapshotOf(record: DeliveryRecord): RowSnapshot | undefined {
+  if (record.status !== 'queued' || record.attempts > 0 || !record.etag) return undefined;
+  const { etag, createdAt: at, category, workspace, recipients, contentHash: hash, parent, member } = record;
+  const optional = { category, workspace, recipients, contentHash: hash, parent, member };
+  return { etag, at, ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)) };
+}
+
+/** The envelope's own snapshot while `row` is still that version (same ETag), else undefined. */
+export const ownSnapshot = (envelope: Envelope, row: DeliveryRecord): RowSnapshot | undefined =>
+  row.etag && envelope.row?.etag === row.etag ? envelope.row : undefined;
 
 /** A message without a row: `queued`, never written (etag ''), so its first transition inserts it. */
 export const unwrittenRow = (envelope: Pick<Envelope, 'orgId' | 'id'>, now: number): DeliveryRecord =>

@@ -9,12 +9,12 @@
  * rows shared by all instances, so the limit holds across instances; this class is the fast path in
  * front of them: a held permit serves one send after another with no Storage request, and waiting is
  * in memory. An instance keeps one permit per busy mailbox (given back after IDLE_MS unused) and any
- * more only while its own sends wait for them, so a permit it does not need is free for the others
- * at once. Without a source, permits are in-process only (unit tests).
+ * more only while its own sends use them (each given back SPARE_IDLE_MS after its last send), so a
+ * permit it does not need is soon free for the others. Without a source, permits are in-process only (unit tests).
  */
 import { MailerError } from '../errors';
 import type { Permit, PermitSource } from './permitLeases';
-import { IDLE_MS } from './permitLeases';
+import { IDLE_MS, SPARE_IDLE_MS } from './permitLeases';
 
 interface Waiter {
   resolve(permit: Permit): void;
@@ -110,8 +110,7 @@ export class MailboxLimiter {
     } finally {
       permit.busy = false;
       permit.lastUsedAt = this.clock();
-      const spare = state.waiting.length === 0 && state.permits.length > 1;
-      if (!this.source || permit.retiring || spare) void this.drop(key, state, permit);
+      if (!this.source || permit.retiring) void this.drop(key, state, permit);
       this.serve(key, state);
     }
   }
@@ -190,7 +189,7 @@ export class MailboxLimiter {
       if (state.waiting.length > 0) this.serve(key, state);
       for (const permit of [...state.permits]) {
         if (permit.renewing) continue;
-        const idle = state.waiting.length === 0 && (state.permits.length > 1 || now - permit.lastUsedAt >= IDLE_MS);
+        const idle = state.waiting.length === 0 && now - permit.lastUsedAt >= (state.permits.length > 1 ? SPARE_IDLE_MS : IDLE_MS);
         if (!permit.busy && (permit.retiring || idle || permit.leaseUntil <= now)) {
           void this.drop(key, state, permit);
         } else if (!permit.retiring && this.source!.due(permit, now)) {

@@ -55,6 +55,12 @@ export const CLOCK_SKEW_MS = 10_000;
 export const RENEW_LEAD_MS = 10_000;
 /** An instance's last permit of a mailbox, unused this long, is given back (a steady stream keeps it). */
 export const IDLE_MS = 5_000;
+/**
+ * A permit beyond an instance's first, unused this long, is given back: long enough that a burst
+ * with short gaps keeps its permits (each take is two Storage requests), short enough that another
+ * instance's `admit` (polling about every 500 ms for up to 15 s) gets it.
+ */
+export const SPARE_IDLE_MS = 1_000;
 
 export interface LeasedPermitOptions {
   max: number;

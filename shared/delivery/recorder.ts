@@ -77,9 +77,11 @@ async function claim(deps: RecorderDeps, current: DeliveryRecord, owner: string,
 }
 
 /** Inserts a row never written, as it is (`queued`): a message about to wait shows in the status meanwhile. */
-async function insertQueued(deps: RecorderDeps, current: DeliveryRecord): Promise<void> {
+/** Inserts a row never written (`queued`); answers the row as it now stands (another writer's, if one came first). */
+async function insertQueued(deps: RecorderDeps, current: DeliveryRecord): Promise<DeliveryRecord> {
   const { created, record: inserted } = await deps.deliveries.create({ ...current, now: Date.parse(current.createdAt) });
   if (created) await deps.publish(inserted);
+  return inserted;
 }
 
 async function dropPayload(deps: RecorderDeps, envelope: Envelope): Promise<void> {

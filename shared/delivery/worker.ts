@@ -15,13 +15,15 @@ import type { DeliveryRecord } from '../model/delivery';
 import { Decision, decide } from './decide';
 import { createDeliver } from './deliver';
 import { Envelope, readEnvelope } from './envelope';
-import { rowInEnvelope, unwrittenRow } from './knownRow';
+import { ownSnapshot, rowInEnvelope, unwrittenRow } from './knownRow';
 import { isFinal } from './states';
 import { markUncertain, recordAccepted } from './unknownOutcome';
 import { logOutcome } from './workerLog';
 import type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
 
 export type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Looks at one queue message, each after a lost race; past them the message waits RACE_WAIT_MS. */
 const MAX_LOOKS = 4;
@@ -30,7 +32,7 @@ const RACE_WAIT_MS = 5_000;
 export function createOutboxWorker(deps: WorkerDeps) {
   const { recorder } = deps;
   const now = recorder.clock;
-  const deliver = createDeliver({ ...deps, gate: { limiter: deps.limiter, scheduler: deps.scheduler } });
+  const deliver = createDeliver({ ...deps, gate: { limiter: deps.limiter, scheduler: deps.scheduler, sleep } });
 
   /** The row as the queue message names it on the first look; read on every later one (or never written yet). */
   async function rowFor(envelope: Envelope, firstLook: boolean): Promise<DeliveryRecord> {
@@ -45,7 +47,8 @@ export function createOutboxWorker(deps: WorkerDeps) {
         if (isFinal(row.status)) await recorder.dropPayload(envelope);
         return 'duplicate';
       case 'wait':
-        await recorder.requeue(envelope, decision.until - now(), { slot: envelope.slot });
+        // Nothing written: the envelope's own snapshot, if the row is still that one, stays true.
+        await recorder.requeue(envelope, decision.until - now(), { slot: envelope.slot, row: ownSnapshot(envelope, row) });
         return 'deferred';
       case 'record-proof':
         return recordAccepted(recorder, row, envelope, decision.accepted);

@@ -299,6 +299,26 @@ describe('outbox worker', () => {
     expect((await deliveries.get(t.orgId, 'm2'))?.status).toBe('queued');
   });
 
+  it('a message that waits carries the row it inserted, so its next look needs no read; a copy of other content carries none', async () => {
+    const t = setup({ rate: 6 }); // one per 10 s
+    const queued = spyOnQueue(t.outbox);
+    expect(await t.worker.process(message('m1', t.orgId), log)).toBe('sent');
+    expect(await t.worker.process(message('m2', t.orgId), log)).toBe('deferred');
+    const row = (await deliveries.get(t.orgId, 'm2'))!;
+    expect(queued[0].value).toMatchObject({ row: { etag: row.etag, at: row.createdAt, contentHash: row.contentHash } });
+    expect(queued[0].value.seen).toBeUndefined();
+    // The waited copy again, while its slot is still ahead: decided on its snapshot, with no read.
+    const reads = jest.spyOn(deliveries, 'get');
+    expect(await t.worker.process(queued[0].value, log)).toBe('deferred');
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
+    expect(queued[1].value.row).toEqual(queued[0].value.row);
+    // Same id, other content, before the slot: it waits too, but names no row (its content was never checked against it).
+    expect(await t.worker.process(message('m2', t.orgId, { subject: 'Changed' }), log)).toBe('deferred');
+    expect(queued[2].value).toMatchObject({ seen: true });
+    expect(queued[2].value.row).toBeUndefined();
+  });
+
   it('the enqueue API schedules at enqueue time: a flood gets increasing visibility delays', async () => {
     const t = setup({ rate: 30 }); // one per 2 s
     const queued = spyOnQueue(t.outbox);

@@ -3,12 +3,12 @@
  * with real ETag semantics, several limiters standing for several instances, and a fake clock:
  * the limit holds across instances, a held permit costs no Storage request per send, idle permits
  * go back, a dead instance's permits come free at lease end (never earlier), a send never starts on
- * a lease too short for it, Storage failures only defer, and permits an instance no longer waits for
- * are free for the others at once.
+ * a lease too short for it, Storage failures only defer, and permits an instance no longer uses
+ * are soon free for the others.
  */
 import type { MailboxPermitStore, PermitRow } from '@shared/store/mailboxPermits';
 import { MailboxLimiter } from '@shared/delivery/mailboxLimiter';
-import { CLOCK_SKEW_MS, createLeasedPermits, IDLE_MS } from '@shared/delivery/permitLeases';
+import { CLOCK_SKEW_MS, createLeasedPermits, IDLE_MS, SPARE_IDLE_MS } from '@shared/delivery/permitLeases';
 import { sendTiming } from '@shared/delivery/timing';
 
 const KEY = 'microsoft:notifications@contoso.example';
@@ -187,7 +187,7 @@ describe('permit leases across instances', () => {
     expect(await live.admit(KEY, 0)).toBe(true);
   });
 
-  it('an instance that finds every permit held gets one as soon as the holder no longer has sends waiting for them', async () => {
+  it('an instance that finds every permit held gets one once the holder has left its spares unused for SPARE_IDLE_MS', async () => {
     const c = cluster(2);
     const [busy, other] = c.limiters;
     const sends = Array.from({ length: 8 }, () => c.send(busy));
@@ -199,9 +199,16 @@ describe('permit leases across instances', () => {
     await c.releaseRunning();
     for (let i = 0; i < 4; i++) await c.settle();
     expect([busy.held(KEY), c.running(), c.table.calls.put]).toEqual([4, 4, puts]);
-    // Those end with nothing waiting: the spares go back at once (no IDLE_MS), the last one is kept.
+    // Those end with nothing waiting: the spares are kept for a burst's short gaps, then go back
+    // (SPARE_IDLE_MS, not IDLE_MS), and the last one is kept.
     await c.releaseAll();
     await Promise.all(sends);
+    c.advance(SPARE_IDLE_MS - 1);
+    busy.upkeep();
+    await c.settle();
+    expect(busy.held(KEY)).toBe(4);
+    c.advance(1);
+    busy.upkeep();
     await c.settle();
     expect(busy.held(KEY)).toBe(1);
     expect(await other.admit(KEY, 0)).toBe(true);
