@@ -26,8 +26,8 @@ export interface Accepted {
 /**
  * The delivery row as the enqueue API inserted it (`queued`): every field it wrote and its ETag. With
  * it the worker has the row without reading it, and its first write is conditioned on that ETag; a
- * row that moved on since (a duplicate, a re-delivery) refuses the write and is then read. Only the
- * copy the enqueue API queued carries it.
+ * row that moved on since (a duplicate, a re-delivery) refuses the write and is then read. The copy
+ * the enqueue API queued carries it, and so does a copy put back to wait before any attempt (knownRow.ts).
  */
 export interface RowSnapshot {
   etag: string;
@@ -100,7 +100,7 @@ export interface Envelope {
   slot?: Slot;
   accepted?: Accepted;
   redrive?: Redrive;
-  /** Only on the copy the enqueue API queued. */
+  /** The row as inserted for this body (knownRow.ts): on the enqueue API's copy and on copies put back to wait. */
   row?: RowSnapshot;
   /** Put back on the queue by org-mailer (requeue.ts): its row exists and is read. */
   seen?: true;

@@ -31,7 +31,7 @@ import { finalOf, givenUp, nextCheckDelayMs, ROLLUP_GIVE_UP_MS, tally } from './
 import type { Recorder } from './recorder';
 import type { RetryPolicy } from './retryPolicy';
 import type { Message } from './schema';
-import { unlessLostRace } from './states';
+import { sentChanges, unlessLostRace } from './states';
 import type { GroupStep, Outcome } from './workerTypes';
 
 export interface GroupFanoutDeps {
@@ -125,7 +125,7 @@ async function rollUp(deps: GroupFanoutDeps, envelope: Envelope, current: GroupR
   const final = finalOf(outcomes);
   const ended =
     final.status === 'sent'
-      ? { sentAt: iso(now), code: undefined, message: undefined, hint: undefined }
+      ? sentChanges(iso(now))
       : { failedAt: iso(now), code: final.code, message: final.message, hint: final.code && ERROR_CODES[final.code].hint };
   const written = await unlessLostRace(() => recorder.record(current, final.status, { group: next, ...ended }));
   if (written === 'race') return 'race';

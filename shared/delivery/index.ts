@@ -107,11 +107,10 @@ export function createDeliveryServices(inputs: DeliveryInputs): DeliveryServices
         leaseMs: timing.leaseMs,
       })
     : undefined;
+  // Both lanes' workers share everything but the queue they name in archived records.
+  const lanes = { recorder, payloads, poisonArchive, resolver, scheduler, limiter: core.limiter, policy, ratePerMinute, groups };
   const worker = (queueName: string) =>
-    createOutboxWorker({
-      ...{ recorder, payloads, poisonArchive, resolver, scheduler, limiter: core.limiter, policy, ratePerMinute, queueName, groups },
-      ...{ leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs },
-    });
+    createOutboxWorker({ ...lanes, leaseMs: timing.leaseMs, sendBudgetMs: timing.sendBudgetMs, queueName });
   // One poison handler per lane's poison queue; everything else they share.
   const poisonHandlerFor = (queueName: string) =>
     createPoisonHandler({ deliveries, payloads, poisonArchive, publish, requeue: core.requeue, policy, queueName, clock });

@@ -5,6 +5,7 @@
  * fan-out and the unknown-outcome steps all record through this, so a message fails and retries the
  * same way whichever of them handles it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isMailerError, MailerError } from '../errors';
 import type { DeliveryChanges, DeliveryRecord, DeliveryStatus } from '../model/delivery';
 import type { PayloadStore } from '../store/payloadStore';
@@ -57,26 +58,26 @@ async function record(
 ): Promise<DeliveryRecord> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const next = await deps.deliveries.transition(current, to, changes, { owner, now: deps.clock() });
-      if (!current.etag) await deps.publish(current);
-      await deps.publish(next);
-      return next;
+      return await published(deps, current, await deps.deliveries.transition(current, to, changes, { owner, now: deps.clock() }));
     } catch (error) {
       if (!(isMailerError(error) && error.code === 'STORAGE_UNAVAILABLE') || attempt >= RECORD_TRIES) throw error;
-      await new Promise((r) => setTimeout(r, RECORD_BACKOFF_MS * attempt));
+      await sleep(RECORD_BACKOFF_MS * attempt);
     }
   }
 }
 
 /** `sending` for `owner` (one more attempt, the lease): one conditional write, no retry (the host re-delivers). */
 async function claim(deps: RecorderDeps, current: DeliveryRecord, owner: string, leaseMs: number, changes: DeliveryChanges) {
-  const claimed = await deps.deliveries.claim(current, owner, leaseMs, changes, deps.clock());
-  if (!current.etag) await deps.publish(current);
-  await deps.publish(claimed);
-  return claimed;
+  return published(deps, current, await deps.deliveries.claim(current, owner, leaseMs, changes, deps.clock()));
 }
 
-/** Inserts a row never written, as it is (`queued`): a message about to wait shows in the status meanwhile. */
+/** Publishes a written row; one that was just inserted (etag '' before) shows `queued` first. */
+async function published(deps: RecorderDeps, before: DeliveryRecord, written: DeliveryRecord): Promise<DeliveryRecord> {
+  if (!before.etag) await deps.publish(before);
+  await deps.publish(written);
+  return written;
+}
+
 /** Inserts a row never written (`queued`); answers the row as it now stands (another writer's, if one came first). */
 async function insertQueued(deps: RecorderDeps, current: DeliveryRecord): Promise<DeliveryRecord> {
   const { created, record: inserted } = await deps.deliveries.create({ ...current, now: Date.parse(current.createdAt) });

@@ -16,6 +16,7 @@ import type { Recorder } from './recorder';
 import type { RetryPolicy } from './retryPolicy';
 import { Message, toOutgoingMail } from './schema';
 import type { Mailbox, SenderChoice } from './senderChoice';
+import { sentChanges } from './states';
 import { unrecorded } from './unknownOutcome';
 import type { Outcome } from './workerTypes';
 
@@ -59,9 +60,8 @@ export async function sendClaimed(deps: SendDeps, send: ClaimedSend): Promise<Ou
     at: new Date(recorder.clock()).toISOString(),
     providerMessageId: receipt.providerMessageId,
   };
-  const sent = { sentAt: accepted.at, providerMessageId: receipt.providerMessageId, code: undefined, message: undefined, hint: undefined };
   try {
-    await recorder.record(claimed, 'sent', sent, owner);
+    await recorder.record(claimed, 'sent', sentChanges(accepted.at, receipt.providerMessageId), owner);
   } catch (error) {
     // Storage failed, or our lease ran out during a very slow send and another worker marked the
     // row `uncertain` (or resent it): either way the proof of OUR acceptance goes on the queue.

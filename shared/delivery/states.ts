@@ -100,6 +100,16 @@ export function nextRow(
   return next;
 }
 
+/** What entering `sent` writes: when, the provider's id if any, and no error or uncertainty left over. */
+export const sentChanges = (at: string, providerMessageId?: string): DeliveryChanges => ({
+  sentAt: at,
+  providerMessageId,
+  code: undefined,
+  message: undefined,
+  hint: undefined,
+  uncertainAt: undefined,
+});
+
 /** What a claim changes: one more attempt, and the lease for `owner` until `now + leaseMs`. */
 export const claimChanges = (attempts: number, owner: string, leaseMs: number, now: number): DeliveryChanges => ({
   attempts: attempts + 1,

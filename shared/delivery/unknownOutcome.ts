@@ -15,10 +15,10 @@
  *   `uncertain`.
  */
 import { MailerError } from '../errors';
-import type { DeliveryChanges, DeliveryRecord } from '../model/delivery';
+import type { DeliveryRecord } from '../model/delivery';
 import type { Accepted, Envelope } from './envelope';
 import type { Recorder } from './recorder';
-import { unlessLostRace } from './states';
+import { sentChanges, unlessLostRace } from './states';
 
 /** When the follow-up of an accepted but unrecorded send is looked at: after a short Storage hiccup. */
 export const UNRECORDED_RECHECK_SECONDS = 10;
@@ -45,14 +45,7 @@ export async function recordAccepted(
   envelope: Envelope,
   accepted: Accepted,
 ): Promise<'sent' | 'race'> {
-  const changes: DeliveryChanges = {
-    sentAt: accepted.at,
-    providerMessageId: accepted.providerMessageId,
-    code: undefined,
-    message: undefined,
-    hint: undefined,
-    uncertainAt: undefined,
-  };
+  const changes = sentChanges(accepted.at, accepted.providerMessageId);
   const written = await unlessLostRace(() => recorder.record(current, 'sent', changes, accepted.owner));
   if (written === 'race') return 'race';
   await recorder.dropPayload(envelope);

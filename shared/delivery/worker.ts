@@ -11,6 +11,7 @@
  * its dequeue count stays at 1. Only the unexpected (a bug, Storage down while recording) is thrown;
  * the host then retries it and, after maxDequeueCount, moves it to `outbox-poison` (see `poison.ts`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryRecord } from '../model/delivery';
 import { Decision, decide } from './decide';
 import { createDeliver } from './deliver';
@@ -22,8 +23,6 @@ import { logOutcome } from './workerLog';
 import type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
 
 export type { Outcome, WorkerDeps, WorkerLog } from './workerTypes';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Looks at one queue message, each after a lost race; past them the message waits RACE_WAIT_MS. */
 const MAX_LOOKS = 4;
