@@ -24,6 +24,8 @@ export interface ProfileFigures {
   fairness?: Measured<FairnessResult>;
   /** A separate pipeline run with the CPU profiler on (bench/cpuProfile.ts). */
   cpuProfiled?: Measured<DeliveryResult>;
+  /** With `--cpu-repeats N` (N > 1): app code CPU per message of each repetition (bench/comparison.ts takes the median). */
+  appCpuRuns?: number[];
   /** The worker as a process of its own, at the issue's size (bench/memory.ts). */
   memory?: Measured<MemoryResult>;
 }

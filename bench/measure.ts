@@ -3,7 +3,9 @@
  * peak memory over one measured window, Storage requests, bounded waits, a bounded worker pool,
  * and percentiles.
  */
+import { spawnSync } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -181,4 +183,18 @@ export const dueByRate = (elapsedMs: number, flood: number, ratePerMinute: numbe
 export function statusMiB(status: string, field: 'VmRSS' | 'VmHWM'): number | undefined {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
   return match ? (Number(match[1]) * 1024) / MiB : undefined;
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** User + system CPU of another process, from /proc/<pid>/stat (fields 14 and 15). */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }

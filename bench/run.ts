@@ -22,7 +22,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { BaselineTree, checkOutBaseline, removeOnSignal } from './baseline';
-import { comparisonRows, comparisonTable } from './comparison';
+import { appCpuPerMessage, comparisonRows, comparisonTable } from './comparison';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchColdStart } from './coldStart';
@@ -31,7 +31,7 @@ import type { DirectoryBenchResult } from './directory';
 import type { DirsyncBenchResult } from './dirsync';
 import type { FairnessResult } from './fairness';
 import type { MemoryResult } from './memory';
-import { baselineArgs, BenchOptions, COMPARED_PARTS, includes, parseBenchOptions } from './options';
+import { baselineArgs, BenchOptions, COMPARED_PARTS, ComparedPart, includes, parseBenchOptions } from './options';
 import { LatencyProfile, parseProfiles, PROFILES } from './profiles';
 import { benchReport, BenchFigures, coldStartSection, profileTableOf } from './report';
 import type { Measured, ProfileFigures } from './figures';
@@ -102,26 +102,56 @@ async function compareProfile(
   step: Step,
   turn: number,
 ): Promise<{ now: ProfileFigures; baseline: ProfileFigures }> {
-  const now = { profile: profile.name, rounds: 1 } as ProfileFigures;
-  const baseline = { profile: profile.name, rounds: 1 } as ProfileFigures;
+  const both: Compared = { now: { profile: profile.name, rounds: 1 }, baseline: { profile: profile.name, rounds: 1 } };
+  const appCpu = { now: [] as number[], baseline: [] as number[] };
   const parts = COMPARED_PARTS.filter((part) => includes(options, part));
   for (const [i, part] of parts.entries()) {
-    const here = async () => Object.assign(now, await benchProfile(stack, profile, { ...options, only: [part] }, step));
-    const there = async () => {
-      step(`[${profile.name}] baseline ${tree.revision}: ${part}`);
-      const theirs = await tree.run(baselineArgs(options, part, profile.name), (line) => step(`   baseline ${line}`));
-      Object.assign(
-        baseline,
-        theirs.profiles.find((f) => f.profile === profile.name),
-      );
-      if (part !== 'delivery') return;
-      step(`[${profile.name}] baseline ${tree.revision}: 1b. typed-client path`);
-      const messages = profile.name === 'zero' ? options.messages : options.azureMessages;
-      baseline.typed = await typedClientRun(stack, profile, messages, tree.dir);
-    };
-    for (const run of (turn + i) % 2 === 0 ? [there, here] : [here, there]) await run();
+    // Each repetition replaces the figures of the one before; only the app code CPU keeps them all.
+    const repeats = part === 'delivery' ? options.cpuRepeats : 1;
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      await comparePart({ stack, tree, profile, options, step }, part, turn + i + repeat, both);
+      if (part !== 'delivery') continue;
+      appCpu.now.push(appCpuPerMessage(both.now) ?? NaN);
+      appCpu.baseline.push(appCpuPerMessage(both.baseline) ?? NaN);
+    }
   }
-  return { now, baseline };
+  if (appCpu.now.length > 1) {
+    both.now.appCpuRuns = appCpu.now;
+    both.baseline.appCpuRuns = appCpu.baseline;
+  }
+  return both;
+}
+
+interface Compared {
+  now: ProfileFigures;
+  baseline: ProfileFigures;
+}
+
+interface Comparing {
+  stack: BenchStack;
+  tree: BaselineTree;
+  profile: LatencyProfile;
+  options: BenchOptions;
+  step: Step;
+}
+
+/** One compared part on both trees, the order alternating with `turn`; their figures go into `both`. */
+async function comparePart(c: Comparing, part: ComparedPart, turn: number, both: Compared): Promise<void> {
+  const { stack, tree, profile, options, step } = c;
+  const here = async () => Object.assign(both.now, await benchProfile(stack, profile, { ...options, only: [part] }, step));
+  const there = async () => {
+    step(`[${profile.name}] baseline ${tree.revision}: ${part}`);
+    const theirs = await tree.run(baselineArgs(options, part, profile.name), (line) => step(`   baseline ${line}`));
+    Object.assign(
+      both.baseline,
+      theirs.profiles.find((f) => f.profile === profile.name),
+    );
+    if (part !== 'delivery') return;
+    step(`[${profile.name}] baseline ${tree.revision}: 1b. typed-client path`);
+    const messages = profile.name === 'zero' ? options.messages : options.azureMessages;
+    both.baseline.typed = await typedClientRun(stack, profile, messages, tree.dir);
+  };
+  for (const run of turn % 2 === 0 ? [there, here] : [here, there]) await run();
 }
 
 /** With `--baseline`: the side-by-side table, then the baseline's own figures in this run's rows (this tree's follow). */

@@ -19,7 +19,7 @@ import { startStorageProxy, StorageProxy } from '../dev/storage-proxy';
 import { getServices } from '@shared/services';
 import type { DeliveryRecord } from '@shared/store/deliveryStore';
 import { api, connectSender, MAILBOXES, message, newOrgId, sandboxControl } from './app';
-import { inParallel, percentile, progress, waitFor } from './measure';
+import { inParallel, percentile, processCpuMs, progress, waitFor } from './measure';
 import { floodMailbox } from './mailboxes';
 
 export interface ScaleOutOptions {
@@ -44,6 +44,16 @@ interface Counts {
   other: Record<string, number>;
 }
 
+/**
+ * CPU per message sent over the delivery part: every host process together, and this bench child
+ * (its Storage proxies and the enqueuing client). On 2 cores the instances share the CPU, so this
+ * is what the throughput ratio is made of.
+ */
+interface CpuPerMessage {
+  hosts: number;
+  child: number;
+}
+
 interface StorageCounts {
   total: number;
   byKind: Record<string, number>;
@@ -51,7 +61,7 @@ interface StorageCounts {
 
 export interface ScaleOutResult extends ScaleOutOptions {
   /** `storageRequests`: one entry per instance, from its own Storage proxies (delivery part, enqueue included). */
-  delivery: Counts & { perSecond: number; storageRequests: StorageCounts[] };
+  delivery: Counts & { perSecond: number; storageRequests: StorageCounts[]; cpuMsPerMessage: CpuPerMessage };
   fairness: Counts & { quietP50Ms: number; quietP95Ms: number; floodPerMinute: number; floodMaxPerMinute: number };
 }
 
@@ -171,6 +181,7 @@ async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['deliv
       await resetGraph();
       storage.proxies.flat().forEach((p) => p.reset());
       const before = hosts.map((h) => h.sent());
+      const cpu = startCpu(hosts);
       const perOrg = Math.ceil(options.messages / orgs.length);
       const total = perOrg * orgs.length;
       const started = Date.now();
@@ -190,6 +201,7 @@ async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['deliv
         50,
       );
       const perSecond = total / ((Date.now() - started) / 1000);
+      const cpuMsPerMessage = cpu.perMessage(total);
       const storageRequests = storageCounts(storage.proxies);
       const counts = await sandboxCounts(
         hosts,
@@ -199,13 +211,26 @@ async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['deliv
       const perMessage = storageRequests.map((s, i) => (s.total / Math.max(1, counts.perInstance[i])).toFixed(1));
       progress(
         `${options.instances} instance(s): ${total} messages on ${orgs.length} mailboxes sent at ${perSecond.toFixed(1)} msg/s; ` +
-          `Storage requests per message per instance ${perMessage.join(' / ')}; ${JSON.stringify(counts)}`,
+          `Storage requests per message per instance ${perMessage.join(' / ')}; CPU ms per message ${JSON.stringify(cpuMsPerMessage)}; ${JSON.stringify(counts)}`,
       );
-      return { perSecond, storageRequests, ...counts };
+      return { perSecond, storageRequests, cpuMsPerMessage, ...counts };
     });
   } finally {
     await Promise.all(storage.proxies.flat().map((p) => p.close()));
   }
+}
+
+function startCpu(hosts: HostProcess[]): { perMessage(messages: number): CpuPerMessage } {
+  const hostsCpu = () => hosts.reduce((ms, h) => ms + (processCpuMs(h.pid) ?? NaN), 0);
+  const hostsBefore = hostsCpu();
+  const childBefore = process.cpuUsage();
+  return {
+    perMessage(messages) {
+      const child = process.cpuUsage(childBefore);
+      const round = (ms: number) => Math.round((ms / messages) * 100) / 100;
+      return { hosts: round(hostsCpu() - hostsBefore), child: round((child.user + child.system) / 1000) };
+    },
+  };
 }
 
 /** Accepted messages per minute over the run, and the most in any RATE_WINDOW_MS window (scaled to a minute). */
@@ -280,8 +305,9 @@ export function scaleOutTable(results: ScaleOutResult[]): string {
     const f = r.fairness;
     const growth = one ? ` (×${(d.perSecond / one.delivery.perSecond).toFixed(2)})` : '';
     const perMessage = (d.storageRequests ?? []).map((s, i) => (s.total / Math.max(1, d.perInstance[i])).toFixed(1)).join(' / ');
+    const cpu = d.cpuMsPerMessage ? `${d.cpuMsPerMessage.hosts} / ${d.cpuMsPerMessage.child} ms` : '—';
     return (
-      `| ${r.instances} | ${d.perSecond.toFixed(1)} msg/s${growth} | ${d.perInstance.join(' / ')} | ${perMessage} | ${JSON.stringify(d.other)} | ${d.duplicates} / ${f.duplicates} | ${d.maxConcurrent} / ${f.maxConcurrent} | ${d.throttled + f.throttled} ` +
+      `| ${r.instances} | ${d.perSecond.toFixed(1)} msg/s${growth} | ${d.perInstance.join(' / ')} | ${perMessage} | ${cpu} | ${JSON.stringify(d.other)} | ${d.duplicates} / ${f.duplicates} | ${d.maxConcurrent} / ${f.maxConcurrent} | ${d.throttled + f.throttled} ` +
       `| ${f.floodPerMinute.toFixed(0)}/min (max ${f.floodMaxPerMinute.toFixed(0)} in ${RATE_WINDOW_MS / 1000} s ×${60_000 / RATE_WINDOW_MS}; limit ${r.ratePerMinute}) | ${f.quietP50Ms} / ${f.quietP95Ms} ms |`
     );
   };
@@ -289,8 +315,8 @@ export function scaleOutTable(results: ScaleOutResult[]): string {
   return [
     `6. scale-out: delivery ${first?.messages} messages on ${first?.mailboxes} mailboxes (Graph ${SEND_LATENCY_MS} ms); fairness: org C floods ${first?.flood} at ${first?.ratePerMinute}/min, then org D sends ${first?.quiet}. Same Azurite, same sandbox, N host processes.`,
     '',
-    '| instances | delivery throughput | sent per instance | Storage requests per message sent, per instance (enqueue included) | other worker outcomes (delivery) | sent twice (delivery / fairness) | max concurrent sendMail per mailbox, all instances | 429s | org C rate across instances | org D to sent p50 / p95 |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| instances | delivery throughput | sent per instance | Storage requests per message sent, per instance (enqueue included) | CPU per message: all hosts / bench child | other worker outcomes (delivery) | sent twice (delivery / fairness) | max concurrent sendMail per mailbox, all instances | 429s | org C rate across instances | org D to sent p50 / p95 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(row),
   ].join('\n');
 }

@@ -5,13 +5,13 @@
  * the child's own figures it records the CPU the sandbox (this process) and Azurite spent
  * meanwhile: on one 2-core machine they compete with the app, which explains part of any gap.
  */
-import { ChildProcess, fork, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { ChildProcess, fork } from 'node:child_process';
 import { freePort, readLocalSettings, stackSettings, startAzurite, startSandbox, StoragePorts } from '../dev/stack';
 import { startStorageProxy, StorageProxy } from '../dev/storage-proxy';
 import type { Sandbox } from '../dev/sandbox/server';
 import type { ChildResult, ChildTask } from './child';
 import { addFloodMailboxes } from './mailboxes';
+import { processCpuMs } from './measure';
 
 export type StorageService = keyof StoragePorts;
 const STORAGE_SERVICES: readonly StorageService[] = ['queue', 'table', 'blob'];
@@ -33,20 +33,6 @@ export const CHILD_FLAG = '--bench-child';
  * machine at a load average of 20, the fairness flood's enqueue alone ran at ~2.5 messages/s.
  */
 const CHILD_TIMEOUT_MS = 10 * 60_000;
-
-const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
-/** User + system CPU of another process, from /proc/<pid>/stat (fields 14 and 15). */
-function processCpuMs(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A fresh Azurite with a proxy in front of each of its services (dev/storage-proxy.ts): the app

@@ -10,7 +10,8 @@
  * front of them: a held permit serves one send after another with no Storage request, and waiting is
  * in memory. An instance keeps one permit per busy mailbox (given back after IDLE_MS unused) and any
  * more only while its own sends use them (each given back SPARE_IDLE_MS after its last send), so a
- * permit it does not need is soon free for the others. Without a source, permits are in-process only (unit tests).
+ * permit it does not need is soon free for the others. An instance that holds one and found the rest
+ * all held asks again only after SPARE_IDLE_MS (no spare comes back sooner), not after every send. Without a source, permits are in-process only (unit tests).
  */
 import { MailerError } from '../errors';
 import type { Permit, PermitSource } from './permitLeases';
@@ -27,6 +28,8 @@ interface MailboxState {
   waiting: Waiter[];
   pausedUntil: number;
   taking?: Promise<boolean>;
+  /** A take for a spare found every other permit held: no spare take before then. */
+  fullUntil: number;
 }
 
 /**
@@ -63,7 +66,7 @@ export class MailboxLimiter {
   private state(key: string): MailboxState {
     let state = this.mailboxes.get(key);
     if (!state) {
-      state = { permits: [], waiting: [], pausedUntil: 0 };
+      state = { permits: [], waiting: [], pausedUntil: 0, fullUntil: 0 };
       this.mailboxes.set(key, state);
     }
     return state;
@@ -171,7 +174,10 @@ export class MailboxLimiter {
     if (state.taking) return state.taking;
     const now = this.clock();
     if (!this.source || state.permits.length >= Math.min(this.limit, this.source.max)) return Promise.resolve(false);
+    const spare = state.permits.length > 0;
+    if (spare && now < state.fullUntil) return Promise.resolve(false);
     const taking = this.source.take(key, state.permits, now).then((permit) => {
+      if (!permit && spare) state.fullUntil = now + SPARE_IDLE_MS;
       if (!permit) return false;
       state.permits.push(permit);
       this.mailboxes.set(key, state);

@@ -103,6 +103,20 @@ describe('the side-by-side table (bench/comparison.ts)', () => {
     expect(row(/app code CPU/).pass).toBe(false);
   });
 
+  it('app code CPU with --cpu-repeats: the median of the repetitions, not the last one', () => {
+    const [base, mine] = [baseline[0], now[0]].map((f) => ({ ...f, appCpuRuns: [] as number[] }));
+    base.appCpuRuns = [0.9, 0.6, 0.7];
+    mine.appCpuRuns = [0.65, 0.8, 0.5];
+    const cpu = comparisonRows([base], [mine]).find((r) => /app code CPU/.test(r.figure))!;
+    expect([cpu.baseline, cpu.now, cpu.pass]).toEqual([0.7, 0.65, true]);
+  });
+
+  it('--cpu-repeats is a whole number from 1 to 5, 1 by default', () => {
+    expect(parse('--cpu-repeats', '3').cpuRepeats).toBe(3);
+    expect(parse().cpuRepeats).toBe(1);
+    expect(() => parse('--cpu-repeats', '6')).toThrow(/usage: npm run bench/);
+  });
+
   it('a figure only one tree measured shows, without a verdict where it needs both', () => {
     const typed = row(/typed-client path/);
     expect([typed.baseline, typed.now, typed.ratio, typed.pass]).toEqual([undefined, 4, undefined, undefined]);

@@ -128,6 +128,28 @@ describe('permit leases across instances', () => {
     expect([...c.table.rows.values()].every((r) => r.holder === '' && r.leaseUntil === 0)).toBe(true);
   });
 
+  it('an instance that found every other permit held asks for a spare again only after SPARE_IDLE_MS, not after each send', async () => {
+    const c = cluster(2);
+    const [holder, asker] = c.limiters;
+    const held = Array.from({ length: 3 }, () => c.send(holder));
+    for (let i = 0; i < 8; i++) await c.settle();
+    expect(await asker.admit(KEY, 0)).toBe(true); // the fourth
+    const lists = c.table.calls.list;
+    const burst = Array.from({ length: 8 }, () => c.send(asker));
+    for (let i = 0; i < 6; i++) {
+      await c.settle();
+      // One of the asker's sends ends; the rest still wait behind its one permit.
+      await c.releaseRunning();
+    }
+    expect(c.table.calls.list - lists).toBe(1);
+    c.advance(SPARE_IDLE_MS);
+    asker.upkeep();
+    await c.settle();
+    expect(c.table.calls.list - lists).toBe(2);
+    await c.releaseAll();
+    await Promise.all([...held, ...burst]);
+  });
+
   it('renews a held permit before its window closes; one whose renewal fails starts no send once the window closes', async () => {
     const c = cluster(1);
     const [a] = c.limiters;
