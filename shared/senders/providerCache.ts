@@ -16,6 +16,17 @@ const entryKey = (orgId: string, senderKey: string) => `${orgId}/${senderKey}`;
 /** Orgs whose provider stays in memory; one unused for an hour is dropped (its token is stale by then anyway). */
 export const PROVIDER_CACHE_BOUNDS = { max: 2000, ttlMs: 60 * 60_000 };
 
+/**
+ * A config read from Storage is never changed in memory (a change is a new row, read anew), so its
+ * credential key is worked out once per config object, not once per message.
+ */
+const credentialKeys = new WeakMap<SenderConfig, string>();
+function credentialKeyOf(config: SenderConfig): string {
+  let key = credentialKeys.get(config);
+  if (key === undefined) credentialKeys.set(config, (key = credentialKey(config)));
+  return key;
+}
+
 export class ProviderCache {
   private readonly entries;
 
@@ -29,7 +40,7 @@ export class ProviderCache {
   get(config: SenderConfig): MailProvider {
     const key = entryKey(config.orgId, senderKeyOf(config));
     const hit = this.entries.get(key);
-    const credential = credentialKey(config);
+    const credential = credentialKeyOf(config);
     if (hit && hit.credential === credential) return hit.provider;
     const provider = createProvider(config, this.context);
     // A reader holding an older row must not evict the newer provider.

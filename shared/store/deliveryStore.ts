@@ -129,12 +129,12 @@ export function createDeliveryRows(storage: StorageClients): DeliveryRows {
   }
 
   async function replaceIfMatch(current: DeliveryRecord, next: DeliveryRecord): ReturnType<DeliveryRows['replaceIfMatch']> {
-    const { etag: _read, ...row } = next;
     try {
+      // toEntity copies the stored fields only: `next.etag` (the one read) is not among them.
       const etag = await write(
         [
-          ['update', toEntity(row, current.id), 'Replace', { etag: current.etag }],
-          ['upsert', toEntity(row, indexKey(row.createdAt, row.id)), 'Replace'],
+          ['update', toEntity(next, current.id), 'Replace', { etag: current.etag }],
+          ['upsert', toEntity(next, indexKey(next.createdAt, next.id)), 'Replace'],
         ],
         `update delivery ${current.orgId}/${current.id}`,
       );
