@@ -138,7 +138,7 @@ export class MailboxLimiter {
       state.waiting.shift()!.resolve(permit);
     }
     if (state.waiting.length === 0 || !this.source) return this.forgetIfIdle(key, state);
-    this.takeMore(key, state).then(
+    this.takeMore(key, state, state.waiting.length).then(
       (took) => (took ? this.serve(key, state) : this.failIfStuck(key, state)),
       (error) => this.failIfStuck(key, state, error),
     );
@@ -169,17 +169,18 @@ export class MailboxLimiter {
     if (this.timedUpkeep) this.upkeepTimer ??= setInterval(() => this.upkeep(), UPKEEP_EVERY_MS).unref();
   }
 
-  /** One take at a time per mailbox; false when the source has none for us (or we hold the most). */
-  private takeMore(key: string, state: MailboxState): Promise<boolean> {
+  /** Up to `want` more, one take at a time per mailbox; false when the source has none for us (or we hold the most). */
+  private takeMore(key: string, state: MailboxState, want = 1): Promise<boolean> {
     if (state.taking) return state.taking;
     const now = this.clock();
-    if (!this.source || state.permits.length >= Math.min(this.limit, this.source.max)) return Promise.resolve(false);
+    const room = this.source ? Math.min(this.limit, this.source.max) - state.permits.length : 0;
+    if (!this.source || room <= 0) return Promise.resolve(false);
     const spare = state.permits.length > 0;
     if (spare && now < state.fullUntil) return Promise.resolve(false);
-    const taking = this.source.take(key, state.permits, now).then((permit) => {
-      if (!permit && spare) state.fullUntil = now + SPARE_IDLE_MS;
-      if (!permit) return false;
-      state.permits.push(permit);
+    const taking = this.source.take(key, state.permits, now, Math.min(room, Math.max(1, want))).then((permits) => {
+      if (permits.length === 0 && spare) state.fullUntil = now + SPARE_IDLE_MS;
+      if (permits.length === 0) return false;
+      state.permits.push(...permits);
       this.mailboxes.set(key, state);
       this.startUpkeep();
       return true;

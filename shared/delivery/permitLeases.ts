@@ -5,7 +5,8 @@
  * most MAILBOX_CONCURRENCY permit rows (`store/mailboxPermits.ts`); an instance sends only on a permit
  * it holds, and one permit carries one send at a time (`mailboxLimiter.ts` does the waiting).
  *
- * The costs stay off the per-message path: a permit is taken once (one query + one conditional write),
+ * The costs stay off the per-message path: a permit is taken once (one query + one conditional write;
+ * a burst that needs several takes them from one query),
  * reused for every send of that mailbox while held, renewed by the limiter's upkeep about every
  * RENEW_LEAD_MS, and given back after IDLE_MS without use. Times (timing.ts):
  *
@@ -38,8 +39,8 @@ export interface Permit {
 export interface PermitSource {
   /** At most this many permits per mailbox, across all instances. */
   readonly max: number;
-  /** One more permit of mailbox `key` for this instance, or undefined when other instances hold them all. */
-  take(key: string, held: readonly Permit[], now: number): Promise<Permit | undefined>;
+  /** Up to `want` more permits of mailbox `key` for this instance from one query; none when other instances hold them all. */
+  take(key: string, held: readonly Permit[], now: number, want: number): Promise<Permit[]>;
   /** Extends the lease; false when the row is no longer ours (the caller retires it). */
   renew(key: string, permit: Permit, now: number): Promise<boolean>;
   give(key: string, permit: Permit, now: number): Promise<void>;
@@ -80,7 +81,7 @@ export function createLeasedPermits(store: MailboxPermitStore, options: LeasedPe
 
   return {
     max,
-    async take(key, held, now) {
+    async take(key, held, now, want) {
       const mine = new Set(held.map((p) => p.index));
       const rows = new Map((await store.list(key)).map((row) => [row.index, row]));
       const candidates: number[] = [];
@@ -89,12 +90,14 @@ export function createLeasedPermits(store: MailboxPermitStore, options: LeasedPe
         // Absent, given back, run out, or ours from a give-back that failed.
         if (!row || free(row, now) || (row.holder === holder && !mine.has(index))) candidates.push(index);
       }
-      // A random free row first, so instances asking at once rarely collide.
-      for (const index of candidates.sort(() => Math.random() - 0.5).slice(0, 2)) {
+      // Random free rows first, so instances asking at once rarely collide; one lost race is tried past.
+      const taken: Permit[] = [];
+      for (const index of candidates.sort(() => Math.random() - 0.5).slice(0, want + 1)) {
+        if (taken.length >= want) break;
         const etag = await store.put(key, index, { holder, leaseUntil: now + leaseMs }, rows.get(index)?.etag);
-        if (etag) return { index, etag, leaseUntil: now + leaseMs, busy: false, retiring: false, lastUsedAt: now };
+        if (etag) taken.push({ index, etag, leaseUntil: now + leaseMs, busy: false, retiring: false, lastUsedAt: now });
       }
-      return undefined;
+      return taken;
     },
     async renew(key, permit, now) {
       const etag = await store.put(key, permit.index, { holder, leaseUntil: now + leaseMs }, permit.etag);

@@ -128,6 +128,18 @@ describe('permit leases across instances', () => {
     expect([...c.table.rows.values()].every((r) => r.holder === '' && r.leaseUntil === 0)).toBe(true);
   });
 
+  it('a burst takes the permits its waiting sends need in one query, not one query per permit', async () => {
+    const c = cluster(1);
+    const [a] = c.limiters;
+    expect(await a.admit(KEY, 0)).toBe(true);
+    const burst = Array.from({ length: 6 }, () => c.send(a));
+    for (let i = 0; i < 8; i++) await c.settle();
+    // admit's query; the first waiting send's; then one for the two more the four still waiting need (not two).
+    expect([a.held(KEY), c.running(), c.table.calls.list]).toEqual([4, 4, 3]);
+    await c.releaseAll();
+    await Promise.all(burst);
+  });
+
   it('an instance that found every other permit held asks for a spare again only after SPARE_IDLE_MS, not after each send', async () => {
     const c = cluster(2);
     const [holder, asker] = c.limiters;
