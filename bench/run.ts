@@ -111,8 +111,11 @@ async function compareProfile(
     for (let repeat = 0; repeat < repeats; repeat++) {
       await comparePart({ stack, tree, profile, options, step }, part, turn + i + repeat, both);
       if (part !== 'delivery') continue;
-      appCpu.now.push(appCpuPerMessage(both.now) ?? NaN);
-      appCpu.baseline.push(appCpuPerMessage(both.baseline) ?? NaN);
+      // A repetition without a profile figure adds nothing rather than a NaN the median would sort anywhere.
+      for (const side of ['now', 'baseline'] as const) {
+        const ms = appCpuPerMessage(both[side]);
+        if (ms !== undefined) appCpu[side].push(ms);
+      }
     }
   }
   if (appCpu.now.length > 1) {

@@ -220,6 +220,7 @@ async function delivery(options: ScaleOutOptions): Promise<ScaleOutResult['deliv
   }
 }
 
+/** Starts counting the CPU of every host and of this process; `perMessage` divides what was spent since by the messages sent. */
 function startCpu(hosts: HostProcess[]): { perMessage(messages: number): CpuPerMessage } {
   const hostsCpu = () => hosts.reduce((ms, h) => ms + (processCpuMs(h.pid) ?? NaN), 0);
   const hostsBefore = hostsCpu();

@@ -11,7 +11,8 @@
  * in memory. An instance keeps one permit per busy mailbox (given back after IDLE_MS unused) and any
  * more only while its own sends use them (each given back SPARE_IDLE_MS after its last send), so a
  * permit it does not need is soon free for the others. An instance that holds one and found the rest
- * all held asks again only after SPARE_IDLE_MS (no spare comes back sooner), not after every send. Without a source, permits are in-process only (unit tests).
+ * all held asks again only after SPARE_IDLE_MS (no spare comes back sooner), not after every send.
+ * Without a source, permits are in-process only (unit tests).
  */
 import { MailerError } from '../errors';
 import type { Permit, PermitSource } from './permitLeases';
@@ -173,13 +174,15 @@ export class MailboxLimiter {
   private takeMore(key: string, state: MailboxState, want = 1): Promise<boolean> {
     if (state.taking) return state.taking;
     const now = this.clock();
-    const room = this.source ? Math.min(this.limit, this.source.max) - state.permits.length : 0;
-    if (!this.source || room <= 0) return Promise.resolve(false);
+    if (!this.source) return Promise.resolve(false);
+    const room = Math.min(this.limit, this.source.max) - state.permits.length;
     const spare = state.permits.length > 0;
-    if (spare && now < state.fullUntil) return Promise.resolve(false);
-    const taking = this.source.take(key, state.permits, now, Math.min(room, Math.max(1, want))).then((permits) => {
-      if (permits.length === 0 && spare) state.fullUntil = now + SPARE_IDLE_MS;
-      if (permits.length === 0) return false;
+    if (room <= 0 || (spare && now < state.fullUntil)) return Promise.resolve(false);
+    const taking = this.source.take(key, state.permits, now, Math.min(room, want)).then((permits) => {
+      if (permits.length === 0) {
+        if (spare) state.fullUntil = now + SPARE_IDLE_MS;
+        return false;
+      }
       state.permits.push(...permits);
       this.mailboxes.set(key, state);
       this.startUpkeep();

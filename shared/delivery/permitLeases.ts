@@ -6,9 +6,9 @@
  * it holds, and one permit carries one send at a time (`mailboxLimiter.ts` does the waiting).
  *
  * The costs stay off the per-message path: a permit is taken once (one query + one conditional write;
- * a burst that needs several takes them from one query),
- * reused for every send of that mailbox while held, renewed by the limiter's upkeep about every
- * RENEW_LEAD_MS, and given back after IDLE_MS without use. Times (timing.ts):
+ * a burst that needs several takes them from one query), reused for every send of that mailbox while
+ * held, renewed by the limiter's upkeep about every RENEW_LEAD_MS, and given back after IDLE_MS
+ * without use. Times (timing.ts):
  *
  *   lease = claim lease (send budget + 30 s);  a send starts only while lease - now >= send budget + CLOCK_SKEW_MS
  *
