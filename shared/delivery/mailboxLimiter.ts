@@ -39,12 +39,12 @@ interface MailboxState {
  * (Not an LRU: evicting a mailbox with running calls would lose its permits.)
  */
 const SWEEP_ABOVE = 1000;
-/** `admit` asks Storage for a permit about this often while other instances hold them all. */
-const ADMIT_POLL_MS = 500;
+/** `admit` asks Storage for a permit about this often while other instances hold them all: as often as a spare can come free. */
+const ADMIT_POLL_MS = SPARE_IDLE_MS;
 /** How long `admit` waits for a permit before the worker defers the message instead. */
 export const ADMIT_WAIT_MS = 15_000;
-/** Renewals and give-backs are looked at this often while leased permits are held. */
-const UPKEEP_EVERY_MS = 1_000;
+/** Renewals and give-backs are looked at this often while leased permits are held, so a spare goes back within two SPARE_IDLE_MS of its last send. */
+const UPKEEP_EVERY_MS = SPARE_IDLE_MS;
 
 export class MailboxLimiter {
   private readonly mailboxes = new Map<string, MailboxState>();
@@ -146,7 +146,7 @@ export class MailboxLimiter {
   }
 
   /**
-   * While no permit of ours is busy, nothing frees one: the upkeep asks again every second, and
+   * While no permit of ours is busy, nothing frees one: the upkeep asks again every UPKEEP_EVERY_MS, and
    * waiters past ADMIT_WAIT_MS (their permit was lost, e.g. Storage refused its renewal) are told to
    * retry later.
    */
@@ -192,7 +192,7 @@ export class MailboxLimiter {
     return state.taking;
   }
 
-  /** Renews leased permits that are due, gives back those retired, spare or idle, and asks again for waiters. Runs every second while any is held or awaited. */
+  /** Renews leased permits that are due, gives back those retired, spare or idle, and asks again for waiters. Runs every UPKEEP_EVERY_MS while any is held or awaited. */
   upkeep(): void {
     const now = this.clock();
     for (const [key, state] of this.mailboxes) {

@@ -51,7 +51,7 @@ describe('npm run bench options (bench/options.ts)', () => {
   });
 
   it('the scale-out takes its mailboxes (default 20, at most the sandbox has) and its message counts', () => {
-    expect(parse()).toMatchObject({ scaleMailboxes: 20, scaleMessages: 100, scaleFlood: 60 });
+    expect(parse()).toMatchObject({ scaleMailboxes: 20, scaleMessages: 400, scaleFlood: 60 });
     expect(parse('--scale-mailboxes', '5', '--scale-messages', '40', '--scale-flood', '12')).toMatchObject({
       scaleMailboxes: 5,
       scaleMessages: 40,
