@@ -1,6 +1,6 @@
 /**
  * The side-by-side table of `npm run bench -- --baseline <revision>` (bench/baseline.ts): each
- * acceptance figure of issue 25 under each profile, the baseline tree's value beside this tree's,
+ * figure the delivery core is held to, under each profile, the baseline tree's value beside this tree's,
  * their ratio, the target and whether this tree meets it. Pure: figures in, rows and Markdown out
  * (test/unit/bench-comparison.test.ts).
  */

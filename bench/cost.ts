@@ -1,5 +1,5 @@
 /**
- * The cost model of issue 17 (item 7): what one million messages cost on Flex Consumption, from
+ * The cost model: what one million messages cost on Flex Consumption, from
  * what the bench measured per message (Storage requests per service at the proxy, Key Vault
  * requests in the sandbox log, the worker's CPU and wall time) and the published unit prices below.
  *

@@ -1,5 +1,5 @@
 /**
- * The CPU profile of the pipeline worker (issue 17, item 3): V8's sampling profiler, the one
+ * The CPU profile of the pipeline worker: V8's sampling profiler, the one
  * `node --cpu-prof` starts, driven through the inspector protocol
  * (https://nodejs.org/docs/latest-v20.x/api/inspector.html#cpu-profiler) so that it covers only the
  * worker's window, not the set-up and enqueue before it. The profile is written as a

@@ -1,5 +1,5 @@
 /**
- * Benchmark 4 (bench/README.md): fairness, as issue 17 states it: N orgs (default 10) each
+ * Benchmark 4 (bench/README.md): fairness: N orgs (default 10) each
  * flood their own mailbox with far more messages than the per-mailbox rate lets out during the
  * run; once every flood is queued, a quiet org (another mailbox) sends a few. The quiet org must not
  * wait behind the floods: the scheduler gives each flood message a future slot of its mailbox at

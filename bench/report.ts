@@ -172,7 +172,7 @@ export const ROWS: Row[] = [
     figure: (f) => callsRow(f, 'vault'),
   },
   {
-    name: '4. fairness (issue 17): N orgs each flood their own mailbox, then a quiet org (another mailbox) sends a few; target: its p95 to sent < 3 s',
+    name: '4. fairness: N orgs each flood their own mailbox, then a quiet org (another mailbox) sends a few; target: its p95 to sent < 3 s',
     figure: ({ fairness }) => (fairness ? fairnessFigure(fairness.result) : undefined),
   },
   {

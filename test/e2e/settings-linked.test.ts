@@ -1,5 +1,5 @@
 /**
- * "Linked accounts" on the settings page (issue 12), in a real browser at 360 px, end to end through
+ * "Linked accounts" on the settings page, in a real browser at 360 px, end to end through
  * the sandbox: the admin names a link, follows "Link Microsoft 365" to the sandbox's Entra sign-in
  * (delegated directory scopes), comes back to the page and sees the connection active with its
  * tenant and who consented; an empty name is refused next to the field; "Remove" deletes it.

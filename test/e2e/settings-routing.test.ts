@@ -1,5 +1,5 @@
 /**
- * The settings page with several senders (issue 13), in a real browser at 360 px: the admin adds a
+ * The settings page with several senders, in a real browser at 360 px: the admin adds a
  * second sender from the page (the API's 4xx next to the fields), opens each sender's form, adds and
  * orders routing rules (a refused rule shows its reason on its row), and the "explain" box shows the
  * answer the API gives. Nothing may scroll sideways.

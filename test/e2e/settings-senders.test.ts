@@ -1,5 +1,5 @@
 /**
- * The settings page with several senders (issue 13), in a real browser: the org's senders are
+ * The settings page with several senders, in a real browser: the org's senders are
  * listed with their status badges, at 360 px too; an org with a single sender sees the page it
  * always saw (no list).
  */

@@ -1,6 +1,6 @@
 /**
- * A Table storage outage longer than maxDequeueCount x visibilityTimeout during a 200-message run
- * (issue 9, section 4): every message ends `sent` exactly once, none `failed`, nothing stranded in
+ * A Table storage outage longer than maxDequeueCount x visibilityTimeout during a 200-message run:
+ * every message ends `sent` exactly once, none `failed`, nothing stranded in
  * a poison queue. The host settings are shortened (maxDequeueCount 2, visibilityTimeout 1 s) so
  * messages really go through `outbox-poison` during a 12-second outage; Table storage is cut by a
  * proxy in front of Azurite's table port (the app's TableEndpoint points at it).

@@ -1,5 +1,5 @@
 /**
- * Directory connections end to end by API (issue 12, items 1 and 6): the real HTTP API (local host
+ * Directory connections end to end by API: the real HTTP API (local host
  * in-process, Azurite, the sandbox Key Vault) against the sandbox's Entra, Graph, Google OAuth and
  * Admin SDK, with the real SDKs. Microsoft delegated (sign-in pages followed as a browser would),
  * Microsoft application (tenant proven; a forged `tenant` refused), Google OAuth, Google service

@@ -1,7 +1,7 @@
 /**
  * The Microsoft provider with the real SDKs (@azure/identity, @microsoft/microsoft-graph-client,
- * @azure/keyvault-secrets) against the sandbox: message shape, every classified failure of issue 3's
- * acceptance list with its hint, Test connection checks, token caching (1,000 sends -> one token
+ * @azure/keyvault-secrets) against the sandbox: message shape, every classified failure with its hint
+ * (docs/providers.md), Test connection checks, token caching (1,000 sends -> one token
  * request), delegated refresh-token rotation, and the managed-identity platform credential.
  */
 import { stableMessageId } from '@shared/messageId';
@@ -161,7 +161,7 @@ describe('sending through Graph (app registration)', () => {
   });
 });
 
-describe('classified failures, each with its hint (issue 3 acceptance)', () => {
+describe('classified failures, each with its hint', () => {
   it('contoso-expired-secret -> MS_SECRET_EXPIRED', async () => {
     const error = await failure(microsoftProvider.create(await appSender(CONTOSO_EXPIRED_SECRET), context).send(mail()));
     expect(error.code).toBe('MS_SECRET_EXPIRED');

@@ -1,6 +1,6 @@
 /**
  * The sandbox's Graph sendMail, spoken to over plain HTTPS with tokens from the sandbox Entra: the
- * behaviours of issue 3 item 6, in the real wire shapes of docs/providers.md.
+ * behaviours the sender relies on, in the real wire shapes of docs/providers.md.
  */
 import { CONTOSO_APP_ID, CONTOSO_TENANT_ID, CONTOSO_USER_IDS } from '../../dev/sandbox/world';
 import { sandboxControl, sandboxUrls } from '../support/env';

@@ -1,5 +1,5 @@
 /**
- * Issue 3's acceptance through the real HTTP API: the local Functions host in-process, Azurite for
+ * Microsoft 365 senders through the real HTTP API: the local Functions host in-process, Azurite for
  * the sender rows and consent states, and the sandbox's Entra ID, Graph and Key Vault behind the
  * real SDKs. Every API answer and every log line of the run is kept, and the last test searches
  * them for every secret used.

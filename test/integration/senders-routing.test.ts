@@ -1,5 +1,5 @@
 /**
- * Several senders per org (issue 13), end to end through the local host, the sandbox (Graph, Gmail,
+ * Several senders per org, end to end through the local host, the sandbox (Graph, Gmail,
  * Entra, Key Vault) and Azurite: named senders and their routes, routing rules decided in one place
  * (the worker and `explain` agree), fallback hops in the status, the single-sender routes unchanged,
  * and limits per mailbox whichever sender uses it.

@@ -1,5 +1,5 @@
 /**
- * Issue 9, section 1: the tenant an org gets is proven by its admin's own verified sign-in. Through
+ * The tenant an org gets is proven by its admin's own verified sign-in. Through
  * the real HTTP API (local host in-process, Azurite) against the sandbox's two Entra tenants
  * (Contoso, Northwind) and Google: (a) the forged callback without any sign-in, (b) a Northwind
  * admin swapping `tenant` to Contoso, (c) a non-admin's sign-in, (d) the legitimate flow end to end,

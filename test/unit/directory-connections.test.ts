@@ -1,5 +1,5 @@
 /**
- * Directory connection input validation (issue 12, "Bad input"): unknown provider or mode, a name
+ * Directory connection input validation: unknown provider or mode, a name
  * with control characters or over 64 characters, a field the mode does not take, the 11th
  * connection, a mode the platform has not set up: each a 422 with its code and `fields`, and
  * nothing written (no row, no secret, no consent state). Also: the view never shows secret names.

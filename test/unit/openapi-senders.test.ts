@@ -1,5 +1,5 @@
 /**
- * Several senders per org (issue 13) in the OpenAPI document and the typed client: every senders and
+ * Several senders per org in the OpenAPI document and the typed client: every senders and
  * routing route (function key and settings page) is documented with its bodies and answers, the
  * new fields (`workspace`, `senderKey`, `via`, `viaReason`, `hops`) are in their schemas, and every
  * call `OrgMailerApi` makes is a documented path and method.

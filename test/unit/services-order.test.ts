@@ -1,5 +1,5 @@
 /**
- * The composition roots build in dependency order (issue 25): every name a root uses is declared
+ * The composition roots build in dependency order: every name a root uses is declared
  * above the use, and a variable only after its whole declaration (so a closure in an initializer
  * cannot reach a service built later, as a `let` filled in afterwards or a closure over a later
  * `const` would), and no result is merged from bags by spreading. Checked with the TypeScript

@@ -1,4 +1,4 @@
-/** The pure parts of issue 9's limits and idempotency: the test-send sliding window and the canonical content hash. */
+/** The pure parts of the test-send limits and idempotency: the test-send sliding window and the canonical content hash. */
 import { canonicalJson, contentHash } from '@shared/delivery/contentHash';
 import { parseMessageInput } from '@shared/delivery/schema';
 import { takeTestSend } from '@shared/senders/testSendLimit';

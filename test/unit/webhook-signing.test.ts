@@ -75,7 +75,7 @@ describe('webhook signatures', () => {
 });
 
 describe('event catalogue and produced events', () => {
-  test('names every type of issue 14, each with a data schema', () => {
+  test('names every event type, each with a data schema', () => {
     for (const type of [
       'message.queued',
       'message.sent',
