@@ -109,9 +109,10 @@ export function createLeasedPermits(store: MailboxPermitStore, options: LeasedPe
       return true;
     },
     async give(key, permit, now) {
-      // Only while the lease is surely live: then no other instance can hold the row. A lease past
-      // that is left to run out.
-      if (permit.leaseUntil - CLOCK_SKEW_MS > now) await store.put(key, permit.index, { holder: '', leaseUntil: 0 }, '*');
+      // Only while the lease is surely live (a lease past that is left to run out), and only the row
+      // as this permit last wrote it: a take of this instance may have taken the row back since (it
+      // counts a row of ours it no longer holds as free), and freeing that would let a fifth send start.
+      if (permit.leaseUntil - CLOCK_SKEW_MS > now) await store.put(key, permit.index, { holder: '', leaseUntil: 0 }, permit.etag);
     },
     usable: (permit, now) => !permit.retiring && permit.leaseUntil - now >= startBy,
     due: (permit, now) => permit.leaseUntil - now < startBy + RENEW_LEAD_MS,

@@ -25,9 +25,8 @@ export interface MailboxPermitStore {
   /** Every permit row of the mailbox, in one query. */
   list(key: string): Promise<PermitRow[]>;
   /**
-   * Writes permit `index`: creates it (no `etag`), or replaces the row read with that ETag ('*' only
-   * for a row this instance holds on a live lease). The new ETag, or undefined when another instance
-   * wrote first (409 / 412).
+   * Writes permit `index`: creates it (no `etag`), or replaces the row read or written with that ETag.
+   * The new ETag, or undefined when another write came first (409 / 412).
    */
   put(key: string, index: number, row: { holder: string; leaseUntil: number }, etag?: string): Promise<string | undefined>;
 }

@@ -128,6 +128,22 @@ describe('permit leases across instances', () => {
     expect([...c.table.rows.values()].every((r) => r.holder === '' && r.leaseUntil === 0)).toBe(true);
   });
 
+  it('a give-back that lands after the same instance took the row back leaves it held, so no fifth send can start', async () => {
+    const table = memoryStore();
+    const options = { max: 4, leaseMs: TIMING.leaseMs, sendBudgetMs: TIMING.sendBudgetMs };
+    const a = createLeasedPermits(table.store, { ...options, holder: 'a' });
+    const b = createLeasedPermits(table.store, { ...options, holder: 'b' });
+    const now = 1_000_000;
+    const given = await a.take(KEY, [], now, 4);
+    // `a` gives one back, but before that write lands a take of `a`'s counts the row (still `a`'s, not held) as free.
+    const [dropped, ...kept] = given;
+    const [retaken] = await a.take(KEY, kept, now, 1);
+    expect(retaken.index).toBe(dropped.index);
+    await a.give(KEY, dropped, now);
+    expect(table.rows.get(dropped.index)?.holder).toBe('a');
+    expect(await b.take(KEY, [], now, 4)).toEqual([]);
+  });
+
   it('a burst takes the permits its waiting sends need in one query, not one query per permit', async () => {
     const c = cluster(1);
     const [a] = c.limiters;
