@@ -30,7 +30,7 @@ function memoryStore() {
       calls.put++;
       if (down) throw Object.assign(new Error('down'), { code: 'ECONNREFUSED' });
       const current = rows.get(index);
-      if (!etag ? current : !current || (etag !== '*' && current.etag !== etag)) return undefined;
+      if (!etag ? current : current?.etag !== etag) return undefined;
       const written = { index, holder: row.holder, leaseUntil: row.leaseUntil, etag: `e${++etags}` };
       rows.set(index, written);
       return written.etag;
