@@ -1,10 +1,11 @@
 /**
  * The side-by-side table of `npm run bench -- --baseline <revision>` (bench/baseline.ts): each
  * figure the delivery core is held to, under each profile, the baseline tree's value beside this tree's,
- * their ratio, the target and whether this tree meets it. Pure: figures in, rows and Markdown out
+ * their ratio, the target and whether this tree meets it; a figure measured in each of several
+ * repetitions (`--repeats`) is compared by its median and shown with its range. Pure: figures in, rows and Markdown out
  * (test/unit/bench-comparison.test.ts).
  */
-import { perSenderPer1000, ProfileFigures, storagePerMessage } from './figures';
+import { perSenderPer1000, ProfileFigures, RepeatedFigure, storagePerMessage } from './figures';
 import { percentile } from './measure';
 
 /**
@@ -24,6 +25,8 @@ export interface ComparisonRow {
   target: Target;
   /** Undefined when the figure is informational or a value it needs was not measured. */
   pass?: boolean;
+  /** A repeated figure's value in each repetition, per tree (`--repeats`). */
+  runs?: { baseline?: number[]; now?: number[] };
 }
 
 /** One figure of one tree's run under one profile; undefined when its part did not run. */
@@ -33,6 +36,8 @@ interface Figure {
   target: Target;
   /** Only under this profile (the issue states the pipeline ratios for `azure`). */
   profile?: string;
+  /** Measured once per `--repeats` repetition; the row then shows each tree's spread. */
+  repeated?: RepeatedFigure;
   value(f: ProfileFigures): number | undefined;
 }
 
@@ -45,6 +50,22 @@ export function appCpuPerMessage(f: ProfileFigures): number | undefined {
   if (!summary?.areas || !summary.sampledMs || !pipeline) return undefined;
   return ((pipeline.usage.cpuMs / pipeline.messages) * summary.areas.app) / summary.sampledMs;
 }
+
+/** Each figure `--repeats` measures once per repetition, from that repetition's figures. */
+export const REPEATED: Record<RepeatedFigure, (f: ProfileFigures) => number | undefined> = {
+  apiStorage: (f) => (f.delivery ? storagePerMessage(f.delivery.pipeline).total : undefined),
+  typedStorage: (f) => (f.typed ? storagePerMessage(f.typed).total : undefined),
+  appCpu: appCpuPerMessage,
+};
+
+/** A repeated figure: the median of its repetitions when there were several, else the one run's figure. */
+const repeated = (key: RepeatedFigure): Pick<Figure, 'repeated' | 'value'> => ({
+  repeated: key,
+  value: (f) => {
+    const runs = f.runs?.[key];
+    return runs?.length ? percentile(runs, 50) : REPEATED[key](f);
+  },
+});
 
 /** Token or Key Vault requests per 1,000 messages per sender: the memory run (the issue's 2,000, one sender) when it ran, else the pipeline run. */
 function perSender(f: ProfileFigures, count: (c: NonNullable<ProfileFigures['memory']>['result']['calls']) => number): number | undefined {
@@ -63,13 +84,13 @@ export const FIGURES: Figure[] = [
     figure: 'Storage requests per delivered message, messages API path (set-up + enqueue + worker)',
     unit: 'requests',
     target: { kind: 'noHigher' },
-    value: (f) => (f.delivery ? storagePerMessage(f.delivery.pipeline).total : undefined),
+    ...repeated('apiStorage'),
   },
   {
     figure: 'Storage requests per delivered message, typed-client path (set-up + client send + worker)',
     unit: 'requests',
     target: { kind: 'noHigher' },
-    value: (f) => (f.typed ? storagePerMessage(f.typed).total : undefined),
+    ...repeated('typedStorage'),
   },
   {
     figure: 'pipeline throughput / raw floor',
@@ -89,7 +110,7 @@ export const FIGURES: Figure[] = [
     figure: 'app code CPU per message (shared/ + functions/)',
     unit: 'ms',
     target: { kind: 'noHigher' },
-    value: (f) => (f.appCpuRuns ? percentile(f.appCpuRuns, 50) : appCpuPerMessage(f)),
+    ...repeated('appCpu'),
   },
   {
     figure: 'sender token requests per 1,000 messages per sender',
@@ -127,12 +148,13 @@ export function comparisonRows(baseline: readonly ProfileFigures[], now: readonl
   return profiles.flatMap((profile) => {
     const b = baseline.find((f) => f.profile === profile);
     const n = now.find((f) => f.profile === profile);
-    return FIGURES.filter((fig) => !fig.profile || fig.profile === profile).flatMap(({ figure, unit, target, value }) => {
+    return FIGURES.filter((fig) => !fig.profile || fig.profile === profile).flatMap(({ figure, unit, target, value, repeated }) => {
       const before = b && value(b);
       const after = n && value(n);
       if (before === undefined && after === undefined) return [];
       const ratio = before !== undefined && after !== undefined && before !== 0 ? after / before : undefined;
-      return [{ figure, profile, unit, baseline: before, now: after, ratio, target, pass: meets(target, after, before) }];
+      const runs = repeated && (b?.runs || n?.runs) ? { baseline: b?.runs?.[repeated], now: n?.runs?.[repeated] } : undefined;
+      return [{ figure, profile, unit, baseline: before, now: after, ratio, target, pass: meets(target, after, before), runs }];
     });
   });
 }
@@ -151,6 +173,12 @@ export function targetText(target: Target, unit: string): string {
   return `${target.kind === 'atMost' ? '≤' : '≥'} ${number(target.value, unit)}`;
 }
 
+/** A figure, and with several repetitions their range: `5.34 (5.32 to 5.37, 3 runs)`. */
+function withSpread(n: number | undefined, unit: string, runs: readonly number[] | undefined): string {
+  if (!runs || runs.length < 2) return number(n, unit);
+  return `${number(n, unit)} (${number(Math.min(...runs), unit)} to ${number(Math.max(...runs), unit)}, ${runs.length} runs)`;
+}
+
 const verdict = (pass: boolean | undefined) => (pass === undefined ? '—' : pass ? 'pass' : '**fail**');
 
 /** The Markdown table: figure, profile, baseline, now, ratio, target, pass/fail. */
@@ -159,8 +187,8 @@ export function comparisonTable(rows: readonly ComparisonRow[], baselineLabel: s
   const lines = rows.map((r) => [
     r.figure,
     `\`${r.profile}\``,
-    number(r.baseline, r.unit),
-    number(r.now, r.unit),
+    withSpread(r.baseline, r.unit, r.runs?.baseline),
+    withSpread(r.now, r.unit, r.runs?.now),
     r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`,
     targetText(r.target, r.unit),
     verdict(r.pass),

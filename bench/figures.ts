@@ -9,6 +9,9 @@ import type { ProfileName } from './profiles';
 import type { SideCosts } from './stack';
 import type { TypedClientResult } from './typedClient';
 
+/** The figures of the delivery part that `--repeats` measures once per repetition (bench/comparison.ts, REPEATED). */
+export type RepeatedFigure = 'apiStorage' | 'typedStorage' | 'appCpu';
+
 export interface Measured<T> {
   result: T;
   side: SideCosts;
@@ -24,8 +27,8 @@ export interface ProfileFigures {
   fairness?: Measured<FairnessResult>;
   /** A separate pipeline run with the CPU profiler on (bench/cpuProfile.ts). */
   cpuProfiled?: Measured<DeliveryResult>;
-  /** With `--cpu-repeats N` (N > 1): app code CPU per message of each repetition (bench/comparison.ts takes the median). */
-  appCpuRuns?: number[];
+  /** With `--repeats N` (N > 1): each repeated figure's value in each repetition (bench/comparison.ts compares the medians). */
+  runs?: Partial<Record<RepeatedFigure, number[]>>;
   /** The worker as a process of its own, at the issue's size (bench/memory.ts). */
   memory?: Measured<MemoryResult>;
 }

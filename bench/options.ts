@@ -34,10 +34,12 @@ export interface BenchOptions {
   scaleMessages: number;
   scaleFlood: number;
   /**
-   * With `--baseline`: the delivery part runs this many times per tree, alternating, and the app code
-   * CPU per message compared is the median (one CPU profile holds about 50 app-code samples under `azure`).
+   * With `--baseline`: the delivery part runs this many times per tree, alternating, and each of its
+   * compared figures is the median of the repetitions (bench/comparison.ts, REPEATED). One CPU profile
+   * holds about 50 app-code samples under `azure`, and the Storage counts include polls that follow the
+   * run's wall time, so one repetition's figure moves by more than the trees differ.
    */
-  cpuRepeats: number;
+  repeats: number;
   /** Undefined: every part. */
   only?: BenchPart[];
   /**
@@ -68,7 +70,7 @@ export const BENCH_DEFAULTS: BenchOptions = {
   // code V8 has not compiled yet, so the ratio measured start-up rather than throughput.
   scaleMessages: 400,
   scaleFlood: 60,
-  cpuRepeats: 1,
+  repeats: 1,
 };
 
 const NUMERIC = {
@@ -86,7 +88,7 @@ const NUMERIC = {
   'scale-mailboxes': 'scaleMailboxes',
   'scale-messages': 'scaleMessages',
   'scale-flood': 'scaleFlood',
-  'cpu-repeats': 'cpuRepeats',
+  repeats: 'repeats',
 } as const;
 type NumericKey = (typeof NUMERIC)[keyof typeof NUMERIC];
 
@@ -94,7 +96,7 @@ type NumericKey = (typeof NUMERIC)[keyof typeof NUMERIC];
 const MAX: Partial<Record<NumericKey, number>> = {
   ratePerMinute: 10_000,
   rounds: 5,
-  cpuRepeats: 5,
+  repeats: 5,
   floodOrgs: MAX_FLOOD_MAILBOXES,
   scaleMailboxes: MAX_FLOOD_MAILBOXES,
 };
@@ -103,7 +105,7 @@ export const BENCH_USAGE =
   'usage: npm run bench -- [--profile zero|azure|both] [--messages N] [--azure-messages N] [--rounds N (max 5)] ' +
   `[--flood-orgs N (max ${MAX_FLOOD_MAILBOXES})] [--flood N] [--rate PER_MINUTE (max 10000)] [--quiet N] [--memory-messages N] [--users N] [--dirsync-users N] [--dirsync-groups N] ` +
   `[--scale-mailboxes N (max ${MAX_FLOOD_MAILBOXES})] [--scale-messages N] [--scale-flood N] ` +
-  `[--only ${BENCH_PARTS.join('|')}[,...]] [--scale-out-only] [--baseline GIT_REVISION] [--cpu-repeats N (max 5)] (whole numbers 1-20000)`;
+  `[--only ${BENCH_PARTS.join('|')}[,...]] [--scale-out-only] [--baseline GIT_REVISION] [--repeats N (max 5)] (whole numbers 1-20000)`;
 
 /** A commit or ref name; never starting with `-`, so git cannot read it as an option. */
 const GIT_REVISION = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;

@@ -22,7 +22,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { BaselineTree, checkOutBaseline, removeOnSignal } from './baseline';
-import { appCpuPerMessage, comparisonRows, comparisonTable } from './comparison';
+import { comparisonRows, comparisonTable, REPEATED } from './comparison';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchColdStart } from './coldStart';
@@ -34,7 +34,7 @@ import type { MemoryResult } from './memory';
 import { baselineArgs, BenchOptions, COMPARED_PARTS, ComparedPart, includes, parseBenchOptions } from './options';
 import { LatencyProfile, parseProfiles, PROFILES } from './profiles';
 import { benchReport, BenchFigures, coldStartSection, profileTableOf } from './report';
-import type { Measured, ProfileFigures } from './figures';
+import type { Measured, ProfileFigures, RepeatedFigure } from './figures';
 import { runScaleOut, scaleOutSizes } from './scaleOut';
 import { BenchStack, CHILD_FLAG } from './stack';
 import type { TypedClientResult } from './typedClient';
@@ -103,26 +103,31 @@ async function compareProfile(
   turn: number,
 ): Promise<{ now: ProfileFigures; baseline: ProfileFigures }> {
   const both: Compared = { now: { profile: profile.name, rounds: 1 }, baseline: { profile: profile.name, rounds: 1 } };
-  const appCpu = { now: [] as number[], baseline: [] as number[] };
+  const runs: Record<'now' | 'baseline', Runs> = { now: {}, baseline: {} };
   const parts = COMPARED_PARTS.filter((part) => includes(options, part));
   for (const [i, part] of parts.entries()) {
-    // Each repetition replaces the figures of the one before; only the app code CPU keeps them all.
-    const repeats = part === 'delivery' ? options.cpuRepeats : 1;
+    // Each repetition replaces the figures of the one before; the repeated figures keep every repetition's value.
+    const repeats = part === 'delivery' ? options.repeats : 1;
     for (let repeat = 0; repeat < repeats; repeat++) {
       await comparePart({ stack, tree, profile, options, step }, part, turn + i + repeat, both);
-      if (part !== 'delivery') continue;
-      // A repetition without a profile figure adds nothing rather than a NaN the median would sort anywhere.
-      for (const side of ['now', 'baseline'] as const) {
-        const ms = appCpuPerMessage(both[side]);
-        if (ms !== undefined) appCpu[side].push(ms);
-      }
+      if (part === 'delivery') for (const side of ['now', 'baseline'] as const) keepRepetition(runs[side], both[side]);
     }
   }
-  if (appCpu.now.length > 1) {
-    both.now.appCpuRuns = appCpu.now;
-    both.baseline.appCpuRuns = appCpu.baseline;
+  if (options.repeats > 1 && includes(options, 'delivery')) {
+    both.now.runs = runs.now;
+    both.baseline.runs = runs.baseline;
   }
   return both;
+}
+
+type Runs = NonNullable<ProfileFigures['runs']>;
+
+/** Adds one repetition's repeated figures to `runs`; a figure it lacks adds nothing rather than a NaN the median would sort anywhere. */
+function keepRepetition(runs: Runs, figures: ProfileFigures): void {
+  for (const [key, value] of Object.entries(REPEATED) as Array<[RepeatedFigure, (f: ProfileFigures) => number | undefined]>) {
+    const figure = value(figures);
+    if (figure !== undefined) (runs[key] ??= []).push(figure);
+  }
 }
 
 interface Compared {

@@ -103,18 +103,26 @@ describe('the side-by-side table (bench/comparison.ts)', () => {
     expect(row(/app code CPU/).pass).toBe(false);
   });
 
-  it('app code CPU with --cpu-repeats: the median of the repetitions, not the last one', () => {
-    const [base, mine] = [baseline[0], now[0]].map((f) => ({ ...f, appCpuRuns: [] as number[] }));
-    base.appCpuRuns = [0.9, 0.6, 0.7];
-    mine.appCpuRuns = [0.65, 0.8, 0.5];
-    const cpu = comparisonRows([base], [mine]).find((r) => /app code CPU/.test(r.figure))!;
-    expect([cpu.baseline, cpu.now, cpu.pass]).toEqual([0.7, 0.65, true]);
+  it('with --repeats, app code CPU and both Storage figures are the medians of the repetitions, not the last one', () => {
+    const base = { ...baseline[0], runs: { appCpu: [0.9, 0.6, 0.7], apiStorage: [6.4, 6.2, 6.3], typedStorage: [5.3, 5.5, 5.4] } };
+    const mine = { ...now[0], runs: { appCpu: [0.65, 0.8, 0.5], apiStorage: [6.1, 6.5, 6.3], typedStorage: [5.6, 5.2, 5.3] } };
+    const rows = comparisonRows([base], [mine]);
+    const of = (pattern: RegExp) => rows.find((r) => pattern.test(r.figure))!;
+    expect([of(/app code CPU/).baseline, of(/app code CPU/).now, of(/app code CPU/).pass]).toEqual([0.7, 0.65, true]);
+    expect([of(/API path/).baseline, of(/API path/).now, of(/API path/).pass]).toEqual([6.3, 6.3, true]);
+    expect([of(/typed-client/).baseline, of(/typed-client/).now, of(/typed-client/).pass]).toEqual([5.4, 5.3, true]);
+    expect(comparisonTable(rows, 'base')).toContain('| 5.40 (5.30 to 5.50, 3 runs) | 5.30 (5.20 to 5.60, 3 runs) | 0.98× |');
   });
 
-  it('--cpu-repeats is a whole number from 1 to 5, 1 by default', () => {
-    expect(parse('--cpu-repeats', '3').cpuRepeats).toBe(3);
-    expect(parse().cpuRepeats).toBe(1);
-    expect(() => parse('--cpu-repeats', '6')).toThrow(/usage: npm run bench/);
+  it('a repeated figure with no repetition recorded falls back to the single run', () => {
+    const mine = { ...now[0], runs: { appCpu: [0.5] } };
+    expect(comparisonRows(baseline, [mine]).find((r) => /API path/.test(r.figure))!.now).toBe(row(/API path/).now);
+  });
+
+  it('--repeats is a whole number from 1 to 5, 1 by default', () => {
+    expect(parse('--repeats', '3').repeats).toBe(3);
+    expect(parse().repeats).toBe(1);
+    expect(() => parse('--repeats', '6')).toThrow(/usage: npm run bench/);
   });
 
   it('a figure only one tree measured shows, without a verdict where it needs both', () => {
