@@ -6,9 +6,12 @@
  * then runs one compared part under one profile at a time with this run's sizes, alternating with
  * this tree's run of the same part (bench/run.ts), and its results JSON is read back. The worktree
  * is removed at the end, on failure and on Ctrl-C too.
+ *
+ * One instrument is shared: the baseline is built with this tree's CPU profiler (`bench/cpuProfile.ts`,
+ * self-contained, same interface), so the app-code CPU of both trees is sampled alike.
  */
 import { spawn, spawnSync, SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchFigures } from './report';
@@ -78,6 +81,11 @@ export function checkOutBaseline(revision: string, repoDir: string, step: (what:
     must('git', ['worktree', 'add', '--detach', dir, revision], { cwd: repoDir });
     const commit = must('git', ['rev-parse', 'HEAD'], { cwd: dir });
     must('cp', ['-al', join(repoDir, 'node_modules'), join(dir, 'node_modules')], {});
+    const profiler = join('bench', 'cpuProfile.ts');
+    if (existsSync(join(dir, profiler))) {
+      step(`baseline: profiled with this tree's ${profiler}`);
+      copyFileSync(join(repoDir, profiler), join(dir, profiler));
+    }
     step(`baseline: npm run build in ${dir} (commit ${commit.slice(0, 12)})`);
     must('npm', ['run', 'build'], { cwd: dir });
     return { revision, commit, dir, remove, run: (args, onLine) => runBench(dir, args, onLine) };

@@ -130,15 +130,23 @@ export function topSelfTime(
   return { top: ranked.slice(0, count), topJs: ranked.filter(isJs).slice(0, count), sampledMs, areas };
 }
 
-function post<T>(session: Session, method: string): Promise<T> {
-  return new Promise((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result as T))));
+function post<T>(session: Session, method: string, params: object = {}): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
 }
+
+/**
+ * Microseconds between samples. V8's default, 1 ms, leaves about 50 samples of app code in the `azure`
+ * profile's 100 messages, too few to tell two trees 5% apart; at 100 us a run holds about ten times
+ * as many (https://chromedevtools.github.io/devtools-protocol/v8/Profiler/#method-setSamplingInterval).
+ */
+const SAMPLING_INTERVAL_US = 100;
 
 /** Starts profiling this process; `stop` writes `<dir>/<label>.cpuprofile` and summarises it. */
 export async function startCpuProfile(dir: string, label: string): Promise<{ stop(): Promise<CpuProfileSummary> }> {
   const session = new Session();
   session.connect();
   await post(session, 'Profiler.enable');
+  await post(session, 'Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
   await post(session, 'Profiler.start');
   return {
     async stop() {
