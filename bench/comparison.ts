@@ -59,7 +59,7 @@ export const REPEATED: Record<RepeatedFigure, (f: ProfileFigures) => number | un
 };
 
 /** A repeated figure: the median of its repetitions when there were several, else the one run's figure. */
-const repeated = (key: RepeatedFigure): Pick<Figure, 'repeated' | 'value'> => ({
+const medianOfRepetitions = (key: RepeatedFigure): Pick<Figure, 'repeated' | 'value'> => ({
   repeated: key,
   value: (f) => {
     const runs = f.runs?.[key];
@@ -84,13 +84,13 @@ export const FIGURES: Figure[] = [
     figure: 'Storage requests per delivered message, messages API path (set-up + enqueue + worker)',
     unit: 'requests',
     target: { kind: 'noHigher' },
-    ...repeated('apiStorage'),
+    ...medianOfRepetitions('apiStorage'),
   },
   {
     figure: 'Storage requests per delivered message, typed-client path (set-up + client send + worker)',
     unit: 'requests',
     target: { kind: 'noHigher' },
-    ...repeated('typedStorage'),
+    ...medianOfRepetitions('typedStorage'),
   },
   {
     figure: 'pipeline throughput / raw floor',
@@ -110,7 +110,7 @@ export const FIGURES: Figure[] = [
     figure: 'app code CPU per message (shared/ + functions/)',
     unit: 'ms',
     target: { kind: 'noHigher' },
-    ...repeated('appCpu'),
+    ...medianOfRepetitions('appCpu'),
   },
   {
     figure: 'sender token requests per 1,000 messages per sender',

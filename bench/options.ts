@@ -35,9 +35,9 @@ export interface BenchOptions {
   scaleFlood: number;
   /**
    * With `--baseline`: the delivery part runs this many times per tree, alternating, and each of its
-   * compared figures is the median of the repetitions (bench/comparison.ts, REPEATED). One CPU profile
-   * holds about 50 app-code samples under `azure`, and the Storage counts include polls that follow the
-   * run's wall time, so one repetition's figure moves by more than the trees differ.
+   * compared figures is the median of the repetitions (bench/comparison.ts, REPEATED): the Storage
+   * counts include polls that follow the run's wall time, and app-code CPU is a sampled share, so one
+   * repetition's figure moves by more than the trees differ.
    */
   repeats: number;
   /** Undefined: every part. */
